@@ -1,0 +1,3 @@
+from costplan.cli.app import main
+
+main()

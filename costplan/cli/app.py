@@ -1,0 +1,66 @@
+"""The ``costplan`` typer application.
+
+Each command group lives in its own module with a ``register(app)`` function; heavy imports
+(pandas, boto3, duckdb, plotly) happen inside the commands, so ``costplan --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+HELP = """Cloud cost and capacity planning for Kubernetes-on-AWS platforms.
+
+Price a stack from a dated, sourced catalog; load actual spend; project growth with ranges;
+write the monthly cost report. With no arguments every command uses the embedded default:
+the bundled UltiBiker stack, the embedded price catalog and a synthetic sample of spend.
+
+Examples:
+
+  costplan estimate data/ultibiker/stack.yaml --compare data/ultibiker/claimed-costs.yaml
+
+  costplan prices show c5.large --region us-east-1
+
+Exit codes: 0 success, 2 bad input (the message names the file, field and what is valid),
+1 any other failure.
+"""
+
+app = typer.Typer(
+    name="costplan",
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+# Command-group modules, in the order they appear in --help.
+COMMAND_MODULES = [
+    "costplan.cli.prices",
+]
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+) -> None:
+    if version:
+        from importlib.metadata import version as _v
+
+        typer.echo(_v("costplan"))
+        raise typer.Exit(0)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="costplan")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Shared CLI plumbing: output formats, rendering, and error -> exit-code mapping.
+
+Kept light: only typer and the standard library are imported at module level, so that
+``costplan --help`` starts fast. pandas and rich tables are imported when output is rendered.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="Output format: table, json, csv or markdown.")
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def err(message: str) -> None:
+    """Print an error for a person, on stderr, without a traceback."""
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {_escape(message)}")
+
+
+def warn(message: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {_escape(message)}")
+
+
+def info(message: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(_escape(message))
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+def cli_errors(fn: Callable) -> Callable:
+    """Map costplan's exceptions to exit codes: InputError -> 2, other CostplanError -> 1.
+
+    Unexpected exceptions print one line and exit 1; set ``COSTPLAN_DEBUG=1`` for the traceback.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from costplan.errors import CostplanError, InputError
+
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except InputError as exc:
+            err(str(exc))
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except CostplanError as exc:
+            err(str(exc))
+            raise typer.Exit(EXIT_FAILURE) from None
+        except KeyboardInterrupt:
+            err("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - last resort, keep the user away from tracebacks
+            if os.environ.get("COSTPLAN_DEBUG"):
+                raise
+            err(f"unexpected {type(exc).__name__}: {exc} (set COSTPLAN_DEBUG=1 for the traceback)")
+            raise typer.Exit(EXIT_FAILURE) from None
+
+    return wrapper
+
+
+def _json_default(o: Any):
+    import datetime as dt
+    import math
+
+    if isinstance(o, (dt.date, dt.datetime)):
+        return o.isoformat()
+    if hasattr(o, "item"):  # numpy scalars
+        v = o.item()
+        return None if isinstance(v, float) and math.isnan(v) else v
+    if hasattr(o, "model_dump"):
+        return o.model_dump(mode="json")
+    if isinstance(o, set):
+        return sorted(o)
+    raise TypeError(f"cannot serialise {type(o).__name__}")
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, default=_json_default, allow_nan=False)
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(dumps(obj) + "\n")
+
+
+def emit_frame(df, fmt: Format, *, title: str | None = None, money: tuple[str, ...] = (), caption: str | None = None) -> None:
+    """Render a DataFrame as a rich table, JSON records, CSV or a Markdown table."""
+    fmt = Format(fmt)
+    if fmt is Format.json:
+        emit_json(json.loads(df.to_json(orient="records", date_format="iso", double_precision=10)))
+    elif fmt is Format.csv:
+        sys.stdout.write(df.to_csv(index=False))
+    elif fmt is Format.markdown:
+        sys.stdout.write(frame_to_markdown(df, money=money, title=title) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, caption=caption, show_lines=False)
+        for col in df.columns:
+            table.add_column(str(col), justify="right" if _numeric(df[col]) else "left", overflow="fold")
+        for row in df.itertuples(index=False):
+            table.add_row(*[_cell(v, c in money) for v, c in zip(row, df.columns)])
+        Console(soft_wrap=False).print(table)
+
+
+def _numeric(series) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _cell(v, is_money: bool) -> str:
+    import math
+
+    from rich.markup import escape
+
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if is_money and isinstance(v, (int, float)):
+        return f"{v:,.2f}"
+    if isinstance(v, float):
+        return f"{v:,.6g}" if abs(v) < 1000 else f"{v:,.2f}"
+    return escape(str(v))
+
+
+def frame_to_markdown(df, *, money: tuple[str, ...] = (), title: str | None = None) -> str:
+    """A GitHub-flavoured Markdown table (pipes in values are escaped)."""
+
+    def cell(v, c):
+        s = _cell(v, c in money)
+        return s.replace("|", "\\|").replace("\n", " ")
+
+    lines = []
+    if title:
+        lines += [f"**{title}**", ""]
+    cols = [str(c) for c in df.columns]
+    lines.append("| " + " | ".join(cols) + " |")
+    lines.append("|" + "|".join("---:" if _numeric(df[c]) else "---" for c in df.columns) + "|")
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v, c) for v, c in zip(row, df.columns)) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""Settings with one documented precedence.
+
+CLI option > environment variable ``COSTPLAN_<NAME>`` > ``[tool.costplan]`` in the nearest
+``pyproject.toml`` (searched upwards from the working directory) > built-in default.
+
+| name | meaning | built-in default |
+|---|---|---|
+| ``stack`` | stack spec used when none is named | ``data/ultibiker/stack.yaml`` (bundled) |
+| ``store`` | local DuckDB file of actual spend | ``data/costplan.duckdb`` in the project (built from the synthetic sample on first use) |
+| ``catalog`` | price catalog CSV or folder | the newest embedded snapshot |
+| ``reports_dir`` | where reports are written | ``reports/`` |
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+DATA_DIR = PROJECT_DIR / "data"
+DEFAULT_STACK = DATA_DIR / "ultibiker" / "stack.yaml"
+DEFAULT_CLAIMS = DATA_DIR / "ultibiker" / "claimed-costs.yaml"
+
+_BUILTIN = {
+    "stack": str(DEFAULT_STACK),
+    "store": str(DATA_DIR / "costplan.duckdb"),
+    "catalog": "",
+    "reports_dir": "reports",
+}
+
+
+@lru_cache(maxsize=8)
+def _pyproject_table(start: str) -> dict:
+    d = Path(start).resolve()
+    for parent in (d, *d.parents):
+        f = parent / "pyproject.toml"
+        if f.is_file():
+            try:
+                data = tomllib.loads(f.read_text())
+            except (OSError, tomllib.TOMLDecodeError):
+                return {}
+            return data.get("tool", {}).get("costplan", {}) or {}
+    return {}
+
+
+def setting(name: str, cli_value: str | os.PathLike | None = None) -> str:
+    """Resolve one setting by the documented precedence."""
+    if name not in _BUILTIN:
+        raise KeyError(f"unknown setting {name!r}; known: {', '.join(_BUILTIN)}")
+    if cli_value not in (None, ""):
+        return str(cli_value)
+    env = os.environ.get(f"COSTPLAN_{name.upper()}")
+    if env:
+        return env
+    table = _pyproject_table(os.getcwd())
+    if table.get(name):
+        return str(table[name])
+    return _BUILTIN[name]

@@ -1,0 +1,414 @@
+"""The price catalog: dated list prices with their provenance, and lookups that never return 0
+for a price that is not there.
+
+The on-disk format is documented in ``docs/catalog-format.md``; :func:`write_catalog` is the one
+writer, used both by the snapshot build script and by ``costplan prices refresh``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from costplan.errors import InputError, PriceNotFoundError, Problem, closest
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+DATA_DIR = Path(__file__).parent / "data"
+CATALOG_GLOB = "aws-prices_*.csv"
+
+COLUMNS = [
+    "service",
+    "sku",
+    "region",
+    "usage",
+    "variant",
+    "pricing_model",
+    "term",
+    "purchase_option",
+    "offering_class",
+    "tier_start",
+    "tier_end",
+    "unit",
+    "unit_price",
+    "interruption_band",
+    "source",
+    "as_of",
+    "verified",
+    "note",
+]
+KEY_COLUMNS = COLUMNS[:9]
+PRICING_MODELS = ("on_demand", "spot", "reserved", "savings_plan")
+TERMS = ("", "1yr", "3yr")
+PURCHASE_OPTIONS = ("", "no-upfront", "partial-upfront", "all-upfront")
+OFFERING_CLASSES = ("", "standard", "convertible", "compute", "ec2-instance")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """One catalog row: a list price with its unit and provenance."""
+
+    service: str
+    sku: str
+    region: str
+    usage: str
+    variant: str
+    pricing_model: str
+    term: str
+    purchase_option: str
+    offering_class: str
+    tier_start: float
+    """Lower bound of the monthly quantity this price applies to [unit]."""
+    tier_end: float
+    """Upper bound of the monthly quantity [unit]; ``inf`` when unbounded."""
+    unit: str
+    unit_price: float
+    """Price per unit [USD/unit]."""
+    interruption_band: str
+    source: str
+    as_of: str
+    verified: bool
+    note: str
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(getattr(self, c) for c in KEY_COLUMNS)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["tier_end"] = None if math.isinf(self.tier_end) else self.tier_end
+        return d
+
+
+Key = tuple[str, str, str, str, str, str, str, str, str]
+
+
+def _parse_row(row: dict[str, str], where: str, problems: list[Problem]) -> Price | None:
+    missing = [c for c in COLUMNS if c not in row]
+    if missing:
+        problems.append(Problem(f"missing columns {missing}", file=where))
+        return None
+    try:
+        unit_price = float(row["unit_price"])
+        tier_start = float(row["tier_start"] or 0)
+        tier_end = float(row["tier_end"]) if row["tier_end"] else math.inf
+    except ValueError as exc:
+        problems.append(Problem(f"not a number: {exc}", file=where))
+        return None
+    if not math.isfinite(unit_price) or unit_price < 0:
+        problems.append(Problem(f"unit_price must be a finite number >= 0, got {row['unit_price']!r}", file=where))
+    if row["pricing_model"] not in PRICING_MODELS:
+        problems.append(Problem(f"pricing_model {row['pricing_model']!r} is not one of {PRICING_MODELS}", file=where))
+    if not _DATE.match(row["as_of"] or ""):
+        problems.append(Problem(f"as_of must be a YYYY-MM-DD date, got {row['as_of']!r}", file=where))
+    if not row["source"]:
+        problems.append(Problem("source is empty: every price needs its source", file=where))
+    if row["verified"] not in ("true", "false"):
+        problems.append(Problem(f"verified must be 'true' or 'false', got {row['verified']!r}", file=where))
+    if tier_end <= tier_start:
+        problems.append(Problem(f"tier_end {tier_end} must be above tier_start {tier_start}", file=where))
+    return Price(
+        service=row["service"],
+        sku=row["sku"],
+        region=row["region"],
+        usage=row["usage"],
+        variant=row["variant"],
+        pricing_model=row["pricing_model"],
+        term=row["term"],
+        purchase_option=row["purchase_option"],
+        offering_class=row["offering_class"],
+        tier_start=tier_start,
+        tier_end=tier_end,
+        unit=row["unit"],
+        unit_price=unit_price,
+        interruption_band=row["interruption_band"],
+        source=row["source"],
+        as_of=row["as_of"],
+        verified=row["verified"] == "true",
+        note=row["note"],
+    )
+
+
+class Catalog:
+    """An immutable set of prices, indexed for fast lookup.
+
+    Build one with :meth:`load` (the embedded snapshot by default) or from rows with
+    :meth:`from_prices`.
+    """
+
+    def __init__(self, prices: Iterable[Price], manifest: dict | None = None, path: Path | None = None):
+        self.manifest = manifest or {}
+        self.path = path
+        index: dict[Key, list[Price]] = defaultdict(list)
+        for p in prices:
+            index[p.key].append(p)
+        for tiers in index.values():
+            tiers.sort(key=lambda p: p.tier_start)
+        self._index: dict[Key, list[Price]] = dict(index)
+        # secondary indexes for error messages and `prices show`
+        self._by_sku: dict[str, list[Key]] = defaultdict(list)
+        for k in self._index:
+            self._by_sku[k[1]].append(k)
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_prices(cls, prices: Iterable[Price], manifest: dict | None = None) -> Catalog:
+        return cls(prices, manifest)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Catalog:
+        """Load a catalog CSV (default: the newest embedded snapshot) and its manifest."""
+        path = Path(path) if path is not None else default_catalog_path()
+        if path.is_dir():
+            path = newest_catalog_file(path)
+        prices, problems = read_catalog_rows(path)
+        if problems:
+            raise InputError(problems[:50])
+        manifest_path = path.parent / "manifest.json"
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        return cls(prices, manifest, path)
+
+    # -- queries --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._index.values())
+
+    def __iter__(self):
+        for k in sorted(self._index):
+            yield from self._index[k]
+
+    @property
+    def as_of(self) -> str:
+        """The snapshot date (from the manifest, else the newest row date)."""
+        return self.manifest.get("as_of") or max((p.as_of for p in self), default="")
+
+    def tiers(
+        self,
+        service: str,
+        sku: str,
+        region: str,
+        usage: str,
+        variant: str = "",
+        pricing_model: str = "on_demand",
+        term: str = "",
+        purchase_option: str = "",
+        offering_class: str = "",
+    ) -> list[Price]:
+        """All tiers of one price, lowest tier first. Raises :class:`PriceNotFoundError`."""
+        key = (service, sku, region, usage, variant, pricing_model, term, purchase_option, offering_class)
+        found = self._index.get(key)
+        if found is None:
+            raise PriceNotFoundError(self._explain_missing(key))
+        return found
+
+    def price(self, *args, **kwargs) -> Price:
+        """The single (untiered) price for a key. Tiered prices must use :meth:`tiers`."""
+        tiers = self.tiers(*args, **kwargs)
+        if len(tiers) != 1:
+            raise PriceNotFoundError(
+                f"{tiers[0].sku} {tiers[0].usage} in {tiers[0].region} is tiered ({len(tiers)} tiers); "
+                "price it with a quantity"
+            )
+        return tiers[0]
+
+    def has(self, *args, **kwargs) -> bool:
+        try:
+            self.tiers(*args, **kwargs)
+        except PriceNotFoundError:
+            return False
+        return True
+
+    def find(self, sku: str | None = None, region: str | None = None, service: str | None = None) -> list[Price]:
+        """Every price matching the filters (used by ``costplan prices show``)."""
+        keys = self._by_sku.get(sku, []) if sku is not None else list(self._index)
+        out = [
+            p
+            for k in keys
+            if (region is None or k[2] == region) and (service is None or k[0] == service)
+            for p in self._index[k]
+        ]
+        return sorted(out, key=lambda p: (p.key, p.tier_start))
+
+    def skus(self, service: str | None = None) -> list[str]:
+        return sorted({k[1] for k in self._index if service is None or k[0] == service})
+
+    def regions(self, sku: str | None = None) -> list[str]:
+        keys = self._by_sku.get(sku, []) if sku else self._index
+        return sorted({k[2] for k in keys})
+
+    def frame(self) -> pd.DataFrame:
+        """The catalog as a DataFrame with the columns of the CSV format."""
+        import pandas as pd
+
+        return pd.DataFrame([p.to_dict() for p in self], columns=COLUMNS)
+
+    # -- errors ---------------------------------------------------------------------------
+    def _explain_missing(self, key: Key) -> str:
+        service, sku, region, usage, variant, model, term, option, cls_ = key
+        what = f"{model} price for {service} {sku!r} ({usage}{', ' + variant if variant else ''}) in {region}"
+        if term or option or cls_:
+            what += f" [{' '.join(x for x in (cls_, term, option) if x)}]"
+        svc_keys = [k for k in self._index if k[0] == service]
+        if not svc_keys:
+            return f"no {what}: the catalog has no prices for service {service}"
+        sku_keys = [k for k in svc_keys if k[1] == sku]
+        if not sku_keys:
+            near = closest(sku, {k[1] for k in svc_keys})
+            hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+            return f"no {what}: {sku!r} is not in the catalog for {service}{hint}"
+        reg_keys = [k for k in sku_keys if k[2] == region]
+        if not reg_keys:
+            regions = sorted({k[2] for k in sku_keys})
+            return (
+                f"no {what}: the catalog prices {sku!r} only in {', '.join(regions)} "
+                f"(no source was found for {region}; add one with `costplan prices refresh`)"
+            )
+        near_keys = [k for k in reg_keys if k[3] == usage and k[4] == variant] or reg_keys
+        known = sorted(
+            {" ".join(x for x in (k[3], k[4], k[5], k[8], k[6], k[7]) if x) for k in near_keys}
+        )
+        return f"no {what}; known for {sku} in {region}: {'; '.join(known[:8])}"
+
+
+# -- pure functions -----------------------------------------------------------------------
+def tiered_cost(quantity, tiers: list[Price]):
+    """Cost of a monthly ``quantity`` [unit] under tiered prices [USD].
+
+    Keeps the input's shape: a float in gives a float out, a numpy array or pandas Series in
+    gives the same shape out. Tiers must be contiguous and start at 0.
+    """
+    import numpy as np
+
+    q = np.asarray(quantity, dtype=float)
+    total = np.zeros_like(q)
+    for t in tiers:
+        width = t.tier_end - t.tier_start
+        total = total + np.clip(q - t.tier_start, 0.0, width) * t.unit_price
+    if np.ndim(quantity) == 0:
+        return float(total)
+    if hasattr(quantity, "index"):
+        import pandas as pd
+
+        return pd.Series(total, index=quantity.index, name=getattr(quantity, "name", None))
+    return total
+
+
+def check_tiers(tiers: list[Price]) -> list[str]:
+    """Problems with a tier list (gaps, overlaps, not starting at 0)."""
+    problems = []
+    if tiers and tiers[0].tier_start != 0:
+        problems.append(f"{tiers[0].sku} {tiers[0].usage}: first tier starts at {tiers[0].tier_start}, not 0")
+    for a, b in zip(tiers, tiers[1:]):
+        if a.tier_end != b.tier_start:
+            problems.append(f"{a.sku} {a.usage}: tier ending at {a.tier_end} is followed by one starting at {b.tier_start}")
+    return problems
+
+
+# -- files ---------------------------------------------------------------------------------
+def newest_catalog_file(directory: Path) -> Path:
+    files = sorted(directory.glob(CATALOG_GLOB))
+    if not files:
+        raise InputError(f"no catalog file ({CATALOG_GLOB}) in {directory}")
+    return files[-1]
+
+
+def default_catalog_path() -> Path:
+    """The catalog used when none is named: ``COSTPLAN_CATALOG`` or the embedded snapshot."""
+    import os
+
+    env = os.environ.get("COSTPLAN_CATALOG")
+    if env:
+        return Path(env)
+    return newest_catalog_file(DATA_DIR)
+
+
+def read_catalog_rows(path: Path) -> tuple[list[Price], list[Problem]]:
+    """Read and validate a catalog CSV; return prices and every problem found."""
+    if not path.exists():
+        return [], [Problem("catalog file not found", file=str(path))]
+    prices: list[Price] = []
+    problems: list[Problem] = []
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            return [], [Problem(f"missing columns {missing}; expected {COLUMNS}", file=str(path), line=1)]
+        seen: set[tuple] = set()
+        for lineno, row in enumerate(reader, start=2):
+            p = _parse_row(row, f"{path}:{lineno}", problems)
+            if p is None:
+                continue
+            ident = (*p.key, p.tier_start)
+            if ident in seen:
+                problems.append(Problem(f"duplicate price for {ident}", file=f"{path}:{lineno}"))
+            seen.add(ident)
+            prices.append(p)
+    by_key: dict[tuple, list[Price]] = defaultdict(list)
+    for p in prices:
+        by_key[p.key].append(p)
+    for tiers in by_key.values():
+        if len(tiers) > 1:
+            problems += [Problem(m, file=str(path)) for m in check_tiers(sorted(tiers, key=lambda t: t.tier_start))]
+    return prices, problems
+
+
+def _fmt_num(x: float) -> str:
+    if math.isinf(x):
+        return ""
+    r = repr(float(x))
+    return r[:-2] if r.endswith(".0") else r
+
+
+def write_catalog(prices: Iterable[Price], path: Path, manifest: dict) -> Path:
+    """Write prices sorted and deterministic, with a manifest beside them. Atomic: the file
+    appears whole or not at all, so a failed write keeps the last good catalog."""
+    import os
+    import tempfile
+
+    rows = sorted(prices, key=lambda p: (*p.key, p.tier_start))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(COLUMNS)
+            for p in rows:
+                d = p.to_dict()
+                d["tier_start"] = _fmt_num(p.tier_start)
+                d["tier_end"] = _fmt_num(p.tier_end)
+                d["unit_price"] = _fmt_num(p.unit_price)
+                d["verified"] = "true" if p.verified else "false"
+                w.writerow([d[c] for c in COLUMNS])
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    man = dict(manifest)
+    man["file"] = path.name
+    man["rows"] = len(rows)
+    (path.parent / "manifest.json").write_text(json.dumps(man, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+@lru_cache(maxsize=4)
+def _cached_default(path: str) -> Catalog:
+    return Catalog.load(path)
+
+
+def default_catalog() -> Catalog:
+    """The default catalog, loaded once per process."""
+    return _cached_default(str(default_catalog_path()))
+
+
+PRICE_FIELDS = [f.name for f in fields(Price)]

@@ -1,0 +1,68 @@
+"""Catalog queries shaped for people: ``prices show`` and friends."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from costplan.errors import InputError, PriceNotFoundError, closest
+from costplan.pricing.catalog import PRICING_MODELS, Catalog, default_catalog
+
+SHOW_COLUMNS = [
+    "sku",
+    "region",
+    "service",
+    "usage",
+    "variant",
+    "pricing_model",
+    "offering_class",
+    "term",
+    "purchase_option",
+    "tier_start",
+    "tier_end",
+    "unit",
+    "unit_price",
+    "interruption_band",
+    "source",
+    "as_of",
+    "verified",
+    "note",
+]
+
+
+def get_catalog(path: str | None = None) -> Catalog:
+    return Catalog.load(path) if path else default_catalog()
+
+
+def show_prices(
+    sku: str, region: str | None = None, pricing_model: str | None = None, catalog_path: str | None = None
+) -> pd.DataFrame:
+    """Every price for ``sku`` (optionally in one region / of one pricing model).
+
+    Raises :class:`PriceNotFoundError` with the closest SKUs or the regions it is priced in.
+    """
+    cat = get_catalog(catalog_path)
+    if pricing_model is not None and pricing_model not in PRICING_MODELS:
+        raise InputError(f"--model {pricing_model!r} is not valid; use one of {', '.join(PRICING_MODELS)}")
+    rows = cat.find(sku)
+    if not rows:
+        near = closest(sku, cat.skus())
+        hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else "; `costplan prices info` lists them"
+        raise PriceNotFoundError(f"the catalog has no prices for {sku!r}{hint}")
+    if region is not None:
+        regions = sorted({p.region for p in rows})
+        rows = [p for p in rows if p.region == region or p.region == "global"]
+        if not rows:
+            near = closest(region, regions)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise PriceNotFoundError(
+                f"the catalog has no prices for {sku!r} in {region!r}{hint}; it is priced in: {', '.join(regions)}"
+            )
+    if pricing_model is not None:
+        rows = [p for p in rows if p.pricing_model == pricing_model]
+        if not rows:
+            raise PriceNotFoundError(f"the catalog has no {pricing_model} prices for {sku!r}")
+    df = pd.DataFrame([p.to_dict() for p in rows])
+    order = {m: i for i, m in enumerate(PRICING_MODELS)}
+    df["_o"] = df["pricing_model"].map(order)
+    df = df.sort_values(["region", "service", "usage", "variant", "_o", "offering_class", "term", "purchase_option", "tier_start"])
+    return df[SHOW_COLUMNS].reset_index(drop=True)

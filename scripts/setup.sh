@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Creates .venv (if missing) and installs costplan with everything its tests and notebooks
+# need. Idempotent: a second run only checks. Used by scripts/report.sh, scripts/test.sh and CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+  echo "costplan needs Python 3.11 or newer; $PY is $("$PY" --version 2>&1)" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.costplan-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[${COSTPLAN_EXTRAS:-dev}]"
+  touch "$stamp"
+fi
