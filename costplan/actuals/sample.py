@@ -1,0 +1,322 @@
+"""A synthetic year of UltiBiker's AWS spend, in FOCUS columns. NOT real billing data.
+
+Every row carries ``x_Synthetic = true`` and ``x_Source = 'synthetic-sample'``; the billing
+account is ``synthetic-payer``. It exists so that every command works with no AWS account.
+
+What it contains (fixed seed, so the same file every time):
+
+- daily rows from 2026-11-01 back to 2025-11-01: twelve ``Final`` billing periods, then
+  2026-11-01 .. 2026-11-25 month to date marked ``Estimated``;
+- us-east-1 and eu-west-1, every component kind of the reference stack (EKS, node pools,
+  EBS, RDS, ElastiCache, S3, data transfer, NAT, load balancers, Route 53, CloudWatch,
+  X-Ray, WAF, Config, CloudTrail, flow logs, KMS, public IPv4);
+- growth of :data:`GROWTH_PER_MONTH` in usage, a summer peak (cycling season,
+  :data:`SEASON_AMPLITUDE`), day-to-day noise;
+- spot: :data:`SPOT_SHARE` of the worker pool's instance hours run on spot at
+  :data:`SPOT_PRICE_RATIO` of the on-demand price (PricingCategory ``Dynamic``);
+- a Compute Savings Plan from 2026-03-01 of :data:`SP_COMMITMENT` [USD/h] at
+  :data:`SP_RATE_RATIO` of on-demand: covered usage (``Committed``, BilledCost 0), the daily
+  recurring fee (``Purchase``, EffectiveCost 0) and any unused commitment (``Unused``),
+  as FOCUS 1.0+ defines them;
+- one promotional credit of :data:`CREDIT_AMOUNT` [USD] on 2026-04-15.
+
+The baseline monthly amounts (October 2026) are the plan of the reference stack
+(:data:`BASELINE`) times a per-kind drift (:data:`DRIFT`): the story is that data transfer
+and NAT traffic grew faster than planned, and spot plus the Savings Plan made compute
+cheaper than planned, so a plan-vs-actual reconciliation shows variances within about 15%.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+SEED = 20261125
+FIRST_DAY = dt.date(2025, 11, 1)
+FINAL_END = dt.date(2026, 11, 1)  # exclusive end of the final months
+MTD_END = dt.date(2026, 11, 26)  # exclusive end of the Estimated month to date
+ANCHOR_MONTH = dt.date(2026, 10, 1)  # baseline amounts are this month's
+GROWTH_PER_MONTH = 0.03  # usage growth per month [1]
+SEASON_AMPLITUDE = 0.12  # +-12% around the mean, peak in July [1]
+SPOT_SHARE = 0.40  # share of worker-pool instance hours on spot [1]
+SPOT_PRICE_RATIO = 0.35  # spot price / on-demand price [1]
+SP_START = dt.date(2026, 3, 1)
+SP_COMMITMENT = 2.50  # Compute Savings Plan commitment [USD/h]
+SP_RATE_RATIO = 0.72  # Savings Plan rate / on-demand rate [1]
+CREDIT_DAY = dt.date(2026, 4, 15)
+CREDIT_AMOUNT = -750.00  # [USD]
+BILLING_ACCOUNT = "synthetic-payer"
+SP_ID = "synthetic-savings-plan-0001"
+REGIONS = {"us-east-1": ("USE1-", 1.0), "eu-west-1": ("EU-", 0.6)}  # usage-type prefix, size vs us-east-1
+
+# kind, ServiceName, ServiceCategory, usage type (after the region prefix), PricingUnit,
+# unit price [USD/PricingUnit], October 2026 planned amount in us-east-1 [USD/month],
+# usage-driven (grows and follows the season) or fixed, component tag
+BASELINE: list[tuple[str, str, str, str, str, float, float, bool, str]] = [
+    ("eks", "Amazon Elastic Kubernetes Service", "Compute", "AmazonEKS-Hours:perCluster", "Hrs", 0.10, 73.0, False, "eks-cluster"),
+    ("node_pool", "Amazon Elastic Compute Cloud", "Compute", "BoxUsage:c5.xlarge", "Hrs", 0.17, 744.6, True, "workers"),
+    ("node_pool", "Amazon Elastic Compute Cloud", "Compute", "BoxUsage:m5.2xlarge", "Hrs", 0.384, 1121.3, True, "analytics"),
+    ("node_pool", "Amazon Elastic Compute Cloud", "Compute", "BoxUsage:c5.large", "Hrs", 0.085, 248.2, False, "system"),
+    ("ebs_volume", "Amazon Elastic Compute Cloud", "Storage", "EBS:VolumeUsage.gp3", "GB-Mo", 0.08, 160.0, True, "ebs"),
+    ("rds", "Amazon Relational Database Service", "Databases", "Multi-AZUsage:db.r6g.xl", "Hrs", 0.96, 700.8, False, "postgres"),
+    ("rds", "Amazon Relational Database Service", "Databases", "InstanceUsage:db.r6g.xl", "Hrs", 0.48, 700.8, False, "postgres-replicas"),
+    ("rds", "Amazon Relational Database Service", "Databases", "RDS:Multi-AZ-GP3-Storage", "GB-Mo", 0.23, 115.0, True, "postgres"),
+    ("elasticache", "Amazon ElastiCache", "Databases", "NodeUsage:cache.r7g.large", "Hrs", 0.219, 479.6, False, "redis"),
+    ("s3", "Amazon Simple Storage Service", "Storage", "TimedStorage-ByteHrs", "GB-Mo", 0.023, 11.5, True, "s3"),
+    ("s3", "Amazon Simple Storage Service", "Storage", "Requests-Tier1", "Requests", 0.000005, 5.0, True, "s3"),
+    ("data_transfer", "Amazon Elastic Compute Cloud", "Networking", "DataTransfer-Out-Bytes", "GB", 0.09, 180.0, True, "egress"),
+    ("data_transfer", "Amazon Elastic Compute Cloud", "Networking", "DataTransfer-Regional-Bytes", "GB", 0.01, 30.0, True, "cross-az"),
+    ("nat_gateway", "Amazon Elastic Compute Cloud", "Networking", "NatGateway-Hours", "Hrs", 0.045, 65.7, False, "nat"),
+    ("nat_gateway", "Amazon Elastic Compute Cloud", "Networking", "NatGateway-Bytes", "GB", 0.045, 67.5, True, "nat"),
+    ("load_balancer", "Elastic Load Balancing", "Networking", "LoadBalancerUsage", "Hrs", 0.0225, 32.9, False, "alb"),
+    ("load_balancer", "Elastic Load Balancing", "Networking", "LCUUsage", "LCU-Hrs", 0.008, 17.5, True, "alb"),
+    ("route53", "Amazon Route 53", "Networking", "HostedZone", "HostedZone", 0.50, 1.0, False, "dns"),
+    ("route53", "Amazon Route 53", "Networking", "DNS-Queries", "Queries", 0.0000004, 8.0, True, "dns"),
+    ("cloudwatch", "Amazon CloudWatch", "Management and Governance", "CW:MetricMonitorUsage", "Metrics", 0.30, 30.0, False, "monitoring"),
+    ("cloudwatch", "Amazon CloudWatch", "Management and Governance", "DataProcessing-Bytes", "GB", 0.50, 20.0, True, "monitoring"),
+    ("flow_logs", "Amazon CloudWatch", "Management and Governance", "VendedLog-Bytes", "GB", 0.50, 20.0, True, "flow-logs"),
+    ("xray", "AWS X-Ray", "Management and Governance", "XRay-TracesStored", "Traces", 0.000005, 15.0, True, "tracing"),
+    ("waf", "AWS WAF", "Security", "WebACL", "WebACL", 5.00, 15.0, False, "waf"),
+    ("waf", "AWS WAF", "Security", "Request", "Requests", 0.0000006, 12.0, True, "waf"),
+    ("config", "AWS Config", "Management and Governance", "ConfigurationItemRecorded", "ConfigurationItem", 0.003, 30.0, True, "compliance"),
+    ("cloudtrail", "AWS CloudTrail", "Management and Governance", "PaidEventsRecorded", "Events", 0.000001, 20.0, True, "compliance"),
+    ("kms", "AWS Key Management Service", "Security", "KMS-Keys", "Keys", 1.00, 10.0, False, "kms"),
+    ("public_ipv4", "Amazon Virtual Private Cloud", "Networking", "PublicIPv4:InUseAddress", "Hrs", 0.005, 21.9, False, "ipv4"),
+]
+
+#: Actual / plan in the anchor month, by component kind (the story told above).
+DRIFT = {"data_transfer": 1.12, "nat_gateway": 1.10, "cloudwatch": 1.08, "s3": 0.95, "ebs_volume": 1.05}
+
+TEAMS = {"node_pool": "platform", "eks": "platform", "rds": "data", "elasticache": "data", "s3": "data"}
+
+
+def _months_between(a: dt.date, b: dt.date) -> int:
+    return (a.year - b.year) * 12 + a.month - b.month
+
+
+def baseline_frame() -> "pd.DataFrame":
+    """The planned October 2026 amounts per region and item [USD/month]."""
+    import pandas as pd
+
+    rows = []
+    for region, (prefix, size) in REGIONS.items():
+        for kind, service, category, usage, unit, price, amount, driven, tag in BASELINE:
+            ec2_no_prefix = region == "us-east-1" and usage.startswith(("BoxUsage", "SpotUsage", "EBS:"))
+            fixed_per_region = kind in ("eks", "route53", "kms")
+            rows.append(
+                {
+                    "component_kind": kind,
+                    "ServiceName": service,
+                    "ServiceCategory": category,
+                    "RegionId": region,
+                    "x_UsageType": ("" if ec2_no_prefix else prefix) + usage,
+                    "PricingUnit": unit,
+                    "ListUnitPrice": price,
+                    "ListCost": amount * (1.0 if fixed_per_region else size),
+                    "usage_driven": driven,
+                    "component_tag": tag,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def generate_sample(seed: int = SEED) -> "pd.DataFrame":
+    """The synthetic sample as a DataFrame of FOCUS columns (see module docstring)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    base = baseline_frame()
+    days = pd.date_range(FIRST_DAY, MTD_END - dt.timedelta(days=1), freq="D")
+    out = []
+    for day in days:
+        d = day.date()
+        dim = calendar.monthrange(d.year, d.month)[1]
+        k = _months_between(d, ANCHOR_MONTH) + (d.day - 1) / dim
+        growth = (1 + GROWTH_PER_MONTH) ** k
+        season = 1 + SEASON_AMPLITUDE * np.cos(2 * np.pi * (d.month - 7 + (d.day - 1) / dim) / 12)
+        noise = rng.lognormal(0.0, 0.04, len(base))
+        drift = base["component_kind"].map(DRIFT).fillna(1.0).to_numpy()
+        factor = np.where(base["usage_driven"], growth * season * noise, 1.0 + (noise - 1.0) * 0.1)
+        cost = base["ListCost"].to_numpy() / dim * drift * factor
+        f = base.assign(ListCost=cost, day=d)
+        out.append(f)
+    rows = pd.concat(out, ignore_index=True)
+    rows["PricingQuantity"] = rows["ListCost"] / rows["ListUnitPrice"]
+    rows["PricingCategory"] = "Standard"
+    rows["BilledCost"] = rows["ListCost"]
+    rows["EffectiveCost"] = rows["ListCost"]
+    rows["ChargeCategory"] = "Usage"
+    rows["CommitmentDiscountType"] = None
+    rows["CommitmentDiscountStatus"] = None
+    rows["CommitmentDiscountId"] = None
+
+    # spot share of the worker pool
+    workers = rows["x_UsageType"].str.endswith("BoxUsage:c5.xlarge")
+    spot = rows[workers].copy()
+    spot["PricingQuantity"] *= SPOT_SHARE
+    spot["ListCost"] *= SPOT_SHARE
+    spot["BilledCost"] = spot["ListCost"] * SPOT_PRICE_RATIO
+    spot["EffectiveCost"] = spot["BilledCost"]
+    spot["PricingCategory"] = "Dynamic"
+    spot["x_UsageType"] = spot["x_UsageType"].str.replace("BoxUsage", "SpotUsage")
+    for col in ("PricingQuantity", "ListCost", "BilledCost", "EffectiveCost"):
+        rows.loc[workers, col] *= 1 - SPOT_SHARE
+    rows = pd.concat([rows, spot], ignore_index=True)
+
+    # Compute Savings Plan: covers on-demand instance hours, cheapest first does not matter here
+    extra = []
+    daily_commit = SP_COMMITMENT * 24
+    eligible = (rows["x_UsageType"].str.contains("BoxUsage")) & (rows["day"] >= SP_START)
+    covered_parts = []
+    for d, idx in rows[eligible].groupby("day").groups.items():
+        od = rows.loc[idx, "ListCost"].sum()
+        used = min(SP_RATE_RATIO * od, daily_commit)
+        frac = used / (SP_RATE_RATIO * od) if od > 0 else 0.0
+        cov = rows.loc[idx].copy()
+        for col in ("PricingQuantity", "ListCost"):
+            cov[col] *= frac
+        cov["BilledCost"] = 0.0
+        cov["EffectiveCost"] = cov["ListCost"] * SP_RATE_RATIO
+        cov["PricingCategory"] = "Committed"
+        cov["CommitmentDiscountType"] = "Savings Plan"
+        cov["CommitmentDiscountStatus"] = "Used"
+        cov["CommitmentDiscountId"] = SP_ID
+        covered_parts.append(cov)
+        for col in ("PricingQuantity", "ListCost", "BilledCost", "EffectiveCost"):
+            rows.loc[idx, col] *= 1 - frac
+        sp_row = {
+            "component_kind": "commitment",
+            "ServiceName": "Savings Plans for AWS Compute usage",
+            "ServiceCategory": "Other",
+            "RegionId": None,
+            "x_UsageType": "ComputeSP:1yrNoUpfront",
+            "PricingUnit": "Hrs",
+            "ListUnitPrice": SP_COMMITMENT,
+            "PricingQuantity": 24.0,
+            "ListCost": 0.0,
+            "BilledCost": daily_commit,
+            "EffectiveCost": 0.0,
+            "ChargeCategory": "Purchase",
+            "PricingCategory": "Committed",
+            "CommitmentDiscountType": "Savings Plan",
+            "CommitmentDiscountStatus": None,
+            "CommitmentDiscountId": SP_ID,
+            "component_tag": "savings-plan",
+            "day": d,
+        }
+        extra.append(sp_row)
+        unused = daily_commit - used
+        if unused > 1e-9:
+            extra.append(
+                {
+                    **sp_row,
+                    "ChargeCategory": "Usage",
+                    "BilledCost": 0.0,
+                    "EffectiveCost": unused,
+                    "PricingQuantity": unused / SP_COMMITMENT,
+                    "CommitmentDiscountStatus": "Unused",
+                }
+            )
+    extra.append(
+        {
+            "component_kind": "credit",
+            "ServiceName": "Amazon Elastic Compute Cloud",
+            "ServiceCategory": "Compute",
+            "RegionId": None,
+            "x_UsageType": None,
+            "PricingUnit": None,
+            "ListUnitPrice": None,
+            "PricingQuantity": None,
+            "ListCost": 0.0,
+            "BilledCost": CREDIT_AMOUNT,
+            "EffectiveCost": CREDIT_AMOUNT,
+            "ChargeCategory": "Credit",
+            "PricingCategory": None,
+            "component_tag": None,
+            "day": CREDIT_DAY,
+        }
+    )
+    rows = pd.concat([rows, *covered_parts, pd.DataFrame(extra)], ignore_index=True)
+
+    day = pd.to_datetime(rows["day"])
+    period = day.dt.to_period("M")
+    rows["ChargePeriodStart"] = day
+    rows["ChargePeriodEnd"] = day + pd.Timedelta(days=1)
+    rows["BillingPeriodStart"] = period.dt.start_time
+    rows["BillingPeriodEnd"] = (period + 1).dt.start_time
+    rows["BillingAccountId"] = BILLING_ACCOUNT
+    rows["SubAccountId"] = "synthetic-" + rows["RegionId"].fillna("global")
+    rows["ProviderName"] = "AWS"
+    rows["SkuId"] = rows["x_UsageType"]
+    rows["ConsumedQuantity"] = rows["PricingQuantity"]
+    rows["ConsumedUnit"] = rows["PricingUnit"]
+    rows["ContractedCost"] = rows["ListCost"]
+    rows["ChargeClass"] = None
+    rows["CommitmentDiscountCategory"] = rows["CommitmentDiscountType"].map({"Savings Plan": "Spend"})
+    rows["ChargeDescription"] = "Synthetic sample: " + rows["x_UsageType"].fillna("promotional credit")
+    rows["ResourceId"] = None
+    rows["Tags"] = [
+        json.dumps({"environment": "production", "component": t, "team": TEAMS.get(k, "shared")}, sort_keys=True)
+        if t
+        else None
+        for t, k in zip(rows["component_tag"], rows["component_kind"])
+    ]
+    rows["x_ChargeStatus"] = np.where(day >= pd.Timestamp(FINAL_END), "Estimated", "Final")
+    rows["x_Synthetic"] = True
+    for col in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost"):
+        rows[col] = rows[col].astype(float).round(6)
+    from costplan.actuals.schema import COLUMN_NAMES
+
+    cols = [c for c in COLUMN_NAMES if c in rows.columns and c not in ("x_Source", "x_LoadId", "x_NetEffectiveCost")]
+    rows = rows[cols].sort_values(["ChargePeriodStart", "RegionId", "ServiceName", "x_UsageType", "PricingCategory"], kind="stable")
+    return rows.reset_index(drop=True)
+
+
+def write_sample(path: str | os.PathLike, seed: int = SEED) -> Path:
+    """Write the sample as a FOCUS file (``.parquet``, ``.csv`` or ``.csv.gz``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df = generate_sample(seed)
+    if path.suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+    return path
+
+
+def build_store(path: str | os.PathLike, seed: int = SEED) -> None:
+    """Create a store at ``path`` holding only the synthetic sample."""
+    from costplan.actuals.store import Store
+
+    with Store(path) as store:
+        store.load_frame(generate_sample(seed), "synthetic-sample", description="synthetic sample (not real data)")
+
+
+def ensure_default_store(path: str | os.PathLike) -> Path:
+    """Build the sample store at ``path`` if it does not exist yet (atomically: a temporary
+    file renamed into place, so a half-built store is never seen)."""
+    path = Path(path)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".costplan-sample-", suffix=".duckdb", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        build_store(tmp)
+        if not path.exists():
+            os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp + ".wal"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+    return path

@@ -1,0 +1,431 @@
+"""The local store of actual spend: one DuckDB file of FOCUS cost rows.
+
+Every load (a Cost Explorer pull, a FOCUS or CUR import, the synthetic sample) is one
+transaction: it inserts its rows, removes the rows it supersedes and records itself in
+``loads``, or it leaves the store exactly as it was. Loading the same data twice replaces
+the first copy, so nothing is counted twice. The columns are documented in
+:mod:`costplan.actuals.schema` and ``docs/actuals.md``.
+
+Example::
+
+    from costplan.actuals.store import Store
+    with Store.open_default() as store:          # the synthetic sample on a fresh clone
+        store.spend(["month", "ServiceName"], start="2026-01", end="2026-03")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from costplan.actuals import schema
+from costplan.errors import CostplanError, InputError, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
+    import pandas as pd
+
+#: ``by`` keys that are not plain columns.
+DERIVED_KEYS = ("month", "day", "component")
+_TAG = re.compile(r"^tag:(?P<key>[A-Za-z0-9 _.:/=+@\-]{1,128})$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: Replacement scope of a load: rows of the same source with the same provider, billing
+#: account, billing period and charge day are superseded by the new load.
+_SCOPE_KEY = (
+    "coalesce(ProviderName, '')",
+    "coalesce(BillingAccountId, '')",
+    "BillingPeriodStart",
+    "CAST(ChargePeriodStart AS DATE)",
+)
+
+
+@dataclass
+class LoadResult:
+    """What one load did."""
+
+    load_id: int
+    x_Source: str
+    rows_loaded: int
+    rows_replaced: int
+    totals: "pd.DataFrame | None" = None
+    """Per billing period and provider: rows, BilledCost and EffectiveCost [USD] stored by this load."""
+
+
+class Store:
+    """A DuckDB file of actual cost rows in FOCUS vocabulary.
+
+    ``path`` is created (with the current schema) when missing, unless ``read_only``.
+    ``memory_limit`` caps DuckDB's memory (e.g. ``"1GB"``).
+    """
+
+    def __init__(self, path: str | os.PathLike, *, read_only: bool = False, memory_limit: str | None = None):
+        import duckdb
+
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise InputError(
+                f"store {self.path} does not exist (load spend first with `costplan pull` or `costplan import`)"
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = {"memory_limit": memory_limit} if memory_limit else {}
+        try:
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        except duckdb.Error as exc:
+            raise CostplanError(f"cannot open store {self.path}: {exc}") from None
+        self.read_only = read_only
+        if not read_only:
+            self.migrate()
+        else:
+            self._check_version()
+        self._hooks: dict[str, Callable] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def open_default(cls, path: str | os.PathLike | None = None, **kwargs) -> "Store":
+        """Open the configured store (``--store`` > ``COSTPLAN_STORE`` > pyproject > default).
+
+        The built-in default file is built from the synthetic sample on first use, so every
+        command works on a fresh clone without an AWS account.
+        """
+        from costplan import config
+        from costplan.actuals.sample import ensure_default_store
+
+        resolved = Path(config.setting("store", path))
+        if resolved.resolve() == Path(config._BUILTIN["store"]).resolve():
+            ensure_default_store(resolved)
+        return cls(resolved, **kwargs)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema --------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        row = self.con.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def _check_version(self) -> int:
+        v = self.schema_version()
+        if v > schema.SCHEMA_VERSION:
+            raise CostplanError(
+                f"store {self.path} has schema version {v}, newer than this costplan understands "
+                f"({schema.SCHEMA_VERSION}); upgrade costplan"
+            )
+        if self.read_only and v < schema.SCHEMA_VERSION:
+            raise CostplanError(f"store {self.path} has schema version {v}; open it once read-write to migrate it")
+        return v
+
+    def migrate(self) -> int:
+        """Bring the file to :data:`schema.SCHEMA_VERSION`, all steps in one transaction."""
+        v = self._check_version()
+        if v == schema.SCHEMA_VERSION:
+            return v
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, description VARCHAR, applied_at TIMESTAMP)"
+            )
+            for version, description, statements in schema.MIGRATIONS:
+                if version <= v:
+                    continue
+                for sql in statements:
+                    self.con.execute(sql)
+                self.con.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, now()::TIMESTAMP)", [version, description]
+                )
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        return schema.SCHEMA_VERSION
+
+    # -- loading -------------------------------------------------------------------------
+    def load_frame(self, df: "pd.DataFrame", source: str, **kwargs) -> LoadResult:
+        """Load a DataFrame of FOCUS columns (missing optional columns become NULL)."""
+        unknown = [c for c in df.columns if c not in schema.COLUMN_TYPES]
+        if unknown:
+            raise InputError(f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}")
+        name = "_costplan_frame"
+        df = df.drop(columns=["x_Source", "x_LoadId"], errors="ignore")
+        self.con.register(name, df)
+        try:
+            return self.load_query(f"SELECT * FROM {name}", source, **kwargs)
+        finally:
+            self.con.unregister(name)
+
+    def load_query(
+        self,
+        select_sql: str,
+        source: str,
+        *,
+        description: str = "",
+        params: Sequence | None = None,
+        replace_range: tuple[dt.date, dt.date] | None = None,
+        check: Callable[["duckdb.DuckDBPyConnection", int], None] | None = None,
+    ) -> LoadResult:
+        """Insert the rows of ``select_sql`` (FOCUS column names) as one load, in one transaction.
+
+        Rows of the same ``source`` that the new rows supersede are removed: by default those
+        with the same provider, billing account, billing period and charge day; with
+        ``replace_range=(start, end)`` every row of the source whose ChargePeriodStart falls in
+        ``[start, end)`` (a Cost Explorer pull replaces the whole range it asked for, including
+        days that have since become empty). ``check(con, load_id)`` runs before the commit; if it
+        raises, nothing is written.
+        """
+        if source not in schema.SOURCES:
+            raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}")
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0])
+            con.execute(
+                f"""INSERT INTO cost_rows BY NAME
+                SELECT *, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId FROM ({select_sql})""",
+                [source, load_id, *(params or [])],
+            )
+            loaded = int(con.execute("SELECT count(*) FROM cost_rows WHERE x_LoadId = ?", [load_id]).fetchone()[0])
+            self._hook("after_insert", load_id)
+            missing = con.execute(
+                "SELECT "
+                + ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in schema.REQUIRED)
+                + " FROM cost_rows WHERE x_LoadId = ?",
+                [load_id],
+            ).fetchone()
+            problems = [
+                Problem(f"{n} rows have no {c}", location=c) for c, n in zip(schema.REQUIRED, missing) if n
+            ]
+            if problems:
+                raise InputError(problems)
+            if replace_range is not None:
+                replaced = con.execute(
+                    """DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
+                       AND ChargePeriodStart >= ? AND ChargePeriodStart < ?""",
+                    [source, load_id, replace_range[0], replace_range[1]],
+                ).fetchone()[0]
+            else:
+                key = ", ".join(_SCOPE_KEY)
+                replaced = con.execute(
+                    f"""DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
+                        AND ({key}) IN (SELECT DISTINCT ({key}) FROM cost_rows WHERE x_LoadId = ?)""",
+                    [source, load_id, load_id],
+                ).fetchone()[0]
+            con.execute(
+                "INSERT INTO loads VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?)",
+                [load_id, source, description, loaded, int(replaced)],
+            )
+            self._refresh_period_source()
+            if check is not None:
+                check(con, load_id)
+            totals = self._load_totals(load_id)
+            self._hook("before_commit", load_id)
+            con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - the connection may already be gone
+                pass
+            raise
+        return LoadResult(load_id, source, loaded, int(replaced), totals)
+
+    def _hook(self, name: str, load_id: int) -> None:
+        fn = self._hooks.get(name)
+        if fn is not None:
+            fn(self.con, load_id)
+
+    def _load_totals(self, load_id: int) -> "pd.DataFrame":
+        return self.con.execute(
+            """SELECT strftime(BillingPeriodStart, '%Y-%m') AS billing_period, ProviderName,
+                      count(*) AS rows, round(sum(BilledCost), 2) AS BilledCost,
+                      round(sum(EffectiveCost), 2) AS EffectiveCost
+               FROM cost_rows WHERE x_LoadId = ? GROUP BY ALL ORDER BY ALL""",
+            [load_id],
+        ).df()
+
+    def _refresh_period_source(self) -> None:
+        ranks = " ".join(f"WHEN '{s}' THEN {r}" for s, r in schema.SOURCE_RANK.items())
+        self.con.execute("DELETE FROM period_source")
+        self.con.execute(
+            f"""INSERT INTO period_source
+                SELECT BillingPeriodStart, arg_min(x_Source, CASE x_Source {ranks} ELSE 99 END)
+                FROM (SELECT DISTINCT BillingPeriodStart, x_Source FROM cost_rows) GROUP BY 1"""
+        )
+
+    # -- queries ----------------------------------------------------------------------------
+    def rows_sql(self, *, all_sources: bool = False) -> str:
+        """A relation of the rows used for reporting: per billing period, the rows of the one
+        preferred source (FOCUS file > CUR > Cost Explorer > synthetic sample), so a period that
+        was both imported and pulled is never counted twice."""
+        if all_sources:
+            return "cost_rows"
+        return (
+            "(SELECT c.* FROM cost_rows c SEMI JOIN period_source p "
+            "ON c.BillingPeriodStart = p.BillingPeriodStart AND c.x_Source = p.x_Source)"
+        )
+
+    def spend(
+        self,
+        by: Sequence[str] = ("month",),
+        start: str | dt.date | None = None,
+        end: str | dt.date | None = None,
+        month: str | None = None,
+        metric: str = "EffectiveCost",
+        where: dict[str, str] | None = None,
+    ) -> "pd.DataFrame":
+        """Spend summed over ``by``, one row per group, largest first within each month.
+
+        ``by`` keys: ``month`` (billing period ``YYYY-MM``), ``day`` (charge day), ``component``
+        (the stack component kind from :mod:`costplan.actuals.mapping`; ``unmapped`` when no rule
+        matches), ``tag:<key>`` (``(untagged)`` when absent) or any string column of the store
+        (ServiceName, RegionId, ChargeCategory, PricingCategory, x_UsageType, ...).
+        ``start``/``end`` are ``YYYY-MM`` or ``YYYY-MM-DD``, both inclusive; ``month`` is one
+        billing period. ``metric`` is a cost or quantity column (default EffectiveCost [USD]).
+
+        Columns: the ``by`` keys, ``metric`` [USD or unit], ``Estimated`` (true when any summed
+        row is still Estimated), ``rows``.
+        """
+        exprs = [key_sql(k) for k in by]
+        if metric not in schema.METRICS:
+            raise InputError(f"unknown metric {metric!r}; valid: {', '.join(schema.METRICS)}")
+        conds, params = period_filter(start=start, end=end, month=month)
+        for col, value in (where or {}).items():
+            conds.append(f"{key_sql(col)} = ?")
+            params.append(value)
+        select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs))
+        group = ", ".join(str(i + 1) for i in range(len(by)))
+        sql = (
+            f'SELECT {select + ", " if select else ""}sum("{metric}") AS "{metric}", '
+            f"bool_or(x_ChargeStatus = 'Estimated') AS Estimated, count(*) AS rows "
+            f"FROM {self.rows_sql()} WHERE {' AND '.join(conds) or 'TRUE'} "
+            + (f"GROUP BY {group} " if by else "")
+            + (f'ORDER BY {"1, " if "month" in by else ""}"{metric}" DESC NULLS LAST' if by else "")
+        )
+        df = self.con.execute(sql, params).df()
+        if by and "month" in by and by[0] != "month":
+            df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(drop=True)
+        df["Estimated"] = df["Estimated"].fillna(False).astype(bool)
+        return df
+
+    def months(self) -> list[str]:
+        """Billing periods held, ``YYYY-MM``, oldest first."""
+        rows = self.con.execute(
+            "SELECT DISTINCT strftime(BillingPeriodStart, '%Y-%m') FROM period_source ORDER BY 1"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def freshness(self) -> "pd.DataFrame":
+        """One row per charge day and source in use: ``day``, ``month``, ``x_Source``,
+        ``Estimated`` (any row still Estimated), ``EffectiveCost`` [USD], ``loaded_at``."""
+        return self.con.execute(
+            f"""SELECT CAST(r.ChargePeriodStart AS DATE) AS day,
+                       strftime(r.BillingPeriodStart, '%Y-%m') AS month, r.x_Source,
+                       bool_or(r.x_ChargeStatus = 'Estimated') AS Estimated,
+                       sum(r.EffectiveCost) AS EffectiveCost, max(l.started_at) AS loaded_at
+                FROM {self.rows_sql()} r LEFT JOIN loads l ON l.load_id = r.x_LoadId
+                GROUP BY ALL ORDER BY 1"""
+        ).df()
+
+    def loads(self) -> "pd.DataFrame":
+        return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
+
+    def is_synthetic(self) -> bool:
+        """True when any row in use comes from the synthetic sample."""
+        row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchone()
+        return bool(row[0])
+
+    def stored_periods(self, source: str) -> "pd.DataFrame":
+        """Charge periods of one source: ``ChargePeriodStart``, ``ChargePeriodEnd``, ``Estimated``."""
+        return self.con.execute(
+            """SELECT ChargePeriodStart, max(ChargePeriodEnd) AS ChargePeriodEnd,
+                      bool_or(x_ChargeStatus = 'Estimated') AS Estimated
+               FROM cost_rows WHERE x_Source = ? GROUP BY 1 ORDER BY 1""",
+            [source],
+        ).df()
+
+
+def key_sql(key: str, *, dialect: str = "duckdb") -> str:
+    """The SQL expression for one ``by`` key (see :meth:`Store.spend`)."""
+    from costplan.actuals.mapping import component_case_sql
+
+    if key == "month":
+        return "substr(CAST(BillingPeriodStart AS VARCHAR), 1, 7)"
+    if key == "day":
+        return "CAST(CAST(ChargePeriodStart AS DATE) AS VARCHAR)"
+    if key == "component":
+        return component_case_sql()
+    m = _TAG.match(key)
+    if m:
+        tag = m["key"]
+        if dialect == "athena":
+            return f"coalesce(element_at(tags, '{tag}'), '(untagged)')"
+        return f"coalesce(json_extract_string(Tags, '$.\"{tag}\"'), '(untagged)')"
+    if key.startswith("tag:"):
+        raise InputError(f"bad tag key in {key!r}: use tag:<key> with letters, digits, spaces and _.:/=+@-")
+    if schema.COLUMN_TYPES.get(key) == "VARCHAR":
+        return f"coalesce(\"{key}\", '(none)')"
+    from costplan.errors import did_you_mean
+
+    valid = list(DERIVED_KEYS) + ["tag:<key>"] + [c for c, t in schema.COLUMNS if t == "VARCHAR"]
+    raise InputError(Problem(f"cannot group by {key!r}", location="--by", hint=did_you_mean(key, valid, "key")))
+
+
+def _parse_bound(value: str | dt.date, *, end: bool) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value + dt.timedelta(days=1) if end else value
+    s = str(value).strip()
+    try:
+        if _MONTH.match(s):
+            d = dt.date(int(s[:4]), int(s[5:7]), 1)
+            return _add_month(d) if end else d
+        if _DAY.match(s):
+            d = dt.date.fromisoformat(s)
+            return d + dt.timedelta(days=1) if end else d
+    except ValueError:
+        pass
+    raise InputError(Problem(f"bad date {s!r}", location="--to" if end else "--from", hint="use YYYY-MM or YYYY-MM-DD"))
+
+
+def _add_month(d: dt.date) -> dt.date:
+    return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def parse_month(month: str) -> dt.date:
+    if not _MONTH.match(str(month)) or not 1 <= int(str(month)[5:7]) <= 12:
+        raise InputError(Problem(f"bad month {month!r}", location="--month", hint="use YYYY-MM, e.g. 2026-10"))
+    return dt.date(int(month[:4]), int(month[5:7]), 1)
+
+
+def period_filter(*, start=None, end=None, month=None) -> tuple[list[str], list]:
+    """SQL conditions (and parameters) selecting a billing month or a charge-day range."""
+    conds: list[str] = []
+    params: list = []
+    if month is not None:
+        m = parse_month(month)
+        conds.append("BillingPeriodStart = ?")
+        params.append(dt.datetime.combine(m, dt.time()))
+    if start is not None:
+        conds.append("ChargePeriodStart >= ?")
+        params.append(dt.datetime.combine(_parse_bound(start, end=False), dt.time()))
+    if end is not None:
+        conds.append("ChargePeriodStart < ?")
+        params.append(dt.datetime.combine(_parse_bound(end, end=True), dt.time()))
+    return conds, params
