@@ -81,6 +81,7 @@ class Store:
         except duckdb.Error as exc:
             raise CostplanError(f"cannot open store {self.path}: {exc}") from None
         self.read_only = read_only
+        self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self.migrate()
         else:
@@ -349,6 +350,15 @@ class Store:
         """True when any row in use comes from the synthetic sample."""
         row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchone()
         return bool(row[0])
+
+    def final_pulled_periods(self, source: str, grouping: str) -> set[tuple[dt.date, dt.date]]:
+        """Periods ``(start, end)`` pulled with ``grouping`` that the API called final."""
+        rows = self.con.execute(
+            """SELECT PeriodStart, PeriodEnd FROM pulled_periods
+               WHERE x_Source = ? AND grouping = ? AND NOT Estimated""",
+            [source, grouping],
+        ).fetchall()
+        return {(r[0], r[1]) for r in rows}
 
     def stored_periods(self, source: str) -> "pd.DataFrame":
         """Charge periods of one source: ``ChargePeriodStart``, ``ChargePeriodEnd``, ``Estimated``."""
