@@ -8,7 +8,7 @@ reports how many requests it made. Pages are followed through ``NextPageToken`` 
 
 The client comes from an injected boto3 session (standard credential chain, ``--profile``);
 the standard ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_CE`` variables point it elsewhere (a
-local fake in tests). Error messages never repeat AWS's text, which can hold the account id
+local fake in tests; ``AWS_ENDPOINT_URL_CE`` is accepted as well). Error messages never repeat AWS's text, which can hold the account id
 and the caller's ARN.
 
 Rows are stored in FOCUS columns: UnblendedCost -> BilledCost, AmortizedCost ->
@@ -103,7 +103,11 @@ def make_client(session=None, profile: str | None = None):
     """A Cost Explorer client from ``session`` (or a new boto3 session for ``profile``).
 
     botocore's own retries are off: throttling is retried here, so every call is counted.
+    The endpoint follows botocore's standard variables (``AWS_ENDPOINT_URL_COST_EXPLORER``,
+    ``AWS_ENDPOINT_URL``); ``AWS_ENDPOINT_URL_CE``, named after the client, is honoured too.
     """
+    import os
+
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ProfileNotFound
@@ -112,7 +116,12 @@ def make_client(session=None, profile: str | None = None):
         session = session or boto3.Session(profile_name=profile)
     except ProfileNotFound:
         raise InputError(Problem(f"no AWS profile named {profile!r}", location="--profile")) from None
-    return session.client("ce", region_name="us-east-1", config=Config(retries={"max_attempts": 1}))
+    endpoint = None
+    if not os.environ.get("AWS_ENDPOINT_URL_COST_EXPLORER"):
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_CE") or None
+    return session.client(
+        "ce", region_name="us-east-1", endpoint_url=endpoint, config=Config(retries={"max_attempts": 1})
+    )
 
 
 def group_by_spec(group_by: Sequence[str]) -> list[dict[str, str]]:

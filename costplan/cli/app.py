@@ -40,6 +40,8 @@ app = typer.Typer(
 # Command-group modules, in the order they appear in --help.
 COMMAND_MODULES = [
     "costplan.cli.prices",
+    "costplan.cli.actuals",
+    "costplan.cli.imports",
 ]
 
 for _name in COMMAND_MODULES:
