@@ -148,16 +148,13 @@ REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-west-2", "eu-
            "ap-south-1", "ap-southeast-2", "ap-northeast-1")
 PLANNED_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 
-# EC2 on-demand rows that no source lists directly, derived from a same-family size in the
-# same region (EC2 on-demand prices within a family are proportional to size: the same
-# catalog lists m5.12xlarge at 24 x m5.large in every region read).
-# (instance type, region) -> (base instance type, factor)
-EC2_SIZE_DERIVED: dict[tuple[str, str], tuple[str, float]] = {
-    **{("m5.xlarge", r): ("m5.large", 2) for r in ("eu-west-1", "eu-west-2", "eu-central-1", "ap-south-1", "ap-southeast-2", "ap-northeast-1", "us-east-2")},
-    **{("m5.2xlarge", r): ("m5.large", 4) for r in ("eu-west-1", "eu-west-2", "eu-central-1", "ap-south-1", "ap-southeast-2", "ap-northeast-1")},
-    **{("c5.large", r): ("c5.xlarge", 0.5) for r in ("ap-south-1", "ap-southeast-2", "ap-northeast-1")},
-    ("c6g.xlarge", "ap-northeast-1"): ("c6g.large", 2),
-}
+# EC2 on-demand rows of the reference families that no source lists directly are derived from
+# a sourced size of the same family in the same region: EC2 on-demand prices within a family
+# are proportional to size (the SkyPilot catalog lists m5.12xlarge at 24 x m5.large and
+# r5.12xlarge at 24 x r5.large in every region read). Size weights and the order of preference
+# for the base size:
+SIZE_WEIGHT = {"large": 1, "xlarge": 2, "2xlarge": 4, "12xlarge": 24}
+DERIVE_FROM = ("xlarge", "large", "2xlarge", "12xlarge")
 
 ELASTICACHE_NODES = ("cache.r7g.large", "cache.r7g.xlarge", "cache.r7g.2xlarge", "cache.r6g.large",
                      "cache.r6g.xlarge", "cache.r6g.2xlarge", "cache.m7g.large", "cache.m6g.large",
@@ -226,16 +223,27 @@ def ec2_on_demand() -> dict[tuple[str, str], Price]:
                 unit_price=price, source=sid, as_of=_src(sid), verified=True,
                 note="Linux, shared tenancy",
             )
-    for (itype, region), (base, factor) in sorted(EC2_SIZE_DERIVED.items()):
-        if (itype, region) in out:
-            raise BuildError(f"{itype} {region} is sourced; remove it from EC2_SIZE_DERIVED")
-        b = out[(base, region)]
-        out[(itype, region)] = _p(
-            service="AmazonEC2", sku=itype, region=region, usage="instance-hour", unit="Hrs",
-            unit_price=b.unit_price * factor, source=b.source, as_of=b.as_of, verified=False,
-            note=f"derived: {factor:g} x {base} {region} ({b.unit_price:g}); on-demand prices "
-            "are proportional to size within a family",
-        )
+    sourced = dict(out)
+    for family in REFERENCE_FAMILIES:
+        for region in REGIONS:
+            for size in REFERENCE_SIZES:
+                if (f"{family}.{size}", region) in sourced:
+                    continue
+                base_size = next((b for b in DERIVE_FROM if (f"{family}.{b}", region) in sourced), None)
+                if base_size is None:
+                    continue
+                base = sourced[(f"{family}.{base_size}", region)]
+                factor = SIZE_WEIGHT[size] / SIZE_WEIGHT[base_size]
+                out[(f"{family}.{size}", region)] = _p(
+                    service="AmazonEC2", sku=f"{family}.{size}", region=region,
+                    usage="instance-hour", unit="Hrs", unit_price=base.unit_price * factor,
+                    source=base.source, as_of=base.as_of, verified=False,
+                    note=f"derived: {factor:g} x {base.sku} {region} ({base.unit_price:g}); on-demand "
+                    "prices are proportional to size within a family",
+                )
+    # the 12xlarge rows only serve as a base for the derivation above
+    for key in [k for k in out if k[0].endswith(".12xlarge") and out[k].source == "skypilot-catalog-aws-vms"]:
+        del out[key]
     return out
 
 
