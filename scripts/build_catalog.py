@@ -312,19 +312,19 @@ def ec2_commitments(on_demand: dict[tuple[str, str], Price]) -> list[Price]:
     ladder_src = "ec2-instance-selector-getproducts-m5-large"
     actual_1yr_au = _ec2_instances_info_ri()
     out = []
-    region = "us-east-1"
-    for itype in REFERENCE_TYPES:
+    for itype, region in sorted((t, r) for t in REFERENCE_TYPES for r in REGIONS if (t, r) in on_demand):
         od = on_demand[(itype, region)]
         for (cls, term, option), rate in sorted(ladder.items()):
             discount = 1 - rate / m5_od
             common = dict(service="AmazonEC2", sku=itype, region=region, usage="instance-hour",
                           unit="Hrs", term=term, purchase_option=option)
             # reserved instances
-            if itype == "m5.large":
+            if (itype, region) == ("m5.large", "us-east-1"):
                 ri = _p(**common, pricing_model="reserved", offering_class=cls, unit_price=rate,
                         source=ladder_src, as_of=_src(ladder_src), verified=True,
                         note="effective hourly rate: upfront fee / hours in term + recurring hourly fee")
-            elif (cls, term, option) == ("standard", "1yr", "all-upfront") and itype in actual_1yr_au:
+            elif (cls, term, option) == ("standard", "1yr", "all-upfront") and itype in actual_1yr_au \
+                    and region == "us-east-1":
                 info_od, info_ri = actual_1yr_au[itype]
                 if not math.isclose(info_od, od.unit_price, rel_tol=1e-9):
                     raise BuildError(f"{itype}: on-demand changed since 2023 ({info_od} -> {od.unit_price})")
@@ -336,7 +336,7 @@ def ec2_commitments(on_demand: dict[tuple[str, str], Price]) -> list[Price]:
                 ri = _p(**common, pricing_model="reserved", offering_class=cls,
                         unit_price=od.unit_price * (1 - discount), source=ladder_src,
                         as_of=_src(ladder_src), verified=False,
-                        note=f"estimate: m5.large {cls} {term} {option} discount {discount:.1%} "
+                        note=f"estimate: m5.large us-east-1 {cls} {term} {option} discount {discount:.1%} "
                         f"(2021 Price List) applied to on-demand {od.unit_price:g}")
             out.append(ri)
             # Savings Plans: EC2 Instance SP tracks standard RIs, Compute SP tracks convertible RIs
@@ -345,7 +345,7 @@ def ec2_commitments(on_demand: dict[tuple[str, str], Price]) -> list[Price]:
                 **common, pricing_model="savings_plan", offering_class=sp_class,
                 unit_price=od.unit_price * (1 - discount), source=ladder_src,
                 as_of=_src(ladder_src), verified=False,
-                note=f"estimate: {sp_class} Savings Plan rate taken as the m5.large {cls} RI "
+                note=f"estimate: {sp_class} Savings Plan rate taken as the m5.large us-east-1 {cls} RI "
                 f"{term} {option} discount {discount:.1%} (2021 Price List) applied to on-demand "
                 f"{od.unit_price:g}; no Savings Plans rate source found",
             ))
@@ -540,7 +540,9 @@ def manifest(prices: list[Price]) -> dict:
 
 def build(out_dir: Path) -> Path:
     prices = build_prices()
-    return write_catalog(prices, Path(out_dir) / CATALOG_NAME, manifest(prices))
+    path = write_catalog(prices, Path(out_dir) / CATALOG_NAME, manifest(prices))
+    path.chmod(0o644)  # package data: readable by everyone (the atomic write creates it 0600)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
