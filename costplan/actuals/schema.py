@@ -112,5 +112,15 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "Cost Explorer NetAmortizedCost",
         ['ALTER TABLE cost_rows ADD COLUMN "x_NetEffectiveCost" DOUBLE'],
     ),
+    (
+        3,
+        "periods pulled from an API, empty ones included",
+        [
+            """CREATE TABLE pulled_periods (
+                x_Source VARCHAR, grouping VARCHAR, PeriodStart DATE, PeriodEnd DATE,
+                Estimated BOOLEAN, x_LoadId BIGINT
+            )"""
+        ],
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

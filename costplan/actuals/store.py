@@ -3,7 +3,8 @@
 Every load (a Cost Explorer pull, a FOCUS or CUR import, the synthetic sample) is one
 transaction: it inserts its rows, removes the rows it supersedes and records itself in
 ``loads``, or it leaves the store exactly as it was. Loading the same data twice replaces
-the first copy, so nothing is counted twice. The columns are documented in
+the first copy, so nothing is counted twice. Real data and the synthetic sample are never
+mixed: the first real load removes the sample's rows in the same transaction. The columns are documented in
 :mod:`costplan.actuals.schema` and ``docs/actuals.md``.
 
 Example::
@@ -55,6 +56,8 @@ class LoadResult:
     rows_loaded: int
     rows_replaced: int
     totals: "pd.DataFrame | None" = None
+    dropped_synthetic: int = 0
+    """Rows of the synthetic sample removed because real data was loaded (never mixed)."""
     """Per billing period and provider: rows, BilledCost and EffectiveCost [USD] stored by this load."""
 
 
@@ -81,6 +84,7 @@ class Store:
         except duckdb.Error as exc:
             raise CostplanError(f"cannot open store {self.path}: {exc}") from None
         self.read_only = read_only
+        self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self.migrate()
         else:
@@ -101,6 +105,12 @@ class Store:
         resolved = Path(config.setting("store", path))
         if resolved.resolve() == Path(config._BUILTIN["store"]).resolve():
             ensure_default_store(resolved)
+        elif not resolved.exists():
+            raise InputError(
+                f"store {resolved} does not exist: load spend into it first (`costplan pull --store {resolved}` "
+                "or `costplan import focus PATH --store ...`), or leave --store and COSTPLAN_STORE unset "
+                "for the bundled synthetic sample"
+            )
         return cls(resolved, **kwargs)
 
     def close(self) -> None:
@@ -227,6 +237,9 @@ class Store:
                         AND ({key}) IN (SELECT DISTINCT ({key}) FROM cost_rows WHERE x_LoadId = ?)""",
                     [source, load_id, load_id],
                 ).fetchone()[0]
+            dropped = 0
+            if source != "synthetic-sample":
+                dropped = int(con.execute("DELETE FROM cost_rows WHERE x_Synthetic").fetchone()[0])
             con.execute(
                 "INSERT INTO loads VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?)",
                 [load_id, source, description, loaded, int(replaced)],
@@ -243,7 +256,7 @@ class Store:
             except Exception:  # noqa: BLE001 - the connection may already be gone
                 pass
             raise
-        return LoadResult(load_id, source, loaded, int(replaced), totals)
+        return LoadResult(load_id, source, loaded, int(replaced), totals, dropped)
 
     def _hook(self, name: str, load_id: int) -> None:
         fn = self._hooks.get(name)
@@ -350,6 +363,15 @@ class Store:
         row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchone()
         return bool(row[0])
 
+    def final_pulled_periods(self, source: str, grouping: str) -> set[tuple[dt.date, dt.date]]:
+        """Periods ``(start, end)`` pulled with ``grouping`` that the API called final."""
+        rows = self.con.execute(
+            """SELECT PeriodStart, PeriodEnd FROM pulled_periods
+               WHERE x_Source = ? AND grouping = ? AND NOT Estimated""",
+            [source, grouping],
+        ).fetchall()
+        return {(r[0], r[1]) for r in rows}
+
     def stored_periods(self, source: str) -> "pd.DataFrame":
         """Charge periods of one source: ``ChargePeriodStart``, ``ChargePeriodEnd``, ``Estimated``."""
         return self.con.execute(
@@ -380,10 +402,12 @@ def key_sql(key: str, *, dialect: str = "duckdb") -> str:
         raise InputError(f"bad tag key in {key!r}: use tag:<key> with letters, digits, spaces and _.:/=+@-")
     if schema.COLUMN_TYPES.get(key) == "VARCHAR":
         return f"coalesce(\"{key}\", '(none)')"
-    from costplan.errors import did_you_mean
+    from costplan.errors import closest
 
     valid = list(DERIVED_KEYS) + ["tag:<key>"] + [c for c, t in schema.COLUMNS if t == "VARCHAR"]
-    raise InputError(Problem(f"cannot group by {key!r}", location="--by", hint=did_you_mean(key, valid, "key")))
+    near = closest(key, valid)
+    hint = ("did you mean " + " or ".join(repr(c) for c in near) + "? " if near else "") + "valid: " + ", ".join(valid)
+    raise InputError(Problem(f"cannot group by {key!r}", location="--by", hint=hint))
 
 
 def _parse_bound(value: str | dt.date, *, end: bool) -> dt.date:

@@ -43,6 +43,8 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "costplan.cli.estimate",
     "costplan.cli.prices",
+    "costplan.cli.actuals",
+    "costplan.cli.imports",
 ]
 
 for _name in COMMAND_MODULES:
