@@ -43,6 +43,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "costplan.cli.estimate",
     "costplan.cli.prices",
+    "costplan.cli.report",
     "costplan.cli.actuals",
     "costplan.cli.imports",
 ]

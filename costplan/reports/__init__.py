@@ -1,1 +1,93 @@
-"""reports."""
+"""The monthly cost report: tables (numbers), figures (plotly), render (HTML, Markdown, CSV, JSON).
+
+Example::
+
+    from costplan.reports import monthly_report
+    tables, files = monthly_report(month="2026-10", out_dir="reports/2026-10")
+    tables.headline["total"]          # the month's EffectiveCost [USD]
+
+With no arguments it runs on the embedded default: the bundled stack, the embedded catalog
+and the synthetic sample store, and the report says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from costplan.reports.render import ReportFiles
+    from costplan.reports.tables import ReportTables
+
+__all__ = ["build_report", "monthly_report"]
+
+
+def _is_default(value: str, builtin: str) -> bool:
+    try:
+        return Path(value).resolve() == Path(builtin).resolve()
+    except OSError:
+        return False
+
+
+def build_report(
+    month: str | None = None,
+    stack: str | os.PathLike | None = None,
+    store: str | os.PathLike | None = None,
+    catalog: str | os.PathLike | None = None,
+    *,
+    projection: bool = True,
+    seed: int = 0,
+    progress: Callable[[str], None] = lambda _s: None,
+) -> tuple[ReportTables, dict]:
+    """The report's tables and figures, nothing written.
+
+    ``stack``, ``store`` and ``catalog`` default by the documented precedence
+    (:func:`costplan.config.setting`); the default store is built from the synthetic sample
+    on first use. ``month`` is ``YYYY-MM`` (default: the last complete month in the store).
+    """
+    from costplan import config
+    from costplan.actuals.store import Store
+    from costplan.estimate import estimate
+    from costplan.pricing.lookup import get_catalog
+    from costplan.reports.figures import build_figures
+    from costplan.reports.tables import build_tables
+    from costplan.stack import load_stack
+
+    stack_path = config.setting("stack", stack)
+    progress("loading the stack and pricing the plan")
+    st = load_stack(stack_path)
+    plan = estimate(st, get_catalog(str(catalog) if catalog else (config.setting("catalog") or None)))
+    progress("opening the store")
+    store_path = config.setting("store", store)
+    with Store.open_default(store_path, read_only=True) as s:
+        tables = build_tables(s, st, plan, month, progress, projection=projection, seed=seed)
+    progress("figures")
+    figs = build_figures(tables)
+    tables.embedded_default = (
+        _is_default(stack_path, config._BUILTIN["stack"]) and _is_default(store_path, config._BUILTIN["store"])
+    )
+    return tables, figs
+
+
+def monthly_report(
+    month: str | None = None,
+    stack: str | os.PathLike | None = None,
+    store: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    catalog: str | os.PathLike | None = None,
+    images: bool = True,
+    projection: bool = True,
+    progress: Callable[[str], None] = lambda _s: None,
+) -> tuple[ReportTables, ReportFiles]:
+    """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
+    from costplan import config
+    from costplan.reports.render import write_report
+
+    tables, figs = build_report(month, stack, store, catalog, projection=projection, progress=progress)
+    out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / tables.month
+    files = write_report(tables, figs, out, images=images, progress=progress,
+                         embedded_default=tables.embedded_default)
+    return tables, files

@@ -1,0 +1,102 @@
+"""``costplan report`` (the monthly cost report) and ``costplan review`` (the quarterly review)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from costplan.cli.common import cli_errors, help_text, info, warn
+
+REPORT_HELP = """Write the monthly cost report of one month into a folder (default
+reports/YYYY-MM/): report.html (self-contained, works offline, prints well), report.md with
+PNG figures for a wiki or pull request, breakdown.csv and summary.json with the numbers
+behind every figure.
+
+Sections: headline (total, change vs last month, vs the same month last year, vs plan),
+spend by service, region, component and team, top movers with the usage and price behind
+each move, plan vs actual, commitments, spot, cost per user, the 12-month projection, data
+freshness (Estimated days) and price provenance.
+
+With no options it runs on the embedded default (bundled stack, catalog and the synthetic
+sample store) and the report says so. Nothing is written unless every file was built.
+
+Examples:
+
+  costplan report
+
+  costplan report --month 2026-09 --out /tmp/report-2026-09
+
+  costplan report --stack data/ultibiker/stack.yaml --store data/costplan.duckdb --no-images
+"""
+
+REVIEW_HELP = """Execute the quarterly review notebook (notebooks/quarterly_review.ipynb)
+for one quarter and write the executed notebook and an HTML export of it.
+
+QUARTER is YYYYQn, e.g. 2026Q3. The default folder is reports/review-2026Q3/.
+
+Examples:
+
+  costplan review --quarter 2026Q3
+
+  costplan review --quarter 2026Q3 --out /tmp/review --store data/costplan.duckdb
+"""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report", help=help_text(REPORT_HELP))(report_cmd)
+    app.command("review", help=help_text(REVIEW_HELP))(review_cmd)
+
+
+@cli_errors
+def report_cmd(
+    month: Optional[str] = typer.Option(None, "--month", "-m", help="YYYY-MM (default: the last complete month)."),
+    stack: Optional[str] = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
+    store: Optional[str] = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Output folder (default: reports/YYYY-MM)."),
+    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    images: bool = typer.Option(True, "--images/--no-images", help="PNG figures for report.md (needs Chromium)."),
+    projection: bool = typer.Option(True, "--projection/--no-projection", help="Include the 12-month projection."),
+) -> None:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from costplan.reports import monthly_report
+
+    console = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task("building the report", total=None)
+
+        def step(what: str) -> None:
+            bar.update(task, description=f"report: {what}")
+
+        tables, files = monthly_report(month, stack, store, out, catalog=catalog_path, images=images,
+                                       projection=projection, progress=step)
+    for w in files.warnings:
+        warn(w)
+    h = tables.headline
+    if tables.synthetic:
+        warn("the actual spend is the SYNTHETIC sample, not real billing data (the report says so)")
+    info(f"{tables.month}: total ${h['total']:,.2f} ({h['metric']}), plan ${h['plan_total']:,.2f}")
+    for key, sec in tables.sections.items():
+        if sec.table is None and key != "headline":
+            info(f"  section '{sec.title}': data not available")
+    typer.echo(str(files.out_dir / "report.html"))
+
+
+@cli_errors
+def review_cmd(
+    quarter: str = typer.Option(..., "--quarter", "-q", help="Quarter, YYYYQn (e.g. 2026Q3)."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Output folder (default: reports/review-YYYYQn)."),
+    stack: Optional[str] = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
+    store: Optional[str] = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
+) -> None:
+    from rich.console import Console
+
+    from costplan.reports.review import run_review
+
+    console = Console(stderr=True)
+    with console.status(f"executing the quarterly review for {quarter}"):
+        result = run_review(quarter, out_dir=out, stack=stack, store=store)
+    typer.echo(str(result.html))

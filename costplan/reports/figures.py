@@ -1,0 +1,260 @@
+"""Plotly figures of the monthly report, built from :class:`~costplan.reports.tables.ReportTables`.
+
+No I/O: every function takes tables and returns a ``plotly.graph_objects.Figure``. Each trace
+carries ``meta = {"section": ..., "metric": ...}`` naming the table column it plots, so the
+numbers behind a figure can be found in ``breakdown.csv`` (same section, same metric, same
+order of rows).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+    from costplan.reports.tables import ReportTables
+
+METRIC = "EffectiveCost"
+COLORS = {
+    "actual": "#1f6feb",
+    "previous": "#9fb3c8",
+    "plan": "#f0a202",
+    "usage": "#2a9d8f",
+    "price": "#e76f51",
+    "final": "#1f6feb",
+    "estimated": "#f4a261",
+    "unverified": "#e76f51",
+    "verified": "#2a9d8f",
+}
+#: Figure titles, in report order; also the PNG file names of the Markdown report.
+TITLES = {
+    "trend": "Monthly spend [USD]",
+    "by_service": "Spend by service [USD]",
+    "by_region": "Spend by region [USD]",
+    "by_component": "Spend by component [USD]",
+    "movers": "Top movers: usage and price effects [USD]",
+    "variance": "Plan vs actual by component [USD]",
+    "commitments": "Commitments: used and unused [USD]",
+    "spot": "Spot cost vs the same hours on demand [USD]",
+    "per_user": "Cost per active user, next 12 months [USD/user/month]",
+    "projection": "Projection, next 12 months [USD/month]",
+    "freshness": "Daily spend, Final and Estimated days [USD]",
+    "provenance": "Plan usage cost by price source; orange = estimate-grade, unverified [USD/month]",
+}
+
+
+def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        template="plotly_white",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 45, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+        hoverlabel={"namelength": -1},
+    )
+    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(automargin=True)
+    return fig
+
+
+def _meta(section: str, metric: str) -> dict:
+    return {"section": section, "metric": metric}
+
+
+def bar_current_previous(df: pd.DataFrame, key: str, section: str, title: str) -> go.Figure:
+    """Horizontal bars: this month and last month per ``key``, largest on top."""
+    import plotly.graph_objects as go
+
+    d = df.iloc[::-1]
+    fig = go.Figure()
+    if d["previous"].notna().any():
+        fig.add_trace(go.Bar(y=d[key], x=d["previous"], name="last month", orientation="h",
+                             marker_color=COLORS["previous"], meta=_meta(section, "previous"),
+                             hovertemplate="%{y}: $%{x:,.2f}<extra>last month</extra>"))
+    fig.add_trace(go.Bar(y=d[key], x=d[METRIC], name="this month", orientation="h", marker_color=COLORS["actual"],
+                         meta=_meta(section, METRIC), hovertemplate="%{y}: $%{x:,.2f}<extra>this month</extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(tickprefix="$", separatethousands=True)
+    return _layout(fig, title, height=max(260, 60 + 34 * len(d)))
+
+
+def trend(df: pd.DataFrame, plan_total: float | None) -> go.Figure:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=df["month"], y=df[METRIC], name="actual", marker_color=COLORS["actual"],
+                         meta=_meta("trend", METRIC), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
+    if plan_total is not None:
+        fig.add_hline(y=plan_total, line_dash="dash", line_color=COLORS["plan"],
+                      annotation_text=f"plan ${plan_total:,.0f}", annotation_position="top left")
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    fig.update_xaxes(type="category")
+    return _layout(fig, TITLES["trend"])
+
+
+def movers(df: pd.DataFrame) -> go.Figure:
+    import plotly.graph_objects as go
+
+    labels = (df["x_UsageType"].astype(str) + " (" + df["RegionId"].astype(str) + ")").iloc[::-1]
+    d = df.iloc[::-1]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=labels, x=d["usage_effect"], name="usage effect", orientation="h",
+                         marker_color=COLORS["usage"], meta=_meta("movers", "usage_effect"),
+                         hovertemplate="%{y}: $%{x:,.2f}<extra>usage</extra>"))
+    fig.add_trace(go.Bar(y=labels, x=d["price_effect"], name="price effect", orientation="h",
+                         marker_color=COLORS["price"], meta=_meta("movers", "price_effect"),
+                         hovertemplate="%{y}: $%{x:,.2f}<extra>price</extra>"))
+    fig.add_trace(go.Scatter(y=labels, x=d["change"], name="change", mode="markers",
+                             marker={"color": "#222", "symbol": "diamond", "size": 9}, meta=_meta("movers", "change"),
+                             hovertemplate="%{y}: $%{x:,.2f}<extra>change</extra>"))
+    fig.update_layout(barmode="relative")
+    fig.update_xaxes(tickprefix="$", separatethousands=True, zeroline=True, zerolinecolor="#888")
+    return _layout(fig, TITLES["movers"], height=max(300, 60 + 34 * len(d)))
+
+
+def variance(df: pd.DataFrame) -> go.Figure:
+    import plotly.graph_objects as go
+
+    x = df["component_kind"].where(df["component_kind"] != "unmapped", "unmapped: " + df["ServiceName"].astype(str))
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=x, y=df["plan"], name="plan", marker_color=COLORS["plan"],
+                         meta=_meta("variance", "plan"), hovertemplate="%{x}: $%{y:,.2f}<extra>plan</extra>"))
+    fig.add_trace(go.Bar(x=x, y=df["actual"], name="actual", marker_color=COLORS["actual"],
+                         meta=_meta("variance", "actual"), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    fig.update_xaxes(tickangle=-35)
+    return _layout(fig, TITLES["variance"], height=420)
+
+
+def projection(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figure:
+    """Fan chart: the p10-p90 band, the median, and the months of actual spend before it."""
+    import plotly.graph_objects as go
+
+    x = df["month"].astype(str)
+    fig = go.Figure()
+    if history is not None and len(history):
+        fig.add_trace(go.Scatter(x=history["month"].astype(str), y=history[METRIC], name="actual",
+                                 mode="lines+markers", line_color=COLORS["actual"], meta=_meta("trend", METRIC),
+                                 hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
+    fig.add_trace(go.Scatter(x=x, y=df["p90"], name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
+                             meta=_meta("projection", "p90"), hovertemplate="%{x}: $%{y:,.2f}<extra>p90</extra>"))
+    fig.add_trace(go.Scatter(x=x, y=df["p10"], name="p10 - p90", mode="lines", fill="tonexty",
+                             fillcolor="rgba(138,180,248,0.35)", line={"width": 0.5, "color": "#8ab4f8"},
+                             meta=_meta("projection", "p10"), hovertemplate="%{x}: $%{y:,.2f}<extra>p10</extra>"))
+    fig.add_trace(go.Scatter(x=x, y=df["p50"], name="median", mode="lines", line={"color": "#174ea6", "width": 2.5},
+                             meta=_meta("projection", "p50"), hovertemplate="%{x}: $%{y:,.2f}<extra>median</extra>"))
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    fig.update_xaxes(type="category")
+    return _layout(fig, TITLES["projection"])
+
+
+def per_user(df: pd.DataFrame) -> go.Figure:
+    """Fan chart of the cost per active user over the projected months [USD/user/month]."""
+    import plotly.graph_objects as go
+
+    x = df["month"].astype(str)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=df["p90"], name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
+                             meta=_meta("per_user", "p90"), hovertemplate="%{x}: $%{y:,.4f}<extra>p90</extra>"))
+    fig.add_trace(go.Scatter(x=x, y=df["p10"], name="p10 - p90", mode="lines", fill="tonexty",
+                             fillcolor="rgba(138,180,248,0.35)", line={"width": 0.5, "color": "#8ab4f8"},
+                             meta=_meta("per_user", "p10"), hovertemplate="%{x}: $%{y:,.4f}<extra>p10</extra>"))
+    fig.add_trace(go.Scatter(x=x, y=df["p50"], name="median", mode="lines+markers",
+                             line={"color": "#174ea6", "width": 2.5}, meta=_meta("per_user", "p50"),
+                             hovertemplate="%{x}: $%{y:,.4f}<extra>median</extra>"))
+    fig.update_yaxes(tickprefix="$")
+    fig.update_xaxes(type="category")
+    return _layout(fig, TITLES["per_user"])
+
+
+def freshness(df: pd.DataFrame) -> go.Figure:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for est, name, color in ((False, "Final", COLORS["final"]), (True, "Estimated", COLORS["estimated"])):
+        d = df[df["Estimated"] == est]
+        if len(d):
+            fig.add_trace(go.Bar(x=d["day"], y=d[METRIC], name=name, marker_color=color,
+                                 meta={**_meta("freshness", METRIC), "Estimated": est},
+                                 hovertemplate="%{x}: $%{y:,.2f}<extra>" + name + "</extra>"))
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    return _layout(fig, TITLES["freshness"], height=300)
+
+
+def provenance(df: pd.DataFrame) -> go.Figure:
+    """One bar per price source, coloured by whether its prices are verified [USD/month]."""
+    import plotly.graph_objects as go
+
+    d = df.iloc[::-1]
+    labels = d["price_source"].astype(str) + d["verified"].map({True: "", False: " (unverified)"})
+    fig = go.Figure(go.Bar(x=d["ListCost"], y=labels, orientation="h",
+                           marker_color=[COLORS["verified"] if v else COLORS["unverified"] for v in d["verified"]],
+                           meta=_meta("provenance", "ListCost"), hovertemplate="%{y}: $%{x:,.2f}<extra></extra>"))
+    fig.update_xaxes(tickprefix="$", separatethousands=True)
+    return _layout(fig, TITLES["provenance"], height=max(260, 60 + 26 * len(d)))
+
+
+def spot(df: pd.DataFrame) -> go.Figure:
+    """Per region: what the spot hours cost and what the same hours cost on demand [USD]."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=df["RegionId"], y=df["spot_list_cost"], name="same hours on demand",
+                         marker_color=COLORS["previous"], meta=_meta("spot", "spot_list_cost"),
+                         hovertemplate="%{x}: $%{y:,.2f}<extra>on demand</extra>"))
+    fig.add_trace(go.Bar(x=df["RegionId"], y=df["spot_cost"], name="spot cost", marker_color=COLORS["actual"],
+                         meta=_meta("spot", "spot_cost"), hovertemplate="%{x}: $%{y:,.2f}<extra>spot</extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    return _layout(fig, TITLES["spot"], height=300)
+
+
+def commitments(df: pd.DataFrame) -> go.Figure:
+    """Per commitment: used and unused commitment, and the covered usage at on-demand prices [USD]."""
+    import plotly.graph_objects as go
+
+    x = df["CommitmentDiscountId"].astype(str)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=x, y=df["used_commitment"], name="used", marker_color=COLORS["actual"],
+                         meta=_meta("commitments", "used_commitment"),
+                         hovertemplate="%{x}: $%{y:,.2f}<extra>used</extra>"))
+    fig.add_trace(go.Bar(x=x, y=df["unused_commitment"], name="unused", marker_color=COLORS["unverified"],
+                         meta=_meta("commitments", "unused_commitment"),
+                         hovertemplate="%{x}: $%{y:,.2f}<extra>unused</extra>"))
+    fig.add_trace(go.Scatter(x=x, y=df["covered_list_cost"], name="covered usage at on-demand prices",
+                             mode="markers", marker={"color": "#222", "symbol": "diamond", "size": 11},
+                             meta=_meta("commitments", "covered_list_cost"),
+                             hovertemplate="%{x}: $%{y:,.2f}<extra>on demand</extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(tickprefix="$", separatethousands=True, rangemode="tozero")
+    return _layout(fig, TITLES["commitments"], height=300)
+
+
+def build_figures(t: ReportTables) -> dict[str, go.Figure]:
+    """Every figure of the report, keyed like the sections; sections without data have none."""
+    s = t.sections
+    figs: dict[str, go.Figure] = {}
+    figs["trend"] = trend(s["trend"].table, t.headline.get("plan_total"))
+    figs["by_service"] = bar_current_previous(s["by_service"].table, "ServiceName", "by_service", TITLES["by_service"])
+    figs["by_region"] = bar_current_previous(s["by_region"].table, "RegionId", "by_region", TITLES["by_region"])
+    figs["by_component"] = bar_current_previous(s["by_component"].table, "component_kind", "by_component",
+                                                TITLES["by_component"])
+    if s["movers"].available and len(s["movers"].table):
+        figs["movers"] = movers(s["movers"].table)
+    figs["variance"] = variance(s["variance"].table)
+    if s["commitments"].available and len(s["commitments"].table):
+        figs["commitments"] = commitments(s["commitments"].table)
+    if s["spot"].available and len(s["spot"].table):
+        figs["spot"] = spot(s["spot"].table)
+    if s["per_user"].available:
+        figs["per_user"] = per_user(s["per_user"].table)
+    if s["projection"].available:
+        figs["projection"] = projection(s["projection"].table, s["trend"].table)
+    figs["freshness"] = freshness(s["freshness"].table)
+    figs["provenance"] = provenance(s["provenance"].table)
+    return figs

@@ -1,0 +1,405 @@
+"""Writing the monthly report: HTML (plotly, self-contained), Markdown (PNG figures), CSV, JSON.
+
+Every text that comes from data (service names, usage types, tag values, notes) is escaped:
+the HTML through jinja2 autoescape, the Markdown through :func:`md_text`. The report folder
+is built in a temporary folder next to its destination and moved into place at the end, so
+a failed run leaves either the previous report or nothing, never half of one.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from costplan.reports.tables import METRIC, ReportTables, Section
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+TEMPLATES = Path(__file__).parent / "templates"
+HTML_NAME, MD_NAME, CSV_NAME, JSON_NAME, FIG_DIR = "report.html", "report.md", "breakdown.csv", "summary.json", "figures"
+#: Sections written to breakdown.csv / summary.json, in report order.
+TABLE_SECTIONS = ("trend", "by_service", "by_region", "by_component", "by_team", "movers", "variance", "commitments",
+                  "spot", "per_user", "projection", "freshness", "provenance")
+#: Sections whose money column adds up to the month total.
+TOTAL_SECTIONS = ("by_service", "by_region", "by_component", "by_team")
+BREAKDOWN_COLUMNS = ["section", "row", "key", "metric", "value"]
+
+
+class ImageExportError(RuntimeError):
+    """PNG export failed (no Chromium for kaleido, or kaleido itself failed)."""
+
+
+@dataclass
+class ReportFiles:
+    """What :func:`write_report` wrote: the folder, its files, and warnings for the reader."""
+
+    out_dir: Path
+    files: list[Path]
+    images: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- formatting ----------------------------------------------------------------------------
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (v is pd.NA)
+
+
+def money(v) -> str:
+    """``$1,234.56``; ``-$12.30``; ``n/a`` for a missing amount."""
+    if _missing(v):
+        return "n/a"
+    v = float(v)
+    return f"-${abs(v):,.2f}" if v < 0 else f"${v:,.2f}"
+
+
+def signed(v) -> str:
+    if _missing(v):
+        return "n/a"
+    return ("+" if float(v) >= 0 else "") + money(v)
+
+
+def pct(v) -> str:
+    if _missing(v):
+        return "n/a"
+    return f"{float(v) * 100:+.1f}%"
+
+
+def fmt_cell(v, col: str, money_cols: tuple[str, ...] = ()) -> str:
+    if _missing(v):
+        return ""
+    if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
+        return "yes" if v else "no"
+    if col in money_cols:
+        return money(v)
+    if col in ("share", "coverage", "utilisation") or "_share" in col:
+        return f"{float(v) * 100:.1f}%"
+    if col.endswith("_pct"):
+        return f"{float(v):+.1f}%"
+    if isinstance(v, float):
+        if col.endswith("unit_cost"):
+            return f"{v:,.6g}"
+        return f"{v:,.3f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
+def _numeric(df: pd.DataFrame, c: str) -> bool:
+    return pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+
+
+def section_totals(t: ReportTables) -> dict[str, dict[str, str]]:
+    """The formatted total row of each section whose money adds up (label column -> 'Total')."""
+    out = {}
+    for key in TOTAL_SECTIONS:
+        df = t[key].table
+        label = df.columns[0]
+        out[key] = {label: "Total", METRIC: money(round(df[METRIC].sum(), 2))}
+        if df["previous"].notna().any():
+            out[key]["previous"] = money(round(df["previous"].sum(), 2))
+            out[key]["change"] = money(round(df["change"].sum(), 2))
+    v = t["variance"].table
+    out["variance"] = {"component_kind": "Total", "plan": money(round(v["plan"].sum(), 2)),
+                       "actual": money(round(v["actual"].sum(), 2)), "variance": money(round(v["variance"].sum(), 2))}
+    return out
+
+
+# --- data outputs ----------------------------------------------------------------------------
+def _jsonable(v):
+    if _missing(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, (pd.Timestamp,)):
+        return v.isoformat()
+    return v
+
+
+def breakdown_frame(t: ReportTables) -> pd.DataFrame:
+    """The numbers behind every figure and table, long format: ``section``, ``row`` (position in
+    the section's table), ``key`` (the row's label columns, ``" / "``-joined), ``metric`` (a
+    numeric column) and ``value`` [USD for money columns]. The headline comes first."""
+    rows = [("headline", 0, t.month, k, v) for k, v in t.headline.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v is not None]
+    for key in TABLE_SECTIONS:
+        sec = t.sections.get(key)
+        if sec is None or not sec.available:
+            continue
+        df = sec.table
+        num = [c for c in df.columns if _numeric(df, c)]
+        labels = [c for c in df.columns if c not in num]
+        for i, r in enumerate(df.itertuples(index=False)):
+            d = r._asdict() if hasattr(r, "_asdict") else dict(zip(df.columns, r))
+            d = dict(zip(df.columns, r))
+            label = " / ".join("" if _missing(d[c]) else str(d[c]) for c in labels)
+            for c in num:
+                rows.append((key, i, label, c, _jsonable(d[c])))
+    return pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS)
+
+
+def summary_dict(t: ReportTables, files: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything in the report as JSON-ready data: headline, each section's rows and notes."""
+    sections = {}
+    for key, sec in t.sections.items():
+        sections[key] = {
+            "title": sec.title,
+            "available": sec.available,
+            "notes": list(sec.notes),
+            "rows": None if sec.table is None else [
+                {k: _jsonable(v) for k, v in rec.items()} for rec in sec.table.to_dict(orient="records")
+            ],
+        }
+    return {
+        "month": t.month,
+        "stack": t.stack_name,
+        "store": t.store_path,
+        "synthetic_data": t.synthetic,
+        "catalog_as_of": t.catalog_as_of,
+        "generated_at": t.generated_at,
+        "currency": "USD",
+        "metric": METRIC,
+        "headline": {k: _jsonable(v) for k, v in t.headline.items()},
+        "sections": sections,
+        "warnings": list(t.warnings),
+        "files": files or {},
+    }
+
+
+# --- HTML ------------------------------------------------------------------------------------
+def _env():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(money=money, signed=signed, pct=pct, wbr=_wbr)
+    return env
+
+
+def _wbr(text) -> str:
+    """Escape ``text`` and allow line breaks after underscores (long column names)."""
+    from markupsafe import Markup, escape
+
+    return Markup(str(escape(str(text))).replace("_", "_<wbr>"))
+
+
+def figure_html(fig: go.Figure, div_id: str) -> str:
+    """One figure as a ``<div>`` plus its script; plotly.js itself is included once per page."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, default_width="100%",
+                       config={"displaylogo": False, "responsive": True})
+
+
+def render_html(t: ReportTables, figs: dict[str, go.Figure], *, embedded_default: bool = False) -> str:
+    """The self-contained HTML report (plotly.js inline, once)."""
+    from markupsafe import Markup
+    from plotly.offline import get_plotlyjs
+
+    import costplan
+
+    figure_divs = {k: Markup(f'<div class="figure">{figure_html(f, f"fig-{k}")}</div>') for k, f in figs.items()}
+
+    def fig(key: str):
+        return figure_divs.get(key, "")
+
+    def rows(df: pd.DataFrame, limit=None):
+        d = df if not limit else df.head(limit)
+        for r in d.itertuples(index=False):
+            yield list(zip(df.columns, r))
+
+    def cell(v, c, sec: Section):
+        return fmt_cell(v, c, sec.money)
+
+    toc = [("headline", "Headline"), ("spend", "Where it went")] + [
+        (k, t[k].title) for k in ("movers", "variance", "commitments", "spot", "per_user", "projection", "freshness",
+                                  "provenance")
+    ]
+    tmpl = _env().get_template("report.html.j2")
+    return tmpl.render(
+        t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=_numeric, toc=toc,
+        totals=section_totals(t), plotly_js=Markup(get_plotlyjs()), version=costplan.__version__,
+        store_name=Path(t.store_path).name, embedded_default=embedded_default,
+    )
+
+
+# --- Markdown --------------------------------------------------------------------------------
+def md_text(v) -> str:
+    """Text from data made safe for a Markdown table cell: HTML-escaped, pipes and newlines
+    neutralised, Markdown emphasis characters escaped."""
+    s = html.escape(str(v), quote=False)
+    for ch in ("\\", "|", "*", "_", "`", "[", "]"):
+        s = s.replace(ch, "\\" + ch)
+    return s.replace("\n", " ").replace("\r", " ")
+
+
+def md_table(sec: Section, total: dict[str, str] | None = None, limit: int | None = None) -> str:
+    df = sec.table if not limit else sec.table.head(limit)
+    cols = list(sec.table.columns)
+    out = ["| " + " | ".join(md_text(c) for c in cols) + " |",
+           "|" + "|".join("---:" if _numeric(sec.table, c) else "---" for c in cols) + "|"]
+    for r in df.itertuples(index=False):
+        out.append("| " + " | ".join(md_text(fmt_cell(v, c, sec.money)) for c, v in zip(cols, r)) + " |")
+    if total:
+        out.append("| " + " | ".join(f"**{md_text(total.get(c, ''))}**" if total.get(c) else "" for c in cols) + " |")
+    return "\n".join(out)
+
+
+def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str | None = None,
+                    *, embedded_default: bool = False) -> str:
+    """The report as Markdown for a wiki page or a pull request; ``images`` maps a figure key
+    to its PNG path relative to the Markdown file."""
+    h = t.headline
+    totals = section_totals(t)
+    L: list[str] = [f"# Cloud cost report: {t.month}", ""]
+    L.append(f"Stack **{md_text(t.stack_name)}** · catalog as of {t.catalog_as_of} · generated {t.generated_at} · "
+             f"amounts in USD, {METRIC} (amortised)")
+    L.append("")
+    if t.synthetic:
+        L += ["> **SYNTHETIC SAMPLE DATA**: the actual spend in this report is a generated sample, not real billing "
+              "data. Load real spend with `costplan pull` or `costplan import`.", ""]
+    if embedded_default:
+        L += ["> Running on the embedded default: the bundled stack, the embedded price catalog and the bundled "
+              "sample store (no AWS account used).", ""]
+    if image_warning:
+        L += [f"> Figures not included: {md_text(image_warning)}", ""]
+
+    def img(key: str) -> None:
+        if key in images:
+            L.extend([f"![{md_text(key)}]({images[key]})", ""])
+
+    L += ["## Headline", "",
+          f"- **Total {t.month}: {money(h['total'])}** (billed {money(h['billed_total'])})",
+          f"- vs last month ({h['previous_month']}): {signed(h['change_vs_previous'])} ({pct(h['change_vs_previous_pct'])}),"
+          f" last month {money(h['previous_total'])}",
+          f"- vs same month last year ({h['same_month_last_year']}): {signed(h['change_vs_year_ago'])} "
+          f"({pct(h['change_vs_year_ago_pct'])}), then {money(h['year_ago_total'])}",
+          f"- vs plan: {signed(h['change_vs_plan'])} ({pct(h['change_vs_plan_pct'])}), plan {money(h['plan_total'])}",
+          ""]
+    L += [f"_{md_text(n)}_" + "\n" for n in t["headline"].notes]
+    img("trend")
+    L += ["## Where the money went", ""]
+    for key in ("by_service", "by_region", "by_component", "by_team"):
+        sec = t[key]
+        L += [f"### {md_text(sec.title)}", ""]
+        img(key)
+        L += [md_table(sec, totals[key]), ""]
+        L += [f"_{md_text(n)}_\n" for n in sec.notes]
+    for key in ("movers", "variance", "commitments", "spot", "per_user", "projection", "freshness", "provenance"):
+        sec = t[key]
+        L += [f"## {md_text(sec.title)}", ""]
+        if not sec.available:
+            L += ["**Data not available.** " + " ".join(md_text(n) for n in sec.notes), ""]
+            continue
+        img(key)
+        limit = 7 if key == "freshness" else None
+        L += [md_table(sec, totals.get(key), limit), ""]
+        if limit and len(sec.table) > limit:
+            L += [f"_first {limit} of {len(sec.table)} rows; all in breakdown.csv_", ""]
+        L += [f"_{md_text(n)}_\n" for n in sec.notes]
+    if t.warnings:
+        L += ["## Warnings from the plan", ""] + [f"- {md_text(w)}" for w in t.warnings] + [""]
+    L += ["---", f"Numbers behind every figure: `{CSV_NAME}`, `{JSON_NAME}`.", ""]
+    return "\n".join(L)
+
+
+# --- images ----------------------------------------------------------------------------------
+def export_pngs(figs: dict[str, go.Figure], folder: Path) -> dict[str, Path]:
+    """Write every figure as a PNG with kaleido (one browser session for all of them).
+
+    Raises :class:`ImageExportError` when there is no Chromium or kaleido fails.
+    """
+    import plotly.io as pio
+
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = list(figs)
+    paths = [folder / f"{k}.png" for k in keys]
+    try:
+        pio.write_images([figs[k] for k in keys], paths, width=[1000] * len(keys), scale=[1.5] * len(keys))
+    except Exception as exc:  # noqa: BLE001 - kaleido raises many kinds (no browser, timeouts)
+        for p in paths:
+            p.unlink(missing_ok=True)
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ImageExportError(
+            f"PNG export failed ({type(exc).__name__}: {msg[:200]}); kaleido needs Chromium: "
+            "install it (Debian: apt-get install chromium) or set BROWSER_PATH"
+        ) from exc
+    return dict(zip(keys, paths))
+
+
+# --- the writer ------------------------------------------------------------------------------
+def write_report(
+    t: ReportTables,
+    figs: dict[str, go.Figure],
+    out_dir: str | os.PathLike,
+    *,
+    images: bool = True,
+    embedded_default: bool = False,
+    progress=lambda _s: None,
+) -> ReportFiles:
+    """Write report.html, report.md (+ figures/*.png), breakdown.csv and summary.json into
+    ``out_dir``, replacing a previous report there only when every file was written."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    warnings: list[str] = []
+    try:
+        progress("HTML")
+        (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
+        progress("CSV and JSON")
+        breakdown_frame(t).to_csv(tmp / CSV_NAME, index=False)
+        image_paths: dict[str, str] = {}
+        image_warning = None
+        if images:
+            progress("PNG figures")
+            try:
+                pngs = export_pngs(figs, tmp / FIG_DIR)
+                image_paths = {k: f"{FIG_DIR}/{p.name}" for k, p in pngs.items()}
+            except ImageExportError as exc:
+                image_warning = str(exc)
+                warnings.append(f"{MD_NAME} written without figures: {exc}")
+        else:
+            image_warning = "PNG export was turned off (--no-images)"
+        progress("Markdown")
+        (tmp / MD_NAME).write_text(render_markdown(t, image_paths, image_warning, embedded_default=embedded_default),
+                                   encoding="utf-8")
+        files = {"html": HTML_NAME, "markdown": MD_NAME, "csv": CSV_NAME, "json": JSON_NAME,
+                 "figures": sorted(image_paths.values())}
+        (tmp / JSON_NAME).write_text(json.dumps(summary_dict(t, files), indent=2, allow_nan=False) + "\n",
+                                     encoding="utf-8")
+        progress("moving into place")
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    written = sorted(p for p in out.rglob("*") if p.is_file())
+    return ReportFiles(out, written, bool(image_paths), warnings)
+
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    """Move ``src`` to ``dst``; an existing ``dst`` is swapped out and removed only afterwards."""
+    old = None
+    if dst.exists():
+        old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
+        os.replace(dst, old)
+    try:
+        os.replace(src, dst)
+    except BaseException:
+        if old is not None:
+            os.replace(old, dst)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,537 @@
+"""The numbers of the monthly cost report, as DataFrames. No I/O beyond reading the store.
+
+:func:`build_tables` is the one entry point: it reads a month of actual spend from the
+store, prices the plan (the stack's estimate), and returns a :class:`ReportTables` whose
+fields are the tables behind every section and figure of the report. Money is rounded to the
+cent here, once, so that the HTML, Markdown, CSV and JSON written from these tables agree to
+the cent.
+
+Sections whose data is not available (no projection module, no user counts, no month a year
+earlier in the store) carry a ``None`` table and a note saying why; nothing is filled in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from costplan.errors import InputError, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from costplan.actuals.store import Store
+    from costplan.estimate import EstimateResult
+    from costplan.stack.models import Stack
+
+METRIC = "EffectiveCost"
+TOP_MOVERS = 10
+TREND_MONTHS = 13
+PROJECTION_MONTHS = 12
+
+
+def cents(x: float | None) -> float | None:
+    """Round an amount to the cent [USD]; ``None`` stays ``None``."""
+    if x is None or pd.isna(x):
+        return None
+    return round(float(x) + 0.0, 2)
+
+
+@dataclass
+class Section:
+    """One section of the report: a table (or ``None`` when its data is not available) and
+    notes for the reader (what the numbers mean, or why there are none)."""
+
+    key: str
+    title: str
+    table: pd.DataFrame | None
+    notes: list[str] = field(default_factory=list)
+    money: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def available(self) -> bool:
+        return self.table is not None
+
+
+@dataclass
+class ReportTables:
+    """Everything the monthly report shows.
+
+    ``headline`` holds the month total and its comparisons [USD, ratios as fractions];
+    ``sections`` maps a section key to its :class:`Section`. Section tables and columns:
+
+    - ``by_service`` / ``by_region`` / ``by_component`` / ``by_team``: the grouping column,
+      ``EffectiveCost`` [USD] this month, ``previous`` [USD] the month before, ``change``
+      [USD], ``share`` of the month total [1];
+    - ``trend``: ``month``, ``EffectiveCost`` [USD], ``Estimated``;
+    - ``movers``: ``x_UsageType``, ``RegionId``, ``PricingUnit``,
+      ``previous`` / ``EffectiveCost`` [USD], ``change`` [USD], ``previous_quantity`` /
+      ``quantity`` [PricingUnit], ``previous_unit_cost`` / ``unit_cost`` [USD/PricingUnit],
+      ``usage_effect`` = Δquantity x previous unit cost and ``price_effect`` = Δunit cost x
+      quantity [USD] (they add up to ``change``), ``ServiceName``;
+    - ``variance``: ``component_kind``, ``ServiceName``, ``plan`` / ``actual`` / ``variance``
+      [USD], ``variance_pct`` [%], ``flag`` (see :class:`costplan.actuals.reconcile.Reconciliation`);
+    - ``commitments``, ``spot``: :func:`costplan.actuals.commitments.commitment_summary` and
+      :func:`~costplan.actuals.commitments.spot_summary`, money rounded to the cent;
+    - ``per_user``: ``month``, ``users_p50`` [users], ``p10`` / ``p50`` / ``p90`` [USD/user/month]
+      from the projection;
+    - ``projection``: ``month``, ``users_p50`` [users], ``p10`` / ``p50`` / ``p90`` [USD/month];
+    - ``freshness``: ``day``, ``EffectiveCost`` [USD], ``Estimated``;
+    - ``provenance``: ``price_source``, ``verified``, ``lines``, ``ListCost`` [USD/month],
+      ``share`` of the plan's usage cost [1].
+    """
+
+    month: str
+    stack_name: str
+    store_path: str
+    synthetic: bool
+    catalog_as_of: str
+    generated_at: str
+    headline: dict[str, Any]
+    sections: dict[str, Section]
+    warnings: list[str] = field(default_factory=list)
+    embedded_default: bool = False
+    """True when the bundled stack and the bundled sample store were used."""
+
+    def __getitem__(self, key: str) -> Section:
+        return self.sections[key]
+
+
+ProgressFn = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+# --- months --------------------------------------------------------------------------------
+def shift_month(month: str, n: int) -> str:
+    """``YYYY-MM`` moved by ``n`` months."""
+    y, m = int(month[:4]), int(month[5:7])
+    k = y * 12 + (m - 1) + n
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def default_month(store: Store) -> str:
+    """The last complete month in the store: every day of it present and none Estimated."""
+    fresh = store.freshness()
+    if fresh.empty:
+        raise InputError(
+            f"store {store.path} holds no spend; load some with `costplan pull` or `costplan import`, "
+            "or use the default store (synthetic sample)"
+        )
+    fresh = fresh.assign(day=pd.to_datetime(fresh["day"]))
+    for month in sorted(fresh["month"].unique(), reverse=True):
+        days = fresh[fresh["month"] == month]
+        start = pd.Timestamp(f"{month}-01")
+        n_days = (start + pd.offsets.MonthBegin(1) - start).days
+        if days["day"].nunique() == n_days and not days["Estimated"].any():
+            return month
+    raise InputError(
+        Problem(
+            f"store {store.path} holds no complete month (all months are partial or still Estimated)",
+            location="--month",
+            hint=f"pass one of {', '.join(store.months())} explicitly",
+        )
+    )
+
+
+def check_month(store: Store, month: str) -> str:
+    from costplan.actuals.store import parse_month
+
+    parse_month(month)  # format check: InputError naming --month
+    months = store.months()
+    if not months:
+        raise InputError(
+            f"store {store.path} holds no spend; load some with `costplan pull` or `costplan import`"
+        )
+    if month not in months:
+        raise InputError(
+            Problem(
+                f"no spend for {month} in store {store.path}",
+                location="--month",
+                hint=f"the store holds {months[0]} .. {months[-1]}",
+            )
+        )
+    return month
+
+
+# --- tables --------------------------------------------------------------------------------
+def _by(store: Store, key: str, month: str, label: str | None = None) -> pd.DataFrame:
+    prev = shift_month(month, -1)
+    cur = store.spend([key], month=month)[[key, METRIC]]
+    before = store.spend([key], month=prev)[[key, METRIC]].rename(columns={METRIC: "previous"})
+    df = cur.merge(before, on=key, how="outer")
+    has_prev = prev in store.months()
+    df[METRIC] = df[METRIC].fillna(0.0)
+    df["previous"] = df["previous"].fillna(0.0) if has_prev else float("nan")
+    df["change"] = df[METRIC] - df["previous"]
+    total = df[METRIC].sum()
+    df["share"] = df[METRIC] / total if total else 0.0
+    df = df.sort_values(METRIC, ascending=False, kind="stable").reset_index(drop=True)
+    df[METRIC] = apportion(df[METRIC])
+    if has_prev:
+        df["previous"] = apportion(df["previous"])
+    df["change"] = (df[METRIC] - df["previous"]).round(2) + 0.0
+    df["share"] = df["share"].round(4)
+    return df.rename(columns={key: label or key})
+
+
+def apportion(values: pd.Series) -> pd.Series:
+    """Round amounts to the cent so that they add up to their rounded total (largest remainder).
+
+    Rounding each part on its own can leave the parts a cent or two away from the total that
+    the headline shows; this moves those cents to the parts with the largest remainders.
+    """
+    v = values.astype(float).fillna(0.0)
+    if v.empty:
+        return v
+    target = int(round(round(float(v.sum()), 2) * 100))
+    scaled = v * 100
+    floor = scaled.apply(math.floor)
+    rest = target - int(floor.sum())
+    order = (scaled - floor).sort_values(ascending=False, kind="stable").index
+    add = pd.Series(0, index=v.index)
+    if rest > 0:
+        add.loc[order[:rest]] = 1
+    elif rest < 0:
+        add.loc[order[::-1][: -rest]] = -1
+    return ((floor + add) / 100).round(2) + 0.0
+
+
+def _round_money(df: pd.DataFrame, cols) -> pd.DataFrame:
+    df = df.copy()
+    for c in cols:
+        if c in df:
+            df[c] = df[c].astype(float).round(2) + 0.0
+    return df
+
+
+def movers(store: Store, month: str, n: int = TOP_MOVERS) -> pd.DataFrame:
+    """The ``n`` usage types whose cost moved most against the month before, with the usage
+    and unit-cost change behind each move (see :class:`ReportTables`)."""
+    keys = ["ServiceName", "RegionId", "x_UsageType", "PricingUnit"]
+    prev = shift_month(month, -1)
+
+    def one(m: str) -> pd.DataFrame:
+        cost = store.spend(keys, month=m)[keys + [METRIC]]
+        qty = store.spend(keys, month=m, metric="PricingQuantity")[keys + ["PricingQuantity"]]
+        return cost.merge(qty, on=keys, how="left")
+
+    cur = one(month).rename(columns={"PricingQuantity": "quantity"})
+    before = one(prev).rename(columns={METRIC: "previous", "PricingQuantity": "previous_quantity"})
+    df = cur.merge(before, on=keys, how="outer")
+    for c in (METRIC, "previous"):
+        df[c] = df[c].fillna(0.0)
+    df["change"] = df[METRIC] - df["previous"]
+    q0, q1 = df["previous_quantity"], df["quantity"]
+    df["previous_unit_cost"] = (df["previous"] / q0).where(q0 > 0)
+    df["unit_cost"] = (df[METRIC] / q1).where(q1 > 0)
+    # change = (q1 - q0) * p0 + (p1 - p0) * q1; a usage type new this month is all usage effect
+    p0 = df["previous_unit_cost"].fillna(df["unit_cost"])
+    p1 = df["unit_cost"].fillna(df["previous_unit_cost"])
+    df["usage_effect"] = (q1.fillna(0) - q0.fillna(0)) * p0
+    df["price_effect"] = (p1 - p0) * q1.fillna(0)
+    no_qty = df["usage_effect"].isna() | df["price_effect"].isna()
+    df.loc[no_qty, ["usage_effect", "price_effect"]] = float("nan")
+    df = df.reindex(df["change"].abs().sort_values(ascending=False, kind="stable").index).head(n)
+    df = df[["x_UsageType", "RegionId", "PricingUnit", "previous", METRIC, "change", "previous_quantity", "quantity",
+             "previous_unit_cost", "unit_cost", "usage_effect", "price_effect", "ServiceName"]]
+    df = _round_money(df, ("previous", METRIC, "change", "usage_effect", "price_effect"))
+    for c in ("previous_quantity", "quantity"):
+        df[c] = df[c].round(3)
+    for c in ("previous_unit_cost", "unit_cost"):
+        df[c] = df[c].round(6)
+    return df.reset_index(drop=True)
+
+
+def variance(plan: EstimateResult, store: Store, month: str) -> pd.DataFrame:
+    """Plan (the stack's monthly estimate) against actual spend by component kind [USD], from
+    :func:`costplan.actuals.reconcile.reconcile`, with plan and actual rounded to the cent so
+    that each column adds up to its rounded total."""
+    from costplan.actuals.reconcile import reconcile
+
+    r = reconcile(plan.lines, store, month)
+    df = r.lines[["component_kind", "ServiceName", "plan", "actual", "variance", "variance_pct", "flag"]].copy()
+    df["plan"] = apportion(df["plan"])
+    df["actual"] = apportion(df["actual"])
+    df["variance"] = (df["actual"] - df["plan"]).round(2) + 0.0
+    df["variance_pct"] = df["variance_pct"].round(1)
+    return df.reset_index(drop=True)
+
+
+def provenance(plan: EstimateResult) -> pd.DataFrame:
+    """How the plan's usage cost is priced: by price source and verified flag [USD/month]."""
+    usage = plan.lines[plan.lines.component_kind != "commitment"]
+    df = (
+        usage.assign(verified=usage["price_verified"].astype(bool))
+        .groupby(["price_source", "verified"], as_index=False)
+        .agg(lines=("ListCost", "size"), ListCost=("ListCost", "sum"), price_as_of=("price_as_of", "min"))
+    )
+    total = usage["ListCost"].sum()
+    df["share"] = (df["ListCost"] / total).round(4) if total else 0.0
+    df = _round_money(df, ("ListCost",))
+    return df.sort_values("ListCost", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def freshness(store: Store, month: str) -> pd.DataFrame:
+    f = store.freshness()
+    f = f[f["month"] == month][["day", "EffectiveCost", "Estimated", "x_Source"]].copy()
+    f["day"] = pd.to_datetime(f["day"]).dt.strftime("%Y-%m-%d")
+    f = _round_money(f, ("EffectiveCost",))
+    return f.reset_index(drop=True)
+
+
+def trend(store: Store, month: str, months: int = TREND_MONTHS) -> pd.DataFrame:
+    df = store.spend(["month"], start=shift_month(month, -(months - 1)), end=month)[["month", METRIC, "Estimated"]]
+    return _round_money(df, (METRIC,)).reset_index(drop=True)
+
+
+# --- sections that use other modules -------------------------------------------------------
+def _optional(fn: Callable[[], Section], key: str, title: str, what: str) -> Section:
+    """Run ``fn``; when the module it needs is not installed, return an empty section saying so."""
+    try:
+        return fn()
+    except (ImportError, AttributeError) as exc:
+        return Section(key, title, None, [f"{what} is not part of this installation ({type(exc).__name__})."])
+
+
+def commitments_section(store: Store, month: str) -> Section:
+    from costplan.actuals.commitments import commitment_summary
+
+    df = commitment_summary(store, month)
+    notes = []
+    if len(df):
+        cov = df["coverage"].iloc[0]
+        used, unused = df["used_commitment"].sum(), df["unused_commitment"].sum()
+        util = used / (used + unused) if used + unused else float("nan")
+        notes.append(
+            f"coverage {cov:.1%} of commitment-eligible node-pool compute; utilisation {util:.1%}; unused commitment "
+            f"${unused:,.2f}; savings against on-demand ${df['savings'].sum():,.2f}"
+        )
+    else:
+        notes.append(f"no Savings Plan or Reserved Instance was active in {month}")
+    df = _round_money(df, ("billed", "used_commitment", "unused_commitment", "covered_list_cost", "savings"))
+    for c in ("utilisation", "coverage"):
+        df[c] = df[c].round(4)
+    return Section("commitments", "Commitments", df, notes,
+                   money=("billed", "used_commitment", "unused_commitment", "covered_list_cost", "savings"))
+
+
+def spot_section(store: Store, month: str) -> Section:
+    from costplan.actuals.commitments import spot_summary
+
+    df = spot_summary(store, month)
+    money = ("node_pool_cost", "spot_cost", "spot_list_cost", "spot_savings")
+    notes = []
+    if len(df) and df["spot_hours"].sum() > 0:
+        notes.append(
+            f"{df['spot_hours'].sum() / df['node_pool_hours'].sum():.1%} of node-pool instance hours ran on spot; "
+            f"saved ${df['spot_savings'].sum():,.2f} against on-demand prices"
+        )
+    else:
+        notes.append(f"no spot capacity in {month}")
+    df = _round_money(df, money)
+    for c in ("node_pool_hours", "spot_hours"):
+        df[c] = df[c].round(1)
+    for c in ("spot_share_hours", "spot_share_cost"):
+        df[c] = df[c].round(4)
+    return Section("spot", "Spot share and savings", df, notes, money=money)
+
+
+PROJECTION_SIMULATIONS = 500
+
+
+def run_projection(stack: Stack, plan: EstimateResult | None = None, seed: int = 0):
+    """The stack's projection over the next :data:`PROJECTION_MONTHS` months (Monte Carlo)."""
+    from costplan.projection import project
+
+    return project(stack, months=PROJECTION_MONTHS, simulations=PROJECTION_SIMULATIONS, seed=seed)
+
+
+def _month_col(df: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(df["ChargePeriodStart"]).dt.strftime("%Y-%m")
+
+
+def projection_section(res) -> Section:
+    m = res.monthly
+    df = pd.DataFrame({"month": _month_col(m), "users_p50": m["users_p50"].round(0)})
+    for c in ("p10", "p50", "p90"):
+        df[c] = m[c].astype(float).round(2) + 0.0
+    notes = [f"{res.simulations} simulated paths (seed {res.seed}); p10-p90 is the range 8 in 10 paths fall in; "
+             f"catalog as of {res.catalog_as_of}"]
+    notes += list(res.warnings)
+    return Section("projection", f"Projection: the next {PROJECTION_MONTHS} months", df, notes,
+                   money=("p10", "p50", "p90"))
+
+
+def per_user_section(res, month_total: float, month: str) -> Section:
+    pu = res.per_user
+    df = pd.DataFrame({"month": _month_col(pu), "users_p50": pu["users_p50"].round(0)})
+    for c in ("p10", "p50", "p90"):
+        df[c] = pu[c].astype(float).round(4)
+    users0 = float(pu["users_p50"].iloc[0]) if len(pu) else 0.0
+    notes = []
+    if users0 > 0:
+        notes.append(f"actual {month}: ${month_total / users0:,.4f} per user for {users0:,.0f} active users (the "
+                     "projection's baseline user count; the store holds no user counts)")
+    if "marginal_per_1000_users" in pu:
+        notes.append(f"the next 1,000 users cost about ${float(pu['marginal_per_1000_users'].iloc[0]):,.2f} a month "
+                     "on the central path")
+    return Section("per_user", "Cost per user", df, notes)
+
+
+# --- the orchestrator ----------------------------------------------------------------------
+def build_tables(
+    store: Store,
+    stack: Stack,
+    plan: EstimateResult,
+    month: str | None = None,
+    progress: ProgressFn = _noop,
+    *,
+    projection: bool = True,
+    seed: int = 0,
+) -> ReportTables:
+    """Every table of the monthly report of ``month`` (default: the last complete month)."""
+    month = check_month(store, month) if month else default_month(store)
+    progress("spend by service, region, component")
+    months = store.months()
+    prev, yoy = shift_month(month, -1), shift_month(month, -12)
+    t = trend(store, month)
+    total = float(store.spend([], month=month)[METRIC].sum())
+
+    def month_total(m: str) -> float | None:
+        return float(store.spend([], month=m)[METRIC].sum()) if m in months else None
+
+    prev_total, yoy_total = month_total(prev), month_total(yoy)
+    plan_total = plan.total_monthly_cost
+    headline = {
+        "month": month,
+        "total": cents(total),
+        "previous_month": prev,
+        "previous_total": cents(prev_total),
+        "change_vs_previous": cents(total - prev_total) if prev_total is not None else None,
+        "change_vs_previous_pct": round((total / prev_total - 1), 4) if prev_total else None,
+        "same_month_last_year": yoy,
+        "year_ago_total": cents(yoy_total),
+        "change_vs_year_ago": cents(total - yoy_total) if yoy_total is not None else None,
+        "change_vs_year_ago_pct": round((total / yoy_total - 1), 4) if yoy_total else None,
+        "plan_total": cents(plan_total),
+        "change_vs_plan": cents(total - plan_total),
+        "change_vs_plan_pct": round(total / plan_total - 1, 4) if plan_total else None,
+        "billed_total": cents(float(store.spend([], month=month, metric="BilledCost")["BilledCost"].sum())),
+        "metric": METRIC,
+        "currency": "USD",
+    }
+    sections: dict[str, Section] = {}
+    head_notes = []
+    if prev_total is None:
+        head_notes.append(f"{prev} is not in the store: no change against last month")
+    if yoy_total is None:
+        head_notes.append(f"{yoy} is not in the store (it holds {months[0]} .. {months[-1]}): no change against the "
+                          "same month last year")
+    sections["headline"] = Section("headline", "Headline", None, head_notes)
+
+    sections["by_service"] = Section("by_service", "Spend by service", _by(store, "ServiceName", month),
+                                     money=(METRIC, "previous", "change"))
+    sections["by_region"] = Section("by_region", "Spend by region", _by(store, "RegionId", month),
+                                    ["(none) is spend with no region: commitments, credits, global services"],
+                                    money=(METRIC, "previous", "change"))
+    sections["by_component"] = Section("by_component", "Spend by component", _by(store, "component", month,
+                                       "component_kind"), money=(METRIC, "previous", "change"))
+    sections["by_team"] = Section("by_team", "Spend by team (tag team)", _by(store, "tag:team", month, "team"),
+                                  money=(METRIC, "previous", "change"))
+    sections["trend"] = Section("trend", "Monthly spend", t, money=(METRIC,))
+    progress("top movers")
+    mv = movers(store, month)
+    sections["movers"] = Section(
+        "movers", f"Top movers against {prev}", mv if prev in months else None,
+        ["usage effect = change in quantity x last month's unit cost; price effect = change in unit cost x this "
+         "month's quantity; they add up to the change. Unit cost is EffectiveCost / PricingQuantity, so Savings Plan "
+         "coverage and spot show up as price effects."] if prev in months else [f"{prev} is not in the store"],
+        money=("previous", METRIC, "change", "usage_effect", "price_effect"),
+    )
+    progress("plan vs actual")
+    sections["variance"] = Section(
+        "variance", "Plan vs actual", variance(plan, store, month),
+        [f"plan: the monthly estimate of {plan.stack_name} ({plan.hours_per_month:g} h a month, catalog as of "
+         f"{plan.catalog_as_of}); actual: {METRIC}"],
+        money=("plan", "actual", "variance"),
+    )
+    progress("commitments and spot")
+    sections["commitments"] = _optional(lambda: commitments_section(store, month), "commitments", "Commitments",
+                                        "commitment coverage and utilisation (costplan.actuals.commitment_summary)")
+    sections["spot"] = _optional(lambda: spot_section(store, month), "spot", "Spot share and savings",
+                                 "the spot summary (costplan.actuals.spot_summary)")
+    progress("projection")
+    proj_title = f"Projection: the next {PROJECTION_MONTHS} months"
+    if projection:
+        try:
+            res = run_projection(stack, plan, seed)
+        except (ImportError, AttributeError) as exc:
+            why = f"the projection (costplan.projection.project) is not part of this installation ({type(exc).__name__})."
+            sections["projection"] = Section("projection", proj_title, None, [why])
+            sections["per_user"] = Section("per_user", "Cost per user", None, [why])
+        else:
+            sections["projection"] = projection_section(res)
+            sections["per_user"] = per_user_section(res, total, month)
+    else:
+        sections["projection"] = Section("projection", proj_title, None, ["projection skipped (--no-projection)"])
+        sections["per_user"] = Section("per_user", "Cost per user", None,
+                                       ["needs the projection's user counts; skipped (--no-projection)"])
+    sections["freshness"] = Section("freshness", "Data freshness", freshness(store, month), money=("EffectiveCost",))
+    est = sections["freshness"].table
+    est_days = est.loc[est["Estimated"], "day"].tolist()
+    sections["freshness"].notes.append(
+        f"{len(est_days)} of {len(est)} days of {month} are still Estimated: {_day_ranges(est_days)}"
+        if est_days else f"all {len(est)} days of {month} are Final"
+    )
+    all_fresh = store.freshness()
+    latest_est = all_fresh.loc[all_fresh["Estimated"].astype(bool), "day"]
+    if len(latest_est):
+        days = sorted(pd.to_datetime(latest_est).dt.strftime("%Y-%m-%d"))
+        sections["freshness"].notes.append(f"the store's Estimated days: {_day_ranges(days)}")
+    sections["freshness"].extra["estimated_days"] = est_days
+    prov = provenance(plan)
+    unverified = float(prov.loc[~prov["verified"], "ListCost"].sum())
+    usage_total = float(prov["ListCost"].sum())
+    sections["provenance"] = Section(
+        "provenance", "Price provenance", prov,
+        [f"${unverified:,.2f} of the plan's ${usage_total:,.2f} usage cost "
+         f"({unverified / usage_total if usage_total else 0:.0%}) rests on estimate-grade prices not verified against "
+         f"a primary source; catalog as of {plan.catalog_as_of}"],
+        money=("ListCost",), extra={"unverified": cents(unverified), "usage_total": cents(usage_total)},
+    )
+    headline["plan_unverified_share"] = round(unverified / usage_total, 4) if usage_total else None
+    headline["estimated_days"] = len(est_days)
+    return ReportTables(
+        month=month,
+        stack_name=plan.stack_name,
+        store_path=str(store.path),
+        synthetic=store.is_synthetic(),
+        catalog_as_of=plan.catalog_as_of,
+        generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        headline=headline,
+        sections=sections,
+        warnings=list(plan.warnings),
+    )
+
+
+def _day_ranges(days: list[str]) -> str:
+    """``['2026-11-01', '2026-11-02', '2026-11-05']`` -> ``2026-11-01..2026-11-02, 2026-11-05``."""
+    if not days:
+        return "none"
+    ds = sorted(dt.date.fromisoformat(d) for d in days)
+    out, start, end = [], ds[0], ds[0]
+    for d in ds[1:]:
+        if d == end + dt.timedelta(days=1):
+            end = d
+            continue
+        out.append(f"{start}" if start == end else f"{start}..{end}")
+        start = end = d
+    out.append(f"{start}" if start == end else f"{start}..{end}")
+    return ", ".join(out)
