@@ -258,3 +258,67 @@ def build_figures(t: ReportTables) -> dict[str, go.Figure]:
     figs["freshness"] = freshness(s["freshness"].table)
     figs["provenance"] = provenance(s["provenance"].table)
     return figs
+
+
+# --- quarterly review ------------------------------------------------------------------------
+def quarter_summary(df: pd.DataFrame) -> go.Figure:
+    """Actual and plan per month of a quarter (the quarter total row left out) [USD]."""
+    import plotly.graph_objects as go
+
+    d = df.iloc[:-1]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=d["month"], y=d["plan"], name="plan", marker_color=COLORS["plan"],
+                         meta=_meta("quarter", "plan"), hovertemplate="%{x}: $%{y:,.2f}<extra>plan</extra>"))
+    fig.add_trace(go.Bar(x=d["month"], y=d["actual"], name="actual", marker_color=COLORS["actual"],
+                         meta=_meta("quarter", "actual"), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    fig.update_xaxes(type="category")
+    return _layout(fig, "Plan vs actual by month [USD]", height=340)
+
+
+def stacked_months(wide: pd.DataFrame, key: str, title: str, top: int = 8) -> go.Figure:
+    """Stacked bars per month of a wide table (``key``, one column per ``YYYY-MM``); the
+    smallest rows beyond ``top`` are added up as 'other' [USD]."""
+    import plotly.graph_objects as go
+
+    months = [c for c in wide.columns if isinstance(c, str) and len(c) == 7 and c[4] == "-"]
+    head = wide.head(top)
+    rest = wide.iloc[top:]
+    fig = go.Figure()
+    for _, r in head.iterrows():
+        fig.add_trace(go.Bar(x=months, y=[r[m] for m in months], name=str(r[key]),
+                             hovertemplate="%{x}: $%{y:,.2f}<extra>" + str(r[key]).replace("<", "&lt;") + "</extra>"))
+    if len(rest):
+        fig.add_trace(go.Bar(x=months, y=[rest[m].sum() for m in months], name="other", marker_color="#c0c7d1"))
+    fig.update_layout(barmode="stack", legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0})
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, height=420)
+
+
+def bars(df: pd.DataFrame, x: str, ys: list[str], title: str, *, names: list[str] | None = None,
+         barmode: str = "group", money: bool = True, height: int = 340) -> go.Figure:
+    """Bars of one or more columns of ``df`` against ``x`` (a generic figure for notebooks)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, y in enumerate(ys):
+        fig.add_trace(go.Bar(x=df[x].astype(str), y=df[y], name=(names or ys)[i], meta={"metric": y}))
+    fig.update_layout(barmode=barmode)
+    if money:
+        fig.update_yaxes(tickprefix="$", separatethousands=True)
+    return _layout(fig, title, height=height)
+
+
+def lines(df: pd.DataFrame, x: str, ys: list[str], title: str, *, percent: bool = False, height: int = 320) -> go.Figure:
+    """Lines of one or more columns of ``df`` against ``x`` (a generic figure for notebooks)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for y in ys:
+        fig.add_trace(go.Scatter(x=df[x].astype(str), y=df[y], name=y, mode="lines+markers", meta={"metric": y}))
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, height=height)

@@ -327,8 +327,7 @@ def export_pngs(figs: dict[str, go.Figure], folder: Path) -> dict[str, Path]:
     try:
         pio.write_images([figs[k] for k in keys], paths, width=[1000] * len(keys), scale=[1.5] * len(keys))
     except Exception as exc:  # noqa: BLE001 - kaleido raises many kinds (no browser, timeouts)
-        for p in paths:
-            p.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ImageExportError(
             f"PNG export failed ({type(exc).__name__}: {msg[:200]}); kaleido needs Chromium: "

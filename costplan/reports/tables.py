@@ -211,11 +211,12 @@ def _round_money(df: pd.DataFrame, cols) -> pd.DataFrame:
     return df
 
 
-def movers(store: Store, month: str, n: int = TOP_MOVERS) -> pd.DataFrame:
-    """The ``n`` usage types whose cost moved most against the month before, with the usage
-    and unit-cost change behind each move (see :class:`ReportTables`)."""
+def movers(store: Store, month: str, n: int = TOP_MOVERS, against: str | None = None) -> pd.DataFrame:
+    """The ``n`` usage types whose cost moved most between ``against`` (default: the month
+    before) and ``month``, with the usage and unit-cost change behind each move (see
+    :class:`ReportTables`)."""
     keys = ["ServiceName", "RegionId", "x_UsageType", "PricingUnit"]
-    prev = shift_month(month, -1)
+    prev = against or shift_month(month, -1)
 
     def one(m: str) -> pd.DataFrame:
         cost = store.spend(keys, month=m)[keys + [METRIC]]

@@ -1,0 +1,76 @@
+"""What the review notebooks share: display set-up and the inputs (stack, plan, store).
+
+A notebook starts with::
+
+    from costplan.reports.notebook import setup, open_inputs
+    setup()
+    inp = open_inputs(stack=None, store=None)   # the embedded default when None
+    inp.banner()                                  # says so when the spend is the synthetic sample
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from costplan.actuals.store import Store
+    from costplan.estimate import EstimateResult
+    from costplan.stack.models import Stack
+
+
+def setup() -> None:
+    """Plotly figures that render in JupyterLab (mime type) and in an HTML export made
+    offline (plotly.js embedded once); wide pandas tables; money with two decimals."""
+    import pandas as pd
+    import plotly.io as pio
+
+    pio.renderers.default = "plotly_mimetype+notebook"
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.float_format", lambda v: f"{v:,.2f}")
+
+
+@dataclass
+class Inputs:
+    """The stack, its monthly estimate (the plan) and the store of actual spend (read-only)."""
+
+    stack: Stack
+    plan: EstimateResult
+    store: Store
+    stack_path: str
+    store_path: str
+
+    @property
+    def synthetic(self) -> bool:
+        return self.store.is_synthetic()
+
+    def banner(self):
+        """A Markdown note naming the inputs, and a warning when the spend is synthetic."""
+        from IPython.display import Markdown
+
+        text = (f"**Stack** `{os.path.basename(self.stack_path)}` ({self.plan.stack_name}), plan "
+                f"${self.plan.total_monthly_cost:,.2f}/month at catalog prices as of {self.plan.catalog_as_of}; "
+                f"**store** `{os.path.basename(self.store_path)}`, months {', '.join(self.store.months()[:1])} .. "
+                f"{self.store.months()[-1] if self.store.months() else ''}.")
+        if self.synthetic:
+            text = ("> **SYNTHETIC SAMPLE DATA**: the actual spend here is a generated sample, not real billing "
+                    "data.\n\n" + text)
+        return Markdown(text)
+
+
+def open_inputs(stack: str | None = None, store: str | None = None) -> Inputs:
+    """Load the stack (default: setting ``stack``), price it, and open the store read-only
+    (default: setting ``store``; the synthetic sample is built on first use)."""
+    from costplan import config
+    from costplan.actuals.store import Store
+    from costplan.estimate import estimate
+    from costplan.pricing.lookup import get_catalog
+    from costplan.stack import load_stack
+
+    stack_path = config.setting("stack", stack)
+    st = load_stack(stack_path)
+    plan = estimate(st, get_catalog(config.setting("catalog") or None))
+    store_path = config.setting("store", store)
+    return Inputs(st, plan, Store.open_default(store_path, read_only=True), stack_path, store_path)

@@ -1,0 +1,98 @@
+"""``costplan review``: execute the quarterly review notebook for one quarter (papermill) and
+export it as HTML (nbconvert). The executed notebook and its HTML are written to a temporary
+folder and moved into place only when both exist."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from costplan.errors import CostplanError, InputError
+
+NOTEBOOK = "quarterly_review.ipynb"
+
+
+@dataclass
+class ReviewResult:
+    quarter: str
+    out_dir: Path
+    notebook: Path
+    html: Path
+
+
+def notebooks_dir() -> Path:
+    from costplan.config import PROJECT_DIR
+
+    return PROJECT_DIR / "notebooks"
+
+
+def run_review(
+    quarter: str,
+    out_dir: str | os.PathLike | None = None,
+    stack: str | os.PathLike | None = None,
+    store: str | os.PathLike | None = None,
+    *,
+    timeout: int = 600,
+) -> ReviewResult:
+    """Execute ``notebooks/quarterly_review.ipynb`` with ``quarter``, ``stack`` and ``store``
+    as its parameters; write ``quarterly_review_<quarter>.ipynb`` and ``.html`` into
+    ``out_dir`` (default ``<reports_dir>/review-<quarter>``)."""
+    from costplan import config
+    from costplan.actuals.store import Store
+    from costplan.reports.quarterly import check_quarter, quarter_label
+
+    label = quarter_label(quarter)  # InputError on a bad quarter, before any work
+    stack_path = str(Path(config.setting("stack", stack)).resolve())
+    if not Path(stack_path).is_file():
+        raise InputError(f"{stack_path}: stack file not found")
+    store_path = str(Path(config.setting("store", store)).resolve())
+    with Store.open_default(store_path, read_only=True) as s:
+        check_quarter(s, label)
+    src = notebooks_dir() / NOTEBOOK
+    if not src.is_file():
+        raise CostplanError(f"{src}: the quarterly review notebook is missing from this installation")
+    out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / f"review-{label}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    name = f"quarterly_review_{label}"
+    try:
+        executed = tmp / f"{name}.ipynb"
+        execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path}, timeout)
+        export_html(executed, tmp / f"{name}.html")
+        from costplan.reports.render import _replace_dir
+
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return ReviewResult(label, out, out / f"{name}.ipynb", out / f"{name}.html")
+
+
+def execute_notebook(src: Path, dst: Path, parameters: dict, timeout: int = 600) -> None:
+    """Run ``src`` with papermill (its ``parameters`` cell overridden) into ``dst``."""
+    import papermill as pm
+
+    try:
+        pm.execute_notebook(str(src), str(dst), parameters=parameters, cwd=str(src.parent), progress_bar=False,
+                            kernel_name="python3", execution_timeout=timeout, log_output=False)
+    except pm.PapermillExecutionError as exc:
+        raise CostplanError(f"{src.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+
+
+def export_html(notebook: Path, dst: Path) -> None:
+    """The executed notebook as one HTML file (code cells folded away, outputs kept)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb)
+    dst.write_text(body, encoding="utf-8")

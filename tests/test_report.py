@@ -1,0 +1,363 @@
+"""The monthly report (`costplan report`) on the synthetic sample store and small test stores.
+
+Expected totals are computed here with plain DuckDB SQL over the store's rows, not through
+costplan's query code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from costplan.cli.app import app
+
+runner = CliRunner()
+MONTH = "2026-10"
+
+
+def sql_total(store: Path, month: str, by: str | None = None):
+    """EffectiveCost of one billing month [USD], straight from the cost_rows table."""
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        if by is None:
+            return con.execute(
+                "SELECT sum(EffectiveCost) FROM cost_rows WHERE BillingPeriodStart = ?::TIMESTAMP", [f"{month}-01"]
+            ).fetchone()[0]
+        rows = con.execute(
+            f"SELECT coalesce({by}, '(none)'), sum(EffectiveCost) FROM cost_rows "
+            f"WHERE BillingPeriodStart = ?::TIMESTAMP GROUP BY 1",
+            [f"{month}-01"],
+        ).fetchall()
+        return dict(rows)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory) -> Path:
+    from costplan.actuals.sample import build_store
+
+    path = tmp_path_factory.mktemp("store") / "sample.duckdb"
+    build_store(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def report_dir(sample_store, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports") / "2026-10"
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def outputs(report_dir):
+    html = (report_dir / "report.html").read_text()
+    md = (report_dir / "report.md").read_text()
+    csv = pd.read_csv(report_dir / "breakdown.csv", keep_default_na=False, na_values=[""])
+    summary = json.loads((report_dir / "summary.json").read_text())
+    return html, md, csv, summary
+
+
+def money(v: float) -> str:
+    return f"-${abs(v):,.2f}" if v < 0 else f"${v:,.2f}"
+
+
+def csv_value(csv: pd.DataFrame, section: str, metric: str, key: str | None = None) -> float:
+    rows = csv[(csv.section == section) & (csv.metric == metric)]
+    if key is not None:
+        rows = rows[rows.key == key]
+    assert len(rows) == 1, (section, metric, key, rows)
+    return float(rows.value.iloc[0])
+
+
+# --- content ---------------------------------------------------------------------------------
+def test_default_month_is_the_last_complete_month(outputs, sample_store):
+    con = duckdb.connect(str(sample_store), read_only=True)
+    # months with every day present and no Estimated row; the newest one
+    expected = con.execute(
+        """SELECT strftime(BillingPeriodStart, '%Y-%m') m FROM cost_rows GROUP BY 1
+           HAVING count(DISTINCT CAST(ChargePeriodStart AS DATE)) =
+                  date_diff('day', min(BillingPeriodStart), min(BillingPeriodEnd))
+              AND NOT bool_or(x_ChargeStatus = 'Estimated')
+           ORDER BY 1 DESC LIMIT 1"""
+    ).fetchone()[0]
+    con.close()
+    assert expected == MONTH
+    assert outputs[3]["month"] == MONTH
+
+
+def test_month_total_matches_sql_in_every_format(outputs, sample_store):
+    html, md, csv, summary = outputs
+    expected = round(sql_total(sample_store, MONTH), 2)
+    assert summary["headline"]["total"] == pytest.approx(expected, abs=0.001)
+    assert csv_value(csv, "headline", "total") == pytest.approx(expected, abs=0.001)
+    m = re.search(r'id="month-total">([^<]+)<', html)
+    assert m and m.group(1) == money(expected)
+    assert f"**Total {MONTH}: {money(expected)}**" in md
+
+
+def test_change_vs_last_month_and_missing_year_ago(outputs, sample_store):
+    _, md, _, summary = outputs
+    cur, prev = sql_total(sample_store, MONTH), sql_total(sample_store, "2026-09")
+    h = summary["headline"]
+    assert h["previous_total"] == pytest.approx(round(prev, 2), abs=0.001)
+    assert h["change_vs_previous"] == pytest.approx(round(cur - prev, 2), abs=0.011)
+    # the sample starts in 2025-11: there is no 2025-10 and the report says so rather than inventing one
+    assert h["year_ago_total"] is None and h["change_vs_year_ago"] is None
+    assert "2025-10 is not in the store" in md
+
+
+def test_breakdowns_add_up_to_the_headline_to_the_cent(outputs, sample_store):
+    _, _, csv, summary = outputs
+    total = summary["headline"]["total"]
+    for section in ("by_service", "by_region", "by_component", "by_team"):
+        values = csv[(csv.section == section) & (csv.metric == "EffectiveCost")].value.astype(float)
+        assert round(values.sum(), 2) == pytest.approx(total, abs=1e-6), section
+    by_service = sql_total(sample_store, MONTH, by="ServiceName")
+    for name, cost in by_service.items():
+        assert csv_value(csv, "by_service", "EffectiveCost", name) == pytest.approx(cost, abs=0.011), name
+
+
+def test_variance_plan_is_the_estimate_total(outputs):
+    from costplan.config import DEFAULT_STACK
+    from costplan.estimate import estimate
+    from costplan.stack import load_stack
+
+    _, _, csv, summary = outputs
+    plan = estimate(load_stack(DEFAULT_STACK)).lines.ListCost.sum()
+    assert summary["headline"]["plan_total"] == pytest.approx(round(plan, 2), abs=0.001)
+    plans = csv[(csv.section == "variance") & (csv.metric == "plan")].value.astype(float)
+    assert round(plans.sum(), 2) == pytest.approx(round(plan, 2), abs=1e-6)
+
+
+def test_movers_split_into_usage_and_price(outputs):
+    _, _, csv, _ = outputs
+    mv = csv[csv.section == "movers"].pivot_table(index="row", columns="metric", values="value")
+    assert len(mv) == 10
+    both = mv.dropna(subset=["usage_effect", "price_effect"])
+    assert ((both.usage_effect + both.price_effect - both.change).abs() <= 0.011).all()
+    # sorted by the size of the move
+    assert list(mv.change.abs()) == sorted(mv.change.abs(), reverse=True)
+
+
+def test_synthetic_data_is_labelled(outputs):
+    html, md, _, summary = outputs
+    assert summary["synthetic_data"] is True
+    assert 'id="synthetic-banner"' in html and "SYNTHETIC SAMPLE DATA" in html
+    assert "SYNTHETIC SAMPLE DATA" in md
+
+
+def test_unavailable_sections_say_so(outputs):
+    html, md, _, summary = outputs
+    for key, sec in summary["sections"].items():
+        if key != "headline" and not sec["available"]:
+            assert sec["notes"], key
+            assert sec["title"] in md
+    assert html.count("Data not available.") == sum(
+        1 for k, s in summary["sections"].items() if k != "headline" and not s["available"]
+    )
+
+
+# --- figures, HTML, Markdown and CSV agree ---------------------------------------------------
+def test_figure_data_equals_the_csv(sample_store, outputs):
+    from costplan.reports import build_report
+    from costplan.reports.render import breakdown_frame
+
+    tables, figs = build_report(store=sample_store)
+    csv = breakdown_frame(tables)
+    assert tables.headline["total"] == outputs[3]["headline"]["total"]
+    checked = 0
+    for key, fig in figs.items():
+        for trace in fig.data:
+            meta = trace.meta
+            try:
+                values = [round(float(v), 6) for v in trace.y]
+            except (TypeError, ValueError):  # horizontal: the numbers are on x
+                values = [round(float(v), 6) for v in trace.x]
+            expected = [round(float(v), 6) for v in
+                        csv[(csv.section == meta["section"]) & (csv.metric == meta["metric"])].value]
+            if meta["section"] == "freshness":  # split into a Final and an Estimated trace
+                assert not Counter(values) - Counter(expected), key
+            else:
+                assert sorted(values) == sorted(expected), (key, meta)
+            checked += 1
+    assert checked >= 12
+
+
+def test_html_is_self_contained_with_plotly_once(outputs):
+    html = outputs[0]
+    assert html.count("Plotly.newPlot(") >= 8
+    assert len(re.findall(r"plotly\.js v\d", html)) == 1  # the library's banner comment, once
+    head, body = html.split("</head>", 1)
+    assert head.count("<script") == 1  # plotly.js, inline
+    assert not re.search(r"<script[^>]*\bsrc=", body) and "<link" not in html
+    assert "@media print" in html
+
+
+def test_markdown_and_csv_agree_with_html(outputs):
+    html, md, csv, _ = outputs
+    for section in ("by_service", "variance"):
+        metric = "EffectiveCost" if section == "by_service" else "actual"
+        for v in csv[(csv.section == section) & (csv.metric == metric)].value.astype(float):
+            assert money(v) in html and money(v) in md, (section, v)
+    # table totals
+    total = csv_value(csv, "headline", "total")
+    assert f"<td class=\"num\">{money(total)}</td>" in html
+    assert f"**{money(total)}**" in md
+
+
+def test_markdown_figures_exist_when_images_were_made(report_dir, outputs):
+    md = outputs[1]
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    if not images:
+        pytest.skip("no Chromium for kaleido here: the no-browser path is tested separately")
+    for rel in images:
+        p = report_dir / rel
+        assert p.is_file() and p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- escaping --------------------------------------------------------------------------------
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def evil_store(tmp_path_factory) -> Path:
+    from costplan.actuals.store import Store
+
+    path = tmp_path_factory.mktemp("evil") / "evil.duckdb"
+    rows = []
+    for month in ("2026-09", "2026-10"):
+        start = pd.Timestamp(f"{month}-01")
+        for day in pd.date_range(start, start + pd.offsets.MonthEnd(0)):
+            rows.append({
+                "ProviderName": "AWS", "BillingAccountId": "test",
+                "BillingPeriodStart": start, "BillingPeriodEnd": start + pd.offsets.MonthBegin(1),
+                "ChargePeriodStart": day, "ChargePeriodEnd": day + pd.Timedelta(days=1),
+                "ChargeCategory": "Usage", "ServiceName": "Amazon Elastic Compute Cloud", "RegionId": "us-east-1",
+                "x_UsageType": "BoxUsage:c5.xlarge|" + EVIL, "PricingUnit": "Hrs", "PricingCategory": "Standard",
+                "PricingQuantity": 24.0, "ListCost": 4.08, "BilledCost": 4.08, "EffectiveCost": 4.08,
+                "Tags": json.dumps({"team": EVIL}), "x_ChargeStatus": "Final", "x_Synthetic": False,
+            })
+    with Store(path) as s:
+        s.load_frame(pd.DataFrame(rows), "focus")
+    return path
+
+
+def test_tag_values_and_names_are_escaped(evil_store, tmp_path):
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["report", "--store", str(evil_store), "--month", MONTH, "--out", str(out),
+                              "--no-images", "--no-projection"])
+    assert res.exit_code == 0, res.output
+    html = (out / "report.html").read_text()
+    md = (out / "report.md").read_text()
+    assert EVIL not in html and EVIL not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the tag value, as text, in the team table
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "\\u003cscript\\u003e" in html  # inside the figures' JSON too
+    # a store with real (non-synthetic) rows carries no synthetic banner
+    assert 'id="synthetic-banner"' not in html
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["headline"]["total"] == pytest.approx(round(4.08 * 31, 2))
+
+
+# --- no browser ------------------------------------------------------------------------------
+def test_no_browser_writes_markdown_without_images(sample_store, tmp_path, monkeypatch):
+    import plotly.io as pio
+
+    def no_chrome(*a, **k):
+        raise RuntimeError("Kaleido requires Google Chrome to be installed.")
+
+    monkeypatch.setattr(pio, "write_images", no_chrome)
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-projection"])
+    assert res.exit_code == 0, res.output
+    assert "written without figures" in res.output and "Chromium" in res.output
+    md = (out / "report.md").read_text()
+    assert "![" not in md and "Figures not included" in md and "Chrome" in md
+    assert not (out / "figures").exists()
+    assert json.loads((out / "summary.json").read_text())["files"]["figures"] == []
+
+
+# --- errors ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--month", "2026-13"], "bad month '2026-13'"),
+        (["--month", "Oct 2026"], "use YYYY-MM"),
+        (["--month", "2024-01"], "no spend for 2024-01"),
+        (["--stack", "/nonexistent/stack.yaml"], "/nonexistent/stack.yaml"),
+        (["--store", "/nonexistent/store.duckdb"], "does not exist"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(sample_store, tmp_path, args, message):
+    out = tmp_path / "r"
+    base = ["report", "--out", str(out), "--no-images", "--no-projection"]
+    if "--store" not in args:
+        base += ["--store", str(sample_store)]
+    res = runner.invoke(app, base + args)
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert "Traceback" not in res.output
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".r.tmp-")]
+
+
+def test_empty_store_exits_2(tmp_path):
+    from costplan.actuals.store import Store
+
+    Store(tmp_path / "empty.duckdb").close()
+    res = runner.invoke(app, ["report", "--store", str(tmp_path / "empty.duckdb"), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2, res.output
+    assert "holds no spend" in res.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_failed_build_keeps_the_previous_report(sample_store, tmp_path, monkeypatch):
+    from costplan.reports import render
+
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "report.html").write_text("previous report")
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(render, "render_markdown", boom)
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-images",
+                              "--no-projection"])
+    assert res.exit_code == 1
+    assert (out / "report.html").read_text() == "previous report"
+    assert sorted(p.name for p in out.iterdir()) == ["report.html"]
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+# --- a person's view -------------------------------------------------------------------------
+def test_screenshot_renders(report_dir, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (scripts/test.sh installs it)")
+    shot = tmp_path / "report.png"
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000",
+           (report_dir / "report.html").as_uri()]
+    subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    assert shot.is_file(), "chromium wrote no screenshot"
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    # a blank page compresses to a few KB; the rendered report with its charts does not
+    assert len(data) > 60_000, len(data)
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1280, 2000)
