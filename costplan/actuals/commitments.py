@@ -51,9 +51,9 @@ def commitment_summary(store: "Store", month: str) -> "pd.DataFrame":
             WHERE {where} AND {component_case_sql()} = 'node_pool'
               AND coalesce(PricingCategory, 'Standard') = 'Standard' AND ChargeCategory = 'Usage'""",
         params,
-    ).fetchone()[0]
-    total_used = df["used_commitment"].sum() + df["unused_commitment"].sum()
-    df["utilisation"] = (df["used_commitment"] / (df["used_commitment"] + df["unused_commitment"])).where(total_used > 0)
+    ).fetchall()[0][0]
+    paid = df["used_commitment"] + df["unused_commitment"]
+    df["utilisation"] = df["used_commitment"] / paid.where(paid != 0)
     df["savings"] = df["covered_list_cost"] - df["used_commitment"] - df["unused_commitment"]
     covered = df["covered_list_cost"].sum()
     df["coverage"] = covered / (covered + on_demand) if covered + on_demand > 0 else float("nan")

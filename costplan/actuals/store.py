@@ -126,10 +126,10 @@ class Store:
     def schema_version(self) -> int:
         exists = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if not exists:
             return 0
-        row = self.con.execute("SELECT max(version) FROM schema_version").fetchone()
+        row = self.con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
         return int(row[0] or 0)
 
     def _check_version(self) -> int:
@@ -205,20 +205,20 @@ class Store:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0])
+            load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
             con.execute(
                 f"""INSERT INTO cost_rows BY NAME
                 SELECT *, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId FROM ({select_sql})""",
                 [source, load_id, *(params or [])],
             )
-            loaded = int(con.execute("SELECT count(*) FROM cost_rows WHERE x_LoadId = ?", [load_id]).fetchone()[0])
+            loaded = int(con.execute("SELECT count(*) FROM cost_rows WHERE x_LoadId = ?", [load_id]).fetchall()[0][0])
             self._hook("after_insert", load_id)
             missing = con.execute(
                 "SELECT "
                 + ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in schema.REQUIRED)
                 + " FROM cost_rows WHERE x_LoadId = ?",
                 [load_id],
-            ).fetchone()
+            ).fetchall()[0]
             problems = [
                 Problem(f"{n} rows have no {c}", location=c) for c, n in zip(schema.REQUIRED, missing) if n
             ]
@@ -229,17 +229,17 @@ class Store:
                     """DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
                        AND ChargePeriodStart >= ? AND ChargePeriodStart < ?""",
                     [source, load_id, replace_range[0], replace_range[1]],
-                ).fetchone()[0]
+                ).fetchall()[0][0]
             else:
                 key = ", ".join(_SCOPE_KEY)
                 replaced = con.execute(
                     f"""DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
                         AND ({key}) IN (SELECT DISTINCT ({key}) FROM cost_rows WHERE x_LoadId = ?)""",
                     [source, load_id, load_id],
-                ).fetchone()[0]
+                ).fetchall()[0][0]
             dropped = 0
             if source != "synthetic-sample":
-                dropped = int(con.execute("DELETE FROM cost_rows WHERE x_Synthetic").fetchone()[0])
+                dropped = int(con.execute("DELETE FROM cost_rows WHERE x_Synthetic").fetchall()[0][0])
             con.execute(
                 "INSERT INTO loads VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?)",
                 [load_id, source, description, loaded, int(replaced)],
@@ -360,7 +360,7 @@ class Store:
 
     def is_synthetic(self) -> bool:
         """True when any row in use comes from the synthetic sample."""
-        row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchone()
+        row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchall()[0]
         return bool(row[0])
 
     def final_pulled_periods(self, source: str, grouping: str) -> set[tuple[dt.date, dt.date]]:
