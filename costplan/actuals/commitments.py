@@ -51,10 +51,9 @@ def commitment_summary(store: "Store", month: str) -> "pd.DataFrame":
             WHERE {where} AND {component_case_sql()} = 'node_pool'
               AND coalesce(PricingCategory, 'Standard') = 'Standard' AND ChargeCategory = 'Usage'""",
         params,
-    ).fetchone()[0]
-    total_used = df["used_commitment"].sum() + df["unused_commitment"].sum()
+    ).fetchall()[0][0]
     paid = df["used_commitment"] + df["unused_commitment"]
-    df["utilisation"] = (df["used_commitment"] / paid).where(paid > 0)
+    df["utilisation"] = df["used_commitment"] / paid.where(paid != 0)
     df["savings"] = df["covered_list_cost"] - df["used_commitment"] - df["unused_commitment"]
     covered = df["covered_list_cost"].sum()
     df["coverage"] = covered / (covered + on_demand) if covered + on_demand > 0 else float("nan")

@@ -476,7 +476,7 @@ def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
         f"count(*) FILTER (WHERE {raw} IS NOT NULL AND {expr} IS NULL)" for _, raw, expr in checks
     ) or "count(*)"
     try:
-        row = con.execute(f"SELECT {counts} FROM {reader}").fetchone()
+        row = con.execute(f"SELECT {counts} FROM {reader}").fetchall()[0]
     except duckdb.Error as exc:
         raise InputError([Problem(f"cannot read: {_short(exc)}", file=", ".join(files))]) from None
     if not checks:
@@ -487,7 +487,7 @@ def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
             continue
         ex = con.execute(
             f"SELECT filename, CAST({raw} AS VARCHAR) FROM {reader} WHERE {raw} IS NOT NULL AND {expr} IS NULL LIMIT 1"
-        ).fetchone()
+        ).fetchall()[0]
         kind = "date" if schema.COLUMN_TYPES[col] == "TIMESTAMP" else "number"
         problems.append(
             Problem(

@@ -55,26 +55,28 @@ def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _conditions(rule: dict) -> str:
+def _conditions(rule: dict, dialect: str = "duckdb") -> str:
+    fn = "regexp_like" if dialect == "athena" else "regexp_matches"
+    usage = "coalesce(x_UsageType, SkuId, '')" if dialect != "athena" else "coalesce(x_usagetype, skuid, '')"
     conds = []
     if rule["charge_category"]:
-        conds.append(f"regexp_matches(coalesce(ChargeCategory, ''), {_q(rule['charge_category'])})")
+        conds.append(f"{fn}(coalesce(ChargeCategory, ''), {_q(rule['charge_category'])})")
     if rule["service_regex"]:
-        conds.append(f"regexp_matches(coalesce(ServiceName, ''), {_q(rule['service_regex'])})")
+        conds.append(f"{fn}(coalesce(ServiceName, ''), {_q(rule['service_regex'])})")
     if rule["usage_regex"]:
-        conds.append(f"regexp_matches(coalesce(x_UsageType, SkuId, ''), {_q(rule['usage_regex'])})")
+        conds.append(f"{fn}({usage}, {_q(rule['usage_regex'])})")
     return " AND ".join(conds) or "TRUE"
 
 
-def component_case_sql(path: str | None = None) -> str:
-    """A SQL CASE expression giving the component kind of a cost row."""
-    whens = " ".join(f"WHEN {_conditions(r)} THEN {_q(r['component_kind'])}" for r in load_rules(path))
+def component_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
+    """A SQL CASE expression giving the component kind of a cost row (DuckDB or Athena)."""
+    whens = " ".join(f"WHEN {_conditions(r, dialect)} THEN {_q(r['component_kind'])}" for r in load_rules(path))
     return f"(CASE {whens} ELSE '{UNMAPPED}' END)"
 
 
-def service_case_sql(path: str | None = None) -> str:
+def service_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
     """A SQL CASE expression giving the canonical service name of a cost row."""
-    whens = " ".join(f"WHEN {_conditions(r)} THEN {_q(r['ServiceName'])}" for r in load_rules(path))
+    whens = " ".join(f"WHEN {_conditions(r, dialect)} THEN {_q(r['ServiceName'])}" for r in load_rules(path))
     return f"(CASE {whens} ELSE coalesce(ServiceName, '(none)') END)"
 
 

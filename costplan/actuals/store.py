@@ -126,10 +126,10 @@ class Store:
     def schema_version(self) -> int:
         exists = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if not exists:
             return 0
-        row = self.con.execute("SELECT max(version) FROM schema_version").fetchone()
+        row = self.con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
         return int(row[0] or 0)
 
     def _check_version(self) -> int:
@@ -205,20 +205,20 @@ class Store:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0])
+            load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
             con.execute(
                 f"""INSERT INTO cost_rows BY NAME
                 SELECT *, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId FROM ({select_sql})""",
                 [source, load_id, *(params or [])],
             )
-            loaded = int(con.execute("SELECT count(*) FROM cost_rows WHERE x_LoadId = ?", [load_id]).fetchone()[0])
+            loaded = int(con.execute("SELECT count(*) FROM cost_rows WHERE x_LoadId = ?", [load_id]).fetchall()[0][0])
             self._hook("after_insert", load_id)
             missing = con.execute(
                 "SELECT "
                 + ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in schema.REQUIRED)
                 + " FROM cost_rows WHERE x_LoadId = ?",
                 [load_id],
-            ).fetchone()
+            ).fetchall()[0]
             problems = [
                 Problem(f"{n} rows have no {c}", location=c) for c, n in zip(schema.REQUIRED, missing) if n
             ]
@@ -229,17 +229,17 @@ class Store:
                     """DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
                        AND ChargePeriodStart >= ? AND ChargePeriodStart < ?""",
                     [source, load_id, replace_range[0], replace_range[1]],
-                ).fetchone()[0]
+                ).fetchall()[0][0]
             else:
                 key = ", ".join(_SCOPE_KEY)
                 replaced = con.execute(
                     f"""DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
                         AND ({key}) IN (SELECT DISTINCT ({key}) FROM cost_rows WHERE x_LoadId = ?)""",
                     [source, load_id, load_id],
-                ).fetchone()[0]
+                ).fetchall()[0][0]
             dropped = 0
             if source != "synthetic-sample":
-                dropped = int(con.execute("DELETE FROM cost_rows WHERE x_Synthetic").fetchone()[0])
+                dropped = int(con.execute("DELETE FROM cost_rows WHERE x_Synthetic").fetchall()[0][0])
             con.execute(
                 "INSERT INTO loads VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?)",
                 [load_id, source, description, loaded, int(replaced)],
@@ -314,23 +314,8 @@ class Store:
         Columns: the ``by`` keys, ``metric`` [USD or unit], ``Estimated`` (true when any summed
         row is still Estimated), ``rows``.
         """
-        exprs = [key_sql(k) for k in by]
-        if metric not in schema.METRICS:
-            raise InputError(f"unknown metric {metric!r}; valid: {', '.join(schema.METRICS)}")
-        conds, params = period_filter(start=start, end=end, month=month)
-        for col, value in (where or {}).items():
-            conds.append(f"{key_sql(col)} = ?")
-            params.append(value)
-        select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs))
-        group = ", ".join(str(i + 1) for i in range(len(by)))
-        sql = (
-            f'SELECT {select + ", " if select else ""}sum("{metric}") AS "{metric}", '
-            f"bool_or(x_ChargeStatus = 'Estimated') AS Estimated, count(*) AS rows "
-            f"FROM {self.rows_sql()} WHERE {' AND '.join(conds) or 'TRUE'} "
-            + (f"GROUP BY {group} " if by else "")
-            + (f'ORDER BY {"1, " if "month" in by else ""}"{metric}" DESC NULLS LAST' if by else "")
-        )
-        df = self.con.execute(sql, params).df()
+        sql = spend_sql(self.rows_sql(), by, start=start, end=end, month=month, metric=metric, where=where)
+        df = self.con.execute(sql).df()
         if by and "month" in by and by[0] != "month":
             df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(drop=True)
         df["Estimated"] = df["Estimated"].fillna(False).astype(bool)
@@ -360,7 +345,7 @@ class Store:
 
     def is_synthetic(self) -> bool:
         """True when any row in use comes from the synthetic sample."""
-        row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchone()
+        row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchall()[0]
         return bool(row[0])
 
     def final_pulled_periods(self, source: str, grouping: str) -> set[tuple[dt.date, dt.date]]:
@@ -382,6 +367,37 @@ class Store:
         ).df()
 
 
+def spend_sql(
+    relation: str,
+    by: Sequence[str],
+    *,
+    start=None,
+    end=None,
+    month=None,
+    metric: str = "EffectiveCost",
+    where: dict[str, str] | None = None,
+    dialect: str = "duckdb",
+    estimated_sql: str = "x_ChargeStatus = 'Estimated'",
+) -> str:
+    """The aggregation behind :meth:`Store.spend`, as one SQL text that runs on DuckDB and
+    (with ``dialect='athena'``) on Amazon Athena over a FOCUS-shaped relation."""
+    if metric not in schema.METRICS:
+        raise InputError(Problem(f"unknown metric {metric!r}", location="--metric", hint="valid: " + ", ".join(schema.METRICS)))
+    exprs = [key_sql(k, dialect=dialect) for k in by]
+    conds, _ = period_filter(start=start, end=end, month=month)
+    for col, value in (where or {}).items():
+        conds.append(f"{key_sql(col, dialect=dialect)} = '{str(value).replace(chr(39), chr(39) * 2)}'")
+    select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs))
+    group = ", ".join(str(i + 1) for i in range(len(by)))
+    return (
+        f'SELECT {select + ", " if select else ""}sum("{metric}") AS "{metric}", '
+        f'bool_or({estimated_sql}) AS "Estimated", count(*) AS "rows" '
+        f"FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'} "
+        + (f"GROUP BY {group} " if by else "")
+        + (f'ORDER BY {"1, " if "month" in by else ""}"{metric}" DESC NULLS LAST' if by else "")
+    )
+
+
 def key_sql(key: str, *, dialect: str = "duckdb") -> str:
     """The SQL expression for one ``by`` key (see :meth:`Store.spend`)."""
     from costplan.actuals.mapping import component_case_sql
@@ -391,7 +407,7 @@ def key_sql(key: str, *, dialect: str = "duckdb") -> str:
     if key == "day":
         return "CAST(CAST(ChargePeriodStart AS DATE) AS VARCHAR)"
     if key == "component":
-        return component_case_sql()
+        return component_case_sql(dialect=dialect)
     m = _TAG.match(key)
     if m:
         tag = m["key"]
@@ -439,17 +455,13 @@ def parse_month(month: str) -> dt.date:
 
 
 def period_filter(*, start=None, end=None, month=None) -> tuple[list[str], list]:
-    """SQL conditions (and parameters) selecting a billing month or a charge-day range."""
+    """SQL conditions selecting a billing month or a charge-day range (validated dates as
+    literals, valid in DuckDB and Athena), and an empty parameter list."""
     conds: list[str] = []
-    params: list = []
     if month is not None:
-        m = parse_month(month)
-        conds.append("BillingPeriodStart = ?")
-        params.append(dt.datetime.combine(m, dt.time()))
+        conds.append(f"BillingPeriodStart = TIMESTAMP '{parse_month(month).isoformat()} 00:00:00'")
     if start is not None:
-        conds.append("ChargePeriodStart >= ?")
-        params.append(dt.datetime.combine(_parse_bound(start, end=False), dt.time()))
+        conds.append(f"ChargePeriodStart >= TIMESTAMP '{_parse_bound(start, end=False).isoformat()} 00:00:00'")
     if end is not None:
-        conds.append("ChargePeriodStart < ?")
-        params.append(dt.datetime.combine(_parse_bound(end, end=True), dt.time()))
-    return conds, params
+        conds.append(f"ChargePeriodStart < TIMESTAMP '{_parse_bound(end, end=True).isoformat()} 00:00:00'")
+    return conds, []

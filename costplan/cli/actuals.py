@@ -124,6 +124,8 @@ Examples:
   costplan actuals --by month,ServiceName --from 2026-07 --to 2026-09 --format csv
 
   costplan actuals --by tag:team --month 2026-10 --format markdown
+
+  costplan actuals --engine athena --database cur --table focus_export --output s3://my-athena-results/ --by month,ServiceName
 """
 
 
@@ -138,12 +140,39 @@ def actuals(
     end: Optional[str] = typer.Option(None, "--to", help="Last month or day, inclusive."),
     metric: str = typer.Option("EffectiveCost", "--metric", help="EffectiveCost (amortised), BilledCost (invoice), ListCost, ..."),
     store_path: Optional[str] = STORE_OPTION,
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (the local store) or athena (CUR/FOCUS tables in S3)."),
+    database: Optional[str] = typer.Option(None, "--database", help="Athena: Glue database."),
+    table: Optional[str] = typer.Option(None, "--table", help="Athena: table of the FOCUS or CUR 2.0 export."),
+    output: Optional[str] = typer.Option(None, "--output", help="Athena: s3:// location for query results."),
+    workgroup: Optional[str] = typer.Option(None, "--workgroup", help="Athena: workgroup."),
+    table_format: str = typer.Option("focus", "--table-format", help="Athena: focus or cur."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Athena: AWS profile."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
+    from costplan.errors import InputError, Problem
+
     keys = [k.strip() for item in by for k in item.split(",") if k.strip()]
-    with _open_store(store_path) as store:
-        df = store.spend(keys, start=start, end=end, month=month, metric=metric)
-        synthetic = store.is_synthetic()
+    if engine == "athena":
+        import boto3
+
+        from costplan.actuals.athena import AthenaEngine
+
+        missing = [n for n, v in (("--database", database), ("--table", table), ("--output", output)) if not v]
+        if missing:
+            raise InputError([Problem("required with --engine athena", location=m) for m in missing])
+        eng = AthenaEngine(
+            boto3.Session(profile_name=profile), database=database, table=table, output=output,
+            workgroup=workgroup, table_format=table_format,
+        )
+        df = eng.spend(keys, start=start, end=end, month=month, metric=metric)
+        info(f"Athena scanned {eng.scanned_bytes / 1e9:,.3f} GB (about ${eng.scanned_bytes / 1e12 * 5:,.4f}).")
+        synthetic = False
+    elif engine == "duckdb":
+        with _open_store(store_path) as store:
+            df = store.spend(keys, start=start, end=end, month=month, metric=metric)
+            synthetic = store.is_synthetic()
+    else:
+        raise InputError(Problem(f"unknown engine {engine!r}", location="--engine", hint="duckdb or athena"))
     df = df.drop(columns=["rows"])
     total = float(df[metric].sum()) if len(df) else 0.0
     notes = []
