@@ -17,7 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from costplan.errors import InputError, Problem, closest
-from costplan.estimate import EstimateResult
+from costplan.estimator import EstimateResult
 from costplan.pricing.catalog import Catalog
 from costplan.stack.loader import read_yaml, validation_problems
 from costplan.stack.models import Stack

@@ -8,7 +8,7 @@ import pytest
 
 from costplan.audit import audit, load_claims
 from costplan.errors import InputError
-from costplan.estimate import estimate
+from costplan.estimator import estimate
 from costplan.stack import stack_from_data
 from helpers import base_stack_dict, mini_catalog
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from costplan.config import DEFAULT_CLAIMS, DEFAULT_STACK
-from costplan.estimate import estimate
+from costplan.estimator import estimate
 from costplan.pricing.catalog import default_catalog
 from costplan.stack import load_scenarios, load_stack
 
@@ -73,7 +73,10 @@ def test_network_lines(base):
 
 def test_every_line_has_provenance(base):
     usage = base.lines[base.lines.component_kind != "commitment"]
-    assert (usage.ListCost > 0).all()
+    assert (usage.ListCost >= 0).all()
+    # a $0 line is only ever an explicit free-tier price: 1 million X-Ray traces retrieved are free
+    free = usage[usage.ListCost == 0]
+    assert set(free.usage) <= {"traces-retrieved-million"}
     assert usage.price_source.str.len().gt(0).all()
     assert usage.price_as_of.str.match(r"^\d{4}-\d{2}-\d{2}$").all()
 

@@ -43,7 +43,7 @@ def estimate_cmd(
 ) -> None:
     from costplan.config import setting
     from costplan.errors import InputError
-    from costplan.estimate import estimate
+    from costplan.estimator import estimate
     from costplan.pricing.lookup import get_catalog
     from costplan.stack import load_stack
 

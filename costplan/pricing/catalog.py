@@ -401,6 +401,7 @@ def write_catalog(prices: Iterable[Price], path: Path, manifest: dict) -> Path:
                 d["unit_price"] = _fmt_num(p.unit_price)
                 d["verified"] = "true" if p.verified else "false"
                 w.writerow([d[c] for c in COLUMNS])
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; package data must be world-readable
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
