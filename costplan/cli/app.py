@@ -43,6 +43,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "costplan.cli.estimate",
     "costplan.cli.prices",
+    "costplan.cli.project",
 ]
 
 for _name in COMMAND_MODULES:

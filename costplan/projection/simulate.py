@@ -1,6 +1,6 @@
 """The projection engine: drivers -> capacity -> monthly cost, over Monte Carlo paths.
 
-:class:`ProjectionModel` prices the stack once (``costplan.estimate``) and gives every cost
+:class:`ProjectionModel` prices the stack once (``costplan.estimator.estimate``) and gives every cost
 line a rule saying how its monthly quantity follows the drivers (docs/projection.md):
 
 =============== =================================================================
@@ -75,7 +75,7 @@ class ProjectionModel:
     """A stack, priced once, with the rules that project each cost line and each resource."""
 
     def __init__(self, stack: Stack, catalog: Catalog, spec: ProjectionSpec | None = None):
-        from costplan.estimate import estimate
+        from costplan.estimator import estimate
 
         self.stack = stack
         self.catalog = catalog
@@ -601,9 +601,10 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
                 note = (f"{name}: {fmt(base)} -> {fmt(vc[grew[0]])} {c['unit']} {when}"
                         f" ({fmt(vc[-1])} by month {last})")
             if len(at_c):
-                note += ("; " if note else "") + f"{name}: demand exceeds {c['limit']} from month {int(at_c[0])}"
+                note += ("; d" if note else f"{name}: d") + f"emand exceeds {c['limit']} from month {int(at_c[0])}"
             elif share[last] > 0:
-                note += ("; " if note else "") + f"{name}: {share[last]:.1%} of paths exceed {c['limit']} by month {last}"
+                note += "; " if note else f"{name}: "
+                note += f"{share[last]:.1%} of paths exceed {c['limit']} by month {last}"
             steps.append({
                 "resource": name, "kind": c["kind"], "month": int(grew[0]) if len(grew) else -1,
                 "from": fmt(base), "to": fmt(vc[grew[0]]) if len(grew) else fmt(base),
