@@ -451,39 +451,40 @@ def manual() -> list[Price]:
 
 
 # -- RDS regions without a source ---------------------------------------------------------------
-def rds_derived(rows: list[Price], cache: list[Price]) -> list[Price]:
-    by_key = {(p.service, p.sku, p.region, p.usage, p.variant, p.pricing_model, p.tier_start): p
-              for p in rows + cache}
+def rds_derived(rds_rows: list[Price], basis_rows: list[Price]) -> list[Price]:
+    """RDS prices for RDS_REGIONS_DERIVED: the us-east-1 price x the region's ratio of a
+    comparable sourced price (see RDS_REGIONS_DERIVED and RDS_STORAGE_EBS_BASIS)."""
+    lookup = {(p.service, p.sku, p.region, p.usage, p.variant): p
+              for p in basis_rows if p.pricing_model == "on_demand" and p.tier_start == 0}
     out = []
-    for p in rows:
+    for p in rds_rows:
         if p.service != "AmazonRDS" or p.region != "us-east-1" or p.pricing_model != "on_demand":
             continue
+        if p.usage == "instance-hour":
+            _, family, size = p.sku.split(".")
+            if family != "r6g":
+                continue
+            basis = ("AmazonElastiCache", f"cache.r6g.{size}", "node-hour", "redis")
+        elif p.sku in RDS_STORAGE_EBS_BASIS:
+            usage = "storage-gb-month" if p.sku == "backup-storage" else p.usage
+            basis = ("AmazonEC2", RDS_STORAGE_EBS_BASIS[p.sku], usage, "")
+        else:
+            continue
+        service, sku, usage, variant = basis
+        here = lookup.get((service, sku, "us-east-1", usage, variant))
         for region in RDS_REGIONS_DERIVED:
-            if p.usage == "instance-hour":
-                _, family, size = p.sku.split(".")
-                if family != "r6g":
-                    continue
-                basis = f"cache.r6g.{size}"
-                key = ("AmazonElastiCache", basis, "{r}", "node-hour", "redis", "on_demand", 0.0)
-            else:
-                basis = RDS_STORAGE_EBS_BASIS.get(p.sku)
-                if basis is None:
-                    continue
-                usage = "storage-gb-month" if p.sku == "backup-storage" else p.usage
-                key = ("AmazonEC2", basis, "{r}", usage, "", "on_demand", 0.0)
-            here = by_key.get(tuple(k.replace("{r}", "us-east-1") if isinstance(k, str) else k for k in key))
-            there = by_key.get(tuple(k.replace("{r}", region) if isinstance(k, str) else k for k in key))
+            there = lookup.get((service, sku, region, usage, variant))
             if here is None or there is None:
                 continue
             ratio = there.unit_price / here.unit_price
-            what = f"{basis} {here.usage}" + (f" {here.variant}" if here.variant else "")
+            what = f"{sku} {usage}" + (f" {variant}" if variant else "")
             out.append(_p(
                 service=p.service, sku=p.sku, region=region, usage=p.usage, variant=p.variant,
                 tier_start=p.tier_start, tier_end=p.tier_end, unit=p.unit,
                 unit_price=round(p.unit_price * ratio, 4), source=p.source, as_of=p.as_of,
                 verified=False,
-                note=f"estimate: us-east-1 {p.unit_price:g} x {region}/us-east-1 ratio of {what} "
-                f"({there.unit_price:g}/{here.unit_price:g} = {ratio:.4f}, {there.source})",
+                note=f"estimate: us-east-1 {p.unit_price:g} ({p.source}) x {region}/us-east-1 ratio of "
+                f"{what} ({there.unit_price:g}/{here.unit_price:g} = {ratio:.4f}, {there.source})",
             ))
     return out
 

@@ -43,9 +43,10 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "costplan.cli.estimate",
     "costplan.cli.prices",
-    "costplan.cli.report",
     "costplan.cli.actuals",
     "costplan.cli.imports",
+    "costplan.cli.project",
+    "costplan.cli.report",
 ]
 
 for _name in COMMAND_MODULES:
