@@ -131,7 +131,7 @@ def test_breakdowns_add_up_to_the_headline_to_the_cent(outputs, sample_store):
 
 def test_variance_plan_is_the_estimate_total(outputs):
     from costplan.config import DEFAULT_STACK
-    from costplan.estimate import estimate
+    from costplan.estimator import estimate
     from costplan.stack import load_stack
 
     _, _, csv, summary = outputs

@@ -49,7 +49,7 @@ def build_report(
     """
     from costplan import config
     from costplan.actuals.store import Store
-    from costplan.estimate import estimate
+    from costplan.estimator import estimate
     from costplan.pricing.lookup import get_catalog
     from costplan.reports.figures import build_figures
     from costplan.reports.tables import build_tables

@@ -291,10 +291,12 @@ def stacked_months(wide: pd.DataFrame, key: str, title: str, top: int = 8) -> go
                              hovertemplate="%{x}: $%{y:,.2f}<extra>" + str(r[key]).replace("<", "&lt;") + "</extra>"))
     if len(rest):
         fig.add_trace(go.Bar(x=months, y=[rest[m].sum() for m in months], name="other", marker_color="#c0c7d1"))
-    fig.update_layout(barmode="stack", legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0})
     fig.update_yaxes(tickprefix="$", separatethousands=True)
     fig.update_xaxes(type="category")
-    return _layout(fig, title, height=420)
+    _layout(fig, title, height=420)
+    fig.update_layout(barmode="stack", legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0,
+                                               "yanchor": "top"})
+    return fig
 
 
 def bars(df: pd.DataFrame, x: str, ys: list[str], title: str, *, names: list[str] | None = None,

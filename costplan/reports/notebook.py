@@ -5,7 +5,7 @@ A notebook starts with::
     from costplan.reports.notebook import setup, open_inputs
     setup()
     inp = open_inputs(stack=None, store=None)   # the embedded default when None
-    inp.banner()                                  # says so when the spend is the synthetic sample
+    display(inp.banner())                         # says so when the spend is the synthetic sample
 """
 
 from __future__ import annotations
@@ -16,20 +16,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from costplan.actuals.store import Store
-    from costplan.estimate import EstimateResult
+    from costplan.estimator import EstimateResult
     from costplan.stack.models import Stack
 
 
 def setup() -> None:
     """Plotly figures that render in JupyterLab (mime type) and in an HTML export made
-    offline (plotly.js embedded once); wide pandas tables; money with two decimals."""
+    offline (plotly.js embedded once); wide pandas tables."""
     import pandas as pd
     import plotly.io as pio
 
     pio.renderers.default = "plotly_mimetype+notebook"
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 30)
-    pd.set_option("display.float_format", lambda v: f"{v:,.2f}")
 
 
 @dataclass
@@ -65,7 +64,7 @@ def open_inputs(stack: str | None = None, store: str | None = None) -> Inputs:
     (default: setting ``store``; the synthetic sample is built on first use)."""
     from costplan import config
     from costplan.actuals.store import Store
-    from costplan.estimate import estimate
+    from costplan.estimator import estimate
     from costplan.pricing.lookup import get_catalog
     from costplan.stack import load_stack
 

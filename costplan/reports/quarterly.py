@@ -18,7 +18,7 @@ from costplan.reports.tables import METRIC, apportion, movers, shift_month
 
 if TYPE_CHECKING:  # pragma: no cover
     from costplan.actuals.store import Store
-    from costplan.estimate import EstimateResult
+    from costplan.estimator import EstimateResult
 
 _QUARTER = re.compile(r"^(?P<y>\d{4})-?Q(?P<q>[1-4])$", re.IGNORECASE)
 
@@ -119,25 +119,23 @@ def quarter_drivers(store: Store, quarter: str, n: int = 10) -> pd.DataFrame:
 
 
 def decisions(stack, plan: EstimateResult | None = None, *, simulations: int = 200, seed: int = 0) -> dict:
-    """The decisions to take, from the projection module: ``spot`` (node pools that could move
-    to spot, :func:`costplan.projection.spot_savings`) and ``commitments``
-    (:func:`costplan.projection.optimise_commitments`). A key whose function is not available
-    holds a short explanation string instead of a table."""
-    out: dict = {}
-    try:
-        from costplan.projection import spot_savings
+    """The decisions to take, from the projection module:
 
-        sp = spot_savings(stack)
-        out["spot"] = sp[sp["capacity_now"] != "spot"].sort_values("saving", ascending=False).reset_index(drop=True)
-    except (ImportError, AttributeError) as exc:
-        out["spot"] = f"spot savings are not available in this installation ({type(exc).__name__})"
-    try:
-        from costplan.projection import optimise_commitments
+    - ``spot``: node pools not on spot yet, with the saving of moving them
+      (:func:`costplan.projection.spot_savings`), largest saving first;
+    - ``commitments``: Savings Plan sizing per term and payment, best first, and
+      ``existing``: the stack's own plans evaluated on the same projected usage
+      (:func:`costplan.projection.stack_commitments`); ``curve`` for
+      :func:`costplan.projection.figures.commitment_curve`;
+    - ``findings``: commitments that cannot work and prices the sizing lacks.
+    """
+    from costplan.projection import spot_savings, stack_commitments
 
-        out["commitments"] = optimise_commitments(stack)
-    except (ImportError, AttributeError) as exc:
-        out["commitments"] = f"commitment sizing is not available in this installation ({type(exc).__name__})"
-    return out
+    sp = spot_savings(stack)
+    sp = sp[sp["capacity_now"] != "spot"].sort_values("saving", ascending=False).reset_index(drop=True)
+    sc = stack_commitments(stack, simulations=simulations, seed=seed)
+    return {"spot": sp, "commitments": sc.table, "existing": sc.existing, "curve": sc.curve,
+            "findings": list(sc.findings)}
 
 
 def over_months(store: Store, summary, months: list[str] | None = None) -> pd.DataFrame:

@@ -54,12 +54,12 @@ def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (v is pd.NA)
 
 
-def money(v) -> str:
+def money(v, decimals: int = 2) -> str:
     """``$1,234.56``; ``-$12.30``; ``n/a`` for a missing amount."""
     if _missing(v):
         return "n/a"
     v = float(v)
-    return f"-${abs(v):,.2f}" if v < 0 else f"${v:,.2f}"
+    return f"-${abs(v):,.{decimals}f}" if v < 0 else f"${v:,.{decimals}f}"
 
 
 def signed(v) -> str:
@@ -74,13 +74,13 @@ def pct(v) -> str:
     return f"{float(v) * 100:+.1f}%"
 
 
-def fmt_cell(v, col: str, money_cols: tuple[str, ...] = ()) -> str:
+def fmt_cell(v, col: str, money_cols: tuple[str, ...] = (), decimals: int = 2) -> str:
     if _missing(v):
         return ""
     if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
         return "yes" if v else "no"
     if col in money_cols:
-        return money(v)
+        return money(v, decimals)
     if col in ("share", "coverage", "utilisation") or "_share" in col:
         return f"{float(v) * 100:.1f}%"
     if col.endswith("_pct"):
@@ -219,7 +219,7 @@ def render_html(t: ReportTables, figs: dict[str, go.Figure], *, embedded_default
             yield list(zip(df.columns, r))
 
     def cell(v, c, sec: Section):
-        return fmt_cell(v, c, sec.money)
+        return fmt_cell(v, c, sec.money, sec.decimals)
 
     toc = [("headline", "Headline"), ("spend", "Where it went")] + [
         (k, t[k].title) for k in ("movers", "variance", "commitments", "spot", "per_user", "projection", "freshness",
@@ -249,7 +249,7 @@ def md_table(sec: Section, total: dict[str, str] | None = None, limit: int | Non
     out = ["| " + " | ".join(md_text(c) for c in cols) + " |",
            "|" + "|".join("---:" if _numeric(sec.table, c) else "---" for c in cols) + "|"]
     for r in df.itertuples(index=False):
-        out.append("| " + " | ".join(md_text(fmt_cell(v, c, sec.money)) for c, v in zip(cols, r)) + " |")
+        out.append("| " + " | ".join(md_text(fmt_cell(v, c, sec.money, sec.decimals)) for c, v in zip(cols, r)) + " |")
     if total:
         out.append("| " + " | ".join(f"**{md_text(total.get(c, ''))}**" if total.get(c) else "" for c in cols) + " |")
     return "\n".join(out)

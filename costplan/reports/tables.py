@@ -24,7 +24,7 @@ from costplan.errors import InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from costplan.actuals.store import Store
-    from costplan.estimate import EstimateResult
+    from costplan.estimator import EstimateResult
     from costplan.stack.models import Stack
 
 METRIC = "EffectiveCost"
@@ -51,6 +51,8 @@ class Section:
     notes: list[str] = field(default_factory=list)
     money: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    decimals: int = 2
+    """Decimals of the money columns when shown (4 for amounts per user)."""
 
     @property
     def available(self) -> bool:
@@ -364,7 +366,9 @@ def projection_section(res) -> Section:
     for c in ("p10", "p50", "p90"):
         df[c] = m[c].astype(float).round(2) + 0.0
     notes = [f"{res.simulations} simulated paths (seed {res.seed}); p10-p90 is the range 8 in 10 paths fall in; "
-             f"catalog as of {res.catalog_as_of}"]
+             f"catalog as of {res.catalog_as_of}",
+             "the projection starts from the plan (the stack's estimate at catalog prices and its demand drivers), "
+             "not from the actual spend: a gap between the actual months and the fan is the plan-vs-actual variance"]
     notes += list(res.warnings)
     return Section("projection", f"Projection: the next {PROJECTION_MONTHS} months", df, notes,
                    money=("p10", "p50", "p90"))
@@ -383,7 +387,7 @@ def per_user_section(res, month_total: float, month: str) -> Section:
     if "marginal_per_1000_users" in pu:
         notes.append(f"the next 1,000 users cost about ${float(pu['marginal_per_1000_users'].iloc[0]):,.2f} a month "
                      "on the central path")
-    return Section("per_user", "Cost per user", df, notes)
+    return Section("per_user", "Cost per user", df, notes, money=("p10", "p50", "p90"), decimals=4)
 
 
 # --- the orchestrator ----------------------------------------------------------------------

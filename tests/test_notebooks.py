@@ -1,0 +1,92 @@
+"""The review notebooks: committed without outputs, parameterised, no logic of their own; and
+`costplan review`, which executes the quarterly one. (`pytest` also runs every notebook under
+nbmake: see [tool.pytest.ini_options] in pyproject.toml.)"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+from typer.testing import CliRunner
+
+from costplan.cli.app import app
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NAMES = ["quarterly_review", "growth_projection", "spot_savings", "commitments", "per_user_cost"]
+runner = CliRunner()
+
+
+def read(name: str):
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def test_every_expected_notebook_is_there():
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_without_outputs(name):
+    nb = read(name)
+    nbformat.validate(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{name}.ipynb cell {i} has outputs: run nbstripout"
+            assert cell.execution_count is None, f"{name}.ipynb cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cells_call_the_library_and_define_nothing(name):
+    """Notebooks hold no logic of their own: no functions, classes or loops in code cells,
+    and a short written interpretation in Markdown."""
+    nb = read(name)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Lambda, ast.For, ast.While)), (
+                f"{name}.ipynb cell {i}: {type(node).__name__} belongs in the library"
+            )
+    text = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "Interpretation" in text or "Reading the decisions" in text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameters_cell(name):
+    nb = read(name)
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    names = {t.id for node in ast.parse(tagged[0].source).body if isinstance(node, ast.Assign) for t in node.targets}
+    expected = {"stack", "store"} | ({"quarter"} if name == "quarterly_review" else set())
+    assert names == expected
+
+
+@pytest.mark.parametrize(
+    "quarter, message",
+    [("2026Q5", "bad quarter '2026Q5'"), ("2026-07", "use YYYYQn"), ("2024Q1", "holds no spend for 2024Q1")],
+)
+def test_review_bad_quarter_exits_2(quarter, message, tmp_path):
+    out = tmp_path / "review"
+    res = runner.invoke(app, ["review", "--quarter", quarter, "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert not out.exists()
+
+
+def test_review_executes_the_quarterly_notebook(tmp_path):
+    from costplan.actuals.sample import build_store
+
+    store = tmp_path / "sample.duckdb"
+    build_store(store)
+    out = tmp_path / "review"
+    res = runner.invoke(app, ["review", "--quarter", "2026q3", "--out", str(out), "--store", str(store)])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["quarterly_review_2026Q3.html", "quarterly_review_2026Q3.ipynb"]
+    nb = nbformat.read(out / "quarterly_review_2026Q3.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "quarter = \"2026Q3\"" in injected[0].source and str(store) in injected[0].source
+    html = (out / "quarterly_review_2026Q3.html").read_text()
+    assert "Quarterly cost review" in html and "SYNTHETIC SAMPLE DATA" in html
+    assert "2026-07, 2026-08, 2026-09" in html
