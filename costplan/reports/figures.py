@@ -90,7 +90,8 @@ def trend(df: pd.DataFrame, plan_total: float | None) -> go.Figure:
                          meta=_meta("trend", METRIC), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
     if plan_total is not None:
         fig.add_hline(y=plan_total, line_dash="dash", line_color=COLORS["plan"],
-                      annotation_text=f"plan ${plan_total:,.0f}", annotation_position="top left")
+                      annotation_text=f"plan ${plan_total:,.0f}", annotation_position="top right",
+                      annotation_bgcolor="rgba(255,255,255,0.85)", annotation_font_color="#8a5a00")
     fig.update_yaxes(tickprefix="$", separatethousands=True)
     fig.update_xaxes(type="category")
     return _layout(fig, TITLES["trend"])

@@ -314,7 +314,7 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
 
 
 # --- images ----------------------------------------------------------------------------------
-def export_pngs(figs: dict[str, go.Figure], folder: Path) -> dict[str, Path]:
+def export_pngs(figs: dict[str, go.Figure | dict], folder: Path) -> dict[str, Path]:
     """Write every figure as a PNG with kaleido (one browser session for all of them).
 
     Raises :class:`ImageExportError` when there is no Chromium or kaleido fails.
@@ -355,7 +355,15 @@ def write_report(
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)
     warnings: list[str] = []
+    pool = None
     try:
+        if images:
+            # Chromium renders the PNGs in its own process while the HTML, CSV and JSON are written
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
+            snapshot = {k: f.to_dict() for k, f in figs.items()}  # the thread gets its own copy
+            pngs_future = pool.submit(export_pngs, snapshot, tmp / FIG_DIR)
         progress("HTML")
         (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
         progress("CSV and JSON")
@@ -365,7 +373,7 @@ def write_report(
         if images:
             progress("PNG figures")
             try:
-                pngs = export_pngs(figs, tmp / FIG_DIR)
+                pngs = pngs_future.result()
                 image_paths = {k: f"{FIG_DIR}/{p.name}" for k, p in pngs.items()}
             except ImageExportError as exc:
                 image_warning = str(exc)
@@ -382,8 +390,13 @@ def write_report(
         progress("moving into place")
         _replace_dir(tmp, out)
     except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     written = sorted(p for p in out.rglob("*") if p.is_file())
     return ReportFiles(out, written, bool(image_paths), warnings)
 
