@@ -361,3 +361,25 @@ def test_screenshot_renders(report_dir, tmp_path):
     width = int.from_bytes(data[16:20], "big")
     height = int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 2000)
+
+
+def test_month_to_date_shows_estimated_days_and_year_ago(sample_store, tmp_path):
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--month", "2026-11", "--out", str(out),
+                              "--no-images", "--no-projection"])
+    assert res.exit_code == 0, res.output
+    con = duckdb.connect(str(sample_store), read_only=True)
+    est_days = con.execute(
+        """SELECT count(DISTINCT CAST(ChargePeriodStart AS DATE)) FROM cost_rows
+           WHERE BillingPeriodStart = '2026-11-01'::TIMESTAMP AND x_ChargeStatus = 'Estimated'"""
+    ).fetchone()[0]
+    con.close()
+    summary = json.loads((out / "summary.json").read_text())
+    h = summary["headline"]
+    assert h["estimated_days"] == est_days == 25
+    cur, year_ago = sql_total(sample_store, "2026-11"), sql_total(sample_store, "2025-11")
+    assert h["year_ago_total"] == pytest.approx(round(year_ago, 2), abs=0.001)
+    assert h["change_vs_year_ago"] == pytest.approx(round(cur - year_ago, 2), abs=0.011)
+    md = (out / "report.md").read_text()
+    assert "25 days of 2026-11 are still Estimated (2026-11-01..2026-11-25)" in md
+    assert "partial month: 25 of 30 days" in md

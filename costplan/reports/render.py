@@ -255,6 +255,12 @@ def md_table(sec: Section, total: dict[str, str] | None = None, limit: int | Non
     return "\n".join(out)
 
 
+def _versus(what: str, month: str, change, change_pct, then) -> str:
+    if then is None:
+        return f"- vs {what} ({month}): not available, {month} is not in the store"
+    return f"- vs {what} ({month}): {signed(change)} ({pct(change_pct)}), then {money(then)}"
+
+
 def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str | None = None,
                     *, embedded_default: bool = False) -> str:
     """The report as Markdown for a wiki page or a pull request; ``images`` maps a figure key
@@ -280,10 +286,10 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
 
     L += ["## Headline", "",
           f"- **Total {t.month}: {money(h['total'])}** (billed {money(h['billed_total'])})",
-          f"- vs last month ({h['previous_month']}): {signed(h['change_vs_previous'])} ({pct(h['change_vs_previous_pct'])}),"
-          f" last month {money(h['previous_total'])}",
-          f"- vs same month last year ({h['same_month_last_year']}): {signed(h['change_vs_year_ago'])} "
-          f"({pct(h['change_vs_year_ago_pct'])}), then {money(h['year_ago_total'])}",
+          _versus("last month", h["previous_month"], h["change_vs_previous"], h["change_vs_previous_pct"],
+                  h["previous_total"]),
+          _versus("same month last year", h["same_month_last_year"], h["change_vs_year_ago"],
+                  h["change_vs_year_ago_pct"], h["year_ago_total"]),
           f"- vs plan: {signed(h['change_vs_plan'])} ({pct(h['change_vs_plan_pct'])}), plan {money(h['plan_total'])}",
           ""]
     L += [f"_{md_text(n)}_" + "\n" for n in t["headline"].notes]

@@ -511,6 +511,12 @@ def build_tables(
          f"a primary source; catalog as of {plan.catalog_as_of}"],
         money=("ListCost",), extra={"unverified": cents(unverified), "usage_total": cents(usage_total)},
     )
+    if est_days:
+        sections["headline"].notes.insert(0, f"{len(est_days)} days of {month} are still Estimated "
+                                          f"({_day_ranges(est_days)}): the total may still change")
+        if len(est) < pd.Period(month).days_in_month:
+            sections["headline"].notes.insert(1, f"{month} is a partial month: {len(est)} of "
+                                              f"{pd.Period(month).days_in_month} days are in the store")
     headline["plan_unverified_share"] = round(unverified / usage_total, 4) if usage_total else None
     headline["estimated_days"] = len(est_days)
     return ReportTables(
