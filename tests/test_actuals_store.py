@@ -218,3 +218,20 @@ def test_reconcile_against_hand_made_plan(store):
     assert r.plan_total == pytest.approx(700.8 + 1000 + 80 + 40 + 65.7 + 27)
     with pytest.raises(InputError, match="no spend for 2026-09"):
         reconcile(plan, store, "2026-09")
+
+
+def test_every_sample_item_maps_to_its_component_kind():
+    """The mapping rules, applied to each usage type of the reference stack's sample, give the
+    kind the sample declares for it (a consistency check of component_map.csv)."""
+    import duckdb
+
+    from costplan.actuals.mapping import component_case_sql
+
+    base = sample.baseline_frame()[["component_kind", "ServiceName", "x_UsageType"]].assign(ChargeCategory="Usage", SkuId=None)
+    con = duckdb.connect()
+    con.register("b", base)
+    got = con.execute(f"SELECT component_kind, {component_case_sql()} FROM b").fetchall()
+    wrong = [(want, have) for want, have in got if want != have]
+    assert wrong == []
+    assert con.execute(f"SELECT {component_case_sql()} FROM (SELECT 'Tax' AS ChargeCategory, 'Tax' AS ServiceName, NULL AS x_UsageType, NULL AS SkuId)").fetchall() == [("tax",)]
+    assert con.execute(f"SELECT {component_case_sql()} FROM (SELECT 'Usage' AS ChargeCategory, 'Amazon Kinesis' AS ServiceName, 'USE1-ShardHour' AS x_UsageType, NULL AS SkuId)").fetchall() == [("unmapped",)]

@@ -380,7 +380,7 @@ def pull(
             for i in results
         }
 
-        def record(con, load_id, run=run, estimated=estimated, r0=r0, r1=r1):
+        def record(con, load_id, totals=None, run=run, estimated=estimated, r0=r0, r1=r1):
             # this load replaced every Cost Explorer row of the range, whatever its grouping
             con.execute(
                 "DELETE FROM pulled_periods WHERE x_Source = ? AND PeriodStart >= ? AND PeriodStart < ?", [SOURCE, r0, r1]

@@ -107,8 +107,10 @@ class ImportReport:
     rows_loaded: int
     rows_replaced: int
     totals: "pd.DataFrame"
-    """Per billing period and provider: rows, source and stored BilledCost and EffectiveCost [USD]
-    and their difference (0.00 when the check passed)."""
+    """Per billing period and provider: rows, source and stored BilledCost [USD] and their
+    difference (0.00 when the check passed)."""
+    dropped_synthetic: int = 0
+    """Rows of the synthetic sample removed from the store (real data is never mixed with it)."""
 
 
 # -- discovering files ----------------------------------------------------------------------
@@ -173,8 +175,9 @@ def _short(exc: Exception) -> str:
 class _Cols:
     """Source column lookups and typed, NULL-string-aware expressions for one file set."""
 
-    def __init__(self, types: dict[str, str]):
+    def __init__(self, types: dict[str, str], csv: bool = False):
         self.types = types
+        self.csv = csv
         self.lower = {c.lower(): c for c in types}
         self.checks: list[tuple[str, str, str]] = []  # (store column, raw expr, cast expr)
 
@@ -189,8 +192,9 @@ class _Cols:
     def raw(self, col: str) -> str:
         t = self.types[col]
         q = f'"{col}"'
-        if t == "VARCHAR":
-            return f"NULLIF(NULLIF(trim({q}), 'NULL'), '')"
+        if t == "VARCHAR" and not self.csv:
+            # CSV readers already turn NULL and empty fields into NULL (nullstr)
+            return f"NULLIF({q}, 'NULL')"
         return q
 
     def text(self, *candidates: str) -> str:
@@ -222,9 +226,9 @@ class _Cols:
         return expr
 
 
-def focus_select(types: dict[str, str]) -> tuple[str, _Cols]:
+def focus_select(types: dict[str, str], csv: bool = False) -> tuple[str, _Cols]:
     """SELECT list mapping FOCUS source columns to store columns."""
-    c = _Cols(types)
+    c = _Cols(types, csv)
     exprs: dict[str, str] = {}
     for col, t in schema.COLUMNS:
         if col in ("x_Source", "x_LoadId"):
@@ -410,13 +414,13 @@ def import_files(
         groups.setdefault(f.lower().endswith(".parquet"), []).append(f)
     selects = []
     source_totals = []
-    for _, group in sorted(groups.items()):
+    for is_parquet, group in sorted(groups.items()):
         types = {}
         for f in group:
             for k, t in _describe(con, f).items():
                 types.setdefault(k, t)
         if kind == "focus":
-            select, cols = focus_select(types)
+            select, cols = focus_select(types, csv=not is_parquet)
             where = "TRUE"
         else:
             select, cols, where = cur_select(types)
@@ -427,19 +431,13 @@ def import_files(
     import pandas as pd
 
     src = pd.concat(source_totals).groupby(["billing_period", "ProviderName"], as_index=False).sum()
-    union = " UNION ALL BY NAME ".join(f"({s})" for s in selects)
+    union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
-    def check(con_, load_id):
-        stored = con_.execute(
-            """SELECT strftime(BillingPeriodStart, '%Y-%m') AS billing_period, ProviderName,
-                      count(*) AS rows, sum(BilledCost) AS stored_BilledCost,
-                      sum(EffectiveCost) AS stored_EffectiveCost
-               FROM cost_rows WHERE x_LoadId = ? GROUP BY ALL""",
-            [load_id],
-        ).df()
+    def check(con_, load_id, stored):
+        stored = stored.rename(columns={"BilledCost": "stored_BilledCost", "EffectiveCost": "stored_EffectiveCost"})
         merged = src.merge(stored, on=["billing_period", "ProviderName"], how="outer")
-        for col in ("source_BilledCost", "stored_BilledCost"):
-            merged[col] = merged[col].fillna(0.0)
+        for col in ("source_BilledCost", "stored_BilledCost", "rows"):
+            merged[col] = merged[col].fillna(0)
         merged["difference"] = (merged["stored_BilledCost"] - merged["source_BilledCost"]).round(2)
         bad = merged[merged["difference"].abs() >= 0.005]
         if len(bad):
@@ -460,7 +458,7 @@ def import_files(
     totals = totals[
         ["billing_period", "ProviderName", "rows", "source_BilledCost", "stored_BilledCost", "difference"]
     ].round({"source_BilledCost": 2, "stored_BilledCost": 2})
-    return ImportReport(files, result.load_id, result.rows_loaded, result.rows_replaced, totals)
+    return ImportReport(files, result.load_id, result.rows_loaded, result.rows_replaced, totals, result.dropped_synthetic)
 
 
 def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
@@ -503,6 +501,8 @@ def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
 
 def _source_totals(con, reader: str, kind: str, cols: _Cols) -> "pd.DataFrame":
     """Per billing period and provider, the BilledCost the source files hold [USD]."""
+    import pandas as pd
+
     if kind == "focus":
         period = cols.typed("TIMESTAMP", "BillingPeriodStart", "BillingPeriodStart")
         billed = cols.typed("DOUBLE", "BilledCost", "BilledCost")
@@ -511,8 +511,9 @@ def _source_totals(con, reader: str, kind: str, cols: _Cols) -> "pd.DataFrame":
         period = cols.typed("TIMESTAMP", "BillingPeriodStart", "bill_billing_period_start_date")
         billed = cols.typed("DOUBLE", "BilledCost", "line_item_unblended_cost")
         provider = "'AWS'"
-    return con.execute(
-        f"""SELECT strftime({period}, '%Y-%m') AS billing_period, {provider} AS ProviderName,
-                   sum({billed}) AS source_BilledCost
+    df = con.execute(
+        f"""SELECT {period} AS period, {provider} AS ProviderName, sum({billed}) AS source_BilledCost
             FROM {reader} GROUP BY ALL"""
     ).df()
+    df.insert(0, "billing_period", pd.to_datetime(df.pop("period")).dt.strftime("%Y-%m"))
+    return df

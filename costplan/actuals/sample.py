@@ -172,28 +172,27 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
         rows.loc[workers, col] *= 1 - SPOT_SHARE
     rows = pd.concat([rows, spot], ignore_index=True)
 
-    # Compute Savings Plan: covers on-demand instance hours, cheapest first does not matter here
-    extra = []
+    # Compute Savings Plan: each day it covers on-demand instance hours up to its commitment
     daily_commit = SP_COMMITMENT * 24
     eligible = (rows["x_UsageType"].str.contains("BoxUsage")) & (rows["day"] >= SP_START)
-    covered_parts = []
-    for d, idx in rows[eligible].groupby("day").groups.items():
-        od = rows.loc[idx, "ListCost"].sum()
-        used = min(SP_RATE_RATIO * od, daily_commit)
-        frac = used / (SP_RATE_RATIO * od) if od > 0 else 0.0
-        cov = rows.loc[idx].copy()
-        for col in ("PricingQuantity", "ListCost"):
-            cov[col] *= frac
-        cov["BilledCost"] = 0.0
-        cov["EffectiveCost"] = cov["ListCost"] * SP_RATE_RATIO
-        cov["PricingCategory"] = "Committed"
-        cov["CommitmentDiscountType"] = "Savings Plan"
-        cov["CommitmentDiscountStatus"] = "Used"
-        cov["CommitmentDiscountId"] = SP_ID
-        covered_parts.append(cov)
-        for col in ("PricingQuantity", "ListCost", "BilledCost", "EffectiveCost"):
-            rows.loc[idx, col] *= 1 - frac
-        sp_row = {
+    od = rows.loc[eligible].groupby("day")["ListCost"].transform("sum")
+    used_day = np.minimum(SP_RATE_RATIO * od, daily_commit)
+    frac = (used_day / (SP_RATE_RATIO * od)).where(od > 0, 0.0)
+    cov = rows.loc[eligible].copy()
+    for col in ("PricingQuantity", "ListCost"):
+        cov[col] = cov[col] * frac
+    cov["BilledCost"] = 0.0
+    cov["EffectiveCost"] = cov["ListCost"] * SP_RATE_RATIO
+    cov["PricingCategory"] = "Committed"
+    cov["CommitmentDiscountType"] = "Savings Plan"
+    cov["CommitmentDiscountStatus"] = "Used"
+    cov["CommitmentDiscountId"] = SP_ID
+    covered_parts = [cov]
+    for col in ("PricingQuantity", "ListCost", "BilledCost", "EffectiveCost"):
+        rows.loc[eligible, col] = rows.loc[eligible, col] * (1 - frac)
+    per_day = pd.DataFrame({"day": rows.loc[eligible, "day"], "used": used_day}).groupby("day", as_index=False)["used"].first()
+    fee = pd.DataFrame(
+        {
             "component_kind": "commitment",
             "ServiceName": "Savings Plans for AWS Compute usage",
             "ServiceCategory": "Other",
@@ -211,21 +210,19 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
             "CommitmentDiscountStatus": None,
             "CommitmentDiscountId": SP_ID,
             "component_tag": "savings-plan",
-            "day": d,
+            "day": per_day["day"],
         }
-        extra.append(sp_row)
-        unused = daily_commit - used
-        if unused > 1e-9:
-            extra.append(
-                {
-                    **sp_row,
-                    "ChargeCategory": "Usage",
-                    "BilledCost": 0.0,
-                    "EffectiveCost": unused,
-                    "PricingQuantity": unused / SP_COMMITMENT,
-                    "CommitmentDiscountStatus": "Unused",
-                }
-            )
+    )
+    unused = daily_commit - per_day["used"]
+    keep = unused > 1e-9
+    unused_rows = fee[keep].assign(
+        ChargeCategory="Usage",
+        BilledCost=0.0,
+        EffectiveCost=unused[keep],
+        PricingQuantity=unused[keep] / SP_COMMITMENT,
+        CommitmentDiscountStatus="Unused",
+    )
+    extra = [r for r in pd.concat([fee, unused_rows]).to_dict("records")]
     extra.append(
         {
             "component_kind": "credit",

@@ -122,5 +122,13 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )"""
         ],
     ),
+    (
+        4,
+        "every (period, source) pair with the one chosen marked",
+        [
+            "ALTER TABLE period_source ADD COLUMN chosen BOOLEAN",
+            "UPDATE period_source SET chosen = true",
+        ],
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -189,7 +189,7 @@ class Store:
         description: str = "",
         params: Sequence | None = None,
         replace_range: tuple[dt.date, dt.date] | None = None,
-        check: Callable[["duckdb.DuckDBPyConnection", int], None] | None = None,
+        check: Callable[["duckdb.DuckDBPyConnection", int, "pd.DataFrame"], None] | None = None,
     ) -> LoadResult:
         """Insert the rows of ``select_sql`` (FOCUS column names) as one load, in one transaction.
 
@@ -197,8 +197,10 @@ class Store:
         with the same provider, billing account, billing period and charge day; with
         ``replace_range=(start, end)`` every row of the source whose ChargePeriodStart falls in
         ``[start, end)`` (a Cost Explorer pull replaces the whole range it asked for, including
-        days that have since become empty). ``check(con, load_id)`` runs before the commit; if it
-        raises, nothing is written.
+        days that have since become empty). ``check(con, load_id, totals)`` runs before the
+        commit with the load's totals per billing period and provider (``billing_period``,
+        ``ProviderName``, ``rows``, ``BilledCost``, ``EffectiveCost`` [USD]); if it raises,
+        nothing is written.
         """
         if source not in schema.SOURCES:
             raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}")
@@ -211,43 +213,57 @@ class Store:
                 SELECT *, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId FROM ({select_sql})""",
                 [source, load_id, *(params or [])],
             )
-            loaded = int(con.execute("SELECT count(*) FROM cost_rows WHERE x_LoadId = ?", [load_id]).fetchall()[0][0])
             self._hook("after_insert", load_id)
-            missing = con.execute(
-                "SELECT "
-                + ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in schema.REQUIRED)
-                + " FROM cost_rows WHERE x_LoadId = ?",
+            # one pass over the new rows: totals per billing period and provider, and the
+            # required columns left empty
+            nulls = ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL) AS "null_{c}"' for c in schema.REQUIRED)
+            summary = con.execute(
+                f"""SELECT BillingPeriodStart, ProviderName, count(*) AS rows, sum(BilledCost) AS BilledCost,
+                           sum(EffectiveCost) AS EffectiveCost, {nulls}
+                    FROM cost_rows WHERE x_LoadId = ? GROUP BY ALL""",
                 [load_id],
-            ).fetchall()[0]
+            ).df()
+            loaded = int(summary["rows"].sum())
             problems = [
-                Problem(f"{n} rows have no {c}", location=c) for c, n in zip(schema.REQUIRED, missing) if n
+                Problem(f"{int(summary[f'null_{c}'].sum())} rows have no {c}", location=c)
+                for c in schema.REQUIRED
+                if summary[f"null_{c}"].sum()
             ]
             if problems:
                 raise InputError(problems)
-            if replace_range is not None:
-                replaced = con.execute(
-                    """DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
-                       AND ChargePeriodStart >= ? AND ChargePeriodStart < ?""",
-                    [source, load_id, replace_range[0], replace_range[1]],
-                ).fetchall()[0][0]
-            else:
-                key = ", ".join(_SCOPE_KEY)
-                replaced = con.execute(
-                    f"""DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
-                        AND ({key}) IN (SELECT DISTINCT ({key}) FROM cost_rows WHERE x_LoadId = ?)""",
-                    [source, load_id, load_id],
-                ).fetchall()[0][0]
+            earlier = con.execute(
+                "SELECT x_Source, count(*) FROM loads WHERE rows_loaded > 0 GROUP BY 1"
+            ).fetchall()
+            earlier = dict(earlier)
+            replaced = 0
+            if earlier.get(source):
+                if replace_range is not None:
+                    replaced = con.execute(
+                        """DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
+                           AND ChargePeriodStart >= ? AND ChargePeriodStart < ?""",
+                        [source, load_id, replace_range[0], replace_range[1]],
+                    ).fetchall()[0][0]
+                else:
+                    key = ", ".join(_SCOPE_KEY)
+                    replaced = con.execute(
+                        f"""DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
+                            AND ({key}) IN (SELECT DISTINCT ({key}) FROM cost_rows WHERE x_LoadId = ?)""",
+                        [source, load_id, load_id],
+                    ).fetchall()[0][0]
             dropped = 0
-            if source != "synthetic-sample":
+            if source != "synthetic-sample" and earlier.get("synthetic-sample"):
                 dropped = int(con.execute("DELETE FROM cost_rows WHERE x_Synthetic").fetchall()[0][0])
             con.execute(
                 "INSERT INTO loads VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?)",
                 [load_id, source, description, loaded, int(replaced)],
             )
             self._refresh_period_source()
+            totals = summary[["BillingPeriodStart", "ProviderName", "rows", "BilledCost", "EffectiveCost"]].copy()
+            totals.insert(0, "billing_period", totals.pop("BillingPeriodStart").dt.strftime("%Y-%m"))
+            totals = totals.sort_values(["billing_period", "ProviderName"]).reset_index(drop=True)
             if check is not None:
-                check(con, load_id)
-            totals = self._load_totals(load_id)
+                check(con, load_id, totals)
+            totals = totals.round({"BilledCost": 2, "EffectiveCost": 2})
             self._hook("before_commit", load_id)
             con.execute("COMMIT")
         except BaseException:
@@ -263,22 +279,15 @@ class Store:
         if fn is not None:
             fn(self.con, load_id)
 
-    def _load_totals(self, load_id: int) -> "pd.DataFrame":
-        return self.con.execute(
-            """SELECT strftime(BillingPeriodStart, '%Y-%m') AS billing_period, ProviderName,
-                      count(*) AS rows, round(sum(BilledCost), 2) AS BilledCost,
-                      round(sum(EffectiveCost), 2) AS EffectiveCost
-               FROM cost_rows WHERE x_LoadId = ? GROUP BY ALL ORDER BY ALL""",
-            [load_id],
-        ).df()
-
     def _refresh_period_source(self) -> None:
         ranks = " ".join(f"WHEN '{s}' THEN {r}" for s, r in schema.SOURCE_RANK.items())
         self.con.execute("DELETE FROM period_source")
         self.con.execute(
-            f"""INSERT INTO period_source
-                SELECT BillingPeriodStart, arg_min(x_Source, CASE x_Source {ranks} ELSE 99 END)
-                FROM (SELECT DISTINCT BillingPeriodStart, x_Source FROM cost_rows) GROUP BY 1"""
+            f"""INSERT INTO period_source BY NAME
+                SELECT BillingPeriodStart, x_Source,
+                       row_number() OVER (PARTITION BY BillingPeriodStart
+                                          ORDER BY CASE x_Source {ranks} ELSE 99 END) = 1 AS chosen
+                FROM (SELECT DISTINCT BillingPeriodStart, x_Source FROM cost_rows)"""
         )
 
     # -- queries ----------------------------------------------------------------------------
@@ -288,8 +297,11 @@ class Store:
         was both imported and pulled is never counted twice."""
         if all_sources:
             return "cost_rows"
+        overlap = self.con.execute("SELECT count(*) FROM period_source WHERE NOT chosen").fetchall()[0][0]
+        if not overlap:
+            return "cost_rows"
         return (
-            "(SELECT c.* FROM cost_rows c SEMI JOIN period_source p "
+            "(SELECT c.* FROM cost_rows c SEMI JOIN (SELECT * FROM period_source WHERE chosen) p "
             "ON c.BillingPeriodStart = p.BillingPeriodStart AND c.x_Source = p.x_Source)"
         )
 
@@ -387,15 +399,44 @@ def spend_sql(
     conds, _ = period_filter(start=start, end=end, month=month)
     for col, value in (where or {}).items():
         conds.append(f"{key_sql(col, dialect=dialect)} = '{str(value).replace(chr(39), chr(39) * 2)}'")
+    # Two levels: the inner query groups by the raw columns the keys need (cheap, few
+    # groups), the outer one derives the keys (month text, component rules, tag values) from
+    # those groups only, not from every row.
+    inner: list[str] = []
+    for k in by:
+        for c in _raw_columns(k, dialect):
+            if c not in inner:
+                inner.append(c)
+    inner_group = ", ".join(str(i + 1) for i in range(len(inner)))
+    inner_sql = (
+        f"SELECT {''.join(c + ', ' for c in inner)}sum(\"{metric}\") AS m, bool_or({estimated_sql}) AS e, "
+        f"count(*) AS n FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'}"
+        + (f" GROUP BY {inner_group}" if inner else "")
+    )
     select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs))
     group = ", ".join(str(i + 1) for i in range(len(by)))
     return (
-        f'SELECT {select + ", " if select else ""}sum("{metric}") AS "{metric}", '
-        f'bool_or({estimated_sql}) AS "Estimated", count(*) AS "rows" '
-        f"FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'} "
+        f'SELECT {select + ", " if select else ""}sum(m) AS "{metric}", '
+        f'coalesce(bool_or(e), false) AS "Estimated", CAST(coalesce(sum(n), 0) AS BIGINT) AS "rows" '
+        f"FROM ({inner_sql}) g "
         + (f"GROUP BY {group} " if by else "")
         + (f'ORDER BY {"1, " if "month" in by else ""}"{metric}" DESC NULLS LAST' if by else "")
     )
+
+
+def _raw_columns(key: str, dialect: str) -> list[str]:
+    """Columns (or column expressions keeping the column's name) a ``by`` key is derived from."""
+    if key == "month":
+        return ["BillingPeriodStart"]
+    if key == "day":
+        return ["CAST(ChargePeriodStart AS DATE) AS ChargePeriodStart"]
+    if key == "component":
+        return ["ChargeCategory", "ServiceName", "x_UsageType", "SkuId"]
+    if key.startswith("tag:"):
+        key_sql(key, dialect=dialect)  # validates the key
+        return ["tags" if dialect == "athena" else "Tags"]
+    key_sql(key, dialect=dialect)
+    return [f'"{key}"']
 
 
 def key_sql(key: str, *, dialect: str = "duckdb") -> str:

@@ -215,6 +215,8 @@ def reconcile(
     store_path: Optional[str] = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
+    import json
+
     from costplan.actuals.reconcile import reconcile as run
     from costplan.actuals.store import parse_month
 
@@ -237,7 +239,7 @@ def reconcile(
                 "variance_total": result.variance_total,
                 "estimated": result.estimated,
                 "synthetic": result.synthetic,
-                "lines": df.to_dict(orient="records"),
+                "lines": json.loads(df.to_json(orient="records", double_precision=10)),
             }
         )
         return

@@ -106,7 +106,7 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format) -> No
         + (f"; replaced {report.rows_replaced} rows of an earlier import" if report.rows_replaced else "")
         + "."
     )
-    if report.dropped_synthetic if hasattr(report, "dropped_synthetic") else False:
+    if report.dropped_synthetic:
         warn("the synthetic sample rows were removed from this store (real data and the sample are never mixed)")
 
 
