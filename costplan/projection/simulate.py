@@ -476,6 +476,16 @@ class ProjectionResult:
         }
 
 
+def quantiles(arr: np.ndarray) -> np.ndarray:
+    """p10, p50, p90 over paths (axis 0) of a ``(paths, months)`` array, shape ``(3, months)``.
+    Columns equal on every path (a fixed cost, a pool at its minimum) skip the partition."""
+    arr = np.asarray(arr, dtype=float)
+    lo, hi = arr.min(axis=0), arr.max(axis=0)
+    if np.array_equal(lo, hi):
+        return np.repeat(lo[None, :], 3, axis=0)
+    return np.quantile(arr, QUANTILES, axis=0)
+
+
 def json_records(df) -> list[dict]:
     import json
 
@@ -553,8 +563,8 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     total_c = sum(cost_c.values())[0]
     fixed = sum(cost_zero.values())[0]
     users = demand["users"]
-    qt = np.quantile(total, QUANTILES, axis=0)
-    qu = np.quantile(users, QUANTILES, axis=0)
+    qt = quantiles(total)
+    qu = quantiles(users)
     month_idx = np.arange(months)
     monthly = pd.DataFrame({
         "month": month_idx, "ChargePeriodStart": starts,
@@ -566,7 +576,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     lines = model.estimate.lines.drop_duplicates("component").set_index("component")
     frames = []
     for name, arr in cost.items():
-        q = np.quantile(arr, QUANTILES, axis=0) if arr.shape[0] > 1 else np.repeat(arr, 3, axis=0)
+        q = quantiles(arr)
         frames.append(pd.DataFrame({
             "month": month_idx, "ChargePeriodStart": starts, "component": name,
             "ServiceName": lines.ServiceName.get(name, ""), "RegionId": lines.RegionId.get(name, ""),
@@ -578,7 +588,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     last = months - 1
     for name, c in capa.items():
         v = np.asarray(c["value"], dtype=float)
-        q = np.quantile(v, QUANTILES, axis=0)
+        q = quantiles(v)
         vc = np.asarray(cap_c[name]["value"], dtype=float)[0]
         ladder = c.get("ladder")
         label = [ladder[int(i)] for i in vc] if ladder else [""] * months
@@ -616,7 +626,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
                                             "share_of_paths_at_limit", "limit", "note"])
 
     per_path = total / users
-    qp = np.quantile(per_path, QUANTILES, axis=0)
+    qp = quantiles(per_path)
     users_c = dem_c["users"][0]
     per_user = pd.DataFrame({
         "month": month_idx, "ChargePeriodStart": starts, "users_p50": qu[1],
