@@ -227,3 +227,22 @@ def test_per_user_cost_falls_as_fixed_costs_are_amortised():
     assert pu.deterministic[35] < pu.deterministic[0]
     # the next 1,000 users in month 0: 2,000 users need 20 pods = 10 vCPU = 3 nodes (+1 node) and 1,000 GB more egress
     assert pu.marginal_per_1000_users[0] == pytest.approx(H * C5X + 1000 * 0.09)
+
+
+def test_month_0_central_path_is_the_estimate():
+    from costplan.estimator import estimate
+
+    stack = mini_stack()
+    r = project(stack, months=2, simulations=0, catalog=mini_catalog())
+    assert r.monthly.deterministic.iloc[0] == pytest.approx(estimate(stack, mini_catalog()).total_monthly_cost)
+
+
+def test_negative_growth_draws_are_not_clipped_at_zero():
+    d = Driver(value=-0.1, low=-0.3, high=0.1, distribution="normal", why="shrinking")
+    from costplan.projection.drivers import GROWTH_FLOOR
+
+    x = draw(d, 10_000, np.random.default_rng(0), floor=GROWTH_FLOOR)
+    assert np.median(x) == pytest.approx(-0.1, abs=0.01) and x.min() >= GROWTH_FLOOR
+    r = project(mini_stack(mini_dict(projection__drivers__annual_growth={"value": -0.2, "why": "decline"})),
+                months=13, simulations=0, catalog=mini_catalog())
+    assert r.monthly.users_p50.iloc[12] == pytest.approx(800)
