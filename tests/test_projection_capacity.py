@@ -112,3 +112,28 @@ def test_manifest_from_deployment_only(tmp_path):
     assert set(wl) == {"ultibiker-api"} and wl["ultibiker-api"].cpu_request == pytest.approx(0.1)
     with pytest.raises(InputError, match="file not found"):
         read_workloads([tmp_path / "nope.yaml"])
+
+
+def test_projection_reads_requests_from_the_manifests(tmp_path):
+    import shutil
+
+    import yaml
+
+    from costplan.projection.simulate import ProjectionModel
+    from projection_catalog import reference_catalog
+
+    model = ProjectionModel(load_stack(REPO / "data" / "ultibiker" / "stack.yaml"), reference_catalog())
+    api = next(w for w in model.pools["us-east-1/app"].workloads if w[0] == "ultibiker-api")
+    assert (api[4], api[5], api[6], api[7]) == (3, 20, pytest.approx(0.1), pytest.approx(0.25))
+    # a changed manifest changes the model: double the API's CPU request in a copy of the files
+    shutil.copytree(REPO / "data" / "ultibiker", tmp_path / "u")
+    values = tmp_path / "u" / "k8s" / "values.yaml"
+    v = yaml.safe_load(values.read_text())
+    v["api"]["resources"]["requests"]["cpu"] = "200m"
+    values.write_text(yaml.safe_dump(v))
+    model = ProjectionModel(load_stack(tmp_path / "u" / "stack.yaml"), reference_catalog())
+    api = next(w for w in model.pools["us-east-1/app"].workloads if w[0] == "ultibiker-api")
+    assert api[6] == pytest.approx(0.2)
+    (tmp_path / "u" / "k8s" / "values.yaml").unlink()
+    with pytest.raises(InputError, match="values.yaml: file not found"):
+        ProjectionModel(load_stack(tmp_path / "u" / "stack.yaml"), reference_catalog())

@@ -88,6 +88,7 @@ class ProjectionModel:
         self.hours = stack.hours_per_month
         self.central = central(self.spec.drivers)
         self.problems: list[Problem] = []
+        self.warnings: list[str] = []
         self.pools = self._pools()
         self.rules = [self._rule(r) for r in self.estimate.lines.itertuples(index=False)]
         self._db_setup()
@@ -99,10 +100,30 @@ class ProjectionModel:
     def _where(self, path: str) -> dict:
         return dict(file=self.stack.source, line=self.stack.line_of(path), location=path)
 
+    def _manifest_workloads(self) -> dict:
+        """Workloads read from ``projection.manifests`` (paths relative to the stack file)."""
+        from pathlib import Path
+
+        from costplan.projection.k8s import read_workloads
+
+        if not self.spec.manifests:
+            return {}
+        base = Path(self.stack.source).parent if self.stack.source and Path(self.stack.source).exists() else Path.cwd()
+        try:
+            found = read_workloads([base / m for m in self.spec.manifests], self.spec.manifest_names)
+        except InputError as exc:
+            self.problems += exc.problems
+            return {}
+        known = {w for r in self.stack.regions.values() for p in r.node_pools.values() for w in p.pods}
+        for name in sorted(set(found) - known):
+            self.warnings.append(f"projection.manifests: workload {name!r} runs on no node pool's `pods`; not modelled")
+        return found
+
     def _pools(self) -> dict[str, PoolModel]:
         from costplan.projection.spot import spot_quote
 
         out = {}
+        from_manifests = self._manifest_workloads()
         for rname, region in self.stack.regions.items():
             for pname, pool in region.node_pools.items():
                 o = self.spec.pools.get(f"{rname}/{pname}") or self.spec.pools.get(pname)
@@ -121,6 +142,7 @@ class ProjectionModel:
                     continue
                 wl = []
                 for wname, w in pool.pods.items():
+                    w = from_manifests.get(wname, w)
                     s = self.spec.workloads.get(wname)
                     lo = w.min_replicas if w.min_replicas is not None else w.replicas
                     hi = w.max_replicas if w.max_replicas is not None else np.inf
@@ -639,7 +661,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
 
     spot_pools = [k for k, p in model.pools.items() if p.spot is not None]
     spot = spot_savings(stack, catalog, pools=spot_pools) if spot_pools else pd.DataFrame()
-    warnings = list(model.estimate.warnings)
+    warnings = list(model.estimate.warnings) + list(model.warnings)
     for st in steps:
         if st["first_month_at_limit"] >= 0 or st["share_of_paths_at_limit"] > 0:
             warnings.append(st["note"])

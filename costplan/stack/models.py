@@ -434,6 +434,14 @@ class ProjectionSpec(Spec):
     start: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="First projected month, YYYY-MM.")
     drivers: Drivers
     workloads: dict[str, WorkloadScaling] = Field(default_factory=dict, description="Scaling rules by workload name.")
+    manifests: list[str] = Field(
+        default_factory=list,
+        description="Kubernetes manifests / Helm values files (relative to the stack file) whose replicas, HPA bounds and "
+        "requests replace those of the same-named pods under node_pools.",
+    )
+    manifest_names: dict[str, str] = Field(
+        default_factory=dict, description="Renames of Helm values keys to workload names, e.g. {api: ultibiker-api}."
+    )
     pools: dict[str, PoolCapacity] = Field(default_factory=dict, description="Allocatable overrides by pool name.")
     database: DatabaseRule = Field(default_factory=DatabaseRule)
     cache: CacheRule = Field(default_factory=CacheRule)
