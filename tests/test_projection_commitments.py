@@ -126,3 +126,19 @@ def test_guides_commitments_on_the_reference_stack():
     assert ex.utilisation == pytest.approx(od / (2.05 / (1 - row.discount)))
     assert ex.net_savings == pytest.approx((od - 2.05) * 8760)
     assert any("capacity reservation for 'db.r6g.xlarge'" in f and "no discount" in f for f in res.findings)
+
+
+def test_reserved_instances_sized_on_the_projected_node_counts():
+    from helpers import P, mini_catalog
+    from projection_stacks import mini_stack
+
+    cat = mini_catalog([P("AmazonEC2", "c5.xlarge", "instance-hour", "Hrs", 0.10, model="reserved", term="1yr",
+                          option="all-upfront", cls="standard")])
+    res = stack_commitments(mini_stack(), cat, term="1yr", payment="all-upfront", simulations=0)
+    ri = res.reserved.set_index("resource").loc["us-east-1/app"]
+    # 2 nodes in every month of the first year: buy 2; saving (0.17 - 0.10) x 2 x 8,760 h
+    assert ri["count"] == 2
+    assert ri.net_savings == pytest.approx(2 * (0.17 - 0.10) * 8760)
+    assert ri.utilisation == pytest.approx(1.0)
+    # the Savings Plan alternative for the same usage: 0.107 / 0.17 of $0.34/h
+    assert res.table.commitment.iloc[0] == pytest.approx(2 * 0.107)
