@@ -232,12 +232,13 @@ def commitments_cmd(
         u = read_usage_csv(usage)
         discounts, _, _ = savings_plan_discounts(ProjectionModel(st, cat))
         plan = optimise_commitments(u, discounts, term=term, payment=payment)
-        table, existing, curve_df, findings = plan.table, None, plan.curve, plan.notes
+        table, existing, curve_df, findings, reserved = plan.table, None, plan.curve, plan.notes, None
     else:
         res = stack_commitments(st, cat, term=term, payment=payment, simulations=simulations, seed=seed)
-        table, existing, curve_df, findings = res.table, res.existing, res.curve, res.findings
+        table, existing, curve_df, findings, reserved = res.table, res.existing, res.curve, res.findings, res.reserved
     if fmt is Format.json:
         emit_json({"optimal": _records(table), "existing": _records(existing) if existing is not None else [],
+                   "reserved": _records(reserved) if reserved is not None else [],
                    "curve": _records(curve_df), "findings": findings})
         return
     if curve:
@@ -252,5 +253,10 @@ def commitments_cmd(
                              "net_savings", "break_even_month"]], fmt,
                    title="The stack's own Savings Plans on the same usage", money=money,
                    percent=("coverage", "utilisation"))
+    if reserved is not None and len(reserved) and fmt in (Format.table, Format.markdown):
+        emit_frame(reserved[["resource", "instance_type", "term", "payment", "count", "discount", "utilisation",
+                             "net_savings", "break_even_month"]], fmt,
+                   title="Alternatively, standard reserved instances per resource (RIs apply before Savings Plans)",
+                   money=("net_savings",), percent=("discount", "utilisation"))
     for f in findings:
         warn(f)

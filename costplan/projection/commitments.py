@@ -289,6 +289,13 @@ class StackCommitments:
     ``existing``: the stack's own Savings Plans evaluated on the same usage, same columns
     plus ``name`` and ``optimal_commitment`` [USD/h] for its term and payment.
     ``curve``: cost around each optimum (see :class:`CommitmentPlan`).
+    ``reserved``: reserved instances sized per resource (EC2 pools on demand, ElastiCache
+    groups, RDS primaries) for every term and payment the catalog prices (standard offering):
+    ``service``, ``resource``, ``instance_type``, ``RegionId``, ``term``, ``payment``,
+    ``count`` [instances], ``on_demand_rate`` / ``ri_rate`` (effective) [USD/h], ``discount``,
+    ``coverage``, ``utilisation`` [fraction], ``on_demand_cost``, ``cost``, ``net_savings``
+    [USD over the term], ``break_even_month``. RIs and Savings Plans on EC2 are alternatives
+    for the same usage: AWS applies RIs first (:func:`size_in_aws_order`).
     ``findings``: commitments that cannot work (e.g. an EC2 capacity reservation for an RDS
     class) and prices missing from the catalog.
     """
@@ -297,6 +304,7 @@ class StackCommitments:
     existing: pd.DataFrame
     curve: pd.DataFrame
     findings: list[str] = field(default_factory=list)
+    reserved: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def savings_plan_discounts(model, plan_type: str = "compute", region: str | None = None,
@@ -372,7 +380,8 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
                          f"payment={payment or 'any'}; options with rates: {have}")
     parts: dict = {}
     months = max(TERM_MONTHS[t] for t, _ in wanted)
-    simulate(model, months, simulations, seed, parts=parts)
+    _, _, capa, _ = simulate(model, max(TERM_MONTHS[t] for t in TERM_HOURS if term is None or t == term), simulations,
+                             seed, parts=parts)
     ec2 = parts.get("ec2_on_demand", {})
     paths = max(simulations, 1)
     rows, curves, evals = [], [], {}
@@ -411,4 +420,58 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
         if ev.utilisation < 0.999:
             findings.append(f"{name}: ${sp.hourly_commitment:,.2f}/h is {ev.utilisation:.0%} used on the projected usage "
                             f"(optimum ${best:,.2f}/h); net saving ${ev.net_savings:,.0f} over the profile")
-    return StackCommitments(table, pd.DataFrame(existing), pd.concat(curves, ignore_index=True), findings)
+    reserved = _size_reserved(model, capa, term, payment, max(simulations, 1), findings)
+    return StackCommitments(table, pd.DataFrame(existing), pd.concat(curves, ignore_index=True), findings, reserved)
+
+
+def _size_reserved(model, capa: dict, term: str | None, payment: str | None, paths: int, findings: list[str]) -> pd.DataFrame:
+    """Optimal standard RI counts per resource on the projected instance counts (see
+    :class:`StackCommitments`). An RI for a class the projection steps away from stops
+    matching from that month: those months count as 0 instances of the RI's class."""
+    from costplan.errors import PriceNotFoundError
+
+    items = []  # (service, resource, type, region, variant, counts paths x months)
+    for key, p in model.pools.items():
+        if p.spot is None:
+            items.append(("AmazonEC2", key, p.instance_type, p.region, "", np.asarray(capa[key]["value"], float)))
+    for rname, region in model.stack.regions.items():
+        for cname, g in region.elasticache.items():
+            c = capa.get(f"{rname}/{cname}/node_type")
+            if c is not None:
+                n = np.where(np.asarray(c["value"]) == c["baseline"], float(g.nodes), 0.0)
+                items.append(("AmazonElastiCache", f"{rname}/{cname}", g.node_type, rname, g.engine, n))
+        for dname, db in region.rds.items():
+            c = capa.get(f"{rname}/{dname}/class")
+            if c is not None:
+                n = np.where(np.asarray(c["value"]) == c["baseline"], float(db.count), 0.0)
+                az = "multi-az" if db.multi_az else "single-az"
+                items.append(("AmazonRDS", f"{rname}/{dname}", db.instance_class, rname, f"{db.engine}:{az}", n))
+    rows, missing = [], set()
+    usage_name = {"AmazonEC2": "instance-hour", "AmazonRDS": "instance-hour", "AmazonElastiCache": "node-hour"}
+    for t in TERM_HOURS:
+        if term is not None and t != term:
+            continue
+        for pay in UPFRONT_SHARE:
+            if payment is not None and pay != payment:
+                continue
+            for service, res, itype, region, variant, counts in items:
+                try:
+                    od = model.catalog.price(service, itype, region, usage_name[service], variant).unit_price
+                    ri = model.catalog.price(service, itype, region, usage_name[service], variant, "reserved", t, pay,
+                                             "standard").unit_price
+                except PriceNotFoundError:
+                    missing.add(f"{itype} ({service.removeprefix('Amazon')}, {region}) {t} {pay}")
+                    continue
+                values = counts[:, : TERM_MONTHS[t]].ravel()
+                n = optimise_reserved_instances(values, od, ri)
+                d = max(0.0, 1 - ri / od)
+                ev = evaluate_commitment(values * od, n * ri, d, t, pay, paths, HOURS_PER_MONTH)
+                rows.append({"service": service, "resource": res, "instance_type": itype, "RegionId": region,
+                             "term": t, "payment": pay, "count": n, "on_demand_rate": od, "ri_rate": ri,
+                             "discount": d, "coverage": ev.coverage, "utilisation": ev.utilisation,
+                             "on_demand_cost": ev.on_demand_cost, "cost": ev.cost, "net_savings": ev.net_savings,
+                             "break_even_month": ev.break_even_month})
+    if missing:
+        findings.append("no standard reserved-instance rate in the catalog for " + "; ".join(sorted(missing))
+                        + " (not sized)")
+    return pd.DataFrame(rows)

@@ -16,6 +16,9 @@ Z90 = 1.2815515655446004
 """The standard normal's 90th percentile: low/high of a normal or lognormal driver are
 ``value -/+ Z90 * sigma`` (in log space for lognormal)."""
 
+GROWTH_FLOOR = -0.99
+"""Lowest annual growth a normal draw is clipped to [fraction/year] (users cannot vanish)."""
+
 DRIVER_UNITS = {
     "active_users": "users",
     "annual_growth": "fraction/year",
@@ -28,15 +31,16 @@ DRIVER_UNITS = {
 }
 
 
-def draw(driver: Driver, n: int, rng: np.random.Generator | None) -> np.ndarray:
+def draw(driver: Driver, n: int, rng: np.random.Generator | None, floor: float = 0.0) -> np.ndarray:
     """``n`` samples of a driver [driver unit]; the central value repeated when ``rng`` is None
-    or the driver is fixed. Negative draws of a normal driver are clipped to 0."""
+    or the driver is fixed. Draws of a normal driver below ``floor`` are clipped to it (0 for
+    quantities; just above -1 for growth)."""
     if rng is None or driver.distribution == "fixed" or driver.low is None:
         return np.full(n, float(driver.value))
     lo, mid, hi = float(driver.low), float(driver.value), float(driver.high)
     if driver.distribution == "normal":
         sigma = (hi - lo) / (2 * Z90)
-        return np.clip(rng.normal(mid, sigma, n), 0.0, None)
+        return np.clip(rng.normal(mid, sigma, n), floor, None)
     if driver.distribution == "lognormal":
         sigma = (np.log(hi) - np.log(lo)) / (2 * Z90)
         return np.exp(rng.normal(np.log(max(mid, 1e-300)), sigma, n))
@@ -56,7 +60,7 @@ def draw_all(drivers: Drivers, n: int, rng: np.random.Generator | None) -> dict[
     for name in Drivers.model_fields:
         d = getattr(drivers, name)
         if d is not None:
-            out[name] = draw(d, n, rng)
+            out[name] = draw(d, n, rng, floor=GROWTH_FLOOR if name == "annual_growth" else 0.0)
     return out
 
 

@@ -88,6 +88,7 @@ class ProjectionModel:
         self.hours = stack.hours_per_month
         self.central = central(self.spec.drivers)
         self.problems: list[Problem] = []
+        self.warnings: list[str] = []
         self.pools = self._pools()
         self.rules = [self._rule(r) for r in self.estimate.lines.itertuples(index=False)]
         self._db_setup()
@@ -99,10 +100,30 @@ class ProjectionModel:
     def _where(self, path: str) -> dict:
         return dict(file=self.stack.source, line=self.stack.line_of(path), location=path)
 
+    def _manifest_workloads(self) -> dict:
+        """Workloads read from ``projection.manifests`` (paths relative to the stack file)."""
+        from pathlib import Path
+
+        from costplan.projection.k8s import read_workloads
+
+        if not self.spec.manifests:
+            return {}
+        base = Path(self.stack.source).parent if self.stack.source and Path(self.stack.source).exists() else Path.cwd()
+        try:
+            found = read_workloads([base / m for m in self.spec.manifests], self.spec.manifest_names)
+        except InputError as exc:
+            self.problems += exc.problems
+            return {}
+        known = {w for r in self.stack.regions.values() for p in r.node_pools.values() for w in p.pods}
+        for name in sorted(set(found) - known):
+            self.warnings.append(f"projection.manifests: workload {name!r} runs on no node pool's `pods`; not modelled")
+        return found
+
     def _pools(self) -> dict[str, PoolModel]:
         from costplan.projection.spot import spot_quote
 
         out = {}
+        from_manifests = self._manifest_workloads()
         for rname, region in self.stack.regions.items():
             for pname, pool in region.node_pools.items():
                 o = self.spec.pools.get(f"{rname}/{pname}") or self.spec.pools.get(pname)
@@ -121,6 +142,7 @@ class ProjectionModel:
                     continue
                 wl = []
                 for wname, w in pool.pods.items():
+                    w = from_manifests.get(wname, w)
                     s = self.spec.workloads.get(wname)
                     lo = w.min_replicas if w.min_replicas is not None else w.replicas
                     hi = w.max_replicas if w.max_replicas is not None else np.inf
@@ -476,6 +498,16 @@ class ProjectionResult:
         }
 
 
+def quantiles(arr: np.ndarray) -> np.ndarray:
+    """p10, p50, p90 over paths (axis 0) of a ``(paths, months)`` array, shape ``(3, months)``.
+    Columns equal on every path (a fixed cost, a pool at its minimum) skip the partition."""
+    arr = np.asarray(arr, dtype=float)
+    lo, hi = arr.min(axis=0), arr.max(axis=0)
+    if np.array_equal(lo, hi):
+        return np.repeat(lo[None, :], 3, axis=0)
+    return np.quantile(arr, QUANTILES, axis=0)
+
+
 def json_records(df) -> list[dict]:
     import json
 
@@ -553,8 +585,8 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     total_c = sum(cost_c.values())[0]
     fixed = sum(cost_zero.values())[0]
     users = demand["users"]
-    qt = np.quantile(total, QUANTILES, axis=0)
-    qu = np.quantile(users, QUANTILES, axis=0)
+    qt = quantiles(total)
+    qu = quantiles(users)
     month_idx = np.arange(months)
     monthly = pd.DataFrame({
         "month": month_idx, "ChargePeriodStart": starts,
@@ -566,7 +598,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     lines = model.estimate.lines.drop_duplicates("component").set_index("component")
     frames = []
     for name, arr in cost.items():
-        q = np.quantile(arr, QUANTILES, axis=0) if arr.shape[0] > 1 else np.repeat(arr, 3, axis=0)
+        q = quantiles(arr)
         frames.append(pd.DataFrame({
             "month": month_idx, "ChargePeriodStart": starts, "component": name,
             "ServiceName": lines.ServiceName.get(name, ""), "RegionId": lines.RegionId.get(name, ""),
@@ -578,7 +610,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     last = months - 1
     for name, c in capa.items():
         v = np.asarray(c["value"], dtype=float)
-        q = np.quantile(v, QUANTILES, axis=0)
+        q = quantiles(v)
         vc = np.asarray(cap_c[name]["value"], dtype=float)[0]
         ladder = c.get("ladder")
         label = [ladder[int(i)] for i in vc] if ladder else [""] * months
@@ -616,7 +648,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
                                             "share_of_paths_at_limit", "limit", "note"])
 
     per_path = total / users
-    qp = np.quantile(per_path, QUANTILES, axis=0)
+    qp = quantiles(per_path)
     users_c = dem_c["users"][0]
     per_user = pd.DataFrame({
         "month": month_idx, "ChargePeriodStart": starts, "users_p50": qu[1],
@@ -629,7 +661,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
 
     spot_pools = [k for k, p in model.pools.items() if p.spot is not None]
     spot = spot_savings(stack, catalog, pools=spot_pools) if spot_pools else pd.DataFrame()
-    warnings = list(model.estimate.warnings)
+    warnings = list(model.estimate.warnings) + list(model.warnings)
     for st in steps:
         if st["first_month_at_limit"] >= 0 or st["share_of_paths_at_limit"] > 0:
             warnings.append(st["note"])

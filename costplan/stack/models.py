@@ -291,13 +291,15 @@ class Driver(Spec):
     """One demand driver: a central value and, optionally, its uncertainty.
 
     ``low``/``high`` are the 10th and 90th percentiles for ``normal`` and ``lognormal``, the
-    bounds for ``uniform`` and ``triangular`` (whose mode is ``value``). With neither given the
-    driver is fixed.
+    bounds for ``uniform`` and ``triangular`` (whose mode is ``value``). A normal is centred on
+    ``value`` with sigma from the spread ``(high - low) / 2.563``, so give a symmetric range; a
+    lognormal's median is ``value``, symmetric in log space (``low x high = value^2``). With
+    neither given the driver is fixed.
     """
 
-    value: NonNeg = Field(..., description="Central value (median; the mode for triangular) [driver unit].")
-    low: NonNeg | None = Field(None, description="Low end of the range [driver unit].")
-    high: NonNeg | None = Field(None, description="High end of the range [driver unit].")
+    value: float = Field(..., description="Central value (median; the mode for triangular) [driver unit].")
+    low: float | None = Field(None, description="Low end of the range [driver unit].")
+    high: float | None = Field(None, description="High end of the range [driver unit].")
     distribution: Literal["fixed", "normal", "lognormal", "uniform", "triangular"] | None = Field(
         None, description="Shape of the uncertainty; default lognormal when low/high are given, else fixed."
     )
@@ -332,6 +334,23 @@ class Drivers(Spec):
     egress_gb_per_user: Driver = Field(..., description="Data out to the internet per user [GB/user/month].")
     db_gb_per_user: Driver | None = Field(None, description="Relational data in PostgreSQL per user [GB/user].")
     cache_mb_per_user: Driver | None = Field(None, description="Redis memory per user [MB/user].")
+
+    @model_validator(mode="after")
+    def _signs(self) -> Drivers:
+        problems = []
+        for name in type(self).model_fields:
+            d = getattr(self, name)
+            if d is None:
+                continue
+            lo = min(x for x in (d.value, d.low) if x is not None)
+            if name == "annual_growth":
+                if lo <= -1:
+                    problems.append(f"annual_growth must be above -1 (-100% a year), got {lo}")
+            elif lo < 0:
+                problems.append(f"{name} must be >= 0, got {lo}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class WorkloadScaling(Spec):
@@ -415,6 +434,14 @@ class ProjectionSpec(Spec):
     start: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="First projected month, YYYY-MM.")
     drivers: Drivers
     workloads: dict[str, WorkloadScaling] = Field(default_factory=dict, description="Scaling rules by workload name.")
+    manifests: list[str] = Field(
+        default_factory=list,
+        description="Kubernetes manifests / Helm values files (relative to the stack file) whose replicas, HPA bounds and "
+        "requests replace those of the same-named pods under node_pools.",
+    )
+    manifest_names: dict[str, str] = Field(
+        default_factory=dict, description="Renames of Helm values keys to workload names, e.g. {api: ultibiker-api}."
+    )
     pools: dict[str, PoolCapacity] = Field(default_factory=dict, description="Allocatable overrides by pool name.")
     database: DatabaseRule = Field(default_factory=DatabaseRule)
     cache: CacheRule = Field(default_factory=CacheRule)
