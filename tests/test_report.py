@@ -383,3 +383,16 @@ def test_month_to_date_shows_estimated_days_and_year_ago(sample_store, tmp_path)
     md = (out / "report.md").read_text()
     assert "25 days of 2026-11 are still Estimated (2026-11-01..2026-11-25)" in md
     assert "partial month: 25 of 30 days" in md
+
+
+def test_embedded_default_says_so(monkeypatch):
+    """No stack, no store: the bundled stack and the bundled sample store, and the page says so."""
+    from costplan.reports import build_report
+    from costplan.reports.render import render_html, render_markdown
+
+    for name in ("STACK", "STORE", "CATALOG"):
+        monkeypatch.delenv(f"COSTPLAN_{name}", raising=False)
+    tables, figs = build_report(projection=False)
+    assert tables.embedded_default and tables.synthetic
+    assert "Running on the embedded default" in render_html(tables, figs, embedded_default=True)
+    assert "Running on the embedded default" in render_markdown(tables, {}, embedded_default=True)
