@@ -6,7 +6,6 @@ costplan's query code.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import shutil

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from costplan.cli.common import cli_errors, help_text, info, warn
@@ -50,11 +48,11 @@ def register(app: typer.Typer) -> None:
 
 @cli_errors
 def report_cmd(
-    month: Optional[str] = typer.Option(None, "--month", "-m", help="YYYY-MM (default: the last complete month)."),
-    stack: Optional[str] = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
-    store: Optional[str] = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
-    out: Optional[str] = typer.Option(None, "--out", "-o", help="Output folder (default: reports/YYYY-MM)."),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    month: str | None = typer.Option(None, "--month", "-m", help="YYYY-MM (default: the last complete month)."),
+    stack: str | None = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
+    store: str | None = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Output folder (default: reports/YYYY-MM)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     images: bool = typer.Option(True, "--images/--no-images", help="PNG figures for report.md (needs Chromium)."),
     projection: bool = typer.Option(True, "--projection/--no-projection", help="Include the 12-month projection."),
 ) -> None:
@@ -88,9 +86,9 @@ def report_cmd(
 @cli_errors
 def review_cmd(
     quarter: str = typer.Option(..., "--quarter", "-q", help="Quarter, YYYYQn (e.g. 2026Q3)."),
-    out: Optional[str] = typer.Option(None, "--out", "-o", help="Output folder (default: reports/review-YYYYQn)."),
-    stack: Optional[str] = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
-    store: Optional[str] = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Output folder (default: reports/review-YYYYQn)."),
+    stack: str | None = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
+    store: str | None = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
 ) -> None:
     from rich.console import Console
 

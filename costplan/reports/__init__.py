@@ -58,11 +58,12 @@ def build_report(
     stack_path = config.setting("stack", stack)
     progress("loading the stack and pricing the plan")
     st = load_stack(stack_path)
-    plan = estimate(st, get_catalog(str(catalog) if catalog else (config.setting("catalog") or None)))
+    cat = get_catalog(str(catalog) if catalog else (config.setting("catalog") or None))
+    plan = estimate(st, cat)
     progress("opening the store")
     store_path = config.setting("store", store)
     with Store.open_default(store_path, read_only=True) as s:
-        tables = build_tables(s, st, plan, month, progress, projection=projection, seed=seed)
+        tables = build_tables(s, st, plan, month, progress, catalog=cat, projection=projection, seed=seed)
     progress("figures")
     figs = build_figures(tables)
     tables.embedded_default = (

@@ -332,7 +332,7 @@ def export_pngs(figs: dict[str, go.Figure | dict], folder: Path) -> dict[str, Pa
     paths = [folder / f"{k}.png" for k in keys]
     try:
         pio.write_images([figs[k] for k in keys], paths, width=[1000] * len(keys), scale=[1.5] * len(keys))
-    except Exception as exc:  # noqa: BLE001 - kaleido raises many kinds (no browser, timeouts)
+    except Exception as exc:
         shutil.rmtree(folder, ignore_errors=True)
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ImageExportError(

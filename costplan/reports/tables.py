@@ -6,8 +6,8 @@ fields are the tables behind every section and figure of the report. Money is ro
 cent here, once, so that the HTML, Markdown, CSV and JSON written from these tables agree to
 the cent.
 
-Sections whose data is not available (no projection module, no user counts, no month a year
-earlier in the store) carry a ``None`` table and a note saying why; nothing is filled in.
+Sections whose data is not available (no month before or a year before in the store, the
+projection skipped) carry a ``None`` table and a note saying why; nothing is filled in.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from costplan.errors import InputError, Problem
 if TYPE_CHECKING:  # pragma: no cover
     from costplan.actuals.store import Store
     from costplan.estimator import EstimateResult
+    from costplan.pricing.catalog import Catalog
     from costplan.stack.models import Stack
 
 METRIC = "EffectiveCost"
@@ -295,14 +296,6 @@ def trend(store: Store, month: str, months: int = TREND_MONTHS) -> pd.DataFrame:
 
 
 # --- sections that use other modules -------------------------------------------------------
-def _optional(fn: Callable[[], Section], key: str, title: str, what: str) -> Section:
-    """Run ``fn``; when the module it needs is not installed, return an empty section saying so."""
-    try:
-        return fn()
-    except (ImportError, AttributeError) as exc:
-        return Section(key, title, None, [f"{what} is not part of this installation ({type(exc).__name__})."])
-
-
 def commitments_section(store: Store, month: str) -> Section:
     from costplan.actuals.commitments import commitment_summary
 
@@ -349,11 +342,12 @@ def spot_section(store: Store, month: str) -> Section:
 PROJECTION_SIMULATIONS = 500
 
 
-def run_projection(stack: Stack, plan: EstimateResult | None = None, seed: int = 0):
-    """The stack's projection over the next :data:`PROJECTION_MONTHS` months (Monte Carlo)."""
+def run_projection(stack: Stack, catalog: Catalog | None = None, seed: int = 0):
+    """The stack's projection over the next :data:`PROJECTION_MONTHS` months
+    (:data:`PROJECTION_SIMULATIONS` Monte Carlo paths; ``catalog`` default: the embedded one)."""
     from costplan.projection import project
 
-    return project(stack, months=PROJECTION_MONTHS, simulations=PROJECTION_SIMULATIONS, seed=seed)
+    return project(stack, months=PROJECTION_MONTHS, simulations=PROJECTION_SIMULATIONS, seed=seed, catalog=catalog)
 
 
 def _month_col(df: pd.DataFrame) -> pd.Series:
@@ -398,6 +392,7 @@ def build_tables(
     month: str | None = None,
     progress: ProgressFn = _noop,
     *,
+    catalog: Catalog | None = None,
     projection: bool = True,
     seed: int = 0,
 ) -> ReportTables:
@@ -468,22 +463,14 @@ def build_tables(
         money=("plan", "actual", "variance"),
     )
     progress("commitments and spot")
-    sections["commitments"] = _optional(lambda: commitments_section(store, month), "commitments", "Commitments",
-                                        "commitment coverage and utilisation (costplan.actuals.commitment_summary)")
-    sections["spot"] = _optional(lambda: spot_section(store, month), "spot", "Spot share and savings",
-                                 "the spot summary (costplan.actuals.spot_summary)")
+    sections["commitments"] = commitments_section(store, month)
+    sections["spot"] = spot_section(store, month)
     progress("projection")
     proj_title = f"Projection: the next {PROJECTION_MONTHS} months"
     if projection:
-        try:
-            res = run_projection(stack, plan, seed)
-        except (ImportError, AttributeError) as exc:
-            why = f"the projection (costplan.projection.project) is not part of this installation ({type(exc).__name__})."
-            sections["projection"] = Section("projection", proj_title, None, [why])
-            sections["per_user"] = Section("per_user", "Cost per user", None, [why])
-        else:
-            sections["projection"] = projection_section(res)
-            sections["per_user"] = per_user_section(res, total, month)
+        res = run_projection(stack, catalog, seed)
+        sections["projection"] = projection_section(res)
+        sections["per_user"] = per_user_section(res, total, month)
     else:
         sections["projection"] = Section("projection", proj_title, None, ["projection skipped (--no-projection)"])
         sections["per_user"] = Section("per_user", "Cost per user", None,
@@ -525,7 +512,7 @@ def build_tables(
         store_path=str(store.path),
         synthetic=store.is_synthetic(),
         catalog_as_of=plan.catalog_as_of,
-        generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         headline=headline,
         sections=sections,
         warnings=list(plan.warnings),
