@@ -57,17 +57,17 @@ def report_cmd(
     projection: bool = typer.Option(True, "--projection/--no-projection", help="Include the 12-month projection."),
 ) -> None:
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from costplan.reports import monthly_report
+    from costplan.reports import REPORT_STEPS, monthly_report
 
     console = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                  transient=True) as bar:
-        task = bar.add_task("building the report", total=None)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("report", total=REPORT_STEPS)
 
         def step(what: str) -> None:
-            bar.update(task, description=f"report: {what}")
+            bar.update(task, description=f"report: {what}", advance=1)
 
         tables, files = monthly_report(month, stack, store, out, catalog=catalog_path, images=images,
                                        projection=projection, progress=step)

@@ -21,7 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from costplan.reports.render import ReportFiles
     from costplan.reports.tables import ReportTables
 
-__all__ = ["build_report", "monthly_report"]
+__all__ = ["REPORT_STEPS", "build_report", "monthly_report"]
+
+#: Progress steps reported by :func:`monthly_report` (for a progress bar's total).
+REPORT_STEPS = 13
 
 
 def _is_default(value: str, builtin: str) -> bool:
