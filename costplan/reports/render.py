@@ -184,8 +184,15 @@ def _env():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, signed=signed, pct=pct, wbr=_wbr)
+    env.filters.update(money=money, signed=signed, pct=pct, wbr=_wbr, updown=_updown)
     return env
+
+
+def _updown(v) -> str:
+    """CSS class of a change in cost: ``up`` (more spend, red), ``down`` (green), ``na``."""
+    if _missing(v):
+        return "na"
+    return "up" if float(v) > 0 else ("down" if float(v) < 0 else "")
 
 
 def _wbr(text) -> str:
