@@ -6,16 +6,16 @@ import math
 
 import numpy as np
 import pytest
+from helpers import P, mini_catalog
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from projection_stacks import mini_dict, mini_stack
 
 from costplan.errors import InputError
 from costplan.projection import project, users_by_month
 from costplan.projection.drivers import draw
 from costplan.projection.simulate import ProjectionModel
 from costplan.stack.models import Driver
-from helpers import P, mini_catalog
-from projection_stacks import mini_dict, mini_stack
 
 H = 730
 C5X = 0.17  # c5.xlarge on-demand [USD/h]
@@ -246,3 +246,16 @@ def test_negative_growth_draws_are_not_clipped_at_zero():
     r = project(mini_stack(mini_dict(projection__drivers__annual_growth={"value": -0.2, "why": "decline"})),
                 months=13, simulations=0, catalog=mini_catalog())
     assert r.monthly.users_p50.iloc[12] == pytest.approx(800)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), paths=st.integers(2, 60))
+def test_quantiles_are_ordered_for_any_seed(seed, paths):
+    d = mini_dict()
+    d["projection"]["drivers"]["active_users"] = {"value": 1000, "low": 500, "high": 2000, "why": "wide"}
+    d["projection"]["drivers"]["annual_growth"] = {"value": 0.3, "low": -0.2, "high": 0.8, "distribution": "normal",
+                                                   "why": "wide"}
+    r = project(mini_stack(d), months=12, simulations=paths, seed=seed, catalog=mini_catalog())
+    for df in (r.monthly, r.by_component, r.per_user, r.capacity):
+        assert (df.p10 <= df.p50 + 1e-9).all() and (df.p50 <= df.p90 + 1e-9).all()
+    assert (r.monthly.users_p10 <= r.monthly.users_p90).all()

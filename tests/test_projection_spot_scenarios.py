@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from helpers import mini_catalog
+from projection_catalog import reference_catalog
+from projection_stacks import mini_dict, mini_stack
 
 from costplan.errors import InputError
 from costplan.projection import figures, project, project_scenarios, spot_savings
 from costplan.projection.spot import spot_quote
 from costplan.projection.unit_cost import cost_per_user, per_user_notes
 from costplan.stack import load_stack
-from helpers import mini_catalog
-from projection_catalog import reference_catalog
-from projection_stacks import mini_dict, mini_stack
 
 H = 730
 

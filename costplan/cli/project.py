@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text, info, warn
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+    info,
+    warn,
+)
 
 PROJECT_HELP = """Project a stack month by month: demand drivers (users, growth, load per user)
 -> capacity (pods, nodes per pool, database and cache class, storage) -> cost, with p10 /
@@ -59,9 +66,8 @@ def register(app: typer.Typer) -> None:
 def _progress(total: int, label: str):
     import sys
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                     console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
@@ -69,15 +75,15 @@ def _progress(total: int, label: str):
 
 @cli_errors
 def project_cmd(
-    stack: Optional[str] = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
-    months: Optional[int] = typer.Option(None, "--months", "-m", help="Months to project (default: the spec's, 36)."),
-    scenario: Optional[List[str]] = typer.Option(
+    stack: str | None = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
+    months: int | None = typer.Option(None, "--months", "-m", help="Months to project (default: the spec's, 36)."),
+    scenario: list[str] | None = typer.Option(
         None, "--scenario", "-s", help="A named scenario to compare with the base (repeat it; 'all' for every one)."
     ),
     simulations: int = typer.Option(2000, "--simulations", "-n", help="Monte Carlo paths (0: the central path only)."),
     seed: int = typer.Option(42, "--seed", help="Random seed of the draws."),
     view: str = typer.Option("monthly", "--view", help="What to show: " + ", ".join(VIEWS) + "."),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.config import setting
@@ -197,14 +203,14 @@ def read_usage_csv(path: str):
 
 @cli_errors
 def commitments_cmd(
-    stack: Optional[str] = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
-    term: Optional[str] = typer.Option(None, "--term", help="1yr or 3yr (default: both)."),
-    payment: Optional[str] = typer.Option(None, "--payment", help="no-upfront, partial-upfront or all-upfront (default: all)."),
-    usage: Optional[str] = typer.Option(None, "--usage", help="Hourly usage CSV [USD/h on demand] instead of the projection."),
+    stack: str | None = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
+    term: str | None = typer.Option(None, "--term", help="1yr or 3yr (default: both)."),
+    payment: str | None = typer.Option(None, "--payment", help="no-upfront, partial-upfront or all-upfront (default: all)."),
+    usage: str | None = typer.Option(None, "--usage", help="Hourly usage CSV [USD/h on demand] instead of the projection."),
     simulations: int = typer.Option(500, "--simulations", "-n", help="Monte Carlo paths of the projected usage."),
     seed: int = typer.Option(42, "--seed", help="Random seed of the draws."),
     curve: bool = typer.Option(False, "--curve", help="Show the cost curve around each optimum instead."),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.config import setting

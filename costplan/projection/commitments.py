@@ -162,13 +162,13 @@ def evaluate_commitment(usage, commitment: float, discount: float, term: str = "
     per_hour = u.reshape(paths, n).mean(axis=0) if paths > 1 else u
     over = np.maximum(0.0, u - k).reshape(paths, n).mean(axis=0) if paths > 1 else np.maximum(0.0, u - k)
     hourly_fee = commitment * (1 - UPFRONT_SHARE[payment])
-    months = int(math.ceil(n * w / HOURS_PER_MONTH - 1e-9))
+    months = math.ceil(n * w / HOURS_PER_MONTH - 1e-9)
     edges = np.minimum(np.ceil(np.arange(1, months + 1) * HOURS_PER_MONTH / w - 1e-9).astype(int), n)
     cum_od = np.cumsum(per_hour)[edges - 1] * w
     cum_with = upfront + hourly_fee * edges * w + np.cumsum(over)[edges - 1] * w
     ok = np.nonzero(cum_with <= cum_od + 1e-9)[0]
     be = int(ok[0]) + 1 if len(ok) else None
-    return CommitmentEvaluation(term, payment, discount, float(commitment), int(round(n * w)), od, cost, coverage, util,
+    return CommitmentEvaluation(term, payment, discount, float(commitment), round(n * w), od, cost, coverage, util,
                                 upfront, be)
 
 
@@ -233,7 +233,7 @@ def optimise_reserved_instances(instances, on_demand_rate: float, ri_rate: float
     ``k* = n_(ceil(H d))`` with ``d = 1 - ri_rate / on_demand_rate`` (rates in [USD/h])."""
     if on_demand_rate <= 0:
         raise InputError("on-demand rate must be > 0")
-    return int(round(optimal_coverage(instances, max(0.0, 1 - ri_rate / on_demand_rate))))
+    return round(optimal_coverage(instances, max(0.0, 1 - ri_rate / on_demand_rate)))
 
 
 def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, float],
@@ -379,7 +379,6 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
         raise InputError(f"the catalog has no {plan_type} Savings Plan rates for term={term or 'any'} "
                          f"payment={payment or 'any'}; options with rates: {have}")
     parts: dict = {}
-    months = max(TERM_MONTHS[t] for t, _ in wanted)
     _, _, capa, _ = simulate(model, max(TERM_MONTHS[t] for t in TERM_HOURS if term is None or t == term), simulations,
                              seed, parts=parts)
     ec2 = parts.get("ec2_on_demand", {})

@@ -25,6 +25,7 @@ Everything is evaluated on arrays of shape ``(paths, months)``; tiered prices go
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +34,9 @@ from costplan.pricing.catalog import Catalog, tiered_cost
 from costplan.projection import capacity as cap
 from costplan.projection.drivers import central, users_by_month
 from costplan.stack.models import ProjectionSpec, Stack
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 TRAFFIC_USAGES = {
     "gb-processed", "lcu-hour", "nlcu-hour", "ingest-gb", "traces-recorded-million", "traces-retrieved-million",
@@ -98,7 +102,7 @@ class ProjectionModel:
 
     # -- building ------------------------------------------------------------------------
     def _where(self, path: str) -> dict:
-        return dict(file=self.stack.source, line=self.stack.line_of(path), location=path)
+        return {"file": self.stack.source, "line": self.stack.line_of(path), "location": path}
 
     def _manifest_workloads(self) -> dict:
         """Workloads read from ``projection.manifests`` (paths relative to the stack file)."""
@@ -171,8 +175,8 @@ class ProjectionModel:
 
     def _rule(self, r) -> LineRule:
         kind, usage, path = r.component_kind, r.usage, r.path
-        base = dict(component=r.component, kind=kind, quantity=float(r.PricingQuantity), unit_price=float(r.ListUnitPrice),
-                    cost0=float(r.ListCost))
+        base = {"component": r.component, "kind": kind, "quantity": float(r.PricingQuantity), "unit_price": float(r.ListUnitPrice),
+                    "cost0": float(r.ListCost)}
         tiers = None
         if kind != "commitment":
             try:
@@ -452,32 +456,32 @@ class ProjectionResult:
     """Monte Carlo paths; 0 means the deterministic single path (p10 = p50 = p90)."""
     seed: int
     catalog_as_of: str
-    monthly: "pd.DataFrame"
+    monthly: pd.DataFrame
     """Total cost per month. Columns: ``month``, ``ChargePeriodStart``, ``users_p10`` /
     ``users_p50`` / ``users_p90`` [users], ``p10`` / ``p50`` / ``p90`` / ``mean`` [USD/month],
     ``deterministic`` (the central path) [USD/month], ``fixed`` (cost at zero users: pool
     minimums, baseline database and cache, fixed services) [USD/month], ``variable`` (``p50 -
     fixed``) [USD/month]."""
-    by_component: "pd.DataFrame"
+    by_component: pd.DataFrame
     """Cost per component per month. Columns: ``month``, ``ChargePeriodStart``, ``component``,
     ``ServiceName``, ``RegionId``, ``p10``, ``p50``, ``p90``, ``mean``, ``deterministic``
     [USD/month]."""
-    capacity: "pd.DataFrame"
+    capacity: pd.DataFrame
     """Resources per month. Columns: ``month``, ``ChargePeriodStart``, ``resource``, ``kind``
     (``nodes``, ``pods``, ``db_class``, ``db_storage``, ``cache_class``, ``volume``), ``unit``,
     ``p10``, ``p50``, ``p90``, ``deterministic`` [unit], ``label`` (class or node type of the
     deterministic path, for ladders), ``at_limit_share`` (share of paths whose demand exceeds
     the limit) [fraction], ``limit``."""
-    per_user: "pd.DataFrame"
+    per_user: pd.DataFrame
     """Cost per active user. Columns: ``month``, ``ChargePeriodStart``, ``users_p50`` [users],
     ``p10``, ``p50``, ``p90``, ``deterministic`` [USD/user/month], ``fixed_per_user``
     [USD/user/month], ``marginal_per_1000_users`` (cost of the next 1,000 users on the central
     path) [USD/month per 1,000 users]."""
-    steps: "pd.DataFrame"
+    steps: pd.DataFrame
     """Capacity steps on the central path. Columns: ``resource``, ``kind``, ``month`` (first
     month the resource grows; -1 for none), ``from``, ``to``, ``first_month_at_limit`` (-1 for
     none), ``share_of_paths_at_limit`` (in the last month) [fraction], ``limit``, ``note``."""
-    spot: "pd.DataFrame"
+    spot: pd.DataFrame
     """Spot pools: :func:`costplan.projection.spot.spot_savings` rows for pools on spot."""
     warnings: list[str] = field(default_factory=list)
 
@@ -626,7 +630,9 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
         atc = cap_c[name]["at_limit"]
         at_c = np.nonzero(np.asarray(atc)[0])[0] if atc is not None else np.array([], int)
         if len(grew) or len(at_c) or share[last] > 0:
-            fmt = (lambda x: ladder[int(x)]) if ladder else (lambda x: f"{x:g}")
+            def fmt(x, ladder=ladder):
+                return ladder[int(x)] if ladder else f"{x:g}"
+
             note = ""
             if len(grew):
                 when = "already in month 0" if grew[0] == 0 else f"in month {int(grew[0])}"
