@@ -259,3 +259,9 @@ def test_quantiles_are_ordered_for_any_seed(seed, paths):
     for df in (r.monthly, r.by_component, r.per_user, r.capacity):
         assert (df.p10 <= df.p50 + 1e-9).all() and (df.p50 <= df.p90 + 1e-9).all()
     assert (r.monthly.users_p10 <= r.monthly.users_p90).all()
+
+
+def test_zero_central_driver_behind_scaled_lines_is_an_input_error():
+    d = mini_dict(projection__drivers__egress_gb_per_user={"value": 0, "why": "none"})
+    with pytest.raises(InputError, match="egress_gb_per_user is 0 at the central values.*data_transfer"):
+        project(mini_stack(d), simulations=0, catalog=mini_catalog())

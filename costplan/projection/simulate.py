@@ -97,6 +97,7 @@ class ProjectionModel:
         self.rules = [self._rule(r) for r in self.estimate.lines.itertuples(index=False)]
         self._db_setup()
         self._cache_setup()
+        self._check_ratios()
         if self.problems:
             raise InputError(self.problems)
 
@@ -209,6 +210,20 @@ class ProjectionModel:
         ):
             return LineRule(rule="traffic", key="", **base)
         return LineRule(rule="fixed", key="", **base)
+
+    RATIO_DRIVERS = {"traffic": "peak_rps_per_user", "egress": "egress_gb_per_user", "stored": "stored_gb_per_user"}
+
+    def _check_ratios(self) -> None:
+        """Lines scaled by a driver need its month-0 central value to be positive: the stack's
+        quantity is what that value produces."""
+        for rule, driver in self.RATIO_DRIVERS.items():
+            lines = [r.component for r in self.rules if r.rule == rule and r.quantity > 0]
+            base = self.central["active_users"] * self.central[driver]
+            if lines and base <= 0:
+                self.problems.append(Problem(
+                    f"active_users x {driver} is 0 at the central values, but {', '.join(sorted(set(lines)))} "
+                    f"scale with it; give positive central values (the stack's quantities are what they produce)",
+                    **self._where(f"projection.drivers.{driver}")))
 
     def _db_setup(self) -> None:
         self.dbs = {}
@@ -653,13 +668,15 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     steps_df = pd.DataFrame(steps, columns=["resource", "kind", "month", "from", "to", "first_month_at_limit",
                                             "share_of_paths_at_limit", "limit", "note"])
 
-    per_path = total / users
-    qp = quantiles(per_path)
+    from costplan.projection.unit_cost import cost_per_user
+
+    per_path = cost_per_user(total, users)  # NaN on a path with no users
+    qp = quantiles(per_path) if not np.isnan(per_path).any() else np.nanquantile(per_path, QUANTILES, axis=0)
     users_c = dem_c["users"][0]
     per_user = pd.DataFrame({
         "month": month_idx, "ChargePeriodStart": starts, "users_p50": qu[1],
-        "p10": qp[0], "p50": qp[1], "p90": qp[2], "deterministic": total_c / users_c,
-        "fixed_per_user": fixed / users_c,
+        "p10": qp[0], "p50": qp[1], "p90": qp[2], "deterministic": cost_per_user(total_c, users_c),
+        "fixed_per_user": cost_per_user(fixed, users_c),
         "marginal_per_1000_users": sum(cost_plus.values())[0] - total_c,
     })
 
