@@ -44,6 +44,10 @@ cannot work (an EC2 capacity reservation for an RDS class) are reported.
 The optimum is exact for the model: the commitment covers the d-quantile of hourly usage,
 d being the plan's discount (docs/projection.md).
 
+Tables: the optimum per term and payment; the stack's own plans on the same usage; EC2
+Instance Savings Plans then a Compute Savings Plan in AWS's order; standard reserved
+instances per resource as the alternative. CSV holds the first table, JSON all of them.
+
 Examples:
 
   costplan commitments data/ultibiker/stack.yaml
@@ -169,6 +173,14 @@ def project_cmd(
         warn(w)
 
 
+def _gap(fmt) -> None:
+    """A blank line between two tables (Markdown needs it to end the first)."""
+    import sys
+
+    if fmt is Format.markdown:
+        sys.stdout.write("\n")
+
+
 def _records(df):
     from costplan.projection.simulate import json_records
 
@@ -238,13 +250,15 @@ def commitments_cmd(
         u = read_usage_csv(usage)
         discounts, _, _ = savings_plan_discounts(ProjectionModel(st, cat))
         plan = optimise_commitments(u, discounts, term=term, payment=payment)
-        table, existing, curve_df, findings, reserved = plan.table, None, plan.curve, plan.notes, None
+        table, existing, curve_df, findings, reserved, combined = plan.table, None, plan.curve, plan.notes, None, None
     else:
         res = stack_commitments(st, cat, term=term, payment=payment, simulations=simulations, seed=seed)
-        table, existing, curve_df, findings, reserved = res.table, res.existing, res.curve, res.findings, res.reserved
+        table, existing, curve_df, findings = res.table, res.existing, res.curve, res.findings
+        reserved, combined = res.reserved, res.combined
     if fmt is Format.json:
         emit_json({"optimal": _records(table), "existing": _records(existing) if existing is not None else [],
                    "reserved": _records(reserved) if reserved is not None else [],
+                   "combined_aws_order": _records(combined) if combined is not None else [],
                    "curve": _records(curve_df), "findings": findings})
         return
     if curve:
@@ -254,12 +268,22 @@ def commitments_cmd(
     emit_frame(table.drop(columns=[c for c in ("eligible_pools",) if c in table.columns]), fmt,
                title=f"{st.name}: optimal Savings Plan commitment per term and payment (USD)", money=money,
                percent=("discount", "coverage", "utilisation", "savings_share"))
+    if fmt is Format.csv:  # one table per CSV: the optimum per option (--format json has everything)
+        return
     if existing is not None and len(existing):
+        _gap(fmt)
         emit_frame(existing[["name", "term", "payment", "commitment", "optimal_commitment", "coverage", "utilisation",
                              "net_savings", "break_even_month"]], fmt,
                    title="The stack's own Savings Plans on the same usage", money=money,
                    percent=("coverage", "utilisation"))
+    if combined is not None and len(combined) and fmt in (Format.table, Format.markdown):
+        _gap(fmt)
+        emit_frame(combined[["term", "payment", "order", "plan", "scope", "discount", "commitment", "net_savings"]], fmt,
+                   title="EC2 Instance Savings Plans, then a Compute Savings Plan on the rest (AWS's order); "
+                         "net_savings is for the whole combination",
+                   money=("commitment", "net_savings"), percent=("discount",))
     if reserved is not None and len(reserved) and fmt in (Format.table, Format.markdown):
+        _gap(fmt)
         emit_frame(reserved[["resource", "instance_type", "term", "payment", "count", "discount", "utilisation",
                              "net_savings", "break_even_month"]], fmt,
                    title="Alternatively, standard reserved instances per resource (RIs apply before Savings Plans)",
