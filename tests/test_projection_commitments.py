@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from projection_stacks import REFERENCE
 
 from costplan.errors import InputError
 from costplan.projection.commitments import (
@@ -110,7 +111,7 @@ def test_optimiser_never_loses_to_any_scanned_commitment(usage, d):
 def test_guides_commitments_on_the_reference_stack():
     from projection_catalog import reference_catalog
 
-    res = stack_commitments("data/ultibiker/stack.yaml", reference_catalog(), simulations=50)
+    res = stack_commitments(REFERENCE, reference_catalog(), simulations=50)
     # the test catalog prices only 1yr all-upfront Compute Savings Plans (37% off everywhere)
     assert list(zip(res.table.term, res.table.payment)) == [("1yr", "all-upfront")]
     row = res.table.iloc[0]

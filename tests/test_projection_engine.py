@@ -9,7 +9,7 @@ import pytest
 from helpers import P, mini_catalog
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from projection_stacks import mini_dict, mini_stack
+from projection_stacks import REFERENCE, mini_dict, mini_stack
 
 from costplan.errors import InputError
 from costplan.projection import project, users_by_month
@@ -30,7 +30,7 @@ def test_10000_users_growing_35_percent_a_year_are_13500_in_month_12():
 def test_reference_stack_users_in_month_12():
     from projection_catalog import reference_catalog
 
-    r = project("data/ultibiker/stack.yaml", months=13, simulations=0, catalog=reference_catalog())
+    r = project(REFERENCE, months=13, simulations=0, catalog=reference_catalog())
     assert r.monthly.users_p50.iloc[12] == pytest.approx(13_500)
 
 
@@ -172,9 +172,9 @@ def test_monte_carlo_ranges_are_ordered_and_seeded():
     from projection_catalog import reference_catalog
 
     cat = reference_catalog()
-    a = project("data/ultibiker/stack.yaml", simulations=300, seed=1, catalog=cat)
-    b = project("data/ultibiker/stack.yaml", simulations=300, seed=1, catalog=cat)
-    c = project("data/ultibiker/stack.yaml", simulations=300, seed=2, catalog=cat)
+    a = project(REFERENCE, simulations=300, seed=1, catalog=cat)
+    b = project(REFERENCE, simulations=300, seed=1, catalog=cat)
+    c = project(REFERENCE, simulations=300, seed=2, catalog=cat)
     for df in (a.monthly, a.by_component, a.per_user, a.capacity):
         assert (df.p10 <= df.p50 + 1e-9).all() and (df.p50 <= df.p90 + 1e-9).all()
     assert a.monthly.p50.equals(b.monthly.p50)
@@ -214,7 +214,7 @@ def _reference_model(cat_factory):
     if "m" not in _MODEL:
         from costplan.stack import load_stack
 
-        _MODEL["m"] = ProjectionModel(load_stack("data/ultibiker/stack.yaml"), cat_factory())
+        _MODEL["m"] = ProjectionModel(load_stack(REFERENCE), cat_factory())
     return _MODEL["m"]
 
 

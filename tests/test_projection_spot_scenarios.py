@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import mini_catalog
 from projection_catalog import reference_catalog
-from projection_stacks import mini_dict, mini_stack
+from projection_stacks import REFERENCE, mini_dict, mini_stack
 
 from costplan.errors import InputError
 from costplan.projection import figures, project, project_scenarios, spot_savings
@@ -34,7 +34,7 @@ def test_types_without_spot_rows_are_named_and_none_at_all_is_an_error():
 
 
 def test_guide_app_pool_on_spot_against_on_demand():
-    stack = load_stack("data/ultibiker/stack.yaml", scenario="app-on-spot")
+    stack = load_stack(REFERENCE, scenario="app-on-spot")
     df = spot_savings(stack, reference_catalog(), pools=["app"]).set_index("RegionId")
     us = df.loc["us-east-1"]
     od = 3 * H * 0.17
