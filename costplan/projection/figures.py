@@ -95,7 +95,9 @@ def scenarios_chart(comparison) -> go.Figure:
     """Median monthly cost of each scenario with its p10-p90 band [USD/month]."""
     fig = go.Figure()
     for name, s in comparison.monthly.groupby("scenario", sort=False):
-        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=name,
-                                 error_y=None))
-    fig.update_layout(title="Scenarios: median monthly cost", yaxis_title="USD/month", hovermode="x unified")
+        _band(fig, s.ChargePeriodStart, s.p10, s.p90, f"{name} p10-p90", color="rgba(128, 128, 128, 0.12)",
+              legend=False)
+        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=name))
+    fig.update_layout(title="Scenarios: median monthly cost with p10-p90 bands", yaxis_title="USD/month",
+                      hovermode="x unified")
     return fig
