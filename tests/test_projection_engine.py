@@ -265,3 +265,15 @@ def test_zero_central_driver_behind_scaled_lines_is_an_input_error():
     d = mini_dict(projection__drivers__egress_gb_per_user={"value": 0, "why": "none"})
     with pytest.raises(InputError, match="egress_gb_per_user is 0 at the central values.*data_transfer"):
         project(mini_stack(d), simulations=0, catalog=mini_catalog())
+
+
+def test_commitments_end_after_their_term_unless_renewed():
+    d = mini_dict()
+    d["commitments"] = {"savings_plans": {"sp": {"type": "compute", "term": "1yr", "payment": "all-upfront",
+                                                 "hourly_commitment": 0.2}}}
+    d["projection"]["renew_commitments"] = False
+    r = project(mini_stack(d), months=14, simulations=0, catalog=mini_catalog())
+    comp = r.by_component[r.by_component.component == "commitments/savings_plans/sp"].set_index("month")
+    assert comp.p50[11] == pytest.approx(0.2 * H - 0.2 / 0.107 * C5X * H)
+    assert comp.p50[12] == 0.0 and comp.p50[13] == 0.0
+    assert r.monthly.p50[12] == pytest.approx(EKS + 2 * H * C5X + 1000 * 1.35 * 0.09)

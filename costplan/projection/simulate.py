@@ -211,6 +211,20 @@ class ProjectionModel:
             return LineRule(rule="traffic", key="", **base)
         return LineRule(rule="fixed", key="", **base)
 
+    def _commitment_active(self, component: str, months: int) -> np.ndarray:
+        """1 in the months a commitment is in force, else 0. With ``renew_commitments`` (the
+        default) every commitment runs the whole horizon; without, it ends after its term,
+        counted from month 0."""
+        on = np.ones(months)
+        if self.spec.renew_commitments:
+            return on
+        _, kind, name = (component.split("/") + ["", ""])[:3]
+        c = getattr(self.stack.commitments, kind, {}).get(name)
+        term = getattr(c, "term", None)
+        if term:
+            on[{"1yr": 12, "3yr": 36}[term]:] = 0.0
+        return on
+
     RATIO_DRIVERS = {"traffic": "peak_rps_per_user", "egress": "egress_gb_per_user", "stored": "stored_gb_per_user"}
 
     def _check_ratios(self) -> None:
@@ -439,16 +453,18 @@ class ProjectionModel:
         if parts is not None:
             parts.setdefault("ec2_on_demand", {})["total"] = od_compute
         left = od_compute
+        months = shape[1]
         for r in self.rules:
             if r.rule != "commitment":
                 continue
+            active = self._commitment_active(r.component, months)  # (months,) 1 while in force
             if r.extra["usage"] == "covered-usage":
                 full = -r.cost0 * (fees.get(r.component, 0.0) / r.quantity) if r.quantity > 0 else 0.0
-                took = np.minimum(left, full)
+                took = np.minimum(left, full * active)
                 left = left - took
                 add(r.component, -took)
             else:
-                add(r.component, r.cost0)
+                add(r.component, r.cost0 * active)
         return comp
 
 
