@@ -43,6 +43,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "costplan.cli.estimate",
     "costplan.cli.prices",
+    "costplan.cli.iac",  # after costplan.cli.imports: attaches terraform/pulumi to its `import` group
 ]
 
 for _name in COMMAND_MODULES:
