@@ -303,7 +303,7 @@ def _node_group(b: _Builder, r: Resource) -> None:
         pool["root_volume"] = {"type": "gp2", "size_gb": 20,
                                "why": "default: the EKS-optimised AMI's 20 GiB gp2 root volume (no disk_size set)"}
     sec = b.section(region, "node_pools")
-    name = b.unique(sec, component_name(r))
+    name = b.unique(sec, r.name_hint or component_name(r, "node_group_name"))
     sec[name] = pool
     b.priced(r, f"{region}/node_pools/{name}")
 
