@@ -205,10 +205,10 @@ class _Builder:
 
 def component_name(r: Resource, attr: str | None = None) -> str:
     """A readable component name: a name attribute, a module map key, or the address's name."""
-    if attr and isinstance(r.values.get(attr), str) and r.values[attr] and attr not in r.unknown:
-        return r.values[attr]
     if r.name_hint:
         return r.name_hint
+    if attr and isinstance(r.values.get(attr), str) and r.values[attr] and attr not in r.unknown:
+        return r.values[attr]
     parts = re.findall(r'(module\.[^.\[]+(?:\[[^\]]*\])?)\.', r.address)
     last = re.sub(r"^.*?\b" + re.escape(r.type) + r"\.", "", r.address) if r.type in r.address else r.address
     m = re.match(r'([^\[]+)(?:\[(.*)\])?$', last)
@@ -310,7 +310,7 @@ def _node_group(b: _Builder, r: Resource) -> None:
 
 def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
     engine = str(r.get("engine", "")).lower()
-    if r.has("replicate_source_db") or "replicate_source_db" in r.unknown or r.refs.get("replicate_source_db"):
+    if r.get("replicate_source_db") or "replicate_source_db" in r.unknown or r.refs.get("replicate_source_db"):
         replicas.append(r)
         return
     if engine not in ("postgres", "postgresql"):
@@ -617,7 +617,7 @@ def build_stack(
     b._dbs, b._ebs_origin, b._nat_addresses = {}, {}, []
     managed = [r for r in resources if r.type]
     if managed and not any(r.type.startswith("aws_") for r in managed):
-        providers = sorted({r.type.split("_", 1)[0] for r in managed})
+        providers = sorted({r.type.split(":", 1)[0] if ":" in r.type else r.type.split("_", 1)[0] for r in managed})
         raise InputError(Problem(
             f"no AWS resources: found only {', '.join(providers)} provider resources; costplan prices AWS only",
             file=source))
