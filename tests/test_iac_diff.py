@@ -97,6 +97,8 @@ def test_cli_diff_plan_against_edited_stack(tmp_path):
     # two more c5.xlarge at $0.17/h, each with a 50 GiB gp2 root volume at $0.10/GB-month
     assert d["difference"] == pytest.approx(2 * 0.17 * H + 2 * 50 * 0.10, abs=0.01)
     assert [c["component"] for c in d["components"] if abs(c["difference"]) > 0.001] == ["us-east-1/node_pools/app"]
+    # what the plan side could not price is said, not dropped
+    assert any("skipped 1 x aws_instance" in w for w in d["warnings"])
 
 
 def test_cli_diff_bad_inputs(tmp_path):

@@ -248,7 +248,10 @@ def diff_cmd(
     if fmt is Format.markdown:
         sys.stdout.write(d.to_markdown())
         return
-    emit_frame(d.table(include_unchanged=all_components), fmt, title=f"Monthly cost: {previous} -> {new} (USD)",
+    table = d.table(include_unchanged=all_components)
+    if fmt is Format.table:
+        table["pct"] = [("" if p != p else f"{p:+.1%}") for p in table["pct"]]
+    emit_frame(table, fmt, title=f"Monthly cost: {previous} -> {new} (USD)",
                money=("previous", "new", "difference"))
     if fmt is Format.table:
         pct = f" ({d.pct:+.1%})" if d.pct is not None else ""

@@ -110,7 +110,20 @@ def diff_estimates(previous: EstimateResult, new: EstimateResult, *, previous_na
 
 
 def load_side(spec: str, *, usage=None, region: str | None = None, tf_vars: dict | None = None):
-    """A stack from ``STACK.yaml``, ``STACK.yaml#scenario``, a plan JSON file or a Terraform folder."""
+    """A stack from ``STACK.yaml``, ``STACK.yaml#scenario``, a plan JSON file or a Terraform folder,
+    and the import's warnings (resources skipped, values unresolved) for the latter two."""
+    stack, result = _load_side(spec, usage=usage, region=region, tf_vars=tf_vars)
+    warnings = []
+    if result is not None:
+        for t, n in result.skipped_by_type().items():
+            warnings.append(f"{spec}: skipped {n} x {t} (not priced)")
+        warnings += [f"{spec}: unresolved: {u}" for u in result.unresolved]
+        if result.defaults:
+            warnings.append(f"{spec}: {len(result.defaults)} usage quantities are defaults; give --usage")
+    return stack, warnings
+
+
+def _load_side(spec: str, *, usage=None, region: str | None = None, tf_vars: dict | None = None):
     from costplan.stack import load_stack
 
     path, _, scenario = spec.partition("#")
@@ -118,7 +131,8 @@ def load_side(spec: str, *, usage=None, region: str | None = None, tf_vars: dict
     if p.is_dir():
         from costplan.iac.terraform_hcl import import_hcl
 
-        return import_hcl(p, usage=usage, region=region, variables=tf_vars).stack_model()
+        res = import_hcl(p, usage=usage, region=region, variables=tf_vars)
+        return res.stack_model(), res
     if not p.exists():
         raise InputError(Problem("file not found; expected a stack YAML, STACK.yaml#scenario, a Terraform plan JSON "
                                  "or a folder of .tf files", file=path))
@@ -130,8 +144,9 @@ def load_side(spec: str, *, usage=None, region: str | None = None, tf_vars: dict
         from costplan.iac.resources import build_stack
 
         resources, _ = read_plan(p)
-        return build_stack(resources, name=p.stem, source=str(p), usage=usage, default_region=region).stack_model()
-    return load_stack(p, scenario=scenario or None)
+        res = build_stack(resources, name=p.stem, source=str(p), usage=usage, default_region=region)
+        return res.stack_model(), res
+    return load_stack(p, scenario=scenario or None), None
 
 
 def _looks_json(p: Path) -> bool:
@@ -149,9 +164,11 @@ def diff(previous: str, new: str, *, catalog=None, usage=None, region: str | Non
     from costplan.pricing.catalog import default_catalog
 
     catalog = catalog or default_catalog()
-    a = load_side(previous, usage=usage, region=region, tf_vars=tf_vars)
-    b = load_side(new, usage=usage, region=region, tf_vars=tf_vars)
-    return diff_estimates(estimate(a, catalog), estimate(b, catalog), previous_name=previous, new_name=new)
+    a, wa = load_side(previous, usage=usage, region=region, tf_vars=tf_vars)
+    b, wb = load_side(new, usage=usage, region=region, tf_vars=tf_vars)
+    d = diff_estimates(estimate(a, catalog), estimate(b, catalog), previous_name=previous, new_name=new)
+    d.warnings[:0] = wa + wb
+    return d
 
 
 __all__ = ["CostDiff", "diff", "diff_estimates", "load_side"]
