@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
@@ -46,7 +44,7 @@ def run(*args):
 
 
 def import_plan(usage=USAGE, **kw):
-    resources, meta = read_plan(PLAN)
+    resources, _meta = read_plan(PLAN)
     return build_stack(resources, name="shop", source=str(PLAN), usage=read_usage(usage), **kw)
 
 

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text, info, warn
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+    info,
+    warn,
+)
 
 TERRAFORM_HELP = """Build a stack spec from Terraform: a plan or state as JSON
 (`terraform show -json`), or a folder of .tf files when no plan is available.
@@ -90,7 +98,7 @@ def _parse_vars(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _finish(result, out: Optional[str], do_estimate: bool, catalog_path: Optional[str], fmt: Format) -> None:
+def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None, fmt: Format) -> None:
     """Validate, then write the YAML / estimate / print, and report what was skipped."""
     from costplan.config import setting
     from costplan.pricing.lookup import get_catalog
@@ -123,7 +131,7 @@ def _finish(result, out: Optional[str], do_estimate: bool, catalog_path: Optiona
     _summary(result, out)
 
 
-def _summary(result, out: Optional[str]) -> None:
+def _summary(result, out: str | None) -> None:
     info(f"{len(result.priced)} resources priced" + (f"; stack written to {out}" if out else ""))
     for t, n in result.skipped_by_type().items():
         reasons = sorted({s.reason for s in result.skipped if s.type == t})
@@ -159,15 +167,15 @@ def _write_atomic(path: Path, text: str) -> None:
 @cli_errors
 def import_terraform(
     path: str = typer.Argument(..., help="Plan/state JSON from `terraform show -json`, or a folder of .tf files."),
-    usage: Optional[str] = typer.Option(None, "--usage", "-u", help="Usage file YAML (docs/infrastructure-code.md)."),
-    region: Optional[str] = typer.Option(None, "--region", "-r",
+    usage: str | None = typer.Option(None, "--usage", "-u", help="Usage file YAML (docs/infrastructure-code.md)."),
+    region: str | None = typer.Option(None, "--region", "-r",
                                          help="Region for resources whose region is not in the code (default us-east-1)."),
-    name: Optional[str] = typer.Option(None, "--name", help="Stack name (default: the file or folder name)."),
+    name: str | None = typer.Option(None, "--name", help="Stack name (default: the file or folder name)."),
     var: list[str] = typer.Option([], "--var", help="A Terraform variable, NAME=VALUE (.tf folders; repeatable)."),
     var_file: list[str] = typer.Option([], "--var-file", help="A .tfvars file (.tf folders; repeatable)."),
-    out: Optional[str] = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
     do_estimate: bool = typer.Option(False, "--estimate", help="Price the imported stack and print the estimate."),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.errors import InputError, Problem
@@ -195,15 +203,15 @@ def import_terraform(
 
 @cli_errors
 def import_pulumi(
-    state: Optional[str] = typer.Argument(None, help="A `pulumi stack export` JSON file."),
-    stack_name: Optional[str] = typer.Option(None, "--stack", help="Export this stack with the Automation API."),
-    work_dir: Optional[str] = typer.Option(None, "--work-dir", help="The Pulumi project folder (with --stack)."),
-    usage: Optional[str] = typer.Option(None, "--usage", "-u", help="Usage file YAML (keys: resource names or URNs)."),
-    region: Optional[str] = typer.Option(None, "--region", "-r", help="Region when the state does not say (us-east-1)."),
-    name: Optional[str] = typer.Option(None, "--name", help="Stack name (default: the Pulumi stack name)."),
-    out: Optional[str] = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
+    state: str | None = typer.Argument(None, help="A `pulumi stack export` JSON file."),
+    stack_name: str | None = typer.Option(None, "--stack", help="Export this stack with the Automation API."),
+    work_dir: str | None = typer.Option(None, "--work-dir", help="The Pulumi project folder (with --stack)."),
+    usage: str | None = typer.Option(None, "--usage", "-u", help="Usage file YAML (keys: resource names or URNs)."),
+    region: str | None = typer.Option(None, "--region", "-r", help="Region when the state does not say (us-east-1)."),
+    name: str | None = typer.Option(None, "--name", help="Stack name (default: the Pulumi stack name)."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
     do_estimate: bool = typer.Option(False, "--estimate", help="Price the imported stack and print the estimate."),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.errors import InputError
@@ -227,12 +235,13 @@ def import_pulumi(
 def diff_cmd(
     previous: str = typer.Argument(..., help="Previous: stack YAML, STACK.yaml#scenario, plan JSON or .tf folder."),
     new: str = typer.Argument(..., help="New: stack YAML, STACK.yaml#scenario, plan JSON or .tf folder."),
-    usage: Optional[str] = typer.Option(None, "--usage", "-u", help="Usage file for plan / .tf sides."),
-    region: Optional[str] = typer.Option(None, "--region", "-r", help="Default region for plan / .tf sides."),
+    usage: str | None = typer.Option(None, "--usage", "-u", help="Usage file for plan / .tf sides."),
+    region: str | None = typer.Option(None, "--region", "-r", help="Default region for plan / .tf sides."),
     all_components: bool = typer.Option(False, "--all", help="Also list components whose cost does not change."),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
+    import math
     import sys
 
     from costplan.config import setting
@@ -250,7 +259,7 @@ def diff_cmd(
         return
     table = d.table(include_unchanged=all_components)
     if fmt is Format.table:
-        table["pct"] = [("" if p != p else f"{p:+.1%}") for p in table["pct"]]
+        table["pct"] = [("" if math.isnan(p) else f"{p:+.1%}") for p in table["pct"]]
     emit_frame(table, fmt, title=f"Monthly cost: {previous} -> {new} (USD)",
                money=("previous", "new", "difference"))
     if fmt is Format.table:

@@ -76,8 +76,8 @@ class CostDiff:
             pct = f" ({self.pct:+.1%})" if self.pct is not None else ""
             head = f"Monthly cost will {word} by ${abs(d):,.2f}{pct}"
         lines = [f"### 💰 costplan: {head}", "",
-                 f"Previous: `{self.previous_name}` ${self.previous_total:,.2f}/month → "
-                 f"new: `{self.new_name}` ${self.new_total:,.2f}/month", "",
+                 (f"Previous: `{self.previous_name}` ${self.previous_total:,.2f}/month → "
+                  f"new: `{self.new_name}` ${self.new_total:,.2f}/month"), "",
                  "| Component | Previous | New | Difference | % |", "|---|---:|---:|---:|---:|"]
         for row in self.table().itertuples(index=False):
             name = str(row.component).replace("|", "\\|")
@@ -140,8 +140,8 @@ def _load_side(spec: str, *, usage=None, region: str | None = None, tf_vars: dic
         if scenario:
             raise InputError(Problem("a Terraform plan has no scenarios; `#scenario` is for stack YAML files",
                                      file=spec))
-        from costplan.iac.terraform_plan import read_plan
         from costplan.iac.resources import build_stack
+        from costplan.iac.terraform_plan import read_plan
 
         resources, _ = read_plan(p)
         res = build_stack(resources, name=p.stem, source=str(p), usage=usage, default_region=region)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ class _Parser:
             return a if cond else b
         return cond
 
-    _LEVELS = [("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/", "%")]
+    _LEVELS = (("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/", "%"))
 
     def binary(self, level: int):
         if level == len(self._LEVELS):
@@ -398,10 +399,7 @@ class _Parser:
     def _skip_traversal(self):
         while True:
             t = self.peek()
-            if t[1] == "." and self.peek(1)[0] in ("name", "num"):
-                self.take()
-                self.take()
-            elif t[1] == "." and self.peek(1)[1] == "*":
+            if t[1] == "." and self.peek(1)[0] in ("name", "num") or t[1] == "." and self.peek(1)[1] == "*":
                 self.take()
                 self.take()
             elif t[1] == "[":

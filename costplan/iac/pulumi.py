@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from costplan.errors import CostplanError, InputError, Problem
 from costplan.iac.resources import ImportResult, Resource, build_stack

@@ -144,8 +144,8 @@ class ImportResult:
         import yaml
 
         head = [f"# Imported by `costplan import` from {self.source}.",
-                f"# {len(self.priced)} resources priced; {len(self.skipped)} skipped; "
-                f"{len(self.free)} not billed by AWS or not AWS resources."]
+                (f"# {len(self.priced)} resources priced; {len(self.skipped)} skipped; "
+                 f"{len(self.free)} not billed by AWS or not AWS resources.")]
         for t, n in self.skipped_by_type().items():
             reasons = sorted({s.reason for s in self.skipped if s.type == t})
             head.append(f"#   skipped {n} x {t}: {'; '.join(reasons)}")

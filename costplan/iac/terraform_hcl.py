@@ -19,6 +19,7 @@ sources or attributes known after apply are reported as unresolved.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,11 +289,11 @@ class _Reader:
         if "count" in body or "for_each" in body:
             self.unresolved.append(f"{address}: count / for_each on a module is not expanded; one instance is read")
         src = str(source) if isinstance(source, str) else ""
-        base = src.split("?")[0].split("//")[0].removeprefix("git::").removeprefix("github.com/")
+        base = src.split("?")[0]  # drop ?ref=...; a //subdir is another module, not expanded
         region = provider_regions.get("")
-        if base == EKS_MODULE or base.endswith("terraform-aws-eks") or base.endswith("terraform-aws-eks.git"):
+        if base == EKS_MODULE or base.endswith(("/terraform-aws-eks", "/terraform-aws-eks.git")):
             self.eks_module(address, inputs, region)
-        elif base == VPC_MODULE or base.endswith("terraform-aws-vpc") or base.endswith("terraform-aws-vpc.git"):
+        elif base == VPC_MODULE or base.endswith(("/terraform-aws-vpc", "/terraform-aws-vpc.git")):
             self.vpc_module(address, inputs, region)
         elif src.startswith(("./", "../")):
             sub = (directory / src).resolve()
