@@ -19,7 +19,6 @@ sources or attributes known after apply are reported as unresolved.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
