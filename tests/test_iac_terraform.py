@@ -335,3 +335,41 @@ def test_hcl_empty_folder_exit_2(tmp_path):
 def test_region_option_must_be_a_region():
     with pytest.raises(InputError, match="not an AWS region"):
         import_plan(default_region="us-east-9")
+
+
+def test_guide_database_hcl_replica_linked_by_reference():
+    """The guide's RDS section: a read replica whose replicate_source_db is
+    aws_db_instance.ultibiker_primary.id (known only after apply) becomes a read replica."""
+    res = import_hcl(DATA / "ultibiker-database")
+    db = res.stack["regions"]["us-east-1"]["rds"]["ultibiker-prod-primary"]
+    assert db["read_replicas"] == {"ultibiker-prod-replica": {"instance_class": "db.r6g.large"}}
+    total = estimate(res.stack_model(), cat()).total_monthly_cost
+    # db.r6g.xlarge Multi-AZ + 500 GB gp3 Multi-AZ; replica db.r6g.large + 500 GB gp3 Single-AZ
+    assert total == pytest.approx(0.899 * H + 500 * 0.23 + 0.225 * H + 500 * 0.115)
+
+
+def test_docs_usage_example_is_valid_and_applies(tmp_path):
+    text = (REPO / "docs" / "infrastructure-code.md").read_text()
+    block = text.split("# costplan-usage.yaml\n", 1)[1].split("```", 1)[0]
+    f = tmp_path / "costplan-usage.yaml"
+    f.write_text(block)
+    res = import_hcl(GUIDE, usage=read_usage(f))
+    r = res.stack["regions"]["us-east-1"]
+    assert r["node_pools"]["application"]["desired"] == 6
+    assert r["nat_gateways"]["gb_processed"] == 3 * 170
+    assert r["data_transfer"]["internet_egress_gb"] == 1500
+    # entries for resources not in this configuration are noted, not dropped silently
+    assert any("aws_s3_bucket.data" in n for n in res.notes)
+
+
+def test_register_attaches_to_an_existing_import_group():
+    import typer
+
+    from costplan.cli import iac
+
+    main = typer.Typer()
+    group = typer.Typer()
+    main.add_typer(group, name="import")
+    iac.register(main)
+    assert {c.name for c in group.registered_commands} == {"terraform", "pulumi"}
+    assert [g.name for g in main.registered_groups] == ["import"]

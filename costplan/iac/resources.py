@@ -650,8 +650,10 @@ def build_stack(
         target.clear()
         target.update(merged)
         for sec, vals in sections.items():
-            if isinstance(vals, dict) and "why" not in target.get(sec, {}):
-                target[sec]["why"] = f"usage file {usage.source}: regions.{rname}.{sec}"
+            if isinstance(vals, dict) and "why" not in vals:
+                note = f"usage file {usage.source}: regions.{rname}.{sec}"
+                built = target[sec].get("why")
+                target[sec]["why"] = f"{built}; {note}" if built else note
     glob = b.stack.get("regions", {}).pop("global", None)
     if glob:
         b.stack["global"] = glob
