@@ -373,3 +373,78 @@ def test_register_attaches_to_an_existing_import_group():
     iac.register(main)
     assert {c.name for c in group.registered_commands} == {"terraform", "pulumi"}
     assert [g.name for g in main.registered_groups] == ["import"]
+
+
+SERVICES_USAGE = """
+version: 1
+resource_type_defaults:
+  aws_kms_key: {requests_10k: 100}
+  aws_config_config_rule: {rule_evaluations: 1000}
+resources:
+  aws_lb.web: {capacity_units: 2}
+  aws_lb.nlb: {capacity_units: 3}
+  aws_route53_zone.main: {queries_million: 10}
+  aws_wafv2_web_acl.main: {requests_million: 5}
+  aws_config_configuration_recorder.main: {configuration_items: 2000}
+  aws_cloudtrail.main: {data_events_100k: 10, insights_events_100k: 5, management_event_copies_100k: 0}
+  aws_flow_log.vpc: {ingest_gb: 50}
+  aws_cloudwatch_log_group.app: {ingest_gb: 20, storage_gb: 100, why: "application logs ~0.7 GB/day, 30-day retention"}
+"""
+
+SERVICE_PRICES = [  # us-east-1 list prices
+    P("AWSELB", "nlb", "hour", "Hrs", 0.0225),
+    P("AWSELB", "nlb", "nlcu-hour", "NLCU-Hrs", 0.006),
+    P("AmazonRoute53", "route53-hosted-zone", "zone-month", "HostedZone", 0.50, region="global"),
+    P("AmazonRoute53", "route53-queries", "million-queries", "Queries", 0.40, region="global", variant="standard"),
+    P("AmazonRoute53", "route53-health-check", "check-month", "Checks", 0.50, region="global", variant="aws-endpoint"),
+    P("awswaf", "waf-web-acl", "acl-month", "ACL", 5.0),
+    P("awswaf", "waf-rule", "rule-month", "Rule", 1.0),
+    P("awswaf", "waf-requests", "million-requests", "Requests", 0.60),
+    P("AWSConfig", "config", "configuration-item", "ConfigurationItem", 0.003),
+    P("AWSConfig", "config", "rule-evaluation", "Evaluation", 0.001),
+    P("AWSCloudTrail", "cloudtrail", "data-events-100k", "100K events", 0.10),
+    P("AWSCloudTrail", "cloudtrail", "insights-events-100k", "100K events", 0.35),
+    P("AmazonCloudWatch", "vpc-flow-logs", "ingest-gb", "GB", 0.50, variant="cloudwatch-logs"),
+    P("awskms", "kms-requests", "10k-requests", "Requests", 0.03),
+    P("AmazonCloudWatch", "cloudwatch-alarm", "alarm-month", "Alarms", 0.10, variant="standard"),
+    P("AmazonCloudWatch", "cloudwatch-alarm", "alarm-month", "Alarms", 0.30, variant="high-resolution"),
+    P("AmazonCloudWatch", "cloudwatch-logs", "ingest-gb", "GB", 0.50),
+    P("AmazonCloudWatch", "cloudwatch-logs", "storage-gb-month", "GB-Mo", 0.03),
+    P("AmazonElastiCache", "cache.r7g.large", "node-hour", "Hrs", 0.219, variant="memcached"),
+]
+
+
+def test_plan_services_every_type_priced_or_skipped(tmp_path):
+    u = tmp_path / "usage.yaml"
+    u.write_text(SERVICES_USAGE)
+    resources, _ = read_plan(DATA / "plan-services.json")
+    res = build_stack(resources, name="services", source="plan-services.json", usage=read_usage(u))
+    r = res.stack["regions"]["us-east-1"]
+    assert r["waf"]["web_acls"] == 1 and r["waf"]["rules"] == 3
+    assert r["cloudwatch"]["alarms_standard"] == 1 and r["cloudwatch"]["alarms_high_resolution"] == 1
+    assert res.stack["global"]["route53"]["hosted_zones"] == 1
+    assert res.skipped_by_type() == {"aws_cloudwatch_dashboard": 1, "aws_db_instance": 1,
+                                     "aws_eks_node_group": 1, "aws_elasticache_cluster": 1, "aws_lb": 1}
+    reasons = {s.address: s.reason for s in res.skipped}
+    assert "mysql" in reasons["aws_db_instance.legacy"]
+    assert "launch template" in reasons["aws_eks_node_group.custom"]
+    assert "gateway" in reasons["aws_lb.inspect"]
+    assert "replication group" in reasons["aws_elasticache_cluster.replica_member"]
+    assert res.free_by_type() == {"aws_route53_record": 1}
+    assert res.defaults == []  # every usage quantity came from the usage file
+
+    total = estimate(res.stack_model(), mini_catalog([*EXTRA, *SERVICE_PRICES])).total_monthly_cost
+    by_hand = (
+        0.0225 * H + 2 * 0.008 * H          # ALB + 2 LCU
+        + 0.0225 * H + 3 * 0.006 * H        # NLB + 3 NLCU
+        + 0.005 * H                         # one Elastic IP
+        + 0.50 + 10 * 0.40 + 0.50           # zone, 10M queries, health check
+        + 5.0 + 3 * 1.0 + 5 * 0.60          # web ACL, 3 rules, 5M requests
+        + 2000 * 0.003 + 2 * 1000 * 0.001   # configuration items, 2 rules x 1,000 evaluations
+        + 10 * 0.10 + 5 * 0.35              # CloudTrail data events, Insights
+        + 50 * 0.50                         # flow logs to CloudWatch Logs
+        + 2 * 1.0 + 2 * 100 * 0.03          # 2 keys, 2 x 1M requests
+        + 0.10 + 0.30 + 20 * 0.50 + 100 * 0.03  # alarms, log ingest and storage
+        + 2 * 0.219 * H                     # 2 memcached nodes
+    )
+    assert total == pytest.approx(by_hand)
