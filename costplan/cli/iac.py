@@ -124,6 +124,8 @@ def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None
             info(f"Total: ${res.total_monthly_cost:,.2f}/month")
             for w in res.warnings:
                 warn(w)
+            for f in res.findings:
+                warn(f"{f.commitment}: {f.message}")
     elif fmt is Format.json:
         emit_json({"stack": result.stack, "import": result.report(), "written": out})
     elif not out:
