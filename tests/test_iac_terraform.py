@@ -448,3 +448,26 @@ def test_plan_services_every_type_priced_or_skipped(tmp_path):
         + 2 * 0.219 * H                     # 2 memcached nodes
     )
     assert total == pytest.approx(by_hand)
+
+
+def test_hcl_without_python_hcl2_is_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "hcl2", None)
+    r = run("import", "terraform", GUIDE)
+    assert r.exit_code == 1
+    assert "pip install costplan[terraform]" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("address,rtype,expected", [
+    ('module.eks.module.eks_managed_node_group["system"].aws_eks_node_group.this[0]', "aws_eks_node_group", "system"),
+    ('module.nodes.aws_eks_node_group.this["app"]', "aws_eks_node_group", "app"),
+    ("module.cache.aws_elasticache_replication_group.this[0]", "aws_elasticache_replication_group", "cache"),
+    ("aws_ebs_volume.data[2]", "aws_ebs_volume", "data-2"),
+    ('aws_s3_bucket.logs["eu"]', "aws_s3_bucket", "logs-eu"),
+    ("aws_lb.web", "aws_lb", "web"),
+])
+def test_component_names_from_addresses(address, rtype, expected):
+    from costplan.iac.resources import Resource, component_name
+
+    assert component_name(Resource(address, rtype, {})) == expected

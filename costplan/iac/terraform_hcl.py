@@ -48,7 +48,13 @@ _NO_DEFAULT = object()
 
 
 def _parse_file(path: Path) -> dict:
-    import hcl2
+    try:
+        import hcl2
+    except ImportError:
+        from costplan.errors import CostplanError
+
+        raise CostplanError("reading .tf files needs python-hcl2: `pip install costplan[terraform]` "
+                            "(or give a plan: `terraform show -json PLANFILE > plan.json`)") from None
 
     try:
         text = path.read_text(encoding="utf-8")
