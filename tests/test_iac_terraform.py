@@ -471,3 +471,18 @@ def test_component_names_from_addresses(address, rtype, expected):
     from costplan.iac.resources import Resource, component_name
 
     assert component_name(Resource(address, rtype, {})) == expected
+
+
+def test_guide_with_the_ultibiker_usage_file_matches_the_reference_stack():
+    """With data/ultibiker/costplan-usage.yaml, the usage-priced components the guide's
+    Terraform creates price the same as in the hand-written reference stack (us-east-1)."""
+    res = import_hcl(GUIDE, usage=read_usage(REPO / "data/ultibiker/costplan-usage.yaml"))
+    assert res.defaults == [] and res.notes[-1].startswith("no literal region")
+    mine = estimate(res.stack_model()).lines
+    ref = estimate(load_stack(REPO / "data/ultibiker/stack.yaml")).lines
+    for comp in ("nat_gateways", "flow_logs", "data_transfer", "cloudwatch"):
+        a = mine[mine.component == f"us-east-1/{comp}"].ListCost.sum()
+        b = ref[ref.component == f"us-east-1/{comp}"].ListCost.sum()
+        assert a == pytest.approx(b, abs=0.01), comp
+    # and by hand for NAT: 3 gateways x 730 h x $0.045 + 500 GB x $0.045
+    assert mine[mine.component == "us-east-1/nat_gateways"].ListCost.sum() == pytest.approx(3 * 0.045 * H + 500 * 0.045)

@@ -164,7 +164,9 @@ class _Builder:
         self.usage = usage
         self.result = ImportResult(stack=self.stack, source=source)
         self.region_whys: dict[tuple[str, str], list[str]] = {}
-        self.region_defaults: dict[tuple[str, str], list[str]] = {}
+        self.region_defaults: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        """(region, section) -> (what, field, default note) of usage quantities left at their default."""
+        self.region_usage_whys: dict[tuple[str, str], str] = {}
 
     # -- helpers ------------------------------------------------------------------------
     def region(self, r: Resource) -> str:
@@ -510,7 +512,7 @@ def _region_counter(section: str, counts: dict[str, float], usage: dict[str, str
                 whys.append(f"{r.address}: {v.why}")
             else:
                 b.region_defaults.setdefault(("global" if section == "route53" else region, section), []).append(
-                    f"{r.address} {ukey}")
+                    (f"{r.address} {ukey}", field_name, v.why))
         b.add_region_usage("global" if section == "route53" else region, section, fields, whys)
         b.priced(r, f"{'global' if section == 'route53' else region}/{component or section}")
 
@@ -638,22 +640,8 @@ def build_stack(
         else:
             b.skip(r, NOT_PRICED_REASONS.get(r.type, "resource type not priced by costplan"))
     _link_replicas(b, replicas)
+    _apply_region_usage(b, usage)
     _finish_region_sections(b)
-    for rname, sections in usage.regions.items():
-        if rname not in AWS_REGIONS:
-            raise InputError(Problem(f"unknown region {rname!r} in the usage file", file=usage.source,
-                                     location=f"regions.{rname}"))
-        from costplan.stack.loader import deep_merge
-
-        target = b.stack["regions"].setdefault(rname, {})
-        merged = deep_merge(target, sections)
-        target.clear()
-        target.update(merged)
-        for sec, vals in sections.items():
-            if isinstance(vals, dict) and "why" not in vals:
-                note = f"usage file {usage.source}: regions.{rname}.{sec}"
-                built = target[sec].get("why")
-                target[sec]["why"] = f"{built}; {note}" if built else note
     glob = b.stack.get("regions", {}).pop("global", None)
     if glob:
         b.stack["global"] = glob
@@ -667,12 +655,42 @@ def build_stack(
     return b.result
 
 
+def _apply_region_usage(b: _Builder, usage: Usage) -> None:
+    """Merge the usage file's `regions` sections over the built ones; a field set there is no
+    longer a default."""
+    from costplan.stack.loader import deep_merge
+
+    for rname, sections in usage.regions.items():
+        if rname not in AWS_REGIONS:
+            raise InputError(Problem(f"unknown region {rname!r} in the usage file", file=usage.source,
+                                     location=f"regions.{rname}"))
+        target = b.stack["regions"].setdefault(rname, {})
+        merged = deep_merge(target, sections)
+        target.clear()
+        target.update(merged)
+        for sec, vals in sections.items():
+            if not isinstance(vals, dict):
+                continue
+            key = (rname, sec)
+            left = []
+            for what, field_name, note in b.region_defaults.get(key, []):
+                if field_name in vals:
+                    b.result.defaults.remove(note)
+                else:
+                    left.append((what, field_name, note))
+            b.region_defaults[key] = left
+            b.region_usage_whys[key] = str(vals.get("why") or f"usage file {usage.source}: regions.{rname}.{sec}")
+            b.region_whys.setdefault(key, [])
+
+
 def _finish_region_sections(b: _Builder) -> None:
     """Give region-level usage sections their `why` (defaults say they are defaults)."""
     for (region, section), whys in b.region_whys.items():
         sec = b.stack["regions"][region][section]
         parts = list(dict.fromkeys(whys))
-        missing = b.region_defaults.get((region, section), [])
+        if (region, section) in b.region_usage_whys:
+            parts.insert(0, b.region_usage_whys[(region, section)])
+        missing = [what for what, _f, _n in b.region_defaults.get((region, section), [])]
         if missing:
             parts.append("default: no usage given for " + ", ".join(missing) + " (0); set it in a usage file")
         if not parts:
