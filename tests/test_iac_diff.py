@@ -26,11 +26,21 @@ def run(*args):
 def stack_file(tmp_path) -> Path:
     d = base_stack_dict()  # EKS cluster + 6 x c5.xlarge on-demand in us-east-1
     d["scenarios"] = {
-        "spot": {"description": "app pool on spot", "patch": {"regions": {"us-east-1": {"node_pools": {
-            "app": {"capacity": "spot"}}}}}},
-        "bigger": {"description": "two more nodes and a cache", "patch": {"regions": {"us-east-1": {
-            "node_pools": {"app": {"count": 8}},
-            "elasticache": {"redis": {"node_type": "cache.r7g.large", "nodes": 2}}}}}},
+        "spot": {
+            "description": "app pool on spot",
+            "patch": {"regions": {"us-east-1": {"node_pools": {"app": {"capacity": "spot"}}}}},
+        },
+        "bigger": {
+            "description": "two more nodes and a cache",
+            "patch": {
+                "regions": {
+                    "us-east-1": {
+                        "node_pools": {"app": {"count": 8}},
+                        "elasticache": {"redis": {"node_type": "cache.r7g.large", "nodes": 2}},
+                    }
+                }
+            },
+        },
     }
     f = tmp_path / "stack.yaml"
     f.write_text(yaml.safe_dump(d))
@@ -58,7 +68,10 @@ def test_diff_estimates_by_hand():
     assert list(t.component) == ["us-east-1/elasticache/redis", "us-east-1/node_pools/app", "TOTAL"]
     assert len(res.table(include_unchanged=True)) == 4
     md = res.to_markdown()
-    assert f"Monthly cost will increase by ${added_nodes + cache:,.2f} (+{(added_nodes + cache) / previous:.1%})" in md
+    assert (
+        f"Monthly cost will increase by ${added_nodes + cache:,.2f} (+{(added_nodes + cache) / previous:.1%})"
+        in md
+    )
     assert "| **Total** |" in md and "| Component | Previous | New | Difference | % |" in md
 
 
@@ -96,7 +109,9 @@ def test_cli_diff_plan_against_edited_stack(tmp_path):
     d = json.loads(r.stdout)
     # two more c5.xlarge at $0.17/h, each with a 50 GiB gp2 root volume at $0.10/GB-month
     assert d["difference"] == pytest.approx(2 * 0.17 * H + 2 * 50 * 0.10, abs=0.01)
-    assert [c["component"] for c in d["components"] if abs(c["difference"]) > 0.001] == ["us-east-1/node_pools/app"]
+    assert [c["component"] for c in d["components"] if abs(c["difference"]) > 0.001] == [
+        "us-east-1/node_pools/app"
+    ]
     # what the plan side could not price is said, not dropped
     assert any("skipped 1 x aws_instance" in w for w in d["warnings"])
 

@@ -29,13 +29,25 @@ def test_token_mapping():
     assert pl.terraform_type("aws:ec2/natGateway:NatGateway") == "aws_nat_gateway"
     assert pl.terraform_type("aws:iam/role:Role") == "aws_iam_role"
     assert pl.terraform_type("aws:rds/instance:Instance") == "aws_db_instance"
-    assert pl.terraform_type("aws:elasticache/replicationGroup:ReplicationGroup") == "aws_elasticache_replication_group"
+    assert (
+        pl.terraform_type("aws:elasticache/replicationGroup:ReplicationGroup")
+        == "aws_elasticache_replication_group"
+    )
 
 
 def test_export_to_stack_and_estimate():
-    res = pl.import_pulumi(pl.read_export(EXPORT), source=str(EXPORT),
-                           usage=Usage(resources={"urn:pulumi:prod::shop::aws:s3/bucketV2:BucketV2::uploads":
-                                                  {"size_gb": 2000, "why": "uploads, 2 TB"}}))
+    res = pl.import_pulumi(
+        pl.read_export(EXPORT),
+        source=str(EXPORT),
+        usage=Usage(
+            resources={
+                "urn:pulumi:prod::shop::aws:s3/bucketV2:BucketV2::uploads": {
+                    "size_gb": 2000,
+                    "why": "uploads, 2 TB",
+                }
+            }
+        ),
+    )
     assert res.stack["name"] == "shop-prod"  # project-stack
     r = res.stack["regions"]["eu-west-1"]  # region from the ARNs and the provider resource
     assert r["node_pools"]["app"]["capacity"] == "spot"
@@ -44,14 +56,33 @@ def test_export_to_stack_and_estimate():
     assert "read_replicas" not in r["rds"]["db"]  # replicateSourceDb "" is not a replica
     assert r["s3"]["uploads"]["size_gb"] == 2000
     assert res.skipped_by_type() == {"aws:ec2/instance:Instance": 1}
-    assert res.free_by_type() == {"aws:ec2/securityGroup:SecurityGroup": 1,
-                                  "random:index/randomPassword:RandomPassword": 1}
+    assert res.free_by_type() == {
+        "aws:ec2/securityGroup:SecurityGroup": 1,
+        "random:index/randomPassword:RandomPassword": 1,
+    }
 
     prices = [
         P("AmazonEKS", "eks-cluster", "cluster-hour", "Hrs", 0.10, region="eu-west-1", variant="standard"),
-        P("AmazonEC2", "c5.xlarge", "instance-hour", "Hrs", 0.0864, region="eu-west-1", model="spot", verified=False),
+        P(
+            "AmazonEC2",
+            "c5.xlarge",
+            "instance-hour",
+            "Hrs",
+            0.0864,
+            region="eu-west-1",
+            model="spot",
+            verified=False,
+        ),
         P("AmazonEC2", "gp2", "storage-gb-month", "GB-Mo", 0.11, region="eu-west-1"),
-        P("AmazonRDS", "db.r6g.large", "instance-hour", "Hrs", 0.245, region="eu-west-1", variant="postgresql:single-az"),
+        P(
+            "AmazonRDS",
+            "db.r6g.large",
+            "instance-hour",
+            "Hrs",
+            0.245,
+            region="eu-west-1",
+            variant="postgresql:single-az",
+        ),
         P("AmazonRDS", "gp3", "storage-gb-month", "GB-Mo", 0.127, region="eu-west-1", variant="single-az"),
         P("AmazonS3", "s3-standard", "storage-gb-month", "GB-Mo", 0.023, region="eu-west-1"),
     ]
@@ -107,7 +138,9 @@ def test_cli_stack_option_uses_automation(tmp_path, monkeypatch):
 
 def test_automation_errors_are_clear(tmp_path):
     fake = FakeAutomation(error=RuntimeError("no stack named 'prod' found\nmore detail"))
-    with pytest.raises(CostplanError, match="could not export Pulumi stack 'prod'.*no stack named 'prod' found"):
+    with pytest.raises(
+        CostplanError, match="could not export Pulumi stack 'prod'.*no stack named 'prod' found"
+    ):
         pl.export_stack("prod", tmp_path, automation=fake)
 
 
@@ -120,14 +153,33 @@ def test_pulumi_not_installed_exit_1_no_traceback(tmp_path, monkeypatch):
     assert "Traceback" not in r.output
 
 
-@pytest.mark.parametrize("content,needle", [
-    ("not json", "not valid JSON"),
-    (json.dumps({"version": 9, "deployment": {"resources": []}}), "unsupported deployment version 9"),
-    (json.dumps({"version": 3, "deployment": {"resources": [
-        {"urn": "urn:pulumi:p::x::gcp:compute/instance:Instance::vm", "custom": True,
-         "type": "gcp:compute/instance:Instance", "inputs": {}, "outputs": {}}]}}), "no AWS resources: found only gcp"),
-    (json.dumps({"hello": 1}), "not a `pulumi stack export` file"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("not json", "not valid JSON"),
+        (json.dumps({"version": 9, "deployment": {"resources": []}}), "unsupported deployment version 9"),
+        (
+            json.dumps(
+                {
+                    "version": 3,
+                    "deployment": {
+                        "resources": [
+                            {
+                                "urn": "urn:pulumi:p::x::gcp:compute/instance:Instance::vm",
+                                "custom": True,
+                                "type": "gcp:compute/instance:Instance",
+                                "inputs": {},
+                                "outputs": {},
+                            }
+                        ]
+                    },
+                }
+            ),
+            "no AWS resources: found only gcp",
+        ),
+        (json.dumps({"hello": 1}), "not a `pulumi stack export` file"),
+    ],
+)
 def test_bad_export_exit_2(tmp_path, content, needle):
     f = tmp_path / "state.json"
     f.write_text(content)

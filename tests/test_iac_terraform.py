@@ -69,8 +69,16 @@ def test_plan_to_stack():
     res = import_plan()
     r = res.stack["regions"]["us-east-1"]
     assert r["node_pools"]["app"] == {
-        "instance_types": ["c5.xlarge"], "min": 3, "max": 10, "desired": 3, "capacity": "on_demand",
-        "root_volume": {"type": "gp2", "size_gb": 50, "why": 'disk_size = 50 on module.nodes.aws_eks_node_group.this["app"]'},
+        "instance_types": ["c5.xlarge"],
+        "min": 3,
+        "max": 10,
+        "desired": 3,
+        "capacity": "on_demand",
+        "root_volume": {
+            "type": "gp2",
+            "size_gb": 50,
+            "why": 'disk_size = 50 on module.nodes.aws_eks_node_group.this["app"]',
+        },
     }
     assert r["node_pools"]["batch"]["capacity"] == "spot"
     # the replica whose source is known only after apply is linked through the configuration's references
@@ -88,34 +96,66 @@ def test_plan_round_trip_estimate_by_hand():
     hand-written stack of the same resources."""
     result = estimate(import_plan().stack_model(), cat())
     expected = (
-        0.10 * H                                 # EKS control plane
-        + 3 * 0.17 * H + 3 * 50 * 0.10           # app: 3 x c5.xlarge on-demand + 50 GiB gp2 roots
-        + 2 * 0.17664 * H + 2 * 50 * 0.10        # batch: 2 x m5.2xlarge spot + roots
-        + 0.899 * H + 100 * 0.23                 # db.r6g.xlarge Multi-AZ + 100 GB gp3 Multi-AZ
-        + 0.225 * H + 100 * 0.115                # replica db.r6g.large + its storage (single-AZ)
-        + 3 * 100 * 0.08                         # 3 x 100 GiB gp3 (IOPS/throughput at the included baseline)
-        + 1000 * 0.023 + 200 * 0.005 + 1000 * 0.0004  # S3: 1 TB, 200k PUT, 1M GET
-        + 2 * 0.045 * H + 200 * 0.045            # 2 NAT gateways + 200 GB processed
+        0.10 * H  # EKS control plane
+        + 3 * 0.17 * H
+        + 3 * 50 * 0.10  # app: 3 x c5.xlarge on-demand + 50 GiB gp2 roots
+        + 2 * 0.17664 * H
+        + 2 * 50 * 0.10  # batch: 2 x m5.2xlarge spot + roots
+        + 0.899 * H
+        + 100 * 0.23  # db.r6g.xlarge Multi-AZ + 100 GB gp3 Multi-AZ
+        + 0.225 * H
+        + 100 * 0.115  # replica db.r6g.large + its storage (single-AZ)
+        + 3 * 100 * 0.08  # 3 x 100 GiB gp3 (IOPS/throughput at the included baseline)
+        + 1000 * 0.023
+        + 200 * 0.005
+        + 1000 * 0.0004  # S3: 1 TB, 200k PUT, 1M GET
+        + 2 * 0.045 * H
+        + 200 * 0.045  # 2 NAT gateways + 200 GB processed
     )
     assert result.total_monthly_cost == pytest.approx(expected, abs=0.01)
 
     hand = {
         "name": "shop-by-hand",
-        "regions": {"us-east-1": {
-            "eks_clusters": {"shop": {"count": 1}},
-            "node_pools": {
-                "app": {"instance_types": ["c5.xlarge"], "desired": 3, "root_volume": {"type": "gp2", "size_gb": 50}},
-                "batch": {"instance_types": ["m5.2xlarge"], "desired": 2, "capacity": "spot",
-                          "root_volume": {"type": "gp2", "size_gb": 50}},
-            },
-            "rds": {"db": {"instance_class": "db.r6g.xlarge", "multi_az": True, "storage": {"type": "gp3", "size_gb": 100},
-                           "read_replicas": {"r": {"instance_class": "db.r6g.large"}}}},
-            "ebs_volumes": {"data": {"type": "gp3", "size_gb": 100, "count": 3}},
-            "s3": {"assets": {"size_gb": 1000, "requests_tier1": 200000, "requests_tier2": 1000000, "why": "test"}},
-            "nat_gateways": {"count": 2, "gb_processed": 200, "why": "test"},
-        }},
+        "regions": {
+            "us-east-1": {
+                "eks_clusters": {"shop": {"count": 1}},
+                "node_pools": {
+                    "app": {
+                        "instance_types": ["c5.xlarge"],
+                        "desired": 3,
+                        "root_volume": {"type": "gp2", "size_gb": 50},
+                    },
+                    "batch": {
+                        "instance_types": ["m5.2xlarge"],
+                        "desired": 2,
+                        "capacity": "spot",
+                        "root_volume": {"type": "gp2", "size_gb": 50},
+                    },
+                },
+                "rds": {
+                    "db": {
+                        "instance_class": "db.r6g.xlarge",
+                        "multi_az": True,
+                        "storage": {"type": "gp3", "size_gb": 100},
+                        "read_replicas": {"r": {"instance_class": "db.r6g.large"}},
+                    }
+                },
+                "ebs_volumes": {"data": {"type": "gp3", "size_gb": 100, "count": 3}},
+                "s3": {
+                    "assets": {
+                        "size_gb": 1000,
+                        "requests_tier1": 200000,
+                        "requests_tier2": 1000000,
+                        "why": "test",
+                    }
+                },
+                "nat_gateways": {"count": 2, "gb_processed": 200, "why": "test"},
+            }
+        },
     }
-    assert result.total_monthly_cost == pytest.approx(estimate(stack_from_data(hand), cat()).total_monthly_cost, abs=1e-6)
+    assert result.total_monthly_cost == pytest.approx(
+        estimate(stack_from_data(hand), cat()).total_monthly_cost, abs=1e-6
+    )
 
 
 def test_defaults_are_marked_and_listed():
@@ -127,34 +167,94 @@ def test_defaults_are_marked_and_listed():
 
 
 def test_state_json_and_region_from_arn():
-    state = {"format_version": "1.0", "terraform_version": "1.6.0", "values": {"root_module": {"resources": [
-        {"address": "aws_elasticache_cluster.c", "mode": "managed", "type": "aws_elasticache_cluster", "name": "c",
-         "values": {"arn": "arn:aws:elasticache:eu-west-1:123456789012:cluster:c", "cluster_id": "sessions",
-                    "node_type": "cache.r7g.large", "num_cache_nodes": 2, "engine": "redis", "replication_group_id": None}},
-    ]}}}
+    state = {
+        "format_version": "1.0",
+        "terraform_version": "1.6.0",
+        "values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_elasticache_cluster.c",
+                        "mode": "managed",
+                        "type": "aws_elasticache_cluster",
+                        "name": "c",
+                        "values": {
+                            "arn": "arn:aws:elasticache:eu-west-1:123456789012:cluster:c",
+                            "cluster_id": "sessions",
+                            "node_type": "cache.r7g.large",
+                            "num_cache_nodes": 2,
+                            "engine": "redis",
+                            "replication_group_id": None,
+                        },
+                    },
+                ]
+            }
+        },
+    }
     resources, meta = parse_plan(state, "state.json")
     res = build_stack(resources, name="s", source="state.json")
     assert meta["kind"] == "state"
-    assert res.stack["regions"] == {"eu-west-1": {"elasticache": {
-        "sessions": {"node_type": "cache.r7g.large", "engine": "redis", "nodes": 2}}}}
+    assert res.stack["regions"] == {
+        "eu-west-1": {
+            "elasticache": {"sessions": {"node_type": "cache.r7g.large", "engine": "redis", "nodes": 2}}
+        }
+    }
 
 
 def test_plan_region_default_flag():
-    resources, _ = parse_plan({"format_version": "1.2", "planned_values": {"root_module": {"resources": [
-        {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k", "values": {}}]}}}, "p.json")
+    resources, _ = parse_plan(
+        {
+            "format_version": "1.2",
+            "planned_values": {
+                "root_module": {
+                    "resources": [
+                        {
+                            "address": "aws_kms_key.k",
+                            "mode": "managed",
+                            "type": "aws_kms_key",
+                            "name": "k",
+                            "values": {},
+                        }
+                    ]
+                }
+            },
+        },
+        "p.json",
+    )
     res = build_stack(resources, name="s", source="p.json", default_region="eu-west-1")
     assert res.stack["regions"]["eu-west-1"]["kms"]["keys"] == 1
 
 
 # --- bad input ----------------------------------------------------------------------------
-@pytest.mark.parametrize("content,needle", [
-    ("this is not json", "not valid JSON"),
-    (json.dumps({"format_version": "2.0", "planned_values": {}}), "unsupported format_version '2.0'"),
-    (json.dumps({"hello": 1}), "no `format_version`"),
-    (json.dumps({"format_version": "1.2", "planned_values": {"root_module": {"resources": [
-        {"address": "google_compute_instance.vm", "mode": "managed", "type": "google_compute_instance",
-         "name": "vm", "values": {}}]}}}), "no AWS resources: found only google"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("this is not json", "not valid JSON"),
+        (json.dumps({"format_version": "2.0", "planned_values": {}}), "unsupported format_version '2.0'"),
+        (json.dumps({"hello": 1}), "no `format_version`"),
+        (
+            json.dumps(
+                {
+                    "format_version": "1.2",
+                    "planned_values": {
+                        "root_module": {
+                            "resources": [
+                                {
+                                    "address": "google_compute_instance.vm",
+                                    "mode": "managed",
+                                    "type": "google_compute_instance",
+                                    "name": "vm",
+                                    "values": {},
+                                }
+                            ]
+                        }
+                    },
+                }
+            ),
+            "no AWS resources: found only google",
+        ),
+    ],
+)
 def test_bad_plan_exit_2(tmp_path, content, needle):
     f = tmp_path / "plan.json"
     f.write_text(content)
@@ -206,10 +306,16 @@ def test_guide_hcl_to_stack():
     assert set(r["node_pools"]) == {"system", "application", "analytics"}
     assert r["node_pools"]["application"]["instance_types"] == ["c5.xlarge", "c5.2xlarge"]
     assert r["node_pools"]["application"]["capacity"] == "spot"
-    assert r["eks_clusters"] == {"ultibiker-prod": {"count": 1, "support": "standard", "kubernetes_version": "1.28"}}
+    assert r["eks_clusters"] == {
+        "ultibiker-prod": {"count": 1, "support": "standard", "kubernetes_version": "1.28"}
+    }
     db = r["rds"]["ultibiker-prod-primary"]
     assert (db["instance_class"], db["multi_az"], db["storage"]["size_gb"], db["storage"]["type"]) == (
-        "db.r6g.xlarge", True, 500, "gp3")
+        "db.r6g.xlarge",
+        True,
+        500,
+        "gp3",
+    )
     assert r["elasticache"]["ultibiker-prod-redis"]["nodes"] == 3
     # vpc module: enable_nat_gateway, no single_nat_gateway -> one per private subnet (3), with Elastic IPs
     assert r["nat_gateways"]["count"] == 3 and r["public_ipv4"]["addresses"] == 3
@@ -231,14 +337,19 @@ def test_guide_node_pools_equal_reference_stack():
         b = ref[ref.component == f"us-east-1/node_pools/{theirs}"].ListCost.sum()
         assert a == pytest.approx(b, abs=0.01), mine
     # and by hand from list prices: nodes x price x 730 h + 20 GiB gp2 root volumes at $0.10/GB-month
-    by_hand = {"system": 2 * 0.085 * H + 2 * 20 * 0.10, "application": 3 * 0.0748 * H + 3 * 20 * 0.10,
-               "analytics": 2 * 0.384 * H + 2 * 20 * 0.10}
+    by_hand = {
+        "system": 2 * 0.085 * H + 2 * 20 * 0.10,
+        "application": 3 * 0.0748 * H + 3 * 20 * 0.10,
+        "analytics": 2 * 0.384 * H + 2 * 20 * 0.10,
+    }
     for mine, cost in by_hand.items():
-        assert imported[imported.component == f"us-east-1/node_pools/{mine}"].ListCost.sum() == pytest.approx(cost)
+        assert imported[imported.component == f"us-east-1/node_pools/{mine}"].ListCost.sum() == pytest.approx(
+            cost
+        )
 
 
 def test_hcl_variables_locals_count_for_each(tmp_path):
-    (tmp_path / "main.tf").write_text('''
+    (tmp_path / "main.tf").write_text("""
 variable "region" { default = "us-east-1" }
 variable "volumes" { default = 1 }
 variable "env" {}
@@ -272,7 +383,7 @@ resource "aws_db_instance" "db" {
 }
 resource "aws_s3_bucket" "b" { bucket = "logs-${var.env}" }
 module "sizing" { source = "git::https://example.com/sizing.git" }
-''')
+""")
     (tmp_path / "terraform.tfvars").write_text('volumes = 2\nenv = "prod"\n')
     res = import_hcl(tmp_path, variables={"big": "true", "region": "eu-west-1"})
     r = res.stack["regions"]["eu-west-1"]  # -var beats the default
@@ -284,14 +395,16 @@ module "sizing" { source = "git::https://example.com/sizing.git" }
     assert "rds" not in r
     assert any(s.address == "aws_db_instance.db" and "instance_class" in s.reason for s in res.skipped)
     assert any("module.sizing" in u and "not expanded" in u for u in res.unresolved)
-    assert any("aws_db_instance.db: instance_class is module output module.sizing.db_class" in u
-               for u in res.unresolved)
+    assert any(
+        "aws_db_instance.db: instance_class is module output module.sizing.db_class" in u
+        for u in res.unresolved
+    )
 
 
 def test_hcl_local_module_and_vpc_single_nat(tmp_path):
     mod = tmp_path / "modules" / "cache"
     mod.mkdir(parents=True)
-    (mod / "main.tf").write_text('''
+    (mod / "main.tf").write_text("""
 variable "nodes" { default = 1 }
 resource "aws_elasticache_replication_group" "this" {
   replication_group_id = "sessions"
@@ -299,8 +412,8 @@ resource "aws_elasticache_replication_group" "this" {
   node_type            = "cache.r7g.large"
   num_cache_clusters   = var.nodes
 }
-''')
-    (tmp_path / "main.tf").write_text('''
+""")
+    (tmp_path / "main.tf").write_text("""
 module "cache" {
   source = "./modules/cache"
   nodes  = 2
@@ -312,7 +425,7 @@ module "vpc" {
   enable_nat_gateway = true
   single_nat_gateway = true
 }
-''')
+""")
     res = import_hcl(tmp_path, region="eu-west-1")
     r = res.stack["regions"]["eu-west-1"]
     assert r["elasticache"]["sessions"]["nodes"] == 2
@@ -395,8 +508,24 @@ SERVICE_PRICES = [  # us-east-1 list prices
     P("AWSELB", "nlb", "hour", "Hrs", 0.0225),
     P("AWSELB", "nlb", "nlcu-hour", "NLCU-Hrs", 0.006),
     P("AmazonRoute53", "route53-hosted-zone", "zone-month", "HostedZone", 0.50, region="global"),
-    P("AmazonRoute53", "route53-queries", "million-queries", "Queries", 0.40, region="global", variant="standard"),
-    P("AmazonRoute53", "route53-health-check", "check-month", "Checks", 0.50, region="global", variant="aws-endpoint"),
+    P(
+        "AmazonRoute53",
+        "route53-queries",
+        "million-queries",
+        "Queries",
+        0.40,
+        region="global",
+        variant="standard",
+    ),
+    P(
+        "AmazonRoute53",
+        "route53-health-check",
+        "check-month",
+        "Checks",
+        0.50,
+        region="global",
+        variant="aws-endpoint",
+    ),
     P("awswaf", "waf-web-acl", "acl-month", "ACL", 5.0),
     P("awswaf", "waf-rule", "rule-month", "Rule", 1.0),
     P("awswaf", "waf-requests", "million-requests", "Requests", 0.60),
@@ -423,8 +552,13 @@ def test_plan_services_every_type_priced_or_skipped(tmp_path):
     assert r["waf"]["web_acls"] == 1 and r["waf"]["rules"] == 3
     assert r["cloudwatch"]["alarms_standard"] == 1 and r["cloudwatch"]["alarms_high_resolution"] == 1
     assert res.stack["global"]["route53"]["hosted_zones"] == 1
-    assert res.skipped_by_type() == {"aws_cloudwatch_dashboard": 1, "aws_db_instance": 1,
-                                     "aws_eks_node_group": 1, "aws_elasticache_cluster": 1, "aws_lb": 1}
+    assert res.skipped_by_type() == {
+        "aws_cloudwatch_dashboard": 1,
+        "aws_db_instance": 1,
+        "aws_eks_node_group": 1,
+        "aws_elasticache_cluster": 1,
+        "aws_lb": 1,
+    }
     reasons = {s.address: s.reason for s in res.skipped}
     assert "mysql" in reasons["aws_db_instance.legacy"]
     assert "launch template" in reasons["aws_eks_node_group.custom"]
@@ -435,17 +569,29 @@ def test_plan_services_every_type_priced_or_skipped(tmp_path):
 
     total = estimate(res.stack_model(), mini_catalog([*EXTRA, *SERVICE_PRICES])).total_monthly_cost
     by_hand = (
-        0.0225 * H + 2 * 0.008 * H          # ALB + 2 LCU
-        + 0.0225 * H + 3 * 0.006 * H        # NLB + 3 NLCU
-        + 0.005 * H                         # one Elastic IP
-        + 0.50 + 10 * 0.40 + 0.50           # zone, 10M queries, health check
-        + 5.0 + 3 * 1.0 + 5 * 0.60          # web ACL, 3 rules, 5M requests
-        + 2000 * 0.003 + 2 * 1000 * 0.001   # configuration items, 2 rules x 1,000 evaluations
-        + 10 * 0.10 + 5 * 0.35              # CloudTrail data events, Insights
-        + 50 * 0.50                         # flow logs to CloudWatch Logs
-        + 2 * 1.0 + 2 * 100 * 0.03          # 2 keys, 2 x 1M requests
-        + 0.10 + 0.30 + 20 * 0.50 + 100 * 0.03  # alarms, log ingest and storage
-        + 2 * 0.219 * H                     # 2 memcached nodes
+        0.0225 * H
+        + 2 * 0.008 * H  # ALB + 2 LCU
+        + 0.0225 * H
+        + 3 * 0.006 * H  # NLB + 3 NLCU
+        + 0.005 * H  # one Elastic IP
+        + 0.50
+        + 10 * 0.40
+        + 0.50  # zone, 10M queries, health check
+        + 5.0
+        + 3 * 1.0
+        + 5 * 0.60  # web ACL, 3 rules, 5M requests
+        + 2000 * 0.003
+        + 2 * 1000 * 0.001  # configuration items, 2 rules x 1,000 evaluations
+        + 10 * 0.10
+        + 5 * 0.35  # CloudTrail data events, Insights
+        + 50 * 0.50  # flow logs to CloudWatch Logs
+        + 2 * 1.0
+        + 2 * 100 * 0.03  # 2 keys, 2 x 1M requests
+        + 0.10
+        + 0.30
+        + 20 * 0.50
+        + 100 * 0.03  # alarms, log ingest and storage
+        + 2 * 0.219 * H  # 2 memcached nodes
     )
     assert total == pytest.approx(by_hand)
 
@@ -459,14 +605,25 @@ def test_hcl_without_python_hcl2_is_a_clear_error(monkeypatch):
     assert "pip install costplan[terraform]" in r.output and "Traceback" not in r.output
 
 
-@pytest.mark.parametrize("address,rtype,expected", [
-    ('module.eks.module.eks_managed_node_group["system"].aws_eks_node_group.this[0]', "aws_eks_node_group", "system"),
-    ('module.nodes.aws_eks_node_group.this["app"]', "aws_eks_node_group", "app"),
-    ("module.cache.aws_elasticache_replication_group.this[0]", "aws_elasticache_replication_group", "cache"),
-    ("aws_ebs_volume.data[2]", "aws_ebs_volume", "data-2"),
-    ('aws_s3_bucket.logs["eu"]', "aws_s3_bucket", "logs-eu"),
-    ("aws_lb.web", "aws_lb", "web"),
-])
+@pytest.mark.parametrize(
+    "address,rtype,expected",
+    [
+        (
+            'module.eks.module.eks_managed_node_group["system"].aws_eks_node_group.this[0]',
+            "aws_eks_node_group",
+            "system",
+        ),
+        ('module.nodes.aws_eks_node_group.this["app"]', "aws_eks_node_group", "app"),
+        (
+            "module.cache.aws_elasticache_replication_group.this[0]",
+            "aws_elasticache_replication_group",
+            "cache",
+        ),
+        ("aws_ebs_volume.data[2]", "aws_ebs_volume", "data-2"),
+        ('aws_s3_bucket.logs["eu"]', "aws_s3_bucket", "logs-eu"),
+        ("aws_lb.web", "aws_lb", "web"),
+    ],
+)
 def test_component_names_from_addresses(address, rtype, expected):
     from costplan.iac.resources import Resource, component_name
 
@@ -485,11 +642,13 @@ def test_guide_with_the_ultibiker_usage_file_matches_the_reference_stack():
         b = ref[ref.component == f"us-east-1/{comp}"].ListCost.sum()
         assert a == pytest.approx(b, abs=0.01), comp
     # and by hand for NAT: 3 gateways x 730 h x $0.045 + 500 GB x $0.045
-    assert mine[mine.component == "us-east-1/nat_gateways"].ListCost.sum() == pytest.approx(3 * 0.045 * H + 500 * 0.045)
+    assert mine[mine.component == "us-east-1/nat_gateways"].ListCost.sum() == pytest.approx(
+        3 * 0.045 * H + 500 * 0.045
+    )
 
 
 def test_hcl_dynamic_blocks_are_counted(tmp_path):
-    (tmp_path / "waf.tf").write_text('''
+    (tmp_path / "waf.tf").write_text("""
 variable "managed" { default = ["common", "bad-inputs", "ip-reputation"] }
 resource "aws_wafv2_web_acl" "main" {
   name  = "main"
@@ -513,7 +672,7 @@ resource "aws_wafv2_web_acl" "other" {
     }
   }
 }
-''')
+""")
     res = import_hcl(tmp_path)
     assert res.stack["regions"]["us-east-1"]["waf"]["rules"] == 4  # 1 + 3 from `main`, none known for `other`
     assert any("aws_wafv2_web_acl.other: rule is generated by a dynamic block" in u for u in res.unresolved)

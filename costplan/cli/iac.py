@@ -116,11 +116,22 @@ def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None
             d["import"] = result.report()
             emit_json(d)
         else:
-            view = res.lines[["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice",
-                              "ListCost"]].rename(columns={"PricingQuantity": "quantity", "PricingUnit": "unit",
-                                                           "ListUnitPrice": "unit_price", "ListCost": "monthly_cost"})
-            emit_frame(view if fmt is not Format.csv else res.lines, fmt,
-                       title=f"{res.stack_name}: monthly estimate (USD)", money=("monthly_cost",))
+            view = res.lines[
+                ["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice", "ListCost"]
+            ].rename(
+                columns={
+                    "PricingQuantity": "quantity",
+                    "PricingUnit": "unit",
+                    "ListUnitPrice": "unit_price",
+                    "ListCost": "monthly_cost",
+                }
+            )
+            emit_frame(
+                view if fmt is not Format.csv else res.lines,
+                fmt,
+                title=f"{res.stack_name}: monthly estimate (USD)",
+                money=("monthly_cost",),
+            )
             info(f"Total: ${res.total_monthly_cost:,.2f}/month")
             for w in res.warnings:
                 warn(w)
@@ -143,7 +154,9 @@ def _summary(result, out: str | None) -> None:
     for u in result.unresolved:
         warn(f"unresolved: {u}")
     if result.defaults:
-        warn(f"{len(result.defaults)} usage quantities are defaults (0 or 1 LCU); give a --usage file to price them")
+        warn(
+            f"{len(result.defaults)} usage quantities are defaults (0 or 1 LCU); give a --usage file to price them"
+        )
     for n in result.notes:
         info(f"note: {n}")
 
@@ -168,16 +181,30 @@ def _write_atomic(path: Path, text: str) -> None:
 
 @cli_errors
 def import_terraform(
-    path: str = typer.Argument(..., help="Plan/state JSON from `terraform show -json`, or a folder of .tf files."),
-    usage: str | None = typer.Option(None, "--usage", "-u", help="Usage file YAML (docs/infrastructure-code.md)."),
-    region: str | None = typer.Option(None, "--region", "-r",
-                                         help="Region for resources whose region is not in the code (default us-east-1)."),
+    path: str = typer.Argument(
+        ..., help="Plan/state JSON from `terraform show -json`, or a folder of .tf files."
+    ),
+    usage: str | None = typer.Option(
+        None, "--usage", "-u", help="Usage file YAML (docs/infrastructure-code.md)."
+    ),
+    region: str | None = typer.Option(
+        None,
+        "--region",
+        "-r",
+        help="Region for resources whose region is not in the code (default us-east-1).",
+    ),
     name: str | None = typer.Option(None, "--name", help="Stack name (default: the file or folder name)."),
-    var: list[str] = typer.Option([], "--var", help="A Terraform variable, NAME=VALUE (.tf folders; repeatable)."),
+    var: list[str] = typer.Option(
+        [], "--var", help="A Terraform variable, NAME=VALUE (.tf folders; repeatable)."
+    ),
     var_file: list[str] = typer.Option([], "--var-file", help="A .tfvars file (.tf folders; repeatable)."),
     out: str | None = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
-    do_estimate: bool = typer.Option(False, "--estimate", help="Price the imported stack and print the estimate."),
-    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    do_estimate: bool = typer.Option(
+        False, "--estimate", help="Price the imported stack and print the estimate."
+    ),
+    catalog_path: str | None = typer.Option(
+        None, "--catalog", help="Catalog CSV (default: embedded snapshot)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.errors import InputError, Problem
@@ -188,13 +215,18 @@ def import_terraform(
     if p.is_dir():
         from costplan.iac.terraform_hcl import import_hcl
 
-        result = import_hcl(p, usage=u, region=region, variables=_parse_vars(var), var_files=var_file,
-                            name=name)
+        result = import_hcl(
+            p, usage=u, region=region, variables=_parse_vars(var), var_files=var_file, name=name
+        )
     else:
         if var or var_file:
-            raise InputError("--var and --var-file apply to a folder of .tf files; a plan already has its values")
+            raise InputError(
+                "--var and --var-file apply to a folder of .tf files; a plan already has its values"
+            )
         if not p.exists():
-            raise InputError(Problem("file not found; expected a plan JSON or a folder of .tf files", file=path))
+            raise InputError(
+                Problem("file not found; expected a plan JSON or a folder of .tf files", file=path)
+            )
         from costplan.iac.resources import build_stack
         from costplan.iac.terraform_plan import read_plan
 
@@ -208,12 +240,20 @@ def import_pulumi(
     state: str | None = typer.Argument(None, help="A `pulumi stack export` JSON file."),
     stack_name: str | None = typer.Option(None, "--stack", help="Export this stack with the Automation API."),
     work_dir: str | None = typer.Option(None, "--work-dir", help="The Pulumi project folder (with --stack)."),
-    usage: str | None = typer.Option(None, "--usage", "-u", help="Usage file YAML (keys: resource names or URNs)."),
-    region: str | None = typer.Option(None, "--region", "-r", help="Region when the state does not say (us-east-1)."),
+    usage: str | None = typer.Option(
+        None, "--usage", "-u", help="Usage file YAML (keys: resource names or URNs)."
+    ),
+    region: str | None = typer.Option(
+        None, "--region", "-r", help="Region when the state does not say (us-east-1)."
+    ),
     name: str | None = typer.Option(None, "--name", help="Stack name (default: the Pulumi stack name)."),
     out: str | None = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
-    do_estimate: bool = typer.Option(False, "--estimate", help="Price the imported stack and print the estimate."),
-    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    do_estimate: bool = typer.Option(
+        False, "--estimate", help="Price the imported stack and print the estimate."
+    ),
+    catalog_path: str | None = typer.Option(
+        None, "--catalog", help="Catalog CSV (default: embedded snapshot)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.errors import InputError
@@ -235,12 +275,18 @@ def import_pulumi(
 
 @cli_errors
 def diff_cmd(
-    previous: str = typer.Argument(..., help="Previous: stack YAML, STACK.yaml#scenario, plan JSON or .tf folder."),
+    previous: str = typer.Argument(
+        ..., help="Previous: stack YAML, STACK.yaml#scenario, plan JSON or .tf folder."
+    ),
     new: str = typer.Argument(..., help="New: stack YAML, STACK.yaml#scenario, plan JSON or .tf folder."),
     usage: str | None = typer.Option(None, "--usage", "-u", help="Usage file for plan / .tf sides."),
     region: str | None = typer.Option(None, "--region", "-r", help="Default region for plan / .tf sides."),
-    all_components: bool = typer.Option(False, "--all", help="Also list components whose cost does not change."),
-    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    all_components: bool = typer.Option(
+        False, "--all", help="Also list components whose cost does not change."
+    ),
+    catalog_path: str | None = typer.Option(
+        None, "--catalog", help="Catalog CSV (default: embedded snapshot)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     import math
@@ -251,8 +297,13 @@ def diff_cmd(
     from costplan.iac.usage import read_usage
     from costplan.pricing.lookup import get_catalog
 
-    d = diff(previous, new, catalog=get_catalog(catalog_path or setting("catalog") or None), usage=read_usage(usage),
-             region=region)
+    d = diff(
+        previous,
+        new,
+        catalog=get_catalog(catalog_path or setting("catalog") or None),
+        usage=read_usage(usage),
+        region=region,
+    )
     if fmt is Format.json:
         emit_json(d.to_dict())
         return
@@ -262,8 +313,9 @@ def diff_cmd(
     table = d.table(include_unchanged=all_components)
     if fmt is Format.table:
         table["pct"] = [("" if math.isnan(p) else f"{p:+.1%}") for p in table["pct"]]
-    emit_frame(table, fmt, title=f"Monthly cost: {previous} -> {new} (USD)",
-               money=("previous", "new", "difference"))
+    emit_frame(
+        table, fmt, title=f"Monthly cost: {previous} -> {new} (USD)", money=("previous", "new", "difference")
+    )
     if fmt is Format.table:
         pct = f" ({d.pct:+.1%})" if d.pct is not None else ""
         info(f"Difference: {'+' if d.difference >= 0 else '-'}${abs(d.difference):,.2f}/month{pct}")

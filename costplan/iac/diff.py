@@ -46,9 +46,22 @@ class CostDiff:
         return self.difference / self.previous_total if self.previous_total else None
 
     def table(self, *, include_unchanged: bool = False) -> pd.DataFrame:
-        df = self.components if include_unchanged else self.components[self.components.difference.abs() >= 0.005]
-        total = pd.DataFrame([{"component": "TOTAL", "previous": self.previous_total, "new": self.new_total,
-                               "difference": self.difference, "pct": self.pct if self.pct is not None else float("nan")}])
+        df = (
+            self.components
+            if include_unchanged
+            else self.components[self.components.difference.abs() >= 0.005]
+        )
+        total = pd.DataFrame(
+            [
+                {
+                    "component": "TOTAL",
+                    "previous": self.previous_total,
+                    "new": self.new_total,
+                    "difference": self.difference,
+                    "pct": self.pct if self.pct is not None else float("nan"),
+                }
+            ]
+        )
         return pd.concat([df, total], ignore_index=True)
 
     def to_dict(self) -> dict:
@@ -75,16 +88,25 @@ class CostDiff:
             word = "increase" if d > 0 else "decrease"
             pct = f" ({self.pct:+.1%})" if self.pct is not None else ""
             head = f"Monthly cost will {word} by ${abs(d):,.2f}{pct}"
-        lines = [f"### 💰 costplan: {head}", "",
-                 (f"Previous: `{self.previous_name}` ${self.previous_total:,.2f}/month → "
-                  f"new: `{self.new_name}` ${self.new_total:,.2f}/month"), "",
-                 "| Component | Previous | New | Difference | % |", "|---|---:|---:|---:|---:|"]
+        lines = [
+            f"### 💰 costplan: {head}",
+            "",
+            (
+                f"Previous: `{self.previous_name}` ${self.previous_total:,.2f}/month → "
+                f"new: `{self.new_name}` ${self.new_total:,.2f}/month"
+            ),
+            "",
+            "| Component | Previous | New | Difference | % |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for row in self.table().itertuples(index=False):
             name = str(row.component).replace("|", "\\|")
             if name == "TOTAL":
                 name = "**Total**"
             pct = "" if pd.isna(row.pct) else f"{row.pct:+.1%}"
-            lines.append(f"| {name} | ${row.previous:,.2f} | ${row.new:,.2f} | {_signed(row.difference)} | {pct} |")
+            lines.append(
+                f"| {name} | ${row.previous:,.2f} | ${row.new:,.2f} | {_signed(row.difference)} | {pct} |"
+            )
         for w in self.warnings:
             lines.append(f"\n> ⚠️ {w}")
         return "\n".join(lines) + "\n"
@@ -94,8 +116,13 @@ def _signed(v: float) -> str:
     return f"{'+' if v > 0 else '-' if v < 0 else ''}${abs(v):,.2f}"
 
 
-def diff_estimates(previous: EstimateResult, new: EstimateResult, *, previous_name: str | None = None,
-                   new_name: str | None = None) -> CostDiff:
+def diff_estimates(
+    previous: EstimateResult,
+    new: EstimateResult,
+    *,
+    previous_name: str | None = None,
+    new_name: str | None = None,
+) -> CostDiff:
     """Compare two estimates per component (commitment lines are kept as their own components)."""
     a = previous.lines.groupby("component")["ListCost"].sum()
     b = new.lines.groupby("component")["ListCost"].sum()
@@ -103,10 +130,17 @@ def diff_estimates(previous: EstimateResult, new: EstimateResult, *, previous_na
     df["difference"] = df["new"] - df["previous"]
     df["pct"] = (df["difference"] / df["previous"].where(df["previous"] != 0)).astype(float)
     df = df.reset_index(names="component")
-    df = df.reindex(df.difference.abs().sort_values(ascending=False, kind="stable").index).reset_index(drop=True)
-    return CostDiff(previous_name or previous.stack_name, new_name or new.stack_name, df[DIFF_COLUMNS],
-                    previous.total_monthly_cost, new.total_monthly_cost,
-                    warnings=[f"previous: {w}" for w in previous.warnings] + [f"new: {w}" for w in new.warnings])
+    df = df.reindex(df.difference.abs().sort_values(ascending=False, kind="stable").index).reset_index(
+        drop=True
+    )
+    return CostDiff(
+        previous_name or previous.stack_name,
+        new_name or new.stack_name,
+        df[DIFF_COLUMNS],
+        previous.total_monthly_cost,
+        new.total_monthly_cost,
+        warnings=[f"previous: {w}" for w in previous.warnings] + [f"new: {w}" for w in new.warnings],
+    )
 
 
 def load_side(spec: str, *, usage=None, region: str | None = None, tf_vars: dict | None = None):
@@ -134,12 +168,18 @@ def _load_side(spec: str, *, usage=None, region: str | None = None, tf_vars: dic
         res = import_hcl(p, usage=usage, region=region, variables=tf_vars)
         return res.stack_model(), res
     if not p.exists():
-        raise InputError(Problem("file not found; expected a stack YAML, STACK.yaml#scenario, a Terraform plan JSON "
-                                 "or a folder of .tf files", file=path))
+        raise InputError(
+            Problem(
+                "file not found; expected a stack YAML, STACK.yaml#scenario, a Terraform plan JSON "
+                "or a folder of .tf files",
+                file=path,
+            )
+        )
     if p.suffix.lower() == ".json" or _looks_json(p):
         if scenario:
-            raise InputError(Problem("a Terraform plan has no scenarios; `#scenario` is for stack YAML files",
-                                     file=spec))
+            raise InputError(
+                Problem("a Terraform plan has no scenarios; `#scenario` is for stack YAML files", file=spec)
+            )
         from costplan.iac.resources import build_stack
         from costplan.iac.terraform_plan import read_plan
 
@@ -158,8 +198,15 @@ def _looks_json(p: Path) -> bool:
         return False
 
 
-def diff(previous: str, new: str, *, catalog=None, usage=None, region: str | None = None,
-         tf_vars: dict | None = None) -> CostDiff:
+def diff(
+    previous: str,
+    new: str,
+    *,
+    catalog=None,
+    usage=None,
+    region: str | None = None,
+    tf_vars: dict | None = None,
+) -> CostDiff:
     """Estimate both sides with one catalog and compare them."""
     from costplan.pricing.catalog import default_catalog
 

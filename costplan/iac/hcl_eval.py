@@ -113,7 +113,7 @@ def _template(text: str, scope: Scope) -> Any:
             if buf:
                 parts.append("".join(buf))
                 buf = []
-            parts.append(eval_expression(text[i + 2:end], scope))
+            parts.append(eval_expression(text[i + 2 : end], scope))
             i = end + 1
         elif text.startswith("%{", i):
             return Unknown(f"template directive in {text!r}")
@@ -142,13 +142,16 @@ def _to_str(v: Any) -> str:
 
 
 # -- tokenizer ------------------------------------------------------------------------------
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<ws>\s+)
   | (?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
   | (?P<str>"(?:[^"\\]|\\.)*")
   | (?P<op>==|!=|<=|>=|&&|\|\||=>|\.\.\.|[-+*/%<>!?:.,\[\](){}=])
   | (?P<name>[A-Za-z_][A-Za-z0-9_-]*)
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 def _tokens(src: str) -> list[tuple[str, str]]:
@@ -156,7 +159,7 @@ def _tokens(src: str) -> list[tuple[str, str]]:
     while i < len(src):
         m = _TOKEN.match(src, i)
         if not m:
-            raise _Unsupported(f"cannot read {src[i:i + 20]!r}")
+            raise _Unsupported(f"cannot read {src[i : i + 20]!r}")
         i = m.end()
         if m.lastgroup != "ws":
             out.append((m.lastgroup, m.group()))
@@ -343,7 +346,11 @@ class _Parser:
         if root == "count":
             self.take(".")
             self.take()
-            return s.count_index if s.count_index is not None else Unknown("count.index outside a counted resource")
+            return (
+                s.count_index
+                if s.count_index is not None
+                else Unknown("count.index outside a counted resource")
+            )
         if root == "each":
             self.take(".")
             what = self.take()[1]
@@ -366,8 +373,10 @@ class _Parser:
         if root in ("path", "terraform"):
             self._skip_traversal()
             return Unknown(f"{root}.* value")
-        if root.startswith(("aws_", "random_", "tls_", "kubernetes_", "helm_", "null_", "time_")) \
-                and self.peek()[1] == ".":
+        if (
+            root.startswith(("aws_", "random_", "tls_", "kubernetes_", "helm_", "null_", "time_"))
+            and self.peek()[1] == "."
+        ):
             name = self._names(1)[0]
             address = f"{root}.{name}"
             if self.peek()[1] == "[":
@@ -427,8 +436,12 @@ def _local(scope: Scope, name: str) -> Any:
         return Unknown(f"local.{name} refers to itself")
     scope._evaluating.add(name)
     try:
-        v = evaluate(scope.locals[name], Scope(scope.variables, scope.locals, _local_cache=scope._local_cache,
-                                               _evaluating=scope._evaluating))
+        v = evaluate(
+            scope.locals[name],
+            Scope(
+                scope.variables, scope.locals, _local_cache=scope._local_cache, _evaluating=scope._evaluating
+            ),
+        )
     finally:
         scope._evaluating.discard(name)
     scope._local_cache[name] = v
@@ -530,7 +543,7 @@ FUNCTIONS: dict[str, Callable] = {
     "lower": lambda s: str(s).lower(),
     "upper": lambda s: str(s).upper(),
     "format": lambda f, *a: re.sub(r"%[sd]", "{}", f).format(*a),
-    "slice": lambda lst, a, b: lst[int(a):int(b)],
+    "slice": lambda lst, a, b: lst[int(a) : int(b)],
     "distinct": lambda lst: list(dict.fromkeys(lst)),
     "compact": lambda lst: [x for x in lst if x not in (None, "")],
     "flatten": lambda lst: [y for x in lst for y in (x if isinstance(x, list) else [x])],

@@ -73,15 +73,25 @@ def read_export(path: str | Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise InputError(Problem("is not a text file; expected `pulumi stack export` JSON", file=str(path))) from None
+        raise InputError(
+            Problem("is not a text file; expected `pulumi stack export` JSON", file=str(path))
+        ) from None
     except json.JSONDecodeError as exc:
-        raise InputError(Problem(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); expected the "
-                                 "output of `pulumi stack export`", file=str(path), line=exc.lineno)) from None
+        raise InputError(
+            Problem(
+                f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); expected the "
+                "output of `pulumi stack export`",
+                file=str(path),
+                line=exc.lineno,
+            )
+        ) from None
 
 
-NOT_INSTALLED = ("the Pulumi Automation API is not installed: `pip install costplan[pulumi]`; it also needs the "
-                 "Pulumi CLI (https://www.pulumi.com/docs/install/) on PATH. Or export the stack yourself: "
-                 "`pulumi stack export --stack NAME > state.json` and run `costplan import pulumi state.json`")
+NOT_INSTALLED = (
+    "the Pulumi Automation API is not installed: `pip install costplan[pulumi]`; it also needs the "
+    "Pulumi CLI (https://www.pulumi.com/docs/install/) on PATH. Or export the stack yourself: "
+    "`pulumi stack export --stack NAME > state.json` and run `costplan import pulumi state.json`"
+)
 
 
 def _load_automation():
@@ -91,15 +101,21 @@ def _load_automation():
         raise CostplanError(NOT_INSTALLED) from None
 
 
-def export_stack(stack_name: str, work_dir: str | Path, automation: Any | None = None,
-                 loader: Callable[[], Any] | None = None) -> dict:
+def export_stack(
+    stack_name: str,
+    work_dir: str | Path,
+    automation: Any | None = None,
+    loader: Callable[[], Any] | None = None,
+) -> dict:
     """Export a stack through the Automation API: ``select_stack(...).export_stack()``.
 
     ``automation`` is the ``pulumi.automation`` module (or anything with the same
     ``select_stack``); by default it is imported here, with a clear error when missing.
     """
     if not Path(work_dir).is_dir():
-        raise InputError(Problem("--work-dir is not a folder (expected the Pulumi project's folder)", file=str(work_dir)))
+        raise InputError(
+            Problem("--work-dir is not a folder (expected the Pulumi project's folder)", file=str(work_dir))
+        )
     auto = automation if automation is not None else (loader or _load_automation)()
     try:
         stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir))
@@ -107,28 +123,45 @@ def export_stack(stack_name: str, work_dir: str | Path, automation: Any | None =
     except (CostplanError, KeyboardInterrupt):
         raise
     except FileNotFoundError as exc:
-        raise CostplanError(f"the Pulumi CLI was not found ({exc}); install it: https://www.pulumi.com/docs/install/") from None
+        raise CostplanError(
+            f"the Pulumi CLI was not found ({exc}); install it: https://www.pulumi.com/docs/install/"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - the Automation API raises CommandError and others
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CostplanError(f"could not export Pulumi stack {stack_name!r} in {work_dir}: {first}") from None
     deployment = getattr(dep, "deployment", dep)
     version = getattr(dep, "version", None)
-    return {"version": version, "deployment": deployment} if version is not None else {"deployment": deployment}
+    return (
+        {"version": version, "deployment": deployment} if version is not None else {"deployment": deployment}
+    )
 
 
-def parse_deployment(data: Any, source: str = "<pulumi>") -> tuple[list[Resource], dict[str, str], str | None]:
+def parse_deployment(
+    data: Any, source: str = "<pulumi>"
+) -> tuple[list[Resource], dict[str, str], str | None]:
     """Resources of an exported deployment, a map from Terraform type back to the token, and
     the stack name (from the stack resource's URN)."""
     if not isinstance(data, dict):
-        raise InputError(Problem(f"expected a JSON object from `pulumi stack export`, got {type(data).__name__}",
-                                 file=source))
+        raise InputError(
+            Problem(
+                f"expected a JSON object from `pulumi stack export`, got {type(data).__name__}", file=source
+            )
+        )
     version = data.get("version")
     dep = data.get("deployment", data)
     if version is not None and version not in (1, 2, 3):
-        raise InputError(Problem(f"unsupported deployment version {version!r}; costplan reads versions 1 to 3",
-                                 file=source, location="version"))
-    if not isinstance(dep, dict) or not isinstance(dep.get("resources", []), list) or (
-            "resources" not in dep and "manifest" not in dep):
+        raise InputError(
+            Problem(
+                f"unsupported deployment version {version!r}; costplan reads versions 1 to 3",
+                file=source,
+                location="version",
+            )
+        )
+    if (
+        not isinstance(dep, dict)
+        or not isinstance(dep.get("resources", []), list)
+        or ("resources" not in dep and "manifest" not in dep)
+    ):
         raise InputError(Problem("no `deployment.resources`: not a `pulumi stack export` file", file=source))
     raw = dep.get("resources") or []
     providers: dict[str, str | None] = {}
@@ -170,22 +203,29 @@ def parse_deployment(data: Any, source: str = "<pulumi>") -> tuple[list[Resource
             region = values["region"]
         else:
             region = providers.get(str(r.get("provider", "")))
-        out.append(Resource(address=name, type=ttype, values=values, region=region, source=source,
-                            name_hint=name))
+        out.append(
+            Resource(address=name, type=ttype, values=values, region=region, source=source, name_hint=name)
+        )
         out[-1].urn = urn  # type: ignore[attr-defined]
     return out, tokens, stack_name
 
 
-def import_pulumi(data: Any, *, source: str, usage: Usage | None = None, region: str | None = None,
-                  name: str | None = None) -> ImportResult:
+def import_pulumi(
+    data: Any, *, source: str, usage: Usage | None = None, region: str | None = None, name: str | None = None
+) -> ImportResult:
     """Build a stack spec from an exported Pulumi deployment."""
     resources, tokens, stack_name = parse_deployment(data, source)
     usage = usage or Usage()
     # usage keys may be URNs or resource names
     by_urn = {getattr(r, "urn", ""): r.address for r in resources}
     usage.resources = {by_urn.get(k, k): v for k, v in usage.resources.items()}
-    result = build_stack(resources, name=name or stack_name or Path(source).stem, source=source, usage=usage,
-                         default_region=region)
+    result = build_stack(
+        resources,
+        name=name or stack_name or Path(source).stem,
+        source=source,
+        usage=usage,
+        default_region=region,
+    )
     for s in result.skipped + result.free:
         s.type = tokens.get(s.type, s.type)
     return result

@@ -26,23 +26,72 @@ DEFAULT_REGION = "us-east-1"
 
 # Resource types that AWS does not bill (configuration, wiring, permissions).
 FREE_TYPES = {
-    "aws_vpc", "aws_subnet", "aws_route_table", "aws_route_table_association", "aws_route", "aws_internet_gateway",
-    "aws_egress_only_internet_gateway", "aws_security_group", "aws_security_group_rule",
-    "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_network_acl",
-    "aws_network_acl_rule", "aws_network_acl_association", "aws_default_network_acl", "aws_default_route_table",
-    "aws_default_security_group", "aws_default_vpc", "aws_vpc_dhcp_options", "aws_vpc_dhcp_options_association",
-    "aws_db_subnet_group", "aws_db_parameter_group", "aws_db_option_group", "aws_elasticache_subnet_group",
-    "aws_elasticache_parameter_group", "aws_route53_record", "aws_kms_alias", "aws_launch_template",
-    "aws_lb_listener", "aws_lb_listener_rule", "aws_lb_target_group", "aws_lb_target_group_attachment",
-    "aws_alb_listener", "aws_alb_target_group", "aws_eks_addon", "aws_eks_access_entry",
-    "aws_eks_access_policy_association", "aws_eks_identity_provider_config", "aws_eks_pod_identity_association",
-    "aws_iam_openid_connect_provider", "aws_key_pair", "aws_placement_group", "aws_ssm_parameter",
-    "aws_cloudwatch_log_resource_policy", "aws_wafv2_web_acl_association", "aws_config_delivery_channel",
-    "aws_config_configuration_recorder_status", "aws_flow_log_iam_role", "aws_ec2_tag",
+    "aws_vpc",
+    "aws_subnet",
+    "aws_route_table",
+    "aws_route_table_association",
+    "aws_route",
+    "aws_internet_gateway",
+    "aws_egress_only_internet_gateway",
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_network_acl",
+    "aws_network_acl_rule",
+    "aws_network_acl_association",
+    "aws_default_network_acl",
+    "aws_default_route_table",
+    "aws_default_security_group",
+    "aws_default_vpc",
+    "aws_vpc_dhcp_options",
+    "aws_vpc_dhcp_options_association",
+    "aws_db_subnet_group",
+    "aws_db_parameter_group",
+    "aws_db_option_group",
+    "aws_elasticache_subnet_group",
+    "aws_elasticache_parameter_group",
+    "aws_route53_record",
+    "aws_kms_alias",
+    "aws_launch_template",
+    "aws_lb_listener",
+    "aws_lb_listener_rule",
+    "aws_lb_target_group",
+    "aws_lb_target_group_attachment",
+    "aws_alb_listener",
+    "aws_alb_target_group",
+    "aws_eks_addon",
+    "aws_eks_access_entry",
+    "aws_eks_access_policy_association",
+    "aws_eks_identity_provider_config",
+    "aws_eks_pod_identity_association",
+    "aws_iam_openid_connect_provider",
+    "aws_key_pair",
+    "aws_placement_group",
+    "aws_ssm_parameter",
+    "aws_cloudwatch_log_resource_policy",
+    "aws_wafv2_web_acl_association",
+    "aws_config_delivery_channel",
+    "aws_config_configuration_recorder_status",
+    "aws_flow_log_iam_role",
+    "aws_ec2_tag",
 }
 FREE_PREFIXES = ("aws_iam_", "aws_s3_bucket_", "aws_kms_grant", "aws_autoscaling_", "aws_lb_cookie_")
-NON_BILLED_PROVIDERS = ("random_", "null_", "tls_", "time_", "local_", "terraform_data", "kubernetes_", "helm_",
-                        "kubectl_", "external_", "http_", "archive_", "cloudinit_")
+NON_BILLED_PROVIDERS = (
+    "random_",
+    "null_",
+    "tls_",
+    "time_",
+    "local_",
+    "terraform_data",
+    "kubernetes_",
+    "helm_",
+    "kubectl_",
+    "external_",
+    "http_",
+    "archive_",
+    "cloudinit_",
+)
 
 
 @dataclass
@@ -143,9 +192,13 @@ class ImportResult:
         """The stack spec as YAML, with a header saying where it came from and what was skipped."""
         import yaml
 
-        head = [f"# Imported by `costplan import` from {self.source}.",
-                (f"# {len(self.priced)} resources priced; {len(self.skipped)} skipped; "
-                 f"{len(self.free)} not billed by AWS or not AWS resources.")]
+        head = [
+            f"# Imported by `costplan import` from {self.source}.",
+            (
+                f"# {len(self.priced)} resources priced; {len(self.skipped)} skipped; "
+                f"{len(self.free)} not billed by AWS or not AWS resources."
+            ),
+        ]
         for t, n in self.skipped_by_type().items():
             reasons = sorted({s.reason for s in self.skipped if s.type == t})
             head.append(f"#   skipped {n} x {t}: {'; '.join(reasons)}")
@@ -211,9 +264,9 @@ def component_name(r: Resource, attr: str | None = None) -> str:
         return r.name_hint
     if attr and isinstance(r.values.get(attr), str) and r.values[attr] and attr not in r.unknown:
         return r.values[attr]
-    parts = re.findall(r'(module\.[^.\[]+(?:\[[^\]]*\])?)\.', r.address)
+    parts = re.findall(r"(module\.[^.\[]+(?:\[[^\]]*\])?)\.", r.address)
     last = re.sub(r"^.*?\b" + re.escape(r.type) + r"\.", "", r.address) if r.type in r.address else r.address
-    m = re.match(r'([^\[]+)(?:\[(.*)\])?$', last)
+    m = re.match(r"([^\[]+)(?:\[(.*)\])?$", last)
     name, idx = (m.group(1), m.group(2)) if m else (last, None)
     if idx is not None:
         idx = idx.strip('"')
@@ -273,8 +326,11 @@ def _node_group(b: _Builder, r: Resource) -> None:
         types = [types]
     if not types:
         if r.block("launch_template") or "instance_types" in r.unknown:
-            b.skip(r, "instance types come from a launch template or are known only after apply; "
-                      "set instance_types on the node group")
+            b.skip(
+                r,
+                "instance types come from a launch template or are known only after apply; "
+                "set instance_types on the node group",
+            )
             return
         types = ["t3.medium"]
         b.result.unresolved.append(f"{r.address}: instance_types not set; EKS's default t3.medium is priced")
@@ -287,7 +343,9 @@ def _node_group(b: _Builder, r: Resource) -> None:
             b.skip(r, "scaling_config.desired_size is not known; give `desired` in the usage file")
             return
         desired = lo
-        b.result.unresolved.append(f"{r.address}: scaling_config.desired_size not known; min_size ({lo}) is priced")
+        b.result.unresolved.append(
+            f"{r.address}: scaling_config.desired_size not known; min_size ({lo}) is priced"
+        )
     pool: dict = {"instance_types": [str(t) for t in types]}
     if lo is not None:
         pool["min"] = min(lo, desired)
@@ -300,10 +358,17 @@ def _node_group(b: _Builder, r: Resource) -> None:
         pool["hours_per_month"] = hours.value
     disk = _num(r.get("disk_size"))
     if disk and "disk_size" not in r.unknown and not r.block("launch_template"):
-        pool["root_volume"] = {"type": str(r.get("root_volume_type", "gp2")), "size_gb": disk, "why": f"disk_size = {disk:g} on {r.address}"}
+        pool["root_volume"] = {
+            "type": str(r.get("root_volume_type", "gp2")),
+            "size_gb": disk,
+            "why": f"disk_size = {disk:g} on {r.address}",
+        }
     else:
-        pool["root_volume"] = {"type": "gp2", "size_gb": 20,
-                               "why": "default: the EKS-optimised AMI's 20 GiB gp2 root volume (no disk_size set)"}
+        pool["root_volume"] = {
+            "type": "gp2",
+            "size_gb": 20,
+            "why": "default: the EKS-optimised AMI's 20 GiB gp2 root volume (no disk_size set)",
+        }
     sec = b.section(region, "node_pools")
     name = b.unique(sec, r.name_hint or component_name(r, "node_group_name"))
     sec[name] = pool
@@ -312,7 +377,11 @@ def _node_group(b: _Builder, r: Resource) -> None:
 
 def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
     engine = str(r.get("engine", "")).lower()
-    if r.get("replicate_source_db") or "replicate_source_db" in r.unknown or r.refs.get("replicate_source_db"):
+    if (
+        r.get("replicate_source_db")
+        or "replicate_source_db" in r.unknown
+        or r.refs.get("replicate_source_db")
+    ):
         replicas.append(r)
         return
     if engine not in ("postgres", "postgresql"):
@@ -374,8 +443,11 @@ def _link_replicas(b: _Builder, replicas: list[Resource]) -> None:
             src_key = by_ident.get(ident)
         if src_key is None:
             why = "known only after apply" if "replicate_source_db" in r.unknown else repr(val)
-            b.skip(r, f"read replica of a database not in this configuration (replicate_source_db {why}); "
-                      "add it to the source's read_replicas by hand")
+            b.skip(
+                r,
+                f"read replica of a database not in this configuration (replicate_source_db {why}); "
+                "add it to the source's read_replicas by hand",
+            )
             continue
         if not r.has("instance_class"):
             b.skip(r, f"instance_class is {r.unknown.get('instance_class', 'not set')}")
@@ -406,7 +478,9 @@ def _elasticache_rg(b: _Builder, r: Resource) -> None:
         n = groups * ((_int(r.get("replicas_per_node_group")) or 0) + 1)
     if not n:
         n = 1
-        b.result.unresolved.append(f"{r.address}: num_cache_clusters not set; 1 node (AWS's default) is priced")
+        b.result.unresolved.append(
+            f"{r.address}: num_cache_clusters not set; 1 node (AWS's default) is priced"
+        )
     engine = str(r.get("engine", "redis")).lower()
     if engine not in ("redis", "valkey"):
         b.skip(r, f"engine {engine!r} is not priced")
@@ -432,7 +506,11 @@ def _elasticache_cluster(b: _Builder, r: Resource) -> None:
     region = b.region(r)
     sec = b.section(region, "elasticache")
     name = b.unique(sec, component_name(r, "cluster_id"))
-    sec[name] = {"node_type": str(r.get("node_type")), "engine": engine, "nodes": _int(r.get("num_cache_nodes")) or 1}
+    sec[name] = {
+        "node_type": str(r.get("node_type")),
+        "engine": engine,
+        "nodes": _int(r.get("num_cache_nodes")) or 1,
+    }
     b.priced(r, f"{region}/elasticache/{name}")
 
 
@@ -459,9 +537,12 @@ def _ebs_volume(b: _Builder, r: Resource) -> None:
     # instances of one `count` / `for_each` resource with the same settings become one entry
     key = r.config_address
     for name, other in sec.items():
-        if b._ebs_origin.get((region, name)) == key and {k: v for k, v in other.items() if k != "count"} == {
-            k: v for k, v in vol.items() if k != "count"
-        } and not vol.get("snapshot_gb"):
+        if (
+            b._ebs_origin.get((region, name)) == key
+            and {k: v for k, v in other.items() if k != "count"}
+            == {k: v for k, v in vol.items() if k != "count"}
+            and not vol.get("snapshot_gb")
+        ):
             other["count"] += 1
             b.priced(r, f"{region}/ebs_volumes/{name}")
             return
@@ -478,8 +559,13 @@ def _s3_bucket(b: _Builder, r: Resource) -> None:
     size, t1, t2 = b.u(r, "size_gb"), b.u(r, "requests_tier1"), b.u(r, "requests_tier2")
     cls = b.usage.get(r.address, r.type, "storage_class")
     whys = sorted({x.why for x in (size, t1, t2)})
-    sec[name] = {"storage_class": cls.value, "size_gb": size.value, "requests_tier1": t1.value,
-                 "requests_tier2": t2.value, "why": "; ".join(whys)}
+    sec[name] = {
+        "storage_class": cls.value,
+        "size_gb": size.value,
+        "requests_tier1": t1.value,
+        "requests_tier2": t2.value,
+        "why": "; ".join(whys),
+    }
     b.priced(r, f"{region}/s3/{name}")
 
 
@@ -497,8 +583,9 @@ def _lb(b: _Builder, r: Resource) -> None:
     b.priced(r, f"{region}/load_balancers/{name}")
 
 
-def _region_counter(section: str, counts: dict[str, float], usage: dict[str, str] | None = None,
-                    component: str | None = None):
+def _region_counter(
+    section: str, counts: dict[str, float], usage: dict[str, str] | None = None, component: str | None = None
+):
     """A handler adding to a region-level section: fixed counts plus usage quantities."""
 
     def handler(b: _Builder, r: Resource) -> None:
@@ -511,8 +598,9 @@ def _region_counter(section: str, counts: dict[str, float], usage: dict[str, str
             if not v.default:
                 whys.append(f"{r.address}: {v.why}")
             else:
-                b.region_defaults.setdefault(("global" if section == "route53" else region, section), []).append(
-                    (f"{r.address} {ukey}", field_name, v.why))
+                b.region_defaults.setdefault(
+                    ("global" if section == "route53" else region, section), []
+                ).append((f"{r.address} {ukey}", field_name, v.why))
         b.add_region_usage("global" if section == "route53" else region, section, fields, whys)
         b.priced(r, f"{'global' if section == 'route53' else region}/{component or section}")
 
@@ -528,7 +616,9 @@ def _waf(b: _Builder, r: Resource) -> None:
     rules = r.values.get("rule") or []
     if isinstance(rules, dict):
         rules = [rules]
-    _region_counter("waf", {"web_acls": 1, "rules": len(rules)}, {"requests_million": "requests_million"})(b, r)
+    _region_counter("waf", {"web_acls": 1, "rules": len(rules)}, {"requests_million": "requests_million"})(
+        b, r
+    )
 
 
 def _alarm(b: _Builder, r: Resource) -> None:
@@ -546,8 +636,10 @@ def _flow_log(b: _Builder, r: Resource) -> None:
     region = b.region(r)
     sec = b.stack["regions"].get(region, {}).get("flow_logs")
     if sec and sec.get("destination") != mapped:
-        b.result.notes.append(f"{r.address}: flow logs in {region} go to both S3 and CloudWatch Logs; all are "
-                              f"priced at the {sec['destination']} rate")
+        b.result.notes.append(
+            f"{r.address}: flow logs in {region} go to both S3 and CloudWatch Logs; all are "
+            f"priced at the {sec['destination']} rate"
+        )
     _region_counter("flow_logs", {}, {"ingest_gb": "ingest_gb"})(b, r)
     b.section(region, "flow_logs").setdefault("destination", mapped)
 
@@ -558,8 +650,12 @@ def _capacity_reservation(b: _Builder, r: Resource) -> None:
         return
     crs = b.stack.setdefault("commitments", {}).setdefault("capacity_reservations", {})
     name = b.unique(crs, component_name(r))
-    crs[name] = {"instance_type": str(r.get("instance_type")), "region": b.region(r),
-                 "count": _int(r.get("instance_count")) or 1, "why": f"{r.address}"}
+    crs[name] = {
+        "instance_type": str(r.get("instance_type")),
+        "region": b.region(r),
+        "count": _int(r.get("instance_count")) or 1,
+        "why": f"{r.address}",
+    }
     b.priced(r, f"commitments/capacity_reservations/{name}")
 
 
@@ -574,26 +670,37 @@ HANDLERS = {
     "aws_alb": _lb,
     "aws_nat_gateway": _nat,
     "aws_eip": _region_counter("public_ipv4", {"addresses": 1}),
-    "aws_route53_zone": _region_counter("route53", {"hosted_zones": 1}, {"queries_million": "queries_million"}),
+    "aws_route53_zone": _region_counter(
+        "route53", {"hosted_zones": 1}, {"queries_million": "queries_million"}
+    ),
     "aws_route53_health_check": _region_counter("route53", {"health_checks": 1}),
     "aws_wafv2_web_acl": _waf,
     "aws_config_config_rule": _region_counter("config", {}, {"rule_evaluations": "rule_evaluations"}),
-    "aws_config_configuration_recorder": _region_counter("config", {}, {"configuration_items": "configuration_items"}),
-    "aws_cloudtrail": _region_counter("cloudtrail", {}, {
-        "management_event_copies_100k": "management_event_copies_100k", "data_events_100k": "data_events_100k",
-        "insights_events_100k": "insights_events_100k"}),
+    "aws_config_configuration_recorder": _region_counter(
+        "config", {}, {"configuration_items": "configuration_items"}
+    ),
+    "aws_cloudtrail": _region_counter(
+        "cloudtrail",
+        {},
+        {
+            "management_event_copies_100k": "management_event_copies_100k",
+            "data_events_100k": "data_events_100k",
+            "insights_events_100k": "insights_events_100k",
+        },
+    ),
     "aws_flow_log": _flow_log,
     "aws_kms_key": _region_counter("kms", {"keys": 1}, {"requests_10k": "requests_10k"}),
     "aws_cloudwatch_metric_alarm": _alarm,
-    "aws_cloudwatch_log_group": _region_counter("cloudwatch", {}, {"ingest_gb": "log_ingest_gb",
-                                                                   "storage_gb": "log_storage_gb"}),
+    "aws_cloudwatch_log_group": _region_counter(
+        "cloudwatch", {}, {"ingest_gb": "log_ingest_gb", "storage_gb": "log_storage_gb"}
+    ),
     "aws_ec2_capacity_reservation": _capacity_reservation,
 }
 SUPPORTED_TYPES = sorted({*HANDLERS, "aws_db_instance"})
 
 NOT_PRICED_REASONS = {
     "aws_savingsplans_plan": "not a resource of the hashicorp/aws provider; Savings Plans are bought outside "
-                             "Terraform: add it under commitments.savings_plans",
+    "Terraform: add it under commitments.savings_plans",
     "aws_instance": "standalone EC2 instances are not priced by costplan (EKS node groups are)",
     "aws_rds_cluster": "Aurora is not priced by costplan (RDS for PostgreSQL instances are)",
     "aws_rds_cluster_instance": "Aurora is not priced by costplan (RDS for PostgreSQL instances are)",
@@ -614,18 +721,27 @@ def build_stack(
     if region not in AWS_REGIONS:
         from costplan.errors import did_you_mean
 
-        raise InputError(f"--region {region!r} is not an AWS region: {did_you_mean(region, AWS_REGIONS, 'region')}")
+        raise InputError(
+            f"--region {region!r} is not an AWS region: {did_you_mean(region, AWS_REGIONS, 'region')}"
+        )
     b = _Builder(name, region, usage, source)
     b._dbs, b._ebs_origin, b._nat_addresses = {}, {}, []
     managed = [r for r in resources if r.type]
     if managed and not any(r.type.startswith("aws_") for r in managed):
-        providers = sorted({r.type.split(":", 1)[0] if ":" in r.type else r.type.split("_", 1)[0] for r in managed})
-        raise InputError(Problem(
-            f"no AWS resources: found only {', '.join(providers)} provider resources; costplan prices AWS only",
-            file=source))
+        providers = sorted(
+            {r.type.split(":", 1)[0] if ":" in r.type else r.type.split("_", 1)[0] for r in managed}
+        )
+        raise InputError(
+            Problem(
+                f"no AWS resources: found only {', '.join(providers)} provider resources; costplan prices AWS only",
+                file=source,
+            )
+        )
     for r in managed:
         if r.region is not None and r.region not in AWS_REGIONS:
-            b.result.unresolved.append(f"{r.address}: region {r.region!r} is not an AWS region; {region} is used")
+            b.result.unresolved.append(
+                f"{r.address}: region {r.region!r} is not an AWS region; {region} is used"
+            )
             r.region = region
     replicas: list[Resource] = []
     for r in managed:
@@ -648,10 +764,14 @@ def build_stack(
     for u in usage.unused():
         b.result.notes.append(f"usage file entry {u!r} matches no resource")
     if not b.stack["regions"]:
-        raise InputError(Problem(
-            "nothing to price: no resource costplan prices was found "
-            f"({len(b.result.skipped)} skipped, {len(b.result.free)} not billed); "
-            f"supported types: {', '.join(SUPPORTED_TYPES)}", file=source))
+        raise InputError(
+            Problem(
+                "nothing to price: no resource costplan prices was found "
+                f"({len(b.result.skipped)} skipped, {len(b.result.free)} not billed); "
+                f"supported types: {', '.join(SUPPORTED_TYPES)}",
+                file=source,
+            )
+        )
     return b.result
 
 
@@ -662,8 +782,13 @@ def _apply_region_usage(b: _Builder, usage: Usage) -> None:
 
     for rname, sections in usage.regions.items():
         if rname not in AWS_REGIONS:
-            raise InputError(Problem(f"unknown region {rname!r} in the usage file", file=usage.source,
-                                     location=f"regions.{rname}"))
+            raise InputError(
+                Problem(
+                    f"unknown region {rname!r} in the usage file",
+                    file=usage.source,
+                    location=f"regions.{rname}",
+                )
+            )
         target = b.stack["regions"].setdefault(rname, {})
         merged = deep_merge(target, sections)
         target.clear()
@@ -679,7 +804,9 @@ def _apply_region_usage(b: _Builder, usage: Usage) -> None:
                 else:
                     left.append((what, field_name, note))
             b.region_defaults[key] = left
-            b.region_usage_whys[key] = str(vals.get("why") or f"usage file {usage.source}: regions.{rname}.{sec}")
+            b.region_usage_whys[key] = str(
+                vals.get("why") or f"usage file {usage.source}: regions.{rname}.{sec}"
+            )
             b.region_whys.setdefault(key, [])
 
 

@@ -53,8 +53,10 @@ def _parse_file(path: Path) -> dict:
     except ImportError:
         from costplan.errors import CostplanError
 
-        raise CostplanError("reading .tf files needs python-hcl2: `pip install costplan[terraform]` "
-                            "(or give a plan: `terraform show -json PLANFILE > plan.json`)") from None
+        raise CostplanError(
+            "reading .tf files needs python-hcl2: `pip install costplan[terraform]` "
+            "(or give a plan: `terraform show -json PLANFILE > plan.json`)"
+        ) from None
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -70,8 +72,14 @@ def _parse_file(path: Path) -> dict:
     except Exception as exc:  # noqa: BLE001 - the parser raises lark errors of many kinds
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         line = getattr(exc, "line", None)
-        raise InputError(Problem(f"not valid HCL: {msg}", file=str(path), line=line if isinstance(line, int) else None,
-                                 hint="check the syntax with `terraform validate`")) from None
+        raise InputError(
+            Problem(
+                f"not valid HCL: {msg}",
+                file=str(path),
+                line=line if isinstance(line, int) else None,
+                hint="check the syntax with `terraform validate`",
+            )
+        ) from None
 
 
 def _blocks(doc: dict, kind: str) -> list[dict]:
@@ -84,8 +92,13 @@ def load_config(directory: Path) -> _Config:
         raise InputError(Problem("is not a folder of .tf files", file=str(directory)))
     files = sorted(directory.glob("*.tf"))
     if not files:
-        raise InputError(Problem("no .tf files in this folder", file=str(directory),
-                                 hint="give the Terraform root module's folder, or a plan JSON"))
+        raise InputError(
+            Problem(
+                "no .tf files in this folder",
+                file=str(directory),
+                hint="give the Terraform root module's folder, or a plan JSON",
+            )
+        )
     cfg = _Config(directory)
     problems = []
     for f in files:
@@ -97,7 +110,9 @@ def load_config(directory: Path) -> _Config:
         for block in _blocks(doc, "variable"):
             for name, body in block.items():
                 body = body if isinstance(body, dict) else {}
-                cfg.variables[strip_label(name)] = body.get("default", _NO_DEFAULT) if "default" in body else _NO_DEFAULT
+                cfg.variables[strip_label(name)] = (
+                    body.get("default", _NO_DEFAULT) if "default" in body else _NO_DEFAULT
+                )
         for block in _blocks(doc, "locals"):
             for k, v in block.items():
                 if not k.startswith("__"):
@@ -124,7 +139,7 @@ def _parse_var_value(text: str) -> Any:
     if t in ("true", "false"):
         return t == "true"
     try:
-        return json.loads(t) if t[:1] in "[{\"" or t[:1].isdigit() or t[:1] == "-" else t
+        return json.loads(t) if t[:1] in '[{"' or t[:1].isdigit() or t[:1] == "-" else t
     except (json.JSONDecodeError, IndexError):
         return text
 
@@ -158,8 +173,12 @@ def import_hcl(
     for k, default in cfg.variables.items():
         if default is not _NO_DEFAULT:
             values[k] = evaluate(default, base)
-    auto = [directory / "terraform.tfvars", directory / "terraform.tfvars.json",
-            *sorted(directory.glob("*.auto.tfvars")), *sorted(directory.glob("*.auto.tfvars.json"))]
+    auto = [
+        directory / "terraform.tfvars",
+        directory / "terraform.tfvars.json",
+        *sorted(directory.glob("*.auto.tfvars")),
+        *sorted(directory.glob("*.auto.tfvars.json")),
+    ]
     for f in [p for p in auto if p.is_file()] + [Path(v) for v in var_files or []]:
         for k, v in _read_tfvars(f).items():
             values[k] = evaluate(v, base)
@@ -170,16 +189,24 @@ def import_hcl(
     provider_regions = reader.provider_regions(cfg, scope)
     default_region = region or provider_regions.get("")
     reader.read(cfg, scope, prefix="", provider_regions=provider_regions)
-    result = build_stack(reader.resources, name=name or directory.resolve().name, source=str(directory),
-                         usage=usage, default_region=default_region)
+    result = build_stack(
+        reader.resources,
+        name=name or directory.resolve().name,
+        source=str(directory),
+        usage=usage,
+        default_region=default_region,
+    )
     result.unresolved[:0] = reader.unresolved
     result.unpriced_values = reader.not_needed
     if reader.not_needed:
-        result.notes.append(f"{len(reader.not_needed)} other values could not be resolved (module outputs, data "
-                            "sources, attributes known after apply) but do not change the price; see --format json")
+        result.notes.append(
+            f"{len(reader.not_needed)} other values could not be resolved (module outputs, data "
+            "sources, attributes known after apply) but do not change the price; see --format json"
+        )
     if region is None and "" not in provider_regions:
-        result.notes.append(f"no literal region in the aws provider block; {result_region(result)} is assumed "
-                            "(give --region)")
+        result.notes.append(
+            f"no literal region in the aws provider block; {result_region(result)} is assumed (give --region)"
+        )
     return result
 
 
@@ -192,8 +219,12 @@ def result_region(result: ImportResult) -> str:
 RELEVANT = {
     "aws_eks_node_group": ("instance_types", "capacity_type", "scaling_config", "disk_size"),
     "aws_db_instance": ("instance_class", "engine", "allocated_storage", "storage_type", "multi_az", "iops"),
-    "aws_elasticache_replication_group": ("node_type", "num_cache_clusters", "num_node_groups",
-                                          "replicas_per_node_group"),
+    "aws_elasticache_replication_group": (
+        "node_type",
+        "num_cache_clusters",
+        "num_node_groups",
+        "replicas_per_node_group",
+    ),
     "aws_elasticache_cluster": ("node_type", "num_cache_nodes"),
     "aws_ebs_volume": ("size", "type", "iops", "throughput"),
     "aws_lb": ("load_balancer_type",),
@@ -241,7 +272,9 @@ class _Reader:
             fe = evaluate(body["for_each"], scope)
             if isinstance(fe, Unknown):
                 self.unresolved.append(f"{address}: for_each is {fe}; 1 instance is assumed")
-                return [(f"{address}[\"?\"]", scope.child(each=("?", Unknown("each.value of an unknown for_each"))))]
+                return [
+                    (f'{address}["?"]', scope.child(each=("?", Unknown("each.value of an unknown for_each"))))
+                ]
             items = fe.items() if isinstance(fe, dict) else [(k, k) for k in fe]
             return [(f"{address}[{json.dumps(str(k))}]", scope.child(each=(k, v))) for k, v in items]
         return [(address, scope)]
@@ -254,7 +287,14 @@ class _Reader:
             unknown: dict[str, str] = {}
             refs: dict[str, list[str]] = {}
             for k, raw in body.items():
-                if k.startswith("__") or k in ("count", "for_each", "lifecycle", "depends_on", "provider", "dynamic"):
+                if k.startswith("__") or k in (
+                    "count",
+                    "for_each",
+                    "lifecycle",
+                    "depends_on",
+                    "provider",
+                    "dynamic",
+                ):
                     continue
                 s.refs = []
                 v = evaluate(raw, s)
@@ -280,8 +320,11 @@ class _Reader:
                     self.unresolved.append(f"{inst_address}: {k} is {why}")
                 else:
                     self.not_needed.append(f"{inst_address}: {k} is {why}")
-            self.resources.append(Resource(inst_address, rtype, values, region=region, unknown=unknown, refs=refs,
-                                           source=source))
+            self.resources.append(
+                Resource(
+                    inst_address, rtype, values, region=region, unknown=unknown, refs=refs, source=source
+                )
+            )
 
     def dynamic_blocks(self, body: dict, scope: Scope, values: dict, unknown: dict) -> None:
         """Count the blocks a `dynamic` block generates (their contents are not evaluated)."""
@@ -294,21 +337,28 @@ class _Reader:
                     unknown[label] = f"generated by a dynamic block whose for_each is {fe}"
                     continue
                 existing = values.get(label) or []
-                values[label] = [*(existing if isinstance(existing, list) else [existing]),
-                                 *({"dynamic": True} for _ in range(len(fe)))]
+                values[label] = [
+                    *(existing if isinstance(existing, list) else [existing]),
+                    *({"dynamic": True} for _ in range(len(fe))),
+                ]
 
     # -- modules --------------------------------------------------------------------------
     def module(self, mname, body, scope, prefix, directory: Path, provider_regions) -> None:
         source = evaluate(body.get("source"), scope)
         address = f"{prefix}module.{mname}"
-        inputs = {k: evaluate(v, scope) for k, v in body.items()
-                  if not k.startswith("__") and k not in ("source", "version", "providers", "count", "for_each",
-                                                          "depends_on")}
+        inputs = {
+            k: evaluate(v, scope)
+            for k, v in body.items()
+            if not k.startswith("__")
+            and k not in ("source", "version", "providers", "count", "for_each", "depends_on")
+        }
         for k, v in inputs.items():
             if isinstance(v, Unknown):
                 self.not_needed.append(f"{address}: input {k} is {v}")
         if "count" in body or "for_each" in body:
-            self.unresolved.append(f"{address}: count / for_each on a module is not expanded; one instance is read")
+            self.unresolved.append(
+                f"{address}: count / for_each on a module is not expanded; one instance is read"
+            )
         src = str(source) if isinstance(source, str) else ""
         base = src.split("?")[0]  # drop ?ref=...; a //subdir is another module, not expanded
         region = provider_regions.get("")
@@ -327,12 +377,23 @@ class _Reader:
             values.update(inputs)
             self.read(cfg, Scope(variables=values, locals=cfg.locals), f"{address}.", provider_regions)
         else:
-            self.unresolved.append(f"{address} (source {src or '?'}): module not expanded; the resources it "
-                                   "creates are not counted")
+            self.unresolved.append(
+                f"{address} (source {src or '?'}): module not expanded; the resources it "
+                "creates are not counted"
+            )
 
     def _add(self, address, rtype, values, region, name_hint=None, unknown=None):
-        self.resources.append(Resource(address, rtype, values, region=region, unknown=unknown or {},
-                                       name_hint=name_hint, source=self.source))
+        self.resources.append(
+            Resource(
+                address,
+                rtype,
+                values,
+                region=region,
+                unknown=unknown or {},
+                name_hint=name_hint,
+                source=self.source,
+            )
+        )
 
     def eks_module(self, address, inputs, region) -> None:
         if inputs.get("create") is False:
@@ -342,10 +403,17 @@ class _Reader:
         unknown = {}
         if isinstance(version, Unknown):
             unknown["version"] = str(version)
-        self._add(f"{address}.aws_eks_cluster.this[0]", "aws_eks_cluster",
-                  {"name": cname if isinstance(cname, str) else None,
-                   "version": version if isinstance(version, str) else None}, region,
-                  name_hint=None if isinstance(cname, str) else address.rsplit(".", 1)[-1], unknown=unknown)
+        self._add(
+            f"{address}.aws_eks_cluster.this[0]",
+            "aws_eks_cluster",
+            {
+                "name": cname if isinstance(cname, str) else None,
+                "version": version if isinstance(version, str) else None,
+            },
+            region,
+            name_hint=None if isinstance(cname, str) else address.rsplit(".", 1)[-1],
+            unknown=unknown,
+        )
         if inputs.get("create_kms_key", True) is True:
             self._add(f"{address}.module.kms.aws_kms_key.this[0]", "aws_kms_key", {}, region)
         if inputs.get("create_cloudwatch_log_group", True) is True:
@@ -365,8 +433,11 @@ class _Reader:
             gaddr = f"{address}.module.eks_managed_node_group[{json.dumps(key)}].aws_eks_node_group.this[0]"
             values, unknown = {}, {}
             # the submodule's defaults (terraform-aws-modules/eks, eks-managed-node-group)
-            sizes = {"min_size": ng.get("min_size", 0), "max_size": ng.get("max_size", 3),
-                     "desired_size": ng.get("desired_size", 1)}
+            sizes = {
+                "min_size": ng.get("min_size", 0),
+                "max_size": ng.get("max_size", 3),
+                "desired_size": ng.get("desired_size", 1),
+            }
             for k, v in sizes.items():
                 if isinstance(v, Unknown):
                     unknown["scaling_config"] = str(v)
@@ -395,7 +466,9 @@ class _Reader:
         elif nat:
             n = _nat_count(inputs)
             if isinstance(n, Unknown):
-                self.unresolved.append(f"{address}: NAT gateway count unknown ({n}); NAT gateways not counted")
+                self.unresolved.append(
+                    f"{address}: NAT gateway count unknown ({n}); NAT gateways not counted"
+                )
             else:
                 for i in range(n):
                     self._add(f"{address}.aws_nat_gateway.this[{i}]", "aws_nat_gateway", {}, region)
@@ -404,10 +477,16 @@ class _Reader:
                         self._add(f"{address}.aws_eip.nat[{i}]", "aws_eip", {"domain": "vpc"}, region)
         if inputs.get("enable_flow_log") is True:
             dest = inputs.get("flow_log_destination_type", "cloud-watch-logs")
-            self._add(f"{address}.aws_flow_log.this[0]", "aws_flow_log",
-                      {"log_destination_type": dest if isinstance(dest, str) else "cloud-watch-logs"}, region)
+            self._add(
+                f"{address}.aws_flow_log.this[0]",
+                "aws_flow_log",
+                {"log_destination_type": dest if isinstance(dest, str) else "cloud-watch-logs"},
+                region,
+            )
             if inputs.get("create_flow_log_cloudwatch_log_group") is True and dest == "cloud-watch-logs":
-                self._add(f"{address}.aws_cloudwatch_log_group.flow_log[0]", "aws_cloudwatch_log_group", {}, region)
+                self._add(
+                    f"{address}.aws_cloudwatch_log_group.flow_log[0]", "aws_cloudwatch_log_group", {}, region
+                )
 
 
 def _nat_count(inputs: dict) -> int | Unknown:

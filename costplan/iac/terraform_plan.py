@@ -35,38 +35,67 @@ def read_plan(path: str | Path) -> tuple[list[Resource], dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise InputError(Problem("is not a text file; expected the JSON of `terraform show -json PLANFILE`",
-                                 file=str(path))) from None
+        raise InputError(
+            Problem(
+                "is not a text file; expected the JSON of `terraform show -json PLANFILE`", file=str(path)
+            )
+        ) from None
     except json.JSONDecodeError as exc:
-        raise InputError(Problem(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); expected the "
-                                 "output of `terraform show -json PLANFILE`", file=str(path), line=exc.lineno)) from None
+        raise InputError(
+            Problem(
+                f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); expected the "
+                "output of `terraform show -json PLANFILE`",
+                file=str(path),
+                line=exc.lineno,
+            )
+        ) from None
     return parse_plan(data, str(path))
 
 
 def is_plan_json(data: Any) -> bool:
-    return isinstance(data, dict) and "format_version" in data and ("planned_values" in data or "values" in data)
+    return (
+        isinstance(data, dict) and "format_version" in data and ("planned_values" in data or "values" in data)
+    )
 
 
 def parse_plan(data: Any, source: str = "<plan>") -> tuple[list[Resource], dict]:
     """Resources of a parsed ``terraform show -json`` document."""
     if not isinstance(data, dict):
-        raise InputError(Problem(f"expected a JSON object from `terraform show -json`, got {type(data).__name__}",
-                                 file=source))
+        raise InputError(
+            Problem(
+                f"expected a JSON object from `terraform show -json`, got {type(data).__name__}", file=source
+            )
+        )
     fv = data.get("format_version")
     if fv is None:
-        raise InputError(Problem("no `format_version`: not Terraform's JSON output; create it with "
-                                 "`terraform plan -out plan.tfplan && terraform show -json plan.tfplan > plan.json`",
-                                 file=source, location="format_version"))
+        raise InputError(
+            Problem(
+                "no `format_version`: not Terraform's JSON output; create it with "
+                "`terraform plan -out plan.tfplan && terraform show -json plan.tfplan > plan.json`",
+                file=source,
+                location="format_version",
+            )
+        )
     if str(fv).split(".")[0] not in SUPPORTED_MAJOR:
-        raise InputError(Problem(f"unsupported format_version {fv!r}; costplan reads Terraform JSON output format "
-                                 "0.x and 1.x", file=source, location="format_version"))
+        raise InputError(
+            Problem(
+                f"unsupported format_version {fv!r}; costplan reads Terraform JSON output format 0.x and 1.x",
+                file=source,
+                location="format_version",
+            )
+        )
     if "planned_values" in data:
         root, kind = (data.get("planned_values") or {}).get("root_module") or {}, "plan"
     elif "values" in data:
         root, kind = (data.get("values") or {}).get("root_module") or {}, "state"
     else:
-        raise InputError(Problem("no `planned_values` or `values`: expected the output of `terraform show -json` on "
-                                 "a saved plan or on the state", file=source))
+        raise InputError(
+            Problem(
+                "no `planned_values` or `values`: expected the output of `terraform show -json` on "
+                "a saved plan or on the state",
+                file=source,
+            )
+        )
     changes = {rc.get("address"): rc for rc in data.get("resource_changes") or [] if isinstance(rc, dict)}
     config = data.get("configuration") or {}
     cfg_resources = _config_resources(config.get("root_module") or {}, "")
@@ -95,8 +124,17 @@ def parse_plan(data: Any, source: str = "<plan>") -> tuple[list[Resource], dict]
             if isinstance(expr, dict) and expr.get("references"):
                 refs[k] = [module_prefix + r for r in expr["references"]]
         region = _region(values, cfg.get("provider_config_key"), providers, variables)
-        out.append(Resource(address=address, type=rtype, values=values, region=region, unknown=unknown, refs=refs,
-                            source=source))
+        out.append(
+            Resource(
+                address=address,
+                type=rtype,
+                values=values,
+                region=region,
+                unknown=unknown,
+                refs=refs,
+                source=source,
+            )
+        )
     meta = {"terraform_version": data.get("terraform_version"), "format_version": fv, "kind": kind}
     return out, meta
 

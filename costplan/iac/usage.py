@@ -30,7 +30,10 @@ from costplan.errors import InputError, Problem, closest
 # resource type -> usage key -> (default, description with unit)
 USAGE_KEYS: dict[str, dict[str, tuple[Any, str]]] = {
     "aws_eks_node_group": {
-        "desired": (None, "nodes running in the baseline month, overriding scaling_config.desired_size [nodes]"),
+        "desired": (
+            None,
+            "nodes running in the baseline month, overriding scaling_config.desired_size [nodes]",
+        ),
         "hours_per_month": (None, "hours each node runs [h/month]"),
     },
     "aws_db_instance": {
@@ -48,9 +51,14 @@ USAGE_KEYS: dict[str, dict[str, tuple[Any, str]]] = {
     "aws_route53_zone": {"queries_million": (0, "standard queries [million/month]")},
     "aws_wafv2_web_acl": {"requests_million": (0, "requests inspected [million/month]")},
     "aws_config_config_rule": {"rule_evaluations": (0, "evaluations of this rule [evaluations/month]")},
-    "aws_config_configuration_recorder": {"configuration_items": (0, "configuration items recorded [items/month]")},
+    "aws_config_configuration_recorder": {
+        "configuration_items": (0, "configuration items recorded [items/month]")
+    },
     "aws_cloudtrail": {
-        "management_event_copies_100k": (0, "management events beyond the free first copy [100k events/month]"),
+        "management_event_copies_100k": (
+            0,
+            "management events beyond the free first copy [100k events/month]",
+        ),
         "data_events_100k": (0, "data events [100k events/month]"),
         "insights_events_100k": (0, "events analysed by Insights [100k events/month]"),
     },
@@ -64,8 +72,18 @@ USAGE_KEYS: dict[str, dict[str, tuple[Any, str]]] = {
 USAGE_KEYS["aws_alb"] = USAGE_KEYS["aws_lb"]
 
 # Region-level sections a usage file may set (merged over what the resources give).
-REGION_SECTIONS = ("data_transfer", "public_ipv4", "xray", "cloudwatch", "nat_gateways", "config", "cloudtrail",
-                   "flow_logs", "kms", "waf")
+REGION_SECTIONS = (
+    "data_transfer",
+    "public_ipv4",
+    "xray",
+    "cloudwatch",
+    "nat_gateways",
+    "config",
+    "cloudtrail",
+    "flow_logs",
+    "kms",
+    "waf",
+)
 
 _INDEX = re.compile(r"\[[^\[\]]*\]$")
 
@@ -110,8 +128,11 @@ class Usage:
             why = entry.get("why") or f"usage file {self.source}: {where}.{key}"
             return UsageValue(entry[key], str(why), False)
         default, desc = USAGE_KEYS.get(rtype, {}).get(key, (0, key))
-        return UsageValue(default, f"default: no usage given for {address} ({key} = {default!r}, {desc}); "
-                                   "set it in a usage file", True)
+        return UsageValue(
+            default,
+            f"default: no usage given for {address} ({key} = {default!r}, {desc}); set it in a usage file",
+            True,
+        )
 
     def unused(self) -> list[str]:
         return sorted(set(self.resources) - self.used)
@@ -130,15 +151,24 @@ def read_usage(path: str | Path | None) -> Usage:
     problems: list[Problem] = []
 
     def bad(msg, loc, hint=None):
-        problems.append(Problem(msg, file=file, line=line_for(lines, loc), location=".".join(map(str, loc)), hint=hint))
+        problems.append(
+            Problem(msg, file=file, line=line_for(lines, loc), location=".".join(map(str, loc)), hint=hint)
+        )
 
     top = {"version", "resources", "resource_type_defaults", "regions"}
     for k in data:
         if k not in top:
             near = closest(str(k), top)
-            bad(f"unknown key {k!r}", (k,), f"did you mean {near[0]!r}?" if near else f"valid keys: {', '.join(sorted(top))}")
+            bad(
+                f"unknown key {k!r}",
+                (k,),
+                f"did you mean {near[0]!r}?" if near else f"valid keys: {', '.join(sorted(top))}",
+            )
     if data.get("version", 1) != 1:
-        bad(f"unsupported usage file version {data.get('version')!r}; this costplan reads version 1", ("version",))
+        bad(
+            f"unsupported usage file version {data.get('version')!r}; this costplan reads version 1",
+            ("version",),
+        )
 
     def check_entry(entry, loc, rtype=None):
         if not isinstance(entry, dict):
@@ -150,8 +180,11 @@ def read_usage(path: str | Path | None) -> Usage:
                 continue
             if k not in valid:
                 near = closest(str(k), valid)
-                bad(f"unknown usage key {k!r}" + (f" for {rtype}" if rtype else ""), (*loc, k),
-                    f"did you mean {near[0]!r}?" if near else f"valid keys: {', '.join(sorted(valid))}")
+                bad(
+                    f"unknown usage key {k!r}" + (f" for {rtype}" if rtype else ""),
+                    (*loc, k),
+                    f"did you mean {near[0]!r}?" if near else f"valid keys: {', '.join(sorted(valid))}",
+                )
             elif k == "storage_class":
                 if v not in ("standard", "standard-ia", "glacier-ir"):
                     bad(f"{v!r} is not valid; expected standard, standard-ia or glacier-ir", (*loc, k))
@@ -172,8 +205,13 @@ def read_usage(path: str | Path | None) -> Usage:
     for rtype, entry in type_defaults.items():
         if rtype not in USAGE_KEYS:
             near = closest(str(rtype), USAGE_KEYS)
-            bad(f"resource type {rtype!r} takes no usage", ("resource_type_defaults", rtype),
-                f"did you mean {near[0]!r}?" if near else f"types with usage: {', '.join(sorted(USAGE_KEYS))}")
+            bad(
+                f"resource type {rtype!r} takes no usage",
+                ("resource_type_defaults", rtype),
+                f"did you mean {near[0]!r}?"
+                if near
+                else f"types with usage: {', '.join(sorted(USAGE_KEYS))}",
+            )
             continue
         check_entry(entry, ("resource_type_defaults", rtype), rtype)
     regions = data.get("regions") or {}
@@ -187,11 +225,16 @@ def read_usage(path: str | Path | None) -> Usage:
         for s in sections:
             if s not in REGION_SECTIONS:
                 near = closest(str(s), REGION_SECTIONS)
-                bad(f"unknown region section {s!r}", ("regions", r, s),
-                    f"did you mean {near[0]!r}?" if near else f"valid: {', '.join(REGION_SECTIONS)}")
+                bad(
+                    f"unknown region section {s!r}",
+                    ("regions", r, s),
+                    f"did you mean {near[0]!r}?" if near else f"valid: {', '.join(REGION_SECTIONS)}",
+                )
     if problems:
         raise InputError(problems)
-    return Usage(resources=dict(resources), type_defaults=dict(type_defaults), regions=dict(regions), source=file)
+    return Usage(
+        resources=dict(resources), type_defaults=dict(type_defaults), regions=dict(regions), source=file
+    )
 
 
 def _type_of(address: str) -> str | None:
