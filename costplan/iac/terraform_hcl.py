@@ -356,9 +356,14 @@ class _Reader:
             if isinstance(v, Unknown):
                 self.not_needed.append(f"{address}: input {k} is {v}")
         if "count" in body or "for_each" in body:
-            self.unresolved.append(
-                f"{address}: count / for_each on a module is not expanded; one instance is read"
-            )
+            n = evaluate(body["count"], scope) if "count" in body else evaluate(body["for_each"], scope)
+            n = len(n) if isinstance(n, (list, dict)) else n
+            if n == 0:
+                return  # a module switched off (`count = var.enabled ? 1 : 0`)
+            if n != 1:
+                self.unresolved.append(
+                    f"{address}: count / for_each on a module ({n}) is not expanded; one instance is read"
+                )
         src = str(source) if isinstance(source, str) else ""
         base = src.split("?")[0]  # drop ?ref=...; a //subdir is another module, not expanded
         region = provider_regions.get("")
