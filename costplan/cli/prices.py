@@ -50,6 +50,11 @@ def show(
     if fmt is Format.json:
         emit_json(df.to_dict(orient="records"))
         return
+    if fmt is Format.csv:
+        emit_frame(df, fmt)
+        return
+    from costplan.pricing.lookup import compact_view
+
     title = f"{sku} prices" + (f" in {region}" if region else "")
-    view = df.drop(columns=["service", "sku", "note"] + ([] if region is None else ["region"]), errors="ignore")
-    emit_frame(view, fmt, title=title, money=())
+    emit_frame(compact_view(df, with_region=region is None), fmt, title=title,
+               caption="verified = read from a primary or machine-readable source; --format json for notes")

@@ -199,10 +199,45 @@ def stack_from_data(data: Any, file: str = "<data>", lines: LineMap | None = Non
 
 
 def _validate(data: dict, file: str, lines: LineMap) -> Stack:
+    region_problems = _check_regions(data, file, lines)
     try:
-        return Stack.model_validate(data)
+        stack = Stack.model_validate(data)
     except ValidationError as exc:
-        raise InputError(validation_problems(exc, Stack, file, lines)) from None
+        problems = validation_problems(exc, Stack, file, lines)
+        if region_problems:  # the precise, per-key messages replace pydantic's summary ones
+            problems = [p for p in problems if "unknown region" not in p.message]
+        raise InputError(region_problems + problems) from None
+    if region_problems:
+        raise InputError(region_problems)
+    return stack
+
+
+def _check_regions(data: dict, file: str, lines: LineMap) -> list[Problem]:
+    """Unknown region codes, each reported at its own line with the closest valid codes."""
+    from costplan.errors import did_you_mean
+    from costplan.units import AWS_REGIONS
+
+    found: list[tuple[tuple, str]] = []
+    regions = data.get("regions")
+    if isinstance(regions, dict):
+        for rname, region in regions.items():
+            found.append((("regions", rname), rname))
+            for dbname, db in ((region or {}).get("rds") or {}).items() if isinstance(region, dict) else []:
+                for repname, rep in ((db or {}).get("read_replicas") or {}).items() if isinstance(db, dict) else []:
+                    if isinstance(rep, dict) and isinstance(rep.get("region"), str):
+                        found.append((("regions", rname, "rds", dbname, "read_replicas", repname, "region"), rep["region"]))
+    commitments = data.get("commitments")
+    if isinstance(commitments, dict):
+        for kind, items in commitments.items():
+            for cname, c in (items or {}).items() if isinstance(items, dict) else []:
+                if isinstance(c, dict) and isinstance(c.get("region"), str):
+                    found.append((("commitments", kind, cname, "region"), c["region"]))
+    return [
+        Problem(f"unknown region {code!r}", file=file, line=line_for(lines, loc), location=".".join(map(str, loc)),
+                hint=did_you_mean(str(code), AWS_REGIONS, "region"))
+        for loc, code in found
+        if code not in AWS_REGIONS
+    ]
 
 
 def scenario_names(stack: Stack) -> list[str]:
