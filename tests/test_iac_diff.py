@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
-from costplan.estimate import estimate
+from costplan.estimator import estimate
 from costplan.iac.diff import diff_estimates
 from costplan.stack.loader import stack_from_data
 from tests.helpers import base_stack_dict, mini_catalog

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from costplan.cli.app import app
 from costplan.errors import CostplanError
-from costplan.estimate import estimate
+from costplan.estimator import estimate
 from costplan.iac import pulumi as pl
 from costplan.iac.usage import Usage
 from tests.helpers import P, mini_catalog

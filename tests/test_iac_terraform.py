@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from costplan.cli.app import app
 from costplan.errors import InputError
-from costplan.estimate import estimate
+from costplan.estimator import estimate
 from costplan.iac.resources import build_stack
 from costplan.iac.terraform_hcl import import_hcl
 from costplan.iac.terraform_plan import parse_plan, read_plan

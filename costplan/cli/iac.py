@@ -108,7 +108,7 @@ def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None
     if out:
         _write_atomic(Path(out), text)
     if do_estimate:
-        from costplan.estimate import estimate
+        from costplan.estimator import estimate
 
         res = estimate(stack, get_catalog(catalog_path or setting("catalog") or None))
         if fmt is Format.json:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from costplan.errors import InputError, Problem
-from costplan.estimate import EstimateResult, estimate
+from costplan.estimator import EstimateResult, estimate
 
 DIFF_COLUMNS = ["component", "previous", "new", "difference", "pct"]
 
