@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -679,7 +680,7 @@ resource "aws_wafv2_web_acl" "other" {
 
 
 def test_hcl_module_switched_off_by_count(tmp_path):
-    (tmp_path / "main.tf").write_text('''
+    (tmp_path / "main.tf").write_text("""
 variable "nat" { default = false }
 module "vpc" {
   source             = "terraform-aws-modules/vpc/aws"
@@ -688,6 +689,33 @@ module "vpc" {
   enable_nat_gateway = true
 }
 resource "aws_kms_key" "k" {}
-''')
+""")
     assert "nat_gateways" not in import_hcl(tmp_path).stack["regions"]["us-east-1"]
-    assert import_hcl(tmp_path, variables={"nat": "true"}).stack["regions"]["us-east-1"]["nat_gateways"]["count"] == 2
+    assert (
+        import_hcl(tmp_path, variables={"nat": "true"}).stack["regions"]["us-east-1"]["nat_gateways"]["count"]
+        == 2
+    )
+
+
+def test_register_attaches_to_the_imports_module_group_in_any_order(monkeypatch):
+    import importlib.util
+    import types
+
+    import typer
+
+    from costplan.cli import iac
+
+    fake = types.ModuleType("costplan.cli.imports")
+    fake.import_app = typer.Typer()
+    monkeypatch.setitem(sys.modules, "costplan.cli.imports", fake)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: True if name == "costplan.cli.imports" else real_find_spec(name, *a),
+    )
+    main = typer.Typer()
+    iac.register(main)  # before the imports module registers its group
+    main.add_typer(fake.import_app, name="import")
+    assert {c.name for c in fake.import_app.registered_commands} == {"terraform", "pulumi"}
+    assert [g.name for g in main.registered_groups] == ["import"]

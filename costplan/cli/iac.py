@@ -1,8 +1,7 @@
 """``costplan import terraform|pulumi`` (stacks from infrastructure code) and ``costplan diff``.
 
 ``register_import(import_app)`` adds ``terraform`` and ``pulumi`` to the ``import`` group;
-``register(app)`` adds ``diff`` and attaches to the ``import`` group registered before it
-(creating the group when no other module provides one).
+``register(app)`` adds ``diff`` and attaches them to the ``import`` group (see its docstring).
 """
 
 from __future__ import annotations
@@ -75,15 +74,18 @@ def register_import(import_app: typer.Typer) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``diff``; add ``terraform`` and ``pulumi`` to the ``import`` group, wherever it is
+    defined: a group already registered on ``app``, else ``costplan.cli.imports.import_app``
+    (registered by that module, before or after this one), else a group created here."""
     app.command("diff", help=help_text(DIFF_HELP))(diff_cmd)
-    for group in app.registered_groups:
-        if group.name == "import" and group.typer_instance is not None:
-            register_import(group.typer_instance)
-            return
-    if importlib.util.find_spec("costplan.cli.imports") is None:
-        import_app = typer.Typer(help="Bring data in: stacks from infrastructure code.", no_args_is_help=True)
-        register_import(import_app)
-        app.add_typer(import_app, name="import")
+    group = next((g.typer_instance for g in app.registered_groups if g.name == "import"), None)
+    if group is None and importlib.util.find_spec("costplan.cli.imports") is not None:
+        group = getattr(importlib.import_module("costplan.cli.imports"), "import_app", None)
+    if group is None:
+        group = typer.Typer(help="Bring data in: stacks from infrastructure code.", no_args_is_help=True)
+        app.add_typer(group, name="import")
+    if not any(c.name == "terraform" for c in group.registered_commands):
+        register_import(group)
 
 
 def _parse_vars(pairs: list[str]) -> dict[str, str]:
