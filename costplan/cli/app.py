@@ -43,7 +43,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "costplan.cli.estimate",
     "costplan.cli.prices",
-    "costplan.cli.iac",  # after costplan.cli.imports: attaches terraform/pulumi to its `import` group
+    "costplan.cli.iac",  # import terraform/pulumi (joins costplan.cli.imports' group if present), diff
 ]
 
 for _name in COMMAND_MODULES:
