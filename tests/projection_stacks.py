@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from costplan.stack.loader import stack_from_data
+
+REFERENCE = str(Path(__file__).resolve().parents[1] / "data" / "ultibiker" / "stack.yaml")
+"""The reference stack, by absolute path (tests do not depend on the working directory)."""
 
 FIXED = "typed in for a test"
 

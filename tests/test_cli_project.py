@@ -6,11 +6,11 @@ import json
 
 import pytest
 import yaml
-
 from cli_runner import costplan
-from costplan.pricing.catalog import write_catalog
 from helpers import LIST
 from projection_stacks import mini_dict
+
+from costplan.pricing.catalog import write_catalog
 
 H = 730
 

@@ -118,9 +118,9 @@ def test_projection_reads_requests_from_the_manifests(tmp_path):
     import shutil
 
     import yaml
+    from projection_catalog import reference_catalog
 
     from costplan.projection.simulate import ProjectionModel
-    from projection_catalog import reference_catalog
 
     model = ProjectionModel(load_stack(REPO / "data" / "ultibiker" / "stack.yaml"), reference_catalog())
     api = next(w for w in model.pools["us-east-1/app"].workloads if w[0] == "ultibiker-api")

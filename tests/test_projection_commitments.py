@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from projection_stacks import REFERENCE
 
 from costplan.errors import InputError
 from costplan.projection.commitments import (
@@ -110,7 +111,7 @@ def test_optimiser_never_loses_to_any_scanned_commitment(usage, d):
 def test_guides_commitments_on_the_reference_stack():
     from projection_catalog import reference_catalog
 
-    res = stack_commitments("data/ultibiker/stack.yaml", reference_catalog(), simulations=50)
+    res = stack_commitments(REFERENCE, reference_catalog(), simulations=50)
     # the test catalog prices only 1yr all-upfront Compute Savings Plans (37% off everywhere)
     assert list(zip(res.table.term, res.table.payment)) == [("1yr", "all-upfront")]
     row = res.table.iloc[0]
@@ -142,3 +143,27 @@ def test_reserved_instances_sized_on_the_projected_node_counts():
     assert ri.utilisation == pytest.approx(1.0)
     # the Savings Plan alternative for the same usage: 0.107 / 0.17 of $0.34/h
     assert res.table.commitment.iloc[0] == pytest.approx(2 * 0.107)
+
+
+def test_instance_savings_plans_then_compute_plan_in_aws_order():
+    from helpers import P, mini_catalog
+    from projection_stacks import mini_stack
+
+    cat = mini_catalog([P("AmazonEC2", "c5.xlarge", "instance-hour", "Hrs", 0.10, model="savings_plan", term="1yr",
+                          option="all-upfront", cls="ec2-instance")])
+    res = stack_commitments(mini_stack(), cat, term="1yr", payment="all-upfront", simulations=0)
+    c = res.combined.set_index("plan")
+    # 2 c5.xlarge all year: the c5 family plan at 0.10/0.17 covers them all; nothing is left for the compute plan
+    assert c.loc["ec2-instance savings plan", "scope"] == "c5@us-east-1"
+    assert c.loc["ec2-instance savings plan", "commitment"] == pytest.approx(2 * 0.10)
+    assert c.loc["compute savings plan", "commitment"] == pytest.approx(0.0)
+    assert c.net_savings.iloc[0] == pytest.approx(2 * (0.17 - 0.10) * 8760)
+
+
+def test_family_of_a_region_qualified_column():
+    out = size_in_aws_order(pd.DataFrame({"c5.large@us-east-1": [2.0] * 10, "c5.xlarge@us-east-1": [1.0] * 10}),
+                            {"c5.large@us-east-1": 0.085, "c5.xlarge@us-east-1": 0.17},
+                            ec2_sp_discounts={"c5@us-east-1": 0.4})
+    # one family plan covers both sizes: (2 x 0.085 + 0.17) x 0.6
+    assert out["ec2_instance_sp"] == {"c5@us-east-1": pytest.approx(0.34 * 0.6)}
+    assert out["hourly_fees"] == pytest.approx(0.34 * 0.6)

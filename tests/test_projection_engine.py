@@ -6,16 +6,16 @@ import math
 
 import numpy as np
 import pytest
+from helpers import P, mini_catalog
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from projection_stacks import REFERENCE, mini_dict, mini_stack
 
 from costplan.errors import InputError
 from costplan.projection import project, users_by_month
 from costplan.projection.drivers import draw
 from costplan.projection.simulate import ProjectionModel
 from costplan.stack.models import Driver
-from helpers import P, mini_catalog
-from projection_stacks import mini_dict, mini_stack
 
 H = 730
 C5X = 0.17  # c5.xlarge on-demand [USD/h]
@@ -30,7 +30,7 @@ def test_10000_users_growing_35_percent_a_year_are_13500_in_month_12():
 def test_reference_stack_users_in_month_12():
     from projection_catalog import reference_catalog
 
-    r = project("data/ultibiker/stack.yaml", months=13, simulations=0, catalog=reference_catalog())
+    r = project(REFERENCE, months=13, simulations=0, catalog=reference_catalog())
     assert r.monthly.users_p50.iloc[12] == pytest.approx(13_500)
 
 
@@ -172,9 +172,9 @@ def test_monte_carlo_ranges_are_ordered_and_seeded():
     from projection_catalog import reference_catalog
 
     cat = reference_catalog()
-    a = project("data/ultibiker/stack.yaml", simulations=300, seed=1, catalog=cat)
-    b = project("data/ultibiker/stack.yaml", simulations=300, seed=1, catalog=cat)
-    c = project("data/ultibiker/stack.yaml", simulations=300, seed=2, catalog=cat)
+    a = project(REFERENCE, simulations=300, seed=1, catalog=cat)
+    b = project(REFERENCE, simulations=300, seed=1, catalog=cat)
+    c = project(REFERENCE, simulations=300, seed=2, catalog=cat)
     for df in (a.monthly, a.by_component, a.per_user, a.capacity):
         assert (df.p10 <= df.p50 + 1e-9).all() and (df.p50 <= df.p90 + 1e-9).all()
     assert a.monthly.p50.equals(b.monthly.p50)
@@ -214,7 +214,7 @@ def _reference_model(cat_factory):
     if "m" not in _MODEL:
         from costplan.stack import load_stack
 
-        _MODEL["m"] = ProjectionModel(load_stack("data/ultibiker/stack.yaml"), cat_factory())
+        _MODEL["m"] = ProjectionModel(load_stack(REFERENCE), cat_factory())
     return _MODEL["m"]
 
 
@@ -246,3 +246,34 @@ def test_negative_growth_draws_are_not_clipped_at_zero():
     r = project(mini_stack(mini_dict(projection__drivers__annual_growth={"value": -0.2, "why": "decline"})),
                 months=13, simulations=0, catalog=mini_catalog())
     assert r.monthly.users_p50.iloc[12] == pytest.approx(800)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), paths=st.integers(2, 60))
+def test_quantiles_are_ordered_for_any_seed(seed, paths):
+    d = mini_dict()
+    d["projection"]["drivers"]["active_users"] = {"value": 1000, "low": 500, "high": 2000, "why": "wide"}
+    d["projection"]["drivers"]["annual_growth"] = {"value": 0.3, "low": -0.2, "high": 0.8, "distribution": "normal",
+                                                   "why": "wide"}
+    r = project(mini_stack(d), months=12, simulations=paths, seed=seed, catalog=mini_catalog())
+    for df in (r.monthly, r.by_component, r.per_user, r.capacity):
+        assert (df.p10 <= df.p50 + 1e-9).all() and (df.p50 <= df.p90 + 1e-9).all()
+    assert (r.monthly.users_p10 <= r.monthly.users_p90).all()
+
+
+def test_zero_central_driver_behind_scaled_lines_is_an_input_error():
+    d = mini_dict(projection__drivers__egress_gb_per_user={"value": 0, "why": "none"})
+    with pytest.raises(InputError, match="egress_gb_per_user is 0 at the central values.*data_transfer"):
+        project(mini_stack(d), simulations=0, catalog=mini_catalog())
+
+
+def test_commitments_end_after_their_term_unless_renewed():
+    d = mini_dict()
+    d["commitments"] = {"savings_plans": {"sp": {"type": "compute", "term": "1yr", "payment": "all-upfront",
+                                                 "hourly_commitment": 0.2}}}
+    d["projection"]["renew_commitments"] = False
+    r = project(mini_stack(d), months=14, simulations=0, catalog=mini_catalog())
+    comp = r.by_component[r.by_component.component == "commitments/savings_plans/sp"].set_index("month")
+    assert comp.p50[11] == pytest.approx(0.2 * H - 0.2 / 0.107 * C5X * H)
+    assert comp.p50[12] == 0.0 and comp.p50[13] == 0.0
+    assert r.monthly.p50[12] == pytest.approx(EKS + 2 * H * C5X + 1000 * 1.35 * 0.09)

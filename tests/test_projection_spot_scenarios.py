@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from helpers import mini_catalog
+from projection_catalog import reference_catalog
+from projection_stacks import REFERENCE, mini_dict, mini_stack
 
 from costplan.errors import InputError
 from costplan.projection import figures, project, project_scenarios, spot_savings
 from costplan.projection.spot import spot_quote
 from costplan.projection.unit_cost import cost_per_user, per_user_notes
 from costplan.stack import load_stack
-from helpers import mini_catalog
-from projection_catalog import reference_catalog
-from projection_stacks import mini_dict, mini_stack
 
 H = 730
 
@@ -34,7 +34,7 @@ def test_types_without_spot_rows_are_named_and_none_at_all_is_an_error():
 
 
 def test_guide_app_pool_on_spot_against_on_demand():
-    stack = load_stack("data/ultibiker/stack.yaml", scenario="app-on-spot")
+    stack = load_stack(REFERENCE, scenario="app-on-spot")
     df = spot_savings(stack, reference_catalog(), pools=["app"]).set_index("RegionId")
     us = df.loc["us-east-1"]
     od = 3 * H * 0.17
@@ -59,6 +59,18 @@ def test_scenarios_side_by_side_with_the_same_draws():
     assert s.loc["bigger", "diff_total_p50"] == pytest.approx(12 * H * 0.17)
     m = comp.monthly[comp.monthly.scenario == "bigger"]
     assert m.diff_p50.to_numpy() == pytest.approx([H * 0.17] * 12)
+    fig = figures.scenarios_chart(comp)
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["base", "bigger"]
+
+
+def test_commitment_curve_figure_marks_each_optimum():
+    from costplan.projection.commitments import optimise_commitments
+
+    plan = optimise_commitments([1.0, 2.0, 3.0, 4.0], {("1yr", "no-upfront"): 0.5, ("3yr", "no-upfront"): 0.6})
+    fig = figures.commitment_curve(plan.curve)
+    markers = [t for t in fig.data if t.mode == "markers"]
+    assert len(markers) == 2
+    assert sorted(float(t.x[0]) for t in markers) == pytest.approx(sorted(plan.table.commitment))
 
 
 def test_cost_per_user_keeps_shape_and_handles_zero_users():

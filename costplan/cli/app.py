@@ -45,6 +45,7 @@ COMMAND_MODULES = [
     "costplan.cli.prices",
     "costplan.cli.actuals",
     "costplan.cli.imports",
+    "costplan.cli.iac",  # import terraform/pulumi (joins costplan.cli.imports' group if present), diff
     "costplan.cli.project",
     "costplan.cli.report",
 ]

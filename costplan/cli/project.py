@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text, info, warn
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+    info,
+    warn,
+)
 
 PROJECT_HELP = """Project a stack month by month: demand drivers (users, growth, load per user)
 -> capacity (pods, nodes per pool, database and cache class, storage) -> cost, with p10 /
@@ -37,6 +44,10 @@ cannot work (an EC2 capacity reservation for an RDS class) are reported.
 The optimum is exact for the model: the commitment covers the d-quantile of hourly usage,
 d being the plan's discount (docs/projection.md).
 
+Tables: the optimum per term and payment; the stack's own plans on the same usage; EC2
+Instance Savings Plans then a Compute Savings Plan in AWS's order; standard reserved
+instances per resource as the alternative. CSV holds the first table, JSON all of them.
+
 Examples:
 
   costplan commitments data/ultibiker/stack.yaml
@@ -59,9 +70,8 @@ def register(app: typer.Typer) -> None:
 def _progress(total: int, label: str):
     import sys
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                     console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
@@ -69,15 +79,15 @@ def _progress(total: int, label: str):
 
 @cli_errors
 def project_cmd(
-    stack: Optional[str] = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
-    months: Optional[int] = typer.Option(None, "--months", "-m", help="Months to project (default: the spec's, 36)."),
-    scenario: Optional[List[str]] = typer.Option(
+    stack: str | None = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
+    months: int | None = typer.Option(None, "--months", "-m", help="Months to project (default: the spec's, 36)."),
+    scenario: list[str] | None = typer.Option(
         None, "--scenario", "-s", help="A named scenario to compare with the base (repeat it; 'all' for every one)."
     ),
     simulations: int = typer.Option(2000, "--simulations", "-n", help="Monte Carlo paths (0: the central path only)."),
     seed: int = typer.Option(42, "--seed", help="Random seed of the draws."),
     view: str = typer.Option("monthly", "--view", help="What to show: " + ", ".join(VIEWS) + "."),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.config import setting
@@ -163,6 +173,14 @@ def project_cmd(
         warn(w)
 
 
+def _gap(fmt) -> None:
+    """A blank line between two tables (Markdown needs it to end the first)."""
+    import sys
+
+    if fmt is Format.markdown:
+        sys.stdout.write("\n")
+
+
 def _records(df):
     from costplan.projection.simulate import json_records
 
@@ -197,14 +215,14 @@ def read_usage_csv(path: str):
 
 @cli_errors
 def commitments_cmd(
-    stack: Optional[str] = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
-    term: Optional[str] = typer.Option(None, "--term", help="1yr or 3yr (default: both)."),
-    payment: Optional[str] = typer.Option(None, "--payment", help="no-upfront, partial-upfront or all-upfront (default: all)."),
-    usage: Optional[str] = typer.Option(None, "--usage", help="Hourly usage CSV [USD/h on demand] instead of the projection."),
+    stack: str | None = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
+    term: str | None = typer.Option(None, "--term", help="1yr or 3yr (default: both)."),
+    payment: str | None = typer.Option(None, "--payment", help="no-upfront, partial-upfront or all-upfront (default: all)."),
+    usage: str | None = typer.Option(None, "--usage", help="Hourly usage CSV [USD/h on demand] instead of the projection."),
     simulations: int = typer.Option(500, "--simulations", "-n", help="Monte Carlo paths of the projected usage."),
     seed: int = typer.Option(42, "--seed", help="Random seed of the draws."),
     curve: bool = typer.Option(False, "--curve", help="Show the cost curve around each optimum instead."),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.config import setting
@@ -232,13 +250,15 @@ def commitments_cmd(
         u = read_usage_csv(usage)
         discounts, _, _ = savings_plan_discounts(ProjectionModel(st, cat))
         plan = optimise_commitments(u, discounts, term=term, payment=payment)
-        table, existing, curve_df, findings, reserved = plan.table, None, plan.curve, plan.notes, None
+        table, existing, curve_df, findings, reserved, combined = plan.table, None, plan.curve, plan.notes, None, None
     else:
         res = stack_commitments(st, cat, term=term, payment=payment, simulations=simulations, seed=seed)
-        table, existing, curve_df, findings, reserved = res.table, res.existing, res.curve, res.findings, res.reserved
+        table, existing, curve_df, findings = res.table, res.existing, res.curve, res.findings
+        reserved, combined = res.reserved, res.combined
     if fmt is Format.json:
         emit_json({"optimal": _records(table), "existing": _records(existing) if existing is not None else [],
                    "reserved": _records(reserved) if reserved is not None else [],
+                   "combined_aws_order": _records(combined) if combined is not None else [],
                    "curve": _records(curve_df), "findings": findings})
         return
     if curve:
@@ -248,12 +268,22 @@ def commitments_cmd(
     emit_frame(table.drop(columns=[c for c in ("eligible_pools",) if c in table.columns]), fmt,
                title=f"{st.name}: optimal Savings Plan commitment per term and payment (USD)", money=money,
                percent=("discount", "coverage", "utilisation", "savings_share"))
+    if fmt is Format.csv:  # one table per CSV: the optimum per option (--format json has everything)
+        return
     if existing is not None and len(existing):
+        _gap(fmt)
         emit_frame(existing[["name", "term", "payment", "commitment", "optimal_commitment", "coverage", "utilisation",
                              "net_savings", "break_even_month"]], fmt,
                    title="The stack's own Savings Plans on the same usage", money=money,
                    percent=("coverage", "utilisation"))
+    if combined is not None and len(combined) and fmt in (Format.table, Format.markdown):
+        _gap(fmt)
+        emit_frame(combined[["term", "payment", "order", "plan", "scope", "discount", "commitment", "net_savings"]], fmt,
+                   title="EC2 Instance Savings Plans, then a Compute Savings Plan on the rest (AWS's order); "
+                         "net_savings is for the whole combination",
+                   money=("commitment", "net_savings"), percent=("discount",))
     if reserved is not None and len(reserved) and fmt in (Format.table, Format.markdown):
+        _gap(fmt)
         emit_frame(reserved[["resource", "instance_type", "term", "payment", "count", "discount", "utilisation",
                              "net_savings", "break_even_month"]], fmt,
                    title="Alternatively, standard reserved instances per resource (RIs apply before Savings Plans)",

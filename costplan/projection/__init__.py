@@ -26,7 +26,7 @@ _LAZY = {
     "users_by_month": ("costplan.projection.drivers", "users_by_month"),
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted(_LAZY)  # noqa: PLE0605 - names are resolved lazily
 
 
 def __getattr__(name: str):

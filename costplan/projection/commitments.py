@@ -162,13 +162,13 @@ def evaluate_commitment(usage, commitment: float, discount: float, term: str = "
     per_hour = u.reshape(paths, n).mean(axis=0) if paths > 1 else u
     over = np.maximum(0.0, u - k).reshape(paths, n).mean(axis=0) if paths > 1 else np.maximum(0.0, u - k)
     hourly_fee = commitment * (1 - UPFRONT_SHARE[payment])
-    months = int(math.ceil(n * w / HOURS_PER_MONTH - 1e-9))
+    months = math.ceil(n * w / HOURS_PER_MONTH - 1e-9)
     edges = np.minimum(np.ceil(np.arange(1, months + 1) * HOURS_PER_MONTH / w - 1e-9).astype(int), n)
     cum_od = np.cumsum(per_hour)[edges - 1] * w
     cum_with = upfront + hourly_fee * edges * w + np.cumsum(over)[edges - 1] * w
     ok = np.nonzero(cum_with <= cum_od + 1e-9)[0]
     be = int(ok[0]) + 1 if len(ok) else None
-    return CommitmentEvaluation(term, payment, discount, float(commitment), int(round(n * w)), od, cost, coverage, util,
+    return CommitmentEvaluation(term, payment, discount, float(commitment), round(n * w), od, cost, coverage, util,
                                 upfront, be)
 
 
@@ -233,7 +233,7 @@ def optimise_reserved_instances(instances, on_demand_rate: float, ri_rate: float
     ``k* = n_(ceil(H d))`` with ``d = 1 - ri_rate / on_demand_rate`` (rates in [USD/h])."""
     if on_demand_rate <= 0:
         raise InputError("on-demand rate must be > 0")
-    return int(round(optimal_coverage(instances, max(0.0, 1 - ri_rate / on_demand_rate))))
+    return round(optimal_coverage(instances, max(0.0, 1 - ri_rate / on_demand_rate)))
 
 
 def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, float],
@@ -242,10 +242,13 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
     """Size RIs, then EC2 Instance Savings Plans (per family), then a Compute Savings Plan, each
     on the usage the previous ones leave.
 
-    ``usage_by_type``: hourly instances running, one column per instance type [instances].
-    ``on_demand_rates``/``ri_rates``: [USD/h] per type; ``ec2_sp_discounts``: per family
-    [fraction]; ``compute_sp_discount``: [fraction]. Returns ``{"reserved_instances": {type:
-    count}, "ec2_instance_sp": {family: USD/h}, "compute_sp": USD/h, "left_on_demand": Series}``.
+    ``usage_by_type``: hourly instances running, one column per instance type [instances]
+    (a column may be ``type@region``; its family is then ``family@region``, as EC2 Instance
+    Savings Plans are per family and region). ``on_demand_rates``/``ri_rates``: [USD/h] per
+    column; ``ec2_sp_discounts``: per family [fraction]; ``compute_sp_discount``: [fraction].
+    Returns ``{"reserved_instances": {column: count}, "ec2_instance_sp": {family: USD/h},
+    "compute_sp": USD/h, "hourly_fees": USD/h (all commitments), "left_on_demand": Series of
+    the on-demand spend left each hour [USD/h]}``.
     """
     ri_rates = ri_rates or {}
     ec2_sp_discounts = ec2_sp_discounts or {}
@@ -259,7 +262,7 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
     spend = counts * pd.Series(on_demand_rates)[counts.columns]
     fam_sp = {}
     for fam, d in sorted(ec2_sp_discounts.items(), key=lambda kv: -kv[1]):
-        cols = [c for c in spend.columns if c.split(".")[0] == fam]
+        cols = [c for c in spend.columns if _family(c) == fam]
         if not cols:
             continue
         u = spend[cols].sum(axis=1)
@@ -274,7 +277,15 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
         k = optimal_coverage(left, compute_sp_discount)
         comp = (1 - compute_sp_discount) * k
         left = np.maximum(0.0, left - k)
-    return {"reserved_instances": ris, "ec2_instance_sp": fam_sp, "compute_sp": comp, "left_on_demand": left}
+    fees = sum(n * ri_rates[t] for t, n in ris.items()) + sum(fam_sp.values()) + comp
+    return {"reserved_instances": ris, "ec2_instance_sp": fam_sp, "compute_sp": comp, "hourly_fees": fees,
+            "left_on_demand": left}
+
+
+def _family(column: str) -> str:
+    itype, _, region = column.partition("@")
+    fam = itype.split(".")[0]
+    return f"{fam}@{region}" if region else fam
 
 
 # -- from a stack's projection ----------------------------------------------------------------
@@ -296,6 +307,10 @@ class StackCommitments:
     ``coverage``, ``utilisation`` [fraction], ``on_demand_cost``, ``cost``, ``net_savings``
     [USD over the term], ``break_even_month``. RIs and Savings Plans on EC2 are alternatives
     for the same usage: AWS applies RIs first (:func:`size_in_aws_order`).
+    ``combined``: EC2 Instance Savings Plans per family and region, then a Compute Savings Plan
+    on the rest, sized in AWS's order; one row per plan: ``term``, ``payment``, ``order``,
+    ``plan``, ``scope``, ``discount``, ``commitment`` [USD/h], and for the whole combination
+    ``on_demand_cost``, ``cost_with_plans``, ``net_savings`` [USD over the term].
     ``findings``: commitments that cannot work (e.g. an EC2 capacity reservation for an RDS
     class) and prices missing from the catalog.
     """
@@ -305,6 +320,7 @@ class StackCommitments:
     curve: pd.DataFrame
     findings: list[str] = field(default_factory=list)
     reserved: pd.DataFrame = field(default_factory=pd.DataFrame)
+    combined: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def savings_plan_discounts(model, plan_type: str = "compute", region: str | None = None,
@@ -379,7 +395,6 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
         raise InputError(f"the catalog has no {plan_type} Savings Plan rates for term={term or 'any'} "
                          f"payment={payment or 'any'}; options with rates: {have}")
     parts: dict = {}
-    months = max(TERM_MONTHS[t] for t, _ in wanted)
     _, _, capa, _ = simulate(model, max(TERM_MONTHS[t] for t in TERM_HOURS if term is None or t == term), simulations,
                              seed, parts=parts)
     ec2 = parts.get("ec2_on_demand", {})
@@ -421,7 +436,69 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
             findings.append(f"{name}: ${sp.hourly_commitment:,.2f}/h is {ev.utilisation:.0%} used on the projected usage "
                             f"(optimum ${best:,.2f}/h); net saving ${ev.net_savings:,.0f} over the profile")
     reserved = _size_reserved(model, capa, term, payment, max(simulations, 1), findings)
-    return StackCommitments(table, pd.DataFrame(existing), pd.concat(curves, ignore_index=True), findings, reserved)
+    combined = _combined_in_aws_order(model, capa, term, payment, max(simulations, 1))
+    return StackCommitments(table, pd.DataFrame(existing), pd.concat(curves, ignore_index=True), findings, reserved,
+                            combined)
+
+
+def _combined_in_aws_order(model, capa: dict, term: str | None, payment: str | None, paths: int) -> pd.DataFrame:
+    """EC2 Instance Savings Plans per family and region, then a Compute Savings Plan on what
+    they leave, sized in AWS's order on the projected on-demand node counts."""
+    from costplan.errors import PriceNotFoundError
+
+    pools = {k: p for k, p in model.pools.items() if p.spot is None}
+    if not pools:
+        return pd.DataFrame()
+    rows = []
+    for t in TERM_HOURS:
+        if term is not None and t != term:
+            continue
+        months = TERM_MONTHS[t]
+        counts, od = {}, {}
+        for key, p in pools.items():
+            col = f"{p.instance_type}@{p.region}"
+            v = np.asarray(capa[key]["value"], float)[:, :months].ravel()
+            counts[col] = counts.get(col, 0) + v
+            od[col] = model.catalog.price("AmazonEC2", p.instance_type, p.region, "instance-hour").unit_price
+        usage = pd.DataFrame(counts)
+        for pay in UPFRONT_SHARE:
+            if payment is not None and pay != payment:
+                continue
+            fam_num, fam_den, comp_num, comp_den = {}, {}, 0.0, 0.0
+            for col, rate in od.items():
+                itype, region = col.split("@")
+                w = float(usage[col].mean()) * rate
+                try:
+                    e = model.catalog.price("AmazonEC2", itype, region, "instance-hour", "", "savings_plan", t, pay,
+                                            "ec2-instance").unit_price
+                    fam = _family(col)
+                    fam_num[fam] = fam_num.get(fam, 0.0) + w * (1 - e / rate)
+                    fam_den[fam] = fam_den.get(fam, 0.0) + w
+                except PriceNotFoundError:
+                    pass
+                try:
+                    c = model.catalog.price("AmazonEC2", itype, region, "instance-hour", "", "savings_plan", t, pay,
+                                            "compute").unit_price
+                    comp_num += w * (1 - c / rate)
+                    comp_den += w
+                except PriceNotFoundError:
+                    pass
+            if not fam_den and not comp_den:
+                continue
+            fam_d = {f: fam_num[f] / fam_den[f] for f in fam_den if fam_den[f] > 0}
+            comp_d = comp_num / comp_den if comp_den > 0 else None
+            out = size_in_aws_order(usage, od, ec2_sp_discounts=fam_d, compute_sp_discount=comp_d)
+            n = len(usage)
+            od_cost = float((usage * pd.Series(od)).to_numpy().sum()) * HOURS_PER_MONTH / paths
+            cost = (out["hourly_fees"] * n + float(np.sum(out["left_on_demand"]))) * HOURS_PER_MONTH / paths
+            base = {"term": t, "payment": pay, "on_demand_cost": od_cost, "cost_with_plans": cost,
+                    "net_savings": od_cost - cost}
+            for fam, c in sorted(out["ec2_instance_sp"].items()):
+                rows.append({**base, "order": 1, "plan": "ec2-instance savings plan", "scope": fam,
+                             "discount": fam_d[fam], "commitment": c})
+            rows.append({**base, "order": 2, "plan": "compute savings plan", "scope": "any EC2",
+                         "discount": comp_d if comp_d is not None else float("nan"), "commitment": out["compute_sp"]})
+    return pd.DataFrame(rows)
 
 
 def _size_reserved(model, capa: dict, term: str | None, payment: str | None, paths: int, findings: list[str]) -> pd.DataFrame:

@@ -10,8 +10,8 @@ LINE = "rgb(31, 119, 180)"
 
 
 def _band(fig, x, low, high, name, color=BAND, legend=True):
-    fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty", fillcolor=color,
+    fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty", fillcolor=color,
                              name=name, showlegend=legend))
 
 
@@ -20,10 +20,10 @@ def fan_chart(result, title: str | None = None) -> go.Figure:
     m = result.monthly
     fig = go.Figure()
     _band(fig, m.ChargePeriodStart, m.p10, m.p90, "p10-p90")
-    fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.p50, mode="lines", line=dict(color=LINE, width=2), name="median"))
+    fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.p50, mode="lines", line={"color": LINE, "width": 2}, name="median"))
     fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.deterministic, mode="lines",
-                             line=dict(color="gray", dash="dash"), name="central drivers"))
-    fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.fixed, mode="lines", line=dict(color="black", dash="dot"),
+                             line={"color": "gray", "dash": "dash"}, name="central drivers"))
+    fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.fixed, mode="lines", line={"color": "black", "dash": "dot"},
                              name="fixed part"))
     fig.update_layout(title=title or f"{result.stack_name}: projected monthly cost", yaxis_title="USD/month",
                       xaxis_title="month", hovermode="x unified")
@@ -67,11 +67,11 @@ def per_user_chart(result) -> go.Figure:
     p = result.per_user
     fig = go.Figure()
     _band(fig, p.ChargePeriodStart, p.p10, p.p90, "p10-p90")
-    fig.add_trace(go.Scatter(x=p.ChargePeriodStart, y=p.p50, mode="lines", line=dict(color=LINE), name="median"))
+    fig.add_trace(go.Scatter(x=p.ChargePeriodStart, y=p.p50, mode="lines", line={"color": LINE}, name="median"))
     fig.add_trace(go.Scatter(x=p.ChargePeriodStart, y=p.fixed_per_user, mode="lines",
-                             line=dict(color="black", dash="dot"), name="fixed part per user"))
+                             line={"color": "black", "dash": "dot"}, name="fixed part per user"))
     fig.add_trace(go.Scatter(x=p.ChargePeriodStart, y=p.marginal_per_1000_users / 1000, mode="lines",
-                             line=dict(color="firebrick", dash="dash"), name="marginal cost per user"))
+                             line={"color": "firebrick", "dash": "dash"}, name="marginal cost per user"))
     fig.update_layout(title=f"{result.stack_name}: cost per active user", yaxis_title="USD/user/month",
                       hovermode="x unified")
     return fig
@@ -84,7 +84,7 @@ def commitment_curve(curve) -> go.Figure:
     for (t, p), s in curve.groupby(["term", "payment"], sort=True):
         fig.add_trace(go.Scatter(x=s.commitment, y=s.cost, mode="lines", name=f"{t} {p}"))
         o = s[s.optimum]
-        fig.add_trace(go.Scatter(x=o.commitment, y=o.cost, mode="markers", marker=dict(size=10, symbol="diamond"),
+        fig.add_trace(go.Scatter(x=o.commitment, y=o.cost, mode="markers", marker={"size": 10, "symbol": "diamond"},
                                  name=f"optimum {t} {p}"))
     fig.update_layout(title="Savings Plan commitment: cost around the optimum", xaxis_title="commitment [USD/h]",
                       yaxis_title="cost over the profile [USD]")
@@ -95,7 +95,9 @@ def scenarios_chart(comparison) -> go.Figure:
     """Median monthly cost of each scenario with its p10-p90 band [USD/month]."""
     fig = go.Figure()
     for name, s in comparison.monthly.groupby("scenario", sort=False):
-        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=name,
-                                 error_y=None))
-    fig.update_layout(title="Scenarios: median monthly cost", yaxis_title="USD/month", hovermode="x unified")
+        _band(fig, s.ChargePeriodStart, s.p10, s.p90, f"{name} p10-p90", color="rgba(128, 128, 128, 0.12)",
+              legend=False)
+        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=name))
+    fig.update_layout(title="Scenarios: median monthly cost with p10-p90 bands", yaxis_title="USD/month",
+                      hovermode="x unified")
     return fig

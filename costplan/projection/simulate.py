@@ -25,6 +25,7 @@ Everything is evaluated on arrays of shape ``(paths, months)``; tiered prices go
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +34,9 @@ from costplan.pricing.catalog import Catalog, tiered_cost
 from costplan.projection import capacity as cap
 from costplan.projection.drivers import central, users_by_month
 from costplan.stack.models import ProjectionSpec, Stack
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 TRAFFIC_USAGES = {
     "gb-processed", "lcu-hour", "nlcu-hour", "ingest-gb", "traces-recorded-million", "traces-retrieved-million",
@@ -93,12 +97,13 @@ class ProjectionModel:
         self.rules = [self._rule(r) for r in self.estimate.lines.itertuples(index=False)]
         self._db_setup()
         self._cache_setup()
+        self._check_ratios()
         if self.problems:
             raise InputError(self.problems)
 
     # -- building ------------------------------------------------------------------------
     def _where(self, path: str) -> dict:
-        return dict(file=self.stack.source, line=self.stack.line_of(path), location=path)
+        return {"file": self.stack.source, "line": self.stack.line_of(path), "location": path}
 
     def _manifest_workloads(self) -> dict:
         """Workloads read from ``projection.manifests`` (paths relative to the stack file)."""
@@ -171,8 +176,8 @@ class ProjectionModel:
 
     def _rule(self, r) -> LineRule:
         kind, usage, path = r.component_kind, r.usage, r.path
-        base = dict(component=r.component, kind=kind, quantity=float(r.PricingQuantity), unit_price=float(r.ListUnitPrice),
-                    cost0=float(r.ListCost))
+        base = {"component": r.component, "kind": kind, "quantity": float(r.PricingQuantity), "unit_price": float(r.ListUnitPrice),
+                    "cost0": float(r.ListCost)}
         tiers = None
         if kind != "commitment":
             try:
@@ -205,6 +210,34 @@ class ProjectionModel:
         ):
             return LineRule(rule="traffic", key="", **base)
         return LineRule(rule="fixed", key="", **base)
+
+    def _commitment_active(self, component: str, months: int) -> np.ndarray:
+        """1 in the months a commitment is in force, else 0. With ``renew_commitments`` (the
+        default) every commitment runs the whole horizon; without, it ends after its term,
+        counted from month 0."""
+        on = np.ones(months)
+        if self.spec.renew_commitments:
+            return on
+        _, kind, name = (component.split("/") + ["", ""])[:3]
+        c = getattr(self.stack.commitments, kind, {}).get(name)
+        term = getattr(c, "term", None)
+        if term:
+            on[{"1yr": 12, "3yr": 36}[term]:] = 0.0
+        return on
+
+    RATIO_DRIVERS = {"traffic": "peak_rps_per_user", "egress": "egress_gb_per_user", "stored": "stored_gb_per_user"}
+
+    def _check_ratios(self) -> None:
+        """Lines scaled by a driver need its month-0 central value to be positive: the stack's
+        quantity is what that value produces."""
+        for rule, driver in self.RATIO_DRIVERS.items():
+            lines = [r.component for r in self.rules if r.rule == rule and r.quantity > 0]
+            base = self.central["active_users"] * self.central[driver]
+            if lines and base <= 0:
+                self.problems.append(Problem(
+                    f"active_users x {driver} is 0 at the central values, but {', '.join(sorted(set(lines)))} "
+                    f"scale with it; give positive central values (the stack's quantities are what they produce)",
+                    **self._where(f"projection.drivers.{driver}")))
 
     def _db_setup(self) -> None:
         self.dbs = {}
@@ -420,16 +453,18 @@ class ProjectionModel:
         if parts is not None:
             parts.setdefault("ec2_on_demand", {})["total"] = od_compute
         left = od_compute
+        months = shape[1]
         for r in self.rules:
             if r.rule != "commitment":
                 continue
+            active = self._commitment_active(r.component, months)  # (months,) 1 while in force
             if r.extra["usage"] == "covered-usage":
                 full = -r.cost0 * (fees.get(r.component, 0.0) / r.quantity) if r.quantity > 0 else 0.0
-                took = np.minimum(left, full)
+                took = np.minimum(left, full * active)
                 left = left - took
                 add(r.component, -took)
             else:
-                add(r.component, r.cost0)
+                add(r.component, r.cost0 * active)
         return comp
 
 
@@ -452,32 +487,32 @@ class ProjectionResult:
     """Monte Carlo paths; 0 means the deterministic single path (p10 = p50 = p90)."""
     seed: int
     catalog_as_of: str
-    monthly: "pd.DataFrame"
+    monthly: pd.DataFrame
     """Total cost per month. Columns: ``month``, ``ChargePeriodStart``, ``users_p10`` /
     ``users_p50`` / ``users_p90`` [users], ``p10`` / ``p50`` / ``p90`` / ``mean`` [USD/month],
     ``deterministic`` (the central path) [USD/month], ``fixed`` (cost at zero users: pool
     minimums, baseline database and cache, fixed services) [USD/month], ``variable`` (``p50 -
     fixed``) [USD/month]."""
-    by_component: "pd.DataFrame"
+    by_component: pd.DataFrame
     """Cost per component per month. Columns: ``month``, ``ChargePeriodStart``, ``component``,
     ``ServiceName``, ``RegionId``, ``p10``, ``p50``, ``p90``, ``mean``, ``deterministic``
     [USD/month]."""
-    capacity: "pd.DataFrame"
+    capacity: pd.DataFrame
     """Resources per month. Columns: ``month``, ``ChargePeriodStart``, ``resource``, ``kind``
     (``nodes``, ``pods``, ``db_class``, ``db_storage``, ``cache_class``, ``volume``), ``unit``,
     ``p10``, ``p50``, ``p90``, ``deterministic`` [unit], ``label`` (class or node type of the
     deterministic path, for ladders), ``at_limit_share`` (share of paths whose demand exceeds
     the limit) [fraction], ``limit``."""
-    per_user: "pd.DataFrame"
+    per_user: pd.DataFrame
     """Cost per active user. Columns: ``month``, ``ChargePeriodStart``, ``users_p50`` [users],
     ``p10``, ``p50``, ``p90``, ``deterministic`` [USD/user/month], ``fixed_per_user``
     [USD/user/month], ``marginal_per_1000_users`` (cost of the next 1,000 users on the central
     path) [USD/month per 1,000 users]."""
-    steps: "pd.DataFrame"
+    steps: pd.DataFrame
     """Capacity steps on the central path. Columns: ``resource``, ``kind``, ``month`` (first
     month the resource grows; -1 for none), ``from``, ``to``, ``first_month_at_limit`` (-1 for
     none), ``share_of_paths_at_limit`` (in the last month) [fraction], ``limit``, ``note``."""
-    spot: "pd.DataFrame"
+    spot: pd.DataFrame
     """Spot pools: :func:`costplan.projection.spot.spot_savings` rows for pools on spot."""
     warnings: list[str] = field(default_factory=list)
 
@@ -626,7 +661,9 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
         atc = cap_c[name]["at_limit"]
         at_c = np.nonzero(np.asarray(atc)[0])[0] if atc is not None else np.array([], int)
         if len(grew) or len(at_c) or share[last] > 0:
-            fmt = (lambda x: ladder[int(x)]) if ladder else (lambda x: f"{x:g}")
+            def fmt(x, ladder=ladder):
+                return ladder[int(x)] if ladder else f"{x:g}"
+
             note = ""
             if len(grew):
                 when = "already in month 0" if grew[0] == 0 else f"in month {int(grew[0])}"
@@ -647,13 +684,15 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     steps_df = pd.DataFrame(steps, columns=["resource", "kind", "month", "from", "to", "first_month_at_limit",
                                             "share_of_paths_at_limit", "limit", "note"])
 
-    per_path = total / users
-    qp = quantiles(per_path)
+    from costplan.projection.unit_cost import cost_per_user
+
+    per_path = cost_per_user(total, users)  # NaN on a path with no users
+    qp = quantiles(per_path) if not np.isnan(per_path).any() else np.nanquantile(per_path, QUANTILES, axis=0)
     users_c = dem_c["users"][0]
     per_user = pd.DataFrame({
         "month": month_idx, "ChargePeriodStart": starts, "users_p50": qu[1],
-        "p10": qp[0], "p50": qp[1], "p90": qp[2], "deterministic": total_c / users_c,
-        "fixed_per_user": fixed / users_c,
+        "p10": qp[0], "p50": qp[1], "p90": qp[2], "deterministic": cost_per_user(total_c, users_c),
+        "fixed_per_user": cost_per_user(fixed, users_c),
         "marginal_per_1000_users": sum(cost_plus.values())[0] - total_c,
     })
 

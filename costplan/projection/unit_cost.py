@@ -34,8 +34,8 @@ def per_user_notes(result) -> list[str]:
         return []
     first, last = pu.iloc[0], pu.iloc[-1]
     notes = [
-        f"cost per user (median path) goes from ${first.p50:,.3f} in month 0 to ${last.p50:,.3f} in month "
-        f"{int(last.month)} (p10-p90 ${last.p10:,.3f}-${last.p90:,.3f})"
+        (f"cost per user (median path) goes from ${first.p50:,.3f} in month 0 to ${last.p50:,.3f} in month "
+        f"{int(last.month)} (p10-p90 ${last.p10:,.3f}-${last.p90:,.3f})")
     ]
     fixed0 = float(m.fixed.iloc[0])
     share0 = fixed0 / float(m.p50.iloc[0]) if float(m.p50.iloc[0]) else 0.0

@@ -447,6 +447,10 @@ class ProjectionSpec(Spec):
     cache: CacheRule = Field(default_factory=CacheRule)
     sensor_storage: SensorStorage = Field(default_factory=SensorStorage)
     spot: SpotSettings = Field(default_factory=SpotSettings)
+    renew_commitments: bool = Field(
+        True, description="Savings Plans and RIs are renewed at the end of their term (false: they end after the "
+        "term, counted from month 0)."
+    )
 
 
 # --- the stack ----------------------------------------------------------------------------
