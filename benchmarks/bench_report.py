@@ -47,8 +47,11 @@ def main() -> int:
         wall(estimate, env)  # warm the file cache
         base = min(wall(estimate, env) for _ in range(args.repeat))
         rep = min(wall(report, env) for _ in range(args.repeat))
+        no_png = min(wall(report + ["--no-images"], env) for _ in range(args.repeat))
         print(f"costplan estimate (baseline): {base:6.2f} s")
         print(f"costplan report             : {rep:6.2f} s  = {rep / base:.1f} x estimate  (budget {REPORT_BUDGET_S:.0f} s)")
+        print(f"  of which PNG export       : {max(rep - no_png, 0):6.2f} s  (report --no-images {no_png:.2f} s "
+              f"= {no_png / base:.1f} x estimate)")
         failed |= rep > REPORT_BUDGET_S
         if args.notebooks:
             nb = wall([py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks"], env)

@@ -48,7 +48,7 @@ TITLES = {
 
 def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}, "pad": {"l": 6}},
         template="plotly_white",
         height=height,
         margin={"l": 10, "r": 10, "t": 45, "b": 10},

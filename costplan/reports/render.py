@@ -327,6 +327,12 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
 
 
 # --- images ----------------------------------------------------------------------------------
+def _layout_height(fig, default: int = 450) -> int:
+    """The figure's own layout height [px] (kaleido would use its default of 500 otherwise)."""
+    layout = fig.get("layout", {}) if isinstance(fig, dict) else fig.layout.to_plotly_json()
+    return int(layout.get("height") or default)
+
+
 def export_pngs(figs: dict[str, go.Figure | dict], folder: Path) -> dict[str, Path]:
     """Write every figure as a PNG with kaleido (one browser session for all of them).
 
@@ -338,7 +344,9 @@ def export_pngs(figs: dict[str, go.Figure | dict], folder: Path) -> dict[str, Pa
     keys = list(figs)
     paths = [folder / f"{k}.png" for k in keys]
     try:
-        pio.write_images([figs[k] for k in keys], paths, width=[1000] * len(keys), scale=[1.5] * len(keys))
+        heights = [_layout_height(figs[k]) for k in keys]
+        pio.write_images([figs[k] for k in keys], paths, width=[1000] * len(keys), height=heights,
+                         scale=[1.5] * len(keys))
     except Exception as exc:
         shutil.rmtree(folder, ignore_errors=True)
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
