@@ -107,6 +107,17 @@ def write_cur(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(params=["main-table", "own-table"], autouse=True)
+def layout(request, monkeypatch):
+    """Run every test with small loads appended to rows_main and with each load in its own
+    table (the path large imports take)."""
+    from costplan.actuals import schema
+
+    if request.param == "own-table":
+        monkeypatch.setattr(schema, "OWN_TABLE_ROWS", 1)
+    return request.param
+
+
 @pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "store.duckdb") as s:
@@ -155,11 +166,18 @@ def test_focus_csv_gz_and_parquet_folder_and_glob(store, tmp_path):
         assert r2.totals["stored_BilledCost"].tolist() == [10.0]
 
 
-def test_reimport_replaces_instead_of_duplicating(store, tmp_path):
+def test_reimport_replaces_instead_of_duplicating(store, tmp_path, layout):
     f = write_focus(tmp_path / "focus.csv")
     import_files(store, "focus", [f])
     second = import_files(store, "focus", [f])
     assert second.rows_replaced == 8
+    assert round(store.spend([], metric="BilledCost")["BilledCost"][0], 2) == 30.35
+    assert store.con.execute("SELECT count(*) FROM cost_rows").fetchone()[0] == 8
+    tables = store.con.execute("SELECT count(*) FROM loads WHERE table_name IS NOT NULL").fetchone()[0]
+    assert tables == (1 if layout == "own-table" else 0)  # the superseded load's table is gone
+    # a third import of only one day replaces that day and keeps the other
+    day2 = write_focus(tmp_path / "day2.csv", rows=FOCUS_ROWS[-1:])
+    import_files(store, "focus", [day2])
     assert round(store.spend([], metric="BilledCost")["BilledCost"][0], 2) == 30.35
     assert store.con.execute("SELECT count(*) FROM cost_rows").fetchone()[0] == 8
 

@@ -252,9 +252,18 @@ def focus_select(types: dict[str, str], csv: bool = False) -> tuple[str, _Cols]:
         exprs["x_ChargeStatus"] = f"CASE WHEN {c.raw(invoice)} IS NULL THEN 'Estimated' ELSE 'Final' END"
     else:
         exprs["x_ChargeStatus"] = "'Final'"
-    if c.name("x_UsageType") is None and c.name("SkuId") is not None:
-        exprs["x_UsageType"] = "NULL::VARCHAR"
-    return ", ".join(f'{e} AS "{k}"' for k, e in exprs.items()), c
+    return _select_list(exprs), c
+
+
+def _select_list(exprs: dict[str, str]) -> str:
+    """The SELECT list, leaving out columns that would only hold NULL or the store's default
+    (the view ``cost_rows`` supplies those; writing them per row would slow the load)."""
+    keep = {
+        k: e
+        for k, e in exprs.items()
+        if not str(e).startswith("NULL::") and str(e) != "NULL" and schema.DEFAULTS.get(k) != e
+    }
+    return ", ".join(f'{e} AS "{k}"' for k, e in keep.items())
 
 
 def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
@@ -358,7 +367,7 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
     if exprs["BillingPeriodEnd"] is None:
         exprs["BillingPeriodEnd"] = f"({exprs['BillingPeriodStart']} + INTERVAL 1 MONTH)"
     where = f"{typ} <> 'SavingsPlanNegation'"
-    return ", ".join(f'{e} AS "{k}"' for k, e in exprs.items()), c, where
+    return _select_list(exprs), c, where
 
 
 # -- the import --------------------------------------------------------------------------------
