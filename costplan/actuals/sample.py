@@ -102,8 +102,133 @@ def _months_between(a: dt.date, b: dt.date) -> int:
     return (a.year - b.year) * 12 + a.month - b.month
 
 
+#: Usage-type stems for estimate lines: (component_kind, sku or "*", PricingUnit or "*") -> stem.
+USAGE_TYPES = [
+    ("eks", "*", "*", "AmazonEKS-Hours:perCluster"),
+    ("node_pool", "*", "Hrs", "BoxUsage:{sku}"),
+    ("node_pool", "*", "GB-Mo", "EBS:VolumeUsage.{sku}"),
+    ("k8s_volume", "*", "*", "EBS:VolumeUsage.{sku}"),
+    ("ebs_volume", "*", "*", "EBS:VolumeUsage.{sku}"),
+    ("rds", "*", "Hrs", "InstanceUsage:{sku}"),
+    ("rds", "*", "*", "RDS:GP3-Storage"),
+    ("elasticache", "*", "*", "NodeUsage:{sku}"),
+    ("s3", "*", "GB-Mo", "TimedStorage-ByteHrs"),
+    ("s3", "*", "*", ["Requests-Tier1", "Requests-Tier2"]),
+    ("data_transfer", "data-transfer-out-internet", "*", "DataTransfer-Out-Bytes"),
+    ("data_transfer", "data-transfer-inter-region", "*", "DataTransfer-InterRegion-Bytes"),
+    ("data_transfer", "*", "*", "DataTransfer-Regional-Bytes"),
+    ("nat_gateway", "*", "Hrs", "NatGateway-Hours"),
+    ("nat_gateway", "*", "*", "NatGateway-Bytes"),
+    ("load_balancer", "*", "Hrs", "LoadBalancerUsage"),
+    ("load_balancer", "*", "*", "LCUUsage"),
+    ("public_ipv4", "*", "*", "PublicIPv4:InUseAddress"),
+    ("cloudwatch", "cloudwatch-metrics", "*", "CW:MetricMonitorUsage"),
+    ("cloudwatch", "cloudwatch-alarm", "*", "CW:AlarmMonitorUsage"),
+    ("cloudwatch", "*", "GB", "DataProcessing-Bytes"),
+    ("cloudwatch", "*", "*", "TimedStorage-ByteHrs"),
+    ("flow_logs", "*", "*", "VendedLog-Bytes"),
+    ("xray", "*", "*", ["XRay-TracesStored", "XRay-TracesRetrieved"]),
+    ("waf", "waf-web-acl", "*", "WebACL"),
+    ("waf", "waf-rule", "*", "Rule"),
+    ("waf", "*", "*", "Request"),
+    ("config", "*", "Items", "ConfigurationItemRecorded"),
+    ("config", "*", "*", "ConfigRuleEvaluations"),
+    ("cloudtrail", "*", "*", ["PaidEventsRecorded", "DataEventsRecorded"]),
+    ("kms", "kms-key", "*", "KMS-Keys"),
+    ("kms", "*", "*", "KMS-Requests"),
+    ("route53", "route53-hosted-zone", "*", "HostedZone"),
+    ("route53", "route53-queries", "*", "DNS-Queries"),
+    ("route53", "*", "*", "Health-Check-AWS"),
+]
+#: Units of fixed charges (they do not grow with users nor follow the season).
+FIXED_UNITS = {"Hrs", "Keys-Mo", "ACL-Mo", "Rule-Mo", "Zone-Mo", "Checks-Mo", "Metrics-Mo", "Alarms-Mo"}
+CATEGORIES = {
+    "eks": "Compute", "node_pool": "Compute", "ebs_volume": "Storage", "k8s_volume": "Storage", "s3": "Storage",
+    "rds": "Databases", "elasticache": "Databases", "data_transfer": "Networking", "nat_gateway": "Networking",
+    "load_balancer": "Networking", "public_ipv4": "Networking", "route53": "Networking", "waf": "Security",
+    "kms": "Security",
+}
+
+
+def _usage_stem(kind: str, sku: str, unit: str, seen: dict) -> str | None:
+    """The usage-type stem of an estimate line; rules with several stems hand them out in turn."""
+    for i, (k, s, u, stem) in enumerate(USAGE_TYPES):
+        if k == kind and s in ("*", sku) and u in ("*", unit):
+            if isinstance(stem, list):
+                n = seen.get(i, 0)
+                seen[i] = n + 1
+                stem = stem[min(n, len(stem) - 1)]
+            return stem.format(sku=sku)
+    return None
+
+
+def baseline_from_estimate(lines: "pd.DataFrame") -> "tuple[pd.DataFrame, float | None]":
+    """Sample items from an estimate's lines: one per line, with the usage type AWS would bill
+    it under. Returns the items and the Savings Plan commitment of the plan [USD/h] (None
+    when the plan has none). Commitment lines themselves are not items (the sample models the
+    Savings Plan from :data:`SP_COMMITMENT` or the plan's commitment)."""
+    import pandas as pd
+
+    from costplan.actuals.mapping import plan_kind
+
+    rows = []
+    commitment = None
+    seen_by_region: dict[str, dict] = {}
+    for r in lines.itertuples(index=False):
+        kind, unit, sku = r.component_kind, str(r.PricingUnit), str(r.sku)
+        if kind == "commitment":
+            if unit == "Hrs" and "savings-plan" in sku:
+                commitment = float(r.ListUnitPrice)
+            continue
+        if not r.ListCost or r.ListCost <= 0:
+            continue
+        stem = _usage_stem(kind, sku, unit, seen_by_region.setdefault(str(r.RegionId), {}))
+        if stem is None:
+            raise ValueError(f"no usage type for estimate line {kind}/{sku}/{unit}")
+        region = None if r.RegionId in (None, "global") else r.RegionId
+        from costplan.actuals.cost_explorer import REGION_PREFIXES
+
+        prefix = {v: k + "-" for k, v in REGION_PREFIXES.items()}.get(region, "")
+        if region == "us-east-1" and stem.startswith(("BoxUsage", "EBS:")) or kind == "route53":
+            prefix = ""
+        comp = str(r.component).split("/")[-1]
+        rows.append(
+            {
+                "component_kind": plan_kind(kind, unit),
+                "ServiceName": r.ServiceName,
+                "ServiceCategory": CATEGORIES.get(kind, "Management and Governance"),
+                "RegionId": region,
+                "x_UsageType": prefix + stem,
+                "PricingUnit": unit,
+                "ListUnitPrice": float(r.ListUnitPrice),
+                "ListCost": float(r.ListCost),
+                "usage_driven": unit not in FIXED_UNITS or comp == "app",
+                "component_tag": comp,
+            }
+        )
+    return pd.DataFrame(rows), commitment
+
+
+def baseline() -> "tuple[pd.DataFrame, float]":
+    """The sample's planned October 2026 items [USD/month] and its Savings Plan commitment
+    [USD/h]: from the estimate of the bundled stack, or, if that cannot be priced, from the
+    built-in :data:`BASELINE` (with a warning)."""
+    import warnings
+
+    try:
+        import costplan
+        from costplan.config import DEFAULT_STACK
+
+        frame, commitment = baseline_from_estimate(costplan.estimate(costplan.load_stack(DEFAULT_STACK)).lines)
+        return frame, commitment or SP_COMMITMENT
+    except Exception as exc:  # noqa: BLE001 - the sample must still build
+        warnings.warn(f"synthetic sample: the bundled stack could not be estimated ({exc}); using built-in amounts")
+        return baseline_frame(), SP_COMMITMENT
+
+
 def baseline_frame() -> "pd.DataFrame":
-    """The planned October 2026 amounts per region and item [USD/month]."""
+    """Built-in planned October 2026 amounts per region and item [USD/month] (used when the
+    bundled stack cannot be estimated)."""
     import pandas as pd
 
     rows = []
@@ -134,7 +259,7 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    base = baseline_frame()
+    base, sp_commitment = baseline()
     days = pd.date_range(FIRST_DAY, MTD_END - dt.timedelta(days=1), freq="D")
     out = []
     for day in days:
@@ -173,7 +298,7 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
     rows = pd.concat([rows, spot], ignore_index=True)
 
     # Compute Savings Plan: each day it covers on-demand instance hours up to its commitment
-    daily_commit = SP_COMMITMENT * 24
+    daily_commit = sp_commitment * 24
     eligible = (rows["x_UsageType"].str.contains("BoxUsage")) & (rows["day"] >= SP_START)
     od = rows.loc[eligible].groupby("day")["ListCost"].transform("sum")
     used_day = np.minimum(SP_RATE_RATIO * od, daily_commit)
@@ -199,7 +324,7 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
             "RegionId": None,
             "x_UsageType": "ComputeSP:1yrNoUpfront",
             "PricingUnit": "Hrs",
-            "ListUnitPrice": SP_COMMITMENT,
+            "ListUnitPrice": sp_commitment,
             "PricingQuantity": 24.0,
             "ListCost": 0.0,
             "BilledCost": daily_commit,
@@ -219,7 +344,7 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
         ChargeCategory="Usage",
         BilledCost=0.0,
         EffectiveCost=unused[keep],
-        PricingQuantity=unused[keep] / SP_COMMITMENT,
+        PricingQuantity=unused[keep] / sp_commitment,
         CommitmentDiscountStatus="Unused",
     )
     extra = [r for r in pd.concat([fee, unused_rows]).to_dict("records")]
