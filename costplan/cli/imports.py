@@ -14,7 +14,7 @@ import typer
 from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, info, warn
 
 import_app = typer.Typer(
-    help="Import data from files: FOCUS or CUR 2.0 billing exports into the spend store.",
+    help="Import data from files: billing exports (focus, cur) into the spend store; other sources add their own subcommands.",
     no_args_is_help=True,
 )
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json
+from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text
 
 prices_app = typer.Typer(
     help="Look up prices with their source and as-of date; catalog coverage; refresh from AWS.",
@@ -33,7 +33,7 @@ Examples:
 """
 
 
-@prices_app.command("show", help=SHOW_EXAMPLES)
+@prices_app.command("show", help=help_text(SHOW_EXAMPLES))
 @cli_errors
 def show(
     sku: str = typer.Argument(..., help="Instance type, node class, volume type or service item."),
@@ -50,6 +50,11 @@ def show(
     if fmt is Format.json:
         emit_json(df.to_dict(orient="records"))
         return
+    if fmt is Format.csv:
+        emit_frame(df, fmt)
+        return
+    from costplan.pricing.lookup import compact_view
+
     title = f"{sku} prices" + (f" in {region}" if region else "")
-    view = df.drop(columns=["service", "sku", "note"] + ([] if region is None else ["region"]), errors="ignore")
-    emit_frame(view, fmt, title=title, money=())
+    emit_frame(compact_view(df, with_region=region is None), fmt, title=title,
+               caption="verified = read from a primary or machine-readable source; --format json for notes")
