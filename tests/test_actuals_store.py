@@ -170,13 +170,25 @@ def test_sample_has_growth_spot_credit_and_savings_plan(sample_store):
     sp = commitment_summary(sample_store, "2026-10")
     assert sp["CommitmentDiscountId"].tolist() == [sample.SP_ID]
     row = sp.iloc[0]
-    # 31 days of a 2.50 USD/h commitment, billed as the recurring fee
-    assert row["billed"] == pytest.approx(2.50 * 24 * 31, abs=0.01)
-    assert row["used_commitment"] + row["unused_commitment"] == pytest.approx(2.50 * 24 * 31, abs=0.01)
-    assert 0 < row["coverage"] < 1 and row["savings"] > 0
+    # 31 days of the plan's Compute Savings Plan commitment [USD/h], billed as the recurring fee
+    rate = _planned_sp_rate()
+    assert row["billed"] == pytest.approx(rate * 24 * 31, abs=0.01)
+    assert row["used_commitment"] + row["unused_commitment"] == pytest.approx(rate * 24 * 31, abs=0.01)
+    # the commitment exceeds the on-demand instance usage left after spot: part of it goes
+    # unused, and all of that usage is covered
+    assert 0.5 < row["utilisation"] < 1 and row["coverage"] == pytest.approx(1.0) and row["savings"] > 0
     assert commitment_summary(sample_store, "2026-01").empty  # no Savings Plan before March
     jan, oct_ = (sample_store.spend(["component"], month=m).set_index("component")["EffectiveCost"] for m in ("2026-01", "2026-10"))
     assert oct_["data_transfer"] > jan["data_transfer"] * 1.15  # three percent a month, nine months
+
+
+def _planned_sp_rate() -> float:
+    import costplan
+    from costplan.config import DEFAULT_STACK
+
+    lines = costplan.estimate(costplan.load_stack(DEFAULT_STACK)).lines
+    sp = lines[(lines["component_kind"] == "commitment") & (lines["PricingUnit"] == "Hrs")]
+    return float(sp["ListUnitPrice"].iloc[0])
 
 
 def test_sample_is_deterministic():

@@ -35,7 +35,8 @@ class Reconciliation:
     """One row per component kind (and per ServiceName for unmapped spend): ``component_kind``,
     ``ServiceName``, ``components`` (plan component names), ``plan`` [USD/month] (ListCost),
     ``actual`` [USD] (EffectiveCost), ``variance`` [USD] (actual - plan), ``variance_pct`` [%]
-    (NaN when there is no plan), ``flag`` ("" within the threshold; "over", "under",
+    (variance / |plan|, so positive always means more cost than planned; NaN when there is no
+    plan), ``flag`` ("" within the threshold; "over", "under",
     "not in plan", "no spend", "unmapped")."""
     plan_total: float
     """[USD/month]"""
@@ -141,7 +142,7 @@ def reconcile(
     lines["plan"] = lines["plan"].fillna(0.0)
     lines["actual"] = lines["actual"].fillna(0.0)
     lines["variance"] = lines["actual"] - lines["plan"]
-    lines["variance_pct"] = np.where(has_plan & (lines["plan"] != 0), lines["variance"] / lines["plan"].where(lines["plan"] != 0) * 100, np.nan)
+    lines["variance_pct"] = np.where(has_plan & (lines["plan"] != 0), lines["variance"] / lines["plan"].abs().where(lines["plan"] != 0) * 100, np.nan)
     big = lines["variance"].abs() >= min_variance
     flag = np.select(
         [

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, info, warn
+from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text, info, warn
 
 STORE_OPTION = typer.Option(
     None, "--store", help="DuckDB store file (default: COSTPLAN_STORE, else the bundled synthetic sample store)."
@@ -14,9 +14,9 @@ STORE_OPTION = typer.Option(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("pull", help=PULL_HELP)(pull)
-    app.command("actuals", help=ACTUALS_HELP)(actuals)
-    app.command("reconcile", help=RECONCILE_HELP)(reconcile)
+    app.command("pull", help=help_text(PULL_HELP))(pull)
+    app.command("actuals", help=help_text(ACTUALS_HELP))(actuals)
+    app.command("reconcile", help=help_text(RECONCILE_HELP))(reconcile)
 
 
 PULL_HELP = """Pull actual spend from AWS Cost Explorer into the local store.

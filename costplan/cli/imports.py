@@ -11,10 +11,10 @@ from typing import List, Optional
 
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, info, warn
+from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text, info, warn
 
 import_app = typer.Typer(
-    help="Import data from files: billing exports (focus, cur) into the spend store; other sources add their own subcommands.",
+    help="Import data from files: billing exports (focus, cur) into the spend store; stacks from infrastructure code (terraform, pulumi).",
     no_args_is_help=True,
 )
 
@@ -51,7 +51,7 @@ Examples:
 """
 
 
-@import_app.command("focus", help=FOCUS_HELP)
+@import_app.command("focus", help=help_text(FOCUS_HELP))
 @cli_errors
 def import_focus(
     paths: List[str] = typer.Argument(..., help="FOCUS files, folders or globs."),
@@ -61,7 +61,7 @@ def import_focus(
     _run("focus", paths, store_path, fmt)
 
 
-@import_app.command("cur", help=CUR_HELP)
+@import_app.command("cur", help=help_text(CUR_HELP))
 @cli_errors
 def import_cur(
     paths: List[str] = typer.Argument(..., help="CUR 2.0 Parquet files, folders or globs."),
