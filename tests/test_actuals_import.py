@@ -101,6 +101,10 @@ def write_cur(path: Path) -> Path:
             "savings_plan_savings_plan_effective_cost": [0.0, 3.6, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             "savings_plan_total_commitment_to_date": [0.0, 0.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0],
             "savings_plan_used_commitment": [0.0, 0.0, 0.0, 3.6, 0.0, 0.0, 0.0, 0.0],
+            "reservation_reservation_a_r_n": pa.array([None] * n, pa.string()),
+            "reservation_effective_cost": [0.0] * n,
+            "reservation_unused_amortized_upfront_fee_for_billing_period": [0.0] * n,
+            "reservation_unused_recurring_fee": [0.0] * n,
         }
     )
     pq.write_table(table, path)
@@ -319,3 +323,34 @@ def test_cli_import_prints_totals_and_exits_2_on_bad_input(tmp_path):
     assert "baddate.csv" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["import", "focus", str(tmp_path / "nope.csv"), "--store", str(tmp_path / "s.duckdb")])
     assert res.exit_code == 2 and "no such file" in res.output
+
+
+def test_focus_1_2_invoice_id_marks_estimated_rows_and_extra_columns_are_ignored(store, tmp_path):
+    header = FOCUS_HEADER + ",InvoiceId,ServiceSubcategory,x_Operation"
+    rows = [FOCUS_ROWS[0] + ",INV-0001,Virtual Machines,RunInstances", FOCUS_ROWS[4] + ",,Tax,NULL"]
+    import_files(store, "focus", [write_focus(tmp_path / "focus12.csv", rows=rows, header=header)])
+    status = dict(store.con.execute("SELECT ServiceName, x_ChargeStatus FROM cost_rows").fetchall())
+    assert status == {"Amazon Elastic Compute Cloud": "Final", "Tax": "Estimated"}
+    assert store.spend(["month"])["Estimated"].tolist() == [True]
+
+
+def test_athena_cur_relation_gives_the_same_totals_as_the_cur_import(store, tmp_path):
+    """The CUR 2.0 mapping written for Athena, run here by DuckDB over the same file, agrees
+    with the file import by charge category."""
+    import duckdb
+
+    from costplan.actuals.athena import cur_relation
+    from costplan.actuals.store import spend_sql
+
+    path = write_cur(tmp_path / "cur.parquet")
+    import_files(store, "cur", [path])
+    expected = store.spend(["ChargeCategory"], month="2026-10").set_index("ChargeCategory")["EffectiveCost"].round(2).to_dict()
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA cur")
+    con.execute(f"CREATE VIEW cur.cur2 AS SELECT * FROM read_parquet('{path}')")
+    # the same text Athena gets, but for the map lookup (Trino element_at, DuckDB subscript)
+    sql = spend_sql(cur_relation("cur", "cur2", dialect="duckdb"), ["ChargeCategory"], month="2026-10")
+    got = {r[0]: round(r[1], 2) for r in con.execute(sql).fetchall()}
+    # by hand: Usage 10 + 3.60 (covered) + 1.20 (spot); Purchase 0.40 unused commitment;
+    # Tax 1.50; Credit -2.00 - 0.50 (refund)
+    assert got == expected == {"Usage": 14.8, "Purchase": 0.4, "Tax": 1.5, "Credit": -2.5}

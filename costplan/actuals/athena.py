@@ -35,15 +35,16 @@ def _ident(name: str, what: str) -> str:
     return name
 
 
-def cur_relation(database: str, table: str) -> str:
+def cur_relation(database: str, table: str, dialect: str = "athena") -> str:
     """A CUR 2.0 table as FOCUS columns, in Athena (Trino) SQL. Follows the mapping table in
     ``docs/actuals.md``: negation rows dropped, covered usage billed at 0 with its amortised cost."""
     t = f"{_ident(database, 'database')}.{_ident(table, 'table')}"
     typ = "line_item_line_item_type"
+    name = "element_at(product, 'product_name')" if dialect == "athena" else "product['product_name']"
     return f"""(SELECT
         bill_billing_period_start_date AS BillingPeriodStart,
         line_item_usage_start_date AS ChargePeriodStart,
-        coalesce(element_at(product, 'product_name'), line_item_product_code) AS ServiceName,
+        coalesce({name}, line_item_product_code) AS ServiceName,
         product_region_code AS RegionId,
         line_item_usage_type AS x_UsageType,
         line_item_usage_type AS SkuId,
