@@ -7,23 +7,23 @@ What it contains (fixed seed, so the same file every time):
 
 - daily rows from 2026-11-01 back to 2025-11-01: twelve ``Final`` billing periods, then
   2026-11-01 .. 2026-11-25 month to date marked ``Estimated``;
-- us-east-1 and eu-west-1, every component kind of the reference stack (EKS, node pools,
-  EBS, RDS, ElastiCache, S3, data transfer, NAT, load balancers, Route 53, CloudWatch,
-  X-Ray, WAF, Config, CloudTrail, flow logs, KMS, public IPv4);
+- one item per cost line of the estimate of the bundled stack (:func:`baseline`), under the
+  usage type AWS would bill it with, in us-east-1, eu-west-1 and global;
 - growth of :data:`GROWTH_PER_MONTH` in usage, a summer peak (cycling season,
   :data:`SEASON_AMPLITUDE`), day-to-day noise;
 - spot: :data:`SPOT_SHARE` of the worker pool's instance hours run on spot at
   :data:`SPOT_PRICE_RATIO` of the on-demand price (PricingCategory ``Dynamic``);
-- a Compute Savings Plan from 2026-03-01 of :data:`SP_COMMITMENT` [USD/h] at
+- the plan's Compute Savings Plan (:data:`SP_COMMITMENT` [USD/h] if the plan has none) from
+  2026-03-01 at
   :data:`SP_RATE_RATIO` of on-demand: covered usage (``Committed``, BilledCost 0), the daily
   recurring fee (``Purchase``, EffectiveCost 0) and any unused commitment (``Unused``),
   as FOCUS 1.0+ defines them;
 - one promotional credit of :data:`CREDIT_AMOUNT` [USD] on 2026-04-15.
 
-The baseline monthly amounts (October 2026) are the plan of the reference stack
-(:data:`BASELINE`) times a per-kind drift (:data:`DRIFT`): the story is that data transfer
-and NAT traffic grew faster than planned, and spot plus the Savings Plan made compute
-cheaper than planned, so a plan-vs-actual reconciliation shows variances within about 15%.
+The October 2026 amounts are the plan times a per-kind drift (:data:`DRIFT`): data transfer
+and NAT traffic grew faster than planned; spot makes the node pools cheaper than planned and
+leaves part of the Savings Plan unused, so its savings fall short of the plan. Every
+component other than the commitment stays within about 15% of plan (docs/actuals.md).
 """
 
 from __future__ import annotations
