@@ -178,6 +178,7 @@ def test_sample_has_growth_spot_credit_and_savings_plan(sample_store):
     # unused, and all of that usage is covered
     assert 0.5 < row["utilisation"] < 1 and row["coverage"] == pytest.approx(1.0) and row["savings"] > 0
     assert commitment_summary(sample_store, "2026-01").empty  # no Savings Plan before March
+    pd.testing.assert_frame_equal(sample_store.commitment_summary("2026-10"), sp)
     jan, oct_ = (sample_store.spend(["component"], month=m).set_index("component")["EffectiveCost"] for m in ("2026-01", "2026-10"))
     assert oct_["data_transfer"] > jan["data_transfer"] * 1.15  # three percent a month, nine months
 

@@ -436,6 +436,18 @@ class Store:
                 GROUP BY ALL ORDER BY 1"""
         ).df()
 
+    def commitment_summary(self, month: str) -> "pd.DataFrame":
+        """Savings Plan / RI figures of ``month``: see :func:`costplan.actuals.commitments.commitment_summary`."""
+        from costplan.actuals.commitments import commitment_summary
+
+        return commitment_summary(self, month)
+
+    def spot_summary(self, month: str) -> "pd.DataFrame":
+        """Spot figures of ``month``: see :func:`costplan.actuals.commitments.spot_summary`."""
+        from costplan.actuals.commitments import spot_summary
+
+        return spot_summary(self, month)
+
     def loads(self) -> "pd.DataFrame":
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
 
