@@ -46,6 +46,7 @@ COMMAND_MODULES = [
     "costplan.cli.actuals",
     "costplan.cli.imports",
     "costplan.cli.iac",  # import terraform/pulumi (joins costplan.cli.imports' group if present), diff
+    "costplan.cli.project",
 ]
 
 for _name in COMMAND_MODULES:
