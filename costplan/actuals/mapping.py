@@ -78,7 +78,9 @@ def _conditions(rule: dict, dialect: str = "duckdb") -> str:
 
 def component_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
     """A SQL CASE expression giving the component kind of a cost row (DuckDB or Athena)."""
-    whens = " ".join(f"WHEN {_conditions(r, dialect)} THEN {_q(r['component_kind'])}" for r in load_rules(path))
+    whens = " ".join(
+        f"WHEN {_conditions(r, dialect)} THEN {_q(r['component_kind'])}" for r in load_rules(path)
+    )
     return f"(CASE {whens} ELSE '{UNMAPPED}' END)"
 
 

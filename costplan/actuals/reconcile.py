@@ -64,14 +64,24 @@ def _actual(store: "Store", month: str, commitment_line: bool) -> "pd.DataFrame"
         f"""SELECT {component_case_sql()} AS component, coalesce(ServiceName, '(none)') AS ServiceName,
                    sum(CASE WHEN {covered} THEN ListCost ELSE EffectiveCost END) AS EffectiveCost,
                    sum(CASE WHEN {covered} THEN EffectiveCost - ListCost ELSE 0 END) AS discount
-            FROM {store.rows_sql()} WHERE {' AND '.join(conds)} GROUP BY 1, 2"""
+            FROM {store.rows_sql()} WHERE {" AND ".join(conds)} GROUP BY 1, 2"""
     ).df()
     discount = float(df["discount"].sum())
     df = df.drop(columns=["discount"])
     if discount:
         df = pd.concat(
-            [df, pd.DataFrame([{"component": "commitment", "ServiceName": "Savings Plans for AWS Compute usage",
-                                "EffectiveCost": discount}])],
+            [
+                df,
+                pd.DataFrame(
+                    [
+                        {
+                            "component": "commitment",
+                            "ServiceName": "Savings Plans for AWS Compute usage",
+                            "EffectiveCost": discount,
+                        }
+                    ]
+                ),
+            ],
             ignore_index=True,
         )
     return df
@@ -106,11 +116,16 @@ def reconcile(
 
     missing = [c for c in PLAN_COLUMNS if c not in plan_lines.columns]
     if missing:
-        raise InputError(Problem(f"plan lines lack columns {missing}", hint=f"needs {', '.join(PLAN_COLUMNS)}"))
+        raise InputError(
+            Problem(f"plan lines lack columns {missing}", hint=f"needs {', '.join(PLAN_COLUMNS)}")
+        )
     if month not in store.months():
         raise InputError(
-            Problem(f"the store holds no spend for {month}", location="--month",
-                    hint="months held: " + (", ".join(store.months()) or "none"))
+            Problem(
+                f"the store holds no spend for {month}",
+                location="--month",
+                hint="months held: " + (", ".join(store.months()) or "none"),
+            )
         )
     units = plan_lines["PricingUnit"] if "PricingUnit" in plan_lines else [None] * len(plan_lines)
     plan = plan_lines.assign(
@@ -142,7 +157,11 @@ def reconcile(
     lines["plan"] = lines["plan"].fillna(0.0)
     lines["actual"] = lines["actual"].fillna(0.0)
     lines["variance"] = lines["actual"] - lines["plan"]
-    lines["variance_pct"] = np.where(has_plan & (lines["plan"] != 0), lines["variance"] / lines["plan"].abs().where(lines["plan"] != 0) * 100, np.nan)
+    lines["variance_pct"] = np.where(
+        has_plan & (lines["plan"] != 0),
+        lines["variance"] / lines["plan"].abs().where(lines["plan"] != 0) * 100,
+        np.nan,
+    )
     big = lines["variance"].abs() >= min_variance
     flag = np.select(
         [
@@ -159,7 +178,9 @@ def reconcile(
     lines = lines.rename(columns={"kind": "component_kind"})
     lines["_order"] = np.select([lines["component_kind"] == UNMAPPED, ~has_plan], [2, 1], default=0)
     lines = lines.sort_values(["_order", "plan", "actual"], ascending=[True, False, False], kind="stable")
-    lines = lines[["component_kind", "ServiceName", "components", "plan", "actual", "variance", "variance_pct", "flag"]]
+    lines = lines[
+        ["component_kind", "ServiceName", "components", "plan", "actual", "variance", "variance_pct", "flag"]
+    ]
     month_rows = store.spend([], month=month)
     return Reconciliation(
         month=month,

@@ -61,35 +61,275 @@ REGIONS = {"us-east-1": ("USE1-", 1.0), "eu-west-1": ("EU-", 0.6)}  # usage-type
 # unit price [USD/PricingUnit], October 2026 planned amount in us-east-1 [USD/month],
 # usage-driven (grows and follows the season) or fixed, component tag
 BASELINE: list[tuple[str, str, str, str, str, float, float, bool, str]] = [
-    ("eks", "Amazon Elastic Kubernetes Service", "Compute", "AmazonEKS-Hours:perCluster", "Hrs", 0.10, 73.0, False, "eks-cluster"),
-    ("node_pool", "Amazon Elastic Compute Cloud", "Compute", "BoxUsage:c5.xlarge", "Hrs", 0.17, 744.6, True, "workers"),
-    ("node_pool", "Amazon Elastic Compute Cloud", "Compute", "BoxUsage:m5.2xlarge", "Hrs", 0.384, 1121.3, True, "analytics"),
-    ("node_pool", "Amazon Elastic Compute Cloud", "Compute", "BoxUsage:c5.large", "Hrs", 0.085, 248.2, False, "system"),
-    ("ebs_volume", "Amazon Elastic Compute Cloud", "Storage", "EBS:VolumeUsage.gp3", "GB-Mo", 0.08, 160.0, True, "ebs"),
-    ("rds", "Amazon Relational Database Service", "Databases", "Multi-AZUsage:db.r6g.xl", "Hrs", 0.96, 700.8, False, "postgres"),
-    ("rds", "Amazon Relational Database Service", "Databases", "InstanceUsage:db.r6g.xl", "Hrs", 0.48, 700.8, False, "postgres-replicas"),
-    ("rds", "Amazon Relational Database Service", "Databases", "RDS:Multi-AZ-GP3-Storage", "GB-Mo", 0.23, 115.0, True, "postgres"),
-    ("elasticache", "Amazon ElastiCache", "Databases", "NodeUsage:cache.r7g.large", "Hrs", 0.219, 479.6, False, "redis"),
-    ("s3", "Amazon Simple Storage Service", "Storage", "TimedStorage-ByteHrs", "GB-Mo", 0.023, 11.5, True, "s3"),
-    ("s3", "Amazon Simple Storage Service", "Storage", "Requests-Tier1", "Requests", 0.000005, 5.0, True, "s3"),
-    ("data_transfer", "Amazon Elastic Compute Cloud", "Networking", "DataTransfer-Out-Bytes", "GB", 0.09, 180.0, True, "egress"),
-    ("data_transfer", "Amazon Elastic Compute Cloud", "Networking", "DataTransfer-Regional-Bytes", "GB", 0.01, 30.0, True, "cross-az"),
-    ("nat_gateway", "Amazon Elastic Compute Cloud", "Networking", "NatGateway-Hours", "Hrs", 0.045, 65.7, False, "nat"),
-    ("nat_gateway", "Amazon Elastic Compute Cloud", "Networking", "NatGateway-Bytes", "GB", 0.045, 67.5, True, "nat"),
-    ("load_balancer", "Elastic Load Balancing", "Networking", "LoadBalancerUsage", "Hrs", 0.0225, 32.9, False, "alb"),
-    ("load_balancer", "Elastic Load Balancing", "Networking", "LCUUsage", "LCU-Hrs", 0.008, 17.5, True, "alb"),
+    (
+        "eks",
+        "Amazon Elastic Kubernetes Service",
+        "Compute",
+        "AmazonEKS-Hours:perCluster",
+        "Hrs",
+        0.10,
+        73.0,
+        False,
+        "eks-cluster",
+    ),
+    (
+        "node_pool",
+        "Amazon Elastic Compute Cloud",
+        "Compute",
+        "BoxUsage:c5.xlarge",
+        "Hrs",
+        0.17,
+        744.6,
+        True,
+        "workers",
+    ),
+    (
+        "node_pool",
+        "Amazon Elastic Compute Cloud",
+        "Compute",
+        "BoxUsage:m5.2xlarge",
+        "Hrs",
+        0.384,
+        1121.3,
+        True,
+        "analytics",
+    ),
+    (
+        "node_pool",
+        "Amazon Elastic Compute Cloud",
+        "Compute",
+        "BoxUsage:c5.large",
+        "Hrs",
+        0.085,
+        248.2,
+        False,
+        "system",
+    ),
+    (
+        "ebs_volume",
+        "Amazon Elastic Compute Cloud",
+        "Storage",
+        "EBS:VolumeUsage.gp3",
+        "GB-Mo",
+        0.08,
+        160.0,
+        True,
+        "ebs",
+    ),
+    (
+        "rds",
+        "Amazon Relational Database Service",
+        "Databases",
+        "Multi-AZUsage:db.r6g.xl",
+        "Hrs",
+        0.96,
+        700.8,
+        False,
+        "postgres",
+    ),
+    (
+        "rds",
+        "Amazon Relational Database Service",
+        "Databases",
+        "InstanceUsage:db.r6g.xl",
+        "Hrs",
+        0.48,
+        700.8,
+        False,
+        "postgres-replicas",
+    ),
+    (
+        "rds",
+        "Amazon Relational Database Service",
+        "Databases",
+        "RDS:Multi-AZ-GP3-Storage",
+        "GB-Mo",
+        0.23,
+        115.0,
+        True,
+        "postgres",
+    ),
+    (
+        "elasticache",
+        "Amazon ElastiCache",
+        "Databases",
+        "NodeUsage:cache.r7g.large",
+        "Hrs",
+        0.219,
+        479.6,
+        False,
+        "redis",
+    ),
+    (
+        "s3",
+        "Amazon Simple Storage Service",
+        "Storage",
+        "TimedStorage-ByteHrs",
+        "GB-Mo",
+        0.023,
+        11.5,
+        True,
+        "s3",
+    ),
+    (
+        "s3",
+        "Amazon Simple Storage Service",
+        "Storage",
+        "Requests-Tier1",
+        "Requests",
+        0.000005,
+        5.0,
+        True,
+        "s3",
+    ),
+    (
+        "data_transfer",
+        "Amazon Elastic Compute Cloud",
+        "Networking",
+        "DataTransfer-Out-Bytes",
+        "GB",
+        0.09,
+        180.0,
+        True,
+        "egress",
+    ),
+    (
+        "data_transfer",
+        "Amazon Elastic Compute Cloud",
+        "Networking",
+        "DataTransfer-Regional-Bytes",
+        "GB",
+        0.01,
+        30.0,
+        True,
+        "cross-az",
+    ),
+    (
+        "nat_gateway",
+        "Amazon Elastic Compute Cloud",
+        "Networking",
+        "NatGateway-Hours",
+        "Hrs",
+        0.045,
+        65.7,
+        False,
+        "nat",
+    ),
+    (
+        "nat_gateway",
+        "Amazon Elastic Compute Cloud",
+        "Networking",
+        "NatGateway-Bytes",
+        "GB",
+        0.045,
+        67.5,
+        True,
+        "nat",
+    ),
+    (
+        "load_balancer",
+        "Elastic Load Balancing",
+        "Networking",
+        "LoadBalancerUsage",
+        "Hrs",
+        0.0225,
+        32.9,
+        False,
+        "alb",
+    ),
+    (
+        "load_balancer",
+        "Elastic Load Balancing",
+        "Networking",
+        "LCUUsage",
+        "LCU-Hrs",
+        0.008,
+        17.5,
+        True,
+        "alb",
+    ),
     ("route53", "Amazon Route 53", "Networking", "HostedZone", "HostedZone", 0.50, 1.0, False, "dns"),
     ("route53", "Amazon Route 53", "Networking", "DNS-Queries", "Queries", 0.0000004, 8.0, True, "dns"),
-    ("cloudwatch", "Amazon CloudWatch", "Management and Governance", "CW:MetricMonitorUsage", "Metrics", 0.30, 30.0, False, "monitoring"),
-    ("cloudwatch", "Amazon CloudWatch", "Management and Governance", "DataProcessing-Bytes", "GB", 0.50, 20.0, True, "monitoring"),
-    ("flow_logs", "Amazon CloudWatch", "Management and Governance", "VendedLog-Bytes", "GB", 0.50, 20.0, True, "flow-logs"),
-    ("xray", "AWS X-Ray", "Management and Governance", "XRay-TracesStored", "Traces", 0.000005, 15.0, True, "tracing"),
+    (
+        "cloudwatch",
+        "Amazon CloudWatch",
+        "Management and Governance",
+        "CW:MetricMonitorUsage",
+        "Metrics",
+        0.30,
+        30.0,
+        False,
+        "monitoring",
+    ),
+    (
+        "cloudwatch",
+        "Amazon CloudWatch",
+        "Management and Governance",
+        "DataProcessing-Bytes",
+        "GB",
+        0.50,
+        20.0,
+        True,
+        "monitoring",
+    ),
+    (
+        "flow_logs",
+        "Amazon CloudWatch",
+        "Management and Governance",
+        "VendedLog-Bytes",
+        "GB",
+        0.50,
+        20.0,
+        True,
+        "flow-logs",
+    ),
+    (
+        "xray",
+        "AWS X-Ray",
+        "Management and Governance",
+        "XRay-TracesStored",
+        "Traces",
+        0.000005,
+        15.0,
+        True,
+        "tracing",
+    ),
     ("waf", "AWS WAF", "Security", "WebACL", "WebACL", 5.00, 15.0, False, "waf"),
     ("waf", "AWS WAF", "Security", "Request", "Requests", 0.0000006, 12.0, True, "waf"),
-    ("config", "AWS Config", "Management and Governance", "ConfigurationItemRecorded", "ConfigurationItem", 0.003, 30.0, True, "compliance"),
-    ("cloudtrail", "AWS CloudTrail", "Management and Governance", "PaidEventsRecorded", "Events", 0.000001, 20.0, True, "compliance"),
+    (
+        "config",
+        "AWS Config",
+        "Management and Governance",
+        "ConfigurationItemRecorded",
+        "ConfigurationItem",
+        0.003,
+        30.0,
+        True,
+        "compliance",
+    ),
+    (
+        "cloudtrail",
+        "AWS CloudTrail",
+        "Management and Governance",
+        "PaidEventsRecorded",
+        "Events",
+        0.000001,
+        20.0,
+        True,
+        "compliance",
+    ),
     ("kms", "AWS Key Management Service", "Security", "KMS-Keys", "Keys", 1.00, 10.0, False, "kms"),
-    ("public_ipv4", "Amazon Virtual Private Cloud", "Networking", "PublicIPv4:InUseAddress", "Hrs", 0.005, 21.9, False, "ipv4"),
+    (
+        "public_ipv4",
+        "Amazon Virtual Private Cloud",
+        "Networking",
+        "PublicIPv4:InUseAddress",
+        "Hrs",
+        0.005,
+        21.9,
+        False,
+        "ipv4",
+    ),
 ]
 
 #: Actual / plan in the anchor month, by component kind (the story told above).
@@ -143,9 +383,19 @@ USAGE_TYPES = [
 #: Units of fixed charges (they do not grow with users nor follow the season).
 FIXED_UNITS = {"Hrs", "Keys-Mo", "ACL-Mo", "Rule-Mo", "Zone-Mo", "Checks-Mo", "Metrics-Mo", "Alarms-Mo"}
 CATEGORIES = {
-    "eks": "Compute", "node_pool": "Compute", "ebs_volume": "Storage", "k8s_volume": "Storage", "s3": "Storage",
-    "rds": "Databases", "elasticache": "Databases", "data_transfer": "Networking", "nat_gateway": "Networking",
-    "load_balancer": "Networking", "public_ipv4": "Networking", "route53": "Networking", "waf": "Security",
+    "eks": "Compute",
+    "node_pool": "Compute",
+    "ebs_volume": "Storage",
+    "k8s_volume": "Storage",
+    "s3": "Storage",
+    "rds": "Databases",
+    "elasticache": "Databases",
+    "data_transfer": "Networking",
+    "nat_gateway": "Networking",
+    "load_balancer": "Networking",
+    "public_ipv4": "Networking",
+    "route53": "Networking",
+    "waf": "Security",
     "kms": "Security",
 }
 
@@ -219,10 +469,14 @@ def baseline() -> "tuple[pd.DataFrame, float]":
         import costplan
         from costplan.config import DEFAULT_STACK
 
-        frame, commitment = baseline_from_estimate(costplan.estimate(costplan.load_stack(DEFAULT_STACK)).lines)
+        frame, commitment = baseline_from_estimate(
+            costplan.estimate(costplan.load_stack(DEFAULT_STACK)).lines
+        )
         return frame, commitment or SP_COMMITMENT
     except Exception as exc:  # noqa: BLE001 - the sample must still build
-        warnings.warn(f"synthetic sample: the bundled stack could not be estimated ({exc}); using built-in amounts")
+        warnings.warn(
+            f"synthetic sample: the bundled stack could not be estimated ({exc}); using built-in amounts"
+        )
         return baseline_frame(), SP_COMMITMENT
 
 
@@ -315,7 +569,11 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
     covered_parts = [cov]
     for col in ("PricingQuantity", "ListCost", "BilledCost", "EffectiveCost"):
         rows.loc[eligible, col] = rows.loc[eligible, col] * (1 - frac)
-    per_day = pd.DataFrame({"day": rows.loc[eligible, "day"], "used": used_day}).groupby("day", as_index=False)["used"].first()
+    per_day = (
+        pd.DataFrame({"day": rows.loc[eligible, "day"], "used": used_day})
+        .groupby("day", as_index=False)["used"]
+        .first()
+    )
     fee = pd.DataFrame(
         {
             "component_kind": "commitment",
@@ -387,7 +645,9 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
     rows["ChargeDescription"] = "Synthetic sample: " + rows["x_UsageType"].fillna("promotional credit")
     rows["ResourceId"] = None
     rows["Tags"] = [
-        json.dumps({"environment": "production", "component": t, "team": TEAMS.get(k, "shared")}, sort_keys=True)
+        json.dumps(
+            {"environment": "production", "component": t, "team": TEAMS.get(k, "shared")}, sort_keys=True
+        )
         if t
         else None
         for t, k in zip(rows["component_tag"], rows["component_kind"])
@@ -398,8 +658,14 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
         rows[col] = rows[col].astype(float).round(6)
     from costplan.actuals.schema import COLUMN_NAMES
 
-    cols = [c for c in COLUMN_NAMES if c in rows.columns and c not in ("x_Source", "x_LoadId", "x_NetEffectiveCost")]
-    rows = rows[cols].sort_values(["ChargePeriodStart", "RegionId", "ServiceName", "x_UsageType", "PricingCategory"], kind="stable")
+    cols = [
+        c
+        for c in COLUMN_NAMES
+        if c in rows.columns and c not in ("x_Source", "x_LoadId", "x_NetEffectiveCost")
+    ]
+    rows = rows[cols].sort_values(
+        ["ChargePeriodStart", "RegionId", "ServiceName", "x_UsageType", "PricingCategory"], kind="stable"
+    )
     return rows.reset_index(drop=True)
 
 
@@ -420,7 +686,9 @@ def build_store(path: str | os.PathLike, seed: int = SEED) -> None:
     from costplan.actuals.store import Store
 
     with Store(path) as store:
-        store.load_frame(generate_sample(seed), "synthetic-sample", description="synthetic sample (not real data)")
+        store.load_frame(
+            generate_sample(seed), "synthetic-sample", description="synthetic sample (not real data)"
+        )
 
 
 def ensure_default_store(path: str | os.PathLike) -> Path:

@@ -77,7 +77,14 @@ COLUMN_TYPES = dict(COLUMNS)
 COST_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "x_NetEffectiveCost")
 METRICS = COST_COLUMNS + ("PricingQuantity", "ConsumedQuantity")
 #: Columns a loaded frame or query must provide; the rest may be NULL.
-REQUIRED = ("BillingPeriodStart", "ChargePeriodStart", "ChargePeriodEnd", "ServiceName", "BilledCost", "EffectiveCost")
+REQUIRED = (
+    "BillingPeriodStart",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ServiceName",
+    "BilledCost",
+    "EffectiveCost",
+)
 
 SOURCES = ("focus", "cur", "cost-explorer", "synthetic-sample")
 #: When two sources hold the same billing period, the lowest rank is used (never both).

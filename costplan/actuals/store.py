@@ -80,7 +80,9 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         config = {"memory_limit": memory_limit} if memory_limit else {}
         try:
-            self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only, config=config)
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(
+                str(self.path), read_only=read_only, config=config
+            )
         except duckdb.Error as exc:
             raise CostplanError(f"cannot open store {self.path}: {exc}") from None
         self.read_only = read_only
@@ -140,7 +142,9 @@ class Store:
                 f"({schema.SCHEMA_VERSION}); upgrade costplan"
             )
         if self.read_only and v < schema.SCHEMA_VERSION:
-            raise CostplanError(f"store {self.path} has schema version {v}; open it once read-write to migrate it")
+            raise CostplanError(
+                f"store {self.path} has schema version {v}; open it once read-write to migrate it"
+            )
         return v
 
     def migrate(self) -> int:
@@ -173,7 +177,9 @@ class Store:
         """Load a DataFrame of FOCUS columns (missing optional columns become NULL)."""
         unknown = [c for c in df.columns if c not in schema.COLUMN_TYPES]
         if unknown:
-            raise InputError(f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}")
+            raise InputError(
+                f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}"
+            )
         name = "_costplan_frame"
         df = df.drop(columns=["x_Source", "x_LoadId"], errors="ignore")
         self.con.register(name, df)
@@ -216,7 +222,9 @@ class Store:
             cols = self._columns(table)
             unknown = [c for c in cols if c not in schema.COLUMN_TYPES or c in ("x_Source", "x_LoadId")]
             if unknown:
-                raise InputError(f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}")
+                raise InputError(
+                    f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}"
+                )
             absent = [c for c in schema.REQUIRED if c not in cols]
             if absent:
                 raise InputError([Problem(f"the rows have no {c} column", location=c) for c in absent])
@@ -238,7 +246,9 @@ class Store:
             if problems:
                 raise InputError(problems)
             earlier = dict(
-                con.execute("SELECT x_Source, count(*) FROM loads WHERE rows_loaded > 0 GROUP BY 1").fetchall()
+                con.execute(
+                    "SELECT x_Source, count(*) FROM loads WHERE rows_loaded > 0 GROUP BY 1"
+                ).fetchall()
             )
             replaced = 0
             if earlier.get(source):
@@ -260,9 +270,13 @@ class Store:
             )
             self._rebuild_view()
             self._refresh_period_source()
-            totals = summary[["BillingPeriodStart", "ProviderName", "rows", "BilledCost", "EffectiveCost"]].copy()
+            totals = summary[
+                ["BillingPeriodStart", "ProviderName", "rows", "BilledCost", "EffectiveCost"]
+            ].copy()
             totals.insert(0, "billing_period", totals.pop("BillingPeriodStart").dt.strftime("%Y-%m"))
-            totals["ProviderName"] = totals["ProviderName"].fillna("AWS") if len(totals) else totals["ProviderName"]
+            totals["ProviderName"] = (
+                totals["ProviderName"].fillna("AWS") if len(totals) else totals["ProviderName"]
+            )
             totals = totals.sort_values(["billing_period", "ProviderName"]).reset_index(drop=True)
             if check is not None:
                 check(con, load_id, totals)
@@ -296,7 +310,7 @@ class Store:
 
     def _rebuild_view(self) -> None:
         """``cost_rows``: rows_main plus every load table, each projected to the full schema."""
-        parts = ['SELECT ' + ", ".join(f'"{c}"' for c in schema.COLUMN_NAMES) + " FROM rows_main"]
+        parts = ["SELECT " + ", ".join(f'"{c}"' for c in schema.COLUMN_NAMES) + " FROM rows_main"]
         for load_id, source, table in self._load_tables():
             present = self._columns(table)
             exprs = []
@@ -304,7 +318,7 @@ class Store:
                 if c == "x_Source":
                     exprs.append(f"'{source}'::VARCHAR AS \"x_Source\"")
                 elif c == "x_LoadId":
-                    exprs.append(f"{load_id}::BIGINT AS \"x_LoadId\"")
+                    exprs.append(f'{load_id}::BIGINT AS "x_LoadId"')
                 elif c in present:
                     same = present[c] == t
                     exprs.append(f'"{c}"' if same else f'CAST("{c}" AS {t}) AS "{c}"')
@@ -315,7 +329,7 @@ class Store:
 
     def _key(self, cols) -> str:
         def col(name):
-            return f'coalesce("{name}", \'\')' if name in cols else "''"
+            return f"coalesce(\"{name}\", '')" if name in cols else "''"
 
         return f"({col('ProviderName')}, {col('BillingAccountId')}, BillingPeriodStart, CAST(ChargePeriodStart AS DATE))"
 
@@ -331,7 +345,9 @@ class Store:
         total = 0
         main_cols = self._columns("rows_main")
         targets = [("rows_main", main_cols, True)] + [
-            (t, self._columns(t), False) for lid, src, t in self._load_tables() if src == source and lid != load_id
+            (t, self._columns(t), False)
+            for lid, src, t in self._load_tables()
+            if src == source and lid != load_id
         ]
         new_key = self._key(new_cols)
         for table, cols, is_main in targets:
@@ -413,7 +429,9 @@ class Store:
         sql = spend_sql(self.rows_sql(), by, start=start, end=end, month=month, metric=metric, where=where)
         df = self.con.execute(sql).df()
         if by and "month" in by and by[0] != "month":
-            df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(drop=True)
+            df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(
+                drop=True
+            )
         df["Estimated"] = df["Estimated"].fillna(False).astype(bool)
         return df
 
@@ -490,7 +508,11 @@ def spend_sql(
     """The aggregation behind :meth:`Store.spend`, as one SQL text that runs on DuckDB and
     (with ``dialect='athena'``) on Amazon Athena over a FOCUS-shaped relation."""
     if metric not in schema.METRICS:
-        raise InputError(Problem(f"unknown metric {metric!r}", location="--metric", hint="valid: " + ", ".join(schema.METRICS)))
+        raise InputError(
+            Problem(
+                f"unknown metric {metric!r}", location="--metric", hint="valid: " + ", ".join(schema.METRICS)
+            )
+        )
     exprs = [key_sql(k, dialect=dialect) for k in by]
     conds, _ = period_filter(start=start, end=end, month=month)
     for col, value in (where or {}).items():
@@ -505,7 +527,7 @@ def spend_sql(
                 inner.append(c)
     inner_group = ", ".join(str(i + 1) for i in range(len(inner)))
     inner_sql = (
-        f"SELECT {''.join(c + ', ' for c in inner)}sum(\"{metric}\") AS m, bool_or({estimated_sql}) AS e, "
+        f'SELECT {"".join(c + ", " for c in inner)}sum("{metric}") AS m, bool_or({estimated_sql}) AS e, '
         f"count(*) AS n FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'}"
         + (f" GROUP BY {inner_group}" if inner else "")
     )
@@ -559,7 +581,11 @@ def key_sql(key: str, *, dialect: str = "duckdb") -> str:
 
     valid = list(DERIVED_KEYS) + ["tag:<key>"] + [c for c, t in schema.COLUMNS if t == "VARCHAR"]
     near = closest(key, valid)
-    hint = ("did you mean " + " or ".join(repr(c) for c in near) + "? " if near else "") + "valid: " + ", ".join(valid)
+    hint = (
+        ("did you mean " + " or ".join(repr(c) for c in near) + "? " if near else "")
+        + "valid: "
+        + ", ".join(valid)
+    )
     raise InputError(Problem(f"cannot group by {key!r}", location="--by", hint=hint))
 
 
@@ -578,7 +604,9 @@ def _parse_bound(value: str | dt.date, *, end: bool) -> dt.date:
             return d + dt.timedelta(days=1) if end else d
     except ValueError:
         pass
-    raise InputError(Problem(f"bad date {s!r}", location="--to" if end else "--from", hint="use YYYY-MM or YYYY-MM-DD"))
+    raise InputError(
+        Problem(f"bad date {s!r}", location="--to" if end else "--from", hint="use YYYY-MM or YYYY-MM-DD")
+    )
 
 
 def _add_month(d: dt.date) -> dt.date:
@@ -587,7 +615,9 @@ def _add_month(d: dt.date) -> dt.date:
 
 def parse_month(month: str) -> dt.date:
     if not _MONTH.match(str(month)) or not 1 <= int(str(month)[5:7]) <= 12:
-        raise InputError(Problem(f"bad month {month!r}", location="--month", hint="use YYYY-MM, e.g. 2026-10"))
+        raise InputError(
+            Problem(f"bad month {month!r}", location="--month", hint="use YYYY-MM, e.g. 2026-10")
+        )
     return dt.date(int(month[:4]), int(month[5:7]), 1)
 
 
@@ -598,7 +628,9 @@ def period_filter(*, start=None, end=None, month=None) -> tuple[list[str], list]
     if month is not None:
         conds.append(f"BillingPeriodStart = TIMESTAMP '{parse_month(month).isoformat()} 00:00:00'")
     if start is not None:
-        conds.append(f"ChargePeriodStart >= TIMESTAMP '{_parse_bound(start, end=False).isoformat()} 00:00:00'")
+        conds.append(
+            f"ChargePeriodStart >= TIMESTAMP '{_parse_bound(start, end=False).isoformat()} 00:00:00'"
+        )
     if end is not None:
         conds.append(f"ChargePeriodStart < TIMESTAMP '{_parse_bound(end, end=True).isoformat()} 00:00:00'")
     return conds, []

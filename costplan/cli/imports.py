@@ -11,7 +11,16 @@ from typing import List, Optional
 
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text, info, warn
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+    info,
+    warn,
+)
 
 import_app = typer.Typer(
     help="Import data from files: billing exports (focus, cur) into the spend store; stacks from infrastructure code (terraform, pulumi).",
@@ -23,7 +32,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
 
 
-STORE_OPTION = typer.Option(None, "--store", help="DuckDB store file (default: COSTPLAN_STORE, else data/costplan.duckdb).")
+STORE_OPTION = typer.Option(
+    None, "--store", help="DuckDB store file (default: COSTPLAN_STORE, else data/costplan.duckdb)."
+)
 
 FOCUS_HELP = """Import FOCUS 1.0, 1.1 or 1.2 billing files (CSV, CSV.gz or Parquet) into the store.
 
@@ -79,7 +90,11 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format) -> No
     from costplan.actuals.store import Store
 
     with Store(config.setting("store", store_path)) as store:
-        with Console(stderr=True).status(f"importing {len(paths)} path(s)", spinner="dots") if fmt is Format.table else _null():
+        with (
+            Console(stderr=True).status(f"importing {len(paths)} path(s)", spinner="dots")
+            if fmt is Format.table
+            else _null()
+        ):
             report = import_files(store, kind, paths)
         path = store.path
     if fmt is Format.json:
@@ -107,7 +122,9 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format) -> No
         + "."
     )
     if report.dropped_synthetic:
-        warn("the synthetic sample rows were removed from this store (real data and the sample are never mixed)")
+        warn(
+            "the synthetic sample rows were removed from this store (real data and the sample are never mixed)"
+        )
 
 
 class _null:
