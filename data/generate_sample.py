@@ -24,8 +24,11 @@ from costplan.actuals import sample  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=str(Path(__file__).parent / "sample" / "ultibiker-synthetic-focus.csv.gz"),
-                    help="FOCUS file to write (.csv, .csv.gz or .parquet)")
+    ap.add_argument(
+        "--out",
+        default=str(Path(__file__).parent / "sample" / "ultibiker-synthetic-focus.csv.gz"),
+        help="FOCUS file to write (.csv, .csv.gz or .parquet)",
+    )
     ap.add_argument("--store", default=None, help="also build a store holding only the sample")
     ap.add_argument("--seed", type=int, default=sample.SEED)
     a = ap.parse_args()

@@ -14,8 +14,17 @@ from costplan.errors import AwsError, InputError
 
 
 def _engine(**kw):
-    client = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing").client("athena", region_name="us-east-1")
-    eng = AthenaEngine(client=client, database="cur_db", table="focus_export", output="s3://bucket/athena/", sleep=lambda s: None, **kw)
+    client = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing").client(
+        "athena", region_name="us-east-1"
+    )
+    eng = AthenaEngine(
+        client=client,
+        database="cur_db",
+        table="focus_export",
+        output="s3://bucket/athena/",
+        sleep=lambda s: None,
+        **kw,
+    )
     return eng, Stubber(client)
 
 
@@ -34,7 +43,13 @@ COLUMNS = [
 
 def test_start_poll_and_read_every_page():
     eng, stub = _engine(workgroup="finops")
-    sql = spend_sql("cur_db.focus_export", ["month", "ServiceName"], month="2026-10", dialect="athena", estimated_sql="false")
+    sql = spend_sql(
+        "cur_db.focus_export",
+        ["month", "ServiceName"],
+        month="2026-10",
+        dialect="athena",
+        estimated_sql="false",
+    )
     stub.add_response(
         "start_query_execution",
         {"QueryExecutionId": "q-1"},
@@ -46,7 +61,11 @@ def test_start_poll_and_read_every_page():
         },
     )
     for state in ("QUEUED", "RUNNING"):
-        stub.add_response("get_query_execution", {"QueryExecution": {"Status": {"State": state}}}, {"QueryExecutionId": "q-1"})
+        stub.add_response(
+            "get_query_execution",
+            {"QueryExecution": {"Status": {"State": state}}},
+            {"QueryExecutionId": "q-1"},
+        )
     stub.add_response(
         "get_query_execution",
         {"QueryExecution": {"Status": {"State": "SUCCEEDED"}, "Statistics": {"DataScannedInBytes": 123456}}},
@@ -55,25 +74,47 @@ def test_start_poll_and_read_every_page():
     meta = {"ColumnInfo": COLUMNS}
     stub.add_response(
         "get_query_results",
-        {"ResultSet": {"Rows": [_row("month", "ServiceName", "EffectiveCost", "Estimated", "rows"),
-                                _row("2026-10", "Amazon Relational Database Service", "2423.61", "false", "186")],
-                       "ResultSetMetadata": meta}, "NextToken": "t2"},
+        {
+            "ResultSet": {
+                "Rows": [
+                    _row("month", "ServiceName", "EffectiveCost", "Estimated", "rows"),
+                    _row("2026-10", "Amazon Relational Database Service", "2423.61", "false", "186"),
+                ],
+                "ResultSetMetadata": meta,
+            },
+            "NextToken": "t2",
+        },
         {"QueryExecutionId": "q-1", "MaxResults": 1000},
     )
     stub.add_response(
         "get_query_results",
-        {"ResultSet": {"Rows": [_row("2026-10", "Amazon Elastic Compute Cloud", "2316.74", "false", "434")], "ResultSetMetadata": meta}, "NextToken": "t3"},
+        {
+            "ResultSet": {
+                "Rows": [_row("2026-10", "Amazon Elastic Compute Cloud", "2316.74", "false", "434")],
+                "ResultSetMetadata": meta,
+            },
+            "NextToken": "t3",
+        },
         {"QueryExecutionId": "q-1", "MaxResults": 1000, "NextToken": "t2"},
     )
     stub.add_response(
         "get_query_results",
-        {"ResultSet": {"Rows": [_row("2026-10", "AWS WAF", "42.82", None, "124")], "ResultSetMetadata": meta}},
+        {
+            "ResultSet": {
+                "Rows": [_row("2026-10", "AWS WAF", "42.82", None, "124")],
+                "ResultSetMetadata": meta,
+            }
+        },
         {"QueryExecutionId": "q-1", "MaxResults": 1000, "NextToken": "t3"},
     )
     with stub:
         df = eng.spend(["month", "ServiceName"], month="2026-10")
     stub.assert_no_pending_responses()
-    assert df["ServiceName"].tolist() == ["Amazon Relational Database Service", "Amazon Elastic Compute Cloud", "AWS WAF"]
+    assert df["ServiceName"].tolist() == [
+        "Amazon Relational Database Service",
+        "Amazon Elastic Compute Cloud",
+        "AWS WAF",
+    ]
     assert df["EffectiveCost"].tolist() == [2423.61, 2316.74, 42.82]
     assert df["rows"].tolist() == [186, 434, 124]
     assert not df["Estimated"].any()
@@ -82,10 +123,21 @@ def test_start_poll_and_read_every_page():
 
 def test_failed_query_is_reported_with_athenas_reason():
     eng, stub = _engine()
-    stub.add_response("start_query_execution", {"QueryExecutionId": "q-2"}, {"QueryString": ANY, "QueryExecutionContext": ANY, "ResultConfiguration": ANY})
+    stub.add_response(
+        "start_query_execution",
+        {"QueryExecutionId": "q-2"},
+        {"QueryString": ANY, "QueryExecutionContext": ANY, "ResultConfiguration": ANY},
+    )
     stub.add_response(
         "get_query_execution",
-        {"QueryExecution": {"Status": {"State": "FAILED", "StateChangeReason": "TABLE_NOT_FOUND: line 1:1: Table cur_db.focus_export does not exist"}}},
+        {
+            "QueryExecution": {
+                "Status": {
+                    "State": "FAILED",
+                    "StateChangeReason": "TABLE_NOT_FOUND: line 1:1: Table cur_db.focus_export does not exist",
+                }
+            }
+        },
         {"QueryExecutionId": "q-2"},
     )
     with stub, pytest.raises(AwsError, match="q-2 failed: TABLE_NOT_FOUND"):
@@ -94,8 +146,11 @@ def test_failed_query_is_reported_with_athenas_reason():
 
 def test_access_denied_names_the_action():
     eng, stub = _engine()
-    stub.add_client_error("start_query_execution", service_error_code="AccessDeniedException",
-                          service_message="User: arn:aws:iam::123456789012:user/bob is not authorized")
+    stub.add_client_error(
+        "start_query_execution",
+        service_error_code="AccessDeniedException",
+        service_message="User: arn:aws:iam::123456789012:user/bob is not authorized",
+    )
     with stub, pytest.raises(AwsError) as exc:
         eng.spend(["month"])
     assert "athena:StartQueryExecution" in str(exc.value) and "123456789012" not in str(exc.value)
@@ -121,6 +176,15 @@ def test_the_athena_sql_text_runs_on_duckdb_too():
            (TIMESTAMP '2026-09-01', TIMESTAMP '2026-09-30', 'AWS WAF', 9.00))
            t(BillingPeriodStart, ChargePeriodStart, ServiceName, EffectiveCost)"""
     )
-    sql = spend_sql("cur_db.focus_export", ["month", "ServiceName"], month="2026-10", dialect="athena", estimated_sql="false")
+    sql = spend_sql(
+        "cur_db.focus_export",
+        ["month", "ServiceName"],
+        month="2026-10",
+        dialect="athena",
+        estimated_sql="false",
+    )
     rows = con.execute(sql).fetchall()
-    assert [(r[0], r[1], r[2]) for r in rows] == [("2026-10", "AWS WAF", 3.75), ("2026-10", "Amazon Route 53", 0.50)]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("2026-10", "AWS WAF", 3.75),
+        ("2026-10", "Amazon Route 53", 0.50),
+    ]

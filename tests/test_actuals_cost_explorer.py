@@ -18,9 +18,9 @@ METRICS = ["UnblendedCost", "AmortizedCost", "NetAmortizedCost", "UsageQuantity"
 
 
 def _client():
-    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1").client(
-        "ce", region_name="us-east-1"
-    )
+    return boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    ).client("ce", region_name="us-east-1")
 
 
 def _money(x):
@@ -62,6 +62,16 @@ def _params(start, end, token=None, granularity="DAILY"):
     return p
 
 
+@pytest.fixture(params=["main-table", "own-table"], autouse=True)
+def layout(request, monkeypatch):
+    """Every test with small loads appended to rows_main, and with each load in its own table."""
+    from costplan.actuals import schema
+
+    if request.param == "own-table":
+        monkeypatch.setattr(schema, "OWN_TABLE_ROWS", 1)
+    return request.param
+
+
 @pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "s.duckdb") as s:
@@ -73,17 +83,40 @@ def test_exact_request_and_paging_over_three_pages(store):
     stub = Stubber(client)
     stub.add_response(
         "get_cost_and_usage",
-        {"ResultsByTime": [_day("2026-10-01", [_group("Amazon Elastic Compute Cloud - Compute", "BoxUsage:c5.large", 2.04, qty=24)])], "NextPageToken": "p2"},
+        {
+            "ResultsByTime": [
+                _day(
+                    "2026-10-01",
+                    [_group("Amazon Elastic Compute Cloud - Compute", "BoxUsage:c5.large", 2.04, qty=24)],
+                )
+            ],
+            "NextPageToken": "p2",
+        },
         _params("2026-10-01", "2026-10-03"),
     )
     stub.add_response(
         "get_cost_and_usage",
-        {"ResultsByTime": [_day("2026-10-01", [_group("Amazon Relational Database Service", "EU-InstanceUsage:db.r6g.xl", 11.52)])], "NextPageToken": "p3"},
+        {
+            "ResultsByTime": [
+                _day(
+                    "2026-10-01",
+                    [_group("Amazon Relational Database Service", "EU-InstanceUsage:db.r6g.xl", 11.52)],
+                )
+            ],
+            "NextPageToken": "p3",
+        },
         _params("2026-10-01", "2026-10-03", "p2"),
     )
     stub.add_response(
         "get_cost_and_usage",
-        {"ResultsByTime": [_day("2026-10-02", [_group("Amazon Elastic Compute Cloud - Compute", "BoxUsage:c5.large", 1.02, qty=12)])]},
+        {
+            "ResultsByTime": [
+                _day(
+                    "2026-10-02",
+                    [_group("Amazon Elastic Compute Cloud - Compute", "BoxUsage:c5.large", 1.02, qty=12)],
+                )
+            ]
+        },
         _params("2026-10-01", "2026-10-03", "p3"),
     )
     with stub:
@@ -94,18 +127,37 @@ def test_exact_request_and_paging_over_three_pages(store):
     assert report.rows_loaded == 3
     df = store.spend(["day", "RegionId"], metric="BilledCost")
     got = {(r.day, r.RegionId): round(r.BilledCost, 2) for r in df.itertuples()}
-    assert got == {("2026-10-01", "us-east-1"): 2.04, ("2026-10-01", "eu-west-1"): 11.52, ("2026-10-02", "us-east-1"): 1.02}
+    assert got == {
+        ("2026-10-01", "us-east-1"): 2.04,
+        ("2026-10-01", "eu-west-1"): 11.52,
+        ("2026-10-02", "us-east-1"): 1.02,
+    }
 
 
 def test_throttling_is_retried_then_succeeds(store):
     client = _client()
     stub = Stubber(client)
-    stub.add_client_error("get_cost_and_usage", service_error_code="LimitExceededException", http_status_code=400,
-                          expected_params=_params("2026-10-01", "2026-10-02"))
-    stub.add_client_error("get_cost_and_usage", service_error_code="ThrottlingException", http_status_code=400,
-                          expected_params=_params("2026-10-01", "2026-10-02"))
-    stub.add_response("get_cost_and_usage", {"ResultsByTime": [_day("2026-10-01", [_group("AWS Config", "USE1-ConfigurationItemRecorded", 0.75)])]},
-                      _params("2026-10-01", "2026-10-02"))
+    stub.add_client_error(
+        "get_cost_and_usage",
+        service_error_code="LimitExceededException",
+        http_status_code=400,
+        expected_params=_params("2026-10-01", "2026-10-02"),
+    )
+    stub.add_client_error(
+        "get_cost_and_usage",
+        service_error_code="ThrottlingException",
+        http_status_code=400,
+        expected_params=_params("2026-10-01", "2026-10-02"),
+    )
+    stub.add_response(
+        "get_cost_and_usage",
+        {
+            "ResultsByTime": [
+                _day("2026-10-01", [_group("AWS Config", "USE1-ConfigurationItemRecorded", 0.75)])
+            ]
+        },
+        _params("2026-10-01", "2026-10-02"),
+    )
     slept = []
     with stub:
         report = ce.pull(store, client, dt.date(2026, 10, 1), dt.date(2026, 10, 2), sleep=slept.append)
@@ -134,7 +186,9 @@ def test_access_denied_names_the_iam_action_and_no_account(store):
 def test_empty_period_is_recorded_and_not_asked_again(store):
     client = _client()
     stub = Stubber(client)
-    stub.add_response("get_cost_and_usage", {"ResultsByTime": [_day("2026-10-01", [])]}, _params("2026-10-01", "2026-10-02"))
+    stub.add_response(
+        "get_cost_and_usage", {"ResultsByTime": [_day("2026-10-01", [])]}, _params("2026-10-01", "2026-10-02")
+    )
     with stub:
         first = ce.pull(store, client, dt.date(2026, 10, 1), dt.date(2026, 10, 2), sleep=lambda s: None)
         second = ce.pull(store, client, dt.date(2026, 10, 1), dt.date(2026, 10, 2), sleep=lambda s: None)
@@ -148,10 +202,12 @@ def test_estimated_days_are_asked_again_and_replaced(store):
     stub = Stubber(client)
     stub.add_response(
         "get_cost_and_usage",
-        {"ResultsByTime": [
-            _day("2026-10-01", [_group("AWS WAF", "USE1-WebACL", 0.50)]),
-            _day("2026-10-02", [_group("AWS WAF", "USE1-WebACL", 0.40)], estimated=True),
-        ]},
+        {
+            "ResultsByTime": [
+                _day("2026-10-01", [_group("AWS WAF", "USE1-WebACL", 0.50)]),
+                _day("2026-10-02", [_group("AWS WAF", "USE1-WebACL", 0.40)], estimated=True),
+            ]
+        },
         _params("2026-10-01", "2026-10-03"),
     )
     # only the Estimated day is asked again; its final amount replaces the estimate
@@ -175,10 +231,18 @@ def test_estimated_days_are_asked_again_and_replaced(store):
 def test_max_requests_caps_the_run_and_stores_no_partial_range(store):
     client = _client()
     stub = Stubber(client)
-    stub.add_response("get_cost_and_usage", {"ResultsByTime": [_day("2026-10-01", [_group("AWS KMS", "USE1-KMS-Keys", 0.33)])], "NextPageToken": "p2"},
-                      _params("2026-10-01", "2026-10-02"))
+    stub.add_response(
+        "get_cost_and_usage",
+        {
+            "ResultsByTime": [_day("2026-10-01", [_group("AWS KMS", "USE1-KMS-Keys", 0.33)])],
+            "NextPageToken": "p2",
+        },
+        _params("2026-10-01", "2026-10-02"),
+    )
     with stub:
-        report = ce.pull(store, client, dt.date(2026, 10, 1), dt.date(2026, 10, 2), max_requests=1, sleep=lambda s: None)
+        report = ce.pull(
+            store, client, dt.date(2026, 10, 1), dt.date(2026, 10, 2), max_requests=1, sleep=lambda s: None
+        )
     assert report.requests == 1 and report.periods_not_pulled == 1 and report.rows_loaded == 0
     assert store.spend([]).at[0, "rows"] == 0
 
@@ -229,16 +293,38 @@ def test_pull_end_to_end_against_moto_server(moto_server, tmp_path):
     from costplan.cli.app import app
 
     # two pages for one range; amounts chosen by hand
-    _inject(moto_server, [
-        {"ResultsByTime": [
-            _day("2026-09-29", [_group("Amazon Elastic Compute Cloud - Compute", "BoxUsage:c5.xlarge", 4.08, qty=24),
-                                _group("Amazon ElastiCache", "EU-NodeUsage:cache.r7g.large", 5.256, qty=24)]),
-         ], "NextPageToken": "page-2"},
-        {"ResultsByTime": [
-            _day("2026-09-30", [_group("Amazon Elastic Compute Cloud - Compute", "BoxUsage:c5.xlarge", 4.08, qty=24),
-                                _group("Tax", "Tax", 1.11, qty=0, unit="N/A")]),
-         ]},
-    ])
+    _inject(
+        moto_server,
+        [
+            {
+                "ResultsByTime": [
+                    _day(
+                        "2026-09-29",
+                        [
+                            _group(
+                                "Amazon Elastic Compute Cloud - Compute", "BoxUsage:c5.xlarge", 4.08, qty=24
+                            ),
+                            _group("Amazon ElastiCache", "EU-NodeUsage:cache.r7g.large", 5.256, qty=24),
+                        ],
+                    ),
+                ],
+                "NextPageToken": "page-2",
+            },
+            {
+                "ResultsByTime": [
+                    _day(
+                        "2026-09-30",
+                        [
+                            _group(
+                                "Amazon Elastic Compute Cloud - Compute", "BoxUsage:c5.xlarge", 4.08, qty=24
+                            ),
+                            _group("Tax", "Tax", 1.11, qty=0, unit="N/A"),
+                        ],
+                    ),
+                ]
+            },
+        ],
+    )
     store_path = tmp_path / "pulled.duckdb"
     runner = CliRunner()
     args = ["pull", "--store", str(store_path), "--from", "2026-09-29", "--to", "2026-09-30"]

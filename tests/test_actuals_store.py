@@ -3,7 +3,6 @@ reconciliation and the commitment / spot summaries."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pandas as pd
@@ -37,6 +36,16 @@ def _rows(day: str, items, source_note="x"):
             }
         )
     return pd.DataFrame(out)
+
+
+@pytest.fixture(params=["main-table", "own-table"], autouse=True)
+def layout(request, monkeypatch):
+    """Every test with small loads appended to rows_main, and with each load in its own table."""
+    from costplan.actuals import schema
+
+    if request.param == "own-table":
+        monkeypatch.setattr(schema, "OWN_TABLE_ROWS", 1)
+    return request.param
 
 
 @pytest.fixture
@@ -87,7 +96,13 @@ def test_spend_by_month_service_region_and_dates(store):
         pd.concat(
             [
                 _rows("2026-09-30", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.25)]),
-                _rows("2026-10-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 2.50), ("Amazon Route 53", "HostedZone", None, 0.50)]),
+                _rows(
+                    "2026-10-01",
+                    [
+                        ("AWS WAF", "USE1-WebACL", "us-east-1", 2.50),
+                        ("Amazon Route 53", "HostedZone", None, 0.50),
+                    ],
+                ),
                 _rows("2026-10-31", [("AWS WAF", "EU-WebACL", "eu-west-1", 4.00)]),
             ]
         ),
@@ -138,7 +153,9 @@ def test_load_with_missing_required_values_is_refused(store):
 
 # -- the synthetic sample ---------------------------------------------------------------------------
 def test_sample_covers_the_year_and_is_labelled(sample_store):
-    assert sample_store.months() == [f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 12)]]
+    assert sample_store.months() == [
+        f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 12)]
+    ]
     f = sample_store.freshness()
     day = pd.to_datetime(f["day"])
     assert day.min() == pd.Timestamp("2025-11-01") and day.max() == pd.Timestamp("2026-11-25")
@@ -147,11 +164,18 @@ def test_sample_covers_the_year_and_is_labelled(sample_store):
     assert est.min() == pd.Timestamp("2026-11-01") and len(est) == 25
     assert not f[day < pd.Timestamp("2026-11-01")]["Estimated"].any()
     assert sample_store.is_synthetic()
-    assert sample_store.con.execute("SELECT count(*) FROM cost_rows WHERE NOT x_Synthetic OR x_Source <> 'synthetic-sample'").fetchone()[0] == 0
+    assert (
+        sample_store.con.execute(
+            "SELECT count(*) FROM cost_rows WHERE NOT x_Synthetic OR x_Source <> 'synthetic-sample'"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_sample_has_growth_spot_credit_and_savings_plan(sample_store):
-    credit = sample_store.spend(["ChargeCategory"], month="2026-04").set_index("ChargeCategory")["EffectiveCost"]
+    credit = sample_store.spend(["ChargeCategory"], month="2026-04").set_index("ChargeCategory")[
+        "EffectiveCost"
+    ]
     assert credit["Credit"] == sample.CREDIT_AMOUNT
     spot = spot_summary(sample_store, "2026-10").set_index("RegionId")
     # the worker pool's spot share of its hours, diluted by the other (on-demand) pools
@@ -160,13 +184,29 @@ def test_sample_has_growth_spot_credit_and_savings_plan(sample_store):
     sp = commitment_summary(sample_store, "2026-10")
     assert sp["CommitmentDiscountId"].tolist() == [sample.SP_ID]
     row = sp.iloc[0]
-    # 31 days of a 2.50 USD/h commitment, billed as the recurring fee
-    assert row["billed"] == pytest.approx(2.50 * 24 * 31, abs=0.01)
-    assert row["used_commitment"] + row["unused_commitment"] == pytest.approx(2.50 * 24 * 31, abs=0.01)
-    assert 0 < row["coverage"] < 1 and row["savings"] > 0
+    # 31 days of the plan's Compute Savings Plan commitment [USD/h], billed as the recurring fee
+    rate = _planned_sp_rate()
+    assert row["billed"] == pytest.approx(rate * 24 * 31, abs=0.01)
+    assert row["used_commitment"] + row["unused_commitment"] == pytest.approx(rate * 24 * 31, abs=0.01)
+    # the commitment exceeds the on-demand instance usage left after spot: part of it goes
+    # unused, and all of that usage is covered
+    assert 0.5 < row["utilisation"] < 1 and row["coverage"] == pytest.approx(1.0) and row["savings"] > 0
     assert commitment_summary(sample_store, "2026-01").empty  # no Savings Plan before March
-    jan, oct_ = (sample_store.spend(["component"], month=m).set_index("component")["EffectiveCost"] for m in ("2026-01", "2026-10"))
+    pd.testing.assert_frame_equal(sample_store.commitment_summary("2026-10"), sp)
+    jan, oct_ = (
+        sample_store.spend(["component"], month=m).set_index("component")["EffectiveCost"]
+        for m in ("2026-01", "2026-10")
+    )
     assert oct_["data_transfer"] > jan["data_transfer"] * 1.15  # three percent a month, nine months
+
+
+def _planned_sp_rate() -> float:
+    import costplan
+    from costplan.config import DEFAULT_STACK
+
+    lines = costplan.estimate(costplan.load_stack(DEFAULT_STACK)).lines
+    sp = lines[(lines["component_kind"] == "commitment") & (lines["PricingUnit"] == "Hrs")]
+    return float(sp["ListUnitPrice"].iloc[0])
 
 
 def test_sample_is_deterministic():
@@ -196,7 +236,9 @@ def test_reconcile_against_hand_made_plan(store):
         {
             "component": ["postgres", "workers", "influx-data", "root-volumes", "nat", "waf"],
             "component_kind": ["rds", "node_pool", "k8s_volume", "ebs_volume", "nat_gateway", "waf"],
-            "ServiceName": ["Amazon Relational Database Service"] + ["Amazon Elastic Compute Cloud"] * 4 + ["AWS WAF"],
+            "ServiceName": ["Amazon Relational Database Service"]
+            + ["Amazon Elastic Compute Cloud"] * 4
+            + ["AWS WAF"],
             "ListCost": [700.8, 1000.0, 80.0, 40.0, 65.7, 27.0],
         }
     )
@@ -227,11 +269,17 @@ def test_every_sample_item_maps_to_its_component_kind():
 
     from costplan.actuals.mapping import component_case_sql
 
-    base = sample.baseline_frame()[["component_kind", "ServiceName", "x_UsageType"]].assign(ChargeCategory="Usage", SkuId=None)
+    base = sample.baseline_frame()[["component_kind", "ServiceName", "x_UsageType"]].assign(
+        ChargeCategory="Usage", SkuId=None
+    )
     con = duckdb.connect()
     con.register("b", base)
     got = con.execute(f"SELECT component_kind, {component_case_sql()} FROM b").fetchall()
     wrong = [(want, have) for want, have in got if want != have]
     assert wrong == []
-    assert con.execute(f"SELECT {component_case_sql()} FROM (SELECT 'Tax' AS ChargeCategory, 'Tax' AS ServiceName, NULL AS x_UsageType, NULL AS SkuId)").fetchall() == [("tax",)]
-    assert con.execute(f"SELECT {component_case_sql()} FROM (SELECT 'Usage' AS ChargeCategory, 'Amazon Kinesis' AS ServiceName, 'USE1-ShardHour' AS x_UsageType, NULL AS SkuId)").fetchall() == [("unmapped",)]
+    assert con.execute(
+        f"SELECT {component_case_sql()} FROM (SELECT 'Tax' AS ChargeCategory, 'Tax' AS ServiceName, NULL AS x_UsageType, NULL AS SkuId)"
+    ).fetchall() == [("tax",)]
+    assert con.execute(
+        f"SELECT {component_case_sql()} FROM (SELECT 'Usage' AS ChargeCategory, 'Amazon Kinesis' AS ServiceName, 'USE1-ShardHour' AS x_UsageType, NULL AS SkuId)"
+    ).fetchall() == [("unmapped",)]

@@ -24,26 +24,38 @@ from costplan.errors import AwsError, InputError, Problem
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-_NUMERIC = {"double": "float64", "float": "float64", "real": "float64", "decimal": "float64",
-            "bigint": "Int64", "integer": "Int64", "int": "Int64", "smallint": "Int64", "tinyint": "Int64"}
+_NUMERIC = {
+    "double": "float64",
+    "float": "float64",
+    "real": "float64",
+    "decimal": "float64",
+    "bigint": "Int64",
+    "integer": "Int64",
+    "int": "Int64",
+    "smallint": "Int64",
+    "tinyint": "Int64",
+}
 _IDENT_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 def _ident(name: str, what: str) -> str:
     if not name or not set(name) <= _IDENT_OK:
-        raise InputError(Problem(f"bad {what} name {name!r}", location=f"--{what}", hint="letters, digits and _ only"))
+        raise InputError(
+            Problem(f"bad {what} name {name!r}", location=f"--{what}", hint="letters, digits and _ only")
+        )
     return name
 
 
-def cur_relation(database: str, table: str) -> str:
+def cur_relation(database: str, table: str, dialect: str = "athena") -> str:
     """A CUR 2.0 table as FOCUS columns, in Athena (Trino) SQL. Follows the mapping table in
     ``docs/actuals.md``: negation rows dropped, covered usage billed at 0 with its amortised cost."""
     t = f"{_ident(database, 'database')}.{_ident(table, 'table')}"
     typ = "line_item_line_item_type"
+    name = "element_at(product, 'product_name')" if dialect == "athena" else "product['product_name']"
     return f"""(SELECT
         bill_billing_period_start_date AS BillingPeriodStart,
         line_item_usage_start_date AS ChargePeriodStart,
-        coalesce(element_at(product, 'product_name'), line_item_product_code) AS ServiceName,
+        coalesce({name}, line_item_product_code) AS ServiceName,
         product_region_code AS RegionId,
         line_item_usage_type AS x_UsageType,
         line_item_usage_type AS SkuId,
@@ -93,9 +105,13 @@ class AthenaEngine:
         timeout: float = 900.0,
     ):
         if not output.startswith("s3://"):
-            raise InputError(Problem(f"bad output location {output!r}", location="--output", hint="an s3:// URI"))
+            raise InputError(
+                Problem(f"bad output location {output!r}", location="--output", hint="an s3:// URI")
+            )
         if table_format not in ("focus", "cur"):
-            raise InputError(Problem(f"bad table format {table_format!r}", location="--table-format", hint="focus or cur"))
+            raise InputError(
+                Problem(f"bad table format {table_format!r}", location="--table-format", hint="focus or cur")
+            )
         self.database = _ident(database, "database")
         self.table = _ident(table, "table")
         self.output = output
@@ -118,13 +134,24 @@ class AthenaEngine:
             return cur_relation(self.database, self.table)
         return f"{self.database}.{self.table}"
 
-    def spend(self, by: Sequence[str] = ("month",), start=None, end=None, month=None, metric: str = "EffectiveCost") -> "pd.DataFrame":
+    def spend(
+        self, by: Sequence[str] = ("month",), start=None, end=None, month=None, metric: str = "EffectiveCost"
+    ) -> "pd.DataFrame":
         """As :meth:`Store.spend`, computed by Athena. ``Estimated`` is from the invoice id for
         CUR tables and false for FOCUS tables (FOCUS exports do not say)."""
         from costplan.actuals.store import spend_sql
 
         estimated = "x_ChargeStatus = 'Estimated'" if self.table_format == "cur" else "false"
-        sql = spend_sql(self.relation, by, start=start, end=end, month=month, metric=metric, dialect="athena", estimated_sql=estimated)
+        sql = spend_sql(
+            self.relation,
+            by,
+            start=start,
+            end=end,
+            month=month,
+            metric=metric,
+            dialect="athena",
+            estimated_sql=estimated,
+        )
         df = self.query(sql)
         df = df.rename(columns={c.lower(): c for c in [*by, metric, "Estimated", "rows"]})
         if "Estimated" in df:
@@ -208,10 +235,14 @@ class AthenaEngine:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException"):
-                raise AwsError(f"access denied by Athena: the credentials in use lack the IAM action {action} "
-                               "(or Glue / S3 access to the table and output location)") from None
+                raise AwsError(
+                    f"access denied by Athena: the credentials in use lack the IAM action {action} "
+                    "(or Glue / S3 access to the table and output location)"
+                ) from None
             if code == "InvalidRequestException":
-                raise InputError(f"Athena rejected the query ({code}); check --database, --table and --output") from None
+                raise InputError(
+                    f"Athena rejected the query ({code}); check --database, --table and --output"
+                ) from None
             raise AwsError(f"Athena call {method} failed ({code or 'unknown error'})") from None
         except NoCredentialsError:
             raise AwsError("no AWS credentials found for Athena (standard chain or --profile)") from None

@@ -79,7 +79,7 @@ def spot_summary(store: "Store", month: str) -> "pd.DataFrame":
                    sum(PricingQuantity) FILTER (WHERE PricingUnit IN ('Hrs', 'Hours')) AS node_pool_hours,
                    coalesce(sum(PricingQuantity) FILTER (WHERE {is_spot} AND PricingUnit IN ('Hrs', 'Hours')), 0) AS spot_hours
             FROM {store.rows_sql()}
-            WHERE {' AND '.join(conds)} AND {component_case_sql()} = 'node_pool' AND ChargeCategory = 'Usage'
+            WHERE {" AND ".join(conds)} AND {component_case_sql()} = 'node_pool' AND ChargeCategory = 'Usage'
             GROUP BY 1 ORDER BY 1""",
         params,
     ).df()

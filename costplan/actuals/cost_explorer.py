@@ -38,22 +38,52 @@ COST_PER_REQUEST = 0.01  # [USD/request]
 METRICS = ("UnblendedCost", "AmortizedCost", "NetAmortizedCost", "UsageQuantity")
 GRANULARITIES = ("DAILY", "MONTHLY")
 THROTTLE_CODES = ("LimitExceededException", "ThrottlingException", "Throttling", "TooManyRequestsException")
-DENIED_CODES = ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnrecognizedClientException")
+DENIED_CODES = (
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnauthorizedOperation",
+    "UnrecognizedClientException",
+)
 IAM_ACTION = "ce:GetCostAndUsage"
 SOURCE = "cost-explorer"
 
 #: Usage-type prefixes -> region code. Usage types with no prefix are us-east-1's, except
 #: those of the global services in :data:`GLOBAL_SERVICES`.
 REGION_PREFIXES = {
-    "USE1": "us-east-1", "USE2": "us-east-2", "USW1": "us-west-1", "USW2": "us-west-2",
-    "EU": "eu-west-1", "EUW2": "eu-west-2", "EUW3": "eu-west-3", "EUC1": "eu-central-1",
-    "EUC2": "eu-central-2", "EUN1": "eu-north-1", "EUS1": "eu-south-1", "APS1": "ap-southeast-1",
-    "APS2": "ap-southeast-2", "APS3": "ap-south-1", "APS4": "ap-southeast-3", "APN1": "ap-northeast-1",
-    "APN2": "ap-northeast-2", "APN3": "ap-northeast-3", "APE1": "ap-east-1", "CAN1": "ca-central-1",
-    "SAE1": "sa-east-1", "MES1": "me-south-1", "AFS1": "af-south-1", "ILC1": "il-central-1",
+    "USE1": "us-east-1",
+    "USE2": "us-east-2",
+    "USW1": "us-west-1",
+    "USW2": "us-west-2",
+    "EU": "eu-west-1",
+    "EUW2": "eu-west-2",
+    "EUW3": "eu-west-3",
+    "EUC1": "eu-central-1",
+    "EUC2": "eu-central-2",
+    "EUN1": "eu-north-1",
+    "EUS1": "eu-south-1",
+    "APS1": "ap-southeast-1",
+    "APS2": "ap-southeast-2",
+    "APS3": "ap-south-1",
+    "APS4": "ap-southeast-3",
+    "APN1": "ap-northeast-1",
+    "APN2": "ap-northeast-2",
+    "APN3": "ap-northeast-3",
+    "APE1": "ap-east-1",
+    "CAN1": "ca-central-1",
+    "SAE1": "sa-east-1",
+    "MES1": "me-south-1",
+    "AFS1": "af-south-1",
+    "ILC1": "il-central-1",
 }
-GLOBAL_SERVICES = ("Amazon Route 53", "Tax", "Savings Plans for AWS Compute usage", "AWS Support (Business)",
-                   "AWS Support (Developer)", "AWS Support (Enterprise)", "Amazon CloudFront")
+GLOBAL_SERVICES = (
+    "Amazon Route 53",
+    "Tax",
+    "Savings Plans for AWS Compute usage",
+    "AWS Support (Business)",
+    "AWS Support (Developer)",
+    "AWS Support (Enterprise)",
+    "Amazon CloudFront",
+)
 
 
 @dataclass
@@ -126,7 +156,15 @@ def make_client(session=None, profile: str | None = None):
 
 def group_by_spec(group_by: Sequence[str]) -> list[dict[str, str]]:
     """``["SERVICE", "USAGE_TYPE"]`` / ``["SERVICE", "tag:team"]`` -> Cost Explorer GroupBy."""
-    dims = ("SERVICE", "USAGE_TYPE", "REGION", "LINKED_ACCOUNT", "RECORD_TYPE", "INSTANCE_TYPE", "PURCHASE_TYPE")
+    dims = (
+        "SERVICE",
+        "USAGE_TYPE",
+        "REGION",
+        "LINKED_ACCOUNT",
+        "RECORD_TYPE",
+        "INSTANCE_TYPE",
+        "PURCHASE_TYPE",
+    )
     if not 1 <= len(group_by) <= 2:
         raise InputError(Problem("Cost Explorer groups by one or two keys", location="--group-by"))
     spec = []
@@ -136,7 +174,13 @@ def group_by_spec(group_by: Sequence[str]) -> list[dict[str, str]]:
         elif g.upper() in dims:
             spec.append({"Type": "DIMENSION", "Key": g.upper()})
         else:
-            raise InputError(Problem(f"cannot group by {g!r}", location="--group-by", hint=f"use tag:<key> or one of {', '.join(dims)}"))
+            raise InputError(
+                Problem(
+                    f"cannot group by {g!r}",
+                    location="--group-by",
+                    hint=f"use tag:<key> or one of {', '.join(dims)}",
+                )
+            )
     return spec
 
 
@@ -209,11 +253,20 @@ def _translate(code: str) -> Exception:
     if code in THROTTLE_CODES:
         return AwsError("Cost Explorer kept throttling the requests; try again later or pull a shorter range")
     if code == "DataUnavailableException":
-        return AwsError("Cost Explorer has no data for this account yet (it is filled about 24 hours after it is enabled)")
+        return AwsError(
+            "Cost Explorer has no data for this account yet (it is filled about 24 hours after it is enabled)"
+        )
     if code == "BillExpirationException":
-        return InputError(Problem("the period is older than Cost Explorer keeps (13 months, 38 with multi-year data)", location="--from"))
+        return InputError(
+            Problem(
+                "the period is older than Cost Explorer keeps (13 months, 38 with multi-year data)",
+                location="--from",
+            )
+        )
     if code in ("ValidationException", "InvalidNextTokenException", "RequestChangedException"):
-        return InputError(f"Cost Explorer rejected the request ({code}); check --from, --to, --granularity and --group-by")
+        return InputError(
+            f"Cost Explorer rejected the request ({code}); check --from, --to, --granularity and --group-by"
+        )
     return AwsError(f"Cost Explorer call failed ({code or 'unknown error'})")
 
 
@@ -245,7 +298,6 @@ def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> "pd.Da
         for g in groups:
             keys = dict(zip(group_by, g.get("Keys", [])))
             m = g.get("Metrics", {})
-            amount = lambda name: float(m[name]["Amount"]) if name in m else None  # noqa: E731
             service = keys.get("SERVICE")
             usage = keys.get("USAGE_TYPE")
             tags = {}
@@ -254,7 +306,7 @@ def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> "pd.Da
                     tkey, _, tval = v.partition("$")
                     if tval:
                         tags[tkey or k[4:]] = tval
-            billed = amount("UnblendedCost")
+            billed = _amount(m, "UnblendedCost")
             row = {
                 "ProviderName": "AWS",
                 "BillingPeriodStart": dt.datetime(start.year, start.month, 1),
@@ -266,9 +318,9 @@ def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> "pd.Da
                 "SkuId": usage,
                 "RegionId": keys.get("REGION") or region_of(usage, service),
                 "BilledCost": billed if billed is not None else 0.0,
-                "EffectiveCost": amount("AmortizedCost") if "AmortizedCost" in m else billed,
-                "x_NetEffectiveCost": amount("NetAmortizedCost"),
-                "PricingQuantity": amount("UsageQuantity"),
+                "EffectiveCost": _amount(m, "AmortizedCost") if "AmortizedCost" in m else billed,
+                "x_NetEffectiveCost": _amount(m, "NetAmortizedCost"),
+                "PricingQuantity": _amount(m, "UsageQuantity"),
                 "PricingUnit": m.get("UsageQuantity", {}).get("Unit"),
                 "ChargeCategory": _charge_category(service, billed),
                 "PricingCategory": "Dynamic" if usage and "SpotUsage" in usage else None,
@@ -280,10 +332,27 @@ def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> "pd.Da
             row["ConsumedUnit"] = row["PricingUnit"]
             rows.append(row)
     cols = [
-        "ProviderName", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
-        "ServiceName", "x_UsageType", "SkuId", "RegionId", "BilledCost", "EffectiveCost", "x_NetEffectiveCost",
-        "PricingQuantity", "PricingUnit", "ConsumedQuantity", "ConsumedUnit", "ChargeCategory", "PricingCategory",
-        "Tags", "x_ChargeStatus", "x_Synthetic",
+        "ProviderName",
+        "BillingPeriodStart",
+        "BillingPeriodEnd",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "ServiceName",
+        "x_UsageType",
+        "SkuId",
+        "RegionId",
+        "BilledCost",
+        "EffectiveCost",
+        "x_NetEffectiveCost",
+        "PricingQuantity",
+        "PricingUnit",
+        "ConsumedQuantity",
+        "ConsumedUnit",
+        "ChargeCategory",
+        "PricingCategory",
+        "Tags",
+        "x_ChargeStatus",
+        "x_Synthetic",
     ]
     df = pd.DataFrame(rows, columns=cols)
     for c in ("BilledCost", "EffectiveCost", "x_NetEffectiveCost", "PricingQuantity", "ConsumedQuantity"):
@@ -291,6 +360,11 @@ def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> "pd.Da
     for c in ("BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"):
         df[c] = pd.to_datetime(df[c])
     return df
+
+
+def _amount(metrics: dict, name: str) -> float | None:
+    """A metric's amount [USD or its unit], or None when the response does not have it."""
+    return float(metrics[name]["Amount"]) if name in metrics else None
 
 
 def _charge_category(service: str | None, billed: float | None) -> str:
@@ -351,7 +425,9 @@ def pull(
     """
     granularity = granularity.upper()
     if granularity not in GRANULARITIES:
-        raise InputError(Problem(f"bad granularity {granularity!r}", location="--granularity", hint="DAILY or MONTHLY"))
+        raise InputError(
+            Problem(f"bad granularity {granularity!r}", location="--granularity", hint="DAILY or MONTHLY")
+        )
     if end <= start:
         raise InputError(Problem(f"--to ({end}) must be after --from ({start})", location="--to"))
     grouping = ",".join(group_by) + "/" + granularity
@@ -365,7 +441,9 @@ def pull(
     for run in _ranges(needed):
         r0, r1 = run[0][0], run[-1][1]
         try:
-            results = get_cost_and_usage(client, r0, r1, granularity=granularity, group_by=group_by, budget=budget, sleep=sleep)
+            results = get_cost_and_usage(
+                client, r0, r1, granularity=granularity, group_by=group_by, budget=budget, sleep=sleep
+            )
         except BudgetExhausted:
             report.periods_not_pulled += sum(len(x) for x in _ranges(needed) if x[0][0] >= r0)
             break
@@ -374,16 +452,18 @@ def pull(
             report.throttled = budget.throttled
         frame = parse_cost_and_usage(results, group_by)
         estimated = {
-            (dt.date.fromisoformat(i["TimePeriod"]["Start"]), dt.date.fromisoformat(i["TimePeriod"]["End"])): bool(
-                i.get("Estimated", False)
-            )
+            (
+                dt.date.fromisoformat(i["TimePeriod"]["Start"]),
+                dt.date.fromisoformat(i["TimePeriod"]["End"]),
+            ): bool(i.get("Estimated", False))
             for i in results
         }
 
         def record(con, load_id, totals=None, run=run, estimated=estimated, r0=r0, r1=r1):
             # this load replaced every Cost Explorer row of the range, whatever its grouping
             con.execute(
-                "DELETE FROM pulled_periods WHERE x_Source = ? AND PeriodStart >= ? AND PeriodStart < ?", [SOURCE, r0, r1]
+                "DELETE FROM pulled_periods WHERE x_Source = ? AND PeriodStart >= ? AND PeriodStart < ?",
+                [SOURCE, r0, r1],
             )
             con.executemany(
                 "INSERT INTO pulled_periods VALUES (?, ?, ?, ?, ?, ?)",
@@ -391,7 +471,11 @@ def pull(
             )
 
         result = store.load_frame(
-            frame, SOURCE, description=f"Cost Explorer {granularity} {r0}..{r1}", replace_range=(r0, r1), check=record
+            frame,
+            SOURCE,
+            description=f"Cost Explorer {granularity} {r0}..{r1}",
+            replace_range=(r0, r1),
+            check=record,
         )
         report.rows_loaded += result.rows_loaded
         report.periods_requested += len(run)

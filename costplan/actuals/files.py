@@ -203,7 +203,7 @@ class _Cols:
             return "NULL::VARCHAR"
         t = self.types[col]
         if t.startswith("MAP") or t.startswith("STRUCT"):
-            return f"CAST(to_json(\"{col}\") AS VARCHAR)"
+            return f'CAST(to_json("{col}") AS VARCHAR)'
         return f"CAST({self.raw(col)} AS VARCHAR)"
 
     def typed(self, target: str, store_col: str, *candidates: str) -> str:
@@ -219,7 +219,9 @@ class _Cols:
                 return f"CAST({raw} AS TIMESTAMP)"
             expr = f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
         else:  # DOUBLE
-            if t in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT") or t.startswith("DECIMAL"):
+            if t in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT") or t.startswith(
+                "DECIMAL"
+            ):
                 return f"CAST({raw} AS DOUBLE)"
             expr = f"try_cast({raw} AS DOUBLE)"
         self.checks.append((store_col, raw, expr))
@@ -252,9 +254,18 @@ def focus_select(types: dict[str, str], csv: bool = False) -> tuple[str, _Cols]:
         exprs["x_ChargeStatus"] = f"CASE WHEN {c.raw(invoice)} IS NULL THEN 'Estimated' ELSE 'Final' END"
     else:
         exprs["x_ChargeStatus"] = "'Final'"
-    if c.name("x_UsageType") is None and c.name("SkuId") is not None:
-        exprs["x_UsageType"] = "NULL::VARCHAR"
-    return ", ".join(f'{e} AS "{k}"' for k, e in exprs.items()), c
+    return _select_list(exprs), c
+
+
+def _select_list(exprs: dict[str, str]) -> str:
+    """The SELECT list, leaving out columns that would only hold NULL or the store's default
+    (the view ``cost_rows`` supplies those; writing them per row would slow the load)."""
+    keep = {
+        k: e
+        for k, e in exprs.items()
+        if not str(e).startswith("NULL::") and str(e) != "NULL" and schema.DEFAULTS.get(k) != e
+    }
+    return ", ".join(f'{e} AS "{k}"' for k, e in keep.items())
 
 
 def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
@@ -275,7 +286,11 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
     product_name = (
         c.text("product_product_name")
         if n("product_product_name")
-        else (f"CAST(\"{product}\"['product_name'] AS VARCHAR)" if product and types[product].startswith("MAP") else "NULL")
+        else (
+            f"CAST(\"{product}\"['product_name'] AS VARCHAR)"
+            if product and types[product].startswith("MAP")
+            else "NULL"
+        )
     )
     code = c.text("line_item_product_code")
     names_case = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in PRODUCT_NAMES.items())
@@ -293,8 +308,14 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
     sp_arn = c.text("savings_plan_savings_plan_a_r_n")
     usage_type = c.text("line_item_usage_type")
     pricing_term = c.text("pricing_term")
-    region = c.text("product_region_code") if n("product_region_code") else (
-        f"CAST(\"{product}\"['region'] AS VARCHAR)" if product and types[product].startswith("MAP") else "NULL"
+    region = (
+        c.text("product_region_code")
+        if n("product_region_code")
+        else (
+            f"CAST(\"{product}\"['region'] AS VARCHAR)"
+            if product and types[product].startswith("MAP")
+            else "NULL"
+        )
     )
     invoice = n("bill_invoice_id")
     exprs = {
@@ -325,9 +346,13 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
             WHEN {pricing_term} = 'Spot' OR {usage_type} LIKE '%SpotUsage%' THEN 'Dynamic'
             WHEN {typ} IN ('SavingsPlanCoveredUsage', 'DiscountedUsage') THEN 'Committed'
             WHEN {typ} = 'Usage' THEN 'Standard' END""",
-        "PricingQuantity": num("PricingQuantity", "line_item_usage_amount") if n("line_item_usage_amount") else "NULL",
+        "PricingQuantity": num("PricingQuantity", "line_item_usage_amount")
+        if n("line_item_usage_amount")
+        else "NULL",
         "PricingUnit": c.text("pricing_unit"),
-        "ConsumedQuantity": num("ConsumedQuantity", "line_item_usage_amount") if n("line_item_usage_amount") else "NULL",
+        "ConsumedQuantity": num("ConsumedQuantity", "line_item_usage_amount")
+        if n("line_item_usage_amount")
+        else "NULL",
         "ConsumedUnit": c.text("pricing_unit"),
         "BilledCost": f"CASE WHEN {typ} = 'SavingsPlanCoveredUsage' THEN 0.0 ELSE {unblended} END",
         "EffectiveCost": f"""CASE {typ}
@@ -338,7 +363,9 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
             WHEN 'RIFee' THEN {ri_unused}
             WHEN 'Fee' THEN CASE WHEN {ri_arn} IS NOT NULL THEN 0.0 ELSE {unblended} END
             ELSE {unblended} END""",
-        "ListCost": num("ListCost", "pricing_public_on_demand_cost") if n("pricing_public_on_demand_cost") else "NULL",
+        "ListCost": num("ListCost", "pricing_public_on_demand_cost")
+        if n("pricing_public_on_demand_cost")
+        else "NULL",
         "CommitmentDiscountId": f"""CASE
             WHEN {typ} LIKE 'SavingsPlan%' THEN {sp_arn}
             WHEN {typ} IN ('DiscountedUsage', 'RIFee') OR ({typ} = 'Fee' AND {ri_arn} IS NOT NULL) THEN {ri_arn} END""",
@@ -352,13 +379,15 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
             WHEN {typ} = 'RIFee' AND {ri_unused} > 0 THEN 'Unused' END""",
         "Tags": c.text("resource_tags"),
         "x_UsageType": usage_type,
-        "x_ChargeStatus": f"CASE WHEN {c.raw(invoice)} IS NULL THEN 'Estimated' ELSE 'Final' END" if invoice else "'Final'",
+        "x_ChargeStatus": f"CASE WHEN {c.raw(invoice)} IS NULL THEN 'Estimated' ELSE 'Final' END"
+        if invoice
+        else "'Final'",
         "x_Synthetic": "false",
     }
     if exprs["BillingPeriodEnd"] is None:
         exprs["BillingPeriodEnd"] = f"({exprs['BillingPeriodStart']} + INTERVAL 1 MONTH)"
     where = f"{typ} <> 'SavingsPlanNegation'"
-    return ", ".join(f'{e} AS "{k}"' for k, e in exprs.items()), c, where
+    return _select_list(exprs), c, where
 
 
 # -- the import --------------------------------------------------------------------------------
@@ -434,7 +463,9 @@ def import_files(
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
     def check(con_, load_id, stored):
-        stored = stored.rename(columns={"BilledCost": "stored_BilledCost", "EffectiveCost": "stored_EffectiveCost"})
+        stored = stored.rename(
+            columns={"BilledCost": "stored_BilledCost", "EffectiveCost": "stored_EffectiveCost"}
+        )
         merged = src.merge(stored, on=["billing_period", "ProviderName"], how="outer")
         for col in ("source_BilledCost", "stored_BilledCost", "rows"):
             merged[col] = merged[col].fillna(0)
@@ -458,7 +489,9 @@ def import_files(
     totals = totals[
         ["billing_period", "ProviderName", "rows", "source_BilledCost", "stored_BilledCost", "difference"]
     ].round({"source_BilledCost": 2, "stored_BilledCost": 2})
-    return ImportReport(files, result.load_id, result.rows_loaded, result.rows_replaced, totals, result.dropped_synthetic)
+    return ImportReport(
+        files, result.load_id, result.rows_loaded, result.rows_replaced, totals, result.dropped_synthetic
+    )
 
 
 def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
@@ -470,9 +503,10 @@ def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
         # typed Parquet columns cannot hold a bad value; still read the files once so a
         # truncated file fails here rather than half-way through the load
         checks = []
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE {raw} IS NOT NULL AND {expr} IS NULL)" for _, raw, expr in checks
-    ) or "count(*)"
+    counts = (
+        ", ".join(f"count(*) FILTER (WHERE {raw} IS NOT NULL AND {expr} IS NULL)" for _, raw, expr in checks)
+        or "count(*)"
+    )
     try:
         row = con.execute(f"SELECT {counts} FROM {reader}").fetchall()[0]
     except duckdb.Error as exc:
@@ -492,7 +526,9 @@ def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
                 f"{n} value(s) are not a valid {kind}, e.g. {ex[1]!r}",
                 file=ex[0],
                 location=col,
-                hint="use ISO 8601 (2026-01-31T00:00:00Z)" if kind == "date" else "use a plain decimal number",
+                hint="use ISO 8601 (2026-01-31T00:00:00Z)"
+                if kind == "date"
+                else "use a plain decimal number",
             )
         )
     if problems:

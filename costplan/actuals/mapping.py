@@ -29,6 +29,14 @@ UNMAPPED = "unmapped"
 PLAN_KIND_GROUP = {"k8s_volume": "ebs_volume"}
 
 
+def plan_kind(component_kind: str, pricing_unit: str | None = None) -> str:
+    """The kind under which a plan line's spend shows on the bill: Kubernetes volumes and the
+    node pools' root volumes (``node_pool`` lines priced per GB-Mo) are EBS volumes."""
+    if component_kind == "node_pool" and pricing_unit == "GB-Mo":
+        return "ebs_volume"
+    return PLAN_KIND_GROUP.get(component_kind, component_kind)
+
+
 @lru_cache(maxsize=4)
 def load_rules(path: str | None = None) -> tuple[dict, ...]:
     """The mapping rules, ordered; each a dict of the CSV's columns."""
@@ -70,7 +78,9 @@ def _conditions(rule: dict, dialect: str = "duckdb") -> str:
 
 def component_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
     """A SQL CASE expression giving the component kind of a cost row (DuckDB or Athena)."""
-    whens = " ".join(f"WHEN {_conditions(r, dialect)} THEN {_q(r['component_kind'])}" for r in load_rules(path))
+    whens = " ".join(
+        f"WHEN {_conditions(r, dialect)} THEN {_q(r['component_kind'])}" for r in load_rules(path)
+    )
     return f"(CASE {whens} ELSE '{UNMAPPED}' END)"
 
 

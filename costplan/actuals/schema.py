@@ -77,11 +77,25 @@ COLUMN_TYPES = dict(COLUMNS)
 COST_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "x_NetEffectiveCost")
 METRICS = COST_COLUMNS + ("PricingQuantity", "ConsumedQuantity")
 #: Columns a loaded frame or query must provide; the rest may be NULL.
-REQUIRED = ("BillingPeriodStart", "ChargePeriodStart", "ChargePeriodEnd", "ServiceName", "BilledCost", "EffectiveCost")
+REQUIRED = (
+    "BillingPeriodStart",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ServiceName",
+    "BilledCost",
+    "EffectiveCost",
+)
 
 SOURCES = ("focus", "cur", "cost-explorer", "synthetic-sample")
 #: When two sources hold the same billing period, the lowest rank is used (never both).
 SOURCE_RANK = {"focus": 1, "cur": 2, "cost-explorer": 3, "synthetic-sample": 9}
+
+
+#: A load of at least this many rows keeps its own table (written as fast as a plain
+#: ``CREATE TABLE AS``); smaller loads are appended to ``rows_main``.
+OWN_TABLE_ROWS = 200_000
+#: Values a load table may leave out (the view ``cost_rows`` supplies them).
+DEFAULTS = {"x_ChargeStatus": "'Final'", "x_Synthetic": "false"}
 
 
 def _create_cost_rows() -> str:
@@ -128,6 +142,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         [
             "ALTER TABLE period_source ADD COLUMN chosen BOOLEAN",
             "UPDATE period_source SET chosen = true",
+        ],
+    ),
+    (
+        5,
+        "rows in a main table plus one table per large load, read through the view cost_rows",
+        [
+            "ALTER TABLE cost_rows RENAME TO rows_main",
+            "ALTER TABLE loads ADD COLUMN table_name VARCHAR",
         ],
     ),
 ]

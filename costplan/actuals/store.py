@@ -80,7 +80,9 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         config = {"memory_limit": memory_limit} if memory_limit else {}
         try:
-            self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only, config=config)
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(
+                str(self.path), read_only=read_only, config=config
+            )
         except duckdb.Error as exc:
             raise CostplanError(f"cannot open store {self.path}: {exc}") from None
         self.read_only = read_only
@@ -140,7 +142,9 @@ class Store:
                 f"({schema.SCHEMA_VERSION}); upgrade costplan"
             )
         if self.read_only and v < schema.SCHEMA_VERSION:
-            raise CostplanError(f"store {self.path} has schema version {v}; open it once read-write to migrate it")
+            raise CostplanError(
+                f"store {self.path} has schema version {v}; open it once read-write to migrate it"
+            )
         return v
 
     def migrate(self) -> int:
@@ -161,6 +165,7 @@ class Store:
                 self.con.execute(
                     "INSERT INTO schema_version VALUES (?, ?, now()::TIMESTAMP)", [version, description]
                 )
+            self._rebuild_view()
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
@@ -172,7 +177,9 @@ class Store:
         """Load a DataFrame of FOCUS columns (missing optional columns become NULL)."""
         unknown = [c for c in df.columns if c not in schema.COLUMN_TYPES]
         if unknown:
-            raise InputError(f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}")
+            raise InputError(
+                f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}"
+            )
         name = "_costplan_frame"
         df = df.drop(columns=["x_Source", "x_LoadId"], errors="ignore")
         self.con.register(name, df)
@@ -208,20 +215,27 @@ class Store:
         con.execute("BEGIN TRANSACTION")
         try:
             load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
-            con.execute(
-                f"""INSERT INTO cost_rows BY NAME
-                SELECT *, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId FROM ({select_sql})""",
-                [source, load_id, *(params or [])],
-            )
+            table = f"rows_{load_id:06d}"
+            # the new rows go into a table of their own first: as fast as a plain CREATE TABLE AS
+            con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
             self._hook("after_insert", load_id)
+            cols = self._columns(table)
+            unknown = [c for c in cols if c not in schema.COLUMN_TYPES or c in ("x_Source", "x_LoadId")]
+            if unknown:
+                raise InputError(
+                    f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}"
+                )
+            absent = [c for c in schema.REQUIRED if c not in cols]
+            if absent:
+                raise InputError([Problem(f"the rows have no {c} column", location=c) for c in absent])
             # one pass over the new rows: totals per billing period and provider, and the
             # required columns left empty
             nulls = ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL) AS "null_{c}"' for c in schema.REQUIRED)
+            provider = '"ProviderName"' if "ProviderName" in cols else "NULL::VARCHAR"
             summary = con.execute(
-                f"""SELECT BillingPeriodStart, ProviderName, count(*) AS rows, sum(BilledCost) AS BilledCost,
-                           sum(EffectiveCost) AS EffectiveCost, {nulls}
-                    FROM cost_rows WHERE x_LoadId = ? GROUP BY ALL""",
-                [load_id],
+                f"""SELECT CAST(BillingPeriodStart AS TIMESTAMP) AS BillingPeriodStart, {provider} AS ProviderName,
+                           count(*) AS rows, sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost, {nulls}
+                    FROM {table} GROUP BY ALL"""
             ).df()
             loaded = int(summary["rows"].sum())
             problems = [
@@ -231,35 +245,38 @@ class Store:
             ]
             if problems:
                 raise InputError(problems)
-            earlier = con.execute(
-                "SELECT x_Source, count(*) FROM loads WHERE rows_loaded > 0 GROUP BY 1"
-            ).fetchall()
-            earlier = dict(earlier)
+            earlier = dict(
+                con.execute(
+                    "SELECT x_Source, count(*) FROM loads WHERE rows_loaded > 0 GROUP BY 1"
+                ).fetchall()
+            )
             replaced = 0
             if earlier.get(source):
-                if replace_range is not None:
-                    replaced = con.execute(
-                        """DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
-                           AND ChargePeriodStart >= ? AND ChargePeriodStart < ?""",
-                        [source, load_id, replace_range[0], replace_range[1]],
-                    ).fetchall()[0][0]
-                else:
-                    key = ", ".join(_SCOPE_KEY)
-                    replaced = con.execute(
-                        f"""DELETE FROM cost_rows WHERE x_Source = ? AND x_LoadId <> ?
-                            AND ({key}) IN (SELECT DISTINCT ({key}) FROM cost_rows WHERE x_LoadId = ?)""",
-                        [source, load_id, load_id],
-                    ).fetchall()[0][0]
+                replaced = self._replace(source, load_id, table, cols, replace_range)
             dropped = 0
             if source != "synthetic-sample" and earlier.get("synthetic-sample"):
-                dropped = int(con.execute("DELETE FROM cost_rows WHERE x_Synthetic").fetchall()[0][0])
+                dropped = self._drop_source("synthetic-sample")
+            own = loaded >= schema.OWN_TABLE_ROWS
+            if not own:
+                con.execute(
+                    f"INSERT INTO rows_main BY NAME SELECT *, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId FROM {table}",
+                    [source, load_id],
+                )
+                con.execute(f"DROP TABLE {table}")
             con.execute(
-                "INSERT INTO loads VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?)",
-                [load_id, source, description, loaded, int(replaced)],
+                "INSERT INTO loads BY NAME SELECT ? AS load_id, ? AS x_Source, ? AS description, "
+                "now()::TIMESTAMP AS started_at, ? AS rows_loaded, ? AS rows_replaced, ? AS table_name",
+                [load_id, source, description, loaded, int(replaced), table if own else None],
             )
+            self._rebuild_view()
             self._refresh_period_source()
-            totals = summary[["BillingPeriodStart", "ProviderName", "rows", "BilledCost", "EffectiveCost"]].copy()
+            totals = summary[
+                ["BillingPeriodStart", "ProviderName", "rows", "BilledCost", "EffectiveCost"]
+            ].copy()
             totals.insert(0, "billing_period", totals.pop("BillingPeriodStart").dt.strftime("%Y-%m"))
+            totals["ProviderName"] = (
+                totals["ProviderName"].fillna("AWS") if len(totals) else totals["ProviderName"]
+            )
             totals = totals.sort_values(["billing_period", "ProviderName"]).reset_index(drop=True)
             if check is not None:
                 check(con, load_id, totals)
@@ -273,6 +290,89 @@ class Store:
                 pass
             raise
         return LoadResult(load_id, source, loaded, int(replaced), totals, dropped)
+
+    # -- tables behind the view ----------------------------------------------------------------
+    def _columns(self, table: str) -> dict[str, str]:
+        rows = self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def _load_tables(self) -> list[tuple[int, str, str]]:
+        """``(load_id, x_Source, table)`` of the loads that keep their own table."""
+        return [
+            (int(r[0]), r[1], r[2])
+            for r in self.con.execute(
+                "SELECT load_id, x_Source, table_name FROM loads WHERE table_name IS NOT NULL ORDER BY load_id"
+            ).fetchall()
+        ]
+
+    def _rebuild_view(self) -> None:
+        """``cost_rows``: rows_main plus every load table, each projected to the full schema."""
+        parts = ["SELECT " + ", ".join(f'"{c}"' for c in schema.COLUMN_NAMES) + " FROM rows_main"]
+        for load_id, source, table in self._load_tables():
+            present = self._columns(table)
+            exprs = []
+            for c, t in schema.COLUMNS:
+                if c == "x_Source":
+                    exprs.append(f"'{source}'::VARCHAR AS \"x_Source\"")
+                elif c == "x_LoadId":
+                    exprs.append(f'{load_id}::BIGINT AS "x_LoadId"')
+                elif c in present:
+                    same = present[c] == t
+                    exprs.append(f'"{c}"' if same else f'CAST("{c}" AS {t}) AS "{c}"')
+                else:
+                    exprs.append(f'{schema.DEFAULTS.get(c, "NULL")}::{t} AS "{c}"')
+            parts.append("SELECT " + ", ".join(exprs) + f" FROM {table}")
+        self.con.execute("CREATE OR REPLACE VIEW cost_rows AS " + " UNION ALL ".join(parts))
+
+    def _key(self, cols) -> str:
+        def col(name):
+            return f"coalesce(\"{name}\", '')" if name in cols else "''"
+
+        return f"({col('ProviderName')}, {col('BillingAccountId')}, BillingPeriodStart, CAST(ChargePeriodStart AS DATE))"
+
+    def _replace(self, source: str, load_id: int, new_table: str, new_cols, replace_range) -> int:
+        """Remove the rows of ``source`` that the new load supersedes; returns how many."""
+        con = self.con
+        if replace_range is not None:
+            cond_main = "ChargePeriodStart >= ? AND ChargePeriodStart < ?"
+            params = [replace_range[0], replace_range[1]]
+        else:
+            cond_main = None
+            params = []
+        total = 0
+        main_cols = self._columns("rows_main")
+        targets = [("rows_main", main_cols, True)] + [
+            (t, self._columns(t), False)
+            for lid, src, t in self._load_tables()
+            if src == source and lid != load_id
+        ]
+        new_key = self._key(new_cols)
+        for table, cols, is_main in targets:
+            where = "x_Source = ? AND " if is_main else ""
+            args = [source] if is_main else []
+            if cond_main:
+                where += cond_main
+                args += params
+            else:
+                where += f"{self._key(cols)} IN (SELECT DISTINCT {new_key} FROM {new_table})"
+            total += int(con.execute(f"DELETE FROM {table} WHERE {where}", args).fetchall()[0][0])
+            if not is_main and con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0:
+                con.execute(f"DROP TABLE {table}")
+                con.execute("UPDATE loads SET table_name = NULL WHERE table_name = ?", [table])
+        return total
+
+    def _drop_source(self, source: str) -> int:
+        """Remove every row of ``source`` (the synthetic sample when real data arrives)."""
+        n = int(self.con.execute("DELETE FROM rows_main WHERE x_Source = ?", [source]).fetchall()[0][0])
+        for _, src, table in self._load_tables():
+            if src == source:
+                n += int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+                self.con.execute(f"DROP TABLE {table}")
+                self.con.execute("UPDATE loads SET table_name = NULL WHERE table_name = ?", [table])
+        return n
 
     def _hook(self, name: str, load_id: int) -> None:
         fn = self._hooks.get(name)
@@ -329,7 +429,9 @@ class Store:
         sql = spend_sql(self.rows_sql(), by, start=start, end=end, month=month, metric=metric, where=where)
         df = self.con.execute(sql).df()
         if by and "month" in by and by[0] != "month":
-            df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(drop=True)
+            df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(
+                drop=True
+            )
         df["Estimated"] = df["Estimated"].fillna(False).astype(bool)
         return df
 
@@ -351,6 +453,18 @@ class Store:
                 FROM {self.rows_sql()} r LEFT JOIN loads l ON l.load_id = r.x_LoadId
                 GROUP BY ALL ORDER BY 1"""
         ).df()
+
+    def commitment_summary(self, month: str) -> "pd.DataFrame":
+        """Savings Plan / RI figures of ``month``: see :func:`costplan.actuals.commitments.commitment_summary`."""
+        from costplan.actuals.commitments import commitment_summary
+
+        return commitment_summary(self, month)
+
+    def spot_summary(self, month: str) -> "pd.DataFrame":
+        """Spot figures of ``month``: see :func:`costplan.actuals.commitments.spot_summary`."""
+        from costplan.actuals.commitments import spot_summary
+
+        return spot_summary(self, month)
 
     def loads(self) -> "pd.DataFrame":
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
@@ -394,7 +508,11 @@ def spend_sql(
     """The aggregation behind :meth:`Store.spend`, as one SQL text that runs on DuckDB and
     (with ``dialect='athena'``) on Amazon Athena over a FOCUS-shaped relation."""
     if metric not in schema.METRICS:
-        raise InputError(Problem(f"unknown metric {metric!r}", location="--metric", hint="valid: " + ", ".join(schema.METRICS)))
+        raise InputError(
+            Problem(
+                f"unknown metric {metric!r}", location="--metric", hint="valid: " + ", ".join(schema.METRICS)
+            )
+        )
     exprs = [key_sql(k, dialect=dialect) for k in by]
     conds, _ = period_filter(start=start, end=end, month=month)
     for col, value in (where or {}).items():
@@ -409,7 +527,7 @@ def spend_sql(
                 inner.append(c)
     inner_group = ", ".join(str(i + 1) for i in range(len(inner)))
     inner_sql = (
-        f"SELECT {''.join(c + ', ' for c in inner)}sum(\"{metric}\") AS m, bool_or({estimated_sql}) AS e, "
+        f'SELECT {"".join(c + ", " for c in inner)}sum("{metric}") AS m, bool_or({estimated_sql}) AS e, '
         f"count(*) AS n FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'}"
         + (f" GROUP BY {inner_group}" if inner else "")
     )
@@ -463,7 +581,11 @@ def key_sql(key: str, *, dialect: str = "duckdb") -> str:
 
     valid = list(DERIVED_KEYS) + ["tag:<key>"] + [c for c, t in schema.COLUMNS if t == "VARCHAR"]
     near = closest(key, valid)
-    hint = ("did you mean " + " or ".join(repr(c) for c in near) + "? " if near else "") + "valid: " + ", ".join(valid)
+    hint = (
+        ("did you mean " + " or ".join(repr(c) for c in near) + "? " if near else "")
+        + "valid: "
+        + ", ".join(valid)
+    )
     raise InputError(Problem(f"cannot group by {key!r}", location="--by", hint=hint))
 
 
@@ -482,7 +604,9 @@ def _parse_bound(value: str | dt.date, *, end: bool) -> dt.date:
             return d + dt.timedelta(days=1) if end else d
     except ValueError:
         pass
-    raise InputError(Problem(f"bad date {s!r}", location="--to" if end else "--from", hint="use YYYY-MM or YYYY-MM-DD"))
+    raise InputError(
+        Problem(f"bad date {s!r}", location="--to" if end else "--from", hint="use YYYY-MM or YYYY-MM-DD")
+    )
 
 
 def _add_month(d: dt.date) -> dt.date:
@@ -491,7 +615,9 @@ def _add_month(d: dt.date) -> dt.date:
 
 def parse_month(month: str) -> dt.date:
     if not _MONTH.match(str(month)) or not 1 <= int(str(month)[5:7]) <= 12:
-        raise InputError(Problem(f"bad month {month!r}", location="--month", hint="use YYYY-MM, e.g. 2026-10"))
+        raise InputError(
+            Problem(f"bad month {month!r}", location="--month", hint="use YYYY-MM, e.g. 2026-10")
+        )
     return dt.date(int(month[:4]), int(month[5:7]), 1)
 
 
@@ -502,7 +628,9 @@ def period_filter(*, start=None, end=None, month=None) -> tuple[list[str], list]
     if month is not None:
         conds.append(f"BillingPeriodStart = TIMESTAMP '{parse_month(month).isoformat()} 00:00:00'")
     if start is not None:
-        conds.append(f"ChargePeriodStart >= TIMESTAMP '{_parse_bound(start, end=False).isoformat()} 00:00:00'")
+        conds.append(
+            f"ChargePeriodStart >= TIMESTAMP '{_parse_bound(start, end=False).isoformat()} 00:00:00'"
+        )
     if end is not None:
         conds.append(f"ChargePeriodStart < TIMESTAMP '{_parse_bound(end, end=True).isoformat()} 00:00:00'")
     return conds, []

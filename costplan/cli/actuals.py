@@ -6,17 +6,28 @@ from typing import List, Optional
 
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, info, warn
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+    info,
+    warn,
+)
 
 STORE_OPTION = typer.Option(
-    None, "--store", help="DuckDB store file (default: COSTPLAN_STORE, else the bundled synthetic sample store)."
+    None,
+    "--store",
+    help="DuckDB store file (default: COSTPLAN_STORE, else the bundled synthetic sample store).",
 )
 
 
 def register(app: typer.Typer) -> None:
-    app.command("pull", help=PULL_HELP)(pull)
-    app.command("actuals", help=ACTUALS_HELP)(actuals)
-    app.command("reconcile", help=RECONCILE_HELP)(reconcile)
+    app.command("pull", help=help_text(PULL_HELP))(pull)
+    app.command("actuals", help=help_text(ACTUALS_HELP))(actuals)
+    app.command("reconcile", help=help_text(RECONCILE_HELP))(reconcile)
 
 
 PULL_HELP = """Pull actual spend from AWS Cost Explorer into the local store.
@@ -37,15 +48,27 @@ Examples:
 
 @cli_errors
 def pull(
-    start: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD or YYYY-MM); default: first day of the month 3 months ago."),
-    end: Optional[str] = typer.Option(None, "--to", help="Last day, inclusive (YYYY-MM-DD or YYYY-MM); default: today."),
+    start: Optional[str] = typer.Option(
+        None,
+        "--from",
+        help="First day (YYYY-MM-DD or YYYY-MM); default: first day of the month 3 months ago.",
+    ),
+    end: Optional[str] = typer.Option(
+        None, "--to", help="Last day, inclusive (YYYY-MM-DD or YYYY-MM); default: today."
+    ),
     granularity: str = typer.Option("DAILY", "--granularity", "-g", help="DAILY or MONTHLY."),
     group_by: str = typer.Option(
-        "USAGE_TYPE", "--group-by", help="Second grouping after SERVICE: USAGE_TYPE (default), REGION or tag:<key>."
+        "USAGE_TYPE",
+        "--group-by",
+        help="Second grouping after SERVICE: USAGE_TYPE (default), REGION or tag:<key>.",
     ),
-    max_requests: int = typer.Option(100, "--max-requests", help="Stop after this many requests ($0.01 each)."),
+    max_requests: int = typer.Option(
+        100, "--max-requests", help="Stop after this many requests ($0.01 each)."
+    ),
     full: bool = typer.Option(False, "--full", help="Ask again for periods already stored as final."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain)."),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", help="AWS profile (default: the standard credential chain)."
+    ),
     store_path: Optional[str] = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
@@ -74,13 +97,24 @@ def pull(
     with store:
         wanted = len(ce.periods(first, last, granularity.upper()))
         with Progress(
-            TextColumn("Cost Explorer"), BarColumn(), MofNCompleteColumn(), TextColumn("periods"),
-            transient=True, disable=fmt is not Format.table,
+            TextColumn("Cost Explorer"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("periods"),
+            transient=True,
+            disable=fmt is not Format.table,
         ) as bar:
             task = bar.add_task("pull", total=wanted)
             report = ce.pull(
-                store, client, first, last, granularity=granularity, group_by=grouping,
-                max_requests=max_requests, full=full, progress=lambda n: bar.advance(task, n),
+                store,
+                client,
+                first,
+                last,
+                granularity=granularity,
+                group_by=grouping,
+                max_requests=max_requests,
+                full=full,
+                progress=lambda n: bar.advance(task, n),
             )
     summary = {
         "requests": report.requests,
@@ -132,17 +166,25 @@ Examples:
 @cli_errors
 def actuals(
     by: List[str] = typer.Option(
-        ["month"], "--by", "-b",
+        ["month"],
+        "--by",
+        "-b",
         help="Group by: month, day, component, ServiceName, RegionId, ChargeCategory, PricingCategory, tag:<key>, ... (repeat or comma-separate).",
     ),
     month: Optional[str] = typer.Option(None, "--month", "-m", help="One billing month, YYYY-MM."),
     start: Optional[str] = typer.Option(None, "--from", help="First month or day, inclusive."),
     end: Optional[str] = typer.Option(None, "--to", help="Last month or day, inclusive."),
-    metric: str = typer.Option("EffectiveCost", "--metric", help="EffectiveCost (amortised), BilledCost (invoice), ListCost, ..."),
+    metric: str = typer.Option(
+        "EffectiveCost", "--metric", help="EffectiveCost (amortised), BilledCost (invoice), ListCost, ..."
+    ),
     store_path: Optional[str] = STORE_OPTION,
-    engine: str = typer.Option("duckdb", "--engine", help="duckdb (the local store) or athena (CUR/FOCUS tables in S3)."),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="duckdb (the local store) or athena (CUR/FOCUS tables in S3)."
+    ),
     database: Optional[str] = typer.Option(None, "--database", help="Athena: Glue database."),
-    table: Optional[str] = typer.Option(None, "--table", help="Athena: table of the FOCUS or CUR 2.0 export."),
+    table: Optional[str] = typer.Option(
+        None, "--table", help="Athena: table of the FOCUS or CUR 2.0 export."
+    ),
     output: Optional[str] = typer.Option(None, "--output", help="Athena: s3:// location for query results."),
     workgroup: Optional[str] = typer.Option(None, "--workgroup", help="Athena: workgroup."),
     table_format: str = typer.Option("focus", "--table-format", help="Athena: focus or cur."),
@@ -157,15 +199,23 @@ def actuals(
 
         from costplan.actuals.athena import AthenaEngine
 
-        missing = [n for n, v in (("--database", database), ("--table", table), ("--output", output)) if not v]
+        missing = [
+            n for n, v in (("--database", database), ("--table", table), ("--output", output)) if not v
+        ]
         if missing:
             raise InputError([Problem("required with --engine athena", location=m) for m in missing])
         eng = AthenaEngine(
-            boto3.Session(profile_name=profile), database=database, table=table, output=output,
-            workgroup=workgroup, table_format=table_format,
+            boto3.Session(profile_name=profile),
+            database=database,
+            table=table,
+            output=output,
+            workgroup=workgroup,
+            table_format=table_format,
         )
         df = eng.spend(keys, start=start, end=end, month=month, metric=metric)
-        info(f"Athena scanned {eng.scanned_bytes / 1e9:,.3f} GB (about ${eng.scanned_bytes / 1e12 * 5:,.4f}).")
+        info(
+            f"Athena scanned {eng.scanned_bytes / 1e9:,.3f} GB (about ${eng.scanned_bytes / 1e12 * 5:,.4f})."
+        )
         synthetic = False
     elif engine == "duckdb":
         with _open_store(store_path) as store:
@@ -182,7 +232,13 @@ def actuals(
         notes.append("Estimated = not final yet (AWS may still change it)")
     if fmt is Format.table:
         title = f"{metric} [USD] by {', '.join(keys)}" + (f", {month}" if month else "")
-        emit_frame(df.round({metric: 2}), fmt, title=title, money=(metric,), caption=f"total {total:,.2f} USD. " + "; ".join(notes))
+        emit_frame(
+            df.round({metric: 2}),
+            fmt,
+            title=title,
+            money=(metric,),
+            caption=f"total {total:,.2f} USD. " + "; ".join(notes),
+        )
     else:
         emit_frame(df, fmt, money=(metric,))
         for n in notes:
@@ -205,12 +261,18 @@ Examples:
 
 @cli_errors
 def reconcile(
-    stack: Optional[str] = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
+    stack: Optional[str] = typer.Argument(
+        None, help="Stack spec YAML (default: the bundled UltiBiker stack)."
+    ),
     month: str = typer.Option(..., "--month", "-m", help="Billing month, YYYY-MM."),
-    threshold: float = typer.Option(10.0, "--threshold", help="Flag lines whose variance exceeds this many percent."),
+    threshold: float = typer.Option(
+        10.0, "--threshold", help="Flag lines whose variance exceeds this many percent."
+    ),
     min_variance: float = typer.Option(10.0, "--min-variance", help="...and at least this many USD."),
     plan_csv: Optional[str] = typer.Option(
-        None, "--plan", help="Use estimate lines from a CSV (component, component_kind, ListCost) instead of STACK."
+        None,
+        "--plan",
+        help="Use estimate lines from a CSV (component, component_kind, ListCost) instead of STACK.",
     ),
     store_path: Optional[str] = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
@@ -248,7 +310,9 @@ def reconcile(
         f"plan {result.plan_total:,.2f} USD/month, actual {result.actual_total:,.2f} USD, variance "
         f"{result.variance_total:+,.2f} USD. " + "; ".join(notes)
     )
-    emit_frame(view, fmt, title=f"Plan vs actual, {month}", money=("plan", "actual", "variance"), caption=caption)
+    emit_frame(
+        view, fmt, title=f"Plan vs actual, {month}", money=("plan", "actual", "variance"), caption=caption
+    )
     if fmt is not Format.table:
         for n in notes:
             warn(n)

@@ -11,10 +11,19 @@ from typing import List, Optional
 
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, info, warn
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+    info,
+    warn,
+)
 
 import_app = typer.Typer(
-    help="Import data from files: FOCUS or CUR 2.0 billing exports into the spend store.",
+    help="Import data from files: billing exports (focus, cur) into the spend store; stacks from infrastructure code (terraform, pulumi).",
     no_args_is_help=True,
 )
 
@@ -23,7 +32,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
 
 
-STORE_OPTION = typer.Option(None, "--store", help="DuckDB store file (default: COSTPLAN_STORE, else data/costplan.duckdb).")
+STORE_OPTION = typer.Option(
+    None, "--store", help="DuckDB store file (default: COSTPLAN_STORE, else data/costplan.duckdb)."
+)
 
 FOCUS_HELP = """Import FOCUS 1.0, 1.1 or 1.2 billing files (CSV, CSV.gz or Parquet) into the store.
 
@@ -51,7 +62,7 @@ Examples:
 """
 
 
-@import_app.command("focus", help=FOCUS_HELP)
+@import_app.command("focus", help=help_text(FOCUS_HELP))
 @cli_errors
 def import_focus(
     paths: List[str] = typer.Argument(..., help="FOCUS files, folders or globs."),
@@ -61,7 +72,7 @@ def import_focus(
     _run("focus", paths, store_path, fmt)
 
 
-@import_app.command("cur", help=CUR_HELP)
+@import_app.command("cur", help=help_text(CUR_HELP))
 @cli_errors
 def import_cur(
     paths: List[str] = typer.Argument(..., help="CUR 2.0 Parquet files, folders or globs."),
@@ -79,7 +90,11 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format) -> No
     from costplan.actuals.store import Store
 
     with Store(config.setting("store", store_path)) as store:
-        with Console(stderr=True).status(f"importing {len(paths)} path(s)", spinner="dots") if fmt is Format.table else _null():
+        with (
+            Console(stderr=True).status(f"importing {len(paths)} path(s)", spinner="dots")
+            if fmt is Format.table
+            else _null()
+        ):
             report = import_files(store, kind, paths)
         path = store.path
     if fmt is Format.json:
@@ -107,7 +122,9 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format) -> No
         + "."
     )
     if report.dropped_synthetic:
-        warn("the synthetic sample rows were removed from this store (real data and the sample are never mixed)")
+        warn(
+            "the synthetic sample rows were removed from this store (real data and the sample are never mixed)"
+        )
 
 
 class _null:
