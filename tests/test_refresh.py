@@ -376,3 +376,68 @@ def test_savings_plans_and_spot_over_pages(base):
     ids = {s["id"] for s in json.loads((base.parent / "manifest.json").read_text())["sources"]}
     assert {"aws-savings-plans-api:2026-11-26", "aws-ec2-spot-price-history:2026-10-27..2026-11-26"} <= ids
     assert "test-snapshot" in ids  # still used by kept rows
+
+
+# -- the command line ------------------------------------------------------------------------
+def run_cli(*args):
+    from typer.testing import CliRunner
+
+    from costplan.cli.app import app
+
+    return CliRunner().invoke(app, ["prices", *args])
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--regions", "us-east-1,mars-1"], "valid regions: us-east-1"),
+        (["--regions", "us-east-1", "--services", "AmazonEC2,Lambda"], "valid services: AmazonEC2, AmazonRDS"),
+    ],
+)
+def test_cli_bad_selection_exits_2_naming_the_valid_values(base, args, needle):
+    before = snapshot_files(base.parent)
+    res = run_cli("refresh", "--catalog", str(base), *args)
+    assert res.exit_code == 2
+    assert needle in res.stderr and "Traceback" not in res.output
+    assert snapshot_files(base.parent) == before
+
+
+def test_cli_dry_run_json(base):
+    res = run_cli("refresh", "--catalog", str(base), "--regions", "eu-west-1", "--services", "AmazonRDS", "--dry-run",
+                  "--format", "json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["dry_run"] is True
+    assert [r["params"]["Filters"][1]["Value"] for r in out["requests"]] == [
+        "Database Instance", "Database Storage", "Provisioned IOPS", "Storage Snapshot"
+    ]
+    assert {r["params"]["Filters"][0]["Value"] for r in out["requests"]} == {"eu-west-1"}
+    assert len(list(base.parent.iterdir())) == 2  # the catalog and its manifest, nothing new
+
+
+def test_cli_refresh_writes_and_reports(base, monkeypatch, tmp_path):
+    session = StubSession()
+    session.stub("pricing", "us-east-1").add_response(
+        "get_products", {"PriceList": eks_items()}, products_params("AmazonEKS", "us-east-1"))
+    monkeypatch.setattr("costplan.cli.prices.make_session", lambda profile: session)
+    out = tmp_path / "new"
+    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS",
+                  "--out", str(out), "--format", "json")
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    written = Path(summary["path"])
+    assert written.parent == out and written.name.startswith("aws-prices_")
+    assert summary["refreshed"] == {"AmazonEKS us-east-1": 2}
+    assert summary["unmapped"] == {"AmazonEKS usage 'Fargate-vCPU-Hours:perCPU'": 1}
+    assert Catalog.load(written).price("AmazonEKS", "eks-cluster", "us-east-1", "cluster-hour", "standard").unit_price == 0.1
+
+
+def test_cli_failed_refresh_exits_1_and_keeps_the_catalog(base, monkeypatch):
+    before = snapshot_files(base.parent)
+    session = StubSession()
+    session.stub("pricing", "us-east-1").add_client_error("get_products", "AccessDeniedException", "no", 403)
+    monkeypatch.setattr("costplan.cli.prices.make_session", lambda profile: session)
+    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS")
+    assert res.exit_code == 1
+    assert "AccessDeniedException" in res.stderr and "was not changed" in res.stderr
+    assert snapshot_files(base.parent) == before
