@@ -11,6 +11,8 @@ import sys
 
 import typer
 
+from costplan.cli.common import help_text
+
 HELP = """Cloud cost and capacity planning for Kubernetes-on-AWS platforms.
 
 Price a stack from a dated, sourced catalog; load actual spend; project growth with ranges;
@@ -29,7 +31,7 @@ Exit codes: 0 success, 2 bad input (the message names the file, field and what i
 
 app = typer.Typer(
     name="costplan",
-    help=HELP,
+    help=help_text(HELP),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -39,6 +41,7 @@ app = typer.Typer(
 
 # Command-group modules, in the order they appear in --help.
 COMMAND_MODULES = [
+    "costplan.cli.estimate",
     "costplan.cli.prices",
 ]
 

@@ -167,3 +167,15 @@ def frame_to_markdown(df, *, money: tuple[str, ...] = (), title: str | None = No
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(cell(v, c) for v, c in zip(row, df.columns)) + " |")
     return "\n".join(lines)
+
+
+def help_text(text: str) -> str:
+    """Keep example paragraphs (lines indented by two spaces) exactly as written in --help."""
+    paras = text.strip("\n").split("\n\n")
+    out = []
+    for p in paras:
+        lines = p.split("\n")
+        if all(ln.startswith("  ") for ln in lines if ln.strip()):
+            p = "\b\n" + p
+        out.append(p)
+    return "\n\n".join(out)

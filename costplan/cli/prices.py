@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json
+from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text
 
 prices_app = typer.Typer(
     help="Look up prices with their source and as-of date; catalog coverage; refresh from AWS.",
@@ -33,7 +33,7 @@ Examples:
 """
 
 
-@prices_app.command("show", help=SHOW_EXAMPLES)
+@prices_app.command("show", help=help_text(SHOW_EXAMPLES))
 @cli_errors
 def show(
     sku: str = typer.Argument(..., help="Instance type, node class, volume type or service item."),

@@ -1,0 +1,107 @@
+"""``costplan estimate``: monthly cost lines and the claimed-budget audit."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text, info, warn
+
+HELP = """Price a stack: one line per cost component (instance hours, GB-months, IOPS,
+requests, GB transferred), with unit price, monthly cost and the price's source; totals by
+service, region and component.
+
+With --compare, audit a claimed cost table (e.g. a planning document's) against the priced
+stack: claimed vs computed per line, the ratio, and the likely reason for lines off by more
+than 10%; plus lint of commitments that cannot do what their author expects.
+
+Examples:
+
+  costplan estimate data/ultibiker/stack.yaml
+
+  costplan estimate data/ultibiker/stack.yaml --scenario app-on-spot --format json
+
+  costplan estimate data/ultibiker/stack.yaml --compare data/ultibiker/claimed-costs.yaml
+"""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("estimate", help=help_text(HELP))(estimate_cmd)
+
+
+@cli_errors
+def estimate_cmd(
+    stack: Optional[str] = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
+    compare: Optional[str] = typer.Option(None, "--compare", help="Claimed cost table YAML to audit."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="A named scenario of the stack."),
+    by: Optional[str] = typer.Option(
+        None, "--by", help="Show totals by ServiceName, RegionId, component or component_kind instead of lines."
+    ),
+    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    from costplan.config import setting
+    from costplan.errors import InputError
+    from costplan.estimate import estimate
+    from costplan.pricing.lookup import get_catalog
+    from costplan.stack import load_stack
+
+    stack_path = setting("stack", stack)
+    st = load_stack(stack_path, scenario=scenario)
+    cat = get_catalog(catalog_path or setting("catalog") or None)
+    result = estimate(st, cat)
+    if by is not None and by not in ("ServiceName", "RegionId", "component", "component_kind"):
+        raise InputError(f"--by {by!r} is not valid; use ServiceName, RegionId, component or component_kind")
+
+    if compare:
+        from costplan.audit import audit
+
+        res = audit(compare, result, stack=st, catalog=cat)
+        if fmt is Format.json:
+            out = result.to_dict()
+            out.update(res.to_dict())
+            emit_json(out)
+            return
+        emit_frame(
+            res.comparison.assign(ratio=res.comparison.ratio.round(2)),
+            fmt,
+            title=f"Claimed vs computed: {res.source}",
+            money=("claimed", "computed", "difference"),
+        )
+        for n in res.notes:
+            info(f"- {n}")
+        for f in res.lint:
+            (warn if f["severity"] == "warning" else _error_note)(f"{f['commitment']}: {f['message']}")
+        return
+
+    if fmt is Format.json:
+        emit_json(result.to_dict())
+        return
+    if by:
+        emit_frame(result.totals(by), fmt, title=f"{result.stack_name}: monthly cost by {by}", money=("ListCost",))
+    else:
+        view = result.lines[
+            ["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice", "ListCost", "price_verified"]
+        ].rename(columns={"PricingQuantity": "quantity", "PricingUnit": "unit", "ListUnitPrice": "unit_price",
+                          "ListCost": "monthly_cost", "price_verified": "verified"})
+        if fmt is Format.csv:
+            emit_frame(result.lines, fmt)
+            return
+        emit_frame(view, fmt, title=f"{result.stack_name}: monthly estimate (USD)", money=("monthly_cost",),
+                   caption=f"catalog as of {result.catalog_as_of}")
+    if fmt in (Format.table, Format.markdown):
+        info(
+            f"Total: ${result.total_monthly_cost:,.2f}/month (before commitments ${result.on_demand_monthly_cost:,.2f})"
+        )
+    for w in result.warnings:
+        warn(w)
+    for f in result.findings:
+        warn(f"{f.commitment}: {f.message}")
+
+
+def _error_note(message: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]commitment error:[/] {escape(message)}")

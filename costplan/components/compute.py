@@ -1,0 +1,131 @@
+"""EKS control planes and node pools."""
+
+from __future__ import annotations
+
+from costplan.components.base import CostLine, PricingContext, keep
+from costplan.stack.models import EbsVolume, EksCluster, NodePool
+
+
+def price_eks(name: str, c: EksCluster, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
+    return keep(
+        ctx.priced(
+            component=f"{region}/eks_clusters/{name}",
+            kind="eks",
+            region=region,
+            service="AmazonEKS",
+            sku="eks-cluster",
+            usage="cluster-hour",
+            variant=c.support,
+            quantity=c.count * ctx.hours,
+            description=f"EKS control plane, {c.support} support ({c.count} x {ctx.hours:g} h)",
+            path=path,
+        )
+    )
+
+
+def node_pool_hours(pool: NodePool, hours: float) -> float:
+    """Instance hours of a pool in the month [h]."""
+    return pool.nodes * (pool.hours_per_month if pool.hours_per_month is not None else hours)
+
+
+def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
+    itype = pool.instance_types[0]
+    node_hours = node_pool_hours(pool, ctx.hours)
+    per_node_h = pool.hours_per_month if pool.hours_per_month is not None else ctx.hours
+    alt = f"; also allowed: {', '.join(pool.instance_types[1:])}" if len(pool.instance_types) > 1 else ""
+    what = "spot (expected price)" if pool.capacity == "spot" else "on-demand"
+    out = [
+        ctx.priced(
+            component=f"{region}/node_pools/{name}",
+            kind="node_pool",
+            region=region,
+            service="AmazonEC2",
+            sku=itype,
+            usage="instance-hour",
+            pricing_model="spot" if pool.capacity == "spot" else "on_demand",
+            quantity=node_hours,
+            description=f"{pool.nodes} x {itype} {what}, {per_node_h:g} h each{alt}",
+            path=f"{path}.instance_types",
+        )
+    ]
+    if pool.root_volume is not None:
+        out += _volume_lines(
+            f"{region}/node_pools/{name}",
+            "node_pool",
+            EbsVolume(type=pool.root_volume.type, size_gb=pool.root_volume.size_gb, count=1),
+            region,
+            ctx,
+            f"{path}.root_volume",
+            volumes=pool.nodes * per_node_h / ctx.hours,
+            label="root volume",
+            assumption=pool.root_volume.why or "",
+        )
+    return keep(*out)
+
+
+def _volume_lines(
+    component: str,
+    kind: str,
+    v: EbsVolume,
+    region: str,
+    ctx: PricingContext,
+    path: str,
+    *,
+    volumes: float | None = None,
+    label: str = "EBS",
+    assumption: str = "",
+) -> list[CostLine | None]:
+    """EBS cost components of ``volumes`` volumes (default ``v.count``) for the month."""
+    n = v.count if volumes is None else volumes
+    common = dict(component=component, kind=kind, region=region, service="AmazonEC2", path=path, assumption=assumption)
+    out = [
+        ctx.priced(
+            sku=v.type,
+            usage="storage-gb-month",
+            quantity=n * v.size_gb,
+            description=f"{label}: {n:g} x {v.size_gb:g} GiB {v.type}",
+            **common,
+        )
+    ]
+    if v.type == "gp3":
+        extra_iops = max(0, (v.iops or 3000) - 3000)
+        extra_tp = max(0.0, (v.throughput_mbps or 125) - 125)
+        out.append(
+            ctx.priced(
+                sku="gp3",
+                usage="iops-month",
+                quantity=n * extra_iops,
+                description=f"{label}: gp3 IOPS above the 3,000 included ({n:g} x {extra_iops})",
+                **common,
+            )
+        )
+        out.append(
+            ctx.priced(
+                sku="gp3",
+                usage="throughput-mbps-month",
+                quantity=n * extra_tp,
+                description=f"{label}: gp3 throughput above the 125 MB/s included ({n:g} x {extra_tp:g} MB/s)",
+                **common,
+            )
+        )
+    elif v.type in ("io1", "io2"):
+        out.append(
+            ctx.priced(
+                sku=v.type,
+                usage="iops-month",
+                quantity=n * (v.iops or 0),
+                description=f"{label}: provisioned IOPS ({n:g} x {v.iops or 0})",
+                **common,
+            )
+        )
+    if v.snapshot_gb:
+        out.append(
+            ctx.priced(
+                sku="ebs-snapshot",
+                usage="storage-gb-month",
+                quantity=v.snapshot_gb,
+                description=f"{label}: snapshots",
+                **common,
+            )
+        )
+    return out

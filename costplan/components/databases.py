@@ -1,0 +1,127 @@
+"""RDS PostgreSQL instances with their storage, backups and read replicas; ElastiCache."""
+
+from __future__ import annotations
+
+from costplan.components.base import CostLine, PricingContext, keep
+from costplan.stack.models import ElastiCacheGroup, RdsInstance, RdsStorage
+
+# IOPS included with RDS gp3 storage (PostgreSQL): 3,000 below 400 GB, 12,000 from 400 GB.
+RDS_GP3_SMALL_GB = 400
+
+
+def rds_gp3_included_iops(size_gb: float) -> int:
+    """Baseline IOPS included with RDS PostgreSQL gp3 storage [IOPS]."""
+    return 3000 if size_gb < RDS_GP3_SMALL_GB else 12000
+
+
+def _storage_lines(component, storage: RdsStorage, multi_az: bool, region, ctx, path, label):
+    az = "multi-az" if multi_az else "single-az"
+    common = dict(component=component, kind="rds", region=region, service="AmazonRDS", path=path)
+    out = [
+        ctx.priced(
+            sku=storage.type,
+            usage="storage-gb-month",
+            variant=az,
+            quantity=storage.size_gb,
+            description=f"{label}: {storage.size_gb:g} GB {storage.type} storage ({az})",
+            **common,
+        )
+    ]
+    if storage.type == "gp3" and storage.iops:
+        extra = max(0, storage.iops - rds_gp3_included_iops(storage.size_gb))
+        out.append(
+            ctx.priced(
+                sku="gp3",
+                usage="iops-month",
+                variant=az,
+                quantity=extra,
+                description=f"{label}: gp3 IOPS above the {rds_gp3_included_iops(storage.size_gb):,} included",
+                **common,
+            )
+        )
+    elif storage.type in ("io1", "io2"):
+        out.append(
+            ctx.priced(
+                sku=storage.type,
+                usage="iops-month",
+                variant=az,
+                quantity=storage.iops or 0,
+                description=f"{label}: provisioned IOPS",
+                **common,
+            )
+        )
+    return out
+
+
+def price_rds(name: str, db: RdsInstance, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
+    component = f"{region}/rds/{name}"
+    az = "multi-az" if db.multi_az else "single-az"
+    out = [
+        ctx.priced(
+            component=component,
+            kind="rds",
+            region=region,
+            service="AmazonRDS",
+            sku=db.instance_class,
+            usage="instance-hour",
+            variant=f"{db.engine}:{az}",
+            quantity=db.count * ctx.hours,
+            description=f"{db.count} x {db.instance_class} {db.engine} {'Multi-AZ' if db.multi_az else 'Single-AZ'}",
+            path=f"{path}.instance_class",
+        )
+    ]
+    out += _storage_lines(component, db.storage, db.multi_az, region, ctx, f"{path}.storage", "primary")
+    if db.backup.storage_gb:
+        out.append(
+            ctx.priced(
+                component=component,
+                kind="rds",
+                region=region,
+                service="AmazonRDS",
+                sku="backup-storage",
+                usage="storage-gb-month",
+                quantity=db.backup.storage_gb,
+                description=f"backup storage beyond the free allowance ({db.backup.retention_days}-day retention)",
+                path=f"{path}.backup",
+                assumption=db.backup.why or "",
+            )
+        )
+    for rname, rep in db.read_replicas.items():
+        rregion = rep.region or region
+        rpath = f"{path}.read_replicas.{rname}"
+        rcomp = f"{rregion}/rds/{name}.{rname}"
+        raz = "multi-az" if rep.multi_az else "single-az"
+        out.append(
+            ctx.priced(
+                component=rcomp,
+                kind="rds",
+                region=rregion,
+                service="AmazonRDS",
+                sku=rep.instance_class,
+                usage="instance-hour",
+                variant=f"{db.engine}:{raz}",
+                quantity=ctx.hours,
+                description=f"read replica {rep.instance_class} of {name}"
+                + (f" (cross-region from {region})" if rregion != region else ""),
+                path=f"{rpath}.instance_class",
+            )
+        )
+        out += _storage_lines(rcomp, rep.storage or db.storage, rep.multi_az, rregion, ctx, rpath, "replica")
+    return keep(*out)
+
+
+def price_elasticache(name: str, g: ElastiCacheGroup, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
+    return keep(
+        ctx.priced(
+            component=f"{region}/elasticache/{name}",
+            kind="elasticache",
+            region=region,
+            service="AmazonElastiCache",
+            sku=g.node_type,
+            usage="node-hour",
+            variant=g.engine,
+            quantity=g.nodes * ctx.hours,
+            description=f"{g.nodes} x {g.node_type} {g.engine} nodes",
+            path=f"{path}.node_type",
+        )
+    )

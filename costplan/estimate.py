@@ -1,0 +1,170 @@
+"""Stack x catalog -> monthly cost lines.
+
+>>> import costplan
+>>> r = costplan.estimate(costplan.load_stack(costplan.config.DEFAULT_STACK))
+>>> round(float(r.lines.query("component == 'us-east-1/node_pools/app'").ListCost.sum()), 2) > 0
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from costplan.components import GLOBAL_SECTIONS, REGION_SECTIONS
+from costplan.components.base import CostLine, PricingContext
+from costplan.components.commitments import Finding, apply_commitments
+from costplan.errors import InputError
+from costplan.pricing.catalog import Catalog, default_catalog
+from costplan.stack.models import Stack
+
+LINE_COLUMNS = [
+    "component",
+    "component_kind",
+    "RegionId",
+    "ServiceCode",
+    "ServiceName",
+    "description",
+    "sku",
+    "usage",
+    "variant",
+    "pricing_model",
+    "PricingQuantity",
+    "PricingUnit",
+    "ListUnitPrice",
+    "ListCost",
+    "price_source",
+    "price_as_of",
+    "price_verified",
+    "assumption",
+    "path",
+]
+
+
+@dataclass
+class EstimateResult:
+    """The monthly estimate of one stack.
+
+    ``lines`` has one row per cost component, columns ``LINE_COLUMNS``:
+    ``component`` (``<region>/<section>/<name>``), ``component_kind``, ``RegionId``,
+    ``ServiceCode`` / ``ServiceName``, ``description``, the catalog key (``sku``, ``usage``,
+    ``variant``, ``pricing_model``), ``PricingQuantity`` [PricingUnit/month], ``PricingUnit``,
+    ``ListUnitPrice`` [USD/PricingUnit], ``ListCost`` [USD/month; negative for commitment
+    coverage], ``price_source``, ``price_as_of``, ``price_verified`` and the ``assumption``
+    behind a usage quantity.
+    """
+
+    stack_name: str
+    lines: pd.DataFrame
+    hours_per_month: float
+    catalog_as_of: str
+    warnings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    scenario: str | None = None
+
+    @property
+    def total_monthly_cost(self) -> float:
+        """Net monthly cost, after commitments [USD/month]."""
+        return float(self.lines["ListCost"].sum())
+
+    @property
+    def on_demand_monthly_cost(self) -> float:
+        """Monthly cost at the priced rates before commitments [USD/month]."""
+        return float(self.lines.loc[self.lines.component_kind != "commitment", "ListCost"].sum())
+
+    @property
+    def unverified_cost(self) -> float:
+        """Part of the usage cost priced from estimate-grade (unverified) prices [USD/month]."""
+        usage = self.lines[self.lines.component_kind != "commitment"]
+        return float(usage.loc[~usage.price_verified.astype(bool), "ListCost"].sum())
+
+    def totals(self, by: str) -> pd.DataFrame:
+        """Monthly cost summed by a column (``ServiceName``, ``RegionId``, ``component``,
+        ``component_kind``), largest first, with its share of the total."""
+        t = self.lines.groupby(by, as_index=False)["ListCost"].sum().sort_values("ListCost", ascending=False)
+        total = self.total_monthly_cost
+        t["share"] = t["ListCost"] / total if total else 0.0
+        return t.reset_index(drop=True)
+
+    def to_dict(self) -> dict:
+        lines = self.lines.copy()
+        lines["monthly_cost"] = lines["ListCost"]
+        lines["quantity"] = lines["PricingQuantity"]
+        lines["unit"] = lines["PricingUnit"]
+        lines["unit_price"] = lines["ListUnitPrice"]
+        lines["region"] = lines["RegionId"]
+        lines["service"] = lines["ServiceName"]
+        return {
+            "stack": self.stack_name,
+            "scenario": self.scenario,
+            "currency": "USD",
+            "hours_per_month": self.hours_per_month,
+            "catalog_as_of": self.catalog_as_of,
+            "total_monthly_cost": round(self.total_monthly_cost, 2),
+            "on_demand_monthly_cost": round(self.on_demand_monthly_cost, 2),
+            "unverified_price_cost": round(self.unverified_cost, 2),
+            "totals": {
+                "by_service": _records(self.totals("ServiceName")),
+                "by_region": _records(self.totals("RegionId")),
+                "by_component": _records(self.totals("component")),
+            },
+            "lines": lines.to_dict(orient="records"),
+            "warnings": list(self.warnings),
+            "findings": [f.__dict__ for f in self.findings],
+        }
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.round({"ListCost": 2, "share": 4}).rename(columns={"ListCost": "monthly_cost"}).to_dict(orient="records")
+
+
+def estimate(stack: Stack | str | Path, catalog: Catalog | None = None) -> EstimateResult:
+    """Price every component of ``stack`` for one month.
+
+    Every missing price is collected (with file, line and field path) and raised together as
+    one :class:`InputError`; nothing is priced at 0 for lack of a price.
+    """
+    if not isinstance(stack, Stack):
+        from costplan.stack import load_stack
+
+        stack = load_stack(stack)
+    catalog = catalog or default_catalog()
+    ctx = PricingContext(catalog=catalog, hours=stack.hours_per_month, file=stack.source, lines_map=stack._lines)
+    lines: list[CostLine] = []
+    for rname, region in stack.regions.items():
+        for section, (pricer, named) in REGION_SECTIONS.items():
+            value = getattr(region, section)
+            if value is None:
+                continue
+            base = f"regions.{rname}.{section}"
+            items = value.items() if named else [(section, value)]
+            for name, comp in items:
+                lines += pricer(name, comp, rname, ctx, f"{base}.{name}" if named else base)
+    for section, (pricer, _named) in GLOBAL_SECTIONS.items():
+        value = getattr(stack.global_services, section)
+        if value is not None:
+            lines += pricer(section, value, "global", ctx, f"global.{section}")
+    commitment_lines, findings = apply_commitments(stack.commitments, lines, ctx)
+    if ctx.problems:
+        raise InputError(ctx.problems)
+    lines += commitment_lines
+    df = pd.DataFrame([ln.to_dict() for ln in lines], columns=LINE_COLUMNS)
+    warnings = list(ctx.warnings)
+    unverified = df[(~df.price_verified.astype(bool)) & (df.component_kind != "commitment")]
+    if len(unverified):
+        share = unverified.ListCost.sum() / max(df.ListCost.sum(), 1e-9)
+        warnings.append(
+            f"{len(unverified)} lines (${unverified.ListCost.sum():,.2f}, {share:.0%} of the total) are priced from "
+            "estimate-grade prices not verified against a primary source: see price_verified"
+        )
+    return EstimateResult(
+        stack_name=stack.name,
+        lines=df,
+        hours_per_month=stack.hours_per_month,
+        catalog_as_of=catalog.as_of,
+        warnings=warnings,
+        findings=findings,
+        scenario=stack.scenario,
+    )

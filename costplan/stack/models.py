@@ -1,0 +1,393 @@
+"""The stack spec: what runs where, in pydantic v2 models.
+
+Every model forbids unknown keys (a typo is an error that names the closest valid key).
+Components that are priced by usage (data transfer, NAT processing, logs...) take explicit
+usage assumptions and a ``why`` note saying where the number comes from.
+
+Quantities carry their units in the field descriptions; the reference is
+``docs/stack-spec.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from costplan.units import AWS_REGIONS
+
+NonNeg = Annotated[float, Field(ge=0)]
+Count = Annotated[int, Field(ge=0, strict=True)]
+PosCount = Annotated[int, Field(ge=1, strict=True)]
+Why = Annotated[str, Field(min_length=3, description="Where the usage assumption comes from.")]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+
+
+class UsageSpec(Spec):
+    """A usage-priced item: the numbers are assumptions and must say why."""
+
+    why: Why
+
+
+# --- compute ------------------------------------------------------------------------------
+class EksCluster(Spec):
+    count: PosCount = Field(1, description="Clusters of this kind [clusters].")
+    support: Literal["standard", "extended"] = Field(
+        "standard", description="EKS support tier: standard ($0.10/h) or extended ($0.60/h)."
+    )
+    kubernetes_version: str | None = Field(None, description="Kubernetes version, e.g. '1.28' (used for support lint).")
+
+
+class RootVolume(Spec):
+    type: Literal["gp2", "gp3", "io1", "io2"] = "gp3"
+    size_gb: Annotated[float, Field(gt=0)] = Field(20, description="Root volume size per node [GiB].")
+    why: str | None = None
+
+
+class NodePool(Spec):
+    """An EKS managed node group (or a Karpenter pool) of EC2 instances."""
+
+    instance_types: list[str] = Field(..., min_length=1, description="Allowed instance types; the first is priced.")
+    count: Count | None = Field(None, description="Fixed node count [nodes]; or give min/max/desired.")
+    min: Count | None = Field(None, description="Autoscaling minimum [nodes].")
+    max: Count | None = Field(None, description="Autoscaling maximum [nodes].")
+    desired: Count | None = Field(None, description="Nodes running in the baseline month [nodes].")
+    capacity: Literal["on_demand", "spot"] = Field("on_demand", description="EC2 purchase option.")
+    hours_per_month: NonNeg | None = Field(None, description="Hours each node runs [h/month]; default: the stack's.")
+    root_volume: RootVolume | None = Field(None, description="EBS root volume per node.")
+    pods: dict[str, "Workload"] = Field(default_factory=dict, description="Workloads scheduled on this pool.")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> NodePool:
+        if self.count is None and self.desired is None:
+            raise ValueError("give `count` (fixed size) or `desired` (with optional min/max) [nodes]")
+        if self.count is not None and self.desired is not None and self.count != self.desired:
+            raise ValueError(f"`count` ({self.count}) and `desired` ({self.desired}) disagree; give one of them")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        n = self.nodes
+        if self.min is not None and n < self.min:
+            raise ValueError(f"{n} nodes is below min ({self.min})")
+        if self.max is not None and n > self.max:
+            raise ValueError(f"{n} nodes is above max ({self.max})")
+        return self
+
+    @property
+    def nodes(self) -> int:
+        """Nodes running in the baseline month [nodes]."""
+        return self.count if self.count is not None else int(self.desired or 0)
+
+
+class Workload(Spec):
+    """Pods of one workload, as a Deployment / StatefulSet declares them."""
+
+    replicas: Count = Field(1, description="Replicas in the baseline [pods].")
+    min_replicas: Count | None = None
+    max_replicas: Count | None = None
+    cpu_request: NonNeg = Field(0.1, description="CPU request per pod [vCPU].")
+    memory_request_gib: NonNeg = Field(0.25, description="Memory request per pod [GiB].")
+    why: str | None = None
+
+
+# --- databases ----------------------------------------------------------------------------
+class RdsStorage(Spec):
+    type: Literal["gp2", "gp3", "io1", "io2"] = "gp3"
+    size_gb: Annotated[float, Field(gt=0)] = Field(..., description="Allocated storage [GB].")
+    iops: Count | None = Field(None, description="Provisioned IOPS (io1/io2; gp3 above the included baseline) [IOPS].")
+    max_size_gb: NonNeg | None = Field(None, description="Storage autoscaling ceiling [GB] (not priced).")
+
+
+class RdsBackup(Spec):
+    retention_days: Count = Field(7, description="Automated backup retention [days].")
+    storage_gb: NonNeg = Field(
+        0, description="Backup storage beyond the free allowance (100% of allocated storage) [GB-month]."
+    )
+    why: str | None = None
+
+
+class ReadReplica(Spec):
+    instance_class: str = Field(..., description="DB instance class, e.g. db.r6g.large.")
+    region: str | None = Field(None, description="Region of the replica (default: the source's).")
+    multi_az: bool = False
+    storage: RdsStorage | None = Field(None, description="Replica storage (default: same as the source).")
+
+
+class RdsInstance(Spec):
+    engine: Literal["postgresql", "postgres"] = "postgresql"
+    engine_version: str | None = None
+    instance_class: str = Field(..., description="DB instance class, e.g. db.r6g.xlarge.")
+    multi_az: bool = False
+    count: PosCount = 1
+    storage: RdsStorage
+    backup: RdsBackup = Field(default_factory=RdsBackup)
+    read_replicas: dict[str, ReadReplica] = Field(default_factory=dict)
+    max_connections: Count | None = Field(None, description="Connection limit used by capacity rules [connections].")
+
+    @field_validator("engine")
+    @classmethod
+    def _engine(cls, v: str) -> str:
+        return "postgresql" if v == "postgres" else v
+
+
+class ElastiCacheGroup(Spec):
+    node_type: str = Field(..., description="Cache node type, e.g. cache.r7g.large.")
+    engine: Literal["redis", "valkey", "memcached"] = "redis"
+    nodes: PosCount = Field(..., description="Nodes in the replication group (primary + replicas) [nodes].")
+
+
+# --- storage ------------------------------------------------------------------------------
+class EbsVolume(Spec):
+    type: Literal["gp2", "gp3", "io1", "io2", "st1", "sc1"] = "gp3"
+    size_gb: Annotated[float, Field(gt=0)] = Field(..., description="Size of one volume [GiB].")
+    count: PosCount = Field(1, description="Volumes [volumes].")
+    iops: Count | None = Field(None, description="Provisioned IOPS per volume (gp3: total, 3,000 included) [IOPS].")
+    throughput_mbps: NonNeg | None = Field(None, description="gp3 throughput per volume (125 included) [MB/s].")
+    snapshot_gb: NonNeg = Field(0, description="Snapshot storage for these volumes [GB-month].")
+    why: str | None = None
+
+
+class K8sVolume(EbsVolume):
+    """PersistentVolumeClaims of a StatefulSet (e.g. InfluxDB's 3 x 100 GiB gp3 claims)."""
+
+    storage_class: str | None = Field(None, description="Kubernetes StorageClass name (documentation only).")
+    count: PosCount = Field(1, alias="replicas", description="Claims (one per StatefulSet replica) [volumes].")
+
+
+class S3Bucket(Spec):
+    storage_class: Literal["standard", "standard-ia", "glacier-ir"] = "standard"
+    size_gb: NonNeg = Field(..., description="Average stored [GB-month].")
+    requests_tier1: NonNeg = Field(0, description="PUT, COPY, POST, LIST requests [requests/month].")
+    requests_tier2: NonNeg = Field(0, description="GET and other requests [requests/month].")
+    why: Why
+
+
+# --- network ------------------------------------------------------------------------------
+class DataTransfer(UsageSpec):
+    internet_egress_gb: NonNeg = Field(0, description="Data out to the internet [GB/month].")
+    inter_region_gb: NonNeg = Field(0, description="Data out of this region to other AWS regions [GB/month].")
+    inter_az_gb: NonNeg = Field(0, description="Data crossing AZs, counted once per direction billed [GB/month].")
+
+
+class NatGateways(UsageSpec):
+    count: Count = Field(..., description="NAT gateways [gateways].")
+    gb_processed: NonNeg = Field(0, description="Data processed by all of them [GB/month].")
+
+
+class LoadBalancer(UsageSpec):
+    type: Literal["alb", "nlb"] = "alb"
+    count: PosCount = 1
+    capacity_units: NonNeg = Field(
+        1, description="Average LCUs (ALB) or NLCUs (NLB) per load balancer, over the month [LCU]."
+    )
+
+
+class PublicIpv4(UsageSpec):
+    addresses: Count = Field(..., description="Public IPv4 addresses held all month [addresses].")
+
+
+# --- observability and security ------------------------------------------------------------
+class CloudWatch(UsageSpec):
+    metrics: NonNeg = Field(0, description="Custom / detailed metrics [metrics/month].")
+    alarms_standard: NonNeg = Field(0, description="Standard-resolution alarms [alarms].")
+    alarms_high_resolution: NonNeg = Field(0, description="High-resolution alarms [alarms].")
+    log_ingest_gb: NonNeg = Field(0, description="Logs ingested [GB/month].")
+    log_storage_gb: NonNeg = Field(0, description="Logs stored [GB-month].")
+
+
+class XRay(UsageSpec):
+    traces_recorded_million: NonNeg = Field(0, description="Traces recorded [million/month].")
+    traces_retrieved_million: NonNeg = Field(0, description="Traces retrieved or scanned [million/month].")
+
+
+class Waf(UsageSpec):
+    web_acls: Count = 0
+    rules: Count = Field(0, description="Rules across all web ACLs [rules].")
+    requests_million: NonNeg = Field(0, description="Requests inspected [million/month].")
+
+
+class Config(UsageSpec):
+    configuration_items: NonNeg = Field(0, description="Configuration items recorded [items/month].")
+    rule_evaluations: NonNeg = Field(0, description="Config rule evaluations [evaluations/month].")
+
+
+class CloudTrail(UsageSpec):
+    management_event_copies_100k: NonNeg = Field(
+        0, description="Management events in additional trails (the first copy is free) [100k events/month]."
+    )
+    data_events_100k: NonNeg = Field(0, description="Data events recorded [100k events/month].")
+    insights_events_100k: NonNeg = Field(0, description="Events analysed by CloudTrail Insights [100k events/month].")
+
+
+class FlowLogs(UsageSpec):
+    ingest_gb: NonNeg = Field(..., description="Flow log data delivered [GB/month].")
+    destination: Literal["cloudwatch-logs", "s3"] = "cloudwatch-logs"
+
+
+class Kms(UsageSpec):
+    keys: Count = Field(0, description="Customer managed keys [keys].")
+    requests_10k: NonNeg = Field(0, description="API requests beyond the free tier [10k requests/month].")
+
+
+class Route53(UsageSpec):
+    hosted_zones: Count = 0
+    queries_million: NonNeg = Field(0, description="Standard queries [million/month].")
+    health_checks: Count = Field(0, description="Health checks on AWS endpoints [checks].")
+
+
+# --- commitments --------------------------------------------------------------------------
+Term = Literal["1yr", "3yr"]
+Payment = Literal["no-upfront", "partial-upfront", "all-upfront"]
+
+
+class SavingsPlan(Spec):
+    type: Literal["compute", "ec2-instance"] = "compute"
+    term: Term = "1yr"
+    payment: Payment = "no-upfront"
+    hourly_commitment: Annotated[float, Field(gt=0)] = Field(..., description="Commitment [USD/h].")
+    region: str | None = Field(None, description="EC2 Instance Savings Plans only: the region.")
+    instance_family: str | None = Field(None, description="EC2 Instance Savings Plans only: the family, e.g. m5.")
+    why: str | None = None
+
+    @model_validator(mode="after")
+    def _scope(self) -> SavingsPlan:
+        if self.type == "ec2-instance" and (not self.region or not self.instance_family):
+            raise ValueError("an ec2-instance Savings Plan needs `region` and `instance_family`")
+        return self
+
+
+class ReservedInstance(Spec):
+    service: Literal["ec2", "rds", "elasticache"] = "ec2"
+    instance_type: str = Field(..., description="Instance type, DB class or cache node type.")
+    region: str
+    count: PosCount = 1
+    offering_class: Literal["standard", "convertible"] = "standard"
+    term: Term = "1yr"
+    payment: Payment = "no-upfront"
+    multi_az: bool = Field(False, description="RDS only.")
+    engine: str | None = Field(None, description="RDS: postgresql; ElastiCache: redis / valkey.")
+    why: str | None = None
+
+
+class CapacityReservation(Spec):
+    """An EC2 On-Demand Capacity Reservation: reserves capacity, billed at on-demand rates."""
+
+    instance_type: str
+    region: str
+    count: PosCount = 1
+    why: str | None = None
+
+
+class Commitments(Spec):
+    savings_plans: dict[str, SavingsPlan] = Field(default_factory=dict)
+    reserved_instances: dict[str, ReservedInstance] = Field(default_factory=dict)
+    capacity_reservations: dict[str, CapacityReservation] = Field(default_factory=dict)
+
+
+# --- the stack ----------------------------------------------------------------------------
+class Region(Spec):
+    eks_clusters: dict[str, EksCluster] = Field(default_factory=dict)
+    node_pools: dict[str, NodePool] = Field(default_factory=dict)
+    rds: dict[str, RdsInstance] = Field(default_factory=dict)
+    elasticache: dict[str, ElastiCacheGroup] = Field(default_factory=dict)
+    k8s_volumes: dict[str, K8sVolume] = Field(default_factory=dict)
+    ebs_volumes: dict[str, EbsVolume] = Field(default_factory=dict)
+    s3: dict[str, S3Bucket] = Field(default_factory=dict)
+    data_transfer: DataTransfer | None = None
+    nat_gateways: NatGateways | None = None
+    load_balancers: dict[str, LoadBalancer] = Field(default_factory=dict)
+    public_ipv4: PublicIpv4 | None = None
+    cloudwatch: CloudWatch | None = None
+    xray: XRay | None = None
+    waf: Waf | None = None
+    config: Config | None = None
+    cloudtrail: CloudTrail | None = None
+    flow_logs: FlowLogs | None = None
+    kms: Kms | None = None
+
+
+class GlobalServices(Spec):
+    route53: Route53 | None = None
+
+
+class Scenario(Spec):
+    """A named variant: a partial stack deep-merged over the base (``null`` deletes a key)."""
+
+    description: str = Field(..., min_length=3)
+    patch: dict = Field(default_factory=dict)
+
+
+class Stack(Spec):
+    name: str = Field(..., min_length=1)
+    description: str | None = None
+    currency: Literal["USD"] = "USD"
+    hours_per_month: Annotated[float, Field(gt=0, le=744)] = Field(
+        730, description="Hours in the priced month [h]; AWS bills 730 on average."
+    )
+    regions: dict[str, Region] = Field(..., min_length=1)
+    global_services: GlobalServices = Field(default_factory=GlobalServices, alias="global")
+    commitments: Commitments = Field(default_factory=Commitments)
+    scenarios: dict[str, Scenario] = Field(default_factory=dict)
+    projection: dict | None = Field(None, description="Demand drivers and projection settings (docs/projection.md).")
+
+    # where the spec came from, for messages (set by the loader)
+    _source: str | None = PrivateAttr(None)
+    _lines: dict = PrivateAttr(default_factory=dict)
+    _data: dict = PrivateAttr(default_factory=dict)
+    _scenario: str | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> str | None:
+        """The file the stack was loaded from."""
+        return self._source
+
+    @property
+    def scenario(self) -> str | None:
+        """The scenario applied, if any."""
+        return self._scenario
+
+    def line_of(self, path: str) -> int | None:
+        """The line in the source file of a dotted field path (``regions.us-east-1.node_pools.app``)."""
+        from costplan.stack.loader import line_for
+
+        return line_for(self._lines, tuple(path.split(".")))
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, v: dict) -> dict:
+        from costplan.errors import did_you_mean
+
+        for r in v:
+            if r not in AWS_REGIONS:
+                raise ValueError(f"unknown region {r!r}: {did_you_mean(r, AWS_REGIONS, 'region')}")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Stack:
+        from costplan.errors import did_you_mean
+
+        problems = []
+        for rname, region in self.regions.items():
+            for dbname, db in region.rds.items():
+                for repname, rep in db.read_replicas.items():
+                    if rep.region and rep.region not in AWS_REGIONS:
+                        problems.append(
+                            f"regions.{rname}.rds.{dbname}.read_replicas.{repname}.region: unknown region "
+                            f"{rep.region!r}: {did_you_mean(rep.region, AWS_REGIONS, 'region')}"
+                        )
+        for kind in ("savings_plans", "reserved_instances", "capacity_reservations"):
+            for cname, c in getattr(self.commitments, kind).items():
+                region = getattr(c, "region", None)
+                if region and region not in AWS_REGIONS:
+                    problems.append(
+                        f"commitments.{kind}.{cname}.region: unknown region {region!r}: "
+                        f"{did_you_mean(region, AWS_REGIONS, 'region')}"
+                    )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+NodePool.model_rebuild()
