@@ -45,12 +45,13 @@ def test_coverage_matrix(catalog_file):
     assert cov[("AmazonEC2", "eu-west-1")] == ("estimate", 2, 1)
     assert cov[("AmazonEKS", "eu-west-1")] == ("missing", 0, 0)
     assert cov[("AmazonRoute53", "global")] == ("verified", 1, 0)
-    assert cov[("AmazonRoute53", "us-east-1")] == ("missing", 0, 0)
-    assert len(cov) == 3 * 3  # services x (eu-west-1, us-east-1, global)
+    # a global service has no regional cells, a regional one no global cell
+    assert ("AmazonRoute53", "us-east-1") not in cov and ("AmazonEC2", "global") not in cov
+    assert len(cov) == 2 + 2 + 1
     m = info.coverage_matrix()
     assert list(m.columns) == ["service", "eu-west-1", "us-east-1", "global"]
     ec2 = m.set_index("service").loc["AmazonEC2"]
-    assert (ec2["eu-west-1"], ec2["us-east-1"], ec2["global"]) == ("estimate (1/2)", "verified (2)", "missing")
+    assert (ec2["eu-west-1"], ec2["us-east-1"], ec2["global"]) == ("estimate (1/2)", "verified (2)", "n/a")
 
 
 def test_sources_counts_and_dates(catalog_file):
@@ -75,7 +76,8 @@ def test_cli_info_formats(catalog_file):
     assert {(c["service"], c["region"], c["status"]) for c in data["coverage"]} >= {("AmazonEKS", "eu-west-1", "missing")}
     res = runner.invoke(app, ["prices", "info", "--catalog", str(catalog_file), "--format", "markdown"])
     assert res.exit_code == 0
-    assert "| AmazonEC2 | estimate (1/2) | verified (2) | missing |" in res.stdout
+    assert "| AmazonEC2 | estimate (1/2) | verified (2) | n/a |" in res.stdout
+    assert "| AmazonEKS | missing | verified (1) | n/a |" in res.stdout
     res = runner.invoke(app, ["prices", "info", "--catalog", str(catalog_file)])
     assert res.exit_code == 0 and "Coverage" in res.stdout and "src-b" in res.stdout
     res = runner.invoke(app, ["prices", "info", "--catalog", str(catalog_file), "--format", "csv"])

@@ -441,3 +441,11 @@ def test_cli_failed_refresh_exits_1_and_keeps_the_catalog(base, monkeypatch):
     assert res.exit_code == 1
     assert "AccessDeniedException" in res.stderr and "was not changed" in res.stderr
     assert snapshot_files(base.parent) == before
+
+
+def test_spot_history_is_requested_in_batches_of_instance_types(base):
+    types = [f"c5.{n}xlarge" for n in range(2, 122)]  # 120 made-up sizes
+    r = refresh_catalog(None, "us-east-1", "ec2-spot", base=base, dry_run=True, spot_instance_types=types)
+    batches = [q.params["InstanceTypes"] for q in r.requests]
+    assert [len(b) for b in batches] == [50, 50, 20]
+    assert sorted(t for b in batches for t in b) == sorted(types)

@@ -108,7 +108,7 @@ def info_cmd(
     from rich.console import Console
 
     Console(soft_wrap=True, highlight=False).print(head)
-    emit_frame(sources, fmt, title="Sources")
+    emit_frame(sources.drop(columns=["notes"]), fmt, title="Sources (notes: --format markdown or json)")
     emit_frame(info.counts, fmt, title="Prices per service and pricing model")
     emit_frame(matrix, fmt, title="Coverage (service x region)")
 

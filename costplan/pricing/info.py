@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 VERIFIED, ESTIMATE, MISSING = "verified", "estimate", "missing"
+NOT_APPLICABLE = "n/a"
+"""Matrix cell of a regional service in the ``global`` column, or of a global service in a region."""
 
 
 @dataclass
@@ -28,7 +30,8 @@ class CatalogInfo:
     ``sources``: one row per source (id, url, as_of, license, notes, rows).
     ``counts``: one row per service with a column per pricing model and ``total``.
     ``coverage``: one row per (service, region) with ``status`` (verified / estimate /
-    missing), ``rows``, ``verified_rows`` and ``estimate_rows``.
+    missing), ``rows``, ``verified_rows`` and ``estimate_rows``; regions are those the catalog
+    prices anything in, plus ``global`` only for services priced globally (Route 53).
     """
 
     summary: dict
@@ -51,7 +54,7 @@ class CatalogInfo:
 
             return pd.DataFrame(columns=["service"])
         df = self.coverage.assign(cell=[cell(r) for r in self.coverage.itertuples()])
-        m = df.pivot(index="service", columns="region", values="cell").fillna(MISSING)
+        m = df.pivot(index="service", columns="region", values="cell").fillna(NOT_APPLICABLE)
         m = m[[r for r in self.summary["regions"] if r in m.columns]]
         m.columns.name = None
         return m.reset_index()
@@ -107,9 +110,13 @@ def catalog_info(catalog: Catalog) -> CatalogInfo:
 
     services = sorted({s for s, _ in cov})
     regions = sorted({r for _, r in cov}, key=lambda r: (r == "global", r))
+    regional = {s for s, r in cov if r != "global"}
+    global_ = {s for s, r in cov if r == "global"}
     cov_rows = []
     for s in services:
         for r in regions:
+            if (r == "global" and s not in global_) or (r != "global" and s not in regional):
+                continue  # a global service has no regional prices to miss, and vice versa
             ver, est = cov.get((s, r), (0, 0))
             status = MISSING if ver + est == 0 else ESTIMATE if est else VERIFIED
             cov_rows.append(

@@ -54,6 +54,9 @@ SPOT = "ec2-spot"
 REFRESH_SERVICES: tuple[str, ...] = (*SERVICES, SAVINGS_PLANS, SPOT)
 """What ``--services`` accepts: Price List service codes plus Savings Plans rates and spot history."""
 
+SPOT_BATCH = 50
+"""Instance types per spot price history request (each request is followed to its last page)."""
+
 PRICING_ENDPOINT_REGIONS = ("us-east-1", "ap-south-1", "eu-central-1")
 """Regions where the Price List API has an endpoint (it prices every region from each)."""
 
@@ -299,16 +302,15 @@ def plan_requests(
                 out.append(Request("savingsplans", "us-east-1", "describe_savings_plans_offering_rates", service, region, params))
             elif service == SPOT:
                 types = sorted(set((spot_instance_types or {}).get(region, ())))
-                if not types:
-                    continue
-                params = {
-                    "InstanceTypes": types,
-                    "ProductDescriptions": ["Linux/UNIX"],
-                    "StartTime": spot_start,
-                    "EndTime": spot_end,
-                    "MaxResults": 1000,
-                }
-                out.append(Request("ec2", region, "describe_spot_price_history", service, region, params))
+                for i in range(0, len(types), SPOT_BATCH):
+                    params = {
+                        "InstanceTypes": types[i : i + SPOT_BATCH],
+                        "ProductDescriptions": ["Linux/UNIX"],
+                        "StartTime": spot_start,
+                        "EndTime": spot_end,
+                        "MaxResults": 1000,
+                    }
+                    out.append(Request("ec2", region, "describe_spot_price_history", service, region, params))
     return out
 
 
@@ -552,7 +554,14 @@ def refresh_catalog(
         "rows": sum(result.refreshed.values()),
         "by": "costplan prices refresh",
     }
-    result.path = write_catalog(merged, out_path, manifest)
+    try:
+        result.path = write_catalog(merged, out_path, manifest)
+    except OSError as exc:
+        raise RefreshError(
+            f"cannot write the refreshed catalog to {out_path}: {exc.strerror or exc}; "
+            "name a writable file or folder with --out (the last good catalog was not changed)",
+            result,
+        ) from exc
     return result
 
 
