@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 from botocore.stub import Stubber
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from costplan.errors import InputError
 from costplan.pricing.catalog import Catalog, Price, write_catalog
-from costplan.pricing.refresh import RefreshError, refresh_catalog
+from costplan.pricing.refresh import RefreshError, RefreshResult, merge_prices, refresh_catalog
 
 DATA = Path(__file__).parent / "data" / "aws" / "pricing"
 TODAY = dt.date(2026, 11, 26)
@@ -449,3 +451,23 @@ def test_spot_history_is_requested_in_batches_of_instance_types(base):
     batches = [q.params["InstanceTypes"] for q in r.requests]
     assert [len(b) for b in batches] == [50, 50, 20]
     assert sorted(t for b in batches for t in b) == sorted(types)
+
+
+# -- merging, as a property ------------------------------------------------------------------
+SKUS = ["c5.large", "c5.xlarge", "m5.large", "m5.2xlarge", "r5.xlarge", "t3.micro"]
+PRICES = st.dictionaries(st.sampled_from(SKUS), st.floats(min_value=0, max_value=50, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(old=PRICES, new=PRICES)
+def test_merge_replaces_refreshed_keys_and_keeps_the_rest(old, new):
+    base_rows = [price(s, v) for s, v in old.items()]
+    refreshed = {price(s, v).key: [price(s, v, source="refresh")] for s, v in new.items()}
+    result = RefreshResult(requests=[])
+    out = merge_prices(base_rows, refreshed, result)
+    expected = {s: (v, "test-snapshot") for s, v in old.items()} | {s: (v, "refresh") for s, v in new.items()}
+    assert {p.sku: (p.unit_price, p.source) for p in out} == expected
+    assert len(out) == len(expected)
+    assert result.rows_kept == len(old.keys() - new.keys())
+    assert result.rows_replaced == len(old.keys() & new.keys())
+    assert result.rows_added == len(new.keys() - old.keys())

@@ -528,14 +528,20 @@ def parse_products(
 
 # -- Savings Plans --------------------------------------------------------------------------
 def parse_savings_plans_rates(
-    pages: Iterable[Mapping[str, Any]], *, as_of: str, source: str = "aws-savings-plans-api"
+    pages: Iterable[Mapping[str, Any]], *, as_of: str | None = None, source: str = "aws-savings-plans-api"
 ) -> ParsedPrices:
     """Savings Plans rows from pages of ``describe_savings_plans_offering_rates``.
+
+    The API gives no publication date: ``as_of`` [YYYY-MM-DD] defaults to today (UTC).
 
     Keeps EC2 Linux shared-tenancy instance rates of Compute and EC2 Instance plans; a rate is
     already an hourly price under the plan [USD/h] (AWS spreads any upfront payment into it).
     Other products (Fargate, Lambda, SageMaker ...) are counted in ``unmapped``.
     """
+    if as_of is None:
+        import datetime as dt
+
+        as_of = dt.datetime.now(dt.timezone.utc).date().isoformat()
     out = ParsedPrices()
     for page in pages:
         for r in page.get("searchResults", []) or []:
