@@ -18,8 +18,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_stack": ("costplan.stack", "load_stack"),
     "Stack": ("costplan.stack", "Stack"),
-    "estimate": ("costplan.estimate", "estimate"),
-    "EstimateResult": ("costplan.estimate", "EstimateResult"),
+    "estimate": ("costplan.estimator", "estimate"),
+    "EstimateResult": ("costplan.estimator", "EstimateResult"),
     "Catalog": ("costplan.pricing.catalog", "Catalog"),
     "default_catalog": ("costplan.pricing.catalog", "default_catalog"),
 }

@@ -17,13 +17,14 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from costplan.errors import InputError, Problem, closest
-from costplan.estimate import EstimateResult
+from costplan.estimator import EstimateResult
 from costplan.pricing.catalog import Catalog
 from costplan.stack.loader import read_yaml, validation_problems
 from costplan.stack.models import Stack
 
 THRESHOLD = 0.10
 COMMON_HOUR_BASES = (672, 696, 700, 720, 744, 750, 760)
+SIZE_TOLERANCE = 0.05  # a stated size this far from the stack's is reported as a size difference
 
 MISSING_REASONS = {
     "nat_gateway": "the VPC module enables NAT gateways (one per AZ) but the table never prices them: hourly charge "
@@ -193,41 +194,55 @@ def _reason(c: ClaimLine, matched: pd.DataFrame, computed: float, result: Estima
         if abs(near - implied_h) / near < 0.004 and near != hours:
             return f"hour basis: the claim uses {near} h a month; AWS bills {hours:g} h on average"
     qty = _quantity(c, matched, hours)
-    if c.quantity is not None and qty is not None and abs(qty - c.quantity) / max(c.quantity, 1e-9) > threshold_q():
+    regions = ", ".join(sorted(set(matched.RegionId)))
+    if c.quantity is not None and qty is not None and abs(qty - c.quantity) / max(c.quantity, 1e-9) > SIZE_TOLERANCE:
         reasons.append(f"size: the claim counts {c.quantity:g} {c.unit}, the stack has {qty:g} {c.unit}")
     elif len(hourly) == len(matched) and c.quantity and c.unit in ("nodes", "replicas", "clusters"):
         implied = c.claimed / (c.quantity * hours)
         listed = computed / (c.quantity * hours)
         reasons.append(f"unit price: the claim implies ${implied:.4f}/h each against the list ${listed:.4f}/h "
-                       f"({', '.join(sorted(set(matched.RegionId)))})")
+                       f"(average over {regions})")
     if c.unit == "GB" and qty and c.quantity:
-        reasons.append(f"price per GB: claim ${c.claimed / c.quantity:.3f}/GB-month vs list ${computed / qty:.3f}")
+        storage = float(matched.loc[matched.usage == "storage-gb-month", "ListCost"].sum())
+        reasons.append(f"price per GB: claim ${c.claimed / c.quantity:.3f}/GB-month vs list ${storage / qty:.3f}")
+        if computed - storage > 0.005:
+            reasons.append(f"plus ${computed - storage:,.2f} of {', '.join(sorted(set(matched.usage) - {'storage-gb-month'}))} "
+                           "the claim leaves out")
     if (matched.pricing_model == "spot").any():
         reasons.append("the stack prices this pool at the expected spot price")
     elif catalog is not None and (matched.usage == "instance-hour").all() and (matched.ServiceCode == "AmazonEC2").all():
-        spot = 0.0
-        for r in matched.itertuples():
-            try:
-                spot += r.PricingQuantity * catalog.price("AmazonEC2", r.sku, r.RegionId, "instance-hour", "", "spot").unit_price
-            except Exception:  # noqa: BLE001 - no spot price known: say nothing about spot
-                spot = 0.0
-                break
+        spot = _spot_cost(matched, catalog)
         if spot:
-            reasons.append(f"if run on spot as the guide's Terraform sets for the app pool, about ${spot:,.2f} "
-                           "at expected spot prices")
+            reasons.append(f"on spot the same nodes would cost about ${spot:,.2f} at expected spot prices")
     if (matched.assumption.astype(str) != "").any():
         reasons.append("the computed side rests on the stack's usage assumptions (see their why notes); the guide "
                        "states no volumes")
+    if not reasons or reasons == ["the computed side rests on the stack's usage assumptions (see their why notes); "
+                                  "the guide states no volumes"]:
+        parts = matched.groupby("description", sort=False).ListCost.sum().sort_values(ascending=False)
+        top = "; ".join(f"{d} ${v:,.2f}" for d, v in parts.head(3).items())
+        reasons.append(f"computed from: {top}")
     ratio = c.claimed / computed if computed else 0
     if ratio < 0.5:
-        reasons.append("the claim is under half the list price")
+        reasons.append("the claim is under half the computed cost")
     elif ratio > 2:
-        reasons.append("the claim is over twice the list price")
-    return "; ".join(reasons) or ("claim above list price" if ratio > 1 else "claim below list price")
+        reasons.append("the claim is over twice the computed cost")
+    else:
+        reasons.insert(0, f"the claim is {abs(ratio - 1):.0%} {'above' if ratio > 1 else 'below'} the computed cost")
+    return "; ".join(reasons)
 
 
-def threshold_q() -> float:
-    return 0.05
+def _spot_cost(matched: pd.DataFrame, catalog) -> float:
+    """The same instance hours at the catalog's expected spot prices [USD/month]; 0 if any is unknown."""
+    from costplan.errors import PriceNotFoundError
+
+    total = 0.0
+    for r in matched.itertuples():
+        try:
+            total += r.PricingQuantity * catalog.price("AmazonEC2", r.sku, r.RegionId, "instance-hour", "", "spot").unit_price
+        except PriceNotFoundError:
+            return 0.0
+    return total
 
 
 def _quantity(c: ClaimLine, matched: pd.DataFrame, hours: float) -> float | None:

@@ -312,19 +312,19 @@ def ec2_commitments(on_demand: dict[tuple[str, str], Price]) -> list[Price]:
     ladder_src = "ec2-instance-selector-getproducts-m5-large"
     actual_1yr_au = _ec2_instances_info_ri()
     out = []
-    region = "us-east-1"
-    for itype in REFERENCE_TYPES:
+    for itype, region in sorted((t, r) for t in REFERENCE_TYPES for r in REGIONS if (t, r) in on_demand):
         od = on_demand[(itype, region)]
         for (cls, term, option), rate in sorted(ladder.items()):
             discount = 1 - rate / m5_od
             common = dict(service="AmazonEC2", sku=itype, region=region, usage="instance-hour",
                           unit="Hrs", term=term, purchase_option=option)
             # reserved instances
-            if itype == "m5.large":
+            if (itype, region) == ("m5.large", "us-east-1"):
                 ri = _p(**common, pricing_model="reserved", offering_class=cls, unit_price=rate,
                         source=ladder_src, as_of=_src(ladder_src), verified=True,
                         note="effective hourly rate: upfront fee / hours in term + recurring hourly fee")
-            elif (cls, term, option) == ("standard", "1yr", "all-upfront") and itype in actual_1yr_au:
+            elif (cls, term, option) == ("standard", "1yr", "all-upfront") and itype in actual_1yr_au \
+                    and region == "us-east-1":
                 info_od, info_ri = actual_1yr_au[itype]
                 if not math.isclose(info_od, od.unit_price, rel_tol=1e-9):
                     raise BuildError(f"{itype}: on-demand changed since 2023 ({info_od} -> {od.unit_price})")
@@ -336,7 +336,7 @@ def ec2_commitments(on_demand: dict[tuple[str, str], Price]) -> list[Price]:
                 ri = _p(**common, pricing_model="reserved", offering_class=cls,
                         unit_price=od.unit_price * (1 - discount), source=ladder_src,
                         as_of=_src(ladder_src), verified=False,
-                        note=f"estimate: m5.large {cls} {term} {option} discount {discount:.1%} "
+                        note=f"estimate: m5.large us-east-1 {cls} {term} {option} discount {discount:.1%} "
                         f"(2021 Price List) applied to on-demand {od.unit_price:g}")
             out.append(ri)
             # Savings Plans: EC2 Instance SP tracks standard RIs, Compute SP tracks convertible RIs
@@ -345,7 +345,7 @@ def ec2_commitments(on_demand: dict[tuple[str, str], Price]) -> list[Price]:
                 **common, pricing_model="savings_plan", offering_class=sp_class,
                 unit_price=od.unit_price * (1 - discount), source=ladder_src,
                 as_of=_src(ladder_src), verified=False,
-                note=f"estimate: {sp_class} Savings Plan rate taken as the m5.large {cls} RI "
+                note=f"estimate: {sp_class} Savings Plan rate taken as the m5.large us-east-1 {cls} RI "
                 f"{term} {option} discount {discount:.1%} (2021 Price List) applied to on-demand "
                 f"{od.unit_price:g}; no Savings Plans rate source found",
             ))
@@ -451,39 +451,40 @@ def manual() -> list[Price]:
 
 
 # -- RDS regions without a source ---------------------------------------------------------------
-def rds_derived(rows: list[Price], cache: list[Price]) -> list[Price]:
-    by_key = {(p.service, p.sku, p.region, p.usage, p.variant, p.pricing_model, p.tier_start): p
-              for p in rows + cache}
+def rds_derived(rds_rows: list[Price], basis_rows: list[Price]) -> list[Price]:
+    """RDS prices for RDS_REGIONS_DERIVED: the us-east-1 price x the region's ratio of a
+    comparable sourced price (see RDS_REGIONS_DERIVED and RDS_STORAGE_EBS_BASIS)."""
+    lookup = {(p.service, p.sku, p.region, p.usage, p.variant): p
+              for p in basis_rows if p.pricing_model == "on_demand" and p.tier_start == 0}
     out = []
-    for p in rows:
+    for p in rds_rows:
         if p.service != "AmazonRDS" or p.region != "us-east-1" or p.pricing_model != "on_demand":
             continue
+        if p.usage == "instance-hour":
+            _, family, size = p.sku.split(".")
+            if family != "r6g":
+                continue
+            basis = ("AmazonElastiCache", f"cache.r6g.{size}", "node-hour", "redis")
+        elif p.sku in RDS_STORAGE_EBS_BASIS:
+            usage = "storage-gb-month" if p.sku == "backup-storage" else p.usage
+            basis = ("AmazonEC2", RDS_STORAGE_EBS_BASIS[p.sku], usage, "")
+        else:
+            continue
+        service, sku, usage, variant = basis
+        here = lookup.get((service, sku, "us-east-1", usage, variant))
         for region in RDS_REGIONS_DERIVED:
-            if p.usage == "instance-hour":
-                _, family, size = p.sku.split(".")
-                if family != "r6g":
-                    continue
-                basis = f"cache.r6g.{size}"
-                key = ("AmazonElastiCache", basis, "{r}", "node-hour", "redis", "on_demand", 0.0)
-            else:
-                basis = RDS_STORAGE_EBS_BASIS.get(p.sku)
-                if basis is None:
-                    continue
-                usage = "storage-gb-month" if p.sku == "backup-storage" else p.usage
-                key = ("AmazonEC2", basis, "{r}", usage, "", "on_demand", 0.0)
-            here = by_key.get(tuple(k.replace("{r}", "us-east-1") if isinstance(k, str) else k for k in key))
-            there = by_key.get(tuple(k.replace("{r}", region) if isinstance(k, str) else k for k in key))
+            there = lookup.get((service, sku, region, usage, variant))
             if here is None or there is None:
                 continue
             ratio = there.unit_price / here.unit_price
-            what = f"{basis} {here.usage}" + (f" {here.variant}" if here.variant else "")
+            what = f"{sku} {usage}" + (f" {variant}" if variant else "")
             out.append(_p(
                 service=p.service, sku=p.sku, region=region, usage=p.usage, variant=p.variant,
                 tier_start=p.tier_start, tier_end=p.tier_end, unit=p.unit,
                 unit_price=round(p.unit_price * ratio, 4), source=p.source, as_of=p.as_of,
                 verified=False,
-                note=f"estimate: us-east-1 {p.unit_price:g} x {region}/us-east-1 ratio of {what} "
-                f"({there.unit_price:g}/{here.unit_price:g} = {ratio:.4f}, {there.source})",
+                note=f"estimate: us-east-1 {p.unit_price:g} ({p.source}) x {region}/us-east-1 ratio of "
+                f"{what} ({there.unit_price:g}/{here.unit_price:g} = {ratio:.4f}, {there.source})",
             ))
     return out
 
@@ -540,7 +541,9 @@ def manifest(prices: list[Price]) -> dict:
 
 def build(out_dir: Path) -> Path:
     prices = build_prices()
-    return write_catalog(prices, Path(out_dir) / CATALOG_NAME, manifest(prices))
+    path = write_catalog(prices, Path(out_dir) / CATALOG_NAME, manifest(prices))
+    path.chmod(0o644)  # package data: readable by everyone (the atomic write creates it 0600)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:

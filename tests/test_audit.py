@@ -8,7 +8,7 @@ import pytest
 
 from costplan.audit import audit, load_claims
 from costplan.errors import InputError
-from costplan.estimate import estimate
+from costplan.estimator import estimate
 from costplan.stack import stack_from_data
 from helpers import base_stack_dict, mini_catalog
 
@@ -57,7 +57,7 @@ def test_audit_flags_and_reasons(write):
     assert c.loc["workers", "flag"] == "over"
     assert "unit price" in c.loc["workers", "reason"] and "0.2877" in c.loc["workers", "reason"]
     # spot alternative from the catalog's spot row: 6 x 730 x 0.0748 = 327.62
-    assert "327.62" in c.loc["workers", "reason"]
+    assert "on spot the same nodes would cost about $327.62" in c.loc["workers", "reason"]
     # system: the claim counts 2 nodes, the stack 4 -> size reason
     assert c.loc["system", "flag"] == "under"
     assert "size: the claim counts 2 nodes, the stack has 4 nodes" in c.loc["system", "reason"]

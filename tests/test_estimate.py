@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from costplan.errors import InputError
-from costplan.estimate import estimate
+from costplan.estimator import estimate
 from costplan.stack import stack_from_data
 from helpers import P, base_stack_dict, mini_catalog
 

@@ -110,9 +110,25 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(dumps(obj) + "\n")
 
 
-def emit_frame(df, fmt: Format, *, title: str | None = None, money: tuple[str, ...] = (), caption: str | None = None) -> None:
-    """Render a DataFrame as a rich table, JSON records, CSV or a Markdown table."""
+def emit_frame(
+    df,
+    fmt: Format,
+    *,
+    title: str | None = None,
+    money: tuple[str, ...] = (),
+    percent: tuple[str, ...] = (),
+    caption: str | None = None,
+) -> None:
+    """Render a DataFrame as a rich table, JSON records, CSV or a Markdown table.
+
+    ``money`` columns are shown with two decimals and ``percent`` columns (fractions) as
+    percentages in the table and Markdown views; JSON and CSV keep the raw numbers.
+    """
     fmt = Format(fmt)
+    if fmt in (Format.table, Format.markdown) and percent:
+        df = df.copy()
+        for c in percent:
+            df[c] = df[c].map(lambda v: "" if v != v else f"{100 * v:.1f}%")
     if fmt is Format.json:
         emit_json(json.loads(df.to_json(orient="records", date_format="iso", double_precision=10)))
     elif fmt is Format.csv:
@@ -128,7 +144,17 @@ def emit_frame(df, fmt: Format, *, title: str | None = None, money: tuple[str, .
             table.add_column(str(col), justify="right" if _numeric(df[col]) else "left", overflow="fold")
         for row in df.itertuples(index=False):
             table.add_row(*[_cell(v, c in money) for v, c in zip(row, df.columns)])
-        Console(soft_wrap=False).print(table)
+        console_out().print(table)
+
+
+def console_out():
+    """A console for stdout: the terminal's width, or 160 columns when output is piped."""
+    from rich.console import Console
+
+    width = None
+    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+        width = 160
+    return Console(width=width, soft_wrap=False)
 
 
 def _numeric(series) -> bool:

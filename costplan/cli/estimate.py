@@ -43,7 +43,7 @@ def estimate_cmd(
 ) -> None:
     from costplan.config import setting
     from costplan.errors import InputError
-    from costplan.estimate import estimate
+    from costplan.estimator import estimate
     from costplan.pricing.lookup import get_catalog
     from costplan.stack import load_stack
 
@@ -63,12 +63,20 @@ def estimate_cmd(
             out.update(res.to_dict())
             emit_json(out)
             return
+        if fmt is Format.csv:
+            emit_frame(res.comparison, fmt)
+            return
         emit_frame(
-            res.comparison.assign(ratio=res.comparison.ratio.round(2)),
+            res.comparison[["line", "label", "claimed", "computed", "difference", "ratio", "flag"]].assign(
+                ratio=res.comparison.ratio.round(2)
+            ),
             fmt,
             title=f"Claimed vs computed: {res.source}",
             money=("claimed", "computed", "difference"),
         )
+        info("Why lines are off:")
+        for row in res.comparison[res.comparison.flag != "ok"].itertuples():
+            info(f"- {row.line}: {row.reason}")
         for n in res.notes:
             info(f"- {n}")
         for f in res.lint:
@@ -79,7 +87,8 @@ def estimate_cmd(
         emit_json(result.to_dict())
         return
     if by:
-        emit_frame(result.totals(by), fmt, title=f"{result.stack_name}: monthly cost by {by}", money=("ListCost",))
+        emit_frame(result.totals(by), fmt, title=f"{result.stack_name}: monthly cost by {by}", money=("ListCost",),
+                   percent=("share",))
     else:
         view = result.lines[
             ["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice", "ListCost", "price_verified"]
@@ -97,7 +106,7 @@ def estimate_cmd(
     for w in result.warnings:
         warn(w)
     for f in result.findings:
-        warn(f"{f.commitment}: {f.message}")
+        (warn if f.severity == "warning" else _error_note)(f"{f.commitment}: {f.message}")
 
 
 def _error_note(message: str) -> None:

@@ -285,6 +285,16 @@ def tiered_cost(quantity, tiers: list[Price]):
 
     Keeps the input's shape: a float in gives a float out, a numpy array or pandas Series in
     gives the same shape out. Tiers must be contiguous and start at 0.
+
+    >>> import math
+    >>> t = [Price("AWSDataTransfer", "data-transfer-out-internet", "us-east-1", "gb", "", "on_demand", "", "", "",
+    ...            0, 10240, "GB", 0.09, "", "s", "2026-01-01", True, ""),
+    ...      Price("AWSDataTransfer", "data-transfer-out-internet", "us-east-1", "gb", "", "on_demand", "", "", "",
+    ...            10240, math.inf, "GB", 0.085, "", "s", "2026-01-01", True, "")]
+    >>> round(tiered_cost(12000, t), 2)   # 10,240 GB at $0.09 + 1,760 GB at $0.085
+    1071.2
+    >>> tiered_cost([100, 20000], t).round(2).tolist()
+    [9.0, 1751.2]
     """
     import numpy as np
 
@@ -295,10 +305,11 @@ def tiered_cost(quantity, tiers: list[Price]):
         total = total + np.clip(q - t.tier_start, 0.0, width) * t.unit_price
     if np.ndim(quantity) == 0:
         return float(total)
-    if hasattr(quantity, "index"):
-        import pandas as pd
+    import sys
 
-        return pd.Series(total, index=quantity.index, name=getattr(quantity, "name", None))
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(quantity, pd.Series):
+        return pd.Series(total, index=quantity.index, name=quantity.name)
     return total
 
 
@@ -390,6 +401,7 @@ def write_catalog(prices: Iterable[Price], path: Path, manifest: dict) -> Path:
                 d["unit_price"] = _fmt_num(p.unit_price)
                 d["verified"] = "true" if p.verified else "false"
                 w.writerow([d[c] for c in COLUMNS])
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; package data must be world-readable
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
