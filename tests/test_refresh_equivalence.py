@@ -18,7 +18,7 @@ import pytest
 from botocore.stub import Stubber
 
 from costplan.config import DEFAULT_STACK
-from costplan.estimate import estimate
+from costplan.estimator import estimate
 from costplan.pricing.catalog import Catalog, default_catalog_path
 from costplan.pricing.price_list import REGIONS
 from costplan.pricing.refresh import refresh_catalog
