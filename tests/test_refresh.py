@@ -471,3 +471,21 @@ def test_merge_replaces_refreshed_keys_and_keeps_the_rest(old, new):
     assert result.rows_kept == len(old.keys() - new.keys())
     assert result.rows_replaced == len(old.keys() & new.keys())
     assert result.rows_added == len(new.keys() - old.keys())
+
+
+def test_cli_unknown_profile_exits_2(base):
+    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS",
+                  "--profile", "no-such-profile")
+    assert res.exit_code == 2
+    assert "no-such-profile" in res.stderr and "Traceback" not in res.output
+
+
+def test_missing_credentials_fail_cleanly(base, monkeypatch):
+    import boto3
+
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(k, raising=False)
+    before = snapshot_files(base.parent)
+    with pytest.raises(RefreshError, match="Unable to locate credentials.*configure AWS credentials"):
+        refresh_catalog(boto3.Session(), "us-east-1", "AmazonEKS", base=base, today=TODAY)
+    assert snapshot_files(base.parent) == before

@@ -139,8 +139,15 @@ Examples:
 def make_session(profile: str | None):
     """A boto3 session for ``--profile`` (or the default credential chain)."""
     import boto3
+    from botocore.exceptions import ProfileNotFound
 
-    return boto3.Session(profile_name=profile) if profile else boto3.Session()
+    from costplan.errors import InputError
+
+    try:
+        return boto3.Session(profile_name=profile) if profile else boto3.Session()
+    except ProfileNotFound as exc:
+        available = ", ".join(boto3.Session().available_profiles) or "none configured"
+        raise InputError(f"--profile: {exc} (profiles: {available})") from None
 
 
 @prices_app.command("refresh", help=REFRESH_HELP)

@@ -613,7 +613,7 @@ def _fetch(caller: _Caller, req: Request, as_of: str, spot_days: int, source_met
 
 
 def _failure_message(req: Request, exc: BaseException, done: list[str], out_path: Path, base: Catalog) -> str:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
@@ -623,6 +623,8 @@ def _failure_message(req: Request, exc: BaseException, done: list[str], out_path
             why += " (still throttled after every retry; try again later or with fewer --services)"
         elif code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation"):
             why += " (see docs/price-refresh.md for the IAM permissions the refresh needs)"
+    elif isinstance(exc, NoCredentialsError):
+        why = f"{exc} (configure AWS credentials: environment variables, --profile or SSO)"
     elif isinstance(exc, (BotoCoreError, PriceListFormatError, AwsError)):
         why = str(exc)
     else:
