@@ -489,3 +489,29 @@ def test_missing_credentials_fail_cleanly(base, monkeypatch):
     with pytest.raises(RefreshError, match="Unable to locate credentials.*configure AWS credentials"):
         refresh_catalog(boto3.Session(), "us-east-1", "AmazonEKS", base=base, today=TODAY)
     assert snapshot_files(base.parent) == before
+
+
+def test_refresh_into_an_empty_folder_writes_there(tmp_path):
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    session = StubSession()
+    session.stub("pricing", "us-east-1").add_response(
+        "get_products", {"PriceList": eks_items()}, products_params("AmazonEKS", "us-east-1"))
+    r = refresh_catalog(session, "us-east-1", "AmazonEKS", base=folder, today=TODAY)
+    assert r.path == folder / "aws-prices_2026-11-26.csv"
+    assert (r.rows_kept, r.rows_added) == (0, 2)
+
+
+def test_tiers_with_a_gap_are_not_written(base):
+    s3 = [i for i in load("get_products_storage.json") if i["product"]["sku"] == "S3STANDARDUSE104"][0]
+    dims = next(iter(s3["terms"]["OnDemand"].values()))["priceDimensions"]
+    first = next(iter(dims.values()))
+    first["endRange"] = "40000"  # next tier starts at 51200: a gap
+    session = StubSession()
+    st_ = session.stub("pricing", "us-east-1")
+    st_.add_response("get_products", {"PriceList": [json.dumps(s3)]},
+                     products_params("AmazonS3", "us-east-1", [("productFamily", "Storage")]))
+    st_.add_response("get_products", {"PriceList": []},
+                     products_params("AmazonS3", "us-east-1", [("productFamily", "API Request")]))
+    r = refresh_catalog(session, "us-east-1", "AmazonS3", base=base, today=TODAY)
+    assert r.path is None and len(r.conflicts) == 1 and "40000" in r.conflicts[0]

@@ -35,6 +35,7 @@ from costplan.pricing.catalog import (
     DATA_DIR,
     Catalog,
     Price,
+    check_tiers,
     default_catalog_path,
     newest_catalog_file,
     write_catalog,
@@ -373,7 +374,8 @@ class _Caller:
 
 # -- merging ------------------------------------------------------------------------------------
 def _dedupe(prices: Iterable[Price], conflicts: list[str]) -> dict[tuple, list[Price]]:
-    """Group refreshed rows by key; a key priced twice differently is dropped and reported."""
+    """Group refreshed rows by key. A key priced twice differently, or whose tiers have gaps or
+    overlaps, is dropped and reported (the last good catalog's rows for it are kept)."""
     by_key: dict[tuple, dict[float, Price]] = {}
     bad: set[tuple] = set()
     for p in prices:
@@ -387,7 +389,17 @@ def _dedupe(prices: Iterable[Price], conflicts: list[str]) -> dict[tuple, list[P
                 )
             bad.add(p.key)
         tiers.setdefault(p.tier_start, p)
-    return {k: sorted(v.values(), key=lambda p: p.tier_start) for k, v in by_key.items() if k not in bad}
+    out = {}
+    for k, v in by_key.items():
+        if k in bad:
+            continue
+        rows = sorted(v.values(), key=lambda p: p.tier_start)
+        problems = check_tiers(rows) if len(rows) > 1 else []
+        if problems:
+            conflicts.append(f"{'; '.join(problems)}; kept the last good price")
+            continue
+        out[k] = rows
+    return out
 
 
 def merge_prices(base: Iterable[Price], refreshed: Mapping[tuple, list[Price]], result: RefreshResult) -> list[Price]:
@@ -419,10 +431,20 @@ def merge_prices(base: Iterable[Price], refreshed: Mapping[tuple, list[Price]], 
 
 
 # -- the orchestrator ---------------------------------------------------------------------------
-def _resolve_out(out: str | Path | None, base_path: Path | None, today: dt.date) -> Path:
+def _base_folder(base: str | Path | Catalog | None, catalog: Catalog) -> Path:
+    """Where the last good catalog lives (the default place to write the refreshed one)."""
+    if catalog.path is not None:
+        return catalog.path.parent
+    if isinstance(base, (str, Path)):
+        p = Path(base)
+        return p if p.is_dir() or p.suffix.lower() != ".csv" else p.parent
+    return DATA_DIR
+
+
+def _resolve_out(out: str | Path | None, folder: Path, today: dt.date) -> Path:
     name = f"aws-prices_{today.isoformat()}.csv"
     if out is None:
-        return (base_path.parent if base_path is not None else DATA_DIR) / name
+        return folder / name
     out = Path(out)
     if out.is_dir() or out.suffix.lower() != ".csv":
         return out / name
@@ -483,7 +505,7 @@ def refresh_catalog(
         )
     today = today or dt.datetime.now(dt.timezone.utc).date()
     base_cat = _load_base(base)
-    out_path = _resolve_out(out, base_cat.path, today)
+    out_path = _resolve_out(out, _base_folder(base, base_cat), today)
 
     spot_types: dict[str, list[str]] = {}
     if SPOT in svcs:
