@@ -202,6 +202,10 @@ def refresh_cmd(
     _render_result(result, fmt)
     for w in result.warnings:
         warn(w)
+    for c in result.conflicts:
+        warn(f"not refreshed: {c}")
+    for e in result.empty:
+        info(f"no products returned by {e}")
     if result.unmapped:
         info(f"{sum(result.unmapped.values())} AWS products or terms are not in the catalog vocabulary (see 'unmapped')")
 
