@@ -515,3 +515,12 @@ def test_tiers_with_a_gap_are_not_written(base):
                      products_params("AmazonS3", "us-east-1", [("productFamily", "API Request")]))
     r = refresh_catalog(session, "us-east-1", "AmazonS3", base=base, today=TODAY)
     assert r.path is None and len(r.conflicts) == 1 and "40000" in r.conflicts[0]
+
+
+def test_prices_for_another_region_are_reported_not_merged(base):
+    elb = [json.dumps(i) for i in load("get_products_network.json") if i["serviceCode"] == "AWSELB"]  # eu-west-1 items
+    session = StubSession()
+    session.stub("pricing", "us-east-1").add_response("get_products", {"PriceList": elb}, products_params("AWSELB", "us-east-1"))
+    r = refresh_catalog(session, "us-east-1", "AWSELB", base=base, today=TODAY)
+    assert r.path is None
+    assert r.unmapped == {"AWSELB price for eu-west-1 in an answer for us-east-1": 2}

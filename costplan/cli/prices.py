@@ -250,11 +250,10 @@ def _render_result(result, fmt: Format) -> None:
         if s["path"]
         else "nothing written"
     )
-    emit_frame(df, fmt, title="Prices refreshed", caption=caption if fmt is Format.table else None)
-    if fmt is not Format.table:
-        from costplan.cli.common import info
+    emit_frame(df, fmt, title="Prices refreshed")
+    from costplan.cli.common import info
 
-        info(caption)
+    info(caption)
     if result.unmapped and fmt in (Format.table, Format.markdown):
         um = pd.DataFrame(
             [{"not in the catalog": k, "items": v} for k, v in result.unmapped.most_common()],

@@ -596,6 +596,12 @@ def _fetch(caller: _Caller, req: Request, as_of: str, spot_days: int, source_met
     if req.operation == "get_products":
         items = [it for page in pages for it in page.get("PriceList", []) or []]
         parsed = parse_products(items, as_of=as_of)
+        # an answer filtered on regionCode should hold that region only; anything else is reported
+        stray = [p for p in parsed.prices if p.region != req.region]
+        if stray:
+            for p in stray:
+                parsed.unmapped[f"{p.service} price for {p.region} in an answer for {req.region}"] += 1
+            parsed.prices = [p for p in parsed.prices if p.region == req.region]
         # each row carries the source id of its own item's publicationDate
         for sid in sorted({p.source for p in parsed.prices}):
             published = sid.rpartition(":")[2]
