@@ -50,9 +50,14 @@ def show(
     if fmt is Format.json:
         emit_json(df.to_dict(orient="records"))
         return
+    if fmt is Format.csv:
+        emit_frame(df, fmt)
+        return
+    from costplan.pricing.lookup import compact_view
+
     title = f"{sku} prices" + (f" in {region}" if region else "")
-    view = df.drop(columns=["service", "sku", "note"] + ([] if region is None else ["region"]), errors="ignore")
-    emit_frame(view, fmt, title=title, money=())
+    emit_frame(compact_view(df, with_region=region is None), fmt, title=title,
+               caption="verified = read from a primary or machine-readable source; --format json for notes")
 
 
 INFO_HELP = """What the price catalog holds and how far to trust it: the snapshot and
@@ -69,7 +74,7 @@ Examples:
 """
 
 
-@prices_app.command("info", help=INFO_HELP)
+@prices_app.command("info", help=help_text(INFO_HELP))
 @cli_errors
 def info_cmd(
     catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV or folder (default: the catalog in use)."),
@@ -150,7 +155,7 @@ def make_session(profile: str | None):
         raise InputError(f"--profile: {exc} (profiles: {available})") from None
 
 
-@prices_app.command("refresh", help=REFRESH_HELP)
+@prices_app.command("refresh", help=help_text(REFRESH_HELP))
 @cli_errors
 def refresh_cmd(
     regions: str = typer.Option("us-east-1,eu-west-1", "--regions", help="Comma-separated AWS region codes."),

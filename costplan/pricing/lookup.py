@@ -66,3 +66,39 @@ def show_prices(
     df["_o"] = df["pricing_model"].map(order)
     df = df.sort_values(["region", "service", "usage", "variant", "_o", "offering_class", "term", "purchase_option", "tier_start"])
     return df[SHOW_COLUMNS].reset_index(drop=True)
+
+
+def compact_view(df: pd.DataFrame, with_region: bool = True) -> pd.DataFrame:
+    """``show_prices`` output folded into a few readable columns for a terminal."""
+    import math
+
+    def terms(r):
+        return " ".join(x for x in (r.pricing_model.replace("_", "-"), r.offering_class, r.term, r.purchase_option) if x)
+
+    def tier(r):
+        if r.tier_start == 0 and (r.tier_end is None or (isinstance(r.tier_end, float) and math.isnan(r.tier_end))):
+            return ""
+        end = "" if r.tier_end is None or r.tier_end != r.tier_end else f"{r.tier_end:,.0f}"
+        return f"{r.tier_start:,.0f}-{end}"
+
+    out = pd.DataFrame(
+        {
+            "region": df.region,
+            "usage": [u + (f" ({v})" if v else "") for u, v in zip(df.usage, df.variant)],
+            "pricing": [terms(r) for r in df.itertuples()],
+            "tier": [tier(r) for r in df.itertuples()],
+            "unit": df.unit,
+            "unit_price": df.unit_price,
+            "spot_risk": df.interruption_band,
+            "source": df.source,
+            "as_of": df.as_of,
+            "verified": df.verified,
+        }
+    )
+    if not with_region:
+        out = out.drop(columns=["region"])
+    if not out.tier.astype(bool).any():
+        out = out.drop(columns=["tier"])
+    if not out.spot_risk.astype(bool).any():
+        out = out.drop(columns=["spot_risk"])
+    return out
