@@ -101,7 +101,8 @@ class _Target:
     unit: str = "Hrs"
     api_units: tuple[str, ...] = ("Hrs",)
     scale: float = 1.0
-    """Multiplier from the API's price to ours [our unit / API unit], e.g. 1/1024 GiB -> MiB."""
+    """Multiplier from the API's price to ours [API units per our unit]: 1/1024 for GiBps -> MiBps,
+    1,000 for requests -> 1K requests."""
     tiers: tuple[float, float] | None = None
     """Fixed tier bounds when AWS publishes each tier as its own product (io2 IOPS) [unit]."""
     note: str = ""
@@ -119,13 +120,6 @@ class ParsedPrices:
     unmapped: Counter = field(default_factory=Counter)
     publication_dates: dict[str, str] = field(default_factory=dict)
     items: int = 0
-
-    def extend(self, other: ParsedPrices) -> None:
-        self.prices += other.prices
-        self.unmapped.update(other.unmapped)
-        self.items += other.items
-        for k, v in other.publication_dates.items():
-            self.publication_dates[k] = max(v, self.publication_dates.get(k, ""))
 
 
 # -- product attributes -> catalog key ------------------------------------------------------
