@@ -524,3 +524,12 @@ def test_prices_for_another_region_are_reported_not_merged(base):
     r = refresh_catalog(session, "us-east-1", "AWSELB", base=base, today=TODAY)
     assert r.path is None
     assert r.unmapped == {"AWSELB price for eu-west-1 in an answer for us-east-1": 2}
+
+
+def test_cli_pricing_endpoint(base):
+    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS", "--dry-run",
+                  "--pricing-endpoint", "eu-central-1", "--format", "json")
+    assert res.exit_code == 0
+    assert [r["client_region"] for r in json.loads(res.stdout)["requests"]] == ["eu-central-1"]
+    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--dry-run", "--pricing-endpoint", "eu-west-1")
+    assert res.exit_code == 2 and "us-east-1, ap-south-1, eu-central-1" in res.stderr

@@ -170,6 +170,9 @@ def refresh_cmd(
         None, "--spot-instance-types", help="Instance types whose spot history is summarised (default: those with spot prices)."
     ),
     spot_days: int = typer.Option(30, "--spot-days", min=1, max=90, help="Days of spot history to summarise."),
+    pricing_region: str = typer.Option(
+        "us-east-1", "--pricing-endpoint", help="Price List API endpoint region: us-east-1, ap-south-1 or eu-central-1."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.cli.common import info, warn
@@ -178,7 +181,7 @@ def refresh_cmd(
     check_selection(regions, services)  # bad input exits 2 before anything else happens
     types = [t.strip() for t in spot_types.split(",") if t.strip()] if spot_types else None
     kwargs = dict(
-        out=out, base=catalog_path, spot_instance_types=types, spot_days=spot_days,
+        out=out, base=catalog_path, spot_instance_types=types, spot_days=spot_days, pricing_region=pricing_region,
     )
     if dry_run:
         result = refresh_catalog(None, regions, services, dry_run=True, **kwargs)
