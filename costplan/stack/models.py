@@ -286,6 +286,173 @@ class Commitments(Spec):
     capacity_reservations: dict[str, CapacityReservation] = Field(default_factory=dict)
 
 
+# --- projection ---------------------------------------------------------------------------
+class Driver(Spec):
+    """One demand driver: a central value and, optionally, its uncertainty.
+
+    ``low``/``high`` are the 10th and 90th percentiles for ``normal`` and ``lognormal``, the
+    bounds for ``uniform`` and ``triangular`` (whose mode is ``value``). A normal is centred on
+    ``value`` with sigma from the spread ``(high - low) / 2.563``, so give a symmetric range; a
+    lognormal's median is ``value``, symmetric in log space (``low x high = value^2``). With
+    neither given the driver is fixed.
+    """
+
+    value: float = Field(..., description="Central value (median; the mode for triangular) [driver unit].")
+    low: float | None = Field(None, description="Low end of the range [driver unit].")
+    high: float | None = Field(None, description="High end of the range [driver unit].")
+    distribution: Literal["fixed", "normal", "lognormal", "uniform", "triangular"] | None = Field(
+        None, description="Shape of the uncertainty; default lognormal when low/high are given, else fixed."
+    )
+    why: Why
+
+    @model_validator(mode="after")
+    def _range(self) -> Driver:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both `low` and `high` (or neither)")
+        if self.low is not None:
+            if not (self.low <= self.value <= self.high):
+                raise ValueError(f"expected low <= value <= high, got {self.low} <= {self.value} <= {self.high}")
+            if self.distribution is None:
+                self.distribution = "lognormal"
+            if self.distribution == "lognormal" and self.low <= 0:
+                raise ValueError("a lognormal driver needs low > 0")
+        elif self.distribution not in (None, "fixed"):
+            raise ValueError(f"distribution {self.distribution!r} needs `low` and `high`")
+        else:
+            self.distribution = "fixed"
+        return self
+
+
+class Drivers(Spec):
+    """Demand drivers of the projection: users, growth and load per user."""
+
+    active_users: Driver = Field(..., description="Active users in month 0 [users].")
+    annual_growth: Driver = Field(..., description="Growth of active users, compounding monthly [fraction/year].")
+    peak_rps_per_user: Driver = Field(..., description="API requests per second at the daily peak, per user [req/s/user].")
+    sensor_points_per_user_day: Driver = Field(..., description="Sensor data points written per user [points/user/day].")
+    stored_gb_per_user: Driver = Field(..., description="Object storage (S3) held per user [GB/user].")
+    egress_gb_per_user: Driver = Field(..., description="Data out to the internet per user [GB/user/month].")
+    db_gb_per_user: Driver | None = Field(None, description="Relational data in PostgreSQL per user [GB/user].")
+    cache_mb_per_user: Driver | None = Field(None, description="Redis memory per user [MB/user].")
+
+    @model_validator(mode="after")
+    def _signs(self) -> Drivers:
+        problems = []
+        for name in type(self).model_fields:
+            d = getattr(self, name)
+            if d is None:
+                continue
+            lo = min(x for x in (d.value, d.low) if x is not None)
+            if name == "annual_growth":
+                if lo <= -1:
+                    problems.append(f"annual_growth must be above -1 (-100% a year), got {lo}")
+            elif lo < 0:
+                problems.append(f"{name} must be >= 0, got {lo}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class WorkloadScaling(Spec):
+    """How one workload's pod count follows demand (an HPA at its target utilisation)."""
+
+    demand: Literal["peak_rps", "users", "sensor_points_per_s"] = Field(
+        ..., description="The demand the pods serve: peak API requests [req/s], active users, or sensor writes [points/s]."
+    )
+    per_pod: Annotated[float, Field(gt=0)] = Field(..., description="Demand one pod serves at the HPA target [demand unit/pod].")
+    region_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="Share of the demand served in each region [fraction]; default 1 where the workload runs."
+    )
+    why: Why
+
+
+class PoolCapacity(Spec):
+    """Overrides of a node pool's per-node allocatable resources."""
+
+    reserved_cpu: NonNeg | None = Field(None, description="kube + system reserved CPU per node [vCPU]; default: the EKS AMI formula.")
+    reserved_memory_gib: NonNeg | None = Field(
+        None, description="kube + system reserved memory plus eviction threshold per node [GiB]; default: the EKS AMI formula."
+    )
+    max_pods: PosCount | None = Field(None, description="Pods per node [pods]; default: the ENI limit for the instance type.")
+    daemonset_cpu: NonNeg = Field(0.0, description="CPU requested by DaemonSets on every node [vCPU].")
+    daemonset_memory_gib: NonNeg = Field(0.0, description="Memory requested by DaemonSets on every node [GiB].")
+    why: str | None = None
+
+
+class DatabaseRule(Spec):
+    """When the primary PostgreSQL instance needs the next class, and how its storage grows."""
+
+    cpu_ms_per_request: NonNeg = Field(2.0, description="Database CPU time per API request at peak [ms/req].")
+    max_cpu_utilisation: Annotated[float, Field(gt=0, le=1)] = Field(0.7, description="CPU headroom rule [fraction].")
+    connections_per_pod: NonNeg = Field(10, description="Connection pool size of each API pod [connections/pod].")
+    max_connection_utilisation: Annotated[float, Field(gt=0, le=1)] = Field(0.8, description="Connection headroom [fraction].")
+    class_ladder: list[str] = Field(
+        default_factory=lambda: ["db.r6g.large", "db.r6g.xlarge", "db.r6g.2xlarge", "db.r6g.4xlarge", "db.r6g.8xlarge"],
+        description="Instance classes in order of size; a step moves up this list.",
+    )
+    storage_fill: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.8, description="Allocated storage is grown so that data fills at most this share [fraction]."
+    )
+    why: str | None = None
+
+
+class CacheRule(Spec):
+    """When the Redis replication group needs the next node type."""
+
+    max_memory_utilisation: Annotated[float, Field(gt=0, le=1)] = Field(0.75, description="Memory headroom [fraction].")
+    node_ladder: list[str] = Field(
+        default_factory=lambda: ["cache.r7g.large", "cache.r7g.xlarge", "cache.r7g.2xlarge", "cache.r7g.4xlarge"],
+        description="Node types in order of size.",
+    )
+    why: str | None = None
+
+
+class SensorStorage(Spec):
+    """How sensor points become InfluxDB volume size."""
+
+    bytes_per_point: Annotated[float, Field(gt=0)] = Field(3.0, description="Stored size of one point, compressed, with index [B].")
+    retention_days: Annotated[float, Field(gt=0)] = Field(365, description="Retention of the sensor bucket [days].")
+    volume_fill: Annotated[float, Field(gt=0, le=1)] = Field(0.8, description="Volumes are grown so data fills at most this share.")
+    volume: str = Field("influxdb-storage", description="Name of the k8s_volumes entry holding the data.")
+    why: str | None = None
+
+
+class SpotSettings(Spec):
+    on_demand_fallback_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.1, description="Share of a spot pool's node-hours that fall back to on-demand (no spot capacity) [fraction]."
+    )
+    price_volatility: NonNeg = Field(
+        0.15, description="Month-to-month spread of spot prices: sigma of a lognormal factor around the catalog price [-]."
+    )
+    why: str | None = None
+
+
+class ProjectionSpec(Spec):
+    """Demand drivers and capacity rules for ``costplan project`` (docs/projection.md)."""
+
+    months: PosCount = Field(36, description="Months projected [months].")
+    start: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="First projected month, YYYY-MM.")
+    drivers: Drivers
+    workloads: dict[str, WorkloadScaling] = Field(default_factory=dict, description="Scaling rules by workload name.")
+    manifests: list[str] = Field(
+        default_factory=list,
+        description="Kubernetes manifests / Helm values files (relative to the stack file) whose replicas, HPA bounds and "
+        "requests replace those of the same-named pods under node_pools.",
+    )
+    manifest_names: dict[str, str] = Field(
+        default_factory=dict, description="Renames of Helm values keys to workload names, e.g. {api: ultibiker-api}."
+    )
+    pools: dict[str, PoolCapacity] = Field(default_factory=dict, description="Allocatable overrides by pool name.")
+    database: DatabaseRule = Field(default_factory=DatabaseRule)
+    cache: CacheRule = Field(default_factory=CacheRule)
+    sensor_storage: SensorStorage = Field(default_factory=SensorStorage)
+    spot: SpotSettings = Field(default_factory=SpotSettings)
+    renew_commitments: bool = Field(
+        True, description="Savings Plans and RIs are renewed at the end of their term (false: they end after the "
+        "term, counted from month 0)."
+    )
+
+
 # --- the stack ----------------------------------------------------------------------------
 class Region(Spec):
     eks_clusters: dict[str, EksCluster] = Field(default_factory=dict)
@@ -330,7 +497,7 @@ class Stack(Spec):
     global_services: GlobalServices = Field(default_factory=GlobalServices, alias="global")
     commitments: Commitments = Field(default_factory=Commitments)
     scenarios: dict[str, Scenario] = Field(default_factory=dict)
-    projection: dict | None = Field(None, description="Demand drivers and projection settings (docs/projection.md).")
+    projection: ProjectionSpec | None = Field(None, description="Demand drivers and projection settings (docs/projection.md).")
 
     # where the spec came from, for messages (set by the loader)
     _source: str | None = PrivateAttr(None)

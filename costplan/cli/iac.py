@@ -1,0 +1,325 @@
+"""``costplan import terraform|pulumi`` (stacks from infrastructure code) and ``costplan diff``.
+
+``register_import(import_app)`` adds ``terraform`` and ``pulumi`` to the ``import`` group;
+``register(app)`` adds ``diff`` and attaches them to the ``import`` group (see its docstring).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import typer
+
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+    info,
+    warn,
+)
+
+TERRAFORM_HELP = """Build a stack spec from Terraform: a plan or state as JSON
+(`terraform show -json`), or a folder of .tf files when no plan is available.
+
+Priced resources: EKS clusters and managed node groups, RDS for PostgreSQL (with read
+replicas), ElastiCache, EBS volumes, S3 buckets, load balancers, NAT gateways, Elastic IPs,
+Route 53 zones and health checks, WAFv2 web ACLs, Config rules, CloudTrail, VPC Flow Logs,
+KMS keys, CloudWatch alarms and log groups, capacity reservations; the
+terraform-aws-modules eks and vpc modules in .tf folders. Everything else is listed as
+skipped with its type and count. Usage quantities (GB stored, requests, GB processed) come
+from --usage or documented defaults (docs/infrastructure-code.md).
+
+Examples:
+
+  terraform plan -out plan.tfplan && terraform show -json plan.tfplan > plan.json
+
+  costplan import terraform plan.json --usage costplan-usage.yaml --out stack.yaml
+
+  costplan import terraform terraform/ --var-file prod.tfvars --estimate
+
+  costplan import terraform plan.json --region eu-west-1 --format json
+"""
+
+PULUMI_HELP = """Build a stack spec from Pulumi state: a `pulumi stack export` file, or
+--stack NAME --work-dir DIR to export it through the Pulumi Automation API (needs
+`pip install costplan[pulumi]` and the Pulumi CLI).
+
+Examples:
+
+  pulumi stack export --stack prod > state.json && costplan import pulumi state.json --out stack.yaml
+
+  costplan import pulumi --stack prod --work-dir infra/ --estimate
+"""
+
+DIFF_HELP = """The monthly cost difference between two stacks, plans or scenarios, per
+component and in total (previous, new, difference, %). A side is a stack YAML, STACK.yaml#scenario,
+a Terraform plan JSON or a folder of .tf files. --format markdown gives a pull-request comment.
+
+Examples:
+
+  costplan diff data/ultibiker/stack.yaml data/ultibiker/stack.yaml#graviton
+
+  costplan diff base-plan.json pr-plan.json --usage costplan-usage.yaml --format markdown
+"""
+
+
+def register_import(import_app: typer.Typer) -> None:
+    """Add ``terraform`` and ``pulumi`` to the ``import`` command group."""
+    import_app.command("terraform", help=help_text(TERRAFORM_HELP))(import_terraform)
+    import_app.command("pulumi", help=help_text(PULUMI_HELP))(import_pulumi)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``diff``; add ``terraform`` and ``pulumi`` to the ``import`` group, wherever it is
+    defined: a group already registered on ``app``, else ``costplan.cli.imports.import_app``
+    (registered by that module, before or after this one), else a group created here."""
+    app.command("diff", help=help_text(DIFF_HELP))(diff_cmd)
+    group = next((g.typer_instance for g in app.registered_groups if g.name == "import"), None)
+    if group is None and importlib.util.find_spec("costplan.cli.imports") is not None:
+        group = getattr(importlib.import_module("costplan.cli.imports"), "import_app", None)
+    if group is None:
+        group = typer.Typer(help="Bring data in: stacks from infrastructure code.", no_args_is_help=True)
+        app.add_typer(group, name="import")
+    if not any(c.name == "terraform" for c in group.registered_commands):
+        register_import(group)
+
+
+def _parse_vars(pairs: list[str]) -> dict[str, str]:
+    from costplan.errors import InputError
+
+    out = {}
+    for p in pairs or []:
+        k, sep, v = p.partition("=")
+        if not sep or not k.strip():
+            raise InputError(f"--var {p!r} is not valid; use --var NAME=VALUE")
+        out[k.strip()] = v
+    return out
+
+
+def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None, fmt: Format) -> None:
+    """Validate, then write the YAML / estimate / print, and report what was skipped."""
+    from costplan.config import setting
+    from costplan.pricing.lookup import get_catalog
+
+    stack = result.stack_model()  # validates before anything is written
+    text = result.to_yaml()
+    if out:
+        _write_atomic(Path(out), text)
+    if do_estimate:
+        from costplan.estimator import estimate
+
+        res = estimate(stack, get_catalog(catalog_path or setting("catalog") or None))
+        if fmt is Format.json:
+            d = res.to_dict()
+            d["import"] = result.report()
+            emit_json(d)
+        else:
+            view = res.lines[
+                ["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice", "ListCost"]
+            ].rename(
+                columns={
+                    "PricingQuantity": "quantity",
+                    "PricingUnit": "unit",
+                    "ListUnitPrice": "unit_price",
+                    "ListCost": "monthly_cost",
+                }
+            )
+            emit_frame(
+                view if fmt is not Format.csv else res.lines,
+                fmt,
+                title=f"{res.stack_name}: monthly estimate (USD)",
+                money=("monthly_cost",),
+            )
+            info(f"Total: ${res.total_monthly_cost:,.2f}/month")
+            for w in res.warnings:
+                warn(w)
+            for f in res.findings:
+                warn(f"{f.commitment}: {f.message}")
+    elif fmt is Format.json:
+        emit_json({"stack": result.stack, "import": result.report(), "written": out})
+    elif not out:
+        typer.echo(text, nl=False)
+    _summary(result, out)
+
+
+def _summary(result, out: str | None) -> None:
+    info(f"{len(result.priced)} resources priced" + (f"; stack written to {out}" if out else ""))
+    for t, n in result.skipped_by_type().items():
+        reasons = sorted({s.reason for s in result.skipped if s.type == t})
+        warn(f"skipped {n} x {t}: {'; '.join(reasons)}")
+    if result.free:
+        info("not billed / not AWS: " + ", ".join(f"{n} x {t}" for t, n in result.free_by_type().items()))
+    for u in result.unresolved:
+        warn(f"unresolved: {u}")
+    if result.defaults:
+        warn(
+            f"{len(result.defaults)} usage quantities are defaults (0 or 1 LCU); give a --usage file to price them"
+        )
+    for n in result.notes:
+        info(f"note: {n}")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    from costplan.errors import InputError
+
+    if path.parent and not path.parent.exists():
+        raise InputError(f"--out {path}: folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@cli_errors
+def import_terraform(
+    path: str = typer.Argument(
+        ..., help="Plan/state JSON from `terraform show -json`, or a folder of .tf files."
+    ),
+    usage: str | None = typer.Option(
+        None, "--usage", "-u", help="Usage file YAML (docs/infrastructure-code.md)."
+    ),
+    region: str | None = typer.Option(
+        None,
+        "--region",
+        "-r",
+        help="Region for resources whose region is not in the code (default us-east-1).",
+    ),
+    name: str | None = typer.Option(None, "--name", help="Stack name (default: the file or folder name)."),
+    var: list[str] = typer.Option(
+        [], "--var", help="A Terraform variable, NAME=VALUE (.tf folders; repeatable)."
+    ),
+    var_file: list[str] = typer.Option([], "--var-file", help="A .tfvars file (.tf folders; repeatable)."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
+    do_estimate: bool = typer.Option(
+        False, "--estimate", help="Price the imported stack and print the estimate."
+    ),
+    catalog_path: str | None = typer.Option(
+        None, "--catalog", help="Catalog CSV (default: embedded snapshot)."
+    ),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    from costplan.errors import InputError, Problem
+    from costplan.iac.usage import read_usage
+
+    u = read_usage(usage)
+    p = Path(path)
+    if p.is_dir():
+        from costplan.iac.terraform_hcl import import_hcl
+
+        result = import_hcl(
+            p, usage=u, region=region, variables=_parse_vars(var), var_files=var_file, name=name
+        )
+    else:
+        if var or var_file:
+            raise InputError(
+                "--var and --var-file apply to a folder of .tf files; a plan already has its values"
+            )
+        if not p.exists():
+            raise InputError(
+                Problem("file not found; expected a plan JSON or a folder of .tf files", file=path)
+            )
+        from costplan.iac.resources import build_stack
+        from costplan.iac.terraform_plan import read_plan
+
+        resources, _meta = read_plan(p)
+        result = build_stack(resources, name=name or p.stem, source=str(p), usage=u, default_region=region)
+    _finish(result, out, do_estimate, catalog_path, fmt)
+
+
+@cli_errors
+def import_pulumi(
+    state: str | None = typer.Argument(None, help="A `pulumi stack export` JSON file."),
+    stack_name: str | None = typer.Option(None, "--stack", help="Export this stack with the Automation API."),
+    work_dir: str | None = typer.Option(None, "--work-dir", help="The Pulumi project folder (with --stack)."),
+    usage: str | None = typer.Option(
+        None, "--usage", "-u", help="Usage file YAML (keys: resource names or URNs)."
+    ),
+    region: str | None = typer.Option(
+        None, "--region", "-r", help="Region when the state does not say (us-east-1)."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Stack name (default: the Pulumi stack name)."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
+    do_estimate: bool = typer.Option(
+        False, "--estimate", help="Price the imported stack and print the estimate."
+    ),
+    catalog_path: str | None = typer.Option(
+        None, "--catalog", help="Catalog CSV (default: embedded snapshot)."
+    ),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    from costplan.errors import InputError
+    from costplan.iac import pulumi as pl
+    from costplan.iac.usage import read_usage
+
+    u = read_usage(usage)
+    if state and stack_name:
+        raise InputError("give a state file or --stack, not both")
+    if state:
+        deployment, label = pl.read_export(state), state
+    elif stack_name:
+        deployment, label = pl.export_stack(stack_name, work_dir or "."), f"pulumi stack {stack_name}"
+    else:
+        raise InputError("give a `pulumi stack export` file or --stack NAME --work-dir DIR")
+    result = pl.import_pulumi(deployment, source=label, usage=u, region=region, name=name)
+    _finish(result, out, do_estimate, catalog_path, fmt)
+
+
+@cli_errors
+def diff_cmd(
+    previous: str = typer.Argument(
+        ..., help="Previous: stack YAML, STACK.yaml#scenario, plan JSON or .tf folder."
+    ),
+    new: str = typer.Argument(..., help="New: stack YAML, STACK.yaml#scenario, plan JSON or .tf folder."),
+    usage: str | None = typer.Option(None, "--usage", "-u", help="Usage file for plan / .tf sides."),
+    region: str | None = typer.Option(None, "--region", "-r", help="Default region for plan / .tf sides."),
+    all_components: bool = typer.Option(
+        False, "--all", help="Also list components whose cost does not change."
+    ),
+    catalog_path: str | None = typer.Option(
+        None, "--catalog", help="Catalog CSV (default: embedded snapshot)."
+    ),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    import math
+    import sys
+
+    from costplan.config import setting
+    from costplan.iac.diff import diff
+    from costplan.iac.usage import read_usage
+    from costplan.pricing.lookup import get_catalog
+
+    d = diff(
+        previous,
+        new,
+        catalog=get_catalog(catalog_path or setting("catalog") or None),
+        usage=read_usage(usage),
+        region=region,
+    )
+    if fmt is Format.json:
+        emit_json(d.to_dict())
+        return
+    if fmt is Format.markdown:
+        sys.stdout.write(d.to_markdown())
+        return
+    table = d.table(include_unchanged=all_components)
+    if fmt is Format.table:
+        table["pct"] = [("" if math.isnan(p) else f"{p:+.1%}") for p in table["pct"]]
+    emit_frame(
+        table, fmt, title=f"Monthly cost: {previous} -> {new} (USD)", money=("previous", "new", "difference")
+    )
+    if fmt is Format.table:
+        pct = f" ({d.pct:+.1%})" if d.pct is not None else ""
+        info(f"Difference: {'+' if d.difference >= 0 else '-'}${abs(d.difference):,.2f}/month{pct}")
+        for w in d.warnings:
+            warn(w)

@@ -1,0 +1,825 @@
+"""Resources from infrastructure code -> a costplan stack spec.
+
+The readers (Terraform plan JSON, Terraform configuration, Pulumi state) each give a list of
+:class:`Resource`: a Terraform resource type (Pulumi tokens are mapped to it), the
+resource's attribute values with Terraform's snake_case names, and which attributes are not
+known (computed at apply time, or an expression that could not be resolved).
+
+:func:`build_stack` maps the resources costplan prices to stack sections; every other
+managed resource is listed as skipped with its type and the reason, never dropped silently.
+Usage-priced quantities come from a usage file or from documented defaults whose ``why``
+says they are defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from costplan.errors import InputError, Problem
+from costplan.iac.usage import Usage, UsageValue
+from costplan.units import AWS_REGIONS
+
+DEFAULT_REGION = "us-east-1"
+
+# Resource types that AWS does not bill (configuration, wiring, permissions).
+FREE_TYPES = {
+    "aws_vpc",
+    "aws_subnet",
+    "aws_route_table",
+    "aws_route_table_association",
+    "aws_route",
+    "aws_internet_gateway",
+    "aws_egress_only_internet_gateway",
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_network_acl",
+    "aws_network_acl_rule",
+    "aws_network_acl_association",
+    "aws_default_network_acl",
+    "aws_default_route_table",
+    "aws_default_security_group",
+    "aws_default_vpc",
+    "aws_vpc_dhcp_options",
+    "aws_vpc_dhcp_options_association",
+    "aws_db_subnet_group",
+    "aws_db_parameter_group",
+    "aws_db_option_group",
+    "aws_elasticache_subnet_group",
+    "aws_elasticache_parameter_group",
+    "aws_route53_record",
+    "aws_kms_alias",
+    "aws_launch_template",
+    "aws_lb_listener",
+    "aws_lb_listener_rule",
+    "aws_lb_target_group",
+    "aws_lb_target_group_attachment",
+    "aws_alb_listener",
+    "aws_alb_target_group",
+    "aws_eks_addon",
+    "aws_eks_access_entry",
+    "aws_eks_access_policy_association",
+    "aws_eks_identity_provider_config",
+    "aws_eks_pod_identity_association",
+    "aws_iam_openid_connect_provider",
+    "aws_key_pair",
+    "aws_placement_group",
+    "aws_ssm_parameter",
+    "aws_cloudwatch_log_resource_policy",
+    "aws_wafv2_web_acl_association",
+    "aws_config_delivery_channel",
+    "aws_config_configuration_recorder_status",
+    "aws_flow_log_iam_role",
+    "aws_ec2_tag",
+}
+FREE_PREFIXES = ("aws_iam_", "aws_s3_bucket_", "aws_kms_grant", "aws_autoscaling_", "aws_lb_cookie_")
+NON_BILLED_PROVIDERS = (
+    "random_",
+    "null_",
+    "tls_",
+    "time_",
+    "local_",
+    "terraform_data",
+    "kubernetes_",
+    "helm_",
+    "kubectl_",
+    "external_",
+    "http_",
+    "archive_",
+    "cloudinit_",
+)
+
+
+@dataclass
+class Resource:
+    """One resource instance from infrastructure code."""
+
+    address: str
+    """Terraform-style address, e.g. ``module.vpc.aws_nat_gateway.this[0]`` (Pulumi: the URN name)."""
+    type: str
+    """Terraform resource type, e.g. ``aws_eks_node_group``."""
+    values: dict
+    """Attribute values, Terraform names; nested blocks as dicts or lists of dicts."""
+    region: str | None = None
+    unknown: dict[str, str] = field(default_factory=dict)
+    """Attribute -> why it is not known (``known after apply``, ``could not resolve module.x.y``)."""
+    refs: dict[str, list[str]] = field(default_factory=dict)
+    """Attribute -> resource addresses its expression refers to (for links such as read replicas)."""
+    name_hint: str | None = None
+    """A readable component name (e.g. the key of a node group in a module's map)."""
+    source: str = ""
+    """Where it was read from (file, or file:line)."""
+
+    def has(self, key: str) -> bool:
+        return self.values.get(key) is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        v = self.values.get(key)
+        return default if v is None else v
+
+    def block(self, key: str) -> dict:
+        """A nested block as a dict (Terraform JSON gives blocks as one-element lists)."""
+        v = self.values.get(key)
+        if isinstance(v, list):
+            v = v[0] if v else None
+        return v if isinstance(v, dict) else {}
+
+    @property
+    def config_address(self) -> str:
+        """The address without the last instance index."""
+        return re.sub(r"\[[^\[\]]*\]$", "", self.address)
+
+
+@dataclass
+class Skipped:
+    address: str
+    type: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    """A stack spec built from infrastructure code, and what was left out and why."""
+
+    stack: dict
+    """The stack spec data (what ``costplan estimate`` reads)."""
+    source: str
+    priced: list[dict] = field(default_factory=list)
+    """``{"address", "type", "component"}`` for every resource that became (part of) a component."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """Managed resources not priced: unsupported type, or priced data missing."""
+    free: list[Skipped] = field(default_factory=list)
+    """Resources AWS does not bill (security groups, IAM, routes...) and non-AWS providers."""
+    unresolved: list[str] = field(default_factory=list)
+    """Values that could not be known and what was done instead."""
+    defaults: list[str] = field(default_factory=list)
+    """Usage quantities taken from documented defaults."""
+    notes: list[str] = field(default_factory=list)
+    unpriced_values: list[str] = field(default_factory=list)
+    """Values that could not be resolved but do not change the price (ids, subnets, tags...)."""
+
+    def skipped_by_type(self) -> dict[str, int]:
+        return dict(sorted(Counter(s.type for s in self.skipped).items()))
+
+    def free_by_type(self) -> dict[str, int]:
+        return dict(sorted(Counter(s.type for s in self.free).items()))
+
+    def stack_model(self):
+        """The validated :class:`~costplan.stack.models.Stack`."""
+        from costplan.stack.loader import stack_from_data
+
+        st = stack_from_data(self.stack, f"{self.source} (imported)")
+        return st
+
+    def report(self) -> dict:
+        return {
+            "source": self.source,
+            "priced": self.priced,
+            "skipped": [s.__dict__ for s in self.skipped],
+            "skipped_by_type": self.skipped_by_type(),
+            "free_by_type": self.free_by_type(),
+            "unresolved": self.unresolved,
+            "defaults": self.defaults,
+            "notes": self.notes,
+            "unresolved_not_priced": self.unpriced_values,
+        }
+
+    def to_yaml(self) -> str:
+        """The stack spec as YAML, with a header saying where it came from and what was skipped."""
+        import yaml
+
+        head = [
+            f"# Imported by `costplan import` from {self.source}.",
+            (
+                f"# {len(self.priced)} resources priced; {len(self.skipped)} skipped; "
+                f"{len(self.free)} not billed by AWS or not AWS resources."
+            ),
+        ]
+        for t, n in self.skipped_by_type().items():
+            reasons = sorted({s.reason for s in self.skipped if s.type == t})
+            head.append(f"#   skipped {n} x {t}: {'; '.join(reasons)}")
+        for u in self.unresolved:
+            head.append(f"#   unresolved: {u}")
+        if self.defaults:
+            head.append(f"# {len(self.defaults)} usage quantities are documented defaults (see each `why`).")
+        body = yaml.safe_dump(self.stack, sort_keys=False, allow_unicode=True, width=110)
+        return "\n".join(head) + "\n" + body
+
+
+class _Builder:
+    def __init__(self, name: str, default_region: str, usage: Usage, source: str):
+        self.stack: dict = {"name": name, "regions": {}}
+        self.default_region = default_region
+        self.usage = usage
+        self.result = ImportResult(stack=self.stack, source=source)
+        self.region_whys: dict[tuple[str, str], list[str]] = {}
+        self.region_defaults: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        """(region, section) -> (what, field, default note) of usage quantities left at their default."""
+        self.region_usage_whys: dict[tuple[str, str], str] = {}
+
+    # -- helpers ------------------------------------------------------------------------
+    def region(self, r: Resource) -> str:
+        return r.region or self.default_region
+
+    def section(self, region: str, section: str) -> dict:
+        return self.stack["regions"].setdefault(region, {}).setdefault(section, {})
+
+    def unique(self, mapping: dict, name: str) -> str:
+        base, n = name, 2
+        while name in mapping:
+            name = f"{base}-{n}"
+            n += 1
+        return name
+
+    def u(self, r: Resource, key: str, rtype: str | None = None) -> UsageValue:
+        v = self.usage.get(r.address, rtype or r.type, key)
+        if v.default:
+            self.result.defaults.append(v.why)
+        return v
+
+    def priced(self, r: Resource, component: str) -> None:
+        self.result.priced.append({"address": r.address, "type": r.type, "component": component})
+
+    def skip(self, r: Resource, reason: str) -> None:
+        self.result.skipped.append(Skipped(r.address, r.type, reason))
+
+    def unknown(self, r: Resource, key: str, fallback: str) -> None:
+        why = r.unknown.get(key, "not set")
+        self.result.unresolved.append(f"{r.address}: {key} is {why}; {fallback}")
+
+    def add_region_usage(self, region: str, section: str, fields: dict[str, float], whys: list[str]) -> None:
+        sec = self.section(region, section)
+        for k, v in fields.items():
+            sec[k] = sec.get(k, 0) + v
+        self.region_whys.setdefault((region, section), []).extend(whys)
+
+
+def component_name(r: Resource, attr: str | None = None) -> str:
+    """A readable component name: a name attribute, a module map key, or the address's name."""
+    if r.name_hint:
+        return r.name_hint
+    if attr and isinstance(r.values.get(attr), str) and r.values[attr] and attr not in r.unknown:
+        return r.values[attr]
+    parts = re.findall(r"(module\.[^.\[]+(?:\[[^\]]*\])?)\.", r.address)
+    last = re.sub(r"^.*?\b" + re.escape(r.type) + r"\.", "", r.address) if r.type in r.address else r.address
+    m = re.match(r"([^\[]+)(?:\[(.*)\])?$", last)
+    name, idx = (m.group(1), m.group(2)) if m else (last, None)
+    if idx is not None:
+        idx = idx.strip('"')
+    if name in ("this", "main", "default"):
+        if idx and not idx.isdigit():
+            return idx  # for_each key: module.nodes.aws_eks_node_group.this["app"] -> app
+        if parts:
+            mm = re.match(r'module\.([^\[]+)(?:\["?([^"\]]*)"?\])?', parts[-1])
+            if mm:
+                name = mm.group(2) or mm.group(1)
+            if idx == "0":
+                idx = None
+    if idx:
+        name = f"{name}-{idx}"
+    return name
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return v
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(v: Any) -> int | None:
+    n = _num(v)
+    return int(n) if n is not None else None
+
+
+# -- per-type handlers --------------------------------------------------------------------
+def _eks_cluster(b: _Builder, r: Resource) -> None:
+    region = b.region(r)
+    sec = b.section(region, "eks_clusters")
+    name = b.unique(sec, component_name(r, "name"))
+    spec: dict = {"count": 1}
+    support = str(b_get(r.block("upgrade_policy"), "support_type") or "STANDARD").lower()
+    spec["support"] = "extended" if support == "extended" else "standard"
+    if r.has("version") and "version" not in r.unknown:
+        spec["kubernetes_version"] = str(r.get("version"))
+    sec[name] = spec
+    b.priced(r, f"{region}/eks_clusters/{name}")
+
+
+def b_get(d: dict, k: str) -> Any:
+    return d.get(k) if isinstance(d, dict) else None
+
+
+def _node_group(b: _Builder, r: Resource) -> None:
+    region = b.region(r)
+    sc = r.block("scaling_config")
+    types = r.get("instance_types")
+    if isinstance(types, str):
+        types = [types]
+    if not types:
+        if r.block("launch_template") or "instance_types" in r.unknown:
+            b.skip(
+                r,
+                "instance types come from a launch template or are known only after apply; "
+                "set instance_types on the node group",
+            )
+            return
+        types = ["t3.medium"]
+        b.result.unresolved.append(f"{r.address}: instance_types not set; EKS's default t3.medium is priced")
+    desired, lo, hi = _int(sc.get("desired_size")), _int(sc.get("min_size")), _int(sc.get("max_size"))
+    over = b.usage.get(r.address, r.type, "desired")
+    if not over.default and over.value is not None:
+        desired = int(over.value)
+    if desired is None:
+        if lo is None:
+            b.skip(r, "scaling_config.desired_size is not known; give `desired` in the usage file")
+            return
+        desired = lo
+        b.result.unresolved.append(
+            f"{r.address}: scaling_config.desired_size not known; min_size ({lo}) is priced"
+        )
+    pool: dict = {"instance_types": [str(t) for t in types]}
+    if lo is not None:
+        pool["min"] = min(lo, desired)
+    if hi is not None:
+        pool["max"] = max(hi, desired)
+    pool["desired"] = desired
+    pool["capacity"] = "spot" if str(r.get("capacity_type", "ON_DEMAND")).upper() == "SPOT" else "on_demand"
+    hours = b.usage.get(r.address, r.type, "hours_per_month")
+    if not hours.default and hours.value is not None:
+        pool["hours_per_month"] = hours.value
+    disk = _num(r.get("disk_size"))
+    if disk and "disk_size" not in r.unknown and not r.block("launch_template"):
+        pool["root_volume"] = {
+            "type": str(r.get("root_volume_type", "gp2")),
+            "size_gb": disk,
+            "why": f"disk_size = {disk:g} on {r.address}",
+        }
+    else:
+        pool["root_volume"] = {
+            "type": "gp2",
+            "size_gb": 20,
+            "why": "default: the EKS-optimised AMI's 20 GiB gp2 root volume (no disk_size set)",
+        }
+    sec = b.section(region, "node_pools")
+    name = b.unique(sec, r.name_hint or component_name(r, "node_group_name"))
+    sec[name] = pool
+    b.priced(r, f"{region}/node_pools/{name}")
+
+
+def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
+    engine = str(r.get("engine", "")).lower()
+    if (
+        r.get("replicate_source_db")
+        or "replicate_source_db" in r.unknown
+        or r.refs.get("replicate_source_db")
+    ):
+        replicas.append(r)
+        return
+    if engine not in ("postgres", "postgresql"):
+        b.skip(r, f"engine {engine or 'unknown'!r} is not priced (costplan prices RDS for PostgreSQL)")
+        return
+    if not r.has("instance_class"):
+        b.skip(r, f"instance_class is {r.unknown.get('instance_class', 'not set')}")
+        return
+    size = _num(r.get("allocated_storage"))
+    if not size:
+        b.skip(r, f"allocated_storage is {r.unknown.get('allocated_storage', 'not set')}")
+        return
+    region = b.region(r)
+    db: dict = {"engine": "postgresql"}
+    if r.has("engine_version") and "engine_version" not in r.unknown:
+        db["engine_version"] = str(r.get("engine_version"))
+    db["instance_class"] = str(r.get("instance_class"))
+    db["multi_az"] = bool(r.get("multi_az", False))
+    db["storage"] = _rds_storage(b, r, size)
+    backup = {"retention_days": _int(r.get("backup_retention_period")) or 0}
+    bu = b.u(r, "backup_storage_gb")
+    backup["storage_gb"] = bu.value
+    backup["why"] = bu.why
+    db["backup"] = backup
+    sec = b.section(region, "rds")
+    name = b.unique(sec, component_name(r, "identifier"))
+    sec[name] = db
+    b._dbs[r.address] = (region, name, r)
+    b.priced(r, f"{region}/rds/{name}")
+
+
+def _rds_storage(b: _Builder, r: Resource, size: float) -> dict:
+    st = r.get("storage_type")
+    if not st or "storage_type" in r.unknown:
+        st = "io1" if r.get("iops") else "gp2"
+        b.result.unresolved.append(f"{r.address}: storage_type not set; RDS's default {st} is priced")
+    storage: dict = {"type": str(st), "size_gb": size}
+    iops = _int(r.get("iops"))
+    if iops and st in ("gp3", "io1", "io2"):
+        storage["iops"] = iops
+    mx = _num(r.get("max_allocated_storage"))
+    if mx:
+        storage["max_size_gb"] = mx
+    return storage
+
+
+def _link_replicas(b: _Builder, replicas: list[Resource]) -> None:
+    by_ident = {str(rr.get("identifier")): key for key, (_, _, rr) in b._dbs.items() if rr.has("identifier")}
+    for r in replicas:
+        src_key = None
+        for ref in r.refs.get("replicate_source_db", []):
+            ref = re.sub(r"\.(id|identifier|arn|address)$", "", ref)
+            for key in b._dbs:
+                if key == ref or re.sub(r"\[[^\]]*\]$", "", key) == ref:
+                    src_key = key
+        val = r.get("replicate_source_db")
+        if src_key is None and isinstance(val, str):
+            ident = val.rsplit(":", 1)[-1]
+            src_key = by_ident.get(ident)
+        if src_key is None:
+            why = "known only after apply" if "replicate_source_db" in r.unknown else repr(val)
+            b.skip(
+                r,
+                f"read replica of a database not in this configuration (replicate_source_db {why}); "
+                "add it to the source's read_replicas by hand",
+            )
+            continue
+        if not r.has("instance_class"):
+            b.skip(r, f"instance_class is {r.unknown.get('instance_class', 'not set')}")
+            continue
+        sregion, sname, src = b._dbs[src_key]
+        region = b.region(r)
+        rep: dict = {"instance_class": str(r.get("instance_class"))}
+        if region != sregion:
+            rep["region"] = region
+        if r.get("multi_az"):
+            rep["multi_az"] = True
+        size = _num(r.get("allocated_storage"))
+        if size and size != _num(src.get("allocated_storage")):
+            rep["storage"] = _rds_storage(b, r, size)
+        reps = b.stack["regions"][sregion]["rds"][sname].setdefault("read_replicas", {})
+        name = b.unique(reps, component_name(r, "identifier"))
+        reps[name] = rep
+        b.priced(r, f"{region}/rds/{sname}.{name}")
+
+
+def _elasticache_rg(b: _Builder, r: Resource) -> None:
+    if not r.has("node_type"):
+        b.skip(r, f"node_type is {r.unknown.get('node_type', 'not set')}")
+        return
+    n = _int(r.get("num_cache_clusters")) or _int(r.get("number_cache_clusters"))
+    groups = _int(r.get("num_node_groups"))
+    if groups:
+        n = groups * ((_int(r.get("replicas_per_node_group")) or 0) + 1)
+    if not n:
+        n = 1
+        b.result.unresolved.append(
+            f"{r.address}: num_cache_clusters not set; 1 node (AWS's default) is priced"
+        )
+    engine = str(r.get("engine", "redis")).lower()
+    if engine not in ("redis", "valkey"):
+        b.skip(r, f"engine {engine!r} is not priced")
+        return
+    region = b.region(r)
+    sec = b.section(region, "elasticache")
+    name = b.unique(sec, component_name(r, "replication_group_id"))
+    sec[name] = {"node_type": str(r.get("node_type")), "engine": engine, "nodes": n}
+    b.priced(r, f"{region}/elasticache/{name}")
+
+
+def _elasticache_cluster(b: _Builder, r: Resource) -> None:
+    if r.has("replication_group_id") or "replication_group_id" in r.unknown:
+        b.skip(r, "member of a replication group (priced with aws_elasticache_replication_group)")
+        return
+    if not r.has("node_type"):
+        b.skip(r, f"node_type is {r.unknown.get('node_type', 'not set')}")
+        return
+    engine = str(r.get("engine", "redis")).lower()
+    if engine not in ("redis", "valkey", "memcached"):
+        b.skip(r, f"engine {engine!r} is not priced")
+        return
+    region = b.region(r)
+    sec = b.section(region, "elasticache")
+    name = b.unique(sec, component_name(r, "cluster_id"))
+    sec[name] = {
+        "node_type": str(r.get("node_type")),
+        "engine": engine,
+        "nodes": _int(r.get("num_cache_nodes")) or 1,
+    }
+    b.priced(r, f"{region}/elasticache/{name}")
+
+
+def _ebs_volume(b: _Builder, r: Resource) -> None:
+    size = _num(r.get("size"))
+    if not size:
+        b.skip(r, f"size is {r.unknown.get('size', 'not set')} (e.g. taken from a snapshot); set `size`")
+        return
+    vtype = r.get("type")
+    if not vtype or "type" in r.unknown:
+        vtype = "gp2"
+        b.result.unresolved.append(f"{r.address}: type not set; the AWS provider's default gp2 is priced")
+    vol: dict = {"type": str(vtype), "size_gb": size, "count": 1}
+    if _int(r.get("iops")) and vtype in ("gp3", "io1", "io2"):
+        vol["iops"] = _int(r.get("iops"))
+    if _num(r.get("throughput")) and vtype == "gp3":
+        vol["throughput_mbps"] = _num(r.get("throughput"))
+    snap = b.u(r, "snapshot_gb")
+    if snap.value:
+        vol["snapshot_gb"] = snap.value
+    vol["why"] = f"{r.config_address}" + ("" if snap.default else f"; snapshots: {snap.why}")
+    region = b.region(r)
+    sec = b.section(region, "ebs_volumes")
+    # instances of one `count` / `for_each` resource with the same settings become one entry
+    key = r.config_address
+    for name, other in sec.items():
+        if (
+            b._ebs_origin.get((region, name)) == key
+            and {k: v for k, v in other.items() if k != "count"}
+            == {k: v for k, v in vol.items() if k != "count"}
+            and not vol.get("snapshot_gb")
+        ):
+            other["count"] += 1
+            b.priced(r, f"{region}/ebs_volumes/{name}")
+            return
+    name = b.unique(sec, re.sub(r"-\d+$", "", component_name(r)) if r.address != key else component_name(r))
+    sec[name] = vol
+    b._ebs_origin[(region, name)] = key
+    b.priced(r, f"{region}/ebs_volumes/{name}")
+
+
+def _s3_bucket(b: _Builder, r: Resource) -> None:
+    region = b.region(r)
+    sec = b.section(region, "s3")
+    name = b.unique(sec, component_name(r, "bucket"))
+    size, t1, t2 = b.u(r, "size_gb"), b.u(r, "requests_tier1"), b.u(r, "requests_tier2")
+    cls = b.usage.get(r.address, r.type, "storage_class")
+    whys = sorted({x.why for x in (size, t1, t2)})
+    sec[name] = {
+        "storage_class": cls.value,
+        "size_gb": size.value,
+        "requests_tier1": t1.value,
+        "requests_tier2": t2.value,
+        "why": "; ".join(whys),
+    }
+    b.priced(r, f"{region}/s3/{name}")
+
+
+def _lb(b: _Builder, r: Resource) -> None:
+    kind = str(r.get("load_balancer_type", "application")).lower()
+    lbtype = {"application": "alb", "network": "nlb"}.get(kind)
+    if lbtype is None:
+        b.skip(r, f"load_balancer_type {kind!r} is not priced (application and network are)")
+        return
+    region = b.region(r)
+    sec = b.section(region, "load_balancers")
+    name = b.unique(sec, component_name(r, "name"))
+    cu = b.u(r, "capacity_units", "aws_lb")
+    sec[name] = {"type": lbtype, "count": 1, "capacity_units": cu.value, "why": cu.why}
+    b.priced(r, f"{region}/load_balancers/{name}")
+
+
+def _region_counter(
+    section: str, counts: dict[str, float], usage: dict[str, str] | None = None, component: str | None = None
+):
+    """A handler adding to a region-level section: fixed counts plus usage quantities."""
+
+    def handler(b: _Builder, r: Resource) -> None:
+        region = b.region(r)
+        fields = dict(counts)
+        whys = []
+        for ukey, field_name in (usage or {}).items():
+            v = b.u(r, ukey)
+            fields[field_name] = fields.get(field_name, 0) + v.value
+            if not v.default:
+                whys.append(f"{r.address}: {v.why}")
+            else:
+                b.region_defaults.setdefault(
+                    ("global" if section == "route53" else region, section), []
+                ).append((f"{r.address} {ukey}", field_name, v.why))
+        b.add_region_usage("global" if section == "route53" else region, section, fields, whys)
+        b.priced(r, f"{'global' if section == 'route53' else region}/{component or section}")
+
+    return handler
+
+
+def _nat(b: _Builder, r: Resource) -> None:
+    _region_counter("nat_gateways", {"count": 1}, {"gb_processed": "gb_processed"})(b, r)
+    b._nat_addresses.append(r.address)
+
+
+def _waf(b: _Builder, r: Resource) -> None:
+    rules = r.values.get("rule") or []
+    if isinstance(rules, dict):
+        rules = [rules]
+    _region_counter("waf", {"web_acls": 1, "rules": len(rules)}, {"requests_million": "requests_million"})(
+        b, r
+    )
+
+
+def _alarm(b: _Builder, r: Resource) -> None:
+    period = _num(r.get("period"))
+    key = "alarms_high_resolution" if period is not None and period < 60 else "alarms_standard"
+    _region_counter("cloudwatch", {key: 1})(b, r)
+
+
+def _flow_log(b: _Builder, r: Resource) -> None:
+    dest = str(r.get("log_destination_type", "cloud-watch-logs"))
+    mapped = {"cloud-watch-logs": "cloudwatch-logs", "s3": "s3"}.get(dest)
+    if mapped is None:
+        b.skip(r, f"log_destination_type {dest!r} is not priced (cloud-watch-logs and s3 are)")
+        return
+    region = b.region(r)
+    sec = b.stack["regions"].get(region, {}).get("flow_logs")
+    if sec and sec.get("destination") != mapped:
+        b.result.notes.append(
+            f"{r.address}: flow logs in {region} go to both S3 and CloudWatch Logs; all are "
+            f"priced at the {sec['destination']} rate"
+        )
+    _region_counter("flow_logs", {}, {"ingest_gb": "ingest_gb"})(b, r)
+    b.section(region, "flow_logs").setdefault("destination", mapped)
+
+
+def _capacity_reservation(b: _Builder, r: Resource) -> None:
+    if not r.has("instance_type"):
+        b.skip(r, f"instance_type is {r.unknown.get('instance_type', 'not set')}")
+        return
+    crs = b.stack.setdefault("commitments", {}).setdefault("capacity_reservations", {})
+    name = b.unique(crs, component_name(r))
+    crs[name] = {
+        "instance_type": str(r.get("instance_type")),
+        "region": b.region(r),
+        "count": _int(r.get("instance_count")) or 1,
+        "why": f"{r.address}",
+    }
+    b.priced(r, f"commitments/capacity_reservations/{name}")
+
+
+HANDLERS = {
+    "aws_eks_cluster": _eks_cluster,
+    "aws_eks_node_group": _node_group,
+    "aws_elasticache_replication_group": _elasticache_rg,
+    "aws_elasticache_cluster": _elasticache_cluster,
+    "aws_ebs_volume": _ebs_volume,
+    "aws_s3_bucket": _s3_bucket,
+    "aws_lb": _lb,
+    "aws_alb": _lb,
+    "aws_nat_gateway": _nat,
+    "aws_eip": _region_counter("public_ipv4", {"addresses": 1}),
+    "aws_route53_zone": _region_counter(
+        "route53", {"hosted_zones": 1}, {"queries_million": "queries_million"}
+    ),
+    "aws_route53_health_check": _region_counter("route53", {"health_checks": 1}),
+    "aws_wafv2_web_acl": _waf,
+    "aws_config_config_rule": _region_counter("config", {}, {"rule_evaluations": "rule_evaluations"}),
+    "aws_config_configuration_recorder": _region_counter(
+        "config", {}, {"configuration_items": "configuration_items"}
+    ),
+    "aws_cloudtrail": _region_counter(
+        "cloudtrail",
+        {},
+        {
+            "management_event_copies_100k": "management_event_copies_100k",
+            "data_events_100k": "data_events_100k",
+            "insights_events_100k": "insights_events_100k",
+        },
+    ),
+    "aws_flow_log": _flow_log,
+    "aws_kms_key": _region_counter("kms", {"keys": 1}, {"requests_10k": "requests_10k"}),
+    "aws_cloudwatch_metric_alarm": _alarm,
+    "aws_cloudwatch_log_group": _region_counter(
+        "cloudwatch", {}, {"ingest_gb": "log_ingest_gb", "storage_gb": "log_storage_gb"}
+    ),
+    "aws_ec2_capacity_reservation": _capacity_reservation,
+}
+SUPPORTED_TYPES = sorted({*HANDLERS, "aws_db_instance"})
+
+NOT_PRICED_REASONS = {
+    "aws_savingsplans_plan": "not a resource of the hashicorp/aws provider; Savings Plans are bought outside "
+    "Terraform: add it under commitments.savings_plans",
+    "aws_instance": "standalone EC2 instances are not priced by costplan (EKS node groups are)",
+    "aws_rds_cluster": "Aurora is not priced by costplan (RDS for PostgreSQL instances are)",
+    "aws_rds_cluster_instance": "Aurora is not priced by costplan (RDS for PostgreSQL instances are)",
+}
+
+
+def build_stack(
+    resources: list[Resource],
+    *,
+    name: str,
+    source: str,
+    usage: Usage | None = None,
+    default_region: str | None = None,
+) -> ImportResult:
+    """Map resources to a stack spec. Raises :class:`InputError` if no resource is an AWS one."""
+    usage = usage or Usage()
+    region = default_region or DEFAULT_REGION
+    if region not in AWS_REGIONS:
+        from costplan.errors import did_you_mean
+
+        raise InputError(
+            f"--region {region!r} is not an AWS region: {did_you_mean(region, AWS_REGIONS, 'region')}"
+        )
+    b = _Builder(name, region, usage, source)
+    b._dbs, b._ebs_origin, b._nat_addresses = {}, {}, []
+    managed = [r for r in resources if r.type]
+    if managed and not any(r.type.startswith("aws_") for r in managed):
+        providers = sorted(
+            {r.type.split(":", 1)[0] if ":" in r.type else r.type.split("_", 1)[0] for r in managed}
+        )
+        raise InputError(
+            Problem(
+                f"no AWS resources: found only {', '.join(providers)} provider resources; costplan prices AWS only",
+                file=source,
+            )
+        )
+    for r in managed:
+        if r.region is not None and r.region not in AWS_REGIONS:
+            b.result.unresolved.append(
+                f"{r.address}: region {r.region!r} is not an AWS region; {region} is used"
+            )
+            r.region = region
+    replicas: list[Resource] = []
+    for r in managed:
+        if r.type == "aws_db_instance":
+            _db_instance(b, r, replicas)
+        elif r.type in HANDLERS:
+            HANDLERS[r.type](b, r)
+        elif r.type.startswith(NON_BILLED_PROVIDERS) or not r.type.startswith("aws_"):
+            b.result.free.append(Skipped(r.address, r.type, "not an AWS resource"))
+        elif r.type in FREE_TYPES or r.type.startswith(FREE_PREFIXES):
+            b.result.free.append(Skipped(r.address, r.type, "not billed by AWS"))
+        else:
+            b.skip(r, NOT_PRICED_REASONS.get(r.type, "resource type not priced by costplan"))
+    _link_replicas(b, replicas)
+    _apply_region_usage(b, usage)
+    _finish_region_sections(b)
+    glob = b.stack.get("regions", {}).pop("global", None)
+    if glob:
+        b.stack["global"] = glob
+    for u in usage.unused():
+        b.result.notes.append(f"usage file entry {u!r} matches no resource")
+    if not b.stack["regions"]:
+        raise InputError(
+            Problem(
+                "nothing to price: no resource costplan prices was found "
+                f"({len(b.result.skipped)} skipped, {len(b.result.free)} not billed); "
+                f"supported types: {', '.join(SUPPORTED_TYPES)}",
+                file=source,
+            )
+        )
+    return b.result
+
+
+def _apply_region_usage(b: _Builder, usage: Usage) -> None:
+    """Merge the usage file's `regions` sections over the built ones; a field set there is no
+    longer a default."""
+    from costplan.stack.loader import deep_merge
+
+    for rname, sections in usage.regions.items():
+        if rname not in AWS_REGIONS:
+            raise InputError(
+                Problem(
+                    f"unknown region {rname!r} in the usage file",
+                    file=usage.source,
+                    location=f"regions.{rname}",
+                )
+            )
+        target = b.stack["regions"].setdefault(rname, {})
+        merged = deep_merge(target, sections)
+        target.clear()
+        target.update(merged)
+        for sec, vals in sections.items():
+            if not isinstance(vals, dict):
+                continue
+            key = (rname, sec)
+            left = []
+            for what, field_name, note in b.region_defaults.get(key, []):
+                if field_name in vals:
+                    b.result.defaults.remove(note)
+                else:
+                    left.append((what, field_name, note))
+            b.region_defaults[key] = left
+            b.region_usage_whys[key] = str(
+                vals.get("why") or f"usage file {usage.source}: regions.{rname}.{sec}"
+            )
+            b.region_whys.setdefault(key, [])
+
+
+def _finish_region_sections(b: _Builder) -> None:
+    """Give region-level usage sections their `why` (defaults say they are defaults)."""
+    for (region, section), whys in b.region_whys.items():
+        sec = b.stack["regions"][region][section]
+        parts = list(dict.fromkeys(whys))
+        if (region, section) in b.region_usage_whys:
+            parts.insert(0, b.region_usage_whys[(region, section)])
+        missing = [what for what, _f, _n in b.region_defaults.get((region, section), [])]
+        if missing:
+            parts.append("default: no usage given for " + ", ".join(missing) + " (0); set it in a usage file")
+        if not parts:
+            parts.append("counted from the infrastructure code")
+        sec["why"] = "; ".join(parts)

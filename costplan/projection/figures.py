@@ -1,0 +1,103 @@
+"""Plotly figures of a projection. No I/O: every function returns a ``plotly`` Figure; the
+caller writes it (HTML report, notebook, image)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+BAND = "rgba(31, 119, 180, 0.18)"
+LINE = "rgb(31, 119, 180)"
+
+
+def _band(fig, x, low, high, name, color=BAND, legend=True):
+    fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty", fillcolor=color,
+                             name=name, showlegend=legend))
+
+
+def fan_chart(result, title: str | None = None) -> go.Figure:
+    """Total monthly cost: p10-p90 band, median, and the deterministic central path [USD/month]."""
+    m = result.monthly
+    fig = go.Figure()
+    _band(fig, m.ChargePeriodStart, m.p10, m.p90, "p10-p90")
+    fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.p50, mode="lines", line={"color": LINE, "width": 2}, name="median"))
+    fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.deterministic, mode="lines",
+                             line={"color": "gray", "dash": "dash"}, name="central drivers"))
+    fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.fixed, mode="lines", line={"color": "black", "dash": "dot"},
+                             name="fixed part"))
+    fig.update_layout(title=title or f"{result.stack_name}: projected monthly cost", yaxis_title="USD/month",
+                      xaxis_title="month", hovermode="x unified")
+    return fig
+
+
+def stacked_components(result, top: int = 8, by: str = "component") -> go.Figure:
+    """Median monthly cost stacked by component (the ``top`` largest, the rest as 'other')
+    [USD/month]. Commitment credits are shown as their own negative area."""
+    df = result.by_component
+    key = df.groupby(by)["p50"].sum().abs().sort_values(ascending=False)
+    keep = list(key.index[:top])
+    d = df.assign(group=df[by].where(df[by].isin(keep), "other"))
+    g = d.groupby(["ChargePeriodStart", "group"], as_index=False)["p50"].sum()
+    fig = go.Figure()
+    for name in [*keep, "other"]:
+        s = g[g.group == name]
+        if s.empty:
+            continue
+        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", stackgroup="neg" if s.p50.mean() < 0 else "pos",
+                                 name=name))
+    fig.update_layout(title=f"{result.stack_name}: median monthly cost by {by}", yaxis_title="USD/month",
+                      hovermode="x unified")
+    return fig
+
+
+def nodes_per_pool(result) -> go.Figure:
+    """Nodes per pool: median with the p10-p90 band."""
+    c = result.capacity
+    c = c[c.kind == "nodes"]
+    fig = go.Figure()
+    for name, s in c.groupby("resource", sort=True):
+        _band(fig, s.ChargePeriodStart, s.p10, s.p90, f"{name} p10-p90", legend=False)
+        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=name))
+    fig.update_layout(title=f"{result.stack_name}: nodes per pool", yaxis_title="nodes", hovermode="x unified")
+    return fig
+
+
+def per_user_chart(result) -> go.Figure:
+    """Cost per active user (band and median) and the fixed part per user [USD/user/month]."""
+    p = result.per_user
+    fig = go.Figure()
+    _band(fig, p.ChargePeriodStart, p.p10, p.p90, "p10-p90")
+    fig.add_trace(go.Scatter(x=p.ChargePeriodStart, y=p.p50, mode="lines", line={"color": LINE}, name="median"))
+    fig.add_trace(go.Scatter(x=p.ChargePeriodStart, y=p.fixed_per_user, mode="lines",
+                             line={"color": "black", "dash": "dot"}, name="fixed part per user"))
+    fig.add_trace(go.Scatter(x=p.ChargePeriodStart, y=p.marginal_per_1000_users / 1000, mode="lines",
+                             line={"color": "firebrick", "dash": "dash"}, name="marginal cost per user"))
+    fig.update_layout(title=f"{result.stack_name}: cost per active user", yaxis_title="USD/user/month",
+                      hovermode="x unified")
+    return fig
+
+
+def commitment_curve(curve) -> go.Figure:
+    """Cost over the profile against the hourly commitment, one line per term and payment,
+    optimum marked [USD] vs [USD/h]. ``curve`` is ``CommitmentPlan.curve``."""
+    fig = go.Figure()
+    for (t, p), s in curve.groupby(["term", "payment"], sort=True):
+        fig.add_trace(go.Scatter(x=s.commitment, y=s.cost, mode="lines", name=f"{t} {p}"))
+        o = s[s.optimum]
+        fig.add_trace(go.Scatter(x=o.commitment, y=o.cost, mode="markers", marker={"size": 10, "symbol": "diamond"},
+                                 name=f"optimum {t} {p}"))
+    fig.update_layout(title="Savings Plan commitment: cost around the optimum", xaxis_title="commitment [USD/h]",
+                      yaxis_title="cost over the profile [USD]")
+    return fig
+
+
+def scenarios_chart(comparison) -> go.Figure:
+    """Median monthly cost of each scenario with its p10-p90 band [USD/month]."""
+    fig = go.Figure()
+    for name, s in comparison.monthly.groupby("scenario", sort=False):
+        _band(fig, s.ChargePeriodStart, s.p10, s.p90, f"{name} p10-p90", color="rgba(128, 128, 128, 0.12)",
+              legend=False)
+        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=name))
+    fig.update_layout(title="Scenarios: median monthly cost with p10-p90 bands", yaxis_title="USD/month",
+                      hovermode="x unified")
+    return fig

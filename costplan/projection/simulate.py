@@ -1,0 +1,711 @@
+"""The projection engine: drivers -> capacity -> monthly cost, over Monte Carlo paths.
+
+:class:`ProjectionModel` prices the stack once (``costplan.estimator.estimate``) and gives every cost
+line a rule saying how its monthly quantity follows the drivers (docs/projection.md):
+
+=============== =================================================================
+rule            quantity in month m
+=============== =================================================================
+``fixed``       the estimate's quantity (EKS clusters, NAT and LB hours, keys...)
+``traffic``     baseline x (users x peak req/s per user) / central month-0 value
+``egress``      baseline x (users x egress per user) / central month-0 value
+``stored``      baseline x (users x stored GB per user) / central month-0 value
+``nodes``       nodes of the pool x hours (spot pools: spot/on-demand blend)
+``root``        nodes of the pool x root volume size
+``db_class``    hours x price of the primary's class on the ladder in month m
+``db_storage``  allocated GB, grown so data fills at most ``storage_fill``
+``cache_class`` nodes x hours x price of the node type on the ladder in month m
+``volume``      claims x size, grown so sensor data fills at most ``volume_fill``
+=============== =================================================================
+
+Everything is evaluated on arrays of shape ``(paths, months)``; tiered prices go through
+:func:`costplan.pricing.catalog.tiered_cost`, which keeps the shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from costplan.errors import InputError, PriceNotFoundError, Problem
+from costplan.pricing.catalog import Catalog, tiered_cost
+from costplan.projection import capacity as cap
+from costplan.projection.drivers import central, users_by_month
+from costplan.stack.models import ProjectionSpec, Stack
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+TRAFFIC_USAGES = {
+    "gb-processed", "lcu-hour", "nlcu-hour", "ingest-gb", "traces-recorded-million", "traces-retrieved-million",
+    "million-requests", "data-events-100k", "10k-requests", "million-queries", "requests-tier1", "requests-tier2",
+}
+
+
+@dataclass
+class LineRule:
+    component: str
+    kind: str
+    rule: str
+    key: str
+    quantity: float
+    """Baseline monthly quantity [PricingUnit]."""
+    unit_price: float
+    """Baseline unit price [USD/PricingUnit]."""
+    cost0: float = 0.0
+    """Baseline monthly cost [USD/month]."""
+    tiers: list | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class PoolModel:
+    region: str
+    name: str
+    instance_type: str
+    hours: float
+    """Hours each node runs in a month [h]."""
+    baseline_nodes: int
+    min_nodes: float
+    max_nodes: float
+    alloc: cap.Allocatable
+    workloads: list[tuple]  # (name, demand, per_pod, share, min, max, cpu, mem, replicas)
+    spot: object | None = None  # SpotQuote
+
+
+class ProjectionModel:
+    """A stack, priced once, with the rules that project each cost line and each resource."""
+
+    def __init__(self, stack: Stack, catalog: Catalog, spec: ProjectionSpec | None = None):
+        from costplan.estimator import estimate
+
+        self.stack = stack
+        self.catalog = catalog
+        self.spec = spec or stack.projection
+        if self.spec is None:
+            raise InputError(Problem(
+                "the stack has no `projection:` section (demand drivers); see docs/projection.md",
+                file=stack.source, location="projection"))
+        self.estimate = estimate(stack, catalog)
+        self.hours = stack.hours_per_month
+        self.central = central(self.spec.drivers)
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.pools = self._pools()
+        self.rules = [self._rule(r) for r in self.estimate.lines.itertuples(index=False)]
+        self._db_setup()
+        self._cache_setup()
+        self._check_ratios()
+        if self.problems:
+            raise InputError(self.problems)
+
+    # -- building ------------------------------------------------------------------------
+    def _where(self, path: str) -> dict:
+        return {"file": self.stack.source, "line": self.stack.line_of(path), "location": path}
+
+    def _manifest_workloads(self) -> dict:
+        """Workloads read from ``projection.manifests`` (paths relative to the stack file)."""
+        from pathlib import Path
+
+        from costplan.projection.k8s import read_workloads
+
+        if not self.spec.manifests:
+            return {}
+        base = Path(self.stack.source).parent if self.stack.source and Path(self.stack.source).exists() else Path.cwd()
+        try:
+            found = read_workloads([base / m for m in self.spec.manifests], self.spec.manifest_names)
+        except InputError as exc:
+            self.problems += exc.problems
+            return {}
+        known = {w for r in self.stack.regions.values() for p in r.node_pools.values() for w in p.pods}
+        for name in sorted(set(found) - known):
+            self.warnings.append(f"projection.manifests: workload {name!r} runs on no node pool's `pods`; not modelled")
+        return found
+
+    def _pools(self) -> dict[str, PoolModel]:
+        from costplan.projection.spot import spot_quote
+
+        out = {}
+        from_manifests = self._manifest_workloads()
+        for rname, region in self.stack.regions.items():
+            for pname, pool in region.node_pools.items():
+                o = self.spec.pools.get(f"{rname}/{pname}") or self.spec.pools.get(pname)
+                try:
+                    alloc = cap.allocatable(
+                        pool.instance_types[0],
+                        reserved_cpu=o.reserved_cpu if o else None,
+                        reserved_memory_gib=o.reserved_memory_gib if o else None,
+                        max_pods=o.max_pods if o else None,
+                        daemonset_cpu=o.daemonset_cpu if o else 0.0,
+                        daemonset_memory_gib=o.daemonset_memory_gib if o else 0.0,
+                    )
+                except InputError as exc:
+                    self.problems.append(Problem(exc.problems[0].message,
+                                                 **self._where(f"regions.{rname}.node_pools.{pname}.instance_types")))
+                    continue
+                wl = []
+                for wname, w in pool.pods.items():
+                    w = from_manifests.get(wname, w)
+                    s = self.spec.workloads.get(wname)
+                    lo = w.min_replicas if w.min_replicas is not None else w.replicas
+                    hi = w.max_replicas if w.max_replicas is not None else np.inf
+                    if s is None:
+                        wl.append((wname, None, 1.0, 1.0, w.replicas, w.replicas, w.cpu_request, w.memory_request_gib, w.replicas))
+                    else:
+                        share = s.region_share.get(rname, 1.0)
+                        wl.append((wname, s.demand, s.per_pod, share, lo, hi, w.cpu_request, w.memory_request_gib, w.replicas))
+                if pool.count is not None:
+                    lo_n = hi_n = float(pool.count)
+                else:
+                    lo_n = float(pool.min if pool.min is not None else pool.nodes)
+                    hi_n = float(pool.max) if pool.max is not None else np.inf
+                if not wl:  # nothing scheduled that we model: the pool keeps its baseline size
+                    lo_n = hi_n = float(pool.nodes)
+                spot = None
+                if pool.capacity == "spot":
+                    try:
+                        spot = spot_quote(pool.instance_types, rname, self.catalog, self.spec.spot.on_demand_fallback_share)
+                    except InputError as exc:
+                        self.problems.append(Problem(exc.problems[0].message,
+                                                     **self._where(f"regions.{rname}.node_pools.{pname}.capacity")))
+                out[f"{rname}/{pname}"] = PoolModel(rname, pname, pool.instance_types[0],
+                                                    pool.hours_per_month or self.hours, pool.nodes, lo_n, hi_n, alloc, wl, spot)
+        return out
+
+    def _rule(self, r) -> LineRule:
+        kind, usage, path = r.component_kind, r.usage, r.path
+        base = {"component": r.component, "kind": kind, "quantity": float(r.PricingQuantity), "unit_price": float(r.ListUnitPrice),
+                    "cost0": float(r.ListCost)}
+        tiers = None
+        if kind != "commitment":
+            try:
+                tiers = self.catalog.tiers(r.ServiceCode, r.sku, r.RegionId, usage, r.variant, r.pricing_model)
+            except PriceNotFoundError:
+                tiers = None
+        base["tiers"] = tiers if tiers and len(tiers) > 1 else None
+        parts = path.split(".")
+        if kind == "commitment":
+            return LineRule(rule="commitment", key=r.component, extra={"usage": usage, "model": r.pricing_model}, **base)
+        if kind == "node_pool":
+            key = f"{parts[1]}/{parts[3]}"
+            return LineRule(rule="nodes" if usage == "instance-hour" else "root", key=key, **base)
+        if kind == "rds" and usage == "instance-hour" and ".read_replicas." not in path:
+            return LineRule(rule="db_class", key=f"{parts[1]}/{parts[3]}",
+                            extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
+        if kind == "rds" and usage == "storage-gb-month":
+            return LineRule(rule="db_storage", key=f"{parts[1]}/{parts[3]}", **base)
+        if kind == "elasticache" and usage == "node-hour":
+            return LineRule(rule="cache_class", key=f"{parts[1]}/{parts[3]}",
+                            extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
+        if kind == "k8s_volume" and usage == "storage-gb-month" and parts[3] == self.spec.sensor_storage.volume:
+            return LineRule(rule="volume", key=f"{parts[1]}/{parts[3]}", **base)
+        if kind == "s3" and usage == "storage-gb-month":
+            return LineRule(rule="stored", key="", **base)
+        if usage == "gb" and r.sku == "data-transfer-out-internet":
+            return LineRule(rule="egress", key="", **base)
+        if usage in TRAFFIC_USAGES or (usage == "gb" and r.sku.startswith("data-transfer")) or (
+            usage == "storage-gb-month" and r.ServiceCode == "AmazonCloudWatch"
+        ):
+            return LineRule(rule="traffic", key="", **base)
+        return LineRule(rule="fixed", key="", **base)
+
+    def _commitment_active(self, component: str, months: int) -> np.ndarray:
+        """1 in the months a commitment is in force, else 0. With ``renew_commitments`` (the
+        default) every commitment runs the whole horizon; without, it ends after its term,
+        counted from month 0."""
+        on = np.ones(months)
+        if self.spec.renew_commitments:
+            return on
+        _, kind, name = (component.split("/") + ["", ""])[:3]
+        c = getattr(self.stack.commitments, kind, {}).get(name)
+        term = getattr(c, "term", None)
+        if term:
+            on[{"1yr": 12, "3yr": 36}[term]:] = 0.0
+        return on
+
+    RATIO_DRIVERS = {"traffic": "peak_rps_per_user", "egress": "egress_gb_per_user", "stored": "stored_gb_per_user"}
+
+    def _check_ratios(self) -> None:
+        """Lines scaled by a driver need its month-0 central value to be positive: the stack's
+        quantity is what that value produces."""
+        for rule, driver in self.RATIO_DRIVERS.items():
+            lines = [r.component for r in self.rules if r.rule == rule and r.quantity > 0]
+            base = self.central["active_users"] * self.central[driver]
+            if lines and base <= 0:
+                self.problems.append(Problem(
+                    f"active_users x {driver} is 0 at the central values, but {', '.join(sorted(set(lines)))} "
+                    f"scale with it; give positive central values (the stack's quantities are what they produce)",
+                    **self._where(f"projection.drivers.{driver}")))
+
+    def _db_setup(self) -> None:
+        self.dbs = {}
+        rule = self.spec.database
+        for rname, region in self.stack.regions.items():
+            for dname, db in region.rds.items():
+                path = f"regions.{rname}.rds.{dname}.instance_class"
+                if db.instance_class not in rule.class_ladder:
+                    self.problems.append(Problem(
+                        f"class {db.instance_class!r} is not on projection.database.class_ladder "
+                        f"({', '.join(rule.class_ladder)}); add it so the projection knows the next step", **self._where(path)))
+                    continue
+                try:
+                    specs = [cap.instance(c, "DB instance class") for c in rule.class_ladder]
+                except InputError as exc:
+                    self.problems.append(Problem(exc.problems[0].message, **self._where("projection.database.class_ladder")))
+                    continue
+                self.dbs[f"{rname}/{dname}"] = {
+                    "region": rname, "start": rule.class_ladder.index(db.instance_class),
+                    "vcpu": np.array([s[0] for s in specs], float),
+                    "max_conn": np.array([cap.postgres_max_connections(s[1]) for s in specs]),
+                    "size0": db.storage.size_gb, "max_size": db.storage.max_size_gb, "count": db.count,
+                }
+
+    def _cache_setup(self) -> None:
+        self.caches = {}
+        rule = self.spec.cache
+        for rname, region in self.stack.regions.items():
+            for cname, g in region.elasticache.items():
+                path = f"regions.{rname}.elasticache.{cname}.node_type"
+                missing = [t for t in rule.node_ladder if t not in cap.CACHE_MEMORY_GIB]
+                if g.node_type not in rule.node_ladder or missing:
+                    self.problems.append(Problem(
+                        f"node type {g.node_type!r} must be on projection.cache.node_ladder and every rung in the "
+                        f"capacity table (known: {', '.join(cap.CACHE_MEMORY_GIB)})", **self._where(path)))
+                    continue
+                self.caches[f"{rname}/{cname}"] = {
+                    "start": rule.node_ladder.index(g.node_type), "nodes": g.nodes,
+                    "memory": np.array([cap.CACHE_MEMORY_GIB[t] for t in rule.node_ladder]),
+                }
+
+    # -- evaluation ----------------------------------------------------------------------
+    def demand(self, draws: dict[str, np.ndarray], months: int, extra_users: float = 0.0) -> dict[str, np.ndarray]:
+        """Users and the derived demands, each ``(paths, months)``: ``users`` [users],
+        ``peak_rps`` [req/s], ``sensor_points_per_s`` [points/s], ``egress_gb`` [GB/month],
+        ``stored_gb`` [GB]."""
+        users = users_by_month(draws["active_users"], draws["annual_growth"], months) + extra_users
+        d = {"users": users}
+        d["peak_rps"] = users * draws["peak_rps_per_user"][:, None]
+        d["sensor_points_per_s"] = users * draws["sensor_points_per_user_day"][:, None] / 86400.0
+        d["egress_gb"] = users * draws["egress_gb_per_user"][:, None]
+        d["stored_gb"] = users * draws["stored_gb_per_user"][:, None]
+        return d
+
+    def capacity(self, demand: dict[str, np.ndarray], draws: dict[str, np.ndarray]) -> dict[str, dict]:
+        """Resources per month: ``{name: {"value": (paths, months), "unit": str, "kind": str,
+        "at_limit": bool array or None, "limit": str}}``."""
+        users = demand["users"]
+        out: dict[str, dict] = {}
+        api_pods = np.zeros_like(users)
+        for key, p in self.pools.items():
+            cpu = np.zeros_like(users)
+            mem = np.zeros_like(users)
+            pods = np.zeros_like(users)
+            for (wname, dem, per_pod, share, lo, hi, wcpu, wmem, replicas) in p.workloads:
+                if dem is None:
+                    n = np.full_like(users, float(replicas))
+                    at = None
+                else:
+                    raw = cap._ceil(demand[dem] * share / per_pod)
+                    n = np.clip(raw, lo, hi)
+                    at = raw > hi
+                    if dem == "peak_rps":
+                        api_pods = api_pods + n
+                out[f"{key}/pods/{wname}"] = {"value": n, "unit": "pods", "kind": "pods", "at_limit": at, "baseline": replicas,
+                                              "limit": f"HPA max {hi:g}" if np.isfinite(hi) else ""}
+                cpu = cpu + n * wcpu
+                mem = mem + n * wmem
+                pods = pods + n
+            need = cap.nodes_for_requests(cpu, mem, pods, p.alloc)
+            nodes, at_max = cap.clamp_nodes(need, p.min_nodes, p.max_nodes)
+            out[key] = {"value": nodes, "unit": "nodes", "kind": "nodes", "at_limit": at_max, "baseline": p.baseline_nodes,
+                        "limit": f"pool max {p.max_nodes:g}" if np.isfinite(p.max_nodes) else ""}
+        dbrule = self.spec.database
+        for key, db in self.dbs.items():
+            need_cpu = demand["peak_rps"] * dbrule.cpu_ms_per_request / 1000.0 / dbrule.max_cpu_utilisation
+            need_conn = api_pods * dbrule.connections_per_pod / dbrule.max_connection_utilisation
+            i_cpu, over_cpu = cap.ladder_index(need_cpu, db["vcpu"], db["start"])
+            i_conn, over_conn = cap.ladder_index(need_conn, db["max_conn"], db["start"])
+            idx = np.maximum(i_cpu, i_conn)
+            out[f"{key}/class"] = {"value": idx, "unit": "ladder rung", "kind": "db_class", "at_limit": over_cpu | over_conn, "baseline": db["start"],
+                                   "limit": "top of class_ladder", "ladder": dbrule.class_ladder}
+            if "db_gb_per_user" in draws:
+                used = users * draws["db_gb_per_user"][:, None]
+                alloc = np.maximum(db["size0"], np.ceil(used / dbrule.storage_fill - 1e-9))
+                alloc = np.maximum.accumulate(alloc, axis=-1)
+            else:
+                alloc = np.full_like(users, db["size0"])
+            lim = db["max_size"] or np.inf
+            out[f"{key}/storage"] = {"value": np.minimum(alloc, lim), "unit": "GB", "kind": "db_storage",
+                                     "at_limit": alloc > lim, "baseline": db["size0"], "limit": f"max_size_gb {lim:g}" if np.isfinite(lim) else ""}
+        crule = self.spec.cache
+        for key, c in self.caches.items():
+            if "cache_mb_per_user" in draws:
+                need = users * draws["cache_mb_per_user"][:, None] / 1024.0 / crule.max_memory_utilisation
+                idx, over = cap.ladder_index(need, c["memory"], c["start"])
+            else:
+                idx, over = np.full(users.shape, c["start"]), None
+            out[f"{key}/node_type"] = {"value": idx, "unit": "ladder rung", "kind": "cache_class", "at_limit": over, "baseline": c["start"],
+                                       "limit": "top of node_ladder", "ladder": crule.node_ladder}
+        ss = self.spec.sensor_storage
+        used_gib = demand["sensor_points_per_s"] * 86400.0 * ss.retention_days * ss.bytes_per_point / 2**30
+        for rname, region in self.stack.regions.items():
+            v = region.k8s_volumes.get(ss.volume)
+            if v is None:
+                continue
+            size = np.maximum(v.size_gb, np.ceil(used_gib / ss.volume_fill - 1e-9))
+            size = np.maximum.accumulate(size, axis=-1)
+            out[f"{rname}/{ss.volume}/size"] = {"value": size, "unit": "GiB per claim", "kind": "volume",
+                                               "at_limit": None, "baseline": v.size_gb, "limit": "", "count": v.count}
+        return out
+
+    def _ratio(self, rule: str, demand) -> np.ndarray:
+        c = self.central
+        u0 = c["active_users"]
+        if rule == "traffic":
+            return demand["peak_rps"] / (u0 * c["peak_rps_per_user"])
+        if rule == "egress":
+            return demand["egress_gb"] / (u0 * c["egress_gb_per_user"])
+        if rule == "stored":
+            return demand["stored_gb"] / (u0 * c["stored_gb_per_user"])
+        raise KeyError(rule)
+
+    def _ladder_prices(self, service: str, usage: str, ladder: list[str], idx: np.ndarray, region: str, variant: str,
+                       where: str) -> np.ndarray:
+        """Price of each rung reached [USD/h]; a missing price for a reached rung is an error."""
+        prices = np.full(len(ladder), np.nan)
+        missing = []
+        for i in np.unique(idx):
+            try:
+                prices[i] = self.catalog.price(service, ladder[i], region, usage, variant).unit_price
+            except PriceNotFoundError:
+                missing.append(ladder[i])
+        if missing:
+            raise InputError(Problem(
+                f"the projection steps to {', '.join(missing)} ({variant}) in {region} but the catalog has no price for it",
+                location=where, file=self.stack.source))
+        return prices[idx]
+
+    def cost(self, demand, capacity, spot_factor: np.ndarray | None = None, parts: dict | None = None) -> dict[str, np.ndarray]:
+        """Monthly cost per component, each ``(paths, months)`` [USD/month].
+
+        ``parts``, if given, receives ``ec2_on_demand``: the on-demand EC2 node cost before
+        commitments, by pool and in total (``"total"``) [USD/month], the usage Savings Plans
+        can cover."""
+        shape = demand["users"].shape
+        comp: dict[str, np.ndarray] = {}
+
+        def add(name, value):
+            value = np.broadcast_to(np.asarray(value, dtype=float), shape)
+            comp[name] = comp[name] + value if name in comp else np.array(value)
+
+        od_compute = np.zeros(shape)
+        for r in self.rules:
+            if r.rule == "commitment":
+                continue
+            if r.rule == "fixed":
+                add(r.component, r.cost0)
+                continue
+            if r.rule in ("traffic", "egress", "stored"):
+                q = r.quantity * self._ratio(r.rule, demand)
+            elif r.rule == "nodes":
+                p = self.pools[r.key]
+                nodes = capacity[r.key]["value"]
+                if p.spot is not None:
+                    f = p.spot.fallback_share
+                    spot = p.spot.spot * (spot_factor if spot_factor is not None else 1.0)
+                    add(r.component, nodes * p.hours * (f * p.spot.on_demand + (1 - f) * spot))
+                else:
+                    c = nodes * p.hours * r.unit_price
+                    od_compute = od_compute + c
+                    if parts is not None:
+                        parts.setdefault("ec2_on_demand", {})[r.key] = c
+                    add(r.component, c)
+                continue
+            elif r.rule == "root":
+                q = r.quantity * capacity[r.key]["value"] / max(self.pools[r.key].baseline_nodes, 1)
+            elif r.rule == "db_class":
+                c = capacity[f"{r.key}/class"]
+                price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], c["value"], r.extra["region"],
+                                            r.extra["variant"], f"projection.database.class_ladder ({r.key})")
+                add(r.component, r.quantity * price)
+                continue
+            elif r.rule == "db_storage":
+                q = capacity[f"{r.key}/storage"]["value"] * (r.quantity / self.dbs[r.key]["size0"]) if r.key in self.dbs else r.quantity
+            elif r.rule == "cache_class":
+                c = capacity[f"{r.key}/node_type"]
+                price = self._ladder_prices("AmazonElastiCache", "node-hour", c["ladder"], c["value"], r.extra["region"],
+                                            r.extra["variant"], f"projection.cache.node_ladder ({r.key})")
+                add(r.component, r.quantity * price)
+                continue
+            elif r.rule == "volume":
+                region = r.key.split("/")[0]
+                c = capacity[f"{region}/{self.spec.sensor_storage.volume}/size"]
+                size0 = self.stack.regions[region].k8s_volumes[self.spec.sensor_storage.volume].size_gb
+                q = r.quantity * c["value"] / size0
+            else:  # pragma: no cover
+                raise AssertionError(r.rule)
+            add(r.component, tiered_cost(q, r.tiers) if r.tiers else q * r.unit_price)
+        # commitments: fees and RI coverage are fixed; a Savings Plan covers on-demand EC2 compute
+        # up to its full commitment, valued at the baseline month's discount
+        fees = {r.component: r.cost0 for r in self.rules if r.rule == "commitment" and r.extra["usage"] == "commitment-hour"}
+        if parts is not None:
+            parts.setdefault("ec2_on_demand", {})["total"] = od_compute
+        left = od_compute
+        months = shape[1]
+        for r in self.rules:
+            if r.rule != "commitment":
+                continue
+            active = self._commitment_active(r.component, months)  # (months,) 1 while in force
+            if r.extra["usage"] == "covered-usage":
+                full = -r.cost0 * (fees.get(r.component, 0.0) / r.quantity) if r.quantity > 0 else 0.0
+                took = np.minimum(left, full * active)
+                left = left - took
+                add(r.component, -took)
+            else:
+                add(r.component, r.cost0 * active)
+        return comp
+
+
+# -- orchestration ---------------------------------------------------------------------------
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+@dataclass
+class ProjectionResult:
+    """A projection of one stack (or scenario), month by month. Money in [USD/month].
+
+    Months are numbered from 0 (the baseline month, the estimate's fleet at the central
+    drivers); ``ChargePeriodStart`` is the first day of each month.
+    """
+
+    stack_name: str
+    scenario: str | None
+    months: int
+    simulations: int
+    """Monte Carlo paths; 0 means the deterministic single path (p10 = p50 = p90)."""
+    seed: int
+    catalog_as_of: str
+    monthly: pd.DataFrame
+    """Total cost per month. Columns: ``month``, ``ChargePeriodStart``, ``users_p10`` /
+    ``users_p50`` / ``users_p90`` [users], ``p10`` / ``p50`` / ``p90`` / ``mean`` [USD/month],
+    ``deterministic`` (the central path) [USD/month], ``fixed`` (cost at zero users: pool
+    minimums, baseline database and cache, fixed services) [USD/month], ``variable`` (``p50 -
+    fixed``) [USD/month]."""
+    by_component: pd.DataFrame
+    """Cost per component per month. Columns: ``month``, ``ChargePeriodStart``, ``component``,
+    ``ServiceName``, ``RegionId``, ``p10``, ``p50``, ``p90``, ``mean``, ``deterministic``
+    [USD/month]."""
+    capacity: pd.DataFrame
+    """Resources per month. Columns: ``month``, ``ChargePeriodStart``, ``resource``, ``kind``
+    (``nodes``, ``pods``, ``db_class``, ``db_storage``, ``cache_class``, ``volume``), ``unit``,
+    ``p10``, ``p50``, ``p90``, ``deterministic`` [unit], ``label`` (class or node type of the
+    deterministic path, for ladders), ``at_limit_share`` (share of paths whose demand exceeds
+    the limit) [fraction], ``limit``."""
+    per_user: pd.DataFrame
+    """Cost per active user. Columns: ``month``, ``ChargePeriodStart``, ``users_p50`` [users],
+    ``p10``, ``p50``, ``p90``, ``deterministic`` [USD/user/month], ``fixed_per_user``
+    [USD/user/month], ``marginal_per_1000_users`` (cost of the next 1,000 users on the central
+    path) [USD/month per 1,000 users]."""
+    steps: pd.DataFrame
+    """Capacity steps on the central path. Columns: ``resource``, ``kind``, ``month`` (first
+    month the resource grows; -1 for none), ``from``, ``to``, ``first_month_at_limit`` (-1 for
+    none), ``share_of_paths_at_limit`` (in the last month) [fraction], ``limit``, ``note``."""
+    spot: pd.DataFrame
+    """Spot pools: :func:`costplan.projection.spot.spot_savings` rows for pools on spot."""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        """Median cost summed over the projected months [USD]."""
+        return float(self.monthly["p50"].sum())
+
+    def to_dict(self) -> dict:
+        def rec(df):
+            return json_records(df)
+
+        return {
+            "stack": self.stack_name, "scenario": self.scenario, "months": self.months,
+            "simulations": self.simulations, "seed": self.seed, "catalog_as_of": self.catalog_as_of, "currency": "USD",
+            "monthly": rec(self.monthly), "by_component": rec(self.by_component), "capacity": rec(self.capacity),
+            "per_user": rec(self.per_user), "steps": rec(self.steps), "spot": rec(self.spot), "warnings": self.warnings,
+        }
+
+
+def quantiles(arr: np.ndarray) -> np.ndarray:
+    """p10, p50, p90 over paths (axis 0) of a ``(paths, months)`` array, shape ``(3, months)``.
+    Columns equal on every path (a fixed cost, a pool at its minimum) skip the partition."""
+    arr = np.asarray(arr, dtype=float)
+    lo, hi = arr.min(axis=0), arr.max(axis=0)
+    if np.array_equal(lo, hi):
+        return np.repeat(lo[None, :], 3, axis=0)
+    return np.quantile(arr, QUANTILES, axis=0)
+
+
+def json_records(df) -> list[dict]:
+    import json
+
+    return json.loads(df.to_json(orient="records", date_format="iso", double_precision=10))
+
+
+def _month_starts(spec: ProjectionSpec, months: int):
+    import datetime as dt
+
+    import pandas as pd
+
+    if spec.start:
+        y, m = map(int, spec.start.split("-"))
+        first = pd.Timestamp(year=y, month=m, day=1)
+    else:
+        today = dt.date.today()
+        first = pd.Timestamp(year=today.year, month=today.month, day=1)
+    return pd.date_range(first, periods=months, freq="MS")
+
+
+def simulate(model: ProjectionModel, months: int, simulations: int, seed: int, extra_users: float = 0.0,
+             zero_users: bool = False, parts: dict | None = None):
+    """Draw the drivers and evaluate demand, capacity and cost.
+
+    Returns ``(draws, demand, capacity, cost_by_component)``, arrays of shape
+    ``(paths, months)``; ``simulations=0`` gives the single central path.
+    """
+    from costplan.projection.drivers import draw_all
+
+    rng = np.random.default_rng(seed) if simulations > 0 else None
+    n = max(simulations, 1)
+    draws = draw_all(model.spec.drivers, n, rng)
+    if zero_users:
+        draws["active_users"] = np.zeros(n)
+    spot_factor = None
+    sigma = model.spec.spot.price_volatility
+    if rng is not None and sigma > 0 and any(p.spot is not None for p in model.pools.values()):
+        spot_factor = np.exp(rng.normal(-sigma**2 / 2, sigma, (n, months)))
+    demand = model.demand(draws, months, extra_users)
+    capacity = model.capacity(demand, draws)
+    cost = model.cost(demand, capacity, spot_factor, parts)
+    return draws, demand, capacity, cost
+
+
+def project(stack, months: int | None = None, simulations: int = 2000, seed: int = 42,
+            catalog: Catalog | None = None) -> ProjectionResult:
+    """Project ``stack`` month by month: demand -> capacity -> cost, with ranges.
+
+    ``stack`` is a :class:`Stack` or a path; ``months`` defaults to the spec's (36);
+    ``simulations`` Monte Carlo paths (0 = the deterministic central path only); ``seed`` fixes
+    the draws; ``catalog`` defaults to the embedded snapshot.
+    """
+    import pandas as pd
+
+    from costplan.pricing.catalog import default_catalog
+
+    if not isinstance(stack, Stack):
+        from costplan.stack import load_stack
+
+        stack = load_stack(stack)
+    if simulations < 0:
+        raise InputError(f"--simulations must be 0 (deterministic) or more, got {simulations}")
+    catalog = catalog or default_catalog()
+    model = ProjectionModel(stack, catalog)
+    months = int(months or model.spec.months)
+    if months < 1:
+        raise InputError(f"--months must be at least 1, got {months}")
+    starts = _month_starts(model.spec, months)
+    _, demand, capa, cost = simulate(model, months, simulations, seed)
+    _, dem_c, cap_c, cost_c = simulate(model, months, 0, seed)
+    _, _, _, cost_plus = simulate(model, months, 0, seed, extra_users=1000.0)
+    _, _, _, cost_zero = simulate(model, months, 0, seed, zero_users=True)
+
+    total = sum(cost.values())
+    total_c = sum(cost_c.values())[0]
+    fixed = sum(cost_zero.values())[0]
+    users = demand["users"]
+    qt = quantiles(total)
+    qu = quantiles(users)
+    month_idx = np.arange(months)
+    monthly = pd.DataFrame({
+        "month": month_idx, "ChargePeriodStart": starts,
+        "users_p10": qu[0], "users_p50": qu[1], "users_p90": qu[2],
+        "p10": qt[0], "p50": qt[1], "p90": qt[2], "mean": total.mean(axis=0),
+        "deterministic": total_c, "fixed": fixed, "variable": qt[1] - fixed,
+    })
+
+    lines = model.estimate.lines.drop_duplicates("component").set_index("component")
+    frames = []
+    for name, arr in cost.items():
+        q = quantiles(arr)
+        frames.append(pd.DataFrame({
+            "month": month_idx, "ChargePeriodStart": starts, "component": name,
+            "ServiceName": lines.ServiceName.get(name, ""), "RegionId": lines.RegionId.get(name, ""),
+            "p10": q[0], "p50": q[1], "p90": q[2], "mean": arr.mean(axis=0), "deterministic": cost_c[name][0],
+        }))
+    by_component = pd.concat(frames, ignore_index=True)
+
+    cframes, steps = [], []
+    last = months - 1
+    for name, c in capa.items():
+        v = np.asarray(c["value"], dtype=float)
+        q = quantiles(v)
+        vc = np.asarray(cap_c[name]["value"], dtype=float)[0]
+        ladder = c.get("ladder")
+        label = [ladder[int(i)] for i in vc] if ladder else [""] * months
+        at = c["at_limit"]
+        share = at.mean(axis=0) if at is not None else np.zeros(months)
+        cframes.append(pd.DataFrame({
+            "month": month_idx, "ChargePeriodStart": starts, "resource": name, "kind": c["kind"], "unit": c["unit"],
+            "p10": q[0], "p50": q[1], "p90": q[2], "deterministic": vc, "label": label,
+            "at_limit_share": share, "limit": c["limit"],
+        }))
+        base = float(c.get("baseline", vc[0]))
+        grew = np.nonzero(vc > base + 1e-9)[0]
+        atc = cap_c[name]["at_limit"]
+        at_c = np.nonzero(np.asarray(atc)[0])[0] if atc is not None else np.array([], int)
+        if len(grew) or len(at_c) or share[last] > 0:
+            def fmt(x, ladder=ladder):
+                return ladder[int(x)] if ladder else f"{x:g}"
+
+            note = ""
+            if len(grew):
+                when = "already in month 0" if grew[0] == 0 else f"in month {int(grew[0])}"
+                note = (f"{name}: {fmt(base)} -> {fmt(vc[grew[0]])} {c['unit']} {when}"
+                        f" ({fmt(vc[-1])} by month {last})")
+            if len(at_c):
+                note += ("; d" if note else f"{name}: d") + f"emand exceeds {c['limit']} from month {int(at_c[0])}"
+            elif share[last] > 0:
+                note += "; " if note else f"{name}: "
+                note += f"{share[last]:.1%} of paths exceed {c['limit']} by month {last}"
+            steps.append({
+                "resource": name, "kind": c["kind"], "month": int(grew[0]) if len(grew) else -1,
+                "from": fmt(base), "to": fmt(vc[grew[0]]) if len(grew) else fmt(base),
+                "first_month_at_limit": int(at_c[0]) if len(at_c) else -1,
+                "share_of_paths_at_limit": float(share[last]), "limit": c["limit"], "note": note,
+            })
+    capacity = pd.concat(cframes, ignore_index=True) if cframes else pd.DataFrame()
+    steps_df = pd.DataFrame(steps, columns=["resource", "kind", "month", "from", "to", "first_month_at_limit",
+                                            "share_of_paths_at_limit", "limit", "note"])
+
+    from costplan.projection.unit_cost import cost_per_user
+
+    per_path = cost_per_user(total, users)  # NaN on a path with no users
+    qp = quantiles(per_path) if not np.isnan(per_path).any() else np.nanquantile(per_path, QUANTILES, axis=0)
+    users_c = dem_c["users"][0]
+    per_user = pd.DataFrame({
+        "month": month_idx, "ChargePeriodStart": starts, "users_p50": qu[1],
+        "p10": qp[0], "p50": qp[1], "p90": qp[2], "deterministic": cost_per_user(total_c, users_c),
+        "fixed_per_user": cost_per_user(fixed, users_c),
+        "marginal_per_1000_users": sum(cost_plus.values())[0] - total_c,
+    })
+
+    from costplan.projection.spot import spot_savings
+
+    spot_pools = [k for k, p in model.pools.items() if p.spot is not None]
+    spot = spot_savings(stack, catalog, pools=spot_pools) if spot_pools else pd.DataFrame()
+    warnings = list(model.estimate.warnings) + list(model.warnings)
+    for st in steps:
+        if st["first_month_at_limit"] >= 0 or st["share_of_paths_at_limit"] > 0:
+            warnings.append(st["note"])
+    return ProjectionResult(
+        stack_name=stack.name, scenario=stack.scenario, months=months, simulations=simulations, seed=seed,
+        catalog_as_of=catalog.as_of, monthly=monthly, by_component=by_component, capacity=capacity,
+        per_user=per_user, steps=steps_df, spot=spot, warnings=warnings,
+    )
