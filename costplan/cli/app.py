@@ -43,6 +43,8 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "costplan.cli.estimate",
     "costplan.cli.prices",
+    "costplan.cli.actuals",
+    "costplan.cli.imports",
     "costplan.cli.iac",  # import terraform/pulumi (joins costplan.cli.imports' group if present), diff
     "costplan.cli.project",
 ]

@@ -1,0 +1,96 @@
+"""Which stack component kind a row of actual spend belongs to.
+
+The rules live in ``costplan/actuals/data/component_map.csv`` (documented in
+``docs/actuals.md``). They are tried in ``rule`` order; the first rule whose every non-empty
+pattern matches wins. Patterns are regular expressions (RE2, searched anywhere in the value):
+
+- ``charge_category`` against the FOCUS ChargeCategory,
+- ``service_regex`` against ServiceName (Cost Explorer's SERVICE or FOCUS ServiceName),
+- ``usage_regex`` against the AWS usage type (Cost Explorer USAGE_TYPE, CUR
+  ``line_item_usage_type``, FOCUS ``x_UsageType``; SkuId when there is none).
+
+A row no rule matches is ``unmapped``: it is reported on its own line, never dropped.
+``ServiceName`` in the file is the canonical service name used when comparing with a plan.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+from costplan.errors import InputError, Problem
+
+MAP_FILE = Path(__file__).parent / "data" / "component_map.csv"
+UNMAPPED = "unmapped"
+
+#: Component kinds of an estimate that actual spend cannot tell apart, and the kind their
+#: spend is found under (Kubernetes persistent volumes are EBS volumes on the bill).
+PLAN_KIND_GROUP = {"k8s_volume": "ebs_volume"}
+
+
+def plan_kind(component_kind: str, pricing_unit: str | None = None) -> str:
+    """The kind under which a plan line's spend shows on the bill: Kubernetes volumes and the
+    node pools' root volumes (``node_pool`` lines priced per GB-Mo) are EBS volumes."""
+    if component_kind == "node_pool" and pricing_unit == "GB-Mo":
+        return "ebs_volume"
+    return PLAN_KIND_GROUP.get(component_kind, component_kind)
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: str | None = None) -> tuple[dict, ...]:
+    """The mapping rules, ordered; each a dict of the CSV's columns."""
+    import re
+
+    f = Path(path) if path else MAP_FILE
+    with open(f, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    problems = []
+    for i, row in enumerate(rows, start=2):
+        for col in ("charge_category", "service_regex", "usage_regex"):
+            try:
+                re.compile(row[col] or "")
+            except re.error as exc:
+                problems.append(Problem(f"bad pattern: {exc}", file=str(f), line=i, location=col))
+        if not row["component_kind"]:
+            problems.append(Problem("empty component_kind", file=str(f), line=i))
+    if problems:
+        raise InputError(problems)
+    return tuple(sorted(rows, key=lambda r: int(r["rule"])))
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _conditions(rule: dict, dialect: str = "duckdb") -> str:
+    fn = "regexp_like" if dialect == "athena" else "regexp_matches"
+    usage = "coalesce(x_UsageType, SkuId, '')" if dialect != "athena" else "coalesce(x_usagetype, skuid, '')"
+    conds = []
+    if rule["charge_category"]:
+        conds.append(f"{fn}(coalesce(ChargeCategory, ''), {_q(rule['charge_category'])})")
+    if rule["service_regex"]:
+        conds.append(f"{fn}(coalesce(ServiceName, ''), {_q(rule['service_regex'])})")
+    if rule["usage_regex"]:
+        conds.append(f"{fn}({usage}, {_q(rule['usage_regex'])})")
+    return " AND ".join(conds) or "TRUE"
+
+
+def component_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
+    """A SQL CASE expression giving the component kind of a cost row (DuckDB or Athena)."""
+    whens = " ".join(
+        f"WHEN {_conditions(r, dialect)} THEN {_q(r['component_kind'])}" for r in load_rules(path)
+    )
+    return f"(CASE {whens} ELSE '{UNMAPPED}' END)"
+
+
+def service_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
+    """A SQL CASE expression giving the canonical service name of a cost row."""
+    whens = " ".join(f"WHEN {_conditions(r, dialect)} THEN {_q(r['ServiceName'])}" for r in load_rules(path))
+    return f"(CASE {whens} ELSE coalesce(ServiceName, '(none)') END)"
+
+
+def rules_frame(path: str | None = None):
+    import pandas as pd
+
+    return pd.DataFrame(list(load_rules(path)))

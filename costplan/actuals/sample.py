@@ -1,0 +1,712 @@
+"""A synthetic year of UltiBiker's AWS spend, in FOCUS columns. NOT real billing data.
+
+Every row carries ``x_Synthetic = true`` and ``x_Source = 'synthetic-sample'``; the billing
+account is ``synthetic-payer``. It exists so that every command works with no AWS account.
+
+What it contains (fixed seed, so the same file every time):
+
+- daily rows from 2026-11-01 back to 2025-11-01: twelve ``Final`` billing periods, then
+  2026-11-01 .. 2026-11-25 month to date marked ``Estimated``;
+- one item per cost line of the estimate of the bundled stack (:func:`baseline`), under the
+  usage type AWS would bill it with, in us-east-1, eu-west-1 and global;
+- growth of :data:`GROWTH_PER_MONTH` in usage, a summer peak (cycling season,
+  :data:`SEASON_AMPLITUDE`), day-to-day noise;
+- spot: :data:`SPOT_SHARE` of the worker pool's instance hours run on spot at
+  :data:`SPOT_PRICE_RATIO` of the on-demand price (PricingCategory ``Dynamic``);
+- the plan's Compute Savings Plan (:data:`SP_COMMITMENT` [USD/h] if the plan has none) from
+  2026-03-01 at
+  :data:`SP_RATE_RATIO` of on-demand: covered usage (``Committed``, BilledCost 0), the daily
+  recurring fee (``Purchase``, EffectiveCost 0) and any unused commitment (``Unused``),
+  as FOCUS 1.0+ defines them;
+- one promotional credit of :data:`CREDIT_AMOUNT` [USD] on 2026-04-15.
+
+The October 2026 amounts are the plan times a per-kind drift (:data:`DRIFT`): data transfer
+and NAT traffic grew faster than planned; spot makes the node pools cheaper than planned and
+leaves part of the Savings Plan unused, so its savings fall short of the plan. Every
+component other than the commitment stays within about 15% of plan (docs/actuals.md).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+SEED = 20261125
+FIRST_DAY = dt.date(2025, 11, 1)
+FINAL_END = dt.date(2026, 11, 1)  # exclusive end of the final months
+MTD_END = dt.date(2026, 11, 26)  # exclusive end of the Estimated month to date
+ANCHOR_MONTH = dt.date(2026, 10, 1)  # baseline amounts are this month's
+GROWTH_PER_MONTH = 0.03  # usage growth per month [1]
+SEASON_AMPLITUDE = 0.12  # +-12% around the mean, peak in July [1]
+SPOT_SHARE = 0.40  # share of worker-pool instance hours on spot [1]
+SPOT_PRICE_RATIO = 0.35  # spot price / on-demand price [1]
+SP_START = dt.date(2026, 3, 1)
+SP_COMMITMENT = 2.50  # Compute Savings Plan commitment [USD/h]
+SP_RATE_RATIO = 0.72  # Savings Plan rate / on-demand rate [1]
+CREDIT_DAY = dt.date(2026, 4, 15)
+CREDIT_AMOUNT = -750.00  # [USD]
+BILLING_ACCOUNT = "synthetic-payer"
+SP_ID = "synthetic-savings-plan-0001"
+REGIONS = {"us-east-1": ("USE1-", 1.0), "eu-west-1": ("EU-", 0.6)}  # usage-type prefix, size vs us-east-1
+
+# kind, ServiceName, ServiceCategory, usage type (after the region prefix), PricingUnit,
+# unit price [USD/PricingUnit], October 2026 planned amount in us-east-1 [USD/month],
+# usage-driven (grows and follows the season) or fixed, component tag
+BASELINE: list[tuple[str, str, str, str, str, float, float, bool, str]] = [
+    (
+        "eks",
+        "Amazon Elastic Kubernetes Service",
+        "Compute",
+        "AmazonEKS-Hours:perCluster",
+        "Hrs",
+        0.10,
+        73.0,
+        False,
+        "eks-cluster",
+    ),
+    (
+        "node_pool",
+        "Amazon Elastic Compute Cloud",
+        "Compute",
+        "BoxUsage:c5.xlarge",
+        "Hrs",
+        0.17,
+        744.6,
+        True,
+        "workers",
+    ),
+    (
+        "node_pool",
+        "Amazon Elastic Compute Cloud",
+        "Compute",
+        "BoxUsage:m5.2xlarge",
+        "Hrs",
+        0.384,
+        1121.3,
+        True,
+        "analytics",
+    ),
+    (
+        "node_pool",
+        "Amazon Elastic Compute Cloud",
+        "Compute",
+        "BoxUsage:c5.large",
+        "Hrs",
+        0.085,
+        248.2,
+        False,
+        "system",
+    ),
+    (
+        "ebs_volume",
+        "Amazon Elastic Compute Cloud",
+        "Storage",
+        "EBS:VolumeUsage.gp3",
+        "GB-Mo",
+        0.08,
+        160.0,
+        True,
+        "ebs",
+    ),
+    (
+        "rds",
+        "Amazon Relational Database Service",
+        "Databases",
+        "Multi-AZUsage:db.r6g.xl",
+        "Hrs",
+        0.96,
+        700.8,
+        False,
+        "postgres",
+    ),
+    (
+        "rds",
+        "Amazon Relational Database Service",
+        "Databases",
+        "InstanceUsage:db.r6g.xl",
+        "Hrs",
+        0.48,
+        700.8,
+        False,
+        "postgres-replicas",
+    ),
+    (
+        "rds",
+        "Amazon Relational Database Service",
+        "Databases",
+        "RDS:Multi-AZ-GP3-Storage",
+        "GB-Mo",
+        0.23,
+        115.0,
+        True,
+        "postgres",
+    ),
+    (
+        "elasticache",
+        "Amazon ElastiCache",
+        "Databases",
+        "NodeUsage:cache.r7g.large",
+        "Hrs",
+        0.219,
+        479.6,
+        False,
+        "redis",
+    ),
+    (
+        "s3",
+        "Amazon Simple Storage Service",
+        "Storage",
+        "TimedStorage-ByteHrs",
+        "GB-Mo",
+        0.023,
+        11.5,
+        True,
+        "s3",
+    ),
+    (
+        "s3",
+        "Amazon Simple Storage Service",
+        "Storage",
+        "Requests-Tier1",
+        "Requests",
+        0.000005,
+        5.0,
+        True,
+        "s3",
+    ),
+    (
+        "data_transfer",
+        "Amazon Elastic Compute Cloud",
+        "Networking",
+        "DataTransfer-Out-Bytes",
+        "GB",
+        0.09,
+        180.0,
+        True,
+        "egress",
+    ),
+    (
+        "data_transfer",
+        "Amazon Elastic Compute Cloud",
+        "Networking",
+        "DataTransfer-Regional-Bytes",
+        "GB",
+        0.01,
+        30.0,
+        True,
+        "cross-az",
+    ),
+    (
+        "nat_gateway",
+        "Amazon Elastic Compute Cloud",
+        "Networking",
+        "NatGateway-Hours",
+        "Hrs",
+        0.045,
+        65.7,
+        False,
+        "nat",
+    ),
+    (
+        "nat_gateway",
+        "Amazon Elastic Compute Cloud",
+        "Networking",
+        "NatGateway-Bytes",
+        "GB",
+        0.045,
+        67.5,
+        True,
+        "nat",
+    ),
+    (
+        "load_balancer",
+        "Elastic Load Balancing",
+        "Networking",
+        "LoadBalancerUsage",
+        "Hrs",
+        0.0225,
+        32.9,
+        False,
+        "alb",
+    ),
+    (
+        "load_balancer",
+        "Elastic Load Balancing",
+        "Networking",
+        "LCUUsage",
+        "LCU-Hrs",
+        0.008,
+        17.5,
+        True,
+        "alb",
+    ),
+    ("route53", "Amazon Route 53", "Networking", "HostedZone", "HostedZone", 0.50, 1.0, False, "dns"),
+    ("route53", "Amazon Route 53", "Networking", "DNS-Queries", "Queries", 0.0000004, 8.0, True, "dns"),
+    (
+        "cloudwatch",
+        "Amazon CloudWatch",
+        "Management and Governance",
+        "CW:MetricMonitorUsage",
+        "Metrics",
+        0.30,
+        30.0,
+        False,
+        "monitoring",
+    ),
+    (
+        "cloudwatch",
+        "Amazon CloudWatch",
+        "Management and Governance",
+        "DataProcessing-Bytes",
+        "GB",
+        0.50,
+        20.0,
+        True,
+        "monitoring",
+    ),
+    (
+        "flow_logs",
+        "Amazon CloudWatch",
+        "Management and Governance",
+        "VendedLog-Bytes",
+        "GB",
+        0.50,
+        20.0,
+        True,
+        "flow-logs",
+    ),
+    (
+        "xray",
+        "AWS X-Ray",
+        "Management and Governance",
+        "XRay-TracesStored",
+        "Traces",
+        0.000005,
+        15.0,
+        True,
+        "tracing",
+    ),
+    ("waf", "AWS WAF", "Security", "WebACL", "WebACL", 5.00, 15.0, False, "waf"),
+    ("waf", "AWS WAF", "Security", "Request", "Requests", 0.0000006, 12.0, True, "waf"),
+    (
+        "config",
+        "AWS Config",
+        "Management and Governance",
+        "ConfigurationItemRecorded",
+        "ConfigurationItem",
+        0.003,
+        30.0,
+        True,
+        "compliance",
+    ),
+    (
+        "cloudtrail",
+        "AWS CloudTrail",
+        "Management and Governance",
+        "PaidEventsRecorded",
+        "Events",
+        0.000001,
+        20.0,
+        True,
+        "compliance",
+    ),
+    ("kms", "AWS Key Management Service", "Security", "KMS-Keys", "Keys", 1.00, 10.0, False, "kms"),
+    (
+        "public_ipv4",
+        "Amazon Virtual Private Cloud",
+        "Networking",
+        "PublicIPv4:InUseAddress",
+        "Hrs",
+        0.005,
+        21.9,
+        False,
+        "ipv4",
+    ),
+]
+
+#: Actual / plan in the anchor month, by component kind (the story told above).
+DRIFT = {"data_transfer": 1.12, "nat_gateway": 1.10, "cloudwatch": 1.08, "s3": 0.95, "ebs_volume": 1.05}
+
+TEAMS = {"node_pool": "platform", "eks": "platform", "rds": "data", "elasticache": "data", "s3": "data"}
+
+
+def _months_between(a: dt.date, b: dt.date) -> int:
+    return (a.year - b.year) * 12 + a.month - b.month
+
+
+#: Usage-type stems for estimate lines: (component_kind, sku or "*", PricingUnit or "*") -> stem.
+USAGE_TYPES = [
+    ("eks", "*", "*", "AmazonEKS-Hours:perCluster"),
+    ("node_pool", "*", "Hrs", "BoxUsage:{sku}"),
+    ("node_pool", "*", "GB-Mo", "EBS:VolumeUsage.{sku}"),
+    ("k8s_volume", "*", "*", "EBS:VolumeUsage.{sku}"),
+    ("ebs_volume", "*", "*", "EBS:VolumeUsage.{sku}"),
+    ("rds", "*", "Hrs", "InstanceUsage:{sku}"),
+    ("rds", "*", "*", "RDS:GP3-Storage"),
+    ("elasticache", "*", "*", "NodeUsage:{sku}"),
+    ("s3", "*", "GB-Mo", "TimedStorage-ByteHrs"),
+    ("s3", "*", "*", ["Requests-Tier1", "Requests-Tier2"]),
+    ("data_transfer", "data-transfer-out-internet", "*", "DataTransfer-Out-Bytes"),
+    ("data_transfer", "data-transfer-inter-region", "*", "DataTransfer-InterRegion-Bytes"),
+    ("data_transfer", "*", "*", "DataTransfer-Regional-Bytes"),
+    ("nat_gateway", "*", "Hrs", "NatGateway-Hours"),
+    ("nat_gateway", "*", "*", "NatGateway-Bytes"),
+    ("load_balancer", "*", "Hrs", "LoadBalancerUsage"),
+    ("load_balancer", "*", "*", "LCUUsage"),
+    ("public_ipv4", "*", "*", "PublicIPv4:InUseAddress"),
+    ("cloudwatch", "cloudwatch-metrics", "*", "CW:MetricMonitorUsage"),
+    ("cloudwatch", "cloudwatch-alarm", "*", "CW:AlarmMonitorUsage"),
+    ("cloudwatch", "*", "GB", "DataProcessing-Bytes"),
+    ("cloudwatch", "*", "*", "TimedStorage-ByteHrs"),
+    ("flow_logs", "*", "*", "VendedLog-Bytes"),
+    ("xray", "*", "*", ["XRay-TracesStored", "XRay-TracesRetrieved"]),
+    ("waf", "waf-web-acl", "*", "WebACL"),
+    ("waf", "waf-rule", "*", "Rule"),
+    ("waf", "*", "*", "Request"),
+    ("config", "*", "Items", "ConfigurationItemRecorded"),
+    ("config", "*", "*", "ConfigRuleEvaluations"),
+    ("cloudtrail", "*", "*", ["PaidEventsRecorded", "DataEventsRecorded"]),
+    ("kms", "kms-key", "*", "KMS-Keys"),
+    ("kms", "*", "*", "KMS-Requests"),
+    ("route53", "route53-hosted-zone", "*", "HostedZone"),
+    ("route53", "route53-queries", "*", "DNS-Queries"),
+    ("route53", "*", "*", "Health-Check-AWS"),
+]
+#: Units of fixed charges (they do not grow with users nor follow the season).
+FIXED_UNITS = {"Hrs", "Keys-Mo", "ACL-Mo", "Rule-Mo", "Zone-Mo", "Checks-Mo", "Metrics-Mo", "Alarms-Mo"}
+CATEGORIES = {
+    "eks": "Compute",
+    "node_pool": "Compute",
+    "ebs_volume": "Storage",
+    "k8s_volume": "Storage",
+    "s3": "Storage",
+    "rds": "Databases",
+    "elasticache": "Databases",
+    "data_transfer": "Networking",
+    "nat_gateway": "Networking",
+    "load_balancer": "Networking",
+    "public_ipv4": "Networking",
+    "route53": "Networking",
+    "waf": "Security",
+    "kms": "Security",
+}
+
+
+def _usage_stem(kind: str, sku: str, unit: str, seen: dict) -> str | None:
+    """The usage-type stem of an estimate line; rules with several stems hand them out in turn."""
+    for i, (k, s, u, stem) in enumerate(USAGE_TYPES):
+        if k == kind and s in ("*", sku) and u in ("*", unit):
+            if isinstance(stem, list):
+                n = seen.get(i, 0)
+                seen[i] = n + 1
+                stem = stem[min(n, len(stem) - 1)]
+            return stem.format(sku=sku)
+    return None
+
+
+def baseline_from_estimate(lines: "pd.DataFrame") -> "tuple[pd.DataFrame, float | None]":
+    """Sample items from an estimate's lines: one per line, with the usage type AWS would bill
+    it under. Returns the items and the Savings Plan commitment of the plan [USD/h] (None
+    when the plan has none). Commitment lines themselves are not items (the sample models the
+    Savings Plan from :data:`SP_COMMITMENT` or the plan's commitment)."""
+    import pandas as pd
+
+    from costplan.actuals.mapping import plan_kind
+
+    rows = []
+    commitment = None
+    seen_by_region: dict[str, dict] = {}
+    for r in lines.itertuples(index=False):
+        kind, unit, sku = r.component_kind, str(r.PricingUnit), str(r.sku)
+        if kind == "commitment":
+            if unit == "Hrs" and "savings-plan" in sku:
+                commitment = float(r.ListUnitPrice)
+            continue
+        if not r.ListCost or r.ListCost <= 0:
+            continue
+        stem = _usage_stem(kind, sku, unit, seen_by_region.setdefault(str(r.RegionId), {}))
+        if stem is None:
+            raise ValueError(f"no usage type for estimate line {kind}/{sku}/{unit}")
+        region = None if r.RegionId in (None, "global") else r.RegionId
+        from costplan.actuals.cost_explorer import REGION_PREFIXES
+
+        prefix = {v: k + "-" for k, v in REGION_PREFIXES.items()}.get(region, "")
+        if region == "us-east-1" and stem.startswith(("BoxUsage", "EBS:")) or kind == "route53":
+            prefix = ""
+        comp = str(r.component).split("/")[-1]
+        rows.append(
+            {
+                "component_kind": plan_kind(kind, unit),
+                "ServiceName": r.ServiceName,
+                "ServiceCategory": CATEGORIES.get(kind, "Management and Governance"),
+                "RegionId": region,
+                "x_UsageType": prefix + stem,
+                "PricingUnit": unit,
+                "ListUnitPrice": float(r.ListUnitPrice),
+                "ListCost": float(r.ListCost),
+                "usage_driven": unit not in FIXED_UNITS or comp == "app",
+                "component_tag": comp,
+            }
+        )
+    return pd.DataFrame(rows), commitment
+
+
+def baseline() -> "tuple[pd.DataFrame, float]":
+    """The sample's planned October 2026 items [USD/month] and its Savings Plan commitment
+    [USD/h]: from the estimate of the bundled stack, or, if that cannot be priced, from the
+    built-in :data:`BASELINE` (with a warning)."""
+    import warnings
+
+    try:
+        import costplan
+        from costplan.config import DEFAULT_STACK
+
+        frame, commitment = baseline_from_estimate(
+            costplan.estimate(costplan.load_stack(DEFAULT_STACK)).lines
+        )
+        return frame, commitment or SP_COMMITMENT
+    except Exception as exc:  # noqa: BLE001 - the sample must still build
+        warnings.warn(
+            f"synthetic sample: the bundled stack could not be estimated ({exc}); using built-in amounts"
+        )
+        return baseline_frame(), SP_COMMITMENT
+
+
+def baseline_frame() -> "pd.DataFrame":
+    """Built-in planned October 2026 amounts per region and item [USD/month] (used when the
+    bundled stack cannot be estimated)."""
+    import pandas as pd
+
+    rows = []
+    for region, (prefix, size) in REGIONS.items():
+        for kind, service, category, usage, unit, price, amount, driven, tag in BASELINE:
+            ec2_no_prefix = region == "us-east-1" and usage.startswith(("BoxUsage", "SpotUsage", "EBS:"))
+            fixed_per_region = kind in ("eks", "route53", "kms")
+            rows.append(
+                {
+                    "component_kind": kind,
+                    "ServiceName": service,
+                    "ServiceCategory": category,
+                    "RegionId": region,
+                    "x_UsageType": ("" if ec2_no_prefix else prefix) + usage,
+                    "PricingUnit": unit,
+                    "ListUnitPrice": price,
+                    "ListCost": amount * (1.0 if fixed_per_region else size),
+                    "usage_driven": driven,
+                    "component_tag": tag,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def generate_sample(seed: int = SEED) -> "pd.DataFrame":
+    """The synthetic sample as a DataFrame of FOCUS columns (see module docstring)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    base, sp_commitment = baseline()
+    days = pd.date_range(FIRST_DAY, MTD_END - dt.timedelta(days=1), freq="D")
+    out = []
+    for day in days:
+        d = day.date()
+        dim = calendar.monthrange(d.year, d.month)[1]
+        k = _months_between(d, ANCHOR_MONTH) + (d.day - 1) / dim
+        growth = (1 + GROWTH_PER_MONTH) ** k
+        season = 1 + SEASON_AMPLITUDE * np.cos(2 * np.pi * (d.month - 7 + (d.day - 1) / dim) / 12)
+        noise = rng.lognormal(0.0, 0.04, len(base))
+        drift = base["component_kind"].map(DRIFT).fillna(1.0).to_numpy()
+        factor = np.where(base["usage_driven"], growth * season * noise, 1.0 + (noise - 1.0) * 0.1)
+        cost = base["ListCost"].to_numpy() / dim * drift * factor
+        f = base.assign(ListCost=cost, day=d)
+        out.append(f)
+    rows = pd.concat(out, ignore_index=True)
+    rows["PricingQuantity"] = rows["ListCost"] / rows["ListUnitPrice"]
+    rows["PricingCategory"] = "Standard"
+    rows["BilledCost"] = rows["ListCost"]
+    rows["EffectiveCost"] = rows["ListCost"]
+    rows["ChargeCategory"] = "Usage"
+    rows["CommitmentDiscountType"] = None
+    rows["CommitmentDiscountStatus"] = None
+    rows["CommitmentDiscountId"] = None
+
+    # spot share of the worker pool
+    workers = rows["x_UsageType"].str.endswith("BoxUsage:c5.xlarge")
+    spot = rows[workers].copy()
+    spot["PricingQuantity"] *= SPOT_SHARE
+    spot["ListCost"] *= SPOT_SHARE
+    spot["BilledCost"] = spot["ListCost"] * SPOT_PRICE_RATIO
+    spot["EffectiveCost"] = spot["BilledCost"]
+    spot["PricingCategory"] = "Dynamic"
+    spot["x_UsageType"] = spot["x_UsageType"].str.replace("BoxUsage", "SpotUsage")
+    for col in ("PricingQuantity", "ListCost", "BilledCost", "EffectiveCost"):
+        rows.loc[workers, col] *= 1 - SPOT_SHARE
+    rows = pd.concat([rows, spot], ignore_index=True)
+
+    # Compute Savings Plan: each day it covers on-demand instance hours up to its commitment
+    daily_commit = sp_commitment * 24
+    eligible = (rows["x_UsageType"].str.contains("BoxUsage")) & (rows["day"] >= SP_START)
+    od = rows.loc[eligible].groupby("day")["ListCost"].transform("sum")
+    used_day = np.minimum(SP_RATE_RATIO * od, daily_commit)
+    frac = (used_day / (SP_RATE_RATIO * od)).where(od > 0, 0.0)
+    cov = rows.loc[eligible].copy()
+    for col in ("PricingQuantity", "ListCost"):
+        cov[col] = cov[col] * frac
+    cov["BilledCost"] = 0.0
+    cov["EffectiveCost"] = cov["ListCost"] * SP_RATE_RATIO
+    cov["PricingCategory"] = "Committed"
+    cov["CommitmentDiscountType"] = "Savings Plan"
+    cov["CommitmentDiscountStatus"] = "Used"
+    cov["CommitmentDiscountId"] = SP_ID
+    covered_parts = [cov]
+    for col in ("PricingQuantity", "ListCost", "BilledCost", "EffectiveCost"):
+        rows.loc[eligible, col] = rows.loc[eligible, col] * (1 - frac)
+    per_day = (
+        pd.DataFrame({"day": rows.loc[eligible, "day"], "used": used_day})
+        .groupby("day", as_index=False)["used"]
+        .first()
+    )
+    fee = pd.DataFrame(
+        {
+            "component_kind": "commitment",
+            "ServiceName": "Savings Plans for AWS Compute usage",
+            "ServiceCategory": "Other",
+            "RegionId": None,
+            "x_UsageType": "ComputeSP:1yrNoUpfront",
+            "PricingUnit": "Hrs",
+            "ListUnitPrice": sp_commitment,
+            "PricingQuantity": 24.0,
+            "ListCost": 0.0,
+            "BilledCost": daily_commit,
+            "EffectiveCost": 0.0,
+            "ChargeCategory": "Purchase",
+            "PricingCategory": "Committed",
+            "CommitmentDiscountType": "Savings Plan",
+            "CommitmentDiscountStatus": None,
+            "CommitmentDiscountId": SP_ID,
+            "component_tag": "savings-plan",
+            "day": per_day["day"],
+        }
+    )
+    unused = daily_commit - per_day["used"]
+    keep = unused > 1e-9
+    unused_rows = fee[keep].assign(
+        ChargeCategory="Usage",
+        BilledCost=0.0,
+        EffectiveCost=unused[keep],
+        PricingQuantity=unused[keep] / sp_commitment,
+        CommitmentDiscountStatus="Unused",
+    )
+    extra = [r for r in pd.concat([fee, unused_rows]).to_dict("records")]
+    extra.append(
+        {
+            "component_kind": "credit",
+            "ServiceName": "Amazon Elastic Compute Cloud",
+            "ServiceCategory": "Compute",
+            "RegionId": None,
+            "x_UsageType": None,
+            "PricingUnit": None,
+            "ListUnitPrice": None,
+            "PricingQuantity": None,
+            "ListCost": 0.0,
+            "BilledCost": CREDIT_AMOUNT,
+            "EffectiveCost": CREDIT_AMOUNT,
+            "ChargeCategory": "Credit",
+            "PricingCategory": None,
+            "component_tag": None,
+            "day": CREDIT_DAY,
+        }
+    )
+    rows = pd.concat([rows, *covered_parts, pd.DataFrame(extra)], ignore_index=True)
+
+    day = pd.to_datetime(rows["day"])
+    period = day.dt.to_period("M")
+    rows["ChargePeriodStart"] = day
+    rows["ChargePeriodEnd"] = day + pd.Timedelta(days=1)
+    rows["BillingPeriodStart"] = period.dt.start_time
+    rows["BillingPeriodEnd"] = (period + 1).dt.start_time
+    rows["BillingAccountId"] = BILLING_ACCOUNT
+    rows["SubAccountId"] = "synthetic-" + rows["RegionId"].fillna("global")
+    rows["ProviderName"] = "AWS"
+    rows["SkuId"] = rows["x_UsageType"]
+    rows["ConsumedQuantity"] = rows["PricingQuantity"]
+    rows["ConsumedUnit"] = rows["PricingUnit"]
+    rows["ContractedCost"] = rows["ListCost"]
+    rows["ChargeClass"] = None
+    rows["CommitmentDiscountCategory"] = rows["CommitmentDiscountType"].map({"Savings Plan": "Spend"})
+    rows["ChargeDescription"] = "Synthetic sample: " + rows["x_UsageType"].fillna("promotional credit")
+    rows["ResourceId"] = None
+    rows["Tags"] = [
+        json.dumps(
+            {"environment": "production", "component": t, "team": TEAMS.get(k, "shared")}, sort_keys=True
+        )
+        if t
+        else None
+        for t, k in zip(rows["component_tag"], rows["component_kind"])
+    ]
+    rows["x_ChargeStatus"] = np.where(day >= pd.Timestamp(FINAL_END), "Estimated", "Final")
+    rows["x_Synthetic"] = True
+    for col in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost"):
+        rows[col] = rows[col].astype(float).round(6)
+    from costplan.actuals.schema import COLUMN_NAMES
+
+    cols = [
+        c
+        for c in COLUMN_NAMES
+        if c in rows.columns and c not in ("x_Source", "x_LoadId", "x_NetEffectiveCost")
+    ]
+    rows = rows[cols].sort_values(
+        ["ChargePeriodStart", "RegionId", "ServiceName", "x_UsageType", "PricingCategory"], kind="stable"
+    )
+    return rows.reset_index(drop=True)
+
+
+def write_sample(path: str | os.PathLike, seed: int = SEED) -> Path:
+    """Write the sample as a FOCUS file (``.parquet``, ``.csv`` or ``.csv.gz``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df = generate_sample(seed)
+    if path.suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+    return path
+
+
+def build_store(path: str | os.PathLike, seed: int = SEED) -> None:
+    """Create a store at ``path`` holding only the synthetic sample."""
+    from costplan.actuals.store import Store
+
+    with Store(path) as store:
+        store.load_frame(
+            generate_sample(seed), "synthetic-sample", description="synthetic sample (not real data)"
+        )
+
+
+def ensure_default_store(path: str | os.PathLike) -> Path:
+    """Build the sample store at ``path`` if it does not exist yet (atomically: a temporary
+    file renamed into place, so a half-built store is never seen)."""
+    path = Path(path)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".costplan-sample-", suffix=".duckdb", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        build_store(tmp)
+        if not path.exists():
+            os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp + ".wal"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+    return path

@@ -1,0 +1,156 @@
+"""The store's table of actual cost rows: FOCUS columns, their types, and the schema migrations.
+
+Column names follow FOCUS 1.x; columns costplan adds carry the ``x_`` prefix FOCUS reserves for
+extensions. Costs are in the billing currency (USD for AWS) [USD]; quantities are in the row's
+``PricingUnit`` / ``ConsumedUnit``.
+
+| column | type | meaning |
+|---|---|---|
+| BillingAccountId, SubAccountId | VARCHAR | payer and usage account (never printed by the CLI) |
+| ProviderName | VARCHAR | ``AWS`` |
+| BillingPeriodStart, BillingPeriodEnd | TIMESTAMP | the invoice month, end exclusive |
+| ChargePeriodStart, ChargePeriodEnd | TIMESTAMP | the day (or month) the charge covers, end exclusive |
+| ChargeCategory | VARCHAR | Usage, Purchase, Tax, Credit, Adjustment |
+| ChargeClass | VARCHAR | ``Correction`` for refunds and corrections of earlier periods, else NULL |
+| ChargeDescription | VARCHAR | free text from the source |
+| ServiceName, ServiceCategory | VARCHAR | e.g. "Amazon Elastic Compute Cloud", "Compute" |
+| RegionId | VARCHAR | AWS region code; NULL for global charges |
+| ResourceId, SkuId | VARCHAR | resource ARN / id; the provider's SKU (AWS usage type for CE rows) |
+| PricingCategory | VARCHAR | Standard (on-demand), Dynamic (spot), Committed (SP/RI), Other |
+| PricingQuantity, PricingUnit | DOUBLE, VARCHAR | billed quantity [PricingUnit] |
+| ConsumedQuantity, ConsumedUnit | DOUBLE, VARCHAR | used quantity [ConsumedUnit] |
+| BilledCost | DOUBLE | what the invoice shows [USD] |
+| EffectiveCost | DOUBLE | amortised cost after discounts and commitments [USD] |
+| ListCost | DOUBLE | the same usage at public on-demand prices [USD] |
+| ContractedCost | DOUBLE | at negotiated prices [USD] |
+| CommitmentDiscountId, CommitmentDiscountType, CommitmentDiscountStatus, CommitmentDiscountCategory | VARCHAR | Savings Plan / RI, ``Used`` or ``Unused``, ``Spend`` or ``Usage`` |
+| Tags | VARCHAR | JSON object of tag key -> value |
+| x_UsageType | VARCHAR | AWS usage type (e.g. ``USE1-BoxUsage:c5.xlarge``) |
+| x_NetEffectiveCost | DOUBLE | Cost Explorer NetAmortizedCost [USD] |
+| x_ChargeStatus | VARCHAR | ``Estimated`` (the provider may still change it) or ``Final`` |
+| x_Source | VARCHAR | ``focus``, ``cur``, ``cost-explorer`` or ``synthetic-sample`` |
+| x_LoadId | BIGINT | the load that wrote the row (table ``loads``) |
+| x_Synthetic | BOOLEAN | true for the generated sample, never for real data |
+"""
+
+from __future__ import annotations
+
+COLUMNS: list[tuple[str, str]] = [
+    ("BillingAccountId", "VARCHAR"),
+    ("SubAccountId", "VARCHAR"),
+    ("ProviderName", "VARCHAR"),
+    ("BillingPeriodStart", "TIMESTAMP"),
+    ("BillingPeriodEnd", "TIMESTAMP"),
+    ("ChargePeriodStart", "TIMESTAMP"),
+    ("ChargePeriodEnd", "TIMESTAMP"),
+    ("ChargeCategory", "VARCHAR"),
+    ("ChargeClass", "VARCHAR"),
+    ("ChargeDescription", "VARCHAR"),
+    ("ServiceName", "VARCHAR"),
+    ("ServiceCategory", "VARCHAR"),
+    ("RegionId", "VARCHAR"),
+    ("ResourceId", "VARCHAR"),
+    ("SkuId", "VARCHAR"),
+    ("PricingCategory", "VARCHAR"),
+    ("PricingQuantity", "DOUBLE"),
+    ("PricingUnit", "VARCHAR"),
+    ("ConsumedQuantity", "DOUBLE"),
+    ("ConsumedUnit", "VARCHAR"),
+    ("BilledCost", "DOUBLE"),
+    ("EffectiveCost", "DOUBLE"),
+    ("ListCost", "DOUBLE"),
+    ("ContractedCost", "DOUBLE"),
+    ("CommitmentDiscountId", "VARCHAR"),
+    ("CommitmentDiscountType", "VARCHAR"),
+    ("CommitmentDiscountStatus", "VARCHAR"),
+    ("CommitmentDiscountCategory", "VARCHAR"),
+    ("Tags", "VARCHAR"),
+    ("x_UsageType", "VARCHAR"),
+    ("x_NetEffectiveCost", "DOUBLE"),
+    ("x_ChargeStatus", "VARCHAR"),
+    ("x_Source", "VARCHAR"),
+    ("x_LoadId", "BIGINT"),
+    ("x_Synthetic", "BOOLEAN"),
+]
+COLUMN_NAMES = [c for c, _ in COLUMNS]
+COLUMN_TYPES = dict(COLUMNS)
+COST_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "x_NetEffectiveCost")
+METRICS = COST_COLUMNS + ("PricingQuantity", "ConsumedQuantity")
+#: Columns a loaded frame or query must provide; the rest may be NULL.
+REQUIRED = (
+    "BillingPeriodStart",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ServiceName",
+    "BilledCost",
+    "EffectiveCost",
+)
+
+SOURCES = ("focus", "cur", "cost-explorer", "synthetic-sample")
+#: When two sources hold the same billing period, the lowest rank is used (never both).
+SOURCE_RANK = {"focus": 1, "cur": 2, "cost-explorer": 3, "synthetic-sample": 9}
+
+
+#: A load of at least this many rows keeps its own table (written as fast as a plain
+#: ``CREATE TABLE AS``); smaller loads are appended to ``rows_main``.
+OWN_TABLE_ROWS = 200_000
+#: Values a load table may leave out (the view ``cost_rows`` supplies them).
+DEFAULTS = {"x_ChargeStatus": "'Final'", "x_Synthetic": "false"}
+
+
+def _create_cost_rows() -> str:
+    cols = ",\n  ".join(f'"{c}" {t}' for c, t in COLUMNS if c != "x_NetEffectiveCost")
+    return f"CREATE TABLE cost_rows (\n  {cols}\n)"
+
+
+#: Ordered migrations; version N is reached by running every step up to N in one transaction.
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "cost rows, loads, per-period source choice",
+        [
+            _create_cost_rows(),
+            """CREATE TABLE loads (
+                load_id BIGINT PRIMARY KEY,
+                x_Source VARCHAR NOT NULL,
+                description VARCHAR,
+                started_at TIMESTAMP NOT NULL,
+                rows_loaded BIGINT,
+                rows_replaced BIGINT
+            )""",
+            "CREATE TABLE period_source (BillingPeriodStart TIMESTAMP, x_Source VARCHAR)",
+        ],
+    ),
+    (
+        2,
+        "Cost Explorer NetAmortizedCost",
+        ['ALTER TABLE cost_rows ADD COLUMN "x_NetEffectiveCost" DOUBLE'],
+    ),
+    (
+        3,
+        "periods pulled from an API, empty ones included",
+        [
+            """CREATE TABLE pulled_periods (
+                x_Source VARCHAR, grouping VARCHAR, PeriodStart DATE, PeriodEnd DATE,
+                Estimated BOOLEAN, x_LoadId BIGINT
+            )"""
+        ],
+    ),
+    (
+        4,
+        "every (period, source) pair with the one chosen marked",
+        [
+            "ALTER TABLE period_source ADD COLUMN chosen BOOLEAN",
+            "UPDATE period_source SET chosen = true",
+        ],
+    ),
+    (
+        5,
+        "rows in a main table plus one table per large load, read through the view cost_rows",
+        [
+            "ALTER TABLE cost_rows RENAME TO rows_main",
+            "ALTER TABLE loads ADD COLUMN table_name VARCHAR",
+        ],
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,636 @@
+"""The local store of actual spend: one DuckDB file of FOCUS cost rows.
+
+Every load (a Cost Explorer pull, a FOCUS or CUR import, the synthetic sample) is one
+transaction: it inserts its rows, removes the rows it supersedes and records itself in
+``loads``, or it leaves the store exactly as it was. Loading the same data twice replaces
+the first copy, so nothing is counted twice. Real data and the synthetic sample are never
+mixed: the first real load removes the sample's rows in the same transaction. The columns are documented in
+:mod:`costplan.actuals.schema` and ``docs/actuals.md``.
+
+Example::
+
+    from costplan.actuals.store import Store
+    with Store.open_default() as store:          # the synthetic sample on a fresh clone
+        store.spend(["month", "ServiceName"], start="2026-01", end="2026-03")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from costplan.actuals import schema
+from costplan.errors import CostplanError, InputError, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
+    import pandas as pd
+
+#: ``by`` keys that are not plain columns.
+DERIVED_KEYS = ("month", "day", "component")
+_TAG = re.compile(r"^tag:(?P<key>[A-Za-z0-9 _.:/=+@\-]{1,128})$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: Replacement scope of a load: rows of the same source with the same provider, billing
+#: account, billing period and charge day are superseded by the new load.
+_SCOPE_KEY = (
+    "coalesce(ProviderName, '')",
+    "coalesce(BillingAccountId, '')",
+    "BillingPeriodStart",
+    "CAST(ChargePeriodStart AS DATE)",
+)
+
+
+@dataclass
+class LoadResult:
+    """What one load did."""
+
+    load_id: int
+    x_Source: str
+    rows_loaded: int
+    rows_replaced: int
+    totals: "pd.DataFrame | None" = None
+    dropped_synthetic: int = 0
+    """Rows of the synthetic sample removed because real data was loaded (never mixed)."""
+    """Per billing period and provider: rows, BilledCost and EffectiveCost [USD] stored by this load."""
+
+
+class Store:
+    """A DuckDB file of actual cost rows in FOCUS vocabulary.
+
+    ``path`` is created (with the current schema) when missing, unless ``read_only``.
+    ``memory_limit`` caps DuckDB's memory (e.g. ``"1GB"``).
+    """
+
+    def __init__(self, path: str | os.PathLike, *, read_only: bool = False, memory_limit: str | None = None):
+        import duckdb
+
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise InputError(
+                f"store {self.path} does not exist (load spend first with `costplan pull` or `costplan import`)"
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = {"memory_limit": memory_limit} if memory_limit else {}
+        try:
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(
+                str(self.path), read_only=read_only, config=config
+            )
+        except duckdb.Error as exc:
+            raise CostplanError(f"cannot open store {self.path}: {exc}") from None
+        self.read_only = read_only
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self.migrate()
+        else:
+            self._check_version()
+        self._hooks: dict[str, Callable] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def open_default(cls, path: str | os.PathLike | None = None, **kwargs) -> "Store":
+        """Open the configured store (``--store`` > ``COSTPLAN_STORE`` > pyproject > default).
+
+        The built-in default file is built from the synthetic sample on first use, so every
+        command works on a fresh clone without an AWS account.
+        """
+        from costplan import config
+        from costplan.actuals.sample import ensure_default_store
+
+        resolved = Path(config.setting("store", path))
+        if resolved.resolve() == Path(config._BUILTIN["store"]).resolve():
+            ensure_default_store(resolved)
+        elif not resolved.exists():
+            raise InputError(
+                f"store {resolved} does not exist: load spend into it first (`costplan pull --store {resolved}` "
+                "or `costplan import focus PATH --store ...`), or leave --store and COSTPLAN_STORE unset "
+                "for the bundled synthetic sample"
+            )
+        return cls(resolved, **kwargs)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema --------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchall()[0][0]
+        if not exists:
+            return 0
+        row = self.con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
+        return int(row[0] or 0)
+
+    def _check_version(self) -> int:
+        v = self.schema_version()
+        if v > schema.SCHEMA_VERSION:
+            raise CostplanError(
+                f"store {self.path} has schema version {v}, newer than this costplan understands "
+                f"({schema.SCHEMA_VERSION}); upgrade costplan"
+            )
+        if self.read_only and v < schema.SCHEMA_VERSION:
+            raise CostplanError(
+                f"store {self.path} has schema version {v}; open it once read-write to migrate it"
+            )
+        return v
+
+    def migrate(self) -> int:
+        """Bring the file to :data:`schema.SCHEMA_VERSION`, all steps in one transaction."""
+        v = self._check_version()
+        if v == schema.SCHEMA_VERSION:
+            return v
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, description VARCHAR, applied_at TIMESTAMP)"
+            )
+            for version, description, statements in schema.MIGRATIONS:
+                if version <= v:
+                    continue
+                for sql in statements:
+                    self.con.execute(sql)
+                self.con.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, now()::TIMESTAMP)", [version, description]
+                )
+            self._rebuild_view()
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        return schema.SCHEMA_VERSION
+
+    # -- loading -------------------------------------------------------------------------
+    def load_frame(self, df: "pd.DataFrame", source: str, **kwargs) -> LoadResult:
+        """Load a DataFrame of FOCUS columns (missing optional columns become NULL)."""
+        unknown = [c for c in df.columns if c not in schema.COLUMN_TYPES]
+        if unknown:
+            raise InputError(
+                f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}"
+            )
+        name = "_costplan_frame"
+        df = df.drop(columns=["x_Source", "x_LoadId"], errors="ignore")
+        self.con.register(name, df)
+        try:
+            return self.load_query(f"SELECT * FROM {name}", source, **kwargs)
+        finally:
+            self.con.unregister(name)
+
+    def load_query(
+        self,
+        select_sql: str,
+        source: str,
+        *,
+        description: str = "",
+        params: Sequence | None = None,
+        replace_range: tuple[dt.date, dt.date] | None = None,
+        check: Callable[["duckdb.DuckDBPyConnection", int, "pd.DataFrame"], None] | None = None,
+    ) -> LoadResult:
+        """Insert the rows of ``select_sql`` (FOCUS column names) as one load, in one transaction.
+
+        Rows of the same ``source`` that the new rows supersede are removed: by default those
+        with the same provider, billing account, billing period and charge day; with
+        ``replace_range=(start, end)`` every row of the source whose ChargePeriodStart falls in
+        ``[start, end)`` (a Cost Explorer pull replaces the whole range it asked for, including
+        days that have since become empty). ``check(con, load_id, totals)`` runs before the
+        commit with the load's totals per billing period and provider (``billing_period``,
+        ``ProviderName``, ``rows``, ``BilledCost``, ``EffectiveCost`` [USD]); if it raises,
+        nothing is written.
+        """
+        if source not in schema.SOURCES:
+            raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}")
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
+            table = f"rows_{load_id:06d}"
+            # the new rows go into a table of their own first: as fast as a plain CREATE TABLE AS
+            con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
+            self._hook("after_insert", load_id)
+            cols = self._columns(table)
+            unknown = [c for c in cols if c not in schema.COLUMN_TYPES or c in ("x_Source", "x_LoadId")]
+            if unknown:
+                raise InputError(
+                    f"unknown columns {unknown}; the store takes FOCUS columns {schema.COLUMN_NAMES}"
+                )
+            absent = [c for c in schema.REQUIRED if c not in cols]
+            if absent:
+                raise InputError([Problem(f"the rows have no {c} column", location=c) for c in absent])
+            # one pass over the new rows: totals per billing period and provider, and the
+            # required columns left empty
+            nulls = ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL) AS "null_{c}"' for c in schema.REQUIRED)
+            provider = '"ProviderName"' if "ProviderName" in cols else "NULL::VARCHAR"
+            summary = con.execute(
+                f"""SELECT CAST(BillingPeriodStart AS TIMESTAMP) AS BillingPeriodStart, {provider} AS ProviderName,
+                           count(*) AS rows, sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost, {nulls}
+                    FROM {table} GROUP BY ALL"""
+            ).df()
+            loaded = int(summary["rows"].sum())
+            problems = [
+                Problem(f"{int(summary[f'null_{c}'].sum())} rows have no {c}", location=c)
+                for c in schema.REQUIRED
+                if summary[f"null_{c}"].sum()
+            ]
+            if problems:
+                raise InputError(problems)
+            earlier = dict(
+                con.execute(
+                    "SELECT x_Source, count(*) FROM loads WHERE rows_loaded > 0 GROUP BY 1"
+                ).fetchall()
+            )
+            replaced = 0
+            if earlier.get(source):
+                replaced = self._replace(source, load_id, table, cols, replace_range)
+            dropped = 0
+            if source != "synthetic-sample" and earlier.get("synthetic-sample"):
+                dropped = self._drop_source("synthetic-sample")
+            own = loaded >= schema.OWN_TABLE_ROWS
+            if not own:
+                con.execute(
+                    f"INSERT INTO rows_main BY NAME SELECT *, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId FROM {table}",
+                    [source, load_id],
+                )
+                con.execute(f"DROP TABLE {table}")
+            con.execute(
+                "INSERT INTO loads BY NAME SELECT ? AS load_id, ? AS x_Source, ? AS description, "
+                "now()::TIMESTAMP AS started_at, ? AS rows_loaded, ? AS rows_replaced, ? AS table_name",
+                [load_id, source, description, loaded, int(replaced), table if own else None],
+            )
+            self._rebuild_view()
+            self._refresh_period_source()
+            totals = summary[
+                ["BillingPeriodStart", "ProviderName", "rows", "BilledCost", "EffectiveCost"]
+            ].copy()
+            totals.insert(0, "billing_period", totals.pop("BillingPeriodStart").dt.strftime("%Y-%m"))
+            totals["ProviderName"] = (
+                totals["ProviderName"].fillna("AWS") if len(totals) else totals["ProviderName"]
+            )
+            totals = totals.sort_values(["billing_period", "ProviderName"]).reset_index(drop=True)
+            if check is not None:
+                check(con, load_id, totals)
+            totals = totals.round({"BilledCost": 2, "EffectiveCost": 2})
+            self._hook("before_commit", load_id)
+            con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - the connection may already be gone
+                pass
+            raise
+        return LoadResult(load_id, source, loaded, int(replaced), totals, dropped)
+
+    # -- tables behind the view ----------------------------------------------------------------
+    def _columns(self, table: str) -> dict[str, str]:
+        rows = self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def _load_tables(self) -> list[tuple[int, str, str]]:
+        """``(load_id, x_Source, table)`` of the loads that keep their own table."""
+        return [
+            (int(r[0]), r[1], r[2])
+            for r in self.con.execute(
+                "SELECT load_id, x_Source, table_name FROM loads WHERE table_name IS NOT NULL ORDER BY load_id"
+            ).fetchall()
+        ]
+
+    def _rebuild_view(self) -> None:
+        """``cost_rows``: rows_main plus every load table, each projected to the full schema."""
+        parts = ["SELECT " + ", ".join(f'"{c}"' for c in schema.COLUMN_NAMES) + " FROM rows_main"]
+        for load_id, source, table in self._load_tables():
+            present = self._columns(table)
+            exprs = []
+            for c, t in schema.COLUMNS:
+                if c == "x_Source":
+                    exprs.append(f"'{source}'::VARCHAR AS \"x_Source\"")
+                elif c == "x_LoadId":
+                    exprs.append(f'{load_id}::BIGINT AS "x_LoadId"')
+                elif c in present:
+                    same = present[c] == t
+                    exprs.append(f'"{c}"' if same else f'CAST("{c}" AS {t}) AS "{c}"')
+                else:
+                    exprs.append(f'{schema.DEFAULTS.get(c, "NULL")}::{t} AS "{c}"')
+            parts.append("SELECT " + ", ".join(exprs) + f" FROM {table}")
+        self.con.execute("CREATE OR REPLACE VIEW cost_rows AS " + " UNION ALL ".join(parts))
+
+    def _key(self, cols) -> str:
+        def col(name):
+            return f"coalesce(\"{name}\", '')" if name in cols else "''"
+
+        return f"({col('ProviderName')}, {col('BillingAccountId')}, BillingPeriodStart, CAST(ChargePeriodStart AS DATE))"
+
+    def _replace(self, source: str, load_id: int, new_table: str, new_cols, replace_range) -> int:
+        """Remove the rows of ``source`` that the new load supersedes; returns how many."""
+        con = self.con
+        if replace_range is not None:
+            cond_main = "ChargePeriodStart >= ? AND ChargePeriodStart < ?"
+            params = [replace_range[0], replace_range[1]]
+        else:
+            cond_main = None
+            params = []
+        total = 0
+        main_cols = self._columns("rows_main")
+        targets = [("rows_main", main_cols, True)] + [
+            (t, self._columns(t), False)
+            for lid, src, t in self._load_tables()
+            if src == source and lid != load_id
+        ]
+        new_key = self._key(new_cols)
+        for table, cols, is_main in targets:
+            where = "x_Source = ? AND " if is_main else ""
+            args = [source] if is_main else []
+            if cond_main:
+                where += cond_main
+                args += params
+            else:
+                where += f"{self._key(cols)} IN (SELECT DISTINCT {new_key} FROM {new_table})"
+            total += int(con.execute(f"DELETE FROM {table} WHERE {where}", args).fetchall()[0][0])
+            if not is_main and con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0:
+                con.execute(f"DROP TABLE {table}")
+                con.execute("UPDATE loads SET table_name = NULL WHERE table_name = ?", [table])
+        return total
+
+    def _drop_source(self, source: str) -> int:
+        """Remove every row of ``source`` (the synthetic sample when real data arrives)."""
+        n = int(self.con.execute("DELETE FROM rows_main WHERE x_Source = ?", [source]).fetchall()[0][0])
+        for _, src, table in self._load_tables():
+            if src == source:
+                n += int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+                self.con.execute(f"DROP TABLE {table}")
+                self.con.execute("UPDATE loads SET table_name = NULL WHERE table_name = ?", [table])
+        return n
+
+    def _hook(self, name: str, load_id: int) -> None:
+        fn = self._hooks.get(name)
+        if fn is not None:
+            fn(self.con, load_id)
+
+    def _refresh_period_source(self) -> None:
+        ranks = " ".join(f"WHEN '{s}' THEN {r}" for s, r in schema.SOURCE_RANK.items())
+        self.con.execute("DELETE FROM period_source")
+        self.con.execute(
+            f"""INSERT INTO period_source BY NAME
+                SELECT BillingPeriodStart, x_Source,
+                       row_number() OVER (PARTITION BY BillingPeriodStart
+                                          ORDER BY CASE x_Source {ranks} ELSE 99 END) = 1 AS chosen
+                FROM (SELECT DISTINCT BillingPeriodStart, x_Source FROM cost_rows)"""
+        )
+
+    # -- queries ----------------------------------------------------------------------------
+    def rows_sql(self, *, all_sources: bool = False) -> str:
+        """A relation of the rows used for reporting: per billing period, the rows of the one
+        preferred source (FOCUS file > CUR > Cost Explorer > synthetic sample), so a period that
+        was both imported and pulled is never counted twice."""
+        if all_sources:
+            return "cost_rows"
+        overlap = self.con.execute("SELECT count(*) FROM period_source WHERE NOT chosen").fetchall()[0][0]
+        if not overlap:
+            return "cost_rows"
+        return (
+            "(SELECT c.* FROM cost_rows c SEMI JOIN (SELECT * FROM period_source WHERE chosen) p "
+            "ON c.BillingPeriodStart = p.BillingPeriodStart AND c.x_Source = p.x_Source)"
+        )
+
+    def spend(
+        self,
+        by: Sequence[str] = ("month",),
+        start: str | dt.date | None = None,
+        end: str | dt.date | None = None,
+        month: str | None = None,
+        metric: str = "EffectiveCost",
+        where: dict[str, str] | None = None,
+    ) -> "pd.DataFrame":
+        """Spend summed over ``by``, one row per group, largest first within each month.
+
+        ``by`` keys: ``month`` (billing period ``YYYY-MM``), ``day`` (charge day), ``component``
+        (the stack component kind from :mod:`costplan.actuals.mapping`; ``unmapped`` when no rule
+        matches), ``tag:<key>`` (``(untagged)`` when absent) or any string column of the store
+        (ServiceName, RegionId, ChargeCategory, PricingCategory, x_UsageType, ...).
+        ``start``/``end`` are ``YYYY-MM`` or ``YYYY-MM-DD``, both inclusive; ``month`` is one
+        billing period. ``metric`` is a cost or quantity column (default EffectiveCost [USD]).
+
+        Columns: the ``by`` keys, ``metric`` [USD or unit], ``Estimated`` (true when any summed
+        row is still Estimated), ``rows``.
+        """
+        sql = spend_sql(self.rows_sql(), by, start=start, end=end, month=month, metric=metric, where=where)
+        df = self.con.execute(sql).df()
+        if by and "month" in by and by[0] != "month":
+            df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(
+                drop=True
+            )
+        df["Estimated"] = df["Estimated"].fillna(False).astype(bool)
+        return df
+
+    def months(self) -> list[str]:
+        """Billing periods held, ``YYYY-MM``, oldest first."""
+        rows = self.con.execute(
+            "SELECT DISTINCT strftime(BillingPeriodStart, '%Y-%m') FROM period_source ORDER BY 1"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def freshness(self) -> "pd.DataFrame":
+        """One row per charge day and source in use: ``day``, ``month``, ``x_Source``,
+        ``Estimated`` (any row still Estimated), ``EffectiveCost`` [USD], ``loaded_at``."""
+        return self.con.execute(
+            f"""SELECT CAST(r.ChargePeriodStart AS DATE) AS day,
+                       strftime(r.BillingPeriodStart, '%Y-%m') AS month, r.x_Source,
+                       bool_or(r.x_ChargeStatus = 'Estimated') AS Estimated,
+                       sum(r.EffectiveCost) AS EffectiveCost, max(l.started_at) AS loaded_at
+                FROM {self.rows_sql()} r LEFT JOIN loads l ON l.load_id = r.x_LoadId
+                GROUP BY ALL ORDER BY 1"""
+        ).df()
+
+    def commitment_summary(self, month: str) -> "pd.DataFrame":
+        """Savings Plan / RI figures of ``month``: see :func:`costplan.actuals.commitments.commitment_summary`."""
+        from costplan.actuals.commitments import commitment_summary
+
+        return commitment_summary(self, month)
+
+    def spot_summary(self, month: str) -> "pd.DataFrame":
+        """Spot figures of ``month``: see :func:`costplan.actuals.commitments.spot_summary`."""
+        from costplan.actuals.commitments import spot_summary
+
+        return spot_summary(self, month)
+
+    def loads(self) -> "pd.DataFrame":
+        return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
+
+    def is_synthetic(self) -> bool:
+        """True when any row in use comes from the synthetic sample."""
+        row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchall()[0]
+        return bool(row[0])
+
+    def final_pulled_periods(self, source: str, grouping: str) -> set[tuple[dt.date, dt.date]]:
+        """Periods ``(start, end)`` pulled with ``grouping`` that the API called final."""
+        rows = self.con.execute(
+            """SELECT PeriodStart, PeriodEnd FROM pulled_periods
+               WHERE x_Source = ? AND grouping = ? AND NOT Estimated""",
+            [source, grouping],
+        ).fetchall()
+        return {(r[0], r[1]) for r in rows}
+
+    def stored_periods(self, source: str) -> "pd.DataFrame":
+        """Charge periods of one source: ``ChargePeriodStart``, ``ChargePeriodEnd``, ``Estimated``."""
+        return self.con.execute(
+            """SELECT ChargePeriodStart, max(ChargePeriodEnd) AS ChargePeriodEnd,
+                      bool_or(x_ChargeStatus = 'Estimated') AS Estimated
+               FROM cost_rows WHERE x_Source = ? GROUP BY 1 ORDER BY 1""",
+            [source],
+        ).df()
+
+
+def spend_sql(
+    relation: str,
+    by: Sequence[str],
+    *,
+    start=None,
+    end=None,
+    month=None,
+    metric: str = "EffectiveCost",
+    where: dict[str, str] | None = None,
+    dialect: str = "duckdb",
+    estimated_sql: str = "x_ChargeStatus = 'Estimated'",
+) -> str:
+    """The aggregation behind :meth:`Store.spend`, as one SQL text that runs on DuckDB and
+    (with ``dialect='athena'``) on Amazon Athena over a FOCUS-shaped relation."""
+    if metric not in schema.METRICS:
+        raise InputError(
+            Problem(
+                f"unknown metric {metric!r}", location="--metric", hint="valid: " + ", ".join(schema.METRICS)
+            )
+        )
+    exprs = [key_sql(k, dialect=dialect) for k in by]
+    conds, _ = period_filter(start=start, end=end, month=month)
+    for col, value in (where or {}).items():
+        conds.append(f"{key_sql(col, dialect=dialect)} = '{str(value).replace(chr(39), chr(39) * 2)}'")
+    # Two levels: the inner query groups by the raw columns the keys need (cheap, few
+    # groups), the outer one derives the keys (month text, component rules, tag values) from
+    # those groups only, not from every row.
+    inner: list[str] = []
+    for k in by:
+        for c in _raw_columns(k, dialect):
+            if c not in inner:
+                inner.append(c)
+    inner_group = ", ".join(str(i + 1) for i in range(len(inner)))
+    inner_sql = (
+        f'SELECT {"".join(c + ", " for c in inner)}sum("{metric}") AS m, bool_or({estimated_sql}) AS e, '
+        f"count(*) AS n FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'}"
+        + (f" GROUP BY {inner_group}" if inner else "")
+    )
+    select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs))
+    group = ", ".join(str(i + 1) for i in range(len(by)))
+    return (
+        f'SELECT {select + ", " if select else ""}sum(m) AS "{metric}", '
+        f'coalesce(bool_or(e), false) AS "Estimated", CAST(coalesce(sum(n), 0) AS BIGINT) AS "rows" '
+        f"FROM ({inner_sql}) g "
+        + (f"GROUP BY {group} " if by else "")
+        + (f'ORDER BY {"1, " if "month" in by else ""}"{metric}" DESC NULLS LAST' if by else "")
+    )
+
+
+def _raw_columns(key: str, dialect: str) -> list[str]:
+    """Columns (or column expressions keeping the column's name) a ``by`` key is derived from."""
+    if key == "month":
+        return ["BillingPeriodStart"]
+    if key == "day":
+        return ["CAST(ChargePeriodStart AS DATE) AS ChargePeriodStart"]
+    if key == "component":
+        return ["ChargeCategory", "ServiceName", "x_UsageType", "SkuId"]
+    if key.startswith("tag:"):
+        key_sql(key, dialect=dialect)  # validates the key
+        return ["tags" if dialect == "athena" else "Tags"]
+    key_sql(key, dialect=dialect)
+    return [f'"{key}"']
+
+
+def key_sql(key: str, *, dialect: str = "duckdb") -> str:
+    """The SQL expression for one ``by`` key (see :meth:`Store.spend`)."""
+    from costplan.actuals.mapping import component_case_sql
+
+    if key == "month":
+        return "substr(CAST(BillingPeriodStart AS VARCHAR), 1, 7)"
+    if key == "day":
+        return "CAST(CAST(ChargePeriodStart AS DATE) AS VARCHAR)"
+    if key == "component":
+        return component_case_sql(dialect=dialect)
+    m = _TAG.match(key)
+    if m:
+        tag = m["key"]
+        if dialect == "athena":
+            return f"coalesce(element_at(tags, '{tag}'), '(untagged)')"
+        return f"coalesce(json_extract_string(Tags, '$.\"{tag}\"'), '(untagged)')"
+    if key.startswith("tag:"):
+        raise InputError(f"bad tag key in {key!r}: use tag:<key> with letters, digits, spaces and _.:/=+@-")
+    if schema.COLUMN_TYPES.get(key) == "VARCHAR":
+        return f"coalesce(\"{key}\", '(none)')"
+    from costplan.errors import closest
+
+    valid = list(DERIVED_KEYS) + ["tag:<key>"] + [c for c, t in schema.COLUMNS if t == "VARCHAR"]
+    near = closest(key, valid)
+    hint = (
+        ("did you mean " + " or ".join(repr(c) for c in near) + "? " if near else "")
+        + "valid: "
+        + ", ".join(valid)
+    )
+    raise InputError(Problem(f"cannot group by {key!r}", location="--by", hint=hint))
+
+
+def _parse_bound(value: str | dt.date, *, end: bool) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value + dt.timedelta(days=1) if end else value
+    s = str(value).strip()
+    try:
+        if _MONTH.match(s):
+            d = dt.date(int(s[:4]), int(s[5:7]), 1)
+            return _add_month(d) if end else d
+        if _DAY.match(s):
+            d = dt.date.fromisoformat(s)
+            return d + dt.timedelta(days=1) if end else d
+    except ValueError:
+        pass
+    raise InputError(
+        Problem(f"bad date {s!r}", location="--to" if end else "--from", hint="use YYYY-MM or YYYY-MM-DD")
+    )
+
+
+def _add_month(d: dt.date) -> dt.date:
+    return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def parse_month(month: str) -> dt.date:
+    if not _MONTH.match(str(month)) or not 1 <= int(str(month)[5:7]) <= 12:
+        raise InputError(
+            Problem(f"bad month {month!r}", location="--month", hint="use YYYY-MM, e.g. 2026-10")
+        )
+    return dt.date(int(month[:4]), int(month[5:7]), 1)
+
+
+def period_filter(*, start=None, end=None, month=None) -> tuple[list[str], list]:
+    """SQL conditions selecting a billing month or a charge-day range (validated dates as
+    literals, valid in DuckDB and Athena), and an empty parameter list."""
+    conds: list[str] = []
+    if month is not None:
+        conds.append(f"BillingPeriodStart = TIMESTAMP '{parse_month(month).isoformat()} 00:00:00'")
+    if start is not None:
+        conds.append(
+            f"ChargePeriodStart >= TIMESTAMP '{_parse_bound(start, end=False).isoformat()} 00:00:00'"
+        )
+    if end is not None:
+        conds.append(f"ChargePeriodStart < TIMESTAMP '{_parse_bound(end, end=True).isoformat()} 00:00:00'")
+    return conds, []

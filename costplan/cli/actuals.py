@@ -1,0 +1,348 @@
+"""``costplan pull``, ``costplan actuals`` and ``costplan reconcile``: actual spend."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+    info,
+    warn,
+)
+
+STORE_OPTION = typer.Option(
+    None,
+    "--store",
+    help="DuckDB store file (default: COSTPLAN_STORE, else the bundled synthetic sample store).",
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("pull", help=help_text(PULL_HELP))(pull)
+    app.command("actuals", help=help_text(ACTUALS_HELP))(actuals)
+    app.command("reconcile", help=help_text(RECONCILE_HELP))(reconcile)
+
+
+PULL_HELP = """Pull actual spend from AWS Cost Explorer into the local store.
+
+Asks only for the periods the store does not hold yet or holds as Estimated (each Cost
+Explorer request costs $0.01), follows every page, retries throttling, and prints how many
+requests it made and what they cost. Credentials come from the standard AWS chain or
+--profile; the only IAM action needed is ce:GetCostAndUsage. AWS_ENDPOINT_URL_CE points it at
+another endpoint.
+
+Examples:
+
+  costplan pull --store spend.duckdb --from 2026-01-01
+
+  costplan pull --store spend.duckdb --granularity MONTHLY --group-by tag:team --max-requests 20
+"""
+
+
+@cli_errors
+def pull(
+    start: Optional[str] = typer.Option(
+        None,
+        "--from",
+        help="First day (YYYY-MM-DD or YYYY-MM); default: first day of the month 3 months ago.",
+    ),
+    end: Optional[str] = typer.Option(
+        None, "--to", help="Last day, inclusive (YYYY-MM-DD or YYYY-MM); default: today."
+    ),
+    granularity: str = typer.Option("DAILY", "--granularity", "-g", help="DAILY or MONTHLY."),
+    group_by: str = typer.Option(
+        "USAGE_TYPE",
+        "--group-by",
+        help="Second grouping after SERVICE: USAGE_TYPE (default), REGION or tag:<key>.",
+    ),
+    max_requests: int = typer.Option(
+        100, "--max-requests", help="Stop after this many requests ($0.01 each)."
+    ),
+    full: bool = typer.Option(False, "--full", help="Ask again for periods already stored as final."),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", help="AWS profile (default: the standard credential chain)."
+    ),
+    store_path: Optional[str] = STORE_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    import datetime as dt
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from costplan.actuals import cost_explorer as ce
+    from costplan.actuals.store import _parse_bound
+    from costplan.errors import InputError, Problem
+
+    today = dt.datetime.now(dt.timezone.utc).date()
+    if start is None:
+        m = today.month - 3
+        first = dt.date(today.year + (m - 1) // 12, (m - 1) % 12 + 1, 1)
+    else:
+        first = _parse_bound(start, end=False)
+    last = _parse_bound(end, end=True) if end else today + dt.timedelta(days=1)
+    last = min(last, today + dt.timedelta(days=1))
+    if last <= first:
+        raise InputError(Problem(f"--to must not be before --from ({first})", location="--to"))
+    grouping = ["SERVICE", group_by if group_by.startswith("tag:") else group_by.upper()]
+    ce.group_by_spec(grouping)  # bad input before any AWS work
+    client = ce.make_client(profile=profile)
+    store = _open_store(store_path, write=True)
+    with store:
+        wanted = len(ce.periods(first, last, granularity.upper()))
+        with Progress(
+            TextColumn("Cost Explorer"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("periods"),
+            transient=True,
+            disable=fmt is not Format.table,
+        ) as bar:
+            task = bar.add_task("pull", total=wanted)
+            report = ce.pull(
+                store,
+                client,
+                first,
+                last,
+                granularity=granularity,
+                group_by=grouping,
+                max_requests=max_requests,
+                full=full,
+                progress=lambda n: bar.advance(task, n),
+            )
+    summary = {
+        "requests": report.requests,
+        "request_cost_usd": report.cost,
+        "throttled": report.throttled,
+        "periods_pulled": report.periods_requested,
+        "periods_skipped_final": report.periods_skipped,
+        "periods_not_pulled": report.periods_not_pulled,
+        "rows_loaded": report.rows_loaded,
+        "from": first.isoformat(),
+        "to_exclusive": last.isoformat(),
+        "store": str(store.path),
+    }
+    if fmt is Format.json:
+        emit_json(summary)
+    else:
+        info(
+            f"Made {report.requests} requests to Cost Explorer (${report.cost:.2f} at $0.01 each); "
+            f"{report.periods_requested} {granularity.lower()} periods pulled, {report.periods_skipped} already final, "
+            f"{report.rows_loaded} rows loaded into {store.path}."
+        )
+    if report.periods_not_pulled:
+        warn(
+            f"--max-requests {max_requests} reached: {report.periods_not_pulled} periods were not pulled; "
+            "run again (it continues where it stopped) or raise --max-requests"
+        )
+        raise typer.Exit(1)
+
+
+ACTUALS_HELP = """Show actual spend from the store: by month, service, region, component or tag.
+
+With no store configured this is the bundled synthetic sample (clearly marked), so it works
+without an AWS account.
+
+Examples:
+
+  costplan actuals --by month
+
+  costplan actuals --by component --month 2026-10
+
+  costplan actuals --by month,ServiceName --from 2026-07 --to 2026-09 --format csv
+
+  costplan actuals --by tag:team --month 2026-10 --format markdown
+
+  costplan actuals --engine athena --database cur --table focus_export --output s3://my-athena-results/ --by month,ServiceName
+"""
+
+
+@cli_errors
+def actuals(
+    by: List[str] = typer.Option(
+        ["month"],
+        "--by",
+        "-b",
+        help="Group by: month, day, component, ServiceName, RegionId, ChargeCategory, PricingCategory, tag:<key>, ... (repeat or comma-separate).",
+    ),
+    month: Optional[str] = typer.Option(None, "--month", "-m", help="One billing month, YYYY-MM."),
+    start: Optional[str] = typer.Option(None, "--from", help="First month or day, inclusive."),
+    end: Optional[str] = typer.Option(None, "--to", help="Last month or day, inclusive."),
+    metric: str = typer.Option(
+        "EffectiveCost", "--metric", help="EffectiveCost (amortised), BilledCost (invoice), ListCost, ..."
+    ),
+    store_path: Optional[str] = STORE_OPTION,
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="duckdb (the local store) or athena (CUR/FOCUS tables in S3)."
+    ),
+    database: Optional[str] = typer.Option(None, "--database", help="Athena: Glue database."),
+    table: Optional[str] = typer.Option(
+        None, "--table", help="Athena: table of the FOCUS or CUR 2.0 export."
+    ),
+    output: Optional[str] = typer.Option(None, "--output", help="Athena: s3:// location for query results."),
+    workgroup: Optional[str] = typer.Option(None, "--workgroup", help="Athena: workgroup."),
+    table_format: str = typer.Option("focus", "--table-format", help="Athena: focus or cur."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Athena: AWS profile."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    from costplan.errors import InputError, Problem
+
+    keys = [k.strip() for item in by for k in item.split(",") if k.strip()]
+    if engine == "athena":
+        import boto3
+
+        from costplan.actuals.athena import AthenaEngine
+
+        missing = [
+            n for n, v in (("--database", database), ("--table", table), ("--output", output)) if not v
+        ]
+        if missing:
+            raise InputError([Problem("required with --engine athena", location=m) for m in missing])
+        eng = AthenaEngine(
+            boto3.Session(profile_name=profile),
+            database=database,
+            table=table,
+            output=output,
+            workgroup=workgroup,
+            table_format=table_format,
+        )
+        df = eng.spend(keys, start=start, end=end, month=month, metric=metric)
+        info(
+            f"Athena scanned {eng.scanned_bytes / 1e9:,.3f} GB (about ${eng.scanned_bytes / 1e12 * 5:,.4f})."
+        )
+        synthetic = False
+    elif engine == "duckdb":
+        with _open_store(store_path) as store:
+            df = store.spend(keys, start=start, end=end, month=month, metric=metric)
+            synthetic = store.is_synthetic()
+    else:
+        raise InputError(Problem(f"unknown engine {engine!r}", location="--engine", hint="duckdb or athena"))
+    df = df.drop(columns=["rows"])
+    total = float(df[metric].sum()) if len(df) else 0.0
+    notes = []
+    if synthetic:
+        notes.append("SYNTHETIC SAMPLE DATA, not real spend")
+    if df["Estimated"].any():
+        notes.append("Estimated = not final yet (AWS may still change it)")
+    if fmt is Format.table:
+        title = f"{metric} [USD] by {', '.join(keys)}" + (f", {month}" if month else "")
+        emit_frame(
+            df.round({metric: 2}),
+            fmt,
+            title=title,
+            money=(metric,),
+            caption=f"total {total:,.2f} USD. " + "; ".join(notes),
+        )
+    else:
+        emit_frame(df, fmt, money=(metric,))
+        for n in notes:
+            warn(n)
+
+
+RECONCILE_HELP = """Plan versus actual for one month: the stack's estimate against stored spend,
+per component kind and service, with variance in $ and % and flags beyond a threshold.
+
+Spend no mapping rule recognises is shown as 'unmapped' lines, never dropped. The mapping
+is documented in docs/actuals.md (costplan/actuals/data/component_map.csv).
+
+Examples:
+
+  costplan reconcile data/ultibiker/stack.yaml --month 2026-10
+
+  costplan reconcile --month 2026-10 --threshold 5 --format markdown
+"""
+
+
+@cli_errors
+def reconcile(
+    stack: Optional[str] = typer.Argument(
+        None, help="Stack spec YAML (default: the bundled UltiBiker stack)."
+    ),
+    month: str = typer.Option(..., "--month", "-m", help="Billing month, YYYY-MM."),
+    threshold: float = typer.Option(
+        10.0, "--threshold", help="Flag lines whose variance exceeds this many percent."
+    ),
+    min_variance: float = typer.Option(10.0, "--min-variance", help="...and at least this many USD."),
+    plan_csv: Optional[str] = typer.Option(
+        None,
+        "--plan",
+        help="Use estimate lines from a CSV (component, component_kind, ListCost) instead of STACK.",
+    ),
+    store_path: Optional[str] = STORE_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    import json
+
+    from costplan.actuals.reconcile import reconcile as run
+    from costplan.actuals.store import parse_month
+
+    parse_month(month)
+    lines = _plan_lines(stack, plan_csv)
+    with _open_store(store_path) as store:
+        result = run(lines, store, month, threshold_pct=threshold, min_variance=min_variance)
+    df = result.lines
+    notes = []
+    if result.synthetic:
+        notes.append("actuals are the SYNTHETIC SAMPLE, not real spend")
+    if result.estimated:
+        notes.append(f"{month} is not final: actuals are month to date")
+    if fmt is Format.json:
+        emit_json(
+            {
+                "month": month,
+                "plan_total": result.plan_total,
+                "actual_total": result.actual_total,
+                "variance_total": result.variance_total,
+                "estimated": result.estimated,
+                "synthetic": result.synthetic,
+                "lines": json.loads(df.to_json(orient="records", double_precision=10)),
+            }
+        )
+        return
+    view = df.round({"plan": 2, "actual": 2, "variance": 2, "variance_pct": 1})
+    caption = (
+        f"plan {result.plan_total:,.2f} USD/month, actual {result.actual_total:,.2f} USD, variance "
+        f"{result.variance_total:+,.2f} USD. " + "; ".join(notes)
+    )
+    emit_frame(
+        view, fmt, title=f"Plan vs actual, {month}", money=("plan", "actual", "variance"), caption=caption
+    )
+    if fmt is not Format.table:
+        for n in notes:
+            warn(n)
+
+
+def _plan_lines(stack: str | None, plan_csv: str | None):
+    import pandas as pd
+
+    from costplan.errors import InputError
+
+    if plan_csv:
+        try:
+            return pd.read_csv(plan_csv)
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputError(f"cannot read plan lines: {exc}", file=plan_csv) from None
+    import costplan
+    from costplan import config
+
+    try:
+        load_stack, estimate = costplan.load_stack, costplan.estimate
+    except (AttributeError, ImportError) as exc:  # pragma: no cover - depends on the estimate module
+        raise InputError(f"no estimate available ({exc}); pass --plan with estimate lines") from None
+    return estimate(load_stack(config.setting("stack", stack))).lines
+
+
+def _open_store(path: str | None, *, write: bool = False):
+    from costplan import config
+    from costplan.actuals.store import Store
+
+    resolved = config.setting("store", path)
+    if write:
+        return Store(resolved)
+    return Store.open_default(resolved)

@@ -1,0 +1,285 @@
+"""The store: schema migrations, spend queries, source precedence, the synthetic sample,
+reconciliation and the commitment / spot summaries."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from costplan.actuals import sample, schema
+from costplan.actuals.commitments import commitment_summary, spot_summary
+from costplan.actuals.reconcile import reconcile
+from costplan.actuals.store import Store
+from costplan.errors import CostplanError, InputError
+
+
+def _rows(day: str, items, source_note="x"):
+    d = pd.Timestamp(day)
+    out = []
+    for service, usage, region, cost, *rest in items:
+        out.append(
+            {
+                "ProviderName": "AWS",
+                "BillingPeriodStart": d.to_period("M").start_time,
+                "BillingPeriodEnd": (d.to_period("M") + 1).start_time,
+                "ChargePeriodStart": d,
+                "ChargePeriodEnd": d + pd.Timedelta(days=1),
+                "ChargeCategory": rest[0] if rest else "Usage",
+                "ServiceName": service,
+                "x_UsageType": usage,
+                "RegionId": region,
+                "BilledCost": cost,
+                "EffectiveCost": cost,
+                "x_ChargeStatus": "Final",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+@pytest.fixture(params=["main-table", "own-table"], autouse=True)
+def layout(request, monkeypatch):
+    """Every test with small loads appended to rows_main, and with each load in its own table."""
+    from costplan.actuals import schema
+
+    if request.param == "own-table":
+        monkeypatch.setattr(schema, "OWN_TABLE_ROWS", 1)
+    return request.param
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.duckdb") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    sample.ensure_default_store(path)
+    with Store(path) as s:
+        yield s
+
+
+def test_new_store_is_at_the_current_schema_version(store):
+    assert store.schema_version() == schema.SCHEMA_VERSION
+    cols = [r[0] for r in store.con.execute("DESCRIBE cost_rows").fetchall()]
+    assert sorted(cols) == sorted(schema.COLUMN_NAMES)
+
+
+def test_version_1_store_is_migrated(tmp_path):
+    import duckdb
+
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_version (version INTEGER, description VARCHAR, applied_at TIMESTAMP)")
+    for sql in schema.MIGRATIONS[0][2]:
+        con.execute(sql)
+    con.execute("INSERT INTO schema_version VALUES (1, 'v1', now()::TIMESTAMP)")
+    con.close()
+    with Store(path) as s:
+        assert s.schema_version() == schema.SCHEMA_VERSION
+        assert "x_NetEffectiveCost" in [r[0] for r in s.con.execute("DESCRIBE cost_rows").fetchall()]
+
+
+def test_newer_store_is_refused(tmp_path):
+    path = tmp_path / "new.duckdb"
+    with Store(path) as s:
+        s.con.execute("INSERT INTO schema_version VALUES (999, 'future', now()::TIMESTAMP)")
+    with pytest.raises(CostplanError, match="newer than this costplan"):
+        Store(path)
+
+
+def test_spend_by_month_service_region_and_dates(store):
+    store.load_frame(
+        pd.concat(
+            [
+                _rows("2026-09-30", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.25)]),
+                _rows(
+                    "2026-10-01",
+                    [
+                        ("AWS WAF", "USE1-WebACL", "us-east-1", 2.50),
+                        ("Amazon Route 53", "HostedZone", None, 0.50),
+                    ],
+                ),
+                _rows("2026-10-31", [("AWS WAF", "EU-WebACL", "eu-west-1", 4.00)]),
+            ]
+        ),
+        "focus",
+    )
+    df = store.spend(["month", "ServiceName"])
+    assert [(r.month, r.ServiceName, r.EffectiveCost) for r in df.itertuples()] == [
+        ("2026-09", "AWS WAF", 1.25),
+        ("2026-10", "AWS WAF", 6.50),
+        ("2026-10", "Amazon Route 53", 0.50),
+    ]
+    region = store.spend(["RegionId"], month="2026-10").set_index("RegionId")["EffectiveCost"].to_dict()
+    assert region == {"eu-west-1": 4.0, "us-east-1": 2.5, "(none)": 0.5}
+    assert store.spend([], start="2026-10-01", end="2026-10-01")["EffectiveCost"][0] == 3.0
+    assert store.spend([], start="2026-09", end="2026-09")["EffectiveCost"][0] == 1.25
+    assert store.months() == ["2026-09", "2026-10"]
+    with pytest.raises(InputError, match="did you mean 'ServiceName'"):
+        store.spend(["ServiceNam"])
+    with pytest.raises(InputError, match="bad date"):
+        store.spend(["month"], start="October")
+
+
+def test_one_source_per_period_never_both(store):
+    store.load_frame(_rows("2026-10-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 2.00)]), "cost-explorer")
+    store.load_frame(_rows("2026-10-02", [("AWS WAF", "USE1-WebACL", "us-east-1", 2.10)]), "focus")
+    store.load_frame(_rows("2026-09-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 7.00)]), "cost-explorer")
+    by = store.spend(["month"]).set_index("month")["EffectiveCost"].to_dict()
+    assert by == {"2026-09": 7.0, "2026-10": 2.1}  # October from the FOCUS file only
+
+
+def test_real_data_replaces_the_synthetic_sample(store):
+    frame = _rows("2026-10-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 2.00)]).assign(x_Synthetic=True)
+    store.load_frame(frame, "synthetic-sample")
+    assert store.is_synthetic()
+    res = store.load_frame(_rows("2026-08-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 3.00)]), "focus")
+    assert res.dropped_synthetic == 1
+    assert not store.is_synthetic() and store.months() == ["2026-08"]
+
+
+def test_load_with_missing_required_values_is_refused(store):
+    frame = _rows("2026-10-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 2.00)])
+    frame.loc[0, "ServiceName"] = None
+    with pytest.raises(InputError, match="ServiceName"):
+        store.load_frame(frame, "focus")
+    assert store.con.execute("SELECT count(*) FROM cost_rows").fetchone()[0] == 0
+    assert store.con.execute("SELECT count(*) FROM loads").fetchone()[0] == 0
+
+
+# -- the synthetic sample ---------------------------------------------------------------------------
+def test_sample_covers_the_year_and_is_labelled(sample_store):
+    assert sample_store.months() == [
+        f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 12)]
+    ]
+    f = sample_store.freshness()
+    day = pd.to_datetime(f["day"])
+    assert day.min() == pd.Timestamp("2025-11-01") and day.max() == pd.Timestamp("2026-11-25")
+    assert len(f) == 365 + 25  # one source in use, one row a day
+    est = day[f["Estimated"]]
+    assert est.min() == pd.Timestamp("2026-11-01") and len(est) == 25
+    assert not f[day < pd.Timestamp("2026-11-01")]["Estimated"].any()
+    assert sample_store.is_synthetic()
+    assert (
+        sample_store.con.execute(
+            "SELECT count(*) FROM cost_rows WHERE NOT x_Synthetic OR x_Source <> 'synthetic-sample'"
+        ).fetchone()[0]
+        == 0
+    )
+
+
+def test_sample_has_growth_spot_credit_and_savings_plan(sample_store):
+    credit = sample_store.spend(["ChargeCategory"], month="2026-04").set_index("ChargeCategory")[
+        "EffectiveCost"
+    ]
+    assert credit["Credit"] == sample.CREDIT_AMOUNT
+    spot = spot_summary(sample_store, "2026-10").set_index("RegionId")
+    # the worker pool's spot share of its hours, diluted by the other (on-demand) pools
+    assert 0.1 < spot.loc["us-east-1", "spot_share_hours"] < sample.SPOT_SHARE
+    assert spot.loc["us-east-1", "spot_savings"] > 0
+    sp = commitment_summary(sample_store, "2026-10")
+    assert sp["CommitmentDiscountId"].tolist() == [sample.SP_ID]
+    row = sp.iloc[0]
+    # 31 days of the plan's Compute Savings Plan commitment [USD/h], billed as the recurring fee
+    rate = _planned_sp_rate()
+    assert row["billed"] == pytest.approx(rate * 24 * 31, abs=0.01)
+    assert row["used_commitment"] + row["unused_commitment"] == pytest.approx(rate * 24 * 31, abs=0.01)
+    # the commitment exceeds the on-demand instance usage left after spot: part of it goes
+    # unused, and all of that usage is covered
+    assert 0.5 < row["utilisation"] < 1 and row["coverage"] == pytest.approx(1.0) and row["savings"] > 0
+    assert commitment_summary(sample_store, "2026-01").empty  # no Savings Plan before March
+    pd.testing.assert_frame_equal(sample_store.commitment_summary("2026-10"), sp)
+    jan, oct_ = (
+        sample_store.spend(["component"], month=m).set_index("component")["EffectiveCost"]
+        for m in ("2026-01", "2026-10")
+    )
+    assert oct_["data_transfer"] > jan["data_transfer"] * 1.15  # three percent a month, nine months
+
+
+def _planned_sp_rate() -> float:
+    import costplan
+    from costplan.config import DEFAULT_STACK
+
+    lines = costplan.estimate(costplan.load_stack(DEFAULT_STACK)).lines
+    sp = lines[(lines["component_kind"] == "commitment") & (lines["PricingUnit"] == "Hrs")]
+    return float(sp["ListUnitPrice"].iloc[0])
+
+
+def test_sample_is_deterministic():
+    a = sample.generate_sample()
+    b = sample.generate_sample()
+    pd.testing.assert_frame_equal(a, b)
+    assert a["Tags"].dropna().map(json.loads).map(lambda t: t["environment"]).eq("production").all()
+
+
+# -- reconciliation ---------------------------------------------------------------------------
+def test_reconcile_against_hand_made_plan(store):
+    store.load_frame(
+        _rows(
+            "2026-10-05",
+            [
+                ("Amazon Relational Database Service", "InstanceUsage:db.r6g.xl", "us-east-1", 700.0),
+                ("Amazon Elastic Compute Cloud", "BoxUsage:c5.xlarge", "us-east-1", 900.0),
+                ("Amazon Elastic Compute Cloud", "EBS:VolumeUsage.gp3", "us-east-1", 130.0),
+                ("Amazon Elastic Compute Cloud", "NatGateway-Hours", "us-east-1", 50.0),
+                ("Amazon Elastic Compute Cloud", "CPUCredits:t3", "us-east-1", 12.0),
+                ("Tax", None, None, 40.0, "Tax"),
+            ],
+        ),
+        "focus",
+    )
+    plan = pd.DataFrame(
+        {
+            "component": ["postgres", "workers", "influx-data", "root-volumes", "nat", "waf"],
+            "component_kind": ["rds", "node_pool", "k8s_volume", "ebs_volume", "nat_gateway", "waf"],
+            "ServiceName": ["Amazon Relational Database Service"]
+            + ["Amazon Elastic Compute Cloud"] * 4
+            + ["AWS WAF"],
+            "ListCost": [700.8, 1000.0, 80.0, 40.0, 65.7, 27.0],
+        }
+    )
+    r = reconcile(plan, store, "2026-10", threshold_pct=10, min_variance=5)
+    lines = r.lines.set_index(["component_kind", "ServiceName"])
+    node = lines.loc[("node_pool", "Amazon Elastic Compute Cloud")]
+    assert (node["plan"], node["actual"], node["variance"]) == (1000.0, 900.0, -100.0)
+    assert node["variance_pct"] == pytest.approx(-10.0) and node["flag"] == ""  # exactly at the threshold
+    ebs = lines.loc[("ebs_volume", "Amazon Elastic Compute Cloud")]
+    assert (ebs["plan"], ebs["actual"], ebs["components"]) == (120.0, 130.0, "influx-data, root-volumes")
+    assert ebs["flag"] == "" and ebs["variance_pct"] == pytest.approx(100 * 10 / 120)
+    nat = lines.loc[("nat_gateway", "Amazon Elastic Compute Cloud")]
+    assert nat["flag"] == "under" and nat["variance"] == pytest.approx(50.0 - 65.7)
+    assert lines.loc[("waf", "AWS WAF")]["flag"] == "no spend"
+    assert lines.loc[("tax", "Tax")]["flag"] == "not in plan"
+    unm = lines.loc[("unmapped", "Amazon Elastic Compute Cloud")]
+    assert (unm["actual"], unm["flag"]) == (12.0, "unmapped")
+    assert r.actual_total == pytest.approx(700 + 900 + 130 + 50 + 12 + 40)
+    assert r.plan_total == pytest.approx(700.8 + 1000 + 80 + 40 + 65.7 + 27)
+    with pytest.raises(InputError, match="no spend for 2026-09"):
+        reconcile(plan, store, "2026-09")
+
+
+def test_every_sample_item_maps_to_its_component_kind():
+    """The mapping rules, applied to each usage type of the reference stack's sample, give the
+    kind the sample declares for it (a consistency check of component_map.csv)."""
+    import duckdb
+
+    from costplan.actuals.mapping import component_case_sql
+
+    base = sample.baseline_frame()[["component_kind", "ServiceName", "x_UsageType"]].assign(
+        ChargeCategory="Usage", SkuId=None
+    )
+    con = duckdb.connect()
+    con.register("b", base)
+    got = con.execute(f"SELECT component_kind, {component_case_sql()} FROM b").fetchall()
+    wrong = [(want, have) for want, have in got if want != have]
+    assert wrong == []
+    assert con.execute(
+        f"SELECT {component_case_sql()} FROM (SELECT 'Tax' AS ChargeCategory, 'Tax' AS ServiceName, NULL AS x_UsageType, NULL AS SkuId)"
+    ).fetchall() == [("tax",)]
+    assert con.execute(
+        f"SELECT {component_case_sql()} FROM (SELECT 'Usage' AS ChargeCategory, 'Amazon Kinesis' AS ServiceName, 'USE1-ShardHour' AS x_UsageType, NULL AS SkuId)"
+    ).fetchall() == [("unmapped",)]
