@@ -39,6 +39,7 @@ from typing import Any
 
 from costplan.errors import CostplanError
 from costplan.pricing.catalog import Price
+from costplan.units import AWS_REGIONS
 
 HOURS_PER_TERM = {"1yr": 8760.0, "3yr": 26280.0}
 """Hours in a reservation term [h]: 365 days x 24 h per year."""
@@ -49,37 +50,7 @@ SAVINGS_PLAN_DURATIONS = {31536000: "1yr", 94608000: "3yr"}
 
 # AWS region code -> the Price List ``location`` name. Older price lists have no ``regionCode``
 # attribute, and some products still name the region only by its location.
-REGIONS: dict[str, str] = {
-    "us-east-1": "US East (N. Virginia)",
-    "us-east-2": "US East (Ohio)",
-    "us-west-1": "US West (N. California)",
-    "us-west-2": "US West (Oregon)",
-    "af-south-1": "Africa (Cape Town)",
-    "ap-east-1": "Asia Pacific (Hong Kong)",
-    "ap-south-1": "Asia Pacific (Mumbai)",
-    "ap-south-2": "Asia Pacific (Hyderabad)",
-    "ap-northeast-1": "Asia Pacific (Tokyo)",
-    "ap-northeast-2": "Asia Pacific (Seoul)",
-    "ap-northeast-3": "Asia Pacific (Osaka)",
-    "ap-southeast-1": "Asia Pacific (Singapore)",
-    "ap-southeast-2": "Asia Pacific (Sydney)",
-    "ap-southeast-3": "Asia Pacific (Jakarta)",
-    "ap-southeast-4": "Asia Pacific (Melbourne)",
-    "ca-central-1": "Canada (Central)",
-    "ca-west-1": "Canada West (Calgary)",
-    "eu-central-1": "EU (Frankfurt)",
-    "eu-central-2": "EU (Zurich)",
-    "eu-west-1": "EU (Ireland)",
-    "eu-west-2": "EU (London)",
-    "eu-west-3": "EU (Paris)",
-    "eu-north-1": "EU (Stockholm)",
-    "eu-south-1": "EU (Milan)",
-    "eu-south-2": "EU (Spain)",
-    "il-central-1": "Israel (Tel Aviv)",
-    "me-central-1": "Middle East (UAE)",
-    "me-south-1": "Middle East (Bahrain)",
-    "sa-east-1": "South America (Sao Paulo)",
-}
+REGIONS: dict[str, str] = {code: name.replace("Europe (", "EU (") for code, name in AWS_REGIONS.items()}
 LOCATION_TO_REGION: dict[str, str] = {v: k for k, v in REGIONS.items()}
 LOCATION_TO_REGION.update({v.replace("EU (", "Europe ("): k for k, v in REGIONS.items() if v.startswith("EU (")})
 
