@@ -36,7 +36,7 @@ LIST = [
     P("AmazonElastiCache", "cache.r7g.large", "node-hour", "Hrs", 0.219, variant="redis"),
     P("AmazonEC2", "gp3", "storage-gb-month", "GB-Mo", 0.08),
     P("AmazonEC2", "gp3", "iops-month", "IOPS-Mo", 0.005),
-    P("AmazonEC2", "gp3", "throughput-mbps-month", "MiBps-Mo", 0.04),
+    P("AmazonEC2", "gp3", "throughput-mbps-month", "MBps-Mo", 0.04),
     P("AmazonEC2", "gp2", "storage-gb-month", "GB-Mo", 0.10),
     P("AmazonS3", "s3-standard", "storage-gb-month", "GB-Mo", 0.023, t1=51200),
     P("AmazonS3", "s3-standard", "storage-gb-month", "GB-Mo", 0.022, t0=51200, t1=512000),

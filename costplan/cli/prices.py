@@ -58,3 +58,213 @@ def show(
     title = f"{sku} prices" + (f" in {region}" if region else "")
     emit_frame(compact_view(df, with_region=region is None), fmt, title=title,
                caption="verified = read from a primary or machine-readable source; --format json for notes")
+
+
+INFO_HELP = """What the price catalog holds and how far to trust it: the snapshot and
+as-of dates, the sources listed in the manifest (with how many prices each gave), row counts
+per service and pricing model, and a coverage matrix of service x region where each cell is
+`verified` (every price read from a machine-readable AWS source), `estimate` (some prices are
+derived; see their note) or `missing` (no price: an estimate there fails rather than use $0).
+
+Examples:
+
+  costplan prices info
+
+  costplan prices info --catalog data/prices/ --format json
+"""
+
+
+@prices_app.command("info", help=help_text(INFO_HELP))
+@cli_errors
+def info_cmd(
+    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV or folder (default: the catalog in use)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    from costplan.cli.common import frame_to_markdown
+    from costplan.pricing.info import catalog_info
+    from costplan.pricing.lookup import get_catalog
+
+    info = catalog_info(get_catalog(catalog_path))
+    if fmt is Format.json:
+        emit_json(info.to_dict())
+        return
+    matrix = info.coverage_matrix()
+    if fmt is Format.csv:
+        emit_frame(info.coverage, fmt)
+        return
+    s = info.summary
+    head = (
+        f"catalog {s['file'] or '(in memory)'}: {s['rows']} prices ({s['verified_rows']} verified, "
+        f"{s['estimate_rows']} estimates), as of {s['as_of'] or '?'}; generated {s['generated'] or '?'}; "
+        f"price dates {s['oldest_price']} to {s['newest_price']}"
+    )
+    sources = info.sources[["id", "as_of", "rows", "license", "notes"]]
+    if fmt is Format.markdown:
+        import sys
+
+        parts = [
+            head,
+            frame_to_markdown(sources, title="Sources"),
+            frame_to_markdown(info.counts, title="Prices per service and pricing model"),
+            frame_to_markdown(matrix, title="Coverage (service x region)"),
+        ]
+        sys.stdout.write("\n\n".join(parts) + "\n")
+        return
+    from rich.console import Console
+
+    Console(soft_wrap=True, highlight=False).print(head)
+    emit_frame(sources.drop(columns=["notes"]), fmt, title="Sources (notes: --format markdown or json)")
+    emit_frame(info.counts, fmt, title="Prices per service and pricing model")
+    emit_frame(matrix, fmt, title="Coverage (service x region)")
+
+
+REFRESH_HELP = """Fetch current list prices from AWS and write them over the last good
+catalog: on-demand and reserved prices from the AWS Price List API (pricing:GetProducts),
+Savings Plans rates (savingsplans:DescribeSavingsPlansOfferingRates) and a summary of recent
+spot prices (ec2:DescribeSpotPriceHistory) for the instance types the catalog already has spot
+prices for.
+
+Prices that are not refreshed are kept; if any request fails nothing is written and the last
+good catalog stays as it was. Uses the standard AWS credential chain (environment, --profile,
+SSO). --dry-run lists the requests without calling AWS.
+
+Services: AmazonEC2, AmazonRDS, AmazonElastiCache, AWSELB, AmazonEKS, AmazonS3, savings-plans,
+ec2-spot (default: all).
+
+Examples:
+
+  costplan prices refresh --regions us-east-1,eu-west-1 --dry-run
+
+  costplan prices refresh --regions us-east-1 --services AmazonEC2,AmazonRDS --profile billing
+
+  costplan prices refresh --regions eu-west-1 --out data/prices/ --format json
+"""
+
+
+def make_session(profile: str | None):
+    """A boto3 session for ``--profile`` (or the default credential chain)."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    from costplan.errors import InputError
+
+    try:
+        return boto3.Session(profile_name=profile) if profile else boto3.Session()
+    except ProfileNotFound as exc:
+        available = ", ".join(boto3.Session().available_profiles) or "none configured"
+        raise InputError(f"--profile: {exc} (profiles: {available})") from None
+
+
+@prices_app.command("refresh", help=help_text(REFRESH_HELP))
+@cli_errors
+def refresh_cmd(
+    regions: str = typer.Option("us-east-1,eu-west-1", "--regions", help="Comma-separated AWS region codes."),
+    services: Optional[str] = typer.Option(None, "--services", help="Comma-separated services to refresh (default: all)."),
+    out: Optional[str] = typer.Option(
+        None, "--out", help="Catalog CSV or folder to write (default: beside the catalog refreshed, dated today)."
+    ),
+    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog to refresh (default: the catalog in use)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List the requests; do not call AWS or write anything."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain)."),
+    spot_types: Optional[str] = typer.Option(
+        None, "--spot-instance-types", help="Instance types whose spot history is summarised (default: those with spot prices)."
+    ),
+    spot_days: int = typer.Option(30, "--spot-days", min=1, max=90, help="Days of spot history to summarise."),
+    pricing_region: str = typer.Option(
+        "us-east-1", "--pricing-endpoint", help="Price List API endpoint region: us-east-1, ap-south-1 or eu-central-1."
+    ),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    from costplan.cli.common import info, warn
+    from costplan.pricing.refresh import check_selection, refresh_catalog
+
+    check_selection(regions, services)  # bad input exits 2 before anything else happens
+    types = [t.strip() for t in spot_types.split(",") if t.strip()] if spot_types else None
+    kwargs = dict(
+        out=out, base=catalog_path, spot_instance_types=types, spot_days=spot_days, pricing_region=pricing_region,
+    )
+    if dry_run:
+        result = refresh_catalog(None, regions, services, dry_run=True, **kwargs)
+        _render_requests(result, fmt)
+        for w in result.warnings:
+            warn(w)
+        return
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    session = make_session(profile)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        console=_stderr_console(),
+    ) as bar:
+        task = bar.add_task("planning", total=None)
+
+        def progress(done: int, total: int, message: str) -> None:
+            bar.update(task, completed=done, total=total, description=message[:70])
+
+        result = refresh_catalog(session, regions, services, progress=progress, **kwargs)
+    _render_result(result, fmt)
+    for w in result.warnings:
+        warn(w)
+    for c in result.conflicts:
+        warn(f"not refreshed: {c}")
+    for e in result.empty:
+        info(f"no products returned by {e}")
+    if result.unmapped:
+        info(f"{sum(result.unmapped.values())} AWS products or terms are not in the catalog vocabulary (see 'unmapped')")
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _render_requests(result, fmt: Format) -> None:
+    import pandas as pd
+
+    if fmt is Format.json:
+        emit_json({"dry_run": True, "target": str(result.target), "requests": [r.to_dict() for r in result.requests]})
+        return
+    df = pd.DataFrame(
+        [
+            {"call": f"{r.client}.{r.operation}", "endpoint": r.client_region, "selection": r.filters_text()}
+            for r in result.requests
+        ],
+        columns=["call", "endpoint", "selection"],
+    )
+    emit_frame(df, fmt, title=f"Dry run: {len(df)} requests (each followed to its last page)")
+    from costplan.cli.common import info
+
+    info(f"would write {result.target}")
+
+
+def _render_result(result, fmt: Format) -> None:
+    import pandas as pd
+
+    if fmt is Format.json:
+        emit_json(result.summary())
+        return
+    rows = [{"service": s, "region": r, "rows": n} for (s, r), n in sorted(result.refreshed.items())]
+    df = pd.DataFrame(rows, columns=["service", "region", "rows"])
+    s = result.summary()
+    caption = (
+        f"wrote {s['path']}: {s['rows_total']} prices ({s['rows_replaced']} replaced, {s['rows_added']} new, "
+        f"{s['rows_kept']} kept); {s['calls']} AWS calls, {s['retries']} retried"
+        if s["path"]
+        else "nothing written"
+    )
+    emit_frame(df, fmt, title="Prices refreshed")
+    from costplan.cli.common import info
+
+    info(caption)
+    if result.unmapped and fmt in (Format.table, Format.markdown):
+        um = pd.DataFrame(
+            [{"not in the catalog": k, "items": v} for k, v in result.unmapped.most_common()],
+            columns=["not in the catalog", "items"],
+        )
+        emit_frame(um, fmt, title="AWS products not mapped to catalog rows")

@@ -1,0 +1,140 @@
+"""What a catalog holds and how far to trust it: ``costplan prices info``.
+
+:func:`catalog_info` summarises a :class:`~costplan.pricing.catalog.Catalog`: its dates, the
+sources of its manifest with how many rows each priced, row counts per service and pricing
+model, and a coverage matrix of service x region saying whether the prices there are all
+verified, include estimates, or are missing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from costplan.pricing.catalog import PRICING_MODELS, Catalog
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+VERIFIED, ESTIMATE, MISSING = "verified", "estimate", "missing"
+NOT_APPLICABLE = "n/a"
+"""Matrix cell of a regional service in the ``global`` column, or of a global service in a region."""
+
+
+@dataclass
+class CatalogInfo:
+    """Summary of one catalog.
+
+    ``summary``: file, as-of date, generation time, row count, date range of the rows.
+    ``sources``: one row per source (id, url, as_of, license, notes, rows).
+    ``counts``: one row per service with a column per pricing model and ``total``.
+    ``coverage``: one row per (service, region) with ``status`` (verified / estimate /
+    missing), ``rows``, ``verified_rows`` and ``estimate_rows``; regions are those the catalog
+    prices anything in, plus ``global`` only for services priced globally (Route 53).
+    """
+
+    summary: dict
+    sources: pd.DataFrame
+    counts: pd.DataFrame
+    coverage: pd.DataFrame
+
+    def coverage_matrix(self) -> pd.DataFrame:
+        """Services down, regions across, each cell the status (``estimate 3/40`` style)."""
+
+        def cell(r) -> str:
+            if r.status == VERIFIED:
+                return f"verified ({r.rows})"
+            if r.status == ESTIMATE:
+                return f"estimate ({r.estimate_rows}/{r.rows})"
+            return MISSING
+
+        if self.coverage.empty:
+            import pandas as pd
+
+            return pd.DataFrame(columns=["service"])
+        df = self.coverage.assign(cell=[cell(r) for r in self.coverage.itertuples()])
+        m = df.pivot(index="service", columns="region", values="cell").fillna(NOT_APPLICABLE)
+        m = m[[r for r in self.summary["regions"] if r in m.columns]]
+        m.columns.name = None
+        return m.reset_index()
+
+    def to_dict(self) -> dict:
+        return {
+            "summary": self.summary,
+            "sources": self.sources.to_dict(orient="records"),
+            "counts": self.counts.to_dict(orient="records"),
+            "coverage": self.coverage.to_dict(orient="records"),
+        }
+
+
+def catalog_info(catalog: Catalog) -> CatalogInfo:
+    """Dates, sources, row counts and service x region coverage of ``catalog``."""
+    import pandas as pd
+
+    rows = list(catalog)
+    by_source = Counter(p.source for p in rows)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    cov: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for p in rows:
+        counts[p.service][p.pricing_model] += 1
+        cov[(p.service, p.region)][0 if p.verified else 1] += 1
+
+    listed = catalog.manifest.get("sources", []) or []
+    src_rows = []
+    for s in listed:
+        src_rows.append(
+            {
+                "id": s.get("id", ""),
+                "as_of": s.get("as_of", ""),
+                "rows": by_source.get(s.get("id", ""), 0),
+                "url": s.get("url", ""),
+                "license": s.get("license", ""),
+                "notes": s.get("notes", ""),
+            }
+        )
+    listed_ids = {s.get("id") for s in listed}
+    for sid, n in sorted(by_source.items()):
+        if sid not in listed_ids:
+            as_of = max(p.as_of for p in rows if p.source == sid)
+            src_rows.append(
+                {"id": sid, "as_of": as_of, "rows": n, "url": "", "license": "", "notes": "not listed in the manifest"}
+            )
+    sources = pd.DataFrame(src_rows, columns=["id", "as_of", "rows", "url", "license", "notes"])
+
+    count_rows = []
+    for service in sorted(counts):
+        c = counts[service]
+        count_rows.append({"service": service, **{m: c.get(m, 0) for m in PRICING_MODELS}, "total": sum(c.values())})
+    counts_df = pd.DataFrame(count_rows, columns=["service", *PRICING_MODELS, "total"])
+
+    services = sorted({s for s, _ in cov})
+    regions = sorted({r for _, r in cov}, key=lambda r: (r == "global", r))
+    regional = {s for s, r in cov if r != "global"}
+    global_ = {s for s, r in cov if r == "global"}
+    cov_rows = []
+    for s in services:
+        for r in regions:
+            if (r == "global" and s not in global_) or (r != "global" and s not in regional):
+                continue  # a global service has no regional prices to miss, and vice versa
+            ver, est = cov.get((s, r), (0, 0))
+            status = MISSING if ver + est == 0 else ESTIMATE if est else VERIFIED
+            cov_rows.append(
+                {"service": s, "region": r, "status": status, "rows": ver + est, "verified_rows": ver, "estimate_rows": est}
+            )
+    coverage = pd.DataFrame(cov_rows, columns=["service", "region", "status", "rows", "verified_rows", "estimate_rows"])
+
+    dates = sorted(p.as_of for p in rows)
+    summary = {
+        "file": str(catalog.path) if catalog.path else None,
+        "as_of": catalog.as_of,
+        "generated": catalog.manifest.get("generated"),
+        "rows": len(rows),
+        "oldest_price": dates[0] if dates else None,
+        "newest_price": dates[-1] if dates else None,
+        "verified_rows": sum(1 for p in rows if p.verified),
+        "estimate_rows": sum(1 for p in rows if not p.verified),
+        "services": len(services),
+        "regions": regions,
+    }
+    return CatalogInfo(summary=summary, sources=sources, counts=counts_df, coverage=coverage)

@@ -1,0 +1,648 @@
+"""Parsers for AWS's machine-readable price sources, turning them into catalog rows.
+
+Pure functions, no I/O: each ``parse_*`` takes a response (or pages of responses) and returns
+:class:`~costplan.pricing.catalog.Price` rows in the catalog vocabulary of
+``docs/catalog-format.md``, so that a refreshed catalog prices a stack exactly like the
+embedded snapshot.
+
+- :func:`parse_product`: one item of the Price List API ``pricing.get_products`` answer
+  (on-demand and reserved terms).
+- :func:`parse_products`: many items at once, counting the ones that do not map.
+- :func:`parse_savings_plans_rates`: pages of ``savingsplans.describe_savings_plans_offering_rates``.
+- :func:`summarise_spot_history`: pages of ``ec2.describe_spot_price_history``.
+
+Reserved prices are stored as an **effective hourly rate** [USD/h]::
+
+    effective_hourly = upfront_fee / term_hours + recurring_hourly
+    term_hours       = 8,760 h (1yr = 365 days x 24 h) or 26,280 h (3yr)
+
+which is how AWS itself quotes an RI's "effective hourly" price. For example the m5.large 1-year
+standard partial-upfront RI (us-east-1) costs $252 upfront plus $0.029/h:
+252 / 8760 + 0.029 = 0.05777 USD/h, against $0.096/h on demand.
+
+Items that are priced but do not map to a catalog row (Windows instances, Oracle databases,
+other storage classes ...) are never dropped silently: :func:`parse_products` counts them by
+reason, and the refresh reports the counts. A malformed item raises
+:class:`PriceListFormatError` naming its SKU.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from costplan.errors import CostplanError
+from costplan.pricing.catalog import Price
+from costplan.units import AWS_REGIONS
+
+HOURS_PER_TERM = {"1yr": 8760.0, "3yr": 26280.0}
+"""Hours in a reservation term [h]: 365 days x 24 h per year."""
+
+PURCHASE_OPTIONS = {"No Upfront": "no-upfront", "Partial Upfront": "partial-upfront", "All Upfront": "all-upfront"}
+SAVINGS_PLAN_TYPES = {"Compute": "compute", "EC2Instance": "ec2-instance"}
+SAVINGS_PLAN_DURATIONS = {31536000: "1yr", 94608000: "3yr"}
+
+# AWS region code -> the Price List ``location`` name. Older price lists have no ``regionCode``
+# attribute, and some products still name the region only by its location.
+REGIONS: dict[str, str] = {code: name.replace("Europe (", "EU (") for code, name in AWS_REGIONS.items()}
+LOCATION_TO_REGION: dict[str, str] = {v: k for k, v in REGIONS.items()}
+LOCATION_TO_REGION.update({v.replace("EU (", "Europe ("): k for k, v in REGIONS.items() if v.startswith("EU (")})
+
+SPOT_PRODUCT_DESCRIPTIONS = ("Linux/UNIX", "Linux/UNIX (Amazon VPC)")
+
+
+class PriceListFormatError(CostplanError):
+    """A price source answered with something we cannot read (names the SKU)."""
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where one AWS product lands in the catalog, and how its unit converts."""
+
+    service: str
+    sku: str
+    usage: str
+    variant: str = ""
+    unit: str = "Hrs"
+    api_units: tuple[str, ...] = ("Hrs",)
+    scale: float = 1.0
+    """Multiplier from the API's price to ours [API units per our unit]: 1/1024 for GiBps -> MiBps,
+    1,000 for requests -> 1K requests."""
+    tiers: tuple[float, float] | None = None
+    """Fixed tier bounds when AWS publishes each tier as its own product (io2 IOPS) [unit]."""
+    note: str = ""
+
+
+@dataclass
+class ParsedPrices:
+    """Rows parsed from a price source, with what could not be mapped.
+
+    ``unmapped`` counts items (or terms) by reason; ``publication_dates`` maps a service code to
+    the newest ``publicationDate`` seen (YYYY-MM-DD).
+    """
+
+    prices: list[Price] = field(default_factory=list)
+    unmapped: Counter = field(default_factory=Counter)
+    publication_dates: dict[str, str] = field(default_factory=dict)
+    items: int = 0
+
+
+# -- product attributes -> catalog key ------------------------------------------------------
+def _usagetype_tail(attrs: Mapping[str, str]) -> str:
+    """``usagetype`` without its region prefix: ``EU-NatGateway-Hours`` -> ``NatGateway-Hours``."""
+    ut = attrs.get("usagetype", "")
+    head, sep, tail = ut.partition("-")
+    # region prefixes are upper-case letters and digits (USE1, EU, APS2, EUW2 ...)
+    if sep and re.fullmatch(r"[A-Z]{2,4}\d?", head) and not ut.startswith(("EBS", "RDS")):
+        return tail
+    return ut
+
+
+def region_of(attrs: Mapping[str, str]) -> str | None:
+    """The AWS region code of a product: ``regionCode``, else its ``location`` name."""
+    code = attrs.get("regionCode")
+    if code:
+        return code
+    return LOCATION_TO_REGION.get(attrs.get("location", ""))
+
+
+_EBS_VOLUMES = ("gp2", "gp3", "io1", "io2", "st1", "sc1")
+_RDS_STORAGE = {
+    "General Purpose": "gp2",
+    "General Purpose-GP3": "gp3",
+    "Provisioned IOPS": "io1",
+    "Provisioned IOPS-IO2": "io2",
+}
+
+
+def _map_ec2(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    if family.startswith("Compute Instance"):
+        wrong = [
+            f"{k} {a.get(k)!r}"
+            for k, want in (
+                ("operatingSystem", "Linux"),
+                ("tenancy", "Shared"),
+                ("preInstalledSw", "NA"),
+                ("capacitystatus", "Used"),
+            )
+            if a.get(k, want) != want
+        ]
+        if a.get("marketoption", "OnDemand") != "OnDemand":
+            wrong.append(f"marketoption {a.get('marketoption')!r}")
+        if wrong:
+            return f"AmazonEC2 instance not Linux/Shared/no software/Used ({wrong[0]})"
+        itype = a.get("instanceType")
+        if not itype:
+            return "AmazonEC2 instance without instanceType"
+        return _Target("AmazonEC2", itype, "instance-hour")
+    if family == "Storage" and ut.startswith("EBS:VolumeUsage"):
+        vol = a.get("volumeApiName", "")
+        if vol in _EBS_VOLUMES:
+            return _Target("AmazonEC2", vol, "storage-gb-month", unit="GB-Mo", api_units=("GB-Mo",))
+        return f"AmazonEC2 EBS volume type {vol or ut!r}"
+    if family == "Storage Snapshot" and ut == "EBS:SnapshotUsage":
+        return _Target("AmazonEC2", "ebs-snapshot", "storage-gb-month", unit="GB-Mo", api_units=("GB-Mo",))
+    if ut.startswith("EBS:VolumeP-IOPS."):
+        vol = a.get("volumeApiName") or ut.split(".")[1]
+        vol = {"piops": "io1"}.get(vol, vol)
+        if vol not in ("gp3", "io1", "io2"):
+            return f"AmazonEC2 EBS IOPS for {vol!r}"
+        # io2 publishes each IOPS tier as its own product (…io2, …io2.tier2, …io2.tier3)
+        tiers = {"EBS:VolumeP-IOPS.io2.tier2": (32000.0, 64000.0), "EBS:VolumeP-IOPS.io2.tier3": (64000.0, math.inf)}
+        bounds = tiers.get(ut, (0.0, 32000.0) if ut == "EBS:VolumeP-IOPS.io2" else None)
+        return _Target(
+            "AmazonEC2", vol, "iops-month", unit="IOPS-Mo", api_units=("IOPS-Mo",), tiers=bounds,
+            note="above the 3,000 IOPS baseline" if vol == "gp3" else "",
+        )
+    if ut == "EBS:VolumeP-Throughput.gp3":
+        return _Target(
+            "AmazonEC2", "gp3", "throughput-mbps-month", unit="MBps-Mo", api_units=("GiBps-mo", "GiBps-Mo"),
+            scale=1 / 1024, note="above the 125 MB/s baseline; Price List quotes per GiBps-month, divided by 1024",
+        )
+    if family == "NAT Gateway":
+        if ut == "NatGateway-Hours":
+            return _Target("AmazonEC2", "nat-gateway", "hour")
+        if ut == "NatGateway-Bytes":
+            return _Target("AmazonEC2", "nat-gateway", "gb-processed", unit="GB", api_units=("GB",))
+        return f"AmazonEC2 NAT gateway usage {ut!r}"
+    return f"AmazonEC2 product family {family!r}"
+
+
+def _map_rds(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    deployment = a.get("deploymentOption", "")
+    az = {"Single-AZ": "single-az", "Multi-AZ": "multi-az"}.get(deployment)
+    if family == "Database Instance":
+        engine = a.get("databaseEngine", "")
+        if engine != "PostgreSQL":
+            return f"AmazonRDS engine {engine!r}"
+        if az is None:
+            return f"AmazonRDS deployment {deployment!r}"
+        itype = a.get("instanceType")
+        if not itype:
+            return "AmazonRDS instance without instanceType"
+        return _Target("AmazonRDS", itype, "instance-hour", variant=f"postgresql:{az}")
+    if family == "Database Storage":
+        vol = _RDS_STORAGE.get(a.get("volumeType", ""))
+        if vol is None or az is None:
+            return f"AmazonRDS storage {a.get('volumeType')!r} {deployment!r}"
+        if a.get("databaseEngine", "PostgreSQL") not in ("PostgreSQL", "Any", "All"):
+            return f"AmazonRDS storage for engine {a.get('databaseEngine')!r}"
+        return _Target("AmazonRDS", vol, "storage-gb-month", variant=az, unit="GB-Mo", api_units=("GB-Mo",))
+    if family == "Provisioned IOPS":
+        if az is None:
+            return f"AmazonRDS IOPS {deployment!r}"
+        if a.get("databaseEngine", "PostgreSQL") not in ("PostgreSQL", "Any", "All"):
+            return f"AmazonRDS IOPS for engine {a.get('databaseEngine')!r}"
+        upper = ut.upper()
+        vol = "gp3" if "GP3" in upper else "io2" if "IO2" in upper else "io1"
+        return _Target(
+            "AmazonRDS", vol, "iops-month", variant=az, unit="IOPS-Mo", api_units=("IOPS-Mo",),
+            note="above the gp3 baseline" if vol == "gp3" else "",
+        )
+    if family == "Storage Snapshot" and ut.endswith("ChargedBackupUsage"):
+        return _Target("AmazonRDS", "backup-storage", "storage-gb-month", unit="GB-Mo", api_units=("GB-Mo",))
+    return f"AmazonRDS product family {family!r}"
+
+
+def _map_elasticache(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    if family != "Cache Instance":
+        return f"AmazonElastiCache product family {family!r}"
+    engine = a.get("cacheEngine", "").lower()
+    if engine not in ("redis", "valkey", "memcached"):
+        return f"AmazonElastiCache engine {a.get('cacheEngine')!r}"
+    if not ut.startswith("NodeUsage:"):
+        return f"AmazonElastiCache usage {ut!r}"
+    itype = a.get("instanceType")
+    if not itype:
+        return "AmazonElastiCache node without instanceType"
+    return _Target("AmazonElastiCache", itype, "node-hour", variant=engine)
+
+
+def _map_elb(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    kind = {"Load Balancer-Application": "alb", "Load Balancer-Network": "nlb", "Load Balancer": "clb"}.get(family)
+    if kind is None:
+        return f"AWSELB product family {family!r}"
+    if ut == "LoadBalancerUsage":
+        return _Target("AWSELB", kind, "hour")
+    if kind == "alb" and ut == "LCUUsage":
+        return _Target("AWSELB", "alb", "lcu-hour", unit="LCU-Hrs", api_units=("LCU-Hrs",))
+    if kind == "nlb" and ut == "LCUUsage":
+        return _Target("AWSELB", "nlb", "nlcu-hour", unit="NLCU-Hrs", api_units=("NLCU-Hrs", "LCU-Hrs"))
+    return f"AWSELB {kind} usage {ut!r}"
+
+
+def _map_eks(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    variant = {"AmazonEKS-Hours:perCluster": "standard", "AmazonEKS-Hours:extendedSupport": "extended"}.get(ut)
+    if variant is None:
+        return f"AmazonEKS usage {ut!r}"
+    return _Target("AmazonEKS", "eks-cluster", "cluster-hour", variant=variant, api_units=("Hrs", "Hours", "hours"))
+
+
+_S3_STORAGE = {
+    "TimedStorage-ByteHrs": "s3-standard",
+    "TimedStorage-SIA-ByteHrs": "s3-standard-ia",
+    "TimedStorage-GIR-ByteHrs": "s3-glacier-ir",
+}
+
+
+def _map_s3(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    if family == "Storage" and ut in _S3_STORAGE:
+        return _Target("AmazonS3", _S3_STORAGE[ut], "storage-gb-month", unit="GB-Mo", api_units=("GB-Mo",))
+    if family == "API Request":
+        usage = {"S3-API-Tier1": "requests-tier1", "S3-API-Tier2": "requests-tier2"}.get(a.get("group", ""))
+        if usage:
+            return _Target(
+                "AmazonS3", "s3-standard", usage, unit="1K requests", api_units=("Requests",), scale=1000.0,
+                note="Price List quotes per request, multiplied by 1,000",
+            )
+    return f"AmazonS3 {family or 'product'} {ut!r}"
+
+
+_MAPPERS = {
+    "AmazonEC2": _map_ec2,
+    "AmazonRDS": _map_rds,
+    "AmazonElastiCache": _map_elasticache,
+    "AWSELB": _map_elb,
+    "AmazonEKS": _map_eks,
+    "AmazonS3": _map_s3,
+}
+SERVICES = tuple(_MAPPERS)
+"""Service codes whose Price List products this module maps to catalog rows."""
+
+
+def map_product(product: Mapping[str, Any], service_code: str | None = None) -> tuple[_Target, str] | str:
+    """Map a Price List ``product`` to a catalog target and region, or return why it does not map."""
+    attrs = product.get("attributes") or {}
+    service = service_code or attrs.get("servicecode", "")
+    mapper = _MAPPERS.get(service)
+    if mapper is None:
+        return f"service {service!r} is not mapped"
+    if attrs.get("locationType", "AWS Region") != "AWS Region":
+        return f"{service} location type {attrs.get('locationType')!r}"
+    region = region_of(attrs)
+    if region is None:
+        return f"{service} location {attrs.get('location')!r} has no known region code"
+    target = mapper(product.get("productFamily", ""), attrs, _usagetype_tail(attrs))
+    if isinstance(target, str):
+        return target
+    return target, region
+
+
+# -- terms -> prices ----------------------------------------------------------------------
+def _number(value: Any, sku: str, what: str, where: str = "Price List item") -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise PriceListFormatError(f"{where} {sku}: {what} is not a number: {value!r}") from None
+    if math.isnan(x) or x < 0:
+        raise PriceListFormatError(f"{where} {sku}: {what} must be >= 0, got {value!r}")
+    return x
+
+
+def _usd(dim: Mapping[str, Any], sku: str) -> float:
+    ppu = dim.get("pricePerUnit")
+    if not isinstance(ppu, Mapping) or "USD" not in ppu:
+        raise PriceListFormatError(
+            f"Price List item {sku}: price dimension {dim.get('rateCode', '?')} has no pricePerUnit.USD"
+        )
+    return _number(ppu["USD"], sku, f"pricePerUnit.USD of {dim.get('rateCode', '?')}")
+
+
+def _range(dim: Mapping[str, Any], sku: str) -> tuple[float, float]:
+    begin = _number(dim.get("beginRange", "0") or "0", sku, "beginRange")
+    end_raw = dim.get("endRange", "Inf")
+    end = math.inf if end_raw in (None, "", "Inf", "inf") else _number(end_raw, sku, "endRange")
+    if end <= begin:
+        raise PriceListFormatError(f"Price List item {sku}: endRange {end_raw} is not above beginRange {begin}")
+    return begin, end
+
+
+def _dimensions(term: Mapping[str, Any], sku: str) -> list[Mapping[str, Any]]:
+    dims = term.get("priceDimensions")
+    if not isinstance(dims, Mapping) or not dims:
+        raise PriceListFormatError(f"Price List item {sku}: term {term.get('offerTermCode', '?')} has no priceDimensions")
+    return list(dims.values())
+
+
+def _check_unit(dim: Mapping[str, Any], target: _Target, sku: str) -> None:
+    if dim.get("unit") not in target.api_units:
+        raise PriceListFormatError(
+            f"Price List item {sku}: unit {dim.get('unit')!r} for {target.service} {target.sku} {target.usage} "
+            f"(expected {' or '.join(target.api_units)}); refusing to guess a conversion"
+        )
+
+
+def _load(item: str | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(item, (str, bytes)):
+        try:
+            item = json.loads(item)
+        except json.JSONDecodeError as exc:
+            raise PriceListFormatError(f"Price List item is not JSON: {exc} (starts {str(item)[:60]!r})") from None
+    if not isinstance(item, Mapping):
+        raise PriceListFormatError(f"Price List item is a {type(item).__name__}, not a JSON object")
+    return item
+
+
+def _sku_of(item: Mapping[str, Any]) -> str:
+    product = item.get("product")
+    if not isinstance(product, Mapping) or not product.get("sku"):
+        raise PriceListFormatError(
+            f"Price List item without product.sku (keys: {sorted(item)}); cannot tell which product it is"
+        )
+    return str(product["sku"])
+
+
+def publication_date(item: str | Mapping[str, Any]) -> str:
+    """The ``publicationDate`` of a Price List item as YYYY-MM-DD ('' when absent)."""
+    return str(_load(item).get("publicationDate", ""))[:10]
+
+
+def default_source(service_code: str, published: str) -> str:
+    """Catalog source id of a Price List row: ``aws-price-list-api:<servicecode>:<YYYY-MM-DD>``."""
+    return f"aws-price-list-api:{service_code}:{published or 'unknown'}"
+
+
+def parse_product(
+    price_list_json: str | Mapping[str, Any],
+    *,
+    as_of: str | None = None,
+    source: str | None = None,
+    unmapped: Counter | None = None,
+) -> list[Price]:
+    """Catalog rows for one Price List ``get_products`` item: on-demand and reserved.
+
+    ``price_list_json`` is one element of the API's ``PriceList`` (a JSON string) or the parsed
+    dict. ``as_of`` [YYYY-MM-DD] defaults to the item's ``publicationDate``; ``source`` to
+    :func:`default_source`. Returns ``[]`` for a product that does not map to the catalog and
+    adds the reason to ``unmapped`` when given. Raises :class:`PriceListFormatError`, naming the
+    SKU, for a malformed item.
+    """
+    item = _load(price_list_json)
+    sku = _sku_of(item)
+    product = item["product"]
+    if not isinstance(product.get("attributes"), Mapping):
+        raise PriceListFormatError(f"Price List item {sku}: product has no attributes")
+    service = item.get("serviceCode") or product["attributes"].get("servicecode", "")
+    mapped = map_product(product, service)
+    if isinstance(mapped, str):
+        if unmapped is not None:
+            unmapped[mapped] += 1
+        return []
+    target, region = mapped
+    published = publication_date(item)
+    as_of = as_of or published
+    source = source or default_source(service, published)
+    terms = item.get("terms")
+    if not isinstance(terms, Mapping):
+        raise PriceListFormatError(f"Price List item {sku}: no terms")
+
+    def row(model: str, start: float, end: float, price: float, term="", option="", cls_="", note="") -> Price:
+        return Price(
+            service=target.service, sku=target.sku, region=region, usage=target.usage, variant=target.variant,
+            pricing_model=model, term=term, purchase_option=option, offering_class=cls_,
+            tier_start=start, tier_end=end, unit=target.unit, unit_price=round(price, 10), interruption_band="",
+            source=source, as_of=as_of, verified=True,
+            note="; ".join(x for x in (target.note, note, f"Price List SKU {sku}") if x),
+        )
+
+    out: list[Price] = []
+    for term in (terms.get("OnDemand") or {}).values():
+        for dim in _dimensions(term, sku):
+            _check_unit(dim, target, sku)
+            start, end = _range(dim, sku)
+            if target.tiers is not None:
+                if (start, end) not in ((0.0, math.inf), target.tiers):
+                    raise PriceListFormatError(f"Price List item {sku}: unexpected range {start}-{end} for {target.usage}")
+                start, end = target.tiers
+            out.append(row("on_demand", start, end, _usd(dim, sku) * target.scale))
+    for term in (terms.get("Reserved") or {}).values():
+        r = _reserved(term, target, sku)
+        if isinstance(r, str):
+            if unmapped is not None:
+                unmapped[r] += 1
+            continue
+        lease, option, cls_, rate, note = r
+        out.append(row("reserved", 0.0, math.inf, rate, lease, option, cls_, note))
+    if not out and unmapped is not None:
+        unmapped[f"{service} product without on-demand or reserved prices"] += 1
+    return out
+
+
+def _reserved(term: Mapping[str, Any], target: _Target, sku: str) -> tuple[str, str, str, float, str] | str:
+    """(term, purchase option, offering class, effective hourly rate [USD/h], note) or why not."""
+    attrs = term.get("termAttributes") or {}
+    lease = attrs.get("LeaseContractLength")
+    option_raw = attrs.get("PurchaseOption")
+    if not lease or not option_raw:
+        raise PriceListFormatError(
+            f"Price List item {sku}: reserved term {term.get('offerTermCode', '?')} lacks "
+            "LeaseContractLength or PurchaseOption"
+        )
+    lease = {"1 yr": "1yr", "3 yr": "3yr"}.get(lease, lease)
+    if lease not in HOURS_PER_TERM:
+        return f"{target.service} reserved term {lease!r}"
+    option = PURCHASE_OPTIONS.get(option_raw)
+    if option is None:
+        return f"{target.service} reserved purchase option {option_raw!r}"
+    cls_ = attrs.get("OfferingClass", "").lower()
+    note = ""
+    if not cls_:
+        cls_ = "standard"
+        note = "no OfferingClass in the Price List; reserved nodes of this service are standard"
+    if cls_ not in ("standard", "convertible"):
+        return f"{target.service} reserved offering class {cls_!r}"
+    upfront, hourly, hourly_seen = 0.0, 0.0, False
+    for dim in _dimensions(term, sku):
+        unit = dim.get("unit")
+        if unit == "Quantity":
+            upfront += _usd(dim, sku)
+        elif unit in target.api_units and target.usage.endswith("hour"):
+            if hourly_seen:
+                raise PriceListFormatError(f"Price List item {sku}: reserved term with two hourly rates")
+            hourly, hourly_seen = _usd(dim, sku), True
+        else:
+            return f"{target.service} reserved {target.usage} in unit {unit!r}"
+    if not hourly_seen and option != "all-upfront":
+        raise PriceListFormatError(f"Price List item {sku}: {lease} {option_raw} reserved term has no hourly rate")
+    rate = upfront / HOURS_PER_TERM[lease] + hourly
+    amort = f"effective hourly = {upfront:g} upfront / {HOURS_PER_TERM[lease]:g} h + {hourly:g}/h"
+    return lease, option, cls_, rate, "; ".join(x for x in (amort, note) if x)
+
+
+def parse_products(
+    items: Iterable[str | Mapping[str, Any]], *, as_of: str | None = None, source: str | None = None
+) -> ParsedPrices:
+    """Parse many ``get_products`` items; count the unmapped ones by reason."""
+    out = ParsedPrices()
+    for item in items:
+        item = _load(item)
+        out.items += 1
+        out.prices += parse_product(item, as_of=as_of, source=source, unmapped=out.unmapped)
+        service = item.get("serviceCode") or ""
+        pub = publication_date(item)
+        if service and pub:
+            out.publication_dates[service] = max(pub, out.publication_dates.get(service, ""))
+    return out
+
+
+# -- Savings Plans --------------------------------------------------------------------------
+def parse_savings_plans_rates(
+    pages: Iterable[Mapping[str, Any]], *, as_of: str | None = None, source: str = "aws-savings-plans-api"
+) -> ParsedPrices:
+    """Savings Plans rows from pages of ``describe_savings_plans_offering_rates``.
+
+    The API gives no publication date: ``as_of`` [YYYY-MM-DD] defaults to today (UTC).
+
+    Keeps EC2 Linux shared-tenancy instance rates of Compute and EC2 Instance plans; a rate is
+    already an hourly price under the plan [USD/h] (AWS spreads any upfront payment into it).
+    Other products (Fargate, Lambda, SageMaker ...) are counted in ``unmapped``.
+    """
+    if as_of is None:
+        import datetime as dt
+
+        as_of = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    out = ParsedPrices()
+    for page in pages:
+        for r in page.get("searchResults", []) or []:
+            out.items += 1
+            props = {p.get("name"): p.get("value") for p in r.get("properties", []) or []}
+            offering = r.get("savingsPlanOffering") or {}
+            oid = offering.get("offeringId", "?")
+            if r.get("productType") != "EC2" or "BoxUsage" not in (r.get("usageType") or ""):
+                out.unmapped[f"savings plan rate for {r.get('productType')!r} {r.get('usageType', '')!r}"] += 1
+                continue
+            if props.get("productDescription", "Linux/UNIX") != "Linux/UNIX" or props.get("tenancy", "shared") != "shared":
+                out.unmapped["savings plan rate not Linux/UNIX shared tenancy"] += 1
+                continue
+            plan = SAVINGS_PLAN_TYPES.get(offering.get("planType", ""))
+            term = SAVINGS_PLAN_DURATIONS.get(int(offering.get("durationSeconds") or 0))
+            option = PURCHASE_OPTIONS.get(offering.get("paymentOption", ""))
+            if plan is None or term is None or option is None:
+                out.unmapped[
+                    f"savings plan {offering.get('planType')!r} {offering.get('durationSeconds')!r}s "
+                    f"{offering.get('paymentOption')!r}"
+                ] += 1
+                continue
+            itype = props.get("instanceType") or (r.get("usageType") or "").rpartition(":")[2]
+            region = props.get("region")
+            if not itype or not region:
+                raise PriceListFormatError(f"Savings Plans offering {oid}: rate without instanceType or region")
+            if r.get("unit") != "Hrs":
+                raise PriceListFormatError(f"Savings Plans offering {oid}: unit {r.get('unit')!r} for {itype}, expected Hrs")
+            if (r.get("currency") or offering.get("currency") or "USD") != "USD":
+                raise PriceListFormatError(f"Savings Plans offering {oid}: currency {offering.get('currency')!r}")
+            rate = _number(r.get("rate"), oid, f"rate for {itype}", "Savings Plans offering")
+            out.prices.append(
+                Price(
+                    service="AmazonEC2", sku=itype, region=region, usage="instance-hour", variant="",
+                    pricing_model="savings_plan", term=term, purchase_option=option, offering_class=plan,
+                    tier_start=0.0, tier_end=math.inf, unit="Hrs", unit_price=rate, interruption_band="",
+                    source=source, as_of=as_of, verified=True, note=f"Savings Plans offering {oid}",
+                )
+            )
+    return out
+
+
+# -- Spot -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SpotStats:
+    """Spot price statistics of one instance type in one region over a period."""
+
+    instance_type: str
+    region: str
+    samples: int
+    median: float
+    """Median of the sampled spot prices over all Availability Zones [USD/h]."""
+    mean: float
+    """[USD/h]"""
+    minimum: float
+    """[USD/h]"""
+    maximum: float
+    """[USD/h]"""
+    start: str
+    """First sample time (ISO 8601, UTC)."""
+    end: str
+    """Last sample time (ISO 8601, UTC)."""
+
+
+_AZ = re.compile(r"^([a-z]{2}(?:-gov)?-[a-z]+-\d+)")
+
+
+def _iso(ts: Any) -> str:
+    if hasattr(ts, "isoformat"):
+        import datetime as dt
+
+        if isinstance(ts, dt.datetime) and ts.tzinfo is not None:
+            ts = ts.astimezone(dt.timezone.utc)
+        return ts.isoformat().replace("+00:00", "Z")
+    return str(ts).replace("+00:00", "Z")
+
+
+def spot_statistics(pages: Iterable[Mapping[str, Any]], *, region: str | None = None) -> list[SpotStats]:
+    """Per instance type and region: median, mean, min and max of every sampled spot price.
+
+    Reads every page; only Linux/UNIX samples count. The region is ``region`` when given, else
+    taken from each sample's Availability Zone. Each price change is one sample (not weighted
+    by how long it held).
+    """
+    prices: dict[tuple[str, str], list[float]] = {}
+    times: dict[tuple[str, str], list[str]] = {}
+    for page in pages:
+        for s in page.get("SpotPriceHistory", []) or []:
+            if s.get("ProductDescription") not in SPOT_PRODUCT_DESCRIPTIONS:
+                continue
+            itype = s.get("InstanceType")
+            reg = region
+            if reg is None:
+                m = _AZ.match(s.get("AvailabilityZone") or "")
+                reg = m.group(1) if m else None
+            if not itype or not reg:
+                raise PriceListFormatError(f"spot price sample without instance type or zone: {s}")
+            key = (itype, reg)
+            prices.setdefault(key, []).append(_number(s.get("SpotPrice"), itype, "SpotPrice", "spot price sample of"))
+            times.setdefault(key, []).append(_iso(s.get("Timestamp", "")))
+    out = []
+    for (itype, reg), values in sorted(prices.items()):
+        ts = sorted(times[(itype, reg)])
+        out.append(
+            SpotStats(
+                instance_type=itype, region=reg, samples=len(values), median=statistics.median(values),
+                mean=statistics.fmean(values), minimum=min(values), maximum=max(values), start=ts[0], end=ts[-1],
+            )
+        )
+    return out
+
+
+def summarise_spot_history(
+    pages: Iterable[Mapping[str, Any]],
+    *,
+    region: str | None = None,
+    as_of: str | None = None,
+    source: str = "aws-ec2-spot-price-history",
+) -> list[Price]:
+    """Spot rows from pages of ``describe_spot_price_history``: the median price [USD/h].
+
+    ``verified`` is true (AWS's own record); the note gives the period, sample count, mean, min
+    and max. ``as_of`` defaults to the date of the last sample.
+    """
+    rows = []
+    for st in spot_statistics(pages, region=region):
+        rows.append(
+            Price(
+                service="AmazonEC2", sku=st.instance_type, region=st.region, usage="instance-hour", variant="",
+                pricing_model="spot", term="", purchase_option="", offering_class="", tier_start=0.0,
+                tier_end=math.inf, unit="Hrs", unit_price=st.median, interruption_band="", source=source,
+                as_of=as_of or st.end[:10], verified=True,
+                note=(
+                    f"median of {st.samples} Linux/UNIX spot prices {st.start} to {st.end} over all zones; "
+                    f"mean {st.mean:.6g}, min {st.minimum:.6g}, max {st.maximum:.6g}"
+                ),
+            )
+        )
+    return rows
