@@ -19,14 +19,22 @@ Price a stack from a dated, sourced catalog; load actual spend; project growth w
 write the monthly cost report. With no arguments every command uses the embedded default:
 the bundled UltiBiker stack, the embedded price catalog and a synthetic sample of spend.
 
-Examples:
+Examples, one per command:
 
   costplan estimate data/ultibiker/stack.yaml --compare data/ultibiker/claimed-costs.yaml
-
   costplan prices show c5.large --region us-east-1
+  costplan pull --from 2026-01-01 --store spend.duckdb
+  costplan import focus exports/ --store spend.duckdb
+  costplan actuals --by ServiceName --month 2026-10
+  costplan reconcile data/ultibiker/stack.yaml --month 2026-10
+  costplan project --scenario app-on-spot --months 36
+  costplan commitments --term 1yr --payment all-upfront
+  costplan report --month 2026-10
+  costplan review --quarter 2026Q3
+  costplan diff data/ultibiker/stack.yaml 'data/ultibiker/stack.yaml#graviton'
 
-Exit codes: 0 success, 2 bad input (the message names the file, field and what is valid),
-1 any other failure.
+Every command has --help with more examples. Exit codes: 0 success, 2 bad input (the
+message names the file, field and what is valid), 1 any other failure.
 """
 
 app = typer.Typer(
