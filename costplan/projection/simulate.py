@@ -299,9 +299,7 @@ class ProjectionModel:
         out: dict[str, dict] = {}
         api_pods = np.zeros_like(users)
         for key, p in self.pools.items():
-            cpu = np.zeros_like(users)
-            mem = np.zeros_like(users)
-            pods = np.zeros_like(users)
+            counts, wcpus, wmems, wnames = [], [], [], []
             for (wname, dem, per_pod, share, lo, hi, wcpu, wmem, replicas) in p.workloads:
                 if dem is None:
                     n = np.full_like(users, float(replicas))
@@ -314,10 +312,14 @@ class ProjectionModel:
                         api_pods = api_pods + n
                 out[f"{key}/pods/{wname}"] = {"value": n, "unit": "pods", "kind": "pods", "at_limit": at, "baseline": replicas,
                                               "limit": f"HPA max {hi:g}" if np.isfinite(hi) else ""}
-                cpu = cpu + n * wcpu
-                mem = mem + n * wmem
-                pods = pods + n
-            need = cap.nodes_for_requests(cpu, mem, pods, p.alloc)
+                counts.append(n)
+                wcpus.append(wcpu)
+                wmems.append(wmem)
+                wnames.append(f"{key}/pods/{wname}")
+            if counts:
+                need = cap.pack_nodes(np.stack(counts), wcpus, wmems, p.alloc, names=wnames)
+            else:
+                need = np.zeros_like(users)
             nodes, at_max = cap.clamp_nodes(need, p.min_nodes, p.max_nodes)
             out[key] = {"value": nodes, "unit": "nodes", "kind": "nodes", "at_limit": at_max, "baseline": p.baseline_nodes,
                         "limit": f"pool max {p.max_nodes:g}" if np.isfinite(p.max_nodes) else ""}
