@@ -13,7 +13,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.costplan-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[${COSTPLAN_EXTRAS:-dev}]"
+  log=.venv/install.log
+  echo "Installing costplan and its dependencies into .venv (log: $log) ..." >&2
+  if ! { .venv/bin/python -m pip install --upgrade pip \
+         && .venv/bin/python -m pip install -e ".[${COSTPLAN_EXTRAS:-dev}]"; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "setup failed: see $log" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
