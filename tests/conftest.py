@@ -5,19 +5,12 @@ from pathlib import Path
 import pytest
 
 # Offline by construction, even when pytest is run directly rather than via scripts/test.sh.
-for k, v in {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": "/dev/null",
-    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}.items():
-    os.environ[k] = v
-os.environ.pop("AWS_PROFILE", None)
-
 sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import FAKE_AWS_ENV  # noqa: E402
+
+os.environ.update(FAKE_AWS_ENV)
+os.environ.pop("AWS_PROFILE", None)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,6 +10,17 @@ import math
 
 from costplan.pricing.catalog import Catalog, Price
 
+# Fake credentials and no real profile or metadata service: AWS is never reached from tests.
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": "/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
 
 def P(service, sku, usage, unit, price, *, region="us-east-1", variant="", model="on_demand", term="", option="",
       cls="", t0=0.0, t1=math.inf, verified=True, band="", source="test-list-price") -> Price:

@@ -62,20 +62,7 @@ def _params(start, end, token=None, granularity="DAILY"):
     return p
 
 
-@pytest.fixture(params=["main-table", "own-table"], autouse=True)
-def layout(request, monkeypatch):
-    """Every test with small loads appended to rows_main, and with each load in its own table."""
-    from costplan.actuals import schema
-
-    if request.param == "own-table":
-        monkeypatch.setattr(schema, "OWN_TABLE_ROWS", 1)
-    return request.param
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "s.duckdb") as s:
-        yield s
+from actuals_fixtures import layout, store  # noqa: E402,F401 - fixtures
 
 
 def test_exact_request_and_paging_over_three_pages(store):
