@@ -77,10 +77,17 @@ def run_review(
 def execute_notebook(src: Path, dst: Path, parameters: dict, timeout: int = 600) -> None:
     """Run ``src`` with papermill (its ``parameters`` cell overridden) into ``dst``."""
     import papermill as pm
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LocalKernelManager(AsyncKernelManager):
+        # the kernel talks to us over Unix sockets in the runtime directory: nothing listens
+        # on a TCP port, and ipykernel has no unencrypted transport to warn about
+        transport = "ipc"
 
     try:
         pm.execute_notebook(str(src), str(dst), parameters=parameters, cwd=str(src.parent), progress_bar=False,
-                            kernel_name="python3", execution_timeout=timeout, log_output=False)
+                            kernel_name="python3", execution_timeout=timeout, log_output=False,
+                            kernel_manager_class=LocalKernelManager)
     except pm.PapermillExecutionError as exc:
         raise CostplanError(f"{src.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
 
