@@ -123,3 +123,17 @@ def test_reconcile_the_bundled_stack_against_the_sample(default_store, runner):
     assert abs(out["variance_total"]) < 0.15 * out["plan_total"]
     table = runner.invoke(app, ["reconcile", "--month", "2026-10"])
     assert table.exit_code == 0 and "Plan vs actual, 2026-10" in table.stdout
+
+
+def test_a_stale_default_store_is_rebuilt_with_a_visible_warning(default_store, runner):
+    import duckdb
+
+    runner.invoke(app, ["actuals", "--by", "month"])  # the default store exists
+    con = duckdb.connect(str(default_store))
+    con.execute("UPDATE loads SET description = 'synthetic sample (not real data), inputs 0000000000000000'")
+    con.close()
+    res = runner.invoke(app, ["actuals", "--by", "month", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert "warning: " in res.stderr and "rebuilding it" in res.stderr
+    assert "UserWarning" not in res.stderr  # one plain line, not Python's warning format
+    assert len(res.stdout.strip().splitlines()) == 14  # header and the sample's 13 months

@@ -139,6 +139,53 @@ def test_load_with_missing_required_values_is_refused(store):
 
 
 # -- the synthetic sample ---------------------------------------------------------------------------
+def _tiny_sample_store(path, description):
+    frame = _rows("2026-10-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 2.00)]).assign(x_Synthetic=True)
+    with Store(path) as s:
+        s.load_frame(frame, "synthetic-sample", description=description)
+
+
+def test_default_store_is_rebuilt_when_the_sample_inputs_change(tmp_path):
+    path = tmp_path / "costplan.duckdb"
+    _tiny_sample_store(path, "synthetic sample (not real data), inputs 0123456789abcdef")
+    with pytest.warns(UserWarning, match="older stack, catalog or generator; rebuilding it"):
+        sample.ensure_default_store(path)
+    with Store(path, read_only=True) as s:
+        assert len(s.months()) == 13  # the whole sample, not the one-row store
+        (description,) = s.con.execute("SELECT description FROM loads").fetchone()
+    assert description.endswith(f"inputs {sample.inputs_fingerprint()}")
+
+
+def test_default_store_built_from_todays_inputs_is_kept(tmp_path, recwarn):
+    path = tmp_path / "costplan.duckdb"
+    _tiny_sample_store(path, f"synthetic sample (not real data), inputs {sample.inputs_fingerprint()}")
+    sample.ensure_default_store(path)
+    with Store(path, read_only=True) as s:
+        assert s.months() == ["2026-10"]
+    assert not recwarn.list
+
+
+def test_default_store_holding_real_data_is_never_rebuilt(tmp_path, recwarn):
+    path = tmp_path / "costplan.duckdb"
+    _tiny_sample_store(path, "synthetic sample (not real data), inputs 0123456789abcdef")
+    with Store(path) as s:
+        s.load_frame(_rows("2026-08-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 3.00)]), "focus")
+    sample.ensure_default_store(path)
+    with Store(path, read_only=True) as s:
+        assert s.months() == ["2026-08"] and not s.is_synthetic()
+    assert not recwarn.list
+
+
+def test_sample_fingerprint_follows_the_stack_and_catalog(tmp_path, monkeypatch):
+    from costplan import config
+
+    before = sample.inputs_fingerprint()
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(config.DEFAULT_STACK.read_text() + "\n# edited\n")
+    monkeypatch.setattr(config, "DEFAULT_STACK", stack)
+    assert sample.inputs_fingerprint() != before
+
+
 def test_sample_covers_the_year_and_is_labelled(sample_store):
     assert sample_store.months() == [
         f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 12)]

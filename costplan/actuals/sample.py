@@ -681,30 +681,83 @@ def write_sample(path: str | os.PathLike, seed: int = SEED) -> Path:
     return path
 
 
+def inputs_fingerprint(seed: int = SEED) -> str:
+    """A short hash of what the sample is generated from: this generator, the bundled stack,
+    the embedded catalog and the code that prices the stack. The default store records it, and
+    is rebuilt when it changes (see :func:`ensure_default_store`)."""
+    import hashlib
+
+    import costplan
+    from costplan.config import DEFAULT_STACK
+    from costplan.pricing.catalog import default_catalog_path
+
+    package = Path(costplan.__file__).parent
+    files = [Path(__file__), DEFAULT_STACK, default_catalog_path(), package / "estimator.py"]
+    files += sorted((package / "components").glob("*.py"))
+    h = hashlib.sha256(str(seed).encode())
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _description(seed: int) -> str:
+    return f"synthetic sample (not real data), inputs {inputs_fingerprint(seed)}"
+
+
 def build_store(path: str | os.PathLike, seed: int = SEED) -> None:
     """Create a store at ``path`` holding only the synthetic sample."""
     from costplan.actuals.store import Store
 
     with Store(path) as store:
-        store.load_frame(
-            generate_sample(seed), "synthetic-sample", description="synthetic sample (not real data)"
-        )
+        store.load_frame(generate_sample(seed), "synthetic-sample", description=_description(seed))
+
+
+def _is_stale(path: Path) -> bool:
+    """True if the store at ``path`` holds nothing but a synthetic sample generated from other
+    inputs than today's. A store holding any other load, or one that cannot be read now (open
+    elsewhere, newer schema), is never called stale."""
+    import duckdb
+
+    if Path(str(path) + ".wal").exists():
+        return False
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        loads = con.execute("SELECT x_Source, description FROM loads").fetchall()
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+    if not loads or any(source != "synthetic-sample" for source, _ in loads):
+        return False
+    return all(description != _description(SEED) for _, description in loads)
 
 
 def ensure_default_store(path: str | os.PathLike) -> Path:
-    """Build the sample store at ``path`` if it does not exist yet (atomically: a temporary
-    file renamed into place, so a half-built store is never seen)."""
+    """Build the sample store at ``path`` if it does not exist yet, or rebuild it if it holds
+    only a sample generated from other inputs (:func:`inputs_fingerprint`; a warning says so).
+    Atomically: a temporary file renamed into place, so a half-built store is never seen."""
+    import warnings
+
     path = Path(path)
     if path.exists():
-        return path
+        if not _is_stale(path):
+            return path
+        warnings.warn(
+            f"{path}: the synthetic sample was generated from an older stack, catalog or generator; "
+            "rebuilding it",
+            stacklevel=2,
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".costplan-sample-", suffix=".duckdb", dir=path.parent)
     os.close(fd)
     os.unlink(tmp)
     try:
         build_store(tmp)
-        if not path.exists():
-            os.replace(tmp, path)
+        os.replace(tmp, path)
     finally:
         for leftover in (tmp, tmp + ".wal"):
             if os.path.exists(leftover):

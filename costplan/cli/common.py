@@ -58,14 +58,20 @@ def cli_errors(fn: Callable) -> Callable:
     """Map costplan's exceptions to exit codes: InputError -> 2, other CostplanError -> 1.
 
     Unexpected exceptions print one line and exit 1; set ``COSTPLAN_DEBUG=1`` for the traceback.
+    Python warnings raised on the way are printed as ``warning: ...`` lines on stderr.
     """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from costplan.errors import CostplanError, InputError
 
+        import warnings
+
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                # library warnings (a price estimate used, a sample rebuilt) as one plain line
+                warnings.showwarning = lambda message, *_a, **_k: warn(str(message))
+                return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except InputError as exc:
