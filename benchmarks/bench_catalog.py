@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from costplan.pricing.catalog import Catalog, default_catalog_path  # noqa: E402
+from costplan.pricing.catalog import Catalog, default_catalog_path
 
 
 def read_raw(path: Path) -> int:

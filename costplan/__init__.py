@@ -24,7 +24,7 @@ _LAZY = {
     "default_catalog": ("costplan.pricing.catalog", "default_catalog"),
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted(_LAZY)  # noqa: PLE0605 - names are resolved lazily
 
 
 def __getattr__(name: str):

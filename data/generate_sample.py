@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from costplan.actuals import sample  # noqa: E402
+from costplan.actuals import sample
 
 
 def main() -> None:

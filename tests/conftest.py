@@ -7,7 +7,7 @@ import pytest
 # Offline by construction, even when pytest is run directly rather than via scripts/test.sh.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import FAKE_AWS_ENV  # noqa: E402
+from helpers import FAKE_AWS_ENV
 
 os.environ.update(FAKE_AWS_ENV)
 os.environ.pop("AWS_PROFILE", None)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from helpers import base_stack_dict, mini_catalog
 
 from costplan.audit import audit, load_claims
 from costplan.errors import InputError
 from costplan.estimator import estimate
 from costplan.stack import stack_from_data
-from helpers import base_stack_dict, mini_catalog
 
 
 def _stack():

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import LIST, P, mini_catalog
 
 from costplan.errors import InputError, PriceNotFoundError
 from costplan.pricing.catalog import COLUMNS, Catalog, tiered_cost, write_catalog
-from helpers import LIST, P, mini_catalog
 
 
 def test_lookup_and_missing_price_messages():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cli_runner import costplan
-from costplan.pricing.catalog import write_catalog
 from helpers import LIST
+
+from costplan.pricing.catalog import write_catalog
 
 STACK = """\
 name: cli

@@ -17,7 +17,7 @@ def test_doctests(name):
 
 def test_package_level_api_is_callable():
     import costplan
-    import costplan.estimator  # noqa: F401 - importing the module must not shadow the function
+    import costplan.estimator
 
     assert callable(costplan.estimate) and callable(costplan.load_stack)
     assert costplan.estimate.__module__ == "costplan.estimator"

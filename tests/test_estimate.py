@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 
 import pytest
+from helpers import P, base_stack_dict, mini_catalog
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from costplan.errors import InputError
 from costplan.estimator import estimate
 from costplan.stack import stack_from_data
-from helpers import P, base_stack_dict, mini_catalog
 
 H = 730
 

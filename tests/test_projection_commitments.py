@@ -113,7 +113,7 @@ def test_guides_commitments_on_the_reference_stack():
 
     res = stack_commitments(REFERENCE, reference_catalog(), simulations=50)
     # the test catalog prices only 1yr all-upfront Compute Savings Plans (37% off everywhere)
-    assert list(zip(res.table.term, res.table.payment)) == [("1yr", "all-upfront")]
+    assert list(zip(res.table.term, res.table.payment, strict=True)) == [("1yr", "all-upfront")]
     row = res.table.iloc[0]
     assert row.discount == pytest.approx(0.37, abs=1e-3)
     # nodes stay at their minimums, so usage is flat: the optimum covers all on-demand EC2:

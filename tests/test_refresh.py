@@ -64,8 +64,8 @@ class StubSession:
         return self._clients[key]
 
     def assert_done(self):
-        for st in self.stubbers.values():
-            st.assert_no_pending_responses()
+        for stub in self.stubbers.values():
+            stub.assert_no_pending_responses()
 
 
 def price(sku, unit_price, *, service="AmazonEC2", region="us-east-1", usage="instance-hour", variant="", model="on_demand",
@@ -170,7 +170,7 @@ def test_dry_run_lists_requests_and_calls_nothing(base):
     assert first.params == products_params("AmazonEC2", "us-east-1", EC2_INSTANCES)
     spot = [q for q in r.requests if q.operation == "describe_spot_price_history"]
     assert [(q.region, q.params["InstanceTypes"]) for q in spot] == [("us-east-1", ["m5.large"])]
-    assert spot[0].params["StartTime"] == dt.datetime(2026, 10, 27, tzinfo=dt.timezone.utc)
+    assert spot[0].params["StartTime"] == dt.datetime(2026, 10, 27, tzinfo=dt.UTC)
     assert any("eu-west-1" in w and "spot" in w for w in r.warnings)
 
 
@@ -348,7 +348,7 @@ def test_savings_plans_and_spot_over_pages(base):
     sp.add_response("describe_savings_plans_offering_rates", sp_pages[0], sp_params)
     sp.add_response("describe_savings_plans_offering_rates", sp_pages[1], {**sp_params, "nextToken": "sp-page-2"})
     spot_pages = load("describe_spot_price_history_m5_large_pages.json")
-    end = dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc)
+    end = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
     spot_params = {"InstanceTypes": ["m5.large"], "ProductDescriptions": ["Linux/UNIX"],
                    "StartTime": end - dt.timedelta(days=30), "EndTime": end, "MaxResults": 1000}
     ec2 = session.stub("ec2", "us-east-1")

@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import shutil
 
-import pytest
 from botocore.stub import Stubber
 
 from costplan.config import DEFAULT_STACK

@@ -136,7 +136,7 @@ class AthenaEngine:
 
     def spend(
         self, by: Sequence[str] = ("month",), start=None, end=None, month=None, metric: str = "EffectiveCost"
-    ) -> "pd.DataFrame":
+    ) -> pd.DataFrame:
         """As :meth:`Store.spend`, computed by Athena. ``Estimated`` is from the invoice id for
         CUR tables and false for FOCUS tables (FOCUS exports do not say)."""
         from costplan.actuals.store import spend_sql
@@ -159,7 +159,7 @@ class AthenaEngine:
         return df
 
     # -- the API -----------------------------------------------------------------------------
-    def query(self, sql: str) -> "pd.DataFrame":
+    def query(self, sql: str) -> pd.DataFrame:
         """Run ``sql``, wait for it, and return every row of every result page."""
         qid = self._start(sql)
         self._wait(qid)
@@ -194,7 +194,7 @@ class AthenaEngine:
             self.sleep(self.poll_interval)
             waited += self.poll_interval
 
-    def _results(self, qid: str) -> "pd.DataFrame":
+    def _results(self, qid: str) -> pd.DataFrame:
         import pandas as pd
 
         columns: list[dict] | None = None

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from costplan.actuals.store import Store
 
 
-def commitment_summary(store: "Store", month: str) -> "pd.DataFrame":
+def commitment_summary(store: Store, month: str) -> pd.DataFrame:
     """One row per commitment (Savings Plan or Reserved Instance) active in ``month``.
 
     Columns:
@@ -60,7 +60,7 @@ def commitment_summary(store: "Store", month: str) -> "pd.DataFrame":
     return df
 
 
-def spot_summary(store: "Store", month: str) -> "pd.DataFrame":
+def spot_summary(store: Store, month: str) -> pd.DataFrame:
     """Spot use of the node pools in ``month``, one row per RegionId.
 
     Columns: ``RegionId``; ``node_pool_cost`` [USD] (EffectiveCost of all node-pool instance

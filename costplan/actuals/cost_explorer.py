@@ -283,7 +283,7 @@ def region_of(usage_type: str | None, service: str | None) -> str | None:
     return "us-east-1"
 
 
-def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> "pd.DataFrame":
+def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> pd.DataFrame:
     """``ResultsByTime`` entries -> FOCUS rows (one per period and group)."""
     import pandas as pd
 
@@ -296,7 +296,7 @@ def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> "pd.Da
         if not group_by and item.get("Total"):
             groups = [{"Keys": [], "Metrics": item["Total"]}]
         for g in groups:
-            keys = dict(zip(group_by, g.get("Keys", [])))
+            keys = dict(zip(group_by, g.get("Keys", []), strict=True))
             m = g.get("Metrics", {})
             service = keys.get("SERVICE")
             usage = keys.get("USAGE_TYPE")
@@ -405,7 +405,7 @@ def _ranges(needed: list[tuple[dt.date, dt.date]]) -> list[list[tuple[dt.date, d
 
 
 def pull(
-    store: "Store",
+    store: Store,
     client,
     start: dt.date,
     end: dt.date,

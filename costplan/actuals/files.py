@@ -106,7 +106,7 @@ class ImportReport:
     load_id: int
     rows_loaded: int
     rows_replaced: int
-    totals: "pd.DataFrame"
+    totals: pd.DataFrame
     """Per billing period and provider: rows, source and stored BilledCost [USD] and their
     difference (0.00 when the check passed)."""
     dropped_synthetic: int = 0
@@ -156,7 +156,7 @@ def _reader(files: Sequence[str], *, extra: str = "") -> str:
     )
 
 
-def _describe(con: "duckdb.DuckDBPyConnection", f: str) -> dict[str, str]:
+def _describe(con: duckdb.DuckDBPyConnection, f: str) -> dict[str, str]:
     import duckdb
 
     try:
@@ -392,7 +392,7 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
 
 # -- the import --------------------------------------------------------------------------------
 def import_files(
-    store: "Store",
+    store: Store,
     kind: str,
     paths: Sequence[str | os.PathLike],
     *,
@@ -514,7 +514,7 @@ def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
     if not checks:
         return
     problems = []
-    for (col, raw, expr), n in zip(checks, row):
+    for (col, raw, expr), n in zip(checks, row, strict=True):
         if not n:
             continue
         ex = con.execute(
@@ -535,7 +535,7 @@ def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
         raise InputError(problems)
 
 
-def _source_totals(con, reader: str, kind: str, cols: _Cols) -> "pd.DataFrame":
+def _source_totals(con, reader: str, kind: str, cols: _Cols) -> pd.DataFrame:
     """Per billing period and provider, the BilledCost the source files hold [USD]."""
     import pandas as pd
 

@@ -31,7 +31,7 @@ class Reconciliation:
     """Result of :func:`reconcile`."""
 
     month: str
-    lines: "pd.DataFrame"
+    lines: pd.DataFrame
     """One row per component kind (and per ServiceName for unmapped spend): ``component_kind``,
     ``ServiceName``, ``components`` (plan component names), ``plan`` [USD/month] (ListCost),
     ``actual`` [USD] (EffectiveCost), ``variance`` [USD] (actual - plan), ``variance_pct`` [%]
@@ -52,7 +52,7 @@ class Reconciliation:
         return self.actual_total - self.plan_total
 
 
-def _actual(store: "Store", month: str, commitment_line: bool) -> "pd.DataFrame":
+def _actual(store: Store, month: str, commitment_line: bool) -> pd.DataFrame:
     """EffectiveCost [USD] of the month by component kind and ServiceName."""
     import pandas as pd
 
@@ -95,8 +95,8 @@ def _canonical_services() -> dict[str, str]:
 
 
 def reconcile(
-    plan_lines: "pd.DataFrame",
-    store: "Store",
+    plan_lines: pd.DataFrame,
+    store: Store,
     month: str,
     *,
     threshold_pct: float = DEFAULT_THRESHOLD_PCT,
@@ -129,7 +129,7 @@ def reconcile(
         )
     units = plan_lines["PricingUnit"] if "PricingUnit" in plan_lines else [None] * len(plan_lines)
     plan = plan_lines.assign(
-        kind=[plan_kind(k, u) for k, u in zip(plan_lines["component_kind"], units)],
+        kind=[plan_kind(k, u) for k, u in zip(plan_lines["component_kind"], units, strict=True)],
         ListCost=pd.to_numeric(plan_lines["ListCost"], errors="coerce"),
     )
     if plan["ListCost"].isna().any():

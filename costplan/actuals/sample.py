@@ -412,7 +412,7 @@ def _usage_stem(kind: str, sku: str, unit: str, seen: dict) -> str | None:
     return None
 
 
-def baseline_from_estimate(lines: "pd.DataFrame") -> "tuple[pd.DataFrame, float | None]":
+def baseline_from_estimate(lines: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
     """Sample items from an estimate's lines: one per line, with the usage type AWS would bill
     it under. Returns the items and the Savings Plan commitment of the plan [USD/h] (None
     when the plan has none). Commitment lines themselves are not items (the sample models the
@@ -459,7 +459,7 @@ def baseline_from_estimate(lines: "pd.DataFrame") -> "tuple[pd.DataFrame, float 
     return pd.DataFrame(rows), commitment
 
 
-def baseline() -> "tuple[pd.DataFrame, float]":
+def baseline() -> tuple[pd.DataFrame, float]:
     """The sample's planned October 2026 items [USD/month] and its Savings Plan commitment
     [USD/h]: from the estimate of the bundled stack, or, if that cannot be priced, from the
     built-in :data:`BASELINE` (with a warning)."""
@@ -475,12 +475,13 @@ def baseline() -> "tuple[pd.DataFrame, float]":
         return frame, commitment or SP_COMMITMENT
     except Exception as exc:  # noqa: BLE001 - the sample must still build
         warnings.warn(
-            f"synthetic sample: the bundled stack could not be estimated ({exc}); using built-in amounts"
+            f"synthetic sample: the bundled stack could not be estimated ({exc}); using built-in amounts",
+            stacklevel=2,
         )
         return baseline_frame(), SP_COMMITMENT
 
 
-def baseline_frame() -> "pd.DataFrame":
+def baseline_frame() -> pd.DataFrame:
     """Built-in planned October 2026 amounts per region and item [USD/month] (used when the
     bundled stack cannot be estimated)."""
     import pandas as pd
@@ -507,7 +508,7 @@ def baseline_frame() -> "pd.DataFrame":
     return pd.DataFrame(rows)
 
 
-def generate_sample(seed: int = SEED) -> "pd.DataFrame":
+def generate_sample(seed: int = SEED) -> pd.DataFrame:
     """The synthetic sample as a DataFrame of FOCUS columns (see module docstring)."""
     import numpy as np
     import pandas as pd
@@ -650,7 +651,7 @@ def generate_sample(seed: int = SEED) -> "pd.DataFrame":
         )
         if t
         else None
-        for t, k in zip(rows["component_tag"], rows["component_kind"])
+        for t, k in zip(rows["component_tag"], rows["component_kind"], strict=True)
     ]
     rows["x_ChargeStatus"] = np.where(day >= pd.Timestamp(FINAL_END), "Estimated", "Final")
     rows["x_Synthetic"] = True

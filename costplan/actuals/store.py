@@ -55,7 +55,7 @@ class LoadResult:
     x_Source: str
     rows_loaded: int
     rows_replaced: int
-    totals: "pd.DataFrame | None" = None
+    totals: pd.DataFrame | None = None
     dropped_synthetic: int = 0
     """Rows of the synthetic sample removed because real data was loaded (never mixed)."""
     """Per billing period and provider: rows, BilledCost and EffectiveCost [USD] stored by this load."""
@@ -95,7 +95,7 @@ class Store:
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def open_default(cls, path: str | os.PathLike | None = None, **kwargs) -> "Store":
+    def open_default(cls, path: str | os.PathLike | None = None, **kwargs) -> Store:
         """Open the configured store (``--store`` > ``COSTPLAN_STORE`` > pyproject > default).
 
         The built-in default file is built from the synthetic sample on first use, so every
@@ -118,7 +118,7 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -173,7 +173,7 @@ class Store:
         return schema.SCHEMA_VERSION
 
     # -- loading -------------------------------------------------------------------------
-    def load_frame(self, df: "pd.DataFrame", source: str, **kwargs) -> LoadResult:
+    def load_frame(self, df: pd.DataFrame, source: str, **kwargs) -> LoadResult:
         """Load a DataFrame of FOCUS columns (missing optional columns become NULL)."""
         unknown = [c for c in df.columns if c not in schema.COLUMN_TYPES]
         if unknown:
@@ -196,7 +196,7 @@ class Store:
         description: str = "",
         params: Sequence | None = None,
         replace_range: tuple[dt.date, dt.date] | None = None,
-        check: Callable[["duckdb.DuckDBPyConnection", int, "pd.DataFrame"], None] | None = None,
+        check: Callable[[duckdb.DuckDBPyConnection, int, pd.DataFrame], None] | None = None,
     ) -> LoadResult:
         """Insert the rows of ``select_sql`` (FOCUS column names) as one load, in one transaction.
 
@@ -413,7 +413,7 @@ class Store:
         month: str | None = None,
         metric: str = "EffectiveCost",
         where: dict[str, str] | None = None,
-    ) -> "pd.DataFrame":
+    ) -> pd.DataFrame:
         """Spend summed over ``by``, one row per group, largest first within each month.
 
         ``by`` keys: ``month`` (billing period ``YYYY-MM``), ``day`` (charge day), ``component``
@@ -442,7 +442,7 @@ class Store:
         ).fetchall()
         return [r[0] for r in rows]
 
-    def freshness(self) -> "pd.DataFrame":
+    def freshness(self) -> pd.DataFrame:
         """One row per charge day and source in use: ``day``, ``month``, ``x_Source``,
         ``Estimated`` (any row still Estimated), ``EffectiveCost`` [USD], ``loaded_at``."""
         return self.con.execute(
@@ -454,19 +454,19 @@ class Store:
                 GROUP BY ALL ORDER BY 1"""
         ).df()
 
-    def commitment_summary(self, month: str) -> "pd.DataFrame":
+    def commitment_summary(self, month: str) -> pd.DataFrame:
         """Savings Plan / RI figures of ``month``: see :func:`costplan.actuals.commitments.commitment_summary`."""
         from costplan.actuals.commitments import commitment_summary
 
         return commitment_summary(self, month)
 
-    def spot_summary(self, month: str) -> "pd.DataFrame":
+    def spot_summary(self, month: str) -> pd.DataFrame:
         """Spot figures of ``month``: see :func:`costplan.actuals.commitments.spot_summary`."""
         from costplan.actuals.commitments import spot_summary
 
         return spot_summary(self, month)
 
-    def loads(self) -> "pd.DataFrame":
+    def loads(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
 
     def is_synthetic(self) -> bool:
@@ -483,7 +483,7 @@ class Store:
         ).fetchall()
         return {(r[0], r[1]) for r in rows}
 
-    def stored_periods(self, source: str) -> "pd.DataFrame":
+    def stored_periods(self, source: str) -> pd.DataFrame:
         """Charge periods of one source: ``ChargePeriodStart``, ``ChargePeriodEnd``, ``Estimated``."""
         return self.con.execute(
             """SELECT ChargePeriodStart, max(ChargePeriodEnd) AS ChargePeriodEnd,
@@ -531,7 +531,7 @@ def spend_sql(
         f"count(*) AS n FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'}"
         + (f" GROUP BY {inner_group}" if inner else "")
     )
-    select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs))
+    select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs, strict=True))
     group = ", ".join(str(i + 1) for i in range(len(by)))
     return (
         f'SELECT {select + ", " if select else ""}sum(m) AS "{metric}", '

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
 from costplan.cli.common import (
@@ -48,12 +46,12 @@ Examples:
 
 @cli_errors
 def pull(
-    start: Optional[str] = typer.Option(
+    start: str | None = typer.Option(
         None,
         "--from",
         help="First day (YYYY-MM-DD or YYYY-MM); default: first day of the month 3 months ago.",
     ),
-    end: Optional[str] = typer.Option(
+    end: str | None = typer.Option(
         None, "--to", help="Last day, inclusive (YYYY-MM-DD or YYYY-MM); default: today."
     ),
     granularity: str = typer.Option("DAILY", "--granularity", "-g", help="DAILY or MONTHLY."),
@@ -66,10 +64,10 @@ def pull(
         100, "--max-requests", help="Stop after this many requests ($0.01 each)."
     ),
     full: bool = typer.Option(False, "--full", help="Ask again for periods already stored as final."),
-    profile: Optional[str] = typer.Option(
+    profile: str | None = typer.Option(
         None, "--profile", help="AWS profile (default: the standard credential chain)."
     ),
-    store_path: Optional[str] = STORE_OPTION,
+    store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     import datetime as dt
@@ -80,7 +78,7 @@ def pull(
     from costplan.actuals.store import _parse_bound
     from costplan.errors import InputError, Problem
 
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     if start is None:
         m = today.month - 3
         first = dt.date(today.year + (m - 1) // 12, (m - 1) % 12 + 1, 1)
@@ -165,30 +163,30 @@ Examples:
 
 @cli_errors
 def actuals(
-    by: List[str] = typer.Option(
+    by: list[str] = typer.Option(
         ["month"],
         "--by",
         "-b",
         help="Group by: month, day, component, ServiceName, RegionId, ChargeCategory, PricingCategory, tag:<key>, ... (repeat or comma-separate).",
     ),
-    month: Optional[str] = typer.Option(None, "--month", "-m", help="One billing month, YYYY-MM."),
-    start: Optional[str] = typer.Option(None, "--from", help="First month or day, inclusive."),
-    end: Optional[str] = typer.Option(None, "--to", help="Last month or day, inclusive."),
+    month: str | None = typer.Option(None, "--month", "-m", help="One billing month, YYYY-MM."),
+    start: str | None = typer.Option(None, "--from", help="First month or day, inclusive."),
+    end: str | None = typer.Option(None, "--to", help="Last month or day, inclusive."),
     metric: str = typer.Option(
         "EffectiveCost", "--metric", help="EffectiveCost (amortised), BilledCost (invoice), ListCost, ..."
     ),
-    store_path: Optional[str] = STORE_OPTION,
+    store_path: str | None = STORE_OPTION,
     engine: str = typer.Option(
         "duckdb", "--engine", help="duckdb (the local store) or athena (CUR/FOCUS tables in S3)."
     ),
-    database: Optional[str] = typer.Option(None, "--database", help="Athena: Glue database."),
-    table: Optional[str] = typer.Option(
+    database: str | None = typer.Option(None, "--database", help="Athena: Glue database."),
+    table: str | None = typer.Option(
         None, "--table", help="Athena: table of the FOCUS or CUR 2.0 export."
     ),
-    output: Optional[str] = typer.Option(None, "--output", help="Athena: s3:// location for query results."),
-    workgroup: Optional[str] = typer.Option(None, "--workgroup", help="Athena: workgroup."),
+    output: str | None = typer.Option(None, "--output", help="Athena: s3:// location for query results."),
+    workgroup: str | None = typer.Option(None, "--workgroup", help="Athena: workgroup."),
     table_format: str = typer.Option("focus", "--table-format", help="Athena: focus or cur."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Athena: AWS profile."),
+    profile: str | None = typer.Option(None, "--profile", help="Athena: AWS profile."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.errors import InputError, Problem
@@ -261,7 +259,7 @@ Examples:
 
 @cli_errors
 def reconcile(
-    stack: Optional[str] = typer.Argument(
+    stack: str | None = typer.Argument(
         None, help="Stack spec YAML (default: the bundled UltiBiker stack)."
     ),
     month: str = typer.Option(..., "--month", "-m", help="Billing month, YYYY-MM."),
@@ -269,12 +267,12 @@ def reconcile(
         10.0, "--threshold", help="Flag lines whose variance exceeds this many percent."
     ),
     min_variance: float = typer.Option(10.0, "--min-variance", help="...and at least this many USD."),
-    plan_csv: Optional[str] = typer.Option(
+    plan_csv: str | None = typer.Option(
         None,
         "--plan",
         help="Use estimate lines from a CSV (component, component_kind, ListCost) instead of STACK.",
     ),
-    store_path: Optional[str] = STORE_OPTION,
+    store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     import json

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -63,9 +63,9 @@ def cli_errors(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from costplan.errors import CostplanError, InputError
-
         import warnings
+
+        from costplan.errors import CostplanError, InputError
 
         try:
             with warnings.catch_warnings():
@@ -83,7 +83,7 @@ def cli_errors(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             err("interrupted")
             raise typer.Exit(130) from None
-        except Exception as exc:  # noqa: BLE001 - last resort, keep the user away from tracebacks
+        except Exception as exc:
             if os.environ.get("COSTPLAN_DEBUG"):
                 raise
             err(f"unexpected {type(exc).__name__}: {exc} (set COSTPLAN_DEBUG=1 for the traceback)")
@@ -142,14 +142,13 @@ def emit_frame(
     elif fmt is Format.markdown:
         sys.stdout.write(frame_to_markdown(df, money=money, title=title) + "\n")
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(title=title, caption=caption, show_lines=False)
         for col in df.columns:
             table.add_column(str(col), justify="right" if _numeric(df[col]) else "left", overflow="fold")
         for row in df.itertuples(index=False):
-            table.add_row(*[_cell(v, c in money) for v, c in zip(row, df.columns)])
+            table.add_row(*[_cell(v, c in money) for v, c in zip(row, df.columns, strict=True)])
         console_out().print(table)
 
 
@@ -197,7 +196,7 @@ def frame_to_markdown(df, *, money: tuple[str, ...] = (), title: str | None = No
     lines.append("| " + " | ".join(cols) + " |")
     lines.append("|" + "|".join("---:" if _numeric(df[c]) else "---" for c in df.columns) + "|")
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v, c) for v, c in zip(row, df.columns)) + " |")
+        lines.append("| " + " | ".join(cell(v, c) for v, c in zip(row, df.columns, strict=True)) + " |")
     return "\n".join(lines)
 
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text, info, warn
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+    info,
+    warn,
+)
 
 HELP = """Price a stack: one line per cost component (instance hours, GB-months, IOPS,
 requests, GB transferred), with unit price, monthly cost and the price's source; totals by
@@ -32,13 +39,13 @@ def register(app: typer.Typer) -> None:
 
 @cli_errors
 def estimate_cmd(
-    stack: Optional[str] = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
-    compare: Optional[str] = typer.Option(None, "--compare", help="Claimed cost table YAML to audit."),
-    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="A named scenario of the stack."),
-    by: Optional[str] = typer.Option(
+    stack: str | None = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
+    compare: str | None = typer.Option(None, "--compare", help="Claimed cost table YAML to audit."),
+    scenario: str | None = typer.Option(None, "--scenario", "-s", help="A named scenario of the stack."),
+    by: str | None = typer.Option(
         None, "--by", help="Show totals by ServiceName, RegionId, component or component_kind instead of lines."
     ),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.config import setting

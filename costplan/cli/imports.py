@@ -7,8 +7,6 @@ group is registered once, by :func:`register`.
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
 from costplan.cli.common import (
@@ -65,8 +63,8 @@ Examples:
 @import_app.command("focus", help=help_text(FOCUS_HELP))
 @cli_errors
 def import_focus(
-    paths: List[str] = typer.Argument(..., help="FOCUS files, folders or globs."),
-    store_path: Optional[str] = STORE_OPTION,
+    paths: list[str] = typer.Argument(..., help="FOCUS files, folders or globs."),
+    store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     _run("focus", paths, store_path, fmt)
@@ -75,8 +73,8 @@ def import_focus(
 @import_app.command("cur", help=help_text(CUR_HELP))
 @cli_errors
 def import_cur(
-    paths: List[str] = typer.Argument(..., help="CUR 2.0 Parquet files, folders or globs."),
-    store_path: Optional[str] = STORE_OPTION,
+    paths: list[str] = typer.Argument(..., help="CUR 2.0 Parquet files, folders or globs."),
+    store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     _run("cur", paths, store_path, fmt)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text
@@ -37,11 +35,11 @@ Examples:
 @cli_errors
 def show(
     sku: str = typer.Argument(..., help="Instance type, node class, volume type or service item."),
-    region: Optional[str] = typer.Option(None, "--region", "-r", help="AWS region code; all regions if omitted."),
-    model: Optional[str] = typer.Option(
+    region: str | None = typer.Option(None, "--region", "-r", help="AWS region code; all regions if omitted."),
+    model: str | None = typer.Option(
         None, "--model", help="Only one pricing model: on_demand, spot, reserved or savings_plan."
     ),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.pricing.lookup import show_prices
@@ -77,7 +75,7 @@ Examples:
 @prices_app.command("info", help=help_text(INFO_HELP))
 @cli_errors
 def info_cmd(
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog CSV or folder (default: the catalog in use)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV or folder (default: the catalog in use)."),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.cli.common import frame_to_markdown
@@ -159,14 +157,14 @@ def make_session(profile: str | None):
 @cli_errors
 def refresh_cmd(
     regions: str = typer.Option("us-east-1,eu-west-1", "--regions", help="Comma-separated AWS region codes."),
-    services: Optional[str] = typer.Option(None, "--services", help="Comma-separated services to refresh (default: all)."),
-    out: Optional[str] = typer.Option(
+    services: str | None = typer.Option(None, "--services", help="Comma-separated services to refresh (default: all)."),
+    out: str | None = typer.Option(
         None, "--out", help="Catalog CSV or folder to write (default: beside the catalog refreshed, dated today)."
     ),
-    catalog_path: Optional[str] = typer.Option(None, "--catalog", help="Catalog to refresh (default: the catalog in use)."),
+    catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog to refresh (default: the catalog in use)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the requests; do not call AWS or write anything."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain)."),
-    spot_types: Optional[str] = typer.Option(
+    profile: str | None = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain)."),
+    spot_types: str | None = typer.Option(
         None, "--spot-instance-types", help="Instance types whose spot history is summarised (default: those with spot prices)."
     ),
     spot_days: int = typer.Option(30, "--spot-days", min=1, max=90, help="Days of spot history to summarise."),

@@ -199,7 +199,7 @@ def read_usage_csv(path: str):
         df = pd.read_csv(path)
     except FileNotFoundError:
         raise InputError(Problem("file not found", file=path)) from None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - pandas raises parser, encoding and OS errors
         raise InputError(Problem(f"not a readable CSV: {exc}", file=path)) from None
     col = next((c for c in ("usage", "spend", "EffectiveCost", "ListCost", "BilledCost") if c in df.columns), None)
     if col is None:

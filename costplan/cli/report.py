@@ -57,7 +57,14 @@ def report_cmd(
     projection: bool = typer.Option(True, "--projection/--no-projection", help="Include the 12-month projection."),
 ) -> None:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from costplan.reports import REPORT_STEPS, monthly_report
 

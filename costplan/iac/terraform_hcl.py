@@ -258,7 +258,7 @@ class _Reader:
     def read(self, cfg: _Config, scope: Scope, prefix: str, provider_regions: dict[str, str]) -> None:
         for rtype, rname, body, fname in cfg.resources:
             self.resource(rtype, rname, body, scope, prefix, provider_regions, f"{cfg.directory / fname}")
-        for mname, body, fname in cfg.modules:
+        for mname, body, _fname in cfg.modules:
             self.module(mname, body, scope, prefix, cfg.directory, provider_regions)
 
     def instances(self, body: dict, scope: Scope, address: str) -> list[tuple[str, Scope]]:

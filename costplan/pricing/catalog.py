@@ -8,6 +8,7 @@ writer, used both by the snapshot build script and by ``costplan prices refresh`
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import re
@@ -318,7 +319,7 @@ def check_tiers(tiers: list[Price]) -> list[str]:
     problems = []
     if tiers and tiers[0].tier_start != 0:
         problems.append(f"{tiers[0].sku} {tiers[0].usage}: first tier starts at {tiers[0].tier_start}, not 0")
-    for a, b in zip(tiers, tiers[1:]):
+    for a, b in itertools.pairwise(tiers):
         if a.tier_end != b.tier_start:
             problems.append(f"{a.sku} {a.usage}: tier ending at {a.tier_end} is followed by one starting at {b.tier_start}")
     return problems

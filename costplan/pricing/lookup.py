@@ -84,7 +84,7 @@ def compact_view(df: pd.DataFrame, with_region: bool = True) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "region": df.region,
-            "usage": [u + (f" ({v})" if v else "") for u, v in zip(df.usage, df.variant)],
+            "usage": [u + (f" ({v})" if v else "") for u, v in zip(df.usage, df.variant, strict=True)],
             "pricing": [terms(r) for r in df.itertuples()],
             "tier": [tier(r) for r in df.itertuples()],
             "unit": df.unit,

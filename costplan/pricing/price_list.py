@@ -506,7 +506,7 @@ def parse_savings_plans_rates(
     if as_of is None:
         import datetime as dt
 
-        as_of = dt.datetime.now(dt.timezone.utc).date().isoformat()
+        as_of = dt.datetime.now(dt.UTC).date().isoformat()
     out = ParsedPrices()
     for page in pages:
         for r in page.get("searchResults", []) or []:
@@ -579,7 +579,7 @@ def _iso(ts: Any) -> str:
         import datetime as dt
 
         if isinstance(ts, dt.datetime) and ts.tzinfo is not None:
-            ts = ts.astimezone(dt.timezone.utc)
+            ts = ts.astimezone(dt.UTC)
         return ts.isoformat().replace("+00:00", "Z")
     return str(ts).replace("+00:00", "Z")
 

@@ -503,7 +503,7 @@ def refresh_catalog(
         raise InputError(
             f"the Price List API has no endpoint in {pricing_region!r}; use one of {', '.join(PRICING_ENDPOINT_REGIONS)}"
         )
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     base_cat = _load_base(base)
     out_path = _resolve_out(out, _base_folder(base, base_cat), today)
 
@@ -516,7 +516,7 @@ def refresh_catalog(
                 spot_types[r] = sorted(
                     {p.sku for p in base_cat.find(region=r, service="AmazonEC2") if p.pricing_model == "spot"}
                 )
-    spot_end = dt.datetime.combine(today, dt.time(), tzinfo=dt.timezone.utc)
+    spot_end = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
     spot_start = spot_end - dt.timedelta(days=spot_days)
     requests = plan_requests(
         regs, svcs, spot_instance_types=spot_types, spot_start=spot_start, spot_end=spot_end,
@@ -542,7 +542,7 @@ def refresh_catalog(
             progress(i, total, req.describe())
         try:
             parsed = _fetch(caller, req, as_of, spot_days, source_meta, progress, i, total)
-        except Exception as exc:  # noqa: BLE001 - every failure keeps the last good catalog
+        except Exception as exc:
             raise RefreshError(_failure_message(req, exc, done_desc, out_path, base_cat), result) from exc
         if parsed.items == 0:
             result.empty.append(req.describe())
@@ -568,7 +568,7 @@ def refresh_catalog(
     known = {s.get("id") for s in kept_sources}
     result.sources = [m for sid, m in sorted(source_meta.items()) if sid in used_sources]
     manifest["sources"] = kept_sources + [m for m in result.sources if m["id"] not in known]
-    manifest["generated"] = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    manifest["generated"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     manifest["as_of"] = as_of
     manifest["refreshed"] = {
         "regions": regs,

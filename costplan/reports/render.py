@@ -137,8 +137,7 @@ def breakdown_frame(t: ReportTables) -> pd.DataFrame:
         num = [c for c in df.columns if _numeric(df, c)]
         labels = [c for c in df.columns if c not in num]
         for i, r in enumerate(df.itertuples(index=False)):
-            d = r._asdict() if hasattr(r, "_asdict") else dict(zip(df.columns, r))
-            d = dict(zip(df.columns, r))
+            d = dict(zip(df.columns, r, strict=True))
             label = " / ".join("" if _missing(d[c]) else str(d[c]) for c in labels)
             for c in num:
                 rows.append((key, i, label, c, _jsonable(d[c])))
@@ -223,7 +222,7 @@ def render_html(t: ReportTables, figs: dict[str, go.Figure], *, embedded_default
     def rows(df: pd.DataFrame, limit=None):
         d = df if not limit else df.head(limit)
         for r in d.itertuples(index=False):
-            yield list(zip(df.columns, r))
+            yield list(zip(df.columns, r, strict=True))
 
     def cell(v, c, sec: Section):
         return fmt_cell(v, c, sec.money, sec.decimals)
@@ -256,7 +255,7 @@ def md_table(sec: Section, total: dict[str, str] | None = None, limit: int | Non
     out = ["| " + " | ".join(md_text(c) for c in cols) + " |",
            "|" + "|".join("---:" if _numeric(sec.table, c) else "---" for c in cols) + "|"]
     for r in df.itertuples(index=False):
-        out.append("| " + " | ".join(md_text(fmt_cell(v, c, sec.money, sec.decimals)) for c, v in zip(cols, r)) + " |")
+        out.append("| " + " | ".join(md_text(fmt_cell(v, c, sec.money, sec.decimals)) for c, v in zip(cols, r, strict=True)) + " |")
     if total:
         out.append("| " + " | ".join(f"**{md_text(total.get(c, ''))}**" if total.get(c) else "" for c in cols) + " |")
     return "\n".join(out)
@@ -354,7 +353,7 @@ def export_pngs(figs: dict[str, go.Figure | dict], folder: Path) -> dict[str, Pa
             f"PNG export failed ({type(exc).__name__}: {msg[:200]}); kaleido needs Chromium: "
             "install it (Debian: apt-get install chromium) or set BROWSER_PATH"
         ) from exc
-    return dict(zip(keys, paths))
+    return dict(zip(keys, paths, strict=True))
 
 
 # --- the writer ------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ class NodePool(Spec):
     capacity: Literal["on_demand", "spot"] = Field("on_demand", description="EC2 purchase option.")
     hours_per_month: NonNeg | None = Field(None, description="Hours each node runs [h/month]; default: the stack's.")
     root_volume: RootVolume | None = Field(None, description="EBS root volume per node.")
-    pods: dict[str, "Workload"] = Field(default_factory=dict, description="Workloads scheduled on this pool.")
+    pods: dict[str, Workload] = Field(default_factory=dict, description="Workloads scheduled on this pool.")
 
     @model_validator(mode="after")
     def _sizes(self) -> NodePool:
