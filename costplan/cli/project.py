@@ -22,11 +22,18 @@ the fixed and variable parts, capacity steps, cost per user and the marginal cos
 next 1,000 users. With --scenario, the named variants are projected side by side with the
 base (same draws, so differences come from the stack).
 
-Views (--view): monthly (default), components, capacity, steps, per-user, spot.
+Views (--view): monthly (default), components, capacity, steps, per-user, spot, calibration.
+
+The projection starts from the plan (the stack at list prices). --calibrate-to MONTH (or
+'latest', the newest final month in the store) scales each kind of cost line by actual /
+plan of that month, so the level comes from the bill and the growth from the model
+(docs/projection.md, "Calibrating to actual spend").
 
 Examples:
 
   costplan project data/ultibiker/stack.yaml
+
+  costplan project --calibrate-to latest --view calibration
 
   costplan project --months 24 --simulations 5000 --seed 7 --view capacity
 
@@ -59,7 +66,7 @@ Examples:
   costplan commitments --curve --format csv
 """
 
-VIEWS = ("monthly", "components", "capacity", "steps", "per-user", "spot")
+VIEWS = ("monthly", "components", "capacity", "steps", "per-user", "spot", "calibration")
 
 
 def register(app: typer.Typer) -> None:
@@ -88,6 +95,12 @@ def project_cmd(
     seed: int = typer.Option(42, "--seed", help="Random seed of the draws."),
     view: str = typer.Option("monthly", "--view", help="What to show: " + ", ".join(VIEWS) + "."),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    calibrate_to: str | None = typer.Option(
+        None, "--calibrate-to", help="Scale the cost lines to the actual spend of this final month (YYYY-MM or latest)."
+    ),
+    store_path: str | None = typer.Option(
+        None, "--store", help="DuckDB store of actual spend for --calibrate-to (default: setting `store`)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.config import setting
@@ -97,6 +110,18 @@ def project_cmd(
 
     if view not in VIEWS:
         raise InputError(f"--view {view!r} is not valid; use one of {', '.join(VIEWS)}")
+    if calibrate_to is not None and scenario:
+        raise InputError(
+            "--calibrate-to cannot be combined with --scenario: the factors are measured on the base stack's "
+            "bill and would mis-scale a variant (spot, Graviton); calibrate the base projection alone"
+        )
+    if view == "calibration" and calibrate_to is None:
+        raise InputError("--view calibration needs --calibrate-to MONTH (YYYY-MM or latest)")
+    if calibrate_to is not None and calibrate_to != "latest":
+        import re
+
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", calibrate_to):
+            raise InputError(f"--calibrate-to {calibrate_to!r} is not valid; use YYYY-MM (e.g. 2026-10) or latest")
     if simulations < 0:
         raise InputError(f"--simulations must be 0 (central path only) or more, got {simulations}")
     if months is not None and months < 1:
@@ -125,15 +150,24 @@ def project_cmd(
     from costplan.projection.simulate import project
     from costplan.projection.unit_cost import per_user_notes
 
+    calibration = None
+    if calibrate_to is not None:
+        from costplan.actuals.store import Store
+        from costplan.projection.calibrate import calibrate
+
+        with Store.open_default(store_path, read_only=True) as store:
+            calibration = calibrate(st, store, calibrate_to, cat)
     with _progress(1, "projecting") as prog:
         prog.add_task("project", total=1)
-        r = project(st, months=months, simulations=simulations, seed=seed, catalog=cat)
+        r = project(st, months=months, simulations=simulations, seed=seed, catalog=cat, calibration=calibration)
     if fmt is Format.json:
         out = r.to_dict()
         out["per_user_notes"] = per_user_notes(r)
         emit_json(out)
         return
     title = f"{r.stack_name}: {r.months}-month projection, {r.simulations or 'central path'} paths, seed {r.seed} (USD)"
+    if calibration is not None:
+        title += f", {calibration.summary}"
     if view == "monthly":
         df = r.monthly[["month", "ChargePeriodStart", "users_p50", "p10", "p50", "p90", "fixed", "variable"]].copy()
         df["per_user_p50"] = r.per_user.p50
@@ -157,6 +191,14 @@ def project_cmd(
         df = r.per_user.copy()
         df["ChargePeriodStart"] = df.ChargePeriodStart.dt.strftime("%Y-%m")
         emit_frame(df, fmt, title=title)
+    elif view == "calibration":
+        factors = calibration.factors.assign(factor=calibration.factors["factor"].round(4))
+        emit_frame(factors, fmt, title=f"{r.stack_name}: {calibration.summary}",
+                   money=("plan", "actual", "fees"))
+        if len(calibration.not_projected):
+            _gap(fmt)
+            emit_frame(calibration.not_projected, fmt, title=f"Spend of {calibration.month} with no plan line (not projected)",
+                       money=("actual",))
     elif view == "spot":
         from costplan.projection.spot import spot_savings
 

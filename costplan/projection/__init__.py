@@ -23,6 +23,8 @@ _LAZY = {
     "evaluate_commitment": ("costplan.projection.commitments", "evaluate_commitment"),
     "stack_commitments": ("costplan.projection.commitments", "stack_commitments"),
     "project_scenarios": ("costplan.projection.scenarios", "project_scenarios"),
+    "calibrate": ("costplan.projection.calibrate", "calibrate"),
+    "Calibration": ("costplan.projection.calibrate", "Calibration"),
     "users_by_month": ("costplan.projection.drivers", "users_by_month"),
 }
 

@@ -101,3 +101,34 @@ def scenarios_chart(comparison) -> go.Figure:
     fig.update_layout(title="Scenarios: median monthly cost with p10-p90 bands", yaxis_title="USD/month",
                       hovermode="x unified")
     return fig
+
+
+def plan_vs_calibrated(plan, calibrated, actual=None) -> go.Figure:
+    """Median monthly cost projected from the plan and from the bill (a projection calibrated
+    to actual spend), each with its p10-p90 band; ``actual``, if given, a frame of past months
+    (``month`` ``YYYY-MM``, ``EffectiveCost`` [USD], ``Estimated``) drawn as points, the month
+    still Estimated hollow [USD/month]."""
+    import pandas as pd
+
+    fig = go.Figure()
+    for res, name, color, band in (
+        (plan, "from the plan", "gray", "rgba(128, 128, 128, 0.12)"),
+        (calibrated, f"from the bill ({calibrated.calibration.month})" if calibrated.calibration else "calibrated",
+         LINE, BAND),
+    ):
+        m = res.monthly
+        _band(fig, m.ChargePeriodStart, m.p10, m.p90, f"{name}, p10-p90", color=band, legend=False)
+        fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.p50, mode="lines", line={"color": color, "width": 2},
+                                 name=f"{name}, median"))
+    if actual is not None and len(actual):
+        x = pd.to_datetime(actual["month"] + "-01")
+        est = actual["Estimated"].astype(bool)
+        fig.add_trace(go.Scatter(x=x[~est], y=actual.loc[~est, "EffectiveCost"], mode="markers",
+                                 marker={"color": "black", "size": 7}, name="actual spend"))
+        if est.any():
+            fig.add_trace(go.Scatter(x=x[est], y=actual.loc[est, "EffectiveCost"], mode="markers",
+                                     marker={"color": "black", "size": 7, "symbol": "circle-open"},
+                                     name="month to date (Estimated)"))
+    fig.update_layout(title="Projected monthly cost: from the plan and from the bill", yaxis_title="USD/month",
+                      xaxis_title="month", hovermode="x unified")
+    return fig

@@ -38,6 +38,8 @@ from costplan.stack.models import ProjectionSpec, Stack
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from costplan.projection.calibrate import Calibration
+
 TRAFFIC_USAGES = {
     "gb-processed", "lcu-hour", "nlcu-hour", "ingest-gb", "traces-recorded-million", "traces-retrieved-million",
     "million-requests", "data-events-100k", "10k-requests", "million-queries", "requests-tier1", "requests-tier2",
@@ -58,6 +60,10 @@ class LineRule:
     """Baseline monthly cost [USD/month]."""
     tiers: list | None = None
     extra: dict = field(default_factory=dict)
+    bill_kind: str = ""
+    """The kind its spend shows under on the bill (:func:`costplan.actuals.mapping.plan_kind`)."""
+    factor: float = 1.0
+    """Calibration factor applied to its cost (:mod:`costplan.projection.calibrate`) [1]."""
 
 
 @dataclass
@@ -78,7 +84,12 @@ class PoolModel:
 class ProjectionModel:
     """A stack, priced once, with the rules that project each cost line and each resource."""
 
-    def __init__(self, stack: Stack, catalog: Catalog, spec: ProjectionSpec | None = None):
+    def __init__(
+        self, stack: Stack, catalog: Catalog, spec: ProjectionSpec | None = None, calibration=None
+    ):
+        """``calibration``: a :class:`costplan.projection.calibrate.Calibration` whose factors
+        scale each cost line by the kind it is billed under (contractual fees excepted)."""
+        from costplan.actuals.mapping import plan_kind
         from costplan.estimator import estimate
 
         self.stack = stack
@@ -95,6 +106,11 @@ class ProjectionModel:
         self.warnings: list[str] = []
         self.pools = self._pools()
         self.rules = [self._rule(r) for r in self.estimate.lines.itertuples(index=False)]
+        self.calibration = calibration
+        for rule, r in zip(self.rules, self.estimate.lines.itertuples(index=False), strict=True):
+            rule.bill_kind = plan_kind(r.component_kind, r.PricingUnit)
+            if calibration is not None and not (rule.rule == "commitment" and rule.extra["usage"] != "covered-usage"):
+                rule.factor = calibration.factor(rule.bill_kind)
         self._db_setup()
         self._cache_setup()
         self._check_ratios()
@@ -398,8 +414,8 @@ class ProjectionModel:
         shape = demand["users"].shape
         comp: dict[str, np.ndarray] = {}
 
-        def add(name, value):
-            value = np.broadcast_to(np.asarray(value, dtype=float), shape)
+        def add(name, value, factor=1.0):
+            value = np.broadcast_to(np.asarray(value, dtype=float) * factor, shape)
             comp[name] = comp[name] + value if name in comp else np.array(value)
 
         od_compute = np.zeros(shape)
@@ -407,7 +423,7 @@ class ProjectionModel:
             if r.rule == "commitment":
                 continue
             if r.rule == "fixed":
-                add(r.component, r.cost0)
+                add(r.component, r.cost0, r.factor)
                 continue
             if r.rule in ("traffic", "egress", "stored"):
                 q = r.quantity * self._ratio(r.rule, demand)
@@ -417,13 +433,13 @@ class ProjectionModel:
                 if p.spot is not None:
                     f = p.spot.fallback_share
                     spot = p.spot.spot * (spot_factor if spot_factor is not None else 1.0)
-                    add(r.component, nodes * p.hours * (f * p.spot.on_demand + (1 - f) * spot))
+                    add(r.component, nodes * p.hours * (f * p.spot.on_demand + (1 - f) * spot), r.factor)
                 else:
                     c = nodes * p.hours * r.unit_price
                     od_compute = od_compute + c
                     if parts is not None:
                         parts.setdefault("ec2_on_demand", {})[r.key] = c
-                    add(r.component, c)
+                    add(r.component, c, r.factor)
                 continue
             elif r.rule == "root":
                 q = r.quantity * capacity[r.key]["value"] / max(self.pools[r.key].baseline_nodes, 1)
@@ -431,7 +447,7 @@ class ProjectionModel:
                 c = capacity[f"{r.key}/class"]
                 price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], c["value"], r.extra["region"],
                                             r.extra["variant"], f"projection.database.class_ladder ({r.key})")
-                add(r.component, r.quantity * price)
+                add(r.component, r.quantity * price, r.factor)
                 continue
             elif r.rule == "db_storage":
                 q = capacity[f"{r.key}/storage"]["value"] * (r.quantity / self.dbs[r.key]["size0"]) if r.key in self.dbs else r.quantity
@@ -439,7 +455,7 @@ class ProjectionModel:
                 c = capacity[f"{r.key}/node_type"]
                 price = self._ladder_prices("AmazonElastiCache", "node-hour", c["ladder"], c["value"], r.extra["region"],
                                             r.extra["variant"], f"projection.cache.node_ladder ({r.key})")
-                add(r.component, r.quantity * price)
+                add(r.component, r.quantity * price, r.factor)
                 continue
             elif r.rule == "volume":
                 region = r.key.split("/")[0]
@@ -448,7 +464,7 @@ class ProjectionModel:
                 q = r.quantity * c["value"] / size0
             else:  # pragma: no cover
                 raise AssertionError(r.rule)
-            add(r.component, tiered_cost(q, r.tiers) if r.tiers else q * r.unit_price)
+            add(r.component, tiered_cost(q, r.tiers) if r.tiers else q * r.unit_price, r.factor)
         # commitments: fees and RI coverage are fixed; a Savings Plan covers on-demand EC2 compute
         # up to its full commitment, valued at the baseline month's discount
         fees = {r.component: r.cost0 for r in self.rules if r.rule == "commitment" and r.extra["usage"] == "commitment-hour"}
@@ -464,7 +480,7 @@ class ProjectionModel:
                 full = -r.cost0 * (fees.get(r.component, 0.0) / r.quantity) if r.quantity > 0 else 0.0
                 took = np.minimum(left, full * active)
                 left = left - took
-                add(r.component, -took)
+                add(r.component, -took, r.factor)
             else:
                 add(r.component, r.cost0 * active)
         return comp
@@ -517,6 +533,9 @@ class ProjectionResult:
     spot: pd.DataFrame
     """Spot pools: :func:`costplan.projection.spot.spot_savings` rows for pools on spot."""
     warnings: list[str] = field(default_factory=list)
+    calibration: Calibration | None = None
+    """The factors the cost lines were scaled by, if the projection was calibrated to actual
+    spend (:mod:`costplan.projection.calibrate`); None for a projection from the plan."""
 
     @property
     def total(self) -> float:
@@ -532,6 +551,7 @@ class ProjectionResult:
             "simulations": self.simulations, "seed": self.seed, "catalog_as_of": self.catalog_as_of, "currency": "USD",
             "monthly": rec(self.monthly), "by_component": rec(self.by_component), "capacity": rec(self.capacity),
             "per_user": rec(self.per_user), "steps": rec(self.steps), "spot": rec(self.spot), "warnings": self.warnings,
+            "calibration": self.calibration.to_dict() if self.calibration is not None else None,
         }
 
 
@@ -590,12 +610,13 @@ def simulate(model: ProjectionModel, months: int, simulations: int, seed: int, e
 
 
 def project(stack, months: int | None = None, simulations: int = 2000, seed: int = 42,
-            catalog: Catalog | None = None) -> ProjectionResult:
+            catalog: Catalog | None = None, calibration: Calibration | None = None) -> ProjectionResult:
     """Project ``stack`` month by month: demand -> capacity -> cost, with ranges.
 
     ``stack`` is a :class:`Stack` or a path; ``months`` defaults to the spec's (36);
     ``simulations`` Monte Carlo paths (0 = the deterministic central path only); ``seed`` fixes
-    the draws; ``catalog`` defaults to the embedded snapshot.
+    the draws; ``catalog`` defaults to the embedded snapshot; ``calibration`` (from
+    :func:`costplan.projection.calibrate.calibrate`) scales the cost lines to actual spend.
     """
     import pandas as pd
 
@@ -608,7 +629,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     if simulations < 0:
         raise InputError(f"--simulations must be 0 (deterministic) or more, got {simulations}")
     catalog = catalog or default_catalog()
-    model = ProjectionModel(stack, catalog)
+    model = ProjectionModel(stack, catalog, calibration=calibration)
     months = int(months or model.spec.months)
     if months < 1:
         raise InputError(f"--months must be at least 1, got {months}")
@@ -703,11 +724,13 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     spot_pools = [k for k, p in model.pools.items() if p.spot is not None]
     spot = spot_savings(stack, catalog, pools=spot_pools) if spot_pools else pd.DataFrame()
     warnings = list(model.estimate.warnings) + list(model.warnings)
+    if calibration is not None:
+        warnings += list(calibration.warnings)
     for st in steps:
         if st["first_month_at_limit"] >= 0 or st["share_of_paths_at_limit"] > 0:
             warnings.append(st["note"])
     return ProjectionResult(
         stack_name=stack.name, scenario=stack.scenario, months=months, simulations=simulations, seed=seed,
         catalog_as_of=catalog.as_of, monthly=monthly, by_component=by_component, capacity=capacity,
-        per_user=per_user, steps=steps_df, spot=spot, warnings=warnings,
+        per_user=per_user, steps=steps_df, spot=spot, warnings=warnings, calibration=calibration,
     )
