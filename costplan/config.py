@@ -6,7 +6,7 @@ CLI option > environment variable ``COSTPLAN_<NAME>`` > ``[tool.costplan]`` in t
 | name | meaning | built-in default |
 |---|---|---|
 | ``stack`` | stack spec used when none is named | ``data/ultibiker/stack.yaml`` (bundled) |
-| ``store`` | local DuckDB file of actual spend | ``data/costplan.duckdb`` in the project (built from the synthetic sample on first use) |
+| ``store`` | local DuckDB file of actual spend | ``data/costplan.duckdb`` in a source checkout, ``~/.local/share/costplan/costplan.duckdb`` (``$XDG_DATA_HOME``) for an installed package; built from the synthetic sample on first use |
 | ``catalog`` | price catalog CSV or folder | the newest embedded snapshot |
 | ``reports_dir`` | where reports are written | ``reports/`` |
 """
@@ -21,12 +21,27 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 DATA_DIR = PROJECT_DIR / "data"
-DEFAULT_STACK = DATA_DIR / "ultibiker" / "stack.yaml"
-DEFAULT_CLAIMS = DATA_DIR / "ultibiker" / "claimed-costs.yaml"
+IN_CHECKOUT = (DATA_DIR / "ultibiker" / "stack.yaml").is_file()
+"""True when costplan runs from a source checkout (editable install or ``python -m`` in the
+repository); False for an installed wheel, which carries the reference stack and the notebooks
+in ``costplan/_bundled/`` (see setup.py)."""
+BUNDLED_DIR = PACKAGE_DIR / "_bundled"
+REFERENCE_DIR = DATA_DIR / "ultibiker" if IN_CHECKOUT else BUNDLED_DIR / "ultibiker"
+NOTEBOOKS_DIR = PROJECT_DIR / "notebooks" if IN_CHECKOUT else BUNDLED_DIR / "notebooks"
+DEFAULT_STACK = REFERENCE_DIR / "stack.yaml"
+DEFAULT_CLAIMS = REFERENCE_DIR / "claimed-costs.yaml"
+
+
+def _user_data_dir() -> Path:
+    """``$XDG_DATA_HOME/costplan`` (default ``~/.local/share/costplan``): an installed
+    package's store lives there, never inside site-packages."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "costplan"
+
 
 _BUILTIN = {
     "stack": str(DEFAULT_STACK),
-    "store": str(DATA_DIR / "costplan.duckdb"),
+    "store": str((DATA_DIR if IN_CHECKOUT else _user_data_dir()) / "costplan.duckdb"),
     "catalog": "",
     "reports_dir": "reports",
 }

@@ -24,9 +24,9 @@ class ReviewResult:
 
 
 def notebooks_dir() -> Path:
-    from costplan.config import PROJECT_DIR
+    from costplan.config import NOTEBOOKS_DIR
 
-    return PROJECT_DIR / "notebooks"
+    return NOTEBOOKS_DIR
 
 
 def run_review(
