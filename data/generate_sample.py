@@ -9,6 +9,7 @@ writes it out as a file, e.g. to try ``costplan import focus``:
     python data/generate_sample.py                          # data/sample/ultibiker-synthetic-focus.csv.gz
     python data/generate_sample.py --out /tmp/sample.parquet
     python data/generate_sample.py --store /tmp/sample.duckdb
+    python data/generate_sample.py --users /tmp/users.csv   # then: costplan import users /tmp/users.csv
 """
 
 from __future__ import annotations
@@ -30,10 +31,14 @@ def main() -> None:
         help="FOCUS file to write (.csv, .csv.gz or .parquet)",
     )
     ap.add_argument("--store", default=None, help="also build a store holding only the sample")
+    ap.add_argument("--users", default=None, help="also write the sample's active users per month (CSV)")
     ap.add_argument("--seed", type=int, default=sample.SEED)
     a = ap.parse_args()
     path = sample.write_sample(a.out, seed=a.seed)
     print(f"wrote SYNTHETIC sample {path}")
+    if a.users:
+        sample.sample_users().to_csv(a.users, index=False)
+        print(f"wrote SYNTHETIC active users {a.users}")
     if a.store:
         sample.build_store(a.store, seed=a.seed)
         print(f"built store {a.store}")

@@ -395,3 +395,13 @@ def test_embedded_default_says_so(monkeypatch):
     assert tables.embedded_default and tables.synthetic
     assert "Running on the embedded default" in render_html(tables, figs, embedded_default=True)
     assert "Running on the embedded default" in render_markdown(tables, {}, embedded_default=True)
+
+
+def test_cost_per_user_divides_by_the_stores_user_count(outputs, sample_store):
+    """The sample's October count is the bundled stack's 10,000 active users (its anchor)."""
+    _, md, csv, _ = outputs
+    total = sql_total(sample_store, MONTH)
+    assert f"${total / 10_000:,.4f} per user for 10,000 active users (the store's count, SYNTHETIC sample" in md
+    key = f"{MONTH} / False"
+    assert csv_value(csv, "trend", "active_users", key) == 10_000
+    assert csv_value(csv, "trend", "cost_per_user", key) == pytest.approx(round(total / 10_000, 4), abs=1e-4)

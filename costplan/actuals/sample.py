@@ -18,7 +18,9 @@ What it contains (fixed seed, so the same file every time):
   :data:`SP_RATE_RATIO` of on-demand: covered usage (``Committed``, BilledCost 0), the daily
   recurring fee (``Purchase``, EffectiveCost 0) and any unused commitment (``Unused``),
   as FOCUS 1.0+ defines them;
-- one promotional credit of :data:`CREDIT_AMOUNT` [USD] on 2026-04-15.
+- one promotional credit of :data:`CREDIT_AMOUNT` [USD] on 2026-04-15;
+- active users per final month (:func:`sample_users`, table ``user_counts``), growing and
+  following the season like the usage, for actual cost per user.
 
 The October 2026 amounts are the plan times a per-kind drift (:data:`DRIFT`): data transfer
 and NAT traffic grew faster than planned; spot makes the node pools cheaper than planned and
@@ -50,6 +52,7 @@ SPOT_SHARE = 0.40  # share of worker-pool instance hours on spot [1]
 SPOT_PRICE_RATIO = 0.35  # spot price / on-demand price [1]
 SP_START = dt.date(2026, 3, 1)
 SP_COMMITMENT = 2.50  # Compute Savings Plan commitment [USD/h]
+DEFAULT_ACTIVE_USERS = 10_000.0  # anchor-month users if the bundled stack has no projection [users]
 SP_RATE_RATIO = 0.72  # Savings Plan rate / on-demand rate [1]
 CREDIT_DAY = dt.date(2026, 4, 15)
 CREDIT_AMOUNT = -750.00  # [USD]
@@ -670,6 +673,36 @@ def generate_sample(seed: int = SEED) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+def sample_users() -> pd.DataFrame:
+    """SYNTHETIC active users per final month of the sample: the bundled stack's central
+    ``active_users`` in the anchor month (10,000 if it has none), with the sample's growth and
+    season around it (:data:`GROWTH_PER_MONTH`, :data:`SEASON_AMPLITUDE`, mid-month), rounded
+    to whole users. Columns ``month`` (``YYYY-MM``), ``active_users`` [users]."""
+    import math
+
+    import pandas as pd
+
+    anchor = DEFAULT_ACTIVE_USERS
+    try:
+        import costplan
+        from costplan.config import DEFAULT_STACK
+
+        spec = costplan.load_stack(DEFAULT_STACK).projection
+        if spec is not None:
+            anchor = float(spec.drivers.active_users.value)
+    except Exception:  # noqa: BLE001 - the sample must still build (baseline() warns about the stack)
+        pass
+    rows = []
+    for start in pd.date_range(FIRST_DAY, FINAL_END - dt.timedelta(days=1), freq="MS"):
+        d = start.date()
+        k = _months_between(d, ANCHOR_MONTH)
+        season = 1 + SEASON_AMPLITUDE * math.cos(2 * math.pi * (d.month - 7 + 0.5) / 12)
+        season_anchor = 1 + SEASON_AMPLITUDE * math.cos(2 * math.pi * (ANCHOR_MONTH.month - 7 + 0.5) / 12)
+        users = anchor * (1 + GROWTH_PER_MONTH) ** k * season / season_anchor
+        rows.append({"month": d.strftime("%Y-%m"), "active_users": float(round(users))})
+    return pd.DataFrame(rows)
+
+
 def write_sample(path: str | os.PathLike, seed: int = SEED) -> Path:
     """Write the sample as a FOCUS file (``.parquet``, ``.csv`` or ``.csv.gz``)."""
     path = Path(path)
@@ -712,6 +745,7 @@ def build_store(path: str | os.PathLike, seed: int = SEED) -> None:
 
     with Store(path) as store:
         store.load_frame(generate_sample(seed), "synthetic-sample", description=_description(seed))
+        store.load_users(sample_users(), "synthetic-sample", description=_description(seed))
 
 
 def _is_stale(path: Path) -> bool:

@@ -87,6 +87,8 @@ REQUIRED = (
 )
 
 SOURCES = ("focus", "cur", "cost-explorer", "synthetic-sample")
+#: Sources of user counts (table ``user_counts``): a CSV import, or the synthetic sample.
+USER_SOURCES = ("users-csv", "synthetic-sample")
 #: When two sources hold the same billing period, the lowest rank is used (never both).
 SOURCE_RANK = {"focus": 1, "cur": 2, "cost-explorer": 3, "synthetic-sample": 9}
 
@@ -150,6 +152,16 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         [
             "ALTER TABLE cost_rows RENAME TO rows_main",
             "ALTER TABLE loads ADD COLUMN table_name VARCHAR",
+        ],
+    ),
+    (
+        6,
+        "active users per month, the denominator of cost per user",
+        [
+            """CREATE TABLE user_counts (
+                month DATE NOT NULL, active_users DOUBLE NOT NULL,
+                x_Source VARCHAR NOT NULL, x_LoadId BIGINT, x_Synthetic BOOLEAN NOT NULL
+            )"""
         ],
     ),
 ]

@@ -291,6 +291,60 @@ class Store:
             raise
         return LoadResult(load_id, source, loaded, int(replaced), totals, dropped)
 
+    # -- user counts ---------------------------------------------------------------------------
+    def load_users(self, frame: pd.DataFrame, source: str = "users-csv", *, description: str = "") -> int:
+        """Store active users per month (``month`` ``YYYY-MM``, ``active_users`` [users]) in one
+        transaction; months already held are replaced. Returns the months written.
+
+        User counts of the synthetic sample are refused in a store holding real spend, and a
+        real count replaces the sample's counts (as real spend replaces the sample's rows)."""
+        import pandas as pd
+
+        if source not in schema.USER_SOURCES:
+            raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.USER_SOURCES)}")
+        synthetic = source == "synthetic-sample"
+        df = pd.DataFrame(
+            {
+                "month": pd.to_datetime(frame["month"].astype(str) + "-01").dt.date,
+                "active_users": frame["active_users"].astype(float),
+            }
+        )
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if not synthetic:
+                con.execute("DELETE FROM user_counts WHERE x_Synthetic")
+            load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
+            con.register("_costplan_users", df)
+            try:
+                con.execute("DELETE FROM user_counts WHERE month IN (SELECT month FROM _costplan_users)")
+                con.execute(
+                    "INSERT INTO user_counts SELECT month, active_users, ?, ?, ? FROM _costplan_users",
+                    [source, load_id, synthetic],
+                )
+            finally:
+                con.unregister("_costplan_users")
+            con.execute(
+                "INSERT INTO loads BY NAME SELECT ? AS load_id, ? AS x_Source, ? AS description, "
+                "now()::TIMESTAMP AS started_at, ? AS rows_loaded, 0 AS rows_replaced",
+                [load_id, source, description or f"{len(df)} months of active users", len(df)],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return len(df)
+
+    def users(self) -> pd.DataFrame:
+        """Active users per month held: ``month`` (``YYYY-MM``), ``active_users`` [users],
+        ``x_Source``, ``x_Synthetic``; oldest first. Synthetic counts are left out when the
+        spend in use is real (they would divide real money)."""
+        real_spend = not self.is_synthetic()
+        return self.con.execute(
+            f"""SELECT strftime(month, '%Y-%m') AS month, active_users, x_Source, x_Synthetic
+                FROM user_counts {"WHERE NOT x_Synthetic" if real_spend else ""} ORDER BY month"""
+        ).df()
+
     # -- tables behind the view ----------------------------------------------------------------
     def _columns(self, table: str) -> dict[str, str]:
         rows = self.con.execute(
@@ -365,7 +419,9 @@ class Store:
         return total
 
     def _drop_source(self, source: str) -> int:
-        """Remove every row of ``source`` (the synthetic sample when real data arrives)."""
+        """Remove every row of ``source`` (the synthetic sample when real data arrives), its
+        user counts included."""
+        self.con.execute("DELETE FROM user_counts WHERE x_Source = ?", [source])
         n = int(self.con.execute("DELETE FROM rows_main WHERE x_Source = ?", [source]).fetchall()[0][0])
         for _, src, table in self._load_tables():
             if src == source:

@@ -21,7 +21,7 @@ from costplan.cli.common import (
 )
 
 import_app = typer.Typer(
-    help="Import data from files: billing exports (focus, cur) into the spend store; stacks from infrastructure code (terraform, pulumi).",
+    help="Import data from files: billing exports (focus, cur) and active users (users) into the spend store; stacks from infrastructure code (terraform, pulumi).",
     no_args_is_help=True,
 )
 
@@ -78,6 +78,45 @@ def import_cur(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     _run("cur", paths, store_path, fmt)
+
+
+USERS_HELP = """Import active users per month into the store: the denominator of cost per user.
+
+FILE is a CSV with the columns month (YYYY-MM) and active_users; other columns are ignored.
+Every bad line is reported at once and nothing is written; months already held are replaced.
+The monthly report then shows actual cost per user (EffectiveCost / active users) by month.
+
+Examples:
+
+  costplan import users analytics/active-users.csv --store spend.duckdb
+
+  printf 'month,active_users\\n2026-10,10400\\n' > users.csv && costplan import users users.csv
+"""
+
+
+@import_app.command("users", help=help_text(USERS_HELP))
+@cli_errors
+def import_users(
+    file: str = typer.Argument(..., help="CSV with month (YYYY-MM) and active_users."),
+    store_path: str | None = STORE_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    from costplan import config
+    from costplan.actuals.store import Store
+    from costplan.actuals.users import read_users_csv
+
+    frame = read_users_csv(file)
+    with Store(config.setting("store", store_path)) as store:
+        store.load_users(frame, "users-csv", description=f"active users from {file}")
+        path = store.path
+    if fmt is Format.json:
+        emit_json({"file": file, "store": str(path), "months": frame.to_dict(orient="records")})
+        return
+    shown = frame
+    if (frame["active_users"] % 1 == 0).all():
+        shown = frame.assign(active_users=frame["active_users"].astype("int64"))
+    emit_frame(shown, fmt, title=f"Active users imported from {file}")
+    info(f"Stored {len(frame)} month(s) of active users in {path}.")
 
 
 def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format) -> None:

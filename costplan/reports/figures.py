@@ -39,7 +39,7 @@ TITLES = {
     "variance": "Plan vs actual by component [USD]",
     "commitments": "Commitments: used and unused [USD]",
     "spot": "Spot cost vs the same hours on demand [USD]",
-    "per_user": "Cost per active user, next 12 months [USD/user/month]",
+    "per_user": "Cost per active user: actual months, then the next 12 [USD/user/month]",
     "projection": "Projection, next 12 months [USD/month]",
     "freshness": "Daily spend, Final and Estimated days [USD]",
     "provenance": "Plan usage cost by price source; orange = estimate-grade, unverified [USD/month]",
@@ -154,12 +154,18 @@ def projection(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figu
     return _layout(fig, TITLES["projection"])
 
 
-def per_user(df: pd.DataFrame) -> go.Figure:
-    """Fan chart of the cost per active user over the projected months [USD/user/month]."""
+def per_user(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figure:
+    """Fan chart of the cost per active user over the projected months, after the actual cost
+    per user of past months when ``history`` (the trend table) has user counts [USD/user/month]."""
     import plotly.graph_objects as go
 
     x = df["month"].astype(str)
     fig = go.Figure()
+    if history is not None and "cost_per_user" in history and history["cost_per_user"].notna().any():
+        h = history[history["cost_per_user"].notna()]
+        fig.add_trace(go.Scatter(x=h["month"].astype(str), y=h["cost_per_user"], name="actual",
+                                 mode="lines+markers", line_color=COLORS["actual"], meta=_meta("trend", "cost_per_user"),
+                                 hovertemplate="%{x}: $%{y:,.4f}<extra>actual</extra>"))
     fig.add_trace(go.Scatter(x=x, y=df["p90"], name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
                              meta=_meta("per_user", "p90"), hovertemplate="%{x}: $%{y:,.4f}<extra>p90</extra>"))
     fig.add_trace(go.Scatter(x=x, y=df["p10"], name="p10 - p90", mode="lines", fill="tonexty",
@@ -253,7 +259,7 @@ def build_figures(t: ReportTables) -> dict[str, go.Figure]:
     if s["spot"].available and len(s["spot"].table):
         figs["spot"] = spot(s["spot"].table)
     if s["per_user"].available:
-        figs["per_user"] = per_user(s["per_user"].table)
+        figs["per_user"] = per_user(s["per_user"].table, s["trend"].table)
     if s["projection"].available:
         figs["projection"] = projection(s["projection"].table, s["trend"].table)
     figs["freshness"] = freshness(s["freshness"].table)

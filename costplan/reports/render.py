@@ -81,6 +81,8 @@ def fmt_cell(v, col: str, money_cols: tuple[str, ...] = (), decimals: int = 2) -
         return "yes" if v else "no"
     if col in money_cols:
         return money(v, decimals)
+    if col.endswith("per_user"):
+        return money(v, 4)  # [USD/user]: cents would hide most of it
     if col in ("share", "coverage", "utilisation") or "_share" in col:
         return f"{float(v) * 100:.1f}%"
     if col.endswith("_pct"):

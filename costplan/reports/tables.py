@@ -70,7 +70,9 @@ class ReportTables:
     - ``by_service`` / ``by_region`` / ``by_component`` / ``by_team``: the grouping column,
       ``EffectiveCost`` [USD] this month, ``previous`` [USD] the month before, ``change``
       [USD], ``share`` of the month total [1];
-    - ``trend``: ``month``, ``EffectiveCost`` [USD], ``Estimated``;
+    - ``trend``: ``month``, ``EffectiveCost`` [USD], ``Estimated``; when the store holds user
+      counts (``costplan import users``), also ``active_users`` [users] and ``cost_per_user``
+      [USD/user];
     - ``movers``: ``x_UsageType``, ``RegionId``, ``PricingUnit``,
       ``previous`` / ``EffectiveCost`` [USD], ``change`` [USD], ``previous_quantity`` /
       ``quantity`` [PricingUnit], ``previous_unit_cost`` / ``unit_cost`` [USD/PricingUnit],
@@ -290,8 +292,14 @@ def freshness(store: Store, month: str) -> pd.DataFrame:
     return f.reset_index(drop=True)
 
 
-def trend(store: Store, month: str, months: int = TREND_MONTHS) -> pd.DataFrame:
+def trend(store: Store, month: str, months: int = TREND_MONTHS, users: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Spend of the last ``months`` months up to ``month``; with ``users`` (``Store.users()``)
+    holding any of them, also ``active_users`` [users] and ``cost_per_user`` [USD/user]
+    (NaN for a month without a count)."""
     df = store.spend(["month"], start=shift_month(month, -(months - 1)), end=month)[["month", METRIC, "Estimated"]]
+    if users is not None and df["month"].isin(users["month"]).any():
+        df = df.merge(users[["month", "active_users"]], on="month", how="left")
+        df["cost_per_user"] = (df[METRIC] / df["active_users"].where(df["active_users"] > 0)).round(4)
     return _round_money(df, (METRIC,)).reset_index(drop=True)
 
 
@@ -368,16 +376,26 @@ def projection_section(res) -> Section:
                    money=("p10", "p50", "p90"))
 
 
-def per_user_section(res, month_total: float, month: str) -> Section:
+def per_user_section(res, month_total: float, month: str, users: pd.DataFrame | None = None) -> Section:
+    """Cost per user: the projection's per-user range, and the month's actual cost per user,
+    divided by the store's user count of the month (``users``, ``Store.users()``) when it has
+    one, else by the projection's baseline users (said in the note)."""
     pu = res.per_user
     df = pd.DataFrame({"month": _month_col(pu), "users_p50": pu["users_p50"].round(0)})
     for c in ("p10", "p50", "p90"):
         df[c] = pu[c].astype(float).round(4)
     users0 = float(pu["users_p50"].iloc[0]) if len(pu) else 0.0
+    held = users[users["month"] == month] if users is not None else None
     notes = []
-    if users0 > 0:
+    if held is not None and len(held) and float(held["active_users"].iloc[0]) > 0:
+        n = float(held["active_users"].iloc[0])
+        label = ", SYNTHETIC sample" if bool(held["x_Synthetic"].iloc[0]) else ""
+        notes.append(f"actual {month}: ${month_total / n:,.4f} per user for {n:,.0f} active users (the store's "
+                     f"count{label}; the chart shows every month with a count before the projection)")
+    elif users0 > 0:
         notes.append(f"actual {month}: ${month_total / users0:,.4f} per user for {users0:,.0f} active users (the "
-                     "projection's baseline user count; the store holds no user counts)")
+                     "projection's baseline user count: the store holds no count for this month; "
+                     "`costplan import users` adds them)")
     if "marginal_per_1000_users" in pu:
         notes.append(f"the next 1,000 users cost about ${float(pu['marginal_per_1000_users'].iloc[0]):,.2f} a month "
                      "on the central path")
@@ -401,7 +419,8 @@ def build_tables(
     progress("spend by service, region, component")
     months = store.months()
     prev, yoy = shift_month(month, -1), shift_month(month, -12)
-    t = trend(store, month)
+    users = store.users()
+    t = trend(store, month, users=users)
     total = float(store.spend([], month=month)[METRIC].sum())
 
     def month_total(m: str) -> float | None:
@@ -470,7 +489,7 @@ def build_tables(
     if projection:
         res = run_projection(stack, catalog, seed)
         sections["projection"] = projection_section(res)
-        sections["per_user"] = per_user_section(res, total, month)
+        sections["per_user"] = per_user_section(res, total, month, users)
     else:
         sections["projection"] = Section("projection", proj_title, None, ["projection skipped (--no-projection)"])
         sections["per_user"] = Section("per_user", "Cost per user", None,
