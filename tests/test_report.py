@@ -297,6 +297,7 @@ def test_no_browser_writes_markdown_without_images(sample_store, tmp_path, monke
         (["--month", "2024-01"], "no spend for 2024-01"),
         (["--stack", "/nonexistent/stack.yaml"], "/nonexistent/stack.yaml"),
         (["--store", "/nonexistent/store.duckdb"], "does not exist"),
+        (["--calibrate"], "cannot be combined with --no-projection"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(sample_store, tmp_path, args, message):
@@ -405,3 +406,16 @@ def test_cost_per_user_divides_by_the_stores_user_count(outputs, sample_store):
     key = f"{MONTH} / False"
     assert csv_value(csv, "trend", "active_users", key) == 10_000
     assert csv_value(csv, "trend", "cost_per_user", key) == pytest.approx(round(total / 10_000, 4), abs=1e-4)
+
+
+def test_calibrated_projection_says_so_and_refuses_a_month_to_date(sample_store, tmp_path):
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-images", "--calibrate"])
+    assert res.exit_code == 0, res.output
+    md = (out / "report.md").read_text()
+    assert f"the projection is calibrated to the actual spend of {MONTH} (SYNTHETIC SAMPLE" in md
+    mtd = tmp_path / "mtd"
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(mtd), "--no-images", "--calibrate",
+                              "--month", "2026-11"])
+    assert res.exit_code == 2 and "2026-11 is not final yet" in res.output
+    assert not mtd.exists()

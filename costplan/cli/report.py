@@ -26,6 +26,8 @@ Examples:
   costplan report --month 2026-09 --out /tmp/report-2026-09
 
   costplan report --stack data/ultibiker/stack.yaml --store data/costplan.duckdb --no-images
+
+  costplan report --calibrate    # the projection starts from the month's bill, not the plan
 """
 
 REVIEW_HELP = """Execute the quarterly review notebook (notebooks/quarterly_review.ipynb)
@@ -55,6 +57,10 @@ def report_cmd(
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     images: bool = typer.Option(True, "--images/--no-images", help="PNG figures for report.md (needs Chromium)."),
     projection: bool = typer.Option(True, "--projection/--no-projection", help="Include the 12-month projection."),
+    calibrate: bool = typer.Option(
+        False, "--calibrate", help="Start the projection from the month's bill, not the plan (each kind of cost "
+        "scaled by actual / plan of the month; it must be final)."
+    ),
 ) -> None:
     from rich.console import Console
     from rich.progress import (
@@ -66,7 +72,11 @@ def report_cmd(
         TimeElapsedColumn,
     )
 
+    from costplan.errors import InputError
     from costplan.reports import REPORT_STEPS, monthly_report
+
+    if calibrate and not projection:
+        raise InputError("--calibrate calibrates the projection; it cannot be combined with --no-projection")
 
     console = Console(stderr=True)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -77,7 +87,7 @@ def report_cmd(
             bar.update(task, description=f"report: {what}", advance=1)
 
         tables, files = monthly_report(month, stack, store, out, catalog=catalog_path, images=images,
-                                       projection=projection, progress=step)
+                                       projection=projection, calibrate=calibrate, progress=step)
     for w in files.warnings:
         warn(w)
     h = tables.headline

@@ -41,6 +41,7 @@ def build_report(
     catalog: str | os.PathLike | None = None,
     *,
     projection: bool = True,
+    calibrate: bool = False,
     seed: int = 0,
     progress: Callable[[str], None] = lambda _s: None,
 ) -> tuple[ReportTables, dict]:
@@ -66,7 +67,9 @@ def build_report(
     progress("opening the store")
     store_path = config.setting("store", store)
     with Store.open_default(store_path, read_only=True) as s:
-        tables = build_tables(s, st, plan, month, progress, catalog=cat, projection=projection, seed=seed)
+        tables = build_tables(
+            s, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
+        )
     progress("figures")
     figs = build_figures(tables)
     tables.embedded_default = (
@@ -84,13 +87,16 @@ def monthly_report(
     catalog: str | os.PathLike | None = None,
     images: bool = True,
     projection: bool = True,
+    calibrate: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
 ) -> tuple[ReportTables, ReportFiles]:
     """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
     from costplan import config
     from costplan.reports.render import write_report
 
-    tables, figs = build_report(month, stack, store, catalog, projection=projection, progress=progress)
+    tables, figs = build_report(
+        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress
+    )
     out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / tables.month
     files = write_report(tables, figs, out, images=images, progress=progress,
                          embedded_default=tables.embedded_default)

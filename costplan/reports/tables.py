@@ -350,12 +350,14 @@ def spot_section(store: Store, month: str) -> Section:
 PROJECTION_SIMULATIONS = 500
 
 
-def run_projection(stack: Stack, catalog: Catalog | None = None, seed: int = 0):
+def run_projection(stack: Stack, catalog: Catalog | None = None, seed: int = 0, calibration=None):
     """The stack's projection over the next :data:`PROJECTION_MONTHS` months
-    (:data:`PROJECTION_SIMULATIONS` Monte Carlo paths; ``catalog`` default: the embedded one)."""
+    (:data:`PROJECTION_SIMULATIONS` Monte Carlo paths; ``catalog`` default: the embedded one;
+    ``calibration`` from :func:`costplan.projection.calibrate.calibrate`, or None for the plan)."""
     from costplan.projection import project
 
-    return project(stack, months=PROJECTION_MONTHS, simulations=PROJECTION_SIMULATIONS, seed=seed, catalog=catalog)
+    return project(stack, months=PROJECTION_MONTHS, simulations=PROJECTION_SIMULATIONS, seed=seed, catalog=catalog,
+                   calibration=calibration)
 
 
 def _month_col(df: pd.DataFrame) -> pd.Series:
@@ -368,9 +370,17 @@ def projection_section(res) -> Section:
     for c in ("p10", "p50", "p90"):
         df[c] = m[c].astype(float).round(2) + 0.0
     notes = [f"{res.simulations} simulated paths (seed {res.seed}); p10-p90 is the range 8 in 10 paths fall in; "
-             f"catalog as of {res.catalog_as_of}",
-             "the projection starts from the plan (the stack's estimate at catalog prices and its demand drivers), "
-             "not from the actual spend: a gap between the actual months and the fan is the plan-vs-actual variance"]
+             f"catalog as of {res.catalog_as_of}"]
+    cal = getattr(res, "calibration", None)
+    if cal is not None:
+        moved = cal.factors[(cal.factors["factor"] - 1).abs() >= 0.05]
+        notes.append(f"the projection is {cal.summary}: each kind of cost is scaled by actual / plan of that month"
+                     + (" (" + ", ".join(f"{r.component_kind} x{r.factor:.2f}" for r in moved.itertuples()) + ")"
+                        if len(moved) else "") + "; growth and capacity steps come from the stack's drivers")
+    else:
+        notes.append("the projection starts from the plan (the stack's estimate at catalog prices and its demand "
+                     "drivers), not from the actual spend: a gap between the actual months and the fan is the "
+                     "plan-vs-actual variance (`costplan report --calibrate` starts it from the month's bill)")
     notes += list(res.warnings)
     return Section("projection", f"Projection: the next {PROJECTION_MONTHS} months", df, notes,
                    money=("p10", "p50", "p90"))
@@ -412,6 +422,7 @@ def build_tables(
     *,
     catalog: Catalog | None = None,
     projection: bool = True,
+    calibrate: bool = False,
     seed: int = 0,
 ) -> ReportTables:
     """Every table of the monthly report of ``month`` (default: the last complete month)."""
@@ -487,7 +498,12 @@ def build_tables(
     progress("projection")
     proj_title = f"Projection: the next {PROJECTION_MONTHS} months"
     if projection:
-        res = run_projection(stack, catalog, seed)
+        calibration = None
+        if calibrate:
+            from costplan.projection.calibrate import calibrate as calibrate_to
+
+            calibration = calibrate_to(stack, store, month, catalog)
+        res = run_projection(stack, catalog, seed, calibration)
         sections["projection"] = projection_section(res)
         sections["per_user"] = per_user_section(res, total, month, users)
     else:
