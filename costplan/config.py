@@ -32,7 +32,7 @@ DEFAULT_STACK = REFERENCE_DIR / "stack.yaml"
 DEFAULT_CLAIMS = REFERENCE_DIR / "claimed-costs.yaml"
 
 
-def _user_data_dir() -> Path:
+def user_data_dir() -> Path:
     """``$XDG_DATA_HOME/costplan`` (default ``~/.local/share/costplan``): an installed
     package's store lives there, never inside site-packages."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -41,7 +41,7 @@ def _user_data_dir() -> Path:
 
 _BUILTIN = {
     "stack": str(DEFAULT_STACK),
-    "store": str((DATA_DIR if IN_CHECKOUT else _user_data_dir()) / "costplan.duckdb"),
+    "store": str((DATA_DIR if IN_CHECKOUT else user_data_dir()) / "costplan.duckdb"),
     "catalog": "",
     "reports_dir": "reports",
 }

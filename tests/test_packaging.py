@@ -68,3 +68,29 @@ def test_installed_package_runs_the_defaults_outside_a_checkout(installed):
     assert act.returncode == 0, act.stderr
     assert (tmp / "home" / ".local" / "share" / "costplan" / "costplan.duckdb").is_file()
     assert not list(site.rglob("*.duckdb"))  # nothing written into the installed package
+
+
+def test_installed_package_refreshes_into_the_user_folder(tmp_path, monkeypatch):
+    """Outside a checkout, a refresh of the embedded catalog is written under
+    $XDG_DATA_HOME/costplan/prices, and a refreshed snapshot newer than the embedded one is
+    the default from then on."""
+    import shutil
+
+    from costplan import config
+    from costplan.pricing import catalog as cat_mod
+    from costplan.pricing.refresh import _base_folder
+
+    monkeypatch.setattr(config, "IN_CHECKOUT", False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("COSTPLAN_CATALOG", raising=False)
+    embedded = cat_mod.newest_catalog_file(cat_mod.DATA_DIR)
+    assert cat_mod.default_catalog_path() == embedded
+    folder = _base_folder(None, cat_mod.Catalog.load(embedded))
+    assert folder == tmp_path / "costplan" / "prices"
+    folder.mkdir(parents=True)
+    newer = folder / "aws-prices_2099-01-01.csv"
+    shutil.copy(embedded, newer)
+    assert cat_mod.default_catalog_path() == newer
+    monkeypatch.setattr(config, "IN_CHECKOUT", True)  # a checkout keeps its snapshots in the package
+    assert cat_mod.default_catalog_path() == embedded
+    assert _base_folder(None, cat_mod.Catalog.load(embedded)) == embedded.parent

@@ -333,14 +333,27 @@ def newest_catalog_file(directory: Path) -> Path:
     return files[-1]
 
 
+def user_catalog_dir() -> Path | None:
+    """Where ``costplan prices refresh`` writes by default when costplan is installed as a
+    package (``~/.local/share/costplan/prices``): never into site-packages. None in a source
+    checkout, where refreshed snapshots go next to the embedded one, to be committed."""
+    from costplan import config
+
+    return None if config.IN_CHECKOUT else config.user_data_dir() / "prices"
+
+
 def default_catalog_path() -> Path:
-    """The catalog used when none is named: ``COSTPLAN_CATALOG`` or the embedded snapshot."""
+    """The catalog used when none is named: ``COSTPLAN_CATALOG``, else the newest snapshot by
+    its date, embedded or refreshed into :func:`user_catalog_dir`."""
     import os
 
     env = os.environ.get("COSTPLAN_CATALOG")
     if env:
         return Path(env)
-    return newest_catalog_file(DATA_DIR)
+    embedded = newest_catalog_file(DATA_DIR)
+    user = user_catalog_dir()
+    refreshed = sorted(user.glob(CATALOG_GLOB)) if user is not None and user.is_dir() else []
+    return max([embedded, *refreshed], key=lambda p: p.name)
 
 
 def read_catalog_rows(path: Path) -> tuple[list[Price], list[Problem]]:

@@ -432,8 +432,14 @@ def merge_prices(base: Iterable[Price], refreshed: Mapping[tuple, list[Price]], 
 
 # -- the orchestrator ---------------------------------------------------------------------------
 def _base_folder(base: str | Path | Catalog | None, catalog: Catalog) -> Path:
-    """Where the last good catalog lives (the default place to write the refreshed one)."""
+    """Where the last good catalog lives (the default place to write the refreshed one); for
+    the embedded snapshot of an installed package, the user's catalog folder instead."""
+    from costplan.pricing.catalog import user_catalog_dir
+
     if catalog.path is not None:
+        user = user_catalog_dir()
+        if user is not None and catalog.path.parent.resolve() == DATA_DIR.resolve():
+            return user
         return catalog.path.parent
     if isinstance(base, (str, Path)):
         p = Path(base)
