@@ -102,3 +102,10 @@ def test_help_lists_commands_with_examples():
     assert "estimate" in r.out and "prices" in r.out and "Examples" in r.out
     r = costplan("estimate", "--help")
     assert r.code == 0 and "costplan estimate data/ultibiker/stack.yaml --compare" in r.out
+
+
+def test_version_on_its_own():
+    from importlib.metadata import version
+
+    res = costplan("--version")
+    assert res.code == 0 and res.out.strip() == version("costplan")

@@ -16,11 +16,26 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _source_copy(dst: Path) -> Path:
+    """The working tree's files (tracked and new, not ignored) in ``dst``: the build sees no
+    leftovers of earlier builds (build/, *.egg-info) and leaves none in the checkout."""
+    import shutil
+
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for f in filter(None, files):
+        if (REPO / f).is_file():
+            (dst / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / f, dst / f)
+    return dst
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
+    src = _source_copy(tmp / "src")
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-q",
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "-q",
          "-w", str(tmp / "dist")],
         capture_output=True, text=True,
     )

@@ -62,15 +62,23 @@ for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    # an eager option's callback runs while the options are parsed, before a command is
+    # required, so `costplan --version` works on its own
+    if value:
         from importlib.metadata import version as _v
 
         typer.echo(_v("costplan"))
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+    ),
+) -> None:
+    pass
 
 
 def main() -> None:
