@@ -109,3 +109,24 @@ def test_cli_import_users_and_bad_file(tmp_path):
     res = costplan("import", "users", str(bad), "--store", str(other))
     assert res.code == 2 and f"{bad}:2: month" in res.err and "Traceback" not in res.err
     assert not other.exists()  # nothing written half-way
+
+
+def test_cli_actuals_per_user(tmp_path):
+    store = tmp_path / "s.duckdb"
+    with Store(store) as s:
+        for month, cost in (("2026-09", 100.0), ("2026-10", 150.0)):
+            s.load_frame(_spend(month, cost), "focus")
+    res = costplan("actuals", "--by", "month", "--per-user", "--store", str(store))
+    assert res.code == 2 and "holds no user counts" in res.err and "costplan import users" in res.err
+    users = tmp_path / "users.csv"
+    users.write_text("month,active_users\n2026-10,60\n")
+    assert costplan("import", "users", str(users), "--store", str(store)).code == 0
+    res = costplan("actuals", "--by", "month", "--per-user", "--store", str(store), "--format", "csv")
+    assert res.code == 0, res.err
+    lines = res.out.strip().splitlines()
+    assert lines[0] == "month,EffectiveCost,Estimated,active_users,cost_per_user"
+    assert lines[2] == "2026-10,150.0,False,60.0,2.5"  # 150 / 60
+    assert lines[1].startswith("2026-09,100.0,False,,")  # no count: left empty, with a warning
+    assert "no user count for 2026-09" in res.err
+    bad = costplan("actuals", "--by", "ServiceName", "--per-user", "--store", str(store))
+    assert bad.code == 2 and "needs --by month" in bad.err

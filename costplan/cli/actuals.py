@@ -157,6 +157,8 @@ Examples:
 
   costplan actuals --by tag:team --month 2026-10 --format markdown
 
+  costplan actuals --by month --per-user      # with active users from `costplan import users`
+
   costplan actuals --engine athena --database cur --table focus_export --output s3://my-athena-results/ --by month,ServiceName
 """
 
@@ -187,11 +189,20 @@ def actuals(
     workgroup: str | None = typer.Option(None, "--workgroup", help="Athena: workgroup."),
     table_format: str = typer.Option("focus", "--table-format", help="Athena: focus or cur."),
     profile: str | None = typer.Option(None, "--profile", help="Athena: AWS profile."),
+    per_user: bool = typer.Option(
+        False, "--per-user", help="Add active_users and cost_per_user (the store's user counts; needs --by month)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.errors import InputError, Problem
 
     keys = [k.strip() for item in by for k in item.split(",") if k.strip()]
+    if per_user and (engine != "duckdb" or "month" not in keys):
+        raise InputError(
+            Problem("needs --by month and the local store", location="--per-user",
+                    hint="e.g. costplan actuals --by month --per-user")
+        )
+    users = None
     if engine == "athena":
         import boto3
 
@@ -219,11 +230,24 @@ def actuals(
         with _open_store(store_path) as store:
             df = store.spend(keys, start=start, end=end, month=month, metric=metric)
             synthetic = store.is_synthetic()
+            if per_user:
+                users = store.users()
+                if users.empty:
+                    raise InputError(
+                        Problem(f"the store {store.path} holds no user counts", location="--per-user",
+                                hint="add them with `costplan import users FILE.csv` (month,active_users)")
+                    )
     else:
         raise InputError(Problem(f"unknown engine {engine!r}", location="--engine", hint="duckdb or athena"))
     df = df.drop(columns=["rows"])
     total = float(df[metric].sum()) if len(df) else 0.0
     notes = []
+    if users is not None:
+        df = df.merge(users[["month", "active_users"]], on="month", how="left")
+        df["cost_per_user"] = (df[metric] / df["active_users"].where(df["active_users"] > 0)).round(4)
+        lacking = sorted(set(df.loc[df["active_users"].isna(), "month"]))
+        if lacking:
+            warn(f"no user count for {', '.join(lacking)}: cost_per_user left empty")
     if synthetic:
         notes.append("SYNTHETIC SAMPLE DATA, not real spend")
     if df["Estimated"].any():

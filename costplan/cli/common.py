@@ -178,7 +178,9 @@ def _cell(v, is_money: bool) -> str:
     if is_money and isinstance(v, (int, float)):
         return f"{v:,.2f}"
     if isinstance(v, float):
-        return f"{v:,.6g}" if abs(v) < 1000 else f"{v:,.2f}"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"  # counts stay whole
+        return f"{v:,.6g}"
     return escape(str(v))
 
 
