@@ -414,8 +414,11 @@ class ProjectionModel:
         shape = demand["users"].shape
         comp: dict[str, np.ndarray] = {}
 
-        def add(name, value, factor=1.0):
-            value = np.broadcast_to(np.asarray(value, dtype=float) * factor, shape)
+        def add(rule: LineRule, value):
+            """Add a line's cost to its component, scaled by its calibration factor (1 for
+            contractual fees and for an uncalibrated projection)."""
+            value = np.broadcast_to(np.asarray(value, dtype=float) * rule.factor, shape)
+            name = rule.component
             comp[name] = comp[name] + value if name in comp else np.array(value)
 
         od_compute = np.zeros(shape)
@@ -423,7 +426,7 @@ class ProjectionModel:
             if r.rule == "commitment":
                 continue
             if r.rule == "fixed":
-                add(r.component, r.cost0, r.factor)
+                add(r, r.cost0)
                 continue
             if r.rule in ("traffic", "egress", "stored"):
                 q = r.quantity * self._ratio(r.rule, demand)
@@ -433,13 +436,13 @@ class ProjectionModel:
                 if p.spot is not None:
                     f = p.spot.fallback_share
                     spot = p.spot.spot * (spot_factor if spot_factor is not None else 1.0)
-                    add(r.component, nodes * p.hours * (f * p.spot.on_demand + (1 - f) * spot), r.factor)
+                    add(r, nodes * p.hours * (f * p.spot.on_demand + (1 - f) * spot))
                 else:
                     c = nodes * p.hours * r.unit_price
                     od_compute = od_compute + c
                     if parts is not None:
                         parts.setdefault("ec2_on_demand", {})[r.key] = c
-                    add(r.component, c, r.factor)
+                    add(r, c)
                 continue
             elif r.rule == "root":
                 q = r.quantity * capacity[r.key]["value"] / max(self.pools[r.key].baseline_nodes, 1)
@@ -447,7 +450,7 @@ class ProjectionModel:
                 c = capacity[f"{r.key}/class"]
                 price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], c["value"], r.extra["region"],
                                             r.extra["variant"], f"projection.database.class_ladder ({r.key})")
-                add(r.component, r.quantity * price, r.factor)
+                add(r, r.quantity * price)
                 continue
             elif r.rule == "db_storage":
                 q = capacity[f"{r.key}/storage"]["value"] * (r.quantity / self.dbs[r.key]["size0"]) if r.key in self.dbs else r.quantity
@@ -455,7 +458,7 @@ class ProjectionModel:
                 c = capacity[f"{r.key}/node_type"]
                 price = self._ladder_prices("AmazonElastiCache", "node-hour", c["ladder"], c["value"], r.extra["region"],
                                             r.extra["variant"], f"projection.cache.node_ladder ({r.key})")
-                add(r.component, r.quantity * price, r.factor)
+                add(r, r.quantity * price)
                 continue
             elif r.rule == "volume":
                 region = r.key.split("/")[0]
@@ -464,7 +467,7 @@ class ProjectionModel:
                 q = r.quantity * c["value"] / size0
             else:  # pragma: no cover
                 raise AssertionError(r.rule)
-            add(r.component, tiered_cost(q, r.tiers) if r.tiers else q * r.unit_price, r.factor)
+            add(r, tiered_cost(q, r.tiers) if r.tiers else q * r.unit_price)
         # commitments: fees and RI coverage are fixed; a Savings Plan covers on-demand EC2 compute
         # up to its full commitment, valued at the baseline month's discount
         fees = {r.component: r.cost0 for r in self.rules if r.rule == "commitment" and r.extra["usage"] == "commitment-hour"}
@@ -480,9 +483,9 @@ class ProjectionModel:
                 full = -r.cost0 * (fees.get(r.component, 0.0) / r.quantity) if r.quantity > 0 else 0.0
                 took = np.minimum(left, full * active)
                 left = left - took
-                add(r.component, -took, r.factor)
+                add(r, -took)
             else:
-                add(r.component, r.cost0 * active)
+                add(r, r.cost0 * active)
         return comp
 
 
