@@ -81,6 +81,8 @@ def test_real_spend_drops_the_samples_user_counts(tmp_path):
         s.load_users(pd.DataFrame({"month": ["2026-09"], "active_users": [50.0]}), "synthetic-sample")
         s.load_frame(_spend("2026-09", 120.0), "focus")
         assert s.users().empty  # synthetic users never divide real money
+        with pytest.raises(InputError, match="holds real spend"):
+            s.load_users(pd.DataFrame({"month": ["2026-09"], "active_users": [50.0]}), "synthetic-sample")
 
 
 def test_trend_has_cost_per_user_for_months_with_a_count(tmp_path):

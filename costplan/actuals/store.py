@@ -303,6 +303,10 @@ class Store:
         if source not in schema.USER_SOURCES:
             raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.USER_SOURCES)}")
         synthetic = source == "synthetic-sample"
+        if synthetic:
+            real = self.con.execute(f"SELECT count(*) FROM {self.rows_sql()} WHERE NOT x_Synthetic").fetchall()[0][0]
+            if real:
+                raise InputError("this store holds real spend: the synthetic sample's user counts are not loaded into it")
         df = pd.DataFrame(
             {
                 "month": pd.to_datetime(frame["month"].astype(str) + "-01").dt.date,
