@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from cli_runner import costplan
@@ -132,3 +134,21 @@ def test_cli_actuals_per_user(tmp_path):
     assert "no user count for 2026-09" in res.err
     bad = costplan("actuals", "--by", "ServiceName", "--per-user", "--store", str(store))
     assert bad.code == 2 and "needs --by month" in bad.err
+
+
+def test_store_command_shows_the_source_in_use_per_month(tmp_path):
+    store = tmp_path / "s.duckdb"
+    with Store(store) as s:
+        s.load_frame(pd.concat([_spend("2026-09", 90.0), _spend("2026-10", 140.0)]), "cost-explorer")
+        s.load_frame(_spend("2026-10", 150.0), "focus")
+        s.load_users(pd.DataFrame({"month": ["2026-10"], "active_users": [60.0]}))
+    res = costplan("store", "--store", str(store), "--format", "json")
+    assert res.code == 0, res.err
+    out = json.loads(res.out)
+    months = {m["month"]: m for m in out["months"]}
+    assert (months["2026-09"]["source"], months["2026-09"]["EffectiveCost"]) == ("cost-explorer", 90.0)
+    assert (months["2026-10"]["source"], months["2026-10"]["other_sources"]) == ("focus", "cost-explorer")
+    assert (months["2026-10"]["EffectiveCost"], months["2026-10"]["active_users"]) == (150.0, 60.0)
+    assert months["2026-09"]["active_users"] is None
+    assert [ld["x_Source"] for ld in out["loads"]] == ["cost-explorer", "focus", "users-csv"]
+    assert out["schema_version"] == 6 and out["synthetic"] is False

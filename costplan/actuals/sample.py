@@ -745,7 +745,9 @@ def build_store(path: str | os.PathLike, seed: int = SEED) -> None:
 
     with Store(path) as store:
         store.load_frame(generate_sample(seed), "synthetic-sample", description=_description(seed))
-        store.load_users(sample_users(), "synthetic-sample", description=_description(seed))
+        store.load_users(
+            sample_users(), "synthetic-sample", description=_description(seed).replace("sample", "active users", 1)
+        )
 
 
 def _is_stale(path: Path) -> bool:

@@ -529,6 +529,28 @@ class Store:
     def loads(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
 
+    def months_by_source(self) -> pd.DataFrame:
+        """What the store holds per billing period: ``month`` (``YYYY-MM``), ``source`` (the
+        source in use for the month), ``other_sources`` (held but not used: a lower-ranked
+        source for the same month), ``rows``, ``EffectiveCost`` [USD] and ``Estimated`` of the
+        source in use, ``active_users`` [users] (NaN without a count)."""
+        df = self.con.execute(
+            f"""WITH held AS (
+                    SELECT strftime(p.BillingPeriodStart, '%Y-%m') AS month,
+                           string_agg(CASE WHEN p.chosen THEN p.x_Source END, ', ') AS source,
+                           coalesce(string_agg(CASE WHEN NOT p.chosen THEN p.x_Source END, ', '), '') AS other_sources
+                    FROM period_source p GROUP BY 1),
+                used AS (
+                    SELECT strftime(BillingPeriodStart, '%Y-%m') AS month, count(*) AS rows,
+                           sum(EffectiveCost) AS EffectiveCost,
+                           coalesce(bool_or(x_ChargeStatus = 'Estimated'), false) AS Estimated
+                    FROM {self.rows_sql()} GROUP BY 1)
+                SELECT h.month, h.source, h.other_sources, u.rows, u.EffectiveCost, u.Estimated
+                FROM held h LEFT JOIN used u USING (month) ORDER BY h.month"""
+        ).df()
+        users = self.users()[["month", "active_users"]]
+        return df.merge(users, on="month", how="left")
+
     def is_synthetic(self) -> bool:
         """True when any row in use comes from the synthetic sample."""
         row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchall()[0]

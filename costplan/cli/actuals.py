@@ -26,6 +26,53 @@ def register(app: typer.Typer) -> None:
     app.command("pull", help=help_text(PULL_HELP))(pull)
     app.command("actuals", help=help_text(ACTUALS_HELP))(actuals)
     app.command("reconcile", help=help_text(RECONCILE_HELP))(reconcile)
+    app.command("store", help=help_text(STORE_HELP))(store_cmd)
+
+
+STORE_HELP = """What the store holds: per billing month the source in use (a FOCUS or CUR import
+beats a Cost Explorer pull, which beats the synthetic sample), sources held but not used, rows,
+EffectiveCost, whether the month is still Estimated and its active users; then every load with
+its source, description, time and rows. CSV holds the months, JSON both tables.
+
+Examples:
+
+  costplan store
+
+  costplan store --store spend.duckdb --format json
+"""
+
+
+@cli_errors
+def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION) -> None:
+    import os
+
+    with _open_store(store_path) as store:
+        months = store.months_by_source()
+        loads = store.loads()[["load_id", "x_Source", "description", "started_at", "rows_loaded", "rows_replaced"]]
+        version, path, synthetic = store.schema_version(), store.path, store.is_synthetic()
+    size = os.path.getsize(path) / 1e6
+    if fmt is Format.json:
+        emit_json({"store": str(path), "schema_version": version, "size_mb": round(size, 3), "synthetic": synthetic,
+                   "months": _records(months), "loads": _records(loads)})
+        return
+    if fmt is Format.csv:
+        emit_frame(months, fmt)
+        return
+    loads = loads.assign(started_at=loads["started_at"].dt.strftime("%Y-%m-%d %H:%M"))
+    caption = "SYNTHETIC SAMPLE DATA, not real spend" if synthetic else None
+    emit_frame(months.round({"EffectiveCost": 2}), fmt, title=f"{path} (schema {version}, {size:,.1f} MB): months",
+               money=("EffectiveCost",), caption=caption)
+    if fmt is Format.markdown:
+        import sys
+
+        sys.stdout.write("\n")
+    emit_frame(loads, fmt, title="Loads, oldest first")
+
+
+def _records(df):
+    import json
+
+    return json.loads(df.to_json(orient="records", date_format="iso"))
 
 
 PULL_HELP = """Pull actual spend from AWS Cost Explorer into the local store.
