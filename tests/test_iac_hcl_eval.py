@@ -138,6 +138,8 @@ def loop_scope():
         # locals, conditionals and templates inside the body
         ('[for s in var.l : "${local.name}-${s}"]', ["prod-db-a", "prod-db-b", "prod-db-c"]),
         ('[for o in var.objs : o.size > 1 ? "big" : "small"]', ["big", "small", "big"]),
+        # a string inside a template inside the body
+        ('[for k, v in var.m : "${k}:${lookup(var.m, "c")}"]', ["a:3", "b:3", "c:3"]),
         # the result indexed and traversed
         ('{for o in var.objs : o.name => o}["batch"].size', 1),
         ("[for o in var.objs : o.disks][0][1].gb", 10),

@@ -178,9 +178,35 @@ _TOKEN = re.compile(
 )
 
 
+def _string_end(src: str, i: int) -> int:
+    """Index just past the string literal opening at ``i``; its ``${ }`` parts may hold
+    strings of their own (``"${lookup(m, "k")}"``)."""
+    j = i + 1
+    while j < len(src):
+        if src[j] == "\\":
+            j += 2
+        elif src[j] == '"':
+            return j + 1
+        elif src.startswith(("${", "%{"), j) and not src.startswith("$${", j - 1):
+            k = _matching_brace(src, j + 1)
+            if k < 0:
+                return -1
+            j = k + 1
+        else:
+            j += 1
+    return -1
+
+
 def _tokens(src: str) -> list[tuple[str, str]]:
     out, i = [], 0
     while i < len(src):
+        if src[i] == '"':
+            end = _string_end(src, i)
+            if end < 0:
+                raise _Unsupported(f"unterminated string {src[i : i + 20]!r}")
+            out.append(("str", src[i:end]))
+            i = end
+            continue
         m = _TOKEN.match(src, i)
         if not m:
             raise _Unsupported(f"cannot read {src[i : i + 20]!r}")
