@@ -105,12 +105,13 @@ def test_duplicate_key_is_an_input_error_naming_file_and_resource(tmp_path):
 def test_duplicate_key_in_an_attribute_names_the_attribute(tmp_path):
     (tmp_path / "main.tf").write_text("""
 locals {
-  names = ["a", "a"]
+  names         = ["a", "a"]
+  names_by_name = { for n in local.names : n => n }
 }
 resource "aws_ebs_volume" "v" {
   availability_zone = "us-east-1a"
   size              = 10
-  tags              = { for n in local.names : n => n }
+  tags              = local.names_by_name
 }
 resource "aws_ebs_volume" "w" {
   availability_zone = "us-east-1a"
@@ -121,7 +122,10 @@ resource "aws_ebs_volume" "w" {
     with pytest.raises(InputError) as exc:
         import_hcl(tmp_path)
     # try() catches the error as Terraform's does, so only v is reported
-    assert [p.location for p in exc.value.problems] == ["aws_ebs_volume.v.tags"]
+    (p,) = exc.value.problems
+    assert p.location == "aws_ebs_volume.v.tags"
+    # the expression was read through a local: the message names it
+    assert p.message.startswith('local.names_by_name = `{for n in local.names : n => n}`: duplicate key "a"')
 
 
 def test_grouping_avoids_the_duplicate_key(tmp_path):

@@ -40,10 +40,10 @@ class Unknown:
 class ExpressionError(InputError):
     """An expression Terraform would reject (e.g. a duplicate key in an object ``for``)."""
 
-    def __init__(self, message: str, expression: str | None = None):
-        self.message, self.expression = message, expression
+    def __init__(self, message: str, expression: str | None = None, local: str | None = None):
+        self.message, self.expression, self.local = message, expression, local
         text = f"`{expression}`: {message}" if expression else message
-        super().__init__(Problem(text))
+        super().__init__(Problem(f"local.{local} = {text}" if local else text))
 
 
 class TfSet(list):
@@ -682,6 +682,10 @@ def _local(scope: Scope, name: str) -> Any:
                 scope.variables, scope.locals, _local_cache=scope._local_cache, _evaluating=scope._evaluating
             ),
         )
+    except ExpressionError as exc:
+        if exc.local is None:  # name the local where the expression is written
+            raise ExpressionError(exc.message, exc.expression, name) from None
+        raise
     finally:
         scope._evaluating.discard(name)
     scope._local_cache[name] = v
