@@ -136,3 +136,27 @@ def test_grouping_avoids_the_duplicate_key(tmp_path):
     )
     r = import_hcl(tmp_path).stack["regions"]["us-east-1"]["ebs_volumes"]
     assert [(v["size_gb"], v["count"]) for v in r.values()] == [(150, 1)]
+
+
+def test_dynamic_block_over_a_filtered_for_expression(tmp_path):
+    (tmp_path / "waf.tf").write_text("""
+variable "managed" {
+  default = {
+    common        = { enabled = true }
+    bad-inputs    = { enabled = false }
+    ip-reputation = { enabled = true }
+  }
+}
+resource "aws_wafv2_web_acl" "main" {
+  name  = "main"
+  scope = "REGIONAL"
+  dynamic "rule" {
+    for_each = [for name, r in var.managed : name if r.enabled]
+    content {
+      name = rule.value
+    }
+  }
+}
+""")
+    # 2 of the 3 managed rule groups are enabled
+    assert import_hcl(tmp_path).stack["regions"]["us-east-1"]["waf"]["rules"] == 2
