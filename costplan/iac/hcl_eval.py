@@ -2,20 +2,29 @@
 
 It resolves what can be known without running Terraform: literals, ``var.*`` (defaults,
 tfvars, ``-var``), ``local.*``, ``count.index``, ``each.key`` / ``each.value``, arithmetic,
-comparisons, conditionals, string templates and common functions (``length``, ``toset``,
-``merge``, ``lookup``, ``max``...). Anything else (module outputs, data sources, attributes
-known after apply, ``for`` expressions) evaluates to :class:`Unknown`, which carries the reason
-and propagates through every operation. References to resources are recorded so that links
-such as ``replicate_source_db = aws_db_instance.primary.identifier`` can be followed.
+comparisons, conditionals, string templates, ``for`` expressions (list and object forms,
+``if`` filters, grouping with ``...``), splat expressions (``list[*].attr``, legacy
+``list.*.attr``) and common functions (``length``, ``toset``, ``merge``, ``lookup``,
+``max``...). Anything else (module outputs, data sources, attributes known after apply)
+evaluates to :class:`Unknown`, which carries the reason and propagates through every
+operation. References to resources are recorded so that links such as
+``replicate_source_db = aws_db_instance.primary.identifier`` can be followed.
+
+What Terraform itself would reject and that can only be the configuration's fault (a
+duplicate key in an object ``for`` expression without ``...``) raises
+:class:`ExpressionError`, an :class:`~costplan.errors.InputError`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from costplan.errors import InputError, Problem
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,19 @@ class Unknown:
         return self.reason
 
 
+class ExpressionError(InputError):
+    """An expression Terraform would reject (e.g. a duplicate key in an object ``for``)."""
+
+    def __init__(self, message: str, expression: str | None = None, local: str | None = None):
+        self.message, self.expression, self.local = message, expression, local
+        text = f"`{expression}`: {message}" if expression else message
+        super().__init__(Problem(f"local.{local} = {text}" if local else text))
+
+
+class TfSet(list):
+    """A Terraform set (from ``toset``): distinct elements, strings and numbers in order."""
+
+
 @dataclass
 class Scope:
     variables: dict[str, Any] = field(default_factory=dict)
@@ -38,9 +60,11 @@ class Scope:
     refs: list[str] = field(default_factory=list)
     _local_cache: dict[str, Any] = field(default_factory=dict)
     _evaluating: set = field(default_factory=set)
+    symbols: dict[str, Any] = field(default_factory=dict)
+    """The symbols of the enclosing ``for`` expressions (they shadow every other name)."""
 
     def child(self, **kw) -> Scope:
-        s = Scope(self.variables, self.locals, self.count_index, self.each)
+        s = Scope(self.variables, self.locals, self.count_index, self.each, symbols=self.symbols)
         s._local_cache = self._local_cache
         for k, v in kw.items():
             setattr(s, k, v)
@@ -154,9 +178,35 @@ _TOKEN = re.compile(
 )
 
 
+def _string_end(src: str, i: int) -> int:
+    """Index just past the string literal opening at ``i``; its ``${ }`` parts may hold
+    strings of their own (``"${lookup(m, "k")}"``)."""
+    j = i + 1
+    while j < len(src):
+        if src[j] == "\\":
+            j += 2
+        elif src[j] == '"':
+            return j + 1
+        elif src.startswith(("${", "%{"), j) and not src.startswith("$${", j - 1):
+            k = _matching_brace(src, j + 1)
+            if k < 0:
+                return -1
+            j = k + 1
+        else:
+            j += 1
+    return -1
+
+
 def _tokens(src: str) -> list[tuple[str, str]]:
     out, i = [], 0
     while i < len(src):
+        if src[i] == '"':
+            end = _string_end(src, i)
+            if end < 0:
+                raise _Unsupported(f"unterminated string {src[i : i + 20]!r}")
+            out.append(("str", src[i:end]))
+            i = end
+            continue
         m = _TOKEN.match(src, i)
         if not m:
             raise _Unsupported(f"cannot read {src[i : i + 20]!r}")
@@ -179,6 +229,10 @@ def eval_expression(src: str, scope: Scope) -> Any:
         if p.peek()[0] != "end":
             raise _Unsupported(f"unexpected {p.peek()[1]!r}")
         return v
+    except ExpressionError as exc:
+        if exc.expression is None:
+            raise ExpressionError(exc.message, src.strip()) from None
+        raise
     except _Unsupported as exc:
         return Unknown(f"could not resolve `{src.strip()}` ({exc})")
     except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError) as exc:
@@ -245,21 +299,118 @@ class _Parser:
     def postfix(self, v):
         while True:
             t = self.peek()
-            if t[1] == "." and self.peek(1)[0] in ("name", "num"):
+            if t[1] == "." and self.peek(1)[1] == "*":
+                # legacy attribute-only splat: the attributes after it apply to each element,
+                # an index to the resulting list
+                self.take()
+                self.take()
+                v = _splat(v, self._steps(indexes=False))
+            elif t[1] == "[" and self.peek(1)[1] == "*" and self.peek(2)[1] == "]":
+                # full splat: every attribute and index after it applies to each element
+                self.take()
+                self.take()
+                self.take()
+                v = _splat(v, self._steps(indexes=True))
+            elif t[1] == "." and self.peek(1)[0] in ("name", "num"):
                 self.take()
                 key = self.take()[1]
-                if key == "*":
-                    raise _Unsupported("splat")
                 v = _get(v, int(key) if key.isdigit() else key)
             elif t[1] == "[":
                 self.take()
-                if self.peek()[1] == "*":
-                    raise _Unsupported("splat expression")
                 idx = self.expr()
                 self.take("]")
                 v = _get(v, idx)
             else:
                 return v
+
+    def _steps(self, indexes: bool) -> list[Any]:
+        """The attribute names (and, if ``indexes``, evaluated indexes) after a splat."""
+        steps: list[Any] = []
+        while True:
+            if self.peek()[1] == "." and self.peek(1)[0] in ("name", "num"):
+                self.take()
+                key = self.take()[1]
+                steps.append(int(key) if key.isdigit() else key)
+            elif indexes and self.peek()[1] == "[" and self.peek(1)[1] != "*":
+                self.take()
+                steps.append(self.expr())
+                self.take("]")
+            else:
+                return steps
+
+    def _at_for(self) -> bool:
+        return self.peek()[1] == "for" and self.peek(1)[0] == "name" and self.peek(2)[1] in ("in", ",")
+
+    def for_expr(self, close: str):
+        """``[for k, v in COLL : VALUE if COND]`` or ``{for k, v in COLL : KEY => VALUE... if COND}``
+        (the opening bracket is taken). The body is parsed again for each element."""
+        self.take("for")
+        names = [self.take()[1]]
+        if self.peek()[1] == ",":
+            self.take()
+            names.append(self.take()[1])
+        self.take("in")
+        coll = self.expr()
+        self.take(":")
+        pairs, why = _iterate(coll)
+        start, outer = self.i, self.scope
+        results = []
+        try:
+            # an empty or unknown collection: the body is still read once, to move past it
+            blank = why or Unknown("element of an empty collection")
+            for key, value in pairs if pairs else [(blank, blank)]:
+                symbols = dict(zip(names, (key, value) if len(names) == 2 else (value,), strict=True))
+                self.i = start
+                self.scope = dataclasses.replace(outer, symbols={**outer.symbols, **symbols})
+                results.append(self._for_body(close))
+        finally:
+            self.scope = outer
+        if outer.refs:
+            outer.refs[:] = dict.fromkeys(outer.refs)  # the body was read once per element
+        if pairs is None:
+            return why
+        results = results[: len(pairs)]
+        out_list, out_obj = [], {}
+        for key, value, group, cond in results:
+            if isinstance(cond, Unknown):
+                return cond
+            if cond is None or not isinstance(cond, bool) and cond not in ("true", "false"):
+                return Unknown(f"the for expression's condition is {_to_str(cond)!r}, not true or false")
+            if cond is False or cond == "false":
+                continue
+            if close == "]":
+                out_list.append(value)
+                continue
+            if isinstance(key, Unknown):
+                return key
+            if key is None or isinstance(key, (list, dict)):
+                return Unknown(f"a for expression's key must be a string, not {json.dumps(key)}")
+            key = _to_str(key)
+            if group:
+                out_obj.setdefault(key, []).append(value)
+            elif key in out_obj:
+                raise ExpressionError(
+                    f"duplicate key {json.dumps(key)} in a for expression (Terraform rejects it); "
+                    "add `...` after the value to group the values of one key into a list"
+                )
+            else:
+                out_obj[key] = value
+        return out_list if close == "]" else {k: out_obj[k] for k in sorted(out_obj)}
+
+    def _for_body(self, close: str) -> tuple[Any, Any, bool, Any]:
+        key, group, cond = None, False, True
+        if close == "}":
+            key = self.expr()
+            self.take("=>")
+        value = self.expr()
+        if close == "}" and self.peek()[1] == "...":
+            self.take()
+            group = True
+        if self.peek() == ("name", "if"):
+            self.take()
+            cond = self.expr()
+        self.take(close)
+        return key, value, group, cond
 
     def primary(self):
         kind, text = self.take()
@@ -272,8 +423,8 @@ class _Parser:
             self.take(")")
             return v
         if text == "[":
-            if self.peek()[1] == "for":
-                raise _Unsupported("for expression")
+            if self._at_for():
+                return self.for_expr("]")
             items = []
             while self.peek()[1] != "]":
                 items.append(self.expr())
@@ -282,8 +433,8 @@ class _Parser:
             self.take("]")
             return items
         if text == "{":
-            if self.peek()[1] == "for":
-                raise _Unsupported("for expression")
+            if self._at_for():
+                return self.for_expr("}")
             obj = {}
             while self.peek()[1] != "}":
                 k = self.take()
@@ -309,8 +460,20 @@ class _Parser:
     def call(self, fname: str):
         self.take("(")
         args = []
+        failed: list[ExpressionError] = []
         while self.peek()[1] != ")":
-            args.append(self.expr())
+            if fname in ("try", "can"):
+                # as in Terraform, try() and can() catch the errors of their arguments
+                start = self.i
+                try:
+                    args.append(self.expr())
+                except ExpressionError as exc:
+                    failed.append(exc)
+                    self.i = start
+                    self._skip_expr()
+                    args.append(_FAILED)
+            else:
+                args.append(self.expr())
             if self.peek()[1] == "...":
                 self.take()
                 if isinstance(args[-1], list):
@@ -320,9 +483,13 @@ class _Parser:
         self.take(")")
         if fname == "try":
             for a in args:
-                if not isinstance(a, Unknown):
+                if not isinstance(a, Unknown) and a is not _FAILED:
                     return a
-            return args[-1] if args else None
+            if failed and len(failed) == len(args):
+                raise failed[-1]
+            return next((a for a in reversed(args) if isinstance(a, Unknown)), None)
+        if fname == "can" and args:
+            return False if args[0] is _FAILED else args[0] if isinstance(args[0], Unknown) else True
         fn = FUNCTIONS.get(fname)
         if fn is None:
             return Unknown(f"function {fname}() is not evaluated")
@@ -333,6 +500,8 @@ class _Parser:
 
     def reference(self, root: str):
         s = self.scope
+        if root in s.symbols:
+            return s.symbols[root]
         if root == "var":
             self.take(".")
             name = self.take()[1]
@@ -379,6 +548,26 @@ class _Parser:
         ):
             name = self._names(1)[0]
             address = f"{root}.{name}"
+            if (
+                self.peek()[1] == "["
+                and self.peek(1)[1] == "*"
+                or self.peek()[1] == "."
+                and self.peek(1)[1] == "*"
+            ):
+                # a splat over the instances: its attribute is known only after apply
+                splat = "[*]" if self.take()[1] == "[" else ".*"
+                self.take()
+                if splat == "[*]":
+                    self.take("]")
+                attr = ""
+                if self.peek()[1] == "." and self.peek(1)[0] == "name":
+                    self.take()
+                    attr = self.take()[1]
+                self._skip_traversal()
+                s.refs.append(f"{address}{splat}" + (f".{attr}" if attr else ""))
+                return Unknown(
+                    f"attribute of {address}{splat}{'.' + attr if attr else ''} (known only after apply)"
+                )
             if self.peek()[1] == "[":
                 # an instance index: keep it only when it evaluates
                 save = self.i
@@ -405,6 +594,19 @@ class _Parser:
             out.append(self.take()[1])
         return out
 
+    def _skip_expr(self):
+        """Move past one expression (to the next ``,`` or closing bracket at its level)."""
+        depth = 0
+        while True:
+            kind, x = self.peek()
+            if kind == "end" or depth == 0 and x in (",", ")", "]", "}", "..."):
+                return
+            if x in ("(", "[", "{"):
+                depth += 1
+            elif x in (")", "]", "}"):
+                depth -= 1
+            self.take()
+
     def _skip_traversal(self):
         while True:
             t = self.peek()
@@ -427,6 +629,44 @@ class _Parser:
                 return
 
 
+_FAILED = object()  # an argument of try()/can() whose evaluation failed
+
+
+def _iterate(coll: Any) -> tuple[list[tuple[Any, Any]] | None, Unknown | None]:
+    """The (key, value) pairs a ``for`` expression visits, as Terraform orders them: a list by
+    index, a map or object by key in lexical order, a set by element (the key is the element)."""
+    if isinstance(coll, Unknown):
+        return None, coll
+    if isinstance(coll, dict):
+        return [(k, coll[k]) for k in sorted(coll)], None
+    if isinstance(coll, TfSet):
+        return [(x, x) for x in coll], None
+    if isinstance(coll, list):
+        return list(enumerate(coll)), None
+    if coll is None:
+        return None, Unknown("a for expression over null (Terraform rejects it)")
+    return None, Unknown(
+        f"cannot iterate over {json.dumps(coll)} in a for expression (not a list, set or map)"
+    )
+
+
+def _splat(v: Any, steps: list[Any]) -> Any:
+    """``v[*].a.b[0]``: the steps applied to each element; a single value counts as a
+    one-element list and null as an empty one (Terraform's rule)."""
+    if isinstance(v, Unknown):
+        return v
+    u = _unknown_in(*steps)
+    if u is not None:
+        return u
+    items = [] if v is None else list(v) if isinstance(v, list) else [v]
+    out = []
+    for x in items:
+        for k in steps:
+            x = _get(x, k)
+        out.append(x)
+    return out
+
+
 def _local(scope: Scope, name: str) -> Any:
     if name in scope._local_cache:
         return scope._local_cache[name]
@@ -442,6 +682,10 @@ def _local(scope: Scope, name: str) -> Any:
                 scope.variables, scope.locals, _local_cache=scope._local_cache, _evaluating=scope._evaluating
             ),
         )
+    except ExpressionError as exc:
+        if exc.local is None:  # name the local where the expression is written
+            raise ExpressionError(exc.message, exc.expression, name) from None
+        raise
     finally:
         scope._evaluating.discard(name)
     scope._local_cache[name] = v
@@ -521,9 +765,24 @@ def _coalesce(*vals):
     return None
 
 
+def _toset(v):
+    items = list(dict.fromkeys(v))
+    if all(isinstance(x, str) for x in items):
+        items.sort()
+    elif all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
+        items.sort()
+    return TfSet(items)
+
+
+def _one(v):
+    if len(v) > 1:
+        raise ValueError(f"one() of {len(v)} elements")
+    return v[0] if v else None
+
+
 FUNCTIONS: dict[str, Callable] = {
     "length": lambda v: len(v),
-    "toset": lambda v: list(dict.fromkeys(v)),
+    "toset": _toset,
     "tolist": lambda v: list(v),
     "tomap": lambda v: dict(v),
     "tonumber": _number,
@@ -533,6 +792,8 @@ FUNCTIONS: dict[str, Callable] = {
     "merge": _merge,
     "lookup": _lookup,
     "max": lambda *xs: max(_number(x) for x in xs),
+    "sum": lambda xs: sum(_number(x) for x in xs),
+    "one": _one,
     "min": lambda *xs: min(_number(x) for x in xs),
     "ceil": lambda x: -(-_number(x) // 1),
     "floor": lambda x: _number(x) // 1,

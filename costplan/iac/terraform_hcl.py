@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from costplan.errors import InputError, Problem
-from costplan.iac.hcl_eval import Scope, Unknown, evaluate, strip_label
+from costplan.iac.hcl_eval import ExpressionError, Scope, Unknown, evaluate, strip_label
 from costplan.iac.resources import ImportResult, Resource, build_stack
 from costplan.iac.usage import Usage
 
@@ -170,9 +170,13 @@ def import_hcl(
     cfg = load_config(directory)
     values: dict[str, Any] = {}
     base = Scope()
+    problems: list[Problem] = []
     for k, default in cfg.variables.items():
         if default is not _NO_DEFAULT:
-            values[k] = evaluate(default, base)
+            try:
+                values[k] = evaluate(default, base)
+            except ExpressionError as exc:
+                problems.append(Problem(exc.problems[0].message, file=str(directory), location=f"var.{k}"))
     auto = [
         directory / "terraform.tfvars",
         directory / "terraform.tfvars.json",
@@ -181,14 +185,25 @@ def import_hcl(
     ]
     for f in [p for p in auto if p.is_file()] + [Path(v) for v in var_files or []]:
         for k, v in _read_tfvars(f).items():
-            values[k] = evaluate(v, base)
+            try:
+                values[k] = evaluate(v, base)
+            except ExpressionError as exc:
+                problems.append(Problem(exc.problems[0].message, file=str(f), location=k))
     for k, v in (variables or {}).items():
         values[k] = _parse_var_value(v)
     reader = _Reader(str(directory))
+    reader.problems = problems
     scope = Scope(variables=values, locals=cfg.locals)
-    provider_regions = reader.provider_regions(cfg, scope)
+    try:
+        provider_regions = reader.provider_regions(cfg, scope)
+    except ExpressionError as exc:
+        problems.append(Problem(exc.problems[0].message, file=str(directory), location='provider "aws"'))
+        provider_regions = {}
     default_region = region or provider_regions.get("")
     reader.read(cfg, scope, prefix="", provider_regions=provider_regions)
+    if problems:
+        # what Terraform itself would reject (e.g. a duplicate key in a `for` expression)
+        raise InputError(problems)
     result = build_stack(
         reader.resources,
         name=name or directory.resolve().name,
@@ -241,6 +256,8 @@ class _Reader:
         self.unresolved: list[str] = []
         self.not_needed: list[str] = []
         """Unresolved values that do not change the price (ids, subnets, tags...)."""
+        self.problems: list[Problem] = []
+        """Expressions Terraform would reject; raised together once everything is read."""
 
     def provider_regions(self, cfg: _Config, scope: Scope) -> dict[str, str]:
         """Alias ('' for the default provider) -> region, where it resolves to a string."""
@@ -257,9 +274,21 @@ class _Reader:
     # -- resources ------------------------------------------------------------------------
     def read(self, cfg: _Config, scope: Scope, prefix: str, provider_regions: dict[str, str]) -> None:
         for rtype, rname, body, fname in cfg.resources:
-            self.resource(rtype, rname, body, scope, prefix, provider_regions, f"{cfg.directory / fname}")
-        for mname, body, _fname in cfg.modules:
-            self.module(mname, body, scope, prefix, cfg.directory, provider_regions)
+            source = f"{cfg.directory / fname}"
+            try:
+                self.resource(rtype, rname, body, scope, prefix, provider_regions, source)
+            except ExpressionError as exc:
+                self.problem(exc, source, f"{prefix}{rtype}.{rname}")
+        for mname, body, fname in cfg.modules:
+            try:
+                self.module(mname, body, scope, prefix, cfg.directory, provider_regions)
+            except ExpressionError as exc:
+                self.problem(exc, f"{cfg.directory / fname}", f"{prefix}module.{mname}")
+
+    def problem(self, exc: ExpressionError, file: str, location: str) -> None:
+        p = Problem(exc.problems[0].message, file=file, location=location)
+        if p not in self.problems:  # once, though read for each instance
+            self.problems.append(p)
 
     def instances(self, body: dict, scope: Scope, address: str) -> list[tuple[str, Scope]]:
         if "count" in body:
@@ -297,7 +326,11 @@ class _Reader:
                 ):
                     continue
                 s.refs = []
-                v = evaluate(raw, s)
+                try:
+                    v = evaluate(raw, s)
+                except ExpressionError as exc:
+                    self.problem(exc, source, f"{inst_address}.{k}")
+                    continue
                 if s.refs:
                     refs[k] = [prefix + r for r in s.refs]
                 values[k], inner = _strip_unknown(v)
