@@ -40,8 +40,9 @@ def test_for_and_splat_values_reach_the_stack():
     # distinct(var.influx_volumes[*].az) has 2 zones; sum(var.pools.*.nodes) = 3 + 2 + 0
     assert (pools["system"]["desired"], pools["system"]["max"]) == (2, 5)
     vols = r["ebs_volumes"]
-    influx = sorted(v["size_gb"] for k, v in vols.items() if v["why"] == "aws_ebs_volume.influx")
-    assert influx == [150, 200, 300]
+    influx = {k: v["size_gb"] for k, v in vols.items() if v["why"] == "aws_ebs_volume.influx"}
+    # named by their for_each keys (not "influx-influx", "influx-influx-2", ...)
+    assert influx == {"influx-0": 200, "influx-1": 300, "influx-2": 150}
     # grouping: us-east-1a holds 200 + 150, us-east-1b 300
     assert vols["backup-us-east-1a"]["size_gb"] == 350 and vols["backup-us-east-1b"]["size_gb"] == 300
 

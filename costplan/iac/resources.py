@@ -279,6 +279,8 @@ def component_name(r: Resource, attr: str | None = None) -> str:
                 name = mm.group(2) or mm.group(1)
             if idx == "0":
                 idx = None
+    if idx and not idx.isdigit() and idx.startswith(name):
+        return idx  # aws_ebs_volume.influx["influx-0"] -> influx-0, not influx-influx-0
     if idx:
         name = f"{name}-{idx}"
     return name
@@ -546,7 +548,9 @@ def _ebs_volume(b: _Builder, r: Resource) -> None:
             other["count"] += 1
             b.priced(r, f"{region}/ebs_volumes/{name}")
             return
-    name = b.unique(sec, re.sub(r"-\d+$", "", component_name(r)) if r.address != key else component_name(r))
+    # instances of a `count` drop their index (data-0, data-1 -> data); for_each keys stay
+    counted = re.search(r"\[\d+\]$", r.address) is not None
+    name = b.unique(sec, re.sub(r"-\d+$", "", component_name(r)) if counted else component_name(r))
     sec[name] = vol
     b._ebs_origin[(region, name)] = key
     b.priced(r, f"{region}/ebs_volumes/{name}")
