@@ -60,6 +60,10 @@ EXTRA = [
     # RDS and ElastiCache
     P("AmazonRDS", "db.r6g.large", "instance-hour", "Hrs", 0.248, region=EU, variant="postgresql:single-az", verified=False),
     P("AmazonRDS", "db.r6g.2xlarge", "instance-hour", "Hrs", 1.798, variant="postgresql:multi-az", verified=False),
+    # read replicas step with their primary (one rung below it on the ladder)
+    P("AmazonRDS", "db.r6g.xlarge", "instance-hour", "Hrs", 0.45, variant="postgresql:single-az", verified=False),
+    P("AmazonRDS", "db.r6g.xlarge", "instance-hour", "Hrs", 0.496, region=EU, variant="postgresql:single-az",
+      verified=False),
     P("AmazonRDS", "gp3", "storage-gb-month", "GB-Mo", 0.127, region=EU, variant="single-az", verified=False),
     P("AmazonRDS", "db.r6g.4xlarge", "instance-hour", "Hrs", 3.596, variant="postgresql:multi-az", verified=False),
     P("AmazonElastiCache", "cache.r7g.xlarge", "node-hour", "Hrs", 0.437, variant="redis"),

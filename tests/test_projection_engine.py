@@ -277,3 +277,26 @@ def test_commitments_end_after_their_term_unless_renewed():
     assert comp.p50[11] == pytest.approx(0.2 * H - 0.2 / 0.107 * C5X * H)
     assert comp.p50[12] == 0.0 and comp.p50[13] == 0.0
     assert r.monthly.p50[12] == pytest.approx(EKS + 2 * H * C5X + 1000 * 1.35 * 0.09)
+
+
+def test_a_read_replica_steps_up_with_its_primary():
+    """The primary steps xlarge -> 2xlarge in month 14 (test above); its replica, one rung
+    below it, steps large -> xlarge: 0.225 -> 0.45 $/h (Single-AZ), storage 100 GB x 0.115."""
+    data = mini_dict()
+    data["regions"]["us-east-1"]["rds"] = {"main": {
+        "instance_class": "db.r6g.xlarge", "multi_az": True, "storage": {"type": "gp3", "size_gb": 100},
+        "read_replicas": {"reader": {"instance_class": "db.r6g.large"},
+                          "archive": {"instance_class": "db.t3.large"}}}}
+    data["projection"]["database"] = {"cpu_ms_per_request": 20, "max_cpu_utilisation": 0.7, "connections_per_pod": 1,
+                                      "class_ladder": ["db.r6g.large", "db.r6g.xlarge", "db.r6g.2xlarge"]}
+    cat = mini_catalog([P("AmazonRDS", "db.r6g.2xlarge", "instance-hour", "Hrs", 1.798, variant="postgresql:multi-az"),
+                        P("AmazonRDS", "db.r6g.xlarge", "instance-hour", "Hrs", 0.45, variant="postgresql:single-az"),
+                        P("AmazonRDS", "db.t3.large", "instance-hour", "Hrs", 0.145, variant="postgresql:single-az")])
+    r = project(mini_stack(data), simulations=0, catalog=cat)
+    comp = r.by_component.set_index(["component", "month"])["p50"]
+    assert comp[("us-east-1/rds/main", 14)] == pytest.approx(1.798 * H + 100 * 0.23)
+    assert comp[("us-east-1/rds/main.reader", 13)] == pytest.approx(0.225 * H + 100 * 0.115)
+    assert comp[("us-east-1/rds/main.reader", 14)] == pytest.approx(0.45 * H + 100 * 0.115)
+    # a replica class off the ladder keeps its class, and the projection says so
+    assert comp[("us-east-1/rds/main.archive", 14)] == pytest.approx(0.145 * H + 100 * 0.115)
+    assert any("db.t3.large is not on projection.database.class_ladder" in w for w in r.warnings)

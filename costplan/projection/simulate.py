@@ -112,6 +112,10 @@ class ProjectionModel:
             if calibration is not None and not (rule.rule == "commitment" and rule.extra["usage"] != "covered-usage"):
                 rule.factor = calibration.factor(rule.bill_kind)
         self._db_setup()
+        for r in self.rules:
+            if r.rule == "db_replica" and (r.key not in self.dbs or r.extra["sku"] not in self.spec.database.class_ladder):
+                self.warnings.append(f"{r.component}: read replica class {r.extra['sku']} is not on "
+                                     "projection.database.class_ladder; it keeps its class when the primary steps up")
         self._cache_setup()
         self._check_ratios()
         if self.problems:
@@ -209,6 +213,9 @@ class ProjectionModel:
             return LineRule(rule="nodes" if usage == "instance-hour" else "root", key=key, **base)
         if kind == "rds" and usage == "instance-hour" and ".read_replicas." not in path:
             return LineRule(rule="db_class", key=f"{parts[1]}/{parts[3]}",
+                            extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
+        if kind == "rds" and usage == "instance-hour":  # a read replica: follows its primary's steps
+            return LineRule(rule="db_replica", key=f"{parts[1]}/{parts[3]}",
                             extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
         if kind == "rds" and usage == "storage-gb-month":
             return LineRule(rule="db_storage", key=f"{parts[1]}/{parts[3]}", **base)
@@ -450,6 +457,18 @@ class ProjectionModel:
                 c = capacity[f"{r.key}/class"]
                 price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], c["value"], r.extra["region"],
                                             r.extra["variant"], f"projection.database.class_ladder ({r.key})")
+                add(r, r.quantity * price)
+                continue
+            elif r.rule == "db_replica":
+                c = capacity.get(f"{r.key}/class")
+                if c is None or r.extra["sku"] not in c["ladder"]:
+                    add(r, r.cost0)  # no ladder to follow: the class stays (said in the warnings)
+                    continue
+                # a read replica keeps its size relative to the primary: as many rungs up as it
+                offset = c["ladder"].index(r.extra["sku"]) - self.dbs[r.key]["start"]
+                idx = np.clip(np.asarray(c["value"], dtype=int) + offset, 0, len(c["ladder"]) - 1)
+                price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], idx, r.extra["region"],
+                                            r.extra["variant"], f"projection.database.class_ladder ({r.component})")
                 add(r, r.quantity * price)
                 continue
             elif r.rule == "db_storage":
