@@ -118,6 +118,17 @@ def quarter_drivers(store: Store, quarter: str, n: int = 10) -> pd.DataFrame:
     return movers(store, have[-1], n, against=before)
 
 
+def quarter_calibration(stack, store: Store, quarter: str, catalog=None):
+    """The projection's calibration to the quarter's newest final month
+    (:func:`costplan.projection.calibrate.calibrate`), or None when every month of the quarter
+    held is still Estimated."""
+    from costplan.projection.calibrate import calibrate
+
+    held = store.spend(["month"])
+    final = held.loc[~held["Estimated"] & held["month"].isin(quarter_months(quarter)), "month"].tolist()
+    return calibrate(stack, store, final[-1], catalog) if final else None
+
+
 def decisions(stack, plan: EstimateResult | None = None, *, simulations: int = 200, seed: int = 0) -> dict:
     """The decisions to take, from the projection module:
 
