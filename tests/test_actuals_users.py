@@ -153,16 +153,3 @@ def test_store_command_shows_the_source_in_use_per_month(tmp_path):
     assert [ld["x_Source"] for ld in out["loads"]] == ["cost-explorer", "focus", "users-csv"]
     assert out["schema_version"] == 6 and out["synthetic"] is False
 
-
-def test_quarter_calibration_uses_the_quarters_newest_final_month(tmp_path):
-    from cli_runner import REPO
-
-    import costplan
-    from costplan.reports.quarterly import quarter_calibration
-
-    stack = costplan.load_stack(REPO / "data" / "ultibiker" / "stack.yaml")
-    with Store(tmp_path / "s.duckdb") as s:
-        mtd = _spend("2026-11", 500.0).assign(x_ChargeStatus="Estimated")
-        s.load_frame(pd.concat([_spend("2026-10", 1000.0).assign(x_ChargeStatus="Final"), mtd]), "focus")
-        assert quarter_calibration(stack, s, "2026Q4").month == "2026-10"  # November is Estimated
-        assert quarter_calibration(stack, s, "2027Q1") is None  # nothing final in the quarter

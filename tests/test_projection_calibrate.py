@@ -191,3 +191,14 @@ def test_plan_vs_calibrated_figure(store):
                      "month to date (Estimated)"]
     actual = next(t for t in fig.data if t.name == "actual spend")
     assert list(actual.y) == pytest.approx([0.8 * APP + EKS + 1.5 * EGRESS + 20.00])  # December, with its tax
+
+
+def test_quarter_calibration_uses_the_quarters_newest_final_month(tmp_path):
+    from costplan.reports.quarterly import quarter_calibration
+
+    stack = mini_stack()
+    items = [("Amazon Elastic Compute Cloud", "BoxUsage:c5.xlarge", APP, "Usage")]
+    with Store(tmp_path / "s.duckdb") as s:
+        s.load_frame(pd.concat([_rows("2026-10", items), _rows("2026-11", items, "Estimated")]), "focus")
+        assert quarter_calibration(stack, s, "2026Q4", reference_catalog()).month == "2026-10"  # November is Estimated
+        assert quarter_calibration(stack, s, "2027Q1", reference_catalog()) is None  # nothing final in the quarter
