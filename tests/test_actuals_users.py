@@ -54,6 +54,13 @@ def test_every_bad_line_is_reported_with_its_line(tmp_path):
     assert f"{f}:6: month: month 2026-12 appears twice (also line 5)" in text
 
 
+def test_a_folder_or_a_missing_file_is_bad_input(tmp_path):
+    with pytest.raises(InputError, match="is a folder"):
+        read_users_csv(tmp_path)
+    with pytest.raises(InputError, match="file not found"):
+        read_users_csv(tmp_path / "nope.csv")
+
+
 def test_missing_column_names_the_header(tmp_path):
     f = tmp_path / "users.csv"
     f.write_text("month,users\n2026-10,10\n")

@@ -52,6 +52,10 @@ def read_users_csv(path: str | Path) -> pd.DataFrame:
             rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in reader]
     except FileNotFoundError:
         raise InputError(Problem("file not found", file=f)) from None
+    except IsADirectoryError:
+        raise InputError(Problem("is a folder; name the CSV file", file=f)) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read: {exc.strerror}", file=f)) from None
     except UnicodeDecodeError as exc:
         raise InputError(Problem(f"not a UTF-8 text file ({exc.reason})", file=f)) from None
     problems, seen, out = [], {}, []
