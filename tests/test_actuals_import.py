@@ -452,3 +452,14 @@ def test_athena_cur_relation_gives_the_same_totals_as_the_cur_import(store, tmp_
     # by hand: Usage 10 + 3.60 (covered) + 1.20 (spot); Purchase 0.40 unused commitment;
     # Tax 1.50; Credit -2.00 - 0.50 (refund)
     assert got == expected == {"Usage": 14.8, "Purchase": 0.4, "Tax": 1.5, "Credit": -2.5}
+
+
+def test_a_failed_import_into_a_new_store_writes_no_file(tmp_path):
+    from cli_runner import costplan
+
+    store = tmp_path / "new.duckdb"
+    empty = tmp_path / "exports"
+    empty.mkdir()
+    res = costplan("import", "focus", str(empty), "--store", str(store))
+    assert res.code == 2 and "no .parquet, .csv, .csv.gz file in this folder" in res.err
+    assert not store.exists()

@@ -317,3 +317,29 @@ def test_every_sample_item_maps_to_its_component_kind():
     assert con.execute(
         f"SELECT {component_case_sql()} FROM (SELECT 'Usage' AS ChargeCategory, 'Amazon Kinesis' AS ServiceName, 'USE1-ShardHour' AS x_UsageType, NULL AS SkuId)"
     ).fetchall() == [("unmapped",)]
+
+
+def test_a_folder_or_a_non_duckdb_file_is_not_a_store(tmp_path):
+    with pytest.raises(InputError, match="is a folder"):
+        Store(tmp_path)
+    export = tmp_path / "focus.csv"
+    export.write_text("BillingPeriodStart,BilledCost\n2026-10-01,1.0\n")
+    before = export.read_bytes()
+    for read_only in (False, True):
+        with pytest.raises(InputError, match="not a DuckDB database file"):
+            Store(export, read_only=read_only)
+    assert export.read_bytes() == before  # never touched
+
+
+def test_a_failed_first_load_leaves_no_store_file(tmp_path):
+    path = tmp_path / "new.duckdb"
+    with pytest.raises(InputError), Store.writing(path) as s:
+        s.load_frame(_rows("2026-10-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 2.00)]).drop(columns="ServiceName"),
+                     "focus")
+    assert not path.exists()
+    with Store.writing(path) as s:  # a good load keeps it
+        s.load_frame(_rows("2026-10-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 2.00)]), "focus")
+    with pytest.raises(InputError), Store.writing(path) as s:  # and a later failure does not remove it
+        raise InputError("bad input")
+    with Store(path, read_only=True) as s:
+        assert s.months() == ["2026-10"]

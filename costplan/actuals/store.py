@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -72,6 +73,16 @@ class Store:
         import duckdb
 
         self.path = Path(path)
+        if self.path.is_dir():
+            raise InputError(f"store {self.path} is a folder; name a DuckDB file, e.g. {self.path / 'spend.duckdb'}")
+        if self.path.is_file() and self.path.stat().st_size > 0:
+            with open(self.path, "rb") as fh:
+                magic = fh.read(12)[8:12]
+            if magic != b"DUCK":
+                raise InputError(
+                    f"store {self.path} is not a DuckDB database file (a billing export? load it with "
+                    "`costplan import focus|cur FILE --store spend.duckdb`)"
+                )
         if read_only and not self.path.exists():
             raise InputError(
                 f"store {self.path} does not exist (load spend first with `costplan pull` or `costplan import`)"
@@ -117,6 +128,23 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+
+    @classmethod
+    @contextlib.contextmanager
+    def writing(cls, path: str | os.PathLike, **kwargs):
+        """Open ``path`` for a load. If the file did not exist and the block fails (bad input,
+        AWS unreachable), the new empty file is removed: a failed first load leaves nothing."""
+        path = Path(path)
+        existed = path.exists()
+        store = cls(path, **kwargs)
+        try:
+            with store:
+                yield store
+        except BaseException:
+            if not existed:
+                for f in (path, Path(str(path) + ".wal")):
+                    f.unlink(missing_ok=True)
+            raise
 
     def __enter__(self) -> Store:
         return self

@@ -138,8 +138,7 @@ def pull(
     grouping = ["SERVICE", group_by if group_by.startswith("tag:") else group_by.upper()]
     ce.group_by_spec(grouping)  # bad input before any AWS work
     client = ce.make_client(profile=profile)
-    store = _open_store(store_path, write=True)
-    with store:
+    with _open_store(store_path, write=True) as store:
         wanted = len(ce.periods(first, last, granularity.upper()))
         with Progress(
             TextColumn("Cost Explorer"),
@@ -413,5 +412,5 @@ def _open_store(path: str | None, *, write: bool = False):
 
     resolved = config.setting("store", path)
     if write:
-        return Store(resolved)
+        return Store.writing(resolved)
     return Store.open_default(resolved)
