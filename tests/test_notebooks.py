@@ -75,6 +75,15 @@ def test_review_bad_quarter_exits_2(quarter, message, tmp_path):
     assert not out.exists()
 
 
+def test_review_refuses_an_out_folder_with_other_files(tmp_path):
+    out = tmp_path / "review"
+    out.mkdir()
+    (out / "budget.xlsx").write_text("keep me")
+    res = runner.invoke(app, ["review", "--quarter", "2026Q3", "--out", str(out)])
+    assert res.exit_code == 2 and "holds files costplan did not write (budget.xlsx)" in res.output
+    assert [p.name for p in out.iterdir()] == ["budget.xlsx"]
+
+
 def test_review_executes_the_quarterly_notebook(tmp_path, capfd):
     from costplan.actuals.sample import build_store
 

@@ -419,3 +419,24 @@ def test_calibrated_projection_says_so_and_refuses_a_month_to_date(sample_store,
                               "--month", "2026-11"])
     assert res.exit_code == 2 and "2026-11 is not final yet" in res.output
     assert not mtd.exists()
+
+
+def test_out_must_be_a_report_folder_or_new(sample_store, tmp_path):
+    """--out never deletes what costplan did not write: a file, or a folder holding anything
+    but an earlier report, is refused (exit 2) and left as it was."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "chapter1.tex").write_text("keep me too")
+    for out, message in ((a_file, "is a file"), (folder, "holds files costplan did not write (chapter1.tex)")):
+        res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-images",
+                                  "--no-projection"])
+        assert res.exit_code == 2 and message in res.output, res.output
+    assert a_file.read_text() == "keep me" and [p.name for p in folder.iterdir()] == ["chapter1.tex"]
+    # an earlier report folder is replaced
+    again = tmp_path / "again"
+    for _ in range(2):
+        res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(again), "--no-images",
+                                  "--no-projection"])
+        assert res.exit_code == 0, res.output

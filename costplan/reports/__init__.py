@@ -92,8 +92,10 @@ def monthly_report(
 ) -> tuple[ReportTables, ReportFiles]:
     """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
     from costplan import config
-    from costplan.reports.render import write_report
+    from costplan.reports.render import REPORT_ENTRIES, check_out_dir, write_report
 
+    if out_dir:  # before any work: a folder that is not a report is refused
+        check_out_dir(Path(out_dir), REPORT_ENTRIES.__contains__)
     tables, figs = build_report(
         month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress
     )

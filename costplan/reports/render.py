@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -371,6 +372,7 @@ def write_report(
     """Write report.html, report.md (+ figures/*.png), breakdown.csv and summary.json into
     ``out_dir``, replacing a previous report there only when every file was written."""
     out = Path(out_dir)
+    check_out_dir(out, REPORT_ENTRIES.__contains__)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     umask = os.umask(0)
@@ -421,6 +423,27 @@ def write_report(
             pool.shutdown(wait=True)
     written = sorted(p for p in out.rglob("*") if p.is_file())
     return ReportFiles(out, written, bool(image_paths), warnings)
+
+
+#: What a report folder holds; a folder with anything else is not replaced.
+REPORT_ENTRIES = frozenset({"report.html", "report.md", "breakdown.csv", "summary.json", "figures"})
+
+
+def check_out_dir(dst: Path, own: Callable[[str], bool]) -> None:
+    """Refuse an output folder that costplan would have to delete other people's files to
+    replace: ``dst`` must be new, empty, or hold only entries ``own(name)`` accepts (an earlier
+    report). A file is refused too."""
+    from costplan.errors import InputError, Problem
+
+    if dst.exists() and not dst.is_dir():
+        raise InputError(Problem("is a file; name a folder for the output", file=str(dst), location="--out"))
+    if dst.is_dir():
+        foreign = sorted(p.name for p in dst.iterdir() if not own(p.name))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise InputError(Problem(
+                f"exists and holds files costplan did not write ({shown}); it only replaces its own output folders",
+                file=str(dst), location="--out", hint="name a new or empty folder"))
 
 
 def _replace_dir(src: Path, dst: Path) -> None:

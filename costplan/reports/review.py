@@ -5,6 +5,7 @@ folder and moved into place only when both exist."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -55,6 +56,10 @@ def run_review(
     if not src.is_file():
         raise CostplanError(f"{src}: the quarterly review notebook is missing from this installation")
     out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / f"review-{label}"
+    from costplan.reports.render import check_out_dir
+
+    own = re.compile(r"quarterly_review_\d{4}Q[1-4]\.(ipynb|html)|\.ipynb_checkpoints")
+    check_out_dir(out, lambda name: own.fullmatch(name) is not None)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     umask = os.umask(0)
