@@ -98,3 +98,14 @@ def test_inf_tier_end_written_empty(tmp_path):
     line = path.read_text().splitlines()[1]
     assert ",0,,Hrs,0.085," in line
     assert math.isinf(Catalog.load(path).price("AmazonEC2", "c5.large", "us-east-1", "instance-hour").tier_end)
+
+
+def test_a_foreign_manifest_is_never_overwritten(tmp_path):
+    from costplan.errors import InputError
+    from costplan.pricing.catalog import write_catalog
+
+    (tmp_path / "manifest.json").write_text('{"name": "my-web-app", "version": 3}')
+    with pytest.raises(InputError, match="not a price catalog's"):
+        write_catalog(list(mini_catalog()), tmp_path / "aws-prices_2026-11-26.csv", {"sources": {}})
+    assert (tmp_path / "manifest.json").read_text() == '{"name": "my-web-app", "version": 3}'
+    assert not (tmp_path / "aws-prices_2026-11-26.csv").exists()

@@ -402,6 +402,10 @@ def write_catalog(prices: Iterable[Price], path: Path, manifest: dict) -> Path:
 
     rows = sorted(prices, key=lambda p: (*p.key, p.tier_start))
     path = Path(path)
+    manifest_path = path.parent / "manifest.json"
+    if manifest_path.exists() and not _is_catalog_manifest(manifest_path):
+        raise InputError(Problem("holds a manifest.json that is not a price catalog's; it would be overwritten",
+                                 file=str(path.parent), hint="write the catalog into its own folder"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
@@ -423,8 +427,16 @@ def write_catalog(prices: Iterable[Price], path: Path, manifest: dict) -> Path:
     man = dict(manifest)
     man["file"] = path.name
     man["rows"] = len(rows)
-    (path.parent / "manifest.json").write_text(json.dumps(man, indent=2, sort_keys=True) + "\n")
+    manifest_path.write_text(json.dumps(man, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def _is_catalog_manifest(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"file", "rows"} <= data.keys()  # write_catalog always writes both
 
 
 @lru_cache(maxsize=4)
