@@ -243,6 +243,42 @@ def test_stack_commitments_see_both_levels():
     assert ex.net_savings < row.net_savings
 
 
+@pytest.mark.parametrize("peak_hours,count", [(6, 2), (18, 4)])
+def test_reserved_instances_see_both_levels(peak_hours, count):
+    """An RI at $0.10/h against $0.17/h on demand pays from d = 1 - 0.10 / 0.17 = 41% of the
+    hours: 6 peak hours a day (25%) leave the off-peak's 2 nodes as the level to reserve;
+    18 peak hours (75%) make the peak's 4 nodes worth reserving."""
+    ri = 0.10
+    cat = mini_catalog([P("AmazonEC2", "c5.xlarge", "instance-hour", "Hrs", ri, model="reserved", term="1yr",
+                          option="all-upfront", cls="standard")])
+    res = stack_commitments(mini_stack(profiled(peak_hours=peak_hours, offpeak_share=0.4)), cat, term="1yr",
+                            payment="all-upfront", simulations=0)
+    row = res.reserved.set_index("resource").loc["us-east-1/app"]
+    s = peak_hours / 24
+    hours = 8760
+    od = hours * (s * 4 + (1 - s) * 2) * C5X
+    with_ri = hours * count * ri + hours * (s * max(0, 4 - count) + (1 - s) * max(0, 2 - count)) * C5X
+    assert row["count"] == count
+    assert row.on_demand_cost == pytest.approx(od)
+    assert row.net_savings == pytest.approx(od - with_ri)
+
+
+def test_instance_savings_plan_then_compute_plan_on_two_levels():
+    """c5 family plan at 0.10 / 0.17 (41% off) covers the off-peak's $0.34/h ($0.20/h); what
+    it leaves is $0.34/h for 25% of the hours and 0 for 75%, so the compute plan (37% off)
+    commits nothing."""
+    cat = mini_catalog([P("AmazonEC2", "c5.xlarge", "instance-hour", "Hrs", 0.10, model="savings_plan", term="1yr",
+                          option="all-upfront", cls="ec2-instance")])
+    res = stack_commitments(mini_stack(profiled(peak_hours=6, offpeak_share=0.4)), cat, term="1yr",
+                            payment="all-upfront", simulations=0)
+    c = res.combined.set_index("plan")
+    assert c.loc["ec2-instance savings plan", "commitment"] == pytest.approx(2 * 0.10)
+    assert c.loc["compute savings plan", "commitment"] == pytest.approx(0.0)
+    od = 8760 * (0.25 * 4 + 0.75 * 2) * C5X
+    assert c.on_demand_cost.iloc[0] == pytest.approx(od)
+    assert c.net_savings.iloc[0] == pytest.approx(od - 8760 * (2 * 0.10 + 0.25 * 2 * C5X))
+
+
 # -- spec validation -----------------------------------------------------------------------------
 @pytest.fixture
 def cat(tmp_path):

@@ -312,24 +312,26 @@ def optimise_commitments(usage, discounts: dict[tuple[str, str], float] | float,
     return CommitmentPlan(table[cols], pd.concat(curves, ignore_index=True), evals)
 
 
-def optimise_reserved_instances(instances, on_demand_rate: float, ri_rate: float) -> int:
+def optimise_reserved_instances(instances, on_demand_rate: float, ri_rate: float, weights=None) -> int:
     """Reserved instances to buy for an hourly count of running ``instances`` [instances]:
-    ``k* = n_(ceil(H d))`` with ``d = 1 - ri_rate / on_demand_rate`` (rates in [USD/h])."""
+    ``k* = n_(ceil(H d))`` with ``d = 1 - ri_rate / on_demand_rate`` (rates in [USD/h]);
+    ``weights`` [h] as in :func:`optimal_coverage`."""
     if on_demand_rate <= 0:
         raise InputError("on-demand rate must be > 0")
-    return round(optimal_coverage(instances, max(0.0, 1 - ri_rate / on_demand_rate)))
+    return round(optimal_coverage(instances, max(0.0, 1 - ri_rate / on_demand_rate), weights=weights))
 
 
 def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, float],
                       ri_rates: dict[str, float] | None = None, ec2_sp_discounts: dict[str, float] | None = None,
-                      compute_sp_discount: float | None = None) -> dict:
+                      compute_sp_discount: float | None = None, weights=None) -> dict:
     """Size RIs, then EC2 Instance Savings Plans (per family), then a Compute Savings Plan, each
     on the usage the previous ones leave.
 
     ``usage_by_type``: hourly instances running, one column per instance type [instances]
     (a column may be ``type@region``; its family is then ``family@region``, as EC2 Instance
     Savings Plans are per family and region). ``on_demand_rates``/``ri_rates``: [USD/h] per
-    column; ``ec2_sp_discounts``: per family [fraction]; ``compute_sp_discount``: [fraction].
+    column; ``ec2_sp_discounts``: per family [fraction]; ``compute_sp_discount``: [fraction];
+    ``weights``: hours each row stands for [h] (default: one hour a row).
     Returns ``{"reserved_instances": {column: count}, "ec2_instance_sp": {family: USD/h},
     "compute_sp": USD/h, "hourly_fees": USD/h (all commitments), "left_on_demand": Series of
     the on-demand spend left each hour [USD/h]}``.
@@ -340,7 +342,7 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
     ris = {}
     for t in counts.columns:
         if t in ri_rates:
-            n = optimise_reserved_instances(counts[t], on_demand_rates[t], ri_rates[t])
+            n = optimise_reserved_instances(counts[t], on_demand_rates[t], ri_rates[t], weights=weights)
             ris[t] = n
             counts[t] = np.maximum(0.0, counts[t] - n)
     spend = counts * pd.Series(on_demand_rates)[counts.columns]
@@ -350,7 +352,7 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
         if not cols:
             continue
         u = spend[cols].sum(axis=1)
-        k = optimal_coverage(u, d)
+        k = optimal_coverage(u, d, weights=weights)
         fam_sp[fam] = (1 - d) * k
         # the plan covers the family's spend up to k each hour (proportionally across its types)
         share = np.where(u > 0, np.minimum(u, k) / u.where(u > 0, 1.0), 0.0)
@@ -358,7 +360,7 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
     left = spend.sum(axis=1)
     comp = 0.0
     if compute_sp_discount is not None:
-        k = optimal_coverage(left, compute_sp_discount)
+        k = optimal_coverage(left, compute_sp_discount, weights=weights)
         comp = (1 - compute_sp_discount) * k
         left = np.maximum(0.0, left - k)
     fees = sum(n * ri_rates[t] for t, n in ris.items()) + sum(fam_sp.values()) + comp
@@ -466,6 +468,21 @@ def on_demand_profile(parts: dict, keys: list[str], months: int) -> tuple[np.nda
     return usage, hours
 
 
+def pool_counts(model, capa: dict, key: str, months: int) -> tuple[np.ndarray, float | np.ndarray]:
+    """Nodes of pool ``key`` running over the first ``months`` months, from the projection's
+    capacity, as ``(counts, hours_per_value)``: ``paths x months`` [instances] at 730 h a value,
+    or with a daily profile ``paths x 2 months`` (peak, off-peak) with one weight a value [h]
+    (as :func:`on_demand_profile`)."""
+    peak = np.asarray(capa[key]["value"], float)[:, :months]
+    profile = model.spec.daily_profile
+    if profile is None:
+        return peak, HOURS_PER_MONTH
+    s = profile.peak_hours / 24.0
+    off = np.asarray(capa[f"{key}/offpeak"]["value"], float)[:, :months]
+    counts = np.stack([peak, off], axis=-1).reshape(peak.shape[0], -1)
+    return counts, np.tile([HOURS_PER_MONTH * s, HOURS_PER_MONTH * (1 - s)], counts.size // 2)
+
+
 def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: str | None = None,
                       simulations: int = 500, seed: int = 42, plan_type: str = "compute") -> StackCommitments:
     """Size a Savings Plan for ``stack`` on its projected on-demand EC2 usage (Monte Carlo
@@ -560,43 +577,50 @@ def _combined_in_aws_order(model, capa: dict, term: str | None, payment: str | N
         if term is not None and t != term:
             continue
         months = TERM_MONTHS[t]
-        counts, od = {}, {}
+        counts, od, hours = {}, {}, HOURS_PER_MONTH
         for key, p in pools.items():
             col = f"{p.instance_type}@{p.region}"
-            v = np.asarray(capa[key]["value"], float)[:, :months].ravel()
-            counts[col] = counts.get(col, 0) + v
+            v, hours = pool_counts(model, capa, key, months)
+            counts[col] = counts.get(col, 0) + v.ravel()
             od[col] = model.catalog.price("AmazonEC2", p.instance_type, p.region, "instance-hour").unit_price
         usage = pd.DataFrame(counts)
+        w = np.broadcast_to(np.asarray(hours, float), (len(usage),))
         for pay in UPFRONT_SHARE:
             if payment is not None and pay != payment:
                 continue
             fam_num, fam_den, comp_num, comp_den = {}, {}, 0.0, 0.0
             for col, rate in od.items():
                 itype, region = col.split("@")
-                w = float(usage[col].mean()) * rate
+                w_od = float(np.average(usage[col], weights=w)) * rate
                 try:
                     e = model.catalog.price("AmazonEC2", itype, region, "instance-hour", "", "savings_plan", t, pay,
                                             "ec2-instance").unit_price
                     fam = _family(col)
-                    fam_num[fam] = fam_num.get(fam, 0.0) + w * (1 - e / rate)
-                    fam_den[fam] = fam_den.get(fam, 0.0) + w
+                    fam_num[fam] = fam_num.get(fam, 0.0) + w_od * (1 - e / rate)
+                    fam_den[fam] = fam_den.get(fam, 0.0) + w_od
                 except PriceNotFoundError:
                     pass
                 try:
                     c = model.catalog.price("AmazonEC2", itype, region, "instance-hour", "", "savings_plan", t, pay,
                                             "compute").unit_price
-                    comp_num += w * (1 - c / rate)
-                    comp_den += w
+                    comp_num += w_od * (1 - c / rate)
+                    comp_den += w_od
                 except PriceNotFoundError:
                     pass
             if not fam_den and not comp_den:
                 continue
             fam_d = {f: fam_num[f] / fam_den[f] for f in fam_den if fam_den[f] > 0}
             comp_d = comp_num / comp_den if comp_den > 0 else None
-            out = size_in_aws_order(usage, od, ec2_sp_discounts=fam_d, compute_sp_discount=comp_d)
-            n = len(usage)
-            od_cost = float((usage * pd.Series(od)).to_numpy().sum()) * HOURS_PER_MONTH / paths
-            cost = (out["hourly_fees"] * n + float(np.sum(out["left_on_demand"]))) * HOURS_PER_MONTH / paths
+            weighted = np.ndim(hours) > 0
+            out = size_in_aws_order(usage, od, ec2_sp_discounts=fam_d, compute_sp_discount=comp_d,
+                                    weights=w if weighted else None)
+            if weighted:
+                od_cost = float(((usage * pd.Series(od)).sum(axis=1).to_numpy() * w).sum()) / paths
+                cost = (out["hourly_fees"] * w.sum() + float(np.sum(np.asarray(out["left_on_demand"]) * w))) / paths
+            else:
+                n = len(usage)
+                od_cost = float((usage * pd.Series(od)).to_numpy().sum()) * HOURS_PER_MONTH / paths
+                cost = (out["hourly_fees"] * n + float(np.sum(out["left_on_demand"]))) * HOURS_PER_MONTH / paths
             base = {"term": t, "payment": pay, "on_demand_cost": od_cost, "cost_with_plans": cost,
                     "net_savings": od_cost - cost}
             for fam, c in sorted(out["ec2_instance_sp"].items()):
@@ -613,10 +637,10 @@ def _size_reserved(model, capa: dict, term: str | None, payment: str | None, pat
     matching from that month: those months count as 0 instances of the RI's class."""
     from costplan.errors import PriceNotFoundError
 
-    items = []  # (service, resource, type, region, variant, counts paths x months)
+    items = []  # (service, resource, type, region, variant, counts paths x months, or a pool key)
     for key, p in model.pools.items():
         if p.spot is None:
-            items.append(("AmazonEC2", key, p.instance_type, p.region, "", np.asarray(capa[key]["value"], float)))
+            items.append(("AmazonEC2", key, p.instance_type, p.region, "", key))
     for rname, region in model.stack.regions.items():
         for cname, g in region.elasticache.items():
             c = capa.get(f"{rname}/{cname}/node_type")
@@ -645,10 +669,15 @@ def _size_reserved(model, capa: dict, term: str | None, payment: str | None, pat
                 except PriceNotFoundError:
                     missing.add(f"{itype} ({service.removeprefix('Amazon')}, {region}) {t} {pay}")
                     continue
-                values = counts[:, : TERM_MONTHS[t]].ravel()
-                n = optimise_reserved_instances(values, od, ri)
+                if isinstance(counts, str):  # a node pool: one or two levels a month
+                    values, hours = pool_counts(model, capa, counts, TERM_MONTHS[t])
+                else:  # databases and caches do not follow the day
+                    values, hours = counts[:, : TERM_MONTHS[t]], HOURS_PER_MONTH
+                values = values.ravel()
+                weights = None if np.ndim(hours) == 0 else hours
+                n = optimise_reserved_instances(values, od, ri, weights=weights)
                 d = max(0.0, 1 - ri / od)
-                ev = evaluate_commitment(values * od, n * ri, d, t, pay, paths, HOURS_PER_MONTH)
+                ev = evaluate_commitment(values * od, n * ri, d, t, pay, paths, hours)
                 rows.append({"service": service, "resource": res, "instance_type": itype, "RegionId": region,
                              "term": t, "payment": pay, "count": n, "on_demand_rate": od, "ri_rate": ri,
                              "discount": d, "coverage": ev.coverage, "utilisation": ev.utilisation,
