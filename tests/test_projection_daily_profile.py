@@ -76,6 +76,15 @@ def test_pool_is_costed_on_peak_and_offpeak_node_hours():
     assert "us-east-1/app/offpeak" not in steps.index
 
 
+def test_nodes_figure_draws_the_offpeak_dashed():
+    from costplan.projection import figures
+
+    fig = figures.nodes_per_pool(_run(profiled(peak_hours=6, offpeak_share=0.4)))
+    # band (2 traces), peak median, off-peak median
+    assert [t.name for t in fig.data][2:] == ["us-east-1/app", "us-east-1/app off-peak"]
+    assert list(fig.data[3].y) == [2, 2] and fig.data[3].line.dash == "dash"
+
+
 def test_without_a_profile_nothing_changes_and_24_peak_hours_is_the_same():
     d = profiled(peak_hours=24, offpeak_share=0.1)
     flat = profiled()
@@ -156,6 +165,33 @@ def test_savings_plan_in_the_projection_covers_each_level():
     covered = H * (6 / 24 * min(4 * C5X, k) + 18 / 24 * min(2 * C5X, k))
     assert _cost(r, "commitments/savings_plans/sp") == pytest.approx(0.4 * H - covered)
     assert covered < H * (6 / 24 * 4 + 18 / 24 * 2) * C5X  # the peak hours overflow on demand
+
+
+def test_reference_stack_profile_moves_no_cost_while_pools_sit_at_their_minimums():
+    """The reference stack's profile (4 peak hours, 0.2 off-peak: an average of 1/3 of the
+    peak) changes no cost: at the peak its pools already sit at their minimums (the api needs
+    ~46 x 0.67 / 25 = 2 pods, HPA minimum 3, on 3 app nodes), so the off-peak runs the same
+    nodes. It adds one off-peak row per pool."""
+    from projection_catalog import reference_catalog
+    from projection_stacks import REFERENCE
+
+    from costplan.stack import load_stack
+
+    stack = load_stack(REFERENCE)
+    assert stack.projection.daily_profile.peak_hours == 4
+    assert (4 + 20 * stack.projection.daily_profile.offpeak_share) / 24 == pytest.approx(1 / 3)
+    flat = stack.model_copy(deep=True)
+    flat.projection.daily_profile = None
+    cat = reference_catalog()
+    a = project(stack, months=36, simulations=200, seed=3, catalog=cat)
+    b = project(flat, months=36, simulations=200, seed=3, catalog=cat)
+    for col in ("p10", "p50", "p90", "deterministic", "fixed"):
+        assert np.allclose(a.monthly[col], b.monthly[col]), col
+    assert np.allclose(a.per_user.marginal_per_1000_users, b.per_user.marginal_per_1000_users)
+    off = a.capacity[(a.capacity.kind == "nodes_offpeak") & (a.capacity.month == 0)].set_index("resource")
+    assert off.deterministic.to_dict() == {f"{r}/{p}/offpeak": n for r in ("us-east-1", "eu-west-1")
+                                           for p, n in (("system", 2), ("app", 3), ("analytics", 2))}
+    assert a.steps.equals(b.steps)
 
 
 # -- Savings Plan sizing on two levels ---------------------------------------------------------
