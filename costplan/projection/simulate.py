@@ -486,15 +486,14 @@ class ProjectionModel:
                     add(r, nodes * p.hours * (f * p.spot.on_demand + (1 - f) * spot))
                 else:
                     c = nodes * p.hours * r.unit_price
-                    od_compute = od_compute + c
-                    od_peak = od_peak + capacity[r.key]["value"] * p.hours * r.unit_price
-                    off = capacity[f"{r.key}/offpeak"]["value"] if profile is not None else capacity[r.key]["value"]
-                    od_off = od_off + off * p.hours * r.unit_price
+                    peak = capacity[r.key]["value"] * p.hours * r.unit_price  # every hour at each level
+                    off = capacity[f"{r.key}/offpeak"]["value"] * p.hours * r.unit_price if profile is not None else peak
+                    od_compute, od_peak, od_off = od_compute + c, od_peak + peak, od_off + off
                     if parts is not None:
                         parts.setdefault("ec2_on_demand", {})[r.key] = c
                         if profile is not None:
-                            parts.setdefault("ec2_on_demand_peak", {})[r.key] = capacity[r.key]["value"] * p.hours * r.unit_price
-                            parts.setdefault("ec2_on_demand_offpeak", {})[r.key] = off * p.hours * r.unit_price
+                            parts.setdefault("ec2_on_demand_peak", {})[r.key] = peak
+                            parts.setdefault("ec2_on_demand_offpeak", {})[r.key] = off
                     add(r, c)
                 continue
             elif r.rule == "root":
@@ -539,8 +538,8 @@ class ProjectionModel:
         if parts is not None:
             parts.setdefault("ec2_on_demand", {})["total"] = od_compute
             if profile is not None:
-                parts["ec2_on_demand_peak"]["total"] = od_peak
-                parts["ec2_on_demand_offpeak"]["total"] = od_off
+                parts.setdefault("ec2_on_demand_peak", {})["total"] = od_peak
+                parts.setdefault("ec2_on_demand_offpeak", {})["total"] = od_off
                 parts["peak_share"] = profile.peak_hours / 24.0
         # with a daily profile a plan covers each level hour by hour: s of the hours at the
         # peak's usage, the rest at the off-peak's (s = 1 without a profile)
