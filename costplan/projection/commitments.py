@@ -55,40 +55,84 @@ def _values(usage) -> np.ndarray:
     return u
 
 
-def optimal_coverage(usage, discount: float) -> float:
+def _weights(weights, n: int) -> np.ndarray:
+    """Hours each usage value stands for, one per value [h]: a scalar is repeated."""
+    w = np.asarray(weights.to_numpy() if hasattr(weights, "to_numpy") else weights, dtype=float).ravel()
+    if w.size == 1:
+        w = np.full(n, float(w[0]))
+    if w.size != n:
+        raise InputError(f"hours_per_value has {w.size} values for {n} usage values; give one number or one per value")
+    if np.isnan(w).any() or (w < 0).any():
+        raise InputError("hours_per_value must be >= 0 hours for every usage value [h]")
+    if w.sum() <= 0:
+        raise InputError("hours_per_value sums to 0 hours; the profile must cover some time [h]")
+    return w
+
+
+def optimal_coverage(usage, discount: float, weights=None) -> float:
     """The on-demand-equivalent coverage ``k*`` [USD/h, or instances] minimising
     ``H (1 - d) k + sum_h max(0, u_h - k)``: the order statistic ``u_(ceil(H d))``.
 
+    ``weights`` [h], one per value (or one for all), lets a value stand for several hours:
+    the cost is then ``W (1 - d) k + sum_i w_i max(0, u_i - k)`` with ``W = sum_i w_i``, and
+    ``k*`` is the first sorted value whose cumulative weight reaches ``W d`` (the weighted
+    lower ``d``-quantile; equal weights give the order statistic above).
+
     >>> optimal_coverage([1, 2, 3, 4], 0.5)
     2.0
+    >>> optimal_coverage([1, 4], 0.5, weights=[1, 3])   # 4 in three hours out of four
+    4.0
     """
     if not 0 <= discount < 1:
         raise InputError(f"discount must be in [0, 1), got {discount}")
-    u = np.sort(_values(usage))
-    j = math.ceil(len(u) * discount - 1e-12)
-    return 0.0 if j <= 0 else float(u[j - 1])
+    if weights is None:
+        u = np.sort(_values(usage))
+        j = math.ceil(len(u) * discount - 1e-12)
+        return 0.0 if j <= 0 else float(u[j - 1])
+    u = _values(usage)
+    w = _weights(weights, len(u))
+    order = np.argsort(u, kind="stable")
+    u, w = u[order], w[order]
+    target = w.sum() * discount
+    if target <= 0:
+        return 0.0
+    cum = np.cumsum(w)
+    j = int(np.searchsorted(cum, target * (1 - 1e-12), side="left"))
+    return float(u[min(j, len(u) - 1)])
 
 
-def commitment_cost(usage, commitment, discount: float):
+def commitment_cost(usage, commitment, discount: float, weights=None):
     """Cost over the profile of a commitment ``c`` [USD/h]: fees plus on-demand overflow [USD].
-    ``commitment`` may be an array (a scan); the result has its shape."""
-    u = np.sort(_values(usage))
+    ``commitment`` may be an array (a scan); the result has its shape. ``weights`` [h] as in
+    :func:`optimal_coverage` (without: one hour per value)."""
     c = np.asarray(commitment, dtype=float)
     k = c / (1.0 - discount)
-    suffix = np.concatenate([np.cumsum(u[::-1])[::-1], [0.0]])  # sum of u[i:]
-    i = np.searchsorted(u, k, side="right")  # values > k start at i
-    over = suffix[i] - (len(u) - i) * k
-    out = len(u) * c + over
+    if weights is None:
+        u = np.sort(_values(usage))
+        suffix = np.concatenate([np.cumsum(u[::-1])[::-1], [0.0]])  # sum of u[i:]
+        i = np.searchsorted(u, k, side="right")  # values > k start at i
+        over = suffix[i] - (len(u) - i) * k
+        out = len(u) * c + over
+    else:
+        u = _values(usage)
+        w = _weights(weights, len(u))
+        order = np.argsort(u, kind="stable")
+        u, w = u[order], w[order]
+        wu = np.concatenate([np.cumsum((w * u)[::-1])[::-1], [0.0]])  # sum of w u over [i:]
+        ws = np.concatenate([np.cumsum(w[::-1])[::-1], [0.0]])  # sum of w over [i:]
+        i = np.searchsorted(u, k, side="right")
+        out = w.sum() * c + wu[i] - ws[i] * k
     return float(out) if np.ndim(commitment) == 0 else out
 
 
-def brute_force_commitment(usage, discount: float, grid: int = 2001) -> tuple[float, float]:
+def brute_force_commitment(usage, discount: float, grid: int = 2001, weights=None) -> tuple[float, float]:
     """The best commitment on a grid of ``grid`` points from 0 to the peak, plus every usage
     level, by direct evaluation (the baseline the exact optimum is checked against).
-    Returns ``(commitment [USD/h], cost [USD])``."""
+    ``weights`` [h] as in :func:`optimal_coverage`. Returns ``(commitment [USD/h], cost [USD])``."""
     u = _values(usage)
+    w = np.ones(len(u)) if weights is None else _weights(weights, len(u))
     cands = np.unique(np.concatenate([np.linspace(0, u.max(), grid), u])) * (1 - discount)
-    costs = np.array([np.sum(c + np.maximum(0.0, u - c / (1 - discount))) for c in cands])
+    costs = np.array([np.sum(w * (c + np.maximum(0.0, u - c / (1 - discount)))) for c in cands])
     i = int(np.argmin(costs))
     return float(cands[i]), float(costs[i])
 
@@ -136,19 +180,24 @@ class CommitmentEvaluation:
 
 
 def evaluate_commitment(usage, commitment: float, discount: float, term: str = "1yr", payment: str = "no-upfront",
-                        paths: int = 1, hours_per_value: float = 1.0) -> CommitmentEvaluation:
+                        paths: int = 1, hours_per_value=1.0) -> CommitmentEvaluation:
     """Coverage, utilisation, savings and break-even of an hourly ``commitment`` [USD/h] with
     ``discount`` [fraction] on an hourly ``usage`` profile [USD/h at on-demand rates].
 
     ``paths`` says how many equally likely paths ``usage`` pools (path-major: all of path 0's
     hours, then path 1's); totals are then per path (expected values). ``hours_per_value``
-    [h] lets one value stand for a block of equal hours (730 for a month of flat usage).
+    [h] lets one value stand for a block of equal hours (730 for a month of flat usage); it
+    may also be one number per value (a month as two levels of a daily profile: the peak for
+    ``730 x peak_hours / 24`` hours, the off-peak for the rest), in time order within a path
+    and the same on every path.
     """
     if term not in TERM_HOURS:
         raise InputError(f"term {term!r} is not valid; expected one of {', '.join(TERM_HOURS)}")
     if payment not in UPFRONT_SHARE:
         raise InputError(f"payment {payment!r} is not valid; expected one of {', '.join(UPFRONT_SHARE)}")
     u = _values(usage)
+    if np.ndim(hours_per_value) > 0:
+        return _evaluate_weighted(u, commitment, discount, term, payment, paths, _weights(hours_per_value, len(u)))
     k = commitment / (1 - discount)
     covered = np.minimum(u, k)
     w = float(hours_per_value)
@@ -170,6 +219,35 @@ def evaluate_commitment(usage, commitment: float, discount: float, term: str = "
     be = int(ok[0]) + 1 if len(ok) else None
     return CommitmentEvaluation(term, payment, discount, float(commitment), round(n * w), od, cost, coverage, util,
                                 upfront, be)
+
+
+def _evaluate_weighted(u: np.ndarray, commitment: float, discount: float, term: str, payment: str, paths: int,
+                       w: np.ndarray) -> CommitmentEvaluation:
+    """:func:`evaluate_commitment` with one weight [h] per usage value."""
+    k = commitment / (1 - discount)
+    covered = np.minimum(u, k)
+    od = float((w * u).sum()) / paths
+    cost = commitment_cost(u, commitment, discount, weights=w) / paths
+    n = len(u) // paths
+    wu = float((w * u).sum())
+    coverage = float((w * covered).sum() / wu) if wu > 0 else 0.0
+    util = float((w * covered).sum() / (w.sum() * k)) if k > 0 else 1.0
+    upfront = UPFRONT_SHARE[payment] * commitment * TERM_HOURS[term]
+    # break-even: cumulative month by month on the mean path; a value's time is its weight
+    t = w.reshape(paths, n).mean(axis=0)
+    per_value = (w * u).reshape(paths, n).mean(axis=0)
+    over = (w * np.maximum(0.0, u - k)).reshape(paths, n).mean(axis=0)
+    elapsed = np.cumsum(t)
+    hourly_fee = commitment * (1 - UPFRONT_SHARE[payment])
+    months = math.ceil(elapsed[-1] / HOURS_PER_MONTH - 1e-9)
+    ends = np.arange(1, months + 1) * HOURS_PER_MONTH
+    edges = np.minimum(np.searchsorted(elapsed, ends - 1e-6, side="left") + 1, n)
+    cum_od = np.cumsum(per_value)[edges - 1]
+    cum_with = upfront + hourly_fee * elapsed[edges - 1] + np.cumsum(over)[edges - 1]
+    ok = np.nonzero(cum_with <= cum_od + 1e-9)[0]
+    be = int(ok[0]) + 1 if len(ok) else None
+    return CommitmentEvaluation(term, payment, discount, float(commitment), round(float(elapsed[-1])), od, cost,
+                                coverage, util, upfront, be)
 
 
 @dataclass
@@ -195,13 +273,14 @@ class CommitmentPlan:
 
 
 def optimise_commitments(usage, discounts: dict[tuple[str, str], float] | float, *, term: str | None = None,
-                         payment: str | None = None, paths: int = 1, hours_per_value: float = 1.0,
+                         payment: str | None = None, paths: int = 1, hours_per_value=1.0,
                          curve_points: int = 81) -> CommitmentPlan:
     """Size a Savings Plan (or RIs) for each term and payment option.
 
     ``usage`` is an hourly profile [USD/h at on-demand rates]: a pandas Series (from the
     projection, or hourly actuals), an array, or a paths x hours array (pooled: expected
-    cost; ``paths`` and ``hours_per_value`` as in :func:`evaluate_commitment`). ``discounts`` maps ``(term, payment)`` to the plan's discount [fraction]; a float
+    cost; ``paths`` and ``hours_per_value`` as in :func:`evaluate_commitment`: one number, or
+    one per value [h]). ``discounts`` maps ``(term, payment)`` to the plan's discount [fraction]; a float
     means one option (``term``/``payment`` name it). ``term`` / ``payment`` filter the options.
     """
     if isinstance(discounts, (int, float)):
@@ -211,15 +290,20 @@ def optimise_commitments(usage, discounts: dict[tuple[str, str], float] | float,
         have = ", ".join(f"{t} {p}" for t, p in sorted(discounts)) or "none"
         raise InputError(f"no discount known for term={term or 'any'} payment={payment or 'any'}; available: {have}")
     u = _values(usage)
+    weighted = np.ndim(hours_per_value) > 0
+    w = _weights(hours_per_value, len(u)) if weighted else None
     evals, curves = [], []
     for (t, p), d in sorted(opts.items()):
-        k = optimal_coverage(u, d)
+        k = optimal_coverage(u, d, weights=w)
         c = (1 - d) * k
-        ev = evaluate_commitment(u, c, d, t, p, paths, hours_per_value)
+        ev = evaluate_commitment(u, c, d, t, p, paths, w if weighted else hours_per_value)
         evals.append(ev)
         top = max(2 * c, (1 - d) * float(np.quantile(u, 0.99)), 1e-9)
         grid = np.unique(np.concatenate([np.linspace(0, top, curve_points), [c]]))
-        cost = commitment_cost(u, grid, d) * hours_per_value / paths
+        if weighted:
+            cost = commitment_cost(u, grid, d, weights=w) / paths
+        else:
+            cost = commitment_cost(u, grid, d) * hours_per_value / paths
         curves.append(pd.DataFrame({"term": t, "payment": p, "commitment": grid, "cost": cost,
                                     "net_savings": ev.on_demand_cost - cost, "optimum": np.isclose(grid, c)}))
     table = pd.DataFrame([e.to_dict() for e in evals]).sort_values("net_savings", ascending=False).reset_index(drop=True)
@@ -228,24 +312,26 @@ def optimise_commitments(usage, discounts: dict[tuple[str, str], float] | float,
     return CommitmentPlan(table[cols], pd.concat(curves, ignore_index=True), evals)
 
 
-def optimise_reserved_instances(instances, on_demand_rate: float, ri_rate: float) -> int:
+def optimise_reserved_instances(instances, on_demand_rate: float, ri_rate: float, weights=None) -> int:
     """Reserved instances to buy for an hourly count of running ``instances`` [instances]:
-    ``k* = n_(ceil(H d))`` with ``d = 1 - ri_rate / on_demand_rate`` (rates in [USD/h])."""
+    ``k* = n_(ceil(H d))`` with ``d = 1 - ri_rate / on_demand_rate`` (rates in [USD/h]);
+    ``weights`` [h] as in :func:`optimal_coverage`."""
     if on_demand_rate <= 0:
         raise InputError("on-demand rate must be > 0")
-    return round(optimal_coverage(instances, max(0.0, 1 - ri_rate / on_demand_rate)))
+    return round(optimal_coverage(instances, max(0.0, 1 - ri_rate / on_demand_rate), weights=weights))
 
 
 def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, float],
                       ri_rates: dict[str, float] | None = None, ec2_sp_discounts: dict[str, float] | None = None,
-                      compute_sp_discount: float | None = None) -> dict:
+                      compute_sp_discount: float | None = None, weights=None) -> dict:
     """Size RIs, then EC2 Instance Savings Plans (per family), then a Compute Savings Plan, each
     on the usage the previous ones leave.
 
     ``usage_by_type``: hourly instances running, one column per instance type [instances]
     (a column may be ``type@region``; its family is then ``family@region``, as EC2 Instance
     Savings Plans are per family and region). ``on_demand_rates``/``ri_rates``: [USD/h] per
-    column; ``ec2_sp_discounts``: per family [fraction]; ``compute_sp_discount``: [fraction].
+    column; ``ec2_sp_discounts``: per family [fraction]; ``compute_sp_discount``: [fraction];
+    ``weights``: hours each row stands for [h] (default: one hour a row).
     Returns ``{"reserved_instances": {column: count}, "ec2_instance_sp": {family: USD/h},
     "compute_sp": USD/h, "hourly_fees": USD/h (all commitments), "left_on_demand": Series of
     the on-demand spend left each hour [USD/h]}``.
@@ -256,7 +342,7 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
     ris = {}
     for t in counts.columns:
         if t in ri_rates:
-            n = optimise_reserved_instances(counts[t], on_demand_rates[t], ri_rates[t])
+            n = optimise_reserved_instances(counts[t], on_demand_rates[t], ri_rates[t], weights=weights)
             ris[t] = n
             counts[t] = np.maximum(0.0, counts[t] - n)
     spend = counts * pd.Series(on_demand_rates)[counts.columns]
@@ -266,7 +352,7 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
         if not cols:
             continue
         u = spend[cols].sum(axis=1)
-        k = optimal_coverage(u, d)
+        k = optimal_coverage(u, d, weights=weights)
         fam_sp[fam] = (1 - d) * k
         # the plan covers the family's spend up to k each hour (proportionally across its types)
         share = np.where(u > 0, np.minimum(u, k) / u.where(u > 0, 1.0), 0.0)
@@ -274,7 +360,7 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
     left = spend.sum(axis=1)
     comp = 0.0
     if compute_sp_discount is not None:
-        k = optimal_coverage(left, compute_sp_discount)
+        k = optimal_coverage(left, compute_sp_discount, weights=weights)
         comp = (1 - compute_sp_discount) * k
         left = np.maximum(0.0, left - k)
     fees = sum(n * ri_rates[t] for t, n in ris.items()) + sum(fam_sp.values()) + comp
@@ -361,6 +447,42 @@ def savings_plan_discounts(model, plan_type: str = "compute", region: str | None
     return discounts, eligible, missing
 
 
+def on_demand_profile(parts: dict, keys: list[str], months: int) -> tuple[np.ndarray, float | np.ndarray]:
+    """The on-demand EC2 usage of pools ``keys`` over the first ``months`` months, from the
+    side output of :meth:`ProjectionModel.cost <costplan.projection.simulate.ProjectionModel.cost>`,
+    as ``(usage, hours_per_value)`` for :func:`optimise_commitments`.
+
+    Without a daily profile ``usage`` is ``paths x months`` [USD/h], one flat value per month
+    standing for 730 h (``hours_per_value`` = 730). With one, each month is two values, the
+    peak then the off-peak level (``paths x 2 months`` [USD/h]), standing for ``730 s`` and
+    ``730 (1 - s)`` hours with ``s = peak_hours / 24`` (``hours_per_value`` one per value).
+    """
+    ec2 = parts.get("ec2_on_demand", {})
+    if "peak_share" not in parts:
+        return sum(ec2[k] for k in keys)[:, :months] / HOURS_PER_MONTH, HOURS_PER_MONTH
+    s = float(parts["peak_share"])
+    peak = sum(parts["ec2_on_demand_peak"][k] for k in keys)[:, :months] / HOURS_PER_MONTH
+    off = sum(parts["ec2_on_demand_offpeak"][k] for k in keys)[:, :months] / HOURS_PER_MONTH
+    usage = np.stack([peak, off], axis=-1).reshape(peak.shape[0], -1)
+    hours = np.tile([HOURS_PER_MONTH * s, HOURS_PER_MONTH * (1 - s)], usage.size // 2)
+    return usage, hours
+
+
+def pool_counts(model, capa: dict, key: str, months: int) -> tuple[np.ndarray, float | np.ndarray]:
+    """Nodes of pool ``key`` running over the first ``months`` months, from the projection's
+    capacity, as ``(counts, hours_per_value)``: ``paths x months`` [instances] at 730 h a value,
+    or with a daily profile ``paths x 2 months`` (peak, off-peak) with one weight a value [h]
+    (as :func:`on_demand_profile`)."""
+    peak = np.asarray(capa[key]["value"], float)[:, :months]
+    profile = model.spec.daily_profile
+    if profile is None:
+        return peak, HOURS_PER_MONTH
+    s = profile.peak_hours / 24.0
+    off = np.asarray(capa[f"{key}/offpeak"]["value"], float)[:, :months]
+    counts = np.stack([peak, off], axis=-1).reshape(peak.shape[0], -1)
+    return counts, np.tile([HOURS_PER_MONTH * s, HOURS_PER_MONTH * (1 - s)], counts.size // 2)
+
+
 def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: str | None = None,
                       simulations: int = 500, seed: int = 42, plan_type: str = "compute") -> StackCommitments:
     """Size a Savings Plan for ``stack`` on its projected on-demand EC2 usage (Monte Carlo
@@ -368,8 +490,10 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
     catalog prices, and evaluate the stack's own plans on the same usage.
 
     The usage profile for a term is the projection's first 12 (1yr) or 36 (3yr) months, each
-    month flat at its node count (no diurnal shape: feed hourly actuals to
-    :func:`optimise_commitments` for that).
+    month flat at its node count, or, with ``projection.daily_profile``, two levels (the peak's
+    node count for ``peak_hours / 24`` of the hours, the off-peak's for the rest;
+    :func:`on_demand_profile`). For a finer shape feed hourly actuals to
+    :func:`optimise_commitments`.
     """
     from costplan.pricing.catalog import default_catalog
     from costplan.projection.simulate import ProjectionModel, simulate
@@ -397,18 +521,17 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
     parts: dict = {}
     _, _, capa, _ = simulate(model, max(TERM_MONTHS[t] for t in TERM_HOURS if term is None or t == term), simulations,
                              seed, parts=parts)
-    ec2 = parts.get("ec2_on_demand", {})
     paths = max(simulations, 1)
     rows, curves, evals = [], [], {}
     for (t, p), d in sorted(wanted.items()):
         keys = eligible[(t, p)]
-        usage = sum(ec2[k] for k in keys)[:, : TERM_MONTHS[t]] / HOURS_PER_MONTH  # [USD/h], paths x months
-        plan = optimise_commitments(usage.ravel(), {(t, p): d}, paths=paths, hours_per_value=HOURS_PER_MONTH)
+        usage, hours = on_demand_profile(parts, keys, TERM_MONTHS[t])
+        plan = optimise_commitments(usage.ravel(), {(t, p): d}, paths=paths, hours_per_value=hours)
         row = plan.table.iloc[0].to_dict()
         row["eligible_pools"] = ",".join(keys)
         rows.append(row)
         curves.append(plan.curve)
-        evals[(t, p)] = (usage, d, row["commitment"])
+        evals[(t, p)] = (usage, hours, d, row["commitment"])
     table = pd.DataFrame(rows).sort_values("net_savings", ascending=False).reset_index(drop=True)
     existing = []
     for name, sp in stack.commitments.savings_plans.items():
@@ -420,15 +543,15 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
             findings.append(f"{name}: no {sp.type} {sp.term} {sp.payment} rates in the catalog; not evaluated")
             continue
         if key in evals:
-            usage, d, best = evals[key]
+            usage, hours, d, best = evals[key]
         else:
             keys = eligible[key]
             sub = {}
             simulate(model, TERM_MONTHS[sp.term], simulations, seed, parts=sub)
-            usage = sum(sub["ec2_on_demand"][k] for k in keys) / HOURS_PER_MONTH
+            usage, hours = on_demand_profile(sub, keys, TERM_MONTHS[sp.term])
             d = discounts[key]
-            best = (1 - d) * optimal_coverage(usage.ravel(), d)
-        ev = evaluate_commitment(usage.ravel(), sp.hourly_commitment, d, sp.term, sp.payment, paths, HOURS_PER_MONTH)
+            best = (1 - d) * optimal_coverage(usage.ravel(), d, weights=None if np.ndim(hours) == 0 else hours)
+        ev = evaluate_commitment(usage.ravel(), sp.hourly_commitment, d, sp.term, sp.payment, paths, hours)
         row = ev.to_dict()
         row.update(name=name, optimal_commitment=best)
         existing.append(row)
@@ -454,43 +577,50 @@ def _combined_in_aws_order(model, capa: dict, term: str | None, payment: str | N
         if term is not None and t != term:
             continue
         months = TERM_MONTHS[t]
-        counts, od = {}, {}
+        counts, od, hours = {}, {}, HOURS_PER_MONTH
         for key, p in pools.items():
             col = f"{p.instance_type}@{p.region}"
-            v = np.asarray(capa[key]["value"], float)[:, :months].ravel()
-            counts[col] = counts.get(col, 0) + v
+            v, hours = pool_counts(model, capa, key, months)
+            counts[col] = counts.get(col, 0) + v.ravel()
             od[col] = model.catalog.price("AmazonEC2", p.instance_type, p.region, "instance-hour").unit_price
         usage = pd.DataFrame(counts)
+        w = np.broadcast_to(np.asarray(hours, float), (len(usage),))
         for pay in UPFRONT_SHARE:
             if payment is not None and pay != payment:
                 continue
             fam_num, fam_den, comp_num, comp_den = {}, {}, 0.0, 0.0
             for col, rate in od.items():
                 itype, region = col.split("@")
-                w = float(usage[col].mean()) * rate
+                w_od = float(np.average(usage[col], weights=w)) * rate
                 try:
                     e = model.catalog.price("AmazonEC2", itype, region, "instance-hour", "", "savings_plan", t, pay,
                                             "ec2-instance").unit_price
                     fam = _family(col)
-                    fam_num[fam] = fam_num.get(fam, 0.0) + w * (1 - e / rate)
-                    fam_den[fam] = fam_den.get(fam, 0.0) + w
+                    fam_num[fam] = fam_num.get(fam, 0.0) + w_od * (1 - e / rate)
+                    fam_den[fam] = fam_den.get(fam, 0.0) + w_od
                 except PriceNotFoundError:
                     pass
                 try:
                     c = model.catalog.price("AmazonEC2", itype, region, "instance-hour", "", "savings_plan", t, pay,
                                             "compute").unit_price
-                    comp_num += w * (1 - c / rate)
-                    comp_den += w
+                    comp_num += w_od * (1 - c / rate)
+                    comp_den += w_od
                 except PriceNotFoundError:
                     pass
             if not fam_den and not comp_den:
                 continue
             fam_d = {f: fam_num[f] / fam_den[f] for f in fam_den if fam_den[f] > 0}
             comp_d = comp_num / comp_den if comp_den > 0 else None
-            out = size_in_aws_order(usage, od, ec2_sp_discounts=fam_d, compute_sp_discount=comp_d)
-            n = len(usage)
-            od_cost = float((usage * pd.Series(od)).to_numpy().sum()) * HOURS_PER_MONTH / paths
-            cost = (out["hourly_fees"] * n + float(np.sum(out["left_on_demand"]))) * HOURS_PER_MONTH / paths
+            weighted = np.ndim(hours) > 0
+            out = size_in_aws_order(usage, od, ec2_sp_discounts=fam_d, compute_sp_discount=comp_d,
+                                    weights=w if weighted else None)
+            if weighted:
+                od_cost = float(((usage * pd.Series(od)).sum(axis=1).to_numpy() * w).sum()) / paths
+                cost = (out["hourly_fees"] * w.sum() + float(np.sum(np.asarray(out["left_on_demand"]) * w))) / paths
+            else:
+                n = len(usage)
+                od_cost = float((usage * pd.Series(od)).to_numpy().sum()) * HOURS_PER_MONTH / paths
+                cost = (out["hourly_fees"] * n + float(np.sum(out["left_on_demand"]))) * HOURS_PER_MONTH / paths
             base = {"term": t, "payment": pay, "on_demand_cost": od_cost, "cost_with_plans": cost,
                     "net_savings": od_cost - cost}
             for fam, c in sorted(out["ec2_instance_sp"].items()):
@@ -507,10 +637,10 @@ def _size_reserved(model, capa: dict, term: str | None, payment: str | None, pat
     matching from that month: those months count as 0 instances of the RI's class."""
     from costplan.errors import PriceNotFoundError
 
-    items = []  # (service, resource, type, region, variant, counts paths x months)
+    items = []  # (service, resource, type, region, variant, counts paths x months, or a pool key)
     for key, p in model.pools.items():
         if p.spot is None:
-            items.append(("AmazonEC2", key, p.instance_type, p.region, "", np.asarray(capa[key]["value"], float)))
+            items.append(("AmazonEC2", key, p.instance_type, p.region, "", key))
     for rname, region in model.stack.regions.items():
         for cname, g in region.elasticache.items():
             c = capa.get(f"{rname}/{cname}/node_type")
@@ -539,10 +669,15 @@ def _size_reserved(model, capa: dict, term: str | None, payment: str | None, pat
                 except PriceNotFoundError:
                     missing.add(f"{itype} ({service.removeprefix('Amazon')}, {region}) {t} {pay}")
                     continue
-                values = counts[:, : TERM_MONTHS[t]].ravel()
-                n = optimise_reserved_instances(values, od, ri)
+                if isinstance(counts, str):  # a node pool: one or two levels a month
+                    values, hours = pool_counts(model, capa, counts, TERM_MONTHS[t])
+                else:  # databases and caches do not follow the day
+                    values, hours = counts[:, : TERM_MONTHS[t]], HOURS_PER_MONTH
+                values = values.ravel()
+                weights = None if np.ndim(hours) == 0 else hours
+                n = optimise_reserved_instances(values, od, ri, weights=weights)
                 d = max(0.0, 1 - ri / od)
-                ev = evaluate_commitment(values * od, n * ri, d, t, pay, paths, HOURS_PER_MONTH)
+                ev = evaluate_commitment(values * od, n * ri, d, t, pay, paths, hours)
                 rows.append({"service": service, "resource": res, "instance_type": itype, "RegionId": region,
                              "term": t, "payment": pay, "count": n, "on_demand_rate": od, "ri_rate": ri,
                              "discount": d, "coverage": ev.coverage, "utilisation": ev.utilisation,

@@ -51,13 +51,19 @@ def stacked_components(result, top: int = 8, by: str = "component") -> go.Figure
 
 
 def nodes_per_pool(result) -> go.Figure:
-    """Nodes per pool: median with the p10-p90 band."""
-    c = result.capacity
-    c = c[c.kind == "nodes"]
+    """Nodes per pool at the daily peak: median with the p10-p90 band; with a daily profile
+    the off-peak median is a dashed line."""
+    cap = result.capacity
+    c = cap[cap.kind == "nodes"]
+    off = cap[cap.kind == "nodes_offpeak"]
     fig = go.Figure()
     for name, s in c.groupby("resource", sort=True):
         _band(fig, s.ChargePeriodStart, s.p10, s.p90, f"{name} p10-p90", legend=False)
         fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=name))
+        o = off[off.resource == f"{name}/offpeak"]
+        if len(o):
+            fig.add_trace(go.Scatter(x=o.ChargePeriodStart, y=o.p50, mode="lines", line={"dash": "dash"},
+                                     name=f"{name} off-peak"))
     fig.update_layout(title=f"{result.stack_name}: nodes per pool", yaxis_title="nodes", hovermode="x unified")
     return fig
 

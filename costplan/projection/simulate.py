@@ -10,8 +10,9 @@ rule            quantity in month m
 ``traffic``     baseline x (users x peak req/s per user) / central month-0 value
 ``egress``      baseline x (users x egress per user) / central month-0 value
 ``stored``      baseline x (users x stored GB per user) / central month-0 value
-``nodes``       nodes of the pool x hours (spot pools: spot/on-demand blend)
-``root``        nodes of the pool x root volume size
+``nodes``       nodes of the pool x hours (spot pools: spot/on-demand blend); with a daily
+                profile the nodes are ``s x peak + (1 - s) x offpeak``, ``s = peak_hours / 24``
+``root``        nodes of the pool (time-weighted as above) x root volume size
 ``db_class``    hours x price of the primary's class on the ladder in month m
 ``db_storage``  allocated GB, grown so data fills at most ``storage_fill``
 ``cache_class`` nodes x hours x price of the node type on the ladder in month m
@@ -321,31 +322,20 @@ class ProjectionModel:
         users = demand["users"]
         out: dict[str, dict] = {}
         api_pods = np.zeros_like(users)
+        profile = self.spec.daily_profile
         for key, p in self.pools.items():
-            counts, wcpus, wmems, wnames = [], [], [], []
-            for (wname, dem, per_pod, share, lo, hi, wcpu, wmem, replicas) in p.workloads:
-                if dem is None:
-                    n = np.full_like(users, float(replicas))
-                    at = None
-                else:
-                    raw = cap._ceil(demand[dem] * share / per_pod)
-                    n = np.clip(raw, lo, hi)
-                    at = raw > hi
-                    if dem == "peak_rps":
-                        api_pods = api_pods + n
+            pods, nodes, at_max = self._pool_nodes(p, demand, 1.0)
+            for (wname, dem, _, _, _, hi, _, _, replicas), (n, at) in zip(p.workloads, pods, strict=True):
+                if dem == "peak_rps":
+                    api_pods = api_pods + n
                 out[f"{key}/pods/{wname}"] = {"value": n, "unit": "pods", "kind": "pods", "at_limit": at, "baseline": replicas,
                                               "limit": f"HPA max {hi:g}" if np.isfinite(hi) else ""}
-                counts.append(n)
-                wcpus.append(wcpu)
-                wmems.append(wmem)
-                wnames.append(f"{key}/pods/{wname}")
-            if counts:
-                need = cap.pack_nodes(np.stack(counts), wcpus, wmems, p.alloc, names=wnames)
-            else:
-                need = np.zeros_like(users)
-            nodes, at_max = cap.clamp_nodes(need, p.min_nodes, p.max_nodes)
             out[key] = {"value": nodes, "unit": "nodes", "kind": "nodes", "at_limit": at_max, "baseline": p.baseline_nodes,
                         "limit": f"pool max {p.max_nodes:g}" if np.isfinite(p.max_nodes) else ""}
+            if profile is not None:
+                _, off, _ = self._pool_nodes(p, demand, profile.offpeak_share)
+                out[f"{key}/offpeak"] = {"value": np.minimum(off, nodes), "unit": "nodes", "kind": "nodes_offpeak",
+                                         "at_limit": None, "baseline": p.baseline_nodes, "limit": "", "pool": key}
         dbrule = self.spec.database
         for key, db in self.dbs.items():
             need_cpu = demand["peak_rps"] * dbrule.cpu_ms_per_request / 1000.0 / dbrule.max_cpu_utilisation
@@ -385,6 +375,51 @@ class ProjectionModel:
                                                "at_limit": None, "baseline": v.size_gb, "limit": "", "count": v.count}
         return out
 
+    SCALED_DEMANDS = ("peak_rps", "users")
+    """Demands whose pods are sized on the daily peak; off-peak they run at ``offpeak_share``
+    of it. Sensor writes (``sensor_points_per_s``) are a daily mean and are not scaled."""
+
+    def _pool_nodes(self, p: PoolModel, demand: dict[str, np.ndarray], scale: float):
+        """Pods of each workload and nodes of pool ``p`` at ``scale`` x the peak demand [1].
+
+        Returns ``(pods, nodes, at_max)``: ``pods`` is a list of ``(count, at_hpa_max or
+        None)`` per workload [pods]; ``nodes`` the packed count clamped to the pool's
+        ``[min, max]`` [nodes]; ``at_max`` where the packing exceeds ``max``. Each workload
+        stays within ``[min_replicas, max_replicas]`` at any scale."""
+        users = demand["users"]
+        pods, counts, wcpus, wmems, wnames = [], [], [], [], []
+        for (wname, dem, per_pod, share, lo, hi, wcpu, wmem, replicas) in p.workloads:
+            if dem is None:
+                n = np.full_like(users, float(replicas))
+                at = None
+            else:
+                level = demand[dem] * (scale if dem in self.SCALED_DEMANDS else 1.0)
+                raw = cap._ceil(level * share / per_pod)
+                n = np.clip(raw, lo, hi)
+                at = raw > hi
+            pods.append((n, at))
+            counts.append(n)
+            wcpus.append(wcpu)
+            wmems.append(wmem)
+            wnames.append(f"{p.region}/{p.name}/pods/{wname}")
+        if counts:
+            need = cap.pack_nodes(np.stack(counts), wcpus, wmems, p.alloc, names=wnames)
+        else:
+            need = np.zeros_like(users)
+        nodes, at_max = cap.clamp_nodes(need, p.min_nodes, p.max_nodes)
+        return pods, nodes, at_max
+
+    def node_hours_nodes(self, capacity: dict, key: str) -> np.ndarray:
+        """Time-weighted nodes of pool ``key`` over the day [nodes]: the peak count without a
+        daily profile, else ``s x peak + (1 - s) x offpeak`` with ``s = peak_hours / 24``.
+        Times the pool's hours it is the month's node-hours [h]."""
+        peak = capacity[key]["value"]
+        profile = self.spec.daily_profile
+        if profile is None:
+            return peak
+        s = profile.peak_hours / 24.0
+        return s * peak + (1.0 - s) * capacity[f"{key}/offpeak"]["value"]
+
     def _ratio(self, rule: str, demand) -> np.ndarray:
         c = self.central
         u0 = c["active_users"]
@@ -417,7 +452,10 @@ class ProjectionModel:
 
         ``parts``, if given, receives ``ec2_on_demand``: the on-demand EC2 node cost before
         commitments, by pool and in total (``"total"``) [USD/month], the usage Savings Plans
-        can cover."""
+        can cover. With a daily profile it also receives ``ec2_on_demand_peak`` and
+        ``ec2_on_demand_offpeak`` (the same keys: the month's cost were every hour at the peak,
+        or at the off-peak, node count [USD/month]) and ``peak_share`` (``peak_hours / 24``, the
+        share of the hours at the peak) [fraction]."""
         shape = demand["users"].shape
         comp: dict[str, np.ndarray] = {}
 
@@ -429,6 +467,8 @@ class ProjectionModel:
             comp[name] = comp[name] + value if name in comp else np.array(value)
 
         od_compute = np.zeros(shape)
+        od_peak, od_off = np.zeros(shape), np.zeros(shape)  # the month's cost were every hour at that level
+        profile = self.spec.daily_profile
         for r in self.rules:
             if r.rule == "commitment":
                 continue
@@ -439,20 +479,25 @@ class ProjectionModel:
                 q = r.quantity * self._ratio(r.rule, demand)
             elif r.rule == "nodes":
                 p = self.pools[r.key]
-                nodes = capacity[r.key]["value"]
+                nodes = self.node_hours_nodes(capacity, r.key)
                 if p.spot is not None:
                     f = p.spot.fallback_share
                     spot = p.spot.spot * (spot_factor if spot_factor is not None else 1.0)
                     add(r, nodes * p.hours * (f * p.spot.on_demand + (1 - f) * spot))
                 else:
                     c = nodes * p.hours * r.unit_price
-                    od_compute = od_compute + c
+                    peak = capacity[r.key]["value"] * p.hours * r.unit_price  # every hour at each level
+                    off = capacity[f"{r.key}/offpeak"]["value"] * p.hours * r.unit_price if profile is not None else peak
+                    od_compute, od_peak, od_off = od_compute + c, od_peak + peak, od_off + off
                     if parts is not None:
                         parts.setdefault("ec2_on_demand", {})[r.key] = c
+                        if profile is not None:
+                            parts.setdefault("ec2_on_demand_peak", {})[r.key] = peak
+                            parts.setdefault("ec2_on_demand_offpeak", {})[r.key] = off
                     add(r, c)
                 continue
             elif r.rule == "root":
-                q = r.quantity * capacity[r.key]["value"] / max(self.pools[r.key].baseline_nodes, 1)
+                q = r.quantity * self.node_hours_nodes(capacity, r.key) / max(self.pools[r.key].baseline_nodes, 1)
             elif r.rule == "db_class":
                 c = capacity[f"{r.key}/class"]
                 price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], c["value"], r.extra["region"],
@@ -492,7 +537,14 @@ class ProjectionModel:
         fees = {r.component: r.cost0 for r in self.rules if r.rule == "commitment" and r.extra["usage"] == "commitment-hour"}
         if parts is not None:
             parts.setdefault("ec2_on_demand", {})["total"] = od_compute
-        left = od_compute
+            if profile is not None:
+                parts.setdefault("ec2_on_demand_peak", {})["total"] = od_peak
+                parts.setdefault("ec2_on_demand_offpeak", {})["total"] = od_off
+                parts["peak_share"] = profile.peak_hours / 24.0
+        # with a daily profile a plan covers each level hour by hour: s of the hours at the
+        # peak's usage, the rest at the off-peak's (s = 1 without a profile)
+        s = profile.peak_hours / 24.0 if profile is not None else 1.0
+        left_peak, left_off = od_peak, od_off
         months = shape[1]
         for r in self.rules:
             if r.rule != "commitment":
@@ -500,8 +552,10 @@ class ProjectionModel:
             active = self._commitment_active(r.component, months)  # (months,) 1 while in force
             if r.extra["usage"] == "covered-usage":
                 full = -r.cost0 * (fees.get(r.component, 0.0) / r.quantity) if r.quantity > 0 else 0.0
-                took = np.minimum(left, full * active)
-                left = left - took
+                took_peak = np.minimum(left_peak, full * active)
+                took_off = np.minimum(left_off, full * active)
+                left_peak, left_off = left_peak - took_peak, left_off - took_off
+                took = s * took_peak + (1.0 - s) * took_off if s < 1.0 else took_peak
                 add(r, -took)
             else:
                 add(r, r.cost0 * active)
@@ -539,7 +593,9 @@ class ProjectionResult:
     [USD/month]."""
     capacity: pd.DataFrame
     """Resources per month. Columns: ``month``, ``ChargePeriodStart``, ``resource``, ``kind``
-    (``nodes``, ``pods``, ``db_class``, ``db_storage``, ``cache_class``, ``volume``), ``unit``,
+    (``nodes``, ``pods``, ``db_class``, ``db_storage``, ``cache_class``, ``volume``; with a daily
+    profile also ``nodes_offpeak``: rows ``<pool>/offpeak``, the pool's nodes in the off-peak
+    hours, while ``nodes`` rows stay the peak), ``unit``,
     ``p10``, ``p50``, ``p90``, ``deterministic`` [unit], ``label`` (class or node type of the
     deterministic path, for ladders), ``at_limit_share`` (share of paths whose demand exceeds
     the limit) [fraction], ``limit``."""
@@ -701,6 +757,8 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
             "p10": q[0], "p50": q[1], "p90": q[2], "deterministic": vc, "label": label,
             "at_limit_share": share, "limit": c["limit"],
         }))
+        if c["kind"] == "nodes_offpeak":  # steps and limits are about the peak
+            continue
         base = float(c.get("baseline", vc[0]))
         grew = np.nonzero(vc > base + 1e-9)[0]
         atc = cap_c[name]["at_limit"]

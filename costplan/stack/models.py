@@ -427,6 +427,20 @@ class SpotSettings(Spec):
     why: str | None = None
 
 
+class DailyProfile(Spec):
+    """The day's shape of demand, in two levels: ``peak_hours`` a day at the peak the drivers
+    give, the rest of the day at ``offpeak_share`` of it. Node pools are costed on the
+    node-hours of both levels; Savings Plans are sized on both (docs/projection.md)."""
+
+    peak_hours: Annotated[float, Field(gt=0, le=24)] = Field(
+        ..., description="Hours a day at peak demand (0 < h <= 24) [h/day]."
+    )
+    offpeak_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        ..., description="Demand in the other hours as a share of the peak [fraction]."
+    )
+    why: Why
+
+
 class ProjectionSpec(Spec):
     """Demand drivers and capacity rules for ``costplan project`` (docs/projection.md)."""
 
@@ -447,6 +461,9 @@ class ProjectionSpec(Spec):
     cache: CacheRule = Field(default_factory=CacheRule)
     sensor_storage: SensorStorage = Field(default_factory=SensorStorage)
     spot: SpotSettings = Field(default_factory=SpotSettings)
+    daily_profile: DailyProfile | None = Field(
+        None, description="Peak hours a day and the off-peak level; without it every hour runs at the peak."
+    )
     renew_commitments: bool = Field(
         True, description="Savings Plans and RIs are renewed at the end of their term (false: they end after the "
         "term, counted from month 0)."
