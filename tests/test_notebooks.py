@@ -99,5 +99,6 @@ def test_review_executes_the_quarterly_notebook(tmp_path, capfd):
     html = (out / "quarterly_review_2026Q3.html").read_text()
     assert "Quarterly cost review" in html and "SYNTHETIC SAMPLE DATA" in html
     assert "2026-07, 2026-08, 2026-09" in html
+    assert "open_inputs(" not in html  # results for the reader, the code stays in the .ipynb
     # the kernel runs over local sockets; its stderr (inherited, so read at the fd) stays quiet
     assert "WARNING" not in capfd.readouterr().err

@@ -98,12 +98,13 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, timeout: int = 600)
 
 
 def export_html(notebook: Path, dst: Path) -> None:
-    """The executed notebook as one HTML file (code cells folded away, outputs kept)."""
+    """The executed notebook as one HTML file: Markdown and outputs, without the code cells."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)
     exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True  # the audience reads results; the .ipynb beside it has the code
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
