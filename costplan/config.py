@@ -9,6 +9,7 @@ CLI option > environment variable ``COSTPLAN_<NAME>`` > ``[tool.costplan]`` in t
 | ``store`` | local DuckDB file of actual spend | ``data/costplan.duckdb`` in a source checkout, ``~/.local/share/costplan/costplan.duckdb`` (``$XDG_DATA_HOME``) for an installed package; built from the synthetic sample on first use |
 | ``catalog`` | price catalog CSV or folder | the newest embedded snapshot |
 | ``reports_dir`` | where reports are written | ``reports/`` |
+| ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ _BUILTIN = {
     "store": str((DATA_DIR if IN_CHECKOUT else user_data_dir()) / "costplan.duckdb"),
     "catalog": "",
     "reports_dir": "reports",
+    "component_map": "",
 }
 
 

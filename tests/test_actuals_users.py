@@ -1,4 +1,4 @@
-"""Active users per month: the CSV import, the store's user counts, cost per user in the report."""
+"""Active users, the `costplan store` command and your own spend-mapping rules."""
 
 from __future__ import annotations
 
@@ -160,3 +160,24 @@ def test_store_command_shows_the_source_in_use_per_month(tmp_path):
     assert [ld["x_Source"] for ld in out["loads"]] == ["cost-explorer", "focus", "users-csv"]
     assert out["schema_version"] == 6 and out["synthetic"] is False
 
+
+
+def test_own_mapping_rules_come_before_the_built_in_ones(tmp_path):
+    store = tmp_path / "s.duckdb"
+    with Store(store) as s:
+        row = _spend("2026-10", 80.0).assign(ServiceName="Amazon OpenSearch Service", x_UsageType="ESInstance:r6g.large")
+        s.load_frame(pd.concat([_spend("2026-10", 100.0), row]), "focus")
+    args = ("actuals", "--by", "component", "--month", "2026-10", "--store", str(store), "--format", "csv")
+    before = costplan(*args)
+    assert before.code == 0 and "unmapped,80.0" in before.out and "node_pool,100.0" in before.out
+    rules = tmp_path / "map.csv"
+    rules.write_text(
+        "rule,charge_category,service_regex,usage_regex,component_kind,ServiceName,note\n"
+        "1,,OpenSearch,,search,Amazon OpenSearch Service,our log search cluster\n"
+    )
+    after = costplan(*args, env={"COSTPLAN_COMPONENT_MAP": str(rules)})
+    assert after.code == 0 and "search,80.0" in after.out and "node_pool,100.0" in after.out
+    assert "unmapped" not in after.out
+    rules.write_text("rule,charge_category,service_regex,usage_regex,component_kind,ServiceName\nx,,([,,k,S\n")
+    bad = costplan(*args, env={"COSTPLAN_COMPONENT_MAP": str(rules)})
+    assert bad.code == 2 and f"{rules}:2: service_regex: bad pattern" in bad.err and f"{rules}:2: rule: rule 'x'" in bad.err

@@ -11,6 +11,10 @@ pattern matches wins. Patterns are regular expressions (RE2, searched anywhere i
 
 A row no rule matches is ``unmapped``: it is reported on its own line, never dropped.
 ``ServiceName`` in the file is the canonical service name used when comparing with a plan.
+
+Your own rules (setting ``component_map``: ``COSTPLAN_COMPONENT_MAP`` or ``[tool.costplan]
+component_map``, a CSV with the same columns) are tried before the built-in ones, in their
+``rule`` order, so they can map a service costplan does not know or override a built-in rule.
 """
 
 from __future__ import annotations
@@ -37,14 +41,37 @@ def plan_kind(component_kind: str, pricing_unit: str | None = None) -> str:
     return PLAN_KIND_GROUP.get(component_kind, component_kind)
 
 
-@lru_cache(maxsize=4)
+COLUMNS = ("rule", "charge_category", "service_regex", "usage_regex", "component_kind", "ServiceName")
+
+
 def load_rules(path: str | None = None) -> tuple[dict, ...]:
-    """The mapping rules, ordered; each a dict of the CSV's columns."""
+    """The mapping rules in the order they are tried; each a dict of the CSV's columns.
+
+    ``path`` replaces the built-in file; without it, the rules of the ``component_map``
+    setting (if set) come first, then the built-in ones."""
+    from costplan import config
+
+    if path:
+        return _read_rules(str(path))
+    extra = config.setting("component_map")
+    return (_read_rules(extra) if extra else ()) + _read_rules(str(MAP_FILE))
+
+
+@lru_cache(maxsize=8)
+def _read_rules(path: str) -> tuple[dict, ...]:
     import re
 
-    f = Path(path) if path else MAP_FILE
-    with open(f, newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    f = Path(path)
+    try:
+        with open(f, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(Problem(f"missing column(s) {', '.join(missing)}", file=str(f), line=1,
+                                         hint=f"a mapping file has the columns {', '.join(COLUMNS)}"))
+            rows = list(reader)
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read the mapping file: {exc.strerror}", file=str(f))) from None
     problems = []
     for i, row in enumerate(rows, start=2):
         for col in ("charge_category", "service_regex", "usage_regex"):
@@ -54,6 +81,8 @@ def load_rules(path: str | None = None) -> tuple[dict, ...]:
                 problems.append(Problem(f"bad pattern: {exc}", file=str(f), line=i, location=col))
         if not row["component_kind"]:
             problems.append(Problem("empty component_kind", file=str(f), line=i))
+        if not str(row["rule"]).strip().isdigit():
+            problems.append(Problem(f"rule {row['rule']!r} is not a whole number", file=str(f), line=i, location="rule"))
     if problems:
         raise InputError(problems)
     return tuple(sorted(rows, key=lambda r: int(r["rule"])))
