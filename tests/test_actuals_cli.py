@@ -137,3 +137,12 @@ def test_a_stale_default_store_is_rebuilt_with_a_visible_warning(default_store, 
     assert "warning: " in res.stderr and "rebuilding it" in res.stderr
     assert "UserWarning" not in res.stderr  # one plain line, not Python's warning format
     assert len(res.stdout.strip().splitlines()) == 14  # header and the sample's 13 months
+
+
+def test_reconcile_says_when_the_month_is_partial(default_store, runner):
+    res = runner.invoke(app, ["reconcile", "--month", "2026-11", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    # the sample's month to date runs 2026-11-01 .. 2026-11-25
+    assert (out["days"], out["days_in_month"], out["estimated"]) == (25, 30, True)
+    assert "covers 25 of the 30 days of 2026-11" in res.stderr

@@ -343,3 +343,24 @@ def test_a_failed_first_load_leaves_no_store_file(tmp_path):
         raise InputError("bad input")
     with Store(path, read_only=True) as s:
         assert s.months() == ["2026-10"]
+
+
+def test_coverage_counts_days_of_daily_hourly_and_monthly_rows(store):
+    from costplan.reports.tables import default_month
+
+    # September: one monthly row (a MONTHLY Cost Explorer pull) covers all 30 days
+    sep = _rows("2026-09-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 30.0)])
+    sep["ChargePeriodEnd"] = pd.Timestamp("2026-10-01")
+    # October: daily rows for every day but the 31st, and one hourly row on the 5th
+    octo = pd.concat([_rows(f"2026-10-{d:02d}", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.0)]) for d in range(1, 31)])
+    hourly = _rows("2026-10-05", [("AWS WAF", "USE1-Requests", "us-east-1", 0.5)])
+    hourly["ChargePeriodStart"] = pd.Timestamp("2026-10-05 10:00")
+    hourly["ChargePeriodEnd"] = pd.Timestamp("2026-10-05 11:00")
+    store.load_frame(pd.concat([sep, octo, hourly]), "focus")
+    cov = store.coverage().set_index("month")
+    assert (cov.loc["2026-09", "days"], cov.loc["2026-09", "complete"]) == (30, True)
+    assert (cov.loc["2026-10", "days"], cov.loc["2026-10", "days_in_month"], cov.loc["2026-10", "complete"]) == (
+        30, 31, False)
+    assert default_month(store) == "2026-09"  # October misses its 31st
+    store.load_frame(_rows("2026-10-31", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.0)]), "focus")
+    assert default_month(store) == "2026-10"

@@ -32,7 +32,7 @@ def _rows(month: str, items, status="Final"):
                 "BillingPeriodStart": start,
                 "BillingPeriodEnd": start + pd.offsets.MonthBegin(1),
                 "ChargePeriodStart": start,
-                "ChargePeriodEnd": start + pd.Timedelta(days=1),
+                "ChargePeriodEnd": start + pd.offsets.MonthBegin(1),  # one row for the month, as a MONTHLY pull
                 "ChargeCategory": category,
                 "ServiceName": service,
                 "x_UsageType": usage,
@@ -202,3 +202,15 @@ def test_quarter_calibration_uses_the_quarters_newest_final_month(tmp_path):
         s.load_frame(pd.concat([_rows("2026-10", items), _rows("2026-11", items, "Estimated")]), "focus")
         assert quarter_calibration(stack, s, "2026Q4", reference_catalog()).month == "2026-10"  # November is Estimated
         assert quarter_calibration(stack, s, "2027Q1", reference_catalog()) is None  # nothing final in the quarter
+
+
+def test_a_month_with_missing_days_is_refused(tmp_path):
+    items = [("Amazon Elastic Compute Cloud", "BoxUsage:c5.xlarge", APP, "Usage")]
+    with Store(tmp_path / "gap.duckdb") as s:
+        part = _rows("2026-10", items)
+        part["ChargePeriodEnd"] = pd.Timestamp("2026-10-29")  # the 29th to the 31st are missing
+        s.load_frame(part, "focus")
+        with pytest.raises(InputError, match="2026-10 covers 28 of its 31 days"):
+            calibrate(mini_stack(), s, "2026-10", reference_catalog())
+        with pytest.raises(InputError, match="no complete, final month to calibrate to"):
+            calibrate(mini_stack(), s, "latest", reference_catalog())

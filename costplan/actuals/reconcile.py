@@ -46,6 +46,14 @@ class Reconciliation:
     """True when the month's actuals are not final yet (month to date)."""
     synthetic: bool
     """True when the actuals are the synthetic sample."""
+    days: int = 0
+    """Days of the month the store's rows cover (:meth:`Store.coverage`)."""
+    days_in_month: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Every day of the month is covered: a monthly plan compares with a whole month."""
+        return self.days == self.days_in_month
 
     @property
     def variance_total(self) -> float:
@@ -182,6 +190,7 @@ def reconcile(
         ["component_kind", "ServiceName", "components", "plan", "actual", "variance", "variance_pct", "flag"]
     ]
     month_rows = store.spend([], month=month)
+    cov = store.coverage().set_index("month").loc[month]
     return Reconciliation(
         month=month,
         lines=lines.reset_index(drop=True),
@@ -189,4 +198,6 @@ def reconcile(
         actual_total=float(lines["actual"].sum()),
         estimated=bool(month_rows["Estimated"].iloc[0]) if len(month_rows) else False,
         synthetic=store.is_synthetic(),
+        days=int(cov["days"]),
+        days_in_month=int(cov["days_in_month"]),
     )

@@ -557,11 +557,37 @@ class Store:
     def loads(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
 
+    def coverage(self) -> pd.DataFrame:
+        """Per billing period in use: ``month`` (``YYYY-MM``), ``days`` covered by the charge
+        periods of its rows (a daily row covers its day, a monthly Cost Explorer row the whole
+        month, an hourly row its day), ``days_in_month``, ``complete`` (every day covered) and
+        ``Estimated`` (any row not final)."""
+        df = self.con.execute(
+            f"""WITH spans AS (
+                    SELECT DISTINCT BillingPeriodStart AS bps,
+                           greatest(CAST(ChargePeriodStart AS DATE), CAST(BillingPeriodStart AS DATE)) AS s,
+                           least(CAST(ChargePeriodEnd - INTERVAL 1 MICROSECOND AS DATE) + 1,
+                                 CAST(coalesce(BillingPeriodEnd, BillingPeriodStart + INTERVAL 1 MONTH) AS DATE)) AS e,
+                           x_ChargeStatus = 'Estimated' AS est
+                    FROM {self.rows_sql()})
+                SELECT strftime(bps, '%Y-%m') AS month,
+                       count(DISTINCT d) FILTER (WHERE d IS NOT NULL) AS days,
+                       CAST(date_diff('day', CAST(bps AS DATE), CAST(bps + INTERVAL 1 MONTH AS DATE)) AS BIGINT)
+                           AS days_in_month,
+                       coalesce(bool_or(est), false) AS Estimated
+                FROM spans LEFT JOIN LATERAL (
+                    SELECT unnest(generate_series(s, e - 1, INTERVAL 1 DAY)) AS d WHERE e > s) ON TRUE
+                GROUP BY bps ORDER BY 1"""
+        ).df()
+        df["complete"] = df["days"] == df["days_in_month"]
+        return df[["month", "days", "days_in_month", "complete", "Estimated"]]
+
     def months_by_source(self) -> pd.DataFrame:
         """What the store holds per billing period: ``month`` (``YYYY-MM``), ``source`` (the
         source in use for the month), ``other_sources`` (held but not used: a lower-ranked
         source for the same month), ``rows``, ``EffectiveCost`` [USD] and ``Estimated`` of the
-        source in use, ``active_users`` [users] (NaN without a count)."""
+        source in use, ``days`` covered of ``days_in_month`` (:meth:`coverage`),
+        ``active_users`` [users] (NaN without a count)."""
         df = self.con.execute(
             f"""WITH held AS (
                     SELECT strftime(p.BillingPeriodStart, '%Y-%m') AS month,
@@ -576,8 +602,9 @@ class Store:
                 SELECT h.month, h.source, h.other_sources, u.rows, u.EffectiveCost, u.Estimated
                 FROM held h LEFT JOIN used u USING (month) ORDER BY h.month"""
         ).df()
+        cov = self.coverage()[["month", "days", "days_in_month"]]
         users = self.users()[["month", "active_users"]]
-        return df.merge(users, on="month", how="left")
+        return df.merge(cov, on="month", how="left").merge(users, on="month", how="left")
 
     def is_synthetic(self) -> bool:
         """True when any row in use comes from the synthetic sample."""

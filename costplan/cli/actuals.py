@@ -360,6 +360,9 @@ def reconcile(
         notes.append("actuals are the SYNTHETIC SAMPLE, not real spend")
     if result.estimated:
         notes.append(f"{month} is not final: actuals are month to date")
+    if not result.complete:
+        notes.append(f"the store covers {result.days} of the {result.days_in_month} days of {month}: "
+                     "the actuals are partial against a monthly plan")
     if fmt is Format.json:
         emit_json(
             {
@@ -369,6 +372,8 @@ def reconcile(
                 "variance_total": result.variance_total,
                 "estimated": result.estimated,
                 "synthetic": result.synthetic,
+                "days": result.days,
+                "days_in_month": result.days_in_month,
                 "lines": json.loads(df.to_json(orient="records", double_precision=10)),
             }
         )

@@ -78,13 +78,14 @@ class Calibration:
 
 
 def latest_final_month(store: Store) -> str:
-    """The newest billing period of ``store`` with no Estimated row, ``YYYY-MM``."""
-    months = store.spend(["month"])
-    final = months.loc[~months["Estimated"], "month"].tolist()
+    """The newest billing period of ``store`` with no Estimated row and every day covered,
+    ``YYYY-MM``."""
+    months = store.coverage()
+    final = months.loc[~months["Estimated"] & months["complete"], "month"].tolist()
     if not final:
         raise InputError(
             Problem(
-                "the store holds no final month to calibrate to",
+                "the store holds no complete, final month to calibrate to",
                 location="--calibrate-to",
                 hint="months held: " + (", ".join(months["month"]) or "none"),
             )
@@ -121,6 +122,16 @@ def calibrate(
                 f"{month} is not final yet (month to date, Estimated): its spend is partial",
                 location="--calibrate-to",
                 hint=f"use a final month, e.g. {latest_final_month(store)}, or 'latest'",
+            )
+        )
+    cov = store.coverage().set_index("month").loc[month]
+    if not bool(cov["complete"]):
+        raise InputError(
+            Problem(
+                f"{month} covers {int(cov['days'])} of its {int(cov['days_in_month'])} days in the store: "
+                "a partial month would scale everything down",
+                location="--calibrate-to",
+                hint="load the missing days (costplan pull / import) or name a complete month",
             )
         )
     lines = estimate(stack, catalog).lines

@@ -119,13 +119,14 @@ def quarter_drivers(store: Store, quarter: str, n: int = 10) -> pd.DataFrame:
 
 
 def quarter_calibration(stack, store: Store, quarter: str, catalog=None):
-    """The projection's calibration to the quarter's newest final month
-    (:func:`costplan.projection.calibrate.calibrate`), or None when every month of the quarter
-    held is still Estimated."""
+    """The projection's calibration to the quarter's newest final, complete month
+    (:func:`costplan.projection.calibrate.calibrate`), or None when no month of the quarter
+    held is both."""
     from costplan.projection.calibrate import calibrate
 
-    held = store.spend(["month"])
-    final = held.loc[~held["Estimated"] & held["month"].isin(quarter_months(quarter)), "month"].tolist()
+    cov = store.coverage()
+    done = cov["complete"] & ~cov["Estimated"] & cov["month"].isin(quarter_months(quarter))
+    final = cov.loc[done, "month"].tolist()
     return calibrate(stack, store, final[-1], catalog) if final else None
 
 

@@ -122,20 +122,17 @@ def shift_month(month: str, n: int) -> str:
 
 
 def default_month(store: Store) -> str:
-    """The last complete month in the store: every day of it present and none Estimated."""
-    fresh = store.freshness()
-    if fresh.empty:
+    """The last complete month in the store: every day of it covered (by daily rows or by a
+    monthly Cost Explorer row) and none Estimated."""
+    cov = store.coverage()
+    if cov.empty:
         raise InputError(
             f"store {store.path} holds no spend; load some with `costplan pull` or `costplan import`, "
             "or use the default store (synthetic sample)"
         )
-    fresh = fresh.assign(day=pd.to_datetime(fresh["day"]))
-    for month in sorted(fresh["month"].unique(), reverse=True):
-        days = fresh[fresh["month"] == month]
-        start = pd.Timestamp(f"{month}-01")
-        n_days = (start + pd.offsets.MonthBegin(1) - start).days
-        if days["day"].nunique() == n_days and not days["Estimated"].any():
-            return month
+    done = cov[cov["complete"] & ~cov["Estimated"]]
+    if len(done):
+        return str(done["month"].iloc[-1])
     raise InputError(
         Problem(
             f"store {store.path} holds no complete month (all months are partial or still Estimated)",
