@@ -377,6 +377,8 @@ def reconcile(
                 "lines": json.loads(df.to_json(orient="records", double_precision=10)),
             }
         )
+        for n in notes:
+            warn(n)
         return
     view = df.round({"plan": 2, "actual": 2, "variance": 2, "variance_pct": 1})
     caption = (
