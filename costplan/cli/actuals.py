@@ -52,8 +52,10 @@ def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION
         version, path, synthetic = store.schema_version(), store.path, store.is_synthetic()
     size = os.path.getsize(path) / 1e6
     if fmt is Format.json:
+        from costplan.frames import json_records
+
         emit_json({"store": str(path), "schema_version": version, "size_mb": round(size, 3), "synthetic": synthetic,
-                   "months": _records(months), "loads": _records(loads)})
+                   "months": json_records(months), "loads": json_records(loads)})
         return
     if fmt is Format.csv:
         emit_frame(months, fmt)
@@ -67,12 +69,6 @@ def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION
 
         sys.stdout.write("\n")
     emit_frame(loads, fmt, title="Loads, oldest first")
-
-
-def _records(df):
-    import json
-
-    return json.loads(df.to_json(orient="records", date_format="iso"))
 
 
 PULL_HELP = """Pull actual spend from AWS Cost Explorer into the local store.
@@ -345,10 +341,9 @@ def reconcile(
     store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    import json
-
     from costplan.actuals.reconcile import reconcile as run
     from costplan.actuals.store import parse_month
+    from costplan.frames import json_records
 
     parse_month(month)
     lines = _plan_lines(stack, plan_csv)
@@ -374,7 +369,7 @@ def reconcile(
                 "synthetic": result.synthetic,
                 "days": result.days,
                 "days_in_month": result.days_in_month,
-                "lines": json.loads(df.to_json(orient="records", double_precision=10)),
+                "lines": json_records(df),
             }
         )
         for n in notes:

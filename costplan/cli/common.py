@@ -136,7 +136,9 @@ def emit_frame(
         for c in percent:
             df[c] = df[c].map(lambda v: "" if v != v else f"{100 * v:.1f}%")
     if fmt is Format.json:
-        emit_json(json.loads(df.to_json(orient="records", date_format="iso", double_precision=10)))
+        from costplan.frames import json_records
+
+        emit_json(json_records(df))
     elif fmt is Format.csv:
         sys.stdout.write(df.to_csv(index=False))
     elif fmt is Format.markdown:

@@ -224,7 +224,7 @@ def _gap(fmt) -> None:
 
 
 def _records(df):
-    from costplan.projection.simulate import json_records
+    from costplan.frames import json_records
 
     return json_records(df)
 

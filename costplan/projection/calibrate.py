@@ -66,7 +66,7 @@ class Calibration:
         return f"calibrated to the actual spend of {self.month}{label}"
 
     def to_dict(self) -> dict:
-        from costplan.projection.simulate import json_records
+        from costplan.frames import json_records
 
         return {
             "month": self.month,

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from costplan.errors import InputError, PriceNotFoundError, Problem
+from costplan.frames import json_records
 from costplan.pricing.catalog import Catalog, tiered_cost
 from costplan.projection import capacity as cap
 from costplan.projection.drivers import central, users_by_month
@@ -641,12 +642,6 @@ def quantiles(arr: np.ndarray) -> np.ndarray:
     if np.array_equal(lo, hi):
         return np.repeat(lo[None, :], 3, axis=0)
     return np.quantile(arr, QUANTILES, axis=0)
-
-
-def json_records(df) -> list[dict]:
-    import json
-
-    return json.loads(df.to_json(orient="records", date_format="iso", double_precision=10))
 
 
 def _month_starts(spec: ProjectionSpec, months: int):
