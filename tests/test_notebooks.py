@@ -102,3 +102,13 @@ def test_review_executes_the_quarterly_notebook(tmp_path, capfd):
     assert "open_inputs(" not in html  # results for the reader, the code stays in the .ipynb
     # the kernel runs over local sockets; its stderr (inherited, so read at the fd) stays quiet
     assert "WARNING" not in capfd.readouterr().err
+
+
+def test_review_without_the_notebooks_extra_says_which_to_install(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "papermill", None)  # as if the extra were not installed
+    res = runner.invoke(app, ["review", "--quarter", "2026Q3", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 1
+    assert "pip install 'costplan[notebooks]'" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "r").exists()

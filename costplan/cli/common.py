@@ -28,6 +28,13 @@ FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="Output format
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
+#: Modules of the optional extras (pyproject.toml) -> the extra that installs them.
+OPTIONAL_MODULES = {
+    "papermill": "notebooks", "nbconvert": "notebooks", "nbformat": "notebooks", "nbclient": "notebooks",
+    "jupyter_client": "notebooks", "ipykernel": "notebooks", "kaleido": "notebooks",
+    "hcl2": "terraform", "pulumi": "pulumi",
+}
+
 
 def err(message: str) -> None:
     """Print an error for a person, on stderr, without a traceback."""
@@ -83,10 +90,14 @@ def cli_errors(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             err("interrupted")
             raise typer.Exit(130) from None
-        except Exception as exc:
+        except Exception as exc:  # last resort: keep the user away from tracebacks
             if os.environ.get("COSTPLAN_DEBUG"):
                 raise
-            err(f"unexpected {type(exc).__name__}: {exc} (set COSTPLAN_DEBUG=1 for the traceback)")
+            extra = OPTIONAL_MODULES.get((getattr(exc, "name", None) or "").split(".")[0])
+            if isinstance(exc, ModuleNotFoundError) and extra:
+                err(f"this command needs {exc.name}, from an optional extra: pip install 'costplan[{extra}]'")
+            else:
+                err(f"unexpected {type(exc).__name__}: {exc} (set COSTPLAN_DEBUG=1 for the traceback)")
             raise typer.Exit(EXIT_FAILURE) from None
 
     return wrapper
