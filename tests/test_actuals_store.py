@@ -364,3 +364,29 @@ def test_coverage_counts_days_of_daily_hourly_and_monthly_rows(store):
     assert default_month(store) == "2026-09"  # October misses its 31st
     store.load_frame(_rows("2026-10-31", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.0)]), "focus")
     assert default_month(store) == "2026-10"
+
+
+def test_month_end_forecast_from_the_median_daily_spend(store):
+    from costplan.actuals.forecast import month_end_forecast
+
+    costs = [100, 100, 100, 90, 100, 110, 100, 95, 105, 300]  # 1..10 November; a 300 fee on the 10th
+    rows = pd.concat([_rows(f"2026-11-{d:02d}", [("AWS WAF", "USE1-WebACL", "us-east-1", float(c))])
+                      for d, c in enumerate(costs, start=1)])
+    store.load_frame(rows.assign(x_ChargeStatus="Estimated"), "focus")
+    f = month_end_forecast(store, "2026-11")
+    # last 7 days 90 100 110 100 95 105 300: median 100, low 90, high 300; 20 days to go
+    assert (f.to_date, f.days, f.days_in_month, f.daily_rate) == (1200.0, 10, 30, 100.0)
+    assert (f.month_end, f.low, f.high) == (1200 + 20 * 100, 1200 + 20 * 90, 1200 + 20 * 300)
+    assert "the month ends near $3,200.00 ($3,000.00 to $7,200.00)" in f.summary()
+
+
+def test_no_forecast_for_a_complete_month_or_a_monthly_row(store):
+    from costplan.actuals.forecast import month_end_forecast
+
+    sep = _rows("2026-09-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 30.0)])
+    sep["ChargePeriodEnd"] = pd.Timestamp("2026-10-01")  # the whole month in one row
+    mtd = _rows("2026-10-01", [("AWS WAF", "USE1-WebACL", "us-east-1", 12.0)])
+    mtd["ChargePeriodEnd"] = pd.Timestamp("2026-10-13")  # twelve days in one row: no daily rate
+    store.load_frame(pd.concat([sep, mtd]), "focus")
+    assert month_end_forecast(store, "2026-09") is None
+    assert month_end_forecast(store, "2026-10") is None

@@ -383,6 +383,16 @@ def test_month_to_date_shows_estimated_days_and_year_ago(sample_store, tmp_path)
     md = (out / "report.md").read_text()
     assert "25 days of 2026-11 are still Estimated (2026-11-01..2026-11-25)" in md
     assert "partial month: 25 of 30 days" in md
+    # month-end forecast: to date + 5 days x the median of the last 7 days' spend, from SQL
+    con = duckdb.connect(str(sample_store), read_only=True)
+    daily = [r[0] for r in con.execute(
+        """SELECT sum(EffectiveCost) FROM cost_rows WHERE BillingPeriodStart = '2026-11-01'::TIMESTAMP
+           GROUP BY CAST(ChargePeriodStart AS DATE) ORDER BY CAST(ChargePeriodStart AS DATE)""").fetchall()]
+    con.close()
+    last7 = sorted(daily[-7:])
+    assert h["forecast_month_end"] == pytest.approx(round(sum(daily) + 5 * last7[3], 2), abs=0.011)
+    assert h["forecast_low"] == pytest.approx(round(sum(daily) + 5 * last7[0], 2), abs=0.011)
+    assert "a run-rate forecast, not a bill" in md
 
 
 def test_embedded_default_says_so(monkeypatch):

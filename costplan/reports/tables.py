@@ -454,6 +454,13 @@ def build_tables(
         "metric": METRIC,
         "currency": "USD",
     }
+    from costplan.actuals.forecast import month_end_forecast
+
+    forecast = month_end_forecast(store, month)
+    if forecast is not None:
+        headline.update(forecast_month_end=cents(forecast.month_end), forecast_low=cents(forecast.low),
+                        forecast_high=cents(forecast.high), days_held=forecast.days,
+                        days_in_month=forecast.days_in_month)
     sections: dict[str, Section] = {}
     head_notes = []
     if prev_total is None:
@@ -461,6 +468,8 @@ def build_tables(
     if yoy_total is None:
         head_notes.append(f"{yoy} is not in the store (it holds {months[0]} .. {months[-1]}): no change against the "
                           "same month last year")
+    if forecast is not None:
+        head_notes.append(forecast.summary())
     sections["headline"] = Section("headline", "Headline", None, head_notes)
 
     sections["by_service"] = Section("by_service", "Spend by service", _by(store, "ServiceName", month),
