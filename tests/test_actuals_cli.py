@@ -146,3 +146,10 @@ def test_reconcile_says_when_the_month_is_partial(default_store, runner):
     # the sample's month to date runs 2026-11-01 .. 2026-11-25
     assert (out["days"], out["days_in_month"], out["estimated"]) == (25, 30, True)
     assert "covers 25 of the 30 days of 2026-11" in res.stderr
+
+
+def test_actuals_by_month_forecasts_the_month_in_progress(default_store, runner):
+    res = runner.invoke(app, ["actuals", "--by", "month", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert "2026-11 to date" in res.stderr and "over 25 of 30 days" in res.stderr
+    assert "a run-rate forecast, not a bill" in res.stderr

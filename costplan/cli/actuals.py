@@ -272,6 +272,11 @@ def actuals(
         with _open_store(store_path) as store:
             df = store.spend(keys, start=start, end=end, month=month, metric=metric)
             synthetic = store.is_synthetic()
+            forecast = None
+            if keys == ["month"] and metric == "EffectiveCost" and len(df):
+                from costplan.actuals.forecast import month_end_forecast
+
+                forecast = month_end_forecast(store, str(df["month"].iloc[-1]))
             if per_user:
                 users = store.users()
                 if users.empty:
@@ -292,6 +297,8 @@ def actuals(
             warn(f"no user count for {', '.join(lacking)}: cost_per_user left empty")
     if synthetic:
         notes.append("SYNTHETIC SAMPLE DATA, not real spend")
+    if engine == "duckdb" and forecast is not None:
+        notes.append(forecast.summary())
     if df["Estimated"].any():
         notes.append("Estimated = not final yet (AWS may still change it)")
     if fmt is Format.table:
