@@ -303,6 +303,7 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
           ""]
     L += [f"_{md_text(n)}_" + "\n" for n in t["headline"].notes]
     img("trend")
+    L += [md_table(t["trend"], None), ""]
     L += ["## Where the money went", ""]
     for key in ("by_service", "by_region", "by_component", "by_team"):
         sec = t[key]
