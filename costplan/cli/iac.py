@@ -67,6 +67,11 @@ Examples:
 """
 
 
+OUT_OPTION = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here.")
+ESTIMATE_OPTION = typer.Option(False, "--estimate", help="Price the imported stack and print the estimate.")
+CATALOG_OPTION = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot).")
+
+
 def register_import(import_app: typer.Typer) -> None:
     """Add ``terraform`` and ``pulumi`` to the ``import`` command group."""
     import_app.command("terraform", help=help_text(TERRAFORM_HELP))(import_terraform)
@@ -200,13 +205,9 @@ def import_terraform(
         [], "--var", help="A Terraform variable, NAME=VALUE (.tf folders; repeatable)."
     ),
     var_file: list[str] = typer.Option([], "--var-file", help="A .tfvars file (.tf folders; repeatable)."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
-    do_estimate: bool = typer.Option(
-        False, "--estimate", help="Price the imported stack and print the estimate."
-    ),
-    catalog_path: str | None = typer.Option(
-        None, "--catalog", help="Catalog CSV (default: embedded snapshot)."
-    ),
+    out: str | None = OUT_OPTION,
+    do_estimate: bool = ESTIMATE_OPTION,
+    catalog_path: str | None = CATALOG_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.errors import InputError, Problem
@@ -249,13 +250,9 @@ def import_pulumi(
         None, "--region", "-r", help="Region when the state does not say (us-east-1)."
     ),
     name: str | None = typer.Option(None, "--name", help="Stack name (default: the Pulumi stack name)."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here."),
-    do_estimate: bool = typer.Option(
-        False, "--estimate", help="Price the imported stack and print the estimate."
-    ),
-    catalog_path: str | None = typer.Option(
-        None, "--catalog", help="Catalog CSV (default: embedded snapshot)."
-    ),
+    out: str | None = OUT_OPTION,
+    do_estimate: bool = ESTIMATE_OPTION,
+    catalog_path: str | None = CATALOG_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.errors import InputError
@@ -286,9 +283,7 @@ def diff_cmd(
     all_components: bool = typer.Option(
         False, "--all", help="Also list components whose cost does not change."
     ),
-    catalog_path: str | None = typer.Option(
-        None, "--catalog", help="Catalog CSV (default: embedded snapshot)."
-    ),
+    catalog_path: str | None = CATALOG_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     import math
