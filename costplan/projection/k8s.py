@@ -88,17 +88,11 @@ def parse_values(values: dict, where: str = "values.yaml", names: dict[str, str]
 def read_workloads(paths, names: dict[str, str] | None = None) -> dict[str, Workload]:
     """Workloads from manifest files and values files (a file with ``kind`` documents is a
     manifest, anything else a values file). Later files override earlier ones by name."""
-    import yaml
+    from costplan.stack.loader import read_yaml_documents
 
     out: dict[str, Workload] = {}
     for p in paths:
-        p = Path(p)
-        if not p.exists():
-            raise InputError(Problem("file not found", file=str(p)))
-        try:
-            docs = [d for d in yaml.safe_load_all(p.read_text(encoding="utf-8")) if d is not None]
-        except yaml.YAMLError as exc:
-            raise InputError(Problem(f"not valid YAML: {exc}", file=str(p))) from None
+        docs = read_yaml_documents(p)  # the checks of every YAML costplan reads (docs/refusals.md)
         if any(isinstance(d, dict) and "kind" in d for d in docs):
             out.update(parse_manifest(docs, str(p)))
         elif docs:

@@ -1,0 +1,82 @@
+"""The bounds costplan enforces on its inputs, in one place (docs/refusals.md).
+
+An input beyond one of these is refused with an error naming the file, line or option and
+the limit, before any work is done or anything is written: a number too large to be a real
+plan, a file too large or too deeply nested to be a spec, an expansion that would exhaust
+the machine. Each limit is far above any real platform and far below what would take the
+machine down.
+"""
+
+from __future__ import annotations
+
+# -- numbers in specs, claims, usage files and options -------------------------------------------
+MAX_QUANTITY = 1e12
+"""Largest quantity, price, driver or claim accepted anywhere [its own unit]: a petabyte is
+1e6 GB, a trillion requests a month 1e12."""
+
+MAX_COUNT = 1_000_000
+"""Largest count of anything (pods, volumes, IOPS, addresses, rules) [items]."""
+
+MAX_NODES_PER_POOL = 100_000
+"""Largest node count of one node pool (EKS supports at most a few thousand per cluster) [nodes]."""
+
+MAX_MONTHS = 120
+"""Longest projection [months] (ten years)."""
+
+MAX_SIMULATIONS = 1_000_000
+"""Most Monte Carlo paths [paths]."""
+
+MAX_PATH_MONTHS = 2_000_000
+"""Most simulated path-months (``simulations x months``): memory grows with both, about
+0.7 kB per path-month (e.g. 55,000 paths over 36 months)."""
+
+MAX_ANNUAL_GROWTH = 100.0
+"""Largest annual growth of active users [fraction/year] (10,000 % a year)."""
+
+# -- YAML (stacks, scenarios, claims, usage files, Kubernetes manifests) -------------------------
+MAX_YAML_BYTES = 10_000_000
+"""Largest YAML file read [bytes]."""
+
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of mappings and lists in a YAML file [levels]."""
+
+MAX_YAML_ALIAS_NODES = 10_000
+"""Most nodes a YAML file may add through aliases (``*name``): anchors and aliases are
+allowed, a "billion laughs" expansion is not [nodes]."""
+
+# -- infrastructure code (Terraform plans and .tf folders, Pulumi exports) -----------------------
+MAX_INSTANCES_PER_RESOURCE = 10_000
+"""Most instances one ``count`` or ``for_each`` may expand to [instances]."""
+
+MAX_INSTANCES = 100_000
+"""Most resource instances in one import, all resources together [instances]."""
+
+MAX_EXPRESSION_DEPTH = 32
+"""Deepest nesting of brackets in a .tf file or one expression [levels]."""
+
+MAX_JSON_DEPTH = 256
+"""Deepest nesting of a plan, state or Pulumi export JSON document [levels]."""
+
+MAX_RANGE = MAX_INSTANCES_PER_RESOURCE
+"""Most elements ``range()`` may produce in a .tf expression [elements]."""
+
+
+def json_depth(obj, limit: int = MAX_JSON_DEPTH) -> int:
+    """The nesting depth of a parsed JSON value, counted without recursion; stops counting
+    (and returns ``limit + 1``) as soon as it passes ``limit``."""
+    deepest = 0
+    stack = [(obj, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            children = v.values()
+        elif isinstance(v, list):
+            children = v
+        else:
+            continue
+        if d > deepest:
+            deepest = d
+            if deepest > limit:
+                return limit + 1
+        stack.extend((c, d + 1) for c in children if isinstance(c, (dict, list)))
+    return deepest
