@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from costplan.errors import InputError, Problem, closest
 from costplan.estimator import EstimateResult
 from costplan.pricing.catalog import Catalog
 from costplan.stack.loader import read_yaml, validation_problems
-from costplan.stack.models import Stack
+from costplan.stack.models import Spec, Stack
 
 THRESHOLD = 0.10
 COMMON_HOUR_BASES = (672, 696, 700, 720, 744, 750, 760)
@@ -38,15 +38,13 @@ MISSING_REASONS = {
 }
 
 
-class ClaimMatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ClaimMatch(Spec):
     kinds: list[str] = Field(default_factory=list)
     components: list[str] = Field(default_factory=list)
     usages: list[str] = Field(default_factory=list)
 
 
-class ClaimLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ClaimLine(Spec):
     label: str
     claimed: Annotated[float, Field(ge=0)]
     quantity: float | None = None
@@ -54,12 +52,13 @@ class ClaimLine(BaseModel):
     match: ClaimMatch
 
 
-class Claims(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Claims(Spec):
+    """A claimed cost table; like every spec, its numbers are finite and bounded (docs/refusals.md)."""
+
     source: str
     currency: Literal["USD"] = "USD"
     claimed_total: float | None = None
-    users: int | None = None
+    users: Annotated[int, Field(ge=0)] | None = None
     claimed_cost_per_user: float | None = None
     lines: dict[str, ClaimLine] = Field(..., min_length=1)
 

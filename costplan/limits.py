@@ -80,3 +80,24 @@ def json_depth(obj, limit: int = MAX_JSON_DEPTH) -> int:
                 return limit + 1
         stack.extend((c, d + 1) for c in children if isinstance(c, (dict, list)))
     return deepest
+
+
+def check_projection_size(months: int, simulations: int, seed: int = 0) -> None:
+    """Refuse a projection run beyond :data:`MAX_MONTHS`, :data:`MAX_SIMULATIONS` or
+    :data:`MAX_PATH_MONTHS`, or a negative seed (an :class:`~costplan.errors.InputError`
+    naming the option)."""
+    from costplan.errors import InputError
+
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(f"--seed must be a whole number 0 or more, got {seed}")
+
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
+        raise InputError(f"--months must be a whole number from 1 to {MAX_MONTHS} (ten years), got {months}")
+    if isinstance(simulations, bool) or not isinstance(simulations, int) or not 0 <= simulations <= MAX_SIMULATIONS:
+        raise InputError(f"--simulations must be a whole number from 0 (the central path only) to "
+                         f"{MAX_SIMULATIONS:,}, got {simulations}")
+    if simulations * months > MAX_PATH_MONTHS:
+        raise InputError(
+            f"--simulations {simulations:,} x --months {months} = {simulations * months:,} simulated path-months; "
+            f"at most {MAX_PATH_MONTHS:,} fit in memory (about 0.7 kB each): use at most "
+            f"{MAX_PATH_MONTHS // months:,} simulations over {months} months")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -105,13 +106,12 @@ def cli_errors(fn: Callable) -> Callable:
 
 def _json_default(o: Any):
     import datetime as dt
-    import math
 
     if isinstance(o, (dt.date, dt.datetime)):
         return o.isoformat()
     if hasattr(o, "item"):  # numpy scalars
         v = o.item()
-        return None if isinstance(v, float) and math.isnan(v) else v
+        return None if isinstance(v, float) and not math.isfinite(v) else v
     if hasattr(o, "model_dump"):
         return o.model_dump(mode="json")
     if isinstance(o, set):
@@ -119,8 +119,21 @@ def _json_default(o: Any):
     raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
+def _finite(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float replaced by None: JSON has no NaN or Infinity,
+    and costplan's JSON output says null for a number that is missing or undefined."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=2, default=_json_default, allow_nan=False)
+    """JSON text of ``obj``; NaN and infinities become null (never invalid JSON)."""
+    return json.dumps(_finite(obj), indent=2, default=lambda o: _finite(_json_default(o)), allow_nan=False)
 
 
 def emit_json(obj: Any) -> None:

@@ -122,10 +122,9 @@ def project_cmd(
 
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", calibrate_to):
             raise InputError(f"--calibrate-to {calibrate_to!r} is not valid; use YYYY-MM (e.g. 2026-10) or latest")
-    if simulations < 0:
-        raise InputError(f"--simulations must be 0 (central path only) or more, got {simulations}")
-    if months is not None and months < 1:
-        raise InputError(f"--months must be at least 1, got {months}")
+    from costplan.limits import check_projection_size
+
+    check_projection_size(months if months is not None else 1, simulations, seed)  # before the stack is read
     st = load_stack(setting("stack", stack))
     cat = get_catalog(catalog_path or setting("catalog") or None)
 
@@ -248,10 +247,13 @@ def read_usage_csv(path: str):
         raise InputError(Problem(f"no usage column; expected one of usage, spend, EffectiveCost, ListCost, BilledCost "
                                  f"(found: {', '.join(map(str, df.columns))})", file=path))
     s = pd.to_numeric(df[col], errors="coerce")
-    bad = s.isna() | (s < 0)
+    from costplan.limits import MAX_QUANTITY
+
+    bad = s.isna() | (s < 0) | (s > MAX_QUANTITY)  # NaN, negative, infinite or absurd
     if bad.any():
         rows = ", ".join(str(i + 2) for i in list(s.index[bad])[:5])
-        raise InputError(Problem(f"column {col!r} needs numbers >= 0 [USD/h]; bad values on lines {rows}", file=path))
+        raise InputError(Problem(f"column {col!r} needs finite numbers from 0 to {MAX_QUANTITY:.0e} [USD/h]; bad "
+                                 f"values on lines {rows}", file=path))
     return s
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from costplan.errors import InputError, Problem, closest
+from costplan.limits import MAX_QUANTITY
 
 # resource type -> usage key -> (default, description with unit)
 USAGE_KEYS: dict[str, dict[str, tuple[Any, str]]] = {
@@ -188,8 +189,8 @@ def read_usage(path: str | Path | None) -> Usage:
             elif k == "storage_class":
                 if v not in ("standard", "standard-ia", "glacier-ir"):
                     bad(f"{v!r} is not valid; expected standard, standard-ia or glacier-ir", (*loc, k))
-            elif isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                bad(f"must be a number >= 0, got {v!r}", (*loc, k))
+            elif isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= MAX_QUANTITY:
+                bad(f"must be a finite number from 0 to {MAX_QUANTITY:.0e}, got {v!r}", (*loc, k))
 
     resources = data.get("resources") or {}
     if not isinstance(resources, dict):

@@ -518,9 +518,12 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
         have = ", ".join(f"{t} {p}" for t, p in sorted(discounts)) or "none"
         raise InputError(f"the catalog has no {plan_type} Savings Plan rates for term={term or 'any'} "
                          f"payment={payment or 'any'}; options with rates: {have}")
+    from costplan.limits import check_projection_size
+
+    months = max(TERM_MONTHS[t] for t in TERM_HOURS if term is None or t == term)
+    check_projection_size(months, simulations, seed)
     parts: dict = {}
-    _, _, capa, _ = simulate(model, max(TERM_MONTHS[t] for t in TERM_HOURS if term is None or t == term), simulations,
-                             seed, parts=parts)
+    _, _, capa, _ = simulate(model, months, simulations, seed, parts=parts)
     paths = max(simulations, 1)
     rows, curves, evals = [], [], {}
     for (t, p), d in sorted(wanted.items()):

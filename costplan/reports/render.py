@@ -121,6 +121,8 @@ def _jsonable(v):
         return None
     if hasattr(v, "item"):
         v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None  # JSON has no Infinity; an undefined ratio is null
     if isinstance(v, (pd.Timestamp,)):
         return v.isoformat()
     return v

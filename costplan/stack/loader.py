@@ -237,17 +237,29 @@ def validation_problems(exc: ValidationError, model: type[BaseModel], file: str,
         elif e["type"] == "missing":
             msg = "required field is missing"
         elif e["type"] in ("int_type", "int_from_float", "int_parsing"):
-            msg = f"must be a whole number, got {e.get('input')!r}"
+            msg = f"must be a whole number, got {_shown(e.get('input'))}"
         elif e["type"] in ("float_type", "float_parsing"):
-            msg = f"must be a number, got {e.get('input')!r}"
+            msg = f"must be a number, got {_shown(e.get('input'))}"
+        elif e["type"] == "finite_number":
+            msg = f"must be a finite number, got {_shown(e.get('input'))}"
         elif e["type"] == "literal_error":
             msg = f"{e.get('input')!r} is not valid; {e['msg'].replace('Input should be', 'expected')}"
         elif e["type"] in ("greater_than_equal", "greater_than", "less_than_equal"):
-            msg = f"{e['msg'].lower()}, got {e.get('input')!r}"
+            msg = f"{e['msg'].lower()}, got {_shown(e.get('input'))}"
         elif e["type"] in ("dict_type", "model_type"):
             msg = f"expected a mapping of names to settings, got {type(e.get('input')).__name__}"
         problems.append(Problem(msg, file=file, line=line_for(lines, loc), location=path or "(top level)", hint=hint))
     return problems
+
+
+def _shown(v: Any) -> str:
+    """``repr(v)``, shortened for a message: a 400-digit number is shown by its size."""
+    text = repr(v)
+    if len(text) <= 40:
+        return text
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"a {len(str(abs(v)))}-digit number"
+    return text[:37] + "..."
 
 
 def _valid_keys(model: type[BaseModel], loc: tuple) -> list[str]:

@@ -14,16 +14,29 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from costplan.limits import MAX_ANNUAL_GROWTH, MAX_COUNT, MAX_MONTHS, MAX_NODES_PER_POOL, MAX_QUANTITY
 from costplan.units import AWS_REGIONS
 
-NonNeg = Annotated[float, Field(ge=0)]
-Count = Annotated[int, Field(ge=0, strict=True)]
-PosCount = Annotated[int, Field(ge=1, strict=True)]
+NonNeg = Annotated[float, Field(ge=0, le=MAX_QUANTITY)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
+PosCount = Annotated[int, Field(ge=1, le=MAX_COUNT, strict=True)]
+NodeCount = Annotated[int, Field(ge=0, le=MAX_NODES_PER_POOL, strict=True)]
 Why = Annotated[str, Field(min_length=3, description="Where the usage assumption comes from.")]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+    """Base of every spec model: unknown keys are errors, numbers are finite (no ``.inf`` or
+    ``.nan``) and at most :data:`~costplan.limits.MAX_QUANTITY` in size (docs/refusals.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded(cls, v):
+        for x in v.values() if isinstance(v, dict) else (v,):
+            if isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) > MAX_QUANTITY:
+                raise ValueError(f"must be at most {MAX_QUANTITY:.0e} in size, got {x:.3g}")
+        return v
 
 
 class UsageSpec(Spec):
@@ -51,10 +64,10 @@ class NodePool(Spec):
     """An EKS managed node group (or a Karpenter pool) of EC2 instances."""
 
     instance_types: list[str] = Field(..., min_length=1, description="Allowed instance types; the first is priced.")
-    count: Count | None = Field(None, description="Fixed node count [nodes]; or give min/max/desired.")
-    min: Count | None = Field(None, description="Autoscaling minimum [nodes].")
-    max: Count | None = Field(None, description="Autoscaling maximum [nodes].")
-    desired: Count | None = Field(None, description="Nodes running in the baseline month [nodes].")
+    count: NodeCount | None = Field(None, description="Fixed node count [nodes]; or give min/max/desired.")
+    min: NodeCount | None = Field(None, description="Autoscaling minimum [nodes].")
+    max: NodeCount | None = Field(None, description="Autoscaling maximum [nodes].")
+    desired: NodeCount | None = Field(None, description="Nodes running in the baseline month [nodes].")
     capacity: Literal["on_demand", "spot"] = Field("on_demand", description="EC2 purchase option.")
     hours_per_month: NonNeg | None = Field(None, description="Hours each node runs [h/month]; default: the stack's.")
     root_volume: RootVolume | None = Field(None, description="EBS root volume per node.")
@@ -346,6 +359,10 @@ class Drivers(Spec):
             if name == "annual_growth":
                 if lo <= -1:
                     problems.append(f"annual_growth must be above -1 (-100% a year), got {lo}")
+                hi = max(x for x in (d.value, d.high) if x is not None)
+                if hi > MAX_ANNUAL_GROWTH:
+                    problems.append(f"annual_growth must be at most {MAX_ANNUAL_GROWTH:g} ({MAX_ANNUAL_GROWTH:.0%} a "
+                                    f"year), got {hi}")
             elif lo < 0:
                 problems.append(f"{name} must be >= 0, got {lo}")
         if problems:
@@ -444,7 +461,7 @@ class DailyProfile(Spec):
 class ProjectionSpec(Spec):
     """Demand drivers and capacity rules for ``costplan project`` (docs/projection.md)."""
 
-    months: PosCount = Field(36, description="Months projected [months].")
+    months: Annotated[int, Field(ge=1, le=MAX_MONTHS, strict=True)] = Field(36, description="Months projected [months].")
     start: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="First projected month, YYYY-MM.")
     drivers: Drivers
     workloads: dict[str, WorkloadScaling] = Field(default_factory=dict, description="Scaling rules by workload name.")
