@@ -324,21 +324,26 @@ def test_empty_store_exits_2(tmp_path):
 
 
 def test_failed_build_keeps_the_previous_report(sample_store, tmp_path, monkeypatch):
+    import errno
+
+    from costplan import outputs
     from costplan.reports import render
 
     out = tmp_path / "r"
     out.mkdir()
     (out / "report.html").write_text("previous report")
+    (out / outputs.MARKER).write_text('{"kind": "report"}')  # an earlier report
 
     def boom(*a, **k):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(render, "render_markdown", boom)
     res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-images",
                               "--no-projection"])
-    assert res.exit_code == 1
+    assert res.exit_code == 1  # the environment, not the input
+    assert f"{out}: cannot write: No space left on device" in res.output and "unexpected" not in res.output
     assert (out / "report.html").read_text() == "previous report"
-    assert sorted(p.name for p in out.iterdir()) == ["report.html"]
+    assert sorted(p.name for p in out.iterdir()) == [outputs.MARKER, "report.html"]
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
 
 

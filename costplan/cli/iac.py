@@ -105,7 +105,7 @@ def _parse_vars(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None, fmt: Format) -> None:
+def _finish(result, out: Path | None, do_estimate: bool, catalog_path: str | None, fmt: Format) -> None:
     """Validate, then write the YAML / estimate / print, and report what was skipped."""
     from costplan.config import setting
     from costplan.pricing.lookup import get_catalog
@@ -113,7 +113,7 @@ def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None
     stack = result.stack_model()  # validates before anything is written
     text = result.to_yaml()
     if out:
-        _write_atomic(Path(out), text)
+        _write_atomic(out, text)
     if do_estimate:
         from costplan.estimator import estimate
 
@@ -145,13 +145,13 @@ def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None
             for f in res.findings:
                 warn(f"{f.commitment}: {f.message}")
     elif fmt is Format.json:
-        emit_json({"stack": result.stack, "import": result.report(), "written": out})
+        emit_json({"stack": result.stack, "import": result.report(), "written": str(out) if out else None})
     elif not out:
         typer.echo(text, nl=False)
     _summary(result, out)
 
 
-def _summary(result, out: str | None) -> None:
+def _summary(result, out: Path | None) -> None:
     info(f"{len(result.priced)} resources priced" + (f"; stack written to {out}" if out else ""))
     for t, n in result.skipped_by_type().items():
         reasons = sorted({s.reason for s in result.skipped if s.type == t})
@@ -168,22 +168,27 @@ def _summary(result, out: str | None) -> None:
         info(f"note: {n}")
 
 
+#: The first line of every stack spec `costplan import` writes; an existing --out file is
+#: replaced only when it starts with it.
+IMPORT_HEADER = "# Imported by `costplan import`"
+
+
+def _out_path(out: str | None) -> Path | None:
+    """``--out`` resolved and checked before any work (costplan.outputs): a folder, a link, or
+    a file costplan did not write is refused."""
+    if not out:
+        return None
+    from costplan import outputs
+
+    path = outputs.resolve(out, folder=False)
+    outputs.check_file(path, outputs.starts_with(IMPORT_HEADER), what="stack spec YAML")
+    return path
+
+
 def _write_atomic(path: Path, text: str) -> None:
-    import os
-    import tempfile
+    from costplan import outputs
 
-    from costplan.errors import InputError
-
-    if path.parent and not path.parent.exists():
-        raise InputError(f"--out {path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    outputs.write_file(path, text, outputs.starts_with(IMPORT_HEADER), what="stack spec YAML")
 
 
 @cli_errors
@@ -213,6 +218,7 @@ def import_terraform(
     from costplan.errors import InputError, Problem
     from costplan.iac.usage import read_usage
 
+    out_path = _out_path(out)
     u = read_usage(usage)
     p = Path(path)
     if p.is_dir():
@@ -235,7 +241,7 @@ def import_terraform(
 
         resources, _meta = read_plan(p)
         result = build_stack(resources, name=name or p.stem, source=str(p), usage=u, default_region=region)
-    _finish(result, out, do_estimate, catalog_path, fmt)
+    _finish(result, out_path, do_estimate, catalog_path, fmt)
 
 
 @cli_errors
@@ -259,6 +265,7 @@ def import_pulumi(
     from costplan.iac import pulumi as pl
     from costplan.iac.usage import read_usage
 
+    out_path = _out_path(out)
     u = read_usage(usage)
     if state and stack_name:
         raise InputError("give a state file or --stack, not both")
@@ -269,7 +276,7 @@ def import_pulumi(
     else:
         raise InputError("give a `pulumi stack export` file or --stack NAME --work-dir DIR")
     result = pl.import_pulumi(deployment, source=label, usage=u, region=region, name=name)
-    _finish(result, out, do_estimate, catalog_path, fmt)
+    _finish(result, out_path, do_estimate, catalog_path, fmt)
 
 
 @cli_errors

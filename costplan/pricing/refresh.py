@@ -448,13 +448,27 @@ def _base_folder(base: str | Path | Catalog | None, catalog: Catalog) -> Path:
 
 
 def _resolve_out(out: str | Path | None, folder: Path, today: dt.date) -> Path:
+    """The CSV to write. A given ``--out`` is checked before any request (costplan.outputs): a
+    folder must be new, empty or a catalog folder (dated CSVs and their manifest); a file must
+    be new or a catalog CSV; links, ``.``, the home folder and the checkout are refused."""
+    import fnmatch
+
+    from costplan import outputs
+    from costplan.pricing.catalog import COLUMNS
+
     name = f"aws-prices_{today.isoformat()}.csv"
     if out is None:
         return folder / name
-    out = Path(out)
-    if out.is_dir() or out.suffix.lower() != ".csv":
-        return out / name
-    return out
+    path = outputs.resolve(out)
+    if path.is_dir() or path.suffix.lower() != ".csv":
+        kind = outputs.OutputKind("price catalog", lambda n: fnmatch.fnmatch(n, CATALOG_GLOB) or n == "manifest.json",
+                                  marker_required=False)
+        outputs.check_folder(path, kind)
+        return path / name
+    if path.exists() and not outputs.starts_with(",".join(COLUMNS))(path):
+        raise InputError(Problem("exists and is not a price catalog CSV; it is left as it is", file=str(path),
+                                 location="--out", hint="name a new file or a catalog folder"))
+    return path
 
 
 def _load_base(base: str | Path | Catalog | None) -> Catalog:

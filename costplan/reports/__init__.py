@@ -91,11 +91,12 @@ def monthly_report(
     progress: Callable[[str], None] = lambda _s: None,
 ) -> tuple[ReportTables, ReportFiles]:
     """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
-    from costplan import config
-    from costplan.reports.render import REPORT_ENTRIES, check_out_dir, write_report
+    from costplan import config, outputs
+    from costplan.reports.render import REPORT_KIND, write_report
 
-    if out_dir:  # before any work: a folder that is not a report is refused
-        check_out_dir(Path(out_dir), REPORT_ENTRIES.__contains__)
+    if out_dir:  # before any work: a path that is not a new folder or an earlier report is refused
+        out_dir = outputs.resolve(out_dir)
+        outputs.check_folder(out_dir, REPORT_KIND)
     tables, figs = build_report(
         month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress
     )

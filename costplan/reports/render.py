@@ -13,14 +13,13 @@ import json
 import math
 import os
 import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from costplan.outputs import OutputKind
 from costplan.reports.tables import METRIC, ReportTables, Section
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -373,58 +372,54 @@ def write_report(
     progress=lambda _s: None,
 ) -> ReportFiles:
     """Write report.html, report.md (+ figures/*.png), breakdown.csv and summary.json into
-    ``out_dir``, replacing a previous report there only when every file was written."""
-    out = Path(out_dir)
-    check_out_dir(out, REPORT_ENTRIES.__contains__)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
+    ``out_dir``, replacing a previous report there only when every file was written
+    (:mod:`costplan.outputs`: an existing folder must be an earlier report)."""
+    from costplan import outputs
+
+    out = outputs.resolve(out_dir)  # absolute and real before anything is checked or created
     warnings: list[str] = []
     pool = None
-    try:
-        if images:
-            # Chromium renders the PNGs in its own process while the HTML, CSV and JSON are written
-            from concurrent.futures import ThreadPoolExecutor
+    image_paths: dict[str, str] = {}
+    with outputs.replacing_folder(out, REPORT_KIND) as tmp:
+        try:
+            if images:
+                # Chromium renders the PNGs in its own process while the HTML, CSV and JSON are written
+                from concurrent.futures import ThreadPoolExecutor
 
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
-            snapshot = {k: f.to_dict() for k, f in figs.items()}  # the thread gets its own copy
-            pngs_future = pool.submit(export_pngs, snapshot, tmp / FIG_DIR)
-        progress("HTML")
-        (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
-        progress("CSV and JSON")
-        breakdown_frame(t).to_csv(tmp / CSV_NAME, index=False)
-        image_paths: dict[str, str] = {}
-        image_warning = None
-        if images:
-            progress("PNG figures")
-            try:
-                pngs = pngs_future.result()
-                image_paths = {k: f"{FIG_DIR}/{p.name}" for k, p in pngs.items()}
-            except ImageExportError as exc:
-                image_warning = str(exc)
-                warnings.append(f"{MD_NAME} written without figures: {exc}")
-        else:
-            image_warning = "PNG export was turned off (--no-images)"
-        progress("Markdown")
-        (tmp / MD_NAME).write_text(render_markdown(t, image_paths, image_warning, embedded_default=embedded_default),
-                                   encoding="utf-8")
-        files = {"html": HTML_NAME, "markdown": MD_NAME, "csv": CSV_NAME, "json": JSON_NAME,
-                 "figures": sorted(image_paths.values())}
-        (tmp / JSON_NAME).write_text(json.dumps(summary_dict(t, files), indent=2, allow_nan=False) + "\n",
-                                     encoding="utf-8")
-        progress("moving into place")
-        _replace_dir(tmp, out)
-    except BaseException:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
-    written = sorted(p for p in out.rglob("*") if p.is_file())
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
+                snapshot = {k: f.to_dict() for k, f in figs.items()}  # the thread gets its own copy
+                pngs_future = pool.submit(export_pngs, snapshot, tmp / FIG_DIR)
+            progress("HTML")
+            (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
+            progress("CSV and JSON")
+            breakdown_frame(t).to_csv(tmp / CSV_NAME, index=False)
+            image_warning = None
+            if images:
+                progress("PNG figures")
+                try:
+                    pngs = pngs_future.result()
+                    image_paths = {k: f"{FIG_DIR}/{p.name}" for k, p in pngs.items()}
+                except ImageExportError as exc:
+                    image_warning = str(exc)
+                    warnings.append(f"{MD_NAME} written without figures: {exc}")
+            else:
+                image_warning = "PNG export was turned off (--no-images)"
+            progress("Markdown")
+            (tmp / MD_NAME).write_text(render_markdown(t, image_paths, image_warning,
+                                                       embedded_default=embedded_default), encoding="utf-8")
+            files = {"html": HTML_NAME, "markdown": MD_NAME, "csv": CSV_NAME, "json": JSON_NAME,
+                     "figures": sorted(image_paths.values())}
+            (tmp / JSON_NAME).write_text(json.dumps(summary_dict(t, files), indent=2, allow_nan=False) + "\n",
+                                         encoding="utf-8")
+            progress("moving into place")
+        except BaseException:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+    written = sorted(p for p in out.rglob("*") if p.is_file() and p.name != outputs.MARKER)
     return ReportFiles(out, written, bool(image_paths), warnings)
 
 
@@ -432,34 +427,4 @@ def write_report(
 REPORT_ENTRIES = frozenset({"report.html", "report.md", "breakdown.csv", "summary.json", "figures"})
 
 
-def check_out_dir(dst: Path, own: Callable[[str], bool]) -> None:
-    """Refuse an output folder that costplan would have to delete other people's files to
-    replace: ``dst`` must be new, empty, or hold only entries ``own(name)`` accepts (an earlier
-    report). A file is refused too."""
-    from costplan.errors import InputError, Problem
-
-    if dst.exists() and not dst.is_dir():
-        raise InputError(Problem("is a file; name a folder for the output", file=str(dst), location="--out"))
-    if dst.is_dir():
-        foreign = sorted(p.name for p in dst.iterdir() if not own(p.name))
-        if foreign:
-            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-            raise InputError(Problem(
-                f"exists and holds files costplan did not write ({shown}); it only replaces its own output folders",
-                file=str(dst), location="--out", hint="name a new or empty folder"))
-
-
-def _replace_dir(src: Path, dst: Path) -> None:
-    """Move ``src`` to ``dst``; an existing ``dst`` is swapped out and removed only afterwards."""
-    old = None
-    if dst.exists():
-        old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
-        os.replace(dst, old)
-    try:
-        os.replace(src, dst)
-    except BaseException:
-        if old is not None:
-            os.replace(old, dst)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+REPORT_KIND = OutputKind("report", REPORT_ENTRIES.__contains__)

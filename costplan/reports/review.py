@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from costplan import outputs
 from costplan.errors import CostplanError, InputError
 
 NOTEBOOK = "quarterly_review.ipynb"
+#: A review folder: the executed notebooks and their HTML (and Jupyter's checkpoints folder).
+REVIEW_KIND = outputs.OutputKind(
+    "review", re.compile(r"quarterly_review_\d{4}Q[1-4]\.(ipynb|html)|\.ipynb_checkpoints").fullmatch
+)
 
 
 @dataclass
@@ -46,6 +49,8 @@ def run_review(
     from costplan.reports.quarterly import check_quarter, quarter_label
 
     label = quarter_label(quarter)  # InputError on a bad quarter, before any work
+    out = outputs.resolve(out_dir if out_dir else Path(config.setting("reports_dir")) / f"review-{label}")
+    outputs.check_folder(out, REVIEW_KIND)  # a folder that is not an earlier review is refused
     stack_path = str(Path(config.setting("stack", stack)).resolve())
     if not Path(stack_path).is_file():
         raise InputError(f"{stack_path}: stack file not found")
@@ -55,27 +60,11 @@ def run_review(
     src = notebooks_dir() / NOTEBOOK
     if not src.is_file():
         raise CostplanError(f"{src}: the quarterly review notebook is missing from this installation")
-    out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / f"review-{label}"
-    from costplan.reports.render import check_out_dir
-
-    own = re.compile(r"quarterly_review_\d{4}Q[1-4]\.(ipynb|html)|\.ipynb_checkpoints")
-    check_out_dir(out, lambda name: own.fullmatch(name) is not None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
     name = f"quarterly_review_{label}"
-    try:
+    with outputs.replacing_folder(out, REVIEW_KIND) as tmp:
         executed = tmp / f"{name}.ipynb"
         execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path}, timeout)
         export_html(executed, tmp / f"{name}.html")
-        from costplan.reports.render import _replace_dir
-
-        _replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return ReviewResult(label, out, out / f"{name}.ipynb", out / f"{name}.html")
 
 
