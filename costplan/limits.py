@@ -101,3 +101,22 @@ def check_projection_size(months: int, simulations: int, seed: int = 0) -> None:
             f"--simulations {simulations:,} x --months {months} = {simulations * months:,} simulated path-months; "
             f"at most {MAX_PATH_MONTHS:,} fit in memory (about 0.7 kB each): use at most "
             f"{MAX_PATH_MONTHS // months:,} simulations over {months} months")
+
+
+def loads_json(text: str, file: str):
+    """``json.loads(text)``, refusing (:class:`~costplan.errors.InputError` naming ``file``)
+    a document nested deeper than :data:`MAX_JSON_DEPTH`. ``json.JSONDecodeError`` is left to
+    the caller, which knows what the file should have been."""
+    import json
+
+    from costplan.errors import InputError, Problem
+
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        data = None
+    else:
+        if json_depth(data) <= MAX_JSON_DEPTH:
+            return data
+    raise InputError(Problem(f"nested more than {MAX_JSON_DEPTH} levels deep; not a document costplan reads",
+                             file=file))

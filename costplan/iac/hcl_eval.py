@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from costplan.errors import InputError, Problem
+from costplan.limits import MAX_EXPRESSION_DEPTH, MAX_RANGE
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ class ExpressionError(InputError):
 
     def __init__(self, message: str, expression: str | None = None, local: str | None = None):
         self.message, self.expression, self.local = message, expression, local
-        text = f"`{expression}`: {message}" if expression else message
+        shown = expression if expression is None or len(expression) <= 80 else expression[:77] + "..."
+        text = f"`{shown}`: {message}" if expression else message
         super().__init__(Problem(f"local.{local} = {text}" if local else text))
 
 
@@ -233,6 +236,8 @@ def eval_expression(src: str, scope: Scope) -> Any:
         if exc.expression is None:
             raise ExpressionError(exc.message, src.strip()) from None
         raise
+    except RecursionError:
+        raise ExpressionError(f"nested more than {MAX_EXPRESSION_DEPTH} levels deep", src.strip()) from None
     except _Unsupported as exc:
         return Unknown(f"could not resolve `{src.strip()}` ({exc})")
     except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError) as exc:
@@ -250,6 +255,7 @@ class _Parser:
     # precedence climbing; each level returns a value (evaluation happens while parsing)
     def __init__(self, toks: list[tuple[str, str]], scope: Scope):
         self.toks, self.i, self.scope = toks, 0, scope
+        self.depth = 0  # nesting of sub-expressions, limited (the parser recurses)
 
     def peek(self, k: int = 0):
         return self.toks[min(self.i + k, len(self.toks) - 1)]
@@ -262,6 +268,15 @@ class _Parser:
         return t
 
     def expr(self):
+        self.depth += 1
+        try:
+            if self.depth > MAX_EXPRESSION_DEPTH:
+                raise ExpressionError(f"nested more than {MAX_EXPRESSION_DEPTH} levels deep")
+            return self._expr()
+        finally:
+            self.depth -= 1
+
+    def _expr(self):
         cond = self.binary(0)
         if self.peek()[1] == "?":
             self.take("?")
@@ -286,6 +301,17 @@ class _Parser:
         return left
 
     def unary(self):
+        if self.peek()[1] in ("!", "-"):
+            self.depth += 1  # a chain of signs recurses too
+            try:
+                if self.depth > MAX_EXPRESSION_DEPTH:
+                    raise ExpressionError(f"nested more than {MAX_EXPRESSION_DEPTH} levels deep")
+                return self._unary()
+            finally:
+                self.depth -= 1
+        return self._unary()
+
+    def _unary(self):
         if self.peek()[1] == "!":
             self.take()
             v = self.unary()
@@ -774,6 +800,24 @@ def _toset(v):
     return TfSet(items)
 
 
+def _range(*args):
+    """Terraform's ``range(limit)``, ``range(start, limit)``, ``range(start, limit, step)``;
+    at most :data:`~costplan.limits.MAX_RANGE` elements."""
+    if not 1 <= len(args) <= 3:
+        raise TypeError(f"range() takes 1 to 3 arguments, got {len(args)}")
+    nums = [_number(a) for a in args]
+    start, limit = (0, nums[0]) if len(nums) == 1 else (nums[0], nums[1])
+    step = nums[2] if len(nums) == 3 else (1 if limit >= start else -1)
+    if step == 0 or (limit - start) * step < 0:
+        if step == 0:
+            raise ExpressionError("range() step must not be 0")
+        return []
+    n = math.ceil((limit - start) / step)
+    if n > MAX_RANGE:
+        raise ExpressionError(f"range() would produce {n:,} elements; the limit is {MAX_RANGE:,}")
+    return [start + i * step for i in range(n)]
+
+
 def _one(v):
     if len(v) > 1:
         raise ValueError(f"one() of {len(v)} elements")
@@ -811,4 +855,5 @@ FUNCTIONS: dict[str, Callable] = {
     "contains": lambda lst, v: v in lst,
     "can": lambda v: True,
     "jsonencode": lambda v: json.dumps(v),
+    "range": _range,
 }

@@ -19,6 +19,7 @@ from typing import Any
 from costplan.errors import CostplanError, InputError, Problem
 from costplan.iac.resources import ImportResult, Resource, build_stack
 from costplan.iac.usage import Usage
+from costplan.limits import loads_json
 
 # tokens whose Terraform type does not follow the general rule (see terraform_type)
 TOKENS = {
@@ -71,7 +72,7 @@ def read_export(path: str | Path) -> dict:
     if not path.is_file():
         raise InputError(Problem("file not found" if not path.exists() else "is not a file", file=str(path)))
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return loads_json(path.read_text(encoding="utf-8"), str(path))
     except UnicodeDecodeError:
         raise InputError(
             Problem("is not a text file; expected `pulumi stack export` JSON", file=str(path))

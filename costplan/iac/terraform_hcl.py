@@ -19,6 +19,8 @@ sources or attributes known after apply are reported as unresolved.
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from costplan.errors import InputError, Problem
 from costplan.iac.hcl_eval import ExpressionError, Scope, Unknown, evaluate, strip_label
 from costplan.iac.resources import ImportResult, Resource, build_stack
 from costplan.iac.usage import Usage
+from costplan.limits import MAX_EXPRESSION_DEPTH, MAX_INSTANCES, MAX_INSTANCES_PER_RESOURCE, loads_json
 
 EKS_MODULE = "terraform-aws-modules/eks/aws"
 VPC_MODULE = "terraform-aws-modules/vpc/aws"
@@ -62,6 +65,7 @@ def _parse_file(path: Path) -> dict:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(Problem("is not a text file", file=str(path))) from None
+    _check_depth(text, str(path))
     try:
         try:
             from hcl2 import SerializationOptions
@@ -69,6 +73,9 @@ def _parse_file(path: Path) -> dict:
             return hcl2.loads(text, serialization_options=SerializationOptions(with_comments=False))
         except ImportError:  # python-hcl2 < 7
             return hcl2.loads(text)
+    except RecursionError:
+        raise InputError(Problem(f"nested too deeply to read (the limit is {MAX_EXPRESSION_DEPTH} levels)",
+                                 file=str(path))) from None
     except Exception as exc:  # noqa: BLE001 - the parser raises lark errors of many kinds
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         line = getattr(exc, "line", None)
@@ -80,6 +87,67 @@ def _parse_file(path: Path) -> dict:
                 hint="check the syntax with `terraform validate`",
             )
         ) from None
+
+
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse brackets (and ``${ }`` interpolations) nested more than
+    :data:`~costplan.limits.MAX_EXPRESSION_DEPTH` levels deep, naming the line, before the
+    parser (which recurses) reads the file. Comments, strings and heredocs are skipped."""
+    open_: list[str] = []  # "b" bracket, "i" interpolation, "s" string
+    i, n, depth = 0, len(text), 0
+    while i < n:
+        c = text[i]
+        if open_ and open_[-1] == "s":
+            if c == "\\":
+                i += 2
+                continue
+            if c == '"':
+                open_.pop()
+            elif c in "$%" and text.startswith("{", i + 1):
+                open_.append("i")
+                depth += 1
+                i += 1
+        elif c == "#" or text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        elif text.startswith("<<", i) and (m := _HEREDOC.match(text, i)):
+            end = re.compile(rf"^[ \t]*{m.group(1)}[ \t]*$", re.M).search(text, m.end())
+            i = n if end is None else end.end()
+            continue
+        elif c == '"':
+            open_.append("s")
+        elif c in "([{":
+            open_.append("b")
+            depth += 1
+        elif c in ")]}" and open_:
+            open_.pop()
+            depth -= 1
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise InputError(Problem(
+                f"brackets nested more than {MAX_EXPRESSION_DEPTH} levels deep", file=file,
+                line=text.count("\n", 0, i) + 1, hint="split the expression into locals"))
+        i += 1
+
+
+def _line_of(file: str, rtype: str, rname: str, attr: str) -> int | None:
+    """The line of ``attr`` in ``resource "rtype" "rname"`` of ``file`` (else the block's line)."""
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    m = re.search(rf'^\s*resource\s+"{re.escape(rtype)}"\s+"{re.escape(rname)}"', text, re.M)
+    if not m:
+        return None
+    a = re.compile(rf"^\s*{re.escape(attr)}\s*=", re.M).search(text, m.end())
+    return text.count("\n", 0, (a or m).start()) + 1
 
 
 def _blocks(doc: dict, kind: str) -> list[dict]:
@@ -139,7 +207,7 @@ def _parse_var_value(text: str) -> Any:
     if t in ("true", "false"):
         return t == "true"
     try:
-        return json.loads(t) if t[:1] in '[{"' or t[:1].isdigit() or t[:1] == "-" else t
+        return loads_json(t, "--var") if t[:1] in '[{"' or t[:1].isdigit() or t[:1] == "-" else t
     except (json.JSONDecodeError, IndexError):
         return text
 
@@ -149,7 +217,7 @@ def _read_tfvars(path: Path) -> dict:
         raise InputError(Problem("var file not found", file=str(path)))
     if path.suffix == ".json":
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            return loads_json(path.read_text(encoding="utf-8"), str(path))
         except json.JSONDecodeError as exc:
             raise InputError(Problem(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno)) from None
     doc = _parse_file(path)
@@ -258,6 +326,8 @@ class _Reader:
         """Unresolved values that do not change the price (ids, subnets, tags...)."""
         self.problems: list[Problem] = []
         """Expressions Terraform would reject; raised together once everything is read."""
+        self.instance_total = 0
+        """Resource instances expanded so far (count / for_each), for the per-import limit."""
 
     def provider_regions(self, cfg: _Config, scope: Scope) -> dict[str, str]:
         """Alias ('' for the default provider) -> region, where it resolves to a string."""
@@ -290,12 +360,28 @@ class _Reader:
         if p not in self.problems:  # once, though read for each instance
             self.problems.append(p)
 
-    def instances(self, body: dict, scope: Scope, address: str) -> list[tuple[str, Scope]]:
+    def _expansion(self, n: int, address: str, attr: str, source: str | None, where: tuple[str, str]) -> None:
+        """Refuse a count / for_each beyond the limits (docs/refusals.md) before it is expanded."""
+        self.instance_total += n
+        if n > MAX_INSTANCES_PER_RESOURCE or self.instance_total > MAX_INSTANCES:
+            limit = (f"the limit is {MAX_INSTANCES_PER_RESOURCE:,} instances per resource"
+                     if n > MAX_INSTANCES_PER_RESOURCE else f"the limit is {MAX_INSTANCES:,} instances per import")
+            raise InputError(Problem(
+                f"{attr} expands to {n:,} instances; {limit}", file=source,
+                line=_line_of(source, *where, attr) if source else None, location=f"{address}.{attr}"))
+
+    def instances(self, body: dict, scope: Scope, address: str, source: str | None = None,
+                  where: tuple[str, str] = ("", "")) -> list[tuple[str, Scope]]:
         if "count" in body:
             n = evaluate(body["count"], scope)
-            if isinstance(n, Unknown) or not isinstance(n, (int, float)):
+            if isinstance(n, Unknown) or not isinstance(n, (int, float)) or isinstance(n, bool):
                 self.unresolved.append(f"{address}: count is {n}; 1 instance is assumed")
                 return [(f"{address}[0]", scope.child(count_index=0))]
+            if not math.isfinite(n) or n < 0 or n != int(n):
+                raise InputError(Problem(f"count is {n}; Terraform needs a whole number 0 or more", file=source,
+                                         line=_line_of(source, *where, "count") if source else None,
+                                         location=f"{address}.count"))
+            self._expansion(int(n), address, "count", source, where)
             return [(f"{address}[{i}]", scope.child(count_index=i)) for i in range(int(n))]
         if "for_each" in body:
             fe = evaluate(body["for_each"], scope)
@@ -304,13 +390,18 @@ class _Reader:
                 return [
                     (f'{address}["?"]', scope.child(each=("?", Unknown("each.value of an unknown for_each"))))
                 ]
+            if not isinstance(fe, (dict, list)):
+                raise InputError(Problem(f"for_each is {json.dumps(fe)}; Terraform needs a map or a set",
+                                         file=source, line=_line_of(source, *where, "for_each") if source else None,
+                                         location=f"{address}.for_each"))
+            self._expansion(len(fe), address, "for_each", source, where)
             items = fe.items() if isinstance(fe, dict) else [(k, k) for k in fe]
             return [(f"{address}[{json.dumps(str(k))}]", scope.child(each=(k, v))) for k, v in items]
         return [(address, scope)]
 
     def resource(self, rtype, rname, body, scope, prefix, provider_regions, source) -> None:
         address = f"{prefix}{rtype}.{rname}"
-        for inst_address, s in self.instances(body, scope, address):
+        for inst_address, s in self.instances(body, scope, address, source, (rtype, rname)):
             s.refs = []
             values: dict[str, Any] = {}
             unknown: dict[str, str] = {}

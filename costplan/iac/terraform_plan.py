@@ -21,6 +21,7 @@ from typing import Any
 
 from costplan.errors import InputError, Problem
 from costplan.iac.resources import Resource
+from costplan.limits import loads_json
 
 SUPPORTED_MAJOR = ("0", "1")
 _IDX = re.compile(r"\[[^\[\]]*\]")
@@ -33,7 +34,7 @@ def read_plan(path: str | Path) -> tuple[list[Resource], dict]:
     if not path.is_file():
         raise InputError(Problem("file not found" if not path.exists() else "is not a file", file=str(path)))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_json(path.read_text(encoding="utf-8"), str(path))
     except UnicodeDecodeError:
         raise InputError(
             Problem(
