@@ -1,7 +1,10 @@
 """Settings with one documented precedence.
 
 CLI option > environment variable ``COSTPLAN_<NAME>`` > ``[tool.costplan]`` in the nearest
-``pyproject.toml`` (searched upwards from the working directory) > built-in default.
+``pyproject.toml`` (searched upwards from the working directory; relative paths there are
+relative to that file's folder) > built-in default. A pyproject.toml that is not valid TOML,
+an unknown key in ``[tool.costplan]`` or a value that cannot be right is an error naming the
+file and line, or the variable (docs/refusals.md).
 
 | name | meaning | built-in default |
 |---|---|---|
@@ -49,30 +52,135 @@ _BUILTIN = {
 }
 
 
+#: Settings that name a file or folder: a relative value in ``[tool.costplan]`` is relative
+#: to the folder of that pyproject.toml, not to the working directory.
+_PATHS = ("stack", "store", "catalog", "reports_dir", "component_map")
+#: ``COSTPLAN_*`` variables that are not settings.
+_OTHER_ENV = ("COSTPLAN_DEBUG", "COSTPLAN_EXTRAS")
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    """The line of ``key = ...`` inside the ``[tool.costplan]`` table of a pyproject's text."""
+    import re
+
+    head = re.search(r"^\s*\[tool\.costplan\]", text, re.M)
+    if head is None:
+        return None
+    m = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", re.M).search(text, head.end())
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
 @lru_cache(maxsize=8)
 def _pyproject_table(start: str) -> dict:
+    """``[tool.costplan]`` of the nearest pyproject.toml above ``start``: name -> (value,
+    where) with relative paths made absolute from the pyproject's folder. A pyproject that
+    is not valid TOML or UTF-8, an unknown key or a value that is not a string is an
+    :class:`~costplan.errors.InputError` naming the file and line."""
+    import difflib
+
+    from costplan.errors import CostplanError, InputError, Problem
+
     d = Path(start).resolve()
     for parent in (d, *d.parents):
         f = parent / "pyproject.toml"
-        if f.is_file():
-            try:
-                data = tomllib.loads(f.read_text())
-            except (OSError, tomllib.TOMLDecodeError):
-                return {}
-            return data.get("tool", {}).get("costplan", {}) or {}
+        if not f.is_file():
+            continue
+        try:
+            raw = f.read_bytes()
+        except OSError as exc:
+            raise CostplanError(f"{f}: cannot read the settings file: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(Problem(f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}); costplan reads its "
+                                     "settings from [tool.costplan] here", file=str(f),
+                                     line=raw.count(b"\n", 0, exc.start) + 1)) from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            import re
+
+            m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+            msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+            raise InputError(Problem(
+                f"not valid TOML{f', column {m.group(2)}' if m else ''}: {msg}; costplan reads its settings from "
+                "[tool.costplan] here", file=str(f), line=int(m.group(1)) if m else None)) from None
+        table = (data.get("tool") or {}).get("costplan") or {}
+        out, problems = {}, []
+        for key, value in table.items() if isinstance(table, dict) else ():
+            line = _line_of_key(text, key)
+            if key not in _BUILTIN:
+                near = difflib.get_close_matches(key, _BUILTIN, n=1)
+                problems.append(Problem(f"[tool.costplan] {key}: unknown setting", file=str(f), line=line,
+                                        hint=f"did you mean {near[0]!r}?" if near else f"settings: {', '.join(_BUILTIN)}"))
+            elif not isinstance(value, str):
+                problems.append(Problem(f"[tool.costplan] {key}: expected a string, got {value!r}", file=str(f),
+                                        line=line, hint=f'write {key} = "..."'))
+            elif value:
+                shown = f"[tool.costplan] {key} = {value!r}"
+                if key in _PATHS and not Path(value).is_absolute():
+                    value = str(parent / value)
+                    shown += f" ({value})"
+                out[key] = (value, f"{f}:{line}" if line else str(f), shown)
+        if problems:
+            raise InputError(problems)
+        return out
     return {}
 
 
+def _check_env() -> None:
+    """Warn (once) about ``COSTPLAN_*`` variables that are no setting: a typo is not silently
+    ignored."""
+    import difflib
+    import warnings
+
+    known = [f"COSTPLAN_{n.upper()}" for n in _BUILTIN]
+    for var in sorted(os.environ):
+        if var.startswith("COSTPLAN_") and var not in known and var not in _OTHER_ENV and var not in _WARNED:
+            _WARNED.add(var)
+            near = difflib.get_close_matches(var, known, n=1)
+            warnings.warn(f"{var} is not a costplan setting ({'did you mean ' + near[0] + '?' if near else 'settings: ' + ', '.join(known)}); "
+                          "it is ignored", stacklevel=3)
+
+
+_WARNED: set[str] = set()
+
+
+def _check_value(name: str, value: str, where: str | None, shown: str) -> str:
+    """A setting from the environment or a pyproject, checked where it is used: a file or
+    folder that must exist does; otherwise an :class:`InputError` naming where it was set."""
+    from costplan.errors import InputError, Problem
+
+    p = Path(value)
+    bad = None
+    if name in ("stack", "component_map") and not p.is_file():
+        bad = "is a folder, expected a file" if p.is_dir() else "file not found"
+    elif name == "catalog" and not p.exists():
+        bad = "not found (a catalog CSV or a folder of them)"
+    elif name == "store" and p.is_dir():
+        bad = "is a folder, expected a DuckDB file"
+    elif name == "reports_dir" and p.exists() and not p.is_dir():
+        bad = "is a file, expected a folder"
+    if bad:
+        raise InputError(Problem(f"{shown}: {bad}", file=where))
+    return value
+
+
 def setting(name: str, cli_value: str | os.PathLike | None = None) -> str:
-    """Resolve one setting by the documented precedence."""
+    """Resolve one setting by the documented precedence. A value from ``COSTPLAN_<NAME>`` or
+    ``[tool.costplan]`` that cannot be right (a stack file that does not exist, a store that
+    is a folder) is an :class:`~costplan.errors.InputError` naming the variable or the line."""
     if name not in _BUILTIN:
         raise KeyError(f"unknown setting {name!r}; known: {', '.join(_BUILTIN)}")
     if cli_value not in (None, ""):
         return str(cli_value)
-    env = os.environ.get(f"COSTPLAN_{name.upper()}")
-    if env:
-        return env
+    _check_env()
+    var = f"COSTPLAN_{name.upper()}"
+    env = os.environ.get(var)
+    if env and env.strip():
+        return _check_value(name, env, None, f"environment variable {var}={env}")
     table = _pyproject_table(os.getcwd())
-    if table.get(name):
-        return str(table[name])
+    if name in table:
+        value, where, shown = table[name]
+        return _check_value(name, value, where, shown)
     return _BUILTIN[name]

@@ -166,6 +166,19 @@ def _describe(con: duckdb.DuckDBPyConnection, f: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+def _environment_failure(exc: Exception, store_path) -> bool:
+    """True when a DuckDB error is the machine's (disk full, permissions, memory, a store file
+    it cannot write), not a bad input file: exit code 1, not 2."""
+    import duckdb
+
+    if isinstance(exc, (duckdb.FatalException, duckdb.OutOfMemoryException, duckdb.PermissionException)):
+        return True
+    text = str(exc)
+    return isinstance(exc, duckdb.IOException) and (
+        str(store_path) in text or any(s in text for s in ("No space left", "Permission denied", "Read-only file"))
+    )
+
+
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -484,6 +497,8 @@ def import_files(
             union, kind, description=description or f"{kind} import of {len(files)} file(s)", check=check
         )
     except duckdb.Error as exc:
+        if _environment_failure(exc, store.path):
+            raise CostplanError(f"cannot write to the store {store.path}: {_short(exc)}; nothing was imported") from None
         raise InputError(f"cannot import {', '.join(files)}: {_short(exc)}") from None
     totals = check.result.sort_values(["billing_period", "ProviderName"]).reset_index(drop=True)
     totals = totals[

@@ -65,7 +65,9 @@ def _escape(text: str) -> str:
 def cli_errors(fn: Callable) -> Callable:
     """Map costplan's exceptions to exit codes: InputError -> 2, other CostplanError -> 1.
 
-    Unexpected exceptions print one line and exit 1; set ``COSTPLAN_DEBUG=1`` for the traceback.
+    An ``OSError`` (a full disk, a permission denied) is the environment's, not the input's:
+    exit 1 with the path. Unexpected exceptions print one line and exit 1; set
+    ``COSTPLAN_DEBUG=1`` for the traceback.
     Python warnings raised on the way are printed as ``warning: ...`` lines on stderr.
     """
 
@@ -91,6 +93,15 @@ def cli_errors(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             err("interrupted")
             raise typer.Exit(130) from None
+        except OSError as exc:  # the environment (disk full, permissions), never bad input
+            if os.environ.get("COSTPLAN_DEBUG"):
+                raise
+            where = exc.filename if exc.filename is not None else "a file"
+            err(f"{where}: {exc.strerror or exc}" + (f" (-> {exc.filename2})" if exc.filename2 else ""))
+            raise typer.Exit(EXIT_FAILURE) from None
+        except MemoryError:
+            err("out of memory; try fewer --simulations or --months, or a smaller input")
+            raise typer.Exit(EXIT_FAILURE) from None
         except Exception as exc:  # last resort: keep the user away from tracebacks
             if os.environ.get("COSTPLAN_DEBUG"):
                 raise

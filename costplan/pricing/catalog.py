@@ -116,7 +116,9 @@ def _parse_row(row: dict[str, str], where: str, problems: list[Problem]) -> Pric
         problems.append(Problem("source is empty: every price needs its source", file=where))
     if row["verified"] not in ("true", "false"):
         problems.append(Problem(f"verified must be 'true' or 'false', got {row['verified']!r}", file=where))
-    if tier_end <= tier_start:
+    if not math.isfinite(tier_start) or tier_start < 0:
+        problems.append(Problem(f"tier_start must be a finite number >= 0, got {row['tier_start']!r}", file=where))
+    elif tier_end <= tier_start:
         problems.append(Problem(f"tier_end {tier_end} must be above tier_start {tier_start}", file=where))
     return Price(
         service=row["service"],
@@ -360,9 +362,20 @@ def read_catalog_rows(path: Path) -> tuple[list[Price], list[Problem]]:
     """Read and validate a catalog CSV; return prices and every problem found."""
     if not path.exists():
         return [], [Problem("catalog file not found", file=str(path))]
+    try:
+        return _read_catalog_rows(path)
+    except UnicodeDecodeError as exc:
+        return [], [Problem(f"is not a text CSV (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); a "
+                            "catalog is a CSV file (docs/catalog-format.md)", file=str(path))]
+    except csv.Error as exc:
+        return [], [Problem(f"is not a readable CSV ({exc}); a catalog is a CSV file (docs/catalog-format.md)",
+                            file=str(path))]
+
+
+def _read_catalog_rows(path: Path) -> tuple[list[Price], list[Problem]]:
     prices: list[Price] = []
     problems: list[Problem] = []
-    with path.open(newline="") as fh:
+    with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         header = reader.fieldnames or []
         missing = [c for c in COLUMNS if c not in header]
