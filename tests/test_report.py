@@ -263,7 +263,8 @@ def test_tag_values_and_names_are_escaped(evil_store, tmp_path):
     assert EVIL not in html and EVIL not in md
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the tag value, as text, in the team table
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
-    assert "\\u003cscript\\u003e" in html  # inside the figures' JSON too
+    # inside the figures' JSON too: as text plotly shows literally, never as a tag it renders
+    assert "&lt;script&gt;alert(1)&lt;\\u002fscript&gt;" in html and "\\u003cscript" not in html
     # a store with real (non-synthetic) rows carries no synthetic banner
     assert 'id="synthetic-banner"' not in html
     summary = json.loads((out / "summary.json").read_text())

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from costplan.reports.figures import text  # names and titles from a stack are text, never markup
+
 BAND = "rgba(31, 119, 180, 0.18)"
 LINE = "rgb(31, 119, 180)"
 
@@ -12,7 +14,7 @@ LINE = "rgb(31, 119, 180)"
 def _band(fig, x, low, high, name, color=BAND, legend=True):
     fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty", fillcolor=color,
-                             name=name, showlegend=legend))
+                             name=text(name), showlegend=legend))
 
 
 def fan_chart(result, title: str | None = None) -> go.Figure:
@@ -25,7 +27,7 @@ def fan_chart(result, title: str | None = None) -> go.Figure:
                              line={"color": "gray", "dash": "dash"}, name="central drivers"))
     fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.fixed, mode="lines", line={"color": "black", "dash": "dot"},
                              name="fixed part"))
-    fig.update_layout(title=title or f"{result.stack_name}: projected monthly cost", yaxis_title="USD/month",
+    fig.update_layout(title=title or text(result.stack_name) + ": projected monthly cost", yaxis_title="USD/month",
                       xaxis_title="month", hovermode="x unified")
     return fig
 
@@ -44,8 +46,8 @@ def stacked_components(result, top: int = 8, by: str = "component") -> go.Figure
         if s.empty:
             continue
         fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", stackgroup="neg" if s.p50.mean() < 0 else "pos",
-                                 name=name))
-    fig.update_layout(title=f"{result.stack_name}: median monthly cost by {by}", yaxis_title="USD/month",
+                                 name=text(name)))
+    fig.update_layout(title=text(result.stack_name) + f": median monthly cost by {by}", yaxis_title="USD/month",
                       hovermode="x unified")
     return fig
 
@@ -59,12 +61,12 @@ def nodes_per_pool(result) -> go.Figure:
     fig = go.Figure()
     for name, s in c.groupby("resource", sort=True):
         _band(fig, s.ChargePeriodStart, s.p10, s.p90, f"{name} p10-p90", legend=False)
-        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=name))
+        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=text(name)))
         o = off[off.resource == f"{name}/offpeak"]
         if len(o):
             fig.add_trace(go.Scatter(x=o.ChargePeriodStart, y=o.p50, mode="lines", line={"dash": "dash"},
-                                     name=f"{name} off-peak"))
-    fig.update_layout(title=f"{result.stack_name}: nodes per pool", yaxis_title="nodes", hovermode="x unified")
+                                     name=text(f"{name} off-peak")))
+    fig.update_layout(title=text(result.stack_name) + ": nodes per pool", yaxis_title="nodes", hovermode="x unified")
     return fig
 
 
@@ -78,7 +80,7 @@ def per_user_chart(result) -> go.Figure:
                              line={"color": "black", "dash": "dot"}, name="fixed part per user"))
     fig.add_trace(go.Scatter(x=p.ChargePeriodStart, y=p.marginal_per_1000_users / 1000, mode="lines",
                              line={"color": "firebrick", "dash": "dash"}, name="marginal cost per user"))
-    fig.update_layout(title=f"{result.stack_name}: cost per active user", yaxis_title="USD/user/month",
+    fig.update_layout(title=text(result.stack_name) + ": cost per active user", yaxis_title="USD/user/month",
                       hovermode="x unified")
     return fig
 
@@ -103,7 +105,7 @@ def scenarios_chart(comparison) -> go.Figure:
     for name, s in comparison.monthly.groupby("scenario", sort=False):
         _band(fig, s.ChargePeriodStart, s.p10, s.p90, f"{name} p10-p90", color="rgba(128, 128, 128, 0.12)",
               legend=False)
-        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=name))
+        fig.add_trace(go.Scatter(x=s.ChargePeriodStart, y=s.p50, mode="lines", name=text(name)))
     fig.update_layout(title="Scenarios: median monthly cost with p10-p90 bands", yaxis_title="USD/month",
                       hovermode="x unified")
     return fig
@@ -125,7 +127,7 @@ def plan_vs_calibrated(plan, calibrated, actual=None) -> go.Figure:
         m = res.monthly
         _band(fig, m.ChargePeriodStart, m.p10, m.p90, f"{name}, p10-p90", color=band, legend=False)
         fig.add_trace(go.Scatter(x=m.ChargePeriodStart, y=m.p50, mode="lines", line={"color": color, "width": 2},
-                                 name=f"{name}, median"))
+                                 name=text(f"{name}, median")))
     if actual is not None and len(actual):
         x = pd.to_datetime(actual["month"] + "-01")
         est = actual["Estimated"].astype(bool)

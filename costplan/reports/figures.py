@@ -46,9 +46,22 @@ TITLES = {
 }
 
 
+def text(v) -> str:
+    """Data as plain text in a plotly label. Plotly renders a subset of HTML in tick labels,
+    legend entries and hover text (``<a href>`` becomes a link, ``<b>`` bold, ``<br>`` a line
+    break); ``&``, ``<`` and ``>`` are escaped so that a service name, tag or usage type from
+    a bill shows as it is written and never as markup."""
+    return str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def texts(values) -> list[str]:
+    """:func:`text` of each value (a column of labels)."""
+    return [text(v) for v in values]
+
+
 def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}, "pad": {"l": 6}},
+        title={"text": text(title), "x": 0.0, "xanchor": "left", "font": {"size": 15}, "pad": {"l": 6}},
         template="plotly_white",
         height=height,
         margin={"l": 10, "r": 10, "t": 45, "b": 10},
@@ -72,10 +85,10 @@ def bar_current_previous(df: pd.DataFrame, key: str, section: str, title: str) -
     d = df.iloc[::-1]
     fig = go.Figure()
     if d["previous"].notna().any():
-        fig.add_trace(go.Bar(y=d[key], x=d["previous"], name="last month", orientation="h",
+        fig.add_trace(go.Bar(y=texts(d[key]), x=d["previous"], name="last month", orientation="h",
                              marker_color=COLORS["previous"], meta=_meta(section, "previous"),
                              hovertemplate="%{y}: $%{x:,.2f}<extra>last month</extra>"))
-    fig.add_trace(go.Bar(y=d[key], x=d[METRIC], name="this month", orientation="h", marker_color=COLORS["actual"],
+    fig.add_trace(go.Bar(y=texts(d[key]), x=d[METRIC], name="this month", orientation="h", marker_color=COLORS["actual"],
                          meta=_meta(section, METRIC), hovertemplate="%{y}: $%{x:,.2f}<extra>this month</extra>"))
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickprefix="$", separatethousands=True)
@@ -86,7 +99,7 @@ def trend(df: pd.DataFrame, plan_total: float | None) -> go.Figure:
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=df["month"], y=df[METRIC], name="actual", marker_color=COLORS["actual"],
+    fig.add_trace(go.Bar(x=texts(df["month"]), y=df[METRIC], name="actual", marker_color=COLORS["actual"],
                          meta=_meta("trend", METRIC), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
     if plan_total is not None:
         fig.add_hline(y=plan_total, line_dash="dash", line_color=COLORS["plan"],
@@ -100,7 +113,7 @@ def trend(df: pd.DataFrame, plan_total: float | None) -> go.Figure:
 def movers(df: pd.DataFrame) -> go.Figure:
     import plotly.graph_objects as go
 
-    labels = (df["x_UsageType"].astype(str) + " (" + df["RegionId"].astype(str) + ")").iloc[::-1]
+    labels = texts((df["x_UsageType"].astype(str) + " (" + df["RegionId"].astype(str) + ")").iloc[::-1])
     d = df.iloc[::-1]
     fig = go.Figure()
     fig.add_trace(go.Bar(y=labels, x=d["usage_effect"], name="usage effect", orientation="h",
@@ -120,7 +133,8 @@ def movers(df: pd.DataFrame) -> go.Figure:
 def variance(df: pd.DataFrame) -> go.Figure:
     import plotly.graph_objects as go
 
-    x = df["component_kind"].where(df["component_kind"] != "unmapped", "unmapped: " + df["ServiceName"].astype(str))
+    x = texts(df["component_kind"].where(df["component_kind"] != "unmapped",
+                                         "unmapped: " + df["ServiceName"].astype(str)))
     fig = go.Figure()
     fig.add_trace(go.Bar(x=x, y=df["plan"], name="plan", marker_color=COLORS["plan"],
                          meta=_meta("variance", "plan"), hovertemplate="%{x}: $%{y:,.2f}<extra>plan</extra>"))
@@ -136,10 +150,10 @@ def projection(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figu
     """Fan chart: the p10-p90 band, the median, and the months of actual spend before it."""
     import plotly.graph_objects as go
 
-    x = df["month"].astype(str)
+    x = texts(df["month"])
     fig = go.Figure()
     if history is not None and len(history):
-        fig.add_trace(go.Scatter(x=history["month"].astype(str), y=history[METRIC], name="actual",
+        fig.add_trace(go.Scatter(x=texts(history["month"]), y=history[METRIC], name="actual",
                                  mode="lines+markers", line_color=COLORS["actual"], meta=_meta("trend", METRIC),
                                  hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
     fig.add_trace(go.Scatter(x=x, y=df["p90"], name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
@@ -159,11 +173,11 @@ def per_user(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figure
     per user of past months when ``history`` (the trend table) has user counts [USD/user/month]."""
     import plotly.graph_objects as go
 
-    x = df["month"].astype(str)
+    x = texts(df["month"])
     fig = go.Figure()
     if history is not None and "cost_per_user" in history and history["cost_per_user"].notna().any():
         h = history[history["cost_per_user"].notna()]
-        fig.add_trace(go.Scatter(x=h["month"].astype(str), y=h["cost_per_user"], name="actual",
+        fig.add_trace(go.Scatter(x=texts(h["month"]), y=h["cost_per_user"], name="actual",
                                  mode="lines+markers", line_color=COLORS["actual"], meta=_meta("trend", "cost_per_user"),
                                  hovertemplate="%{x}: $%{y:,.4f}<extra>actual</extra>"))
     fig.add_trace(go.Scatter(x=x, y=df["p90"], name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
@@ -198,7 +212,7 @@ def provenance(df: pd.DataFrame) -> go.Figure:
     import plotly.graph_objects as go
 
     d = df.iloc[::-1]
-    labels = d["price_source"].astype(str) + d["verified"].map({True: "", False: " (unverified)"})
+    labels = texts(d["price_source"].astype(str) + d["verified"].map({True: "", False: " (unverified)"}))
     fig = go.Figure(go.Bar(x=d["ListCost"], y=labels, orientation="h",
                            marker_color=[COLORS["verified"] if v else COLORS["unverified"] for v in d["verified"]],
                            meta=_meta("provenance", "ListCost"), hovertemplate="%{y}: $%{x:,.2f}<extra></extra>"))
@@ -211,10 +225,10 @@ def spot(df: pd.DataFrame) -> go.Figure:
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=df["RegionId"], y=df["spot_list_cost"], name="same hours on demand",
+    fig.add_trace(go.Bar(x=texts(df["RegionId"]), y=df["spot_list_cost"], name="same hours on demand",
                          marker_color=COLORS["previous"], meta=_meta("spot", "spot_list_cost"),
                          hovertemplate="%{x}: $%{y:,.2f}<extra>on demand</extra>"))
-    fig.add_trace(go.Bar(x=df["RegionId"], y=df["spot_cost"], name="spot cost", marker_color=COLORS["actual"],
+    fig.add_trace(go.Bar(x=texts(df["RegionId"]), y=df["spot_cost"], name="spot cost", marker_color=COLORS["actual"],
                          meta=_meta("spot", "spot_cost"), hovertemplate="%{x}: $%{y:,.2f}<extra>spot</extra>"))
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickprefix="$", separatethousands=True)
@@ -225,7 +239,7 @@ def commitments(df: pd.DataFrame) -> go.Figure:
     """Per commitment: used and unused commitment, and the covered usage at on-demand prices [USD]."""
     import plotly.graph_objects as go
 
-    x = df["CommitmentDiscountId"].astype(str)
+    x = texts(df["CommitmentDiscountId"])
     fig = go.Figure()
     fig.add_trace(go.Bar(x=x, y=df["used_commitment"], name="used", marker_color=COLORS["actual"],
                          meta=_meta("commitments", "used_commitment"),
@@ -274,9 +288,9 @@ def quarter_summary(df: pd.DataFrame) -> go.Figure:
 
     d = df.iloc[:-1]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=d["month"], y=d["plan"], name="plan", marker_color=COLORS["plan"],
+    fig.add_trace(go.Bar(x=texts(d["month"]), y=d["plan"], name="plan", marker_color=COLORS["plan"],
                          meta=_meta("quarter", "plan"), hovertemplate="%{x}: $%{y:,.2f}<extra>plan</extra>"))
-    fig.add_trace(go.Bar(x=d["month"], y=d["actual"], name="actual", marker_color=COLORS["actual"],
+    fig.add_trace(go.Bar(x=texts(d["month"]), y=d["actual"], name="actual", marker_color=COLORS["actual"],
                          meta=_meta("quarter", "actual"), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickprefix="$", separatethousands=True)
@@ -294,8 +308,8 @@ def stacked_months(wide: pd.DataFrame, key: str, title: str, top: int = 8) -> go
     rest = wide.iloc[top:]
     fig = go.Figure()
     for _, r in head.iterrows():
-        fig.add_trace(go.Bar(x=months, y=[r[m] for m in months], name=str(r[key]),
-                             hovertemplate="%{x}: $%{y:,.2f}<extra>" + str(r[key]).replace("<", "&lt;") + "</extra>"))
+        fig.add_trace(go.Bar(x=months, y=[r[m] for m in months], name=text(r[key]),
+                             hovertemplate="%{x}: $%{y:,.2f}<extra>" + text(r[key]) + "</extra>"))
     if len(rest):
         fig.add_trace(go.Bar(x=months, y=[rest[m].sum() for m in months], name="other", marker_color="#c0c7d1"))
     fig.update_yaxes(tickprefix="$", separatethousands=True)
@@ -313,7 +327,7 @@ def bars(df: pd.DataFrame, x: str, ys: list[str], title: str, *, names: list[str
 
     fig = go.Figure()
     for i, y in enumerate(ys):
-        fig.add_trace(go.Bar(x=df[x].astype(str), y=df[y], name=(names or ys)[i], meta={"metric": y}))
+        fig.add_trace(go.Bar(x=texts(df[x]), y=df[y], name=text((names or ys)[i]), meta={"metric": y}))
     fig.update_layout(barmode=barmode)
     if money:
         fig.update_yaxes(tickprefix="$", separatethousands=True)
@@ -326,7 +340,7 @@ def lines(df: pd.DataFrame, x: str, ys: list[str], title: str, *, percent: bool 
 
     fig = go.Figure()
     for y in ys:
-        fig.add_trace(go.Scatter(x=df[x].astype(str), y=df[y], name=y, mode="lines+markers", meta={"metric": y}))
+        fig.add_trace(go.Scatter(x=texts(df[x]), y=df[y], name=text(y), mode="lines+markers", meta={"metric": y}))
     if percent:
         fig.update_yaxes(tickformat=".0%")
     fig.update_xaxes(type="category")
