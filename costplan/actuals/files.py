@@ -166,6 +166,21 @@ def _describe(con: duckdb.DuckDBPyConnection, f: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+def _is_empty(f: str) -> bool:
+    """True for a file of 0 bytes, or a compressed one holding nothing."""
+    import gzip
+
+    try:
+        if os.path.getsize(f) == 0:
+            return True
+        if f.lower().endswith(".gz"):
+            with gzip.open(f, "rb") as fh:
+                return fh.read(1) == b""
+    except (OSError, EOFError):
+        return False
+    return False
+
+
 def _environment_failure(exc: Exception, store_path) -> bool:
     """True when a DuckDB error is the machine's (disk full, permissions, memory, a store file
     it cannot write), not a bad input file: exit code 1, not 2."""
@@ -430,22 +445,23 @@ def import_files(
         if kind == "cur" and not f.lower().endswith(".parquet"):
             problems.append(Problem("CUR 2.0 is read from Parquet only", file=f))
             continue
+        what = "FOCUS" if kind == "focus" else "CUR 2.0"
+        if _is_empty(f):
+            problems.append(Problem(f"the file is empty; expected a {what} export with a header line", file=f))
+            continue
         try:
             types = _describe(con, f)
         except InputError as exc:
             problems += exc.problems
             continue
         lookup = {k.lower() for k in types}
-        for col in required:
-            names = FOCUS_ALIASES.get(col, (col,)) if kind == "focus" else (col,)
-            if not any(n.lower() in lookup for n in names):
-                problems.append(
-                    Problem(
-                        f"missing required column {col}",
-                        file=f,
-                        hint=f"a {'FOCUS' if kind == 'focus' else 'CUR 2.0'} file needs {', '.join(required)}",
-                    )
-                )
+        missing = [col for col in required
+                   if not any(n.lower() in lookup for n in (FOCUS_ALIASES.get(col, (col,)) if kind == "focus" else (col,)))]
+        if missing:  # one problem per file, naming every missing column
+            found = ", ".join(list(types)[:8]) + (", ..." if len(types) > 8 else "")
+            problems.append(Problem(
+                f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (found: {found})",
+                file=f, hint=f"a {what} file needs {', '.join(required)}; is it truncated, or another export?"))
         for k, t in types.items():
             all_types.setdefault(k, t)
     if problems:

@@ -762,6 +762,9 @@ def period_filter(*, start=None, end=None, month=None) -> tuple[list[str], list]
     """SQL conditions selecting a billing month or a charge-day range (validated dates as
     literals, valid in DuckDB and Athena), and an empty parameter list."""
     conds: list[str] = []
+    if start is not None and end is not None and _parse_bound(start, end=False) >= _parse_bound(end, end=True):
+        raise InputError(Problem(f"{start} is after --to {end}: the period is empty", location="--from",
+                                 hint="give the earlier date with --from"))
     if month is not None:
         conds.append(f"BillingPeriodStart = TIMESTAMP '{parse_month(month).isoformat()} 00:00:00'")
     if start is not None:

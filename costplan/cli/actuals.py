@@ -271,6 +271,12 @@ def actuals(
     elif engine == "duckdb":
         with _open_store(store_path) as store:
             df = store.spend(keys, start=start, end=end, month=month, metric=metric)
+            if df.empty and (month or start or end):
+                held = store.months()
+                span = f"it holds {held[0]} to {held[-1]}" if held else "it holds no spend"
+                period = month or f"{start or 'the start'} to {end or 'the end'}"
+                raise InputError(Problem(f"no spend for {period} in the store {store.path}; {span}",
+                                         location="--month" if month else "--from/--to"))
             synthetic = store.is_synthetic()
             forecast = None
             if keys == ["month"] and metric == "EffectiveCost" and len(df):
