@@ -80,10 +80,10 @@ def _refuse_special(real: Path, raw: str, option: str) -> None:
     cwd = Path(os.path.realpath(os.getcwd()))
     special = [
         (real == Path(real.anchor), "the root of the file system"),
-        (real == cwd, "the current folder"),
-        (real in cwd.parents, "a folder above the current one"),
         (same(real, Path.home()), "your home folder"),
         (config.IN_CHECKOUT and same(real, config.PROJECT_DIR), "the costplan checkout"),
+        (real == cwd, "the current folder"),
+        (real in cwd.parents, "a folder above the current one"),
     ]
     for hit, what in special:
         if hit:

@@ -372,8 +372,15 @@ class _Reader:
 
     def instances(self, body: dict, scope: Scope, address: str, source: str | None = None,
                   where: tuple[str, str] = ("", "")) -> list[tuple[str, Scope]]:
+        def value(attr: str):
+            try:
+                return evaluate(body[attr], scope)
+            except ExpressionError as exc:  # at once, with the line: the expansion depends on it
+                raise InputError(Problem(exc.problems[0].message, file=source, location=address,
+                                         line=_line_of(source, *where, attr) if source else None)) from None
+
         if "count" in body:
-            n = evaluate(body["count"], scope)
+            n = value("count")
             if isinstance(n, Unknown) or not isinstance(n, (int, float)) or isinstance(n, bool):
                 self.unresolved.append(f"{address}: count is {n}; 1 instance is assumed")
                 return [(f"{address}[0]", scope.child(count_index=0))]
@@ -384,7 +391,7 @@ class _Reader:
             self._expansion(int(n), address, "count", source, where)
             return [(f"{address}[{i}]", scope.child(count_index=i)) for i in range(int(n))]
         if "for_each" in body:
-            fe = evaluate(body["for_each"], scope)
+            fe = value("for_each")
             if isinstance(fe, Unknown):
                 self.unresolved.append(f"{address}: for_each is {fe}; 1 instance is assumed")
                 return [
