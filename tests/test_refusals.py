@@ -835,6 +835,37 @@ def _(t):
     return ["import", "focus", t.write("trunc.csv", "BilledCost,Effecti"), "--store", t.store]
 
 
+@case("focus-infinite-amount", 2, "focus.csv", "BilledCost", "not a valid number", "'inf'")
+def _(t):
+    frame = _rows(months=("2026-11",)).astype({"BilledCost": object})
+    frame.loc[3, "BilledCost"] = "inf"
+    return ["import", "focus", t.write("focus.csv", frame.to_csv(index=False)), "--store", t.store]
+
+
+@case("focus-nan-amount", 2, "focus.csv", "EffectiveCost", "not a valid number")
+def _(t):
+    frame = _rows(months=("2026-11",)).astype({"EffectiveCost": object})
+    frame.loc[0, "EffectiveCost"] = "NaN"
+    return ["import", "focus", t.write("focus.csv", frame.to_csv(index=False)), "--store", t.store]
+
+
+@case("users-infinite-count", 2, "users.csv:2", "active_users")
+def _(t):
+    return ["import", "users", t.write("users.csv", "month,active_users\n2026-10,inf\n"), "--store", t.store]
+
+
+@case("reconcile-plan-infinite", 2, "--plan", "ListCost must be a finite number", "line(s) 2")
+def _(t):
+    plan = "component,component_kind,ServiceName,ListCost\npostgres,rds,Amazon Relational Database Service,inf\n"
+    return ["reconcile", "--plan", t.write("plan.csv", plan), "--month", "2026-10", "--store", t.store]
+
+
+@case("reconcile-plan-binary", 2, "plan.parquet", "cannot read plan lines")
+def _(t):
+    return ["reconcile", "--plan", t.write("plan.parquet", b"PAR1\xff\xfe\x00" * 10), "--month", "2026-10",
+            "--store", t.store]
+
+
 @case("actuals-from-after-to", 2, "--from", "2026-09 is after --to 2026-03")
 def _(t):
     return ["actuals", "--from", "2026-09", "--to", "2026-03", "--store", t.store]

@@ -246,12 +246,11 @@ class _Cols:
             if t.startswith("TIMESTAMP") or t == "DATE":
                 return f"CAST({raw} AS TIMESTAMP)"
             expr = f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
-        else:  # DOUBLE
-            if t in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT") or t.startswith(
-                "DECIMAL"
-            ):
+        else:  # DOUBLE; inf and NaN (in text or in a Parquet DOUBLE) are not amounts: refused as bad numbers
+            if t in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT") or t.startswith("DECIMAL"):
                 return f"CAST({raw} AS DOUBLE)"
-            expr = f"try_cast({raw} AS DOUBLE)"
+            cast = f"CAST({raw} AS DOUBLE)" if t in ("DOUBLE", "FLOAT") else f"try_cast({raw} AS DOUBLE)"
+            expr = f"CASE WHEN isfinite({cast}) THEN {cast} END"
         self.checks.append((store_col, raw, expr))
         return expr
 

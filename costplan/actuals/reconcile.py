@@ -127,6 +127,12 @@ def reconcile(
         raise InputError(
             Problem(f"plan lines lack columns {missing}", hint=f"needs {', '.join(PLAN_COLUMNS)}")
         )
+    cost = pd.to_numeric(plan_lines["ListCost"], errors="coerce")
+    bad = ~np.isfinite(cost.to_numpy(dtype=float))
+    if bad.any():  # an empty, infinite or non-numeric plan amount is not $0
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad)[:5])
+        raise InputError(Problem(f"ListCost must be a finite number [USD/month]; not on line(s) {rows}",
+                                 location="--plan"))
     if month not in store.months():
         raise InputError(
             Problem(

@@ -409,7 +409,7 @@ def _plan_lines(stack: str | None, plan_csv: str | None):
     if plan_csv:
         try:
             return pd.read_csv(plan_csv)
-        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise InputError(f"cannot read plan lines: {exc}", file=plan_csv) from None
     import costplan
     from costplan import config
