@@ -801,6 +801,15 @@ def _(t):
     return ["prices", "info", "--catalog", t.write("file.parquet", b"PAR1\x15\x04\xff\xfe\x00" * 20)]
 
 
+@case("catalog-broken-manifest", 2, "manifest.json", "not a valid catalog manifest")
+def _(t):
+    from costplan.pricing.catalog import DATA_DIR, newest_catalog_file
+
+    shutil.copy(newest_catalog_file(DATA_DIR), t.mkdir("cat"))
+    t.write("cat/manifest.json", "{not json")
+    return ["prices", "info", "--catalog", t.root / "cat"]
+
+
 # --- 7. report content is data -----------------------------------------------------------------
 LINK = '<a href="https://evil.example/">Amazon EC2</a>'
 

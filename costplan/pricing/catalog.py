@@ -178,7 +178,15 @@ class Catalog:
         if problems:
             raise InputError(problems[:50])
         manifest_path = path.parent / "manifest.json"
-        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        manifest = {}
+        if manifest_path.exists():
+            try:
+                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except ValueError as exc:  # not JSON, or not UTF-8
+                raise InputError(Problem(f"not a valid catalog manifest ({exc})", file=str(manifest_path))) from None
+            if not isinstance(manifest, dict):
+                raise InputError(Problem("not a valid catalog manifest (expected a JSON object)",
+                                         file=str(manifest_path)))
         return cls(prices, manifest, path)
 
     # -- queries --------------------------------------------------------------------------
