@@ -1085,3 +1085,58 @@ def test_mutated_reference_stack_is_refused_clearly_or_priced_finitely(m, tmp_pa
         assert math.isfinite(data["total_monthly_cost"])
         assert all(math.isfinite(ln["monthly_cost"]) for ln in data["lines"]), m
     assert snapshot(root) == before
+
+
+# --- quantiles are monotone by construction --------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(allow_nan=False, min_value=-1e300, max_value=1e300),
+                                   st.sampled_from([float("nan"), float("inf"), -float("inf"), 1e15 + 0.1])),
+                         min_size=3, max_size=3),
+                min_size=1, max_size=40))
+def test_quantiles_are_monotone(rows):
+    """p10 <= p50 <= p90 in every column whose quantiles are defined, whatever the values."""
+    import warnings
+
+    import numpy as np
+
+    from costplan.projection.simulate import quantiles
+
+    with warnings.catch_warnings():  # inf - inf in numpy's interpolation: NaN, which is the point
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q = quantiles(np.array(rows, dtype=float))
+    for col in q.T:
+        if not np.isnan(col).any():
+            assert col[0] <= col[1] <= col[2], col
+
+
+def test_a_ten_year_projection_keeps_p10_p50_p90_in_order():
+    res = runner.invoke(app, ["project", str(REFERENCE), "--months", "120", "--simulations", "100", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    for view in ("monthly", "by_component", "capacity", "per_user"):
+        for row in out[view]:
+            lo, mid, hi = row["p10"], row["p50"], row["p90"]
+            if None not in (lo, mid, hi):
+                assert lo <= mid <= hi, (view, row)
+    assert all(math.isfinite(r["p90"]) for r in out["monthly"])
+
+
+def test_a_projection_that_overflows_is_refused_not_priced_as_nan(monkeypatch):
+    """The bounds keep every projection finite; if a cost still overflowed, the median would be
+    NaN and the total inf: refused instead (the guard behind the bounds)."""
+    import numpy as np
+
+    from costplan.projection import simulate as sim
+
+    real = sim.simulate
+
+    def overflowing(*args, **kwargs):
+        out = real(*args, **kwargs)
+        cost = out[3]
+        first = next(iter(cost))
+        cost[first] = np.full_like(cost[first], np.inf)
+        return out
+
+    monkeypatch.setattr(sim, "simulate", overflowing)
+    res = runner.invoke(app, ["project", str(REFERENCE), "--months", "3", "--simulations", "10", "--format", "json"])
+    assert res.exit_code == 2 and "overflow" in res.output and "Traceback" not in res.output, res.output

@@ -651,7 +651,7 @@ def quantiles(arr: np.ndarray) -> np.ndarray:
             q = np.nanquantile(arr, QUANTILES, axis=0)
     else:
         q = np.quantile(arr, QUANTILES, axis=0)
-    return np.fmax.accumulate(q, axis=0)
+    return np.maximum.accumulate(q, axis=0)
 
 
 def _month_starts(spec: ProjectionSpec, months: int):
@@ -726,6 +726,9 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     total_c = sum(cost_c.values())[0]
     fixed = sum(cost_zero.values())[0]
     users = demand["users"]
+    if not (np.isfinite(total).all() and np.isfinite(total_c).all()):  # never a NaN median or an inf total
+        raise InputError("the projection's costs overflow (not finite): the drivers grow beyond what can be priced; "
+                         "check annual_growth and the other drivers, or project fewer --months")
     qt = quantiles(total)
     qu = quantiles(users)
     month_idx = np.arange(months)
