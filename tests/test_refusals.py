@@ -858,6 +858,15 @@ def _(t):
     return ["import", "focus", t.write("focus.csv", frame.to_csv(index=False)), "--store", t.store]
 
 
+@case("focus-parquet-infinite-amount", 2, "focus.parquet", "2026-11 is not a finite number", "nothing was imported")
+def _(t):
+    frame = _rows(months=("2026-11",))
+    frame.loc[5, "BilledCost"] = float("inf")
+    path = t.root / "focus.parquet"
+    frame.to_parquet(path)
+    return ["import", "focus", path, "--store", t.store]
+
+
 @case("users-infinite-count", 2, "users.csv:2", "active_users")
 def _(t):
     return ["import", "users", t.write("users.csv", "month,active_users\n2026-10,inf\n"), "--store", t.store]

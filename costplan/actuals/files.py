@@ -246,11 +246,13 @@ class _Cols:
             if t.startswith("TIMESTAMP") or t == "DATE":
                 return f"CAST({raw} AS TIMESTAMP)"
             expr = f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
-        else:  # DOUBLE; inf and NaN (in text or in a Parquet DOUBLE) are not amounts: refused as bad numbers
-            if t in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT") or t.startswith("DECIMAL"):
-                return f"CAST({raw} AS DOUBLE)"
-            cast = f"CAST({raw} AS DOUBLE)" if t in ("DOUBLE", "FLOAT") else f"try_cast({raw} AS DOUBLE)"
-            expr = f"CASE WHEN isfinite({cast}) THEN {cast} END"
+        else:  # DOUBLE
+            if t in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT") or t.startswith(
+                "DECIMAL"
+            ):
+                return f"CAST({raw} AS DOUBLE)"  # inf / NaN in typed amounts: the totals check refuses them
+            # text: 'inf' and 'NaN' are not amounts, refused like any other bad number
+            expr = f"CASE WHEN isfinite(try_cast({raw} AS DOUBLE)) THEN try_cast({raw} AS DOUBLE) END"
         self.checks.append((store_col, raw, expr))
         return expr
 
@@ -491,6 +493,14 @@ def import_files(
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
     def check(con_, load_id, stored):
+        import numpy as np
+
+        money = stored[["BilledCost", "EffectiveCost"]].to_numpy(dtype=float)
+        if not np.isfinite(money).all():  # a typed (Parquet) amount that is inf or NaN
+            bad = stored.loc[~np.isfinite(money).all(axis=1), "billing_period"].astype(str)
+            raise InputError(f"cannot import {', '.join(files)}: BilledCost or EffectiveCost of "
+                             f"{', '.join(sorted(set(bad)))} is not a finite number (inf or NaN in the files); "
+                             "nothing was imported")
         stored = stored.rename(
             columns={"BilledCost": "stored_BilledCost", "EffectiveCost": "stored_EffectiveCost"}
         )
