@@ -67,7 +67,9 @@ Examples:
 """
 
 
-OUT_OPTION = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here.")
+OUT_OPTION = typer.Option(
+    None, "--out", "-o", help="Write the stack spec YAML here (a new file, or one an earlier import wrote)."
+)
 ESTIMATE_OPTION = typer.Option(False, "--estimate", help="Price the imported stack and print the estimate.")
 CATALOG_OPTION = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot).")
 

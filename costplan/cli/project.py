@@ -87,11 +87,14 @@ def _progress(total: int, label: str):
 @cli_errors
 def project_cmd(
     stack: str | None = typer.Argument(None, help="Stack spec YAML (default: the bundled UltiBiker stack)."),
-    months: int | None = typer.Option(None, "--months", "-m", help="Months to project (default: the spec's, 36)."),
+    months: int | None = typer.Option(None, "--months", "-m", help="Months to project, 1-120 (default: the spec's, 36)."),
     scenario: list[str] | None = typer.Option(
         None, "--scenario", "-s", help="A named scenario to compare with the base (repeat it; 'all' for every one)."
     ),
-    simulations: int = typer.Option(2000, "--simulations", "-n", help="Monte Carlo paths (0: the central path only)."),
+    simulations: int = typer.Option(
+        2000, "--simulations", "-n",
+        help="Monte Carlo paths, 0-1,000,000 (0: the central path only; at most 2,000,000 paths x months).",
+    ),
     seed: int = typer.Option(42, "--seed", help="Random seed of the draws."),
     view: str = typer.Option("monthly", "--view", help="What to show: " + ", ".join(VIEWS) + "."),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),

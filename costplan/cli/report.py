@@ -53,7 +53,9 @@ def report_cmd(
     month: str | None = typer.Option(None, "--month", "-m", help="YYYY-MM (default: the last complete month)."),
     stack: str | None = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
     store: str | None = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Output folder (default: reports/YYYY-MM)."),
+    out: str | None = typer.Option(
+        None, "--out", "-o", help="Output folder: new, empty or an earlier report (default: reports/YYYY-MM)."
+    ),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     images: bool = typer.Option(True, "--images/--no-images", help="PNG figures for report.md (needs Chromium)."),
     projection: bool = typer.Option(True, "--projection/--no-projection", help="Include the 12-month projection."),
@@ -103,7 +105,9 @@ def report_cmd(
 @cli_errors
 def review_cmd(
     quarter: str = typer.Option(..., "--quarter", "-q", help="Quarter, YYYYQn (e.g. 2026Q3)."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Output folder (default: reports/review-YYYYQn)."),
+    out: str | None = typer.Option(
+        None, "--out", "-o", help="Output folder: new, empty or an earlier review (default: reports/review-YYYYQn)."
+    ),
     stack: str | None = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
     store: str | None = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
 ) -> None:
