@@ -153,9 +153,8 @@ def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None
 
 def _summary(result, out: str | None) -> None:
     info(f"{len(result.priced)} resources priced" + (f"; stack written to {out}" if out else ""))
-    for t, n in result.skipped_by_type().items():
-        reasons = sorted({s.reason for s in result.skipped if s.type == t})
-        warn(f"skipped {n} x {t}: {'; '.join(reasons)}")
+    for line in result.skipped_lines():
+        warn(line)
     if result.free:
         info("not billed / not AWS: " + ", ".join(f"{n} x {t}" for t, n in result.free_by_type().items()))
     for u in result.unresolved:

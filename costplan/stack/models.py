@@ -42,8 +42,10 @@ class EksCluster(Spec):
 
 
 class RootVolume(Spec):
-    type: Literal["gp2", "gp3", "io1", "io2"] = "gp3"
+    type: Literal["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"] = "gp3"
     size_gb: Annotated[float, Field(gt=0)] = Field(20, description="Root volume size per node [GiB].")
+    iops: Count | None = Field(None, description="Provisioned IOPS per volume (gp3: total, 3,000 included) [IOPS].")
+    throughput_mbps: NonNeg | None = Field(None, description="gp3 throughput per volume (125 included) [MB/s].")
     why: str | None = None
 
 
@@ -58,7 +60,11 @@ class NodePool(Spec):
     capacity: Literal["on_demand", "spot"] = Field("on_demand", description="EC2 purchase option.")
     hours_per_month: NonNeg | None = Field(None, description="Hours each node runs [h/month]; default: the stack's.")
     root_volume: RootVolume | None = Field(None, description="EBS root volume per node.")
+    data_volumes: list[RootVolume] = Field(
+        default_factory=list, description="Further EBS volumes per node (a launch template's other block devices)."
+    )
     pods: dict[str, Workload] = Field(default_factory=dict, description="Workloads scheduled on this pool.")
+    why: str | None = Field(None, description="Where the pool's instance type and size come from (defaults say so).")
 
     @model_validator(mode="after")
     def _sizes(self) -> NodePool:
@@ -94,10 +100,11 @@ class Workload(Spec):
 
 # --- databases ----------------------------------------------------------------------------
 class RdsStorage(Spec):
-    type: Literal["gp2", "gp3", "io1", "io2"] = "gp3"
+    type: Literal["gp2", "gp3", "io1", "io2", "standard"] = "gp3"
     size_gb: Annotated[float, Field(gt=0)] = Field(..., description="Allocated storage [GB].")
     iops: Count | None = Field(None, description="Provisioned IOPS (io1/io2; gp3 above the included baseline) [IOPS].")
     max_size_gb: NonNeg | None = Field(None, description="Storage autoscaling ceiling [GB] (not priced).")
+    why: str | None = Field(None, description="Where the storage settings come from (defaults say so).")
 
 
 class RdsBackup(Spec):
@@ -140,12 +147,17 @@ class ElastiCacheGroup(Spec):
 
 # --- storage ------------------------------------------------------------------------------
 class EbsVolume(Spec):
-    type: Literal["gp2", "gp3", "io1", "io2", "st1", "sc1"] = "gp3"
+    type: Literal["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"] = Field(
+        "gp3", description="Volume type; `standard` is the previous-generation magnetic volume."
+    )
     size_gb: Annotated[float, Field(gt=0)] = Field(..., description="Size of one volume [GiB].")
     count: PosCount = Field(1, description="Volumes [volumes].")
     iops: Count | None = Field(None, description="Provisioned IOPS per volume (gp3: total, 3,000 included) [IOPS].")
     throughput_mbps: NonNeg | None = Field(None, description="gp3 throughput per volume (125 included) [MB/s].")
     snapshot_gb: NonNeg = Field(0, description="Snapshot storage for these volumes [GB-month].")
+    io_requests_million: NonNeg = Field(
+        0, description="I/O requests, magnetic (`standard`) volumes only, all volumes together [million/month]."
+    )
     why: str | None = None
 
 
