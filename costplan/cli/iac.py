@@ -197,7 +197,8 @@ def import_terraform(
         None,
         "--region",
         "-r",
-        help="Region for resources whose region is not in the code (default us-east-1).",
+        help="Region of the resources whose region the code does not give (their provider sets none); "
+        "without it such resources are an error.",
     ),
     name: str | None = typer.Option(None, "--name", help="Stack name (default: the file or folder name)."),
     var: list[str] = typer.Option(
@@ -229,11 +230,9 @@ def import_terraform(
             raise InputError(
                 Problem("file not found; expected a plan JSON or a folder of .tf files", file=path)
             )
-        from costplan.iac.resources import build_stack
-        from costplan.iac.terraform_plan import read_plan
+        from costplan.iac.terraform_plan import import_plan
 
-        resources, _meta = read_plan(p)
-        result = build_stack(resources, name=name or p.stem, source=str(p), usage=u, default_region=region)
+        result = import_plan(p, usage=u, region=region, name=name)
     _finish(result, out, do_estimate, catalog_path, fmt)
 
 
@@ -246,7 +245,7 @@ def import_pulumi(
         None, "--usage", "-u", help="Usage file YAML (keys: resource names or URNs)."
     ),
     region: str | None = typer.Option(
-        None, "--region", "-r", help="Region when the state does not say (us-east-1)."
+        None, "--region", "-r", help="Region of the resources whose region the state does not give."
     ),
     name: str | None = typer.Option(None, "--name", help="Stack name (default: the Pulumi stack name)."),
     out: str | None = OUT_OPTION,

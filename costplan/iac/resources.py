@@ -333,6 +333,9 @@ def b_get(d: dict, k: str) -> Any:
     return d.get(k) if isinstance(d, dict) else None
 
 
+COMPUTED = "computed by AWS (not set in the configuration)"
+"""The reason of an unknown attribute the configuration does not set (AWS or the provider
+chooses it at apply, e.g. a node group's instance types)."""
 EKS_DEFAULT_INSTANCE_TYPE = "t3.medium"
 """EKS's instance type for a managed node group that sets none (and no launch template type)."""
 DEFAULT_NODE_DISK = (20, "gp2")
@@ -349,25 +352,35 @@ def _first(v: Any) -> dict:
     return v if isinstance(v, dict) else {}
 
 
-def _launch_template(b: _Builder, r: Resource, block: dict) -> tuple[dict | None, str, str | None]:
-    """The launch template a node group or Auto Scaling group uses: (its values, its address,
-    why it could not be found). Found through the block's references, then by name or id."""
+def _launch_template(b: _Builder, r: Resource, block: dict) -> tuple[Resource | None, str | None]:
+    """The launch template a node group or Auto Scaling group uses (or why it could not be
+    found): through the block's references, then by name or id."""
     if isinstance(block.get("resolved"), dict):  # built by a module emulation
-        return block["resolved"], r.address, None
-    for key in ("launch_template", "mixed_instances_policy"):
+        return Resource(r.address, "aws_launch_template", block["resolved"]), None
+    for key in ("launch_template", "mixed_instances_policy", "launch_configuration"):
         for ref in r.refs.get(key, []):
             addr = re.sub(r"\.(id|name|arn|latest_version|default_version)$", "", ref)
             lt = b.by_address.get(addr) or b.by_address.get(f"{addr}[0]")
             if lt is not None and lt.type in ("aws_launch_template", "aws_launch_configuration"):
-                return lt.values, lt.address, None
+                return lt, None
     for attr in ("id", "name"):
         want = block.get(attr)
         if isinstance(want, str) and want:
             for lt in b.launch_templates:
                 if lt.values.get(attr) == want or attr == "name" and lt.values.get("name_prefix") == want:
-                    return lt.values, lt.address, None
+                    return lt, None
     what = block.get("name") or block.get("id") or r.unknown.get("launch_template") or "not known"
-    return None, "", f"its launch template ({what}) is not in this configuration"
+    return None, f"its launch template ({what}) is not in this configuration"
+
+
+def _lt_type(lt: Resource) -> tuple[str | None, str | None]:
+    """(instance type, why it is not known) of a launch template."""
+    t = lt.values.get("instance_type")
+    if isinstance(t, str) and t:
+        return t, None
+    if "instance_type" in lt.unknown:
+        return None, f"the instance type in {lt.address} is {lt.unknown['instance_type']}"
+    return None, None
 
 
 def _lt_volumes(lt: dict, where: str) -> list[dict]:
@@ -442,22 +455,20 @@ def _node_group(b: _Builder, r: Resource) -> None:
         types = [types]
     notes: list[str] = []
     lt = lt_why = None
-    lt_addr = ""
     if r.block("launch_template") or "launch_template" in r.unknown:
-        lt, lt_addr, lt_why = _launch_template(b, r, r.block("launch_template"))
-    if not types and lt is not None and isinstance(lt.get("instance_type"), str):
-        types = [lt["instance_type"]]
-        notes.append(f"instance type from {lt_addr}")
+        lt, lt_why = _launch_template(b, r, r.block("launch_template"))
+    if not types and lt is not None:
+        lt_t, lt_why = _lt_type(lt)
+        if lt_t:
+            types = [lt_t]
+            notes.append(f"instance type from {lt.address}")
     if not types:
-        if lt_why or "instance_types" in r.unknown:
+        if lt_why or r.unknown.get("instance_types", COMPUTED) != COMPUTED:
             b.skip(
                 r,
                 f"instance types are not known ({lt_why or r.unknown['instance_types']}); set instance_types "
                 "on the node group or give a plan JSON",
             )
-            return
-        if lt is not None and "instance_type" in lt and lt.get("instance_type") is None:
-            b.skip(r, f"the instance type in {lt_addr} is not known; set instance_types on the node group")
             return
         types = [EKS_DEFAULT_INSTANCE_TYPE]
         notes.append(f"default: {EKS_DEFAULT_INSTANCE_TYPE}, EKS's instance type when a node group sets none")
@@ -478,7 +489,7 @@ def _node_group(b: _Builder, r: Resource) -> None:
     pool["capacity"] = "spot" if str(r.get("capacity_type", "ON_DEMAND")).upper() == "SPOT" else "on_demand"
     disk = _num(r.get("disk_size"))
     if lt is not None:
-        _pool_volumes(pool, _lt_volumes(lt, lt_addr), f"{lt_addr} sets no block device")
+        _pool_volumes(pool, _lt_volumes(lt.values, lt.address), f"{lt.address} sets no block device")
     elif disk and "disk_size" not in r.unknown:
         pool["root_volume"] = {
             "type": str(r.get("root_volume_type", DEFAULT_NODE_DISK[1])),
@@ -498,21 +509,23 @@ def _asg(b: _Builder, r: Resource) -> None:
     block = r.block("launch_template")
     if mip:
         block = _first(_first(mip.get("launch_template")).get("launch_template_specification")) or block
-    lt, lt_addr, lt_why = (None, "", None)
+    lt = lt_why = None
     if block or "launch_template" in r.unknown or mip:
-        lt, lt_addr, lt_why = _launch_template(b, r, block)
+        lt, lt_why = _launch_template(b, r, block)
     elif r.has("launch_configuration") or "launch_configuration" in r.unknown:
-        lt, lt_addr, lt_why = _launch_template(b, r, {"name": r.get("launch_configuration")})
+        lt, lt_why = _launch_template(b, r, {"name": r.get("launch_configuration")})
     overrides = [o for o in (_first(mip.get("launch_template")).get("override") or []) if isinstance(o, dict)]
     types = [str(o["instance_type"]) for o in overrides if isinstance(o.get("instance_type"), str)]
     notes = [f"self-managed Auto Scaling group {r.address}"]
     if types:
         notes.append("instance types from the mixed instances policy's overrides")
-    elif lt is not None and isinstance(lt.get("instance_type"), str):
-        types = [lt["instance_type"]]
-        notes.append(f"instance type from {lt_addr}")
+    elif lt is not None:
+        lt_t, lt_why = _lt_type(lt)
+        if lt_t:
+            types = [lt_t]
+            notes.append(f"instance type from {lt.address}")
     if not types:
-        why = lt_why or (f"the instance type in {lt_addr} is not known" if lt is not None else "no launch template")
+        why = lt_why or ("the launch template sets none" if lt is not None else "no launch template")
         b.skip(r, f"instance type not known ({why}); give a plan JSON or set it in the launch template")
         return
     lo, hi = _int(r.get("min_size")), _int(r.get("max_size"))
@@ -523,7 +536,7 @@ def _asg(b: _Builder, r: Resource) -> None:
     desired, lo, hi = sizes
     spot = False
     if lt is not None:
-        market = _first(lt.get("instance_market_options"))
+        market = _first(lt.values.get("instance_market_options"))
         spot = str(market.get("market_type", "")).lower() == "spot"
     on_demand = desired
     if mip:
@@ -535,7 +548,7 @@ def _asg(b: _Builder, r: Resource) -> None:
         notes.append(f"on-demand base {base} + {pct:g}% above it; the rest spot")
     elif spot:
         on_demand = 0
-    vols = _lt_volumes(lt, lt_addr) if lt is not None else []
+    vols = _lt_volumes(lt.values, lt.address) if lt is not None else []
     name = r.name_hint or component_name(r, "name")
     parts = [("on_demand", on_demand, name), ("spot", desired - on_demand, f"{name}-spot" if on_demand else name)]
     for capacity, n, pname in parts:
@@ -546,7 +559,8 @@ def _asg(b: _Builder, r: Resource) -> None:
             pool["min"] = min(lo, n)
         if hi is not None and n == desired:
             pool["max"] = max(hi, n)
-        _pool_volumes(pool, vols, f"{lt_addr or r.address} sets no block device; the AMI's root volume is assumed")
+        lt_name = lt.address if lt is not None else r.address
+        _pool_volumes(pool, vols, f"{lt_name} sets no block device; the AMI's root volume is assumed")
         pool["why"] = "; ".join(notes)
         _add_pool(b, r, pool, pname)
 

@@ -95,6 +95,9 @@ class Workload(Spec):
     max_replicas: Count | None = None
     cpu_request: NonNeg = Field(0.1, description="CPU request per pod [vCPU].")
     memory_request_gib: NonNeg = Field(0.25, description="Memory request per pod [GiB].")
+    target_cpu_utilization: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        None, description="The HPA's average CPU utilisation target [fraction of the request]."
+    )
     why: str | None = None
 
 
@@ -340,10 +343,19 @@ class Drivers(Spec):
 
     active_users: Driver = Field(..., description="Active users in month 0 [users].")
     annual_growth: Driver = Field(..., description="Growth of active users, compounding monthly [fraction/year].")
-    peak_rps_per_user: Driver = Field(..., description="API requests per second at the daily peak, per user [req/s/user].")
-    sensor_points_per_user_day: Driver = Field(..., description="Sensor data points written per user [points/user/day].")
-    stored_gb_per_user: Driver = Field(..., description="Object storage (S3) held per user [GB/user].")
-    egress_gb_per_user: Driver = Field(..., description="Data out to the internet per user [GB/user/month].")
+    peak_rps_per_user: Driver | None = Field(
+        None, description="API requests per second at the daily peak, per user [req/s/user]; needed when workloads, "
+        "a database or traffic-priced lines follow it."
+    )
+    sensor_points_per_user_day: Driver | None = Field(
+        None, description="Sensor data points written per user [points/user/day]; needed with a sensor volume."
+    )
+    stored_gb_per_user: Driver | None = Field(
+        None, description="Object storage (S3) held per user [GB/user]; needed when the stack stores data in S3."
+    )
+    egress_gb_per_user: Driver | None = Field(
+        None, description="Data out to the internet per user [GB/user/month]; needed when the stack has internet egress."
+    )
     db_gb_per_user: Driver | None = Field(None, description="Relational data in PostgreSQL per user [GB/user].")
     cache_mb_per_user: Driver | None = Field(None, description="Redis memory per user [MB/user].")
 
@@ -371,11 +383,23 @@ class WorkloadScaling(Spec):
     demand: Literal["peak_rps", "users", "sensor_points_per_s"] = Field(
         ..., description="The demand the pods serve: peak API requests [req/s], active users, or sensor writes [points/s]."
     )
-    per_pod: Annotated[float, Field(gt=0)] = Field(..., description="Demand one pod serves at the HPA target [demand unit/pod].")
+    per_pod: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Demand one pod serves at the HPA target [demand unit/pod]."
+    )
+    per_pod_at_full_cpu: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Demand one pod serves at 100% of its CPU request [demand unit/pod]; the HPA's CPU target "
+        "(from the workload's manifest) then gives per_pod = per_pod_at_full_cpu x target."
+    )
     region_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=dict, description="Share of the demand served in each region [fraction]; default 1 where the workload runs."
     )
     why: Why
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> WorkloadScaling:
+        if (self.per_pod is None) == (self.per_pod_at_full_cpu is None):
+            raise ValueError("give `per_pod` (at the HPA target) or `per_pod_at_full_cpu` (at 100% of the CPU request), one of them")
+        return self
 
 
 class PoolCapacity(Spec):
