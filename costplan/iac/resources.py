@@ -75,6 +75,13 @@ FREE_TYPES = {
     "aws_config_configuration_recorder_status",
     "aws_flow_log_iam_role",
     "aws_ec2_tag",
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
+    "aws_sqs_queue_policy",
+    "aws_secretsmanager_secret_rotation",
+    "aws_elasticache_user",
+    "aws_elasticache_user_group",
+    "aws_elasticache_user_group_association",
 }
 FREE_PREFIXES = ("aws_iam_", "aws_s3_bucket_", "aws_kms_grant", "aws_autoscaling_", "aws_lb_cookie_")
 NON_BILLED_PROVIDERS = (
@@ -356,7 +363,8 @@ def _launch_template(b: _Builder, r: Resource, block: dict) -> tuple[Resource | 
     """The launch template a node group or Auto Scaling group uses (or why it could not be
     found): through the block's references, then by name or id."""
     if isinstance(block.get("resolved"), dict):  # built by a module emulation
-        return Resource(r.address, "aws_launch_template", block["resolved"]), None
+        lt = block["resolved"]
+        return Resource(str(lt.get("address", r.address)), "aws_launch_template", lt), None
     for key in ("launch_template", "mixed_instances_policy", "launch_configuration"):
         for ref in r.refs.get(key, []):
             addr = re.sub(r"\.(id|name|arn|latest_version|default_version)$", "", ref)
@@ -443,6 +451,9 @@ def _add_pool(b: _Builder, r: Resource, pool: dict, name: str) -> None:
         pool["hours_per_month"] = hours.value
     region = b.region(r)
     sec = b.section(region, "node_pools")
+    m = re.match(r"module\.([^.\[]+)", r.address)
+    if name in sec and m:  # the same group name in two modules (clusters): the module's name first
+        name = f"{m.group(1)}-{name}"
     name = b.unique(sec, name)
     sec[name] = pool
     b.priced(r, f"{region}/node_pools/{name}")
@@ -597,7 +608,11 @@ def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
     backup["why"] = bu.why
     db["backup"] = backup
     sec = b.section(region, "rds")
-    name = b.unique(sec, component_name(r, "identifier"))
+    prefix = r.get("identifier_prefix")
+    if not r.has("identifier") and isinstance(prefix, str) and prefix.strip("-"):
+        name = b.unique(sec, prefix.strip("-"))
+    else:
+        name = b.unique(sec, component_name(r, "identifier"))
     sec[name] = db
     b._dbs[r.address] = (region, name, r)
     b.priced(r, f"{region}/rds/{name}")
@@ -926,6 +941,10 @@ NOT_PRICED_REASONS = {
     "aws_instance": "standalone EC2 instances are not priced by costplan (EKS node groups are)",
     "aws_rds_cluster": "Aurora is not priced by costplan (RDS for PostgreSQL instances are)",
     "aws_rds_cluster_instance": "Aurora is not priced by costplan (RDS for PostgreSQL instances are)",
+    "aws_sqs_queue": "SQS is billed per request (the first million a month are free); not priced by costplan",
+    "aws_db_instance_automated_backups_replication": "backups replicated to another region are billed per GB "
+    "stored and transferred; not priced by costplan",
+    "aws_secretsmanager_secret": "Secrets Manager ($0.40 per secret a month and per API call) is not priced by costplan",
 }
 
 

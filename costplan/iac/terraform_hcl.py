@@ -493,14 +493,12 @@ class _Call:
 
 # -- the reader -----------------------------------------------------------------------------
 RELEVANT = {
-    "aws_eks_node_group": ("instance_types", "capacity_type", "scaling_config", "disk_size", "launch_template"),
+    "aws_eks_node_group": ("instance_types", "capacity_type", "scaling_config", "disk_size"),
     "aws_autoscaling_group": (
         "min_size",
         "max_size",
         "desired_capacity",
-        "launch_template",
         "mixed_instances_policy",
-        "launch_configuration",
     ),
     "aws_launch_template": ("instance_type", "block_device_mappings", "instance_market_options"),
     "aws_db_instance": (
@@ -551,19 +549,25 @@ class _Reader:
             self.problems.append(p)
 
     # instances ----------------------------------------------------------------------------
-    def expand(self, body: Body, scope: Scope, address: str) -> tuple[str, list[tuple[Any, str, Scope]] | Unknown]:
-        """(kind, [(key, address, scope)]) of a block's ``count`` / ``for_each``."""
+    def expand(
+        self, body: Body, scope: Scope, address: str, rtype: str | None = None
+    ) -> tuple[str, list[tuple[Any, str, Scope]] | Unknown]:
+        """(kind, [(key, address, scope)]) of a block's ``count`` / ``for_each``. An unknown
+        count of a resource type that is not billed is noted, not reported."""
+        report = self.unresolved
+        if rtype is not None and not _billable(rtype):
+            report = self.not_needed
         if "count" in body.attrs:
             n = evaluate(body.attrs["count"], scope)
             if isinstance(n, Unknown) or isinstance(n, bool) or not isinstance(n, (int, float)):
-                self.unresolved.append(f"{address}: count is {n}; 1 instance is assumed")
+                report.append(f"{address}: count is {n}; 1 instance is assumed")
                 return "count", [(0, f"{address}[0]", scope.child(count_index=0))]
             return "count", [(i, f"{address}[{i}]", scope.child(count_index=i)) for i in range(int(n))]
         if "for_each" in body.attrs:
             fe = evaluate(body.attrs["for_each"], scope)
             if isinstance(fe, Unknown) or isinstance(fe, list) and any(isinstance(x, Unknown) for x in fe):
                 why = fe if isinstance(fe, Unknown) else next(x for x in fe if isinstance(x, Unknown))
-                self.unresolved.append(f"{address}: for_each is {why}; 1 instance is assumed")
+                report.append(f"{address}: for_each is {why}; 1 instance is assumed")
                 unknown_value = Unknown("each.value of an unknown for_each")
                 return "for_each", [("?", f'{address}["?"]', scope.child(each=("?", unknown_value)))]
             if isinstance(fe, Mapping):
@@ -571,7 +575,7 @@ class _Reader:
             elif isinstance(fe, list):
                 items = [(k, k) for k in fe]
             else:
-                self.unresolved.append(f"{address}: for_each is {fe!r}, not a map or set; 1 instance is assumed")
+                report.append(f"{address}: for_each is {fe!r}, not a map or set; 1 instance is assumed")
                 return "single", [(None, address, scope)]
             return "for_each", [(k, f"{address}[{json.dumps(str(k))}]", scope.child(each=(k, v))) for k, v in items]
         return "single", [(None, address, scope)]
@@ -581,7 +585,7 @@ class _Reader:
         if key not in self._res:
             address = f"{mod.prefix}{decl.labels[0]}.{decl.labels[1]}"
             self._res[key] = ("unknown", Unknown(f"{address} refers to itself"))
-            kind, insts = self.expand(decl.body, Scope(mod), address)
+            kind, insts = self.expand(decl.body, Scope(mod), address, decl.labels[0])
             self._res[key] = (kind, [(k, Instance(mod, decl, a, s)) for k, a, s in insts])
         return self._res[key]
 
@@ -609,13 +613,15 @@ class _Reader:
             directory = (mod.cfg.directory / src).resolve()
         if directory is None:
             return _Call("off", None, f"source {src or '?'} is not on disk")
+        address = f"{mod.prefix}module.{name}"
+        kind, insts = self.expand(b.body, Scope(mod), address)
+        if not insts:
+            return _Call(kind, [])  # no instance (`count = 0`, an empty for_each): nothing to read
         try:
             cfg = self.config(directory)
         except InputError as exc:
-            self.unresolved.append(f"{mod.prefix}module.{name} (source {src}): not read: {exc}")
+            self.skipped.append(Skipped(address, f"module {src}", f"could not be read: {exc}"))
             return _Call("off", None, f"source {src} could not be read")
-        address = f"{mod.prefix}module.{name}"
-        kind, insts = self.expand(b.body, Scope(mod), address)
         inputs = {k: e for k, e in attrs.items() if k not in ("source", "version", *META_ARGS)}
         out = []
         for k, a, s in insts:
@@ -858,7 +864,7 @@ class _Reader:
             unknown["instance_type"] = str(itype)
             self.unresolved.append(f"{gaddr}: instance_type is {itype}")
             itype = None
-        lt: dict = {"instance_type": itype}
+        lt: dict = {"instance_type": itype, "address": f"{base}.aws_launch_template.this[0]"}
         bdm = ng.get("block_device_mappings")
         if isinstance(bdm, dict):
             lt["block_device_mappings"] = [m for m in bdm.values() if isinstance(m, dict)]
@@ -904,6 +910,14 @@ class _Reader:
         if inputs.get("create") is False:
             return
         self._add(f"{address}.aws_kms_key.this[0]", "aws_kms_key", {}, region)
+
+
+def _billable(rtype: str) -> bool:
+    from costplan.iac.resources import FREE_PREFIXES, FREE_TYPES, HANDLERS, NON_BILLED_PROVIDERS
+
+    if rtype in HANDLERS or rtype == "aws_db_instance":
+        return True
+    return not (rtype in FREE_TYPES or rtype.startswith(FREE_PREFIXES) or rtype.startswith(NON_BILLED_PROVIDERS))
 
 
 def _major(version: str | None) -> int | None:
