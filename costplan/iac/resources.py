@@ -451,9 +451,9 @@ def _add_pool(b: _Builder, r: Resource, pool: dict, name: str) -> None:
         pool["hours_per_month"] = hours.value
     region = b.region(r)
     sec = b.section(region, "node_pools")
-    m = re.match(r"module\.([^.\[]+)", r.address)
-    if name in sec and m:  # the same group name in two modules (clusters): the module's name first
-        name = f"{m.group(1)}-{name}"
+    m = re.match(r'module\.([^.\[]+)(?:\["?([^"\]]+)"?\])?', r.address)
+    if name in sec and m:  # the same group name in two modules (clusters): the module's key or name first
+        name = f"{m.group(2) or m.group(1)}-{name}"
     name = b.unique(sec, name)
     sec[name] = pool
     b.priced(r, f"{region}/node_pools/{name}")

@@ -219,13 +219,16 @@ def _references(expr: Any) -> list[str]:
 
 
 def _config_outputs(module: dict, prefix: str) -> dict[str, list[str]]:
-    """``module.x.<output>`` -> the references of the output's expression (with prefixes)."""
+    """``module.x.<output>`` -> the references of the output's expression, and
+    ``module.x.var.<input>`` -> the references of the module call's input (with prefixes)."""
     out: dict[str, list[str]] = {}
     for name, call in (module.get("module_calls") or {}).items():
         if not isinstance(call, dict):
             continue
         child = call.get("module") or {}
         cprefix = f"{prefix}module.{name}."
+        for iname, expr in (call.get("expressions") or {}).items():
+            out[f"{cprefix}var.{iname}"] = [prefix + r for r in _references(expr)]
         for oname, o in (child.get("outputs") or {}).items():
             if isinstance(o, dict):
                 out[f"{cprefix}{oname}"] = [cprefix + r for r in _references(o.get("expression") or {})]
