@@ -264,7 +264,7 @@ def _values_workload(v: dict, key: str, where: str, file: str, label: str | None
         why_req = f"requests of Bitnami's resourcesPreset {preset!r}"
     else:
         why_req = "resources.requests" if requests else "no resource requests (the pods take no room)"
-    count_key = next((k for k in ("replicaCount", "replicas") if k in v), None)
+    count_key = next((k for k in ("replicaCount", "replicas", "count") if isinstance(v.get(k), int)), None)
     if not requests and count_key is None and "autoscaling" not in v:
         return None
     cpu, mem = _requests([{"name": key, "resources": {"requests": requests}}], where, key)
