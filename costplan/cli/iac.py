@@ -42,6 +42,8 @@ Examples:
   costplan import terraform terraform/ --var-file prod.tfvars --estimate
 
   costplan import terraform plan.json --region eu-west-1 --format json
+
+  costplan import terraform infra/ --k8s karpenter.yaml --k8s app.yaml --estimate
 """
 
 PULUMI_HELP = """Build a stack spec from Pulumi state: a `pulumi stack export` file, or
@@ -68,6 +70,12 @@ Examples:
 
 
 OUT_OPTION = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here.")
+K8S_OPTION = typer.Option(
+    [],
+    "--k8s",
+    help="Kubernetes manifests with Karpenter NodePools / EC2NodeClasses and the workloads they run "
+    "(repeatable): each NodePool becomes a node pool priced as a range (docs/infrastructure-code.md).",
+)
 ESTIMATE_OPTION = typer.Option(False, "--estimate", help="Price the imported stack and print the estimate.")
 CATALOG_OPTION = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot).")
 
@@ -167,6 +175,16 @@ def _summary(result, out: str | None) -> None:
         info(f"note: {n}")
 
 
+def _karpenter(result, k8s: list[str], catalog_path: str | None, region: str | None) -> None:
+    if not k8s:
+        return
+    from costplan.config import setting
+    from costplan.iac.karpenter import add_to_stack
+    from costplan.pricing.lookup import get_catalog
+
+    add_to_stack(result, k8s, get_catalog(catalog_path or setting("catalog") or None), region)
+
+
 def _write_atomic(path: Path, text: str) -> None:
     import os
     import tempfile
@@ -205,6 +223,7 @@ def import_terraform(
         [], "--var", help="A Terraform variable, NAME=VALUE (.tf folders; repeatable)."
     ),
     var_file: list[str] = typer.Option([], "--var-file", help="A .tfvars file (.tf folders; repeatable)."),
+    k8s: list[str] = K8S_OPTION,
     out: str | None = OUT_OPTION,
     do_estimate: bool = ESTIMATE_OPTION,
     catalog_path: str | None = CATALOG_OPTION,
@@ -233,6 +252,7 @@ def import_terraform(
         from costplan.iac.terraform_plan import import_plan
 
         result = import_plan(p, usage=u, region=region, name=name)
+    _karpenter(result, k8s, catalog_path, region)
     _finish(result, out, do_estimate, catalog_path, fmt)
 
 
@@ -248,6 +268,7 @@ def import_pulumi(
         None, "--region", "-r", help="Region of the resources whose region the state does not give."
     ),
     name: str | None = typer.Option(None, "--name", help="Stack name (default: the Pulumi stack name)."),
+    k8s: list[str] = K8S_OPTION,
     out: str | None = OUT_OPTION,
     do_estimate: bool = ESTIMATE_OPTION,
     catalog_path: str | None = CATALOG_OPTION,
@@ -267,6 +288,7 @@ def import_pulumi(
     else:
         raise InputError("give a `pulumi stack export` file or --stack NAME --work-dir DIR")
     result = pl.import_pulumi(deployment, source=label, usage=u, region=region, name=name)
+    _karpenter(result, k8s, catalog_path, region)
     _finish(result, out, do_estimate, catalog_path, fmt)
 
 
