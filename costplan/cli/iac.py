@@ -25,13 +25,17 @@ from costplan.cli.common import (
 TERRAFORM_HELP = """Build a stack spec from Terraform: a plan or state as JSON
 (`terraform show -json`), or a folder of .tf files when no plan is available.
 
-Priced resources: EKS clusters and managed node groups, RDS for PostgreSQL (with read
-replicas), ElastiCache, EBS volumes, S3 buckets, load balancers, NAT gateways, Elastic IPs,
-Route 53 zones and health checks, WAFv2 web ACLs, Config rules, CloudTrail, VPC Flow Logs,
-KMS keys, CloudWatch alarms and log groups, capacity reservations; the
-terraform-aws-modules eks and vpc modules in .tf folders. Everything else is listed as
-skipped with its type and count. Usage quantities (GB stored, requests, GB processed) come
-from --usage or documented defaults (docs/infrastructure-code.md).
+Priced resources: EKS clusters, managed node groups and self-managed Auto Scaling groups
+(with their launch templates), RDS for PostgreSQL (with read replicas), ElastiCache, EBS
+volumes, S3 buckets, load balancers, NAT gateways, Elastic IPs, Route 53 zones and health
+checks, WAFv2 web ACLs, Config rules, CloudTrail, VPC Flow Logs, KMS keys, CloudWatch alarms
+and log groups, capacity reservations. A .tf folder is evaluated as Terraform would at plan
+time: modules per count/for_each instance (local ones, those `terraform init` put on disk,
+else the terraform-aws-modules eks, vpc and kms modules), module outputs, variables with
+optional() defaults, terragrunt inputs. Everything else is listed as skipped, resource by
+resource, with the reason. A resource whose region the code does not give needs --region.
+Usage quantities (GB stored, requests, GB processed) come from --usage or documented
+defaults (docs/infrastructure-code.md).
 
 Examples:
 
@@ -46,7 +50,8 @@ Examples:
   costplan import terraform infra/ --k8s karpenter.yaml --k8s app.yaml --estimate
 """
 
-PULUMI_HELP = """Build a stack spec from Pulumi state: a `pulumi stack export` file, or
+PULUMI_HELP = """Build a stack spec from Pulumi state: a `pulumi stack export` file or a
+backend's checkpoint file (.json or .json.gz), or
 --stack NAME --work-dir DIR to export it through the Pulumi Automation API (needs
 `pip install costplan[pulumi]` and the Pulumi CLI).
 
