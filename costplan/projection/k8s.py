@@ -22,7 +22,6 @@ A file in which nothing is found is an error naming it, never an empty result.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +103,10 @@ class K8sInputs:
     selectors: dict[str, dict] = field(default_factory=dict)
     """Workload name -> its pods' ``nodeSelector`` (to place them on a Karpenter NodePool)."""
     warnings: list[str] = field(default_factory=list)
+    scalers: list[tuple[str, dict, str]] = field(default_factory=list, repr=False)
+    """(kind, document, file) of the HPAs and ScaledObjects read, applied by :func:`finish`."""
+    node_classes: dict[str, tuple[dict, str]] = field(default_factory=dict, repr=False)
+    """EC2NodeClass name -> (spec, file), applied to their NodePools by :func:`finish`."""
 
 
 def _requests(containers: list, where: str, what: str) -> tuple[float, float]:
@@ -160,13 +163,13 @@ def parse_manifest(docs: list, where: str = "<manifest>", out: K8sInputs | None 
             if pod.get("nodeSelector"):
                 out.selectors[name] = dict(pod["nodeSelector"])
         elif kind == "HorizontalPodAutoscaler":
-            out._scalers.append(("hpa", d, where))  # type: ignore[attr-defined]
+            out.scalers.append(("hpa", d, where))
         elif kind == "ScaledObject":
-            out._scalers.append(("keda", d, where))  # type: ignore[attr-defined]
+            out.scalers.append(("keda", d, where))
         elif kind == "NodePool" and str(d.get("apiVersion", "")).startswith("karpenter.sh/"):
             out.node_pools[name] = _karpenter_pool(d, where)
         elif kind == "EC2NodeClass":
-            out._node_classes[name] = (spec, where)  # type: ignore[attr-defined]
+            out.node_classes[name] = (spec, where)
     return out
 
 
@@ -204,7 +207,7 @@ def _target_cpu(metrics: list) -> float | None:
 def finish(out: K8sInputs) -> K8sInputs:
     """Apply the HPAs and ScaledObjects to the workloads they target, and the EC2NodeClasses
     to their NodePools."""
-    for kind, d, where in getattr(out, "_scalers", []):
+    for kind, d, where in out.scalers:
         spec = d.get("spec") or {}
         target = (spec.get("scaleTargetRef") or {}).get("name")
         file = Path(where).name
@@ -231,7 +234,7 @@ def finish(out: K8sInputs) -> K8sInputs:
         if hi is not None and lo > hi:
             raise InputError(Problem(f"min replicas ({lo}) above max ({hi})", file=where, location=loc))
         _scale(w, lo, hi, util, why)
-    for name, (spec, _where) in getattr(out, "_node_classes", {}).items():
+    for name, (spec, _where) in out.node_classes.items():
         for pool in out.node_pools.values():
             if pool.node_class == name:
                 pool.block_devices = list(spec.get("blockDeviceMappings") or []) or None
@@ -336,7 +339,6 @@ def read_manifests(paths, names: dict[str, str] | None = None) -> K8sInputs:
     import yaml
 
     out = K8sInputs()
-    out._scalers, out._node_classes = [], {}  # type: ignore[attr-defined]
     for p in paths:
         p = Path(p)
         if not p.is_file():
@@ -347,13 +349,13 @@ def read_manifests(paths, names: dict[str, str] | None = None) -> K8sInputs:
             raise InputError(Problem(f"not valid YAML: {exc}", file=str(p))) from None
         except UnicodeDecodeError:
             raise InputError(Problem("is not a text file", file=str(p))) from None
-        before = (len(out.workloads), len(out.daemonsets), len(out.node_pools), len(out._scalers), len(out._node_classes))
+        before = (len(out.workloads), len(out.daemonsets), len(out.node_pools), len(out.scalers), len(out.node_classes))
         if any(isinstance(d, dict) and "kind" in d and "apiVersion" in d for d in docs):
             parse_manifest(docs, str(p), out)
         elif docs:
             found = parse_values(docs[0], str(p), names)
             out.workloads.update(found)
-        after = (len(out.workloads), len(out.daemonsets), len(out.node_pools), len(out._scalers), len(out._node_classes))
+        after = (len(out.workloads), len(out.daemonsets), len(out.node_pools), len(out.scalers), len(out.node_classes))
         if after == before and not any(isinstance(d, dict) and d.get("kind") in WORKLOAD_KINDS for d in docs):
             raise InputError(
                 Problem(
@@ -369,10 +371,3 @@ def read_manifests(paths, names: dict[str, str] | None = None) -> K8sInputs:
 def read_workloads(paths, names: dict[str, str] | None = None) -> dict[str, Workload]:
     """The workloads of :func:`read_manifests` (HPA and ScaledObject ranges applied)."""
     return read_manifests(paths, names).workloads
-
-
-def nodes_for(cpu: float, mem: float, alloc_cpu: float, alloc_mem: float) -> int:
-    """Nodes needed for requests of ``cpu`` [vCPU] and ``mem`` [GiB] at ``alloc_*`` per node."""
-    if cpu <= 0 and mem <= 0:
-        return 0
-    return max(math.ceil(cpu / alloc_cpu - 1e-9) if alloc_cpu > 0 else 0, math.ceil(mem / alloc_mem - 1e-9) if alloc_mem > 0 else 0)
