@@ -57,9 +57,6 @@ MAX_EXPRESSION_DEPTH = 32
 MAX_JSON_DEPTH = 256
 """Deepest nesting of a plan, state or Pulumi export JSON document [levels]."""
 
-MAX_RANGE = MAX_INSTANCES_PER_RESOURCE
-"""Most elements ``range()`` may produce in a .tf expression [elements]."""
-
 
 def json_depth(obj, limit: int = MAX_JSON_DEPTH) -> int:
     """The nesting depth of a parsed JSON value, counted without recursion; stops counting

@@ -585,9 +585,10 @@ def _(t):
     return ["import", "terraform", t.root / "tf", "--estimate"]
 
 
-@case("tf-for-each-range-over-cap", 2, "main.tf:6", "range() would produce 20,000 elements")
+@case("tf-for-each-range-over-cap", 2, "main.tf:6", "for_each expands to 10,001 instances",
+      "10,000 instances per resource")
 def _(t):
-    t.write("tf/main.tf", TF.replace("EXPANSION", "for_each = toset([for i in range(20000) : tostring(i)])"))
+    t.write("tf/main.tf", TF.replace("EXPANSION", "for_each = toset([for i in range(10001) : tostring(i)])"))
     return ["import", "terraform", t.root / "tf", "--estimate"]
 
 
@@ -635,10 +636,24 @@ def _(t):
     return ["import", "terraform", t.root / "tf"]
 
 
-@case("tf-deep-var-json", 2, "--var", "nested more than 256 levels")
+@case("tf-deep-var", 2, "--var", "nested more than 32 levels")
 def _(t):
-    t.write("tf/main.tf", TF.replace("EXPANSION", ""))
+    t.write("tf/main.tf", 'variable "x" {}\n' + TF.replace("EXPANSION", ""))
     return ["import", "terraform", t.root / "tf", "--var", "x=" + "[" * 100_000 + "]" * 100_000]
+
+
+@case("tf-deep-tfvars-json", 2, "vars.tfvars.json", "nested more than 256 levels")
+def _(t):
+    t.write("tf/main.tf", 'variable "x" {}\n' + TF.replace("EXPANSION", ""))
+    return ["import", "terraform", t.root / "tf", "--var-file",
+            t.write("vars.tfvars.json", '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}")]
+
+
+@case("tf-module-count-100000000", 2, "main.tf:2", "module.m.count", "100,000,000 instances")
+def _(t):
+    t.write("tf/main.tf", 'module "m" {\n  count = 100000000\n  source = "./m"\n}\n')
+    t.write("tf/m/main.tf", TF.replace("EXPANSION", ""))
+    return ["import", "terraform", t.root / "tf"]
 
 
 DEEP_PLAN = '{"format_version": "1.2", "planned_values": {"root_module": {"resources": ' + "[" * 100_000 \
