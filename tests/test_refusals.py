@@ -618,6 +618,18 @@ def _(t):
     return ["import", "terraform", t.root / "tf", "--estimate", "--format", "json"]
 
 
+def _priced_ten_thousand(t: Tree, res) -> None:
+    # by hand: 10,000 volumes x 100 GiB gp3 x $0.08/GB-month (us-east-1 list price) = $80,000.00
+    data = json.loads(res.stdout)
+    assert data["total_monthly_cost"] == pytest.approx(10_000 * 100 * 0.08)
+
+
+@case("tf-for-each-range-10000-priced", 0, check=_priced_ten_thousand)
+def _(t):
+    t.write("tf/main.tf", TF.replace("EXPANSION", "for_each = range(10000)"))
+    return ["import", "terraform", t.root / "tf", "--estimate", "--format", "json"]
+
+
 @case("tf-count-length-range-priced", 0, check=_priced_three)
 def _(t):
     t.write("tf/main.tf", TF.replace("EXPANSION", "count = length(range(3))"))
@@ -990,7 +1002,8 @@ def test_every_case_of_the_issue_has_a_row():
         "stack-duplicate-regions", "stack-duplicate-desired", "stack-billion-laughs", "stack-5000-brackets",
         "stack-recursive-alias", "stack-python-tag", "stack-too-large", "scenario-typo-found-at-load",
         "scenario-typo-with-scenario-names-the-patch-line", "tf-count-100000000", "plan-json-100000-nested-arrays",
-        "tf-5000-brackets", "tf-range-body-priced", "stack-size-inf", "claims-claimed-inf", "claims-total-nan-json",
+        "tf-5000-brackets", "tf-range-body-priced", "tf-for-each-range-10000-priced", "stack-size-inf",
+        "claims-claimed-inf", "claims-total-nan-json",
         "stack-size-inf-json", "driver-nan", "project-months-100000", "stack-count-400-digits",
         "project-months-1000", "pyproject-toml-syntax-error", "pyproject-latin1-byte",
         "pyproject-relative-path-from-a-subfolder", "import-disk-full", "stack-unreadable", "import-terraform-out-dot",
