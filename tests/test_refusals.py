@@ -568,6 +568,16 @@ def _(t):
     return ["commitments", "--simulations", "100000000"]
 
 
+@case("reconcile-threshold-nan", 2, "--threshold", "finite")
+def _(t):
+    return ["reconcile", "--month", "2026-10", "--threshold", "nan", "--store", t.store]
+
+
+@case("reconcile-min-variance-inf", 2, "--min-variance", "finite")
+def _(t):
+    return ["reconcile", "--month", "2026-10", "--min-variance", "inf", "--store", t.store]
+
+
 @case("commitments-usage-csv-inf", 2, "usage.csv", "finite", "lines 3")
 def _(t):
     return ["commitments", "--usage", t.write("usage.csv", "hour,usage\n2026-10-01T00,1.5\n2026-10-01T01,inf\n")]

@@ -104,7 +104,7 @@ def pull(
         help="Second grouping after SERVICE: USAGE_TYPE (default), REGION or tag:<key>.",
     ),
     max_requests: int = typer.Option(
-        100, "--max-requests", help="Stop after this many requests ($0.01 each)."
+        100, "--max-requests", min=1, max=1_000_000, help="Stop after this many requests ($0.01 each)."
     ),
     full: bool = typer.Option(False, "--full", help="Ask again for periods already stored as final."),
     profile: str | None = typer.Option(
@@ -354,10 +354,18 @@ def reconcile(
     store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
+    import math
+
     from costplan.actuals.reconcile import reconcile as run
     from costplan.actuals.store import parse_month
+    from costplan.errors import InputError, Problem
     from costplan.frames import json_records
+    from costplan.limits import MAX_QUANTITY
 
+    for option, value in (("--threshold", threshold), ("--min-variance", min_variance)):
+        if not (math.isfinite(value) and 0 <= value <= MAX_QUANTITY):
+            raise InputError(Problem(f"must be a finite number from 0 to {MAX_QUANTITY:.0e}, got {value}",
+                                     location=option))
     parse_month(month)
     lines = _plan_lines(stack, plan_csv)
     with _open_store(store_path) as store:
