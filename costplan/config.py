@@ -105,9 +105,13 @@ def _pyproject_table(start: str) -> dict:
             raise InputError(Problem(
                 f"not valid TOML{f', column {m.group(2)}' if m else ''}: {msg}; costplan reads its settings from "
                 "[tool.costplan] here", file=str(f), line=int(m.group(1)) if m else None)) from None
-        table = (data.get("tool") or {}).get("costplan") or {}
+        tool = data.get("tool") or {}
+        table = tool.get("costplan") or {} if isinstance(tool, dict) else {}
+        if not isinstance(table, dict):
+            raise InputError(Problem("tool.costplan must be a table ([tool.costplan] with key = \"value\" lines)",
+                                     file=str(f), line=_line_of_key(text, "costplan")))
         out, problems = {}, []
-        for key, value in table.items() if isinstance(table, dict) else ():
+        for key, value in table.items():
             line = _line_of_key(text, key)
             if key not in _BUILTIN:
                 near = difflib.get_close_matches(key, _BUILTIN, n=1)
