@@ -73,7 +73,7 @@ def _line_of_key(text: str, key: str) -> int | None:
 @lru_cache(maxsize=8)
 def _pyproject_table(start: str) -> dict:
     """``[tool.costplan]`` of the nearest pyproject.toml above ``start``: name -> (value,
-    where) with relative paths made absolute from the pyproject's folder. A pyproject that
+    where it is set, how to show it), relative paths made absolute from the pyproject's folder. A pyproject that
     is not valid TOML or UTF-8, an unknown key or a value that is not a string is an
     :class:`~costplan.errors.InputError` naming the file and line."""
     import difflib
