@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -1111,8 +1111,14 @@ def _mutated_text(m) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("MUTANTS", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(m=mutations)
+@example(m=("set", ("regions", "us-east-1", "rds", "ultibiker-primary", "read_replicas"), -1))  # was an AttributeError
+@example(m=("set", ("regions", "us-east-1", "rds"), [1, 2]))
+@example(m=("set", ("commitments", "savings_plans"), "x"))
+@example(m=("set", ("regions", "us-east-1", "node_pools", "app", "desired"), 10**400))
+@example(m=("set", ("projection", "drivers", "active_users", "value"), float("nan")))
 def test_mutated_reference_stack_is_refused_clearly_or_priced_finitely(m, tmp_path_factory):
     root = tmp_path_factory.mktemp("mutant")
     path = root / "stack.yaml"
@@ -1187,3 +1193,29 @@ def test_a_projection_that_overflows_is_refused_not_priced_as_nan(monkeypatch):
     monkeypatch.setattr(sim, "simulate", overflowing)
     res = runner.invoke(app, ["project", str(REFERENCE), "--months", "3", "--simulations", "10", "--format", "json"])
     assert res.exit_code == 2 and "overflow" in res.output and "Traceback" not in res.output, res.output
+
+
+PROJECTION_PATHS = [p for p in PATHS if p[0] == "projection"]
+projection_mutations = st.tuples(st.just("set"), st.sampled_from(PROJECTION_PATHS), st.sampled_from(BAD_VALUES))
+
+
+@settings(max_examples=int(os.environ.get("MUTANTS", "20")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(m=projection_mutations)
+def test_mutated_projection_is_refused_clearly_or_projected_finitely(m, tmp_path_factory):
+    """The same contract for `project`: a bad driver or capacity rule is refused with the file;
+    what is accepted projects to finite, ordered ranges."""
+    root = tmp_path_factory.mktemp("mutant")
+    shutil.copytree(REFERENCE.parent / "k8s", root / "k8s")  # the manifests the stack names
+    path = root / "stack.yaml"
+    path.write_text(_mutated_text(m), encoding="utf-8")
+    res = runner.invoke(app, ["project", str(path), "--months", "3", "--simulations", "10", "--format", "json"])
+    out = res.output
+    assert res.exit_code in (0, 2), (m, out)
+    assert "Traceback" not in out and "unexpected" not in out, (m, out)
+    if res.exit_code == 2:
+        assert "stack.yaml" in out, (m, out)
+    else:
+        for row in json.loads(res.stdout)["monthly"]:
+            assert all(math.isfinite(row[c]) for c in ("p10", "p50", "p90")), (m, row)
+            assert row["p10"] <= row["p50"] <= row["p90"], (m, row)

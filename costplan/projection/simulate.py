@@ -138,6 +138,12 @@ class ProjectionModel:
         if not self.spec.manifests:
             return {}
         base = Path(self.stack.source).parent if self.stack.source and Path(self.stack.source).exists() else Path.cwd()
+        missing = [Problem(f"{m}: file not found ({base / m}); the paths are relative to the stack file",
+                           **self._where(f"projection.manifests.{i}"))
+                   for i, m in enumerate(self.spec.manifests) if not (base / m).is_file()]
+        if missing:  # named where the stack lists them
+            self.problems += missing
+            return {}
         try:
             inputs = read_manifests([base / m for m in self.spec.manifests], self.spec.manifest_names)
         except InputError as exc:

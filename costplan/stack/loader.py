@@ -393,21 +393,22 @@ def _check_regions(data: dict, file: str, lines: LineMap) -> list[Problem]:
     from costplan.errors import did_you_mean
     from costplan.units import AWS_REGIONS
 
+    def mapping(v: Any, key: str) -> dict:
+        """``v[key]`` when both are mappings, else empty (the models report the wrong shape)."""
+        inner = v.get(key) if isinstance(v, dict) else None
+        return inner if isinstance(inner, dict) else {}
+
     found: list[tuple[tuple, str]] = []
-    regions = data.get("regions")
-    if isinstance(regions, dict):
-        for rname, region in regions.items():
-            found.append((("regions", rname), rname))
-            for dbname, db in ((region or {}).get("rds") or {}).items() if isinstance(region, dict) else []:
-                for repname, rep in ((db or {}).get("read_replicas") or {}).items() if isinstance(db, dict) else []:
-                    if isinstance(rep, dict) and isinstance(rep.get("region"), str):
-                        found.append((("regions", rname, "rds", dbname, "read_replicas", repname, "region"), rep["region"]))
-    commitments = data.get("commitments")
-    if isinstance(commitments, dict):
-        for kind, items in commitments.items():
-            for cname, c in (items or {}).items() if isinstance(items, dict) else []:
-                if isinstance(c, dict) and isinstance(c.get("region"), str):
-                    found.append((("commitments", kind, cname, "region"), c["region"]))
+    for rname, region in mapping(data, "regions").items():
+        found.append((("regions", rname), rname))
+        for dbname, db in mapping(region, "rds").items():
+            for repname, rep in mapping(db, "read_replicas").items():
+                if isinstance(rep, dict) and isinstance(rep.get("region"), str):
+                    found.append((("regions", rname, "rds", dbname, "read_replicas", repname, "region"), rep["region"]))
+    for kind, items in mapping(data, "commitments").items():
+        for cname, c in items.items() if isinstance(items, dict) else ():
+            if isinstance(c, dict) and isinstance(c.get("region"), str):
+                found.append((("commitments", kind, cname, "region"), c["region"]))
     return [
         Problem(f"unknown region {code!r}", file=file, line=line_for(lines, loc), location=".".join(map(str, loc)),
                 hint=did_you_mean(str(code), AWS_REGIONS, "region"))
