@@ -5,7 +5,8 @@ environment), the file / line / field / option the message must name, no traceba
 "unexpected" error, and the file tree (every file under the test's folder, the store
 included) byte-identical afterwards. A few rows are the positive side of a fix (a range()
 body is priced; a relative pyproject path resolves from its folder) and say so in `check`.
-A property test mutates the reference stack and checks the same contract.
+Property tests mutate the reference stack (and its projection) and check the same contract;
+``MUTANTS=2000 bash scripts/test.sh tests/test_refusals.py -k mutated`` searches longer.
 
 The commands run in-process (typer's CliRunner); the two that must not exhaust the machine
 (an alias bomb, count = 100000000) also run as a subprocess with 1 GiB of address space.
