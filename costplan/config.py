@@ -10,6 +10,7 @@ CLI option > environment variable ``COSTPLAN_<NAME>`` > ``[tool.costplan]`` in t
 | ``catalog`` | price catalog CSV or folder | the newest embedded snapshot |
 | ``reports_dir`` | where reports are written | ``reports/`` |
 | ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
+| ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ _BUILTIN = {
     "catalog": "",
     "reports_dir": "reports",
     "component_map": "",
+    "currency": "",
 }
 
 

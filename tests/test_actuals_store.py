@@ -362,7 +362,9 @@ def test_coverage_counts_days_of_daily_hourly_and_monthly_rows(store):
     assert (cov.loc["2026-10", "days"], cov.loc["2026-10", "days_in_month"], cov.loc["2026-10", "complete"]) == (
         30, 31, False)
     assert default_month(store) == "2026-09"  # October misses its 31st
-    store.load_frame(_rows("2026-10-31", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.0)]), "focus")
+    # a load holds whole billing periods: October again, now with its 31st
+    day31 = _rows("2026-10-31", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.0)])
+    store.load_frame(pd.concat([octo, hourly, day31]), "focus")
     assert default_month(store) == "2026-10"
 
 
