@@ -20,6 +20,14 @@ STORE_OPTION = typer.Option(
     "--store",
     help="DuckDB store file (default: COSTPLAN_STORE, else the bundled synthetic sample store).",
 )
+CURRENCY_OPTION = typer.Option(
+    None,
+    "--currency",
+    help="Only the costs billed in this currency (e.g. EUR); costs in two currencies are never added.",
+)
+SHOW_ACCOUNTS_OPTION = typer.Option(
+    False, "--show-account-ids", help="Show billing and sub-account ids in full (masked to their last 4 by default)."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +54,7 @@ Examples:
 def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION) -> None:
     import os
 
-    with _open_store(store_path) as store:
+    with _open_store(store_path, all_currencies=True) as store:
         months = store.months_by_source()
         loads = store.loads()[["load_id", "x_Source", "description", "started_at", "rows_loaded", "rows_replaced"]]
         version, path, synthetic = store.schema_version(), store.path, store.is_synthetic()
@@ -234,8 +242,11 @@ def actuals(
     per_user: bool = typer.Option(
         False, "--per-user", help="Add active_users and cost_per_user (the store's user counts; needs --by month)."
     ),
+    currency: str | None = CURRENCY_OPTION,
+    show_account_ids: bool = SHOW_ACCOUNTS_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
+    from costplan.actuals.privacy import mask_frame
     from costplan.errors import InputError, Problem
 
     keys = [k.strip() for item in by for k in item.split(",") if k.strip()]
@@ -269,9 +280,14 @@ def actuals(
         )
         synthetic = False
     elif engine == "duckdb":
-        with _open_store(store_path) as store:
+        with _open_store(store_path, currency=currency) as store:
+            from costplan.actuals.schema import COST_COLUMNS
+
+            if metric in COST_COLUMNS and "BillingCurrency" not in keys and len(store.currencies()) > 1:
+                keys = [*keys, "BillingCurrency"]  # totals per currency: never added together
             df = store.spend(keys, start=start, end=end, month=month, metric=metric)
             synthetic = store.is_synthetic()
+            store_currencies = store.currencies()
             forecast = None
             if keys == ["month"] and metric == "EffectiveCost" and len(df):
                 from costplan.actuals.forecast import month_end_forecast
@@ -286,8 +302,16 @@ def actuals(
                     )
     else:
         raise InputError(Problem(f"unknown engine {engine!r}", location="--engine", hint="duckdb or athena"))
-    df = df.drop(columns=["rows"])
-    total = float(df[metric].sum()) if len(df) else 0.0
+    df = mask_frame(df.drop(columns=["rows"]), show=show_account_ids)
+    if "BillingCurrency" in df and metric in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost",
+                                              "x_NetEffectiveCost"):
+        sums = df.groupby("BillingCurrency")[metric].sum()
+        total_text = "; ".join(f"{v:,.2f} {c}" for c, v in sums.items())
+    else:
+        unit = "USD"  # Cost Explorer and Athena over AWS exports
+        if engine == "duckdb":
+            unit = currency.upper() if currency else (store_currencies[0] if len(store_currencies) == 1 else unit)
+        total_text = f"{float(df[metric].sum()) if len(df) else 0.0:,.2f} {unit}"
     notes = []
     if users is not None:
         df = df.merge(users[["month", "active_users"]], on="month", how="left")
@@ -302,13 +326,13 @@ def actuals(
     if df["Estimated"].any():
         notes.append("Estimated = not final yet (AWS may still change it)")
     if fmt is Format.table:
-        title = f"{metric} [USD] by {', '.join(keys)}" + (f", {month}" if month else "")
+        title = f"{metric} by {', '.join(keys)}" + (f", {month}" if month else "")
         emit_frame(
             df.round({metric: 2}),
             fmt,
             title=title,
             money=(metric,),
-            caption=f"total {total:,.2f} USD. " + "; ".join(notes),
+            caption=f"total {total_text}. " + "; ".join(notes),
         )
     else:
         emit_frame(df, fmt, money=(metric,))
@@ -340,6 +364,7 @@ def reconcile(
         10.0, "--threshold", help="Flag lines whose variance exceeds this many percent."
     ),
     min_variance: float = typer.Option(10.0, "--min-variance", help="...and at least this many USD."),
+    currency: str | None = CURRENCY_OPTION,
     plan_csv: str | None = typer.Option(
         None,
         "--plan",
@@ -354,7 +379,7 @@ def reconcile(
 
     parse_month(month)
     lines = _plan_lines(stack, plan_csv)
-    with _open_store(store_path) as store:
+    with _open_store(store_path, currency=currency) as store:
         result = run(lines, store, month, threshold_pct=threshold, min_variance=min_variance)
     df = result.lines
     notes = []
@@ -415,11 +440,13 @@ def _plan_lines(stack: str | None, plan_csv: str | None):
     return estimate(load_stack(config.setting("stack", stack))).lines
 
 
-def _open_store(path: str | None, *, write: bool = False):
+def _open_store(path: str | None, *, write: bool = False, currency: str | None = None, all_currencies: bool = False):
+    """The store for a command: read-only unless the command writes (``pull``), so reading
+    commands work on a read-only file."""
     from costplan import config
     from costplan.actuals.store import Store
 
     resolved = config.setting("store", path)
     if write:
         return Store.writing(resolved)
-    return Store.open_default(resolved)
+    return Store.open_default(resolved, read_only=True, currency=currency or (None if not all_currencies else ""))
