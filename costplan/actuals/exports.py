@@ -154,7 +154,9 @@ def _resolve(manifest: Manifest, candidates: list[str]) -> tuple[list[str], list
     found, missing = [], []
     for key in manifest.keys:
         tail = key.split("://", 1)[-1].split("/")
-        hits = by_name.get(tail[-1], [])
+        # a part of one billing period is never matched to another period's file of the same name
+        wanted = _partitions("/".join(tail))
+        hits = [h for h in by_name.get(tail[-1], []) if not _partitions(h) or not wanted or _partitions(h) == wanted]
         if len(hits) > 1:
             def score(c, tail=tail):
                 parts = Path(c).parts
@@ -174,6 +176,12 @@ def _resolve(manifest: Manifest, candidates: list[str]) -> tuple[list[str], list
                 Problem(f"part {key} matches several local files: {', '.join(sorted(hits))}", file=manifest.path)
             )
     return found, missing
+
+
+def _partitions(path: str) -> tuple[str, ...]:
+    """The billing-period folders in a path (``BILLING_PERIOD=2026-10``, ``20261001-20261101``)."""
+    parts = str(path).replace("\\", "/").split("/")
+    return tuple(p for p in parts if _PARTITION.fullmatch(p) or _LEGACY_RANGE.match(p))
 
 
 def _root_of(manifest_path: str) -> str:

@@ -271,9 +271,11 @@ class _Cols:
                 expr = f"CAST({raw} AS TIMESTAMP)"  # the session is UTC: offsets are applied
             else:
                 expr = f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
+                # DuckDB also reads 4/1/25 (as the year 4): only ISO 8601 (YYYY-MM-DD...) is a date
+                iso = f"(substr({raw}, 5, 1) = '-' AND substr({raw}, 8, 1) = '-')"
                 self.checks.append(
-                    _Check(store_col, col, raw, f"{raw} IS NOT NULL AND {expr} IS NULL", "not a valid date",
-                           "use ISO 8601, e.g. 2026-10-31T00:00:00Z")
+                    _Check(store_col, col, raw, f"{raw} IS NOT NULL AND ({expr} IS NULL OR NOT {iso})",
+                           "not an ISO 8601 date", "use ISO 8601, e.g. 2026-10-31T00:00:00Z")
                 )
             if store_col in ("BillingPeriodStart", "BillingPeriodEnd"):
                 return self._month(store_col, col, raw, expr)
