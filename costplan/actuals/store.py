@@ -895,6 +895,43 @@ class Store:
         ).fetchall()
         return {(r[0], r[1]) for r in rows}
 
+    # -- Cost Explorer pages paid for -------------------------------------------------------
+    def keep_page(self, request_key: str, page: int, token_in: str | None, body: dict) -> None:
+        """Keep one page of a Cost Explorer request (its own small transaction): a rerun uses
+        it instead of paying for it again."""
+        import json
+
+        self.con.execute(
+            "INSERT INTO ce_pages VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            [request_key, page, token_in, body.get("NextPageToken"), json.dumps(body, sort_keys=True, default=str)],
+        )
+
+    def kept_pages(self, request_key: str) -> list[dict]:
+        """The kept pages of a request, in order, as long as they chain (page 1 asked with no
+        token, each next one with the token the one before gave); otherwise none (and they are
+        removed)."""
+        import json
+
+        rows = self.con.execute(
+            "SELECT page, token_in, token_out, body FROM ce_pages WHERE request_key = ? ORDER BY page",
+            [request_key],
+        ).fetchall()
+        pages, token = [], None
+        for i, (page, token_in, token_out, body) in enumerate(rows, start=1):
+            if page != i or token_in != token:
+                if not self.read_only:
+                    self.drop_pages(request_key)
+                return []
+            pages.append({"page": page, "token_in": token_in, "token_out": token_out, "body": json.loads(body)})
+            token = token_out
+        return pages
+
+    def drop_pages(self, request_key: str) -> None:
+        self.con.execute("DELETE FROM ce_pages WHERE request_key = ?", [request_key])
+
+    def kept_page_count(self) -> int:
+        return int(self.con.execute("SELECT count(*) FROM ce_pages").fetchall()[0][0])
+
     def stored_periods(self, source: str) -> pd.DataFrame:
         """Charge periods of one source: ``ChargePeriodStart``, ``ChargePeriodEnd``, ``Estimated``."""
         return self.con.execute(

@@ -82,8 +82,11 @@ def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION
 PULL_HELP = """Pull actual spend from AWS Cost Explorer into the local store.
 
 Asks only for the periods the store does not hold yet or holds as Estimated (each Cost
-Explorer request costs $0.01), follows every page, retries throttling, and prints how many
-requests it made and what they cost. Credentials come from the standard AWS chain or
+Explorer request costs $0.01), follows every page, retries throttling (its own retries only:
+every HTTP request is counted and capped by --max-requests), and prints how many requests it
+made and what they cost. Every page paid for is kept in the store as it arrives: a run stopped
+by --max-requests (or interrupted) continues on the next run without paying again. A
+malformed page is an error that stores and deletes nothing. Credentials come from the standard AWS chain or
 --profile; the only IAM action needed is ce:GetCostAndUsage. AWS_ENDPOINT_URL_CE points it at
 another endpoint.
 
@@ -171,6 +174,8 @@ def pull(
         "periods_pulled": report.periods_requested,
         "periods_skipped_final": report.periods_skipped,
         "periods_not_pulled": report.periods_not_pulled,
+        "pages_kept": report.pages_kept,
+        "pages_reused": report.pages_reused,
         "rows_loaded": report.rows_loaded,
         "from": first.isoformat(),
         "to_exclusive": last.isoformat(),
@@ -180,14 +185,18 @@ def pull(
         emit_json(summary)
     else:
         info(
-            f"Made {report.requests} requests to Cost Explorer (${report.cost:.2f} at $0.01 each); "
-            f"{report.periods_requested} {granularity.lower()} periods pulled, {report.periods_skipped} already final, "
-            f"{report.rows_loaded} rows loaded into {store.path}."
+            f"Made {report.requests} requests to Cost Explorer (${report.cost:.2f} at $0.01 each"
+            + (f", {report.throttled} of them throttled and retried" if report.throttled else "")
+            + f"); {report.periods_requested} {granularity.lower()} periods pulled, {report.periods_skipped} already "
+            f"final, {report.rows_loaded} rows loaded into {store.path}"
+            + (f"; {report.pages_reused} page(s) paid for by an earlier run reused" if report.pages_reused else "")
+            + "."
         )
     if report.periods_not_pulled:
         warn(
-            f"--max-requests {max_requests} reached: {report.periods_not_pulled} periods were not pulled; "
-            "run again (it continues where it stopped) or raise --max-requests"
+            f"--max-requests {max_requests} reached: {report.periods_not_pulled} periods are not loaded yet; "
+            f"the {report.pages_kept} page(s) already paid for are kept in the store, so running again continues "
+            "from there without paying for them twice (or raise --max-requests)"
         )
         raise typer.Exit(1)
 
