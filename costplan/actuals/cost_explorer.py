@@ -153,9 +153,12 @@ class RequestBudget:
                 raise BudgetExhausted()
             self.made += 1
 
-    def watch(self, client) -> None:
-        """Count every HTTP request ``client`` sends for GetCostAndUsage."""
-        client.meta.events.register("before-send.ce.GetCostAndUsage", self.on_send, unique_id=f"costplan-budget-{id(self)}")
+    def watch(self, client) -> Callable[[], None]:
+        """Count every HTTP request ``client`` sends for GetCostAndUsage; returns the function
+        that stops counting."""
+        uid = f"costplan-budget-{id(self)}"
+        client.meta.events.register("before-send.ce.GetCostAndUsage", self.on_send, unique_id=uid)
+        return lambda: client.meta.events.unregister("before-send.ce.GetCostAndUsage", unique_id=uid)
 
 
 class BudgetExhausted(Exception):
@@ -589,8 +592,18 @@ def pull(
     if progress and report.periods_skipped:
         progress(report.periods_skipped)
     budget = RequestBudget(max_requests)
-    budget.watch(client)
-    runs = _ranges(needed)
+    unwatch = budget.watch(client)
+    try:
+        _pull_runs(store, client, _ranges(needed), report, budget, granularity, group_by, grouping, progress, sleep)
+    finally:
+        unwatch()
+    report.requests = budget.made
+    report.throttled = budget.throttled
+    report.pages_kept = store.kept_page_count()
+    return report
+
+
+def _pull_runs(store, client, runs, report, budget, granularity, group_by, grouping, progress, sleep) -> None:
     for i, run in enumerate(runs):
         r0, r1 = run[0][0], run[-1][1]
         params = request_params(r0, r1, granularity=granularity, group_by=group_by)
@@ -656,7 +669,3 @@ def pull(
         report.ranges.append((r0.isoformat(), r1.isoformat()))
         if progress:
             progress(len(run))
-    report.requests = budget.made
-    report.throttled = budget.throttled
-    report.pages_kept = store.kept_page_count()
-    return report
