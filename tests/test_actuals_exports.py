@@ -581,3 +581,39 @@ def test_a_failed_import_never_changes_the_store(store, tmp_path):
     with pytest.raises(CostplanError):
         store.load_query("SELECT 1 AS x", "focus")
     assert store.con.execute("SELECT count(*), sum(BilledCost) FROM cost_rows").fetchone() == before
+
+
+def test_reconcile_maps_focus_rows_without_usage_types(store, tmp_path):
+    """Failure: reconcile put all EC2 spend of a FOCUS file without x_UsageType in "unmapped"."""
+    from costplan.actuals.reconcile import reconcile
+
+    base = focus_rows("1.2", "2026-09")[0]
+
+    def row(service, description, unit, cost, resource_type=None):
+        r = dict(base, ServiceName=service, ChargeDescription=description, PricingUnit=unit,
+                 BilledCost=str(cost), EffectiveCost=str(cost))
+        r["ResourceType"] = resource_type or ""
+        return r
+
+    rows = [
+        row("Amazon Elastic Compute Cloud", "$0.17 per On Demand Linux c5.xlarge Instance Hour", "Hrs", 100.0),
+        row("Amazon Elastic Compute Cloud", "Linux/UNIX (Amazon VPC), c5.xlarge spot instance-hour", "Hrs", 20.0),
+        row("Amazon Elastic Compute Cloud", "$0.08 per GB-month of General Purpose SSD (gp3) provisioned storage",
+            "GB-Mo", 30.0),
+        row("Amazon Elastic Compute Cloud", "$0.045 per NAT Gateway Hour", "Hrs", 7.0),
+        row("Amazon Elastic Compute Cloud", "$0.09 per GB - first 10 TB / month data transfer out", "GB", 9.0),
+        row("Amazon Virtual Private Cloud", "$0.005 per In-use public IPv4 address per hour", "Hrs", 3.6),
+        row("Amazon Elastic Compute Cloud", "$0.05 per vCPU-Hour of T3 CPU Credits", "vCPU-Hours", 1.5),
+    ]
+    import_files(store, "focus", [write_rows(tmp_path / "nousage.csv", rows)])
+    plan = pd.DataFrame({"component": ["workers", "ebs", "nat", "transfer", "ips"],
+                         "component_kind": ["node_pool", "ebs_volume", "nat_gateway", "data_transfer", "public_ipv4"],
+                         "ListCost": [110.0, 30.0, 7.0, 9.0, 3.6]})
+    lines = reconcile(plan, store, "2026-09").lines.set_index(["component_kind", "ServiceName"])["actual"]
+    # by hand: instance hours 100 + 20 (spot) = 120; the CPU credits match no rule and stay unmapped
+    assert lines.loc[("node_pool", "Amazon Elastic Compute Cloud")] == 120.0
+    assert lines.loc[("ebs_volume", "Amazon Elastic Compute Cloud")] == 30.0
+    assert lines.loc[("nat_gateway", "Amazon Elastic Compute Cloud")] == 7.0
+    assert lines.loc[("data_transfer", "AWS Data Transfer")] == 9.0
+    assert lines.loc[("public_ipv4", "Amazon Virtual Private Cloud")] == 3.6
+    assert lines.loc[("unmapped", "Amazon Elastic Compute Cloud")] == 1.5

@@ -304,7 +304,7 @@ def test_every_sample_item_maps_to_its_component_kind():
     from costplan.actuals.mapping import component_case_sql
 
     base = sample.baseline_frame()[["component_kind", "ServiceName", "x_UsageType"]].assign(
-        ChargeCategory="Usage", SkuId=None
+        ChargeCategory="Usage", SkuId=None, ChargeDescription=None, PricingUnit=None, ResourceType=None
     )
     con = duckdb.connect()
     con.register("b", base)
@@ -312,10 +312,12 @@ def test_every_sample_item_maps_to_its_component_kind():
     wrong = [(want, have) for want, have in got if want != have]
     assert wrong == []
     assert con.execute(
-        f"SELECT {component_case_sql()} FROM (SELECT 'Tax' AS ChargeCategory, 'Tax' AS ServiceName, NULL AS x_UsageType, NULL AS SkuId)"
+        f"SELECT {component_case_sql()} FROM (SELECT 'Tax' AS ChargeCategory, 'Tax' AS ServiceName, NULL AS x_UsageType, NULL AS SkuId, "
+        "NULL AS ChargeDescription, NULL AS PricingUnit, NULL AS ResourceType)"
     ).fetchall() == [("tax",)]
     assert con.execute(
-        f"SELECT {component_case_sql()} FROM (SELECT 'Usage' AS ChargeCategory, 'Amazon Kinesis' AS ServiceName, 'USE1-ShardHour' AS x_UsageType, NULL AS SkuId)"
+        f"SELECT {component_case_sql()} FROM (SELECT 'Usage' AS ChargeCategory, 'Amazon Kinesis' AS ServiceName, 'USE1-ShardHour' AS x_UsageType, NULL AS SkuId, "
+        "NULL AS ChargeDescription, NULL AS PricingUnit, NULL AS ResourceType)"
     ).fetchall() == [("unmapped",)]
 
 

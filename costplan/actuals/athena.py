@@ -59,6 +59,9 @@ def cur_relation(database: str, table: str, dialect: str = "athena") -> str:
         product_region_code AS RegionId,
         line_item_usage_type AS x_UsageType,
         line_item_usage_type AS SkuId,
+        line_item_line_item_description AS ChargeDescription,
+        pricing_unit AS PricingUnit,
+        CAST(NULL AS VARCHAR) AS ResourceType,
         line_item_usage_account_id AS SubAccountId,
         CASE WHEN {typ} = 'Tax' THEN 'Tax'
              WHEN {typ} IN ('Credit', 'Refund', 'EdpDiscount', 'BundledDiscount', 'PrivateRateDiscount') THEN 'Credit'

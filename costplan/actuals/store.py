@@ -998,7 +998,9 @@ def _raw_columns(key: str, dialect: str) -> list[str]:
     if key == "day":
         return ["CAST(ChargePeriodStart AS DATE) AS ChargePeriodStart"]
     if key == "component":
-        return ["ChargeCategory", "ServiceName", "x_UsageType", "SkuId"]
+        from costplan.actuals.mapping import PATTERN_COLUMNS
+
+        return ["x_UsageType", *PATTERN_COLUMNS.values()]
     if key.startswith("tag:"):
         key_sql(key, dialect=dialect)  # validates the key
         return ["tags" if dialect == "athena" else "Tags"]
