@@ -47,19 +47,55 @@ COLUMNS = [
     "CommitmentDiscountName", "CommitmentDiscountStatus", "CommitmentDiscountType", "ConsumedQuantity",
     "ConsumedUnit", "ContractedCost", "ContractedUnitPrice", "EffectiveCost", "InvoiceIssuerName", "ListCost",
     "ListUnitPrice", "PricingCategory", "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName",
-    "RegionId", "RegionName", "ServiceCategory", "ServiceName",
+    "InvoiceId", "RegionId", "RegionName", "ServiceCategory", "ServiceName", "ServiceSubcategory",
     "x_CostplanPlan", "x_CostplanStack", "x_CostplanComponent", "x_CostplanComponentKind", "x_CostplanPriceSource",
 ]
 
-#: FOCUS ServiceCategory of each stack component kind.
+#: FOCUS 1.2 ServiceCategory and ServiceSubcategory of each service (one of each per
+#: ServiceName, as the specification asks).
 SERVICE_CATEGORY = {
-    "eks": "Compute", "node_pool": "Compute", "rds": "Databases", "elasticache": "Databases",
-    "k8s_volume": "Storage", "ebs_volume": "Storage", "s3": "Storage", "data_transfer": "Networking",
-    "nat_gateway": "Networking", "load_balancer": "Networking", "public_ipv4": "Networking",
-    "route53": "Networking", "cloudwatch": "Management and Governance", "xray": "Management and Governance",
-    "flow_logs": "Management and Governance", "config": "Management and Governance",
-    "cloudtrail": "Management and Governance", "waf": "Security", "kms": "Security", "commitment": "Compute",
+    "Amazon Elastic Compute Cloud": ("Compute", "Virtual Machines"),
+    "Amazon Elastic Container Service for Kubernetes": ("Compute", "Containers"),
+    "Amazon Elastic Kubernetes Service": ("Compute", "Containers"),
+    "Amazon Relational Database Service": ("Databases", "Relational Databases"),
+    "Amazon ElastiCache": ("Databases", "Caching"),
+    "Amazon Simple Storage Service": ("Storage", "Object Storage"),
+    "AWS Data Transfer": ("Networking", "Network Connectivity"),
+    "Amazon Virtual Private Cloud": ("Networking", "Network Infrastructure"),
+    "Elastic Load Balancing": ("Networking", "Application Networking"),
+    "Amazon Route 53": ("Networking", "Network Routing"),
+    "AWS WAF": ("Networking", "Network Security"),
+    "AmazonCloudWatch": ("Management and Governance", "Observability"),
+    "Amazon CloudWatch": ("Management and Governance", "Observability"),
+    "AWS X-Ray": ("Management and Governance", "Observability"),
+    "AWS Config": ("Management and Governance", "Compliance"),
+    "AWS CloudTrail": ("Management and Governance", "Compliance"),
+    "AWS Key Management Service": ("Security", "Secret Management"),
+    "Savings Plans for AWS Compute usage": ("Compute", "Other (Compute)"),
 }
+#: The catalog's pricing units in FOCUS Unit Format (``GB-Mo`` -> ``GB-Months``, ``1M queries``
+#: -> ``1000000 Queries``); others are derived by the same rules in :func:`focus_unit`.
+UNITS = {"Hrs": "Hours", "GB-Mo": "GB-Months", "GB": "GB", "LCU-Hrs": "LCU-Hours", "USD": "USD"}
+
+
+def focus_unit(unit: str | None) -> str | None:
+    """A pricing unit in FOCUS Unit Format: plural nouns capitalised, ``<unit>-<time units>``
+    for per-time units, a whole-number quantity before the noun."""
+    import re
+
+    if unit is None or unit in UNITS:
+        return UNITS.get(unit, unit)
+    m = re.fullmatch(r"(\d+)([KM]?)\s+(\w+)", unit)
+    if m:
+        n = int(m[1]) * {"": 1, "K": 1000, "M": 1_000_000}[m[2]]
+        noun = m[3][:1].upper() + m[3][1:]
+        return f"{n} {noun if noun.endswith('s') else noun + 's'}"
+    m = re.fullmatch(r"(\w+?)s?-Mo", unit)
+    if m:
+        return f"{m[1][:1].upper() + m[1][1:]}-Months"
+    return unit[:1].upper() + unit[1:]
+
+
 #: Pricing units billed per month (a recurring charge) rather than per use.
 MONTHLY_UNITS = ("GB-Mo", "Keys-Mo", "Zone-Mo", "Checks-Mo", "IOPS-Mo", "MiBps-Mo")
 _REGION_NAMES = {
@@ -174,9 +210,9 @@ def _rows(lines: pd.DataFrame, start: dt.date, stack_name: str) -> pd.DataFrame:
             out.append(dict(
                 common, **cd, ChargeCategory="Purchase", ChargeFrequency="Recurring", ChargeDescription=desc,
                 BilledCost=fee, EffectiveCost=0.0, ListCost=fee, ContractedCost=fee, PricingCategory="Committed",
-                PricingQuantity=float(fl["PricingQuantity"]), PricingUnit=fl["PricingUnit"],
+                PricingQuantity=float(fl["PricingQuantity"]), PricingUnit=focus_unit(fl["PricingUnit"]),
                 ListUnitPrice=float(fl["ListUnitPrice"]), ContractedUnitPrice=float(fl["ListUnitPrice"]),
-                ServiceName=fl["ServiceName"], ServiceCategory=SERVICE_CATEGORY["commitment"], RegionId=None,
+                ServiceName=fl["ServiceName"], **_category(fl["ServiceName"]), RegionId=None,
                 x_CostplanComponent=comp, x_CostplanComponentKind="commitment", x_CostplanPriceSource=fl["price_source"],
             ))
         if take > 0:
@@ -197,8 +233,8 @@ def _rows(lines: pd.DataFrame, start: dt.date, stack_name: str) -> pd.DataFrame:
                 common, **cd, ChargeCategory="Usage", ChargeFrequency="Recurring",
                 ChargeDescription=f"unused commitment of {comp}", CommitmentDiscountStatus="Unused", BilledCost=0.0,
                 EffectiveCost=fee - used, ListCost=0.0, ContractedCost=0.0, PricingCategory="Committed",
-                ServiceName=fee_line["ServiceName"].iloc[0] if len(fee_line) else g["ServiceName"].iloc[0],
-                ServiceCategory=SERVICE_CATEGORY["commitment"], RegionId=None, x_CostplanComponent=comp,
+                **_service(fee_line["ServiceName"].iloc[0] if len(fee_line) else g["ServiceName"].iloc[0]),
+                RegionId=None, x_CostplanComponent=comp,
                 x_CostplanComponentKind="commitment", x_CostplanPriceSource="stack spec",
             ))
     rows = []
@@ -217,16 +253,25 @@ def _rows(lines: pd.DataFrame, start: dt.date, stack_name: str) -> pd.DataFrame:
     return df[COLUMNS].reset_index(drop=True)
 
 
+def _category(service: str) -> dict:
+    category, sub = SERVICE_CATEGORY.get(service, ("Other", "Other (Other)"))
+    return {"ServiceCategory": category, "ServiceSubcategory": sub}
+
+
+def _service(service: str) -> dict:
+    return {"ServiceName": service, **_category(service)}
+
+
 def _usage_row(common: dict, ln, cost: float, qty: float) -> dict:
     region = ln["RegionId"] if ln["RegionId"] not in (None, "global") else None
-    unit = ln["PricingUnit"]
+    unit = focus_unit(ln["PricingUnit"])
     return dict(
         common, ChargeCategory="Usage",
-        ChargeFrequency="Recurring" if unit in MONTHLY_UNITS else "Usage-Based",
+        ChargeFrequency="Recurring" if ln["PricingUnit"] in MONTHLY_UNITS else "Usage-Based",
         ChargeDescription=str(ln["description"]), ListCost=cost, ContractedCost=cost,
         PricingQuantity=qty, PricingUnit=unit, ListUnitPrice=float(ln["ListUnitPrice"]),
         ContractedUnitPrice=float(ln["ListUnitPrice"]), ConsumedQuantity=qty, ConsumedUnit=unit,
-        ServiceName=ln["ServiceName"], ServiceCategory=SERVICE_CATEGORY.get(ln["component_kind"], "Other"),
+        **_service(ln["ServiceName"]),
         RegionId=region, RegionName=_REGION_NAMES.get(region) if region else None,
         x_CostplanComponent=ln["component"], x_CostplanComponentKind=ln["component_kind"],
         x_CostplanPriceSource=ln["price_source"],
@@ -266,4 +311,16 @@ def store_rows(df: pd.DataFrame) -> pd.DataFrame:
         out[c] = out[c].map(lambda t: None if t is None or t != t else f"{t:%Y-%m-%dT%H:%M:%SZ}")
     for c in ("ListCost", "ContractedCost"):
         out[c] = out[c].fillna(0.0)
+    for c in ("PricingUnit", "ConsumedUnit"):
+        if c in out:
+            out[c] = out[c].map(lambda u: focus_unit(u) if isinstance(u, str) else None)
+    cats = out["ServiceName"].map(lambda s: SERVICE_CATEGORY.get(s, ("Other", "Other (Other)")))
+    out["ServiceCategory"] = [c for c, _ in cats]
+    out["ServiceSubcategory"] = [s for _, s in cats]
+    if "x_ChargeStatus" in out:
+        # FOCUS 1.2: a charge on no invoice yet has a null InvoiceId
+        month = out["BillingPeriodStart"].str.slice(0, 7)
+        out["InvoiceId"] = ("invoice-" + out["BillingAccountId"].astype(str) + "-" + month).where(
+            out["x_ChargeStatus"] != "Estimated"
+        )
     return out.drop(columns=[c for c in ("x_Source", "x_LoadId") if c in out])
