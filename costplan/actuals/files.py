@@ -598,13 +598,11 @@ def _required(kind: str, f: str, types: dict[str, str]) -> list[Problem]:
 
 
 def _part_names(files: list[str]) -> dict[str, str]:
-    """The name each file is recorded under: its file name, or with its folder when two files
-    of one import share a name."""
-    base = {f: os.path.basename(f) for f in files}
-    counts: dict[str, int] = {}
-    for b in base.values():
-        counts[b] = counts.get(b, 0) + 1
-    return {f: (b if counts[b] == 1 else f"{os.path.basename(os.path.dirname(f))}/{b}") for f, b in base.items()}
+    """The name each file is recorded under: its file name. Exports name their parts the same
+    in every billing period (``<export>-00001.snappy.parquet``), and a part is recorded per
+    billing period, so the name is the part's identity within its period whatever else an
+    import holds."""
+    return {f: os.path.basename(f) for f in files}
 
 
 def import_files(
