@@ -159,14 +159,31 @@ def _short(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
+_DESCRIBED: dict[tuple, dict[str, str]] = {}
+
+
 def _describe(con: duckdb.DuckDBPyConnection, f: str) -> dict[str, str]:
+    """The columns of one file and their types (cached by path, size and mtime: sniffing a
+    CSV.gz reads and decompresses its start)."""
     import duckdb
 
+    try:
+        st = os.stat(f)
+        key = (f, st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key in _DESCRIBED:
+        return dict(_DESCRIBED[key])
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {_reader([f], csv=not f.lower().endswith('.parquet'))}").fetchall()
     except duckdb.Error as exc:
         raise InputError(Problem(f"cannot read the file: {_short(exc)}", file=f)) from None
-    return {r[0]: r[1] for r in rows}
+    types = {r[0]: r[1] for r in rows}
+    if key is not None:
+        if len(_DESCRIBED) > 256:
+            _DESCRIBED.clear()
+        _DESCRIBED[key] = types
+    return dict(types)
 
 
 # -- legacy CUR: column names ---------------------------------------------------------------------
@@ -556,12 +573,20 @@ def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str]
 
 
 # -- the import --------------------------------------------------------------------------------
-def _plan(con, kind: str, files: list[str], csv: bool) -> _Plan:
+def _plan(con, kind: str, files: list[str], csv: bool, staged: str | None = None) -> _Plan:
     types: dict[str, str] = {}
     for f in files:
         for k, t in _describe(con, f).items():
             types.setdefault(k, t)
     reader = _reader(files, csv=csv, extra=", filename = true")
+    if staged is not None:
+        # CSV (and CSV.gz) is parsed once, into a temporary table every pass then reads: the
+        # checks, the duplicates and the load would each decompress and parse it again
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM {reader}")
+        except Exception as exc:  # noqa: BLE001 - duckdb.Error, named in the message
+            raise InputError([Problem(f"cannot read: {_short(exc)}", file=", ".join(files))]) from None
+        reader = staged
     if kind == "focus":
         exprs, cols = _focus_exprs(types, csv=csv)
         return _Plan(reader, files, csv, exprs, cols, "TRUE", cols.typed("DOUBLE", "BilledCost", "BilledCost"))
@@ -629,9 +654,6 @@ def import_files(
     split or aggregated, and every row's cost counts towards the invoice, so two equal rows are
     two charges.
     """
-    import duckdb
-    import pandas as pd
-
     from costplan.actuals.store import LOAD_MODES
 
     if kind not in ("focus", "cur"):
@@ -656,7 +678,25 @@ def import_files(
     groups: dict[bool, list[str]] = {}
     for f in files:
         groups.setdefault(not f.lower().endswith(".parquet"), []).append(f)
-    plans = [_plan(con, kind, group, csv) for csv, group in sorted(groups.items())]
+    staged = []
+    try:
+        plans = []
+        for i, (csv, group) in enumerate(sorted(groups.items())):
+            name = f"_costplan_csv_{i}" if csv else None
+            if name:
+                staged.append(name)
+            plans.append(_plan(con, kind, group, csv, name))
+        return _import(store, kind, files, found, plans, description, mode)
+    finally:
+        for name in staged:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _import(store, kind, files, found, plans, description, mode) -> ImportReport:
+    import duckdb
+    import pandas as pd
+
+    con = store.con
     names = _part_names(files)
     scans = []
     dups = []
@@ -791,6 +831,8 @@ def _example(con, plan: _Plan, ck: _Check, n: int) -> Problem:
 
 def _plan_reader_for(plan: _Plan, f: str) -> str:
     """``plan``'s reader restricted to one file (same renames, same columns)."""
+    if "_costplan_csv_" in plan.reader:
+        return f"(SELECT * FROM {plan.reader} WHERE filename = {_lit(f)})"
     lst = "[" + ", ".join(_lit(duckdb_path(g)) for g in plan.files) + "]"
     return plan.reader.replace(lst, "[" + _lit(duckdb_path(f)) + "]", 1)
 
