@@ -94,7 +94,8 @@ def test_duplicate_key_is_an_input_error_naming_file_and_resource(tmp_path):
         import_hcl(tmp_path)
     (p,) = exc.value.problems
     assert p.file == str(tmp_path / "main.tf") and p.location == "aws_ebs_volume.v"
-    assert 'duplicate key "a"' in p.message and "{for v in var.volumes : v.az => v}" in p.message
+    assert 'duplicate key "a"' in p.message and "{ for v in var.volumes : v.az => v }" in p.message
+    assert p.line == 5  # the line of the resource block
 
     out = tmp_path / "stack.yaml"
     r = run("import", "terraform", tmp_path, "--out", out)
@@ -126,7 +127,7 @@ resource "aws_ebs_volume" "w" {
     (p,) = exc.value.problems
     assert p.location == "aws_ebs_volume.v.tags"
     # the expression was read through a local: the message names it
-    assert p.message.startswith('local.names_by_name = `{for n in local.names : n => n}`: duplicate key "a"')
+    assert p.message.startswith('local.names_by_name = `{ for n in local.names : n => n }`: duplicate key "a"')
 
 
 def test_grouping_avoids_the_duplicate_key(tmp_path):
@@ -135,7 +136,7 @@ def test_grouping_avoids_the_duplicate_key(tmp_path):
             "size              = each.value.gb", "size              = sum(each.value)"
         )
     )
-    r = import_hcl(tmp_path).stack["regions"]["us-east-1"]["ebs_volumes"]
+    r = import_hcl(tmp_path, region="us-east-1").stack["regions"]["us-east-1"]["ebs_volumes"]
     assert [(v["size_gb"], v["count"]) for v in r.values()] == [(150, 1)]
 
 
@@ -160,4 +161,4 @@ resource "aws_wafv2_web_acl" "main" {
 }
 """)
     # 2 of the 3 managed rule groups are enabled
-    assert import_hcl(tmp_path).stack["regions"]["us-east-1"]["waf"]["rules"] == 2
+    assert import_hcl(tmp_path, region="us-east-1").stack["regions"]["us-east-1"]["waf"]["rules"] == 2

@@ -25,13 +25,17 @@ from costplan.cli.common import (
 TERRAFORM_HELP = """Build a stack spec from Terraform: a plan or state as JSON
 (`terraform show -json`), or a folder of .tf files when no plan is available.
 
-Priced resources: EKS clusters and managed node groups, RDS for PostgreSQL (with read
-replicas), ElastiCache, EBS volumes, S3 buckets, load balancers, NAT gateways, Elastic IPs,
-Route 53 zones and health checks, WAFv2 web ACLs, Config rules, CloudTrail, VPC Flow Logs,
-KMS keys, CloudWatch alarms and log groups, capacity reservations; the
-terraform-aws-modules eks and vpc modules in .tf folders. Everything else is listed as
-skipped with its type and count. Usage quantities (GB stored, requests, GB processed) come
-from --usage or documented defaults (docs/infrastructure-code.md).
+Priced resources: EKS clusters, managed node groups and self-managed Auto Scaling groups
+(with their launch templates), RDS for PostgreSQL (with read replicas), ElastiCache, EBS
+volumes, S3 buckets, load balancers, NAT gateways, Elastic IPs, Route 53 zones and health
+checks, WAFv2 web ACLs, Config rules, CloudTrail, VPC Flow Logs, KMS keys, CloudWatch alarms
+and log groups, capacity reservations. A .tf folder is evaluated as Terraform would at plan
+time: modules per count/for_each instance (local ones, those `terraform init` put on disk,
+else the terraform-aws-modules eks, vpc and kms modules), module outputs, variables with
+optional() defaults, terragrunt inputs. Everything else is listed as skipped, resource by
+resource, with the reason. A resource whose region the code does not give needs --region.
+Usage quantities (GB stored, requests, GB processed) come from --usage or documented
+defaults (docs/infrastructure-code.md).
 
 Examples:
 
@@ -42,9 +46,12 @@ Examples:
   costplan import terraform terraform/ --var-file prod.tfvars --estimate
 
   costplan import terraform plan.json --region eu-west-1 --format json
+
+  costplan import terraform infra/ --k8s karpenter.yaml --k8s app.yaml --estimate
 """
 
-PULUMI_HELP = """Build a stack spec from Pulumi state: a `pulumi stack export` file, or
+PULUMI_HELP = """Build a stack spec from Pulumi state: a `pulumi stack export` file or a
+backend's checkpoint file (.json or .json.gz), or
 --stack NAME --work-dir DIR to export it through the Pulumi Automation API (needs
 `pip install costplan[pulumi]` and the Pulumi CLI).
 
@@ -68,6 +75,12 @@ Examples:
 
 
 OUT_OPTION = typer.Option(None, "--out", "-o", help="Write the stack spec YAML here.")
+K8S_OPTION = typer.Option(
+    [],
+    "--k8s",
+    help="Kubernetes manifests with Karpenter NodePools / EC2NodeClasses and the workloads they run "
+    "(repeatable): each NodePool becomes a node pool priced as a range (docs/infrastructure-code.md).",
+)
 ESTIMATE_OPTION = typer.Option(False, "--estimate", help="Price the imported stack and print the estimate.")
 CATALOG_OPTION = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot).")
 
@@ -153,9 +166,8 @@ def _finish(result, out: str | None, do_estimate: bool, catalog_path: str | None
 
 def _summary(result, out: str | None) -> None:
     info(f"{len(result.priced)} resources priced" + (f"; stack written to {out}" if out else ""))
-    for t, n in result.skipped_by_type().items():
-        reasons = sorted({s.reason for s in result.skipped if s.type == t})
-        warn(f"skipped {n} x {t}: {'; '.join(reasons)}")
+    for line in result.skipped_lines():
+        warn(line)
     if result.free:
         info("not billed / not AWS: " + ", ".join(f"{n} x {t}" for t, n in result.free_by_type().items()))
     for u in result.unresolved:
@@ -166,6 +178,16 @@ def _summary(result, out: str | None) -> None:
         )
     for n in result.notes:
         info(f"note: {n}")
+
+
+def _karpenter(result, k8s: list[str], catalog_path: str | None, region: str | None) -> None:
+    if not k8s:
+        return
+    from costplan.config import setting
+    from costplan.iac.karpenter import add_to_stack
+    from costplan.pricing.lookup import get_catalog
+
+    add_to_stack(result, k8s, get_catalog(catalog_path or setting("catalog") or None), region)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -198,13 +220,15 @@ def import_terraform(
         None,
         "--region",
         "-r",
-        help="Region for resources whose region is not in the code (default us-east-1).",
+        help="Region of the resources whose region the code does not give (their provider sets none); "
+        "without it such resources are an error.",
     ),
     name: str | None = typer.Option(None, "--name", help="Stack name (default: the file or folder name)."),
     var: list[str] = typer.Option(
         [], "--var", help="A Terraform variable, NAME=VALUE (.tf folders; repeatable)."
     ),
     var_file: list[str] = typer.Option([], "--var-file", help="A .tfvars file (.tf folders; repeatable)."),
+    k8s: list[str] = K8S_OPTION,
     out: str | None = OUT_OPTION,
     do_estimate: bool = ESTIMATE_OPTION,
     catalog_path: str | None = CATALOG_OPTION,
@@ -230,11 +254,10 @@ def import_terraform(
             raise InputError(
                 Problem("file not found; expected a plan JSON or a folder of .tf files", file=path)
             )
-        from costplan.iac.resources import build_stack
-        from costplan.iac.terraform_plan import read_plan
+        from costplan.iac.terraform_plan import import_plan
 
-        resources, _meta = read_plan(p)
-        result = build_stack(resources, name=name or p.stem, source=str(p), usage=u, default_region=region)
+        result = import_plan(p, usage=u, region=region, name=name)
+    _karpenter(result, k8s, catalog_path, region)
     _finish(result, out, do_estimate, catalog_path, fmt)
 
 
@@ -247,9 +270,10 @@ def import_pulumi(
         None, "--usage", "-u", help="Usage file YAML (keys: resource names or URNs)."
     ),
     region: str | None = typer.Option(
-        None, "--region", "-r", help="Region when the state does not say (us-east-1)."
+        None, "--region", "-r", help="Region of the resources whose region the state does not give."
     ),
     name: str | None = typer.Option(None, "--name", help="Stack name (default: the Pulumi stack name)."),
+    k8s: list[str] = K8S_OPTION,
     out: str | None = OUT_OPTION,
     do_estimate: bool = ESTIMATE_OPTION,
     catalog_path: str | None = CATALOG_OPTION,
@@ -269,6 +293,7 @@ def import_pulumi(
     else:
         raise InputError("give a `pulumi stack export` file or --stack NAME --work-dir DIR")
     result = pl.import_pulumi(deployment, source=label, usage=u, region=region, name=name)
+    _karpenter(result, k8s, catalog_path, region)
     _finish(result, out, do_estimate, catalog_path, fmt)
 
 

@@ -46,19 +46,38 @@ def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext,
             quantity=node_hours,
             description=f"{pool.nodes} x {itype} {what}, {per_node_h:g} h each{alt}",
             path=f"{path}.instance_types",
+            assumption=pool.why or "",
         )
     ]
     if pool.root_volume is not None:
         out += _volume_lines(
             f"{region}/node_pools/{name}",
             "node_pool",
-            EbsVolume(type=pool.root_volume.type, size_gb=pool.root_volume.size_gb, count=1),
+            EbsVolume(
+                type=pool.root_volume.type,
+                size_gb=pool.root_volume.size_gb,
+                iops=pool.root_volume.iops,
+                throughput_mbps=pool.root_volume.throughput_mbps,
+                count=1,
+            ),
             region,
             ctx,
             f"{path}.root_volume",
             volumes=pool.nodes * per_node_h / ctx.hours,
             label="root volume",
             assumption=pool.root_volume.why or "",
+        )
+    for i, dv in enumerate(pool.data_volumes):
+        out += _volume_lines(
+            f"{region}/node_pools/{name}",
+            "node_pool",
+            EbsVolume(type=dv.type, size_gb=dv.size_gb, iops=dv.iops, throughput_mbps=dv.throughput_mbps, count=1),
+            region,
+            ctx,
+            f"{path}.data_volumes.{i}",
+            volumes=pool.nodes * per_node_h / ctx.hours,
+            label=f"volume {i + 2}",
+            assumption=dv.why or "",
         )
     return keep(*out)
 
@@ -115,6 +134,16 @@ def _volume_lines(
                 usage="iops-month",
                 quantity=n * (v.iops or 0),
                 description=f"{label}: provisioned IOPS ({n:g} x {v.iops or 0})",
+                **common,
+            )
+        )
+    if v.type == "standard" and getattr(v, "io_requests_million", 0):
+        out.append(
+            ctx.priced(
+                sku="standard",
+                usage="io-requests-million",
+                quantity=v.io_requests_million,
+                description=f"{label}: magnetic I/O requests",
                 **common,
             )
         )

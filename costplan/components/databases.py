@@ -16,7 +16,9 @@ def rds_gp3_included_iops(size_gb: float) -> int:
 
 def _storage_lines(component, storage: RdsStorage, multi_az: bool, region, ctx, path, label):
     az = "multi-az" if multi_az else "single-az"
-    common = dict(component=component, kind="rds", region=region, service="AmazonRDS", path=path)
+    common = dict(
+        component=component, kind="rds", region=region, service="AmazonRDS", path=path, assumption=storage.why or ""
+    )
     out = [
         ctx.priced(
             sku=storage.type,

@@ -180,11 +180,9 @@ def _load_side(spec: str, *, usage=None, region: str | None = None, tf_vars: dic
             raise InputError(
                 Problem("a Terraform plan has no scenarios; `#scenario` is for stack YAML files", file=spec)
             )
-        from costplan.iac.resources import build_stack
-        from costplan.iac.terraform_plan import read_plan
+        from costplan.iac.terraform_plan import import_plan
 
-        resources, _ = read_plan(p)
-        res = build_stack(resources, name=p.stem, source=str(p), usage=usage, default_region=region)
+        res = import_plan(p, usage=usage, region=region)
         return res.stack_model(), res
     return load_stack(p, scenario=scenario or None), None
 
@@ -193,7 +191,7 @@ def _looks_json(p: Path) -> bool:
     try:
         with p.open("rb") as f:
             head = f.read(64).lstrip()
-        return head.startswith(b"{") and b"format_version" in p.read_bytes()[:4096]
+        return b"{" in head[:64] and b"format_version" in p.read_bytes()[:4096]
     except OSError:
         return False
 

@@ -10,7 +10,6 @@ a resource comes from its ARN, else its provider resource's ``region``, else ``-
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -66,25 +65,30 @@ def _snake_keys(v: Any) -> Any:
 
 
 def read_export(path: str | Path) -> dict:
-    """A ``pulumi stack export`` file as a dict (``{"version": 3, "deployment": {...}}``)."""
+    """A Pulumi state file as a dict: a ``pulumi stack export`` file (``{"version": 3,
+    "deployment": {...}}``) or a backend's checkpoint file (``{"version": 3, "checkpoint":
+    {"latest": {...}}}``, as ``.json`` or ``.json.gz``)."""
+    from costplan.iac.terraform_plan import parse_json_text
+
     path = Path(path)
     if not path.is_file():
         raise InputError(Problem("file not found" if not path.exists() else "is not a file", file=str(path)))
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        import gzip
+
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise InputError(Problem(f"not a readable gzip file ({exc})", file=str(path))) from None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(
-            Problem("is not a text file; expected `pulumi stack export` JSON", file=str(path))
+            Problem("is not a text file; expected `pulumi stack export` JSON or a Pulumi checkpoint", file=str(path))
         ) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            Problem(
-                f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); expected the "
-                "output of `pulumi stack export`",
-                file=str(path),
-                line=exc.lineno,
-            )
-        ) from None
+    data, _skipped = parse_json_text(text, str(path), "`pulumi stack export`")
+    return data
 
 
 NOT_INSTALLED = (
@@ -148,7 +152,17 @@ def parse_deployment(
             )
         )
     version = data.get("version")
-    dep = data.get("deployment", data)
+    config: dict = {}
+    if isinstance(data.get("checkpoint"), dict):  # a backend's checkpoint file
+        cp = data["checkpoint"]
+        config = cp.get("config") if isinstance(cp.get("config"), dict) else {}
+        dep = cp.get("latest")
+        if dep is None:
+            raise InputError(
+                Problem("the checkpoint holds no deployment (the stack has not been deployed)", file=source, location="checkpoint.latest")
+            )
+    else:
+        dep = data.get("deployment", data)
     if version is not None and version not in (1, 2, 3):
         raise InputError(
             Problem(
@@ -162,7 +176,13 @@ def parse_deployment(
         or not isinstance(dep.get("resources", []), list)
         or ("resources" not in dep and "manifest" not in dep)
     ):
-        raise InputError(Problem("no `deployment.resources`: not a `pulumi stack export` file", file=source))
+        raise InputError(
+            Problem(
+                "no `deployment.resources` (or `checkpoint.latest.resources`): not a `pulumi stack export` "
+                "file or a Pulumi checkpoint",
+                file=source,
+            )
+        )
     raw = dep.get("resources") or []
     providers: dict[str, str | None] = {}
     stack_name = None
@@ -173,6 +193,8 @@ def parse_deployment(
         if t.startswith("pulumi:providers:"):
             props = {**(r.get("inputs") or {}), **(r.get("outputs") or {})}
             reg = props.get("region")
+            if not isinstance(reg, str) and "::default" in str(r.get("urn", "")):
+                reg = config.get("aws:region")  # a default provider takes the stack's aws:region
             providers[f"{r.get('urn')}::{r.get('id')}"] = reg if isinstance(reg, str) else None
         elif t == "pulumi:pulumi:Stack":
             parts = str(r.get("urn", "")).split("::")  # urn:pulumi:STACK::PROJECT::TYPE::NAME
@@ -225,6 +247,7 @@ def import_pulumi(
         source=source,
         usage=usage,
         default_region=region,
+        region_help="no region in the resource's ARN or its aws provider (set `aws:region` in the stack's config)",
     )
     for s in result.skipped + result.free:
         s.type = tokens.get(s.type, s.type)

@@ -13,6 +13,7 @@ says they are defaults.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,8 +22,6 @@ from typing import Any
 from costplan.errors import InputError, Problem
 from costplan.iac.usage import Usage, UsageValue
 from costplan.units import AWS_REGIONS
-
-DEFAULT_REGION = "us-east-1"
 
 # Resource types that AWS does not bill (configuration, wiring, permissions).
 FREE_TYPES = {
@@ -54,6 +53,7 @@ FREE_TYPES = {
     "aws_route53_record",
     "aws_kms_alias",
     "aws_launch_template",
+    "aws_launch_configuration",
     "aws_lb_listener",
     "aws_lb_listener_rule",
     "aws_lb_target_group",
@@ -75,6 +75,13 @@ FREE_TYPES = {
     "aws_config_configuration_recorder_status",
     "aws_flow_log_iam_role",
     "aws_ec2_tag",
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
+    "aws_sqs_queue_policy",
+    "aws_secretsmanager_secret_rotation",
+    "aws_elasticache_user",
+    "aws_elasticache_user_group",
+    "aws_elasticache_user_group_association",
 }
 FREE_PREFIXES = ("aws_iam_", "aws_s3_bucket_", "aws_kms_grant", "aws_autoscaling_", "aws_lb_cookie_")
 NON_BILLED_PROVIDERS = (
@@ -165,6 +172,17 @@ class ImportResult:
     def skipped_by_type(self) -> dict[str, int]:
         return dict(sorted(Counter(s.type for s in self.skipped).items()))
 
+    def skipped_lines(self) -> list[str]:
+        """Every skipped resource with its reason: one line per type and reason, naming the
+        resources."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for x in self.skipped:
+            groups.setdefault((x.type, x.reason), []).append(x.address)
+        return [
+            f"skipped {len(addrs)} x {t}: {reason}: {', '.join(addrs)}"
+            for (t, reason), addrs in sorted(groups.items())
+        ]
+
     def free_by_type(self) -> dict[str, int]:
         return dict(sorted(Counter(s.type for s in self.free).items()))
 
@@ -199,9 +217,8 @@ class ImportResult:
                 f"{len(self.free)} not billed by AWS or not AWS resources."
             ),
         ]
-        for t, n in self.skipped_by_type().items():
-            reasons = sorted({s.reason for s in self.skipped if s.type == t})
-            head.append(f"#   skipped {n} x {t}: {'; '.join(reasons)}")
+        for line in self.skipped_lines():
+            head.append(f"#   {line}")
         for u in self.unresolved:
             head.append(f"#   unresolved: {u}")
         if self.defaults:
@@ -211,7 +228,7 @@ class ImportResult:
 
 
 class _Builder:
-    def __init__(self, name: str, default_region: str, usage: Usage, source: str):
+    def __init__(self, name: str, default_region: str | None, usage: Usage, source: str):
         self.stack: dict = {"name": name, "regions": {}}
         self.default_region = default_region
         self.usage = usage
@@ -223,7 +240,10 @@ class _Builder:
 
     # -- helpers ------------------------------------------------------------------------
     def region(self, r: Resource) -> str:
-        return r.region or self.default_region
+        region = r.region or self.default_region
+        if region is None:  # build_stack checks this before any handler runs
+            raise InputError(Problem(f"{r.address}: the region is not known; give --region", file=self.result.source))
+        return region
 
     def section(self, region: str, section: str) -> dict:
         return self.stack["regions"].setdefault(region, {}).setdefault(section, {})
@@ -320,34 +340,157 @@ def b_get(d: dict, k: str) -> Any:
     return d.get(k) if isinstance(d, dict) else None
 
 
-def _node_group(b: _Builder, r: Resource) -> None:
-    region = b.region(r)
-    sc = r.block("scaling_config")
-    types = r.get("instance_types")
-    if isinstance(types, str):
-        types = [types]
-    if not types:
-        if r.block("launch_template") or "instance_types" in r.unknown:
-            b.skip(
-                r,
-                "instance types come from a launch template or are known only after apply; "
-                "set instance_types on the node group",
-            )
-            return
-        types = ["t3.medium"]
-        b.result.unresolved.append(f"{r.address}: instance_types not set; EKS's default t3.medium is priced")
-    desired, lo, hi = _int(sc.get("desired_size")), _int(sc.get("min_size")), _int(sc.get("max_size"))
+COMPUTED = "computed by AWS (not set in the configuration)"
+"""The reason of an unknown attribute the configuration does not set (AWS or the provider
+chooses it at apply, e.g. a node group's instance types)."""
+EKS_DEFAULT_INSTANCE_TYPE = "t3.medium"
+"""EKS's instance type for a managed node group that sets none (and no launch template type)."""
+DEFAULT_NODE_DISK = (20, "gp2")
+"""Node disk when nothing sets one: EKS's default ``disk_size`` of 20 GiB; volume type gp2,
+the EC2 default for a block device mapping without ``volume_type`` [GiB, type]."""
+DEFAULT_EBS_TYPE = "gp2"
+"""The AWS provider's default ``aws_ebs_volume.type``."""
+
+
+def _first(v: Any) -> dict:
+    """A nested block as a dict (plan JSON and .tf give one-element lists; module inputs dicts)."""
+    if isinstance(v, list):
+        v = v[0] if v else None
+    return v if isinstance(v, dict) else {}
+
+
+def _launch_template(b: _Builder, r: Resource, block: dict) -> tuple[Resource | None, str | None]:
+    """The launch template a node group or Auto Scaling group uses (or why it could not be
+    found): through the block's references, then by name or id."""
+    if isinstance(block.get("resolved"), dict):  # built by a module emulation
+        lt = block["resolved"]
+        return Resource(str(lt.get("address", r.address)), "aws_launch_template", lt), None
+    for key in ("launch_template", "mixed_instances_policy", "launch_configuration"):
+        for ref in r.refs.get(key, []):
+            addr = re.sub(r"\.(id|name|arn|latest_version|default_version)$", "", ref)
+            lt = b.by_address.get(addr) or b.by_address.get(f"{addr}[0]")
+            if lt is not None and lt.type in ("aws_launch_template", "aws_launch_configuration"):
+                return lt, None
+    for attr in ("id", "name"):
+        want = block.get(attr)
+        if isinstance(want, str) and want:
+            for lt in b.launch_templates:
+                if lt.values.get(attr) == want or attr == "name" and lt.values.get("name_prefix") == want:
+                    return lt, None
+    what = block.get("name") or block.get("id") or r.unknown.get("launch_template") or "not known"
+    return None, f"its launch template ({what}) is not in this configuration"
+
+
+def _lt_type(lt: Resource) -> tuple[str | None, str | None]:
+    """(instance type, why it is not known) of a launch template."""
+    t = lt.values.get("instance_type")
+    if isinstance(t, str) and t:
+        return t, None
+    if "instance_type" in lt.unknown:
+        return None, f"the instance type in {lt.address} is {lt.unknown['instance_type']}"
+    return None, None
+
+
+def _lt_volumes(lt: dict, where: str) -> list[dict]:
+    """The EBS volumes of a launch template's block device mappings, as node volumes."""
+    out = []
+    for m in lt.get("block_device_mappings") or []:
+        ebs = _first((m or {}).get("ebs")) if isinstance(m, dict) else {}
+        size = _num(ebs.get("volume_size"))
+        if not size:
+            continue
+        vtype = ebs.get("volume_type")
+        vol: dict = {"type": str(vtype) if vtype else DEFAULT_NODE_DISK[1], "size_gb": size}
+        why = f"{m.get('device_name') or 'block device'} of {where}"
+        if not vtype:
+            why += f"; default: volume type {DEFAULT_NODE_DISK[1]} (none set)"
+        if _int(ebs.get("iops")) and vol["type"] in ("gp3", "io1", "io2"):
+            vol["iops"] = _int(ebs.get("iops"))
+        if _num(ebs.get("throughput")) and vol["type"] == "gp3":
+            vol["throughput_mbps"] = _num(ebs.get("throughput"))
+        vol["why"] = why
+        out.append(vol)
+    root = lt.get("root_block_device")  # aws_launch_configuration
+    if root and not out:
+        rb = _first(root)
+        if _num(rb.get("volume_size")):
+            vtype = rb.get("volume_type") or DEFAULT_NODE_DISK[1]
+            out.append({"type": str(vtype), "size_gb": _num(rb["volume_size"]), "why": f"root_block_device of {where}"})
+    return out
+
+
+def _default_disk(why: str) -> dict:
+    size, vtype = DEFAULT_NODE_DISK
+    return {"type": vtype, "size_gb": size, "why": f"default: {size} GiB {vtype} node disk ({why})"}
+
+
+def _pool_volumes(pool: dict, vols: list[dict], fallback_why: str) -> None:
+    if vols:
+        pool["root_volume"] = vols[0]
+        if len(vols) > 1:
+            pool["data_volumes"] = vols[1:]
+    else:
+        pool["root_volume"] = _default_disk(fallback_why)
+
+
+def _sizes(b: _Builder, r: Resource, desired, lo, hi) -> tuple[int, int | None, int | None] | None:
     over = b.usage.get(r.address, r.type, "desired")
     if not over.default and over.value is not None:
         desired = int(over.value)
     if desired is None:
         if lo is None:
-            b.skip(r, "scaling_config.desired_size is not known; give `desired` in the usage file")
-            return
+            return None
         desired = lo
+        b.result.unresolved.append(f"{r.address}: the desired size is not known; the minimum ({lo}) is priced")
+    return desired, lo, hi
+
+
+def _add_pool(b: _Builder, r: Resource, pool: dict, name: str) -> None:
+    hours = b.usage.get(r.address, r.type, "hours_per_month")
+    if not hours.default and hours.value is not None:
+        pool["hours_per_month"] = hours.value
+    region = b.region(r)
+    sec = b.section(region, "node_pools")
+    m = re.match(r'module\.([^.\[]+)(?:\["?([^"\]]+)"?\])?', r.address)
+    if name in sec and m:  # the same group name in two modules (clusters): the module's key or name first
+        name = f"{m.group(2) or m.group(1)}-{name}"
+    name = b.unique(sec, name)
+    sec[name] = pool
+    b.priced(r, f"{region}/node_pools/{name}")
+
+
+def _node_group(b: _Builder, r: Resource) -> None:
+    sc = r.block("scaling_config")
+    types = r.get("instance_types")
+    if isinstance(types, str):
+        types = [types]
+    notes: list[str] = []
+    lt = lt_why = None
+    if r.block("launch_template") or "launch_template" in r.unknown:
+        lt, lt_why = _launch_template(b, r, r.block("launch_template"))
+    if not types and lt is not None:
+        lt_t, lt_why = _lt_type(lt)
+        if lt_t:
+            types = [lt_t]
+            notes.append(f"instance type from {lt.address}")
+    if not types:
+        if lt_why or r.unknown.get("instance_types", COMPUTED) != COMPUTED:
+            b.skip(
+                r,
+                f"instance types are not known ({lt_why or r.unknown['instance_types']}); set instance_types "
+                "on the node group or give a plan JSON",
+            )
+            return
+        types = [EKS_DEFAULT_INSTANCE_TYPE]
+        notes.append(f"default: {EKS_DEFAULT_INSTANCE_TYPE}, EKS's instance type when a node group sets none")
         b.result.unresolved.append(
-            f"{r.address}: scaling_config.desired_size not known; min_size ({lo}) is priced"
+            f"{r.address}: instance_types not set; EKS's default {EKS_DEFAULT_INSTANCE_TYPE} is priced"
         )
+    sizes = _sizes(b, r, _int(sc.get("desired_size")), _int(sc.get("min_size")), _int(sc.get("max_size")))
+    if sizes is None:
+        b.skip(r, "scaling_config.desired_size is not known; give `desired` in the usage file")
+        return
+    desired, lo, hi = sizes
     pool: dict = {"instance_types": [str(t) for t in types]}
     if lo is not None:
         pool["min"] = min(lo, desired)
@@ -355,26 +498,82 @@ def _node_group(b: _Builder, r: Resource) -> None:
         pool["max"] = max(hi, desired)
     pool["desired"] = desired
     pool["capacity"] = "spot" if str(r.get("capacity_type", "ON_DEMAND")).upper() == "SPOT" else "on_demand"
-    hours = b.usage.get(r.address, r.type, "hours_per_month")
-    if not hours.default and hours.value is not None:
-        pool["hours_per_month"] = hours.value
     disk = _num(r.get("disk_size"))
-    if disk and "disk_size" not in r.unknown and not r.block("launch_template"):
+    if lt is not None:
+        _pool_volumes(pool, _lt_volumes(lt.values, lt.address), f"{lt.address} sets no block device")
+    elif disk and "disk_size" not in r.unknown:
         pool["root_volume"] = {
-            "type": str(r.get("root_volume_type", "gp2")),
+            "type": str(r.get("root_volume_type", DEFAULT_NODE_DISK[1])),
             "size_gb": disk,
             "why": f"disk_size = {disk:g} on {r.address}",
         }
     else:
-        pool["root_volume"] = {
-            "type": "gp2",
-            "size_gb": 20,
-            "why": "default: the EKS-optimised AMI's 20 GiB gp2 root volume (no disk_size set)",
-        }
-    sec = b.section(region, "node_pools")
-    name = b.unique(sec, r.name_hint or component_name(r, "node_group_name"))
-    sec[name] = pool
-    b.priced(r, f"{region}/node_pools/{name}")
+        pool["root_volume"] = _default_disk("EKS's default disk_size; none set")
+    pool["why"] = "; ".join([f"EKS managed node group {r.address}", *notes])
+    _add_pool(b, r, pool, r.name_hint or component_name(r, "node_group_name"))
+
+
+def _asg(b: _Builder, r: Resource) -> None:
+    """A self-managed node group: an Auto Scaling group launching from a launch template (or a
+    mixed instances policy's overrides)."""
+    mip = _first(r.values.get("mixed_instances_policy"))
+    block = r.block("launch_template")
+    if mip:
+        block = _first(_first(mip.get("launch_template")).get("launch_template_specification")) or block
+    lt = lt_why = None
+    if block or "launch_template" in r.unknown or mip:
+        lt, lt_why = _launch_template(b, r, block)
+    elif r.has("launch_configuration") or "launch_configuration" in r.unknown:
+        lt, lt_why = _launch_template(b, r, {"name": r.get("launch_configuration")})
+    overrides = [o for o in (_first(mip.get("launch_template")).get("override") or []) if isinstance(o, dict)]
+    types = [str(o["instance_type"]) for o in overrides if isinstance(o.get("instance_type"), str)]
+    notes = [f"self-managed Auto Scaling group {r.address}"]
+    if types:
+        notes.append("instance types from the mixed instances policy's overrides")
+    elif lt is not None:
+        lt_t, lt_why = _lt_type(lt)
+        if lt_t:
+            types = [lt_t]
+            notes.append(f"instance type from {lt.address}")
+    if not types:
+        why = lt_why or ("the launch template sets none" if lt is not None else "no launch template")
+        b.skip(r, f"instance type not known ({why}); give a plan JSON or set it in the launch template")
+        return
+    lo, hi = _int(r.get("min_size")), _int(r.get("max_size"))
+    sizes = _sizes(b, r, _int(r.get("desired_capacity")), lo, hi)
+    if sizes is None:
+        b.skip(r, "min_size and desired_capacity are not known; give `desired` in the usage file")
+        return
+    desired, lo, hi = sizes
+    spot = False
+    if lt is not None:
+        market = _first(lt.values.get("instance_market_options"))
+        spot = str(market.get("market_type", "")).lower() == "spot"
+    on_demand = desired
+    if mip:
+        dist = _first(mip.get("instances_distribution"))
+        base = _int(dist.get("on_demand_base_capacity")) or 0
+        pct = _num(dist.get("on_demand_percentage_above_base_capacity"))
+        pct = 100 if pct is None else pct
+        on_demand = min(desired, base) + math.ceil(max(0, desired - base) * pct / 100 - 1e-9)
+        notes.append(f"on-demand base {base} + {pct:g}% above it; the rest spot")
+    elif spot:
+        on_demand = 0
+    vols = _lt_volumes(lt.values, lt.address) if lt is not None else []
+    name = r.name_hint or component_name(r, "name")
+    parts = [("on_demand", on_demand, name), ("spot", desired - on_demand, f"{name}-spot" if on_demand else name)]
+    for capacity, n, pname in parts:
+        if n <= 0 and not (capacity == "on_demand" and desired == 0):
+            continue
+        pool: dict = {"instance_types": types, "desired": n, "capacity": capacity}
+        if lo is not None and capacity == "on_demand" and n == desired:
+            pool["min"] = min(lo, n)
+        if hi is not None and n == desired:
+            pool["max"] = max(hi, n)
+        lt_name = lt.address if lt is not None else r.address
+        _pool_volumes(pool, vols, f"{lt_name} sets no block device; the AMI's root volume is assumed")
+        pool["why"] = "; ".join(notes)
+        _add_pool(b, r, pool, pname)
 
 
 def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
@@ -409,7 +608,11 @@ def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
     backup["why"] = bu.why
     db["backup"] = backup
     sec = b.section(region, "rds")
-    name = b.unique(sec, component_name(r, "identifier"))
+    prefix = r.get("identifier_prefix")
+    if not r.has("identifier") and isinstance(prefix, str) and prefix.strip("-"):
+        name = b.unique(sec, prefix.strip("-"))
+    else:
+        name = b.unique(sec, component_name(r, "identifier"))
     sec[name] = db
     b._dbs[r.address] = (region, name, r)
     b.priced(r, f"{region}/rds/{name}")
@@ -417,10 +620,14 @@ def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
 
 def _rds_storage(b: _Builder, r: Resource, size: float) -> dict:
     st = r.get("storage_type")
+    why = None
     if not st or "storage_type" in r.unknown:
         st = "io1" if r.get("iops") else "gp2"
+        why = f"default: storage_type {st}, the AWS provider's default when none is set ({r.address})"
         b.result.unresolved.append(f"{r.address}: storage_type not set; RDS's default {st} is priced")
     storage: dict = {"type": str(st), "size_gb": size}
+    if why:
+        storage["why"] = why
     iops = _int(r.get("iops"))
     if iops and st in ("gp3", "io1", "io2"):
         storage["iops"] = iops
@@ -435,10 +642,12 @@ def _link_replicas(b: _Builder, replicas: list[Resource]) -> None:
     for r in replicas:
         src_key = None
         for ref in r.refs.get("replicate_source_db", []):
-            ref = re.sub(r"\.(id|identifier|arn|address)$", "", ref)
+            ref = re.sub(r"\.(id|identifier|arn|address|resource_id)$", "", ref)
             for key in b._dbs:
                 if key == ref or re.sub(r"\[[^\]]*\]$", "", key) == ref:
                     src_key = key
+        if src_key is None:
+            src_key = _source_in_module(b, r)
         val = r.get("replicate_source_db")
         if src_key is None and isinstance(val, str):
             ident = val.rsplit(":", 1)[-1]
@@ -468,6 +677,19 @@ def _link_replicas(b: _Builder, replicas: list[Resource]) -> None:
         name = b.unique(reps, component_name(r, "identifier"))
         reps[name] = rep
         b.priced(r, f"{region}/rds/{sname}.{name}")
+
+
+def _source_in_module(b: _Builder, r: Resource) -> str | None:
+    """A read replica whose ``replicate_source_db`` is a module output (``module.master.
+    db_instance_identifier``): the source is the one database instance in that module."""
+    for ref in r.refs.get("replicate_source_db", []):
+        m = re.match(r"((?:module\.[^.\[]+(?:\[[^\]]*\])?\.)+)", ref)
+        if not m:
+            continue
+        inside = [key for key in b._dbs if key.startswith(m.group(1)) and key != r.address]
+        if len(inside) == 1:
+            return inside[0]
+    return None
 
 
 def _elasticache_rg(b: _Builder, r: Resource) -> None:
@@ -522,9 +744,13 @@ def _ebs_volume(b: _Builder, r: Resource) -> None:
         b.skip(r, f"size is {r.unknown.get('size', 'not set')} (e.g. taken from a snapshot); set `size`")
         return
     vtype = r.get("type")
+    notes = []
     if not vtype or "type" in r.unknown:
-        vtype = "gp2"
-        b.result.unresolved.append(f"{r.address}: type not set; the AWS provider's default gp2 is priced")
+        vtype = DEFAULT_EBS_TYPE
+        notes.append(f"default: type {DEFAULT_EBS_TYPE}, the AWS provider's default")
+        b.result.unresolved.append(
+            f"{r.address}: type not set; the AWS provider's default {DEFAULT_EBS_TYPE} is priced"
+        )
     vol: dict = {"type": str(vtype), "size_gb": size, "count": 1}
     if _int(r.get("iops")) and vtype in ("gp3", "io1", "io2"):
         vol["iops"] = _int(r.get("iops"))
@@ -533,7 +759,12 @@ def _ebs_volume(b: _Builder, r: Resource) -> None:
     snap = b.u(r, "snapshot_gb")
     if snap.value:
         vol["snapshot_gb"] = snap.value
-    vol["why"] = f"{r.config_address}" + ("" if snap.default else f"; snapshots: {snap.why}")
+    if vtype == "standard":
+        io = b.u(r, "io_requests_million")
+        if io.value:
+            vol["io_requests_million"] = io.value
+        notes.append(f"magnetic I/O requests: {io.why}")
+    vol["why"] = "; ".join([f"{r.config_address}", *notes] + ([] if snap.default else [f"snapshots: {snap.why}"]))
     region = b.region(r)
     sec = b.section(region, "ebs_volumes")
     # instances of one `count` / `for_each` resource with the same settings become one entry
@@ -544,6 +775,7 @@ def _ebs_volume(b: _Builder, r: Resource) -> None:
             and {k: v for k, v in other.items() if k != "count"}
             == {k: v for k, v in vol.items() if k != "count"}
             and not vol.get("snapshot_gb")
+            and not vol.get("io_requests_million")
         ):
             other["count"] += 1
             b.priced(r, f"{region}/ebs_volumes/{name}")
@@ -666,6 +898,7 @@ def _capacity_reservation(b: _Builder, r: Resource) -> None:
 HANDLERS = {
     "aws_eks_cluster": _eks_cluster,
     "aws_eks_node_group": _node_group,
+    "aws_autoscaling_group": _asg,
     "aws_elasticache_replication_group": _elasticache_rg,
     "aws_elasticache_cluster": _elasticache_cluster,
     "aws_ebs_volume": _ebs_volume,
@@ -708,7 +941,14 @@ NOT_PRICED_REASONS = {
     "aws_instance": "standalone EC2 instances are not priced by costplan (EKS node groups are)",
     "aws_rds_cluster": "Aurora is not priced by costplan (RDS for PostgreSQL instances are)",
     "aws_rds_cluster_instance": "Aurora is not priced by costplan (RDS for PostgreSQL instances are)",
+    "aws_sqs_queue": "SQS is billed per request (the first million a month are free); not priced by costplan",
+    "aws_db_instance_automated_backups_replication": "backups replicated to another region are billed per GB "
+    "stored and transferred; not priced by costplan",
+    "aws_secretsmanager_secret": "Secrets Manager ($0.40 per secret a month and per API call) is not priced by costplan",
 }
+
+
+GLOBAL_TYPES = ("aws_route53_zone", "aws_route53_health_check")
 
 
 def build_stack(
@@ -718,19 +958,29 @@ def build_stack(
     source: str,
     usage: Usage | None = None,
     default_region: str | None = None,
+    region_help: str | None = None,
+    extra_skipped: list[Skipped] | None = None,
+    extra_free: list[Skipped] | None = None,
 ) -> ImportResult:
-    """Map resources to a stack spec. Raises :class:`InputError` if no resource is an AWS one."""
-    usage = usage or Usage()
-    region = default_region or DEFAULT_REGION
-    if region not in AWS_REGIONS:
-        from costplan.errors import did_you_mean
+    """Map resources to a stack spec. ``default_region`` (``--region``) is the region of the
+    resources whose region the code does not give; without it such a resource is an error
+    asking for ``--region`` (``region_help`` says why the code does not give it). Raises
+    :class:`InputError` if no resource is an AWS one or nothing can be priced.
+    ``extra_skipped``/``extra_free``: what the reader itself left out (modules not on disk)."""
+    from costplan.errors import did_you_mean
 
+    usage = usage or Usage()
+    if default_region is not None and default_region not in AWS_REGIONS:
         raise InputError(
-            f"--region {region!r} is not an AWS region: {did_you_mean(region, AWS_REGIONS, 'region')}"
+            f"--region {default_region!r} is not an AWS region: {did_you_mean(default_region, AWS_REGIONS, 'region')}"
         )
-    b = _Builder(name, region, usage, source)
+    b = _Builder(name, default_region, usage, source)
     b._dbs, b._ebs_origin, b._nat_addresses = {}, {}, []
+    b.result.skipped.extend(extra_skipped or [])
+    b.result.free.extend(extra_free or [])
     managed = [r for r in resources if r.type]
+    b.by_address = {r.address: r for r in managed}
+    b.launch_templates = [r for r in managed if r.type in ("aws_launch_template", "aws_launch_configuration")]
     if managed and not any(r.type.startswith("aws_") for r in managed):
         providers = sorted(
             {r.type.split(":", 1)[0] if ":" in r.type else r.type.split("_", 1)[0] for r in managed}
@@ -744,9 +994,26 @@ def build_stack(
     for r in managed:
         if r.region is not None and r.region not in AWS_REGIONS:
             b.result.unresolved.append(
-                f"{r.address}: region {r.region!r} is not an AWS region; {region} is used"
+                f"{r.address}: region {r.region!r} is not an AWS region: "
+                f"{did_you_mean(r.region, AWS_REGIONS, 'region')}"
             )
-            r.region = region
+            r.region = None
+    regional = [
+        r
+        for r in managed
+        if r.region is None and (r.type in HANDLERS or r.type == "aws_db_instance") and r.type not in GLOBAL_TYPES
+    ]
+    if regional and default_region is None:
+        names = ", ".join(r.address for r in regional[:3]) + (f" and {len(regional) - 3} more" if len(regional) > 3 else "")
+        why = region_help or "no region in the resource or its provider configuration"
+        raise InputError(
+            Problem(
+                f"the region of {len(regional)} resources cannot be determined ({why}): {names}; give "
+                "--region REGION (the region the provider would use), or set `region` in the provider block",
+                file=source,
+                location="--region",
+            )
+        )
     replicas: list[Resource] = []
     for r in managed:
         if r.type == "aws_db_instance":
@@ -768,11 +1035,12 @@ def build_stack(
     for u in usage.unused():
         b.result.notes.append(f"usage file entry {u!r} matches no resource")
     if not b.stack["regions"]:
+        skipped = "".join(f"\n  skipped {x.address} ({x.type}): {x.reason}" for x in b.result.skipped)
         raise InputError(
             Problem(
                 "nothing to price: no resource costplan prices was found "
                 f"({len(b.result.skipped)} skipped, {len(b.result.free)} not billed); "
-                f"supported types: {', '.join(SUPPORTED_TYPES)}",
+                f"supported types: {', '.join(SUPPORTED_TYPES)}{skipped}",
                 file=source,
             )
         )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from costplan.errors import InputError, Problem
-from costplan.iac.resources import Resource
+from costplan.iac.resources import COMPUTED, Resource
 
 SUPPORTED_MAJOR = ("0", "1")
 _IDX = re.compile(r"\[[^\[\]]*\]")
@@ -33,23 +33,67 @@ def read_plan(path: str | Path) -> tuple[list[Resource], dict]:
     if not path.is_file():
         raise InputError(Problem("file not found" if not path.exists() else "is not a file", file=str(path)))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(
             Problem(
                 "is not a text file; expected the JSON of `terraform show -json PLANFILE`", file=str(path)
             )
         ) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            Problem(
-                f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); expected the "
-                "output of `terraform show -json PLANFILE`",
-                file=str(path),
-                line=exc.lineno,
-            )
-        ) from None
-    return parse_plan(data, str(path))
+    data, skipped = parse_json_text(text, str(path), "`terraform show -json PLANFILE`")
+    resources, meta = parse_plan(data, str(path))
+    if skipped:
+        meta["leading_text_lines"] = skipped
+    return resources, meta
+
+
+def parse_json_text(text: str, source: str, what: str) -> tuple[Any, int]:
+    """The JSON document in ``text``, read from its first ``{`` when lines of text come before
+    it (a wrapper's log lines, a shell prompt) and ignoring text after it. Returns the data and
+    the number of lines skipped before it."""
+    try:
+        return json.loads(text), 0
+    except json.JSONDecodeError as first:
+        start = text.find("{")
+        while start >= 0:
+            try:
+                data, _end = json.JSONDecoder().raw_decode(text, start)
+                return data, text.count("\n", 0, start)
+            except json.JSONDecodeError:
+                start = text.find("{", start + 1)
+                if start > 0 and text.count("\n", 0, start) > 200:
+                    break
+        exc = first
+    raise InputError(
+        Problem(
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); expected the output of {what}",
+            file=source,
+            line=exc.lineno,
+        )
+    )
+
+
+REGION_HELP = (
+    "the plan's aws provider configuration has no region (it came from the environment when the plan "
+    "was made) and the resources carry no ARN"
+)
+
+
+def import_plan(
+    path: str | Path, *, usage=None, region: str | None = None, name: str | None = None
+):
+    """A stack spec from a plan or state JSON file (:func:`read_plan` then
+    :func:`~costplan.iac.resources.build_stack`)."""
+    from costplan.iac.resources import build_stack
+
+    resources, meta = read_plan(path)
+    p = Path(path)
+    result = build_stack(
+        resources, name=name or p.stem, source=str(p), usage=usage, default_region=region, region_help=REGION_HELP
+    )
+    if meta.get("leading_text_lines"):
+        result.notes.append(f"{meta['leading_text_lines']} lines of text before the JSON were skipped")
+    return result
 
 
 def is_plan_json(data: Any) -> bool:
@@ -99,6 +143,7 @@ def parse_plan(data: Any, source: str = "<plan>") -> tuple[list[Resource], dict]
     changes = {rc.get("address"): rc for rc in data.get("resource_changes") or [] if isinstance(rc, dict)}
     config = data.get("configuration") or {}
     cfg_resources = _config_resources(config.get("root_module") or {}, "")
+    outputs = _config_outputs(config.get("root_module") or {}, "")
     variables = {k: (v or {}).get("value") for k, v in (data.get("variables") or {}).items()}
     providers = config.get("provider_config") or {}
 
@@ -111,18 +156,21 @@ def parse_plan(data: Any, source: str = "<plan>") -> tuple[list[Resource], dict]
         values = dict(rv.get("values") or {})
         unknown: dict[str, str] = {}
         rc = changes.get(address)
+        cfg_addr = _IDX.sub("", address)
+        cfg = cfg_resources.get(cfg_addr, {})
+        module_prefix = cfg.get("module", "")
+        expressions = cfg.get("expressions") or {}
         if rc:
             after_unknown = (rc.get("change") or {}).get("after_unknown") or {}
             for k, v in after_unknown.items():
                 if v is True or (isinstance(v, (dict, list)) and _any_true(v)):
-                    unknown[k] = "known only after apply"
-        cfg_addr = _IDX.sub("", address)
-        cfg = cfg_resources.get(cfg_addr, {})
-        module_prefix = cfg.get("module", "")
+                    configured = k in expressions or not cfg
+                    unknown[k] = "known only after apply" if configured else COMPUTED
         refs: dict[str, list[str]] = {}
-        for k, expr in (cfg.get("expressions") or {}).items():
-            if isinstance(expr, dict) and expr.get("references"):
-                refs[k] = [module_prefix + r for r in expr["references"]]
+        for k, expr in expressions.items():
+            found = _references(expr)
+            if found:
+                refs[k] = _through_outputs([module_prefix + r for r in found], outputs)
         region = _region(values, cfg.get("provider_config_key"), providers, variables)
         out.append(
             Resource(
@@ -157,6 +205,47 @@ def _any_true(v: Any) -> bool:
     if isinstance(v, list):
         return any(_any_true(x) for x in v)
     return False
+
+
+def _references(expr: Any) -> list[str]:
+    """Every reference of an expression, nested blocks included (``launch_template[0].id``)."""
+    if isinstance(expr, dict):
+        if "references" in expr and isinstance(expr["references"], list):
+            return [str(r) for r in expr["references"]]
+        return [r for v in expr.values() for r in _references(v)]
+    if isinstance(expr, list):
+        return [r for v in expr for r in _references(v)]
+    return []
+
+
+def _config_outputs(module: dict, prefix: str) -> dict[str, list[str]]:
+    """``module.x.<output>`` -> the references of the output's expression, and
+    ``module.x.var.<input>`` -> the references of the module call's input (with prefixes)."""
+    out: dict[str, list[str]] = {}
+    for name, call in (module.get("module_calls") or {}).items():
+        if not isinstance(call, dict):
+            continue
+        child = call.get("module") or {}
+        cprefix = f"{prefix}module.{name}."
+        for iname, expr in (call.get("expressions") or {}).items():
+            out[f"{cprefix}var.{iname}"] = [prefix + r for r in _references(expr)]
+        for oname, o in (child.get("outputs") or {}).items():
+            if isinstance(o, dict):
+                out[f"{cprefix}{oname}"] = [cprefix + r for r in _references(o.get("expression") or {})]
+        out.update(_config_outputs(child, cprefix))
+    return out
+
+
+def _through_outputs(refs: list[str], outputs: dict[str, list[str]], depth: int = 0) -> list[str]:
+    """References with module outputs followed to what they refer to (kept as well)."""
+    out = list(refs)
+    if depth > 20:
+        return out
+    for r in refs:
+        key = _IDX.sub("", r)
+        if key in outputs:
+            out += _through_outputs(outputs[key], outputs, depth + 1)
+    return list(dict.fromkeys(out))
 
 
 def _config_resources(module: dict, prefix: str) -> dict[str, dict]:

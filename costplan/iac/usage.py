@@ -39,7 +39,10 @@ USAGE_KEYS: dict[str, dict[str, tuple[Any, str]]] = {
     "aws_db_instance": {
         "backup_storage_gb": (0, "backup storage beyond the free allowance [GB-month]"),
     },
-    "aws_ebs_volume": {"snapshot_gb": (0, "snapshot storage [GB-month]")},
+    "aws_ebs_volume": {
+        "snapshot_gb": (0, "snapshot storage [GB-month]"),
+        "io_requests_million": (0, "I/O requests of a magnetic (standard) volume [million/month]"),
+    },
     "aws_s3_bucket": {
         "size_gb": (0, "average stored [GB-month]"),
         "requests_tier1": (0, "PUT, COPY, POST, LIST requests [requests/month]"),
@@ -70,6 +73,10 @@ USAGE_KEYS: dict[str, dict[str, tuple[Any, str]]] = {
     },
 }
 USAGE_KEYS["aws_alb"] = USAGE_KEYS["aws_lb"]
+USAGE_KEYS["aws_autoscaling_group"] = {
+    "desired": (None, "instances running in the baseline month, overriding desired_capacity [nodes]"),
+    "hours_per_month": (None, "hours each instance runs [h/month]"),
+}
 
 # Region-level sections a usage file may set (merged over what the resources give).
 REGION_SECTIONS = (

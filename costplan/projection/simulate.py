@@ -120,6 +120,7 @@ class ProjectionModel:
                                      "projection.database.class_ladder; it keeps its class when the primary steps up")
         self._cache_setup()
         self._check_ratios()
+        self._check_drivers()
         if self.problems:
             raise InputError(self.problems)
 
@@ -131,16 +132,23 @@ class ProjectionModel:
         """Workloads read from ``projection.manifests`` (paths relative to the stack file)."""
         from pathlib import Path
 
-        from costplan.projection.k8s import read_workloads
+        from costplan.projection.k8s import read_manifests
 
+        self.daemonsets = {}
         if not self.spec.manifests:
             return {}
         base = Path(self.stack.source).parent if self.stack.source and Path(self.stack.source).exists() else Path.cwd()
         try:
-            found = read_workloads([base / m for m in self.spec.manifests], self.spec.manifest_names)
+            inputs = read_manifests([base / m for m in self.spec.manifests], self.spec.manifest_names)
         except InputError as exc:
             self.problems += exc.problems
             return {}
+        found = inputs.workloads
+        self.daemonsets = inputs.daemonsets
+        self.warnings += inputs.warnings
+        for name, ds in self.daemonsets.items():
+            if ds.node_selector:
+                self.warnings.append(f"projection.manifests: DaemonSet {name} has a nodeSelector; it is counted on every pool")
         known = {w for r in self.stack.regions.values() for p in r.node_pools.values() for w in p.pods}
         for name in sorted(set(found) - known):
             self.warnings.append(f"projection.manifests: workload {name!r} runs on no node pool's `pods`; not modelled")
@@ -154,14 +162,17 @@ class ProjectionModel:
         for rname, region in self.stack.regions.items():
             for pname, pool in region.node_pools.items():
                 o = self.spec.pools.get(f"{rname}/{pname}") or self.spec.pools.get(pname)
+                # DaemonSets read from the manifests run one pod on every node of the pool
+                ds_cpu = sum(d.cpu_request for d in self.daemonsets.values())
+                ds_mem = sum(d.memory_request_gib for d in self.daemonsets.values())
                 try:
                     alloc = cap.allocatable(
                         pool.instance_types[0],
                         reserved_cpu=o.reserved_cpu if o else None,
                         reserved_memory_gib=o.reserved_memory_gib if o else None,
                         max_pods=o.max_pods if o else None,
-                        daemonset_cpu=o.daemonset_cpu if o else 0.0,
-                        daemonset_memory_gib=o.daemonset_memory_gib if o else 0.0,
+                        daemonset_cpu=(o.daemonset_cpu if o else 0.0) + ds_cpu,
+                        daemonset_memory_gib=(o.daemonset_memory_gib if o else 0.0) + ds_mem,
                     )
                 except InputError as exc:
                     self.problems.append(Problem(exc.problems[0].message,
@@ -177,7 +188,16 @@ class ProjectionModel:
                         wl.append((wname, None, 1.0, 1.0, w.replicas, w.replicas, w.cpu_request, w.memory_request_gib, w.replicas))
                     else:
                         share = s.region_share.get(rname, 1.0)
-                        wl.append((wname, s.demand, s.per_pod, share, lo, hi, w.cpu_request, w.memory_request_gib, w.replicas))
+                        per_pod = s.per_pod
+                        if per_pod is None:  # at 100% of the CPU request, scaled to the HPA's target
+                            if w.target_cpu_utilization is None:
+                                self.problems.append(Problem(
+                                    f"workload {wname}: per_pod_at_full_cpu needs the HPA's CPU target (give its HPA "
+                                    "manifest under projection.manifests, or give per_pod)",
+                                    **self._where(f"projection.workloads.{wname}.per_pod_at_full_cpu")))
+                                continue
+                            per_pod = s.per_pod_at_full_cpu * w.target_cpu_utilization
+                        wl.append((wname, s.demand, per_pod, share, lo, hi, w.cpu_request, w.memory_request_gib, w.replicas))
                 if pool.count is not None:
                     lo_n = hi_n = float(pool.count)
                 else:
@@ -251,13 +271,37 @@ class ProjectionModel:
         return on
 
     RATIO_DRIVERS = {"traffic": "peak_rps_per_user", "egress": "egress_gb_per_user", "stored": "stored_gb_per_user"}
+    DEMAND_DRIVERS = {"peak_rps": "peak_rps_per_user", "sensor_points_per_s": "sensor_points_per_user_day"}
+
+    def _check_drivers(self) -> None:
+        """The drivers the stack uses must be given; the others are optional."""
+        need: dict[str, list[str]] = {}
+        for p in self.pools.values():
+            for wname, dem, *_ in p.workloads:
+                if dem in self.DEMAND_DRIVERS:
+                    need.setdefault(self.DEMAND_DRIVERS[dem], []).append(f"workload {wname} (demand: {dem})")
+        for key in self.dbs:
+            need.setdefault("peak_rps_per_user", []).append(f"database {key} (its CPU and connections follow peak requests)")
+        vol = self.spec.sensor_storage.volume
+        for rname, region in self.stack.regions.items():
+            if vol in region.k8s_volumes:
+                need.setdefault("sensor_points_per_user_day", []).append(f"regions.{rname}.k8s_volumes.{vol}")
+        for driver, users in need.items():
+            if driver not in self.central:
+                self.problems.append(Problem(
+                    f"projection.drivers.{driver} is needed by {', '.join(users[:3])}", **self._where("projection.drivers")))
 
     def _check_ratios(self) -> None:
         """Lines scaled by a driver need its month-0 central value to be positive: the stack's
         quantity is what that value produces."""
         for rule, driver in self.RATIO_DRIVERS.items():
             lines = [r.component for r in self.rules if r.rule == rule and r.quantity > 0]
-            base = self.central["active_users"] * self.central[driver]
+            if lines and driver not in self.central:
+                self.problems.append(Problem(
+                    f"projection.drivers.{driver} is needed: {', '.join(sorted(set(lines))[:4])} scale with it",
+                    **self._where("projection.drivers")))
+                continue
+            base = self.central["active_users"] * self.central.get(driver, 0.0)
             if lines and base <= 0:
                 self.problems.append(Problem(
                     f"active_users x {driver} is 0 at the central values, but {', '.join(sorted(set(lines)))} "
@@ -310,11 +354,16 @@ class ProjectionModel:
         ``peak_rps`` [req/s], ``sensor_points_per_s`` [points/s], ``egress_gb`` [GB/month],
         ``stored_gb`` [GB]."""
         users = users_by_month(draws["active_users"], draws["annual_growth"], months) + extra_users
+        zero = np.zeros(users.shape[0])
+
+        def per_user(name):  # a driver the stack does not use (checked when the model is built)
+            return draws.get(name, zero)[:, None]
+
         d = {"users": users}
-        d["peak_rps"] = users * draws["peak_rps_per_user"][:, None]
-        d["sensor_points_per_s"] = users * draws["sensor_points_per_user_day"][:, None] / 86400.0
-        d["egress_gb"] = users * draws["egress_gb_per_user"][:, None]
-        d["stored_gb"] = users * draws["stored_gb_per_user"][:, None]
+        d["peak_rps"] = users * per_user("peak_rps_per_user")
+        d["sensor_points_per_s"] = users * per_user("sensor_points_per_user_day") / 86400.0
+        d["egress_gb"] = users * per_user("egress_gb_per_user")
+        d["stored_gb"] = users * per_user("stored_gb_per_user")
         return d
 
     def capacity(self, demand: dict[str, np.ndarray], draws: dict[str, np.ndarray]) -> dict[str, dict]:

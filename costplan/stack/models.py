@@ -42,8 +42,10 @@ class EksCluster(Spec):
 
 
 class RootVolume(Spec):
-    type: Literal["gp2", "gp3", "io1", "io2"] = "gp3"
+    type: Literal["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"] = "gp3"
     size_gb: Annotated[float, Field(gt=0)] = Field(20, description="Root volume size per node [GiB].")
+    iops: Count | None = Field(None, description="Provisioned IOPS per volume (gp3: total, 3,000 included) [IOPS].")
+    throughput_mbps: NonNeg | None = Field(None, description="gp3 throughput per volume (125 included) [MB/s].")
     why: str | None = None
 
 
@@ -58,7 +60,11 @@ class NodePool(Spec):
     capacity: Literal["on_demand", "spot"] = Field("on_demand", description="EC2 purchase option.")
     hours_per_month: NonNeg | None = Field(None, description="Hours each node runs [h/month]; default: the stack's.")
     root_volume: RootVolume | None = Field(None, description="EBS root volume per node.")
+    data_volumes: list[RootVolume] = Field(
+        default_factory=list, description="Further EBS volumes per node (a launch template's other block devices)."
+    )
     pods: dict[str, Workload] = Field(default_factory=dict, description="Workloads scheduled on this pool.")
+    why: str | None = Field(None, description="Where the pool's instance type and size come from (defaults say so).")
 
     @model_validator(mode="after")
     def _sizes(self) -> NodePool:
@@ -89,15 +95,19 @@ class Workload(Spec):
     max_replicas: Count | None = None
     cpu_request: NonNeg = Field(0.1, description="CPU request per pod [vCPU].")
     memory_request_gib: NonNeg = Field(0.25, description="Memory request per pod [GiB].")
+    target_cpu_utilization: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        None, description="The HPA's average CPU utilisation target [fraction of the request]."
+    )
     why: str | None = None
 
 
 # --- databases ----------------------------------------------------------------------------
 class RdsStorage(Spec):
-    type: Literal["gp2", "gp3", "io1", "io2"] = "gp3"
+    type: Literal["gp2", "gp3", "io1", "io2", "standard"] = "gp3"
     size_gb: Annotated[float, Field(gt=0)] = Field(..., description="Allocated storage [GB].")
     iops: Count | None = Field(None, description="Provisioned IOPS (io1/io2; gp3 above the included baseline) [IOPS].")
     max_size_gb: NonNeg | None = Field(None, description="Storage autoscaling ceiling [GB] (not priced).")
+    why: str | None = Field(None, description="Where the storage settings come from (defaults say so).")
 
 
 class RdsBackup(Spec):
@@ -140,12 +150,17 @@ class ElastiCacheGroup(Spec):
 
 # --- storage ------------------------------------------------------------------------------
 class EbsVolume(Spec):
-    type: Literal["gp2", "gp3", "io1", "io2", "st1", "sc1"] = "gp3"
+    type: Literal["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"] = Field(
+        "gp3", description="Volume type; `standard` is the previous-generation magnetic volume."
+    )
     size_gb: Annotated[float, Field(gt=0)] = Field(..., description="Size of one volume [GiB].")
     count: PosCount = Field(1, description="Volumes [volumes].")
     iops: Count | None = Field(None, description="Provisioned IOPS per volume (gp3: total, 3,000 included) [IOPS].")
     throughput_mbps: NonNeg | None = Field(None, description="gp3 throughput per volume (125 included) [MB/s].")
     snapshot_gb: NonNeg = Field(0, description="Snapshot storage for these volumes [GB-month].")
+    io_requests_million: NonNeg = Field(
+        0, description="I/O requests, magnetic (`standard`) volumes only, all volumes together [million/month]."
+    )
     why: str | None = None
 
 
@@ -328,10 +343,19 @@ class Drivers(Spec):
 
     active_users: Driver = Field(..., description="Active users in month 0 [users].")
     annual_growth: Driver = Field(..., description="Growth of active users, compounding monthly [fraction/year].")
-    peak_rps_per_user: Driver = Field(..., description="API requests per second at the daily peak, per user [req/s/user].")
-    sensor_points_per_user_day: Driver = Field(..., description="Sensor data points written per user [points/user/day].")
-    stored_gb_per_user: Driver = Field(..., description="Object storage (S3) held per user [GB/user].")
-    egress_gb_per_user: Driver = Field(..., description="Data out to the internet per user [GB/user/month].")
+    peak_rps_per_user: Driver | None = Field(
+        None, description="API requests per second at the daily peak, per user [req/s/user]; needed when workloads, "
+        "a database or traffic-priced lines follow it."
+    )
+    sensor_points_per_user_day: Driver | None = Field(
+        None, description="Sensor data points written per user [points/user/day]; needed with a sensor volume."
+    )
+    stored_gb_per_user: Driver | None = Field(
+        None, description="Object storage (S3) held per user [GB/user]; needed when the stack stores data in S3."
+    )
+    egress_gb_per_user: Driver | None = Field(
+        None, description="Data out to the internet per user [GB/user/month]; needed when the stack has internet egress."
+    )
     db_gb_per_user: Driver | None = Field(None, description="Relational data in PostgreSQL per user [GB/user].")
     cache_mb_per_user: Driver | None = Field(None, description="Redis memory per user [MB/user].")
 
@@ -359,11 +383,23 @@ class WorkloadScaling(Spec):
     demand: Literal["peak_rps", "users", "sensor_points_per_s"] = Field(
         ..., description="The demand the pods serve: peak API requests [req/s], active users, or sensor writes [points/s]."
     )
-    per_pod: Annotated[float, Field(gt=0)] = Field(..., description="Demand one pod serves at the HPA target [demand unit/pod].")
+    per_pod: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Demand one pod serves at the HPA target [demand unit/pod]."
+    )
+    per_pod_at_full_cpu: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Demand one pod serves at 100% of its CPU request [demand unit/pod]; the HPA's CPU target "
+        "(from the workload's manifest) then gives per_pod = per_pod_at_full_cpu x target."
+    )
     region_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=dict, description="Share of the demand served in each region [fraction]; default 1 where the workload runs."
     )
     why: Why
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> WorkloadScaling:
+        if (self.per_pod is None) == (self.per_pod_at_full_cpu is None):
+            raise ValueError("give `per_pod` (at the HPA target) or `per_pod_at_full_cpu` (at 100% of the CPU request), one of them")
+        return self
 
 
 class PoolCapacity(Spec):
