@@ -46,7 +46,7 @@ def held(store: Store) -> dict[str, int]:
     return {r.month: round(r.BilledCost * 100) for r in df.itertuples()}
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(exp=export, data=st.data())
 def test_parts_in_any_order_give_the_totals_to_the_cent(exp, data):
     with tempfile.TemporaryDirectory() as tmp:
