@@ -13,6 +13,7 @@ file and line, or the variable (docs/refusals.md).
 | ``catalog`` | price catalog CSV or folder | the newest embedded snapshot |
 | ``reports_dir`` | where reports are written | ``reports/`` |
 | ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
+| ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ _BUILTIN = {
     "catalog": "",
     "reports_dir": "reports",
     "component_map": "",
+    "currency": "",
 }
 
 

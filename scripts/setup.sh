@@ -23,3 +23,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+# the official FOCUS validator, in an environment of its own (best effort)
+bash scripts/setup-focus-validator.sh

@@ -121,7 +121,7 @@ def test_start_poll_and_read_every_page():
     assert eng.scanned_bytes == 123456 and eng.queries == 1
 
 
-def test_failed_query_is_reported_with_athenas_reason():
+def test_failed_query_is_reported_with_athenas_error_code_only():
     eng, stub = _engine()
     stub.add_response(
         "start_query_execution",
@@ -140,8 +140,29 @@ def test_failed_query_is_reported_with_athenas_reason():
         },
         {"QueryExecutionId": "q-2"},
     )
-    with stub, pytest.raises(AwsError, match="q-2 failed: TABLE_NOT_FOUND"):
+    with stub, pytest.raises(AwsError, match=r"q-2 failed \(TABLE_NOT_FOUND\)") as exc:
         eng.spend(["month"])
+    assert "does not exist" not in str(exc.value)  # AWS's text is not repeated
+
+
+def test_athena_errors_never_repeat_aws_text_with_a_role_arn_or_account():
+    """Failure: Athena errors repeated AWS's text with a role ARN and account id."""
+    eng, stub = _engine()
+    stub.add_response("start_query_execution", {"QueryExecutionId": "q-3"},
+                      {"QueryString": ANY, "QueryExecutionContext": ANY, "ResultConfiguration": ANY})
+    reason = ("Access denied when writing output to url: s3://results-123456789012/x . Please ensure you are allowed "
+              "to access the S3 bucket (User: arn:aws:sts::123456789012:assumed-role/FinOps/alice)")
+    stub.add_response(
+        "get_query_execution",
+        {"QueryExecution": {"Status": {"State": "FAILED", "StateChangeReason": reason,
+                                       "AthenaError": {"ErrorCategory": 2, "ErrorType": 1306}}}},
+        {"QueryExecutionId": "q-3"},
+    )
+    with stub, pytest.raises(AwsError) as exc:
+        eng.spend(["month"])
+    msg = str(exc.value)
+    assert "123456789012" not in msg and "alice" not in msg and "arn:" not in msg and "results-" not in msg
+    assert "user error, type 1306" in msg and "s3:PutObject" in msg
 
 
 def test_access_denied_names_the_action():

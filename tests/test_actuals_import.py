@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from costplan.actuals.files import import_files
-from costplan.actuals.store import Store
+from costplan.actuals.store import PartsConflict, Store
 from costplan.errors import CostplanError, InputError
 
 FOCUS_HEADER = (
@@ -247,9 +247,10 @@ def test_reimport_replaces_instead_of_duplicating(store, tmp_path, layout):
     assert store.con.execute("SELECT count(*) FROM cost_rows").fetchone()[0] == 8
     tables = store.con.execute("SELECT count(*) FROM loads WHERE table_name IS NOT NULL").fetchone()[0]
     assert tables == (1 if layout == "own-table" else 0)  # the superseded load's table is gone
-    # a third import of only one day replaces that day and keeps the other
+    # another file of the same period alone would replace the period with less: refused
     day2 = write_focus(tmp_path / "day2.csv", rows=FOCUS_ROWS[-1:])
-    import_files(store, "focus", [day2])
+    with pytest.raises(PartsConflict, match="focus.csv"):
+        import_files(store, "focus", [day2])
     assert round(store.spend([], metric="BilledCost")["BilledCost"][0], 2) == 30.35
     assert store.con.execute("SELECT count(*) FROM cost_rows").fetchone()[0] == 8
 
@@ -354,16 +355,16 @@ def test_failed_totals_check_rolls_back(loaded, tmp_path, monkeypatch):
     from costplan.actuals import files
 
     before = _snapshot(loaded)
-    real = files._source_totals
+    real = files._scan
 
     def off_by_a_cent(*a, **k):
         df = real(*a, **k)
         df["source_BilledCost"] += 0.01
         return df
 
-    monkeypatch.setattr(files, "_source_totals", off_by_a_cent)
+    monkeypatch.setattr(files, "_scan", off_by_a_cent)
     with pytest.raises(CostplanError, match="totals do not match"):
-        import_files(loaded, "focus", [write_focus(tmp_path / "again.csv")])
+        import_files(loaded, "focus", [tmp_path / "good.csv"])
     assert _snapshot(loaded) == before
 
 
@@ -461,5 +462,5 @@ def test_a_failed_import_into_a_new_store_writes_no_file(tmp_path):
     empty = tmp_path / "exports"
     empty.mkdir()
     res = costplan("import", "focus", str(empty), "--store", str(store))
-    assert res.code == 2 and "no .parquet, .csv, .csv.gz file in this folder" in res.err
+    assert res.code == 2 and "no .parquet, .csv, .csv.gz file or manifest in this folder" in res.err
     assert not store.exists()

@@ -304,7 +304,7 @@ def test_every_sample_item_maps_to_its_component_kind():
     from costplan.actuals.mapping import component_case_sql
 
     base = sample.baseline_frame()[["component_kind", "ServiceName", "x_UsageType"]].assign(
-        ChargeCategory="Usage", SkuId=None
+        ChargeCategory="Usage", SkuId=None, ChargeDescription=None, PricingUnit=None, ResourceType=None
     )
     con = duckdb.connect()
     con.register("b", base)
@@ -312,10 +312,12 @@ def test_every_sample_item_maps_to_its_component_kind():
     wrong = [(want, have) for want, have in got if want != have]
     assert wrong == []
     assert con.execute(
-        f"SELECT {component_case_sql()} FROM (SELECT 'Tax' AS ChargeCategory, 'Tax' AS ServiceName, NULL AS x_UsageType, NULL AS SkuId)"
+        f"SELECT {component_case_sql()} FROM (SELECT 'Tax' AS ChargeCategory, 'Tax' AS ServiceName, NULL AS x_UsageType, NULL AS SkuId, "
+        "NULL AS ChargeDescription, NULL AS PricingUnit, NULL AS ResourceType)"
     ).fetchall() == [("tax",)]
     assert con.execute(
-        f"SELECT {component_case_sql()} FROM (SELECT 'Usage' AS ChargeCategory, 'Amazon Kinesis' AS ServiceName, 'USE1-ShardHour' AS x_UsageType, NULL AS SkuId)"
+        f"SELECT {component_case_sql()} FROM (SELECT 'Usage' AS ChargeCategory, 'Amazon Kinesis' AS ServiceName, 'USE1-ShardHour' AS x_UsageType, NULL AS SkuId, "
+        "NULL AS ChargeDescription, NULL AS PricingUnit, NULL AS ResourceType)"
     ).fetchall() == [("unmapped",)]
 
 
@@ -362,7 +364,9 @@ def test_coverage_counts_days_of_daily_hourly_and_monthly_rows(store):
     assert (cov.loc["2026-10", "days"], cov.loc["2026-10", "days_in_month"], cov.loc["2026-10", "complete"]) == (
         30, 31, False)
     assert default_month(store) == "2026-09"  # October misses its 31st
-    store.load_frame(_rows("2026-10-31", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.0)]), "focus")
+    # a load holds whole billing periods: October again, now with its 31st
+    day31 = _rows("2026-10-31", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.0)])
+    store.load_frame(pd.concat([octo, hourly, day31]), "focus")
     assert default_month(store) == "2026-10"
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from cli_runner import costplan
 
+from costplan.actuals import schema
 from costplan.actuals.store import Store
 from costplan.actuals.users import read_users_csv
 from costplan.errors import InputError
@@ -158,7 +159,7 @@ def test_store_command_shows_the_source_in_use_per_month(tmp_path):
     assert (months["2026-10"]["EffectiveCost"], months["2026-10"]["active_users"]) == (150.0, 60.0)
     assert months["2026-09"]["active_users"] is None
     assert [ld["x_Source"] for ld in out["loads"]] == ["cost-explorer", "focus", "users-csv"]
-    assert out["schema_version"] == 6 and out["synthetic"] is False
+    assert out["schema_version"] == schema.SCHEMA_VERSION and out["synthetic"] is False
 
 
 

@@ -882,21 +882,21 @@ def _(t):
     return ["import", "focus", t.write("trunc.csv", "BilledCost,Effecti"), "--store", t.store]
 
 
-@case("focus-infinite-amount", 2, "focus.csv", "BilledCost", "not a valid number", "'inf'")
+@case("focus-infinite-amount", 2, "focus.csv", "BilledCost", "not a finite amount", "'inf'")
 def _(t):
     frame = _rows(months=("2026-11",)).astype({"BilledCost": object})
     frame.loc[3, "BilledCost"] = "inf"
     return ["import", "focus", t.write("focus.csv", frame.to_csv(index=False)), "--store", t.store]
 
 
-@case("focus-nan-amount", 2, "focus.csv", "EffectiveCost", "not a valid number")
+@case("focus-nan-amount", 2, "focus.csv", "EffectiveCost", "not a finite amount")
 def _(t):
     frame = _rows(months=("2026-11",)).astype({"EffectiveCost": object})
     frame.loc[0, "EffectiveCost"] = "NaN"
     return ["import", "focus", t.write("focus.csv", frame.to_csv(index=False)), "--store", t.store]
 
 
-@case("focus-parquet-infinite-amount", 2, "focus.parquet", "2026-11 is not a finite number", "nothing was imported")
+@case("focus-parquet-infinite-amount", 2, "focus.parquet", "BilledCost", "not a finite amount", "row 6")
 def _(t):
     frame = _rows(months=("2026-11",))
     frame.loc[5, "BilledCost"] = float("inf")

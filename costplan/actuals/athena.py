@@ -59,6 +59,9 @@ def cur_relation(database: str, table: str, dialect: str = "athena") -> str:
         product_region_code AS RegionId,
         line_item_usage_type AS x_UsageType,
         line_item_usage_type AS SkuId,
+        line_item_line_item_description AS ChargeDescription,
+        pricing_unit AS PricingUnit,
+        CAST(NULL AS VARCHAR) AS ResourceType,
         line_item_usage_account_id AS SubAccountId,
         CASE WHEN {typ} = 'Tax' THEN 'Tax'
              WHEN {typ} IN ('Credit', 'Refund', 'EdpDiscount', 'BundledDiscount', 'PrivateRateDiscount') THEN 'Credit'
@@ -81,6 +84,30 @@ def cur_relation(database: str, table: str, dialect: str = "athena") -> str:
         resource_tags AS tags,
         CASE WHEN bill_invoice_id IS NULL OR bill_invoice_id = '' THEN 'Estimated' ELSE 'Final' END AS x_ChargeStatus
       FROM {t} WHERE {typ} <> 'SavingsPlanNegation')"""
+
+
+def _failure(qid: str, state: str, status: dict) -> str:
+    """Why a query failed, without AWS's own text (it can hold account ids, role ARNs and
+    bucket names): the error code Athena puts first (``TABLE_NOT_FOUND: ...``), the error
+    category and type, and for a permission failure the IAM actions to check."""
+    import re
+
+    reason = str(status.get("StateChangeReason") or "")
+    err = status.get("AthenaError") or {}
+    m = re.match(r"^([A-Z][A-Z0-9_]{2,})(?::|\s)", reason)
+    parts = [m[1]] if m else []
+    categories = {1: "system", 2: "user", 3: "other"}
+    if err.get("ErrorCategory") in categories:
+        parts.append(f"{categories[err['ErrorCategory']]} error")
+    if err.get("ErrorType") is not None:
+        parts.append(f"type {err['ErrorType']}")
+    text = f"Athena query {qid} {state.lower()}" + (f" ({', '.join(parts)})" if parts else "")
+    if re.search(r"access denied|accessdenied|not authorized|permission", reason, re.IGNORECASE):
+        text += (
+            ": access denied; the credentials need glue:GetTable on the table, s3:GetObject and s3:ListBucket on "
+            "its data, s3:PutObject and s3:GetObject on the --output location"
+        )
+    return text + f" (AWS's own message is in the Athena console, query {qid})"
 
 
 class AthenaEngine:
@@ -187,8 +214,7 @@ class AthenaEngine:
                 self.scanned_bytes += int(execution.get("Statistics", {}).get("DataScannedInBytes", 0))
                 return
             if state in ("FAILED", "CANCELLED"):
-                reason = execution["Status"].get("StateChangeReason", "no reason given")
-                raise AwsError(f"Athena query {qid} {state.lower()}: {reason}")
+                raise AwsError(_failure(qid, state, execution["Status"]))
             if waited >= self.timeout:
                 raise AwsError(f"Athena query {qid} still {state.lower()} after {self.timeout:.0f} s")
             self.sleep(self.poll_interval)

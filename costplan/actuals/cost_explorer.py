@@ -1,10 +1,23 @@
 """Pull actual spend from AWS Cost Explorer (``ce:GetCostAndUsage``) into the store.
 
 Every Cost Explorer request costs the caller $0.01 [USD/request], so a pull asks only for the
-periods the store does not hold yet or holds as ``Estimated``, stops at ``max_requests``, and
-reports how many requests it made. Pages are followed through ``NextPageToken`` to the end
-(Cost Explorer has no boto3 paginator); throttling (``LimitExceededException``,
-``ThrottlingException``) is retried with exponential backoff.
+periods the store does not hold yet or holds as ``Estimated``, and accounts for every request:
+
+- costplan's own loop is the only retry (botocore's retries are off, ``total_max_attempts``
+  1); throttling (``LimitExceededException``, ``ThrottlingException``) is retried with
+  exponential backoff, and every HTTP request, retried ones included, is counted (a
+  ``before-send`` hook counts what actually goes out) and capped by ``max_requests``;
+- pages are followed through ``NextPageToken`` to the end (Cost Explorer has no boto3
+  paginator); a token seen before in the same request is an error, never a loop;
+- every page is checked (:func:`check_page`): a page that is not a GetCostAndUsage response,
+  a group with fewer keys than requested or an amount that is not a finite number is an error
+  that stores nothing and deletes nothing;
+- each page paid for is kept in the store (table ``ce_pages``) as soon as it arrives, so a
+  run stopped by the cap (or killed) continues where it stopped on the next run instead of
+  paying again; a range's rows are loaded in one transaction once its last page is in, and its
+  kept pages are removed in the same transaction;
+- requests cover at most one calendar month, so a rerun asks the same requests and finds its
+  kept pages.
 
 The client comes from an injected boto3 session (standard credential chain, ``--profile``);
 the standard ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_CE`` variables point it elsewhere (a
@@ -91,8 +104,12 @@ class PullReport:
     """What one pull did and what it cost."""
 
     requests: int = 0
-    """Cost Explorer API calls made, retries included."""
+    """HTTP requests sent to Cost Explorer, retries included (each billed)."""
     throttled: int = 0
+    pages_kept: int = 0
+    """Pages paid for and kept in the store for ranges not finished yet (a rerun uses them)."""
+    pages_reused: int = 0
+    """Pages an earlier run paid for, used instead of asking again."""
     periods_requested: int = 0
     periods_skipped: int = 0
     """Periods already stored as final, not asked for again."""
@@ -108,7 +125,7 @@ class PullReport:
 
 
 class RequestBudget:
-    """Counts Cost Explorer calls and refuses the one past ``max_requests``."""
+    """Counts Cost Explorer HTTP requests and refuses the one past ``max_requests``."""
 
     def __init__(self, max_requests: int | None):
         if max_requests is not None and max_requests < 1:
@@ -116,16 +133,40 @@ class RequestBudget:
         self.max_requests = max_requests
         self.made = 0
         self.throttled = 0
+        self._sent_in_call = 0
 
     def take(self) -> bool:
+        """Account for the request about to be made; False when the cap is reached."""
         if self.max_requests is not None and self.made >= self.max_requests:
             return False
         self.made += 1
+        self._sent_in_call = 0
         return True
+
+    def on_send(self, **_kwargs) -> None:
+        """botocore ``before-send`` hook: an HTTP request is going out. The first of a call was
+        counted by :meth:`take`; any further one (a retry inside botocore) is counted here and
+        refused past the cap."""
+        self._sent_in_call += 1
+        if self._sent_in_call > 1:
+            if self.max_requests is not None and self.made >= self.max_requests:
+                raise BudgetExhausted()
+            self.made += 1
+
+    def watch(self, client) -> Callable[[], None]:
+        """Count every HTTP request ``client`` sends for GetCostAndUsage; returns the function
+        that stops counting."""
+        uid = f"costplan-budget-{id(self)}"
+        client.meta.events.register("before-send.ce.GetCostAndUsage", self.on_send, unique_id=uid)
+        return lambda: client.meta.events.unregister("before-send.ce.GetCostAndUsage", unique_id=uid)
 
 
 class BudgetExhausted(Exception):
     """Internal: the request cap was reached in the middle of a range."""
+
+
+class MalformedPage(AwsError):
+    """A Cost Explorer response that is not a well-formed GetCostAndUsage page."""
 
 
 # -- calling the API -----------------------------------------------------------------------
@@ -149,8 +190,13 @@ def make_client(session=None, profile: str | None = None):
     endpoint = None
     if not os.environ.get("AWS_ENDPOINT_URL_COST_EXPLORER"):
         endpoint = os.environ.get("AWS_ENDPOINT_URL_CE") or None
+    # total_max_attempts 1: one HTTP request per call, so costplan's own retry loop is the only
+    # one (botocore's max_attempts counts retries, not attempts: 1 would still retry once)
     return session.client(
-        "ce", region_name="us-east-1", endpoint_url=endpoint, config=Config(retries={"max_attempts": 1})
+        "ce",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
     )
 
 
@@ -184,6 +230,28 @@ def group_by_spec(group_by: Sequence[str]) -> list[dict[str, str]]:
     return spec
 
 
+def request_params(
+    start: dt.date,
+    end: dt.date,
+    *,
+    granularity: str = "DAILY",
+    group_by: Sequence[str] = ("SERVICE", "USAGE_TYPE"),
+    metrics: Sequence[str] = METRICS,
+) -> dict[str, Any]:
+    """The GetCostAndUsage parameters of one request (without a page token)."""
+    return {
+        "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+        "Granularity": granularity,
+        "Metrics": list(metrics),
+        "GroupBy": group_by_spec(group_by),
+    }
+
+
+def request_key(params: dict[str, Any]) -> str:
+    """The key under which the pages of one request are kept."""
+    return json.dumps({k: v for k, v in params.items() if k != "NextPageToken"}, sort_keys=True)
+
+
 def get_cost_and_usage(
     client,
     start: dt.date,
@@ -195,27 +263,104 @@ def get_cost_and_usage(
     budget: RequestBudget | None = None,
     sleep: Callable[[float], None] = time.sleep,
     max_retries: int = 6,
+    pages: list[dict[str, Any]] | None = None,
+    keep: Callable[[int, str | None, dict], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """All ``ResultsByTime`` entries for ``[start, end)``, every page followed.
+    """All ``ResultsByTime`` entries for ``[start, end)``, every page followed and checked.
 
-    Raises :class:`BudgetExhausted` if ``budget`` runs out before the last page.
+    ``pages`` are pages an earlier run paid for (``{"page", "token_in", "token_out", "body"}``,
+    in order): they are used, and the request continues after the last. ``keep(page, token_in,
+    body)`` is told of each new page as soon as it arrives. Raises :class:`BudgetExhausted` if
+    ``budget`` runs out before the last page, :class:`MalformedPage` for a page that is not a
+    well-formed response or a token seen before.
     """
     budget = budget or RequestBudget(None)
-    params: dict[str, Any] = {
-        "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
-        "Granularity": granularity,
-        "Metrics": list(metrics),
-        "GroupBy": group_by_spec(group_by),
-    }
+    params = request_params(start, end, granularity=granularity, group_by=group_by, metrics=metrics)
     results: list[dict[str, Any]] = []
+    seen: set[str] = set()
     token = None
+    n = 0
+    for kept in pages or []:
+        n += 1
+        results += check_page(kept["body"], params, group_by, n)
+        token = kept["body"].get("NextPageToken")
+        if token is None:
+            return results
+        seen.add(token)
     while True:
         call = dict(params, NextPageToken=token) if token else params
         page = _call(client, call, budget, sleep, max_retries)
-        results += page.get("ResultsByTime", [])
-        token = page.get("NextPageToken")
-        if not token:
+        n += 1
+        page = {k: v for k, v in page.items() if k != "ResponseMetadata"}
+        results += check_page(page, params, group_by, n)
+        next_token = page.get("NextPageToken")
+        if next_token is not None and (not isinstance(next_token, str) or not next_token or next_token in seen):
+            raise MalformedPage(
+                f"Cost Explorer returned the same NextPageToken twice ({_what(params)}, page {n}): it would page "
+                "forever; nothing was stored or deleted"
+            )
+        if keep is not None:
+            keep(n, token, page)
+        if not next_token:
             return results
+        seen.add(next_token)
+        token = next_token
+
+
+def _what(params: dict) -> str:
+    tp = params["TimePeriod"]
+    return f"{params['Granularity'].lower()} {tp['Start']}..{tp['End']}"
+
+
+def check_page(page, params: dict[str, Any], group_by: Sequence[str], n: int = 1) -> list[dict[str, Any]]:
+    """The ``ResultsByTime`` of one page, after checking that the page is a GetCostAndUsage
+    response for the request: periods inside the requested range, each group with one key per
+    requested grouping, each requested metric a finite amount. Raises :class:`MalformedPage`
+    naming the first problem."""
+    import math
+
+    where = f"{_what(params)}, page {n}"
+
+    def bad(why: str) -> MalformedPage:
+        return MalformedPage(
+            f"Cost Explorer returned a malformed page ({where}: {why}); nothing was stored or deleted"
+        )
+
+    if not isinstance(page, dict) or not isinstance(page.get("ResultsByTime"), list):
+        raise bad("not a GetCostAndUsage response: it has no ResultsByTime list")
+    lo, hi = params["TimePeriod"]["Start"], params["TimePeriod"]["End"]
+    for i, item in enumerate(page["ResultsByTime"], start=1):
+        if not isinstance(item, dict):
+            raise bad(f"result {i} is not an object")
+        tp = item.get("TimePeriod") or {}
+        try:
+            s, e = dt.date.fromisoformat(str(tp.get("Start"))), dt.date.fromisoformat(str(tp.get("End")))
+        except ValueError:
+            raise bad(f"result {i} has no valid TimePeriod") from None
+        if not (dt.date.fromisoformat(lo) <= s < e <= dt.date.fromisoformat(hi)):
+            raise bad(f"result {i} covers {s}..{e}, outside the range asked for")
+        groups = item.get("Groups") or []
+        if not isinstance(groups, list):
+            raise bad(f"the groups of {s} are not a list")
+        for j, g in enumerate(groups, start=1):
+            keys = g.get("Keys") if isinstance(g, dict) else None
+            if not isinstance(keys, list) or len(keys) != len(group_by) or not all(isinstance(k, str) for k in keys):
+                got = len(keys) if isinstance(keys, list) else 0
+                raise bad(f"group {j} of {s} has {got} key(s), {len(group_by)} were requested")
+            metrics = g.get("Metrics")
+            if not isinstance(metrics, dict):
+                raise bad(f"group {j} of {s} has no Metrics")
+            for name in params["Metrics"]:
+                if name not in metrics:
+                    continue  # Cost Explorer leaves out a metric it has nothing for
+                m = metrics[name]
+                try:
+                    amount = float(m["Amount"])
+                except (TypeError, KeyError, ValueError):
+                    raise bad(f"group {j} of {s}: {name} has no numeric Amount") from None
+                if not math.isfinite(amount) or (name != "UsageQuantity" and abs(amount) >= 2.0**53 / 100):
+                    raise bad(f"group {j} of {s}: {name} is {m['Amount']!r}, not a finite amount")
+    return page["ResultsByTime"]
 
 
 def _call(client, params, budget: RequestBudget, sleep, max_retries: int) -> dict:
@@ -227,6 +372,8 @@ def _call(client, params, budget: RequestBudget, sleep, max_retries: int) -> dic
             raise BudgetExhausted()
         try:
             return client.get_cost_and_usage(**params)
+        except BudgetExhausted:
+            raise
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in THROTTLE_CODES and attempt < max_retries:
@@ -307,6 +454,7 @@ def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> pd.Dat
                     if tval:
                         tags[tkey or k[4:]] = tval
             billed = _amount(m, "UnblendedCost")
+            unit = (m.get("UnblendedCost") or m.get("AmortizedCost") or {}).get("Unit") or "USD"
             row = {
                 "ProviderName": "AWS",
                 "BillingPeriodStart": dt.datetime(start.year, start.month, 1),
@@ -317,6 +465,7 @@ def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> pd.Dat
                 "x_UsageType": usage,
                 "SkuId": usage,
                 "RegionId": keys.get("REGION") or region_of(usage, service),
+                "BillingCurrency": unit,
                 "BilledCost": billed if billed is not None else 0.0,
                 "EffectiveCost": _amount(m, "AmortizedCost") if "AmortizedCost" in m else billed,
                 "x_NetEffectiveCost": _amount(m, "NetAmortizedCost"),
@@ -341,6 +490,7 @@ def parse_cost_and_usage(results: list[dict], group_by: Sequence[str]) -> pd.Dat
         "x_UsageType",
         "SkuId",
         "RegionId",
+        "BillingCurrency",
         "BilledCost",
         "EffectiveCost",
         "x_NetEffectiveCost",
@@ -394,10 +544,12 @@ def periods(start: dt.date, end: dt.date, granularity: str) -> list[tuple[dt.dat
 
 
 def _ranges(needed: list[tuple[dt.date, dt.date]]) -> list[list[tuple[dt.date, dt.date]]]:
-    """Runs of contiguous periods: each run is one request (and its pages)."""
+    """Runs of contiguous periods within one calendar month: each run is one request (and
+    its pages). Keeping requests inside a month makes them the same on every run, so kept
+    pages are found again."""
     runs: list[list[tuple[dt.date, dt.date]]] = []
     for p in needed:
-        if runs and runs[-1][-1][1] == p[0]:
+        if runs and runs[-1][-1][1] == p[0] and (runs[-1][0][0].year, runs[-1][0][0].month) == (p[0].year, p[0].month):
             runs[-1].append(p)
         else:
             runs.append([p])
@@ -419,9 +571,11 @@ def pull(
 ) -> PullReport:
     """Pull ``[start, end)`` into ``store``, asking only for periods not stored as final.
 
-    Each contiguous run of needed periods is one load (one transaction) that replaces the
-    Cost Explorer rows of that run, so an Estimated day is replaced when it becomes final and
-    a day that has since become empty is emptied. ``progress(n)`` is told of every n periods done.
+    Each contiguous run of needed periods within a month is one request and one load (one
+    transaction) that replaces the Cost Explorer rows of that run, so an Estimated day is
+    replaced when it becomes final and a day that has since become empty is emptied. Pages are
+    kept in the store as they arrive (see the module docstring). ``progress(n)`` is told of
+    every n periods done.
     """
     granularity = granularity.upper()
     if granularity not in GRANULARITIES:
@@ -438,14 +592,45 @@ def pull(
     if progress and report.periods_skipped:
         progress(report.periods_skipped)
     budget = RequestBudget(max_requests)
-    for run in _ranges(needed):
+    unwatch = budget.watch(client)
+    try:
+        _pull_runs(store, client, _ranges(needed), report, budget, granularity, group_by, grouping, progress, sleep)
+    finally:
+        unwatch()
+    report.requests = budget.made
+    report.throttled = budget.throttled
+    report.pages_kept = store.kept_page_count()
+    return report
+
+
+def _pull_runs(store, client, runs, report, budget, granularity, group_by, grouping, progress, sleep) -> None:
+    for i, run in enumerate(runs):
         r0, r1 = run[0][0], run[-1][1]
+        params = request_params(r0, r1, granularity=granularity, group_by=group_by)
+        key = request_key(params)
+        kept = store.kept_pages(key)
+        report.pages_reused += len(kept)
+
+        def keep(n, token_in, body, key=key):
+            store.keep_page(key, n, token_in, body)
+
         try:
-            results = get_cost_and_usage(
-                client, r0, r1, granularity=granularity, group_by=group_by, budget=budget, sleep=sleep
-            )
+            try:
+                results = get_cost_and_usage(
+                    client, r0, r1, granularity=granularity, group_by=group_by, budget=budget, sleep=sleep,
+                    pages=kept, keep=keep,
+                )
+            except InputError as exc:
+                if not kept or "InvalidNextTokenException" not in str(exc):
+                    raise
+                # the kept pages' token has expired: start the request again
+                store.drop_pages(key)
+                report.pages_reused -= len(kept)
+                results = get_cost_and_usage(
+                    client, r0, r1, granularity=granularity, group_by=group_by, budget=budget, sleep=sleep, keep=keep
+                )
         except BudgetExhausted:
-            report.periods_not_pulled += sum(len(x) for x in _ranges(needed) if x[0][0] >= r0)
+            report.periods_not_pulled += sum(len(x) for x in runs[i:])
             break
         finally:
             report.requests = budget.made
@@ -459,7 +644,7 @@ def pull(
             for i in results
         }
 
-        def record(con, load_id, totals=None, run=run, estimated=estimated, r0=r0, r1=r1):
+        def record(con, load_id, totals=None, run=run, estimated=estimated, r0=r0, r1=r1, key=key):
             # this load replaced every Cost Explorer row of the range, whatever its grouping
             con.execute(
                 "DELETE FROM pulled_periods WHERE x_Source = ? AND PeriodStart >= ? AND PeriodStart < ?",
@@ -469,6 +654,8 @@ def pull(
                 "INSERT INTO pulled_periods VALUES (?, ?, ?, ?, ?, ?)",
                 [[SOURCE, grouping, s, e, estimated.get((s, e), True), load_id] for s, e in run],
             )
+            # the range is loaded: its kept pages go in the same transaction
+            con.execute("DELETE FROM ce_pages WHERE request_key = ?", [key])
 
         result = store.load_frame(
             frame,
@@ -482,6 +669,3 @@ def pull(
         report.ranges.append((r0.isoformat(), r1.isoformat()))
         if progress:
             progress(len(run))
-    report.requests = budget.made
-    report.throttled = budget.throttled
-    return report

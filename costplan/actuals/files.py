@@ -1,10 +1,14 @@
-"""Import FOCUS 1.0/1.1/1.2 files and AWS CUR 2.0 Parquet into the store.
+"""Import FOCUS 1.0 to 1.3 files, AWS CUR 2.0 and legacy CUR exports into the store.
 
 Files are streamed by DuckDB (``read_parquet`` / ``read_csv``), never loaded whole into
-pandas. Each import is checked before anything is written: every file must have the required
-columns, every date and number must parse; the problems of all files are reported at once.
-The load itself is one store transaction, and before it commits the totals per billing period
-and provider are compared with the source files to the cent.
+pandas. An import takes a billing period's parts together (a folder, a manifest or several
+paths, :mod:`costplan.actuals.exports`) and replaces that period as a whole. Each import is
+checked before anything is written: every file must have the required columns, every date must
+parse, every cost must be a finite number a DOUBLE holds to the cent, Tags must be JSON objects,
+a file may not mark its rows synthetic; the problems of all files are reported at once, naming
+file, row and column. Rows that repeat within one file are kept and reported. The load itself
+is one store transaction, and before it commits the totals per billing period, provider and
+currency are compared with the source files to the cent.
 
 FOCUS rows are kept as the specification defines them, so summing EffectiveCost gives
 amortised spend and summing BilledCost gives the invoice: commitment purchases carry
@@ -13,19 +17,21 @@ Usage row with CommitmentDiscountStatus ``Unused``, credits are negative ``Credi
 refunds and corrections have ChargeClass ``Correction``, taxes are ``Tax`` rows.
 
 CUR 2.0 line items are mapped to the same columns (:data:`CUR_MAPPING_DOC` and
-``docs/actuals.md``).
+``docs/actuals.md``); a legacy CUR (``lineItem/UsageStartDate`` columns, CSV or CSV.gz) is
+first renamed to the CUR 2.0 names (``line_item_usage_start_date``), the rule AWS used to derive
+them, and its ``resourceTags/*`` columns become one Tags object.
 """
 
 from __future__ import annotations
 
-import glob
 import os
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from costplan.actuals import schema
+from costplan.actuals.exports import SUFFIXES, duckdb_path, expand_paths, find_export_files  # noqa: F401
 from costplan.errors import CostplanError, InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,7 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from costplan.actuals.store import Store
 
-SUFFIXES = (".parquet", ".csv", ".csv.gz")
 CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
 
 FOCUS_REQUIRED = (
@@ -48,6 +53,7 @@ FOCUS_REQUIRED = (
 )
 #: Older or newer FOCUS names accepted for a store column.
 FOCUS_ALIASES = {
+    # FOCUS 1.3 names the provider ServiceProviderName (ProviderName deprecated)
     "ProviderName": ("ProviderName", "ServiceProviderName"),
     "RegionId": ("RegionId", "Region"),
     "ChargeCategory": ("ChargeCategory", "ChargeType"),
@@ -98,6 +104,15 @@ CUR_MAPPING_DOC = """
 """
 
 
+#: Strings a FOCUS or CUR file writes for NULL (FOCUS files use ``NULL``; some write ``null``).
+NULL_STRINGS = ("NULL", "null")
+#: The largest distance of a billing period's start from a calendar month's start in UTC: a
+#: period that starts at local midnight of the 1st in any time zone (UTC-12 .. UTC+14) [h].
+MONTH_START_SLACK_HOURS = 14
+#: Columns of the store an import never takes from a file.
+NOT_FROM_FILES = ("x_Source", "x_LoadId", "x_Synthetic")
+
+
 @dataclass
 class ImportReport:
     """One import: which files, what was loaded, and the totals check."""
@@ -107,63 +122,68 @@ class ImportReport:
     rows_loaded: int
     rows_replaced: int
     totals: pd.DataFrame
-    """Per billing period and provider: rows, source and stored BilledCost [USD] and their
-    difference (0.00 when the check passed)."""
+    """Per billing period, provider and currency: rows, source and stored BilledCost
+    [BillingCurrency] and their difference (0.00 when the check passed)."""
     dropped_synthetic: int = 0
     """Rows of the synthetic sample removed from the store (real data is never mixed with it)."""
-
-
-# -- discovering files ----------------------------------------------------------------------
-def expand_paths(paths: Sequence[str | os.PathLike]) -> list[str]:
-    """Files named, found in folders (recursively) or matched by globs; sorted, unique."""
-    found: list[str] = []
-    problems = []
-    for p in paths:
-        s = str(p)
-        if any(ch in s for ch in "*?["):
-            hits = [h for h in glob.glob(s, recursive=True) if os.path.isfile(h)]
-            if not hits:
-                problems.append(Problem("no file matches this pattern", file=s))
-            found += hits
-        elif os.path.isdir(s):
-            hits = [str(f) for f in Path(s).rglob("*") if f.is_file() and f.name.lower().endswith(SUFFIXES)]
-            if not hits:
-                problems.append(Problem(f"no {', '.join(SUFFIXES)} file in this folder", file=s))
-            found += hits
-        elif os.path.isfile(s):
-            found.append(s)
-        else:
-            problems.append(Problem("no such file or folder", file=s))
-    for f in found:
-        if not f.lower().endswith(SUFFIXES):
-            problems.append(Problem(f"unsupported file type; expected one of {', '.join(SUFFIXES)}", file=f))
-    if problems:
-        raise InputError(problems)
-    return sorted(set(os.path.abspath(f) for f in found))
+    mode: str = "replace"
+    """How the import replaced what the store held (:data:`costplan.actuals.store.LOAD_MODES`)."""
+    manifests: list[str] = field(default_factory=list)
+    """Manifests the files were taken from."""
+    ignored: list[str] = field(default_factory=list)
+    """Data files beside the manifests that no manifest lists (older deliveries), not read."""
+    duplicates: pd.DataFrame | None = None
+    """Per file with rows that repeat another row of the same file exactly: ``file``, ``rows``,
+    ``repeated_rows`` (copies beyond the first). They are kept (see :func:`import_files`)."""
+    parts: pd.DataFrame | None = None
+    """The files as the store records them: ``part``, ``path``, ``billing_period``, ``rows``."""
 
 
 def _lit(s: str) -> str:
     return "'" + str(s).replace("'", "''") + "'"
 
 
-def _reader(files: Sequence[str], *, extra: str = "") -> str:
-    lst = "[" + ", ".join(_lit(f) for f in files) + "]"
-    if all(f.lower().endswith(".parquet") for f in files):
+def _reader(files: Sequence[str], *, csv: bool, extra: str = "") -> str:
+    lst = "[" + ", ".join(_lit(duckdb_path(f)) for f in files) + "]"
+    if not csv:
         return f"read_parquet({lst}, union_by_name = true{extra})"
+    nulls = ", ".join(_lit(n) for n in NULL_STRINGS + ("",))
     return (
         f"read_csv({lst}, header = true, all_varchar = true, union_by_name = true, "
-        f"nullstr = ['NULL', ''], compression = 'auto'{extra})"
+        f"nullstr = [{nulls}], compression = 'auto'{extra})"
     )
 
 
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+_DESCRIBED: dict[tuple, dict[str, str]] = {}
+
+
 def _describe(con: duckdb.DuckDBPyConnection, f: str) -> dict[str, str]:
+    """The columns of one file and their types (cached by path, size and mtime: sniffing a
+    CSV.gz reads and decompresses its start)."""
     import duckdb
 
     try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {_reader([f])}").fetchall()
+        st = os.stat(f)
+        key = (f, st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key in _DESCRIBED:
+        return dict(_DESCRIBED[key])
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {_reader([f], csv=not f.lower().endswith('.parquet'))}").fetchall()
     except duckdb.Error as exc:
         raise InputError(Problem(f"cannot read the file: {_short(exc)}", file=f)) from None
-    return {r[0]: r[1] for r in rows}
+    types = {r[0]: r[1] for r in rows}
+    if key is not None:
+        if len(_DESCRIBED) > 256:
+            _DESCRIBED.clear()
+        _DESCRIBED[key] = types
+    return dict(types)
 
 
 def _is_empty(f: str) -> bool:
@@ -194,20 +214,67 @@ def _environment_failure(exc: Exception, store_path) -> bool:
     )
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+# -- legacy CUR: column names ---------------------------------------------------------------------
+def legacy_cur_name(column: str) -> str:
+    """A legacy CUR column's CUR 2.0 name: ``lineItem/UsageStartDate`` ->
+    ``line_item_usage_start_date``, ``savingsPlan/SavingsPlanARN`` ->
+    ``savings_plan_savings_plan_a_r_n`` (every capital starts a word, as AWS derived them)."""
+
+    def snake(x: str) -> str:
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", x).lower()
+
+    category, _, name = column.partition("/")
+    return f"{snake(category)}_{snake(name)}" if name else snake(category)
+
+
+def _is_legacy_cur(types: dict[str, str]) -> bool:
+    return any("/" in c for c in types) and any(c.lower().startswith("lineitem/") for c in types)
+
+
+def _legacy_relation(reader: str, types: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """A legacy CUR reader renamed to CUR 2.0 columns, its ``resourceTags/*`` (or legacy
+    Parquet ``resource_tags_*``) columns folded into one JSON ``resource_tags`` object."""
+    select, renamed, tags = [], {}, []
+    for col, t in types.items():
+        if col == "filename":
+            continue
+        if col.lower().startswith("resourcetags/") or col.lower().startswith("resource_tags_"):
+            key = col.split("/", 1)[1] if "/" in col else col[len("resource_tags_"):]
+            tags.append((key.replace(":", "_"), col))
+            continue
+        new = legacy_cur_name(col) if "/" in col else col
+        if new in renamed:
+            continue
+        renamed[new] = t
+        select.append(f'"{col}" AS "{new}"')
+    if tags:
+        obj = "json_object(" + ", ".join(f"{_lit(k)}, \"{c}\"" for k, c in tags) + ")"
+        any_tag = "coalesce(" + ", ".join(f'"{c}"' for _, c in tags) + ")" if len(tags) > 1 else f'"{tags[0][1]}"'
+        select.append(f"CASE WHEN {any_tag} IS NULL THEN NULL ELSE CAST({obj} AS VARCHAR) END AS resource_tags")
+        renamed["resource_tags"] = "VARCHAR"
+    return f"(SELECT {', '.join(select)}, filename FROM {reader})", renamed
 
 
 # -- column expressions ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Check:
+    store_col: str
+    source_col: str
+    raw: str
+    bad: str
+    """SQL true for a bad value."""
+    what: str
+    hint: str
+
+
 class _Cols:
-    """Source column lookups and typed, NULL-string-aware expressions for one file set."""
+    """Source column lookups, typed NULL-aware expressions and the value checks they need."""
 
     def __init__(self, types: dict[str, str], csv: bool = False):
-        self.types = types
+        self.types = {k: v for k, v in types.items() if k != "filename"}
         self.csv = csv
-        self.lower = {c.lower(): c for c in types}
-        self.checks: list[tuple[str, str, str]] = []  # (store column, raw expr, cast expr)
+        self.lower = {c.lower(): c for c in self.types}
+        self.checks: list[_Check] = []
 
     def name(self, *candidates: str) -> str | None:
         for c in candidates:
@@ -221,8 +288,8 @@ class _Cols:
         t = self.types[col]
         q = f'"{col}"'
         if t == "VARCHAR" and not self.csv:
-            # CSV readers already turn NULL and empty fields into NULL (nullstr)
-            return f"NULLIF({q}, 'NULL')"
+            # CSV readers already turn the NULL strings and empty fields into NULL (nullstr)
+            return f"CASE WHEN {q} IN ({', '.join(_lit(n) for n in NULL_STRINGS)}) THEN NULL ELSE {q} END"
         return q
 
     def text(self, *candidates: str) -> str:
@@ -232,6 +299,8 @@ class _Cols:
         t = self.types[col]
         if t.startswith("MAP") or t.startswith("STRUCT"):
             return f'CAST(to_json("{col}") AS VARCHAR)'
+        if t == "VARCHAR":
+            return self.raw(col)
         return f"CAST({self.raw(col)} AS VARCHAR)"
 
     def typed(self, target: str, store_col: str, *candidates: str) -> str:
@@ -242,53 +311,157 @@ class _Cols:
         raw = self.raw(col)
         if target == "TIMESTAMP":
             if t == "TIMESTAMP":
-                return raw
-            if t.startswith("TIMESTAMP") or t == "DATE":
-                return f"CAST({raw} AS TIMESTAMP)"
-            expr = f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
-        else:  # DOUBLE
-            if t in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT") or t.startswith(
-                "DECIMAL"
-            ):
-                return f"CAST({raw} AS DOUBLE)"  # inf / NaN in typed amounts: the totals check refuses them
-            # text: 'inf' and 'NaN' are not amounts, refused like any other bad number
-            expr = f"CASE WHEN isfinite(try_cast({raw} AS DOUBLE)) THEN try_cast({raw} AS DOUBLE) END"
-        self.checks.append((store_col, raw, expr))
+                expr = raw
+            elif t.startswith("TIMESTAMP") or t == "DATE":
+                expr = f"CAST({raw} AS TIMESTAMP)"  # the session is UTC: offsets are applied
+            else:
+                expr = f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
+                # DuckDB also reads 4/1/25 (as the year 4): only ISO 8601 (YYYY-MM-DD...) is a date
+                iso = f"(substr({raw}, 5, 1) = '-' AND substr({raw}, 8, 1) = '-')"
+                self.checks.append(
+                    _Check(store_col, col, raw, f"{raw} IS NOT NULL AND ({expr} IS NULL OR NOT {iso})",
+                           "not an ISO 8601 date", "use ISO 8601, e.g. 2026-10-31T00:00:00Z")
+                )
+            if store_col in ("BillingPeriodStart", "BillingPeriodEnd"):
+                return self._month(store_col, col, raw, expr)
+            return expr
+        # DOUBLE
+        if t in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "TINYINT", "UBIGINT") or t.startswith(
+            "DECIMAL"
+        ):
+            expr = raw if t == "DOUBLE" else f"CAST({raw} AS DOUBLE)"
+            exact = t not in ("DOUBLE", "FLOAT")
+        else:
+            expr = f"try_cast({raw} AS DOUBLE)"
+            exact = False
+            self.checks.append(
+                _Check(store_col, col, raw, f"{raw} IS NOT NULL AND {expr} IS NULL", "not a number",
+                       "use a plain decimal number, e.g. 12.34")
+            )
+        if not exact:
+            if store_col in schema.COST_COLUMNS:
+                self.checks.append(
+                    _Check(store_col, col, raw,
+                           f"{expr} IS NOT NULL AND (NOT isfinite({expr}) OR abs({expr}) >= {schema.MAX_MONEY!r})",
+                           "not a finite amount a DOUBLE holds to the cent",
+                           f"costs must be finite decimals below {schema.MAX_MONEY:,.0f} in magnitude; NaN and "
+                           "infinity are not amounts")
+                )
+            else:
+                self.checks.append(
+                    _Check(store_col, col, raw, f"{expr} IS NOT NULL AND NOT isfinite({expr})", "not a finite number",
+                           "quantities must be finite decimals; NaN and infinity are not quantities")
+                )
         return expr
+
+    def _month(self, store_col: str, col: str, raw: str, expr: str) -> str:
+        """A billing period bound as the calendar month it starts in UTC: the month start
+        nearest the instant (a period starting at local midnight of the 1st is that month), so
+        ``2026-10-01T00:00:00+05:00`` (``2026-09-30T19:00Z``) is October, not September."""
+        month = f"date_trunc('month', {expr} + INTERVAL 15 DAY)"
+        self.checks.append(
+            _Check(
+                store_col, col, raw,
+                f"{expr} IS NOT NULL AND abs(epoch({expr}) - epoch({month})) > {MONTH_START_SLACK_HOURS * 3600}",
+                "not the start of a calendar month",
+                "costplan keeps monthly billing periods, starting on the 1st at 00:00 UTC (or local midnight)",
+            )
+        )
+        return month
+
+    def check_tags(self, col: str | None) -> None:
+        if col is None or self.types[col] != "VARCHAR":
+            return
+        raw = self.raw(col)
+        self.checks.append(
+            _Check(
+                "Tags", col, raw,
+                f"{raw} IS NOT NULL AND NOT (CASE WHEN json_valid({raw}) THEN json_type({raw}) = 'OBJECT' ELSE false END)",
+                "not a JSON object",
+                'FOCUS Tags are a JSON object of key -> value, e.g. {"team": "platform"}',
+            )
+        )
+
+    def check_not_null(self, store_col: str, col: str | None, hint: str) -> None:
+        if col is None:
+            return
+        raw = self.raw(col)
+        self.checks.append(_Check(store_col, col, raw, f"{raw} IS NULL", "empty", hint))
+
+    def check_not_synthetic(self) -> None:
+        col = self.name("x_Synthetic")
+        if col is None:
+            return
+        raw = self.raw(col)
+        self.checks.append(
+            _Check(
+                "x_Synthetic", col, raw, f"coalesce(try_cast({raw} AS BOOLEAN), false)",
+                "marks the row as synthetic",
+                "an import loads billing data, which is never synthetic; costplan builds the synthetic sample "
+                "itself (remove the x_Synthetic column)",
+            )
+        )
+
+
+@dataclass
+class _Plan:
+    """How one group of files (one reader) becomes store rows."""
+
+    reader: str
+    files: list[str]
+    csv: bool
+    exprs: dict[str, str]
+    cols: _Cols
+    where: str
+    source_billed: str
+    """The source's own BilledCost (before any mapping) [BillingCurrency]."""
+
+    @property
+    def select(self) -> str:
+        return _select_list(self.exprs)
 
 
 def focus_select(types: dict[str, str], csv: bool = False) -> tuple[str, _Cols]:
     """SELECT list mapping FOCUS source columns to store columns."""
+    exprs, c = _focus_exprs(types, csv)
+    return _select_list(exprs), c
+
+
+def _focus_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str], _Cols]:
     c = _Cols(types, csv)
     exprs: dict[str, str] = {}
     for col, t in schema.COLUMNS:
-        if col in ("x_Source", "x_LoadId"):
+        if col in NOT_FROM_FILES:
             continue
         names = FOCUS_ALIASES.get(col, (col,))
         if t in ("TIMESTAMP", "DOUBLE"):
             exprs[col] = c.typed(t, col, *names)
-        elif t == "BOOLEAN":
-            n = c.name(col)
-            exprs[col] = f"coalesce(try_cast({c.raw(n)} AS BOOLEAN), false)" if n else "false"
         else:
             exprs[col] = c.text(*names)
     if c.name("BillingPeriodEnd") is None:
         exprs["BillingPeriodEnd"] = f"({exprs['BillingPeriodStart']} + INTERVAL 1 MONTH)"
     exprs["ProviderName"] = f"coalesce({exprs['ProviderName']}, 'AWS')"
+    currency = c.name("BillingCurrency")
+    exprs["BillingCurrency"] = c.raw(currency) if currency else schema.DEFAULTS["BillingCurrency"]
+    c.check_not_null("BillingCurrency", currency, "FOCUS BillingCurrency is an ISO 4217 code such as USD")
+    c.check_tags(c.name("Tags"))
+    c.check_not_synthetic()
     status = c.name("x_ChargeStatus")
     invoice = c.name("InvoiceId")
     if status:
         exprs["x_ChargeStatus"] = f"coalesce({c.raw(status)}, 'Final')"
     elif invoice:
+        # FOCUS 1.2: InvoiceId is null while a charge is on no invoice yet
         exprs["x_ChargeStatus"] = f"CASE WHEN {c.raw(invoice)} IS NULL THEN 'Estimated' ELSE 'Final' END"
     else:
+        # FOCUS 1.0 and 1.1 have no column that says: the rows are taken as final
         exprs["x_ChargeStatus"] = "'Final'"
-    return _select_list(exprs), c
+    return exprs, c
 
 
 def _select_list(exprs: dict[str, str]) -> str:
     """The SELECT list, leaving out columns that would only hold NULL or the store's default
-    (the view ``cost_rows`` supplies those; writing them per row would slow the load)."""
+    (the store supplies those; writing them per row would slow the load)."""
     keep = {
         k: e
         for k, e in exprs.items()
@@ -300,7 +473,10 @@ def _select_list(exprs: dict[str, str]) -> str:
 def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
     """SELECT list mapping CUR 2.0 columns to store columns, and the WHERE that drops
     SavingsPlanNegation rows."""
-    c = _Cols(types)
+    exprs, c, where = _cur_exprs(types)
+    return _select_list(exprs), c, where
+def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str], _Cols, str]:
+    c = _Cols(types, csv)
     n = lambda *names: c.name(*names)  # noqa: E731
     num = lambda store_col, *names: c.typed("DOUBLE", store_col, *names)  # noqa: E731
     ts = lambda store_col, *names: c.typed("TIMESTAMP", store_col, *names)  # noqa: E731
@@ -338,8 +514,8 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
     usage_type = c.text("line_item_usage_type")
     pricing_term = c.text("pricing_term")
     region = (
-        c.text("product_region_code")
-        if n("product_region_code")
+        c.text("product_region_code", "product_region")
+        if n("product_region_code", "product_region")
         else (
             f"CAST(\"{product}\"['region'] AS VARCHAR)"
             if product and types[product].startswith("MAP")
@@ -407,47 +583,119 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
             WHEN {typ} = 'SavingsPlanRecurringFee' AND {sp_unused} > 0 THEN 'Unused'
             WHEN {typ} = 'RIFee' AND {ri_unused} > 0 THEN 'Unused' END""",
         "Tags": c.text("resource_tags"),
+        "BillingCurrency": f"coalesce({c.text('line_item_currency_code')}, 'USD')"
+        if n("line_item_currency_code")
+        else schema.DEFAULTS["BillingCurrency"],
         "x_UsageType": usage_type,
         "x_ChargeStatus": f"CASE WHEN {c.raw(invoice)} IS NULL THEN 'Estimated' ELSE 'Final' END"
         if invoice
         else "'Final'",
-        "x_Synthetic": "false",
     }
     if exprs["BillingPeriodEnd"] is None:
         exprs["BillingPeriodEnd"] = f"({exprs['BillingPeriodStart']} + INTERVAL 1 MONTH)"
+    c.check_tags(n("resource_tags"))
     where = f"{typ} <> 'SavingsPlanNegation'"
-    return _select_list(exprs), c, where
+    return exprs, c, where
+
+
 
 
 # -- the import --------------------------------------------------------------------------------
+def _plan(con, kind: str, files: list[str], csv: bool, staged: str | None = None) -> _Plan:
+    types: dict[str, str] = {}
+    for f in files:
+        for k, t in _describe(con, f).items():
+            types.setdefault(k, t)
+    reader = _reader(files, csv=csv, extra=", filename = true")
+    if staged is not None:
+        # CSV (and CSV.gz) is parsed once, into a temporary table every pass then reads: the
+        # checks, the duplicates and the load would each decompress and parse it again
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM {reader}")
+        except Exception as exc:  # noqa: BLE001 - duckdb.Error, named in the message
+            raise InputError([Problem(f"cannot read: {_short(exc)}", file=", ".join(files))]) from None
+        reader = staged
+    if kind == "focus":
+        exprs, cols = _focus_exprs(types, csv=csv)
+        return _Plan(reader, files, csv, exprs, cols, "TRUE", cols.typed("DOUBLE", "BilledCost", "BilledCost"))
+    if _is_legacy_cur(types) or any(k.lower().startswith("resource_tags_") for k in types):
+        reader, types = _legacy_relation(reader, types)
+    exprs, cols, where = _cur_exprs(types, csv=csv)
+    return _Plan(reader, files, csv, exprs, cols, where, cols.typed("DOUBLE", "BilledCost", "line_item_unblended_cost"))
+
+
+def _required(kind: str, f: str, types: dict[str, str]) -> list[Problem]:
+    lookup = {k.lower() for k in types}
+    if kind == "cur" and _is_legacy_cur(types):
+        lookup = {legacy_cur_name(k).lower() for k in types}
+    required = FOCUS_REQUIRED if kind == "focus" else CUR_REQUIRED
+    missing = [col for col in required
+               if not any(n.lower() in lookup for n in (FOCUS_ALIASES.get(col, (col,)) if kind == "focus" else (col,)))]
+    if not missing:  # one problem per file, naming every missing column
+        return []
+    looks_cur = any(k.startswith("line_item_") or k.startswith("lineitem/") for k in lookup)
+    looks_focus = "billedcost" in lookup and "chargeperiodstart" in lookup
+    other = (
+        " (it looks like a CUR export: use `costplan import cur`)"
+        if kind == "focus" and looks_cur
+        else " (it looks like a FOCUS file: use `costplan import focus`)"
+        if kind == "cur" and looks_focus
+        else ""
+    )
+    what = "FOCUS" if kind == "focus" else "CUR 2.0 or legacy CUR"
+    found = ", ".join(list(types)[:8]) + (", ..." if len(types) > 8 else "")
+    problems = [Problem(
+        f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}{other} (found: {found})",
+        file=f, hint=f"a {what} file needs {', '.join(required)}; is it truncated, or another export?")]
+    return problems
+
+
+def _part_names(files: list[str]) -> dict[str, str]:
+    """The name each file is recorded under: its file name. Exports name their parts the same
+    in every billing period (``<export>-00001.snappy.parquet``), and a part is recorded per
+    billing period, so the name is the part's identity within its period whatever else an
+    import holds."""
+    return {f: os.path.basename(f) for f in files}
+
+
 def import_files(
     store: Store,
     kind: str,
     paths: Sequence[str | os.PathLike],
     *,
     description: str | None = None,
+    mode: str | None = None,
 ) -> ImportReport:
-    """Import FOCUS (``kind='focus'``) or CUR 2.0 (``kind='cur'``) files into ``store``.
+    """Import FOCUS (``kind='focus'``) or CUR (``kind='cur'``: CUR 2.0 or legacy) files into
+    ``store``.
 
-    Raises :class:`InputError` naming every file and column that is wrong; the store is left
-    unchanged then. Rows of earlier imports of the same provider, billing account, billing
-    period and charge day are replaced, so importing a file twice counts it once.
+    ``paths`` are files, folders, manifests or patterns (:func:`find_export_files`). The
+    import replaces, per provider, billing account and billing period it holds, what the store
+    held of the same source (``mode``, :meth:`Store.load_query`): by default ``complete`` when
+    every file comes from a manifest (the whole period), else ``replace``, which refuses to
+    replace a period held from files this import does not include; ``append`` adds the files
+    as further parts of their periods.
+
+    Raises :class:`InputError` naming every file, row and column that is wrong; the store is
+    left unchanged then. Rows repeated exactly within one file are kept and reported
+    (``ImportReport.duplicates``): FOCUS defines no key that makes a row unique, rows may be
+    split or aggregated, and every row's cost counts towards the invoice, so two equal rows are
+    two charges.
     """
-    import duckdb
+    from costplan.actuals.store import LOAD_MODES
 
     if kind not in ("focus", "cur"):
         raise InputError(f"unknown import kind {kind!r}; valid: focus, cur")
-    files = expand_paths(paths)
+    if mode is not None and mode not in LOAD_MODES:
+        raise InputError(f"unknown import mode {mode!r}; valid: {', '.join(LOAD_MODES)}")
+    found = find_export_files(paths)
+    files = found.files
+    mode = mode or ("complete" if found.complete else "replace")
     con = store.con
-    required = FOCUS_REQUIRED if kind == "focus" else CUR_REQUIRED
     problems: list[Problem] = []
-    all_types: dict[str, str] = {}
     for f in files:
-        if kind == "cur" and not f.lower().endswith(".parquet"):
-            problems.append(Problem("CUR 2.0 is read from Parquet only", file=f))
-            continue
-        what = "FOCUS" if kind == "focus" else "CUR 2.0"
         if _is_empty(f):
+            what = "FOCUS" if kind == "focus" else "CUR"
             problems.append(Problem(f"the file is empty; expected a {what} export with a header line", file=f))
             continue
         try:
@@ -455,63 +703,66 @@ def import_files(
         except InputError as exc:
             problems += exc.problems
             continue
-        lookup = {k.lower() for k in types}
-        missing = [col for col in required
-                   if not any(n.lower() in lookup for n in (FOCUS_ALIASES.get(col, (col,)) if kind == "focus" else (col,)))]
-        if missing:  # one problem per file, naming every missing column
-            found = ", ".join(list(types)[:8]) + (", ..." if len(types) > 8 else "")
-            problems.append(Problem(
-                f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (found: {found})",
-                file=f, hint=f"a {what} file needs {', '.join(required)}; is it truncated, or another export?"))
-        for k, t in types.items():
-            all_types.setdefault(k, t)
+        problems += _required(kind, f, types)
     if problems:
         raise InputError(problems)
-    # mixed types across files (e.g. CSV and Parquet): read each group through one reader
-    groups = {}
+    # one reader per kind of file (CSV or Parquet), each with its own column types
+    groups: dict[bool, list[str]] = {}
     for f in files:
-        groups.setdefault(f.lower().endswith(".parquet"), []).append(f)
-    selects = []
-    source_totals = []
-    for is_parquet, group in sorted(groups.items()):
-        types = {}
-        for f in group:
-            for k, t in _describe(con, f).items():
-                types.setdefault(k, t)
-        if kind == "focus":
-            select, cols = focus_select(types, csv=not is_parquet)
-            where = "TRUE"
-        else:
-            select, cols, where = cur_select(types)
-        reader = _reader(group, extra=", filename = true")
-        _validate(con, reader, cols, group)
-        selects.append(f"SELECT {select} FROM {reader} WHERE {where}")
-        source_totals.append(_source_totals(con, reader, kind, cols))
+        groups.setdefault(not f.lower().endswith(".parquet"), []).append(f)
+    staged = []
+    try:
+        plans = []
+        for i, (csv, group) in enumerate(sorted(groups.items())):
+            name = f"_costplan_csv_{i}" if csv else None
+            if name:
+                staged.append(name)
+            plans.append(_plan(con, kind, group, csv, name))
+        return _import(store, kind, files, found, plans, description, mode)
+    finally:
+        for name in staged:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _import(store, kind, files, found, plans, description, mode) -> ImportReport:
+    import duckdb
     import pandas as pd
 
-    src = pd.concat(source_totals).groupby(["billing_period", "ProviderName"], as_index=False).sum()
+    con = store.con
+    names = _part_names(files)
+    scans = []
+    dups = []
+    for plan in plans:
+        scan = _scan(con, plan)
+        scans.append(scan)
+        dups.append(_duplicates(con, plan))
+    scan = pd.concat(scans, ignore_index=True)
+    scan["file"] = scan["file"].map(lambda f: os.path.abspath(f))
+    src = (
+        scan.groupby(["billing_period", "ProviderName", "BillingCurrency"], as_index=False, dropna=False)[
+            ["source_BilledCost"]
+        ]
+        .sum()
+    )
+    parts = scan.assign(part=scan["file"].map(lambda f: names.get(f, os.path.basename(f))), path=scan["file"])
+    parts["manifest"] = parts["file"].map(found.from_manifest)
+    parts = parts[parts["rows"] > 0]
+    selects = [f"SELECT {p.select} FROM {p.reader} WHERE {p.where}" for p in plans]
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
     def check(con_, load_id, stored):
-        import numpy as np
-
-        money = stored[["BilledCost", "EffectiveCost"]].to_numpy(dtype=float)
-        if not np.isfinite(money).all():  # a typed (Parquet) amount that is inf or NaN
-            bad = stored.loc[~np.isfinite(money).all(axis=1), "billing_period"].astype(str)
-            raise InputError(f"cannot import {', '.join(files)}: BilledCost or EffectiveCost of "
-                             f"{', '.join(sorted(set(bad)))} is not a finite number (inf or NaN in the files); "
-                             "nothing was imported")
         stored = stored.rename(
             columns={"BilledCost": "stored_BilledCost", "EffectiveCost": "stored_EffectiveCost"}
         )
-        merged = src.merge(stored, on=["billing_period", "ProviderName"], how="outer")
+        merged = src.merge(stored, on=["billing_period", "ProviderName", "BillingCurrency"], how="outer")
         for col in ("source_BilledCost", "stored_BilledCost", "rows"):
             merged[col] = merged[col].fillna(0)
         merged["difference"] = (merged["stored_BilledCost"] - merged["source_BilledCost"]).round(2)
         bad = merged[merged["difference"].abs() >= 0.005]
         if len(bad):
             lines = "; ".join(
-                f"{r.billing_period} {r.ProviderName}: source {r.source_BilledCost:,.2f}, stored {r.stored_BilledCost:,.2f}"
+                f"{r.billing_period} {r.ProviderName} {r.BillingCurrency}: source {r.source_BilledCost:,.2f}, "
+                f"stored {r.stored_BilledCost:,.2f}"
                 for r in bad.itertuples()
             )
             raise CostplanError(f"totals do not match the source files, nothing was imported: {lines}")
@@ -519,77 +770,131 @@ def import_files(
 
     try:
         result = store.load_query(
-            union, kind, description=description or f"{kind} import of {len(files)} file(s)", check=check
+            union,
+            kind,
+            description=description or f"{kind} import of {len(files)} file(s)",
+            check=check,
+            parts=parts[["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest"]],
+            mode=mode,
         )
     except duckdb.Error as exc:
         if _environment_failure(exc, store.path):
             raise CostplanError(f"cannot write to the store {store.path}: {_short(exc)}; nothing was imported") from None
         raise InputError(f"cannot import {', '.join(files)}: {_short(exc)}") from None
-    totals = check.result.sort_values(["billing_period", "ProviderName"]).reset_index(drop=True)
+    totals = check.result.sort_values(["billing_period", "ProviderName", "BillingCurrency"]).reset_index(drop=True)
     totals = totals[
-        ["billing_period", "ProviderName", "rows", "source_BilledCost", "stored_BilledCost", "difference"]
+        ["billing_period", "ProviderName", "BillingCurrency", "rows", "source_BilledCost", "stored_BilledCost",
+         "difference"]
     ].round({"source_BilledCost": 2, "stored_BilledCost": 2})
+    totals["rows"] = totals["rows"].astype("int64")
+    dup = pd.concat(dups, ignore_index=True) if dups else None
+    shown = parts.assign(billing_period=pd.to_datetime(parts["BillingPeriodStart"]).dt.strftime("%Y-%m"))
     return ImportReport(
-        files, result.load_id, result.rows_loaded, result.rows_replaced, totals, result.dropped_synthetic
+        files,
+        result.load_id,
+        result.rows_loaded,
+        result.rows_replaced,
+        totals,
+        result.dropped_synthetic,
+        mode=mode,
+        manifests=[m.path for m in found.manifests],
+        ignored=found.ignored,
+        duplicates=dup if dup is not None and len(dup) else None,
+        parts=shown.groupby(["part", "path", "billing_period"], as_index=False)["rows"].sum(),
     )
 
 
-def _validate(con, reader: str, cols: _Cols, files: list[str]) -> None:
-    """Every date and number must parse; report each bad column with a file and an example."""
+def _scan(con, plan: _Plan) -> pd.DataFrame:
+    """One pass over the files: every check, and per file, billing period, provider, account
+    and currency the rows kept and the source's BilledCost. Raises :class:`InputError` with
+    every failed check (file, row, column, an example and what would be valid)."""
     import duckdb
 
-    checks = [(col, raw, expr) for col, raw, expr in cols.checks]
-    if not checks:
-        # typed Parquet columns cannot hold a bad value; still read the files once so a
-        # truncated file fails here rather than half-way through the load
-        checks = []
-    counts = (
-        ", ".join(f"count(*) FILTER (WHERE {raw} IS NOT NULL AND {expr} IS NULL)" for _, raw, expr in checks)
-        or "count(*)"
-    )
+    e = plan.exprs
+    checks = list(dict.fromkeys(plan.cols.checks))  # a column typed twice is checked (and reported) once
+    bad_counts = "".join(f", count(*) FILTER (WHERE {ck.bad}) AS bad_{i}" for i, ck in enumerate(checks))
+    sql = f"""SELECT filename AS file, {e['BillingPeriodStart']} AS BillingPeriodStart,
+                     {e['ProviderName']} AS ProviderName, {e['BillingAccountId']} AS BillingAccountId,
+                     {e['BillingCurrency']} AS BillingCurrency,
+                     count(*) FILTER (WHERE {plan.where}) AS rows, sum({plan.source_billed}) AS source_BilledCost
+                     {bad_counts}
+              FROM {plan.reader} GROUP BY ALL"""
     try:
-        row = con.execute(f"SELECT {counts} FROM {reader}").fetchall()[0]
+        df = con.execute(sql).df()
     except duckdb.Error as exc:
-        raise InputError([Problem(f"cannot read: {_short(exc)}", file=", ".join(files))]) from None
-    if not checks:
-        return
+        raise InputError([Problem(f"cannot read: {_short(exc)}", file=", ".join(plan.files))]) from None
     problems = []
-    for (col, raw, expr), n in zip(checks, row, strict=True):
+    for i, ck in enumerate(checks):
+        n = int(df[f"bad_{i}"].sum()) if len(df) else 0
         if not n:
             continue
-        ex = con.execute(
-            f"SELECT filename, CAST({raw} AS VARCHAR) FROM {reader} WHERE {raw} IS NOT NULL AND {expr} IS NULL LIMIT 1"
-        ).fetchall()[0]
-        kind = "date" if schema.COLUMN_TYPES[col] == "TIMESTAMP" else "number"
-        problems.append(
-            Problem(
-                f"{n} value(s) are not a valid {kind}, e.g. {ex[1]!r}",
-                file=ex[0],
-                location=col,
-                hint="use ISO 8601 (2026-01-31T00:00:00Z)"
-                if kind == "date"
-                else "use a plain decimal number",
-            )
-        )
+        problems.append(_example(con, plan, ck, n))
     if problems:
         raise InputError(problems)
-
-
-def _source_totals(con, reader: str, kind: str, cols: _Cols) -> pd.DataFrame:
-    """Per billing period and provider, the BilledCost the source files hold [USD]."""
+    df = df[[c for c in df.columns if not c.startswith("bad_")]]
     import pandas as pd
 
-    if kind == "focus":
-        period = cols.typed("TIMESTAMP", "BillingPeriodStart", "BillingPeriodStart")
-        billed = cols.typed("DOUBLE", "BilledCost", "BilledCost")
-        provider = f"coalesce({cols.text('ProviderName', 'ServiceProviderName')}, 'AWS')"
-    else:
-        period = cols.typed("TIMESTAMP", "BillingPeriodStart", "bill_billing_period_start_date")
-        billed = cols.typed("DOUBLE", "BilledCost", "line_item_unblended_cost")
-        provider = "'AWS'"
-    df = con.execute(
-        f"""SELECT {period} AS period, {provider} AS ProviderName, sum({billed}) AS source_BilledCost
-            FROM {reader} GROUP BY ALL"""
-    ).df()
-    df.insert(0, "billing_period", pd.to_datetime(df.pop("period")).dt.strftime("%Y-%m"))
+    df["billing_period"] = pd.to_datetime(df["BillingPeriodStart"]).dt.strftime("%Y-%m")
+    df["ProviderName"] = df["ProviderName"].astype("object").where(df["ProviderName"].notna(), "AWS")
     return df
+
+
+def _example(con, plan: _Plan, ck: _Check, n: int) -> Problem:
+    """The first bad value of a check, with its file and row number."""
+    f, value = con.execute(
+        f"SELECT filename, CAST({ck.raw} AS VARCHAR) FROM {plan.reader} WHERE {ck.bad} LIMIT 1"
+    ).fetchall()[0]
+    row = None
+    try:
+        one = _plan_reader_for(plan, f)
+        row = con.execute(
+            f"SELECT __row FROM (SELECT row_number() OVER () AS __row, * FROM {one}) WHERE {ck.bad} LIMIT 1"
+        ).fetchall()[0][0]
+    except Exception:  # noqa: BLE001 - the row number is a courtesy; the file and value are named anyway
+        row = None
+    where = f"row {row}" + (f" (line {row + 1})" if plan.csv and row else "") if row else None
+    shown = value if value is None or len(value) <= 60 else value[:57] + "..."
+    more = f"{n} value(s) are {ck.what}" if n > 1 else f"the value is {ck.what}"
+    return Problem(
+        f"{more}, e.g. {shown!r}" + (f" at {where}" if where else ""),
+        file=f,
+        location=ck.source_col,
+        hint=ck.hint,
+    )
+
+
+def _plan_reader_for(plan: _Plan, f: str) -> str:
+    """``plan``'s reader restricted to one file (same renames, same columns)."""
+    if "_costplan_csv_" in plan.reader:
+        return f"(SELECT * FROM {plan.reader} WHERE filename = {_lit(f)})"
+    lst = "[" + ", ".join(_lit(duckdb_path(g)) for g in plan.files) + "]"
+    return plan.reader.replace(lst, "[" + _lit(duckdb_path(f)) + "]", 1)
+
+
+def _duplicates(con, plan: _Plan) -> pd.DataFrame:
+    """Files in which some rows repeat another row exactly: ``file``, ``rows``,
+    ``repeated_rows``. A hash of every column finds candidates in one pass; only files where
+    hashes repeat are checked exactly."""
+    import pandas as pd
+
+    cols = list(plan.cols.types)
+    if not cols:
+        return pd.DataFrame(columns=["file", "rows", "repeated_rows"])
+    # the candidates' hash leaves out nested columns (CUR 2.0's product and resource_tags maps,
+    # costly to hash): rows equal in every other column are then compared whole
+    flat = [c for c in cols if not plan.cols.types[c].startswith(("MAP", "STRUCT")) and "[]" not in plan.cols.types[c]]
+    h = "hash(" + ", ".join(f'"{c}"' for c in (flat or cols)) + ")"
+    df = con.execute(
+        f"SELECT filename AS file, count(*) AS rows, count(DISTINCT {h}) AS distinct_rows FROM {plan.reader} GROUP BY 1"
+    ).df()
+    suspects = df[df["distinct_rows"] < df["rows"]]
+    out = []
+    for r in suspects.itertuples():
+        one = _plan_reader_for(plan, r.file)
+        collist = ", ".join(f'"{c}"' for c in cols)
+        repeated = con.execute(
+            f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {one} GROUP BY {collist} HAVING count(*) > 1)"
+        ).fetchall()[0][0]
+        if repeated:
+            out.append({"file": os.path.abspath(r.file), "rows": int(r.rows), "repeated_rows": int(repeated)})
+    return pd.DataFrame(out, columns=["file", "rows", "repeated_rows"])

@@ -9,6 +9,13 @@ pattern matches wins. Patterns are regular expressions (RE2, searched anywhere i
 - ``usage_regex`` against the AWS usage type (Cost Explorer USAGE_TYPE, CUR
   ``line_item_usage_type``, FOCUS ``x_UsageType``; SkuId when there is none).
 
+A FOCUS file without usage types (no ``x_UsageType``: FOCUS from another generator than AWS's
+export) is mapped by a sibling table, ``costplan/actuals/data/component_map_focus.csv``, with
+the same rule format on other columns: ``service_regex`` against ServiceName,
+``description_regex`` against ChargeDescription, ``unit_regex`` against PricingUnit,
+``resource_type_regex`` against ResourceType and ``sku_regex`` against SkuId. Those rules are
+tried only for rows without a usage type, after your own rules and before the built-in ones.
+
 A row no rule matches is ``unmapped``: it is reported on its own line, never dropped.
 ``ServiceName`` in the file is the canonical service name used when comparing with a plan.
 
@@ -26,6 +33,7 @@ from pathlib import Path
 from costplan.errors import InputError, Problem
 
 MAP_FILE = Path(__file__).parent / "data" / "component_map.csv"
+FOCUS_MAP_FILE = Path(__file__).parent / "data" / "component_map_focus.csv"
 UNMAPPED = "unmapped"
 
 #: Component kinds of an estimate that actual spend cannot tell apart, and the kind their
@@ -42,6 +50,19 @@ def plan_kind(component_kind: str, pricing_unit: str | None = None) -> str:
 
 
 COLUMNS = ("rule", "charge_category", "service_regex", "usage_regex", "component_kind", "ServiceName")
+FOCUS_COLUMNS = (
+    "rule", "charge_category", "service_regex", "description_regex", "unit_regex", "resource_type_regex",
+    "sku_regex", "component_kind", "ServiceName",
+)
+#: Pattern columns of a rule -> the store column each is searched in.
+PATTERN_COLUMNS = {
+    "charge_category": "ChargeCategory",
+    "service_regex": "ServiceName",
+    "description_regex": "ChargeDescription",
+    "unit_regex": "PricingUnit",
+    "resource_type_regex": "ResourceType",
+    "sku_regex": "SkuId",
+}
 
 
 def load_rules(path: str | None = None) -> tuple[dict, ...]:
@@ -57,24 +78,29 @@ def load_rules(path: str | None = None) -> tuple[dict, ...]:
     return (_read_rules(extra) if extra else ()) + _read_rules(str(MAP_FILE))
 
 
+def load_focus_rules() -> tuple[dict, ...]:
+    """The rules for rows without a usage type (``component_map_focus.csv``), in order."""
+    return _read_rules(str(FOCUS_MAP_FILE), FOCUS_COLUMNS)
+
+
 @lru_cache(maxsize=8)
-def _read_rules(path: str) -> tuple[dict, ...]:
+def _read_rules(path: str, columns: tuple[str, ...] = COLUMNS) -> tuple[dict, ...]:
     import re
 
     f = Path(path)
     try:
         with open(f, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
             if missing:
                 raise InputError(Problem(f"missing column(s) {', '.join(missing)}", file=str(f), line=1,
-                                         hint=f"a mapping file has the columns {', '.join(COLUMNS)}"))
+                                         hint=f"a mapping file has the columns {', '.join(columns)}"))
             rows = list(reader)
     except OSError as exc:
         raise InputError(Problem(f"cannot read the mapping file: {exc.strerror}", file=str(f))) from None
     problems = []
     for i, row in enumerate(rows, start=2):
-        for col in ("charge_category", "service_regex", "usage_regex"):
+        for col in [c for c in columns if c == "charge_category" or c.endswith("_regex")]:
             try:
                 re.compile(row[col] or "")
             except re.error as exc:
@@ -96,26 +122,38 @@ def _conditions(rule: dict, dialect: str = "duckdb") -> str:
     fn = "regexp_like" if dialect == "athena" else "regexp_matches"
     usage = "coalesce(x_UsageType, SkuId, '')" if dialect != "athena" else "coalesce(x_usagetype, skuid, '')"
     conds = []
-    if rule["charge_category"]:
-        conds.append(f"{fn}(coalesce(ChargeCategory, ''), {_q(rule['charge_category'])})")
-    if rule["service_regex"]:
-        conds.append(f"{fn}(coalesce(ServiceName, ''), {_q(rule['service_regex'])})")
-    if rule["usage_regex"]:
+    for col, store_col in PATTERN_COLUMNS.items():
+        if rule.get(col):
+            conds.append(f"{fn}(coalesce({store_col}, ''), {_q(rule[col])})")
+    if rule.get("usage_regex"):
         conds.append(f"{fn}({usage}, {_q(rule['usage_regex'])})")
+    if "description_regex" in rule:  # a rule of the table for rows without a usage type
+        conds.insert(0, "x_UsageType IS NULL")
     return " AND ".join(conds) or "TRUE"
+
+
+def _ordered_rules(path: str | None) -> tuple[dict, ...]:
+    """Every rule in the order tried: your own (setting ``component_map``), those for rows
+    without a usage type, the built-in ones; or only the file ``path``."""
+    from costplan import config
+
+    if path:
+        return _read_rules(str(path))
+    extra = config.setting("component_map")
+    return (_read_rules(extra) if extra else ()) + load_focus_rules() + _read_rules(str(MAP_FILE))
 
 
 def component_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
     """A SQL CASE expression giving the component kind of a cost row (DuckDB or Athena)."""
     whens = " ".join(
-        f"WHEN {_conditions(r, dialect)} THEN {_q(r['component_kind'])}" for r in load_rules(path)
+        f"WHEN {_conditions(r, dialect)} THEN {_q(r['component_kind'])}" for r in _ordered_rules(path)
     )
     return f"(CASE {whens} ELSE '{UNMAPPED}' END)"
 
 
 def service_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
     """A SQL CASE expression giving the canonical service name of a cost row."""
-    whens = " ".join(f"WHEN {_conditions(r, dialect)} THEN {_q(r['ServiceName'])}" for r in load_rules(path))
+    whens = " ".join(f"WHEN {_conditions(r, dialect)} THEN {_q(r['ServiceName'])}" for r in _ordered_rules(path))
     return f"(CASE {whens} ELSE coalesce(ServiceName, '(none)') END)"
 
 

@@ -67,12 +67,22 @@ def _actual(store: Store, month: str, commitment_line: bool) -> pd.DataFrame:
     from costplan.actuals.store import period_filter
 
     conds, _ = period_filter(month=month)
+    rel = store.money_sql(conds)
+    found = store.con.execute(f"SELECT DISTINCT BillingCurrency FROM {rel} WHERE {' AND '.join(conds)}").fetchall()
+    if found and found[0][0] != "USD":
+        raise InputError(
+            Problem(
+                f"the spend of {month} is billed in {found[0][0]}; a plan is priced in USD (the catalog's currency)",
+                location="--currency",
+                hint="reconcile the month's USD spend (--currency USD), if the store holds any",
+            )
+        )
     covered = "CommitmentDiscountStatus = 'Used' AND ListCost IS NOT NULL" if commitment_line else "false"
     df = store.con.execute(
         f"""SELECT {component_case_sql()} AS component, coalesce(ServiceName, '(none)') AS ServiceName,
                    sum(CASE WHEN {covered} THEN ListCost ELSE EffectiveCost END) AS EffectiveCost,
                    sum(CASE WHEN {covered} THEN EffectiveCost - ListCost ELSE 0 END) AS discount
-            FROM {store.rows_sql()} WHERE {" AND ".join(conds)} GROUP BY 1, 2"""
+            FROM {rel} WHERE {" AND ".join(conds)} GROUP BY 1, 2"""
     ).df()
     discount = float(df["discount"].sum())
     df = df.drop(columns=["discount"])

@@ -640,6 +640,7 @@ def generate_sample(seed: int = SEED) -> pd.DataFrame:
     rows["BillingAccountId"] = BILLING_ACCOUNT
     rows["SubAccountId"] = "synthetic-" + rows["RegionId"].fillna("global")
     rows["ProviderName"] = "AWS"
+    rows["BillingCurrency"] = "USD"
     rows["SkuId"] = rows["x_UsageType"]
     rows["ConsumedQuantity"] = rows["PricingQuantity"]
     rows["ConsumedUnit"] = rows["PricingUnit"]

@@ -1,8 +1,8 @@
 """The store's table of actual cost rows: FOCUS columns, their types, and the schema migrations.
 
 Column names follow FOCUS 1.x; columns costplan adds carry the ``x_`` prefix FOCUS reserves for
-extensions. Costs are in the billing currency (USD for AWS) [USD]; quantities are in the row's
-``PricingUnit`` / ``ConsumedUnit``.
+extensions. Costs are in the row's ``BillingCurrency`` (USD for AWS) and are never summed across
+currencies; quantities are in the row's ``PricingUnit`` / ``ConsumedUnit``.
 
 | column | type | meaning |
 |---|---|---|
@@ -16,17 +16,19 @@ extensions. Costs are in the billing currency (USD for AWS) [USD]; quantities ar
 | ServiceName, ServiceCategory | VARCHAR | e.g. "Amazon Elastic Compute Cloud", "Compute" |
 | RegionId | VARCHAR | AWS region code; NULL for global charges |
 | ResourceId, SkuId | VARCHAR | resource ARN / id; the provider's SKU (AWS usage type for CE rows) |
+| ResourceType | VARCHAR | the kind of resource (FOCUS ResourceType, e.g. ``Virtual Machine``) |
 | PricingCategory | VARCHAR | Standard (on-demand), Dynamic (spot), Committed (SP/RI), Other |
 | PricingQuantity, PricingUnit | DOUBLE, VARCHAR | billed quantity [PricingUnit] |
 | ConsumedQuantity, ConsumedUnit | DOUBLE, VARCHAR | used quantity [ConsumedUnit] |
-| BilledCost | DOUBLE | what the invoice shows [USD] |
-| EffectiveCost | DOUBLE | amortised cost after discounts and commitments [USD] |
-| ListCost | DOUBLE | the same usage at public on-demand prices [USD] |
-| ContractedCost | DOUBLE | at negotiated prices [USD] |
+| BillingCurrency | VARCHAR | ISO 4217 code of every cost column of the row (``USD`` for AWS) |
+| BilledCost | DOUBLE | what the invoice shows [BillingCurrency] |
+| EffectiveCost | DOUBLE | amortised cost after discounts and commitments [BillingCurrency] |
+| ListCost | DOUBLE | the same usage at public on-demand prices [BillingCurrency] |
+| ContractedCost | DOUBLE | at negotiated prices [BillingCurrency] |
 | CommitmentDiscountId, CommitmentDiscountType, CommitmentDiscountStatus, CommitmentDiscountCategory | VARCHAR | Savings Plan / RI, ``Used`` or ``Unused``, ``Spend`` or ``Usage`` |
 | Tags | VARCHAR | JSON object of tag key -> value |
 | x_UsageType | VARCHAR | AWS usage type (e.g. ``USE1-BoxUsage:c5.xlarge``) |
-| x_NetEffectiveCost | DOUBLE | Cost Explorer NetAmortizedCost [USD] |
+| x_NetEffectiveCost | DOUBLE | Cost Explorer NetAmortizedCost [BillingCurrency] |
 | x_ChargeStatus | VARCHAR | ``Estimated`` (the provider may still change it) or ``Final`` |
 | x_Source | VARCHAR | ``focus``, ``cur``, ``cost-explorer`` or ``synthetic-sample`` |
 | x_LoadId | BIGINT | the load that wrote the row (table ``loads``) |
@@ -51,11 +53,13 @@ COLUMNS: list[tuple[str, str]] = [
     ("RegionId", "VARCHAR"),
     ("ResourceId", "VARCHAR"),
     ("SkuId", "VARCHAR"),
+    ("ResourceType", "VARCHAR"),
     ("PricingCategory", "VARCHAR"),
     ("PricingQuantity", "DOUBLE"),
     ("PricingUnit", "VARCHAR"),
     ("ConsumedQuantity", "DOUBLE"),
     ("ConsumedUnit", "VARCHAR"),
+    ("BillingCurrency", "VARCHAR"),
     ("BilledCost", "DOUBLE"),
     ("EffectiveCost", "DOUBLE"),
     ("ListCost", "DOUBLE"),
@@ -96,12 +100,20 @@ SOURCE_RANK = {"focus": 1, "cur": 2, "cost-explorer": 3, "synthetic-sample": 9}
 #: A load of at least this many rows keeps its own table (written as fast as a plain
 #: ``CREATE TABLE AS``); smaller loads are appended to ``rows_main``.
 OWN_TABLE_ROWS = 200_000
-#: Values a load table may leave out (the view ``cost_rows`` supplies them).
-DEFAULTS = {"x_ChargeStatus": "'Final'", "x_Synthetic": "false"}
+#: Values a load may leave out: ``rows_main`` has them as column defaults and the view
+#: ``cost_rows`` supplies them for a load's own table, so no stored row is ever NULL there.
+DEFAULTS = {"x_ChargeStatus": "'Final'", "x_Synthetic": "false", "BillingCurrency": "'USD'"}
+#: The largest magnitude a cost may have [currency unit]: beyond 2**53 / 100 a DOUBLE no longer
+#: holds every cent exactly.
+MAX_MONEY = 2.0**53 / 100
+
+
+#: Columns added after version 1 (by a later migration), left out of the version-1 table.
+_LATER = ("x_NetEffectiveCost", "BillingCurrency", "ResourceType")
 
 
 def _create_cost_rows() -> str:
-    cols = ",\n  ".join(f'"{c}" {t}' for c, t in COLUMNS if c != "x_NetEffectiveCost")
+    cols = ",\n  ".join(f'"{c}" {t}' for c, t in COLUMNS if c not in _LATER)
     return f"CREATE TABLE cost_rows (\n  {cols}\n)"
 
 
@@ -162,6 +174,32 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 month DATE NOT NULL, active_users DOUBLE NOT NULL,
                 x_Source VARCHAR NOT NULL, x_LoadId BIGINT, x_Synthetic BOOLEAN NOT NULL
             )"""
+        ],
+    ),
+    (
+        7,
+        "billing currency, resource type, no NULL status; import parts and Cost Explorer pages kept",
+        [
+            # every row loaded so far is USD: earlier versions stored USD only
+            """ALTER TABLE rows_main ADD COLUMN "BillingCurrency" VARCHAR DEFAULT 'USD'""",
+            'ALTER TABLE rows_main ADD COLUMN "ResourceType" VARCHAR',
+            # small loads without a status or synthetic flag were stored NULL: give them the
+            # values the view gives large loads
+            "UPDATE rows_main SET x_ChargeStatus = 'Final' WHERE x_ChargeStatus IS NULL",
+            "UPDATE rows_main SET x_Synthetic = false WHERE x_Synthetic IS NULL",
+            "ALTER TABLE rows_main ALTER COLUMN x_ChargeStatus SET DEFAULT 'Final'",
+            "ALTER TABLE rows_main ALTER COLUMN x_Synthetic SET DEFAULT false",
+            # the files of each import and the billing periods they held (replacement by period)
+            """CREATE TABLE load_parts (
+                load_id BIGINT NOT NULL, part VARCHAR NOT NULL, path VARCHAR,
+                ProviderName VARCHAR, BillingAccountId VARCHAR, BillingPeriodStart TIMESTAMP,
+                rows BIGINT, manifest VARCHAR
+            )""",
+            # Cost Explorer pages already paid for, kept until their range is loaded
+            """CREATE TABLE ce_pages (
+                request_key VARCHAR NOT NULL, page INTEGER NOT NULL, token_in VARCHAR,
+                token_out VARCHAR, body VARCHAR NOT NULL, fetched_at TIMESTAMP NOT NULL
+            )""",
         ],
     ),
 ]

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from costplan.actuals import schema
+from costplan.actuals.privacy import mask_account
 from costplan.errors import CostplanError, InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,14 +39,20 @@ _TAG = re.compile(r"^tag:(?P<key>[A-Za-z0-9 _.:/=+@\-]{1,128})$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-#: Replacement scope of a load: rows of the same source with the same provider, billing
-#: account, billing period and charge day are superseded by the new load.
-_SCOPE_KEY = (
-    "coalesce(ProviderName, '')",
-    "coalesce(BillingAccountId, '')",
-    "BillingPeriodStart",
-    "CAST(ChargePeriodStart AS DATE)",
-)
+#: Sources loaded from files: their loads record the files (parts) they came from.
+FILE_SOURCES = ("focus", "cur")
+#: How a load replaces what the store holds (see :meth:`Store.load_query`).
+LOAD_MODES = ("complete", "replace", "append")
+
+
+def pd_to_datetime(values):
+    import pandas as pd
+
+    return pd.to_datetime(values)
+
+
+class PartsConflict(InputError):
+    """An import would replace a billing period the store holds from files it does not include."""
 
 
 @dataclass
@@ -57,9 +64,10 @@ class LoadResult:
     rows_loaded: int
     rows_replaced: int
     totals: pd.DataFrame | None = None
+    """Per billing period, provider and currency: rows, BilledCost and EffectiveCost stored by
+    this load [BillingCurrency]."""
     dropped_synthetic: int = 0
     """Rows of the synthetic sample removed because real data was loaded (never mixed)."""
-    """Per billing period and provider: rows, BilledCost and EffectiveCost [USD] stored by this load."""
 
 
 class Store:
@@ -69,9 +77,14 @@ class Store:
     ``memory_limit`` caps DuckDB's memory (e.g. ``"1GB"``).
     """
 
-    def __init__(self, path: str | os.PathLike, *, read_only: bool = False, memory_limit: str | None = None):
-        import duckdb
-
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        currency: str | None = None,
+    ):
         self.path = Path(path)
         if self.path.is_dir():
             raise InputError(f"store {self.path} is a folder; name a DuckDB file, e.g. {self.path / 'spend.duckdb'}")
@@ -89,20 +102,65 @@ class Store:
             )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        config = {"memory_limit": memory_limit} if memory_limit else {}
-        try:
-            self.con: duckdb.DuckDBPyConnection = duckdb.connect(
-                str(self.path), read_only=read_only, config=config
-            )
-        except duckdb.Error as exc:
-            raise CostplanError(f"cannot open store {self.path}: {exc}") from None
+        self._config = {"memory_limit": memory_limit} if memory_limit else {}
         self.read_only = read_only
-        self.con.execute("SET TimeZone = 'UTC'")
+        self.currency = currency.strip().upper() if currency else None
+        self._hooks: dict[str, Callable] = {}
+        self.con = self._connect(read_only)
         if not read_only:
             self.migrate()
-        else:
-            self._check_version()
-        self._hooks: dict[str, Callable] = {}
+        elif self._check_version() < schema.SCHEMA_VERSION:
+            # an older store read by a newer costplan: migrate it once (one transaction), then
+            # read it read-only as asked
+            self.con.close()
+            try:
+                self.con = self._connect(False)
+            except CostplanError:
+                raise CostplanError(
+                    f"store {self.path} has schema version {self.schema_version_of_file()} and needs migrating to "
+                    f"{schema.SCHEMA_VERSION}, which needs write access to the file; run any loading command "
+                    "(e.g. `costplan import users` or `costplan pull`) with write access once"
+                ) from None
+            self.migrate()
+            self.con.close()
+            self.con = self._connect(True)
+
+    def _connect(self, read_only: bool):
+        import duckdb
+
+        try:
+            con = duckdb.connect(str(self.path), read_only=read_only, config=self._config)
+        except duckdb.Error as exc:
+            text = str(exc)
+            m = re.search(r"Conflicting lock is held in .*?\(PID (\d+)\)", text)
+            if m:
+                raise CostplanError(
+                    f"store {self.path} is being written by another process (PID {m[1]}; an import or a pull "
+                    "in progress?); DuckDB lets nobody read a file while another process writes it: try "
+                    "again when that has finished"
+                ) from None
+            if "ermission denied" in text or "Read-only file system" in text:
+                raise CostplanError(
+                    f"cannot open store {self.path} for writing: permission denied (reading commands "
+                    "open it read-only)"
+                ) from None
+            raise CostplanError(f"cannot open store {self.path}: {text.splitlines()[0] if text else exc}") from None
+        con.execute("SET TimeZone = 'UTC'")
+        return con
+
+    def schema_version_of_file(self) -> int:
+        import duckdb
+
+        try:
+            con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error:
+            return 0
+        try:
+            return int(con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0] or 0)
+        except duckdb.Error:
+            return 0
+        finally:
+            con.close()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -116,6 +174,8 @@ class Store:
         from costplan.actuals.sample import ensure_default_store
 
         resolved = Path(config.setting("store", path))
+        if kwargs.get("currency") is None:
+            kwargs["currency"] = config.setting("currency") or None
         if resolved.resolve() == Path(config._BUILTIN["store"]).resolve():
             ensure_default_store(resolved)
         elif not resolved.exists():
@@ -169,10 +229,6 @@ class Store:
                 f"store {self.path} has schema version {v}, newer than this costplan understands "
                 f"({schema.SCHEMA_VERSION}); upgrade costplan"
             )
-        if self.read_only and v < schema.SCHEMA_VERSION:
-            raise CostplanError(
-                f"store {self.path} has schema version {v}; open it once read-write to migrate it"
-            )
         return v
 
     def migrate(self) -> int:
@@ -193,12 +249,32 @@ class Store:
                 self.con.execute(
                     "INSERT INTO schema_version VALUES (?, ?, now()::TIMESTAMP)", [version, description]
                 )
+                if version == 7:
+                    self._migrate_7()
             self._rebuild_view()
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
             raise
         return schema.SCHEMA_VERSION
+
+    def _migrate_7(self) -> None:
+        """Earlier file imports did not record their files: each is recorded as one part named
+        after its load, per billing period it holds, so a later import of part of a period it
+        holds is refused rather than silently replacing it."""
+        for lid, src, table in self._load_tables():
+            if src in FILE_SOURCES:
+                self.con.execute(
+                    f"""INSERT INTO load_parts
+                        SELECT {lid}, 'load {lid}', NULL, ProviderName, BillingAccountId, BillingPeriodStart,
+                               count(*), NULL FROM {table} GROUP BY ALL"""
+                )
+        self.con.execute(
+            f"""INSERT INTO load_parts
+                SELECT x_LoadId, 'load ' || x_LoadId, NULL, ProviderName, BillingAccountId, BillingPeriodStart,
+                       count(*), NULL FROM rows_main
+                WHERE x_Source IN ({", ".join(repr(s) for s in FILE_SOURCES)}) GROUP BY ALL"""
+        )
 
     # -- loading -------------------------------------------------------------------------
     def load_frame(self, df: pd.DataFrame, source: str, **kwargs) -> LoadResult:
@@ -225,20 +301,38 @@ class Store:
         params: Sequence | None = None,
         replace_range: tuple[dt.date, dt.date] | None = None,
         check: Callable[[duckdb.DuckDBPyConnection, int, pd.DataFrame], None] | None = None,
+        parts: pd.DataFrame | None = None,
+        mode: str = "complete",
     ) -> LoadResult:
         """Insert the rows of ``select_sql`` (FOCUS column names) as one load, in one transaction.
 
-        Rows of the same ``source`` that the new rows supersede are removed: by default those
-        with the same provider, billing account, billing period and charge day; with
-        ``replace_range=(start, end)`` every row of the source whose ChargePeriodStart falls in
-        ``[start, end)`` (a Cost Explorer pull replaces the whole range it asked for, including
-        days that have since become empty). ``check(con, load_id, totals)`` runs before the
-        commit with the load's totals per billing period and provider (``billing_period``,
-        ``ProviderName``, ``rows``, ``BilledCost``, ``EffectiveCost`` [USD]); if it raises,
-        nothing is written.
+        What the load supersedes, for rows of the same ``source``:
+
+        - with ``replace_range=(start, end)``: every row whose ChargePeriodStart falls in
+          ``[start, end)`` (a Cost Explorer pull replaces the whole range it asked for, including
+          days that have since become empty);
+        - otherwise whole billing periods: per provider, billing account and billing period the
+          new rows hold, ``mode`` says what happens to the earlier loads holding it:
+          ``complete`` replaces them (the rows are the period's whole content, e.g. every part a
+          manifest lists); ``replace`` does the same, but refuses (:class:`PartsConflict`) when an
+          earlier load holds the period from a file (part) this load does not include, so a single
+          part never replaces the others; ``append`` adds the rows as further parts, replacing only
+          earlier loads made of no other parts than these.
+
+        ``parts`` names the files of the load: columns ``part`` (the file's name), ``path``,
+        ``ProviderName``, ``BillingAccountId``, ``BillingPeriodStart``, ``rows`` (one row per file
+        and period it holds) and optionally ``manifest``; without it the load is one part named
+        after the load. ``check(con, load_id, totals)`` runs before the commit with the load's
+        totals per billing period, provider and currency (``billing_period``, ``ProviderName``,
+        ``BillingCurrency``, ``rows``, ``BilledCost``, ``EffectiveCost``); if it raises, nothing
+        is written.
         """
         if source not in schema.SOURCES:
             raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}")
+        if mode not in LOAD_MODES:
+            raise InputError(f"unknown load mode {mode!r}; valid: {', '.join(LOAD_MODES)}")
+        if self.read_only:
+            raise CostplanError(f"store {self.path} is open read-only")
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -256,12 +350,17 @@ class Store:
             absent = [c for c in schema.REQUIRED if c not in cols]
             if absent:
                 raise InputError([Problem(f"the rows have no {c} column", location=c) for c in absent])
-            # one pass over the new rows: totals per billing period and provider, and the
-            # required columns left empty
+            # one pass over the new rows: totals per billing period, provider, account and
+            # currency, and the required columns left empty
             nulls = ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL) AS "null_{c}"' for c in schema.REQUIRED)
-            provider = '"ProviderName"' if "ProviderName" in cols else "NULL::VARCHAR"
+
+            def opt(col: str, default: str = "NULL::VARCHAR") -> str:
+                return f'"{col}"' if col in cols else default
+
             summary = con.execute(
-                f"""SELECT CAST(BillingPeriodStart AS TIMESTAMP) AS BillingPeriodStart, {provider} AS ProviderName,
+                f"""SELECT CAST(BillingPeriodStart AS TIMESTAMP) AS BillingPeriodStart,
+                           {opt("ProviderName")} AS ProviderName, {opt("BillingAccountId")} AS BillingAccountId,
+                           {opt("BillingCurrency", schema.DEFAULTS["BillingCurrency"])} AS BillingCurrency,
                            count(*) AS rows, sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost, {nulls}
                     FROM {table} GROUP BY ALL"""
             ).df()
@@ -278,9 +377,14 @@ class Store:
                     "SELECT x_Source, count(*) FROM loads WHERE rows_loaded > 0 GROUP BY 1"
                 ).fetchall()
             )
+            scopes = summary[["ProviderName", "BillingAccountId", "BillingPeriodStart"]].drop_duplicates()
+            part_rows = self._part_rows(load_id, parts, summary)
             replaced = 0
             if earlier.get(source):
-                replaced = self._replace(source, load_id, table, cols, replace_range)
+                if replace_range is not None:
+                    replaced = self._replace_range(source, replace_range)
+                else:
+                    replaced = self._replace_periods(source, load_id, scopes, part_rows, mode)
             dropped = 0
             if source != "synthetic-sample" and earlier.get("synthetic-sample"):
                 dropped = self._drop_source("synthetic-sample")
@@ -291,6 +395,12 @@ class Store:
                     [source, load_id],
                 )
                 con.execute(f"DROP TABLE {table}")
+            if replace_range is None:
+                con.register("_costplan_parts", part_rows)
+                try:
+                    con.execute("INSERT INTO load_parts BY NAME SELECT * FROM _costplan_parts")
+                finally:
+                    con.unregister("_costplan_parts")
             con.execute(
                 "INSERT INTO loads BY NAME SELECT ? AS load_id, ? AS x_Source, ? AS description, "
                 "now()::TIMESTAMP AS started_at, ? AS rows_loaded, ? AS rows_replaced, ? AS table_name",
@@ -298,14 +408,22 @@ class Store:
             )
             self._rebuild_view()
             self._refresh_period_source()
-            totals = summary[
-                ["BillingPeriodStart", "ProviderName", "rows", "BilledCost", "EffectiveCost"]
-            ].copy()
-            totals.insert(0, "billing_period", totals.pop("BillingPeriodStart").dt.strftime("%Y-%m"))
-            totals["ProviderName"] = (
-                totals["ProviderName"].fillna("AWS") if len(totals) else totals["ProviderName"]
+            totals = (
+                summary.groupby(["BillingPeriodStart", "ProviderName", "BillingCurrency"], dropna=False)[
+                    ["rows", "BilledCost", "EffectiveCost"]
+                ]
+                .sum()
+                .reset_index()
             )
-            totals = totals.sort_values(["billing_period", "ProviderName"]).reset_index(drop=True)
+            totals.insert(
+                0, "billing_period", pd_to_datetime(totals.pop("BillingPeriodStart")).dt.strftime("%Y-%m")
+            )
+            totals["ProviderName"] = totals["ProviderName"].astype("object").where(
+                totals["ProviderName"].notna(), "AWS"
+            )
+            totals = totals.sort_values(["billing_period", "ProviderName", "BillingCurrency"]).reset_index(
+                drop=True
+            )
             if check is not None:
                 check(con, load_id, totals)
             totals = totals.round({"BilledCost": 2, "EffectiveCost": 2})
@@ -319,6 +437,44 @@ class Store:
             raise
         return LoadResult(load_id, source, loaded, int(replaced), totals, dropped)
 
+    def _part_rows(self, load_id: int, parts, summary) -> pd.DataFrame:
+        """The ``load_parts`` rows of a new load (one per file and billing period)."""
+        import pandas as pd
+
+        cols = ["load_id", "part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest"]
+        if parts is None or not len(parts):
+            df = (
+                summary.groupby(["ProviderName", "BillingAccountId", "BillingPeriodStart"], dropna=False)["rows"]
+                .sum()
+                .reset_index()
+            )
+            df["part"] = f"load {load_id}"
+            df["path"] = None
+            df["manifest"] = None
+        else:
+            df = parts.copy()
+            for c in ("path", "manifest"):
+                if c not in df:
+                    df[c] = None
+        df["load_id"] = load_id
+        df["BillingPeriodStart"] = pd.to_datetime(df["BillingPeriodStart"])
+        df["rows"] = df["rows"].astype("int64")
+        for c in ("part", "path", "ProviderName", "BillingAccountId", "manifest"):
+            df[c] = df[c].astype("object").where(df[c].notna(), None)
+        return df[cols].reset_index(drop=True)
+
+    def held_parts(self, source: str | None = None) -> pd.DataFrame:
+        """The files (parts) each billing period is held from: ``load_id``, ``x_Source``,
+        ``part``, ``path``, ``ProviderName``, ``BillingAccountId``, ``billing_period``
+        (``YYYY-MM``), ``rows``, ``manifest``."""
+        where = "WHERE l.x_Source = ?" if source else ""
+        return self.con.execute(
+            f"""SELECT p.load_id, l.x_Source, p.part, p.path, p.ProviderName, p.BillingAccountId,
+                       strftime(p.BillingPeriodStart, '%Y-%m') AS billing_period, p.rows, p.manifest
+                FROM load_parts p JOIN loads l USING (load_id) {where}
+                ORDER BY billing_period, p.load_id, p.part""",
+            [source] if source else [],
+        ).df()
     # -- user counts ---------------------------------------------------------------------------
     def load_users(self, frame: pd.DataFrame, source: str = "users-csv", *, description: str = "") -> int:
         """Store active users per month (``month`` ``YYYY-MM``, ``active_users`` [users]) in one
@@ -417,43 +573,124 @@ class Store:
         def col(name):
             return f"coalesce(\"{name}\", '')" if name in cols else "''"
 
-        return f"({col('ProviderName')}, {col('BillingAccountId')}, BillingPeriodStart, CAST(ChargePeriodStart AS DATE))"
+        return f"({col('ProviderName')}, {col('BillingAccountId')}, BillingPeriodStart)"
 
-    def _replace(self, source: str, load_id: int, new_table: str, new_cols, replace_range) -> int:
-        """Remove the rows of ``source`` that the new load supersedes; returns how many."""
+    def _replace_range(self, source: str, replace_range) -> int:
+        """Remove every row of ``source`` whose ChargePeriodStart is in ``[start, end)``."""
         con = self.con
-        if replace_range is not None:
-            cond_main = "ChargePeriodStart >= ? AND ChargePeriodStart < ?"
-            params = [replace_range[0], replace_range[1]]
-        else:
-            cond_main = None
-            params = []
-        total = 0
-        main_cols = self._columns("rows_main")
-        targets = [("rows_main", main_cols, True)] + [
-            (t, self._columns(t), False)
-            for lid, src, t in self._load_tables()
-            if src == source and lid != load_id
-        ]
-        new_key = self._key(new_cols)
-        for table, cols, is_main in targets:
-            where = "x_Source = ? AND " if is_main else ""
-            args = [source] if is_main else []
-            if cond_main:
-                where += cond_main
-                args += params
-            else:
-                where += f"{self._key(cols)} IN (SELECT DISTINCT {new_key} FROM {new_table})"
-            total += int(con.execute(f"DELETE FROM {table} WHERE {where}", args).fetchall()[0][0])
-            if not is_main and con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0:
-                con.execute(f"DROP TABLE {table}")
-                con.execute("UPDATE loads SET table_name = NULL WHERE table_name = ?", [table])
+        cond = "ChargePeriodStart >= ? AND ChargePeriodStart < ?"
+        params = [replace_range[0], replace_range[1]]
+        total = int(con.execute(f"DELETE FROM rows_main WHERE x_Source = ? AND {cond}", [source, *params]).fetchall()[0][0])
+        for _lid, src, table in self._load_tables():
+            if src == source:
+                total += int(con.execute(f"DELETE FROM {table} WHERE {cond}", params).fetchall()[0][0])
+                self._drop_if_empty(table)
         return total
+
+    def _replace_periods(self, source: str, load_id: int, scopes, part_rows, mode: str) -> int:
+        """Remove what the new load supersedes, period by period (see :meth:`load_query`)."""
+        import pandas as pd
+
+        con = self.con
+        key = scopes.assign(
+            p=scopes["ProviderName"].fillna(""), a=scopes["BillingAccountId"].fillna(""),
+            bps=pd_to_datetime(scopes["BillingPeriodStart"]),
+        )[["p", "a", "bps"]]
+        con.register("_costplan_scopes", key)
+        try:
+            held = con.execute(
+                """SELECT lp.load_id, s.p, s.a, s.bps, lp.part
+                   FROM load_parts lp JOIN loads l USING (load_id)
+                   JOIN _costplan_scopes s ON coalesce(lp.ProviderName, '') = s.p
+                        AND coalesce(lp.BillingAccountId, '') = s.a AND lp.BillingPeriodStart = s.bps
+                   WHERE l.x_Source = ? AND lp.load_id <> ?""",
+                [source, load_id],
+            ).df()
+        finally:
+            con.unregister("_costplan_scopes")
+        if held.empty:
+            return 0
+        new_parts = set(part_rows["part"])
+        remove = []
+        conflicts = []
+        for (lid, p, a, bps), g in held.groupby(["load_id", "p", "a", "bps"], sort=True):
+            theirs = set(g["part"])
+            if mode == "complete" or theirs <= new_parts:
+                remove.append((lid, p, a, bps))
+            elif mode == "replace" or theirs & new_parts:
+                conflicts.append((lid, p, a, bps, sorted(theirs - new_parts), sorted(theirs & new_parts)))
+        if conflicts:
+            problems = []
+            for lid, p, a, bps, missing, shared in conflicts:
+                period = pd.Timestamp(bps).strftime("%Y-%m")
+                who = " ".join(x for x in (p, f"account {mask_account(a)}" if a else "") if x)
+                if shared:
+                    msg = (
+                        f"{period} ({who}) is held from {', '.join(shared + missing)} (load {lid}), imported "
+                        f"together; appending {', '.join(shared)} again would count it twice"
+                    )
+                else:
+                    msg = (
+                        f"{period} ({who}) is held from {', '.join(missing)} (load {lid}), which this import "
+                        "does not include: replacing the period with these files alone would lose that spend"
+                    )
+                problems.append(Problem(msg, location="billing period"))
+            raise PartsConflict(
+                problems
+                + [
+                    Problem(
+                        "import every part of the period together (its folder, its manifest, or all its files), "
+                        "add --append to add these files to the period as further parts, or --replace to make "
+                        "them the period's whole content"
+                    )
+                ]
+            )
+        if not remove:
+            return 0
+        targets = pd.DataFrame(remove, columns=["load_id", "p", "a", "bps"])
+        con.register("_costplan_targets", targets)
+        total = 0
+        try:
+            total += int(
+                con.execute(
+                    """DELETE FROM rows_main r USING _costplan_targets t
+                       WHERE r.x_Source = ? AND r.x_LoadId = t.load_id AND coalesce(r.ProviderName, '') = t.p
+                         AND coalesce(r.BillingAccountId, '') = t.a AND r.BillingPeriodStart = t.bps""",
+                    [source],
+                ).fetchall()[0][0]
+            )
+            own = {lid: table for lid, src, table in self._load_tables() if src == source}
+            for lid in sorted(set(targets["load_id"]) & set(own)):
+                table = own[lid]
+                total += int(
+                    con.execute(
+                        f"""DELETE FROM {table} WHERE {self._key(self._columns(table))} IN
+                            (SELECT (p, a, bps) FROM _costplan_targets WHERE load_id = ?)""",
+                        [int(lid)],
+                    ).fetchall()[0][0]
+                )
+                self._drop_if_empty(table)
+            con.execute(
+                """DELETE FROM load_parts lp USING _costplan_targets t
+                   WHERE lp.load_id = t.load_id AND coalesce(lp.ProviderName, '') = t.p
+                     AND coalesce(lp.BillingAccountId, '') = t.a AND lp.BillingPeriodStart = t.bps"""
+            )
+        finally:
+            con.unregister("_costplan_targets")
+        return total
+
+    def _drop_if_empty(self, table: str) -> None:
+        if self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] == 0:
+            self.con.execute(f"DROP TABLE {table}")
+            self.con.execute("UPDATE loads SET table_name = NULL WHERE table_name = ?", [table])
 
     def _drop_source(self, source: str) -> int:
         """Remove every row of ``source`` (the synthetic sample when real data arrives), its
         user counts included."""
         self.con.execute("DELETE FROM user_counts WHERE x_Source = ?", [source])
+        self.con.execute(
+            "DELETE FROM load_parts WHERE load_id IN (SELECT load_id FROM loads WHERE x_Source = ?)", [source]
+        )
         n = int(self.con.execute("DELETE FROM rows_main WHERE x_Source = ?", [source]).fetchall()[0][0])
         for _, src, table in self._load_tables():
             if src == source:
@@ -482,16 +719,46 @@ class Store:
     def rows_sql(self, *, all_sources: bool = False) -> str:
         """A relation of the rows used for reporting: per billing period, the rows of the one
         preferred source (FOCUS file > CUR > Cost Explorer > synthetic sample), so a period that
-        was both imported and pulled is never counted twice."""
+        was both imported and pulled is never counted twice; only the store's ``currency`` when
+        one was chosen."""
         if all_sources:
             return "cost_rows"
         overlap = self.con.execute("SELECT count(*) FROM period_source WHERE NOT chosen").fetchall()[0][0]
-        if not overlap:
-            return "cost_rows"
-        return (
-            "(SELECT c.* FROM cost_rows c SEMI JOIN (SELECT * FROM period_source WHERE chosen) p "
-            "ON c.BillingPeriodStart = p.BillingPeriodStart AND c.x_Source = p.x_Source)"
-        )
+        rel = "cost_rows"
+        if overlap:
+            rel = (
+                "(SELECT c.* FROM cost_rows c SEMI JOIN (SELECT * FROM period_source WHERE chosen) p "
+                "ON c.BillingPeriodStart = p.BillingPeriodStart AND c.x_Source = p.x_Source)"
+            )
+        if self.currency:
+            rel = f"(SELECT * FROM {rel} WHERE BillingCurrency = '{self.currency.replace(chr(39), '')}')"
+        return rel
+
+    def currencies(self) -> list[str]:
+        """The billing currencies of the rows in use, sorted."""
+        return [r[0] for r in self.con.execute(
+            f"SELECT DISTINCT BillingCurrency FROM {self.rows_sql()} ORDER BY 1"
+        ).fetchall()]
+
+    def money_sql(self, conds: Sequence[str] = ()) -> str:
+        """:meth:`rows_sql`, after checking that the rows selected by ``conds`` are in one
+        currency: costs in two currencies are never summed (:class:`InputError` naming them)."""
+        rel = self.rows_sql()
+        where = " AND ".join(conds) or "TRUE"
+        found = [r[0] for r in self.con.execute(
+            f"SELECT DISTINCT BillingCurrency FROM {rel} WHERE {where} ORDER BY 1 LIMIT 10"
+        ).fetchall()]
+        if len(found) > 1:
+            raise InputError(
+                Problem(
+                    f"the store holds costs in {', '.join(str(c) for c in found)} here, which are never added "
+                    "together",
+                    location="--currency",
+                    hint=f"choose one with --currency {found[0]} (or COSTPLAN_CURRENCY), or add BillingCurrency "
+                    "to --by for totals per currency",
+                )
+            )
+        return rel
 
     def spend(
         self,
@@ -507,14 +774,21 @@ class Store:
         ``by`` keys: ``month`` (billing period ``YYYY-MM``), ``day`` (charge day), ``component``
         (the stack component kind from :mod:`costplan.actuals.mapping`; ``unmapped`` when no rule
         matches), ``tag:<key>`` (``(untagged)`` when absent) or any string column of the store
-        (ServiceName, RegionId, ChargeCategory, PricingCategory, x_UsageType, ...).
+        (ServiceName, RegionId, ChargeCategory, PricingCategory, x_UsageType, BillingCurrency, ...).
         ``start``/``end`` are ``YYYY-MM`` or ``YYYY-MM-DD``, both inclusive; ``month`` is one
-        billing period. ``metric`` is a cost or quantity column (default EffectiveCost [USD]).
+        billing period. ``metric`` is a cost or quantity column (default EffectiveCost
+        [BillingCurrency]). Costs in two currencies are never summed: unless ``by`` holds
+        ``BillingCurrency`` (or the store was opened with one ``currency``), a selection holding
+        several is an :class:`InputError`.
 
-        Columns: the ``by`` keys, ``metric`` [USD or unit], ``Estimated`` (true when any summed
+        Columns: the ``by`` keys, ``metric`` [currency or unit], ``Estimated`` (true when any summed
         row is still Estimated), ``rows``.
         """
-        sql = spend_sql(self.rows_sql(), by, start=start, end=end, month=month, metric=metric, where=where)
+        rel = self.rows_sql()
+        if metric in schema.COST_COLUMNS and "BillingCurrency" not in by:
+            conds, _ = period_filter(start=start, end=end, month=month)
+            rel = self.money_sql(conds)
+        sql = spend_sql(rel, by, start=start, end=end, month=month, metric=metric, where=where)
         df = self.con.execute(sql).df()
         if by and "month" in by and by[0] != "month":
             df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(
@@ -538,7 +812,7 @@ class Store:
                        strftime(r.BillingPeriodStart, '%Y-%m') AS month, r.x_Source,
                        bool_or(r.x_ChargeStatus = 'Estimated') AS Estimated,
                        sum(r.EffectiveCost) AS EffectiveCost, max(l.started_at) AS loaded_at
-                FROM {self.rows_sql()} r LEFT JOIN loads l ON l.load_id = r.x_LoadId
+                FROM {self.money_sql()} r LEFT JOIN loads l ON l.load_id = r.x_LoadId
                 GROUP BY ALL ORDER BY 1"""
         ).df()
 
@@ -586,7 +860,8 @@ class Store:
         """What the store holds per billing period: ``month`` (``YYYY-MM``), ``source`` (the
         source in use for the month), ``other_sources`` (held but not used: a lower-ranked
         source for the same month), ``rows``, ``EffectiveCost`` [USD] and ``Estimated`` of the
-        source in use, ``days`` covered of ``days_in_month`` (:meth:`coverage`),
+        source in use (one row per ``BillingCurrency`` of the month: costs in two currencies are
+        never added), ``days`` covered of ``days_in_month`` (:meth:`coverage`),
         ``active_users`` [users] (NaN without a count)."""
         df = self.con.execute(
             f"""WITH held AS (
@@ -595,12 +870,12 @@ class Store:
                            coalesce(string_agg(CASE WHEN NOT p.chosen THEN p.x_Source END, ', '), '') AS other_sources
                     FROM period_source p GROUP BY 1),
                 used AS (
-                    SELECT strftime(BillingPeriodStart, '%Y-%m') AS month, count(*) AS rows,
+                    SELECT strftime(BillingPeriodStart, '%Y-%m') AS month, BillingCurrency, count(*) AS rows,
                            sum(EffectiveCost) AS EffectiveCost,
                            coalesce(bool_or(x_ChargeStatus = 'Estimated'), false) AS Estimated
-                    FROM {self.rows_sql()} GROUP BY 1)
-                SELECT h.month, h.source, h.other_sources, u.rows, u.EffectiveCost, u.Estimated
-                FROM held h LEFT JOIN used u USING (month) ORDER BY h.month"""
+                    FROM {self.rows_sql()} GROUP BY 1, 2)
+                SELECT h.month, h.source, h.other_sources, u.BillingCurrency, u.rows, u.EffectiveCost, u.Estimated
+                FROM held h LEFT JOIN used u USING (month) ORDER BY h.month, u.BillingCurrency"""
         ).df()
         cov = self.coverage()[["month", "days", "days_in_month"]]
         users = self.users()[["month", "active_users"]]
@@ -608,7 +883,7 @@ class Store:
 
     def is_synthetic(self) -> bool:
         """True when any row in use comes from the synthetic sample."""
-        row = self.con.execute(f"SELECT bool_or(x_Synthetic) FROM {self.rows_sql()}").fetchall()[0]
+        row = self.con.execute(f"SELECT coalesce(bool_or(x_Synthetic), false) FROM {self.rows_sql()}").fetchall()[0]
         return bool(row[0])
 
     def final_pulled_periods(self, source: str, grouping: str) -> set[tuple[dt.date, dt.date]]:
@@ -619,6 +894,43 @@ class Store:
             [source, grouping],
         ).fetchall()
         return {(r[0], r[1]) for r in rows}
+
+    # -- Cost Explorer pages paid for -------------------------------------------------------
+    def keep_page(self, request_key: str, page: int, token_in: str | None, body: dict) -> None:
+        """Keep one page of a Cost Explorer request (its own small transaction): a rerun uses
+        it instead of paying for it again."""
+        import json
+
+        self.con.execute(
+            "INSERT INTO ce_pages VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            [request_key, page, token_in, body.get("NextPageToken"), json.dumps(body, sort_keys=True, default=str)],
+        )
+
+    def kept_pages(self, request_key: str) -> list[dict]:
+        """The kept pages of a request, in order, as long as they chain (page 1 asked with no
+        token, each next one with the token the one before gave); otherwise none (and they are
+        removed)."""
+        import json
+
+        rows = self.con.execute(
+            "SELECT page, token_in, token_out, body FROM ce_pages WHERE request_key = ? ORDER BY page",
+            [request_key],
+        ).fetchall()
+        pages, token = [], None
+        for i, (page, token_in, token_out, body) in enumerate(rows, start=1):
+            if page != i or token_in != token:
+                if not self.read_only:
+                    self.drop_pages(request_key)
+                return []
+            pages.append({"page": page, "token_in": token_in, "token_out": token_out, "body": json.loads(body)})
+            token = token_out
+        return pages
+
+    def drop_pages(self, request_key: str) -> None:
+        self.con.execute("DELETE FROM ce_pages WHERE request_key = ?", [request_key])
+
+    def kept_page_count(self) -> int:
+        return int(self.con.execute("SELECT count(*) FROM ce_pages").fetchall()[0][0])
 
     def stored_periods(self, source: str) -> pd.DataFrame:
         """Charge periods of one source: ``ChargePeriodStart``, ``ChargePeriodEnd``, ``Estimated``."""
@@ -686,7 +998,9 @@ def _raw_columns(key: str, dialect: str) -> list[str]:
     if key == "day":
         return ["CAST(ChargePeriodStart AS DATE) AS ChargePeriodStart"]
     if key == "component":
-        return ["ChargeCategory", "ServiceName", "x_UsageType", "SkuId"]
+        from costplan.actuals.mapping import PATTERN_COLUMNS
+
+        return ["x_UsageType", *PATTERN_COLUMNS.values()]
     if key.startswith("tag:"):
         key_sql(key, dialect=dialect)  # validates the key
         return ["tags" if dialect == "athena" else "Tags"]

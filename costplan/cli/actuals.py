@@ -20,6 +20,14 @@ STORE_OPTION = typer.Option(
     "--store",
     help="DuckDB store file (default: COSTPLAN_STORE, else the bundled synthetic sample store).",
 )
+CURRENCY_OPTION = typer.Option(
+    None,
+    "--currency",
+    help="Only the costs billed in this currency (e.g. EUR); costs in two currencies are never added.",
+)
+SHOW_ACCOUNTS_OPTION = typer.Option(
+    False, "--show-account-ids", help="Show billing and sub-account ids in full (masked to their last 4 by default)."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +54,7 @@ Examples:
 def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION) -> None:
     import os
 
-    with _open_store(store_path) as store:
+    with _open_store(store_path, all_currencies=True) as store:
         months = store.months_by_source()
         loads = store.loads()[["load_id", "x_Source", "description", "started_at", "rows_loaded", "rows_replaced"]]
         version, path, synthetic = store.schema_version(), store.path, store.is_synthetic()
@@ -74,8 +82,11 @@ def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION
 PULL_HELP = """Pull actual spend from AWS Cost Explorer into the local store.
 
 Asks only for the periods the store does not hold yet or holds as Estimated (each Cost
-Explorer request costs $0.01), follows every page, retries throttling, and prints how many
-requests it made and what they cost. Credentials come from the standard AWS chain or
+Explorer request costs $0.01), follows every page, retries throttling (its own retries only:
+every HTTP request is counted and capped by --max-requests), and prints how many requests it
+made and what they cost. Every page paid for is kept in the store as it arrives: a run stopped
+by --max-requests (or interrupted) continues on the next run without paying again. A
+malformed page is an error that stores and deletes nothing. Credentials come from the standard AWS chain or
 --profile; the only IAM action needed is ce:GetCostAndUsage. AWS_ENDPOINT_URL_CE points it at
 another endpoint.
 
@@ -163,6 +174,8 @@ def pull(
         "periods_pulled": report.periods_requested,
         "periods_skipped_final": report.periods_skipped,
         "periods_not_pulled": report.periods_not_pulled,
+        "pages_kept": report.pages_kept,
+        "pages_reused": report.pages_reused,
         "rows_loaded": report.rows_loaded,
         "from": first.isoformat(),
         "to_exclusive": last.isoformat(),
@@ -172,14 +185,18 @@ def pull(
         emit_json(summary)
     else:
         info(
-            f"Made {report.requests} requests to Cost Explorer (${report.cost:.2f} at $0.01 each); "
-            f"{report.periods_requested} {granularity.lower()} periods pulled, {report.periods_skipped} already final, "
-            f"{report.rows_loaded} rows loaded into {store.path}."
+            f"Made {report.requests} requests to Cost Explorer (${report.cost:.2f} at $0.01 each"
+            + (f", {report.throttled} of them throttled and retried" if report.throttled else "")
+            + f"); {report.periods_requested} {granularity.lower()} periods pulled, {report.periods_skipped} already "
+            f"final, {report.rows_loaded} rows loaded into {store.path}"
+            + (f"; {report.pages_reused} page(s) paid for by an earlier run reused" if report.pages_reused else "")
+            + "."
         )
     if report.periods_not_pulled:
         warn(
-            f"--max-requests {max_requests} reached: {report.periods_not_pulled} periods were not pulled; "
-            "run again (it continues where it stopped) or raise --max-requests"
+            f"--max-requests {max_requests} reached: {report.periods_not_pulled} periods are not loaded yet; "
+            f"the {report.pages_kept} page(s) already paid for are kept in the store, so running again continues "
+            "from there without paying for them twice (or raise --max-requests)"
         )
         raise typer.Exit(1)
 
@@ -234,8 +251,11 @@ def actuals(
     per_user: bool = typer.Option(
         False, "--per-user", help="Add active_users and cost_per_user (the store's user counts; needs --by month)."
     ),
+    currency: str | None = CURRENCY_OPTION,
+    show_account_ids: bool = SHOW_ACCOUNTS_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
+    from costplan.actuals.privacy import mask_frame
     from costplan.errors import InputError, Problem
 
     keys = [k.strip() for item in by for k in item.split(",") if k.strip()]
@@ -269,7 +289,11 @@ def actuals(
         )
         synthetic = False
     elif engine == "duckdb":
-        with _open_store(store_path) as store:
+        with _open_store(store_path, currency=currency) as store:
+            from costplan.actuals.schema import COST_COLUMNS
+
+            if metric in COST_COLUMNS and "BillingCurrency" not in keys and len(store.currencies()) > 1:
+                keys = [*keys, "BillingCurrency"]  # totals per currency: never added together
             df = store.spend(keys, start=start, end=end, month=month, metric=metric)
             if df.empty and (month or start or end):
                 held = store.months()
@@ -278,6 +302,7 @@ def actuals(
                 raise InputError(Problem(f"no spend for {period} in the store {store.path}; {span}",
                                          location="--month" if month else "--from/--to"))
             synthetic = store.is_synthetic()
+            store_currencies = store.currencies()
             forecast = None
             if keys == ["month"] and metric == "EffectiveCost" and len(df):
                 from costplan.actuals.forecast import month_end_forecast
@@ -292,8 +317,16 @@ def actuals(
                     )
     else:
         raise InputError(Problem(f"unknown engine {engine!r}", location="--engine", hint="duckdb or athena"))
-    df = df.drop(columns=["rows"])
-    total = float(df[metric].sum()) if len(df) else 0.0
+    df = mask_frame(df.drop(columns=["rows"]), show=show_account_ids)
+    if "BillingCurrency" in df and metric in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost",
+                                              "x_NetEffectiveCost"):
+        sums = df.groupby("BillingCurrency")[metric].sum()
+        total_text = "; ".join(f"{v:,.2f} {c}" for c, v in sums.items())
+    else:
+        unit = "USD"  # Cost Explorer and Athena over AWS exports
+        if engine == "duckdb":
+            unit = currency.upper() if currency else (store_currencies[0] if len(store_currencies) == 1 else unit)
+        total_text = f"{float(df[metric].sum()) if len(df) else 0.0:,.2f} {unit}"
     notes = []
     if users is not None:
         df = df.merge(users[["month", "active_users"]], on="month", how="left")
@@ -308,13 +341,13 @@ def actuals(
     if df["Estimated"].any():
         notes.append("Estimated = not final yet (AWS may still change it)")
     if fmt is Format.table:
-        title = f"{metric} [USD] by {', '.join(keys)}" + (f", {month}" if month else "")
+        title = f"{metric} by {', '.join(keys)}" + (f", {month}" if month else "")
         emit_frame(
             df.round({metric: 2}),
             fmt,
             title=title,
             money=(metric,),
-            caption=f"total {total:,.2f} USD. " + "; ".join(notes),
+            caption=f"total {total_text}. " + "; ".join(notes),
         )
     else:
         emit_frame(df, fmt, money=(metric,))
@@ -346,6 +379,7 @@ def reconcile(
         10.0, "--threshold", help="Flag lines whose variance exceeds this many percent."
     ),
     min_variance: float = typer.Option(10.0, "--min-variance", help="...and at least this many USD."),
+    currency: str | None = CURRENCY_OPTION,
     plan_csv: str | None = typer.Option(
         None,
         "--plan",
@@ -368,7 +402,7 @@ def reconcile(
                                      location=option))
     parse_month(month)
     lines = _plan_lines(stack, plan_csv)
-    with _open_store(store_path) as store:
+    with _open_store(store_path, currency=currency) as store:
         result = run(lines, store, month, threshold_pct=threshold, min_variance=min_variance)
     df = result.lines
     notes = []
@@ -429,11 +463,13 @@ def _plan_lines(stack: str | None, plan_csv: str | None):
     return estimate(load_stack(config.setting("stack", stack))).lines
 
 
-def _open_store(path: str | None, *, write: bool = False):
+def _open_store(path: str | None, *, write: bool = False, currency: str | None = None, all_currencies: bool = False):
+    """The store for a command: read-only unless the command writes (``pull``), so reading
+    commands work on a read-only file."""
     from costplan import config
     from costplan.actuals.store import Store
 
     resolved = config.setting("store", path)
     if write:
         return Store.writing(resolved)
-    return Store.open_default(resolved)
+    return Store.open_default(resolved, read_only=True, currency=currency or (None if not all_currencies else ""))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from costplan.cli.common import (
-    FORMAT_OPTION,
     Format,
     cli_errors,
     emit_frame,
@@ -14,6 +13,7 @@ from costplan.cli.common import (
     info,
     warn,
 )
+from costplan.cli.plan_focus import PLAN_FORMAT_OPTION, PlanFormat, emit_estimate
 
 HELP = """Price a stack: one line per cost component (instance hours, GB-months, IOPS,
 requests, GB transferred), with unit price, monthly cost and the price's source; totals by
@@ -30,6 +30,8 @@ Examples:
   costplan estimate data/ultibiker/stack.yaml --scenario app-on-spot --format json
 
   costplan estimate data/ultibiker/stack.yaml --compare data/ultibiker/claimed-costs.yaml
+
+  costplan estimate --format focus > plan-focus.csv     # the plan as FOCUS rows
 """
 
 
@@ -46,7 +48,7 @@ def estimate_cmd(
         None, "--by", help="Show totals by ServiceName, RegionId, component or component_kind instead of lines."
     ),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
-    fmt: Format = FORMAT_OPTION,
+    fmt: PlanFormat = PLAN_FORMAT_OPTION,
 ) -> None:
     from costplan.config import setting
     from costplan.errors import InputError
@@ -58,6 +60,9 @@ def estimate_cmd(
     st = load_stack(stack_path, scenario=scenario)
     cat = get_catalog(catalog_path or setting("catalog") or None)
     result = estimate(st, cat)
+    if fmt is PlanFormat.focus:
+        return emit_estimate(result)
+    fmt = Format(fmt.value)
     if by is not None and by not in ("ServiceName", "RegionId", "component", "component_kind"):
         raise InputError(f"--by {by!r} is not valid; use ServiceName, RegionId, component or component_kind")
 

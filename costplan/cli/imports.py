@@ -34,50 +34,81 @@ STORE_OPTION = typer.Option(
     None, "--store", help="DuckDB store file (default: COSTPLAN_STORE, else data/costplan.duckdb)."
 )
 
-FOCUS_HELP = """Import FOCUS 1.0, 1.1 or 1.2 billing files (CSV, CSV.gz or Parquet) into the store.
+FOCUS_HELP = """Import FOCUS 1.0 to 1.3 billing files (CSV, CSV.gz or Parquet) into the store.
 
-PATH may be files, folders (searched recursively) or globs. Files are streamed, checked
-(required columns, dates, numbers; every problem reported at once) and loaded in one
-transaction: on any error the store is left unchanged. Re-importing a period replaces it.
-The totals per billing period and provider are checked against the files to the cent.
+PATH may be files, folders (searched recursively), export manifests (*Manifest.json) or
+patterns the shell did not expand; a path that exists is always read as it is. A folder holding
+an AWS Data Exports manifest is read through it: only the parts the manifest lists. An import
+takes the parts of a billing period together and replaces that period as a whole; importing
+only some of the parts of a period the store holds is refused (--append adds files as further
+parts, --replace makes them the period's whole content). Files are streamed, checked (required
+columns, dates, finite amounts, JSON tags; every problem reported with its file, row and column)
+and loaded in one transaction: on any error the store is left unchanged. The totals per billing
+period, provider and currency are checked against the files to the cent.
 
 Examples:
 
-  costplan import focus exports/focus-2026-10.parquet --store spend.duckdb
+  costplan import focus s3-sync/focus-export/ --store spend.duckdb
+
+  costplan import focus exports/part-1.csv.gz exports/part-2.csv.gz --store spend.duckdb
 
   costplan import focus 'exports/**/*.csv.gz' --store spend.duckdb --format json
 """
 
-CUR_HELP = """Import AWS CUR 2.0 Parquet files into the store, mapped to FOCUS columns.
+CUR_HELP = """Import AWS CUR 2.0 (Parquet) or legacy CUR (CSV, CSV.gz) exports, mapped to FOCUS columns.
 
 Savings Plan negation rows are dropped, covered usage is billed at 0 with its amortised
-cost as EffectiveCost, fees become Purchase rows (docs/actuals.md has the full table).
-Checked and loaded in one transaction, totals compared with the files to the cent.
+cost as EffectiveCost, fees become Purchase rows (docs/actuals.md has the full table). A
+folder with a manifest (Data Exports' Manifest.json, or a legacy CUR's <report>-Manifest.json)
+is read through it: only the current parts, never an older delivery beside them. Periods are
+replaced as a whole, as for FOCUS. Checked and loaded in one transaction, totals compared
+with the files to the cent.
 
 Examples:
 
-  costplan import cur s3-sync/cur2/data/BILLING_PERIOD=2026-10/ --store spend.duckdb
+  costplan import cur s3-sync/cur2/ --store spend.duckdb
+
+  costplan import cur s3-sync/legacy-cur/my-report/20261001-20261101/ --store spend.duckdb
 """
+
+APPEND_OPTION = typer.Option(
+    False, "--append", help="Add the files to the billing periods they hold, as further parts (never the same file twice)."
+)
+REPLACE_OPTION = typer.Option(
+    False, "--replace", help="Make the files the whole content of the billing periods they hold, whatever the store held."
+)
 
 
 @import_app.command("focus", help=help_text(FOCUS_HELP))
 @cli_errors
 def import_focus(
-    paths: list[str] = typer.Argument(..., help="FOCUS files, folders or globs."),
+    paths: list[str] = typer.Argument(..., help="FOCUS files, folders, manifests or patterns."),
+    append: bool = APPEND_OPTION,
+    replace: bool = REPLACE_OPTION,
     store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    _run("focus", paths, store_path, fmt)
+    _run("focus", paths, store_path, fmt, _mode(append, replace))
 
 
 @import_app.command("cur", help=help_text(CUR_HELP))
 @cli_errors
 def import_cur(
-    paths: list[str] = typer.Argument(..., help="CUR 2.0 Parquet files, folders or globs."),
+    paths: list[str] = typer.Argument(..., help="CUR 2.0 or legacy CUR files, folders, manifests or patterns."),
+    append: bool = APPEND_OPTION,
+    replace: bool = REPLACE_OPTION,
     store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    _run("cur", paths, store_path, fmt)
+    _run("cur", paths, store_path, fmt, _mode(append, replace))
+
+
+def _mode(append: bool, replace: bool) -> str | None:
+    from costplan.errors import InputError, Problem
+
+    if append and replace:
+        raise InputError(Problem("--append and --replace exclude each other", location="--append"))
+    return "append" if append else "complete" if replace else None
 
 
 USERS_HELP = """Import active users per month into the store: the denominator of cost per user.
@@ -119,7 +150,7 @@ def import_users(
     info(f"Stored {len(frame)} month(s) of active users in {path}.")
 
 
-def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format) -> None:
+def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format, mode: str | None = None) -> None:
     from rich.console import Console
 
     from costplan import config
@@ -132,32 +163,50 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format) -> No
             if fmt is Format.table
             else _null()
         ):
-            report = import_files(store, kind, paths)
+            report = import_files(store, kind, paths, mode=mode)
         path = store.path
+    from costplan.frames import json_records
+
     if fmt is Format.json:
         emit_json(
             {
                 "files": report.files,
+                "manifests": report.manifests,
+                "ignored": report.ignored,
+                "mode": report.mode,
                 "load_id": report.load_id,
                 "rows_loaded": report.rows_loaded,
                 "rows_replaced": report.rows_replaced,
                 "store": str(path),
-                "totals": report.totals.to_dict(orient="records"),
+                "totals": json_records(report.totals),
+                "duplicates": json_records(report.duplicates) if report.duplicates is not None else [],
             }
         )
-        return
-    emit_frame(
-        report.totals,
-        fmt,
-        title=f"{kind.upper()} import: totals per billing period, source vs store [USD]",
-        money=("source_BilledCost", "stored_BilledCost", "difference"),
-        caption="every period matches the source to the cent",
-    )
-    info(
-        f"Imported {report.rows_loaded} rows from {len(report.files)} file(s) into {path}"
-        + (f"; replaced {report.rows_replaced} rows of an earlier import" if report.rows_replaced else "")
-        + "."
-    )
+    else:
+        emit_frame(
+            report.totals,
+            fmt,
+            title=f"{kind.upper()} import: totals per billing period, source vs store",
+            money=("source_BilledCost", "stored_BilledCost", "difference"),
+            caption="every period matches the source to the cent",
+        )
+        info(
+            f"Imported {report.rows_loaded} rows from {len(report.files)} file(s) into {path}"
+            + (f" ({len(report.manifests)} manifest(s))" if report.manifests else "")
+            + (f"; replaced {report.rows_replaced} rows of an earlier import" if report.rows_replaced else "")
+            + "."
+        )
+    if report.ignored:
+        warn(
+            f"{len(report.ignored)} data file(s) beside the manifests are listed by none of them (older deliveries) "
+            "and were not read, e.g. " + report.ignored[0]
+        )
+    if report.duplicates is not None:
+        for r in report.duplicates.itertuples():
+            warn(
+                f"{r.file}: {r.repeated_rows} of its {r.rows} rows repeat another row of the file exactly; kept "
+                "(FOCUS rows have no unique key and each row's cost counts towards the invoice)"
+            )
     if report.dropped_synthetic:
         warn(
             "the synthetic sample rows were removed from this store (real data and the sample are never mixed)"

@@ -14,6 +14,7 @@ from costplan.cli.common import (
     info,
     warn,
 )
+from costplan.cli.plan_focus import PLAN_FORMAT_OPTION, PlanFormat, emit_projection, refuse_scenarios
 
 PROJECT_HELP = """Project a stack month by month: demand drivers (users, growth, load per user)
 -> capacity (pods, nodes per pool, database and cache class, storage) -> cost, with p10 /
@@ -104,7 +105,7 @@ def project_cmd(
     store_path: str | None = typer.Option(
         None, "--store", help="DuckDB store of actual spend for --calibrate-to (default: setting `store`)."
     ),
-    fmt: Format = FORMAT_OPTION,
+    fmt: PlanFormat = PLAN_FORMAT_OPTION,
 ) -> None:
     from costplan.config import setting
     from costplan.errors import InputError
@@ -130,6 +131,9 @@ def project_cmd(
     check_projection_size(months if months is not None else 1, simulations, seed)  # before the stack is read
     st = load_stack(setting("stack", stack))
     cat = get_catalog(catalog_path or setting("catalog") or None)
+    focus, fmt = fmt is PlanFormat.focus, Format(fmt.value if fmt is not PlanFormat.focus else "table")
+    if focus and scenario:
+        refuse_scenarios()
 
     if scenario:
         from costplan.projection.scenarios import project_scenarios
@@ -162,6 +166,8 @@ def project_cmd(
     with _progress(1, "projecting") as prog:
         prog.add_task("project", total=1)
         r = project(st, months=months, simulations=simulations, seed=seed, catalog=cat, calibration=calibration)
+    if focus:
+        return emit_projection(r, st, cat)
     if fmt is Format.json:
         out = r.to_dict()
         out["per_user_notes"] = per_user_notes(r)

@@ -1,0 +1,223 @@
+"""Import speed of real export shapes against bare DuckDB, measured in one run.
+
+1. A CUR 2.0 month of ``--rows`` rows (default 10 million) in ``--parts`` Parquet parts
+   (default 8, the Data Exports layout ``data/BILLING_PERIOD=YYYY-MM/<export>-0000N.snappy.parquet``
+   with its ``Manifest.json``), generated here. Timed: a bare DuckDB ``CREATE TABLE AS SELECT *
+   FROM read_parquet([the parts])`` into a new database file, against ``costplan import cur`` of
+   the export folder (manifest read, every check, the CUR -> FOCUS mapping, one transaction,
+   totals to the cent), with DuckDB's ``memory_limit`` at ``--memory-limit``; peak RSS of each.
+   Target: costplan / bare <= 1.2, costplan's peak RSS < 1 GB.
+2. A legacy CUR CSV.gz of ``--csv-rows`` rows (default 2 million): a bare DuckDB ``CREATE TABLE
+   AS SELECT * FROM read_csv(file)`` against ``costplan import cur`` of it. Target <= 1.5.
+
+Each step runs in its own process (so peak RSS is the step's own), best of ``--repeat``.
+Files are generated at benchmark time in a temporary folder (``--workdir`` to keep them).
+
+    python benchmarks/bench_exports.py                          # the issue's sizes
+    python benchmarks/bench_exports.py --rows 1000000 --csv-rows 200000   # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MONTH = "2026-10"
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def _fresh(db: str) -> None:
+    for f in (db, db + ".wal"):
+        if os.path.exists(f):
+            os.remove(f)
+
+
+def _cur_select(n_rows: str) -> str:
+    """CUR 2.0 line items: usage, Savings Plan covered usage and its negation, a fee, tax."""
+    return f"""
+        WITH base AS (SELECT i, CAST(hash(i) % 1000 AS BIGINT) AS h, (i // 7) % 31 AS d,
+                             -- a negation row cancels the covered usage row before it, as in a real CUR
+                             CAST(hash(CASE WHEN i % 50 = 1 THEN i - 1 ELSE i END) % 1000 AS BIGINT) AS c
+                      FROM range({n_rows}) r(i))
+        SELECT
+            'bench-payer-000' AS bill_payer_account_id, 'INV-1' AS bill_invoice_id,
+            TIMESTAMP '{MONTH}-01' AS bill_billing_period_start_date,
+            TIMESTAMP '{MONTH}-01' + INTERVAL 1 MONTH AS bill_billing_period_end_date,
+            'acct-' || (h % 40) AS line_item_usage_account_id,
+            CASE WHEN i % 50 = 0 THEN 'SavingsPlanCoveredUsage' WHEN i % 50 = 1 THEN 'SavingsPlanNegation'
+                 WHEN i % 997 = 0 THEN 'Tax' ELSE 'Usage' END AS line_item_line_item_type,
+            TIMESTAMP '{MONTH}-01' + INTERVAL (d) DAY + INTERVAL (h % 24) HOUR AS line_item_usage_start_date,
+            TIMESTAMP '{MONTH}-01' + INTERVAL (d) DAY + INTERVAL (h % 24 + 1) HOUR AS line_item_usage_end_date,
+            (['AmazonEC2', 'AmazonRDS', 'AmazonS3', 'AmazonElastiCache', 'AWSELB', 'AmazonCloudWatch'])[h % 6 + 1]
+                AS line_item_product_code,
+            (['BoxUsage:c5.xlarge', 'InstanceUsage:db.r6g.xl', 'TimedStorage-ByteHrs', 'NodeUsage:cache.r7g.large',
+              'LoadBalancerUsage', 'CW:MetricMonitorUsage'])[h % 6 + 1] AS line_item_usage_type,
+            'usage ' || (h % 6) AS line_item_line_item_description,
+            'arn:aws:ec2:us-east-1:000000000000:instance/i-' || (i % 100000) AS line_item_resource_id,
+            (h + 1) / 10.0 AS line_item_usage_amount,
+            CASE WHEN i % 50 = 1 THEN -round((c + 1) / 100.0, 6) ELSE round((c + 1) / 100.0, 6) END
+                AS line_item_unblended_cost,
+            round((h + 1) / 100.0, 6) AS pricing_public_on_demand_cost,
+            'Hrs' AS pricing_unit, 'OnDemand' AS pricing_term, 'USD' AS line_item_currency_code,
+            CASE WHEN i % 50 IN (0, 1) THEN 'arn:aws:savingsplans::000000000000:savingsplan/sp-1' END
+                AS savings_plan_savings_plan_a_r_n,
+            CASE WHEN i % 50 = 0 THEN round((h + 1) / 140.0, 6) ELSE 0.0 END AS savings_plan_savings_plan_effective_cost,
+            (['us-east-1', 'eu-west-1'])[h % 2 + 1] AS product_region_code,
+            MAP {{'product_name': (['Amazon Elastic Compute Cloud', 'Amazon Relational Database Service',
+                   'Amazon Simple Storage Service', 'Amazon ElastiCache', 'Elastic Load Balancing',
+                   'AmazonCloudWatch'])[h % 6 + 1]}} AS product,
+            MAP {{'user_team': 't' || (h % 7)}} AS resource_tags
+        FROM base"""
+
+
+def step_generate(workdir: str, rows: int, parts: int, csv_rows: int) -> dict:
+    import duckdb
+
+    con = duckdb.connect()
+    data = Path(workdir) / "cur2" / "bench" / "data" / f"BILLING_PERIOD={MONTH}"
+    meta = Path(workdir) / "cur2" / "bench" / "metadata" / f"BILLING_PERIOD={MONTH}"
+    data.mkdir(parents=True, exist_ok=True)
+    meta.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    con.execute(f"CREATE TABLE cur AS {_cur_select(str(rows))}")
+    keys = []
+    per = rows // parts
+    for p in range(parts):
+        name = f"bench-{p + 1:05d}.snappy.parquet"
+        lo, hi = p * per, rows if p == parts - 1 else (p + 1) * per
+        con.execute(f"COPY (SELECT * FROM cur LIMIT {hi - lo} OFFSET {lo}) TO '{data / name}' (FORMAT parquet, "
+                    "COMPRESSION snappy, ROW_GROUP_SIZE 122880)")
+        keys.append(f"s3://bench-bucket/cur2/bench/data/BILLING_PERIOD={MONTH}/{name}")
+    (meta / "bench-Manifest.json").write_text(json.dumps({"executionId": "bench", "dataFiles": keys}))
+    con.execute("DROP TABLE cur")
+    # legacy CUR: lineItem/... columns, one CSV.gz
+    legacy = Path(workdir) / "legacy" / "bench-1.csv.gz"
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"""COPY (SELECT bill_payer_account_id AS "bill/PayerAccountId", bill_invoice_id AS "bill/InvoiceId",
+                         strftime(bill_billing_period_start_date, '%Y-%m-%dT%H:%M:%SZ') AS "bill/BillingPeriodStartDate",
+                         strftime(bill_billing_period_end_date, '%Y-%m-%dT%H:%M:%SZ') AS "bill/BillingPeriodEndDate",
+                         line_item_usage_account_id AS "lineItem/UsageAccountId",
+                         line_item_line_item_type AS "lineItem/LineItemType",
+                         strftime(line_item_usage_start_date, '%Y-%m-%dT%H:%M:%SZ') AS "lineItem/UsageStartDate",
+                         strftime(line_item_usage_end_date, '%Y-%m-%dT%H:%M:%SZ') AS "lineItem/UsageEndDate",
+                         line_item_product_code AS "lineItem/ProductCode", line_item_usage_type AS "lineItem/UsageType",
+                         line_item_line_item_description AS "lineItem/LineItemDescription",
+                         line_item_resource_id AS "lineItem/ResourceId", line_item_usage_amount AS "lineItem/UsageAmount",
+                         line_item_unblended_cost AS "lineItem/UnblendedCost",
+                         pricing_public_on_demand_cost AS "pricing/publicOnDemandCost", pricing_unit AS "pricing/unit",
+                         line_item_currency_code AS "lineItem/CurrencyCode",
+                         savings_plan_savings_plan_a_r_n AS "savingsPlan/SavingsPlanARN",
+                         savings_plan_savings_plan_effective_cost AS "savingsPlan/SavingsPlanEffectiveCost",
+                         product_region_code AS "product/region", product['product_name'] AS "product/ProductName",
+                         resource_tags['user_team'] AS "resourceTags/user:team"
+                  FROM ({_cur_select(str(csv_rows))})) TO '{legacy}' (HEADER, DELIMITER ',', COMPRESSION gzip)"""
+    )
+    size = sum(f.stat().st_size for f in data.iterdir())
+    return {"seconds": time.perf_counter() - t, "parquet_bytes": size, "csv_gz_bytes": legacy.stat().st_size}
+
+
+def step_bare(workdir: str, db: str, kind: str, memory_limit: str, repeat: int) -> dict:
+    import duckdb
+
+    if kind == "cur2":
+        data = Path(workdir) / "cur2" / "bench" / "data" / f"BILLING_PERIOD={MONTH}"
+        files = sorted(str(f) for f in data.iterdir())
+        source = "read_parquet([" + ", ".join(f"'{f}'" for f in files) + "])"
+    else:
+        source = f"read_csv('{Path(workdir) / 'legacy' / 'bench-1.csv.gz'}')"
+    best = float("inf")
+    for _ in range(repeat):
+        _fresh(db)
+        con = duckdb.connect(db, config={"memory_limit": memory_limit})
+        t = time.perf_counter()
+        con.execute(f"CREATE TABLE t AS SELECT * FROM {source}")
+        con.execute("CHECKPOINT")
+        best = min(best, time.perf_counter() - t)
+        rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+        con.close()
+    return {"seconds": best, "peak_rss_mb": _peak_rss_mb(), "rows": rows}
+
+
+def step_costplan(workdir: str, db: str, kind: str, memory_limit: str, repeat: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from costplan.actuals.files import import_files
+    from costplan.actuals.store import Store
+
+    path = Path(workdir) / ("cur2" if kind == "cur2" else "legacy")
+    best = float("inf")
+    for _ in range(repeat):
+        _fresh(db)
+        store = Store(db, memory_limit=memory_limit)
+        t = time.perf_counter()
+        report = import_files(store, "cur", [path])
+        store.con.execute("CHECKPOINT")
+        best = min(best, time.perf_counter() - t)
+        store.close()
+    return {"seconds": best, "peak_rss_mb": _peak_rss_mb(), "rows": report.rows_loaded,
+            "billed": float(report.totals["stored_BilledCost"].sum())}
+
+
+def _run(step: str, **kw) -> dict:
+    args = [sys.executable, __file__, "--step", step] + [f"--{k.replace('_', '-')}={v}" for k, v in kw.items()]
+    out = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    if out.returncode != 0:
+        raise SystemExit(f"step {step} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--parts", type=int, default=8)
+    ap.add_argument("--csv-rows", type=int, default=2_000_000)
+    ap.add_argument("--memory-limit", default="1GB")
+    ap.add_argument("--repeat", type=int, default=2, help="repetitions of each timed step (best of)")
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--step", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--db", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--kind", default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.step:
+        fn = {
+            "generate": lambda: step_generate(a.workdir, a.rows, a.parts, a.csv_rows),
+            "bare": lambda: step_bare(a.workdir, a.db, a.kind, a.memory_limit, a.repeat),
+            "costplan": lambda: step_costplan(a.workdir, a.db, a.kind, a.memory_limit, a.repeat),
+        }[a.step]
+        print(json.dumps(fn()))
+        return
+    with tempfile.TemporaryDirectory(dir=a.workdir) as work:
+        db = str(Path(work) / "bench.duckdb")
+        gen = _run("generate", workdir=work, rows=a.rows, parts=a.parts, csv_rows=a.csv_rows)
+        print(f"generated {a.rows:,} CUR 2.0 rows in {a.parts} Parquet parts ({gen['parquet_bytes'] / 1e6:,.0f} MB) "
+              f"and {a.csv_rows:,} legacy CUR rows ({gen['csv_gz_bytes'] / 1e6:,.0f} MB CSV.gz) in {gen['seconds']:.1f} s")
+        results = {}
+        for kind, target in (("cur2", 1.2), ("legacy", 1.5)):
+            common = dict(workdir=work, db=db, kind=kind, memory_limit=a.memory_limit, repeat=a.repeat)
+            bare = _run("bare", **common)
+            cp = _run("costplan", **common)
+            ratio = cp["seconds"] / bare["seconds"]
+            results[kind] = {"bare": bare, "costplan": cp, "ratio": ratio, "target": target}
+            label = f"{a.rows:,}-row CUR 2.0 month, {a.parts} parts" if kind == "cur2" else f"{a.csv_rows:,}-row legacy CUR CSV.gz"
+            print(f"{label}: bare DuckDB {bare['seconds']:.2f} s ({bare['peak_rss_mb']:,.0f} MB peak), "
+                  f"costplan import {cp['seconds']:.2f} s ({cp['peak_rss_mb']:,.0f} MB peak, {cp['rows']:,} rows stored)")
+            print(f"  ratio costplan / bare: {ratio:.2f} (target <= {target}) "
+                  f"{'OK' if ratio <= target else 'over target'}; peak RSS {cp['peak_rss_mb'] / 1024:.2f} GB "
+                  f"({'OK' if cp['peak_rss_mb'] < 1024 else 'over'} < 1 GB)")
+        print(json.dumps({k: {"ratio": round(v["ratio"], 3), "target": v["target"]} for k, v in results.items()}))
+
+
+if __name__ == "__main__":
+    main()

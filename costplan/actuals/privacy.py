@@ -1,0 +1,48 @@
+"""Account ids are personal enough to keep off screens: shown masked unless asked for.
+
+An AWS account id (12 digits) is shown as its last four characters behind asterisks
+(``********9012``), which still tells the accounts of one organisation apart. Columns that hold
+account ids are :data:`ACCOUNT_COLUMNS`; :func:`mask_frame` masks them in a result frame, and the
+CLI shows the full ids only with ``--show-account-ids``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+ACCOUNT_COLUMNS = ("BillingAccountId", "SubAccountId")
+#: AWS account ids and ARNs as they appear in free text (error messages, descriptions).
+_ACCOUNT_IN_TEXT = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_ARN = re.compile(r"arn:aws[a-z-]*:[^\s'\"]*")
+
+
+def mask_account(value) -> str | None:
+    """``123456789012`` -> ``********9012``; None stays None."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    s = str(value)
+    if s in ("", "(none)"):
+        return s
+    keep = 4 if len(s) > 4 else 0
+    return "*" * (len(s) - keep) + s[len(s) - keep :]
+
+
+def mask_frame(df: pd.DataFrame, show: bool = False) -> pd.DataFrame:
+    """A copy of ``df`` with its account-id columns masked (unless ``show``)."""
+    present = [c for c in ACCOUNT_COLUMNS if c in df.columns]
+    if show or not present:
+        return df
+    df = df.copy()
+    for c in present:
+        df[c] = df[c].map(mask_account)
+    return df
+
+
+def scrub(text: str) -> str:
+    """Free text with ARNs and 12-digit account ids removed (for the rare message that must
+    quote something a provider wrote)."""
+    return _ACCOUNT_IN_TEXT.sub("<account>", _ARN.sub("<arn>", str(text)))

@@ -1,0 +1,624 @@
+"""Real export shapes and the failures seen with them: multi-part periods and manifests, FOCUS
+1.0-1.3 with their optional columns left out, legacy CUR CSV, literal paths, non-finite
+amounts, offsets, currencies, tags, self-declared synthetic rows, account ids, read-only
+stores. Expected totals are worked out by hand in each test."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_runner import costplan
+
+from costplan.actuals import schema
+from costplan.actuals.files import import_files, legacy_cur_name
+from costplan.actuals.store import PartsConflict, Store
+from costplan.errors import CostplanError, InputError
+
+REPO = Path(__file__).resolve().parents[1]
+SPEC = REPO / "tests" / "data" / "focus-spec"
+
+
+
+@pytest.fixture(params=["main-table", "own-table"])
+def layout(request, monkeypatch):
+    """Small loads appended to rows_main, or each load in its own table (large imports)."""
+    if request.param == "own-table":
+        monkeypatch.setattr(schema, "OWN_TABLE_ROWS", 1)
+    return request.param
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.duckdb") as s:
+        yield s
+
+
+def cli(*args: str):
+    """The real command in this process (fast); `costplan()` runs it in a subprocess."""
+    from typer.testing import CliRunner
+
+    from costplan.cli.app import app
+
+    res = CliRunner().invoke(app, list(args))
+    return res
+
+# -- FOCUS files to the columns of each version ----------------------------------------------------
+# The Mandatory columns of each release (FOCUS_Spec tags v1.0, v1.1, v1.2, commit of v1.2
+# 7296e3146fb931ee32b6496fa6e4200e7f4384f7: "Feature level | Mandatory" in
+# specification/columns/*.md). Conditional, Recommended and Optional columns are left out.
+MANDATORY_1_0 = [
+    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
+    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargePeriodEnd",
+    "ChargePeriodStart", "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost",
+    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
+]
+MANDATORY = {
+    "1.0": MANDATORY_1_0,
+    "1.1": MANDATORY_1_0,  # 1.1 added Conditional/Recommended columns only
+    "1.2": MANDATORY_1_0,  # 1.2 added InvoiceId (Recommended), BillingAccountType (Conditional), ...
+    # 1.3 names the provider ServiceProviderName and adds HostProviderName, in place of
+    # ProviderName and PublisherName
+    "1.3": [c for c in MANDATORY_1_0 if c not in ("ProviderName", "PublisherName")]
+    + ["ServiceProviderName", "HostProviderName"],
+}
+
+
+def focus_rows(version: str, month: str = "2026-09", null: str = "") -> list[dict]:
+    """One month of one account: EC2 usage of 10.00 a day, a tax of 1.50 and a credit of
+    -2.00 on the last day. Value rules of the spec: ChargeClass null unless a correction,
+    PricingQuantity / PricingUnit null on Tax rows, dates ISO 8601 in UTC, numbers plain or in
+    E notation. By hand: BilledCost = 30 x 10.00 + 1.50 - 2.00 = 299.50 for a 30-day month."""
+    start = pd.Timestamp(month + "-01")
+    end = start + pd.offsets.MonthBegin(1)
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    base = {
+        "BillingAccountId": "111122223333", "BillingAccountName": "Example payer", "BillingCurrency": "USD",
+        "BillingPeriodStart": start.strftime(iso), "BillingPeriodEnd": end.strftime(iso),
+        "ChargeClass": null, "InvoiceIssuerName": "AWS", "ProviderName": "AWS", "PublisherName": "AWS",
+        "ServiceProviderName": "AWS", "HostProviderName": "AWS",
+    }
+    rows = []
+    for day in pd.date_range(start, end - pd.Timedelta(days=1), freq="D"):
+        rows.append(dict(
+            base, ChargeCategory="Usage", ChargeDescription="$0.17 per On Demand Linux c5.xlarge Instance Hour",
+            ChargePeriodStart=day.strftime(iso), ChargePeriodEnd=(day + pd.Timedelta(days=1)).strftime(iso),
+            ServiceCategory="Compute", ServiceName="Amazon Elastic Compute Cloud",
+            PricingQuantity="5.882352941E1", PricingUnit="Hours",
+            BilledCost="10.00", EffectiveCost="10.00", ListCost="10.00", ContractedCost="10.00",
+        ))
+    last = (end - pd.Timedelta(days=1)).strftime(iso)
+    rows.append(dict(
+        base, ChargeCategory="Tax", ChargeDescription="Sales tax", ChargePeriodStart=last, ChargePeriodEnd=end.strftime(iso),
+        ServiceCategory="Other", ServiceName="Tax", PricingQuantity=null, PricingUnit=null,
+        BilledCost="1.50", EffectiveCost="1.50", ListCost="0", ContractedCost="0",
+    ))
+    rows.append(dict(
+        base, ChargeCategory="Credit", ChargeDescription="Promotional credit", ChargePeriodStart=last,
+        ChargePeriodEnd=end.strftime(iso), ServiceCategory="Compute", ServiceName="Amazon Elastic Compute Cloud",
+        PricingQuantity=null, PricingUnit=null, BilledCost="-2.00", EffectiveCost="-2.00", ListCost="0", ContractedCost="0",
+    ))
+    cols = MANDATORY[version]
+    return [{c: r[c] for c in cols} for r in rows]
+
+
+def write_rows(path: Path, rows: list[dict], *, gz: bool = False) -> Path:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    if gz:
+        with gzip.open(path, "wt") as fh:
+            fh.write(buf.getvalue())
+    else:
+        path.write_text(buf.getvalue())
+    return path
+
+
+def billed(store: Store, **kw) -> float:
+    return round(float(store.spend([], metric="BilledCost", **kw)["BilledCost"].sum()), 2)
+
+
+@pytest.mark.parametrize("version,null", [("1.0", ""), ("1.1", "NULL"), ("1.2", ""), ("1.3", "null")])
+def test_each_focus_version_with_only_its_mandatory_columns_imports_and_every_command_works(
+    tmp_path, version, null, monkeypatch
+):
+    monkeypatch.delenv("COSTPLAN_STORE", raising=False)
+    f = write_rows(tmp_path / f"focus-{version}.csv", focus_rows(version, null=null))
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        report = import_files(s, "focus", [f])
+        assert report.totals[["billing_period", "BillingCurrency", "source_BilledCost", "stored_BilledCost"]].values.tolist() == [
+            ["2026-09", "USD", 299.50, 299.50]
+        ]
+        assert billed(s) == 299.50  # 30 x 10.00 + 1.50 - 2.00
+        # no status column, no invoice id: rows are final, never NULL
+        assert s.con.execute("SELECT count(*) FROM cost_rows WHERE x_ChargeStatus IS NULL OR x_Synthetic IS NULL").fetchone()[0] == 0
+        assert s.con.execute("SELECT DISTINCT ProviderName FROM cost_rows").fetchall() == [("AWS",)]
+    plan = tmp_path / "plan.csv"
+    plan.write_text("component,component_kind,ServiceName,ListCost\nworkers,node_pool,Amazon Elastic Compute Cloud,280\n")
+    commands = [
+        ("actuals", "--by", "month"),
+        ("actuals", "--by", "component", "--month", "2026-09", "--format", "json"),
+        ("actuals", "--by", "ServiceName,RegionId,ChargeCategory", "--format", "csv"),
+        ("actuals", "--by", "tag:team", "--month", "2026-09"),
+        ("actuals", "--by", "BillingAccountId", "--format", "csv"),
+        ("actuals", "--by", "day", "--from", "2026-09-01", "--to", "2026-09-03"),
+        ("store", "--format", "json"),
+        ("reconcile", "--plan", str(plan), "--month", "2026-09", "--format", "json"),
+    ]
+    if version == "1.0":  # the report reads the store through the same queries; once is enough
+        commands.append(("report", "--month", "2026-09", "--out", str(tmp_path / "report"), "--no-images",
+                         "--no-projection"))
+    for args in commands:
+        res = cli(*args, "--store", str(path))
+        assert res.exit_code == 0, (args, res.output)
+        assert "Traceback" not in res.output and "unexpected" not in res.output, (args, res.output)
+    if version == "1.0":
+        summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+        # by hand: the month's EffectiveCost, 30 x 10.00 + 1.50 - 2.00
+        assert (summary["month"], round(summary["headline"]["total"], 2)) == ("2026-09", 299.50)
+        assert summary["synthetic_data"] is False
+    accounts = cli("actuals", "--by", "BillingAccountId", "--format", "csv", "--store", str(path))
+    assert "111122223333" not in accounts.stdout and "********3333" in accounts.stdout
+    shown = cli("actuals", "--by", "BillingAccountId", "--format", "csv", "--show-account-ids", "--store", str(path))
+    assert "111122223333" in shown.stdout
+
+
+def test_focus_parquet_with_timestamp_and_decimal_types(store, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.DataFrame(focus_rows("1.2"))
+    for c in ("BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"):
+        df[c] = pd.to_datetime(df[c], utc=True)
+    for c in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost"):
+        df[c] = df[c].map(lambda v: __import__("decimal").Decimal(v))
+    df["PricingQuantity"] = pd.to_numeric(df["PricingQuantity"].replace("", None))
+    df["ChargeClass"] = None
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.set_column(
+        table.schema.get_field_index("BilledCost"), "BilledCost", pa.array(df["BilledCost"], pa.decimal128(18, 6))
+    )
+    pq.write_table(table, tmp_path / "f.parquet")
+    import_files(store, "focus", [tmp_path / "f.parquet"])
+    assert billed(store) == 299.50
+
+
+def test_the_focus_specification_example_files_are_refused_clearly_and_import_once_made_conformant(store, tmp_path):
+    # the SaaS example writes dates as 4/1/25: not ISO 8601
+    with pytest.raises(InputError) as exc:
+        import_files(store, "focus", [SPEC / "saas_spend_agreements_a1.csv"])
+    msg = str(exc.value)
+    assert "saas_spend_agreements_a1.csv" in msg and "BillingPeriodStart" in msg and "'4/1/25'" in msg
+    assert "row 1 (line 2)" in msg and "ISO 8601" in msg
+    # the commitment examples carry only their scenario's columns and write NULL as null
+    for name in ("commitment_discount_usage_scenario_1.csv",
+                 "one_hundred_percent_utilization_with_commitment_discount_flexibility_with_2_resources.csv"):
+        with pytest.raises(InputError, match="missing required column ServiceName"):
+            import_files(store, "focus", [SPEC / name])
+    assert store.con.execute("SELECT count(*) FROM loads").fetchone()[0] == 0
+    # the SaaS rows with their dates written in ISO 8601 (April 2025 .. March 2026, as the
+    # example's text tells): 48 + 120 + 60 + 972 = 1200.00 billed
+    text = (SPEC / "saas_spend_agreements_a1.csv").read_text()
+    for us, iso in (("3/1/26", "2026-03-01"), ("4/1/26", "2026-04-01"), ("4/1/25", "2025-04-01"),
+                    ("5/1/25", "2025-05-01"), ("6/1/25", "2025-06-01"), ("7/1/25", "2025-07-01")):
+        text = text.replace("," + us + ",", "," + iso + "T00:00:00Z,").replace("," + us + ",", "," + iso + "T00:00:00Z,")
+    (tmp_path / "saas.csv").write_text(text)
+    report = import_files(store, "focus", [tmp_path / "saas.csv"])
+    assert report.totals["stored_BilledCost"].sum() == 1200.0
+    assert report.totals["billing_period"].tolist() == ["2025-04", "2025-05", "2025-06", "2026-03"]
+    # its providers are "Acme Co", kept as the file says
+    assert store.con.execute("SELECT DISTINCT ProviderName FROM cost_rows").fetchall() == [("Acme Co",)]
+
+
+# -- the failures of the issue, one test each --------------------------------------------------------
+def test_report_works_on_a_store_of_a_small_focus_import_without_status_or_invoice(tmp_path):
+    """Failure: `costplan report` crashed (NaN to bool) because small imports were stored with
+    a NULL x_ChargeStatus."""
+    f = write_rows(tmp_path / "f.csv", focus_rows("1.0"))
+    path = tmp_path / "s.duckdb"
+    assert cli("import", "focus", str(f), "--store", str(path)).exit_code == 0
+    res = cli("report", "--month", "2026-09", "--store", str(path), "--out", str(tmp_path / "r"),
+              "--no-images", "--no-projection")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "r" / "report.html").exists()
+
+
+def test_a_version_6_store_with_null_statuses_is_migrated_with_its_data(tmp_path):
+    import duckdb
+
+    path = tmp_path / "v6.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_version (version INTEGER, description VARCHAR, applied_at TIMESTAMP)")
+    for version, _, statements in schema.MIGRATIONS[:6]:
+        for sql in statements:
+            con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?, 'old', now()::TIMESTAMP)", [version])
+    con.execute("CREATE VIEW cost_rows AS SELECT * FROM rows_main")
+    con.execute(
+        """INSERT INTO rows_main (BillingPeriodStart, ChargePeriodStart, ChargePeriodEnd, ServiceName, BilledCost,
+                                  EffectiveCost, x_Source, x_LoadId, ProviderName)
+           VALUES ('2026-09-01', '2026-09-01', '2026-09-02', 'AWS WAF', 12.5, 12.5, 'focus', 1, 'AWS')"""
+    )
+    con.execute("INSERT INTO loads VALUES (1, 'focus', 'focus import of 1 file(s)', now()::TIMESTAMP, 1, 0, NULL)")
+    con.execute("INSERT INTO period_source VALUES ('2026-09-01', 'focus', true)")
+    con.close()
+    with Store(path, read_only=True) as s:  # a reading command migrates it once
+        assert s.schema_version() == schema.SCHEMA_VERSION
+        assert s.con.execute("SELECT x_ChargeStatus, x_Synthetic, BillingCurrency, BilledCost FROM cost_rows").fetchall() == [
+            ("Final", False, "USD", 12.5)
+        ]
+        # the old load is one part of September: a new file alone does not replace it
+        assert s.held_parts()["part"].tolist() == ["load 1"]
+
+
+def test_two_parts_of_one_period_never_replace_each_other(tmp_path, layout):
+    """Failure: importing partA.csv ($120) then partB.csv ($60) of the same days left $120 of $180."""
+    rows = focus_rows("1.2", month="2026-10")[:30]  # 30 days of 10.00 = 300.00
+    part_a = write_rows(tmp_path / "partA.csv", [dict(r, BilledCost="4.00", EffectiveCost="4.00") for r in rows])
+    part_b = write_rows(tmp_path / "partB.csv", [dict(r, BilledCost="2.00", EffectiveCost="2.00",
+                                                        ServiceName="AWS WAF") for r in rows])
+    # by hand: part A 30 x 4.00 = 120.00, part B 30 x 2.00 = 60.00, together 180.00
+    with Store(tmp_path / "s.duckdb") as s:
+        import_files(s, "focus", [part_a])
+        with pytest.raises(PartsConflict) as exc:
+            import_files(s, "focus", [part_b])
+        assert "partA.csv" in str(exc.value) and "--append" in str(exc.value)
+        assert billed(s) == 120.0
+        import_files(s, "focus", [part_b], mode="append")
+        assert billed(s) == 180.0
+        import_files(s, "focus", [part_b], mode="append")  # B's own load is replaced, not doubled
+        assert billed(s) == 180.0
+        import_files(s, "focus", [part_a, part_b])  # the whole period at once replaces both loads
+        assert billed(s) == 180.0
+        assert sorted(s.held_parts()["part"]) == ["partA.csv", "partB.csv"]
+        with pytest.raises(PartsConflict, match="count it twice"):  # B is held together with A now
+            import_files(s, "focus", [part_b], mode="append")
+        assert billed(s) == 180.0
+        import_files(s, "focus", [part_a], mode="complete")  # --replace: A is the whole period now
+        assert billed(s) == 120.0
+    res = cli("import", "focus", str(part_b), "--store", str(tmp_path / "s.duckdb"))
+    assert res.exit_code == 2 and "partA.csv" in res.output and "Traceback" not in res.output
+
+
+def _data_exports(root: Path, name: str, periods: dict[str, list[list[dict]]], stale: bool = False) -> Path:
+    """An AWS Data Exports folder: data/BILLING_PERIOD=YYYY-MM/<name>-0000N.csv.gz parts and
+    metadata/BILLING_PERIOD=YYYY-MM/<name>-Manifest.json listing them as s3:// URIs."""
+    for period, parts in periods.items():
+        data = root / name / "data" / f"BILLING_PERIOD={period}"
+        meta = root / name / "metadata" / f"BILLING_PERIOD={period}"
+        data.mkdir(parents=True)
+        meta.mkdir(parents=True)
+        keys = []
+        for i, rows in enumerate(parts, start=1):
+            fname = f"{name}-{i:05d}.csv.gz"
+            write_rows(data / fname, rows, gz=True)
+            keys.append(f"s3://bucket/exports/{name}/data/BILLING_PERIOD={period}/{fname}")
+        if stale:  # a part of an earlier delivery, no longer listed
+            write_rows(data / f"{name}-00009.csv.gz", parts[0], gz=True)
+        (meta / f"{name}-Manifest.json").write_text(json.dumps({
+            "executionId": "00000000-0000-0000-0000-000000000000",
+            "exportArn": f"arn:aws:bcm-data-exports:us-east-1:111122223333:export/{name}-0000",
+            "billingPeriod": {"start": f"{period}-01T00:00:00.000Z"},
+            "columns": [{"name": c, "type": "string"} for c in parts[0][0]],
+            "dataFiles": keys,
+        }))
+    return root / name
+
+
+def test_a_data_exports_folder_is_read_through_its_manifests(tmp_path):
+    sep, octo = focus_rows("1.0", "2026-09"), focus_rows("1.0", "2026-10")
+    export = _data_exports(tmp_path / "sync", "focus-export", {"2026-09": [sep[:10], sep[10:]], "2026-10": [octo]}, stale=True)
+    with Store(tmp_path / "s.duckdb") as s:
+        report = import_files(s, "focus", [export])
+        assert report.mode == "complete" and len(report.manifests) == 2
+        assert len(report.files) == 3 and len(report.ignored) == 2  # the stale part of each period is not read
+        # by hand: September 299.50; October 31 x 10.00 + 1.50 - 2.00 = 309.50
+        assert s.spend(["month"], metric="BilledCost").set_index("month")["BilledCost"].round(2).to_dict() == {
+            "2026-09": 299.50, "2026-10": 309.50}
+        # a manifest names a part that was not copied: nothing is imported
+        (export / "data" / "BILLING_PERIOD=2026-10" / "focus-export-00001.csv.gz").unlink()
+        with pytest.raises(InputError, match="1 of the 1 part"):
+            import_files(s, "focus", [export])
+        assert billed(s) == 609.0
+
+
+def test_a_legacy_cur_folder_reads_only_the_current_assembly(tmp_path):
+    """Legacy CUR: <report>/<yyyymmdd-yyyymmdd>/<assembly>/<report>-N.csv.gz, the period's
+    manifest listing the current assembly's parts; an older assembly stays beside it."""
+    period = tmp_path / "cur" / "my-report" / "20261001-20261101"
+    header = ["identity/LineItemId", "bill/PayerAccountId", "bill/BillingPeriodStartDate", "bill/BillingPeriodEndDate",
+              "bill/InvoiceId", "lineItem/UsageAccountId", "lineItem/LineItemType", "lineItem/UsageStartDate",
+              "lineItem/UsageEndDate", "lineItem/ProductCode", "lineItem/UsageType", "lineItem/UsageAmount",
+              "lineItem/CurrencyCode", "lineItem/UnblendedCost", "lineItem/LineItemDescription", "product/ProductName",
+              "product/region", "pricing/unit", "pricing/publicOnDemandCost", "resourceTags/user:team"]
+
+    def line(i, cost, typ="Usage", usage="BoxUsage:c5.large", team="platform"):
+        return [f"id{i}", "111122223333", "2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "", "111122223333", typ,
+                f"2026-10-{i:02d}T00:00:00Z", f"2026-10-{i:02d}T01:00:00Z", "AmazonEC2", usage, "1", "USD", cost,
+                "c5.large", "Amazon Elastic Compute Cloud", "us-east-1", "Hrs", cost, team]
+
+    for assembly, lines in (("aaaa-old", [line(1, "9.00")]),
+                            ("bbbb-new", [line(1, "2.00"), line(2, "3.00", team=""), line(3, "0.50", "Tax", "", team="")])):
+        (period / assembly).mkdir(parents=True)
+        with gzip.open(period / assembly / "my-report-1.csv.gz", "wt") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(lines)
+    (period / "my-report-Manifest.json").write_text(json.dumps({
+        "assemblyId": "bbbb-new", "reportName": "my-report",
+        "billingPeriod": {"start": "20261001T000000.000Z", "end": "20261101T000000.000Z"},
+        "reportKeys": ["cur/my-report/20261001-20261101/bbbb-new/my-report-1.csv.gz"],
+    }))
+    (period / "aaaa-old" / "my-report-Manifest.json").write_text(json.dumps({
+        "assemblyId": "aaaa-old", "reportName": "my-report",
+        "billingPeriod": {"start": "20261001T000000.000Z", "end": "20261101T000000.000Z"},
+        "reportKeys": ["cur/my-report/20261001-20261101/aaaa-old/my-report-1.csv.gz"],
+    }))
+    with Store(tmp_path / "s.duckdb") as s:
+        report = import_files(s, "cur", [tmp_path / "cur"])
+        # by hand: the new assembly only, 2.00 + 3.00 + 0.50 = 5.50 (never the old 9.00)
+        assert report.totals["stored_BilledCost"].tolist() == [5.50]
+        assert s.spend(["ChargeCategory"], metric="BilledCost").set_index("ChargeCategory")["BilledCost"].to_dict() == {
+            "Usage": 5.0, "Tax": 0.5}
+        assert s.spend(["tag:user_team"]).set_index("tag:user_team")["EffectiveCost"].to_dict() == {
+            "platform": 2.0, "(untagged)": 3.5}
+        # no invoice id yet: Estimated
+        assert s.spend(["month"])["Estimated"].tolist() == [True]
+
+
+def test_legacy_cur_column_names_follow_the_cur_2_rule():
+    assert legacy_cur_name("lineItem/UsageStartDate") == "line_item_usage_start_date"
+    assert legacy_cur_name("savingsPlan/SavingsPlanARN") == "savings_plan_savings_plan_a_r_n"
+    assert legacy_cur_name("reservation/UnusedAmortizedUpfrontFeeForBillingPeriod") == (
+        "reservation_unused_amortized_upfront_fee_for_billing_period")
+
+
+def test_a_path_is_taken_literally_before_any_pattern(store, tmp_path):
+    """Failure: `import focus 'a[1].csv'` read a1.csv (the path was used as a glob)."""
+    rows = focus_rows("1.0")
+    write_rows(tmp_path / "a[1].csv", rows[:1])  # 10.00
+    write_rows(tmp_path / "a1.csv", rows[1:3])  # 20.00
+    report = import_files(store, "focus", [str(tmp_path / "a[1].csv")])
+    assert report.files == [str(tmp_path / "a[1].csv")]
+    assert billed(store) == 10.0
+    # a pattern the shell did not expand still works when no such file exists
+    with Store(tmp_path / "other.duckdb") as other:
+        r = import_files(other, "focus", [str(tmp_path / "a?.csv")])
+        assert r.files == [str(tmp_path / "a1.csv")] and billed(other) == 20.0
+
+
+@pytest.mark.parametrize("value", ["NaN", "inf", "-Infinity", "1e309", "1e16"])
+def test_costs_that_are_not_finite_amounts_are_bad_input(store, tmp_path, value):
+    """Failure: 'NaN', 'inf' and '1e309' costs were imported and shown as blank or 0.00."""
+    rows = focus_rows("1.0")
+    rows[4]["BilledCost"] = value
+    f = write_rows(tmp_path / "bad.csv", rows)
+    with pytest.raises(InputError) as exc:
+        import_files(store, "focus", [f])
+    msg = str(exc.value)
+    assert "bad.csv" in msg and "BilledCost" in msg and f"{value!r}" in msg and "row 5 (line 6)" in msg
+    assert store.con.execute("SELECT count(*) FROM loads").fetchone()[0] == 0
+
+
+def test_a_billing_period_written_with_an_offset_is_its_own_month(store, tmp_path):
+    """Failure: BillingPeriodStart 2026-10-01T00:00:00+05:00 (2026-09-30T19:00Z) landed in
+    September and was counted beside September's own spend."""
+    sep = focus_rows("1.0", "2026-09")[:1]  # 10.00 in September
+    octo = focus_rows("1.0", "2026-10")[:2]  # 2 x 10.00 in October, one row written in +05:00
+    octo[1] = dict(octo[1], BillingPeriodStart="2026-10-01T00:00:00+05:00", BillingPeriodEnd="2026-11-01T00:00:00+05:00",
+                   ChargePeriodStart="2026-10-02T05:00:00+05:00", ChargePeriodEnd="2026-10-03T05:00:00+05:00")
+    import_files(store, "focus", [write_rows(tmp_path / "f.csv", sep + octo)])
+    by_month = store.spend(["month"], metric="BilledCost").set_index("month")["BilledCost"].to_dict()
+    assert by_month == {"2026-09": 10.0, "2026-10": 20.0}
+    # the charge itself is at its UTC time: 2026-10-02T00:00Z
+    days = store.spend(["day"], month="2026-10").set_index("day")["EffectiveCost"].to_dict()
+    assert days == {"2026-10-01": 10.0, "2026-10-02": 10.0}
+    bad = focus_rows("1.0", "2026-10")[:1]
+    bad[0]["BillingPeriodStart"] = "2026-10-15T00:00:00Z"
+    with pytest.raises(InputError, match="not the start of a calendar month"):
+        import_files(store, "focus", [write_rows(tmp_path / "mid.csv", bad)])
+
+
+def test_costs_in_two_currencies_are_never_added(tmp_path):
+    """Failure: EUR and USD rows were summed as USD."""
+    usd = focus_rows("1.0")[:3]  # 30.00 USD
+    eur = [dict(r, BillingCurrency="EUR", BillingAccountId="444455556666", BilledCost="7.00", EffectiveCost="7.00")
+           for r in focus_rows("1.0")[:2]]  # 14.00 EUR
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        report = import_files(s, "focus", [write_rows(tmp_path / "f.csv", usd + eur)])
+        assert report.totals[["BillingCurrency", "stored_BilledCost"]].values.tolist() == [["EUR", 14.0], ["USD", 30.0]]
+        with pytest.raises(InputError, match="EUR, USD"):
+            s.spend(["month"])
+        per = s.spend(["month", "BillingCurrency"], metric="BilledCost")
+        assert per.set_index("BillingCurrency")["BilledCost"].to_dict() == {"EUR": 14.0, "USD": 30.0}
+        assert s.currencies() == ["EUR", "USD"]
+        months = s.months_by_source()
+        assert months[["BillingCurrency", "EffectiveCost"]].values.tolist() == [["EUR", 14.0], ["USD", 30.0]]
+    with Store(path, read_only=True, currency="EUR") as s:
+        assert billed(s) == 14.0
+    res = cli("actuals", "--by", "month", "--store", str(path))
+    assert res.exit_code == 0 and "14.00 EUR" in res.stdout and "30.00 USD" in res.stdout and "44.00" not in res.stdout
+    res = cli("actuals", "--by", "month", "--currency", "eur", "--format", "csv", "--store", str(path))
+    assert res.exit_code == 0 and "2026-09,14.0" in res.stdout
+    plan = tmp_path / "plan.csv"
+    plan.write_text("component,component_kind,ListCost\nworkers,node_pool,30\n")
+    res = cli("reconcile", "--plan", str(plan), "--month", "2026-09", "--currency", "EUR", "--store", str(path))
+    assert res.exit_code == 2 and "billed in EUR" in res.output
+    res = cli("reconcile", "--plan", str(plan), "--month", "2026-09", "--store", str(path))
+    assert res.exit_code == 2 and "EUR, USD" in res.output
+
+
+def test_tags_that_are_not_json_objects_are_bad_input(store, tmp_path):
+    """Failure: tags that were not JSON were stored and broke `actuals --by tag:team` later."""
+    rows = [dict(r, Tags='{"team": "platform"}') for r in focus_rows("1.0")[:3]]
+    rows[2]["Tags"] = "team=platform"
+    with pytest.raises(InputError) as exc:
+        import_files(store, "focus", [write_rows(tmp_path / "tags.csv", rows)])
+    assert "Tags" in str(exc.value) and "'team=platform'" in str(exc.value) and "row 3" in str(exc.value)
+    rows[2]["Tags"] = '["platform"]'  # JSON, but not an object
+    with pytest.raises(InputError, match="not a JSON object"):
+        import_files(store, "focus", [write_rows(tmp_path / "tags.csv", rows)])
+
+
+def test_a_file_cannot_mark_itself_synthetic(tmp_path):
+    """Failure: a FOCUS file's own x_Synthetic=true column relabelled real spend as synthetic
+    (and the next real load would have deleted it as the sample)."""
+    rows = [dict(r, x_Synthetic="true") for r in focus_rows("1.0")[:2]]
+    with Store(tmp_path / "s.duckdb") as s:
+        with pytest.raises(InputError, match="synthetic"):
+            import_files(s, "focus", [write_rows(tmp_path / "f.csv", rows)])
+        import_files(s, "focus", [write_rows(tmp_path / "g.csv", [dict(r, x_Synthetic="false") for r in rows])])
+        assert not s.is_synthetic()
+
+
+def test_rows_repeated_within_a_file_are_kept_and_reported(store, tmp_path):
+    rows = focus_rows("1.0")[:3]
+    f = write_rows(tmp_path / "dup.csv", rows + [rows[1], rows[1]])
+    report = import_files(store, "focus", [f])
+    # kept: FOCUS rows have no key, every row's cost counts: 3 x 10.00 + 2 repeats x 10.00
+    assert billed(store) == 50.0
+    assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 5, "repeated_rows": 2}]
+    res = cli("import", "focus", str(f), "--store", str(tmp_path / "c.duckdb"))
+    assert res.exit_code == 0 and "2 of its 5 rows repeat" in res.output
+
+
+def _make_read_only(path: Path):
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        return lambda: path.chmod(0o644)
+    res = subprocess.run(["chattr", "+i", str(path)], capture_output=True)
+    if res.returncode != 0:
+        pytest.skip("cannot make a file read-only for root here (chattr +i failed)")
+    return lambda: subprocess.run(["chattr", "-i", str(path)], check=False)
+
+
+def test_reading_commands_open_the_store_read_only(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        import_files(s, "focus", [write_rows(tmp_path / "f.csv", focus_rows("1.0"))])
+    before = path.read_bytes()
+    undo = _make_read_only(path)
+    try:
+        for args in (("actuals", "--by", "month"), ("store",), ("actuals", "--by", "component", "--month", "2026-09")):
+            res = cli(*args, "--store", str(path))
+            assert res.exit_code == 0, (args, res.output)
+    finally:
+        undo()
+    assert path.read_bytes() == before
+
+
+def test_a_reading_command_while_an_import_holds_the_store_says_so(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        import_files(s, "focus", [write_rows(tmp_path / "f.csv", focus_rows("1.0"))])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from costplan.actuals.store import Store
+            s = Store({str(path)!r})
+            print("open", flush=True)
+            time.sleep(30)
+        """)],
+        env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        res = costplan("actuals", "--by", "month", "--store", str(path))
+        assert res.code == 1 and "being written by another process" in res.err and "Traceback" not in res.err
+        assert f"PID {holder.pid}" in res.err
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_import_cur_reads_legacy_csv_not_only_parquet(store, tmp_path):
+    """Failure: the legacy CUR (CSV, lineItem/... columns) was refused as "Parquet only"."""
+    text = (
+        "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/LineItemType,"
+        "lineItem/UnblendedCost,lineItem/ProductCode,lineItem/UsageType\n"
+        "2026-10-01T00:00:00Z,2026-10-05T00:00:00Z,2026-10-06T00:00:00Z,Usage,4.25,AmazonEC2,BoxUsage:c5.large\n"
+        "2026-10-01T00:00:00Z,2026-10-05T00:00:00Z,2026-10-06T00:00:00Z,Tax,0.75,AmazonEC2,\n"
+    )
+    (tmp_path / "cur.csv").write_text(text)
+    report = import_files(store, "cur", [tmp_path / "cur.csv"])
+    assert report.totals["stored_BilledCost"].tolist() == [5.0]  # 4.25 + 0.75
+    assert store.spend(["component"], month="2026-10").set_index("component")["EffectiveCost"].to_dict() == {
+        "node_pool": 4.25, "tax": 0.75}
+
+
+def test_a_focus_file_given_to_import_cur_is_told_which_command_reads_it(store, tmp_path):
+    f = write_rows(tmp_path / "f.csv", focus_rows("1.0")[:1])
+    with pytest.raises(InputError, match="use `costplan import focus`"):
+        import_files(store, "cur", [f])
+
+
+def test_a_missing_manifest_part_or_a_bad_manifest_is_named(store, tmp_path):
+    m = tmp_path / "x-Manifest.json"
+    m.write_text("{not json")
+    with pytest.raises(InputError, match="not JSON"):
+        import_files(store, "focus", [m])
+    m.write_text(json.dumps({"something": 1}))
+    with pytest.raises(InputError, match="neither dataFiles"):
+        import_files(store, "focus", [m])
+
+
+def test_a_failed_import_never_changes_the_store(store, tmp_path):
+    good = write_rows(tmp_path / "good.csv", focus_rows("1.0"))
+    import_files(store, "focus", [good])
+    before = store.con.execute("SELECT count(*), sum(BilledCost) FROM cost_rows").fetchone()
+    bad = focus_rows("1.0")
+    bad[0]["EffectiveCost"] = "nan"
+    with pytest.raises(InputError):
+        import_files(store, "focus", [write_rows(tmp_path / "good.csv", bad)])
+    assert store.con.execute("SELECT count(*), sum(BilledCost) FROM cost_rows").fetchone() == before
+    with pytest.raises(CostplanError):
+        store.load_query("SELECT 1 AS x", "focus")
+    assert store.con.execute("SELECT count(*), sum(BilledCost) FROM cost_rows").fetchone() == before
+
+
+def test_reconcile_maps_focus_rows_without_usage_types(store, tmp_path):
+    """Failure: reconcile put all EC2 spend of a FOCUS file without x_UsageType in "unmapped"."""
+    from costplan.actuals.reconcile import reconcile
+
+    base = focus_rows("1.2", "2026-09")[0]
+
+    def row(service, description, unit, cost, resource_type=None):
+        r = dict(base, ServiceName=service, ChargeDescription=description, PricingUnit=unit,
+                 BilledCost=str(cost), EffectiveCost=str(cost))
+        r["ResourceType"] = resource_type or ""
+        return r
+
+    rows = [
+        row("Amazon Elastic Compute Cloud", "$0.17 per On Demand Linux c5.xlarge Instance Hour", "Hrs", 100.0),
+        row("Amazon Elastic Compute Cloud", "Linux/UNIX (Amazon VPC), c5.xlarge spot instance-hour", "Hrs", 20.0),
+        row("Amazon Elastic Compute Cloud", "$0.08 per GB-month of General Purpose SSD (gp3) provisioned storage",
+            "GB-Mo", 30.0),
+        row("Amazon Elastic Compute Cloud", "$0.045 per NAT Gateway Hour", "Hrs", 7.0),
+        row("Amazon Elastic Compute Cloud", "$0.09 per GB - first 10 TB / month data transfer out", "GB", 9.0),
+        row("Amazon Virtual Private Cloud", "$0.005 per In-use public IPv4 address per hour", "Hrs", 3.6),
+        row("Amazon Elastic Compute Cloud", "$0.05 per vCPU-Hour of T3 CPU Credits", "vCPU-Hours", 1.5),
+    ]
+    import_files(store, "focus", [write_rows(tmp_path / "nousage.csv", rows)])
+    plan = pd.DataFrame({"component": ["workers", "ebs", "nat", "transfer", "ips"],
+                         "component_kind": ["node_pool", "ebs_volume", "nat_gateway", "data_transfer", "public_ipv4"],
+                         "ListCost": [110.0, 30.0, 7.0, 9.0, 3.6]})
+    lines = reconcile(plan, store, "2026-09").lines.set_index(["component_kind", "ServiceName"])["actual"]
+    # by hand: instance hours 100 + 20 (spot) = 120; the CPU credits match no rule and stay unmapped
+    assert lines.loc[("node_pool", "Amazon Elastic Compute Cloud")] == 120.0
+    assert lines.loc[("ebs_volume", "Amazon Elastic Compute Cloud")] == 30.0
+    assert lines.loc[("nat_gateway", "Amazon Elastic Compute Cloud")] == 7.0
+    assert lines.loc[("data_transfer", "AWS Data Transfer")] == 9.0
+    assert lines.loc[("public_ipv4", "Amazon Virtual Private Cloud")] == 3.6
+    assert lines.loc[("unmapped", "Amazon Elastic Compute Cloud")] == 1.5
