@@ -120,13 +120,13 @@ def scenario_stack(stack: Stack, name: str, patch: dict) -> Stack:
     return stack_from_data(data, getattr(stack, "_source", "<stack>"), getattr(stack, "_lines", None), scenario=name)
 
 
-def _kind_of(patch: dict, stack: Stack) -> str | None:
+def _kind_of(patch: dict) -> str | None:
     """``spot`` / ``graviton`` / ``rightsizing`` for a patch that only touches node pools."""
     kinds = set()
-    for rname, region in (patch.get("regions") or {}).items():
+    for region in (patch.get("regions") or {}).values():
         if not isinstance(region, dict) or set(region) - {"node_pools"}:
             return None
-        for pname, pool in (region.get("node_pools") or {}).items():
+        for pool in (region.get("node_pools") or {}).values():
             if not isinstance(pool, dict):
                 return None
             if pool.get("capacity") == "spot":
@@ -190,7 +190,7 @@ def evaluate_decisions(stack: Stack, catalog: Catalog | None = None, *, commitme
     covered_spot: set[str] = set()
     have_graviton = False
     for name, sc in (stack.scenarios or {}).items():
-        kind = _kind_of(sc.patch, stack)
+        kind = _kind_of(sc.patch)
         if kind is None:
             continue
         new = scenario_stack(stack, name, sc.patch)

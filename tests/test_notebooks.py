@@ -5,6 +5,8 @@ nbmake: see [tool.pytest.ini_options] in pyproject.toml.)"""
 from __future__ import annotations
 
 import ast
+import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -12,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
+from costplan.config import DEFAULT_STACK
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAMES = ["quarterly_review", "growth_projection", "spot_savings", "commitments", "per_user_cost"]
@@ -102,6 +105,15 @@ def test_review_executes_the_quarterly_notebook(tmp_path, capfd):
     assert "Quarterly cost review" in html and "SYNTHETIC SAMPLE DATA" in html
     assert "2026-07, 2026-08, 2026-09" in html
     assert "open_inputs(" not in html  # results for the reader, the code stays in the .ipynb
+    # the executive summary comes first, before the first section
+    assert html.index("Executive summary") < html.index("1. The quarter")
+    # offline: no script, style sheet or font loaded from a network
+    assert not re.search(r"<(script|link|img)[^>]*\b(src|href)=[\"']https?://", html)
+    # the app-on-spot decision shows the figure `costplan diff` gives for the same scenario
+    d = runner.invoke(app, ["diff", str(DEFAULT_STACK), f"{DEFAULT_STACK}#app-on-spot", "--format", "json"])
+    expected = json.loads(d.stdout[d.stdout.index("{"):])["difference"]
+    assert expected > 0  # the Savings Plan already bought is stranded: the bill rises
+    assert f"raises the bill by ${expected:,.2f}/month" in html
     # the kernel runs over local sockets; its stderr (inherited, so read at the fd) stays quiet
     assert "WARNING" not in capfd.readouterr().err
 
@@ -109,7 +121,7 @@ def test_review_executes_the_quarterly_notebook(tmp_path, capfd):
 def test_review_without_the_notebooks_extra_says_which_to_install(tmp_path, monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "papermill", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "nbclient", None)  # as if the extra were not installed
     res = runner.invoke(app, ["review", "--quarter", "2026Q3", "--out", str(tmp_path / "r")])
     assert res.exit_code == 1
     assert "pip install 'costplan[notebooks]'" in res.output and "Traceback" not in res.output

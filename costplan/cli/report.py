@@ -33,9 +33,13 @@ Examples:
 REVIEW_HELP = """Execute the quarterly review notebook (notebooks/quarterly_review.ipynb)
 for one quarter and write the executed notebook and an HTML export of it.
 
-QUARTER is YYYYQn, e.g. 2026Q3. The default folder is reports/review-2026Q3/.
+QUARTER is YYYYQn, e.g. 2026Q3; by default the last quarter whose three months are complete
+and final in the store (a quarter in progress is labelled and compared on its run-rate). The
+default folder is reports/review-2026Q3/.
 
 Examples:
+
+  costplan review
 
   costplan review --quarter 2026Q3
 
@@ -104,7 +108,9 @@ def report_cmd(
 
 @cli_errors
 def review_cmd(
-    quarter: str = typer.Option(..., "--quarter", "-q", help="Quarter, YYYYQn (e.g. 2026Q3)."),
+    quarter: str | None = typer.Option(
+        None, "--quarter", "-q", help="Quarter, YYYYQn (e.g. 2026Q3; default: the last complete quarter in the store)."
+    ),
     out: str | None = typer.Option(
         None, "--out", "-o", help="Output folder: new, empty or an earlier review (default: reports/review-YYYYQn)."
     ),
@@ -116,6 +122,8 @@ def review_cmd(
     from costplan.reports.review import run_review
 
     console = Console(stderr=True)
-    with console.status(f"executing the quarterly review for {quarter}"):
+    with console.status(f"executing the quarterly review for {quarter or 'the last complete quarter'}"):
         result = run_review(quarter, out_dir=out, stack=stack, store=store)
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
     typer.echo(str(result.html))
