@@ -184,7 +184,7 @@ def evaluate_decisions(stack: Stack, catalog: Catalog | None = None, *, commitme
 
     catalog = catalog or default_catalog()
     base = base or estimate(stack, catalog)
-    src = getattr(stack, "_source", None) or "stack.yaml"
+    src = _shown_path(getattr(stack, "_source", None) or "stack.yaml")
     vol = stack.projection.spot.price_volatility if stack.projection and stack.projection.spot else 0.0
     out: list[Decision] = []
     covered_spot: set[str] = set()
@@ -232,6 +232,17 @@ def evaluate_decisions(stack: Stack, catalog: Catalog | None = None, *, commitme
     if commitments:
         out += commitment_decisions(stack, base, catalog, simulations=simulations, seed=seed)
     return out
+
+
+def _shown_path(path: str) -> str:
+    """A stack file as a person would type it: relative to the working directory when under it."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return rel if not rel.startswith("..") else path
 
 
 def _graviton_patch(stack: Stack) -> dict:

@@ -385,7 +385,7 @@ def test_month_to_date_shows_estimated_days_and_year_ago(sample_store, tmp_path)
     assert h["estimated_days"] == est_days == 25
     cur, year_ago = sql_total(sample_store, "2026-11"), sql_total(sample_store, "2025-11")
     assert h["year_ago_total"] == pytest.approx(round(year_ago, 2), abs=0.001)
-    assert h["change_vs_year_ago"] == pytest.approx(round(cur - year_ago, 2), abs=0.011)
+    assert h["total"] == pytest.approx(round(cur, 2), abs=0.001)  # spent so far, labelled as such
     md = (out / "report.md").read_text()
     assert "25 days of 2026-11 are still Estimated (2026-11-01..2026-11-25)" in md
     assert "partial month: 25 of 30 days" in md
@@ -399,6 +399,17 @@ def test_month_to_date_shows_estimated_days_and_year_ago(sample_store, tmp_path)
     assert h["forecast_month_end"] == pytest.approx(round(sum(daily) + 5 * last7[3], 2), abs=0.011)
     assert h["forecast_low"] == pytest.approx(round(sum(daily) + 5 * last7[0], 2), abs=0.011)
     assert "a run-rate forecast, not a bill" in md
+    # a month in progress is compared on that forecast (with its range), never on the partial sum
+    end, low, high = (sum(daily) + 5 * last7[3], sum(daily) + 5 * last7[0], sum(daily) + 5 * last7[-1])
+    assert h["basis"] == "month-end forecast"
+    assert h["change_vs_year_ago"] == pytest.approx(round(end - year_ago, 2), abs=0.02)
+    assert h["change_vs_year_ago_low"] == pytest.approx(round(low - year_ago, 2), abs=0.02)
+    assert h["change_vs_year_ago_high"] == pytest.approx(round(high - year_ago, 2), abs=0.02)
+    prev = sql_total(sample_store, "2026-10")
+    assert h["change_vs_previous"] == pytest.approx(round(end - prev, 2), abs=0.02)
+    assert "2026-11 in progress: month-end forecast" in md and "the comparisons below use the forecast" in md
+    html = (out / "report.html").read_text()
+    assert "in progress: month-end forecast" in html and "forecast vs last month" in html
 
 
 def test_embedded_default_says_so(monkeypatch):

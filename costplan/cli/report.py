@@ -86,7 +86,8 @@ def report_cmd(
 
     console = Console(stderr=True)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as bar:  # piped: no bar, and no blank line where it was
         task = bar.add_task("report", total=REPORT_STEPS)
 
         def step(what: str) -> None:
@@ -99,7 +100,14 @@ def report_cmd(
     h = tables.headline
     if tables.synthetic:
         warn("the actual spend is the SYNTHETIC sample, not real billing data (the report says so)")
-    info(f"{tables.month}: total ${h['total']:,.2f} ({h['metric']}), plan ${h['plan_total']:,.2f}")
+    if h.get("basis", "total") != "total":
+        info(f"{tables.month} in progress: month-end forecast ${h['forecast_month_end']:,.2f} "
+             f"(${h['forecast_low']:,.2f} to ${h['forecast_high']:,.2f}; ${h['total']:,.2f} in {h['days_held']} of "
+             f"{h['days_in_month']} days), plan ${h['plan_total']:,.2f} ({h['metric']})")
+    else:
+        info(f"{tables.month}: total ${h['total']:,.2f} ({h['metric']}), plan ${h['plan_total']:,.2f}")
+    if h.get("month_reason"):
+        info(f"note: {h['month_reason']}")
     for key, sec in tables.sections.items():
         if sec.table is None and key != "headline":
             info(f"  section '{sec.title}': data not available")

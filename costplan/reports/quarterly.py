@@ -175,13 +175,10 @@ def quarter_status(store: Store, quarter: str) -> dict:
 
 
 def store_currency(store: Store) -> str:
-    """The store's BillingCurrency (the first, when it holds several); USD when empty."""
-    try:
-        rows = store.con.execute(f"SELECT DISTINCT BillingCurrency FROM {store.rows_sql()} "
-                                 "WHERE BillingCurrency IS NOT NULL ORDER BY 1").fetchall()
-    except Exception:  # noqa: BLE001  # pragma: no cover - an older store without the column
-        rows = []
-    return str(rows[0][0]) if rows else "USD"
+    """The store's BillingCurrency (:func:`costplan.reports.tables.store_currency`)."""
+    from costplan.reports.tables import store_currency as cur
+
+    return cur(store)
 
 
 def shift_quarter(quarter: str, n: int) -> str:
