@@ -57,6 +57,7 @@ class View:
     cut: list[str]
     requests: list[str] = field(default_factory=list)
     screenshot: bytes = b""
+    parts: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def external(self) -> list[str]:
@@ -67,7 +68,7 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-async def _view(path: Path, width: int, media: str, profile: Path) -> View:
+async def _view(path: Path, width: int, media: str, profile: Path, clips: tuple[str, ...] = ()) -> View:
     import choreographer as choreo
 
     requests: list[str] = []
@@ -92,9 +93,22 @@ async def _view(path: Path, width: int, media: str, profile: Path) -> View:
         shot = await tab.send_command("Page.captureScreenshot",
                                       params={"format": "png", "captureBeyondViewport": True})
         png = base64.b64decode(shot["result"]["data"])
-    return View(width, media, m["page_width"], m["overflowing"], m["cut"], requests, png)
+        parts = {}
+        for sel in clips:  # one picture per element (CSS selector), to look at
+            js = f"JSON.stringify(document.querySelector({json.dumps(sel)}).getBoundingClientRect())"
+            r = json.loads((await tab.send_command("Runtime.evaluate", params={"expression": js, "returnByValue": True}))
+                           ["result"]["result"]["value"])
+            clip = {"x": 0, "y": r["top"] + 0.0, "width": width, "height": min(r["height"], 2400), "scale": 1}
+            got = await tab.send_command("Page.captureScreenshot",
+                                         params={"format": "png", "captureBeyondViewport": True, "clip": clip})
+            parts[sel] = base64.b64decode(got["result"]["data"])
+    v = View(width, media, m["page_width"], m["overflowing"], m["cut"], requests, png)
+    v.parts = parts
+    return v
 
 
-def view(path: Path, width: int, media: str = "screen", profile: Path | None = None) -> View:
-    """``path`` laid out ``width`` px wide for ``media`` (``screen`` or ``print``)."""
-    return asyncio.run(_view(path, width, media, profile or path.parent))
+def view(path: Path, width: int, media: str = "screen", profile: Path | None = None,
+         clips: tuple[str, ...] = ()) -> View:
+    """``path`` laid out ``width`` px wide for ``media`` (``screen`` or ``print``); ``clips``:
+    CSS selectors of elements to picture one by one (``View.parts``)."""
+    return asyncio.run(_view(path, width, media, profile or path.parent, clips))

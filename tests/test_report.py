@@ -467,3 +467,20 @@ def test_out_must_be_a_report_folder_or_new(sample_store, tmp_path):
         res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(again), "--no-images",
                                   "--no-projection"])
         assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("width, media", [(1280, "screen"), ("a4", "print")])
+def test_report_page_reads_at_1280_px_and_on_a4(report_dir, width, media):
+    """In headless Chromium: nothing wider than the window or the A4 page (the top movers
+    included), no text cut off by its box, and no request for anything but the file itself."""
+    from browser_check import A4_CONTENT_PX, chromium, view
+
+    if chromium() is None:
+        pytest.skip("chromium is not installed (scripts/test.sh installs it)")
+    w = A4_CONTENT_PX if width == "a4" else width
+    v = view(report_dir / "report.html", w, media)
+    assert v.page_width <= w
+    assert v.overflowing == []
+    assert v.cut == []
+    assert v.requests and v.external == []
+    assert len(v.screenshot) > 60_000

@@ -108,11 +108,26 @@ def test_findings_are_findings_not_errors():
 
 
 def test_shell_completion_is_available(tmp_path):
-    from cli_runner import costplan
+    """`costplan --install-completion` works, run as a user would from bash (the shell is
+    detected from the parent process) with a fresh home folder."""
+    import os
+    import shlex
+    import subprocess
+    import sys
 
-    shown = costplan("--show-completion", "bash", env={"SHELL": "/bin/bash"})
-    assert shown.code == 0 and "complete -o default -F _costplan_completion costplan" in shown.out
-    # installed into a fresh home folder, as `costplan --install-completion` does for a user
-    done = costplan("--install-completion", "bash", env={"SHELL": "/bin/bash", "HOME": str(tmp_path)})
-    assert done.code == 0, done.err
+    from cli_runner import REPO
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "SHELL": "/bin/bash",
+           "PYTHONPATH": str(REPO)}
+
+    def run(option):
+        # not `exec`: bash stays the parent process, as in a terminal
+        cmd = f"{shlex.quote(sys.executable)} -m costplan {option}; exit $?"
+        return subprocess.run(["bash", "-c", cmd], env=env, capture_output=True, text=True, timeout=120)
+
+    shown = run("--show-completion")
+    assert shown.returncode == 0, shown.stderr
+    assert "complete -o default -F _costplan_completion costplan" in shown.stdout
+    done = run("--install-completion")
+    assert done.returncode == 0, done.stderr
     assert (tmp_path / ".bash_completions" / "costplan.sh").is_file()

@@ -59,6 +59,8 @@ def people(df: pd.DataFrame, *, money_cols: Iterable[str] = (), signed_cols: Ite
             fmt[c] = lambda v: percent(v, signed=False)
         elif c in pct_points:
             fmt[c] = lambda v: "" if _missing(v) else f"{float(v):+.1f}%"
+        elif pd.api.types.is_datetime64_any_dtype(df[c]):  # months of a projection: YYYY-MM
+            fmt[c] = lambda v: "" if _missing(v) or v is pd.NaT else pd.Timestamp(v).strftime("%Y-%m")
         elif pd.api.types.is_bool_dtype(df[c]):
             fmt[c] = lambda v: "yes" if v else ""
         elif pd.api.types.is_float_dtype(df[c]):
