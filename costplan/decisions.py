@@ -114,9 +114,8 @@ def scenario_stack(stack: Stack, name: str, patch: dict) -> Stack:
     from costplan.stack.loader import stack_from_data
 
     data = copy.deepcopy(getattr(stack, "_data", None) or stack.model_dump(mode="json", exclude_none=True))
-    data.setdefault("scenarios", {})
-    data["scenarios"] = dict(data["scenarios"] or {})
-    data["scenarios"][name] = {"description": f"scenario {name}", "patch": patch}
+    # only this scenario: the file's others were validated when it was loaded
+    data["scenarios"] = {name: {"description": f"scenario {name}", "patch": patch}}
     return stack_from_data(data, getattr(stack, "_source", "<stack>"), getattr(stack, "_lines", None), scenario=name)
 
 

@@ -12,9 +12,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: A4 at 96 px per inch is 794 px wide; the pages' print CSS keeps 12 mm margins each side,
-#: which leaves 186 mm, 703 px, for the content.
-A4_CONTENT_PX = 703
+#: A4 at 96 px per inch is 794 px wide; the pages' print CSS keeps 14 mm margins each side,
+#: which leaves 182 mm, 688 px, for the content.
+A4_CONTENT_PX = 688
 
 MEASURE = r"""
 (() => {

@@ -106,10 +106,20 @@ def monthly_report(
     if out_dir:  # before any work: a path that is not a new folder or an earlier report is refused
         out_dir = outputs.resolve(out_dir)
         outputs.check_folder(out_dir, REPORT_KIND)
-    tables, figs = build_report(
-        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress
-    )
+    browser = None
+    if images:
+        from costplan.reports.render import PngBrowser
+
+        browser = PngBrowser()  # Chromium starts now, while the tables are built
+    try:
+        tables, figs = build_report(
+            month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress
+        )
+    except BaseException:
+        if browser is not None:
+            browser.close()
+        raise
     out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / tables.month
     files = write_report(tables, figs, out, images=images, progress=progress,
-                         embedded_default=tables.embedded_default)
+                         embedded_default=tables.embedded_default, browser=browser)
     return tables, files

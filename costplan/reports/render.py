@@ -384,6 +384,73 @@ def export_pngs(figs: dict[str, go.Figure | dict], folder: Path) -> dict[str, Pa
     return dict(zip(keys, paths, strict=True))
 
 
+class PngBrowser:
+    """kaleido's Chromium, started at once in a thread of its own, so that it is up by the time
+    the figures are built; :meth:`export` then writes them all in that one session.
+
+    A Chromium that cannot start fails :meth:`export` with :class:`ImageExportError`; nothing
+    waits on a browser that is not there. :meth:`close` ends it when no export was asked for.
+    """
+
+    def __init__(self) -> None:
+        import concurrent.futures as cf
+
+        self._job: cf.Future = cf.Future()
+        self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
+        self._done = self._pool.submit(self._run)
+
+    def _run(self):
+        import asyncio
+
+        return asyncio.run(self._session())
+
+    async def _session(self):
+        import asyncio
+
+        import kaleido
+
+        async with kaleido.Kaleido() as k:  # Chromium starts here, while the tables are built
+            job = await asyncio.wrap_future(self._job)
+            if job is None:
+                return {}
+            specs, paths = job
+            await k.write_fig_from_object(specs)
+            return paths
+
+    def export(self, figs: dict[str, dict], folder: Path):
+        """A future of ``{key: path}`` for the PNGs of ``figs`` (figure dicts) in ``folder``."""
+        import concurrent.futures as cf
+
+        folder.mkdir(parents=True, exist_ok=True)
+        keys = list(figs)
+        paths = {k: folder / f"{k}.png" for k in keys}
+        specs = [{"fig": figs[k], "path": paths[k],
+                  "opts": {"format": "png", "width": 1000, "height": _layout_height(figs[k]), "scale": 1.5}}
+                 for k in keys]
+        if not self._job.done():
+            self._job.set_result((specs, paths))
+        out: cf.Future = cf.Future()
+
+        def finish(done: cf.Future) -> None:
+            exc = done.exception()
+            if exc is None:
+                out.set_result(done.result())
+                return
+            shutil.rmtree(folder, ignore_errors=True)
+            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            out.set_exception(ImageExportError(
+                f"PNG export failed ({type(exc).__name__}: {msg[:200]}); kaleido needs Chromium: "
+                "install it (Debian: apt-get install chromium) or set BROWSER_PATH"))
+
+        self._done.add_done_callback(finish)
+        return out
+
+    def close(self) -> None:
+        if not self._job.done():
+            self._job.set_result(None)
+        self._pool.shutdown(wait=True)
+
+
 # --- the writer ------------------------------------------------------------------------------
 def write_report(
     t: ReportTables,
@@ -393,10 +460,12 @@ def write_report(
     images: bool = True,
     embedded_default: bool = False,
     progress=lambda _s: None,
+    browser: PngBrowser | None = None,
 ) -> ReportFiles:
     """Write report.html, report.md (+ figures/*.png), breakdown.csv and summary.json into
     ``out_dir``, replacing a previous report there only when every file was written
-    (:mod:`costplan.outputs`: an existing folder must be an earlier report)."""
+    (:mod:`costplan.outputs`: an existing folder must be an earlier report). ``browser``: a
+    :class:`PngBrowser` started earlier for the PNGs (one is started here otherwise)."""
     from costplan import outputs
 
     out = outputs.resolve(out_dir)  # absolute and real before anything is checked or created
@@ -408,11 +477,9 @@ def write_report(
         try:
             if images:
                 # Chromium renders the PNGs in its own process while the HTML, CSV and JSON are written
-                from concurrent.futures import ThreadPoolExecutor
-
-                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
+                pool = browser or PngBrowser()
                 snapshot = {k: f.to_dict() for k, f in figs.items()}  # the thread gets its own copy
-                pngs_future = pool.submit(export_pngs, snapshot, tmp / FIG_DIR)
+                pngs_future = pool.export(snapshot, tmp / FIG_DIR)
             progress("HTML")
             (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
             progress("CSV and JSON")
@@ -436,13 +503,11 @@ def write_report(
             (tmp / JSON_NAME).write_text(json.dumps(summary_dict(t, files), indent=2, allow_nan=False) + "\n",
                                          encoding="utf-8")
             progress("moving into place")
-        except BaseException:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-            raise
         finally:
             if pool is not None:
-                pool.shutdown(wait=True)
+                pool.close()
+            elif browser is not None:
+                browser.close()
     written = sorted(p for p in out.rglob("*") if p.is_file() and p.name != outputs.MARKER)
     return ReportFiles(out, written, bool(image_paths), warnings)
 

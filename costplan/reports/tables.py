@@ -315,10 +315,16 @@ def freshness(store: Store, month: str) -> pd.DataFrame:
 
 
 def trend(store: Store, month: str, months: int = TREND_MONTHS, users: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Spend of the last ``months`` months up to ``month``; with ``users`` (``Store.users()``)
+    """Spend of the last ``months`` months up to ``month``, with ``credits`` [USD, negative]: the
+    credits and refunds (ChargeCategory) included in it; with ``users`` (``Store.users()``)
     holding any of them, also ``active_users`` [users] and ``cost_per_user`` [USD/user]
     (NaN for a month without a count)."""
-    df = store.spend(["month"], start=shift_month(month, -(months - 1)), end=month)[["month", METRIC, "Estimated"]]
+    start = shift_month(month, -(months - 1))
+    df = store.spend(["month"], start=start, end=month)[["month", METRIC, "Estimated"]]
+    # credits and refunds are in the month's total; shown beside it so a drop is not misread
+    cat = store.spend(["month", "ChargeCategory"], start=start, end=month)
+    credit = cat[cat["ChargeCategory"].isin(["Credit", "Refund"])].groupby("month")[METRIC].sum()
+    df["credits"] = df["month"].map(credit).fillna(0.0).astype(float).round(2) + 0.0
     if users is not None and df["month"].isin(users["month"]).any():
         df = df.merge(users[["month", "active_users"]], on="month", how="left")
         df["cost_per_user"] = (df[METRIC] / df["active_users"].where(df["active_users"] > 0)).round(4)
@@ -552,7 +558,12 @@ def build_tables(
                                        "component_kind"), money=(METRIC, "previous", "change"))
     sections["by_team"] = Section("by_team", "Spend by team (tag team)", _by(store, "tag:team", month, "team"),
                                   money=(METRIC, "previous", "change"))
-    sections["trend"] = Section("trend", "Monthly spend", t, money=(METRIC,))
+    credited = t[t["credits"] < 0]
+    sections["trend"] = Section(
+        "trend", "Monthly spend", t,
+        [f"credits and refunds are included in each month's total and shown apart (credits): "
+         + ", ".join(f"{r.month} ${r.credits:,.2f}" for r in credited.itertuples())] if len(credited) else [],
+        money=(METRIC, "credits"))
     progress("top movers")
     mv = movers(store, month)
     sections["movers"] = Section(
