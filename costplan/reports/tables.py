@@ -561,7 +561,7 @@ def build_tables(
     credited = t[t["credits"] < 0]
     sections["trend"] = Section(
         "trend", "Monthly spend", t,
-        [f"credits and refunds are included in each month's total and shown apart (credits): "
+        ["credits and refunds are included in each month's total and shown apart (credits): "
          + ", ".join(f"{r.month} ${r.credits:,.2f}" for r in credited.itertuples())] if len(credited) else [],
         money=(METRIC, "credits"))
     progress("top movers")
