@@ -140,7 +140,7 @@ class Http:
             allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False, respect_retry_after_header=True,
         )
         self.pool = urllib3.PoolManager(retries=retry, timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout),
-                                        maxsize=8, headers={"User-Agent": "costplan-prices-refresh"})
+                                        maxsize=8, headers={"User-Agent": "costplan-prices-refresh", "Accept-Encoding": "identity"})
 
     def _count(self, retries: int = 0) -> None:
         with self._lock:
@@ -224,22 +224,25 @@ class Http:
                 total = have + int(length) if length and length.isdigit() else None
                 if on_bytes and have and attempt == 1:
                     on_bytes(have, total)  # resumed: what the cache already held counts as done
+                got = have
                 with part.open("ab" if have else "wb") as fh:
                     try:
-                        for chunk in resp.stream(CHUNK, decode_content=True):
+                        while chunk := resp.read1(CHUNK):  # what has arrived, so a cut keeps every byte
                             fh.write(chunk)
+                            got += len(chunk)
                             if on_bytes:
                                 on_bytes(len(chunk), total)
-                    except (urllib3.exceptions.HTTPError, OSError) as exc:
-                        if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
-                            raise
-                        last = _reason(exc)
-                        if attempt < self.attempts:
-                            with self._lock:
-                                self.retries += 1
-                            self.sleep(wait)
-                            wait *= 2
-                        continue
+                        cut = total is not None and got < total
+                        last = f"{got:,} of {total:,} bytes received" if cut else last
+                    except (urllib3.exceptions.HTTPError, ConnectionError) as exc:
+                        cut, last = True, _reason(exc)
+                if cut:
+                    if attempt < self.attempts:
+                        with self._lock:
+                            self.retries += 1
+                        self.sleep(wait)
+                        wait *= 2
+                    continue
                 break
             finally:
                 resp.release_conn()
@@ -396,7 +399,7 @@ def _sql_str(v: str) -> str:
     return "'" + v.replace("'", "''") + "'"
 
 
-def _scan(path: Path, url: str, columns: Sequence[str], where: str, n_cols: int, threads: int) -> tuple[int, list[tuple]]:
+def _scan(path: Path, url: str, columns: Sequence[str], where: str, header: CsvHeader, threads: int) -> tuple[int, list[tuple]]:
     """Rows of the CSV (after its 6 header lines) passing ``where``, and how many rows it has.
 
     One pass with DuckDB: only ``columns`` are materialised; the memory used is bounded by
@@ -407,15 +410,18 @@ def _scan(path: Path, url: str, columns: Sequence[str], where: str, n_cols: int,
     cols = ", ".join(f"c{i} := {_q(c)}" for i, c in enumerate(columns))
     con = duckdb.connect(config={"threads": max(threads, 1), "memory_limit": "512MB"})
     try:
+        names = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header.columns)
         src = (
-            f"read_csv({_sql_str(str(path))}, skip=5, header=true, all_varchar=true, delim=',', quote='\"', "
-            f"escape='\"', strict_mode=true, null_padding=false, parallel=true)"
+            f"read_csv({_sql_str(str(path))}, skip=6, header=false, columns={{{names}}}, auto_detect=false, "
+            f"delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, parallel=true)"
         )
         total = con.execute(f"SELECT count(*), list(struct_pack({cols})) FILTER (WHERE {where}) FROM {src}").fetchone()
     except duckdb.Error as exc:
-        msg = str(exc).splitlines()[0][:300]
-        raise _bad(url, f"cannot be read as a CSV price list file with {n_cols} columns: {msg}",
-                   "a download cut short or a damaged file; delete it from the cache and refresh again") from None
+        msg = " ".join(str(exc).split("Possible fixes")[0].split())[:300]
+        path.unlink(missing_ok=True)  # costplan's own cache file: the next refresh downloads it again
+        raise _bad(url, f"cannot be read as a CSV price list file with {len(header.columns)} columns: {msg}",
+                   "a damaged or changed file; its cached copy was removed, so the next refresh downloads it again"
+                   ) from None
     finally:
         con.close()
     n, rows = total
@@ -464,7 +470,7 @@ def read_offer_file(path: Path, url: str, service: str, region: str, *, threads:
         parts = [f"{_q(cols['Product Family'] if n == 'Product Family' else attr_cols[n])} = {_sql_str(v)}" for n, v in ands]
         clauses.append("(" + (" AND ".join(parts) or "true") + ")")
     where = f"{_q(cols['TermType'])} IN ('OnDemand', 'Reserved') AND ({' OR '.join(clauses)})"
-    n_rows, rows = _scan(path, url, select, where, len(header.columns), threads)
+    n_rows, rows = _scan(path, url, select, where, header, threads)
     parsed = rows_to_prices(rows, attr_names, service, header, url)
     stray = [p for p in parsed.prices if p.region != region]
     for p in stray:
@@ -533,7 +539,7 @@ def read_savings_plans_file(path: Path, url: str, region: str, *, threads: int =
         f"{_q(cols['DiscountedServiceCode'])} = 'AmazonEC2' AND {_q(cols['DiscountedUsageType'])} LIKE '%BoxUsage:%' "
         f"AND {_q(cols['DiscountedRegionCode'])} = {_sql_str(region)}"
     )
-    n_rows, rows = _scan(path, url, select, where, len(header.columns), threads)
+    n_rows, rows = _scan(path, url, select, where, header, threads)
     out = ParsedPrices()
     published = header.publication_date
     src = source_id(SAVINGS_PLAN_OFFER, published)

@@ -707,7 +707,8 @@ def refresh_from_bulk(
         result.calls, result.retries = http.requests, http.retries
         raise RefreshError(f"price refresh failed: {exc}; {kept}", result) from None
     except InputError as exc:
-        raise type(exc)([*exc.problems, Problem(f"nothing was written; {kept}")]) from None
+        tail = f"nothing was written; the catalog {base_cat.path} was not changed" if base_cat.path else "nothing was written"
+        raise type(exc)([*exc.problems, Problem(tail)]) from None
     result.calls, result.retries = http.requests, http.retries
     result.sizes, result.cached, result.rows_read = got.sizes, got.cached, got.rows_read
     result.unmapped.update(got.unmapped)
