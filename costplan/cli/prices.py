@@ -145,6 +145,66 @@ Examples:
 """
 
 
+FROM_BILL_HELP = """Your own unit prices from your bill. For every (service, usage type,
+region) of a month's usage in the store (a CUR 2.0 or FOCUS import), the list unit price and
+the effective unit price you paid after discounts, Savings Plans and reserved instances
+(ListCost / quantity and EffectiveCost / quantity; FOCUS also ContractedCost / quantity).
+The rates that match a catalog price are written as a catalog overlay (source "bill <billing
+account> <period>") into data/bill-rates/<period>/ (or --out); `costplan estimate`, `project`
+and `report` with --rates bill then price the plan at your rates, falling back to the catalog
+where the bill has no price.
+
+Examples:
+
+  costplan prices from-bill --store costplan.duckdb --month 2026-10
+
+  costplan estimate data/ultibiker/stack.yaml --rates bill
+"""
+
+
+@prices_app.command("from-bill", help=help_text(FROM_BILL_HELP))
+@cli_errors
+def from_bill_cmd(
+    store_path: str | None = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
+    month: str | None = typer.Option(None, "--month", "-m", help="YYYY-MM (default: the last complete month)."),
+    out: str | None = typer.Option(None, "--out", help="Overlay folder (default: data/bill-rates/)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    from costplan import config
+    from costplan.actuals.privacy import mask_frame
+    from costplan.actuals.store import Store
+    from costplan.cli.common import info, warn
+    from costplan.pricing.from_bill import from_bill
+
+    with Store.open_default(config.setting("store", store_path), read_only=True) as store:
+        if store.is_synthetic():
+            warn("the store holds the SYNTHETIC sample, not a real bill: these are not anybody's rates")
+        res = from_bill(store, month, out)
+    df = mask_frame(res.rates)
+    cols = ["ServiceName", "x_UsageType", "RegionId", "PricingUnit", "PricingQuantity", "ListUnitPrice",
+            "EffectiveUnitPrice", "ContractedUnitPrice", "sku", "not_mapped"]
+    if fmt is Format.json:
+        from costplan.frames import json_records
+
+        emit_json({"period": res.period, "source": res.source, "path": str(res.path) if res.path else None,
+                   "rates": json_records(df[cols]), "overlay_rows": len(res.prices)})
+        return
+    if fmt is Format.csv:
+        emit_frame(df[cols], fmt)
+        return
+    emit_frame(df[cols].rename(columns={"x_UsageType": "usage type", "PricingQuantity": "quantity",
+                                        "ListUnitPrice": "list", "EffectiveUnitPrice": "effective",
+                                        "ContractedUnitPrice": "contracted", "sku": "catalog sku"}),
+               fmt, title=f"Unit prices from the bill, {res.period} (USD per unit)")
+    n_unmapped = int((res.rates["not_mapped"] != "").sum())
+    if res.path:
+        info(f"wrote {res.path}: {len(res.prices)} rates ({res.source}); use them with --rates bill")
+    else:
+        warn("no line of the bill matches a catalog price; nothing was written")
+    if n_unmapped:
+        info(f"{n_unmapped} bill lines have no catalog price to replace (see not_mapped); they stay at list prices")
+
+
 def make_session(profile: str | None):
     """A boto3 session for ``--profile`` (or the default credential chain)."""
     import boto3
