@@ -172,7 +172,7 @@ def test_estimate_with_bill_rates_uses_them_and_falls_back_to_the_catalog(cur_st
     lines, base = at_bill.lines, at_list.lines
     assert len(lines) == len(base)
     changed = 0
-    for (sku, region, usage, variant), (_lst, eff) in EXPECTED_CUR.items():
+    for (sku, region, usage, _variant), (_lst, eff) in EXPECTED_CUR.items():
         sel = ((base.sku == sku) & (base.RegionId == region) & (base.usage == usage)
                & (base.pricing_model == "on_demand"))
         assert sel.any(), (sku, region)
