@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -195,7 +196,7 @@ def site_files(files: Mapping[tuple[str, str], bytes], version: str = VERSION) -
 class BulkSite:
     """A local HTTP server (127.0.0.1, a free port) serving ``files`` by path.
 
-    ``missing``: paths answered 404. ``html``: paths answered with an HTML page. ``cut``: path
+    ``missing``: paths answered 404; ``unavailable``: paths answered 503 a number of times. ``html``: paths answered with an HTML page. ``cut``: path
     -> number of bytes after which the connection is dropped (once per entry in
     ``cut_times``, default every time). ``log``: (method, path, Range header) per request.
     """
@@ -207,6 +208,13 @@ class BulkSite:
         self.cut: dict[str, int] = {}
         self.cut_times: dict[str, int] = {}
         self.log: list[tuple[str, str, str | None]] = []
+        self.unavailable: dict[str, int] = {}
+        """path -> how many more GETs are answered 503 before the file is served."""
+        self.delay = 0.0
+        """Seconds each CSV body waits before it is sent (to see downloads overlap)."""
+        self.active = 0
+        self.max_active = 0
+        self._lock = threading.Lock()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -236,6 +244,12 @@ class BulkSite:
                     if not head_only:
                         self.wfile.write(body)
                     return
+                if site.unavailable.get(path, 0) > 0 and self.command == "GET":
+                    site.unavailable[path] -= 1
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 data = site.files[path]
                 start = 0
                 if rng and rng.startswith("bytes="):
@@ -257,6 +271,15 @@ class BulkSite:
                 self.end_headers()
                 if head_only:
                     return
+                if path.endswith(".csv"):
+                    with site._lock:
+                        site.active += 1
+                        site.max_active = max(site.max_active, site.active)
+                    try:
+                        time.sleep(site.delay)
+                    finally:
+                        with site._lock:
+                            site.active -= 1
                 cut = site.cut.get(path)
                 if cut is not None and start < cut and site.cut_times.get(path, 1) > 0:
                     if path in site.cut_times:

@@ -204,6 +204,9 @@ def test_cli_from_bill_and_estimate_rates_bill(cur_store, tmp_path):
     res = CliRunner().invoke(app, ["estimate", str(DEFAULT_STACK), "--rates", "bill", "--bill-rates", str(rates)])
     assert res.exit_code == 0, res.output
     assert "lines priced at your rates from the bill (bill ********3333 2026-10)" in res.stderr
+    res = CliRunner().invoke(app, ["project", str(DEFAULT_STACK), "--months", "3", "--simulations", "0",
+                                   "--rates", "bill", "--bill-rates", str(rates), "--format", "json"])
+    assert res.exit_code == 0, res.output
     res = CliRunner().invoke(app, ["estimate", str(DEFAULT_STACK), "--rates", "bill", "--bill-rates",
                                    str(tmp_path / "none")])
     assert res.exit_code == 2 and "from-bill" in res.stderr

@@ -137,6 +137,39 @@ def test_cli_dry_run_and_refresh_with_the_url_setting(base, tmp_path, monkeypatc
     assert '"savings-plans us-east-1": 12' in res.stdout and '"AmazonEC2 us-east-1": 6' in res.stdout
 
 
+def test_progress_counts_bytes_and_rows_and_503_is_retried(base, tmp_path):
+    files = static_files()
+
+    class Seen(bulk.Progress):
+        def __init__(self):
+            self.n_bytes, self.n_rows = 0, 0
+
+        def bytes(self, n, url):
+            self.n_bytes += n
+
+        def rows(self, n, url):
+            self.n_rows += n
+
+    seen = Seen()
+    with BulkSite(files) as site:
+        site.unavailable[EC2_CSV] = 2  # two 503 answers, then the file
+        result = refresh(site, base, tmp_path, progress=seen)
+        assert [m for m, p, _ in site.log if p == EC2_CSV] == ["GET", "GET", "GET"]
+    assert seen.n_bytes == len(files[EC2_CSV]) + len(files[SP_CSV])
+    assert seen.n_rows == 11 + 15  # every data row of both files
+    assert result.retries == 2
+
+
+def test_downloads_are_bounded_by_parallel(base, tmp_path):
+    regions = ["us-east-1", "eu-west-1", "us-west-2", "ap-south-1"]
+    ec2 = static_files()[EC2_CSV].decode()
+    per_region = {("AmazonEC2", r): ec2.replace("us-east-1", r).encode() for r in regions}
+    with BulkSite(site_files(per_region)) as site:
+        site.delay = 0.2
+        refresh(site, base, tmp_path, services="AmazonEC2", regions=",".join(regions), parallel=2)
+        assert site.max_active == 2  # four files, never more than two at once
+
+
 def test_a_second_refresh_of_the_same_version_downloads_nothing(base, tmp_path):
     with BulkSite(static_files()) as site:
         first = refresh(site, base, tmp_path)
