@@ -484,11 +484,13 @@ def rows_to_prices(rows: Iterable[Sequence[str | None]], attr_names: Sequence[st
     """Group CSV rows (TERM_COLUMNS then ``attr_names``) into Price List items and map them."""
     items: dict[str, dict] = {}
     nt = len(TERM_COLUMNS)
+    out = ParsedPrices()
     for r in rows:
         sku, term_code, rate_code, term_type, start, end, unit, price, currency, lease, option, cls_, family = r[:nt]
         if not sku:
             raise _bad(url, "has a price row without a SKU")
         if (currency or "USD") != "USD":
+            out.unmapped[f"{service} price in {currency} (the catalog is in USD)"] += 1
             continue
         item = items.get(sku)
         if item is None:
@@ -513,7 +515,6 @@ def rows_to_prices(rows: Iterable[Sequence[str | None]], attr_names: Sequence[st
             "rateCode": rate_code, "unit": unit, "beginRange": start or "0", "endRange": end or "Inf",
             "pricePerUnit": {"USD": price},
         }
-    out = ParsedPrices()
     src = source_id(service, header.publication_date)
     for item in items.values():
         out.items += 1
