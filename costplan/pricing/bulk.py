@@ -597,13 +597,12 @@ class BulkFetch:
 
 
 class Progress:
-    """Thread-safe progress sink: ``on_bytes(n, url)``, ``on_rows(n, url)``, ``on_total(bytes)``."""
+    """Where a fetch reports progress (called from several download threads): ``bytes(n, url)``
+    as bytes arrive [bytes], ``rows(n, url)`` when a file has been read [rows]. Does nothing."""
 
     def bytes(self, n: int, url: str) -> None: ...
 
     def rows(self, n: int, url: str) -> None: ...
-
-    def total(self, n: int | None) -> None: ...
 
 
 def plan_files(http: Http, base: str, regions: Sequence[str], offers: Sequence[str]) -> list[OfferFile]:
