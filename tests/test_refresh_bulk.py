@@ -105,6 +105,9 @@ def test_the_documented_files_become_catalog_rows(base, tmp_path):
     ids = {s["id"] for s in cat.manifest["sources"]}
     assert "aws-price-list-bulk:AmazonEC2:2026-11-20" in ids and cat.manifest["refreshed"]["source"] == "bulk"
     assert result.rows_read == {site.url + EC2_CSV: 11, site.url + SP_CSV: 15}  # data rows of each file
+    # every refreshed key is one the embedded catalog already has (same vocabulary): the 18 rows
+    # replace its m5.large, gp3 and NAT prices and its m5.large Savings Plans rates
+    assert (result.rows_replaced, result.rows_added) == (18, 0)
 
 
 def test_dry_run_says_what_would_be_downloaded_and_how_big(base, tmp_path):
