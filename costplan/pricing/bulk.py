@@ -413,7 +413,7 @@ def _scan(path: Path, url: str, columns: Sequence[str], where: str, header: CsvH
         names = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header.columns)
         src = (
             f"read_csv({_sql_str(str(path))}, skip=6, header=false, columns={{{names}}}, auto_detect=false, "
-            f"delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, parallel=true)"
+            f"delim=',', quote='\"', escape='\"', null_padding=false, parallel=true)"
         )
         total = con.execute(f"SELECT count(*), list(struct_pack({cols})) FILTER (WHERE {where}) FROM {src}").fetchone()
     except duckdb.Error as exc:
