@@ -75,8 +75,14 @@ def run_review(
     name = f"quarterly_review_{label}"
     with outputs.replacing_folder(out, REVIEW_KIND) as tmp:
         executed = tmp / f"{name}.ipynb"
-        nb = execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path}, timeout)
-        export_html(nb, tmp / f"{name}.html")
+        # nbconvert (mistune, pygments, bleach, the templates) loads while the kernel works
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-nbconvert") as pool:
+            exporter = pool.submit(_html_exporter)
+            nb = execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path},
+                                  timeout)
+            export_html(nb, tmp / f"{name}.html", exporter=exporter.result())
     return ReviewResult(label, out, out / f"{name}.ipynb", out / f"{name}.html", notes)
 
 
@@ -143,15 +149,20 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, timeout: int = 600)
     return nb
 
 
-def export_html(notebook, dst: Path) -> None:
-    """The executed notebook (a path or nodes) as one HTML file: Markdown and outputs, without
-    the code cells, with nothing loaded from a network."""
+def _html_exporter():
+    """nbconvert's HTML exporter with costplan's offline ``review`` template, code cells left out."""
     from nbconvert import HTMLExporter
 
-    nb = _read(notebook) if isinstance(notebook, (str, Path)) else notebook
     exporter = HTMLExporter(template_name="review", extra_template_basedirs=[str(Path(__file__).parent / "templates")])
     exporter.exclude_input = True  # the audience reads results; the .ipynb beside it has the code
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
+    return exporter
+
+
+def export_html(notebook, dst: Path, exporter=None) -> None:
+    """The executed notebook (a path or nodes) as one HTML file: Markdown and outputs, without
+    the code cells, with nothing loaded from a network."""
+    nb = _read(notebook) if isinstance(notebook, (str, Path)) else notebook
+    body, _ = (exporter or _html_exporter()).from_notebook_node(nb)
     dst.write_text(body, encoding="utf-8")
