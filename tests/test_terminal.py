@@ -100,6 +100,17 @@ def test_csv_money_has_no_float_noise():
         assert re.fullmatch(r"-?\d+(\.\d{1,2})?", money), line
 
 
+def test_json_has_no_float_noise():
+    """Every number in the JSON has at most 10 significant digits (no 4524.011910999991)."""
+    res = runner.invoke(app, ["estimate", "--format", "json"])
+    assert res.exit_code == 0
+    numbers = re.findall(r"(?<![\w.])-?\d+\.\d+(?:e-?\d+)?", res.stdout)
+    assert numbers
+    for n in numbers:
+        digits = re.sub(r"e.*", "", n).replace("-", "").replace(".", "").lstrip("0")
+        assert len(digits) <= 10, n
+
+
 def test_findings_are_findings_not_errors():
     res = runner.invoke(app, ["estimate"])
     assert res.exit_code == 0

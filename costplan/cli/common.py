@@ -165,9 +165,11 @@ def _json_default(o: Any):
 
 def _finite(obj: Any) -> Any:
     """``obj`` with every NaN or infinite float replaced by None: JSON has no NaN or Infinity,
-    and costplan's JSON output says null for a number that is missing or undefined."""
+    and costplan's JSON output says null for a number that is missing or undefined. Floats
+    keep 10 significant digits: enough for any price, without binary noise (4524.011910999991
+    is written 4524.011911)."""
     if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
+        return float(f"{obj:.10g}") if math.isfinite(obj) else None
     if isinstance(obj, dict):
         return {k: _finite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
