@@ -83,7 +83,8 @@ class Price:
 
     @property
     def key(self) -> tuple[str, ...]:
-        return tuple(getattr(self, c) for c in KEY_COLUMNS)
+        return (self.service, self.sku, self.region, self.usage, self.variant, self.pricing_model, self.term,
+                self.purchase_option, self.offering_class)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -154,9 +155,11 @@ class Catalog:
         self.path = path
         index: dict[Key, list[Price]] = defaultdict(list)
         for p in prices:
-            index[p.key].append(p)
+            index[(p.service, p.sku, p.region, p.usage, p.variant, p.pricing_model, p.term, p.purchase_option,
+                   p.offering_class)].append(p)
         for tiers in index.values():
-            tiers.sort(key=lambda p: p.tier_start)
+            if len(tiers) > 1:
+                tiers.sort(key=lambda p: p.tier_start)
         self._index: dict[Key, list[Price]] = dict(index)
         # secondary indexes for error messages and `prices show`
         self._by_sku: dict[str, list[Key]] = defaultdict(list)
@@ -381,31 +384,84 @@ def read_catalog_rows(path: Path) -> tuple[list[Price], list[Problem]]:
 
 
 def _read_catalog_rows(path: Path) -> tuple[list[Price], list[Problem]]:
+    """Every row of the catalog at ``path``, checked. A tight loop over ``csv.reader`` rows
+    does the common case (a well-formed row); any row it has a doubt about goes through
+    :func:`_parse_row`, which names every problem."""
     prices: list[Price] = []
     problems: list[Problem] = []
     with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+        reader = csv.reader(fh)
+        header = next(reader, [])
         missing = [c for c in COLUMNS if c not in header]
         if missing:
             return [], [Problem(f"missing columns {missing}; expected {COLUMNS}", file=str(path), line=1)]
+        in_order = header == COLUMNS
+        order = [header.index(c) for c in COLUMNS]
+        width = len(header)
+        models = frozenset(PRICING_MODELS)
+        good_dates: set[str] = set()
         seen: set[tuple] = set()
-        for lineno, row in enumerate(reader, start=2):
-            p = _parse_row(row, f"{path}:{lineno}", problems)
+        multi: set[tuple] = set()
+        append = prices.append
+        for lineno, raw in enumerate(reader, start=2):
+            row = raw if in_order and len(raw) == width else None
+            p = None
+            if row is not None:
+                p = _fast_row(row, models, good_dates)
             if p is None:
-                continue
-            ident = (*p.key, p.tier_start)
+                if len(raw) != width:
+                    problems.append(Problem(f"has {len(raw)} fields, the header has {width}", file=f"{path}:{lineno}"))
+                    continue
+                p = _parse_row({c: raw[i] for c, i in zip(COLUMNS, order, strict=True)}, f"{path}:{lineno}", problems)
+                if p is None:
+                    continue
+            key = p.key
+            ident = (*key, p.tier_start)
             if ident in seen:
                 problems.append(Problem(f"duplicate price for {ident}", file=f"{path}:{lineno}"))
             seen.add(ident)
-            prices.append(p)
-    by_key: dict[tuple, list[Price]] = defaultdict(list)
-    for p in prices:
-        by_key[p.key].append(p)
-    for tiers in by_key.values():
-        if len(tiers) > 1:
+            if p.tier_start != 0 or p.tier_end != math.inf:
+                multi.add(key)
+            append(p)
+    if multi:
+        by_key: dict[tuple, list[Price]] = defaultdict(list)
+        for p in prices:
+            if p.key in multi:
+                by_key[p.key].append(p)
+        for tiers in by_key.values():
             problems += [Problem(m, file=str(path)) for m in check_tiers(sorted(tiers, key=lambda t: t.tier_start))]
     return prices, problems
+
+
+_INF = math.inf
+
+
+def _fast_row(r: list[str], models: frozenset, good_dates: set[str]) -> Price | None:
+    """A Price from a row in ``COLUMNS`` order, or None if anything about it needs the full
+    check of :func:`_parse_row` (which then reports the problem)."""
+    try:
+        unit_price = float(r[12])
+        tier_start = float(r[9]) if r[9] else 0.0
+        tier_end = float(r[10]) if r[10] else _INF
+    except ValueError:
+        return None
+    as_of = r[15]
+    verified = r[16]
+    if (
+        not (0.0 <= unit_price < _INF)
+        or not (0.0 <= tier_start < tier_end)
+        or tier_start == _INF
+        or r[5] not in models
+        or not r[14]
+        or (verified != "true" and verified != "false")
+    ):
+        return None
+    if as_of not in good_dates:
+        if not _DATE.match(as_of):
+            return None
+        good_dates.add(as_of)
+    return Price(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tier_start, tier_end, r[11], unit_price,
+                 r[13], r[14], as_of, verified == "true", r[17])
 
 
 def _fmt_num(x: float) -> str:
