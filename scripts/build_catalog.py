@@ -187,7 +187,8 @@ RDS_DERIVED_FAMILIES = {
     "r7g": ("r6g", "ec2"),
 }
 # RDS storage: ratio of the EBS volume type's GB-month price (gp3 for backup storage).
-RDS_STORAGE_EBS_BASIS = {"gp3": "gp3", "gp2": "gp2", "io1": "io1", "io2": "io2", "backup-storage": "gp3"}
+RDS_STORAGE_EBS_BASIS = {"gp3": "gp3", "gp2": "gp2", "io1": "io1", "io2": "io2", "standard": "standard",
+                         "backup-storage": "gp3"}
 
 # Services whose list price AWS documents as the same in every commercial region: derived rows
 # copy the us-east-1 price. Every other service takes the region's general price level.

@@ -585,8 +585,8 @@ def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
     ):
         replicas.append(r)
         return
-    if engine not in ("postgres", "postgresql"):
-        b.skip(r, f"engine {engine or 'unknown'!r} is not priced (costplan prices RDS for PostgreSQL)")
+    if engine not in ("postgres", "postgresql", "mysql"):
+        b.skip(r, f"engine {engine or 'unknown'!r} is not priced (costplan prices RDS for PostgreSQL and MySQL)")
         return
     if not r.has("instance_class"):
         b.skip(r, f"instance_class is {r.unknown.get('instance_class', 'not set')}")
@@ -596,7 +596,7 @@ def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
         b.skip(r, f"allocated_storage is {r.unknown.get('allocated_storage', 'not set')}")
         return
     region = b.region(r)
-    db: dict = {"engine": "postgresql"}
+    db: dict = {"engine": "mysql" if engine == "mysql" else "postgresql"}
     if r.has("engine_version") and "engine_version" not in r.unknown:
         db["engine_version"] = str(r.get("engine_version"))
     db["instance_class"] = str(r.get("instance_class"))

@@ -139,7 +139,9 @@ class ReadReplica(Spec):
 
 
 class RdsInstance(Spec):
-    engine: Literal["postgresql", "postgres"] = "postgresql"
+    engine: Literal["postgresql", "postgres", "mysql"] = Field(
+        "postgresql", description="RDS engine: postgresql (alias postgres) or mysql."
+    )
     engine_version: str | None = None
     instance_class: str = Field(..., description="DB instance class, e.g. db.r6g.xlarge.")
     multi_az: bool = False
