@@ -14,6 +14,7 @@ file and line, or the variable (docs/refusals.md).
 | ``reports_dir`` | where reports are written | ``reports/`` |
 | ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
 | ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
+| ``strict_prices`` | refuse any estimate-grade (``verified=false``) price: ``estimate``, ``project`` and ``report`` exit 2 naming the lines (``true``/``false``; the CLI's ``--strict-prices``) | false |
 """
 
 from __future__ import annotations
@@ -51,7 +52,12 @@ _BUILTIN = {
     "reports_dir": "reports",
     "component_map": "",
     "currency": "",
+    "strict_prices": "",
 }
+#: Settings that are a yes/no (``true``/``false``, ``1``/``0``, ``yes``/``no``; a TOML boolean
+#: in ``[tool.costplan]``).
+_FLAGS = ("strict_prices",)
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
 #: Settings that name a file or folder: a relative value in ``[tool.costplan]`` is relative
@@ -119,6 +125,9 @@ def _pyproject_table(start: str) -> dict:
                 near = difflib.get_close_matches(key, _BUILTIN, n=1)
                 problems.append(Problem(f"[tool.costplan] {key}: unknown setting", file=str(f), line=line,
                                         hint=f"did you mean {near[0]!r}?" if near else f"settings: {', '.join(_BUILTIN)}"))
+            elif key in _FLAGS and isinstance(value, bool):
+                out[key] = ("true" if value else "false", f"{f}:{line}" if line else str(f),
+                            f"[tool.costplan] {key} = {str(value).lower()}")
             elif not isinstance(value, str):
                 problems.append(Problem(f"[tool.costplan] {key}: expected a string, got {value!r}", file=str(f),
                                         line=line, hint=f'write {key} = "..."'))
@@ -167,9 +176,21 @@ def _check_value(name: str, value: str, where: str | None, shown: str) -> str:
         bad = "is a folder, expected a DuckDB file"
     elif name == "reports_dir" and p.exists() and not p.is_dir():
         bad = "is a file, expected a folder"
+    if name in _FLAGS and value.strip().lower() not in _TRUE + _FALSE:
+        bad = "is not a yes/no value; use true or false"
     if bad:
         raise InputError(Problem(f"{shown}: {bad}", file=where))
     return value
+
+
+def flag(name: str, cli_value: bool | None = None) -> bool:
+    """A yes/no setting by the same precedence as :func:`setting` (``cli_value`` None: not
+    given on the command line)."""
+    if name not in _FLAGS:
+        raise KeyError(f"{name!r} is not a yes/no setting; those are: {', '.join(_FLAGS)}")
+    if cli_value is not None:
+        return bool(cli_value)
+    return setting(name).strip().lower() in _TRUE
 
 
 def setting(name: str, cli_value: str | os.PathLike | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from costplan.cli.common import cli_errors, help_text, info, warn
+from costplan.cli.common import STRICT_PRICES_OPTION, cli_errors, help_text, info, warn
 
 REPORT_HELP = """Write the monthly cost report of one month into a folder (default
 reports/YYYY-MM/): report.html (self-contained, works offline, prints well), report.md with
@@ -63,6 +63,7 @@ def report_cmd(
         False, "--calibrate", help="Start the projection from the month's bill, not the plan (each kind of cost "
         "scaled by actual / plan of the month; it must be final)."
     ),
+    strict_prices: bool | None = STRICT_PRICES_OPTION,
 ) -> None:
     from rich.console import Console
     from rich.progress import (
@@ -74,6 +75,7 @@ def report_cmd(
         TimeElapsedColumn,
     )
 
+    from costplan.config import flag
     from costplan.errors import InputError
     from costplan.reports import REPORT_STEPS, monthly_report
 
@@ -89,7 +91,8 @@ def report_cmd(
             bar.update(task, description=f"report: {what}", advance=1)
 
         tables, files = monthly_report(month, stack, store, out, catalog=catalog_path, images=images,
-                                       projection=projection, calibrate=calibrate, progress=step)
+                                       projection=projection, calibrate=calibrate, progress=step,
+                                       strict_prices=flag("strict_prices", strict_prices))
     for w in files.warnings:
         warn(w)
     h = tables.headline

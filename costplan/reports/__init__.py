@@ -43,6 +43,7 @@ def build_report(
     projection: bool = True,
     calibrate: bool = False,
     seed: int = 0,
+    strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
 ) -> tuple[ReportTables, dict]:
     """The report's tables and figures, nothing written.
@@ -63,7 +64,7 @@ def build_report(
     progress("loading the stack and pricing the plan")
     st = load_stack(stack_path)
     cat = get_catalog(str(catalog) if catalog else (config.setting("catalog") or None))
-    plan = estimate(st, cat)
+    plan = estimate(st, cat, strict_prices=strict_prices)
     progress("opening the store")
     store_path = config.setting("store", store)
     with Store.open_default(store_path, read_only=True) as s:
@@ -88,6 +89,7 @@ def monthly_report(
     images: bool = True,
     projection: bool = True,
     calibrate: bool = False,
+    strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
 ) -> tuple[ReportTables, ReportFiles]:
     """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
@@ -98,7 +100,8 @@ def monthly_report(
         out_dir = outputs.resolve(out_dir)
         outputs.check_folder(out_dir, REPORT_KIND)
     tables, figs = build_report(
-        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress
+        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
+        strict_prices=strict_prices,
     )
     out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / tables.month
     files = write_report(tables, figs, out, images=images, progress=progress,
