@@ -9,6 +9,7 @@ np.float64(372.3)
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,20 +147,27 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return df.round({"ListCost": 2, "share": 4}).rename(columns={"ListCost": "monthly_cost"}).to_dict(orient="records")
 
 
-def estimate(stack: Stack | str | Path, catalog: Catalog | None = None, *, strict_prices: bool = False) -> EstimateResult:
+def estimate(
+    stack: Stack | str | Path,
+    catalog: Catalog | None = None,
+    *,
+    strict_prices: bool = False,
+    on: dt.date | None = None,
+) -> EstimateResult:
     """Price every component of ``stack`` for one month.
 
     Every missing price is collected (with file, line and field path) and raised together as
     one :class:`InputError`; nothing is priced at 0 for lack of a price. With
     ``strict_prices``, a line priced from an estimate-grade (``verified=false``) catalog row
-    is refused the same way, every such line named with the price's derivation.
+    is refused the same way, every such line named with the price's derivation. ``on`` is
+    the pricing date of date-dependent rates (EKS extended support); default today (UTC).
     """
     if not isinstance(stack, Stack):
         from costplan.stack import load_stack
 
         stack = load_stack(stack)
     catalog = catalog or default_catalog()
-    ctx = PricingContext(catalog=catalog, hours=stack.hours_per_month, file=stack.source, lines_map=stack._lines)
+    ctx = PricingContext(catalog=catalog, hours=stack.hours_per_month, file=stack.source, lines_map=stack._lines, on=on)
     lines: list[CostLine] = []
     for rname, region in stack.regions.items():
         for section, (pricer, named) in REGION_SECTIONS.items():

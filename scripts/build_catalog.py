@@ -777,10 +777,24 @@ def manifest(prices: list[Price]) -> dict:
     }
 
 
+EKS_VERSIONS = "eks-versions.csv"
+
+
 def build(out_dir: Path) -> Path:
     prices = build_prices()
-    path = write_catalog(prices, Path(out_dir) / CATALOG_NAME, manifest(prices))
+    man = manifest(prices)
+    man["eks_versions"] = {
+        "file": EKS_VERSIONS,
+        "url": "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
+        "as_of": "2026-12-02",
+        "notes": "EKS Kubernetes versions with the end dates of standard and extended support "
+        "(costplan/pricing/eks_versions.py); hand-maintained in data/price-sources/eks-versions.csv.",
+    }
+    path = write_catalog(prices, Path(out_dir) / CATALOG_NAME, man)
     path.chmod(0o644)  # package data: readable by everyone (the atomic write creates it 0600)
+    table = Path(out_dir) / EKS_VERSIONS
+    table.write_bytes((SRC / EKS_VERSIONS).read_bytes())
+    table.chmod(0o644)
     return path
 
 
@@ -794,7 +808,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             with tempfile.TemporaryDirectory() as tmp:
                 fresh = build(Path(tmp))
-                stale = [n for n in (CATALOG_NAME, "manifest.json")
+                stale = [n for n in (CATALOG_NAME, "manifest.json", EKS_VERSIONS)
                          if (Path(tmp) / n).read_bytes() != (DEFAULT_OUT / n).read_bytes()]
             if stale:
                 print(f"stale: {', '.join(stale)}; run python scripts/build_catalog.py", file=sys.stderr)

@@ -98,7 +98,7 @@ def test_plan_round_trip_estimate_by_hand():
     hand-written stack of the same resources."""
     result = estimate(import_plan().stack_model(), cat())
     expected = (
-        0.10 * H  # EKS control plane
+        0.60 * H  # EKS control plane: Kubernetes 1.29 left standard support on 2025-03-23 (extended rate)
         + 3 * 0.17 * H
         + 3 * 50 * 0.10  # app: 3 x c5.xlarge on-demand + 50 GiB gp2 roots
         + 2 * 0.17664 * H
@@ -120,7 +120,7 @@ def test_plan_round_trip_estimate_by_hand():
         "name": "shop-by-hand",
         "regions": {
             "us-east-1": {
-                "eks_clusters": {"shop": {"count": 1}},
+                "eks_clusters": {"shop": {"count": 1, "kubernetes_version": "1.29"}},
                 "node_pools": {
                     "app": {
                         "instance_types": ["c5.xlarge"],
@@ -309,7 +309,7 @@ def test_guide_hcl_to_stack():
     assert r["node_pools"]["application"]["instance_types"] == ["c5.xlarge", "c5.2xlarge"]
     assert r["node_pools"]["application"]["capacity"] == "spot"
     assert r["eks_clusters"] == {
-        "ultibiker-prod": {"count": 1, "support": "standard", "kubernetes_version": "1.28"}
+        "ultibiker-prod": {"count": 1, "kubernetes_version": "1.28"}  # no upgrade_policy: the version decides
     }
     db = r["rds"]["ultibiker-prod-primary"]
     assert (db["instance_class"], db["multi_az"], db["storage"]["size_gb"], db["storage"]["type"]) == (

@@ -328,8 +328,10 @@ def _eks_cluster(b: _Builder, r: Resource) -> None:
     sec = b.section(region, "eks_clusters")
     name = b.unique(sec, component_name(r, "name"))
     spec: dict = {"count": 1}
-    support = str(b_get(r.block("upgrade_policy"), "support_type") or "STANDARD").lower()
-    spec["support"] = "extended" if support == "extended" else "standard"
+    # upgrade_policy.support_type STANDARD: EKS upgrades the cluster when standard support ends, so it
+    # never bills extended support. EXTENDED (AWS's default): the version decides, on the pricing date.
+    if str(b_get(r.block("upgrade_policy"), "support_type") or "").upper() == "STANDARD":
+        spec["support"] = "standard"
     if r.has("version") and "version" not in r.unknown:
         spec["kubernetes_version"] = str(r.get("version"))
     sec[name] = spec
