@@ -10,7 +10,7 @@ HOURS_PER_YEAR = 8760.0
 
 # Commercial AWS regions (code -> name), used to validate stack specs: costplan/regions.py is
 # the one table of regions, their names and Price List locations.
-from costplan.regions import REGION_NAMES as AWS_REGIONS  # noqa: E402
+from costplan.regions import REGION_NAMES as AWS_REGIONS  # noqa: E402, F401 (re-exported)
 
 # AWS service code -> the service name Cost Explorer and FOCUS exports use (ServiceName).
 SERVICE_NAMES: dict[str, str] = {
