@@ -13,6 +13,7 @@ file and line, or the variable (docs/refusals.md).
 | ``catalog`` | price catalog CSV or folder | the newest embedded snapshot |
 | ``reports_dir`` | where reports are written | ``reports/`` |
 | ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
+| ``price_list_url`` | base URL of AWS's public bulk Price List files, read by ``costplan prices refresh`` | ``https://pricing.us-east-1.amazonaws.com`` |
 | ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
 | ``strict_prices`` | refuse any estimate-grade (``verified=false``) price: ``estimate``, ``project`` and ``report`` exit 2 naming the lines (``true``/``false``; the CLI's ``--strict-prices``) | false |
 """
@@ -53,6 +54,7 @@ _BUILTIN = {
     "component_map": "",
     "currency": "",
     "strict_prices": "",
+    "price_list_url": "https://pricing.us-east-1.amazonaws.com",
 }
 #: Settings that are a yes/no (``true``/``false``, ``1``/``0``, ``yes``/``no``; a TOML boolean
 #: in ``[tool.costplan]``).
@@ -176,6 +178,8 @@ def _check_value(name: str, value: str, where: str | None, shown: str) -> str:
         bad = "is a folder, expected a DuckDB file"
     elif name == "reports_dir" and p.exists() and not p.is_dir():
         bad = "is a file, expected a folder"
+    elif name == "price_list_url" and not value.startswith(("http://", "https://")):
+        bad = "is not an http:// or https:// URL"
     if name in _FLAGS and value.strip().lower() not in _TRUE + _FALSE:
         bad = "is not a yes/no value; use true or false"
     if bad:
