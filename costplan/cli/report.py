@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from costplan.cli.common import BILL_RATES_OPTION, RATES_OPTION, STRICT_PRICES_OPTION, cli_errors, help_text, info, warn
+from costplan.cli.common import (
+    BILL_RATES_OPTION,
+    RATES_OPTION,
+    STRICT_PRICES_OPTION,
+    cli_errors,
+    help_text,
+    info,
+    warn,
+)
 
 REPORT_HELP = """Write the monthly cost report of one month into a folder (default
 reports/YYYY-MM/): report.html (self-contained, works offline, prints well), report.md with
