@@ -14,7 +14,7 @@ from costplan.actuals.files import import_files
 from costplan.actuals.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import exportgen  # noqa: E402
+import exportgen
 
 ROWS = 3000
 
