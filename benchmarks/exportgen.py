@@ -120,10 +120,6 @@ START = "2026-08-01"
 PAYER = "100000000000"
 
 
-def _list(values) -> str:
-    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
-
-
 def _dimensions(con, seed: int = 0) -> None:
     """The tables the row SELECT joins: services, regions, operations, then one row per
     resource (its service, region, account, ARN, tags) and per SKU (usage type, list price,
@@ -183,7 +179,9 @@ def focus_sql(rows: int, seed: int = 0, *, cur_tags: bool = False) -> str:
     return f"""
     WITH r AS (
         SELECT i, hash(i, {seed}, 1) AS h1, hash(i, {seed}, 2) AS h2,
-               CAST(hash(i, {seed}, 3) % {RESOURCES} AS BIGINT) AS res,
+               -- the k-th row of an hour is resource (k * 7919 + offset) mod RESOURCES: one row per
+               -- resource and hour (7919 is prime to RESOURCES), so no two rows repeat each other
+               CAST(((i // {HOURS}) * 7919 + hash(i % {HOURS}, {seed}, 3) % {RESOURCES}) % {RESOURCES} AS BIGINT) AS res,
                TIMESTAMP '{START}' + INTERVAL (i % {HOURS}) HOUR AS cps, i % 200 AS cc
         FROM range({rows}) t(i)),
     c AS (

@@ -14,6 +14,8 @@ file and line, or the variable (docs/refusals.md).
 | ``reports_dir`` | where reports are written | ``reports/`` |
 | ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
 | ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
+| ``memory_limit`` | the most memory DuckDB may use for the store (imports spill to ``temp_dir`` beyond it), e.g. ``512MB``, ``2GB`` | ``600MB`` (a 10 M-row import then peaks below 1 GB of process memory, docs/performance.md) |
+| ``temp_dir`` | where DuckDB spills what does not fit in ``memory_limit`` | DuckDB's own: ``<store>.tmp`` beside the store file |
 """
 
 from __future__ import annotations
@@ -51,12 +53,14 @@ _BUILTIN = {
     "reports_dir": "reports",
     "component_map": "",
     "currency": "",
+    "memory_limit": "600MB",
+    "temp_dir": "",
 }
 
 
 #: Settings that name a file or folder: a relative value in ``[tool.costplan]`` is relative
 #: to the folder of that pyproject.toml, not to the working directory.
-_PATHS = ("stack", "store", "catalog", "reports_dir", "component_map")
+_PATHS = ("stack", "store", "catalog", "reports_dir", "component_map", "temp_dir")
 #: ``COSTPLAN_*`` variables that are not settings.
 _OTHER_ENV = ("COSTPLAN_DEBUG", "COSTPLAN_EXTRAS")
 
@@ -165,11 +169,21 @@ def _check_value(name: str, value: str, where: str | None, shown: str) -> str:
         bad = "not found (a catalog CSV or a folder of them)"
     elif name == "store" and p.is_dir():
         bad = "is a folder, expected a DuckDB file"
-    elif name == "reports_dir" and p.exists() and not p.is_dir():
+    elif name in ("reports_dir", "temp_dir") and p.exists() and not p.is_dir():
         bad = "is a file, expected a folder"
+    elif name == "memory_limit" and not is_memory_size(value):
+        bad = "is not an amount of memory (write e.g. 600MB, 2GB or 1.5GiB)"
     if bad:
         raise InputError(Problem(f"{shown}: {bad}", file=where))
     return value
+
+
+def is_memory_size(value: str) -> bool:
+    """True for an amount of memory DuckDB takes: a number and a unit (``KB``, ``MB``, ``GB``,
+    ``TB`` or ``KiB`` .. ``TiB``)."""
+    import re
+
+    return bool(re.fullmatch(r"\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*", value, re.I))
 
 
 def setting(name: str, cli_value: str | os.PathLike | None = None) -> str:
