@@ -16,7 +16,7 @@ from costplan.actuals.files import import_files
 from costplan.actuals.store import Store, spend_sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import exportgen  # noqa: E402
+import exportgen
 
 KEYS = [
     ["month"],
