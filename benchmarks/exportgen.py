@@ -199,9 +199,9 @@ def focus_sql(rows: int, seed: int = 0, *, cur_tags: bool = False) -> str:
              JOIN _svc sv ON sv.s = x.s JOIN _reg rg ON rg.g = x.g),
     d AS (
         SELECT *,
-               CASE cat_ WHEN 'Tax' THEN round(0.01 + (h1 % 5000) / 100.0, 2)
-                         WHEN 'Credit' THEN -round(0.01 + (h1 % 2000) / 100.0, 2)
-                         WHEN 'Purchase' THEN round(1 + (h1 % 300) / 10.0, 2)
+               CASE cat_ WHEN 'Tax' THEN round(0.01 + (h1 % 50000000) / 1e6, 6)
+                         WHEN 'Credit' THEN -round(0.01 + (h1 % 20000000) / 1e6, 6)
+                         WHEN 'Purchase' THEN round(1 + (h1 % 30000000) / 1e6, 6)
                          ELSE round(price * qty, 10) END AS list_cost,
                CASE WHEN pcat = 'Dynamic' THEN 0.3 WHEN pcat = 'Committed' THEN 0.72 WHEN a % 5 = 0 THEN 0.95 ELSE 1.0 END
                    AS rate
