@@ -13,6 +13,7 @@ file and line, or the variable (docs/refusals.md).
 | ``catalog`` | price catalog CSV or folder | the newest embedded snapshot |
 | ``reports_dir`` | where reports are written | ``reports/`` |
 | ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
+| ``price_list_url`` | base URL of AWS's public bulk Price List files, read by ``costplan prices refresh`` | ``https://pricing.us-east-1.amazonaws.com`` |
 | ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
 | ``memory_limit`` | the most memory DuckDB may use for the store (imports spill to ``temp_dir`` beyond it), e.g. ``512MB``, ``2GB`` | ``600MB`` (a 10 M-row import then peaks below 1 GB of process memory, docs/performance.md) |
 | ``temp_dir`` | where DuckDB spills what does not fit in ``memory_limit`` | DuckDB's own: ``<store>.tmp`` beside the store file |
@@ -55,6 +56,7 @@ _BUILTIN = {
     "currency": "",
     "memory_limit": "600MB",
     "temp_dir": "",
+    "price_list_url": "https://pricing.us-east-1.amazonaws.com",
 }
 
 
@@ -173,6 +175,8 @@ def _check_value(name: str, value: str, where: str | None, shown: str) -> str:
         bad = "is a file, expected a folder"
     elif name == "memory_limit" and not is_memory_size(value):
         bad = "is not an amount of memory (write e.g. 600MB, 2GB or 1.5GiB)"
+    elif name == "price_list_url" and not value.startswith(("http://", "https://")):
+        bad = "is not an http:// or https:// URL"
     if bad:
         raise InputError(Problem(f"{shown}: {bad}", file=where))
     return value
