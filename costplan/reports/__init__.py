@@ -52,6 +52,7 @@ def build_report(
     projection: bool = True,
     calibrate: bool = False,
     seed: int = 0,
+    strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
 ) -> tuple[ReportTables, dict]:
     """The report's tables and figures, nothing written.
@@ -75,7 +76,7 @@ def build_report(
 
     cat = catalog if isinstance(catalog, Catalog) else get_catalog(
         str(catalog) if catalog else (config.setting("catalog") or None))
-    plan = estimate(st, cat)
+    plan = estimate(st, cat, strict_prices=strict_prices)
     progress("opening the store")
     store_path = config.setting("store", store)
     with Store.open_default(store_path, read_only=True) as s:
@@ -100,6 +101,7 @@ def monthly_report(
     images: bool = True,
     projection: bool = True,
     calibrate: bool = False,
+    strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
 ) -> tuple[ReportTables, ReportFiles]:
     """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
@@ -116,7 +118,8 @@ def monthly_report(
         browser = PngBrowser()  # Chromium starts now, while the tables are built
     try:
         tables, figs = build_report(
-            month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress
+            month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
+            strict_prices=strict_prices,
         )
     except BaseException:
         if browser is not None:
