@@ -9,15 +9,16 @@ read this table, so a region is added in exactly one line.
 The list is the set of commercial regions in the AWS Spot Instance Advisor feed of
 2025-06-28 (data/price-sources, Apache-2.0), which names every region where EC2 is generally
 available; GovCloud, China and Local Zones are out of scope. ``priced`` is False for a region
-the embedded catalog has no price basis for (no licensed source lists a price there):
-costplan accepts it in a stack and says so when a price is missing, never prices it at 0.
+the embedded catalog has no price basis for: costplan accepts it in a stack and says so when a
+price is missing, never prices it at 0. Every region is priced today; ap-east-2 (Taipei), which
+no licensed source prices, takes ap-east-1's regional factors (docs/prices.md, "Derived prices").
 
 >>> REGIONS_BY_CODE["us-west-2"].location
 'US West (Oregon)'
 >>> REGIONS_BY_CODE["eu-west-1"].location
 'EU (Ireland)'
 >>> len(REGIONS), len(PRICED_REGIONS)
-(33, 32)
+(33, 33)
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ REGIONS: tuple[Region, ...] = (
     _r("us-west-2", "US West (Oregon)"),
     _r("af-south-1", "Africa (Cape Town)"),
     _r("ap-east-1", "Asia Pacific (Hong Kong)"),
-    _r("ap-east-2", "Asia Pacific (Taipei)", priced=False),
+    _r("ap-east-2", "Asia Pacific (Taipei)"),
     _r("ap-south-1", "Asia Pacific (Mumbai)"),
     _r("ap-south-2", "Asia Pacific (Hyderabad)"),
     _r("ap-southeast-1", "Asia Pacific (Singapore)"),

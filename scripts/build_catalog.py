@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import math
 import re
@@ -163,6 +164,11 @@ REFERENCE_SIZES = ("large", "xlarge", "2xlarge")
 REFERENCE_TYPES = tuple(f"{f}.{s}" for f in REFERENCE_FAMILIES for s in REFERENCE_SIZES)
 REGIONS = PRICED_REGIONS  # every commercial region with a price basis (costplan/regions.py)
 BASE = "us-east-1"
+# Regions no licensed source prices at all (not even ElastiCache, the basis of every regional
+# factor): they take the factors of the geographically nearest priced region. Taipei is ~800 km
+# from Hong Kong and ~2,100 km from Tokyo. Every row derived this way has verified=false and
+# says so in its note (docs/prices.md, "Derived prices").
+PROXY_REGIONS = {"ap-east-2": "ap-east-1"}
 # EC2 reserved / Savings Plans rows (all derived from one ladder) stay in the regions that had
 # them: 24 rows per type and region would triple the catalog for estimates nobody checked.
 COMMITMENT_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1",
@@ -251,6 +257,10 @@ def regional_factors(cache: dict[tuple[str, str, str], float]) -> dict[tuple[str
         ratios.setdefault((family, region), []).append(price / base)
         ratios.setdefault(("*", region), []).append(price / base)
     out = {k: statistics.median(v) for k, v in ratios.items()}
+    for region, proxy in PROXY_REGIONS.items():
+        if any(r == region for _, r in out):
+            raise BuildError(f"{region} has its own ElastiCache prices now: drop it from PROXY_REGIONS")
+        out.update({(family, region): f for (family, r), f in list(out.items()) if r == proxy})
     missing = [r for r in REGIONS if r != BASE and ("*", r) not in out]
     if missing:
         raise BuildError(f"no ElastiCache price in {', '.join(missing)}: no regional factor")
@@ -278,19 +288,26 @@ def cache_basis(family: str) -> str:
     return f"{kind}5"
 
 
+def _proxy_note(region: str) -> str:
+    proxy = PROXY_REGIONS.get(region)
+    if proxy is None:
+        return ""
+    return (f" of {proxy}, the nearest priced region; no licensed source prices {region}")
+
+
 def factor(factors: dict[tuple[str, str], float], family: str, region: str) -> tuple[float, str]:
     """Regional factor of ``family`` in ``region`` and a note saying where it comes from."""
     basis = cache_basis(family)
     f = factors.get((basis, region))
     if f is not None:
-        return f, f"regional factor {f:.4f} (cache.{basis})"
+        return f, f"regional factor {f:.4f} (cache.{basis}){_proxy_note(region)}"
     f = factors[("*", region)]
-    return f, f"regional factor {f:.4f} (all cache nodes)"
+    return f, f"regional factor {f:.4f} (all cache nodes){_proxy_note(region)}"
 
 
 def general_factor(factors: dict[tuple[str, str], float], region: str) -> tuple[float, str]:
     f = factors[("*", region)]
-    return f, f"regional factor {f:.4f} (all cache nodes)"
+    return f, f"regional factor {f:.4f} (all cache nodes){_proxy_note(region)}"
 
 
 # -- EC2 on-demand ----------------------------------------------------------------------------
@@ -734,8 +751,23 @@ def build_prices() -> list[Price]:
     prices = list(od.values()) + spot(od) + ec2_commitments(od) + cache + data_transfer() + man + rds
     prices += regionalize(prices, factors)
     prices += rds_derived(man, prices)
+    prices = [_mark_proxy(p) for p in prices]
     _validate(prices)
     return prices
+
+
+def _mark_proxy(p: Price) -> Price:
+    """Every row of a PROXY_REGIONS region names the region it was derived from, also when
+    it was derived in a further step (Multi-AZ, RDS storage, spot) from a row that does."""
+    proxy = PROXY_REGIONS.get(p.region)
+    if proxy is None or f"of {proxy}, the nearest priced region" in p.note:
+        return p
+    if any(why in p.note for why in UNIFORM_SKUS.values()):  # the us-east-1 price, no factor
+        return p
+    if p.verified:
+        raise BuildError(f"{p.service} {p.sku} {p.region}: a verified price in a proxy region")
+    return dataclasses.replace(p, note=f"{p.note}; based on {proxy}'s regional factors, the nearest "
+                               f"priced region (no licensed source prices {p.region})")
 
 
 def _validate(prices: list[Price]) -> None:

@@ -41,9 +41,26 @@ def catalog() -> Catalog:
     return default_catalog()
 
 
-def test_thirty_two_commercial_regions_priced_and_the_one_without_a_source_is_named():
-    assert len(PRICED_REGIONS) == 32
-    assert [r.code for r in REGIONS if not r.priced] == ["ap-east-2"]
+def test_all_thirty_three_commercial_regions_are_priced():
+    assert len(REGIONS) == 33
+    assert PRICED_REGIONS == tuple(r.code for r in REGIONS)
+
+
+def test_taipei_is_derived_from_hong_kong_and_says_so(catalog):
+    # No licensed source prices ap-east-2: it takes ap-east-1's regional factors.
+    # By hand from the vendored ElastiCache file, Redis OSS cache.m5.* ap-east-1 / us-east-1:
+    # .213/.156=1.36538, .428/.311=1.37621, .856/.623=1.37400, 1.711/1.245=1.37430,
+    # 5.133/3.744=1.37099, 10.264/7.488=1.37073 -> median (1.37099+1.37400)/2 = 1.372495.
+    # m6i.large (Intel, basis cache.m5): us-east-1 0.096 x 1.372495 = 0.131760
+    p = catalog.price("AmazonEC2", "m6i.large", "ap-east-2", "instance-hour")
+    assert p.unit_price == pytest.approx(0.131760, abs=1e-6)
+    assert not p.verified
+    assert "of ap-east-1, the nearest priced region" in p.note
+    taipei = [q for q in catalog if q.region == "ap-east-2"]
+    assert taipei and not any(q.verified for q in taipei)
+    uniform = {"eks-cluster", "public-ipv4", "kms-key", "waf-web-acl", "waf-rule", "waf-requests"}
+    assert all(("ap-east-1" in q.note) == (q.sku not in uniform) for q in taipei), \
+        [q for q in taipei if ("ap-east-1" in q.note) != (q.sku not in uniform)][:3]
 
 
 def test_prices_info_has_no_missing_cell(catalog):
@@ -53,7 +70,7 @@ def test_prices_info_has_no_missing_cell(catalog):
     assert missing.empty, missing.to_string()
     summary = info.coverage_summary()
     assert summary.missing.sum() == 0
-    assert set(summary.loc[summary.service != "AmazonRoute53", "regions"]) == {32}
+    assert set(summary.loc[summary.service != "AmazonRoute53", "regions"]) == {33}
 
 
 @pytest.mark.parametrize("region", PRICED_REGIONS)

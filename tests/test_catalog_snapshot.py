@@ -160,7 +160,7 @@ def test_spot_rows_carry_the_interruption_band(catalog):
 
 
 def test_missing_price_is_an_error_not_zero(catalog):
-    # ap-east-2 (Taipei) is a commercial region no licensed source prices (costplan/regions.py)
+    # r5 is not sold in ap-east-2 (Taipei): not in the Spot Advisor feed there, so no price
     with pytest.raises(PriceNotFoundError, match="only in"):
         catalog.price("AmazonEC2", "r5.xlarge", "ap-east-2", "instance-hour")
     with pytest.raises(PriceNotFoundError):
