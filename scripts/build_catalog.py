@@ -815,6 +815,14 @@ EKS_VERSIONS = "eks-versions.csv"
 def build(out_dir: Path) -> Path:
     prices = build_prices()
     man = manifest(prices)
+    man["derived_commitments"] = {
+        "base_region": BASE,
+        "fallback_sku": "m5.large",
+        "rule": "EC2 reserved and Savings Plans rates the catalog does not store are derived at lookup "
+        "(costplan/pricing/catalog.py): the region's on-demand price x the us-east-1 ratio of the same "
+        "rate (pricing model, offering class, term, payment option) to on-demand for the same instance "
+        "type, or for m5.large when us-east-1 has no such rate for the type; verified=false.",
+    }
     man["eks_versions"] = {
         "file": EKS_VERSIONS,
         "url": "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",

@@ -169,6 +169,9 @@ class Catalog:
                 tiers.sort(key=lambda p: p.tier_start)
         self._index: dict[Key, list[Price]] = _index
         self._by_sku_cache: dict[str, list[Key]] | None = None
+        rule = self.manifest.get("derived_commitments")
+        self._commitment_rule: dict | None = rule if isinstance(rule, dict) else None
+        self._derived: dict[Key, list[Price] | None] = {}
 
     @property
     def _by_sku(self) -> dict[str, list[Key]]:
@@ -237,7 +240,9 @@ class Catalog:
         key = (service, sku, region, usage, variant, pricing_model, term, purchase_option, offering_class)
         found = self._index.get(key)
         if found is None:
-            raise PriceNotFoundError(self._explain_missing(key))
+            found = self._derive_commitment(key)
+            if found is None:
+                raise PriceNotFoundError(self._explain_missing(key))
         return found
 
     def price(self, *args, **kwargs) -> Price:
@@ -265,7 +270,44 @@ class Catalog:
         """Whether the catalog prices this key (a lookup: no "did you mean" message is built,
         which costs a fuzzy search of every SKU of the service)."""
         key = (service, sku, region, usage, variant, pricing_model, term, purchase_option, offering_class)
-        return self._index.get(key) is not None
+        return self._index.get(key) is not None or self._derive_commitment(key) is not None
+
+    def _derive_commitment(self, key: Key) -> list[Price] | None:
+        """An EC2 reserved or Savings Plans rate the catalog does not store, derived at lookup
+        when the manifest names the rule (``derived_commitments``, written by the snapshot
+        build): the region's on-demand price x the base region's (us-east-1) ratio of the same
+        rate to on-demand, for the same instance type or, when the base region has none for
+        it, for ``fallback_sku``. Estimate-grade (``verified=False``), the rule in its note;
+        None when an input is missing (the lookup then fails as usual). Not part of
+        iteration, ``len`` or :meth:`find`: those list stored rows only. docs/prices.md."""
+        rule = self._commitment_rule
+        if rule is None:
+            return None
+        service, sku, region, usage, variant, model, term, option, cls_ = key
+        if service != "AmazonEC2" or usage != "instance-hour" or variant or model not in ("reserved", "savings_plan"):
+            return None
+        if key in self._derived:
+            return self._derived[key]
+        out = None
+        od = self._index.get((service, sku, region, usage, "", "on_demand", "", "", ""))
+        base = str(rule.get("base_region", "us-east-1"))
+        for basis in dict.fromkeys((sku, str(rule.get("fallback_sku", "")))):
+            num = self._index.get((service, basis, base, usage, "", model, term, option, cls_))
+            den = self._index.get((service, basis, base, usage, "", "on_demand", "", "", ""))
+            if num and den and len(num) == 1 and len(den) == 1 and den[0].unit_price > 0:
+                break
+        else:
+            num = den = None
+        if od and num and den and len(od) == 1:
+            o, n, d = od[0], num[0], den[0]
+            ratio = n.unit_price / d.unit_price
+            what = f"{cls_} RI" if model == "reserved" else f"{cls_} Savings Plan"
+            out = [Price(service, sku, region, usage, "", model, term, option, cls_, 0.0, math.inf, o.unit,
+                         round(o.unit_price * ratio, 6), "", n.source, n.as_of, False,
+                         f"derived at lookup: on-demand {o.unit_price:g} ({o.source}) x {base} {basis} {what} "
+                         f"{term} {option} / on-demand ratio {n.unit_price:g}/{d.unit_price:g} = {ratio:.4f}")]
+        self._derived[key] = out
+        return out
 
     def find(self, sku: str | None = None, region: str | None = None, service: str | None = None) -> list[Price]:
         """Every price matching the filters (used by ``costplan prices show``)."""
