@@ -17,6 +17,7 @@ import pandas as pd
 from costplan.components import GLOBAL_SECTIONS, REGION_SECTIONS
 from costplan.components.base import CostLine, PricingContext
 from costplan.components.commitments import Finding, apply_commitments
+from costplan.components.tiering import pool_lines
 from costplan.errors import InputError
 from costplan.pricing.catalog import Catalog, default_catalog
 from costplan.stack.models import Stack
@@ -147,6 +148,8 @@ def estimate(stack: Stack | str | Path, catalog: Catalog | None = None) -> Estim
         value = getattr(stack.global_services, section)
         if value is not None:
             lines += pricer(section, value, "global", ctx, f"global.{section}")
+    if not ctx.problems:
+        pool_lines(lines, catalog)  # tiers and free allowances counted over a region or the account
     commitment_lines, findings = apply_commitments(stack.commitments, lines, ctx)
     if ctx.problems:
         raise InputError(ctx.problems)

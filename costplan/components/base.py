@@ -100,7 +100,8 @@ class PricingContext:
         cost = float(tiered_cost(quantity, tiers))
         first = tiers[0]
         unit_price = first.unit_price if len(tiers) == 1 else (cost / quantity if quantity else first.unit_price)
-        sources = sorted({t.source for t in tiers})
+        used = tiers_used(quantity, tiers)
+        sources = sorted({t.source for t in used})
         return CostLine(
             component=component,
             component_kind=kind,
@@ -117,11 +118,17 @@ class PricingContext:
             ListUnitPrice=unit_price,
             ListCost=cost,
             price_source=";".join(sources),
-            price_as_of=min(t.as_of for t in tiers),
-            price_verified=all(t.verified for t in tiers),
+            price_as_of=min(t.as_of for t in used),
+            price_verified=all(t.verified for t in used),
             assumption=assumption,
             path=path,
         )
+
+
+def tiers_used(quantity: float, tiers: list) -> list:
+    """The tiers a monthly ``quantity`` [unit] reaches: those starting below it (the first
+    tier always). A price's source, date and verification are those of the tiers it uses."""
+    return [t for i, t in enumerate(tiers) if i == 0 or t.tier_start < quantity]
 
 
 def keep(*lines: CostLine | None) -> list[CostLine]:

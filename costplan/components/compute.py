@@ -23,15 +23,23 @@ def price_eks(name: str, c: EksCluster, region: str, ctx: PricingContext, path: 
     )
 
 
+def node_hours_each(pool: NodePool, hours: float) -> float:
+    """Hours each node of ``pool`` runs in the month [h]: the pool's ``hours_per_month`` when
+    given (0 is a pool that never runs, priced at $0), else the stack's month ``hours`` [h].
+
+    The one rule the estimate, the projection and the spot savings all use."""
+    return pool.hours_per_month if pool.hours_per_month is not None else hours
+
+
 def node_pool_hours(pool: NodePool, hours: float) -> float:
     """Instance hours of a pool in the month [h]."""
-    return pool.nodes * (pool.hours_per_month if pool.hours_per_month is not None else hours)
+    return pool.nodes * node_hours_each(pool, hours)
 
 
 def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     itype = pool.instance_types[0]
     node_hours = node_pool_hours(pool, ctx.hours)
-    per_node_h = pool.hours_per_month if pool.hours_per_month is not None else ctx.hours
+    per_node_h = node_hours_each(pool, ctx.hours)
     alt = f"; also allowed: {', '.join(pool.instance_types[1:])}" if len(pool.instance_types) > 1 else ""
     what = "spot (expected price)" if pool.capacity == "spot" else "on-demand"
     out = [

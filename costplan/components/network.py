@@ -54,6 +54,8 @@ def price_public_ipv4(name: str, p: PublicIpv4, region: str, ctx: PricingContext
 
 
 def price_route53(name: str, r: Route53, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
+    """Hosted zones, queries by routing policy (standard, latency, geo; queries to alias records
+    of AWS resources are free, so ``alias_queries_million`` gives no line) and health checks."""
     common = dict(component="global/route53", kind="route53", region="global", service="AmazonRoute53", path=path,
                   assumption=r.why)
     return keep(
@@ -61,6 +63,11 @@ def price_route53(name: str, r: Route53, region: str, ctx: PricingContext, path:
                    description=f"{r.hosted_zones} hosted zones", **common),
         ctx.priced(sku="route53-queries", usage="million-queries", variant="standard", quantity=r.queries_million,
                    description=f"{r.queries_million:g} million standard queries", **common),
+        ctx.priced(sku="route53-queries", usage="million-queries", variant="latency",
+                   quantity=r.latency_queries_million,
+                   description=f"{r.latency_queries_million:g} million latency-based routing queries", **common),
+        ctx.priced(sku="route53-queries", usage="million-queries", variant="geo", quantity=r.geo_queries_million,
+                   description=f"{r.geo_queries_million:g} million geo DNS queries", **common),
         ctx.priced(sku="route53-health-check", usage="check-month", variant="aws-endpoint", quantity=r.health_checks,
                    description=f"{r.health_checks} health checks (AWS endpoints)", **common),
     )

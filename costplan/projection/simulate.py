@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from costplan.components.tiering import pool_key, pooled_costs, tier_pool
 from costplan.errors import InputError, PriceNotFoundError, Problem
 from costplan.frames import json_records
 from costplan.pricing.catalog import Catalog, tiered_cost
@@ -66,6 +67,9 @@ class LineRule:
     """The kind its spend shows under on the bill (:func:`costplan.actuals.mapping.plan_kind`)."""
     factor: float = 1.0
     """Calibration factor applied to its cost (:mod:`costplan.projection.calibrate`) [1]."""
+    pool: tuple | None = None
+    """Key of the lines its tiers are counted with (:mod:`costplan.components.tiering`)."""
+    region: str = ""
 
 
 @dataclass
@@ -161,6 +165,7 @@ class ProjectionModel:
         return found
 
     def _pools(self) -> dict[str, PoolModel]:
+        from costplan.components.compute import node_hours_each
         from costplan.projection.spot import spot_quote
 
         out = {}
@@ -219,7 +224,7 @@ class ProjectionModel:
                         self.problems.append(Problem(exc.problems[0].message,
                                                      **self._where(f"regions.{rname}.node_pools.{pname}.capacity")))
                 out[f"{rname}/{pname}"] = PoolModel(rname, pname, pool.instance_types[0],
-                                                    pool.hours_per_month or self.hours, pool.nodes, lo_n, hi_n, alloc, wl, spot)
+                                                    node_hours_each(pool, self.hours), pool.nodes, lo_n, hi_n, alloc, wl, spot)
         return out
 
     def _rule(self, r) -> LineRule:
@@ -232,7 +237,10 @@ class ProjectionModel:
                 tiers = self.catalog.tiers(r.ServiceCode, r.sku, r.RegionId, usage, r.variant, r.pricing_model)
             except PriceNotFoundError:
                 tiers = None
-        base["tiers"] = tiers if tiers and len(tiers) > 1 else None
+        pool = pool_key(r.ServiceCode, r.sku, usage, r.variant) if kind != "commitment" and r.pricing_model == "on_demand" else None
+        base["tiers"] = tiers if tiers and (len(tiers) > 1 or pool is not None) else None
+        base["pool"] = pool if tiers else None
+        base["region"] = r.RegionId
         parts = path.split(".")
         if kind == "commitment":
             return LineRule(rule="commitment", key=r.component, extra={"usage": usage, "model": r.pricing_model}, **base)
@@ -525,13 +533,16 @@ class ProjectionModel:
         od_compute = np.zeros(shape)
         od_peak, od_off = np.zeros(shape), np.zeros(shape)  # the month's cost were every hour at that level
         profile = self.spec.daily_profile
+        pooled: dict[tuple, list] = {}
         for r in self.rules:
             if r.rule == "commitment":
                 continue
-            if r.rule == "fixed":
+            if r.rule == "fixed" and r.pool is None:
                 add(r, r.cost0)
                 continue
-            if r.rule in ("traffic", "egress", "stored"):
+            if r.rule == "fixed":
+                q = r.quantity
+            elif r.rule in ("traffic", "egress", "stored"):
                 q = r.quantity * self._ratio(r.rule, demand)
             elif r.rule == "nodes":
                 p = self.pools[r.key]
@@ -587,7 +598,15 @@ class ProjectionModel:
                 q = r.quantity * c["value"] / size0
             else:  # pragma: no cover
                 raise AssertionError(r.rule)
+            if r.pool is not None:  # tiers counted over several lines: priced together below
+                pooled.setdefault(r.pool, []).append((r, q))
+                continue
             add(r, tiered_cost(q, r.tiers) if r.tiers else q * r.unit_price)
+        for key, members in pooled.items():
+            costs = pooled_costs([np.broadcast_to(q, shape) for _, q in members], [m.tiers for m, _ in members],
+                                 [m.region for m, _ in members], tier_pool(key[0], key[1], key[2]))
+            for (m, _), c in zip(members, costs, strict=True):
+                add(m, c)
         # commitments: fees and RI coverage are fixed; a Savings Plan covers on-demand EC2 compute
         # up to its full commitment, valued at the baseline month's discount
         fees = {r.component: r.cost0 for r in self.rules if r.rule == "commitment" and r.extra["usage"] == "commitment-hour"}

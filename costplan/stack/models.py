@@ -262,6 +262,12 @@ class Kms(UsageSpec):
 class Route53(UsageSpec):
     hosted_zones: Count = 0
     queries_million: NonNeg = Field(0, description="Standard queries [million/month].")
+    latency_queries_million: NonNeg = Field(0, description="Latency-based routing queries [million/month].")
+    geo_queries_million: NonNeg = Field(
+        0, description="Geo DNS and geoproximity queries [million/month].")
+    alias_queries_million: NonNeg = Field(
+        0, description="Queries to alias records of AWS resources (load balancers, CloudFront, S3 websites, API "
+                       "Gateway, VPC endpoints): free [million/month].")
     health_checks: Count = Field(0, description="Health checks on AWS endpoints [checks].")
 
 
