@@ -42,6 +42,7 @@ LINE_COLUMNS = [
     "price_verified",
     "assumption",
     "path",
+    "scaling",
 ]
 
 
@@ -54,8 +55,9 @@ class EstimateResult:
     ``ServiceCode`` / ``ServiceName``, ``description``, the catalog key (``sku``, ``usage``,
     ``variant``, ``pricing_model``), ``PricingQuantity`` [PricingUnit/month], ``PricingUnit``,
     ``ListUnitPrice`` [USD/PricingUnit], ``ListCost`` [USD/month; negative for commitment
-    coverage], ``price_source``, ``price_as_of``, ``price_verified`` and the ``assumption``
-    behind a usage quantity.
+    coverage], ``price_source``, ``price_as_of``, ``price_verified``, the ``assumption``
+    behind a usage quantity, its ``path`` in the spec and its ``scaling`` (how the projection
+    follows it with the drivers, :data:`costplan.components.base.SCALINGS`).
     """
 
     stack_name: str

@@ -122,7 +122,7 @@ def test_price_verified_looks_only_at_the_tiers_a_line_uses():
     ]
     ctx = PricingContext(catalog=mini_catalog(tiers), hours=H)
     kw = dict(component="c", kind="s3", region="us-east-1", service="AmazonS3", sku="s3-glacier",
-              usage="storage-gb-month", description="", path="p")
+              usage="storage-gb-month", description="", path="p", scaling="stored")
     assert ctx.priced(quantity=20000, **kw).price_verified is True
     assert ctx.priced(quantity=200000, **kw).price_verified is False
 

@@ -14,6 +14,24 @@ from costplan.pricing.catalog import Catalog, tiered_cost
 from costplan.units import SERVICE_NAMES
 
 
+SCALINGS: dict[str, str] = {
+    "fixed": "the estimate's quantity every month (control planes, hours of gateways, keys...)",
+    "traffic": "with peak requests: users x peak_rps_per_user",
+    "egress": "with internet egress: users x egress_gb_per_user",
+    "stored": "with stored data: users x stored_gb_per_user",
+    "nodes": "with the node pool's nodes x hours (spot pools at the spot/on-demand blend)",
+    "per_node": "with the node pool's nodes (root and data volumes)",
+    "db_class": "with the class the primary database steps to on projection.database.class_ladder",
+    "db_replica": "a read replica: as many rungs up the class ladder as its primary",
+    "db_storage": "with the database's allocated storage",
+    "cache_class": "with the node type the cache steps to on projection.cache.node_ladder",
+    "volume": "with the claim size of projection.sensor_storage's volume (fixed for other volumes)",
+    "commitment": "a commitment's fee or coverage (the commitment engine)",
+}
+"""How a cost line's quantity follows the demand drivers in a projection (docs/projection.md).
+Every cost line carries one; the projection refuses a line whose scaling it does not know."""
+
+
 @dataclass
 class CostLine:
     """One priced cost component of the stack for one month."""
@@ -43,6 +61,8 @@ class CostLine:
     """The ``why`` note of a usage assumption, if the quantity is one."""
     path: str = ""
     """Field path of the component in the stack spec."""
+    scaling: str = "fixed"
+    """How its quantity follows the drivers in a projection: a key of :data:`SCALINGS`."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,6 +97,7 @@ class PricingContext:
         quantity: float,
         description: str,
         path: str,
+        scaling: str,
         variant: str = "",
         pricing_model: str = "on_demand",
         term: str = "",
@@ -85,7 +106,11 @@ class PricingContext:
         assumption: str = "",
     ) -> CostLine | None:
         """Price ``quantity`` of one catalog key. Returns None (and records a problem) if the
-        catalog has no such price; returns None silently for a zero quantity."""
+        catalog has no such price; returns None silently for a zero quantity. ``scaling`` (a
+        key of :data:`SCALINGS`) says how the line follows the drivers in a projection."""
+        if scaling not in SCALINGS:
+            raise ValueError(f"{component}: unknown scaling {scaling!r} for {service} {sku} {usage}; "
+                             f"known: {', '.join(SCALINGS)}")
         if quantity == 0:
             return None
         try:
@@ -122,6 +147,7 @@ class PricingContext:
             price_verified=all(t.verified for t in used),
             assumption=assumption,
             path=path,
+            scaling=scaling,
         )
 
 

@@ -31,7 +31,7 @@ def _line(ctx, component, region, service, sku, usage, quantity, unit, unit_pric
         component=component, component_kind="commitment", RegionId=region, ServiceCode=service,
         ServiceName=SERVICE_NAMES.get(service, service), description=desc, sku=sku, usage=usage, variant=variant,
         pricing_model=model, PricingQuantity=quantity, PricingUnit=unit, ListUnitPrice=unit_price, ListCost=cost,
-        price_source=source, price_as_of=as_of, price_verified=verified, path=path,
+        price_source=source, price_as_of=as_of, price_verified=verified, path=path, scaling="commitment",
     )
 
 

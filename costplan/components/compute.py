@@ -17,6 +17,7 @@ def price_eks(name: str, c: EksCluster, region: str, ctx: PricingContext, path: 
             usage="cluster-hour",
             variant=c.support,
             quantity=c.count * ctx.hours,
+            scaling="fixed",
             description=f"EKS control plane, {c.support} support ({c.count} x {ctx.hours:g} h)",
             path=path,
         )
@@ -52,6 +53,7 @@ def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext,
             usage="instance-hour",
             pricing_model="spot" if pool.capacity == "spot" else "on_demand",
             quantity=node_hours,
+            scaling="nodes",
             description=f"{pool.nodes} x {itype} {what}, {per_node_h:g} h each{alt}",
             path=f"{path}.instance_types",
             assumption=pool.why or "",
@@ -74,6 +76,7 @@ def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext,
             volumes=pool.nodes * per_node_h / ctx.hours,
             label="root volume",
             assumption=pool.root_volume.why or "",
+            scaling="per_node",
         )
     for i, dv in enumerate(pool.data_volumes):
         out += _volume_lines(
@@ -86,6 +89,7 @@ def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext,
             volumes=pool.nodes * per_node_h / ctx.hours,
             label=f"volume {i + 2}",
             assumption=dv.why or "",
+            scaling="per_node",
         )
     return keep(*out)
 
@@ -101,17 +105,23 @@ def _volume_lines(
     volumes: float | None = None,
     label: str = "EBS",
     assumption: str = "",
+    scaling: str = "fixed",
+    size_scaling: str | None = None,
 ) -> list[CostLine | None]:
-    """EBS cost components of ``volumes`` volumes (default ``v.count``) for the month."""
+    """EBS cost components of ``volumes`` volumes (default ``v.count``) for the month.
+
+    ``scaling`` is how every line scales in a projection; ``size_scaling`` (default the
+    same) that of the GB-month line."""
     n = v.count if volumes is None else volumes
-    common = dict(component=component, kind=kind, region=region, service="AmazonEC2", path=path, assumption=assumption)
+    common = dict(component=component, kind=kind, region=region, service="AmazonEC2", path=path, assumption=assumption,
+                  scaling=scaling)
     out = [
         ctx.priced(
             sku=v.type,
             usage="storage-gb-month",
             quantity=n * v.size_gb,
             description=f"{label}: {n:g} x {v.size_gb:g} GiB {v.type}",
-            **common,
+            **{**common, "scaling": size_scaling or scaling},
         )
     ]
     if v.type == "gp3":

@@ -14,16 +14,16 @@ def _common(region, section, kind, service, path, why):
 def price_cloudwatch(name: str, c: CloudWatch, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     cm = _common(region, "cloudwatch", "cloudwatch", "AmazonCloudWatch", path, c.why)
     return keep(
-        ctx.priced(sku="cloudwatch-metrics", usage="metric-month", quantity=c.metrics,
+        ctx.priced(sku="cloudwatch-metrics", usage="metric-month", scaling="fixed", quantity=c.metrics,
                    description=f"{c.metrics:,.0f} metrics", **cm),
-        ctx.priced(sku="cloudwatch-alarm", usage="alarm-month", variant="standard", quantity=c.alarms_standard,
+        ctx.priced(sku="cloudwatch-alarm", usage="alarm-month", scaling="fixed", variant="standard", quantity=c.alarms_standard,
                    description=f"{c.alarms_standard:,.0f} standard alarms", **cm),
-        ctx.priced(sku="cloudwatch-alarm", usage="alarm-month", variant="high-resolution",
+        ctx.priced(sku="cloudwatch-alarm", usage="alarm-month", scaling="fixed", variant="high-resolution",
                    quantity=c.alarms_high_resolution, description=f"{c.alarms_high_resolution:,.0f} high-resolution alarms",
                    **cm),
-        ctx.priced(sku="cloudwatch-logs", usage="ingest-gb", quantity=c.log_ingest_gb,
+        ctx.priced(sku="cloudwatch-logs", usage="ingest-gb", scaling="traffic", quantity=c.log_ingest_gb,
                    description=f"{c.log_ingest_gb:,.0f} GB logs ingested", **cm),
-        ctx.priced(sku="cloudwatch-logs", usage="storage-gb-month", quantity=c.log_storage_gb,
+        ctx.priced(sku="cloudwatch-logs", usage="storage-gb-month", scaling="traffic", quantity=c.log_storage_gb,
                    description=f"{c.log_storage_gb:,.0f} GB logs stored", **cm),
     )
 
@@ -31,9 +31,9 @@ def price_cloudwatch(name: str, c: CloudWatch, region: str, ctx: PricingContext,
 def price_xray(name: str, x: XRay, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     cm = _common(region, "xray", "xray", "AWSXRay", path, x.why)
     return keep(
-        ctx.priced(sku="xray", usage="traces-recorded-million", quantity=x.traces_recorded_million,
+        ctx.priced(sku="xray", usage="traces-recorded-million", scaling="traffic", quantity=x.traces_recorded_million,
                    description=f"{x.traces_recorded_million:g} million traces recorded", **cm),
-        ctx.priced(sku="xray", usage="traces-retrieved-million", quantity=x.traces_retrieved_million,
+        ctx.priced(sku="xray", usage="traces-retrieved-million", scaling="traffic", quantity=x.traces_retrieved_million,
                    description=f"{x.traces_retrieved_million:g} million traces retrieved or scanned", **cm),
     )
 
@@ -41,7 +41,7 @@ def price_xray(name: str, x: XRay, region: str, ctx: PricingContext, path: str) 
 def price_flow_logs(name: str, f: FlowLogs, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     cm = _common(region, "flow_logs", "flow_logs", "AmazonCloudWatch", path, f.why)
     return keep(
-        ctx.priced(sku="vpc-flow-logs", usage="ingest-gb", variant=f.destination, quantity=f.ingest_gb,
+        ctx.priced(sku="vpc-flow-logs", usage="ingest-gb", scaling="traffic", variant=f.destination, quantity=f.ingest_gb,
                    description=f"{f.ingest_gb:,.0f} GB VPC Flow Logs delivered to {f.destination}", **cm),
     )
 
@@ -49,9 +49,9 @@ def price_flow_logs(name: str, f: FlowLogs, region: str, ctx: PricingContext, pa
 def price_waf(name: str, w: Waf, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     cm = _common(region, "waf", "waf", "awswaf", path, w.why)
     return keep(
-        ctx.priced(sku="waf-web-acl", usage="acl-month", quantity=w.web_acls, description=f"{w.web_acls} web ACLs", **cm),
-        ctx.priced(sku="waf-rule", usage="rule-month", quantity=w.rules, description=f"{w.rules} rules", **cm),
-        ctx.priced(sku="waf-requests", usage="million-requests", quantity=w.requests_million,
+        ctx.priced(sku="waf-web-acl", usage="acl-month", scaling="fixed", quantity=w.web_acls, description=f"{w.web_acls} web ACLs", **cm),
+        ctx.priced(sku="waf-rule", usage="rule-month", scaling="fixed", quantity=w.rules, description=f"{w.rules} rules", **cm),
+        ctx.priced(sku="waf-requests", usage="million-requests", scaling="traffic", quantity=w.requests_million,
                    description=f"{w.requests_million:g} million requests inspected", **cm),
     )
 
@@ -59,9 +59,9 @@ def price_waf(name: str, w: Waf, region: str, ctx: PricingContext, path: str) ->
 def price_config(name: str, c: Config, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     cm = _common(region, "config", "config", "AWSConfig", path, c.why)
     return keep(
-        ctx.priced(sku="config", usage="configuration-item", quantity=c.configuration_items,
+        ctx.priced(sku="config", usage="configuration-item", scaling="fixed", quantity=c.configuration_items,
                    description=f"{c.configuration_items:,.0f} configuration items recorded", **cm),
-        ctx.priced(sku="config", usage="rule-evaluation", quantity=c.rule_evaluations,
+        ctx.priced(sku="config", usage="rule-evaluation", scaling="fixed", quantity=c.rule_evaluations,
                    description=f"{c.rule_evaluations:,.0f} rule evaluations", **cm),
     )
 
@@ -69,11 +69,11 @@ def price_config(name: str, c: Config, region: str, ctx: PricingContext, path: s
 def price_cloudtrail(name: str, t: CloudTrail, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     cm = _common(region, "cloudtrail", "cloudtrail", "AWSCloudTrail", path, t.why)
     return keep(
-        ctx.priced(sku="cloudtrail", usage="management-events-copy-100k", quantity=t.management_event_copies_100k,
+        ctx.priced(sku="cloudtrail", usage="management-events-copy-100k", scaling="fixed", quantity=t.management_event_copies_100k,
                    description="management events in additional trails", **cm),
-        ctx.priced(sku="cloudtrail", usage="data-events-100k", quantity=t.data_events_100k,
+        ctx.priced(sku="cloudtrail", usage="data-events-100k", scaling="traffic", quantity=t.data_events_100k,
                    description=f"{t.data_events_100k * 0.1:g} million data events", **cm),
-        ctx.priced(sku="cloudtrail", usage="insights-events-100k", quantity=t.insights_events_100k,
+        ctx.priced(sku="cloudtrail", usage="insights-events-100k", scaling="fixed", quantity=t.insights_events_100k,
                    description=f"{t.insights_events_100k * 0.1:g} million events analysed by Insights", **cm),
     )
 
@@ -81,7 +81,7 @@ def price_cloudtrail(name: str, t: CloudTrail, region: str, ctx: PricingContext,
 def price_kms(name: str, k: Kms, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     cm = _common(region, "kms", "kms", "awskms", path, k.why)
     return keep(
-        ctx.priced(sku="kms-key", usage="key-month", quantity=k.keys, description=f"{k.keys} customer managed keys", **cm),
-        ctx.priced(sku="kms-requests", usage="10k-requests", quantity=k.requests_10k,
+        ctx.priced(sku="kms-key", usage="key-month", scaling="fixed", quantity=k.keys, description=f"{k.keys} customer managed keys", **cm),
+        ctx.priced(sku="kms-requests", usage="10k-requests", scaling="traffic", quantity=k.requests_10k,
                    description=f"{k.requests_10k * 10_000:,.0f} API requests", **cm),
     )

@@ -14,7 +14,8 @@ def price_ebs_volume(name: str, v: EbsVolume, region: str, ctx: PricingContext, 
 def price_k8s_volume(name: str, v: K8sVolume, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     label = f"PVCs ({v.storage_class})" if v.storage_class else "PVCs"
     return keep(
-        *_volume_lines(f"{region}/k8s_volumes/{name}", "k8s_volume", v, region, ctx, path, label=label, assumption=v.why or "")
+        *_volume_lines(f"{region}/k8s_volumes/{name}", "k8s_volume", v, region, ctx, path, label=label,
+                       assumption=v.why or "", size_scaling="volume")
     )
 
 
@@ -24,16 +25,19 @@ def price_s3(name: str, b: S3Bucket, region: str, ctx: PricingContext, path: str
         component=f"{region}/s3/{name}", kind="s3", region=region, service="AmazonS3", sku=sku, path=path, assumption=b.why
     )
     return keep(
-        ctx.priced(usage="storage-gb-month", quantity=b.size_gb, description=f"{b.size_gb:g} GB {b.storage_class}", **common),
+        ctx.priced(usage="storage-gb-month", quantity=b.size_gb, description=f"{b.size_gb:g} GB {b.storage_class}",
+                   scaling="stored", **common),
         ctx.priced(
             usage="requests-tier1",
             quantity=b.requests_tier1 / 1000,
+            scaling="traffic",
             description=f"{b.requests_tier1:,.0f} PUT/COPY/POST/LIST requests",
             **common,
         ),
         ctx.priced(
             usage="requests-tier2",
             quantity=b.requests_tier2 / 1000,
+            scaling="traffic",
             description=f"{b.requests_tier2:,.0f} GET requests",
             **common,
         ),

@@ -43,10 +43,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from costplan.projection.calibrate import Calibration
 
-TRAFFIC_USAGES = {
-    "gb-processed", "lcu-hour", "nlcu-hour", "ingest-gb", "traces-recorded-million", "traces-retrieved-million",
-    "million-requests", "data-events-100k", "10k-requests", "million-queries", "requests-tier1", "requests-tier2",
-}
 
 
 @dataclass
@@ -242,33 +238,25 @@ class ProjectionModel:
         base["pool"] = pool if tiers else None
         base["region"] = r.RegionId
         parts = path.split(".")
-        if kind == "commitment":
+        scaling = r.scaling
+        key = f"{parts[1]}/{parts[3]}" if len(parts) > 3 else ""
+        if scaling == "commitment":
             return LineRule(rule="commitment", key=r.component, extra={"usage": usage, "model": r.pricing_model}, **base)
-        if kind == "node_pool":
-            key = f"{parts[1]}/{parts[3]}"
-            return LineRule(rule="nodes" if usage == "instance-hour" else "root", key=key, **base)
-        if kind == "rds" and usage == "instance-hour" and ".read_replicas." not in path:
-            return LineRule(rule="db_class", key=f"{parts[1]}/{parts[3]}",
-                            extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
-        if kind == "rds" and usage == "instance-hour":  # a read replica: follows its primary's steps
-            return LineRule(rule="db_replica", key=f"{parts[1]}/{parts[3]}",
-                            extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
-        if kind == "rds" and usage == "storage-gb-month":
-            return LineRule(rule="db_storage", key=f"{parts[1]}/{parts[3]}", **base)
-        if kind == "elasticache" and usage == "node-hour":
-            return LineRule(rule="cache_class", key=f"{parts[1]}/{parts[3]}",
-                            extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
-        if kind == "k8s_volume" and usage == "storage-gb-month" and parts[3] == self.spec.sensor_storage.volume:
-            return LineRule(rule="volume", key=f"{parts[1]}/{parts[3]}", **base)
-        if kind == "s3" and usage == "storage-gb-month":
-            return LineRule(rule="stored", key="", **base)
-        if usage == "gb" and r.sku == "data-transfer-out-internet":
-            return LineRule(rule="egress", key="", **base)
-        if usage in TRAFFIC_USAGES or (usage == "gb" and r.sku.startswith("data-transfer")) or (
-            usage == "storage-gb-month" and r.ServiceCode == "AmazonCloudWatch"
-        ):
-            return LineRule(rule="traffic", key="", **base)
-        return LineRule(rule="fixed", key="", **base)
+        if scaling in ("nodes", "per_node"):
+            return LineRule(rule="nodes" if scaling == "nodes" else "root", key=key, **base)
+        if scaling in ("db_class", "db_replica", "cache_class"):
+            return LineRule(rule=scaling, key=key, extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku},
+                            **base)
+        if scaling == "db_storage":
+            return LineRule(rule="db_storage", key=key, **base)
+        if scaling == "volume":  # the claims projection.sensor_storage sizes; other volumes keep their size
+            sized = parts[3] == self.spec.sensor_storage.volume
+            return LineRule(rule="volume" if sized else "fixed", key=key if sized else "", **base)
+        if scaling in ("fixed", "traffic", "egress", "stored"):
+            return LineRule(rule=scaling, key="", **base)
+        raise InputError(Problem(  # never silently fixed
+            f"{r.component}: cost line {r.ServiceCode} {r.sku} {usage} has scaling {scaling!r}, which the projection "
+            "does not know; see costplan.components.base.SCALINGS", file=self.stack.source, location=path))
 
     def _commitment_active(self, component: str, months: int) -> np.ndarray:
         """1 in the months a commitment is in force, else 0. With ``renew_commitments`` (the
