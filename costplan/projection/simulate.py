@@ -509,14 +509,9 @@ class ProjectionModel:
         or at the off-peak, node count [USD/month]) and ``peak_share`` (``peak_hours / 24``, the
         share of the hours at the peak) [fraction]."""
         shape = demand["users"].shape
-        comp: dict[str, np.ndarray] = {}
-
-        def add(rule: LineRule, value):
-            """Add a line's cost to its component, scaled by its calibration factor (1 for
-            contractual fees and for an uncalibrated projection)."""
-            value = np.broadcast_to(np.asarray(value, dtype=float) * rule.factor, shape)
-            name = rule.component
-            comp[name] = comp[name] + value if name in comp else np.array(value)
+        acc = _Accumulator(shape)
+        add = acc.add
+        ratios = {rule: self._ratio(rule, demand) for rule in self.RATIO_DRIVERS if any(r.rule == rule for r in self.rules)}
 
         od_compute = np.zeros(shape)
         od_peak, od_off = np.zeros(shape), np.zeros(shape)  # the month's cost were every hour at that level
@@ -531,7 +526,10 @@ class ProjectionModel:
             if r.rule == "fixed":
                 q = r.quantity
             elif r.rule in ("traffic", "egress", "stored"):
-                q = r.quantity * self._ratio(r.rule, demand)
+                if r.pool is None and not r.tiers:  # linear in its driver: summed before the arrays
+                    acc.add_linear(r, r.quantity * r.unit_price, r.rule)
+                    continue
+                q = r.quantity * ratios[r.rule]
             elif r.rule == "nodes":
                 p = self.pools[r.key]
                 nodes = self.node_hours_nodes(capacity, r.key)
@@ -622,7 +620,59 @@ class ProjectionModel:
                 add(r, -took)
             else:
                 add(r, r.cost0 * active)
-        return comp
+        return acc.result(ratios)
+
+
+class _Accumulator:
+    """Cost per component, summed with as few ``(paths, months)`` array operations as it can:
+    constant costs as scalars, costs linear in one driver as one coefficient per driver,
+    the rest added in place. Each value is scaled by its line's calibration factor (1 for
+    contractual fees and for an uncalibrated projection)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+        self.names: dict[str, None] = {}  # components in the order first seen
+        self.const: dict[str, float] = {}
+        self.linear: dict[str, dict[str, float]] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def add(self, rule: LineRule, value) -> None:
+        name = rule.component
+        self.names.setdefault(name)
+        if np.ndim(value) == 0:
+            self.const[name] = self.const.get(name, 0.0) + float(value) * rule.factor
+            return
+        value = np.asarray(value, dtype=float)
+        if rule.factor != 1.0:
+            value = value * rule.factor
+        if name in self.arrays:
+            self.arrays[name] += value
+        else:
+            self.arrays[name] = np.array(np.broadcast_to(value, self.shape))
+
+    def add_linear(self, rule: LineRule, coefficient: float, driver: str) -> None:
+        """Add ``coefficient`` [USD/month] x the ratio of ``driver`` to the line's component."""
+        self.names.setdefault(rule.component)
+        terms = self.linear.setdefault(rule.component, {})
+        terms[driver] = terms.get(driver, 0.0) + coefficient * rule.factor
+
+    def result(self, ratios: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """``{component: (paths, months) cost}`` [USD/month], components in the order first added."""
+        out = {}
+        for name in self.names:
+            arr = self.arrays.get(name)
+            for driver, coef in self.linear.get(name, {}).items():
+                if arr is None:
+                    arr = np.array(np.broadcast_to(coef * ratios[driver], self.shape))
+                else:
+                    arr += coef * ratios[driver]
+            c = self.const.get(name, 0.0)
+            if arr is None:
+                arr = np.full(self.shape, c)
+            elif c:
+                arr += c
+            out[name] = arr
+        return out
 
 
 # -- orchestration ---------------------------------------------------------------------------
