@@ -7,11 +7,12 @@ prices are collected as problems with the component's field path, never priced a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from costplan.errors import PriceNotFoundError, Problem
 from costplan.pricing.catalog import Catalog, tiered_cost
-from costplan.units import SERVICE_NAMES
+from costplan.components.products import service_name
 
 
 SCALINGS: dict[str, str] = {
@@ -132,7 +133,7 @@ class PricingContext:
             component_kind=kind,
             RegionId=region,
             ServiceCode=service,
-            ServiceName=SERVICE_NAMES.get(service, service),
+            ServiceName=service_name(service),
             description=description,
             sku=sku,
             usage=usage,
@@ -149,6 +150,39 @@ class PricingContext:
             path=path,
             scaling=scaling,
         )
+
+
+@dataclass(frozen=True)
+class PricedService:
+    """One priced service of the stack spec, declared once in its component module and
+    listed in :mod:`costplan.components.registry`; every other table is a view of these."""
+
+    section: str
+    """Field of :class:`costplan.stack.models.Region` (or ``GlobalServices``) it prices."""
+    kind: str
+    """``component_kind`` of its cost lines, and the kind its spend is mapped to on a bill
+    (``costplan/actuals/data/component_map.csv``)."""
+    pricer: Callable
+    """``pricer(name, spec, region, ctx, path) -> list[CostLine]``."""
+    spec: type
+    """Its pydantic spec model."""
+    named: bool = False
+    """True for a mapping of named components (``node_pools: {app: ...}``), False for one
+    block per region (``data_transfer: ...``)."""
+    scope: str = "region"
+    """``region`` or ``global`` (``global.route53``)."""
+    products: tuple[str, ...] = ()
+    """AWS product codes its lines bill under (:data:`costplan.components.products.PRODUCTS`)."""
+    scalings: frozenset = frozenset()
+    """How its cost lines may scale in a projection (keys of :data:`SCALINGS`)."""
+    catalog_keys: tuple[tuple[str, str, str], ...] = ()
+    """``(service, sku, usage)`` of the prices it looks up (``*``: any sku, e.g. an instance type)."""
+    terraform: dict = field(default_factory=dict)
+    """Terraform resource types that add to its section with a simple count:
+    ``{type: {"counts": {field: n}, "usage": {field: usage key}}}``; the other resources it
+    imports have their handlers in :mod:`costplan.iac.resources`."""
+    usage_keys: dict = field(default_factory=dict)
+    """Usage-file keys per Terraform resource type: ``{type: {key: (default, doc)}}``."""
 
 
 def tiers_used(quantity: float, tiers: list) -> list:

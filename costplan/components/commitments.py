@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from costplan.components.base import CostLine, PricingContext
 from costplan.errors import PriceNotFoundError
 from costplan.stack.models import Commitments
-from costplan.units import SERVICE_NAMES
+from costplan.components.products import service_name
 
 
 @dataclass
@@ -29,7 +29,7 @@ def _line(ctx, component, region, service, sku, usage, quantity, unit, unit_pric
           verified, path, variant="") -> CostLine:
     return CostLine(
         component=component, component_kind="commitment", RegionId=region, ServiceCode=service,
-        ServiceName=SERVICE_NAMES.get(service, service), description=desc, sku=sku, usage=usage, variant=variant,
+        ServiceName=service_name(service), description=desc, sku=sku, usage=usage, variant=variant,
         pricing_model=model, PricingQuantity=quantity, PricingUnit=unit, ListUnitPrice=unit_price, ListCost=cost,
         price_source=source, price_as_of=as_of, price_verified=verified, path=path, scaling="commitment",
     )

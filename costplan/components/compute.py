@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PricingContext, keep
 from costplan.stack.models import EbsVolume, EksCluster, NodePool
 
 
@@ -176,3 +176,17 @@ def _volume_lines(
             )
         )
     return out
+
+
+EBS_KEYS = (("AmazonEC2", "gp3", "storage-gb-month"), ("AmazonEC2", "gp3", "iops-month"),
+             ("AmazonEC2", "gp3", "throughput-mbps-month"), ("AmazonEC2", "gp2", "storage-gb-month"),
+             ("AmazonEC2", "io2", "iops-month"), ("AmazonEC2", "ebs-snapshot", "storage-gb-month"))
+"""The EBS prices a volume line may use."""
+
+SERVICES = (
+    PricedService("eks_clusters", "eks", price_eks, EksCluster, named=True, products=("AmazonEKS",),
+                  scalings=frozenset({"fixed"}), catalog_keys=(("AmazonEKS", "eks-cluster", "cluster-hour"),)),
+    PricedService("node_pools", "node_pool", price_node_pool, NodePool, named=True, products=("AmazonEC2",),
+                  scalings=frozenset({"nodes", "per_node"}),
+                  catalog_keys=(("AmazonEC2", "*", "instance-hour"),) + EBS_KEYS),
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PricingContext, keep
 from costplan.stack.models import ElastiCacheGroup, RdsInstance, RdsStorage
 
 # IOPS included with RDS gp3 storage (PostgreSQL): 3,000 below 400 GB, 12,000 from 400 GB.
@@ -134,3 +134,14 @@ def price_elasticache(name: str, g: ElastiCacheGroup, region: str, ctx: PricingC
             path=f"{path}.node_type",
         )
     )
+
+
+SERVICES = (
+    PricedService("rds", "rds", price_rds, RdsInstance, named=True, products=("AmazonRDS",),
+                  scalings=frozenset({"db_class", "db_replica", "db_storage", "fixed"}),
+                  catalog_keys=(("AmazonRDS", "*", "instance-hour"), ("AmazonRDS", "gp3", "storage-gb-month"),
+                                ("AmazonRDS", "gp3", "iops-month"), ("AmazonRDS", "backup-storage", "storage-gb-month"))),
+    PricedService("elasticache", "elasticache", price_elasticache, ElastiCacheGroup, named=True,
+                  products=("AmazonElastiCache",), scalings=frozenset({"cache_class"}),
+                  catalog_keys=(("AmazonElastiCache", "*", "node-hour"),)),
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PricingContext, keep
 from costplan.stack.models import DataTransfer, LoadBalancer, NatGateways, PublicIpv4, Route53
 
 
@@ -74,3 +74,32 @@ def price_route53(name: str, r: Route53, region: str, ctx: PricingContext, path:
                    scaling="fixed",
                    description=f"{r.health_checks} health checks (AWS endpoints)", **common),
     )
+
+
+SERVICES = (
+    PricedService("data_transfer", "data_transfer", price_data_transfer, DataTransfer, products=("AWSDataTransfer",),
+                  scalings=frozenset({"egress", "traffic"}),
+                  catalog_keys=(("AWSDataTransfer", "data-transfer-out-internet", "gb"),
+                                ("AWSDataTransfer", "data-transfer-inter-region", "gb"),
+                                ("AWSDataTransfer", "data-transfer-inter-az", "gb"))),
+    PricedService("nat_gateways", "nat_gateway", price_nat, NatGateways, products=("AmazonEC2",),
+                  scalings=frozenset({"fixed", "traffic"}),
+                  catalog_keys=(("AmazonEC2", "nat-gateway", "hour"), ("AmazonEC2", "nat-gateway", "gb-processed")),
+                  terraform={"aws_nat_gateway": {"counts": {"count": 1}, "usage": {"gb_processed": "gb_processed"}}},
+                  usage_keys={"aws_nat_gateway": {"gb_processed": (0, "data processed [GB/month]")}}),
+    PricedService("load_balancers", "load_balancer", price_load_balancer, LoadBalancer, named=True, products=("AWSELB",),
+                  scalings=frozenset({"fixed", "traffic"}),
+                  catalog_keys=(("AWSELB", "alb", "hour"), ("AWSELB", "alb", "lcu-hour"), ("AWSELB", "nlb", "hour"),
+                                ("AWSELB", "nlb", "nlcu-hour"))),
+    PricedService("public_ipv4", "public_ipv4", price_public_ipv4, PublicIpv4, products=("AmazonVPC",),
+                  scalings=frozenset({"fixed"}), catalog_keys=(("AmazonVPC", "public-ipv4", "hour"),),
+                  terraform={"aws_eip": {"counts": {"addresses": 1}}}),
+    PricedService("route53", "route53", price_route53, Route53, scope="global", products=("AmazonRoute53",),
+                  scalings=frozenset({"fixed", "traffic"}),
+                  catalog_keys=(("AmazonRoute53", "route53-hosted-zone", "zone-month"),
+                                ("AmazonRoute53", "route53-queries", "million-queries"),
+                                ("AmazonRoute53", "route53-health-check", "check-month")),
+                  terraform={"aws_route53_zone": {"counts": {"hosted_zones": 1}, "usage": {"queries_million": "queries_million"}},
+                             "aws_route53_health_check": {"counts": {"health_checks": 1}}},
+                  usage_keys={"aws_route53_zone": {"queries_million": (0, "standard queries [million/month]")}}),
+)

@@ -3,7 +3,7 @@ CloudTrail, KMS."""
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PricingContext, keep
 from costplan.stack.models import CloudTrail, CloudWatch, Config, FlowLogs, Kms, Waf, XRay
 
 
@@ -85,3 +85,50 @@ def price_kms(name: str, k: Kms, region: str, ctx: PricingContext, path: str) ->
         ctx.priced(sku="kms-requests", usage="10k-requests", scaling="traffic", quantity=k.requests_10k,
                    description=f"{k.requests_10k * 10_000:,.0f} API requests", **cm),
     )
+
+
+SERVICES = (
+    PricedService("cloudwatch", "cloudwatch", price_cloudwatch, CloudWatch, products=("AmazonCloudWatch",),
+                  scalings=frozenset({"fixed", "traffic"}),
+                  catalog_keys=(("AmazonCloudWatch", "cloudwatch-metrics", "metric-month"),
+                                ("AmazonCloudWatch", "cloudwatch-alarm", "alarm-month"),
+                                ("AmazonCloudWatch", "cloudwatch-logs", "ingest-gb"),
+                                ("AmazonCloudWatch", "cloudwatch-logs", "storage-gb-month")),
+                  terraform={"aws_cloudwatch_log_group": {"usage": {"ingest_gb": "log_ingest_gb",
+                                                                    "storage_gb": "log_storage_gb"}}},
+                  usage_keys={"aws_cloudwatch_log_group": {"ingest_gb": (0, "logs ingested [GB/month]"),
+                                                           "storage_gb": (0, "logs stored [GB-month]")}}),
+    PricedService("xray", "xray", price_xray, XRay, products=("AWSXRay",), scalings=frozenset({"traffic"}),
+                  catalog_keys=(("AWSXRay", "xray", "traces-recorded-million"),
+                                ("AWSXRay", "xray", "traces-retrieved-million"))),
+    PricedService("flow_logs", "flow_logs", price_flow_logs, FlowLogs, products=("AmazonCloudWatch",),
+                  scalings=frozenset({"traffic"}), catalog_keys=(("AmazonCloudWatch", "vpc-flow-logs", "ingest-gb"),)),
+    PricedService("waf", "waf", price_waf, Waf, products=("awswaf",), scalings=frozenset({"fixed", "traffic"}),
+                  catalog_keys=(("awswaf", "waf-web-acl", "acl-month"), ("awswaf", "waf-rule", "rule-month"),
+                                ("awswaf", "waf-requests", "million-requests"))),
+    PricedService("config", "config", price_config, Config, products=("AWSConfig",), scalings=frozenset({"fixed"}),
+                  catalog_keys=(("AWSConfig", "config", "configuration-item"), ("AWSConfig", "config", "rule-evaluation")),
+                  terraform={"aws_config_config_rule": {"usage": {"rule_evaluations": "rule_evaluations"}},
+                             "aws_config_configuration_recorder": {"usage": {"configuration_items": "configuration_items"}}},
+                  usage_keys={
+                      "aws_config_config_rule": {"rule_evaluations": (0, "evaluations of this rule [evaluations/month]")},
+                      "aws_config_configuration_recorder": {
+                          "configuration_items": (0, "configuration items recorded [items/month]")},
+                  }),
+    PricedService("cloudtrail", "cloudtrail", price_cloudtrail, CloudTrail, products=("AWSCloudTrail",),
+                  scalings=frozenset({"fixed", "traffic"}),
+                  catalog_keys=(("AWSCloudTrail", "cloudtrail", "management-events-copy-100k"),
+                                ("AWSCloudTrail", "cloudtrail", "data-events-100k"),
+                                ("AWSCloudTrail", "cloudtrail", "insights-events-100k")),
+                  terraform={"aws_cloudtrail": {"usage": {k: k for k in ("management_event_copies_100k", "data_events_100k",
+                                                                         "insights_events_100k")}}},
+                  usage_keys={"aws_cloudtrail": {
+                      "management_event_copies_100k": (0, "management events beyond the free first copy [100k events/month]"),
+                      "data_events_100k": (0, "data events [100k events/month]"),
+                      "insights_events_100k": (0, "events analysed by Insights [100k events/month]"),
+                  }}),
+    PricedService("kms", "kms", price_kms, Kms, products=("awskms",), scalings=frozenset({"fixed", "traffic"}),
+                  catalog_keys=(("awskms", "kms-key", "key-month"), ("awskms", "kms-requests", "10k-requests")),
+                  terraform={"aws_kms_key": {"counts": {"keys": 1}, "usage": {"requests_10k": "requests_10k"}}},
+                  usage_keys={"aws_kms_key": {"requests_10k": (0, "API requests beyond the free tier [10k requests/month]")}}),
+)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricingContext, keep
-from costplan.components.compute import _volume_lines
+from costplan.components.base import CostLine, PricedService, PricingContext, keep
+from costplan.components.compute import EBS_KEYS, _volume_lines
 from costplan.stack.models import EbsVolume, K8sVolume, S3Bucket
 
 
@@ -42,3 +42,15 @@ def price_s3(name: str, b: S3Bucket, region: str, ctx: PricingContext, path: str
             **common,
         ),
     )
+
+
+SERVICES = (
+    PricedService("k8s_volumes", "k8s_volume", price_k8s_volume, K8sVolume, named=True, products=("AmazonEC2",),
+                  scalings=frozenset({"volume", "fixed"}), catalog_keys=EBS_KEYS),
+    PricedService("ebs_volumes", "ebs_volume", price_ebs_volume, EbsVolume, named=True, products=("AmazonEC2",),
+                  scalings=frozenset({"fixed"}), catalog_keys=EBS_KEYS),
+    PricedService("s3", "s3", price_s3, S3Bucket, named=True, products=("AmazonS3",),
+                  scalings=frozenset({"stored", "traffic"}),
+                  catalog_keys=(("AmazonS3", "s3-standard", "storage-gb-month"), ("AmazonS3", "s3-standard", "requests-tier1"),
+                                ("AmazonS3", "s3-standard", "requests-tier2"))),
+)
