@@ -11,6 +11,12 @@ from helpers import FAKE_AWS_ENV
 
 os.environ.update(FAKE_AWS_ENV)
 os.environ.pop("AWS_PROFILE", None)
+# The default store of a source checkout is data/costplan.duckdb: tests (and the commands
+# they run) use one in a temporary folder instead, so that no test writes into the checkout.
+if "COSTPLAN_STORE" not in os.environ:
+    import tempfile
+
+    os.environ["COSTPLAN_STORE"] = str(Path(tempfile.mkdtemp(prefix="costplan-tests-")) / "costplan.duckdb")
 
 REPO = Path(__file__).resolve().parents[1]
 

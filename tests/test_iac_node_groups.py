@@ -15,7 +15,7 @@ from costplan.estimator import estimate
 from costplan.iac.resources import Resource, build_stack
 from costplan.iac.terraform_hcl import import_hcl
 from costplan.iac.terraform_plan import import_plan, parse_plan
-from tests.helpers import P, mini_catalog
+from helpers import P, mini_catalog
 
 H = 730
 EXTRA = [

@@ -14,7 +14,7 @@ from costplan.errors import CostplanError
 from costplan.estimator import estimate
 from costplan.iac import pulumi as pl
 from costplan.iac.usage import Usage
-from tests.helpers import P, mini_catalog
+from helpers import P, mini_catalog
 
 EXPORT = Path(__file__).parent / "data" / "pulumi" / "stack-export.json"
 H = 730

@@ -20,7 +20,7 @@ import pytest
 
 from costplan.estimator import estimate
 from costplan.iac.terraform_hcl import import_hcl
-from tests.helpers import P, mini_catalog
+from helpers import P, mini_catalog
 
 MODULES = Path(__file__).parent / "data" / "terraform-aws-modules"
 EKS = MODULES / "terraform-aws-eks"

@@ -17,7 +17,7 @@ from costplan.iac.terraform_hcl import import_hcl
 from costplan.iac.terraform_plan import parse_plan, read_plan
 from costplan.iac.usage import read_usage
 from costplan.stack.loader import load_stack, stack_from_data
-from tests.helpers import P, mini_catalog
+from helpers import P, mini_catalog
 
 DATA = Path(__file__).parent / "data" / "terraform"
 PLAN = DATA / "plan-small.json"

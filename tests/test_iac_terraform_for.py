@@ -12,7 +12,7 @@ from costplan.errors import InputError
 from costplan.estimator import estimate
 from costplan.iac.terraform_hcl import import_hcl
 from costplan.stack.loader import load_stack
-from tests.helpers import P, mini_catalog
+from helpers import P, mini_catalog
 
 DATA = Path(__file__).parent / "data" / "terraform" / "for-splat"
 H = 730

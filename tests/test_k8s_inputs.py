@@ -17,7 +17,7 @@ from costplan.projection import capacity as cap
 from costplan.projection.k8s import read_manifests, read_workloads
 from costplan.projection.simulate import ProjectionModel
 from costplan.stack.loader import stack_from_data
-from tests.helpers import mini_catalog
+from helpers import mini_catalog
 
 HELM = Path(__file__).parent / "data" / "helm"
 

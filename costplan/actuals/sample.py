@@ -345,44 +345,6 @@ def _months_between(a: dt.date, b: dt.date) -> int:
     return (a.year - b.year) * 12 + a.month - b.month
 
 
-#: Usage-type stems for estimate lines: (component_kind, sku or "*", PricingUnit or "*") -> stem.
-USAGE_TYPES = [
-    ("eks", "*", "*", "AmazonEKS-Hours:perCluster"),
-    ("node_pool", "*", "Hrs", "BoxUsage:{sku}"),
-    ("node_pool", "*", "GB-Mo", "EBS:VolumeUsage.{sku}"),
-    ("k8s_volume", "*", "*", "EBS:VolumeUsage.{sku}"),
-    ("ebs_volume", "*", "*", "EBS:VolumeUsage.{sku}"),
-    ("rds", "*", "Hrs", "InstanceUsage:{sku}"),
-    ("rds", "*", "*", "RDS:GP3-Storage"),
-    ("elasticache", "*", "*", "NodeUsage:{sku}"),
-    ("s3", "*", "GB-Mo", "TimedStorage-ByteHrs"),
-    ("s3", "*", "*", ["Requests-Tier1", "Requests-Tier2"]),
-    ("data_transfer", "data-transfer-out-internet", "*", "DataTransfer-Out-Bytes"),
-    ("data_transfer", "data-transfer-inter-region", "*", "DataTransfer-InterRegion-Bytes"),
-    ("data_transfer", "*", "*", "DataTransfer-Regional-Bytes"),
-    ("nat_gateway", "*", "Hrs", "NatGateway-Hours"),
-    ("nat_gateway", "*", "*", "NatGateway-Bytes"),
-    ("load_balancer", "*", "Hrs", "LoadBalancerUsage"),
-    ("load_balancer", "*", "*", "LCUUsage"),
-    ("public_ipv4", "*", "*", "PublicIPv4:InUseAddress"),
-    ("cloudwatch", "cloudwatch-metrics", "*", "CW:MetricMonitorUsage"),
-    ("cloudwatch", "cloudwatch-alarm", "*", "CW:AlarmMonitorUsage"),
-    ("cloudwatch", "*", "GB", "DataProcessing-Bytes"),
-    ("cloudwatch", "*", "*", "TimedStorage-ByteHrs"),
-    ("flow_logs", "*", "*", "VendedLog-Bytes"),
-    ("xray", "*", "*", ["XRay-TracesStored", "XRay-TracesRetrieved"]),
-    ("waf", "waf-web-acl", "*", "WebACL"),
-    ("waf", "waf-rule", "*", "Rule"),
-    ("waf", "*", "*", "Request"),
-    ("config", "*", "Items", "ConfigurationItemRecorded"),
-    ("config", "*", "*", "ConfigRuleEvaluations"),
-    ("cloudtrail", "*", "*", ["PaidEventsRecorded", "DataEventsRecorded"]),
-    ("kms", "kms-key", "*", "KMS-Keys"),
-    ("kms", "*", "*", "KMS-Requests"),
-    ("route53", "route53-hosted-zone", "*", "HostedZone"),
-    ("route53", "route53-queries", "*", "DNS-Queries"),
-    ("route53", "*", "*", "Health-Check-AWS"),
-]
 #: Units of fixed charges (they do not grow with users nor follow the season).
 FIXED_UNITS = {"Hrs", "Keys-Mo", "ACL-Mo", "Rule-Mo", "Zone-Mo", "Checks-Mo", "Metrics-Mo", "Alarms-Mo"}
 CATEGORIES = {
@@ -403,9 +365,17 @@ CATEGORIES = {
 }
 
 
+def usage_types() -> list[tuple]:
+    """Usage-type stems for estimate lines, ``(component_kind, sku or "*", PricingUnit or "*",
+    stem)``: a view of the priced services' ``usage_types``."""
+    from costplan.components.registry import REGISTRY
+
+    return [(s.kind, *u) for s in REGISTRY for u in s.usage_types]
+
+
 def _usage_stem(kind: str, sku: str, unit: str, seen: dict) -> str | None:
     """The usage-type stem of an estimate line; rules with several stems hand them out in turn."""
-    for i, (k, s, u, stem) in enumerate(USAGE_TYPES):
+    for i, (k, s, u, stem) in enumerate(usage_types()):
         if k == kind and s in ("*", sku) and u in ("*", unit):
             if isinstance(stem, list):
                 n = seen.get(i, 0)
@@ -413,6 +383,14 @@ def _usage_stem(kind: str, sku: str, unit: str, seen: dict) -> str | None:
                 stem = stem[min(n, len(stem) - 1)]
             return stem.format(sku=sku)
     return None
+
+
+def _category(service_code: str) -> str:
+    """FOCUS ServiceCategory of a product code (``Other`` when unknown)."""
+    from costplan.components.products import PRODUCTS
+
+    p = PRODUCTS.get(service_code)
+    return p.category if p is not None else "Other"
 
 
 def baseline_from_estimate(lines: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
@@ -449,7 +427,7 @@ def baseline_from_estimate(lines: pd.DataFrame) -> tuple[pd.DataFrame, float | N
             {
                 "component_kind": plan_kind(kind, unit),
                 "ServiceName": r.ServiceName,
-                "ServiceCategory": CATEGORIES.get(kind, "Management and Governance"),
+                "ServiceCategory": CATEGORIES.get(kind) or _category(r.ServiceCode),
                 "RegionId": region,
                 "x_UsageType": prefix + stem,
                 "PricingUnit": unit,

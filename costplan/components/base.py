@@ -183,6 +183,10 @@ class PricedService:
     imports have their handlers in :mod:`costplan.iac.resources`."""
     usage_keys: dict = field(default_factory=dict)
     """Usage-file keys per Terraform resource type: ``{type: {key: (default, doc)}}``."""
+    usage_types: tuple = ()
+    """How its lines appear on a bill: ``(sku or "*", PricingUnit or "*", usage-type stem)``,
+    first match wins; the stem follows the region prefix (``USE1-``) and may name ``{sku}``;
+    a list of stems is handed out to successive lines."""
 
 
 def tiers_used(quantity: float, tiers: list) -> list:

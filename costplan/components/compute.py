@@ -185,8 +185,10 @@ EBS_KEYS = (("AmazonEC2", "gp3", "storage-gb-month"), ("AmazonEC2", "gp3", "iops
 
 SERVICES = (
     PricedService("eks_clusters", "eks", price_eks, EksCluster, named=True, products=("AmazonEKS",),
-                  scalings=frozenset({"fixed"}), catalog_keys=(("AmazonEKS", "eks-cluster", "cluster-hour"),)),
+                  scalings=frozenset({"fixed"}), catalog_keys=(("AmazonEKS", "eks-cluster", "cluster-hour"),),
+                  usage_types=(("*", "*", "AmazonEKS-Hours:perCluster"),)),
     PricedService("node_pools", "node_pool", price_node_pool, NodePool, named=True, products=("AmazonEC2",),
                   scalings=frozenset({"nodes", "per_node"}),
-                  catalog_keys=(("AmazonEC2", "*", "instance-hour"),) + EBS_KEYS),
+                  catalog_keys=(("AmazonEC2", "*", "instance-hour"),) + EBS_KEYS,
+                  usage_types=(("*", "Hrs", "BoxUsage:{sku}"), ("*", "GB-Mo", "EBS:VolumeUsage.{sku}"))),
 )

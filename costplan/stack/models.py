@@ -138,6 +138,10 @@ class ReadReplica(Spec):
     storage: RdsStorage | None = Field(None, description="Replica storage (default: same as the source).")
 
 
+class RdsProxy(UsageSpec):
+    """RDS Proxy in front of the instance: billed per vCPU-hour of the instance (at least 2)."""
+
+
 class RdsInstance(Spec):
     engine: Literal["postgresql", "postgres"] = "postgresql"
     engine_version: str | None = None
@@ -148,6 +152,7 @@ class RdsInstance(Spec):
     backup: RdsBackup = Field(default_factory=RdsBackup)
     read_replicas: dict[str, ReadReplica] = Field(default_factory=dict)
     max_connections: Count | None = Field(None, description="Connection limit used by capacity rules [connections].")
+    proxy: RdsProxy | None = Field(None, description="Connections pooled through RDS Proxy, billed per vCPU of the instance.")
 
     @field_validator("engine")
     @classmethod
@@ -190,6 +195,25 @@ class S3Bucket(Spec):
     requests_tier1: NonNeg = Field(0, description="PUT, COPY, POST, LIST requests [requests/month].")
     requests_tier2: NonNeg = Field(0, description="GET and other requests [requests/month].")
     why: Why
+
+
+class Efs(UsageSpec):
+    """Amazon EFS file systems of the region (e.g. the volumes of the EFS CSI driver)."""
+
+    standard_gb: NonNeg = Field(0, description="Stored in EFS Standard [GB-month].")
+    infrequent_access_gb: NonNeg = Field(0, description="Stored in EFS Standard-Infrequent Access [GB-month].")
+    one_zone_gb: NonNeg = Field(0, description="Stored in EFS One Zone [GB-month].")
+    infrequent_access_reads_gb: NonNeg = Field(0, description="Data read from Infrequent Access [GB/month].")
+    infrequent_access_writes_gb: NonNeg = Field(0, description="Data written to Infrequent Access [GB/month].")
+    provisioned_throughput_mbps: NonNeg = Field(
+        0, description="Provisioned throughput, all file systems together (provisioned mode only) [MB/s].")
+
+
+class Ecr(UsageSpec):
+    """Amazon ECR private repositories of the region: image storage (pulls from the same region
+    are free)."""
+
+    storage_gb: NonNeg = Field(0, description="Images stored [GB-month].")
 
 
 # --- network ------------------------------------------------------------------------------
@@ -549,6 +573,8 @@ class Region(Spec):
     cloudtrail: CloudTrail | None = None
     flow_logs: FlowLogs | None = None
     kms: Kms | None = None
+    efs: Efs | None = None
+    ecr: Ecr | None = None
 
 
 class GlobalServices(Spec):
