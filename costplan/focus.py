@@ -60,7 +60,8 @@ SERVICE_CATEGORY = {
 }
 #: The catalog's pricing units in FOCUS Unit Format (``GB-Mo`` -> ``GB-Months``, ``1M queries``
 #: -> ``1000000 Queries``); others are derived by the same rules in :func:`focus_unit`.
-UNITS = {"Hrs": "Hours", "GB-Mo": "GB-Months", "GB": "GB", "LCU-Hrs": "LCU-Hours", "USD": "USD"}
+UNITS = {"Hrs": "Hours", "GB-Mo": "GB-Months", "GB": "GB", "LCU-Hrs": "LCU-Hours", "vCPU-Hrs": "vCPU-Hours",
+         "USD": "USD"}
 
 
 def focus_unit(unit: str | None) -> str | None:

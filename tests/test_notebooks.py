@@ -85,7 +85,7 @@ def test_review_refuses_an_out_folder_with_other_files(tmp_path):
 
 
 def test_review_executes_the_quarterly_notebook(tmp_path, capfd):
-    from costplan.actuals.sample import build_store
+    from costplan.sample import build_store
 
     store = tmp_path / "sample.duckdb"
     build_store(store)
