@@ -77,24 +77,33 @@ def pooled_costs(quantities: list, tiers: list[list[Price]], regions: list[str],
     ``tiers_over="region"`` a region's cost is ``tiered(sum q) - tiered(sum free)`` over its
     lines, shared pro rata to each line's billable quantity; with ``"account"`` each line's
     tiers start where the earlier lines' end."""
-    free_left = pool.free_per_account
-    frees = []
-    for q in quantities:
-        f = np.minimum(q, free_left)
-        free_left = free_left - f
-        frees.append(f)
+    if pool.free_per_account:
+        free_left = pool.free_per_account
+        frees = []
+        for q in quantities:
+            f = np.minimum(q, free_left)
+            free_left = free_left - f
+            frees.append(f)
+    else:  # no allowance: scalars, so that the arrays below are not touched for it
+        frees = [0.0] * len(quantities)
     if pool.tiers_over == "account":
         out, before = [], 0.0
         for q, f, t in zip(quantities, frees, tiers, strict=True):
-            out.append(tiered_cost(before + q, t) - tiered_cost(before + f, t))
+            start = before + f
+            out.append(tiered_cost(before + q, t) - (tiered_cost(start, t) if np.any(start) else 0.0))
             before = before + q
         return out
     out = [None] * len(quantities)
     for region in dict.fromkeys(regions):
         idx = [i for i, r in enumerate(regions) if r == region]
+        t = tiers[idx[0]]
+        if len(idx) == 1:  # one line in the region: its own tiers, less its free units
+            i = idx[0]
+            out[i] = tiered_cost(quantities[i], t) - (tiered_cost(frees[i], t) if np.any(frees[i]) else 0.0)
+            continue
         total_q = sum(quantities[i] for i in idx)
         total_f = sum(frees[i] for i in idx)
-        cost = tiered_cost(total_q, tiers[idx[0]]) - tiered_cost(total_f, tiers[idx[0]])
+        cost = tiered_cost(total_q, t) - (tiered_cost(total_f, t) if np.any(total_f) else 0.0)
         billable = total_q - total_f
         safe = np.where(billable > 0, billable, 1.0)
         for i in idx:

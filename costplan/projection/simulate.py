@@ -517,6 +517,17 @@ class ProjectionModel:
         od_peak, od_off = np.zeros(shape), np.zeros(shape)  # the month's cost were every hour at that level
         profile = self.spec.daily_profile
         pooled: dict[tuple, list] = {}
+        nodes_of: dict[str, np.ndarray] = {}
+        # the peak and off-peak levels matter only to a Savings Plan's coverage and to `parts`
+        need_levels = parts is not None or any(r.rule == "commitment" and r.extra["usage"] == "covered-usage"
+                                               for r in self.rules)
+
+        def pool_nodes(key: str) -> np.ndarray:
+            """Time-weighted nodes of a pool, computed once per call [nodes]."""
+            if key not in nodes_of:
+                nodes_of[key] = self.node_hours_nodes(capacity, key)
+            return nodes_of[key]
+
         for r in self.rules:
             if r.rule == "commitment":
                 continue
@@ -532,16 +543,25 @@ class ProjectionModel:
                 q = r.quantity * ratios[r.rule]
             elif r.rule == "nodes":
                 p = self.pools[r.key]
-                nodes = self.node_hours_nodes(capacity, r.key)
+                nodes = pool_nodes(r.key)
                 if p.spot is not None:
                     f = p.spot.fallback_share
                     spot = p.spot.spot * (spot_factor if spot_factor is not None else 1.0)
-                    add(r, nodes * p.hours * (f * p.spot.on_demand + (1 - f) * spot))
+                    add(r, nodes * (p.hours * (f * p.spot.on_demand + (1 - f) * spot)))
                 else:
-                    c = nodes * p.hours * r.unit_price
-                    peak = capacity[r.key]["value"] * p.hours * r.unit_price  # every hour at each level
-                    off = capacity[f"{r.key}/offpeak"]["value"] * p.hours * r.unit_price if profile is not None else peak
-                    od_compute, od_peak, od_off = od_compute + c, od_peak + peak, od_off + off
+                    rate = p.hours * r.unit_price  # [USD/node-month]
+                    c = nodes * rate
+                    if profile is None:  # every hour at the one level
+                        peak = off = c
+                    elif need_levels:  # every hour at each level
+                        peak = capacity[r.key]["value"] * rate
+                        off = capacity[f"{r.key}/offpeak"]["value"] * rate
+                    else:
+                        peak = off = None
+                    od_compute += c
+                    if peak is not None:
+                        od_peak += peak
+                        od_off += off
                     if parts is not None:
                         parts.setdefault("ec2_on_demand", {})[r.key] = c
                         if profile is not None:
@@ -550,7 +570,12 @@ class ProjectionModel:
                     add(r, c)
                 continue
             elif r.rule == "root":
-                q = r.quantity * self.node_hours_nodes(capacity, r.key) / max(self.pools[r.key].baseline_nodes, 1)
+                per_node = r.quantity / max(self.pools[r.key].baseline_nodes, 1)
+                if r.pool is None and not r.tiers:  # linear in the pool's nodes
+                    ratios.setdefault(f"nodes:{r.key}", pool_nodes(r.key))
+                    acc.add_linear(r, per_node * r.unit_price, f"nodes:{r.key}")
+                    continue
+                q = per_node * pool_nodes(r.key)
             elif r.rule == "db_class":
                 c = capacity[f"{r.key}/class"]
                 price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], c["value"], r.extra["region"],
