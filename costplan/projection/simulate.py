@@ -682,7 +682,8 @@ class _Accumulator:
         terms[driver] = terms.get(driver, 0.0) + coefficient * rule.factor
 
     def result(self, ratios: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """``{component: (paths, months) cost}`` [USD/month], components in the order first added."""
+        """``{component: (paths, months) cost}`` [USD/month], components in the order first added;
+        a component constant on every path is a read-only broadcast view."""
         out = {}
         for name in self.names:
             arr = self.arrays.get(name)
@@ -692,8 +693,8 @@ class _Accumulator:
                 else:
                     arr += coef * ratios[driver]
             c = self.const.get(name, 0.0)
-            if arr is None:
-                arr = np.full(self.shape, c)
+            if arr is None:  # constant on every path and month: a read-only view, not a copy
+                arr = np.broadcast_to(np.float64(c), self.shape)
             elif c:
                 arr += c
             out[name] = arr
