@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from costplan.cli.common import cli_errors, help_text, info, warn
+from costplan.cli.common import BILL_RATES_OPTION, RATES_OPTION, cli_errors, help_text, info, warn
 
 REPORT_HELP = """Write the monthly cost report of one month into a folder (default
 reports/YYYY-MM/): report.html (self-contained, works offline, prints well), report.md with
@@ -57,6 +57,8 @@ def report_cmd(
         None, "--out", "-o", help="Output folder: new, empty or an earlier report (default: reports/YYYY-MM)."
     ),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    rates: str = RATES_OPTION,
+    bill_rates: str | None = BILL_RATES_OPTION,
     images: bool = typer.Option(True, "--images/--no-images", help="PNG figures for report.md (needs Chromium)."),
     projection: bool = typer.Option(True, "--projection/--no-projection", help="Include the 12-month projection."),
     calibrate: bool = typer.Option(
@@ -88,7 +90,13 @@ def report_cmd(
         def step(what: str) -> None:
             bar.update(task, description=f"report: {what}", advance=1)
 
-        tables, files = monthly_report(month, stack, store, out, catalog=catalog_path, images=images,
+        catalog = catalog_path
+        if rates != "list":
+            from costplan import config
+            from costplan.pricing.lookup import get_catalog
+
+            catalog = get_catalog(catalog_path or config.setting("catalog") or None, rates, bill_rates)
+        tables, files = monthly_report(month, stack, store, out, catalog=catalog, images=images,
                                        projection=projection, calibrate=calibrate, progress=step)
     for w in files.warnings:
         warn(w)
