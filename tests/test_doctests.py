@@ -18,7 +18,6 @@ def test_doctests(name):
 def test_package_level_api_is_callable():
     import costplan
     import costplan.estimator
-
     from costplan.stack import loader
 
     assert costplan.estimate is costplan.estimator.estimate

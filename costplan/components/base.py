@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from costplan.components.products import service_name
 from costplan.errors import PriceNotFoundError, Problem
 from costplan.pricing.catalog import Catalog, tiered_cost
-from costplan.components.products import service_name
-
 
 SCALINGS: dict[str, str] = {
     "fixed": "the estimate's quantity every month (control planes, hours of gateways, keys...)",

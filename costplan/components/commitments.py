@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from costplan.components.base import CostLine, PricingContext
+from costplan.components.products import service_name
 from costplan.errors import PriceNotFoundError
 from costplan.stack.models import Commitments
-from costplan.components.products import service_name
 
 
 @dataclass

@@ -88,7 +88,6 @@ SERVICES = (
     PricedService("nat_gateways", "nat_gateway", price_nat, NatGateways, products=("AmazonEC2",),
                   scalings=frozenset({"fixed", "traffic"}),
                   catalog_keys=(("AmazonEC2", "nat-gateway", "hour"), ("AmazonEC2", "nat-gateway", "gb-processed")),
-                  terraform={"aws_nat_gateway": {"counts": {"count": 1}, "usage": {"gb_processed": "gb_processed"}}},
                   usage_keys={"aws_nat_gateway": {"gb_processed": (0, "data processed [GB/month]")}},
                   usage_types=(("*", "Hrs", "NatGateway-Hours"), ("*", "*", "NatGateway-Bytes"))),
     PricedService("load_balancers", "load_balancer", price_load_balancer, LoadBalancer, named=True, products=("AWSELB",),

@@ -848,6 +848,8 @@ def _region_counter(
     return handler
 
 
+def _nat(b: _Builder, r: Resource) -> None:
+    _region_counter("nat_gateways", {"count": 1}, {"gb_processed": "gb_processed"})(b, r)
     b._nat_addresses.append(r.address)
 
 
@@ -912,6 +914,7 @@ HANDLERS = {
     "aws_flow_log": _flow_log,
     "aws_cloudwatch_metric_alarm": _alarm,
     "aws_ec2_capacity_reservation": _capacity_reservation,
+    "aws_nat_gateway": _nat,
 }
 # the priced services' declarative handlers (costplan.components.registry)
 HANDLERS.update({rtype: _region_counter(section, counts, usage)
