@@ -8,6 +8,7 @@ from costplan.cli.common import (
     BILL_RATES_OPTION,
     FORMAT_OPTION,
     RATES_OPTION,
+    STRICT_PRICES_OPTION,
     Format,
     cli_errors,
     emit_frame,
@@ -109,9 +110,10 @@ def project_cmd(
     store_path: str | None = typer.Option(
         None, "--store", help="DuckDB store of actual spend for --calibrate-to (default: setting `store`)."
     ),
+    strict_prices: bool | None = STRICT_PRICES_OPTION,
     fmt: PlanFormat = PLAN_FORMAT_OPTION,
 ) -> None:
-    from costplan.config import setting
+    from costplan.config import flag, setting
     from costplan.errors import InputError
     from costplan.pricing.lookup import get_catalog
     from costplan.stack import load_stack
@@ -135,6 +137,10 @@ def project_cmd(
     check_projection_size(months if months is not None else 1, simulations, seed)  # before the stack is read
     st = load_stack(setting("stack", stack))
     cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates)
+    if flag("strict_prices", strict_prices):
+        from costplan.estimator import estimate
+
+        estimate(st, cat, strict_prices=True)  # the projection prices the plan's lines: refuse estimates first
     focus, fmt = fmt is PlanFormat.focus, Format(fmt.value if fmt is not PlanFormat.focus else "table")
     if focus and scenario:
         refuse_scenarios()

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from costplan.cli.common import BILL_RATES_OPTION, RATES_OPTION, cli_errors, help_text, info, warn
+from costplan.cli.common import (
+    BILL_RATES_OPTION,
+    RATES_OPTION,
+    STRICT_PRICES_OPTION,
+    cli_errors,
+    help_text,
+    info,
+    warn,
+)
 
 REPORT_HELP = """Write the monthly cost report of one month into a folder (default
 reports/YYYY-MM/): report.html (self-contained, works offline, prints well), report.md with
@@ -65,6 +73,7 @@ def report_cmd(
         False, "--calibrate", help="Start the projection from the month's bill, not the plan (each kind of cost "
         "scaled by actual / plan of the month; it must be final)."
     ),
+    strict_prices: bool | None = STRICT_PRICES_OPTION,
 ) -> None:
     from rich.console import Console
     from rich.progress import (
@@ -76,6 +85,7 @@ def report_cmd(
         TimeElapsedColumn,
     )
 
+    from costplan.config import flag
     from costplan.errors import InputError
     from costplan.reports import REPORT_STEPS, monthly_report
 
@@ -97,7 +107,8 @@ def report_cmd(
 
             catalog = get_catalog(catalog_path or config.setting("catalog") or None, rates, bill_rates)
         tables, files = monthly_report(month, stack, store, out, catalog=catalog, images=images,
-                                       projection=projection, calibrate=calibrate, progress=step)
+                                       projection=projection, calibrate=calibrate, progress=step,
+                                       strict_prices=flag("strict_prices", strict_prices))
     for w in files.warnings:
         warn(w)
     h = tables.headline

@@ -43,6 +43,7 @@ def build_report(
     projection: bool = True,
     calibrate: bool = False,
     seed: int = 0,
+    strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
 ) -> tuple[ReportTables, dict]:
     """The report's tables and figures, nothing written.
@@ -66,7 +67,7 @@ def build_report(
 
     cat = catalog if isinstance(catalog, Catalog) else get_catalog(
         str(catalog) if catalog else (config.setting("catalog") or None))
-    plan = estimate(st, cat)
+    plan = estimate(st, cat, strict_prices=strict_prices)
     progress("opening the store")
     store_path = config.setting("store", store)
     with Store.open_default(store_path, read_only=True) as s:
@@ -91,6 +92,7 @@ def monthly_report(
     images: bool = True,
     projection: bool = True,
     calibrate: bool = False,
+    strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
 ) -> tuple[ReportTables, ReportFiles]:
     """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
@@ -101,7 +103,8 @@ def monthly_report(
         out_dir = outputs.resolve(out_dir)
         outputs.check_folder(out_dir, REPORT_KIND)
     tables, figs = build_report(
-        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress
+        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
+        strict_prices=strict_prices,
     )
     out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / tables.month
     files = write_report(tables, figs, out, images=images, progress=progress,
