@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from costplan.cli.common import (
     FORMAT_OPTION,
+    WIDE_OPTION,
     Format,
     cli_errors,
     emit_frame,
@@ -51,7 +54,7 @@ Examples:
 
 
 @cli_errors
-def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION) -> None:
+def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION, wide: bool = WIDE_OPTION) -> None:
     import os
 
     with _open_store(store_path, all_currencies=True) as store:
@@ -123,6 +126,7 @@ def pull(
     ),
     store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     import datetime as dt
 
@@ -153,7 +157,7 @@ def pull(
             MofNCompleteColumn(),
             TextColumn("periods"),
             transient=True,
-            disable=fmt is not Format.table,
+            disable=fmt is not Format.table or not sys.stdout.isatty(),  # piped: no bar, no blank line
         ) as bar:
             task = bar.add_task("pull", total=wanted)
             report = ce.pull(
@@ -254,11 +258,16 @@ def actuals(
     currency: str | None = CURRENCY_OPTION,
     show_account_ids: bool = SHOW_ACCOUNTS_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.actuals.privacy import mask_frame
+    from costplan.cli.common import resolve_by
     from costplan.errors import InputError, Problem
 
-    keys = [k.strip() for item in by for k in item.split(",") if k.strip()]
+    # friendly aliases (service, region, account, team) beside FOCUS names; `component` and
+    # `component_kind` are both the component kind (a bill does not know the stack's paths)
+    keys = ["component" if k == "component_kind" else k
+            for k in resolve_by([k.strip() for item in by for k in item.split(",") if k.strip()])]
     if per_user and (engine != "duckdb" or "month" not in keys):
         raise InputError(
             Problem("needs --by month and the local store", location="--per-user",
@@ -317,7 +326,7 @@ def actuals(
                     )
     else:
         raise InputError(Problem(f"unknown engine {engine!r}", location="--engine", hint="duckdb or athena"))
-    df = mask_frame(df.drop(columns=["rows"]), show=show_account_ids)
+    df = mask_frame(df.drop(columns=["rows"]), show=show_account_ids).rename(columns={"component": "component_kind"})
     if "BillingCurrency" in df and metric in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost",
                                               "x_NetEffectiveCost"):
         sums = df.groupby("BillingCurrency")[metric].sum()
@@ -341,7 +350,7 @@ def actuals(
     if df["Estimated"].any():
         notes.append("Estimated = not final yet (AWS may still change it)")
     if fmt is Format.table:
-        title = f"{metric} by {', '.join(keys)}" + (f", {month}" if month else "")
+        title = f"{metric} by {', '.join(df.columns[:len(keys)])}" + (f", {month}" if month else "")
         emit_frame(
             df.round({metric: 2}),
             fmt,
@@ -387,6 +396,7 @@ def reconcile(
     ),
     store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     import math
 

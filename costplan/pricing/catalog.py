@@ -250,12 +250,22 @@ class Catalog:
             )
         return tiers[0]
 
-    def has(self, *args, **kwargs) -> bool:
-        try:
-            self.tiers(*args, **kwargs)
-        except PriceNotFoundError:
-            return False
-        return True
+    def has(
+        self,
+        service: str,
+        sku: str,
+        region: str,
+        usage: str,
+        variant: str = "",
+        pricing_model: str = "on_demand",
+        term: str = "",
+        purchase_option: str = "",
+        offering_class: str = "",
+    ) -> bool:
+        """Whether the catalog prices this key (a lookup: no "did you mean" message is built,
+        which costs a fuzzy search of every SKU of the service)."""
+        key = (service, sku, region, usage, variant, pricing_model, term, purchase_option, offering_class)
+        return self._index.get(key) is not None
 
     def find(self, sku: str | None = None, region: str | None = None, service: str | None = None) -> list[Price]:
         """Every price matching the filters (used by ``costplan prices show``)."""
