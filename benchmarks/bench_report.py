@@ -44,7 +44,7 @@ def main() -> int:
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "sample.duckdb"
-        subprocess.run([py, "-c", f"from costplan.actuals.sample import build_store; build_store({str(store)!r})"],
+        subprocess.run([py, "-c", f"from costplan.sample import build_store; build_store({str(store)!r})"],
                        cwd=ROOT, env=env, check=True)
         estimate = [py, "-m", "costplan", "estimate", "--format", "json"]
         report = [py, "-m", "costplan", "report", "--store", str(store), "--out", str(Path(tmp) / "out")]

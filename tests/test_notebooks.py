@@ -93,7 +93,7 @@ def review_run(tmp_path_factory):
     """One review of the sample store, shared by the tests that read it."""
     import subprocess
 
-    from costplan.actuals.sample import build_store
+    from costplan.sample import build_store
 
     tmp = tmp_path_factory.mktemp("review")
     store = tmp / "sample.duckdb"

@@ -44,7 +44,7 @@ def sql_total(store: Path, month: str, by: str | None = None):
 
 @pytest.fixture(scope="module")
 def sample_store(tmp_path_factory) -> Path:
-    from costplan.actuals.sample import build_store
+    from costplan.sample import build_store
 
     path = tmp_path_factory.mktemp("store") / "sample.duckdb"
     build_store(path)

@@ -424,13 +424,15 @@ def user_catalog_dir() -> Path | None:
 
 
 def default_catalog_path() -> Path:
-    """The catalog used when none is named: ``COSTPLAN_CATALOG``, else the newest snapshot by
-    its date, embedded or refreshed into :func:`user_catalog_dir`."""
-    import os
+    """The catalog used when none is named: the ``catalog`` setting (``COSTPLAN_CATALOG``, else
+    ``[tool.costplan] catalog`` of the nearest pyproject.toml: a CSV, or a folder whose newest
+    snapshot is used), else the newest snapshot by its date, embedded or refreshed into
+    :func:`user_catalog_dir`. The same default for every command and for the library."""
+    from costplan import config
 
-    env = os.environ.get("COSTPLAN_CATALOG")
-    if env:
-        return Path(env)
+    chosen = config.setting("catalog")
+    if chosen:
+        return newest_catalog_file(Path(chosen)) if Path(chosen).is_dir() else Path(chosen)
     embedded = newest_catalog_file(DATA_DIR)
     user = user_catalog_dir()
     refreshed = sorted(user.glob(CATALOG_GLOB)) if user is not None and user.is_dir() else []
