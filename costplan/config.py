@@ -14,6 +14,7 @@ file and line, or the variable (docs/refusals.md).
 | ``reports_dir`` | where reports are written | ``reports/`` |
 | ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
 | ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
+| ``engine`` | where spend is read: ``duckdb`` (the store), ``athena`` or ``spark`` (docs/org-scale.md) | ``duckdb`` |
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ _BUILTIN = {
     "reports_dir": "reports",
     "component_map": "",
     "currency": "",
+    "engine": "duckdb",
 }
 
 

@@ -44,12 +44,15 @@ def build_report(
     calibrate: bool = False,
     seed: int = 0,
     progress: Callable[[str], None] = lambda _s: None,
+    source=None,
 ) -> tuple[ReportTables, dict]:
     """The report's tables and figures, nothing written.
 
     ``stack``, ``store`` and ``catalog`` default by the documented precedence
     (:func:`costplan.config.setting`); the default store is built from the synthetic sample
     on first use. ``month`` is ``YYYY-MM`` (default: the last complete month in the store).
+    ``source`` replaces the store by another engine's spend (:mod:`costplan.actuals.engines`):
+    it reads the billing periods the report needs, ``month`` and the twelve before it.
     """
     from costplan import config
     from costplan.actuals.store import Store
@@ -66,10 +69,20 @@ def build_report(
     plan = estimate(st, cat)
     progress("opening the store")
     store_path = config.setting("store", store)
-    with Store.open_default(store_path, read_only=True) as s:
+    if source is not None:
+        if month and getattr(source, "window", None) is None and hasattr(source, "set_window"):
+            from costplan.reports.tables import TREND_MONTHS, shift_month
+
+            source.set_window([shift_month(month, -k) for k in range(max(TREND_MONTHS, 13))])
         tables = build_tables(
-            s, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
+            source, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
         )
+        store_path = str(source.path)
+    else:
+        with Store.open_default(store_path, read_only=True) as s:
+            tables = build_tables(
+                s, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
+            )
     progress("figures")
     figs = build_figures(tables)
     tables.embedded_default = (
@@ -89,6 +102,7 @@ def monthly_report(
     projection: bool = True,
     calibrate: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
+    source=None,
 ) -> tuple[ReportTables, ReportFiles]:
     """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
     from costplan import config, outputs
@@ -98,7 +112,7 @@ def monthly_report(
         out_dir = outputs.resolve(out_dir)
         outputs.check_folder(out_dir, REPORT_KIND)
     tables, figs = build_report(
-        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress
+        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress, source=source
     )
     out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / tables.month
     files = write_report(tables, figs, out, images=images, progress=progress,
