@@ -396,7 +396,7 @@ def export_relation(table: str, table_format: str, types: dict[str, str], where:
         e = exprs.get(c)
         if c == "x_Source":
             e = _q(table_format)
-        elif e is None or str(e).startswith("NULL"):
+        elif e is None or str(e) == "NULL" or str(e).startswith("NULL::"):
             e = f"CAST({schema.DEFAULTS.get(c, 'NULL')} AS {t})"
         cols.append(f'{e} AS "{c}"')
     return f"(SELECT {', '.join(cols)} FROM {table} WHERE {' AND '.join(conds) or 'TRUE'})"

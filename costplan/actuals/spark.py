@@ -43,13 +43,14 @@ def duckdb_type(spark_type: str) -> str:
 
 def local_session(cores: int = 1):
     """A local Spark session for small data and tests: ``local[cores]``, one shuffle
-    partition, no UI, UTC."""
+    partition, no adaptive re-planning, no UI, UTC."""
     from pyspark.sql import SparkSession
 
     return (
         SparkSession.builder.master(f"local[{cores}]")
         .appName("costplan")
         .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.adaptive.enabled", "false")  # small data: re-planning costs more than it saves
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")

@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from costplan.cli.common import cli_errors, help_text, info, warn
+from costplan.cli.common import (
+    ATHENA_DATABASE_OPTION,
+    ATHENA_OUTPUT_OPTION,
+    ATHENA_TABLE_OPTION,
+    ATHENA_WORKGROUP_OPTION,
+    ENGINE_OPTION,
+    MAX_SCAN_OPTION,
+    SPARK_PATH_OPTION,
+    SPARK_TABLE_OPTION,
+    TABLE_FORMAT_OPTION,
+    cli_errors,
+    help_text,
+    info,
+    open_spend,
+    report_scan,
+    warn,
+)
 
 REPORT_HELP = """Write the monthly cost report of one month into a folder (default
 reports/YYYY-MM/): report.html (self-contained, works offline, prints well), report.md with
@@ -28,6 +44,10 @@ Examples:
   costplan report --stack data/ultibiker/stack.yaml --store data/costplan.duckdb --no-images
 
   costplan report --calibrate    # the projection starts from the month's bill, not the plan
+
+  costplan report --month 2026-10 --engine spark --spark-path s3a://exports/focus/data/
+
+  costplan report --month 2026-10 --engine athena --database cur --table focus_export --output s3://athena-results/ --max-scan-gb 50
 """
 
 REVIEW_HELP = """Execute the quarterly review notebook (notebooks/quarterly_review.ipynb)
@@ -63,6 +83,16 @@ def report_cmd(
         False, "--calibrate", help="Start the projection from the month's bill, not the plan (each kind of cost "
         "scaled by actual / plan of the month; it must be final)."
     ),
+    engine: str | None = ENGINE_OPTION,
+    spark_path: str | None = SPARK_PATH_OPTION,
+    spark_table: str | None = SPARK_TABLE_OPTION,
+    database: str | None = ATHENA_DATABASE_OPTION,
+    table: str | None = ATHENA_TABLE_OPTION,
+    output: str | None = ATHENA_OUTPUT_OPTION,
+    workgroup: str | None = ATHENA_WORKGROUP_OPTION,
+    table_format: str = TABLE_FORMAT_OPTION,
+    profile: str | None = typer.Option(None, "--profile", help="Athena: AWS profile."),
+    max_scan_gb: float | None = MAX_SCAN_OPTION,
 ) -> None:
     from rich.console import Console
     from rich.progress import (
@@ -88,8 +118,19 @@ def report_cmd(
         def step(what: str) -> None:
             bar.update(task, description=f"report: {what}", advance=1)
 
-        tables, files = monthly_report(month, stack, store, out, catalog=catalog_path, images=images,
-                                       projection=projection, calibrate=calibrate, progress=step)
+        from costplan.actuals.engines import check_engine
+
+        source = None
+        if check_engine(engine) != "duckdb":
+            source = open_spend(engine, spark_path=spark_path, spark_table=spark_table, database=database,
+                                table=table, output=output, workgroup=workgroup, table_format=table_format,
+                                profile=profile, max_scan_gb=max_scan_gb)
+        try:
+            tables, files = monthly_report(month, stack, store, out, catalog=catalog_path, images=images,
+                                           projection=projection, calibrate=calibrate, progress=step, source=source)
+        finally:
+            if source is not None:
+                report_scan(source)
     for w in files.warnings:
         warn(w)
     h = tables.headline
