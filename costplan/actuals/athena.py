@@ -211,6 +211,14 @@ class AthenaEngine(RemoteEngine):
         self._months_read = len(months) if months else None
         return super().rows_for(month=month, start=start, end=end)
 
+    def _partitions(self) -> list[str]:
+        """The table's billing-period partitions from Athena's partition metadata (the hidden
+        ``"table$partitions"`` table of a Glue table): nothing is scanned."""
+        self._months_read = None
+        df = self._run(f'SELECT "{self.partition_column}" AS month FROM "{self.database}"."{self.table_name}'
+                       f'$partitions" ORDER BY 1')
+        return [str(m) for m in df[df.columns[0]]]
+
     def scan_summary(self) -> str:
         """One line: queries run, bytes scanned and what Athena charges for them."""
         return (f"Athena: {self.queries} queries scanned {self.scanned_bytes / 1e9:,.3f} GB, about "

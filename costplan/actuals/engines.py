@@ -179,11 +179,21 @@ class RemoteEngine:
         return df.reset_index(drop=True)
 
     def months(self) -> list[str]:
-        """Billing periods held (in :attr:`window`), oldest first; asked once per window."""
-        key = ("months", tuple(self.window or ()))
+        """Billing periods held, oldest first (asked once)."""
+        key = ("months", tuple(self.window or ()) if not self.partition_column else ())
         if key not in self._cache:
-            self._cache[key] = [str(m) for m in self.query(queries.months_sql(self.rows_for()))["month"]]
+            if self.partition_column:
+                months = self._partitions()
+            else:
+                months = [str(m) for m in self.query(queries.months_sql(self.rows_for()))["month"]]
+            self._cache[key] = months
         return list(self._cache[key])
+
+    def _partitions(self) -> list[str]:
+        """The billing-period partitions the table holds (``YYYY-MM``), oldest first: every
+        one, as the store lists every month it holds (reading the partition column only)."""
+        df = self.query(f'SELECT DISTINCT "{self.partition_column}" AS month FROM {self.table} ORDER BY 1')
+        return [str(m) for m in df["month"]]
 
     def coverage(self) -> pd.DataFrame:
         """As :meth:`Store.coverage` (in :attr:`window`); asked once per window."""

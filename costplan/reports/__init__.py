@@ -52,7 +52,7 @@ def build_report(
     (:func:`costplan.config.setting`); the default store is built from the synthetic sample
     on first use. ``month`` is ``YYYY-MM`` (default: the last complete month in the store).
     ``source`` replaces the store by another engine's spend (:mod:`costplan.actuals.engines`):
-    it reads the billing periods the report needs, ``month`` and the twelve before it.
+    it reads the billing periods the report needs: the twelve before ``month`` up to the latest held.
     """
     from costplan import config
     from costplan.actuals.store import Store
@@ -73,7 +73,10 @@ def build_report(
         if month and getattr(source, "window", None) is None and hasattr(source, "set_window"):
             from costplan.reports.tables import TREND_MONTHS, shift_month
 
-            source.set_window([shift_month(month, -k) for k in range(max(TREND_MONTHS, 13))])
+            # the trend's months and the year before, up to the latest held (its Estimated days)
+            first = shift_month(month, -max(TREND_MONTHS, 13) + 1)
+            held = [m for m in source.months() if m >= first] if source.partition_column else []
+            source.set_window(held or [shift_month(month, -k) for k in range(max(TREND_MONTHS, 13))])
         tables = build_tables(
             source, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
         )
