@@ -290,3 +290,15 @@ def report_scan(source) -> None:
     summary = getattr(source, "scan_summary", None)
     if summary is not None:
         info(summary())
+
+
+def open_for_month(engine, month: str | None, *, store=None, currency=None, **options):
+    """:func:`open_spend` for a command about one ``month`` (``latest``: the newest final one):
+    a remote engine reads that month's partitions (``latest``: the three newest held)."""
+    source = open_spend(engine, store=store, currency=currency, **options)
+    if hasattr(source, "set_window"):
+        if month and month != "latest":
+            source.set_window([month])
+        else:
+            source.set_window(source.months()[-3:])
+    return source
