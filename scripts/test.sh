@@ -14,4 +14,10 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN
 export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE
+# The whole suite (no arguments) runs on every core, one test file per worker (module fixtures
+# stay in one process); COSTPLAN_TEST_WORKERS=0 runs it in one process.
+workers=${COSTPLAN_TEST_WORKERS:-auto}
+if [ $# -eq 0 ] && [ "$workers" != 0 ]; then
+  set -- -n "$workers" --dist loadfile
+fi
 exec .venv/bin/python -m pytest "$@"
