@@ -99,8 +99,8 @@ def main() -> int:
     args = ap.parse_args()
 
     import duckdb
-
     from bench_store import step_generate
+
     from costplan.actuals.store import Store
 
     results: dict = {"rows": args.rows}
