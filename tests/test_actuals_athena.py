@@ -353,3 +353,19 @@ def test_max_scan_gb_stops_before_a_query_that_would_pass_it():
             eng.spend([], month="2026-09")
     stub.assert_no_pending_responses()
     assert eng.queries == 1
+
+
+def test_engine_option_and_setting_are_checked(tmp_path, monkeypatch):
+    from cli_runner import costplan
+
+    res = costplan("actuals", "--engine", "bigquery")
+    assert res.code == 2 and "unknown engine 'bigquery'" in res.err and "duckdb, athena or spark" in res.err
+    monkeypatch.setenv("COSTPLAN_ENGINE", "athena")
+    res = costplan("actuals", "--month", "2026-10", "--database", "cur")
+    assert res.code == 2 and "--table" in res.err and "--output" in res.err and "Traceback" not in res.err
+    monkeypatch.setenv("COSTPLAN_ENGINE", "spark")
+    res = costplan("report", "--month", "2026-10", "--out", str(tmp_path / "r"))
+    assert res.code == 2 and "--spark-path" in res.err and not (tmp_path / "r").exists()
+    res = costplan("report", "--month", "2026-10", "--engine", "athena", "--database", "cur", "--table", "t",
+                   "--output", "s3://b/", "--max-scan-gb", "-1", "--out", str(tmp_path / "r"))
+    assert res.code == 2 and "--max-scan-gb" in res.err
