@@ -151,6 +151,10 @@ def review_cmd(
     ),
     stack: str | None = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
     store: str | None = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
+    engine: str | None = ENGINE_OPTION,
+    spark_path: str | None = SPARK_PATH_OPTION,
+    spark_table: str | None = SPARK_TABLE_OPTION,
+    table_format: str = TABLE_FORMAT_OPTION,
 ) -> None:
     from rich.console import Console
 
@@ -158,5 +162,7 @@ def review_cmd(
 
     console = Console(stderr=True)
     with console.status(f"executing the quarterly review for {quarter}"):
-        result = run_review(quarter, out_dir=out, stack=stack, store=store)
+        result = run_review(quarter, out_dir=out, stack=stack, store=store, engine=engine,
+                            engine_options={k: v for k, v in (("spark_path", spark_path), ("spark_table", spark_table),
+                                                              ("table_format", table_format)) if v})
     typer.echo(str(result.html))

@@ -40,10 +40,14 @@ def run_review(
     store: str | os.PathLike | None = None,
     *,
     timeout: int = 600,
+    engine: str | None = None,
+    engine_options: dict | None = None,
 ) -> ReviewResult:
     """Execute ``notebooks/quarterly_review.ipynb`` with ``quarter``, ``stack`` and ``store``
     as its parameters; write ``quarterly_review_<quarter>.ipynb`` and ``.html`` into
-    ``out_dir`` (default ``<reports_dir>/review-<quarter>``)."""
+    ``out_dir`` (default ``<reports_dir>/review-<quarter>``). ``engine`` and
+    ``engine_options`` (:func:`costplan.actuals.engines.open_source`) read the spend from
+    Spark or Athena instead of the store."""
     from costplan import config
     from costplan.actuals.store import Store
     from costplan.reports.quarterly import check_quarter, quarter_label
@@ -54,16 +58,25 @@ def run_review(
     stack_path = str(Path(config.setting("stack", stack)).resolve())
     if not Path(stack_path).is_file():
         raise InputError(f"{stack_path}: stack file not found")
+    from costplan.actuals.engines import check_engine, open_source
+
+    engine = check_engine(engine)
+    engine_options = dict(engine_options or {})
     store_path = str(Path(config.setting("store", store)).resolve())
-    with Store.open_default(store_path, read_only=True) as s:
-        check_quarter(s, label)
+    if engine != "duckdb":
+        with open_source(engine, **engine_options) as s:
+            check_quarter(s, label)
+    else:
+        with Store.open_default(store_path, read_only=True) as s:
+            check_quarter(s, label)
     src = notebooks_dir() / NOTEBOOK
     if not src.is_file():
         raise CostplanError(f"{src}: the quarterly review notebook is missing from this installation")
     name = f"quarterly_review_{label}"
     with outputs.replacing_folder(out, REVIEW_KIND) as tmp:
         executed = tmp / f"{name}.ipynb"
-        execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path}, timeout)
+        execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path,
+                                             "engine": engine, "engine_options": engine_options}, timeout)
         export_html(executed, tmp / f"{name}.html")
     return ReviewResult(label, out, out / f"{name}.ipynb", out / f"{name}.html")
 
