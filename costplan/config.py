@@ -13,6 +13,7 @@ file and line, or the variable (docs/refusals.md).
 | ``catalog`` | price catalog CSV or folder | the newest embedded snapshot |
 | ``reports_dir`` | where reports are written | ``reports/`` |
 | ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
+| ``price_list_url`` | base URL of AWS's public bulk Price List files, read by ``costplan prices refresh`` | ``https://pricing.us-east-1.amazonaws.com`` |
 | ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
 | ``engine`` | where spend is read: ``duckdb`` (the store), ``athena`` or ``spark`` (docs/org-scale.md) | ``duckdb`` |
 """
@@ -53,6 +54,7 @@ _BUILTIN = {
     "component_map": "",
     "currency": "",
     "engine": "duckdb",
+    "price_list_url": "https://pricing.us-east-1.amazonaws.com",
 }
 
 
@@ -169,6 +171,8 @@ def _check_value(name: str, value: str, where: str | None, shown: str) -> str:
         bad = "is a folder, expected a DuckDB file"
     elif name == "reports_dir" and p.exists() and not p.is_dir():
         bad = "is a file, expected a folder"
+    elif name == "price_list_url" and not value.startswith(("http://", "https://")):
+        bad = "is not an http:// or https:// URL"
     if bad:
         raise InputError(Problem(f"{shown}: {bad}", file=where))
     return value

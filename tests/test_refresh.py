@@ -392,14 +392,14 @@ def run_cli(*args):
 )
 def test_cli_bad_selection_exits_2_naming_the_valid_values(base, args, needle):
     before = snapshot_files(base.parent)
-    res = run_cli("refresh", "--catalog", str(base), *args)
+    res = run_cli("refresh", "--source", "query", "--catalog", str(base), *args)
     assert res.exit_code == 2
     assert needle in res.stderr and "Traceback" not in res.output
     assert snapshot_files(base.parent) == before
 
 
 def test_cli_dry_run_json(base):
-    res = run_cli("refresh", "--catalog", str(base), "--regions", "eu-west-1", "--services", "AmazonRDS", "--dry-run",
+    res = run_cli("refresh", "--source", "query", "--catalog", str(base), "--regions", "eu-west-1", "--services", "AmazonRDS", "--dry-run",
                   "--format", "json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
@@ -417,7 +417,7 @@ def test_cli_refresh_writes_and_reports(base, monkeypatch, tmp_path):
         "get_products", {"PriceList": eks_items()}, products_params("AmazonEKS", "us-east-1"))
     monkeypatch.setattr("costplan.cli.prices.make_session", lambda profile: session)
     out = tmp_path / "new"
-    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS",
+    res = run_cli("refresh", "--source", "query", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS",
                   "--out", str(out), "--format", "json")
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
@@ -433,7 +433,7 @@ def test_cli_failed_refresh_exits_1_and_keeps_the_catalog(base, monkeypatch):
     session = StubSession()
     session.stub("pricing", "us-east-1").add_client_error("get_products", "AccessDeniedException", "no", 403)
     monkeypatch.setattr("costplan.cli.prices.make_session", lambda profile: session)
-    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS")
+    res = run_cli("refresh", "--source", "query", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS")
     assert res.exit_code == 1
     assert "AccessDeniedException" in res.stderr and "was not changed" in res.stderr
     assert snapshot_files(base.parent) == before
@@ -468,7 +468,7 @@ def test_merge_replaces_refreshed_keys_and_keeps_the_rest(old, new):
 
 
 def test_cli_unknown_profile_exits_2(base):
-    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS",
+    res = run_cli("refresh", "--source", "query", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS",
                   "--profile", "no-such-profile")
     assert res.exit_code == 2
     assert "no-such-profile" in res.stderr and "Traceback" not in res.output
@@ -521,9 +521,9 @@ def test_prices_for_another_region_are_reported_not_merged(base):
 
 
 def test_cli_pricing_endpoint(base):
-    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS", "--dry-run",
+    res = run_cli("refresh", "--source", "query", "--catalog", str(base), "--regions", "us-east-1", "--services", "AmazonEKS", "--dry-run",
                   "--pricing-endpoint", "eu-central-1", "--format", "json")
     assert res.exit_code == 0
     assert [r["client_region"] for r in json.loads(res.stdout)["requests"]] == ["eu-central-1"]
-    res = run_cli("refresh", "--catalog", str(base), "--regions", "us-east-1", "--dry-run", "--pricing-endpoint", "eu-west-1")
+    res = run_cli("refresh", "--source", "query", "--catalog", str(base), "--regions", "us-east-1", "--dry-run", "--pricing-endpoint", "eu-west-1")
     assert res.exit_code == 2 and "us-east-1, ap-south-1, eu-central-1" in res.stderr

@@ -29,6 +29,14 @@ FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="Output format
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
+RATES_OPTION = typer.Option(
+    "list", "--rates", help="list: the catalog's list prices; bill: your effective rates from "
+    "`costplan prices from-bill` where the bill has them, list prices elsewhere.",
+)
+BILL_RATES_OPTION = typer.Option(
+    None, "--bill-rates", help="Bill-rate overlay for --rates bill (default: the newest one from-bill wrote)."
+)
+
 #: Modules of the optional extras (pyproject.toml) -> the extra that installs them.
 OPTIONAL_MODULES = {
     "papermill": "notebooks", "nbconvert": "notebooks", "nbformat": "notebooks", "nbclient": "notebooks",

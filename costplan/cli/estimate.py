@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from costplan.cli.common import (
+    BILL_RATES_OPTION,
+    RATES_OPTION,
     Format,
     cli_errors,
     emit_frame,
@@ -48,6 +50,8 @@ def estimate_cmd(
         None, "--by", help="Show totals by ServiceName, RegionId, component or component_kind instead of lines."
     ),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    rates: str = RATES_OPTION,
+    bill_rates: str | None = BILL_RATES_OPTION,
     fmt: PlanFormat = PLAN_FORMAT_OPTION,
 ) -> None:
     from costplan.config import setting
@@ -58,7 +62,7 @@ def estimate_cmd(
 
     stack_path = setting("stack", stack)
     st = load_stack(stack_path, scenario=scenario)
-    cat = get_catalog(catalog_path or setting("catalog") or None)
+    cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates)
     result = estimate(st, cat)
     if fmt is PlanFormat.focus:
         return emit_estimate(result)
@@ -102,10 +106,14 @@ def estimate_cmd(
         emit_frame(result.totals(by), fmt, title=f"{result.stack_name}: monthly cost by {by}", money=("ListCost",),
                    percent=("share",))
     else:
-        view = result.lines[
-            ["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice", "ListCost", "price_verified"]
-        ].rename(columns={"PricingQuantity": "quantity", "PricingUnit": "unit", "ListUnitPrice": "unit_price",
-                          "ListCost": "monthly_cost", "price_verified": "verified"})
+        cols = ["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice", "ListCost", "price_verified"]
+        if rates == "bill":
+            cols.append("price_source")
+        view = result.lines[cols].rename(columns={"PricingQuantity": "quantity", "PricingUnit": "unit", "ListUnitPrice": "unit_price",
+                          "ListCost": "monthly_cost", "price_verified": "verified",
+                          "price_source": "rate"})
+        if "rate" in view:
+            view["rate"] = view["rate"].map(lambda s: "bill" if str(s).startswith("bill ") else "list")
         if fmt is Format.csv:
             emit_frame(result.lines, fmt)
             return
@@ -115,6 +123,14 @@ def estimate_cmd(
         info(
             f"Total: ${result.total_monthly_cost:,.2f}/month (before commitments ${result.on_demand_monthly_cost:,.2f})"
         )
+    if rates == "bill":
+        from_bill = result.lines["price_source"].astype(str).str.startswith("bill ")
+        sources = sorted(set(result.lines.loc[from_bill, "price_source"]))
+        info(f"{int(from_bill.sum())} of {len(result.lines)} lines priced at your rates from the bill "
+             f"({', '.join(sources) or 'none'}); the others at the catalog's list prices")
+        if (result.lines["component_kind"] == "commitment").any():
+            warn("bill rates are effective rates: they already include the bill's Savings Plans and reservations, "
+                 "and the stack's commitments are applied on top of them")
     for w in result.warnings:
         warn(w)
     for f in result.findings:

@@ -117,26 +117,92 @@ def info_cmd(
 
 
 REFRESH_HELP = """Fetch current list prices from AWS and write them over the last good
-catalog: on-demand and reserved prices from the AWS Price List API (pricing:GetProducts),
-Savings Plans rates (savingsplans:DescribeSavingsPlansOfferingRates) and a summary of recent
-spot prices (ec2:DescribeSpotPriceHistory) for the instance types the catalog already has spot
-prices for.
+catalog. By default (--source bulk) from AWS's public bulk Price List files, which need no AWS
+account or credentials: the offer index, each service's region index and one CSV offer file
+per service and region (on-demand and reserved prices), and the Savings Plans offer files
+(Compute and EC2 Instance plan rates). Files are cached by offer version
+(~/.cache/costplan/price-list, --cache-dir), resumed after an interruption and downloaded at
+most --parallel at a time. --source query uses the AWS Price List API (pricing:GetProducts),
+Savings Plans rates (savingsplans:DescribeSavingsPlansOfferingRates) and spot history
+(ec2:DescribeSpotPriceHistory) instead, with the standard AWS credential chain.
 
-Prices that are not refreshed are kept; if any request fails nothing is written and the last
-good catalog stays as it was. Uses the standard AWS credential chain (environment, --profile,
-SSO). --dry-run lists the requests without calling AWS.
+Prices that are not refreshed are kept; if anything fails nothing is written and the last good
+catalog stays as it was. --dry-run lists what would be downloaded (and how big) or the API
+requests, and writes nothing.
 
 Services: AmazonEC2, AmazonRDS, AmazonElastiCache, AWSELB, AmazonEKS, AmazonS3, savings-plans,
-ec2-spot (default: all).
+and with --source query ec2-spot (default: all).
 
 Examples:
 
   costplan prices refresh --regions us-east-1,eu-west-1 --dry-run
 
-  costplan prices refresh --regions us-east-1 --services AmazonEC2,AmazonRDS --profile billing
+  costplan prices refresh --regions eu-west-1 --services AmazonEC2,savings-plans
+
+  costplan prices refresh --source query --regions us-east-1 --services AmazonEC2,ec2-spot --profile billing
 
   costplan prices refresh --regions eu-west-1 --out data/prices/ --format json
 """
+
+
+FROM_BILL_HELP = """Your own unit prices from your bill. For every (service, usage type,
+region) of a month's usage in the store (a CUR 2.0 or FOCUS import), the list unit price and
+the effective unit price you paid after discounts, Savings Plans and reserved instances
+(ListCost / quantity and EffectiveCost / quantity; FOCUS also ContractedCost / quantity).
+The rates that match a catalog price are written as a catalog overlay (source "bill <billing
+account> <period>") into data/bill-rates/<period>/ (or --out); `costplan estimate`, `project`
+and `report` with --rates bill then price the plan at your rates, falling back to the catalog
+where the bill has no price.
+
+Examples:
+
+  costplan prices from-bill --store costplan.duckdb --month 2026-10
+
+  costplan estimate data/ultibiker/stack.yaml --rates bill
+"""
+
+
+@prices_app.command("from-bill", help=help_text(FROM_BILL_HELP))
+@cli_errors
+def from_bill_cmd(
+    store_path: str | None = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
+    month: str | None = typer.Option(None, "--month", "-m", help="YYYY-MM (default: the last complete month)."),
+    out: str | None = typer.Option(None, "--out", help="Overlay folder (default: data/bill-rates/)."),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    from costplan import config
+    from costplan.actuals.privacy import mask_frame
+    from costplan.actuals.store import Store
+    from costplan.cli.common import info, warn
+    from costplan.pricing.from_bill import from_bill
+
+    with Store.open_default(config.setting("store", store_path), read_only=True) as store:
+        if store.is_synthetic():
+            warn("the store holds the SYNTHETIC sample, not a real bill: these are not anybody's rates")
+        res = from_bill(store, month, out)
+    df = mask_frame(res.rates)
+    cols = ["ServiceName", "x_UsageType", "RegionId", "PricingUnit", "PricingQuantity", "ListUnitPrice",
+            "EffectiveUnitPrice", "ContractedUnitPrice", "sku", "not_mapped"]
+    if fmt is Format.json:
+        from costplan.frames import json_records
+
+        emit_json({"period": res.period, "source": res.source, "path": str(res.path) if res.path else None,
+                   "rates": json_records(df[cols]), "overlay_rows": len(res.prices)})
+        return
+    if fmt is Format.csv:
+        emit_frame(df[cols], fmt)
+        return
+    emit_frame(df[cols].rename(columns={"x_UsageType": "usage type", "PricingQuantity": "quantity",
+                                        "ListUnitPrice": "list", "EffectiveUnitPrice": "effective",
+                                        "ContractedUnitPrice": "contracted", "sku": "catalog sku"}),
+               fmt, title=f"Unit prices from the bill, {res.period} (USD per unit)")
+    n_unmapped = int((res.rates["not_mapped"] != "").sum())
+    if res.path:
+        info(f"wrote {res.path}: {len(res.prices)} rates ({res.source}); use them with --rates bill")
+    else:
+        warn("no line of the bill matches a catalog price; nothing was written")
+    if n_unmapped:
+        info(f"{n_unmapped} bill lines have no catalog price to replace (see not_mapped); they stay at list prices")
 
 
 def make_session(profile: str | None):
@@ -171,12 +237,23 @@ def refresh_cmd(
     pricing_region: str = typer.Option(
         "us-east-1", "--pricing-endpoint", help="Price List API endpoint region: us-east-1, ap-south-1 or eu-central-1."
     ),
+    source: str = typer.Option("bulk", "--source", help="bulk (public price list files, no account) or query (API)."),
+    cache_dir: str | None = typer.Option(
+        None, "--cache-dir", help="Download cache of the bulk files (default: ~/.cache/costplan/price-list)."
+    ),
+    parallel: int = typer.Option(4, "--parallel", min=1, max=16, help="Bulk files downloaded and read at once."),
+    price_list_url: str | None = typer.Option(
+        None, "--price-list-url", help="Base URL of the bulk files (default: setting price_list_url / COSTPLAN_PRICE_LIST_URL)."
+    ),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     from costplan.cli.common import info, warn
     from costplan.pricing.refresh import check_selection, refresh_catalog
 
-    check_selection(regions, services)  # bad input exits 2 before anything else happens
+    check_selection(regions, services, source)  # bad input exits 2 before anything else happens
+    if source == "bulk":
+        _refresh_bulk(regions, services, out, catalog_path, dry_run, cache_dir, parallel, price_list_url, fmt)
+        return
     types = [t.strip() for t in spot_types.split(",") if t.strip()] if spot_types else None
     kwargs = dict(
         out=out, base=catalog_path, spot_instance_types=types, spot_days=spot_days, pricing_region=pricing_region,
@@ -216,6 +293,91 @@ def refresh_cmd(
         info(f"{sum(result.unmapped.values())} AWS products or terms are not in the catalog vocabulary (see 'unmapped')")
 
 
+def _refresh_bulk(regions, services, out, catalog_path, dry_run, cache_dir, parallel, price_list_url, fmt) -> None:
+    from costplan.cli.common import info, warn
+    from costplan.pricing.refresh import refresh_from_bulk
+
+    kwargs = dict(out=out, base=catalog_path, cache_dir=cache_dir, parallel=parallel, price_list_url=price_list_url)
+    if dry_run:
+        result = refresh_from_bulk(regions, services, dry_run=True, **kwargs)
+        _render_files(result, fmt)
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
+
+    from costplan.pricing import bulk
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn(), transient=True, console=_stderr_console(),
+    ) as bar:
+        task = bar.add_task("price list files", total=None, rows=0)
+
+        class _Bar(bulk.Progress):
+            def __init__(self):
+                self.rows_done = 0
+                import threading
+
+                self.lock = threading.Lock()
+
+            def bytes(self, n, url):
+                bar.update(task, advance=n)
+
+            def rows(self, n, url):
+                with self.lock:
+                    self.rows_done += n
+                    bar.update(task, rows=self.rows_done, description=url.rsplit("/", 4)[-4][:30])
+
+        result = refresh_from_bulk(regions, services, progress=_Bar(), **kwargs)
+    _render_result(result, fmt)
+    for w in result.warnings:
+        warn(w)
+    for c in result.conflicts:
+        warn(f"not refreshed: {c}")
+    for e in result.empty:
+        info(f"no prices costplan uses in {e}")
+    if result.unmapped:
+        info(f"{sum(result.unmapped.values())} AWS products or terms are not in the catalog vocabulary (see 'unmapped')")
+
+
+def _render_files(result, fmt: Format) -> None:
+    import pandas as pd
+
+    from costplan.cli.common import info
+
+    files = result.files_table()
+    if fmt is Format.json:
+        emit_json({"dry_run": True, "source": "bulk", "target": str(result.target), "files": files,
+                   "bytes": sum(f["bytes"] or 0 for f in files if not f["cached"])})
+        return
+    df = pd.DataFrame(
+        [{"offer": f["offer"], "region": f["region"], "version": f["version"],
+          "size": _size(f["bytes"]), "cached": "yes" if f["cached"] else "", "url": f["url"]} for f in files],
+        columns=["offer", "region", "version", "size", "cached", "url"],
+    )
+    todo = [f for f in files if not f["cached"]]
+    unknown = sum(1 for f in todo if f["bytes"] is None)
+    emit_frame(df, fmt, title=f"Dry run: {len(files)} price list files ({len(todo)} to download)")
+    info(f"would download {_size(sum(f['bytes'] or 0 for f in todo))}"
+         + (f" (+{unknown} file(s) of unknown size)" if unknown else "") + f" and write {result.target}")
+
+
+def _size(n) -> str:
+    if n is None:
+        return "?"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
 def _stderr_console():
     from rich.console import Console
 
@@ -250,9 +412,10 @@ def _render_result(result, fmt: Format) -> None:
     rows = [{"service": s, "region": r, "rows": n} for (s, r), n in sorted(result.refreshed.items())]
     df = pd.DataFrame(rows, columns=["service", "region", "rows"])
     s = result.summary()
+    calls = "HTTP requests" if result.source == "bulk" else "AWS calls"
     caption = (
         f"wrote {s['path']}: {s['rows_total']} prices ({s['rows_replaced']} replaced, {s['rows_added']} new, "
-        f"{s['rows_kept']} kept); {s['calls']} AWS calls, {s['retries']} retried"
+        f"{s['rows_kept']} kept); {s['calls']} {calls}, {s['retries']} retried"
         if s["path"]
         else "nothing written"
     )

@@ -9,9 +9,11 @@ from costplan.cli.common import (
     ATHENA_OUTPUT_OPTION,
     ATHENA_TABLE_OPTION,
     ATHENA_WORKGROUP_OPTION,
+    BILL_RATES_OPTION,
     ENGINE_OPTION,
     FORMAT_OPTION,
     MAX_SCAN_OPTION,
+    RATES_OPTION,
     SPARK_PATH_OPTION,
     SPARK_TABLE_OPTION,
     TABLE_FORMAT_OPTION,
@@ -108,6 +110,8 @@ def project_cmd(
     seed: int = typer.Option(42, "--seed", help="Random seed of the draws."),
     view: str = typer.Option("monthly", "--view", help="What to show: " + ", ".join(VIEWS) + "."),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    rates: str = RATES_OPTION,
+    bill_rates: str | None = BILL_RATES_OPTION,
     calibrate_to: str | None = typer.Option(
         None, "--calibrate-to", help="Scale the cost lines to the actual spend of this final month (YYYY-MM or latest)."
     ),
@@ -149,7 +153,7 @@ def project_cmd(
 
     check_projection_size(months if months is not None else 1, simulations, seed)  # before the stack is read
     st = load_stack(setting("stack", stack))
-    cat = get_catalog(catalog_path or setting("catalog") or None)
+    cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates)
     focus, fmt = fmt is PlanFormat.focus, Format(fmt.value if fmt is not PlanFormat.focus else "table")
     if focus and scenario:
         refuse_scenarios()

@@ -9,8 +9,10 @@ from costplan.cli.common import (
     ATHENA_OUTPUT_OPTION,
     ATHENA_TABLE_OPTION,
     ATHENA_WORKGROUP_OPTION,
+    BILL_RATES_OPTION,
     ENGINE_OPTION,
     MAX_SCAN_OPTION,
+    RATES_OPTION,
     SPARK_PATH_OPTION,
     SPARK_TABLE_OPTION,
     TABLE_FORMAT_OPTION,
@@ -77,6 +79,8 @@ def report_cmd(
         None, "--out", "-o", help="Output folder: new, empty or an earlier report (default: reports/YYYY-MM)."
     ),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
+    rates: str = RATES_OPTION,
+    bill_rates: str | None = BILL_RATES_OPTION,
     images: bool = typer.Option(True, "--images/--no-images", help="PNG figures for report.md (needs Chromium)."),
     projection: bool = typer.Option(True, "--projection/--no-projection", help="Include the 12-month projection."),
     calibrate: bool = typer.Option(
@@ -118,6 +122,12 @@ def report_cmd(
         def step(what: str) -> None:
             bar.update(task, description=f"report: {what}", advance=1)
 
+        catalog = catalog_path
+        if rates != "list":
+            from costplan import config
+            from costplan.pricing.lookup import get_catalog
+
+            catalog = get_catalog(catalog_path or config.setting("catalog") or None, rates, bill_rates)
         from costplan.actuals.engines import check_engine
 
         source = None
@@ -126,7 +136,7 @@ def report_cmd(
                                 table=table, output=output, workgroup=workgroup, table_format=table_format,
                                 profile=profile, max_scan_gb=max_scan_gb)
         try:
-            tables, files = monthly_report(month, stack, store, out, catalog=catalog_path, images=images,
+            tables, files = monthly_report(month, stack, store, out, catalog=catalog, images=images,
                                            projection=projection, calibrate=calibrate, progress=step, source=source)
         finally:
             if source is not None:

@@ -29,8 +29,21 @@ SHOW_COLUMNS = [
 ]
 
 
-def get_catalog(path: str | None = None) -> Catalog:
-    return Catalog.load(path) if path else default_catalog()
+def get_catalog(path: str | None = None, rates: str = "list", bill_rates: str | None = None) -> Catalog:
+    """The catalog at ``path`` (default: the catalog in use). ``rates="bill"`` lays the bill-rate
+    overlay of ``costplan prices from-bill`` over it (``bill_rates``: its path; default the
+    newest one), so keys the bill has are priced at your effective rate."""
+    if isinstance(path, Catalog):
+        cat = path
+    else:
+        cat = Catalog.load(path) if path else default_catalog()
+    if rates == "list":
+        return cat
+    if rates != "bill":
+        raise InputError(f"--rates {rates!r} is not valid; use list or bill")
+    from costplan.pricing.from_bill import load_overlay, with_bill_rates
+
+    return with_bill_rates(cat, load_overlay(bill_rates))
 
 
 def show_prices(

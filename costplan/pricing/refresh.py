@@ -109,7 +109,13 @@ SAVINGS_PLANS_URL = (
     "https://docs.aws.amazon.com/savingsplans/latest/APIReference/API_DescribeSavingsPlansOfferingRates.html"
 )
 SPOT_URL = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSpotPriceHistory.html"
-_REFRESH_SOURCE_PREFIXES = ("aws-price-list-api:", "aws-savings-plans-api:", "aws-ec2-spot-price-history:")
+_REFRESH_SOURCE_PREFIXES = (
+    "aws-price-list-api:", "aws-savings-plans-api:", "aws-ec2-spot-price-history:", "aws-price-list-bulk:",
+)
+SOURCES = ("bulk", "query")
+"""``--source``: AWS's public bulk Price List files (no account needed) or the Query API."""
+BULK_SERVICES: tuple[str, ...] = (*SERVICES, SAVINGS_PLANS)
+"""What the bulk files refresh: spot history is an EC2 API call, not a price list file."""
 
 
 @dataclass(frozen=True)
@@ -194,9 +200,20 @@ class RefreshResult:
     sources: list[dict] = field(default_factory=list)
     """Manifest source entries added by this refresh."""
     warnings: list[str] = field(default_factory=list)
+    source: str = "query"
+    """``bulk`` or ``query``."""
+    files: list = field(default_factory=list)
+    """Bulk source: the offer files (:class:`costplan.pricing.bulk.OfferFile`) read, in order."""
+    sizes: dict = field(default_factory=dict)
+    """Bulk source: size of each file [bytes] by URL (None when the server did not say)."""
+    cached: set = field(default_factory=set)
+    """Bulk source: URLs already whole in the download cache."""
+    rows_read: dict = field(default_factory=dict)
+    """Bulk source: rows in each file by URL."""
 
     def summary(self) -> dict:
         return {
+            "source": self.source,
             "dry_run": self.dry_run,
             "target": str(self.target) if self.target else None,
             "path": str(self.path) if self.path else None,
@@ -214,7 +231,16 @@ class RefreshResult:
             "conflicts": self.conflicts,
             "sources": [s["id"] for s in self.sources],
             "warnings": self.warnings,
+            **({"files": self.files_table()} if self.source == "bulk" else {}),
         }
+
+    def files_table(self) -> list[dict]:
+        """Bulk source: one dict per offer file (offer, region, version, url, bytes, cached, rows)."""
+        return [
+            {"offer": f.offer, "region": f.region, "version": f.version, "url": f.url,
+             "bytes": self.sizes.get(f.url), "cached": f.url in self.cached, "rows": self.rows_read.get(f.url)}
+            for f in self.files
+        ]
 
 
 class RefreshError(AwsError):
@@ -241,9 +267,15 @@ def _hint(word: str, valid: Iterable[str], what: str) -> str:
     return f"{head}valid {what}: {', '.join(valid)}"
 
 
-def check_selection(regions: str | Iterable[str] | None, services: str | Iterable[str] | None) -> tuple[list[str], list[str]]:
-    """Validate ``--regions`` / ``--services``; raise :class:`InputError` naming the valid values."""
-    regs, svcs = _split(regions), _split(services) or list(REFRESH_SERVICES)
+def check_selection(
+    regions: str | Iterable[str] | None, services: str | Iterable[str] | None, source: str = "query"
+) -> tuple[list[str], list[str]]:
+    """Validate ``--regions`` / ``--services`` (and ``--source``); raise :class:`InputError`
+    naming the valid values."""
+    if source not in SOURCES:
+        raise InputError(Problem(f"unknown source {source!r}", location="--source", hint=f"valid: {', '.join(SOURCES)}"))
+    valid = BULK_SERVICES if source == "bulk" else REFRESH_SERVICES
+    regs, svcs = _split(regions), _split(services) or list(valid)
     problems = []
     if not regs:
         problems.append(Problem("no region given", location="--regions", hint=f"valid regions: {', '.join(REGIONS)}"))
@@ -253,9 +285,15 @@ def check_selection(regions: str | Iterable[str] | None, services: str | Iterabl
                 Problem(f"unknown region {r!r}", location="--regions", hint=_hint(r, REGIONS, "regions"))
             )
     for s in svcs:
-        if s not in REFRESH_SERVICES:
+        if s == SPOT and source == "bulk":
+            problems.append(Problem(
+                "ec2-spot is not in the bulk price list files (spot history is the EC2 API "
+                "DescribeSpotPriceHistory)", location="--services",
+                hint=f"use --source query for it; the bulk files refresh {', '.join(BULK_SERVICES)}",
+            ))
+        elif s not in valid:
             problems.append(
-                Problem(f"unknown service {s!r}", location="--services", hint=_hint(s, REFRESH_SERVICES, "services"))
+                Problem(f"unknown service {s!r}", location="--services", hint=_hint(s, valid, "services"))
             )
     if problems:
         raise InputError(problems)
@@ -574,6 +612,12 @@ def refresh_catalog(
     if progress:
         progress(total, total, "merging")
 
+    return _write_refreshed(fetched, source_meta, base_cat, out_path, result, regs, svcs, as_of)
+
+
+def _write_refreshed(fetched: list[Price], source_meta: Mapping[str, dict], base_cat: Catalog, out_path: Path,
+                     result: RefreshResult, regs: list[str], svcs: list[str], as_of: str) -> RefreshResult:
+    """Merge the fetched rows over the last good catalog and write it (atomically)."""
     refreshed = _dedupe(fetched, result.conflicts)
     if not refreshed:
         result.warnings.append("AWS returned no prices that map to the catalog; nothing was written")
@@ -595,6 +639,7 @@ def refresh_catalog(
         "services": svcs,
         "rows": sum(result.refreshed.values()),
         "by": "costplan prices refresh",
+        "source": result.source,
     }
     try:
         result.path = write_catalog(merged, out_path, manifest)
@@ -605,6 +650,72 @@ def refresh_catalog(
             result,
         ) from exc
     return result
+
+
+def refresh_from_bulk(
+    regions: str | Iterable[str],
+    services: str | Iterable[str] | None = None,
+    out: str | Path | None = None,
+    *,
+    base: str | Path | Catalog | None = None,
+    dry_run: bool = False,
+    price_list_url: str | None = None,
+    cache_dir: str | Path | None = None,
+    parallel: int = 4,
+    progress=None,
+    http=None,
+    today: dt.date | None = None,
+    threads: int = 2,
+) -> RefreshResult:
+    """Refresh ``services`` in ``regions`` from AWS's public bulk Price List files (no AWS account).
+
+    ``price_list_url`` is the site's base URL (default: the ``price_list_url`` setting,
+    ``COSTPLAN_PRICE_LIST_URL``, else ``https://pricing.us-east-1.amazonaws.com``);
+    ``cache_dir`` the download cache (default ``~/.cache/costplan/price-list``), keyed by
+    offer, version and region, so a second refresh of the same version downloads nothing and
+    an interrupted download resumes. At most ``parallel`` files are downloaded and read at
+    once. ``progress`` is a :class:`costplan.pricing.bulk.Progress` (bytes and rows); ``http``
+    a :class:`costplan.pricing.bulk.Http` (retries, backoff). A dry run reads the indexes and
+    the size of each file (HEAD), downloads no offer file and writes nothing.
+
+    Raises :class:`InputError` (exit 2) for bad regions or services and for files not in the
+    documented format, :class:`RefreshError` (exit 1) when a download fails; either way the
+    catalog on disk is unchanged.
+    """
+    from costplan import config
+    from costplan.pricing import bulk
+
+    regs, svcs = check_selection(regions, services, "bulk")
+    base_url = price_list_url or config.setting("price_list_url")
+    cache = Path(cache_dir) if cache_dir else bulk.default_cache_dir()
+    today = today or dt.datetime.now(dt.UTC).date()
+    base_cat = _load_base(base)
+    out_path = _resolve_out(out, _base_folder(base, base_cat), today)
+    http = http or bulk.Http()
+    result = RefreshResult(requests=[], dry_run=dry_run, target=out_path, source="bulk")
+    offers = [bulk.SAVINGS_PLAN_OFFER if s == SAVINGS_PLANS else s for s in svcs]
+    kept = f"the catalog {base_cat.path} was not changed" if base_cat.path else "no catalog was written"
+    try:
+        result.files = bulk.plan_files(http, base_url, regs, offers)
+        if dry_run:
+            result.sizes, result.cached = bulk.measure(http, result.files, cache, parallel)
+            result.calls = http.requests
+            return result
+        got = bulk.fetch(http, result.files, cache, as_of=today.isoformat(), parallel=parallel, progress=progress,
+                         threads=threads)
+    except bulk.BulkDownloadError as exc:
+        result.calls, result.retries = http.requests, http.retries
+        raise RefreshError(f"price refresh failed: {exc}; {kept}", result) from None
+    except InputError as exc:
+        tail = f"nothing was written; the catalog {base_cat.path} was not changed" if base_cat.path else "nothing was written"
+        raise type(exc)([*exc.problems, Problem(tail)]) from None
+    result.calls, result.retries = http.requests, http.retries
+    result.sizes, result.cached, result.rows_read = got.sizes, got.cached, got.rows_read
+    result.unmapped.update(got.unmapped)
+    result.empty += got.empty
+    for p in got.prices:
+        result.refreshed[(p.service if p.pricing_model != "savings_plan" else SAVINGS_PLANS, p.region)] += 1
+    return _write_refreshed(got.prices, got.sources, base_cat, out_path, result, regs, svcs, today.isoformat())
 
 
 def _fetch(caller: _Caller, req: Request, as_of: str, spot_days: int, source_meta: dict, progress, i: int, total: int) -> ParsedPrices:
@@ -687,7 +798,10 @@ def _failure_message(req: Request, exc: BaseException, done: list[str], out_path
 
 
 __all__ = [
+    "BULK_SERVICES",
     "REFRESH_SERVICES",
+    "SOURCES",
+    "refresh_from_bulk",
     "RefreshError",
     "RefreshResult",
     "Request",

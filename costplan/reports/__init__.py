@@ -65,7 +65,10 @@ def build_report(
     stack_path = config.setting("stack", stack)
     progress("loading the stack and pricing the plan")
     st = load_stack(stack_path)
-    cat = get_catalog(str(catalog) if catalog else (config.setting("catalog") or None))
+    from costplan.pricing.catalog import Catalog
+
+    cat = catalog if isinstance(catalog, Catalog) else get_catalog(
+        str(catalog) if catalog else (config.setting("catalog") or None))
     plan = estimate(st, cat)
     progress("opening the store")
     store_path = config.setting("store", store)
