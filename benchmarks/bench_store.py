@@ -1,20 +1,32 @@
-"""Store speed and memory against bare DuckDB and pandas, measured in one run.
+"""Store import and month x service aggregation against fair peers, on a realistic FOCUS export.
 
-Generates a FOCUS Parquet file of ``--rows`` rows (default 10 million), then times, each in
-its own process (so peak RSS is the step's own):
+One command, one run, every figure measured here and now:
 
-1. bare DuckDB import: ``CREATE TABLE t AS SELECT * FROM read_parquet(...)``
-2. costplan import: ``import_files(store, "focus", [file])`` (checks, one transaction, totals)
-3. bare DuckDB month x service aggregation on the table from 1
-4. costplan month x service aggregation: ``Store.spend(["month", "ServiceName"])``
-5. pandas: ``read_parquet`` + ``groupby`` month x service
+    python benchmarks/bench_store.py                  # 10 M rows (about 1.3 GB of Parquet)
+    python benchmarks/bench_store.py --rows 1000000   # a quick check
 
-(imports alternate, best of ``--repeat`` each) and prints the ratios with their targets: import <= 1.5x bare, aggregation <= 1.5x bare,
-pandas >= 5x slower than each costplan step, peak RSS of the costplan steps < 1 GB (DuckDB
-``memory_limit`` set to ``--memory-limit``).
+The file is written by ``benchmarks/exportgen.py`` (48 FOCUS columns, three MAP columns, about
+300,000 resource ids, hourly charge periods over 3 billing periods; kept in ``--workdir``).
+Every step runs in a new process; its wall time and peak RSS are the operating system's
+accounting of that process (``wait4``), so start-up, imports and memory are the command's own.
 
-    python benchmarks/bench_store.py                 # 10M rows
-    python benchmarks/bench_store.py --rows 1000000  # a quick check
+How each baseline was chosen (the best way its tool allows to do the same work):
+
+- import, bare DuckDB: ``CREATE TABLE AS SELECT`` of the columns the store keeps, straight from
+  ``read_parquet``, into a new database file, with the DuckDB ``memory_limit`` the CLI uses
+  (costplan's ``memory_limit`` setting), then ``CHECKPOINT``. costplan's import does that plus
+  its checks, the source totals and the rollup; the goal is <= 1.2x, peak RSS < 1 GiB.
+- month x service, bare DuckDB on its table: ``date_trunc``-free, grouping by the raw
+  ``BillingPeriodStart`` timestamp (it is the month) and ServiceName; no per-row formatting.
+- DuckDB on the raw Parquet file: the same query on ``read_parquet`` (no import at all).
+- pandas: ``read_parquet`` of the three columns needed only, ``groupby`` on the raw timestamp.
+- polars: ``scan_parquet`` (lazy, projection pushdown) of the same three columns, ``group_by``.
+- costplan: ``costplan actuals --by month,ServiceName --format csv`` on the imported store
+  (process start, imports, the store's checks, the rollup) and, in-process, ``Store.spend``.
+
+"cold" is a new process with nothing cached but what the operating system keeps (the file's
+pages); "warm" is the best of three more runs of the query in that same process, after the first.
+Whole-command figures include Python start-up; in-process figures are the query alone.
 """
 
 from __future__ import annotations
@@ -29,236 +41,283 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
 
 
-def _peak_rss_mb() -> float:
-    import resource
+def measured(args: list[str]) -> dict:
+    """Run ``args`` in a new process (through :func:`_measure`): the JSON it printed last, its
+    wall seconds (``command_seconds``) and peak RSS [MiB] (``peak_rss_mb``)."""
+    p = subprocess.run([sys.executable, __file__, "--measure", json.dumps(args)], capture_output=True, text=True,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:5])} ... failed ({p.returncode}):\n{p.stderr[-3000:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+def _measure(args: list[str]) -> None:
+    """Run ``args`` as a child of this small process and print its wall time, peak RSS and the
+    JSON it printed (this process is the only other child, so ``RUSAGE_CHILDREN`` is its own)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(args, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        out.seek(0)
+        err.seek(0)
+        text, errors = out.read(), err.read()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        print(errors[-3000:], file=sys.stderr)
+        raise SystemExit(code)
+    body = {}
+    lines = text.strip().splitlines()
+    if args[1:3] == [__file__, "--step"] and lines:
+        body = json.loads(lines[-1])
+    body.update(command_seconds=wall, peak_rss_mb=usage.ru_maxrss / 1024.0)
+    print(json.dumps(body))
 
 
-def step_generate(file: str, rows: int) -> dict:
+# -- steps, each in its own process ----------------------------------------------------------
+def store_columns(file: str) -> list[str]:
+    """The store's columns a FOCUS file has (what an import keeps)."""
     import duckdb
 
-    con = duckdb.connect()
-    services = [
-        ("Amazon Elastic Compute Cloud", "BoxUsage:c5.xlarge", "Hrs", 0.17),
-        ("Amazon Relational Database Service", "InstanceUsage:db.r6g.xl", "Hrs", 0.48),
-        ("Amazon ElastiCache", "NodeUsage:cache.r7g.large", "Hrs", 0.219),
-        ("Amazon Simple Storage Service", "TimedStorage-ByteHrs", "GB-Mo", 0.023),
-        ("Elastic Load Balancing", "LoadBalancerUsage", "Hrs", 0.0225),
-        ("Amazon CloudWatch", "CW:MetricMonitorUsage", "Metrics", 0.30),
-        ("AWS WAF", "Request", "Requests", 0.0000006),
-        ("Amazon Route 53", "DNS-Queries", "Queries", 0.0000004),
-    ]
-    svc = "[" + ", ".join(f"'{s[0]}'" for s in services) + "]"
-    usage = "[" + ", ".join(f"'{s[1]}'" for s in services) + "]"
-    unit = "[" + ", ".join(f"'{s[2]}'" for s in services) + "]"
-    price = "[" + ", ".join(str(s[3]) for s in services) + "]"
-    n = len(services)
+    from costplan.actuals import schema
+
+    have = duckdb.sql(f"SELECT * FROM read_parquet('{file}') LIMIT 0").columns
+    return [c for c in schema.COLUMN_NAMES if c in have]
+
+
+def step_bare_import(file: str, db: str, memory_limit: str) -> dict:
+    import duckdb
+
+    con = duckdb.connect(db, config={"memory_limit": memory_limit})
+    if file.endswith(".parquet"):
+        source = f"read_parquet('{file}')"
+    else:
+        source = f"read_csv('{file}')"  # DuckDB's own sniffing and types: the least work it allows
+    have = con.execute(f"SELECT * FROM {source} LIMIT 0").description
+    from costplan.actuals import schema
+
+    cols = ", ".join(f'"{c}"' for c in schema.COLUMN_NAMES if c in {d[0] for d in have})
     t = time.perf_counter()
-    con.execute(
-        f"""COPY (
-        WITH base AS (
-            SELECT i, (i % {n}) + 1 AS s, (i // {n}) % 365 AS d, hash(i) % 1000 AS h FROM range({rows}) r(i)
-        )
-        SELECT 'bench-payer' AS BillingAccountId, 'bench-sub-' || (h % 20) AS SubAccountId, 'AWS' AS ProviderName,
-               date_trunc('month', TIMESTAMP '2025-11-01' + INTERVAL (d) DAY) AS BillingPeriodStart,
-               date_trunc('month', TIMESTAMP '2025-11-01' + INTERVAL (d) DAY) + INTERVAL 1 MONTH AS BillingPeriodEnd,
-               TIMESTAMP '2025-11-01' + INTERVAL (d) DAY AS ChargePeriodStart,
-               TIMESTAMP '2025-11-01' + INTERVAL (d + 1) DAY AS ChargePeriodEnd,
-               'Usage' AS ChargeCategory, {svc}[s] AS ServiceName,
-               CASE WHEN h % 2 = 0 THEN 'us-east-1' ELSE 'eu-west-1' END AS RegionId,
-               'arn:aws:bench:resource/' || (i % 50000) AS ResourceId, {usage}[s] AS SkuId,
-               'Standard' AS PricingCategory, (h + 1) / 10.0 AS PricingQuantity, {unit}[s] AS PricingUnit,
-               round((h + 1) / 10.0 * {price}[s], 6) AS BilledCost,
-               round((h + 1) / 10.0 * {price}[s], 6) AS EffectiveCost,
-               round((h + 1) / 10.0 * {price}[s], 6) AS ListCost,
-               '{{"team": "t' || (h % 7) || '"}}' AS Tags, {usage}[s] AS x_UsageType
-        FROM base) TO '{file}' (FORMAT parquet, ROW_GROUP_SIZE 122880)"""
-    )
-    return {"seconds": time.perf_counter() - t, "bytes": os.path.getsize(file)}
+    con.execute(f"CREATE TABLE t AS SELECT {cols} FROM {source}")
+    con.execute("CHECKPOINT")
+    return {"seconds": time.perf_counter() - t}
 
 
-def _fresh(db: str) -> None:
-    for f in (db, db + ".wal"):
-        if os.path.exists(f):
-            os.remove(f)
+AGG_SQL = """SELECT BillingPeriodStart, ServiceName, sum(EffectiveCost) AS EffectiveCost
+             FROM {rel} GROUP BY 1, 2"""
 
 
-def step_bare_import(file: str, db: str, memory_limit: str, repeat: int) -> dict:
-    import duckdb
-
-    best = float("inf")
+def _timed(fn, repeat: int = 3) -> dict:
+    t = time.perf_counter()
+    first = fn()
+    cold = time.perf_counter() - t
+    warm = float("inf")
     for _ in range(repeat):
-        _fresh(db)
-        con = duckdb.connect(db, config={"memory_limit": memory_limit})
         t = time.perf_counter()
-        con.execute(f"CREATE TABLE t AS SELECT * FROM read_parquet('{file}')")
-        con.execute("CHECKPOINT")
-        best = min(best, time.perf_counter() - t)
-        con.close()
-    return {"seconds": best, "peak_rss_mb": _peak_rss_mb()}
+        fn()
+        warm = min(warm, time.perf_counter() - t)
+    groups, total = first
+    return {"cold": cold, "warm": warm, "groups": groups, "total": total}
 
 
-def step_costplan_import(file: str, db: str, memory_limit: str, repeat: int) -> dict:
-    sys.path.insert(0, str(ROOT))
-    from costplan.actuals.files import import_files
-    from costplan.actuals.store import Store
-
-    best = float("inf")
-    for _ in range(repeat):
-        _fresh(db)
-        store = Store(db, memory_limit=memory_limit)
-        t = time.perf_counter()
-        report = import_files(store, "focus", [file])
-        store.con.execute("CHECKPOINT")
-        best = min(best, time.perf_counter() - t)
-        store.close()
-    return {"seconds": best, "peak_rss_mb": _peak_rss_mb(), "rows": report.rows_loaded}
-
-
-BARE_AGG = """SELECT strftime(BillingPeriodStart, '%Y-%m') AS month, ServiceName, sum(EffectiveCost) AS EffectiveCost
-              FROM t GROUP BY 1, 2 ORDER BY 1, 3 DESC"""
-
-
-def step_bare_agg(db: str, memory_limit: str, repeat: int) -> dict:
+def step_duckdb_table(db: str, memory_limit: str) -> dict:
     import duckdb
 
     con = duckdb.connect(db, read_only=True, config={"memory_limit": memory_limit})
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        df = con.execute(BARE_AGG).df()
-        best = min(best, time.perf_counter() - t)
-    return {
-        "seconds": best,
-        "peak_rss_mb": _peak_rss_mb(),
-        "groups": len(df),
-        "total": float(df["EffectiveCost"].sum()),
-    }
+
+    def q():
+        rows = con.execute(AGG_SQL.format(rel="t")).fetchall()
+        return len(rows), sum(r[2] for r in rows)
+
+    return _timed(q)
 
 
-def step_costplan_agg(db: str, memory_limit: str, repeat: int) -> dict:
-    sys.path.insert(0, str(ROOT))
-    from costplan.actuals.store import Store
+def step_duckdb_parquet(file: str) -> dict:
+    import duckdb
 
-    store = Store(db, memory_limit=memory_limit)
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        df = store.spend(["month", "ServiceName"])
-        best = min(best, time.perf_counter() - t)
-    return {
-        "seconds": best,
-        "peak_rss_mb": _peak_rss_mb(),
-        "groups": len(df),
-        "total": float(df["EffectiveCost"].sum()),
-    }
+    con = duckdb.connect()
+
+    def q():
+        rows = con.execute(AGG_SQL.format(rel=f"read_parquet('{file}')")).fetchall()
+        return len(rows), sum(r[2] for r in rows)
+
+    return _timed(q)
 
 
 def step_pandas(file: str) -> dict:
     import pandas as pd
 
-    t = time.perf_counter()
-    df = pd.read_parquet(file)
-    out = df.groupby([df["BillingPeriodStart"].dt.strftime("%Y-%m"), "ServiceName"])["EffectiveCost"].sum()
-    return {
-        "seconds": time.perf_counter() - t,
-        "peak_rss_mb": _peak_rss_mb(),
-        "groups": len(out),
-        "total": float(out.sum()),
-    }
+    def q():
+        df = pd.read_parquet(file, columns=["BillingPeriodStart", "ServiceName", "EffectiveCost"])
+        out = df.groupby(["BillingPeriodStart", "ServiceName"], observed=True, sort=False)["EffectiveCost"].sum()
+        return len(out), float(out.sum())
+
+    return _timed(q)
 
 
-def _run(step: str, **kw) -> dict:
-    args = [sys.executable, __file__, "--step", step] + [
-        f"--{k.replace('_', '-')}={v}" for k, v in kw.items()
-    ]
-    out = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    if out.returncode != 0:
-        raise SystemExit(f"step {step} failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def step_polars(file: str) -> dict:
+    import polars as pl
+
+    def q():
+        out = (
+            pl.scan_parquet(file)
+            .select("BillingPeriodStart", "ServiceName", "EffectiveCost")
+            .group_by("BillingPeriodStart", "ServiceName")
+            .agg(pl.col("EffectiveCost").sum())
+            .collect()
+        )
+        return out.height, float(out["EffectiveCost"].sum())
+
+    return _timed(q)
+
+
+def step_costplan_spend(db: str) -> dict:
+    from costplan.actuals.store import Store
+
+    store = Store(db, read_only=True)
+
+    def q():
+        df = store.spend(["month", "ServiceName"])
+        return len(df), float(df["EffectiveCost"].sum())
+
+    return _timed(q)
+
+
+STEPS = {
+    "bare_import": lambda a: step_bare_import(a.file, a.db, a.memory_limit),
+    "duckdb_table": lambda a: step_duckdb_table(a.db, a.memory_limit),
+    "duckdb_parquet": lambda a: step_duckdb_parquet(a.file),
+    "pandas": lambda a: step_pandas(a.file),
+    "polars": lambda a: step_polars(a.file),
+    "costplan_spend": lambda a: step_costplan_spend(a.db),
+}
+
+
+def _step(name: str, **kw) -> list[str]:
+    return [sys.executable, __file__, "--step", name] + [f"--{k.replace('_', '-')}={v}" for k, v in kw.items()]
+
+
+def _costplan(*args: str) -> list[str]:
+    return [sys.executable, "-m", "costplan", *args]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=10_000_000)
-    ap.add_argument("--memory-limit", default="1GB")
-    ap.add_argument("--repeat", type=int, default=3, help="repetitions of each timed step (best of)")
-    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--workdir", default=None, help="keep the generated file here (default: a temporary folder)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--skip-import", action="store_true", help="reuse the stores of an earlier run in --workdir")
+    ap.add_argument("--csv-rows", type=int, default=0,
+                    help="also import a FOCUS CSV.gz of this many rows against bare DuckDB read_csv (default: skip)")
     ap.add_argument("--step", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--measure", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--file", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--db", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--memory-limit", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.measure:
+        _measure(json.loads(a.measure))
+        return
     if a.step:
-        fn = {
-            "generate": lambda: step_generate(a.file, a.rows),
-            "bare_import": lambda: step_bare_import(a.file, a.db, a.memory_limit, a.repeat),
-            "costplan_import": lambda: step_costplan_import(a.file, a.db, a.memory_limit, a.repeat),
-            "bare_agg": lambda: step_bare_agg(a.db, a.memory_limit, a.repeat),
-            "costplan_agg": lambda: step_costplan_agg(a.db, a.memory_limit, a.repeat),
-            "pandas": lambda: step_pandas(a.file),
-        }[a.step]
-        print(json.dumps(fn()))
+        print(json.dumps(STEPS[a.step](a)))
         return
 
+    from costplan import config
+
+    memory_limit = config.setting("memory_limit")
     work = Path(a.workdir or tempfile.mkdtemp(prefix="costplan-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    file = str(work / f"focus-{a.rows}.parquet")
+    file = str(work / f"focus-{a.rows}-seed{a.seed}.parquet")
     if not os.path.exists(file):
-        g = _run("generate", file=file, rows=a.rows)
-        print(f"generated {a.rows:,} FOCUS rows, {g['bytes'] / 1e6:,.0f} MB Parquet, in {g['seconds']:.1f} s")
+        import exportgen
+
+        g = exportgen.write("focus", a.rows, file, seed=a.seed)
+        print(f"generated {a.rows:,} FOCUS rows, {g['bytes'] / 1e6:,.0f} MB Parquet, in {g['seconds']:.0f} s")
     bare_db, cp_db = str(work / "bare.duckdb"), str(work / "costplan.duckdb")
-    for f in (bare_db, cp_db, bare_db + ".wal", cp_db + ".wal"):
-        if os.path.exists(f):
-            os.remove(f)
-    ml = a.memory_limit
-    # alternate the two imports so that both see the same load on a shared machine; best of each
-    bare_runs, cp_runs = [], []
-    for _ in range(a.repeat):
-        bare_runs.append(_run("bare_import", file=file, db=bare_db, memory_limit=ml, repeat=1))
-        cp_runs.append(_run("costplan_import", file=file, db=cp_db, memory_limit=ml, repeat=1))
-    bare_imp = min(bare_runs, key=lambda r: r["seconds"])
-    cp_imp = min(cp_runs, key=lambda r: r["seconds"])
-    cp_imp["peak_rss_mb"] = max(r["peak_rss_mb"] for r in cp_runs)
-    bare_agg = _run("bare_agg", db=bare_db, memory_limit=ml, repeat=a.repeat)
-    cp_agg = _run("costplan_agg", db=cp_db, memory_limit=ml, repeat=a.repeat)
-    pandas = _run("pandas", file=file)
-    assert abs(bare_agg["total"] - cp_agg["total"]) < 0.01 * max(1.0, abs(bare_agg["total"])) / 100, (
-        "totals differ"
-    )
-    assert bare_agg["groups"] == cp_agg["groups"] == pandas["groups"]
+    print(f"rows {a.rows:,}; DuckDB memory_limit {memory_limit} (costplan's setting, used by the CLI and "
+          "the bare baseline alike)\n")
 
-    def line(name, value, target, ok):
-        print(f"{name:<52} {value:>8.2f}   target {target:<8} {'ok' if ok else 'MISSED'}")
+    # -- import: whole commands, alternated, best of two -------------------------------------
+    if not a.skip_import:
+        bare, cp = [], []
+        for _ in range(2):
+            for f in (bare_db, cp_db):
+                for g in (f, f + ".wal"):
+                    if os.path.exists(g):
+                        os.remove(g)
+            bare.append(measured(_step("bare_import", file=file, db=bare_db, memory_limit=memory_limit)))
+            cp.append(measured(_costplan("import", "focus", file, "--store", cp_db, "--format", "json")))
+        b = min(bare, key=lambda r: r["command_seconds"])
+        c = min(cp, key=lambda r: r["command_seconds"])
+        c_peak = max(r["peak_rss_mb"] for r in cp)
+        print("import (whole command, best of 2)          seconds   peak RSS MiB")
+        print(f"  bare DuckDB CREATE TABLE AS + CHECKPOINT  {b['command_seconds']:8.1f}   {b['peak_rss_mb']:10,.0f}")
+        print(f"  costplan import focus                     {c['command_seconds']:8.1f}   {c_peak:10,.0f}")
+        ratio = c["command_seconds"] / b["command_seconds"]
+        print(f"  ratio costplan / bare {ratio:.2f} (goal <= 1.2: {'met' if ratio <= 1.2 else 'MISSED'}); "
+              f"peak RSS {c_peak:,.0f} MiB (goal < 1024: {'met' if c_peak < 1024 else 'MISSED'})\n")
 
-    print(f"\nrows {a.rows:,}, DuckDB memory_limit {ml}")
-    print(f"{'step':<32}{'seconds':>10}{'peak RSS MB':>14}")
-    for name, r in (
-        ("bare DuckDB CTAS", bare_imp),
-        ("costplan import", cp_imp),
-        ("bare DuckDB aggregation", bare_agg),
-        ("costplan aggregation", cp_agg),
-        ("pandas read_parquet + groupby", pandas),
-    ):
-        print(f"{name:<32}{r['seconds']:>10.3f}{r['peak_rss_mb']:>14.0f}")
+    if a.csv_rows:
+        import exportgen
+
+        csv = str(work / f"focus-{a.csv_rows}-seed{a.seed}.csv.gz")
+        if not os.path.exists(csv):
+            exportgen.write("focus", a.csv_rows, csv, seed=a.seed)
+        db = str(work / "csv.duckdb")
+        bare, cp = [], []
+        for _ in range(2):
+            for g in (db, db + ".wal"):
+                if os.path.exists(g):
+                    os.remove(g)
+            bare.append(measured(_step("bare_import", file=csv, db=db, memory_limit=memory_limit)))
+            for g in (db, db + ".wal"):
+                if os.path.exists(g):
+                    os.remove(g)
+            cp.append(measured(_costplan("import", "focus", csv, "--store", db, "--format", "json")))
+        b = min(bare, key=lambda r: r["command_seconds"])
+        c = min(cp, key=lambda r: r["command_seconds"])
+        c_peak = max(r["peak_rss_mb"] for r in cp)
+        ratio = c["command_seconds"] / b["command_seconds"]
+        print(f"CSV.gz import, {a.csv_rows:,} rows (whole command, best of 2): bare DuckDB read_csv "
+              f"{b['command_seconds']:.1f} s ({b['peak_rss_mb']:,.0f} MiB), costplan {c['command_seconds']:.1f} s "
+              f"({c_peak:,.0f} MiB); ratio {ratio:.2f} (goal <= 1.2: {'met' if ratio <= 1.2 else 'MISSED'})\n")
+
+    # -- month x service ----------------------------------------------------------------------
+    rows = {
+        "costplan actuals (store, rollup)": measured(
+            _costplan("actuals", "--by", "month,ServiceName", "--store", cp_db, "--format", "csv")),
+        "costplan Store.spend in-process": measured(_step("costplan_spend", db=cp_db)),
+        "DuckDB on its own table": measured(_step("duckdb_table", db=bare_db, memory_limit=memory_limit)),
+        "DuckDB on the raw Parquet": measured(_step("duckdb_parquet", file=file)),
+        "polars scan_parquet, 3 columns": measured(_step("polars", file=file)),
+        "pandas read_parquet, 3 columns": measured(_step("pandas", file=file)),
+    }
+    totals = {k: v.get("total") for k, v in rows.items() if "total" in v}
+    ref = totals["DuckDB on the raw Parquet"]
+    for k, v in totals.items():
+        assert abs(v - ref) < 0.01, f"{k} total {v} differs from {ref}"
+    print("month x service                      whole command s  cold query s  warm query s  peak RSS MiB")
+    for k, v in rows.items():
+        cold = f"{v['cold']:12.3f}" if "cold" in v else f"{'-':>12}"
+        warm = f"{v['warm']:12.3f}" if "warm" in v else f"{'-':>12}"
+        print(f"  {k:<34} {v['command_seconds']:14.2f}  {cold}  {warm}  {v['peak_rss_mb']:12,.0f}")
+    cp_cmd = rows["costplan actuals (store, rollup)"]["command_seconds"]
+    cp_in = rows["costplan Store.spend in-process"]
     print()
-    r1 = cp_imp["seconds"] / bare_imp["seconds"]
-    r2 = cp_agg["seconds"] / bare_agg["seconds"]
-    r3 = pandas["seconds"] / cp_imp["seconds"]
-    r4 = pandas["seconds"] / cp_agg["seconds"]
-    line("import: costplan / bare CTAS", r1, "<= 1.5", r1 <= 1.5)
-    line("aggregation: costplan / bare query", r2, "<= 1.5", r2 <= 1.5)
-    line("pandas / costplan import", r3, ">= 5", r3 >= 5)
-    line("pandas / costplan aggregation", r4, ">= 5", r4 >= 5)
-    bound = pandas["seconds"] / bare_imp["seconds"]
-    print(
-        f"{'  bound: pandas / bare CTAS':<52} {bound:>8.2f}   "
-        "(the most any import that writes this table can reach)"
-    )
-    peak = max(cp_imp["peak_rss_mb"], cp_agg["peak_rss_mb"])
-    line("peak RSS of costplan steps [GB]", peak / 1024, "< 1", peak < 1024)
+    for peer in ("DuckDB on the raw Parquet", "polars scan_parquet, 3 columns", "pandas read_parquet, 3 columns",
+                 "DuckDB on its own table"):
+        p = rows[peer]
+        whole = p["command_seconds"] / cp_cmd
+        cold = p["cold"] / cp_in["cold"]
+        warm = p["warm"] / cp_in["warm"]
+        goal = peer in ("DuckDB on the raw Parquet", "polars scan_parquet, 3 columns")
+        print(f"  {peer} / costplan: whole command {whole:5.2f}x, cold query {cold:6.1f}x, warm query {warm:6.1f}x"
+              + (f"   (goal >= 10x cold, whole command: {'met' if whole >= 10 else 'MISSED'})" if goal else ""))
+    print(json.dumps({k: {kk: round(vv, 4) for kk, vv in v.items() if isinstance(vv, float)} for k, v in rows.items()}))
 
 
 if __name__ == "__main__":

@@ -256,23 +256,23 @@ def _quantity(c: ClaimLine, matched: pd.DataFrame, hours: float) -> float | None
 
 # Kubernetes versions whose EKS standard support had ended by a date (from the EKS release
 # calendar): version -> (end of standard support, end of extended support).
-EKS_SUPPORT_CALENDAR = {
-    "1.28": ("2024-11-26", "2025-11-26"),
-}
-
-
 def lint_stack(stack: Stack) -> list[dict]:
     """Findings about the stack itself that change what it costs."""
+    from costplan.pricing.eks_versions import minor, versions
+
     out = []
+    table = versions()
     for rname, region in stack.regions.items():
         for cname, c in region.eks_clusters.items():
-            cal = EKS_SUPPORT_CALENDAR.get(c.kubernetes_version or "")
+            cal = table.get(minor(c.kubernetes_version or "") or "")
             if cal and c.support == "standard":
                 out.append(dict(
                     severity="warning",
                     commitment=f"regions.{rname}.eks_clusters.{cname}",
-                    message=f"Kubernetes {c.kubernetes_version} left EKS standard support on {cal[0]}: from then a "
-                    f"cluster on it bills extended support at $0.60/h ($438/month) instead of $0.10/h, until "
-                    f"{cal[1]} when EKS upgrades it",
+                    message=f"Kubernetes {c.kubernetes_version} left EKS standard support on "
+                    f"{cal.end_of_standard_support.isoformat()}: from then a cluster on it bills extended support at "
+                    f"$0.60/h ($438/month) instead of $0.10/h, until {cal.end_of_extended_support.isoformat()} when "
+                    "EKS upgrades it (to the oldest version in extended support, still at $0.60/h); unless its "
+                    "upgrade policy is STANDARD",
                 ))
     return out

@@ -16,6 +16,9 @@ file and line, or the variable (docs/refusals.md).
 | ``price_list_url`` | base URL of AWS's public bulk Price List files, read by ``costplan prices refresh`` | ``https://pricing.us-east-1.amazonaws.com`` |
 | ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
 | ``engine`` | where spend is read: ``duckdb`` (the store), ``athena`` or ``spark`` (docs/org-scale.md) | ``duckdb`` |
+| ``strict_prices`` | refuse any estimate-grade (``verified=false``) price: ``estimate``, ``project`` and ``report`` exit 2 naming the lines (``true``/``false``; the CLI's ``--strict-prices``) | false |
+| ``memory_limit`` | the most memory DuckDB may use for the store (imports spill to ``temp_dir`` beyond it), e.g. ``512MB``, ``2GB`` | ``600MB`` (a 10 M-row import then peaks below 1 GB of process memory, docs/performance.md) |
+| ``temp_dir`` | where DuckDB spills what does not fit in ``memory_limit`` | DuckDB's own: ``<store>.tmp`` beside the store file |
 """
 
 from __future__ import annotations
@@ -54,15 +57,22 @@ _BUILTIN = {
     "component_map": "",
     "currency": "",
     "engine": "duckdb",
+    "strict_prices": "",
+    "memory_limit": "600MB",
+    "temp_dir": "",
     "price_list_url": "https://pricing.us-east-1.amazonaws.com",
 }
+#: Settings that are a yes/no (``true``/``false``, ``1``/``0``, ``yes``/``no``; a TOML boolean
+#: in ``[tool.costplan]``).
+_FLAGS = ("strict_prices",)
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
 #: Settings that name a file or folder: a relative value in ``[tool.costplan]`` is relative
 #: to the folder of that pyproject.toml, not to the working directory.
-_PATHS = ("stack", "store", "catalog", "reports_dir", "component_map")
+_PATHS = ("stack", "store", "catalog", "reports_dir", "component_map", "temp_dir")
 #: ``COSTPLAN_*`` variables that are not settings.
-_OTHER_ENV = ("COSTPLAN_DEBUG", "COSTPLAN_EXTRAS")
+_OTHER_ENV = ("COSTPLAN_DEBUG", "COSTPLAN_EXTRAS", "COSTPLAN_TEST_WORKERS")
 
 
 def _line_of_key(text: str, key: str) -> int | None:
@@ -123,6 +133,9 @@ def _pyproject_table(start: str) -> dict:
                 near = difflib.get_close_matches(key, _BUILTIN, n=1)
                 problems.append(Problem(f"[tool.costplan] {key}: unknown setting", file=str(f), line=line,
                                         hint=f"did you mean {near[0]!r}?" if near else f"settings: {', '.join(_BUILTIN)}"))
+            elif key in _FLAGS and isinstance(value, bool):
+                out[key] = ("true" if value else "false", f"{f}:{line}" if line else str(f),
+                            f"[tool.costplan] {key} = {str(value).lower()}")
             elif not isinstance(value, str):
                 problems.append(Problem(f"[tool.costplan] {key}: expected a string, got {value!r}", file=str(f),
                                         line=line, hint=f'write {key} = "..."'))
@@ -169,13 +182,33 @@ def _check_value(name: str, value: str, where: str | None, shown: str) -> str:
         bad = "not found (a catalog CSV or a folder of them)"
     elif name == "store" and p.is_dir():
         bad = "is a folder, expected a DuckDB file"
-    elif name == "reports_dir" and p.exists() and not p.is_dir():
+    elif name in ("reports_dir", "temp_dir") and p.exists() and not p.is_dir():
         bad = "is a file, expected a folder"
+    elif name == "memory_limit" and not is_memory_size(value):
+        bad = "is not an amount of memory (write e.g. 600MB, 2GB or 1.5GiB)"
     elif name == "price_list_url" and not value.startswith(("http://", "https://")):
         bad = "is not an http:// or https:// URL"
+    if name in _FLAGS and value.strip().lower() not in _TRUE + _FALSE:
+        bad = "is not a yes/no value; use true or false"
     if bad:
         raise InputError(Problem(f"{shown}: {bad}", file=where))
     return value
+
+
+def flag(name: str, cli_value: bool | None = None) -> bool:
+    """A yes/no setting by the same precedence as :func:`setting` (``cli_value`` None: not
+    given on the command line)."""
+    if name not in _FLAGS:
+        raise KeyError(f"{name!r} is not a yes/no setting; those are: {', '.join(_FLAGS)}")
+    if cli_value is not None:
+        return bool(cli_value)
+    return setting(name).strip().lower() in _TRUE
+def is_memory_size(value: str) -> bool:
+    """True for an amount of memory DuckDB takes: a number and a unit (``KB``, ``MB``, ``GB``,
+    ``TB`` or ``KiB`` .. ``TiB``)."""
+    import re
+
+    return bool(re.fullmatch(r"\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*", value, re.I))
 
 
 def setting(name: str, cli_value: str | os.PathLike | None = None) -> str:

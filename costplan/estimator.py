@@ -9,6 +9,7 @@ np.float64(372.3)
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +82,12 @@ class EstimateResult:
         usage = self.lines[self.lines.component_kind != "commitment"]
         return float(usage.loc[~usage.price_verified.astype(bool), "ListCost"].sum())
 
+    @property
+    def unverified_share(self) -> float:
+        """Share of the usage cost (before commitments) that rests on estimate-grade prices [fraction]."""
+        total = self.on_demand_monthly_cost
+        return self.unverified_cost / total if total else 0.0
+
     def totals(self, by: str) -> pd.DataFrame:
         """Monthly cost summed by a column (``ServiceName``, ``RegionId``, ``component``,
         ``component_kind``), largest first, with its share of the total."""
@@ -106,6 +113,7 @@ class EstimateResult:
             "total_monthly_cost": round(self.total_monthly_cost, 2),
             "on_demand_monthly_cost": round(self.on_demand_monthly_cost, 2),
             "unverified_price_cost": round(self.unverified_cost, 2),
+            "unverified_price_share": round(self.unverified_share, 4),
             "totals": {
                 "by_service": _records(self.totals("ServiceName")),
                 "by_region": _records(self.totals("RegionId")),
@@ -117,22 +125,49 @@ class EstimateResult:
         }
 
 
+def _refusal(ln: CostLine, catalog: Catalog, ctx: PricingContext):
+    """The problem reported for one line priced from an estimate-grade price (strict mode)."""
+    from costplan.errors import PriceNotFoundError, Problem
+
+    try:
+        first = catalog.tiers(ln.ServiceCode, ln.sku, ln.RegionId, ln.usage, ln.variant, ln.pricing_model)[0]
+        how = first.note or first.source
+    except PriceNotFoundError:  # a commitment line: its term and payment option are not on the line
+        how = "commitment rate"
+    what = f"{ln.sku} {ln.usage}" + (f" ({ln.variant})" if ln.variant else "")
+    return Problem(
+        f"{ln.component}: {what} in {ln.RegionId} is priced from an estimate-grade price "
+        f"({ln.ListUnitPrice:g} USD/{ln.PricingUnit}, {ln.price_source}: {how})",
+        file=ctx.file, line=ctx.line_no(ln.path) if ln.path else None, location=ln.path or None,
+        hint="strict prices: refresh the catalog (costplan prices refresh) or drop --strict-prices",
+    )
+
+
 def _records(df: pd.DataFrame) -> list[dict]:
     return df.round({"ListCost": 2, "share": 4}).rename(columns={"ListCost": "monthly_cost"}).to_dict(orient="records")
 
 
-def estimate(stack: Stack | str | Path, catalog: Catalog | None = None) -> EstimateResult:
+def estimate(
+    stack: Stack | str | Path,
+    catalog: Catalog | None = None,
+    *,
+    strict_prices: bool = False,
+    on: dt.date | None = None,
+) -> EstimateResult:
     """Price every component of ``stack`` for one month.
 
     Every missing price is collected (with file, line and field path) and raised together as
-    one :class:`InputError`; nothing is priced at 0 for lack of a price.
+    one :class:`InputError`; nothing is priced at 0 for lack of a price. With
+    ``strict_prices``, a line priced from an estimate-grade (``verified=false``) catalog row
+    is refused the same way, every such line named with the price's derivation. ``on`` is
+    the pricing date of date-dependent rates (EKS extended support); default today (UTC).
     """
     if not isinstance(stack, Stack):
         from costplan.stack import load_stack
 
         stack = load_stack(stack)
     catalog = catalog or default_catalog()
-    ctx = PricingContext(catalog=catalog, hours=stack.hours_per_month, file=stack.source, lines_map=stack._lines)
+    ctx = PricingContext(catalog=catalog, hours=stack.hours_per_month, file=stack.source, lines_map=stack._lines, on=on)
     lines: list[CostLine] = []
     for rname, region in stack.regions.items():
         for section, (pricer, named) in REGION_SECTIONS.items():
@@ -151,14 +186,20 @@ def estimate(stack: Stack | str | Path, catalog: Catalog | None = None) -> Estim
     if ctx.problems:
         raise InputError(ctx.problems)
     lines += commitment_lines
+    if strict_prices:
+        refused = [ln for ln in lines if not ln.price_verified]
+        if refused:
+            raise InputError([_refusal(ln, catalog, ctx) for ln in refused])
     df = pd.DataFrame([ln.to_dict() for ln in lines], columns=LINE_COLUMNS)
     warnings = list(ctx.warnings)
     unverified = df[(~df.price_verified.astype(bool)) & (df.component_kind != "commitment")]
     if len(unverified):
-        share = unverified.ListCost.sum() / max(df.ListCost.sum(), 1e-9)
+        usage_total = df.loc[df.component_kind != "commitment", "ListCost"].sum()
+        share = unverified.ListCost.sum() / usage_total if usage_total else 0.0
         warnings.append(
-            f"{len(unverified)} lines (${unverified.ListCost.sum():,.2f}, {share:.0%} of the total) are priced from "
-            "estimate-grade prices not verified against a primary source: see price_verified"
+            f"{len(unverified)} lines (${unverified.ListCost.sum():,.2f}, {share:.0%} of the cost before commitments) "
+            "are priced from estimate-grade prices (derived or not verified against a machine-readable source): "
+            "see price_verified; --strict-prices refuses them"
         )
     return EstimateResult(
         stack_name=stack.name,

@@ -98,14 +98,7 @@ def focus_unit(unit: str | None) -> str | None:
 
 #: Pricing units billed per month (a recurring charge) rather than per use.
 MONTHLY_UNITS = ("GB-Mo", "Keys-Mo", "Zone-Mo", "Checks-Mo", "IOPS-Mo", "MiBps-Mo")
-_REGION_NAMES = {
-    "us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)", "us-west-1": "US West (N. California)",
-    "us-west-2": "US West (Oregon)", "eu-west-1": "Europe (Ireland)", "eu-west-2": "Europe (London)",
-    "eu-west-3": "Europe (Paris)", "eu-central-1": "Europe (Frankfurt)", "eu-north-1": "Europe (Stockholm)",
-    "ap-southeast-1": "Asia Pacific (Singapore)", "ap-southeast-2": "Asia Pacific (Sydney)",
-    "ap-northeast-1": "Asia Pacific (Tokyo)", "ap-south-1": "Asia Pacific (Mumbai)", "ca-central-1": "Canada (Central)",
-    "sa-east-1": "South America (Sao Paulo)",
-}
+from costplan.regions import REGION_NAMES as _REGION_NAMES  # noqa: E402
 
 
 def _month(month: str | dt.date | None) -> dt.date:

@@ -23,7 +23,8 @@ def write(tmp_path, files: dict[str, str]):
 
 
 def test_registry_module_with_count_two_is_priced_twice(tmp_path):
-    """`count = 2` on the eks module: two clusters ($146.00), not one ($73.00)."""
+    """`count = 2` on the eks module: two clusters ($876.00), not one ($438.00): Kubernetes 1.33
+    left EKS standard support on 2026-07-29, so each control plane bills $0.60/h extended support."""
     write(tmp_path, {"main.tf": """
 provider "aws" { region = "us-east-1" }
 module "eks" {
@@ -38,7 +39,7 @@ module "eks" {
 """})
     res = import_hcl(tmp_path)
     assert set(res.stack["regions"]["us-east-1"]["eks_clusters"]) == {"shop-0", "shop-1"}
-    assert estimate(res.stack_model(), mini_catalog()).total_monthly_cost == pytest.approx(2 * 0.10 * H)
+    assert estimate(res.stack_model(), mini_catalog()).total_monthly_cost == pytest.approx(2 * 0.60 * H)
 
 
 def test_registry_module_with_for_each_reads_each_value(tmp_path):

@@ -295,14 +295,14 @@ def test_plan_with_text_before_the_json_is_read(tmp_path):
 def test_nothing_to_price_says_why_each_resource_was_skipped(tmp_path):
     resources = [
         Resource("aws_instance.web", "aws_instance", {}, region="us-east-1"),
-        Resource("aws_db_instance.legacy", "aws_db_instance", {"engine": "mysql"}, region="us-east-1"),
+        Resource("aws_db_instance.legacy", "aws_db_instance", {"engine": "oracle-se2"}, region="us-east-1"),
     ]
     with pytest.raises(InputError) as exc:
         build_stack(resources, name="x", source="plan.json")
     msg = str(exc.value)
     assert "nothing to price" in msg
     assert "skipped aws_instance.web (aws_instance): standalone EC2 instances are not priced" in msg
-    assert "skipped aws_db_instance.legacy (aws_db_instance): engine 'mysql' is not priced" in msg
+    assert "skipped aws_db_instance.legacy (aws_db_instance): engine 'oracle-se2' is not priced" in msg
 
 
 def test_every_skipped_resource_in_table_and_json_output(tmp_path):

@@ -63,6 +63,7 @@ def test_export_to_stack_and_estimate():
 
     prices = [
         P("AmazonEKS", "eks-cluster", "cluster-hour", "Hrs", 0.10, region="eu-west-1", variant="standard"),
+        P("AmazonEKS", "eks-cluster", "cluster-hour", "Hrs", 0.60, region="eu-west-1", variant="extended"),
         P(
             "AmazonEC2",
             "c5.xlarge",
@@ -87,7 +88,10 @@ def test_export_to_stack_and_estimate():
         P("AmazonS3", "s3-standard", "storage-gb-month", "GB-Mo", 0.023, region="eu-west-1"),
     ]
     total = estimate(res.stack_model(), mini_catalog(prices)).total_monthly_cost
-    by_hand = 0.10 * H + 4 * 0.0864 * H + 4 * 40 * 0.11 + 0.245 * H + 200 * 0.127 + 2000 * 0.023
+    # the cluster runs Kubernetes 1.30 (carried over from the export), which left EKS standard
+    # support on 2025-07-23: its control plane bills the extended-support rate, $0.60/h
+    assert res.stack["regions"]["eu-west-1"]["eks_clusters"]["shop"]["kubernetes_version"] == "1.30"
+    by_hand = 0.60 * H + 4 * 0.0864 * H + 4 * 40 * 0.11 + 0.245 * H + 200 * 0.127 + 2000 * 0.023
     assert total == pytest.approx(by_hand)
 
 

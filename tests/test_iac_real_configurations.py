@@ -3,11 +3,10 @@ see PROVENANCE.md there): every billable resource is priced or listed with a rea
 node, database and cache counts are what each example's own code creates.
 
 Counts are read by hand from the example's .tf files (quoted in each test); prices are the
-list prices written in the test, times 730 hours. The eu-west-1 prices of m6i.large,
-db.t4g.large and cache.t4g.small are not in the embedded catalog yet (they come with the
-catalog's extension to every region and class): those estimates use a test catalog of the
-prices written here, and `test_embedded_catalog_prices_every_example` is marked as waiting
-for that catalog.
+list prices written in the test, times 730 hours. The estimates of the examples use a test
+catalog of the prices written here (AWS list prices, where the embedded catalog has
+estimate-grade ones); `test_embedded_catalog_prices_every_example` prices every example with
+the embedded catalog.
 """
 
 from __future__ import annotations
@@ -30,6 +29,9 @@ VPC = MODULES / "terraform-aws-vpc"
 H = 730
 EU = "eu-west-1"
 
+# The EKS examples run Kubernetes 1.33 (kubernetes_version in their .tf), which left EKS standard
+# support on 2026-07-29: their control planes bill the extended-support rate, $0.60/h.
+EKS_133 = 0.60
 # eu-west-1 list prices (USD): EC2 on-demand Linux, EKS, NAT, public IPv4, KMS, CloudWatch
 # Logs, EBS gp2 (AWS pricing pages), ElastiCache cache.t4g.small Redis (ec2instances.info
 # elasticache-instances.json, 2025-04-24), RDS for PostgreSQL db.t4g.large and gp2 storage.
@@ -37,6 +39,7 @@ EU_PRICES = [
     P("AmazonEC2", "m6i.large", "instance-hour", "Hrs", 0.107, region=EU),
     P("AmazonEC2", "m5.large", "instance-hour", "Hrs", 0.107, region=EU),
     P("AmazonEKS", "eks-cluster", "cluster-hour", "Hrs", 0.10, region=EU, variant="standard"),
+    P("AmazonEKS", "eks-cluster", "cluster-hour", "Hrs", 0.60, region=EU, variant="extended"),
     P("AmazonEC2", "nat-gateway", "hour", "Hrs", 0.048, region=EU),
     P("AmazonEC2", "nat-gateway", "gb-processed", "GB", 0.048, region=EU),
     P("AmazonVPC", "public-ipv4", "hour", "Hrs", 0.005, region=EU),
@@ -87,7 +90,7 @@ def test_eks_managed_node_group_example():
     assert eu["node_pools"]["example"]["root_volume"]["why"].startswith("default: 20 GiB gp2")
     total = estimate(res.stack_model(), cat()).total_monthly_cost
     by_hand = (
-        2 * 0.10 * H  # two EKS control planes
+        2 * EKS_133 * H  # two EKS control planes (Kubernetes 1.33, extended support)
         + 4 * 0.107 * H  # 2 x 2 m6i.large on-demand
         + 4 * 20 * 0.11  # their 20 GiB gp2 node disks
         + 0.048 * H  # one NAT gateway
@@ -145,7 +148,7 @@ def test_self_managed_node_group_example():
     assert "self-managed Auto Scaling group" in pools["example"]["why"]
     assert res.skipped == []
     total = estimate(res.stack_model(), cat()).total_monthly_cost
-    assert total == pytest.approx(2 * 0.10 * H + 4 * 0.107 * H + 4 * 20 * 0.11 + 0.048 * H + 0.005 * H + 2 * 1.0)
+    assert total == pytest.approx(2 * EKS_133 * H + 4 * 0.107 * H + 4 * 20 * 0.11 + 0.048 * H + 0.005 * H + 2 * 1.0)
 
 
 def test_karpenter_example_reads_the_local_module_and_its_for_each():
@@ -178,8 +181,11 @@ def test_karpenter_example_reads_the_local_module_and_its_for_each():
     # the disabled module (create = false) adds nothing
     assert not any("karpenter_disabled" in p["address"] for p in res.priced)
     total = estimate(res.stack_model()).total_monthly_cost
-    by_hand = 0.10 * H + 2 * 0.107 * H + 2 * 20 * 0.11 + 0.048 * H + 0.005 * H + 1.0
-    assert total == pytest.approx(by_hand, abs=0.01)  # $273.31, not $112.69 without the node group
+    # m5.large eu-west-1 is estimate-grade: us-east-1 0.096 x the cache.m5 eu-west-1 factor
+    # 0.172/0.156 (see test_reference_stack.py) = 0.105846 (AWS's list price: 0.107)
+    m5_eu = round(0.096 * 0.172 / 0.156, 6)
+    by_hand = EKS_133 * H + 2 * m5_eu * H + 2 * 20 * 0.11 + 0.048 * H + 0.005 * H + 1.0
+    assert total == pytest.approx(by_hand, abs=0.01)  # $636.63, not $477.69 without the node group
 
 
 # --- terraform-aws-rds -------------------------------------------------------------------
@@ -272,11 +278,13 @@ def test_every_resource_is_priced_free_or_skipped_with_a_reason(example):
     res.stack_model()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="waiting for the catalog's eu-west-1 prices of m6i.large, db.t4g.large and cache.t4g.small; "
-    "remove this mark when the embedded catalog has them",
-)
 def test_embedded_catalog_prices_every_example():
+    # every example, as imported, prices with the embedded catalog: no missing price (estimate
+    # raises InputError naming every missing one), and the classes the examples use are there
+    seen = set()
     for example in EXAMPLES:
-        estimate(import_hcl(example).stack_model())
+        res = estimate(import_hcl(example).stack_model())
+        assert res.total_monthly_cost > 0
+        seen |= set(zip(res.lines.sku, res.lines.RegionId, strict=True))
+    for sku in ("m6i.large", "db.t4g.large", "cache.t4g.small"):
+        assert any(s == sku for s, _ in seen), sku

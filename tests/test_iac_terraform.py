@@ -98,7 +98,7 @@ def test_plan_round_trip_estimate_by_hand():
     hand-written stack of the same resources."""
     result = estimate(import_plan().stack_model(), cat())
     expected = (
-        0.10 * H  # EKS control plane
+        0.60 * H  # EKS control plane: Kubernetes 1.29 left standard support on 2025-03-23 (extended rate)
         + 3 * 0.17 * H
         + 3 * 50 * 0.10  # app: 3 x c5.xlarge on-demand + 50 GiB gp2 roots
         + 2 * 0.17664 * H
@@ -120,7 +120,7 @@ def test_plan_round_trip_estimate_by_hand():
         "name": "shop-by-hand",
         "regions": {
             "us-east-1": {
-                "eks_clusters": {"shop": {"count": 1}},
+                "eks_clusters": {"shop": {"count": 1, "kubernetes_version": "1.29"}},
                 "node_pools": {
                     "app": {
                         "instance_types": ["c5.xlarge"],
@@ -309,7 +309,7 @@ def test_guide_hcl_to_stack():
     assert r["node_pools"]["application"]["instance_types"] == ["c5.xlarge", "c5.2xlarge"]
     assert r["node_pools"]["application"]["capacity"] == "spot"
     assert r["eks_clusters"] == {
-        "ultibiker-prod": {"count": 1, "support": "standard", "kubernetes_version": "1.28"}
+        "ultibiker-prod": {"count": 1, "kubernetes_version": "1.28"}  # no upgrade_policy: the version decides
     }
     db = r["rds"]["ultibiker-prod-primary"]
     assert (db["instance_class"], db["multi_az"], db["storage"]["size_gb"], db["storage"]["type"]) == (
@@ -507,6 +507,7 @@ resources:
   aws_config_configuration_recorder.main: {configuration_items: 2000}
   aws_cloudtrail.main: {data_events_100k: 10, insights_events_100k: 5, management_event_copies_100k: 0}
   aws_flow_log.vpc: {ingest_gb: 50}
+  aws_db_instance.legacy: {backup_storage_gb: 0}
   aws_cloudwatch_log_group.app: {ingest_gb: 20, storage_gb: 100, why: "application logs ~0.7 GB/day, 30-day retention"}
 """
 
@@ -546,6 +547,9 @@ SERVICE_PRICES = [  # us-east-1 list prices
     P("AmazonCloudWatch", "cloudwatch-logs", "ingest-gb", "GB", 0.50),
     P("AmazonCloudWatch", "cloudwatch-logs", "storage-gb-month", "GB-Mo", 0.03),
     P("AmazonElastiCache", "cache.r7g.large", "node-hour", "Hrs", 0.219, variant="memcached"),
+    # RDS for MySQL db.r6g.large Single-AZ (ec2instances.info RDS data, MIT) and gp2 storage
+    P("AmazonRDS", "db.r6g.large", "instance-hour", "Hrs", 0.215, variant="mysql:single-az"),
+    P("AmazonRDS", "gp2", "storage-gb-month", "GB-Mo", 0.115, variant="single-az"),
 ]
 
 
@@ -560,13 +564,14 @@ def test_plan_services_every_type_priced_or_skipped(tmp_path):
     assert res.stack["global"]["route53"]["hosted_zones"] == 1
     assert res.skipped_by_type() == {
         "aws_cloudwatch_dashboard": 1,
-        "aws_db_instance": 1,
         "aws_eks_node_group": 1,
         "aws_elasticache_cluster": 1,
         "aws_lb": 1,
     }
     reasons = {s.address: s.reason for s in res.skipped}
-    assert "mysql" in reasons["aws_db_instance.legacy"]
+    # RDS for MySQL is priced: the plan's db.r6g.large with 100 GB of the default gp2 storage
+    legacy = r["rds"]["legacy"]
+    assert (legacy["engine"], legacy["instance_class"], legacy["storage"]["type"]) == ("mysql", "db.r6g.large", "gp2")
     assert "launch template" in reasons["aws_eks_node_group.custom"]
     assert "gateway" in reasons["aws_lb.inspect"]
     assert "replication group" in reasons["aws_elasticache_cluster.replica_member"]
@@ -598,6 +603,8 @@ def test_plan_services_every_type_priced_or_skipped(tmp_path):
         + 20 * 0.50
         + 100 * 0.03  # alarms, log ingest and storage
         + 2 * 0.219 * H  # 2 memcached nodes
+        + 0.215 * H
+        + 100 * 0.115  # MySQL db.r6g.large, 100 GB gp2
     )
     assert total == pytest.approx(by_hand)
 

@@ -64,7 +64,7 @@ def test_imported_stack_estimate_by_hand(tmp_path):
     cat = mini_catalog([P("awskms", "kms-key", "key-month", "Keys", 1.0)])
     total = estimate(load_stack(out), cat).total_monthly_cost
     expected = (
-        0.10 * H  # EKS control plane
+        0.60 * H  # EKS control plane: cluster_version 1.30 left standard support on 2025-07-23 (extended)
         + 1.0  # the module's KMS key
         + (3 * 0.17 * H + 3 * 20 * 0.10)  # app: 3 x c5.xlarge, default 20 GiB gp2 roots
         + (2 * 0.34 * H + 2 * 20 * 0.10)  # batch: 2 x c5.2xlarge

@@ -30,6 +30,7 @@ PRICES = [
     P("AmazonEC2", "gp3", "storage-gb-month", "GB-Mo", 0.088, region=EU),
     P("AmazonEC2", "gp2", "storage-gb-month", "GB-Mo", 0.11, region=EU),
     P("AmazonEKS", "eks-cluster", "cluster-hour", "Hrs", 0.10, region=EU, variant="standard"),
+    P("AmazonEKS", "eks-cluster", "cluster-hour", "Hrs", 0.60, region=EU, variant="extended"),
     P("AmazonEC2", "nat-gateway", "hour", "Hrs", 0.048, region=EU),
     P("AmazonVPC", "public-ipv4", "hour", "Hrs", 0.005, region=EU),
     P("awskms", "kms-key", "key-month", "Keys", 1.0, region=EU),

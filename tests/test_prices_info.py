@@ -87,3 +87,20 @@ def test_cli_info_formats(catalog_file):
 def test_cli_info_missing_catalog_exits_2(tmp_path):
     res = CliRunner().invoke(app, ["prices", "info", "--catalog", str(tmp_path / "nope.csv")])
     assert res.exit_code == 2 and "not found" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "sku,usage,tiers",
+    [
+        # AWS list prices, us-east-1: internet egress $0.09 first 10 TB, $0.085 next 40 TB, $0.07 next
+        # 100 TB, $0.05 beyond; S3 Standard $0.023 first 50 TB, $0.022 next 450 TB, $0.021 beyond
+        ("data-transfer-out-internet", "gb", [(0, 10240, 0.09), (10240, 51200, 0.085), (51200, 153600, 0.07),
+                                              (153600, None, 0.05)]),
+        ("s3-standard", "storage-gb-month", [(0, 51200, 0.023), (51200, 512000, 0.022), (512000, None, 0.021)]),
+    ],
+)
+def test_cli_show_tiered_price_as_json(sku, usage, tiers):
+    res = CliRunner().invoke(app, ["prices", "show", sku, "--region", "us-east-1", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = [r for r in json.loads(res.stdout) if r["usage"] == usage]
+    assert [(r["tier_start"], r["tier_end"], r["unit_price"]) for r in rows] == tiers

@@ -733,9 +733,9 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     scans = []
     dups = []
     for plan in plans:
-        scan = _scan(con, plan)
-        scans.append(scan)
-        dups.append(_duplicates(con, plan))
+        scan = _scan(con, plan)  # one pass: every check, the source totals, the repeated-row candidates
+        dups.append(_duplicates(con, plan, scan))
+        scans.append(scan.drop(columns=["all_rows", "distinct_rows"]))
     scan = pd.concat(scans, ignore_index=True)
     scan["file"] = scan["file"].map(lambda f: os.path.abspath(f))
     src = (
@@ -806,8 +806,10 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
 
 def _scan(con, plan: _Plan) -> pd.DataFrame:
     """One pass over the files: every check, and per file, billing period, provider, account
-    and currency the rows kept and the source's BilledCost. Raises :class:`InputError` with
-    every failed check (file, row, column, an example and what would be valid)."""
+    and currency the rows kept, the source's BilledCost, and the rows and distinct row hashes
+    (``all_rows``, ``distinct_rows``: fewer distinct hashes than rows is where rows may repeat,
+    :func:`_duplicates`). Raises :class:`InputError` with every failed check (file, row, column,
+    an example and what would be valid)."""
     import duckdb
 
     e = plan.exprs
@@ -816,7 +818,8 @@ def _scan(con, plan: _Plan) -> pd.DataFrame:
     sql = f"""SELECT filename AS file, {e['BillingPeriodStart']} AS BillingPeriodStart,
                      {e['ProviderName']} AS ProviderName, {e['BillingAccountId']} AS BillingAccountId,
                      {e['BillingCurrency']} AS BillingCurrency,
-                     count(*) FILTER (WHERE {plan.where}) AS rows, sum({plan.source_billed}) AS source_BilledCost
+                     count(*) FILTER (WHERE {plan.where}) AS rows, sum({plan.source_billed}) AS source_BilledCost,
+                     count(*) AS all_rows, count(DISTINCT {_row_hash(plan)}) AS distinct_rows
                      {bad_counts}
               FROM {plan.reader} GROUP BY ALL"""
     try:
@@ -871,30 +874,43 @@ def _plan_reader_for(plan: _Plan, f: str) -> str:
     return plan.reader.replace(lst, "[" + _lit(duckdb_path(f)) + "]", 1)
 
 
-def _duplicates(con, plan: _Plan) -> pd.DataFrame:
+def _row_hash(plan: _Plan) -> str:
+    """A hash of a source row's columns. It leaves out nested columns (CUR 2.0's product and
+    resource_tags maps, FOCUS Tags as a MAP: costly to hash); rows equal in every other column
+    are then compared whole."""
+    cols = list(plan.cols.types)
+    if not cols:
+        return "0"
+    flat = [c for c in cols if not plan.cols.types[c].startswith(("MAP", "STRUCT")) and "[]" not in plan.cols.types[c]]
+    return "hash(" + ", ".join(f'"{c}"' for c in (flat or cols)) + ")"
+
+
+def _duplicates(con, plan: _Plan, scan: pd.DataFrame) -> pd.DataFrame:
     """Files in which some rows repeat another row exactly: ``file``, ``rows``,
-    ``repeated_rows``. A hash of every column finds candidates in one pass; only files where
-    hashes repeat are checked exactly."""
+    ``repeated_rows``. The scan's hash counts name the candidate files; in those only the rows
+    whose hash repeats are compared whole."""
     import pandas as pd
 
     cols = list(plan.cols.types)
-    if not cols:
+    if not cols or scan.empty:
         return pd.DataFrame(columns=["file", "rows", "repeated_rows"])
-    # the candidates' hash leaves out nested columns (CUR 2.0's product and resource_tags maps,
-    # costly to hash): rows equal in every other column are then compared whole
-    flat = [c for c in cols if not plan.cols.types[c].startswith(("MAP", "STRUCT")) and "[]" not in plan.cols.types[c]]
-    h = "hash(" + ", ".join(f'"{c}"' for c in (flat or cols)) + ")"
-    df = con.execute(
-        f"SELECT filename AS file, count(*) AS rows, count(DISTINCT {h}) AS distinct_rows FROM {plan.reader} GROUP BY 1"
-    ).df()
-    suspects = df[df["distinct_rows"] < df["rows"]]
+    per_file = scan.groupby("file", as_index=False)[["all_rows", "distinct_rows"]].sum()
+    suspects = per_file[per_file["distinct_rows"] < per_file["all_rows"]]
     out = []
+    h = _row_hash(plan)
+    collist = ", ".join(f'"{c}"' for c in cols)
     for r in suspects.itertuples():
         one = _plan_reader_for(plan, r.file)
-        collist = ", ".join(f'"{c}"' for c in cols)
+        # the repeated hashes first (few), then only the rows with one of them, compared whole
+        hashes = [r_[0] for r_ in con.execute(
+            f"SELECT __h FROM (SELECT {h} AS __h FROM {one}) GROUP BY 1 HAVING count(*) > 1"
+        ).fetchall()]
         repeated = con.execute(
-            f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {one} GROUP BY {collist} HAVING count(*) > 1)"
-        ).fetchall()[0][0]
+            f"""SELECT coalesce(sum(n - 1), 0) FROM (
+                    SELECT count(*) AS n FROM {one} WHERE list_contains(?, {h})
+                    GROUP BY {collist} HAVING count(*) > 1)""",
+            [hashes],
+        ).fetchall()[0][0] if hashes else 0
         if repeated:
-            out.append({"file": os.path.abspath(r.file), "rows": int(r.rows), "repeated_rows": int(repeated)})
+            out.append({"file": os.path.abspath(r.file), "rows": int(r.all_rows), "repeated_rows": int(repeated)})
     return pd.DataFrame(out, columns=["file", "rows", "repeated_rows"])

@@ -203,4 +203,45 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
 ]
+#: The dimensions the rollup keeps (besides the billing period, the charge day, the source and
+#: the load): the columns reports and ``costplan actuals --by`` group and filter by most.
+ROLLUP_DIMENSIONS = (
+    "BillingCurrency", "ServiceName", "ServiceCategory", "RegionId", "ChargeCategory", "ChargeClass",
+    "PricingCategory", "ProviderName", "x_ChargeStatus", "x_Synthetic",
+)
+#: The sums it keeps: every metric :meth:`Store.spend` takes.
+ROLLUP_METRICS = METRICS
+
+
+def rollup_select(relation: str) -> str:
+    """The rollup rows of ``relation`` (rows in the store's columns): per load, billing period,
+    charge day and :data:`ROLLUP_DIMENSIONS`, the row count and the sum of each metric."""
+    dims = ", ".join(f'"{c}"' for c in ROLLUP_DIMENSIONS)
+    sums = ", ".join(f'sum("{m}") AS "{m}"' for m in ROLLUP_METRICS)
+    return (
+        f'SELECT "x_LoadId", "x_Source", "BillingPeriodStart", date_trunc(\'day\', "ChargePeriodStart") AS '
+        f'"ChargePeriodStart", {dims}, count(*) AS "x_Rows", {sums} FROM {relation} GROUP BY ALL'
+    )
+
+
+MIGRATIONS.append(
+    (
+        8,
+        "a daily rollup of the rows, kept by every load, answering what it holds without the raw rows",
+        [
+            "CREATE TABLE cost_rollup ("
+            + ", ".join(
+                f'"{c}" {t}'
+                for c, t in [("x_LoadId", "BIGINT"), ("x_Source", "VARCHAR"), ("BillingPeriodStart", "TIMESTAMP"),
+                             ("ChargePeriodStart", "TIMESTAMP")]
+                + [(c, COLUMN_TYPES[c]) for c in ROLLUP_DIMENSIONS]
+                + [("x_Rows", "BIGINT")]
+                + [(m, "DOUBLE") for m in ROLLUP_METRICS]
+            )
+            + ")",
+            # filled from the rows already held by the store's migration step (the view of
+            # every load's rows is rebuilt first)
+        ],
+    )
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]

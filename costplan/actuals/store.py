@@ -77,7 +77,8 @@ class Store:
     """A DuckDB file of actual cost rows in FOCUS vocabulary.
 
     ``path`` is created (with the current schema) when missing, unless ``read_only``.
-    ``memory_limit`` caps DuckDB's memory (e.g. ``"1GB"``).
+    ``memory_limit`` caps DuckDB's memory (e.g. ``"1GB"``; default the ``memory_limit``
+    setting, :mod:`costplan.config`); what does not fit spills to the ``temp_dir`` setting.
     """
 
     def __init__(
@@ -105,7 +106,17 @@ class Store:
             )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._config = {"memory_limit": memory_limit} if memory_limit else {}
+        from costplan import config
+
+        if memory_limit is None:
+            memory_limit = config.setting("memory_limit")
+        if not config.is_memory_size(memory_limit):
+            raise InputError(Problem(f"memory limit {memory_limit!r} is not an amount of memory",
+                                     location="memory_limit", hint="write e.g. 600MB, 2GB or 1.5GiB"))
+        self._config = {"memory_limit": memory_limit}
+        temp_dir = config.setting("temp_dir")
+        if temp_dir and not read_only:
+            self._config["temp_directory"] = str(temp_dir)
         self.read_only = read_only
         self.currency = currency.strip().upper() if currency else None
         self._hooks: dict[str, Callable] = {}
@@ -254,6 +265,9 @@ class Store:
                 )
                 if version == 7:
                     self._migrate_7()
+                if version == 8:
+                    self._rebuild_view()
+                    self.con.execute("INSERT INTO cost_rollup BY NAME " + schema.rollup_select("cost_rows"))
             self._rebuild_view()
             self.con.execute("COMMIT")
         except Exception:
@@ -410,6 +424,13 @@ class Store:
                 [load_id, source, description, loaded, int(replaced), table if own else None],
             )
             self._rebuild_view()
+            touched = {load_id}
+            if replaced or dropped:
+                gone = [source] + (["synthetic-sample"] if dropped else [])
+                touched |= {int(r[0]) for r in con.execute(
+                    f"SELECT load_id FROM loads WHERE x_Source IN ({', '.join('?' for _ in gone)})", gone
+                ).fetchall()}
+            self._refresh_rollup(touched)
             self._refresh_period_source()
             totals = (
                 summary.groupby(["BillingPeriodStart", "ProviderName", "BillingCurrency"], dropna=False)[
@@ -702,6 +723,32 @@ class Store:
                 self.con.execute("UPDATE loads SET table_name = NULL WHERE table_name = ?", [table])
         return n
 
+    def _refresh_rollup(self, load_ids) -> None:
+        """Recompute the rollup rows of ``load_ids`` from their rows (inside the load's
+        transaction: the rollup and the rows never disagree)."""
+        ids = ", ".join(str(int(i)) for i in sorted(load_ids))
+        self.con.execute(f"DELETE FROM cost_rollup WHERE x_LoadId IN ({ids})")
+        self.con.execute(
+            "INSERT INTO cost_rollup BY NAME "
+            + schema.rollup_select(f"(SELECT * FROM cost_rows WHERE x_LoadId IN ({ids}))")
+        )
+
+    def rollup_differences(self) -> pd.DataFrame:
+        """Per load, billing period, charge day and rollup dimension where the rollup and the raw
+        rows disagree by a cent or more (or in row count): empty when the rollup is exact."""
+        dims = ["x_LoadId", "x_Source", "BillingPeriodStart", "ChargePeriodStart", *schema.ROLLUP_DIMENSIONS]
+        on = " AND ".join(f'r."{c}" IS NOT DISTINCT FROM k."{c}"' for c in dims)
+        metrics = [*schema.ROLLUP_METRICS, "x_Rows"]
+        differ = " OR ".join(
+            f'abs(coalesce(r."{m}", 0) - coalesce(k."{m}", 0)) >= 0.005' for m in metrics
+        )
+        return self.con.execute(
+            f"""SELECT {", ".join(f'coalesce(r."{c}", k."{c}") AS "{c}"' for c in dims)},
+                       {", ".join(f'r."{m}" AS "raw_{m}", k."{m}" AS "rollup_{m}"' for m in metrics)}
+                FROM ({schema.rollup_select("cost_rows")}) r FULL JOIN cost_rollup k ON {on}
+                WHERE r."x_Rows" IS NULL OR k."x_Rows" IS NULL OR {differ}"""
+        ).df()
+
     def _hook(self, name: str, load_id: int) -> None:
         fn = self._hooks.get(name)
         if fn is not None:
@@ -724,13 +771,21 @@ class Store:
         preferred source (FOCUS file > CUR > Cost Explorer > synthetic sample), so a period that
         was both imported and pulled is never counted twice; only the store's ``currency`` when
         one was chosen."""
+        return self._in_use("cost_rows", all_sources=all_sources)
+
+    def rollup_sql(self, *, all_sources: bool = False) -> str:
+        """:meth:`rows_sql` over the rollup (table ``cost_rollup``): one row per load, billing
+        period, charge day and :data:`schema.ROLLUP_DIMENSIONS`, ``x_Rows`` the rows it sums."""
+        return self._in_use("cost_rollup", all_sources=all_sources)
+
+    def _in_use(self, base: str, *, all_sources: bool = False) -> str:
         if all_sources:
-            return "cost_rows"
+            return base
         overlap = self.con.execute("SELECT count(*) FROM period_source WHERE NOT chosen").fetchall()[0][0]
-        rel = "cost_rows"
+        rel = base
         if overlap:
             rel = (
-                "(SELECT c.* FROM cost_rows c SEMI JOIN (SELECT * FROM period_source WHERE chosen) p "
+                f"(SELECT c.* FROM {base} c SEMI JOIN (SELECT * FROM period_source WHERE chosen) p "
                 "ON c.BillingPeriodStart = p.BillingPeriodStart AND c.x_Source = p.x_Source)"
             )
         if self.currency:
@@ -740,7 +795,7 @@ class Store:
     def currencies(self) -> list[str]:
         """The billing currencies of the rows in use, sorted."""
         return [r[0] for r in self.con.execute(
-            f"SELECT DISTINCT BillingCurrency FROM {self.rows_sql()} ORDER BY 1"
+            f"SELECT DISTINCT BillingCurrency FROM {self.rollup_sql()} ORDER BY 1"
         ).fetchall()]
 
     def money_sql(self, conds: Sequence[str] = (), **period) -> str:
@@ -748,8 +803,9 @@ class Store:
         currency: costs in two currencies are never summed (:class:`InputError` naming them)."""
         rel = self.rows_sql()
         where = " AND ".join(conds) or "TRUE"
+        # the conditions are on the billing period and charge day, which the rollup keeps
         found = [r[0] for r in self.con.execute(
-            f"SELECT DISTINCT BillingCurrency FROM {rel} WHERE {where} ORDER BY 1 LIMIT 10"
+            f"SELECT DISTINCT BillingCurrency FROM {self.rollup_sql()} WHERE {where} ORDER BY 1 LIMIT 10"
         ).fetchall()]
         if len(found) > 1:
             raise InputError(
@@ -791,7 +847,11 @@ class Store:
         if metric in schema.COST_COLUMNS and "BillingCurrency" not in by:
             conds, _ = period_filter(start=start, end=end, month=month)
             rel = self.money_sql(conds)
-        sql = spend_sql(rel, by, start=start, end=end, month=month, metric=metric, where=where)
+        if self.rollup_answers(by, metric=metric, where=where):
+            sql = rollup_spend_sql(self.rollup_sql(), by, start=start, end=end, month=month, metric=metric,
+                                   where=where)
+        else:
+            sql = spend_sql(rel, by, start=start, end=end, month=month, metric=metric, where=where)
         df = self.con.execute(sql).df()
         if by and "month" in by and by[0] != "month":
             df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(
@@ -812,6 +872,17 @@ class Store:
     @property
     def engine(self) -> str:
         return "duckdb"
+
+    @staticmethod
+    def rollup_answers(by: Sequence[str], *, metric: str = "EffectiveCost", where: dict | None = None) -> bool:
+        """True when the rollup holds what :meth:`spend` needs for these keys (``month``,
+        ``day`` and :data:`schema.ROLLUP_DIMENSIONS`); otherwise the raw rows answer."""
+        keep = {"month", "day", *schema.ROLLUP_DIMENSIONS} - {"x_Synthetic"}
+        return (
+            metric in schema.ROLLUP_METRICS
+            and all(k in keep for k in by)
+            and all(k in keep for k in (where or {}))
+        )
 
     def months(self) -> list[str]:
         """Billing periods held, ``YYYY-MM``, oldest first."""
@@ -874,7 +945,7 @@ class Store:
 
     def is_synthetic(self) -> bool:
         """True when any row in use comes from the synthetic sample."""
-        row = self.con.execute(f"SELECT coalesce(bool_or(x_Synthetic), false) FROM {self.rows_sql()}").fetchall()[0]
+        row = self.con.execute(f"SELECT coalesce(bool_or(x_Synthetic), false) FROM {self.rollup_sql()}").fetchall()[0]
         return bool(row[0])
 
     def final_pulled_periods(self, source: str, grouping: str) -> set[tuple[dt.date, dt.date]]:
@@ -931,5 +1002,34 @@ class Store:
                FROM cost_rows WHERE x_Source = ? GROUP BY 1 ORDER BY 1""",
             [source],
         ).df()
+
+
+def rollup_spend_sql(
+    relation: str,
+    by: Sequence[str],
+    *,
+    start=None,
+    end=None,
+    month=None,
+    metric: str = "EffectiveCost",
+    where: dict[str, str] | None = None,
+) -> str:
+    """:func:`spend_sql` over the rollup (:meth:`Store.rollup_sql`): the same keys, order and
+    columns, ``rows`` the raw rows summed. The rollup's charge day is the day the charge period
+    starts, so the day bounds of :func:`period_filter` select the same rows."""
+    exprs = [key_sql(k) for k in by]
+    conds, _ = period_filter(start=start, end=end, month=month)
+    for col, value in (where or {}).items():
+        conds.append(f"{key_sql(col)} = '{str(value).replace(chr(39), chr(39) * 2)}'")
+    select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs, strict=True))
+    group = ", ".join(str(i + 1) for i in range(len(by)))
+    return (
+        f'SELECT {select + ", " if select else ""}sum("{metric}") AS "{metric}", '
+        f"coalesce(bool_or(x_ChargeStatus = 'Estimated'), false) AS \"Estimated\", "
+        f'CAST(coalesce(sum(x_Rows), 0) AS BIGINT) AS "rows" '
+        f"FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'} "
+        + (f"GROUP BY {group} " if by else "")
+        + (f'ORDER BY {"1, " if "month" in by else ""}"{metric}" DESC NULLS LAST' if by else "")
+    )
 
 

@@ -25,6 +25,11 @@ class Format(enum.StrEnum):
     markdown = "markdown"
 
 
+STRICT_PRICES_OPTION = typer.Option(
+    None, "--strict-prices/--no-strict-prices",
+    help="Refuse any estimate-grade (verified=false) price: exit 2 naming the lines (default: setting "
+    "`strict_prices`, false).",
+)
 FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="Output format: table, json, csv or markdown.")
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2

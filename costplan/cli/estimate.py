@@ -7,6 +7,7 @@ import typer
 from costplan.cli.common import (
     BILL_RATES_OPTION,
     RATES_OPTION,
+    STRICT_PRICES_OPTION,
     Format,
     cli_errors,
     emit_frame,
@@ -34,6 +35,8 @@ Examples:
   costplan estimate data/ultibiker/stack.yaml --compare data/ultibiker/claimed-costs.yaml
 
   costplan estimate --format focus > plan-focus.csv     # the plan as FOCUS rows
+
+  costplan estimate --strict-prices     # exit 2 if any line rests on an estimate-grade price
 """
 
 
@@ -52,9 +55,10 @@ def estimate_cmd(
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     rates: str = RATES_OPTION,
     bill_rates: str | None = BILL_RATES_OPTION,
+    strict_prices: bool | None = STRICT_PRICES_OPTION,
     fmt: PlanFormat = PLAN_FORMAT_OPTION,
 ) -> None:
-    from costplan.config import setting
+    from costplan.config import flag, setting
     from costplan.errors import InputError
     from costplan.estimator import estimate
     from costplan.pricing.lookup import get_catalog
@@ -63,7 +67,7 @@ def estimate_cmd(
     stack_path = setting("stack", stack)
     st = load_stack(stack_path, scenario=scenario)
     cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates)
-    result = estimate(st, cat)
+    result = estimate(st, cat, strict_prices=flag("strict_prices", strict_prices))
     if fmt is PlanFormat.focus:
         return emit_estimate(result)
     fmt = Format(fmt.value)

@@ -60,7 +60,8 @@ def show(
 
 INFO_HELP = """What the price catalog holds and how far to trust it: the snapshot and
 as-of dates, the sources listed in the manifest (with how many prices each gave), row counts
-per service and pricing model, and a coverage matrix of service x region where each cell is
+per service and pricing model, and the coverage of service x region (in the terminal, a count
+of regions per service; the full matrix with --format markdown, csv or json), each cell
 `verified` (every price read from a machine-readable AWS source), `estimate` (some prices are
 derived; see their note) or `missing` (no price: an estimate there fails rather than use $0).
 
@@ -113,7 +114,10 @@ def info_cmd(
     Console(soft_wrap=True, highlight=False).print(head)
     emit_frame(sources.drop(columns=["notes"]), fmt, title="Sources (notes: --format markdown or json)")
     emit_frame(info.counts, fmt, title="Prices per service and pricing model")
-    emit_frame(matrix, fmt, title="Coverage (service x region)")
+    n = len([r for r in s["regions"] if r != "global"])
+    emit_frame(info.coverage_summary(), fmt, title=f"Coverage: regions per service ({n} regions)",
+               caption="verified: every price there read from a machine-readable source; estimate: some "
+               "derived (see their note); missing: no price. Per region: --format markdown, csv or json")
 
 
 REFRESH_HELP = """Fetch current list prices from AWS and write them over the last good

@@ -16,6 +16,7 @@ from costplan.cli.common import (
     RATES_OPTION,
     SPARK_PATH_OPTION,
     SPARK_TABLE_OPTION,
+    STRICT_PRICES_OPTION,
     TABLE_FORMAT_OPTION,
     Format,
     cli_errors,
@@ -128,9 +129,10 @@ def project_cmd(
     max_scan_gb: float | None = MAX_SCAN_OPTION,
     spark_path: str | None = SPARK_PATH_OPTION,
     spark_table: str | None = SPARK_TABLE_OPTION,
+    strict_prices: bool | None = STRICT_PRICES_OPTION,
     fmt: PlanFormat = PLAN_FORMAT_OPTION,
 ) -> None:
-    from costplan.config import setting
+    from costplan.config import flag, setting
     from costplan.errors import InputError
     from costplan.pricing.lookup import get_catalog
     from costplan.stack import load_stack
@@ -154,6 +156,10 @@ def project_cmd(
     check_projection_size(months if months is not None else 1, simulations, seed)  # before the stack is read
     st = load_stack(setting("stack", stack))
     cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates)
+    if flag("strict_prices", strict_prices):
+        from costplan.estimator import estimate
+
+        estimate(st, cat, strict_prices=True)  # the projection prices the plan's lines: refuse estimates first
     focus, fmt = fmt is PlanFormat.focus, Format(fmt.value if fmt is not PlanFormat.focus else "table")
     if focus and scenario:
         refuse_scenarios()

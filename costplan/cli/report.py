@@ -15,6 +15,7 @@ from costplan.cli.common import (
     RATES_OPTION,
     SPARK_PATH_OPTION,
     SPARK_TABLE_OPTION,
+    STRICT_PRICES_OPTION,
     TABLE_FORMAT_OPTION,
     cli_errors,
     help_text,
@@ -97,6 +98,7 @@ def report_cmd(
     table_format: str = TABLE_FORMAT_OPTION,
     profile: str | None = typer.Option(None, "--profile", help="Athena: AWS profile."),
     max_scan_gb: float | None = MAX_SCAN_OPTION,
+    strict_prices: bool | None = STRICT_PRICES_OPTION,
 ) -> None:
     from rich.console import Console
     from rich.progress import (
@@ -108,6 +110,7 @@ def report_cmd(
         TimeElapsedColumn,
     )
 
+    from costplan.config import flag
     from costplan.errors import InputError
     from costplan.reports import REPORT_STEPS, monthly_report
 
@@ -137,7 +140,8 @@ def report_cmd(
                                 profile=profile, max_scan_gb=max_scan_gb)
         try:
             tables, files = monthly_report(month, stack, store, out, catalog=catalog, images=images,
-                                           projection=projection, calibrate=calibrate, progress=step, source=source)
+                                           projection=projection, calibrate=calibrate, progress=step,
+                                           strict_prices=flag("strict_prices", strict_prices), source=source)
         finally:
             if source is not None:
                 report_scan(source)

@@ -7,6 +7,7 @@ prices are collected as problems with the component's field path, never priced a
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from costplan.errors import PriceNotFoundError, Problem
@@ -59,6 +60,12 @@ class PricingContext:
     lines_map: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    on: dt.date | None = None
+    """Pricing date (date-dependent rates such as EKS extended support); None: today (UTC)."""
+
+    @property
+    def pricing_date(self) -> dt.date:
+        return self.on or dt.datetime.now(dt.UTC).date()
 
     def line_no(self, path: str) -> int | None:
         from costplan.stack.loader import line_for

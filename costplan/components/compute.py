@@ -6,7 +6,41 @@ from costplan.components.base import CostLine, PricingContext, keep
 from costplan.stack.models import EbsVolume, EksCluster, NodePool
 
 
+def eks_support(name: str, c: EksCluster, region: str, ctx: PricingContext, path: str) -> tuple[str, str]:
+    """The support tier the cluster is billed at and the reason (the spec's ``support`` if
+    given, else its ``kubernetes_version`` on the pricing date); warns when it is an assumption."""
+    from costplan.pricing.eks_versions import support_on
+
+    where = f"{path} ({region}/eks_clusters/{name})"
+    if c.support is not None:
+        return c.support, "support given in the stack"
+    if c.kubernetes_version is None:
+        rates = _eks_rates(ctx, region)
+        ctx.warnings.append(
+            f"{where}: no kubernetes_version: priced at the standard-support rate{rates[0]}; a version past its end "
+            f"of standard support is billed at the extended-support rate{rates[1]} (set kubernetes_version or support)"
+        )
+        return "standard", "no kubernetes_version: standard support assumed"
+    s = support_on(c.kubernetes_version, ctx.pricing_date)
+    if not s.known:
+        ctx.warnings.append(f"{where}: {s.reason}; priced at the {s.tier}-support rate")
+    return s.tier, f"{s.reason} (pricing date {ctx.pricing_date.isoformat()})"
+
+
+def _eks_rates(ctx: PricingContext, region: str) -> tuple[str, str]:
+    out = []
+    for tier in ("standard", "extended"):
+        try:
+            p = ctx.catalog.price("AmazonEKS", "eks-cluster", region, "cluster-hour", tier)
+            out.append(f" (${p.unit_price:g}/h)")
+        except Exception:  # noqa: BLE001 - only the wording of a warning; the price itself is looked up below
+            out.append("")
+    return out[0], out[1]
+
+
 def price_eks(name: str, c: EksCluster, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
+    tier, why = eks_support(name, c, region, ctx, path)
+    version = f"Kubernetes {c.kubernetes_version}, " if c.kubernetes_version else ""
     return keep(
         ctx.priced(
             component=f"{region}/eks_clusters/{name}",
@@ -15,10 +49,11 @@ def price_eks(name: str, c: EksCluster, region: str, ctx: PricingContext, path: 
             service="AmazonEKS",
             sku="eks-cluster",
             usage="cluster-hour",
-            variant=c.support,
+            variant=tier,
             quantity=c.count * ctx.hours,
-            description=f"EKS control plane, {c.support} support ({c.count} x {ctx.hours:g} h)",
+            description=f"EKS control plane, {version}{tier} support ({c.count} x {ctx.hours:g} h)",
             path=path,
+            assumption=why,
         )
     )
 

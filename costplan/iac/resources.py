@@ -328,8 +328,10 @@ def _eks_cluster(b: _Builder, r: Resource) -> None:
     sec = b.section(region, "eks_clusters")
     name = b.unique(sec, component_name(r, "name"))
     spec: dict = {"count": 1}
-    support = str(b_get(r.block("upgrade_policy"), "support_type") or "STANDARD").lower()
-    spec["support"] = "extended" if support == "extended" else "standard"
+    # upgrade_policy.support_type STANDARD: EKS upgrades the cluster when standard support ends, so it
+    # never bills extended support. EXTENDED (AWS's default): the version decides, on the pricing date.
+    if str(b_get(r.block("upgrade_policy"), "support_type") or "").upper() == "STANDARD":
+        spec["support"] = "standard"
     if r.has("version") and "version" not in r.unknown:
         spec["kubernetes_version"] = str(r.get("version"))
     sec[name] = spec
@@ -585,8 +587,8 @@ def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
     ):
         replicas.append(r)
         return
-    if engine not in ("postgres", "postgresql"):
-        b.skip(r, f"engine {engine or 'unknown'!r} is not priced (costplan prices RDS for PostgreSQL)")
+    if engine not in ("postgres", "postgresql", "mysql"):
+        b.skip(r, f"engine {engine or 'unknown'!r} is not priced (costplan prices RDS for PostgreSQL and MySQL)")
         return
     if not r.has("instance_class"):
         b.skip(r, f"instance_class is {r.unknown.get('instance_class', 'not set')}")
@@ -596,7 +598,7 @@ def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
         b.skip(r, f"allocated_storage is {r.unknown.get('allocated_storage', 'not set')}")
         return
     region = b.region(r)
-    db: dict = {"engine": "postgresql"}
+    db: dict = {"engine": "mysql" if engine == "mysql" else "postgresql"}
     if r.has("engine_version") and "engine_version" not in r.unknown:
         db["engine_version"] = str(r.get("engine_version"))
     db["instance_class"] = str(r.get("instance_class"))

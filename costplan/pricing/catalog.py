@@ -83,7 +83,8 @@ class Price:
 
     @property
     def key(self) -> tuple[str, ...]:
-        return tuple(getattr(self, c) for c in KEY_COLUMNS)
+        return (self.service, self.sku, self.region, self.usage, self.variant, self.pricing_model, self.term,
+                self.purchase_option, self.offering_class)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -149,19 +150,36 @@ class Catalog:
     :meth:`from_prices`.
     """
 
-    def __init__(self, prices: Iterable[Price], manifest: dict | None = None, path: Path | None = None):
+    def __init__(self, prices: Iterable[Price], manifest: dict | None = None, path: Path | None = None,
+                 _index: dict[Key, list[Price]] | None = None):
         self.manifest = manifest or {}
         self.path = path
-        index: dict[Key, list[Price]] = defaultdict(list)
-        for p in prices:
-            index[p.key].append(p)
-        for tiers in index.values():
-            tiers.sort(key=lambda p: p.tier_start)
-        self._index: dict[Key, list[Price]] = dict(index)
-        # secondary indexes for error messages and `prices show`
-        self._by_sku: dict[str, list[Key]] = defaultdict(list)
-        for k in self._index:
-            self._by_sku[k[1]].append(k)
+        if _index is None:
+            _index = {}
+            for p in prices:
+                k = (p.service, p.sku, p.region, p.usage, p.variant, p.pricing_model, p.term, p.purchase_option,
+                     p.offering_class)
+                found = _index.get(k)
+                if found is None:
+                    _index[k] = [p]
+                else:
+                    found.append(p)
+        for tiers in _index.values():
+            if len(tiers) > 1:
+                tiers.sort(key=lambda p: p.tier_start)
+        self._index: dict[Key, list[Price]] = _index
+        self._by_sku_cache: dict[str, list[Key]] | None = None
+
+    @property
+    def _by_sku(self) -> dict[str, list[Key]]:
+        """sku -> its keys: a secondary index for error messages and `prices show`, built on
+        first use (most commands never need it)."""
+        if self._by_sku_cache is None:
+            by_sku: dict[str, list[Key]] = defaultdict(list)
+            for k in self._index:
+                by_sku[k[1]].append(k)
+            self._by_sku_cache = dict(by_sku)
+        return self._by_sku_cache
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -174,7 +192,8 @@ class Catalog:
         path = Path(path) if path is not None else default_catalog_path()
         if path.is_dir():
             path = newest_catalog_file(path)
-        prices, problems = read_catalog_rows(path)
+        index: dict[Key, list[Price]] = {}
+        prices, problems = read_catalog_rows(path, index)
         if problems:
             raise InputError(problems[:50])
         manifest_path = path.parent / "manifest.json"
@@ -187,7 +206,7 @@ class Catalog:
             if not isinstance(manifest, dict):
                 raise InputError(Problem("not a valid catalog manifest (expected a JSON object)",
                                          file=str(manifest_path)))
-        return cls(prices, manifest, path)
+        return cls(prices, manifest, path, _index=index)
 
     # -- queries --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -366,12 +385,13 @@ def default_catalog_path() -> Path:
     return max([embedded, *refreshed], key=lambda p: p.name)
 
 
-def read_catalog_rows(path: Path) -> tuple[list[Price], list[Problem]]:
-    """Read and validate a catalog CSV; return prices and every problem found."""
+def read_catalog_rows(path: Path, index: dict | None = None) -> tuple[list[Price], list[Problem]]:
+    """Read and validate a catalog CSV; return prices and every problem found. ``index``, if
+    given, is filled with key -> prices (the lookup index of :class:`Catalog`)."""
     if not path.exists():
         return [], [Problem("catalog file not found", file=str(path))]
     try:
-        return _read_catalog_rows(path)
+        return _read_catalog_rows(path, {} if index is None else index)
     except UnicodeDecodeError as exc:
         return [], [Problem(f"is not a text CSV (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); a "
                             "catalog is a CSV file (docs/catalog-format.md)", file=str(path))]
@@ -380,32 +400,81 @@ def read_catalog_rows(path: Path) -> tuple[list[Price], list[Problem]]:
                             file=str(path))]
 
 
-def _read_catalog_rows(path: Path) -> tuple[list[Price], list[Problem]]:
+def _read_catalog_rows(path: Path, index: dict) -> tuple[list[Price], list[Problem]]:
+    """Every row of the catalog at ``path``, checked. A tight loop over ``csv.reader`` rows
+    does the common case (a well-formed row); any row it has a doubt about goes through
+    :func:`_parse_row`, which names every problem."""
     prices: list[Price] = []
     problems: list[Problem] = []
     with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+        reader = csv.reader(fh)
+        header = next(reader, [])
         missing = [c for c in COLUMNS if c not in header]
         if missing:
             return [], [Problem(f"missing columns {missing}; expected {COLUMNS}", file=str(path), line=1)]
-        seen: set[tuple] = set()
-        for lineno, row in enumerate(reader, start=2):
-            p = _parse_row(row, f"{path}:{lineno}", problems)
+        in_order = header == COLUMNS
+        order = [header.index(c) for c in COLUMNS]
+        width = len(header)
+
+        models = frozenset(PRICING_MODELS)
+        good_dates: set[str] = set()
+        multi: set[tuple] = set()
+        append = prices.append
+        get = index.get
+        inf = _INF
+        lineno = 1
+        for raw in reader:
+            lineno += 1
+            p = None
+            if in_order and len(raw) == width:
+                # the common case, inlined: a well-formed row in the documented column order
+                try:
+                    unit_price = float(raw[12])
+                    ts, te = raw[9], raw[10]
+                    tier_start = 0.0 if ts == "0" or not ts else float(ts)
+                    tier_end = float(te) if te else inf
+                except ValueError:
+                    tier_start = tier_end = unit_price = -1.0
+                as_of, verified = raw[15], raw[16]
+                if (
+                    0.0 <= unit_price < inf
+                    and 0.0 <= tier_start < tier_end
+                    and tier_start < inf
+                    and raw[5] in models
+                    and raw[14]
+                    and (verified == "true" or verified == "false")
+                    and (as_of in good_dates or (_DATE.match(as_of) and not good_dates.add(as_of)))
+                ):
+                    key = tuple(raw[:9])
+                    p = Price(*key, tier_start, tier_end, raw[11], unit_price, raw[13], raw[14], as_of,
+                              verified == "true", raw[17])
             if p is None:
-                continue
-            ident = (*p.key, p.tier_start)
-            if ident in seen:
-                problems.append(Problem(f"duplicate price for {ident}", file=f"{path}:{lineno}"))
-            seen.add(ident)
-            prices.append(p)
-    by_key: dict[tuple, list[Price]] = defaultdict(list)
-    for p in prices:
-        by_key[p.key].append(p)
-    for tiers in by_key.values():
+                if len(raw) != width:
+                    problems.append(Problem(f"has {len(raw)} fields, the header has {width}", file=f"{path}:{lineno}"))
+                    continue
+                p = _parse_row({c: raw[i] for c, i in zip(COLUMNS, order, strict=True)}, f"{path}:{lineno}", problems)
+                if p is None:
+                    continue
+                key = p.key
+            found = get(key)
+            if found is None:
+                index[key] = [p]
+            else:
+                if any(q.tier_start == p.tier_start for q in found):
+                    problems.append(Problem(f"duplicate price for {(*key, p.tier_start)}", file=f"{path}:{lineno}"))
+                found.append(p)
+                multi.add(key)
+            if p.tier_start != 0.0 or p.tier_end != inf:
+                multi.add(key)
+            append(p)
+    for key in multi:
+        tiers = index[key]
         if len(tiers) > 1:
             problems += [Problem(m, file=str(path)) for m in check_tiers(sorted(tiers, key=lambda t: t.tier_start))]
     return prices, problems
+
+
+_INF = math.inf
 
 
 def _fmt_num(x: float) -> str:

@@ -59,6 +59,22 @@ class CatalogInfo:
         m.columns.name = None
         return m.reset_index()
 
+    def coverage_summary(self) -> pd.DataFrame:
+        """One row per service: in how many regions its prices are all verified, include
+        estimates, or are missing, and which regions are missing. Readable in a terminal
+        whatever the number of regions (the matrix is in ``coverage`` / ``coverage_matrix``)."""
+        import pandas as pd
+
+        cols = ["service", "regions", "verified", "estimate", "missing", "missing_in"]
+        rows = []
+        for service, g in self.coverage.groupby("service", sort=True):
+            missing = sorted(g.loc[g.status == MISSING, "region"])
+            shown = ", ".join(missing[:4]) + (f" (+{len(missing) - 4})" if len(missing) > 4 else "")
+            rows.append({"service": service, "regions": len(g), "verified": int((g.status == VERIFIED).sum()),
+                         "estimate": int((g.status == ESTIMATE).sum()), "missing": len(missing),
+                         "missing_in": shown})
+        return pd.DataFrame(rows, columns=cols)
+
     def to_dict(self) -> dict:
         return {
             "summary": self.summary,

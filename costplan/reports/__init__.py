@@ -43,6 +43,7 @@ def build_report(
     projection: bool = True,
     calibrate: bool = False,
     seed: int = 0,
+    strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
     source=None,
 ) -> tuple[ReportTables, dict]:
@@ -69,7 +70,7 @@ def build_report(
 
     cat = catalog if isinstance(catalog, Catalog) else get_catalog(
         str(catalog) if catalog else (config.setting("catalog") or None))
-    plan = estimate(st, cat)
+    plan = estimate(st, cat, strict_prices=strict_prices)
     progress("opening the store")
     store_path = config.setting("store", store)
     if source is not None:
@@ -107,6 +108,7 @@ def monthly_report(
     images: bool = True,
     projection: bool = True,
     calibrate: bool = False,
+    strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
     source=None,
 ) -> tuple[ReportTables, ReportFiles]:
@@ -118,7 +120,8 @@ def monthly_report(
         out_dir = outputs.resolve(out_dir)
         outputs.check_folder(out_dir, REPORT_KIND)
     tables, figs = build_report(
-        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress, source=source
+        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
+        strict_prices=strict_prices, source=source,
     )
     out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / tables.month
     files = write_report(tables, figs, out, images=images, progress=progress,

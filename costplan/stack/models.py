@@ -48,10 +48,14 @@ class UsageSpec(Spec):
 # --- compute ------------------------------------------------------------------------------
 class EksCluster(Spec):
     count: PosCount = Field(1, description="Clusters of this kind [clusters].")
-    support: Literal["standard", "extended"] = Field(
-        "standard", description="EKS support tier: standard ($0.10/h) or extended ($0.60/h)."
+    support: Literal["standard", "extended"] | None = Field(
+        None,
+        description="EKS support tier billed: standard ($0.10/h) or extended ($0.60/h). Default: from "
+        "kubernetes_version and EKS's support dates on the pricing date (standard, with a warning, if no version).",
     )
-    kubernetes_version: str | None = Field(None, description="Kubernetes version, e.g. '1.28' (used for support lint).")
+    kubernetes_version: str | None = Field(
+        None, description="Kubernetes version, e.g. '1.31': past its end of standard support, extended support is billed."
+    )
 
 
 class RootVolume(Spec):
@@ -139,7 +143,9 @@ class ReadReplica(Spec):
 
 
 class RdsInstance(Spec):
-    engine: Literal["postgresql", "postgres"] = "postgresql"
+    engine: Literal["postgresql", "postgres", "mysql"] = Field(
+        "postgresql", description="RDS engine: postgresql (alias postgres) or mysql."
+    )
     engine_version: str | None = None
     instance_class: str = Field(..., description="DB instance class, e.g. db.r6g.xlarge.")
     multi_az: bool = False
