@@ -5,12 +5,18 @@
    plain Python loop over 100 paths (scaled per path). Target: under 1 s.
 2. The exact Savings Plan optimum over 8,760 hourly points, against the brute-force scan.
    Target: under 50 ms.
+3. The engine (``simulate``: 10,000 paths x 36 months on the reference stack) against the same
+   engine of a baseline revision (``--baseline``, default ``main``), each in its own process,
+   alternated, in the same run. Target: under 1 s and at most 1.5 x the baseline.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_projection.py``
+Run: ``PYTHONPATH=. python benchmarks/bench_projection.py [--baseline REF]``
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +28,41 @@ from costplan.projection.drivers import draw_all
 from costplan.projection.simulate import ProjectionModel, project, simulate
 from costplan.stack import load_stack
 
-STACK = Path(__file__).resolve().parents[1] / "data" / "ultibiker" / "stack.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+STACK = ROOT / "data" / "ultibiker" / "stack.yaml"
+
+ENGINE = """
+import sys, time
+from costplan.pricing.catalog import default_catalog
+from costplan.projection.simulate import ProjectionModel, simulate
+from costplan.stack import load_stack
+model = ProjectionModel(load_stack("data/ultibiker/stack.yaml"), default_catalog())
+simulate(model, 36, 500, 1)
+best = min(_t(simulate, model) for _ in range(int(sys.argv[1])))
+print(best)
+"""
+ENGINE = "def _t(f, m):\n    import time\n    t = time.perf_counter()\n    f(m, 36, 10_000, 42)\n    return time.perf_counter() - t\n" + ENGINE
+
+
+def engine_time(src: Path, repeat: int = 3) -> float:
+    """Best of ``repeat`` engine runs of the source tree ``src``, in a fresh process [s]."""
+    out = subprocess.run([sys.executable, "-c", ENGINE, str(repeat)], cwd=src, env={"PYTHONPATH": str(src),
+                         "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def engine_vs_baseline(ref: str, rounds: int = 3) -> None:
+    """The engine of this tree against ``ref``'s, alternated ``rounds`` times."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        base, new = [], []
+        for _ in range(rounds):
+            base.append(engine_time(Path(tmp)))
+            new.append(engine_time(ROOT))
+    b, n = min(base), min(new)
+    print(f"engine, 10,000 paths x 36 months: {n * 1000:.0f} ms ({'under' if n < 1 else 'OVER'} the 1 s target); "
+          f"{ref}: {b * 1000:.0f} ms; ratio {n / b:.2f}x ({'within' if n <= 1.5 * b else 'OVER'} the 1.5x limit)")
 
 
 def best_of(fn, repeat=3):
@@ -48,6 +88,12 @@ def loop_paths(model: ProjectionModel, paths: int, months: int, seed: int) -> np
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--baseline", default="main", help="git revision whose engine is the baseline")
+    args = ap.parse_args()
+    engine_vs_baseline(args.baseline)
     stack = load_stack(STACK)
     catalog = default_catalog()
     project(stack, months=36, simulations=100, seed=1, catalog=catalog)  # warm caches and imports

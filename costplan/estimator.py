@@ -18,6 +18,7 @@ import pandas as pd
 from costplan.components import GLOBAL_SECTIONS, REGION_SECTIONS
 from costplan.components.base import CostLine, PricingContext
 from costplan.components.commitments import Finding, apply_commitments
+from costplan.components.tiering import pool_lines
 from costplan.errors import InputError
 from costplan.pricing.catalog import Catalog, default_catalog
 from costplan.stack.models import Stack
@@ -42,6 +43,7 @@ LINE_COLUMNS = [
     "price_verified",
     "assumption",
     "path",
+    "scaling",
 ]
 
 
@@ -54,8 +56,9 @@ class EstimateResult:
     ``ServiceCode`` / ``ServiceName``, ``description``, the catalog key (``sku``, ``usage``,
     ``variant``, ``pricing_model``), ``PricingQuantity`` [PricingUnit/month], ``PricingUnit``,
     ``ListUnitPrice`` [USD/PricingUnit], ``ListCost`` [USD/month; negative for commitment
-    coverage], ``price_source``, ``price_as_of``, ``price_verified`` and the ``assumption``
-    behind a usage quantity.
+    coverage], ``price_source``, ``price_as_of``, ``price_verified``, the ``assumption``
+    behind a usage quantity, its ``path`` in the spec and its ``scaling`` (how the projection
+    follows it with the drivers, :data:`costplan.components.base.SCALINGS`).
     """
 
     stack_name: str
@@ -182,6 +185,8 @@ def estimate(
         value = getattr(stack.global_services, section)
         if value is not None:
             lines += pricer(section, value, "global", ctx, f"global.{section}")
+    if not ctx.problems:
+        pool_lines(lines, catalog)  # tiers and free allowances counted over a region or the account
     commitment_lines, findings = apply_commitments(stack.commitments, lines, ctx)
     if ctx.problems:
         raise InputError(ctx.problems)

@@ -32,6 +32,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from costplan.components.products import PRODUCTS
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -52,30 +54,14 @@ COLUMNS = [
 ]
 
 #: FOCUS 1.2 ServiceCategory and ServiceSubcategory of each service (one of each per
-#: ServiceName, as the specification asks).
+#: ServiceName, as the specification asks): a view of the products table.
 SERVICE_CATEGORY = {
-    "Amazon Elastic Compute Cloud": ("Compute", "Virtual Machines"),
-    "Amazon Elastic Container Service for Kubernetes": ("Compute", "Containers"),
-    "Amazon Elastic Kubernetes Service": ("Compute", "Containers"),
-    "Amazon Relational Database Service": ("Databases", "Relational Databases"),
-    "Amazon ElastiCache": ("Databases", "Caching"),
-    "Amazon Simple Storage Service": ("Storage", "Object Storage"),
-    "AWS Data Transfer": ("Networking", "Network Connectivity"),
-    "Amazon Virtual Private Cloud": ("Networking", "Network Infrastructure"),
-    "Elastic Load Balancing": ("Networking", "Application Networking"),
-    "Amazon Route 53": ("Networking", "Network Routing"),
-    "AWS WAF": ("Networking", "Network Security"),
-    "AmazonCloudWatch": ("Management and Governance", "Observability"),
-    "Amazon CloudWatch": ("Management and Governance", "Observability"),
-    "AWS X-Ray": ("Management and Governance", "Observability"),
-    "AWS Config": ("Management and Governance", "Compliance"),
-    "AWS CloudTrail": ("Management and Governance", "Compliance"),
-    "AWS Key Management Service": ("Security", "Secret Management"),
-    "Savings Plans for AWS Compute usage": ("Compute", "Other (Compute)"),
+    name: (p.category, p.subcategory) for p in PRODUCTS.values() for name in (p.name, p.bill_name)
 }
 #: The catalog's pricing units in FOCUS Unit Format (``GB-Mo`` -> ``GB-Months``, ``1M queries``
 #: -> ``1000000 Queries``); others are derived by the same rules in :func:`focus_unit`.
-UNITS = {"Hrs": "Hours", "GB-Mo": "GB-Months", "GB": "GB", "LCU-Hrs": "LCU-Hours", "USD": "USD"}
+UNITS = {"Hrs": "Hours", "GB-Mo": "GB-Months", "GB": "GB", "LCU-Hrs": "LCU-Hours", "vCPU-Hrs": "vCPU-Hours",
+         "USD": "USD"}
 
 
 def focus_unit(unit: str | None) -> str | None:

@@ -3,7 +3,7 @@
 A deterministic (fixed seed) year of daily FOCUS rows, 2025-11-01 .. 2026-10-31 final plus
 2026-11-01 .. 2026-11-25 month to date marked Estimated, with growth, a summer peak, spot, a
 Compute Savings Plan and a credit. Every row has x_Synthetic = true. The generator itself is
-``costplan.actuals.sample`` (the default store is built from it on first use); this script
+``costplan.sample`` (the default store is built from it on first use); this script
 writes it out as a file, e.g. to try ``costplan import focus``:
 
     python data/generate_sample.py                          # data/sample/ultibiker-synthetic-focus.csv.gz
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from costplan.actuals import sample
+from costplan import sample
 
 
 def main() -> None:

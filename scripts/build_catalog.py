@@ -144,6 +144,8 @@ for _name, _what in {
     "s3-bucket": "S3 Standard and Standard-IA storage and requests",
     "waf-web-acl": "WAF web ACL, rules and requests",
     "db-instance": "RDS storage, IOPS, backup storage and db.t3.large PostgreSQL",
+    "efs-file-system": "EFS storage classes, Infrequent Access requests and provisioned throughput",
+    "ecr-repository": "ECR image storage",
 }.items():
     _test = {"config-rule": "config_config_rule", "lb": "lb", "instance": "instance"}.get(
         _name, _name.replace("-", "_")

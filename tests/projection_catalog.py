@@ -32,6 +32,10 @@ def _dt(region):
 
 
 EXTRA = [
+    # RDS Proxy, EFS, ECR (us-east-1 list prices: RDS, EFS and ECR pricing pages)
+    P("AmazonRDS", "rds-proxy", "vcpu-hour", "vCPU-Hrs", 0.015, region=US, verified=False),
+    P("AmazonEFS", "efs-standard", "storage-gb-month", "GB-Mo", 0.30, region=US),
+    P("AmazonECR", "ecr-storage", "storage-gb-month", "GB-Mo", 0.10, region=US),
     # eu-west-1 compute, storage, network (public list prices, Ireland)
     P("AmazonEKS", "eks-cluster", "cluster-hour", "Hrs", 0.10, region=EU, variant="standard"),
     P("AmazonEC2", "c5.large", "instance-hour", "Hrs", 0.096, region=EU, verified=False),

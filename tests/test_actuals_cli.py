@@ -44,7 +44,7 @@ def test_actuals_formats_and_groupings(default_store, runner):
     res = runner.invoke(app, ["actuals", "--by", "component", "--month", "2026-10", "--format", "csv"])
     assert res.exit_code == 0, res.output
     header, *lines = res.stdout.strip().splitlines()
-    assert header == "component,EffectiveCost,Estimated"
+    assert header == "component_kind,EffectiveCost,Estimated"
     kinds = {line.split(",")[0] for line in lines}
     assert {
         "node_pool",

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from costplan.actuals import sample, schema
+from costplan import sample
+from costplan.actuals import schema
 from costplan.actuals.files import import_files
 from costplan.actuals.store import Store, spend_sql
 

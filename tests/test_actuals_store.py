@@ -8,7 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from costplan.actuals import sample, schema
+from costplan import sample
+from costplan.actuals import schema
 from costplan.actuals.commitments import commitment_summary, spot_summary
 from costplan.actuals.reconcile import reconcile
 from costplan.actuals.store import Store
@@ -303,7 +304,7 @@ def test_every_sample_item_maps_to_its_component_kind():
 
     from costplan.actuals.mapping import component_case_sql
 
-    base = sample.baseline_frame()[["component_kind", "ServiceName", "x_UsageType"]].assign(
+    base = sample.baseline()[0][["component_kind", "ServiceName", "x_UsageType"]].assign(
         ChargeCategory="Usage", SkuId=None, ChargeDescription=None, PricingUnit=None, ResourceType=None
     )
     con = duckdb.connect()

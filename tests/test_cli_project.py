@@ -37,9 +37,10 @@ def test_project_json_central_path(stack, cat):
     m = {x["month"]: x for x in out["monthly"]}
     assert len(m) == 13
     assert m[12]["users_p50"] == pytest.approx(1350)
-    # month 12: EKS + 2 c5.xlarge + 1,350 GB egress + the $0.2/h plan (fee - covered on-demand)
+    # month 12: EKS + 2 c5.xlarge + 1,350 GB egress (the account's first 100 GB free) + the $0.2/h
+    # plan (fee - covered on-demand)
     plan = 0.2 * H - 0.2 / 0.107 * 0.17 * H
-    assert m[12]["p50"] == pytest.approx(0.1 * H + 2 * 0.17 * H + 1350 * 0.09 + plan)
+    assert m[12]["p50"] == pytest.approx(0.1 * H + 2 * 0.17 * H + (1350 - 100) * 0.09 + plan)
     assert out["simulations"] == 0 and out["seed"] == 42
     assert out["per_user_notes"]
 

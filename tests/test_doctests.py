@@ -18,9 +18,10 @@ def test_doctests(name):
 def test_package_level_api_is_callable():
     import costplan
     import costplan.estimator
+    from costplan.stack import loader
 
-    assert callable(costplan.estimate) and callable(costplan.load_stack)
-    assert costplan.estimate.__module__ == "costplan.estimator"
+    assert costplan.estimate is costplan.estimator.estimate
+    assert costplan.load_stack is loader.load_stack
 
 
 def test_readme_python_example_runs(tmp_path, monkeypatch):

@@ -81,8 +81,9 @@ def test_volumes_elasticache_s3_tiers_transfer_nat_lb():
     assert cost_of(r, "us-east-1/ebs_volumes/fast") == pytest.approx(400 * 0.08 + 6000 * 0.005 + 250 * 0.04)
     # 51,200 GB at 0.023 then 8,800 GB at 0.022
     assert cost_of(r, "us-east-1/s3/b") == pytest.approx(51200 * 0.023 + 8800 * 0.022)
-    # 10,240 GB at 0.09, 1,760 GB at 0.085; inter-region 100 x 0.02; inter-AZ 1000 x 0.01
-    assert cost_of(r, "us-east-1/data_transfer") == pytest.approx(10240 * 0.09 + 1760 * 0.085 + 2 + 10)
+    # the first 100 GB free (AWS Free Tier, once per account), then 10,140 GB at 0.09, 1,760 GB at 0.085;
+    # inter-region 100 x 0.02; inter-AZ 1000 x 0.01
+    assert cost_of(r, "us-east-1/data_transfer") == pytest.approx(10140 * 0.09 + 1760 * 0.085 + 2 + 10)
     assert cost_of(r, "us-east-1/nat_gateways") == pytest.approx(3 * 0.045 * 730 + 1000 * 0.045)
     assert cost_of(r, "us-east-1/load_balancers/alb") == pytest.approx(2 * 0.0225 * 730 + 2 * 1.5 * 730 * 0.008)
 

@@ -131,7 +131,7 @@ def test_the_validator_accepts_the_plan_as_focus(tmp_path):
 
 
 def test_the_validator_accepts_the_synthetic_sample_as_focus(tmp_path):
-    from costplan.actuals.sample import generate_sample
+    from costplan.sample import generate_sample
 
     sample = generate_sample()
     # a final month and the month to date (Estimated): both kinds of rows, in a few seconds

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import base_stack_dict, mini_catalog
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
 from costplan.estimator import estimate
 from costplan.iac.diff import diff_estimates
 from costplan.stack.loader import stack_from_data
-from tests.helpers import base_stack_dict, mini_catalog
 
 PLAN = Path(__file__).parent / "data" / "terraform" / "plan-small.json"
 H = 730

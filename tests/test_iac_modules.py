@@ -4,12 +4,12 @@ type defaults, current Terraform functions and templates, read from .tf folders.
 from __future__ import annotations
 
 import pytest
+from helpers import mini_catalog
 
 from costplan.estimator import estimate
 from costplan.iac.hcl_eval import Scope, TfError, Unknown, eval_expression, evaluate, parse_expression
 from costplan.iac.hcl_types import convert, parse_type
 from costplan.iac.terraform_hcl import import_hcl
-from tests.helpers import mini_catalog
 
 H = 730
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import P, mini_catalog
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
@@ -15,7 +16,6 @@ from costplan.estimator import estimate
 from costplan.iac.resources import Resource, build_stack
 from costplan.iac.terraform_hcl import import_hcl
 from costplan.iac.terraform_plan import import_plan, parse_plan
-from tests.helpers import P, mini_catalog
 
 H = 730
 EXTRA = [

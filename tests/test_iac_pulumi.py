@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import P, mini_catalog
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
@@ -14,7 +15,6 @@ from costplan.errors import CostplanError
 from costplan.estimator import estimate
 from costplan.iac import pulumi as pl
 from costplan.iac.usage import Usage
-from tests.helpers import P, mini_catalog
 
 EXPORT = Path(__file__).parent / "data" / "pulumi" / "stack-export.json"
 H = 730

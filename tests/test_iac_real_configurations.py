@@ -16,10 +16,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import P, mini_catalog
 
 from costplan.estimator import estimate
 from costplan.iac.terraform_hcl import import_hcl
-from tests.helpers import P, mini_catalog
 
 MODULES = Path(__file__).parent / "data" / "terraform-aws-modules"
 EKS = MODULES / "terraform-aws-eks"

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import P, mini_catalog
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
@@ -17,7 +18,6 @@ from costplan.iac.terraform_hcl import import_hcl
 from costplan.iac.terraform_plan import parse_plan, read_plan
 from costplan.iac.usage import read_usage
 from costplan.stack.loader import load_stack, stack_from_data
-from tests.helpers import P, mini_catalog
 
 DATA = Path(__file__).parent / "data" / "terraform"
 PLAN = DATA / "plan-small.json"

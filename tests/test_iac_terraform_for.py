@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import P, mini_catalog
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
@@ -12,7 +13,6 @@ from costplan.errors import InputError
 from costplan.estimator import estimate
 from costplan.iac.terraform_hcl import import_hcl
 from costplan.stack.loader import load_stack
-from tests.helpers import P, mini_catalog
 
 DATA = Path(__file__).parent / "data" / "terraform" / "for-splat"
 H = 730

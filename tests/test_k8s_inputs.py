@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from helpers import mini_catalog
 from projection_catalog import reference_catalog
 from projection_stacks import mini_dict
 
@@ -17,7 +18,6 @@ from costplan.projection import capacity as cap
 from costplan.projection.k8s import read_manifests, read_workloads
 from costplan.projection.simulate import ProjectionModel
 from costplan.stack.loader import stack_from_data
-from tests.helpers import mini_catalog
 
 HELM = Path(__file__).parent / "data" / "helm"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import P, mini_catalog
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
@@ -14,7 +15,6 @@ from costplan.iac.karpenter import add_to_stack, allowed, specs
 from costplan.iac.terraform_hcl import import_hcl
 from costplan.projection.k8s import KarpenterPool
 from costplan.stack.loader import stack_from_data
-from tests.helpers import P, mini_catalog
 
 EXAMPLE = Path(__file__).parent / "data" / "terraform-aws-modules" / "terraform-aws-eks" / "examples" / "karpenter"
 EU = "eu-west-1"

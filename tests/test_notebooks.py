@@ -5,6 +5,9 @@ nbmake: see [tool.pytest.ini_options] in pyproject.toml.)"""
 from __future__ import annotations
 
 import ast
+import json
+import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -12,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from costplan.cli.app import app
+from costplan.config import DEFAULT_STACK
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAMES = ["quarterly_review", "growth_projection", "spot_savings", "commitments", "per_user_cost"]
@@ -85,14 +89,26 @@ def test_review_refuses_an_out_folder_with_other_files(tmp_path):
     assert [p.name for p in out.iterdir()] == ["budget.xlsx"]
 
 
-def test_review_executes_the_quarterly_notebook(tmp_path, capfd):
-    from costplan.actuals.sample import build_store
+@pytest.fixture(scope="module")
+def review_run(tmp_path_factory):
+    """One review of the sample store, shared by the tests that read it."""
+    import subprocess
 
-    store = tmp_path / "sample.duckdb"
+    from costplan.sample import build_store
+
+    tmp = tmp_path_factory.mktemp("review")
+    store = tmp / "sample.duckdb"
     build_store(store)
-    out = tmp_path / "review"
-    res = runner.invoke(app, ["review", "--quarter", "2026q3", "--out", str(out), "--store", str(store)])
-    assert res.exit_code == 0, res.output
+    out = tmp / "review"
+    # the real command in its own process: its kernel's stderr is the command's stderr
+    p = subprocess.run([sys.executable, "-m", "costplan", "review", "--quarter", "2026q3", "--out", str(out),
+                        "--store", str(store)], capture_output=True, text=True, timeout=600)
+    return p, out, store
+
+
+def test_review_executes_the_quarterly_notebook(review_run):
+    p, out, store = review_run
+    assert p.returncode == 0, p.stderr
     # with costplan's marker, so a later review may replace the folder (costplan.outputs)
     assert sorted(p.name for p in out.iterdir()) == [".costplan-output", "quarterly_review_2026Q3.html",
                                                       "quarterly_review_2026Q3.ipynb"]
@@ -103,15 +119,41 @@ def test_review_executes_the_quarterly_notebook(tmp_path, capfd):
     assert "Quarterly cost review" in html and "SYNTHETIC SAMPLE DATA" in html
     assert "2026-07, 2026-08, 2026-09" in html
     assert "open_inputs(" not in html  # results for the reader, the code stays in the .ipynb
-    # the kernel runs over local sockets; its stderr (inherited, so read at the fd) stays quiet
-    assert "WARNING" not in capfd.readouterr().err
+    # the executive summary comes first, before the first section
+    assert html.index("Executive summary") < html.index("1. The quarter")
+    # offline: no script, style sheet or font loaded from a network
+    assert not re.search(r"<(script|link|img)[^>]*\b(src|href)=[\"']https?://", html)
+    # the app-on-spot decision shows the figure `costplan diff` gives for the same scenario
+    d = runner.invoke(app, ["diff", str(DEFAULT_STACK), f"{DEFAULT_STACK}#app-on-spot", "--format", "json"])
+    expected = json.loads(d.stdout[d.stdout.index("{"):])["difference"]
+    assert expected > 0  # the Savings Plan already bought is stranded: the bill rises
+    assert f"raises the bill by ${expected:,.2f}/month" in html
+    # the kernel runs over local sockets and is shut down before the command ends: quiet stderr
+    assert "WARNING" not in p.stderr
 
 
 def test_review_without_the_notebooks_extra_says_which_to_install(tmp_path, monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "papermill", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "nbclient", None)  # as if the extra were not installed
     res = runner.invoke(app, ["review", "--quarter", "2026Q3", "--out", str(tmp_path / "r")])
     assert res.exit_code == 1
     assert "pip install 'costplan[notebooks]'" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("width, media", [(1280, "screen"), ("a4", "print")])
+def test_review_page_reads_at_1280_px_and_on_a4(review_run, width, media):
+    """In headless Chromium: nothing wider than the window or the A4 page, no text cut off by
+    its box, and no request for anything but the file itself."""
+    from browser_check import A4_CONTENT_PX, chromium, view
+
+    if chromium() is None:
+        pytest.skip("chromium is not installed (scripts/test.sh installs it)")
+    _, out, _ = review_run
+    v = view(out / "quarterly_review_2026Q3.html", A4_CONTENT_PX if width == "a4" else width, media)
+    assert v.page_width <= (A4_CONTENT_PX if width == "a4" else width)
+    assert v.overflowing == []
+    assert v.cut == []
+    assert v.requests and v.external == []
+    assert len(v.screenshot) > 60_000  # tables and figures drawn, not a blank page

@@ -1,7 +1,8 @@
 """Calibrating a projection to a final month of actual spend (costplan.projection.calibrate).
 
 The mini stack at list prices (tests/helpers.py): EKS 1 cluster x 730 h x $0.10 = $73.00;
-app pool 2 x c5.xlarge x 730 h x $0.17 = $248.20; 1,000 GB to the internet x $0.09 = $90.00.
+app pool 2 x c5.xlarge x 730 h x $0.17 = $248.20; 1,000 GB to the internet, the account's first 100 GB
+free (AWS Free Tier), 900 GB x $0.09 = $81.00.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from costplan.projection.calibrate import calibrate
 from costplan.projection.simulate import project
 from costplan.stack.loader import stack_from_data
 
-EKS, APP, EGRESS = 73.00, 2 * 730 * 0.17, 1000 * 0.09
+EKS, APP, EGRESS = 73.00, 2 * 730 * 0.17, (1000 - 100) * 0.09
 
 
 def _rows(month: str, items, status="Final"):
@@ -95,9 +96,9 @@ def test_calibrated_projection_scales_each_line_in_every_month(store):
     comp = r.by_component.set_index(["month", "component"])["deterministic"]
     assert comp[(0, "us-east-1/node_pools/app")] == pytest.approx(0.8 * APP)  # 198.56
     assert comp[(0, "us-east-1/eks_clusters/main")] == pytest.approx(EKS)
-    assert comp[(0, "us-east-1/data_transfer")] == pytest.approx(1.5 * EGRESS)  # 135.00
-    # month 12: 35% more users -> 1,350 GB x $0.09 x 1.5; the pool still fits on 2 nodes
-    assert comp[(12, "us-east-1/data_transfer")] == pytest.approx(1350 * 0.09 * 1.5)  # 182.25
+    assert comp[(0, "us-east-1/data_transfer")] == pytest.approx(1.5 * EGRESS)  # 121.50
+    # month 12: 35% more users -> (1,350 - 100 free) GB x $0.09 x 1.5; the pool still fits on 2 nodes
+    assert comp[(12, "us-east-1/data_transfer")] == pytest.approx(1250 * 0.09 * 1.5)  # 168.75
     assert comp[(12, "us-east-1/node_pools/app")] == pytest.approx(0.8 * APP)
     assert r.monthly["deterministic"].iloc[0] == pytest.approx(0.8 * APP + EKS + 1.5 * EGRESS)
     assert r.to_dict()["calibration"]["month"] == "2026-12"

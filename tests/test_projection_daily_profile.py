@@ -61,8 +61,9 @@ def test_pool_is_costed_on_peak_and_offpeak_node_hours():
     r = _run(profiled(peak_hours=6, offpeak_share=0.4))
     node_hours = H * (6 / 24 * 4 + 18 / 24 * 2)  # 1,825 h
     assert _cost(r, "us-east-1/node_pools/app") == pytest.approx(node_hours * C5X)
-    # egress: the stack's 1,000 GB at the central month 0 (a volume: no profile)
-    assert r.monthly.deterministic[0] == pytest.approx(EKS + node_hours * C5X + 1000 * 0.09)
+    # egress: the stack's 1,000 GB at the central month 0 (a volume: no profile), the account's
+    # first 100 GB free (AWS Free Tier)
+    assert r.monthly.deterministic[0] == pytest.approx(EKS + node_hours * C5X + 900 * 0.09)
     cap = r.capacity.set_index(["resource", "month"])
     # the capacity frame keeps the peak in the `nodes` rows and adds the off-peak as its own kind
     assert cap.loc[("us-east-1/app", 0), "p50"] == 4 and cap.loc[("us-east-1/app", 0), "kind"] == "nodes"
@@ -91,7 +92,7 @@ def test_without_a_profile_nothing_changes_and_24_peak_hours_is_the_same():
     del flat["projection"]["daily_profile"]
     a, b = _run(d, months=3), _run(flat, months=3)
     assert np.allclose(a.monthly.deterministic, b.monthly.deterministic)
-    assert a.monthly.deterministic[0] == pytest.approx(EKS + 4 * H * C5X + 1000 * 0.09)
+    assert a.monthly.deterministic[0] == pytest.approx(EKS + 4 * H * C5X + 900 * 0.09)  # 100 GB free
     assert "nodes_offpeak" not in set(b.capacity.kind)
     assert set(a.capacity.resource) - set(b.capacity.resource) == {"us-east-1/app/offpeak"}
 
@@ -346,4 +347,5 @@ def test_cli_json_has_the_offpeak_rows(write, cat):
     out = json.loads(r.out)
     off = [c for c in out["capacity"] if c["kind"] == "nodes_offpeak" and c["month"] == 0]
     assert [(c["resource"], c["deterministic"]) for c in off] == [("us-east-1/app/offpeak", 2)]
-    assert out["monthly"][0]["deterministic"] == pytest.approx(EKS + H * (0.25 * 4 + 0.75 * 2) * C5X + 90)
+    # 1,000 GB out, the first 100 GB free: 900 x $0.09 = $81
+    assert out["monthly"][0]["deterministic"] == pytest.approx(EKS + H * (0.25 * 4 + 0.75 * 2) * C5X + 81)

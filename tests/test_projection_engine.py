@@ -44,8 +44,8 @@ def test_deterministic_costs_by_hand():
     m = r.monthly.set_index("month")
     for month in (0, 12, 24, 35):
         users = 1000 * 1.35 ** (month / 12)
-        egress = users * 1.0  # GB, first tier $0.09
-        expected = EKS + _nodes(users) * H * C5X + egress * 0.09
+        egress = users * 1.0  # GB: the account's first 100 GB free (AWS Free Tier), then the first tier's $0.09
+        expected = EKS + _nodes(users) * H * C5X + (egress - 100) * 0.09
         assert m.p50[month] == pytest.approx(expected, rel=1e-9), month
         assert m.p10[month] == m.p50[month] == m.p90[month] == m.deterministic[month]
     # month 12: 1,350 users -> 135 req/s -> 14 pods -> 7.0 vCPU = exactly 2 nodes
@@ -276,7 +276,7 @@ def test_commitments_end_after_their_term_unless_renewed():
     comp = r.by_component[r.by_component.component == "commitments/savings_plans/sp"].set_index("month")
     assert comp.p50[11] == pytest.approx(0.2 * H - 0.2 / 0.107 * C5X * H)
     assert comp.p50[12] == 0.0 and comp.p50[13] == 0.0
-    assert r.monthly.p50[12] == pytest.approx(EKS + 2 * H * C5X + 1000 * 1.35 * 0.09)
+    assert r.monthly.p50[12] == pytest.approx(EKS + 2 * H * C5X + (1000 * 1.35 - 100) * 0.09)  # 100 GB free
 
 
 def test_a_read_replica_steps_up_with_its_primary():

@@ -70,8 +70,9 @@ def test_network_lines(base):
     # ALB $0.0225/h + 2 LCU x $0.008/LCU-h
     assert comp(base, "us-east-1/load_balancers/ingress", "hour") == pytest.approx(0.0225 * H)
     assert comp(base, "us-east-1/load_balancers/ingress", "lcu-hour") == pytest.approx(2 * 0.008 * H)
-    # 1,500 GB out at $0.09 (first 10 TB tier); public IPv4 6 x $0.005/h
-    assert comp(base, "us-east-1/data_transfer", "gb") == pytest.approx(1500 * 0.09 + 300 * 0.02 + 2000 * 0.01)
+    # 1,500 GB out, the account's free 100 GB taken here (the stack's first region), 1,400 GB at $0.09
+    # (first 10 TB tier); public IPv4 6 x $0.005/h
+    assert comp(base, "us-east-1/data_transfer", "gb") == pytest.approx(1400 * 0.09 + 300 * 0.02 + 2000 * 0.01)
     assert comp(base, "us-east-1/public_ipv4", "hour") == pytest.approx(6 * 0.005 * H)
     # InfluxDB PVCs: 3 x 100 GiB gp3 at $0.08
     assert comp(base, "us-east-1/k8s_volumes/influxdb-storage", "storage-gb-month") == pytest.approx(24.0)

@@ -44,7 +44,7 @@ def sql_total(store: Path, month: str, by: str | None = None):
 
 @pytest.fixture(scope="module")
 def sample_store(tmp_path_factory) -> Path:
-    from costplan.actuals.sample import build_store
+    from costplan.sample import build_store
 
     path = tmp_path_factory.mktemp("store") / "sample.duckdb"
     build_store(path)
@@ -273,12 +273,19 @@ def test_tag_values_and_names_are_escaped(evil_store, tmp_path):
 
 # --- no browser ------------------------------------------------------------------------------
 def test_no_browser_writes_markdown_without_images(sample_store, tmp_path, monkeypatch):
-    import plotly.io as pio
+    import kaleido
 
-    def no_chrome(*a, **k):
-        raise RuntimeError("Kaleido requires Google Chrome to be installed.")
+    class NoChrome:  # kaleido's browser session, as it fails when no Chromium is installed
+        def __init__(self, *a, **k):
+            pass
 
-    monkeypatch.setattr(pio, "write_images", no_chrome)
+        async def __aenter__(self):
+            raise RuntimeError("Kaleido requires Google Chrome to be installed.")
+
+        async def __aexit__(self, *a):
+            return False
+
+    monkeypatch.setattr(kaleido, "Kaleido", NoChrome)
     out = tmp_path / "r"
     res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-projection"])
     assert res.exit_code == 0, res.output
@@ -385,7 +392,7 @@ def test_month_to_date_shows_estimated_days_and_year_ago(sample_store, tmp_path)
     assert h["estimated_days"] == est_days == 25
     cur, year_ago = sql_total(sample_store, "2026-11"), sql_total(sample_store, "2025-11")
     assert h["year_ago_total"] == pytest.approx(round(year_ago, 2), abs=0.001)
-    assert h["change_vs_year_ago"] == pytest.approx(round(cur - year_ago, 2), abs=0.011)
+    assert h["total"] == pytest.approx(round(cur, 2), abs=0.001)  # spent so far, labelled as such
     md = (out / "report.md").read_text()
     assert "25 days of 2026-11 are still Estimated (2026-11-01..2026-11-25)" in md
     assert "partial month: 25 of 30 days" in md
@@ -399,6 +406,17 @@ def test_month_to_date_shows_estimated_days_and_year_ago(sample_store, tmp_path)
     assert h["forecast_month_end"] == pytest.approx(round(sum(daily) + 5 * last7[3], 2), abs=0.011)
     assert h["forecast_low"] == pytest.approx(round(sum(daily) + 5 * last7[0], 2), abs=0.011)
     assert "a run-rate forecast, not a bill" in md
+    # a month in progress is compared on that forecast (with its range), never on the partial sum
+    end, low, high = (sum(daily) + 5 * last7[3], sum(daily) + 5 * last7[0], sum(daily) + 5 * last7[-1])
+    assert h["basis"] == "month-end forecast"
+    assert h["change_vs_year_ago"] == pytest.approx(round(end - year_ago, 2), abs=0.02)
+    assert h["change_vs_year_ago_low"] == pytest.approx(round(low - year_ago, 2), abs=0.02)
+    assert h["change_vs_year_ago_high"] == pytest.approx(round(high - year_ago, 2), abs=0.02)
+    prev = sql_total(sample_store, "2026-10")
+    assert h["change_vs_previous"] == pytest.approx(round(end - prev, 2), abs=0.02)
+    assert "2026-11 in progress: month-end forecast" in md and "the comparisons below use the forecast" in md
+    html = (out / "report.html").read_text()
+    assert "in progress: month-end forecast" in html and "forecast vs last month" in html
 
 
 def test_embedded_default_says_so(monkeypatch):
@@ -456,3 +474,20 @@ def test_out_must_be_a_report_folder_or_new(sample_store, tmp_path):
         res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(again), "--no-images",
                                   "--no-projection"])
         assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("width, media", [(1280, "screen"), ("a4", "print")])
+def test_report_page_reads_at_1280_px_and_on_a4(report_dir, width, media):
+    """In headless Chromium: nothing wider than the window or the A4 page (the top movers
+    included), no text cut off by its box, and no request for anything but the file itself."""
+    from browser_check import A4_CONTENT_PX, chromium, view
+
+    if chromium() is None:
+        pytest.skip("chromium is not installed (scripts/test.sh installs it)")
+    w = A4_CONTENT_PX if width == "a4" else width
+    v = view(report_dir / "report.html", w, media)
+    assert v.page_width <= w
+    assert v.overflowing == []
+    assert v.cut == []
+    assert v.requests and v.external == []
+    assert len(v.screenshot) > 60_000

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from costplan.actuals import schema
 from costplan.actuals.exports import SUFFIXES, duckdb_path, expand_paths, find_export_files  # noqa: F401
+from costplan.components.products import PRODUCTS
 from costplan.errors import CostplanError, InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,25 +68,9 @@ CUR_REQUIRED = (
     "line_item_product_code",
 )
 
-#: Product codes -> FOCUS ServiceName, used when a CUR has no product name.
-PRODUCT_NAMES = {
-    "AmazonEC2": "Amazon Elastic Compute Cloud",
-    "AmazonEKS": "Amazon Elastic Kubernetes Service",
-    "AmazonRDS": "Amazon Relational Database Service",
-    "AmazonElastiCache": "Amazon ElastiCache",
-    "AmazonS3": "Amazon Simple Storage Service",
-    "AWSELB": "Elastic Load Balancing",
-    "AmazonRoute53": "Amazon Route 53",
-    "AmazonCloudWatch": "Amazon CloudWatch",
-    "AWSXRay": "AWS X-Ray",
-    "awswaf": "AWS WAF",
-    "AWSConfig": "AWS Config",
-    "AWSCloudTrail": "AWS CloudTrail",
-    "awskms": "AWS Key Management Service",
-    "AmazonVPC": "Amazon Virtual Private Cloud",
-    "AWSDataTransfer": "AWS Data Transfer",
-    "ComputeSavingsPlans": "Savings Plans for AWS Compute usage",
-}
+#: Product codes -> FOCUS ServiceName, used when a CUR has no product name (a view of the
+#: products table of the priced services).
+PRODUCT_NAMES = {code: p.bill_name for code, p in PRODUCTS.items()}
 
 CUR_MAPPING_DOC = """
 | CUR 2.0 line_item_line_item_type | ChargeCategory | BilledCost | EffectiveCost |

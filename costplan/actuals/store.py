@@ -185,7 +185,7 @@ class Store:
         command works on a fresh clone without an AWS account.
         """
         from costplan import config
-        from costplan.actuals.sample import ensure_default_store
+        from costplan.sample import ensure_default_store
 
         resolved = Path(config.setting("store", path))
         if kwargs.get("currency") is None:

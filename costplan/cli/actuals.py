@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from costplan.cli.common import (
@@ -15,6 +17,7 @@ from costplan.cli.common import (
     SPARK_PATH_OPTION,
     SPARK_TABLE_OPTION,
     TABLE_FORMAT_OPTION,
+    WIDE_OPTION,
     Format,
     cli_errors,
     emit_frame,
@@ -63,7 +66,7 @@ Examples:
 
 
 @cli_errors
-def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION) -> None:
+def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION, wide: bool = WIDE_OPTION) -> None:
     import os
 
     with _open_store(store_path, all_currencies=True) as store:
@@ -135,6 +138,7 @@ def pull(
     ),
     store_path: str | None = STORE_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     import datetime as dt
 
@@ -165,7 +169,7 @@ def pull(
             MofNCompleteColumn(),
             TextColumn("periods"),
             transient=True,
-            disable=fmt is not Format.table,
+            disable=fmt is not Format.table or not sys.stdout.isatty(),  # piped: no bar, no blank line
         ) as bar:
             task = bar.add_task("pull", total=wanted)
             report = ce.pull(
@@ -267,13 +271,18 @@ def actuals(
     currency: str | None = CURRENCY_OPTION,
     show_account_ids: bool = SHOW_ACCOUNTS_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.actuals.engines import check_engine
     from costplan.actuals.privacy import mask_frame
+    from costplan.cli.common import resolve_by
     from costplan.errors import InputError, Problem
 
     engine = check_engine(engine)
-    keys = [k.strip() for item in by for k in item.split(",") if k.strip()]
+    # friendly aliases (service, region, account, team) beside FOCUS names; `component` and
+    # `component_kind` are both the component kind (a bill does not know the stack's paths)
+    keys = ["component" if k == "component_kind" else k
+            for k in resolve_by([k.strip() for item in by for k in item.split(",") if k.strip()])]
     if per_user and (engine != "duckdb" or "month" not in keys):
         raise InputError(
             Problem("needs --by month and the local store", location="--per-user",
@@ -316,7 +325,7 @@ def actuals(
                         Problem(f"the store {store.path} holds no user counts", location="--per-user",
                                 hint="add them with `costplan import users FILE.csv` (month,active_users)")
                     )
-    df = mask_frame(df.drop(columns=["rows"]), show=show_account_ids)
+    df = mask_frame(df.drop(columns=["rows"]), show=show_account_ids).rename(columns={"component": "component_kind"})
     if "BillingCurrency" in df and metric in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost",
                                               "x_NetEffectiveCost"):
         sums = df.groupby("BillingCurrency")[metric].sum()
@@ -340,7 +349,7 @@ def actuals(
     if df["Estimated"].any():
         notes.append("Estimated = not final yet (AWS may still change it)")
     if fmt is Format.table:
-        title = f"{metric} by {', '.join(keys)}" + (f", {month}" if month else "")
+        title = f"{metric} by {', '.join(df.columns[:len(keys)])}" + (f", {month}" if month else "")
         emit_frame(
             df.round({metric: 2}),
             fmt,
@@ -396,6 +405,7 @@ def reconcile(
     spark_path: str | None = SPARK_PATH_OPTION,
     spark_table: str | None = SPARK_TABLE_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     import math
 

@@ -50,6 +50,22 @@ OPTIONAL_MODULES = {
 }
 
 
+#: Friendly ``--by`` names beside the FOCUS column names they stand for (case-insensitive).
+BY_ALIASES = {
+    "service": "ServiceName", "region": "RegionId", "account": "SubAccountId", "team": "tag:team",
+    "kind": "component_kind", "category": "ChargeCategory", "usage_type": "x_UsageType",
+}
+
+
+def resolve_by(keys) -> list[str]:
+    """``--by`` keys with the friendly aliases (``BY_ALIASES``) replaced by their FOCUS names.
+
+    >>> resolve_by(["service", "Region", "team", "ServiceName", "tag:env"])
+    ['ServiceName', 'RegionId', 'tag:team', 'ServiceName', 'tag:env']
+    """
+    return [BY_ALIASES.get(k.lower(), k) for k in keys]
+
+
 def err(message: str) -> None:
     """Print an error for a person, on stderr, without a traceback."""
     from rich.console import Console
@@ -61,6 +77,15 @@ def warn(message: str) -> None:
     from rich.console import Console
 
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {_escape(message)}")
+
+
+def finding(message: str, severity: str = "warning") -> None:
+    """A finding about the user's own documents (a commitment that cannot work, a claimed cost
+    off the mark): what costplan found, not a failure of costplan."""
+    from rich.console import Console
+
+    label = "[bold magenta]finding:[/]" if severity == "error" else "[magenta]finding:[/]"
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"{label} {_escape(message)}")
 
 
 def info(message: str) -> None:
@@ -145,9 +170,11 @@ def _json_default(o: Any):
 
 def _finite(obj: Any) -> Any:
     """``obj`` with every NaN or infinite float replaced by None: JSON has no NaN or Infinity,
-    and costplan's JSON output says null for a number that is missing or undefined."""
+    and costplan's JSON output says null for a number that is missing or undefined. Floats
+    keep 10 significant digits: enough for any price, without binary noise (4524.011910999991
+    is written 4524.011911)."""
     if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
+        return float(f"{obj:.10g}") if math.isfinite(obj) else None
     if isinstance(obj, dict):
         return {k: _finite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -164,6 +191,22 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(dumps(obj) + "\n")
 
 
+#: ``--wide``: every column of a table, however wide (set by the option's callback).
+_WIDE = {"on": bool(os.environ.get("COSTPLAN_WIDE"))}
+
+
+def _set_wide(value: bool) -> bool:
+    # called on every run (with the default too), so one run's --wide never leaks into the next
+    _WIDE["on"] = bool(value) or bool(os.environ.get("COSTPLAN_WIDE"))
+    return value
+
+
+WIDE_OPTION = typer.Option(
+    False, "--wide", help="Show every column of the tables, however wide (default: fit the terminal).",
+    callback=_set_wide, expose_value=True,
+)
+
+
 def emit_frame(
     df,
     fmt: Format,
@@ -172,11 +215,19 @@ def emit_frame(
     money: tuple[str, ...] = (),
     percent: tuple[str, ...] = (),
     caption: str | None = None,
+    keep: tuple[str, ...] = (),
+    wide: bool | None = None,
 ) -> None:
     """Render a DataFrame as a rich table, JSON records, CSV or a Markdown table.
 
     ``money`` columns are shown with two decimals and ``percent`` columns (fractions) as
-    percentages in the table and Markdown views; JSON and CSV keep the raw numbers.
+    percentages in the table and Markdown views; CSV and JSON round ``money`` to cents and
+    other floats to 10 significant digits (no binary float noise such as 4524.011910999991).
+
+    The table fits the terminal: numbers are never wrapped; when the columns do not fit, the
+    rightmost ones not in ``keep`` (the first column is always kept) are left out and named
+    under the table, then text columns are shortened with an ellipsis. ``--wide`` (or
+    ``wide=True``) shows every column.
     """
     fmt = Format(fmt)
     if fmt in (Format.table, Format.markdown) and percent:
@@ -186,30 +237,114 @@ def emit_frame(
     if fmt is Format.json:
         from costplan.frames import json_records
 
+        if money:
+            df = df.copy()
+            for c in money:
+                if c in df.columns and _numeric(df[c]):
+                    df[c] = df[c].round(2)
         emit_json(json_records(df))
     elif fmt is Format.csv:
+        df = df.copy()
+        import pandas as pd
+
+        for c in df.columns:
+            if c in money and _numeric(df[c]):
+                df[c] = df[c].round(2) + 0.0
+            elif pd.api.types.is_float_dtype(df[c]):  # 10 significant digits: no binary float noise
+                df[c] = df[c].map(lambda v: float(f"{v:.10g}") if v == v else v)
         sys.stdout.write(df.to_csv(index=False))
     elif fmt is Format.markdown:
         sys.stdout.write(frame_to_markdown(df, money=money, title=title) + "\n")
     else:
-        from rich.table import Table
-
-        table = Table(title=title, caption=caption, show_lines=False)
-        for col in df.columns:
-            table.add_column(str(col), justify="right" if _numeric(df[col]) else "left", overflow="fold")
-        for row in df.itertuples(index=False):
-            table.add_row(*[_cell(v, c in money) for v, c in zip(row, df.columns, strict=True)])
-        console_out().print(table)
+        _print_table(df, title=title, money=money, caption=caption, keep=keep,
+                     wide=_WIDE["on"] if wide is None else wide)
 
 
-def console_out():
-    """A console for stdout: the terminal's width, or 160 columns when output is piped."""
+def _print_table(df, *, title, money, caption, keep, wide) -> None:
+    from rich.table import Table
+
+    console = console_out()
+    cells = {c: [_cell(v, c in money) for v in df[c].tolist()] for c in df.columns}
+    numeric = {c: _numeric(df[c]) or _looks_numeric(cells[c]) for c in df.columns}
+    natural = {c: max([len(str(c))] + [len(x) for x in cells[c]]) for c in df.columns}
+    width = console.width
+
+    def least(c) -> int:
+        """the narrowest a column gets: a number whole, text down to its heading or 12 characters"""
+        return natural[c] if numeric[c] else min(natural[c], max(12, min(len(str(c)), 20)))
+
+    def total(shown, size=natural.get) -> int:  # rich's default box: padding each side, a rule between
+        return sum(size(c) for c in shown) + 3 * len(shown) + 1
+
+    shown = list(df.columns)
+    hidden: list = []
+    if wide:
+        width = max(width, total(shown))
+        console = console_out(width)
+    else:
+        protected = {df.columns[0], *keep, *money} if len(df.columns) else set()
+        while total(shown, least) > width:
+            candidates = [c for c in shown if c not in protected]
+            if not candidates:
+                break
+            hidden.insert(0, candidates[-1])
+            shown.remove(candidates[-1])
+    note = caption
+    if hidden:
+        extra = f"not shown: {', '.join(map(str, hidden))} (--wide shows every column; --format csv or json has them all)"
+        note = f"{caption}; {extra}" if caption else extra
+    # widths: numbers whole; text columns share what is left, each up to its natural width
+    size = {c: natural[c] for c in shown}
+    text = sorted((c for c in shown if not numeric[c]), key=lambda c: natural[c])
+    room = width - total([c for c in shown if numeric[c]]) - 3 * len(text)
+    for i, c in enumerate(text):
+        share = max(room // (len(text) - i), least(c))
+        size[c] = min(natural[c], share)
+        room -= size[c]
+    table = Table(title=title, caption=note, show_lines=False)
+    for c in shown:
+        if numeric[c]:
+            table.add_column(str(c), justify="right", no_wrap=True, width=size[c])
+        else:
+            table.add_column(str(c), justify="left", no_wrap=True, overflow="ellipsis", width=size[c])
+    for i in range(len(df)):
+        table.add_row(*[cells[c][i] if numeric[c] else shorten(cells[c][i], size[c]) for c in shown])
+    console.print(table)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters: a path (``a/b/c``) loses its middle, so its
+    first and last parts stay readable; other text (a list of paths too) loses its end. An ellipsis marks the cut.
+
+    >>> shorten("us-east-1/node_pools/analytics", 24), shorten("EKS control plane", 10)
+    ('us-east-1/n…ls/analytics', 'EKS contr…')
+    """
+    if len(text) <= width or width < 2:
+        return text
+    if "/" in text and ", " not in text and width >= 8:
+        tail = (width - 1) // 2 + (width - 1) % 2
+        head = width - 1 - tail
+        return text[:head] + "…" + text[-tail:]
+    return text[: width - 1] + "…"
+
+
+def console_out(width: int | None = None):
+    """A console for stdout: the terminal's width (``COLUMNS`` when set), or 160 columns when
+    output is piped."""
     from rich.console import Console
 
-    width = None
-    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+    if width is None and not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
         width = 160
     return Console(width=width, soft_wrap=False)
+
+
+def _looks_numeric(values: list[str]) -> bool:
+    """Formatted numbers (``1,234.50``, ``12.5%``, ``-3``): kept whole, right-aligned."""
+    import re
+
+    pat = re.compile(r"^[-+]?[$]?[\d,]*\.?\d+(e[-+]?\d+)?%?$")
+    vals = [v for v in values if v]
+    return bool(vals) and all(pat.match(v) for v in vals)
 
 
 def _numeric(series) -> bool:

@@ -8,10 +8,12 @@ from costplan.cli.common import (
     BILL_RATES_OPTION,
     RATES_OPTION,
     STRICT_PRICES_OPTION,
+    WIDE_OPTION,
     Format,
     cli_errors,
     emit_frame,
     emit_json,
+    finding,
     help_text,
     info,
     warn,
@@ -50,13 +52,15 @@ def estimate_cmd(
     compare: str | None = typer.Option(None, "--compare", help="Claimed cost table YAML to audit."),
     scenario: str | None = typer.Option(None, "--scenario", "-s", help="A named scenario of the stack."),
     by: str | None = typer.Option(
-        None, "--by", help="Show totals by ServiceName, RegionId, component or component_kind instead of lines."
+        None, "--by", help="Show totals by ServiceName (service), RegionId (region), component (path) or "
+        "component_kind (kind) instead of lines."
     ),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     rates: str = RATES_OPTION,
     bill_rates: str | None = BILL_RATES_OPTION,
     strict_prices: bool | None = STRICT_PRICES_OPTION,
     fmt: PlanFormat = PLAN_FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.config import flag, setting
     from costplan.errors import InputError
@@ -71,8 +75,13 @@ def estimate_cmd(
     if fmt is PlanFormat.focus:
         return emit_estimate(result)
     fmt = Format(fmt.value)
+    if by is not None:
+        from costplan.cli.common import resolve_by
+
+        by = resolve_by([by])[0]
     if by is not None and by not in ("ServiceName", "RegionId", "component", "component_kind"):
-        raise InputError(f"--by {by!r} is not valid; use ServiceName, RegionId, component or component_kind")
+        raise InputError(f"--by {by!r} is not valid; use ServiceName (service), RegionId (region), component "
+                         "(a path such as us-east-1/node_pools/app) or component_kind (kind)")
 
     if compare:
         from costplan.audit import audit
@@ -100,15 +109,20 @@ def estimate_cmd(
         for n in res.notes:
             info(f"- {n}")
         for f in res.lint:
-            (warn if f["severity"] == "warning" else _error_note)(f"{f['commitment']}: {f['message']}")
+            finding(f"{f['commitment']}: {f['message']}", f["severity"])
         return
 
     if fmt is Format.json:
         emit_json(result.to_dict())
         return
     if by:
-        emit_frame(result.totals(by), fmt, title=f"{result.stack_name}: monthly cost by {by}", money=("ListCost",),
-                   percent=("share",))
+        # the totals include the commitment lines (a Savings Plan's fee and the on-demand cost it
+        # covers, negative): the column is the net monthly cost, not list prices
+        totals = result.totals(by).rename(columns={"ListCost": "net_monthly_cost", "share": "share_of_net"})
+        emit_frame(totals, fmt, title=f"{result.stack_name}: monthly cost by {by}, after commitments (USD)",
+                   money=("net_monthly_cost",), percent=("share_of_net",),
+                   caption="commitments are their own rows (negative: the on-demand cost they cover); "
+                           "shares are of the net total")
     else:
         cols = ["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice", "ListCost", "price_verified"]
         if rates == "bill":
@@ -138,11 +152,4 @@ def estimate_cmd(
     for w in result.warnings:
         warn(w)
     for f in result.findings:
-        (warn if f.severity == "warning" else _error_note)(f"{f.commitment}: {f.message}")
-
-
-def _error_note(message: str) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]commitment error:[/] {escape(message)}")
+        finding(f"{f.commitment}: {f.message}", f.severity)

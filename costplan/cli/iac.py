@@ -13,6 +13,7 @@ import typer
 
 from costplan.cli.common import (
     FORMAT_OPTION,
+    WIDE_OPTION,
     Format,
     cli_errors,
     emit_frame,
@@ -240,6 +241,7 @@ def import_terraform(
     do_estimate: bool = ESTIMATE_OPTION,
     catalog_path: str | None = CATALOG_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.errors import InputError, Problem
     from costplan.iac.usage import read_usage
@@ -286,6 +288,7 @@ def import_pulumi(
     do_estimate: bool = ESTIMATE_OPTION,
     catalog_path: str | None = CATALOG_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.errors import InputError
     from costplan.iac import pulumi as pl
@@ -319,6 +322,7 @@ def diff_cmd(
     ),
     catalog_path: str | None = CATALOG_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     import math
     import sys

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from costplan.cli.common import FORMAT_OPTION, Format, cli_errors, emit_frame, emit_json, help_text
+from costplan.cli.common import (
+    FORMAT_OPTION,
+    WIDE_OPTION,
+    Format,
+    cli_errors,
+    emit_frame,
+    emit_json,
+    help_text,
+)
 
 prices_app = typer.Typer(
     help="Look up prices with their source and as-of date; catalog coverage; refresh from AWS.",
@@ -41,6 +49,7 @@ def show(
     ),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.pricing.lookup import show_prices
 
@@ -78,6 +87,7 @@ Examples:
 def info_cmd(
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV or folder (default: the catalog in use)."),
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.cli.common import frame_to_markdown
     from costplan.pricing.info import catalog_info
@@ -109,9 +119,9 @@ def info_cmd(
         ]
         sys.stdout.write("\n\n".join(parts) + "\n")
         return
-    from rich.console import Console
+    from costplan.cli.common import console_out
 
-    Console(soft_wrap=True, highlight=False).print(head)
+    console_out().print(head, highlight=False, overflow="fold")  # wrapped at the terminal's width
     emit_frame(sources.drop(columns=["notes"]), fmt, title="Sources (notes: --format markdown or json)")
     emit_frame(info.counts, fmt, title="Prices per service and pricing model")
     n = len([r for r in s["regions"] if r != "global"])
@@ -250,6 +260,7 @@ def refresh_cmd(
         None, "--price-list-url", help="Base URL of the bulk files (default: setting price_list_url / COSTPLAN_PRICE_LIST_URL)."
     ),
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.cli.common import info, warn
     from costplan.pricing.refresh import check_selection, refresh_catalog
@@ -279,6 +290,7 @@ def refresh_cmd(
         TimeElapsedColumn(),
         transient=True,
         console=_stderr_console(),
+        disable=not _stderr_console().is_terminal,  # piped: no bar, and no blank line where it was
     ) as bar:
         task = bar.add_task("planning", total=None)
 

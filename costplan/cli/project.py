@@ -18,10 +18,12 @@ from costplan.cli.common import (
     SPARK_TABLE_OPTION,
     STRICT_PRICES_OPTION,
     TABLE_FORMAT_OPTION,
+    WIDE_OPTION,
     Format,
     cli_errors,
     emit_frame,
     emit_json,
+    finding,
     help_text,
     info,
     warn,
@@ -131,6 +133,7 @@ def project_cmd(
     spark_table: str | None = SPARK_TABLE_OPTION,
     strict_prices: bool | None = STRICT_PRICES_OPTION,
     fmt: PlanFormat = PLAN_FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.config import flag, setting
     from costplan.errors import InputError
@@ -311,6 +314,7 @@ def commitments_cmd(
     curve: bool = typer.Option(False, "--curve", help="Show the cost curve around each optimum instead."),
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     fmt: Format = FORMAT_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.config import setting
     from costplan.errors import InputError
@@ -375,5 +379,36 @@ def commitments_cmd(
                              "net_savings", "break_even_month"]], fmt,
                    title="Alternatively, standard reserved instances per resource (RIs apply before Savings Plans)",
                    money=("net_savings",), percent=("discount", "utilisation"))
+    grade = _rate_grade(st, cat, table) if existing is not None else None
+    if grade:
+        warn(grade)
     for f in findings:
-        warn(f)
+        finding(f)
+
+
+def _rate_grade(stack, catalog, table) -> str | None:
+    """A sentence when Savings Plan rates behind the sizing are estimate-grade."""
+    from costplan.errors import PriceNotFoundError
+
+    total = unverified = 0
+    sources = set()
+    for rname, region in stack.regions.items():
+        for pool in region.node_pools.values():
+            if pool.capacity == "spot":
+                continue
+            for itype in pool.instance_types:
+                for t, pay in {(r.term, r.payment) for r in table.itertuples()}:
+                    try:
+                        p = catalog.price("AmazonEC2", itype, rname, "instance-hour", "", "savings_plan", t, pay,
+                                          "compute")
+                    except PriceNotFoundError:
+                        continue
+                    total += 1
+                    if not p.verified:
+                        unverified += 1
+                        sources.add(p.source)
+    if not unverified:
+        return None
+    return (f"the sizing rests on estimate-grade Savings Plan rates: {unverified} of {total} rates "
+            f"(instance type x region x option) are not verified against a primary source "
+            f"({', '.join(sorted(sources)[:3])}); treat the savings as indicative")

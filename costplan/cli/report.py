@@ -56,9 +56,13 @@ Examples:
 REVIEW_HELP = """Execute the quarterly review notebook (notebooks/quarterly_review.ipynb)
 for one quarter and write the executed notebook and an HTML export of it.
 
-QUARTER is YYYYQn, e.g. 2026Q3. The default folder is reports/review-2026Q3/.
+QUARTER is YYYYQn, e.g. 2026Q3; by default the last quarter whose three months are complete
+and final in the store (a quarter in progress is labelled and compared on its run-rate). The
+default folder is reports/review-2026Q3/.
 
 Examples:
+
+  costplan review
 
   costplan review --quarter 2026Q3
 
@@ -119,7 +123,8 @@ def report_cmd(
 
     console = Console(stderr=True)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as bar:  # piped: no bar, and no blank line where it was
         task = bar.add_task("report", total=REPORT_STEPS)
 
         def step(what: str) -> None:
@@ -150,7 +155,14 @@ def report_cmd(
     h = tables.headline
     if tables.synthetic:
         warn("the actual spend is the SYNTHETIC sample, not real billing data (the report says so)")
-    info(f"{tables.month}: total ${h['total']:,.2f} ({h['metric']}), plan ${h['plan_total']:,.2f}")
+    if h.get("basis", "total") != "total":
+        info(f"{tables.month} in progress: month-end forecast ${h['forecast_month_end']:,.2f} "
+             f"(${h['forecast_low']:,.2f} to ${h['forecast_high']:,.2f}; ${h['total']:,.2f} in {h['days_held']} of "
+             f"{h['days_in_month']} days), plan ${h['plan_total']:,.2f} ({h['metric']})")
+    else:
+        info(f"{tables.month}: total ${h['total']:,.2f} ({h['metric']}), plan ${h['plan_total']:,.2f}")
+    if h.get("month_reason"):
+        info(f"note: {h['month_reason']}")
     for key, sec in tables.sections.items():
         if sec.table is None and key != "headline":
             info(f"  section '{sec.title}': data not available")
@@ -159,7 +171,9 @@ def report_cmd(
 
 @cli_errors
 def review_cmd(
-    quarter: str = typer.Option(..., "--quarter", "-q", help="Quarter, YYYYQn (e.g. 2026Q3)."),
+    quarter: str | None = typer.Option(
+        None, "--quarter", "-q", help="Quarter, YYYYQn (e.g. 2026Q3; default: the last complete quarter in the store)."
+    ),
     out: str | None = typer.Option(
         None, "--out", "-o", help="Output folder: new, empty or an earlier review (default: reports/review-YYYYQn)."
     ),
@@ -175,8 +189,10 @@ def review_cmd(
     from costplan.reports.review import run_review
 
     console = Console(stderr=True)
-    with console.status(f"executing the quarterly review for {quarter}"):
+    with console.status(f"executing the quarterly review for {quarter or 'the last complete quarter'}"):
         result = run_review(quarter, out_dir=out, stack=stack, store=store, engine=engine,
                             engine_options={k: v for k, v in (("spark_path", spark_path), ("spark_table", spark_table),
                                                               ("table_format", table_format)) if v})
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
     typer.echo(str(result.html))

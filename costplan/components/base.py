@@ -8,11 +8,29 @@ prices are collected as problems with the component's field path, never priced a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from costplan.components.products import service_name
 from costplan.errors import PriceNotFoundError, Problem
 from costplan.pricing.catalog import Catalog, tiered_cost
-from costplan.units import SERVICE_NAMES
+
+SCALINGS: dict[str, str] = {
+    "fixed": "the estimate's quantity every month (control planes, hours of gateways, keys...)",
+    "traffic": "with peak requests: users x peak_rps_per_user",
+    "egress": "with internet egress: users x egress_gb_per_user",
+    "stored": "with stored data: users x stored_gb_per_user",
+    "nodes": "with the node pool's nodes x hours (spot pools at the spot/on-demand blend)",
+    "per_node": "with the node pool's nodes (root and data volumes)",
+    "db_class": "with the class the primary database steps to on projection.database.class_ladder",
+    "db_replica": "a read replica: as many rungs up the class ladder as its primary",
+    "db_storage": "with the database's allocated storage",
+    "cache_class": "with the node type the cache steps to on projection.cache.node_ladder",
+    "volume": "with the claim size of projection.sensor_storage's volume (fixed for other volumes)",
+    "commitment": "a commitment's fee or coverage (the commitment engine)",
+}
+"""How a cost line's quantity follows the demand drivers in a projection (docs/projection.md).
+Every cost line carries one; the projection refuses a line whose scaling it does not know."""
 
 
 @dataclass
@@ -44,6 +62,8 @@ class CostLine:
     """The ``why`` note of a usage assumption, if the quantity is one."""
     path: str = ""
     """Field path of the component in the stack spec."""
+    scaling: str = "fixed"
+    """How its quantity follows the drivers in a projection: a key of :data:`SCALINGS`."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,6 +104,7 @@ class PricingContext:
         quantity: float,
         description: str,
         path: str,
+        scaling: str,
         variant: str = "",
         pricing_model: str = "on_demand",
         term: str = "",
@@ -92,7 +113,11 @@ class PricingContext:
         assumption: str = "",
     ) -> CostLine | None:
         """Price ``quantity`` of one catalog key. Returns None (and records a problem) if the
-        catalog has no such price; returns None silently for a zero quantity."""
+        catalog has no such price; returns None silently for a zero quantity. ``scaling`` (a
+        key of :data:`SCALINGS`) says how the line follows the drivers in a projection."""
+        if scaling not in SCALINGS:
+            raise ValueError(f"{component}: unknown scaling {scaling!r} for {service} {sku} {usage}; "
+                             f"known: {', '.join(SCALINGS)}")
         if quantity == 0:
             return None
         try:
@@ -107,13 +132,14 @@ class PricingContext:
         cost = float(tiered_cost(quantity, tiers))
         first = tiers[0]
         unit_price = first.unit_price if len(tiers) == 1 else (cost / quantity if quantity else first.unit_price)
-        sources = sorted({t.source for t in tiers})
+        used = tiers_used(quantity, tiers)
+        sources = sorted({t.source for t in used})
         return CostLine(
             component=component,
             component_kind=kind,
             RegionId=region,
             ServiceCode=service,
-            ServiceName=SERVICE_NAMES.get(service, service),
+            ServiceName=service_name(service),
             description=description,
             sku=sku,
             usage=usage,
@@ -124,11 +150,55 @@ class PricingContext:
             ListUnitPrice=unit_price,
             ListCost=cost,
             price_source=";".join(sources),
-            price_as_of=min(t.as_of for t in tiers),
-            price_verified=all(t.verified for t in tiers),
+            price_as_of=min(t.as_of for t in used),
+            price_verified=all(t.verified for t in used),
             assumption=assumption,
             path=path,
+            scaling=scaling,
         )
+
+
+@dataclass(frozen=True)
+class PricedService:
+    """One priced service of the stack spec, declared once in its component module and
+    listed in :mod:`costplan.components.registry`; every other table is a view of these."""
+
+    section: str
+    """Field of :class:`costplan.stack.models.Region` (or ``GlobalServices``) it prices."""
+    kind: str
+    """``component_kind`` of its cost lines, and the kind its spend is mapped to on a bill
+    (``costplan/actuals/data/component_map.csv``)."""
+    pricer: Callable
+    """``pricer(name, spec, region, ctx, path) -> list[CostLine]``."""
+    spec: type
+    """Its pydantic spec model."""
+    named: bool = False
+    """True for a mapping of named components (``node_pools: {app: ...}``), False for one
+    block per region (``data_transfer: ...``)."""
+    scope: str = "region"
+    """``region`` or ``global`` (``global.route53``)."""
+    products: tuple[str, ...] = ()
+    """AWS product codes its lines bill under (:data:`costplan.components.products.PRODUCTS`)."""
+    scalings: frozenset = frozenset()
+    """How its cost lines may scale in a projection (keys of :data:`SCALINGS`)."""
+    catalog_keys: tuple[tuple[str, str, str], ...] = ()
+    """``(service, sku, usage)`` of the prices it looks up (``*``: any sku, e.g. an instance type)."""
+    terraform: dict = field(default_factory=dict)
+    """Terraform resource types that add to its section with a simple count:
+    ``{type: {"counts": {field: n}, "usage": {field: usage key}}}``; the other resources it
+    imports have their handlers in :mod:`costplan.iac.resources`."""
+    usage_keys: dict = field(default_factory=dict)
+    """Usage-file keys per Terraform resource type: ``{type: {key: (default, doc)}}``."""
+    usage_types: tuple = ()
+    """How its lines appear on a bill: ``(sku or "*", PricingUnit or "*", usage-type stem)``,
+    first match wins; the stem follows the region prefix (``USE1-``) and may name ``{sku}``;
+    a list of stems is handed out to successive lines."""
+
+
+def tiers_used(quantity: float, tiers: list) -> list:
+    """The tiers a monthly ``quantity`` [unit] reaches: those starting below it (the first
+    tier always). A price's source, date and verification are those of the tiers it uses."""
+    return [t for i, t in enumerate(tiers) if i == 0 or t.tier_start < quantity]
 
 
 def keep(*lines: CostLine | None) -> list[CostLine]:

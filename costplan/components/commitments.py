@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from costplan.components.base import CostLine, PricingContext
+from costplan.components.products import service_name
 from costplan.errors import PriceNotFoundError
 from costplan.stack.models import Commitments
-from costplan.units import SERVICE_NAMES
 
 
 @dataclass
@@ -29,14 +29,71 @@ def _line(ctx, component, region, service, sku, usage, quantity, unit, unit_pric
           verified, path, variant="") -> CostLine:
     return CostLine(
         component=component, component_kind="commitment", RegionId=region, ServiceCode=service,
-        ServiceName=SERVICE_NAMES.get(service, service), description=desc, sku=sku, usage=usage, variant=variant,
+        ServiceName=service_name(service), description=desc, sku=sku, usage=usage, variant=variant,
         pricing_model=model, PricingQuantity=quantity, PricingUnit=unit, ListUnitPrice=unit_price, ListCost=cost,
-        price_source=source, price_as_of=as_of, price_verified=verified, path=path,
+        price_source=source, price_as_of=as_of, price_verified=verified, path=path, scaling="commitment",
     )
 
 
+# EC2 normalisation factors by size (AWS, "How Reserved Instances are applied", instance size
+# flexibility): a regional Linux RI's units cover any size of its family, smallest size first.
+NORMALISATION_FACTORS = {"nano": 0.25, "micro": 0.5, "small": 1.0, "medium": 2.0, "large": 4.0, "xlarge": 8.0}
+
+
+def normalisation_factor(instance_type: str) -> float | None:
+    """Units of one instance of ``instance_type`` [1] (``c5.2xlarge`` -> 16), or None for a
+    size without a factor (``metal``), which an RI then covers only by exact type."""
+    size = instance_type.split(".", 1)[-1]
+    if size in NORMALISATION_FACTORS:
+        return NORMALISATION_FACTORS[size]
+    if size.endswith("xlarge") and size[: -len("xlarge")].isdigit():
+        return 8.0 * int(size[: -len("xlarge")])
+    return None
+
+
+def _family(instance_type: str) -> str:
+    return instance_type.split(".", 1)[0]
+
+
+def _covered_by_ri(ri, service: str, variant: str, usage: list[CostLine], remaining: dict[int, float],
+                   hours: float) -> tuple[float, float]:
+    """Apply one RI to the uncovered instances in ``remaining`` (changed in place).
+
+    EC2 RIs here are regional Linux RIs, size-flexible within their family: ``count`` x the
+    normalisation factor of the RI's size is spread over the family's running instances,
+    smallest size first; a partly covered instance keeps the rest of its hour on demand.
+    RDS and ElastiCache RIs (and EC2 sizes without a factor) match their exact class.
+    Returns ``(count-equivalent used, on-demand cost covered [USD/month])``."""
+    nf = normalisation_factor(ri.instance_type) if service == "AmazonEC2" else None
+    if nf is None:
+        match = [i for i, ln in enumerate(usage) if i in remaining
+                 and (ln.ServiceCode, ln.sku, ln.RegionId, ln.variant) == (service, ri.instance_type, ri.region, variant)]
+        sizes = {i: 1.0 for i in match}
+    else:
+        match = [i for i, ln in enumerate(usage) if i in remaining and ln.ServiceCode == service
+                 and ln.RegionId == ri.region and ln.variant == variant and _family(ln.sku) == _family(ri.instance_type)
+                 and normalisation_factor(ln.sku) is not None]
+        sizes = {i: normalisation_factor(usage[i].sku) / nf for i in match}  # RI counts per instance
+        match.sort(key=lambda i: sizes[i])
+    left = float(ri.count)
+    covered_cost = 0.0
+    for i in match:
+        if left <= 1e-12:
+            break
+        take = min(remaining[i], left / sizes[i])  # instances covered
+        remaining[i] -= take
+        left -= take * sizes[i]
+        covered_cost += take * hours * usage[i].ListUnitPrice
+    return ri.count - left, covered_cost
+
+
 def apply_commitments(commitments: Commitments, usage: list[CostLine], ctx: PricingContext) -> tuple[list[CostLine], list[Finding]]:
-    """Commitment lines for ``usage`` (the estimate's priced lines) and lint findings."""
+    """Commitment lines for ``usage`` (the estimate's priced lines) and lint findings.
+
+    Order (AWS): capacity reservations first (an unused reserved instance-hour is billed at
+    the on-demand rate and is then usage the discounts below can cover; a used one is the
+    running instance itself, billed once), then reserved instances, then EC2 Instance Savings
+    Plans, then Compute Savings Plans."""
     out: list[CostLine] = []
     findings: list[Finding] = []
     # hourly on-demand instance usage still uncovered, per line (instances running per hour)
@@ -45,6 +102,11 @@ def apply_commitments(commitments: Commitments, usage: list[CostLine], ctx: Pric
         for i, ln in enumerate(usage)
         if ln.pricing_model == "on_demand" and ln.usage in ("instance-hour", "node-hour")
     }
+    usage = list(usage)
+    cr_lines = _capacity_reservations(commitments, usage, remaining, ctx, findings)
+    for ln in cr_lines:  # unused reserved capacity: on-demand usage the RIs and plans may cover
+        remaining[len(usage)] = ln.PricingQuantity / ctx.hours
+        usage.append(ln)
 
     svc_for = {"ec2": "AmazonEC2", "rds": "AmazonRDS", "elasticache": "AmazonElastiCache"}
     for name, ri in commitments.reserved_instances.items():
@@ -67,23 +129,14 @@ def apply_commitments(commitments: Commitments, usage: list[CostLine], ctx: Pric
                          usage_name, ri.count * ctx.hours, rate.unit, rate.unit_price, fee,
                          f"RI {ri.count} x {ri.instance_type} {ri.offering_class} {ri.term} {ri.payment} (effective rate)",
                          "reserved", rate.source, rate.as_of, rate.verified, path, variant))
-        left = float(ri.count)
-        covered_cost = 0.0
-        for i, ln in enumerate(usage):
-            if i not in remaining or left <= 0:
-                continue
-            if (ln.ServiceCode, ln.sku, ln.RegionId, ln.variant) != (service, ri.instance_type, ri.region, variant):
-                continue
-            take = min(left, remaining[i])
-            remaining[i] -= take
-            left -= take
-            covered_cost += take * ctx.hours * ln.ListUnitPrice
+        used, covered_cost = _covered_by_ri(ri, service, variant, usage, remaining, ctx.hours)
+        left = ri.count - used
         if covered_cost:
             out.append(_line(ctx, f"commitments/reserved_instances/{name}", ri.region, service, ri.instance_type,
-                             usage_name, (ri.count - left) * ctx.hours, "Hrs", 0.0, -covered_cost,
+                             usage_name, used * ctx.hours, "Hrs", 0.0, -covered_cost,
                              "on-demand usage covered by the RI", "reserved", rate.source, rate.as_of, rate.verified,
                              path, variant))
-        if left > 0:
+        if left > 1e-9:
             findings.append(Finding("warning", name, f"{left:g} of {ri.count} reserved {ri.instance_type} in {ri.region} "
                                                      "match no running instance: paid but unused"))
 
@@ -141,7 +194,18 @@ def apply_commitments(commitments: Commitments, usage: list[CostLine], ctx: Pric
                 f"${budget:,.4g}/h of the ${sp.hourly_commitment:,.4g}/h commitment finds no eligible on-demand usage: "
                 f"${budget * ctx.hours:,.2f} a month paid for nothing",
             ))
+    return out + cr_lines, findings
 
+
+def _capacity_reservations(commitments: Commitments, usage: list[CostLine], running: dict[int, float],
+                           ctx: PricingContext, findings: list[Finding]) -> list[CostLine]:
+    """Lines for the unused part of each capacity reservation [USD/month].
+
+    A reservation is used by the matching instances that run (same type and region), whether
+    or not an RI or a Savings Plan later discounts them: those instances are billed once, as
+    usage. Only reserved instance-hours no instance runs in are billed again, at on-demand."""
+    out = []
+    used = dict(running)  # instances per line not yet matched to a reservation
     for name, cr in commitments.capacity_reservations.items():
         if not ctx.catalog.has("AmazonEC2", cr.instance_type, cr.region, "instance-hour"):
             kind = ("an RDS DB instance class" if cr.instance_type.startswith("db.")
@@ -153,18 +217,21 @@ def apply_commitments(commitments: Commitments, usage: list[CostLine], ctx: Pric
                 "For a database discount buy RDS reserved instances (or a Database Savings Plan).",
             ))
             continue
-        matched = sum(remaining.get(i, 0) for i, ln in enumerate(usage)
-                      if ln.sku == cr.instance_type and ln.RegionId == cr.region and ln.ServiceCode == "AmazonEC2")
-        unused = max(0.0, cr.count - matched)
+        need = float(cr.count)
+        for i, ln in enumerate(usage):
+            if i in used and ln.sku == cr.instance_type and ln.RegionId == cr.region and ln.ServiceCode == "AmazonEC2":
+                take = min(need, used[i])
+                used[i] -= take
+                need -= take
         findings.append(Finding("warning", name, "capacity reservations are billed at on-demand rates; they give no "
                                                  "discount unless a Savings Plan or regional RI applies"))
-        if unused:
+        if need > 1e-9:
             p = ctx.catalog.price("AmazonEC2", cr.instance_type, cr.region, "instance-hour")
             out.append(_line(ctx, f"commitments/capacity_reservations/{name}", cr.region, "AmazonEC2", cr.instance_type,
-                             "instance-hour", unused * ctx.hours, p.unit, p.unit_price, unused * ctx.hours * p.unit_price,
-                             f"unused capacity reservation: {unused:g} x {cr.instance_type}", "on_demand", p.source,
+                             "instance-hour", need * ctx.hours, p.unit, p.unit_price, need * ctx.hours * p.unit_price,
+                             f"unused capacity reservation: {need:g} x {cr.instance_type}", "on_demand", p.source,
                              p.as_of, p.verified, f"commitments.capacity_reservations.{name}"))
-    return out, findings
+    return out
 
 
 def _problem(ctx, path, exc):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PricingContext, keep
 from costplan.stack.models import EbsVolume, EksCluster, NodePool
 
 
@@ -51,6 +51,7 @@ def price_eks(name: str, c: EksCluster, region: str, ctx: PricingContext, path: 
             usage="cluster-hour",
             variant=tier,
             quantity=c.count * ctx.hours,
+            scaling="fixed",
             description=f"EKS control plane, {version}{tier} support ({c.count} x {ctx.hours:g} h)",
             path=path,
             assumption=why,
@@ -58,15 +59,23 @@ def price_eks(name: str, c: EksCluster, region: str, ctx: PricingContext, path: 
     )
 
 
+def node_hours_each(pool: NodePool, hours: float) -> float:
+    """Hours each node of ``pool`` runs in the month [h]: the pool's ``hours_per_month`` when
+    given (0 is a pool that never runs, priced at $0), else the stack's month ``hours`` [h].
+
+    The one rule the estimate, the projection and the spot savings all use."""
+    return pool.hours_per_month if pool.hours_per_month is not None else hours
+
+
 def node_pool_hours(pool: NodePool, hours: float) -> float:
     """Instance hours of a pool in the month [h]."""
-    return pool.nodes * (pool.hours_per_month if pool.hours_per_month is not None else hours)
+    return pool.nodes * node_hours_each(pool, hours)
 
 
 def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext, path: str) -> list[CostLine]:
     itype = pool.instance_types[0]
     node_hours = node_pool_hours(pool, ctx.hours)
-    per_node_h = pool.hours_per_month if pool.hours_per_month is not None else ctx.hours
+    per_node_h = node_hours_each(pool, ctx.hours)
     alt = f"; also allowed: {', '.join(pool.instance_types[1:])}" if len(pool.instance_types) > 1 else ""
     what = "spot (expected price)" if pool.capacity == "spot" else "on-demand"
     out = [
@@ -79,6 +88,7 @@ def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext,
             usage="instance-hour",
             pricing_model="spot" if pool.capacity == "spot" else "on_demand",
             quantity=node_hours,
+            scaling="nodes",
             description=f"{pool.nodes} x {itype} {what}, {per_node_h:g} h each{alt}",
             path=f"{path}.instance_types",
             assumption=pool.why or "",
@@ -101,6 +111,7 @@ def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext,
             volumes=pool.nodes * per_node_h / ctx.hours,
             label="root volume",
             assumption=pool.root_volume.why or "",
+            scaling="per_node",
         )
     for i, dv in enumerate(pool.data_volumes):
         out += _volume_lines(
@@ -113,6 +124,7 @@ def price_node_pool(name: str, pool: NodePool, region: str, ctx: PricingContext,
             volumes=pool.nodes * per_node_h / ctx.hours,
             label=f"volume {i + 2}",
             assumption=dv.why or "",
+            scaling="per_node",
         )
     return keep(*out)
 
@@ -128,17 +140,23 @@ def _volume_lines(
     volumes: float | None = None,
     label: str = "EBS",
     assumption: str = "",
+    scaling: str = "fixed",
+    size_scaling: str | None = None,
 ) -> list[CostLine | None]:
-    """EBS cost components of ``volumes`` volumes (default ``v.count``) for the month."""
+    """EBS cost components of ``volumes`` volumes (default ``v.count``) for the month.
+
+    ``scaling`` is how every line scales in a projection; ``size_scaling`` (default the
+    same) that of the GB-month line."""
     n = v.count if volumes is None else volumes
-    common = dict(component=component, kind=kind, region=region, service="AmazonEC2", path=path, assumption=assumption)
+    common = dict(component=component, kind=kind, region=region, service="AmazonEC2", path=path, assumption=assumption,
+                  scaling=scaling)
     out = [
         ctx.priced(
             sku=v.type,
             usage="storage-gb-month",
             quantity=n * v.size_gb,
             description=f"{label}: {n:g} x {v.size_gb:g} GiB {v.type}",
-            **common,
+            **{**common, "scaling": size_scaling or scaling},
         )
     ]
     if v.type == "gp3":
@@ -193,3 +211,19 @@ def _volume_lines(
             )
         )
     return out
+
+
+EBS_KEYS = (("AmazonEC2", "gp3", "storage-gb-month"), ("AmazonEC2", "gp3", "iops-month"),
+             ("AmazonEC2", "gp3", "throughput-mbps-month"), ("AmazonEC2", "gp2", "storage-gb-month"),
+             ("AmazonEC2", "io2", "iops-month"), ("AmazonEC2", "ebs-snapshot", "storage-gb-month"))
+"""The EBS prices a volume line may use."""
+
+SERVICES = (
+    PricedService("eks_clusters", "eks", price_eks, EksCluster, named=True, products=("AmazonEKS",),
+                  scalings=frozenset({"fixed"}), catalog_keys=(("AmazonEKS", "eks-cluster", "cluster-hour"),),
+                  usage_types=(("*", "*", "AmazonEKS-Hours:perCluster"),)),
+    PricedService("node_pools", "node_pool", price_node_pool, NodePool, named=True, products=("AmazonEC2",),
+                  scalings=frozenset({"nodes", "per_node"}),
+                  catalog_keys=(("AmazonEC2", "*", "instance-hour"),) + EBS_KEYS,
+                  usage_types=(("*", "Hrs", "BoxUsage:{sku}"), ("*", "GB-Mo", "EBS:VolumeUsage.{sku}"))),
+)

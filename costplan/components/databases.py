@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PricingContext, keep
+from costplan.errors import InputError, Problem
 from costplan.stack.models import ElastiCacheGroup, RdsInstance, RdsStorage
 
 # IOPS included with RDS gp3 storage (PostgreSQL): 3,000 below 400 GB, 12,000 from 400 GB.
@@ -14,6 +15,25 @@ def rds_gp3_included_iops(size_gb: float) -> int:
     return 3000 if size_gb < RDS_GP3_SMALL_GB else 12000
 
 
+RDS_PROXY_MIN_VCPU = 2
+
+
+def rds_proxy_vcpus(instance_class: str) -> float:
+    """vCPUs RDS Proxy bills for one instance of ``instance_class``: its vCPUs, at least 2
+    (RDS pricing: "priced per vCPU per hour ... minimum charge of 2 vCPUs") [vCPU]. The vCPUs
+    are those of the class's EC2 twin (``db.r6g.xlarge`` -> ``r6g.xlarge``); an unknown class
+    is an :class:`~costplan.errors.InputError`."""
+    from costplan.errors import InputError, did_you_mean
+    from costplan.iac.karpenter import specs
+
+    known = specs()
+    spec = known.get(instance_class.removeprefix("db."))
+    if spec is None:
+        raise InputError(f"RDS Proxy: no vCPU count for {instance_class!r}: "
+                         f"{did_you_mean(instance_class.removeprefix('db.'), known, 'type')}")
+    return float(max(RDS_PROXY_MIN_VCPU, spec.vcpu))
+
+
 def _storage_lines(component, storage: RdsStorage, multi_az: bool, region, ctx, path, label):
     az = "multi-az" if multi_az else "single-az"
     common = dict(
@@ -23,6 +43,7 @@ def _storage_lines(component, storage: RdsStorage, multi_az: bool, region, ctx, 
         ctx.priced(
             sku=storage.type,
             usage="storage-gb-month",
+            scaling="db_storage",
             variant=az,
             quantity=storage.size_gb,
             description=f"{label}: {storage.size_gb:g} GB {storage.type} storage ({az})",
@@ -37,6 +58,7 @@ def _storage_lines(component, storage: RdsStorage, multi_az: bool, region, ctx, 
                 usage="iops-month",
                 variant=az,
                 quantity=extra,
+                scaling="fixed",
                 description=f"{label}: gp3 IOPS above the {rds_gp3_included_iops(storage.size_gb):,} included",
                 **common,
             )
@@ -48,6 +70,7 @@ def _storage_lines(component, storage: RdsStorage, multi_az: bool, region, ctx, 
                 usage="iops-month",
                 variant=az,
                 quantity=storage.iops or 0,
+                scaling="fixed",
                 description=f"{label}: provisioned IOPS",
                 **common,
             )
@@ -68,11 +91,35 @@ def price_rds(name: str, db: RdsInstance, region: str, ctx: PricingContext, path
             usage="instance-hour",
             variant=f"{db.engine}:{az}",
             quantity=db.count * ctx.hours,
+            scaling="db_class",
             description=f"{db.count} x {db.instance_class} {db.engine} {'Multi-AZ' if db.multi_az else 'Single-AZ'}",
             path=f"{path}.instance_class",
         )
     ]
     out += _storage_lines(component, db.storage, db.multi_az, region, ctx, f"{path}.storage", "primary")
+    vcpu = None
+    if db.proxy is not None:
+        try:
+            vcpu = rds_proxy_vcpus(db.instance_class)
+        except InputError as exc:
+            where = f"{path}.proxy"
+            ctx.problems.append(Problem(exc.problems[0].message, file=ctx.file, line=ctx.line_no(where), location=where))
+    if vcpu is not None:
+        out.append(
+            ctx.priced(
+                component=component,
+                kind="rds",
+                region=region,
+                service="AmazonRDS",
+                sku="rds-proxy",
+                usage="vcpu-hour",
+                quantity=db.count * vcpu * ctx.hours,
+                scaling="fixed",
+                description=f"RDS Proxy: {db.count} x {vcpu:g} vCPU of {db.instance_class} (billed at least 2)",
+                path=f"{path}.proxy",
+                assumption=db.proxy.why,
+            )
+        )
     if db.backup.storage_gb:
         out.append(
             ctx.priced(
@@ -83,6 +130,7 @@ def price_rds(name: str, db: RdsInstance, region: str, ctx: PricingContext, path
                 sku="backup-storage",
                 usage="storage-gb-month",
                 quantity=db.backup.storage_gb,
+                scaling="db_storage",
                 description=f"backup storage beyond the free allowance ({db.backup.retention_days}-day retention)",
                 path=f"{path}.backup",
                 assumption=db.backup.why or "",
@@ -103,6 +151,7 @@ def price_rds(name: str, db: RdsInstance, region: str, ctx: PricingContext, path
                 usage="instance-hour",
                 variant=f"{db.engine}:{raz}",
                 quantity=ctx.hours,
+                scaling="db_replica",
                 description=f"read replica {rep.instance_class} of {name}"
                 + (f" (cross-region from {region})" if rregion != region else ""),
                 path=f"{rpath}.instance_class",
@@ -123,7 +172,22 @@ def price_elasticache(name: str, g: ElastiCacheGroup, region: str, ctx: PricingC
             usage="node-hour",
             variant=g.engine,
             quantity=g.nodes * ctx.hours,
+            scaling="cache_class",
             description=f"{g.nodes} x {g.node_type} {g.engine} nodes",
             path=f"{path}.node_type",
         )
     )
+
+
+SERVICES = (
+    PricedService("rds", "rds", price_rds, RdsInstance, named=True, products=("AmazonRDS",),
+                  scalings=frozenset({"db_class", "db_replica", "db_storage", "fixed"}),
+                  catalog_keys=(("AmazonRDS", "*", "instance-hour"), ("AmazonRDS", "gp3", "storage-gb-month"),
+                                ("AmazonRDS", "gp3", "iops-month"), ("AmazonRDS", "backup-storage", "storage-gb-month"),
+                                ("AmazonRDS", "rds-proxy", "vcpu-hour")),
+                  usage_types=(("rds-proxy", "*", "RDS:ProxyUsage"), ("*", "Hrs", "InstanceUsage:{sku}"), ("*", "*", "RDS:GP3-Storage"))),
+    PricedService("elasticache", "elasticache", price_elasticache, ElastiCacheGroup, named=True,
+                  products=("AmazonElastiCache",), scalings=frozenset({"cache_class"}),
+                  catalog_keys=(("AmazonElastiCache", "*", "node-hour"),),
+                  usage_types=(("*", "*", "NodeUsage:{sku}"),)),
+)

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from costplan.components.registry import REGISTRY, terraform_counters
 from costplan.errors import InputError, Problem
 from costplan.iac.usage import Usage, UsageValue
 from costplan.units import AWS_REGIONS
@@ -821,6 +822,9 @@ def _lb(b: _Builder, r: Resource) -> None:
     b.priced(r, f"{region}/load_balancers/{name}")
 
 
+GLOBAL_SECTIONS = {s.section for s in REGISTRY if s.scope == "global"}
+
+
 def _region_counter(
     section: str, counts: dict[str, float], usage: dict[str, str] | None = None, component: str | None = None
 ):
@@ -837,10 +841,11 @@ def _region_counter(
                 whys.append(f"{r.address}: {v.why}")
             else:
                 b.region_defaults.setdefault(
-                    ("global" if section == "route53" else region, section), []
+                    ("global" if section in GLOBAL_SECTIONS else region, section), []
                 ).append((f"{r.address} {ukey}", field_name, v.why))
-        b.add_region_usage("global" if section == "route53" else region, section, fields, whys)
-        b.priced(r, f"{'global' if section == 'route53' else region}/{component or section}")
+        where = "global" if section in GLOBAL_SECTIONS else region
+        b.add_region_usage(where, section, fields, whys)
+        b.priced(r, f"{where}/{component or section}")
 
     return handler
 
@@ -907,34 +912,15 @@ HANDLERS = {
     "aws_s3_bucket": _s3_bucket,
     "aws_lb": _lb,
     "aws_alb": _lb,
-    "aws_nat_gateway": _nat,
-    "aws_eip": _region_counter("public_ipv4", {"addresses": 1}),
-    "aws_route53_zone": _region_counter(
-        "route53", {"hosted_zones": 1}, {"queries_million": "queries_million"}
-    ),
-    "aws_route53_health_check": _region_counter("route53", {"health_checks": 1}),
     "aws_wafv2_web_acl": _waf,
-    "aws_config_config_rule": _region_counter("config", {}, {"rule_evaluations": "rule_evaluations"}),
-    "aws_config_configuration_recorder": _region_counter(
-        "config", {}, {"configuration_items": "configuration_items"}
-    ),
-    "aws_cloudtrail": _region_counter(
-        "cloudtrail",
-        {},
-        {
-            "management_event_copies_100k": "management_event_copies_100k",
-            "data_events_100k": "data_events_100k",
-            "insights_events_100k": "insights_events_100k",
-        },
-    ),
     "aws_flow_log": _flow_log,
-    "aws_kms_key": _region_counter("kms", {"keys": 1}, {"requests_10k": "requests_10k"}),
     "aws_cloudwatch_metric_alarm": _alarm,
-    "aws_cloudwatch_log_group": _region_counter(
-        "cloudwatch", {}, {"ingest_gb": "log_ingest_gb", "storage_gb": "log_storage_gb"}
-    ),
     "aws_ec2_capacity_reservation": _capacity_reservation,
+    "aws_nat_gateway": _nat,
 }
+# the priced services' declarative handlers (costplan.components.registry)
+HANDLERS.update({rtype: _region_counter(section, counts, usage)
+                 for rtype, (section, counts, usage) in terraform_counters().items()})
 SUPPORTED_TYPES = sorted({*HANDLERS, "aws_db_instance"})
 
 NOT_PRICED_REASONS = {
@@ -950,7 +936,7 @@ NOT_PRICED_REASONS = {
 }
 
 
-GLOBAL_TYPES = ("aws_route53_zone", "aws_route53_health_check")
+GLOBAL_TYPES = tuple(rtype for s in REGISTRY if s.scope == "global" for rtype in s.terraform)
 
 
 def build_stack(

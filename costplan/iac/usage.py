@@ -25,10 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from costplan.components.registry import usage_file_sections
+from costplan.components.registry import usage_keys as registry_usage_keys
 from costplan.errors import InputError, Problem, closest
 from costplan.limits import MAX_QUANTITY
 
-# resource type -> usage key -> (default, description with unit)
+# resource type -> usage key -> (default, description with unit); the services of the
+# registry add theirs (costplan.components.registry.usage_keys)
 USAGE_KEYS: dict[str, dict[str, tuple[Any, str]]] = {
     "aws_eks_node_group": {
         "desired": (
@@ -51,47 +54,19 @@ USAGE_KEYS: dict[str, dict[str, tuple[Any, str]]] = {
         "storage_class": ("standard", "standard, standard-ia or glacier-ir"),
     },
     "aws_lb": {"capacity_units": (1, "average LCUs (ALB) or NLCUs (NLB) over the month [LCU]")},
-    "aws_nat_gateway": {"gb_processed": (0, "data processed [GB/month]")},
-    "aws_route53_zone": {"queries_million": (0, "standard queries [million/month]")},
     "aws_wafv2_web_acl": {"requests_million": (0, "requests inspected [million/month]")},
-    "aws_config_config_rule": {"rule_evaluations": (0, "evaluations of this rule [evaluations/month]")},
-    "aws_config_configuration_recorder": {
-        "configuration_items": (0, "configuration items recorded [items/month]")
-    },
-    "aws_cloudtrail": {
-        "management_event_copies_100k": (
-            0,
-            "management events beyond the free first copy [100k events/month]",
-        ),
-        "data_events_100k": (0, "data events [100k events/month]"),
-        "insights_events_100k": (0, "events analysed by Insights [100k events/month]"),
-    },
     "aws_flow_log": {"ingest_gb": (0, "flow log data delivered [GB/month]")},
-    "aws_kms_key": {"requests_10k": (0, "API requests beyond the free tier [10k requests/month]")},
-    "aws_cloudwatch_log_group": {
-        "ingest_gb": (0, "logs ingested [GB/month]"),
-        "storage_gb": (0, "logs stored [GB-month]"),
-    },
 }
+USAGE_KEYS.update(registry_usage_keys())  # the keys the priced services declare
 USAGE_KEYS["aws_alb"] = USAGE_KEYS["aws_lb"]
 USAGE_KEYS["aws_autoscaling_group"] = {
     "desired": (None, "instances running in the baseline month, overriding desired_capacity [nodes]"),
     "hours_per_month": (None, "hours each instance runs [h/month]"),
 }
 
-# Region-level sections a usage file may set (merged over what the resources give).
-REGION_SECTIONS = (
-    "data_transfer",
-    "public_ipv4",
-    "xray",
-    "cloudwatch",
-    "nat_gateways",
-    "config",
-    "cloudtrail",
-    "flow_logs",
-    "kms",
-    "waf",
-)
+# Region-level sections a usage file may set (merged over what the resources give): the
+# one-block-per-region services of the registry.
+REGION_SECTIONS = usage_file_sections()
 
 _INDEX = re.compile(r"\[[^\[\]]*\]$")
 

@@ -250,12 +250,22 @@ class Catalog:
             )
         return tiers[0]
 
-    def has(self, *args, **kwargs) -> bool:
-        try:
-            self.tiers(*args, **kwargs)
-        except PriceNotFoundError:
-            return False
-        return True
+    def has(
+        self,
+        service: str,
+        sku: str,
+        region: str,
+        usage: str,
+        variant: str = "",
+        pricing_model: str = "on_demand",
+        term: str = "",
+        purchase_option: str = "",
+        offering_class: str = "",
+    ) -> bool:
+        """Whether the catalog prices this key (a lookup: no "did you mean" message is built,
+        which costs a fuzzy search of every SKU of the service)."""
+        key = (service, sku, region, usage, variant, pricing_model, term, purchase_option, offering_class)
+        return self._index.get(key) is not None
 
     def find(self, sku: str | None = None, region: str | None = None, service: str | None = None) -> list[Price]:
         """Every price matching the filters (used by ``costplan prices show``)."""
@@ -372,13 +382,15 @@ def user_catalog_dir() -> Path | None:
 
 
 def default_catalog_path() -> Path:
-    """The catalog used when none is named: ``COSTPLAN_CATALOG``, else the newest snapshot by
-    its date, embedded or refreshed into :func:`user_catalog_dir`."""
-    import os
+    """The catalog used when none is named: the ``catalog`` setting (``COSTPLAN_CATALOG``, else
+    ``[tool.costplan] catalog`` of the nearest pyproject.toml: a CSV, or a folder whose newest
+    snapshot is used), else the newest snapshot by its date, embedded or refreshed into
+    :func:`user_catalog_dir`. The same default for every command and for the library."""
+    from costplan import config
 
-    env = os.environ.get("COSTPLAN_CATALOG")
-    if env:
-        return Path(env)
+    chosen = config.setting("catalog")
+    if chosen:
+        return newest_catalog_file(Path(chosen)) if Path(chosen).is_dir() else Path(chosen)
     embedded = newest_catalog_file(DATA_DIR)
     user = user_catalog_dir()
     refreshed = sorted(user.glob(CATALOG_GLOB)) if user is not None and user.is_dir() else []

@@ -86,16 +86,23 @@ def per_user_chart(result) -> go.Figure:
 
 
 def commitment_curve(curve) -> go.Figure:
-    """Cost over the profile against the hourly commitment, one line per term and payment,
-    optimum marked [USD] vs [USD/h]. ``curve`` is ``CommitmentPlan.curve``."""
-    fig = go.Figure()
-    for (t, p), s in curve.groupby(["term", "payment"], sort=True):
-        fig.add_trace(go.Scatter(x=s.commitment, y=s.cost, mode="lines", name=f"{t} {p}"))
-        o = s[s.optimum]
-        fig.add_trace(go.Scatter(x=o.commitment, y=o.cost, mode="markers", marker={"size": 10, "symbol": "diamond"},
-                                 name=f"optimum {t} {p}"))
-    fig.update_layout(title="Savings Plan commitment: cost around the optimum", xaxis_title="commitment [USD/h]",
-                      yaxis_title="cost over the profile [USD]")
+    """Cost over the profile against the hourly commitment, one panel per term (a 1-year and a
+    3-year total are not comparable, so they get their own y-axis), one line per payment
+    option, optimum marked [USD over the term] vs [USD/h]. ``curve`` is ``CommitmentPlan.curve``."""
+    from plotly.subplots import make_subplots
+
+    terms = sorted(curve["term"].unique())
+    fig = make_subplots(rows=1, cols=max(len(terms), 1), subplot_titles=[f"{t} term" for t in terms],
+                        horizontal_spacing=0.12)
+    for i, t in enumerate(terms, start=1):
+        for p, s in curve[curve["term"] == t].groupby("payment", sort=True):
+            fig.add_trace(go.Scatter(x=s.commitment, y=s.cost, mode="lines", name=f"{t} {p}"), row=1, col=i)
+            o = s[s.optimum]
+            fig.add_trace(go.Scatter(x=o.commitment, y=o.cost, mode="markers", name=f"optimum {t} {p}",
+                                     marker={"size": 10, "symbol": "diamond"}, showlegend=False), row=1, col=i)
+        fig.update_xaxes(title_text="commitment [USD/h]", row=1, col=i)
+        fig.update_yaxes(title_text=f"cost over the {t} term [USD]", row=1, col=i)
+    fig.update_layout(title="Savings Plan commitment: cost around the optimum, per term")
     return fig
 
 

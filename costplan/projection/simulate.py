@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from costplan.components.tiering import pool_key, pooled_costs, tier_pool
 from costplan.errors import InputError, PriceNotFoundError, Problem
 from costplan.frames import json_records
 from costplan.pricing.catalog import Catalog, tiered_cost
@@ -42,10 +43,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from costplan.projection.calibrate import Calibration
 
-TRAFFIC_USAGES = {
-    "gb-processed", "lcu-hour", "nlcu-hour", "ingest-gb", "traces-recorded-million", "traces-retrieved-million",
-    "million-requests", "data-events-100k", "10k-requests", "million-queries", "requests-tier1", "requests-tier2",
-}
 
 
 @dataclass
@@ -66,6 +63,9 @@ class LineRule:
     """The kind its spend shows under on the bill (:func:`costplan.actuals.mapping.plan_kind`)."""
     factor: float = 1.0
     """Calibration factor applied to its cost (:mod:`costplan.projection.calibrate`) [1]."""
+    pool: tuple | None = None
+    """Key of the lines its tiers are counted with (:mod:`costplan.components.tiering`)."""
+    region: str = ""
 
 
 @dataclass
@@ -161,6 +161,7 @@ class ProjectionModel:
         return found
 
     def _pools(self) -> dict[str, PoolModel]:
+        from costplan.components.compute import node_hours_each
         from costplan.projection.spot import spot_quote
 
         out = {}
@@ -219,7 +220,7 @@ class ProjectionModel:
                         self.problems.append(Problem(exc.problems[0].message,
                                                      **self._where(f"regions.{rname}.node_pools.{pname}.capacity")))
                 out[f"{rname}/{pname}"] = PoolModel(rname, pname, pool.instance_types[0],
-                                                    pool.hours_per_month or self.hours, pool.nodes, lo_n, hi_n, alloc, wl, spot)
+                                                    node_hours_each(pool, self.hours), pool.nodes, lo_n, hi_n, alloc, wl, spot)
         return out
 
     def _rule(self, r) -> LineRule:
@@ -232,35 +233,30 @@ class ProjectionModel:
                 tiers = self.catalog.tiers(r.ServiceCode, r.sku, r.RegionId, usage, r.variant, r.pricing_model)
             except PriceNotFoundError:
                 tiers = None
-        base["tiers"] = tiers if tiers and len(tiers) > 1 else None
+        pool = pool_key(r.ServiceCode, r.sku, usage, r.variant) if kind != "commitment" and r.pricing_model == "on_demand" else None
+        base["tiers"] = tiers if tiers and (len(tiers) > 1 or pool is not None) else None
+        base["pool"] = pool if tiers else None
+        base["region"] = r.RegionId
         parts = path.split(".")
-        if kind == "commitment":
+        scaling = r.scaling
+        key = f"{parts[1]}/{parts[3]}" if len(parts) > 3 else ""
+        if scaling == "commitment":
             return LineRule(rule="commitment", key=r.component, extra={"usage": usage, "model": r.pricing_model}, **base)
-        if kind == "node_pool":
-            key = f"{parts[1]}/{parts[3]}"
-            return LineRule(rule="nodes" if usage == "instance-hour" else "root", key=key, **base)
-        if kind == "rds" and usage == "instance-hour" and ".read_replicas." not in path:
-            return LineRule(rule="db_class", key=f"{parts[1]}/{parts[3]}",
-                            extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
-        if kind == "rds" and usage == "instance-hour":  # a read replica: follows its primary's steps
-            return LineRule(rule="db_replica", key=f"{parts[1]}/{parts[3]}",
-                            extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
-        if kind == "rds" and usage == "storage-gb-month":
-            return LineRule(rule="db_storage", key=f"{parts[1]}/{parts[3]}", **base)
-        if kind == "elasticache" and usage == "node-hour":
-            return LineRule(rule="cache_class", key=f"{parts[1]}/{parts[3]}",
-                            extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku}, **base)
-        if kind == "k8s_volume" and usage == "storage-gb-month" and parts[3] == self.spec.sensor_storage.volume:
-            return LineRule(rule="volume", key=f"{parts[1]}/{parts[3]}", **base)
-        if kind == "s3" and usage == "storage-gb-month":
-            return LineRule(rule="stored", key="", **base)
-        if usage == "gb" and r.sku == "data-transfer-out-internet":
-            return LineRule(rule="egress", key="", **base)
-        if usage in TRAFFIC_USAGES or (usage == "gb" and r.sku.startswith("data-transfer")) or (
-            usage == "storage-gb-month" and r.ServiceCode == "AmazonCloudWatch"
-        ):
-            return LineRule(rule="traffic", key="", **base)
-        return LineRule(rule="fixed", key="", **base)
+        if scaling in ("nodes", "per_node"):
+            return LineRule(rule="nodes" if scaling == "nodes" else "root", key=key, **base)
+        if scaling in ("db_class", "db_replica", "cache_class"):
+            return LineRule(rule=scaling, key=key, extra={"variant": r.variant, "region": r.RegionId, "sku": r.sku},
+                            **base)
+        if scaling == "db_storage":
+            return LineRule(rule="db_storage", key=key, **base)
+        if scaling == "volume":  # the claims projection.sensor_storage sizes; other volumes keep their size
+            sized = parts[3] == self.spec.sensor_storage.volume
+            return LineRule(rule="volume" if sized else "fixed", key=key if sized else "", **base)
+        if scaling in ("fixed", "traffic", "egress", "stored"):
+            return LineRule(rule=scaling, key="", **base)
+        raise InputError(Problem(  # never silently fixed
+            f"{r.component}: cost line {r.ServiceCode} {r.sku} {usage} has scaling {scaling!r}, which the projection "
+            "does not know; see costplan.components.base.SCALINGS", file=self.stack.source, location=path))
 
     def _commitment_active(self, component: str, months: int) -> np.ndarray:
         """1 in the months a commitment is in force, else 0. With ``renew_commitments`` (the
@@ -513,38 +509,59 @@ class ProjectionModel:
         or at the off-peak, node count [USD/month]) and ``peak_share`` (``peak_hours / 24``, the
         share of the hours at the peak) [fraction]."""
         shape = demand["users"].shape
-        comp: dict[str, np.ndarray] = {}
-
-        def add(rule: LineRule, value):
-            """Add a line's cost to its component, scaled by its calibration factor (1 for
-            contractual fees and for an uncalibrated projection)."""
-            value = np.broadcast_to(np.asarray(value, dtype=float) * rule.factor, shape)
-            name = rule.component
-            comp[name] = comp[name] + value if name in comp else np.array(value)
+        acc = _Accumulator(shape)
+        add = acc.add
+        ratios = {rule: self._ratio(rule, demand) for rule in self.RATIO_DRIVERS if any(r.rule == rule for r in self.rules)}
 
         od_compute = np.zeros(shape)
         od_peak, od_off = np.zeros(shape), np.zeros(shape)  # the month's cost were every hour at that level
         profile = self.spec.daily_profile
+        pooled: dict[tuple, list] = {}
+        nodes_of: dict[str, np.ndarray] = {}
+        # the peak and off-peak levels matter only to a Savings Plan's coverage and to `parts`
+        need_levels = parts is not None or any(r.rule == "commitment" and r.extra["usage"] == "covered-usage"
+                                               for r in self.rules)
+
+        def pool_nodes(key: str) -> np.ndarray:
+            """Time-weighted nodes of a pool, computed once per call [nodes]."""
+            if key not in nodes_of:
+                nodes_of[key] = self.node_hours_nodes(capacity, key)
+            return nodes_of[key]
+
         for r in self.rules:
             if r.rule == "commitment":
                 continue
-            if r.rule == "fixed":
+            if r.rule == "fixed" and r.pool is None:
                 add(r, r.cost0)
                 continue
-            if r.rule in ("traffic", "egress", "stored"):
-                q = r.quantity * self._ratio(r.rule, demand)
+            if r.rule == "fixed":
+                q = r.quantity
+            elif r.rule in ("traffic", "egress", "stored"):
+                if r.pool is None and not r.tiers:  # linear in its driver: summed before the arrays
+                    acc.add_linear(r, r.quantity * r.unit_price, r.rule)
+                    continue
+                q = r.quantity * ratios[r.rule]
             elif r.rule == "nodes":
                 p = self.pools[r.key]
-                nodes = self.node_hours_nodes(capacity, r.key)
+                nodes = pool_nodes(r.key)
                 if p.spot is not None:
                     f = p.spot.fallback_share
                     spot = p.spot.spot * (spot_factor if spot_factor is not None else 1.0)
-                    add(r, nodes * p.hours * (f * p.spot.on_demand + (1 - f) * spot))
+                    add(r, nodes * (p.hours * (f * p.spot.on_demand + (1 - f) * spot)))
                 else:
-                    c = nodes * p.hours * r.unit_price
-                    peak = capacity[r.key]["value"] * p.hours * r.unit_price  # every hour at each level
-                    off = capacity[f"{r.key}/offpeak"]["value"] * p.hours * r.unit_price if profile is not None else peak
-                    od_compute, od_peak, od_off = od_compute + c, od_peak + peak, od_off + off
+                    rate = p.hours * r.unit_price  # [USD/node-month]
+                    c = nodes * rate
+                    if profile is None:  # every hour at the one level
+                        peak = off = c
+                    elif need_levels:  # every hour at each level
+                        peak = capacity[r.key]["value"] * rate
+                        off = capacity[f"{r.key}/offpeak"]["value"] * rate
+                    else:
+                        peak = off = None
+                    od_compute += c
+                    if peak is not None:
+                        od_peak += peak
+                        od_off += off
                     if parts is not None:
                         parts.setdefault("ec2_on_demand", {})[r.key] = c
                         if profile is not None:
@@ -553,7 +570,12 @@ class ProjectionModel:
                     add(r, c)
                 continue
             elif r.rule == "root":
-                q = r.quantity * self.node_hours_nodes(capacity, r.key) / max(self.pools[r.key].baseline_nodes, 1)
+                per_node = r.quantity / max(self.pools[r.key].baseline_nodes, 1)
+                if r.pool is None and not r.tiers:  # linear in the pool's nodes
+                    ratios.setdefault(f"nodes:{r.key}", pool_nodes(r.key))
+                    acc.add_linear(r, per_node * r.unit_price, f"nodes:{r.key}")
+                    continue
+                q = per_node * pool_nodes(r.key)
             elif r.rule == "db_class":
                 c = capacity[f"{r.key}/class"]
                 price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], c["value"], r.extra["region"],
@@ -587,7 +609,15 @@ class ProjectionModel:
                 q = r.quantity * c["value"] / size0
             else:  # pragma: no cover
                 raise AssertionError(r.rule)
+            if r.pool is not None:  # tiers counted over several lines: priced together below
+                pooled.setdefault(r.pool, []).append((r, q))
+                continue
             add(r, tiered_cost(q, r.tiers) if r.tiers else q * r.unit_price)
+        for key, members in pooled.items():
+            costs = pooled_costs([np.broadcast_to(q, shape) for _, q in members], [m.tiers for m, _ in members],
+                                 [m.region for m, _ in members], tier_pool(key[0], key[1], key[2]))
+            for (m, _), c in zip(members, costs, strict=True):
+                add(m, c)
         # commitments: fees and RI coverage are fixed; a Savings Plan covers on-demand EC2 compute
         # up to its full commitment, valued at the baseline month's discount
         fees = {r.component: r.cost0 for r in self.rules if r.rule == "commitment" and r.extra["usage"] == "commitment-hour"}
@@ -615,7 +645,60 @@ class ProjectionModel:
                 add(r, -took)
             else:
                 add(r, r.cost0 * active)
-        return comp
+        return acc.result(ratios)
+
+
+class _Accumulator:
+    """Cost per component, summed with as few ``(paths, months)`` array operations as it can:
+    constant costs as scalars, costs linear in one driver as one coefficient per driver,
+    the rest added in place. Each value is scaled by its line's calibration factor (1 for
+    contractual fees and for an uncalibrated projection)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+        self.names: dict[str, None] = {}  # components in the order first seen
+        self.const: dict[str, float] = {}
+        self.linear: dict[str, dict[str, float]] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def add(self, rule: LineRule, value) -> None:
+        name = rule.component
+        self.names.setdefault(name)
+        if np.ndim(value) == 0:
+            self.const[name] = self.const.get(name, 0.0) + float(value) * rule.factor
+            return
+        value = np.asarray(value, dtype=float)
+        if rule.factor != 1.0:
+            value = value * rule.factor
+        if name in self.arrays:
+            self.arrays[name] += value
+        else:
+            self.arrays[name] = np.array(np.broadcast_to(value, self.shape))
+
+    def add_linear(self, rule: LineRule, coefficient: float, driver: str) -> None:
+        """Add ``coefficient`` [USD/month] x the ratio of ``driver`` to the line's component."""
+        self.names.setdefault(rule.component)
+        terms = self.linear.setdefault(rule.component, {})
+        terms[driver] = terms.get(driver, 0.0) + coefficient * rule.factor
+
+    def result(self, ratios: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """``{component: (paths, months) cost}`` [USD/month], components in the order first added;
+        a component constant on every path is a read-only broadcast view."""
+        out = {}
+        for name in self.names:
+            arr = self.arrays.get(name)
+            for driver, coef in self.linear.get(name, {}).items():
+                if arr is None:
+                    arr = np.array(np.broadcast_to(coef * ratios[driver], self.shape))
+                else:
+                    arr += coef * ratios[driver]
+            c = self.const.get(name, 0.0)
+            if arr is None:  # constant on every path and month: a read-only view, not a copy
+                arr = np.broadcast_to(np.float64(c), self.shape)
+            elif c:
+                arr += c
+            out[name] = arr
+        return out
 
 
 # -- orchestration ---------------------------------------------------------------------------

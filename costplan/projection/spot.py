@@ -98,6 +98,7 @@ def spot_savings(stack, catalog: Catalog | None = None, pools: list[str] | None 
     ``interruptions_per_node_month`` [1/node-month], ``interruptions_per_month`` (whole pool)
     [1/month], ``types_without_spot``, ``capacity_now`` (the spec's purchase option).
     """
+    from costplan.components.compute import node_pool_hours
     from costplan.pricing.catalog import default_catalog
 
     catalog = catalog or default_catalog()
@@ -109,7 +110,7 @@ def spot_savings(stack, catalog: Catalog | None = None, pools: list[str] | None 
             if pools and pname not in pools and f"{rname}/{pname}" not in pools:
                 continue
             q = spot_quote(pool.instance_types, rname, catalog, fallback_share)
-            h = (pool.hours_per_month or stack.hours_per_month) * pool.nodes
+            h = node_pool_hours(pool, stack.hours_per_month)
             rows.append({
                 "RegionId": rname, "pool": pname, "instance_types": ",".join(pool.instance_types), "nodes": pool.nodes,
                 "on_demand_cost": h * q.on_demand, "spot_cost": h * q.expected, "saving": h * (q.on_demand - q.expected),

@@ -13,6 +13,7 @@ and the synthetic sample store, and the report says so.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from costplan.reports.tables import ReportTables
 
 __all__ = ["REPORT_STEPS", "build_report", "monthly_report"]
+
+# plotly.io imports nbformat, whose validator imports jsonschema, which imports rfc3987_syntax
+# (when installed) to check the "iri" string format, and that builds a URI grammar at import:
+# seconds of start-up for a check nothing here uses (costplan validates no notebook against
+# "iri"). Marked absent, jsonschema skips that one format; an import that happened already is
+# left as it is.
+if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 
 #: Progress steps reported by :func:`monthly_report` (for a progress bar's total).
 REPORT_STEPS = 13
@@ -119,11 +128,21 @@ def monthly_report(
     if out_dir:  # before any work: a path that is not a new folder or an earlier report is refused
         out_dir = outputs.resolve(out_dir)
         outputs.check_folder(out_dir, REPORT_KIND)
-    tables, figs = build_report(
-        month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
-        strict_prices=strict_prices, source=source,
-    )
+    browser = None
+    if images:
+        from costplan.reports.render import PngBrowser
+
+        browser = PngBrowser()  # Chromium starts now, while the tables are built
+    try:
+        tables, figs = build_report(
+            month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
+            strict_prices=strict_prices, source=source,
+        )
+    except BaseException:
+        if browser is not None:
+            browser.close()
+        raise
     out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / tables.month
     files = write_report(tables, figs, out, images=images, progress=progress,
-                         embedded_default=tables.embedded_default)
+                         embedded_default=tables.embedded_default, browser=browser)
     return tables, files

@@ -101,6 +101,11 @@ def trend(df: pd.DataFrame, plan_total: float | None) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Bar(x=texts(df["month"]), y=df[METRIC], name="actual", marker_color=COLORS["actual"],
                          meta=_meta("trend", METRIC), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
+    if "credits" in df:
+        for r in df[df["credits"] < 0].itertuples():  # a credit is labelled, not read as a drop in usage
+            fig.add_annotation(x=text(r.month), y=getattr(r, METRIC), text=f"incl. credit -${-r.credits:,.0f}",
+                               showarrow=True, arrowhead=0, ay=-28, font={"size": 11, "color": "#8a5a00"},
+                               bgcolor="rgba(255,255,255,0.85)")
     if plan_total is not None:
         fig.add_hline(y=plan_total, line_dash="dash", line_color=COLORS["plan"],
                       annotation_text=f"plan ${plan_total:,.0f}", annotation_position="top right",
@@ -157,6 +162,7 @@ def projection(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figu
                                  mode="lines+markers", line_color=COLORS["actual"], meta=_meta("trend", METRIC),
                                  hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
     fig.add_trace(go.Scatter(x=x, y=df["p90"], name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
+                             showlegend=False,  # the band's upper edge: the legend names the band once
                              meta=_meta("projection", "p90"), hovertemplate="%{x}: $%{y:,.2f}<extra>p90</extra>"))
     fig.add_trace(go.Scatter(x=x, y=df["p10"], name="p10 - p90", mode="lines", fill="tonexty",
                              fillcolor="rgba(138,180,248,0.35)", line={"width": 0.5, "color": "#8ab4f8"},
@@ -164,8 +170,25 @@ def projection(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figu
     fig.add_trace(go.Scatter(x=x, y=df["p50"], name="median", mode="lines", line={"color": "#174ea6", "width": 2.5},
                              meta=_meta("projection", "p50"), hovertemplate="%{x}: $%{y:,.2f}<extra>median</extra>"))
     fig.update_yaxes(tickprefix="$", separatethousands=True)
-    fig.update_xaxes(type="category")
+    _every_month(fig, list(history["month"]) if history is not None and len(history) else [], list(df["month"]))
     return _layout(fig, TITLES["projection"])
+
+
+def _every_month(fig: go.Figure, *series: list[str]) -> None:
+    """A category axis holding every month from the first to the last shown, in order, a month
+    without data included (the actual months and the projection need not touch), one tick
+    label per month."""
+    from costplan.reports.tables import shift_month
+
+    months = sorted({str(m) for s in series for m in s})
+    if not months:
+        return
+    allm = [months[0]]
+    while allm[-1] < months[-1]:
+        allm.append(shift_month(allm[-1], 1))
+    labels = texts(pd.Series(allm))
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels, tickmode="array",
+                     tickvals=labels, ticktext=labels, tickangle=-45, range=[-0.5, len(allm) - 0.5])
 
 
 def per_user(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figure:
@@ -181,6 +204,7 @@ def per_user(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figure
                                  mode="lines+markers", line_color=COLORS["actual"], meta=_meta("trend", "cost_per_user"),
                                  hovertemplate="%{x}: $%{y:,.4f}<extra>actual</extra>"))
     fig.add_trace(go.Scatter(x=x, y=df["p90"], name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
+                             showlegend=False,  # the band's upper edge: the legend names the band once
                              meta=_meta("per_user", "p90"), hovertemplate="%{x}: $%{y:,.4f}<extra>p90</extra>"))
     fig.add_trace(go.Scatter(x=x, y=df["p10"], name="p10 - p90", mode="lines", fill="tonexty",
                              fillcolor="rgba(138,180,248,0.35)", line={"width": 0.5, "color": "#8ab4f8"},
@@ -189,7 +213,9 @@ def per_user(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figure
                              line={"color": "#174ea6", "width": 2.5}, meta=_meta("per_user", "p50"),
                              hovertemplate="%{x}: $%{y:,.4f}<extra>median</extra>"))
     fig.update_yaxes(tickprefix="$")
-    fig.update_xaxes(type="category")
+    past = list(history.loc[history["cost_per_user"].notna(), "month"]) if (
+        history is not None and "cost_per_user" in history) else []
+    _every_month(fig, past, list(df["month"]))
     return _layout(fig, TITLES["per_user"])
 
 

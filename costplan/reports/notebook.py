@@ -11,6 +11,7 @@ A notebook starts with::
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,9 +27,28 @@ def setup() -> None:
     import pandas as pd
     import plotly.io as pio
 
-    pio.renderers.default = "plotly_mimetype+notebook"
+    pio.renderers["costplan_offline"] = _offline_renderer()
+    pio.renderers.default = "plotly_mimetype+costplan_offline"
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 30)
+
+
+_EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\bsrc=[\"']https?://[^\"']*[\"'][^>]*>\s*</script>", re.IGNORECASE)
+
+
+def _offline_renderer():
+    """plotly's ``notebook`` renderer (plotly.js embedded once) without the MathJax it loads
+    from a CDN with every figure: the exported HTML then makes no network request."""
+    from plotly.io._base_renderers import NotebookRenderer
+
+    class OfflineNotebookRenderer(NotebookRenderer):
+        def to_mimebundle(self, fig_dict):
+            bundle = super().to_mimebundle(fig_dict)
+            if "text/html" in bundle:
+                bundle["text/html"] = _EXTERNAL_SCRIPT.sub("", bundle["text/html"])
+            return bundle
+
+    return OfflineNotebookRenderer(connected=False)
 
 
 @dataclass

@@ -130,24 +130,143 @@ def quarter_calibration(stack, store: Store, quarter: str, catalog=None):
     return calibrate(stack, store, final[-1], catalog) if final else None
 
 
-def decisions(stack, plan: EstimateResult | None = None, *, simulations: int = 200, seed: int = 0) -> dict:
-    """The decisions to take, from the projection module:
+def decisions(stack, plan: EstimateResult | None = None, *, simulations: int = 200, seed: int = 0) -> list:
+    """The decisions to take, each priced on the whole bill with the stack's commitments
+    (:func:`costplan.decisions.evaluate_decisions`: the same figures as ``costplan diff``)."""
+    from costplan.decisions import evaluate_decisions
 
-    - ``spot``: node pools not on spot yet, with the saving of moving them
-      (:func:`costplan.projection.spot_savings`), largest saving first;
-    - ``commitments``: Savings Plan sizing per term and payment, best first, and
-      ``existing``: the stack's own plans evaluated on the same projected usage
-      (:func:`costplan.projection.stack_commitments`); ``curve`` for
-      :func:`costplan.projection.figures.commitment_curve`;
-    - ``findings``: commitments that cannot work and prices the sizing lacks.
-    """
-    from costplan.projection import spot_savings, stack_commitments
+    return evaluate_decisions(stack, base=plan, simulations=simulations, seed=seed)
 
-    sp = spot_savings(stack)
-    sp = sp[sp["capacity_now"] != "spot"].sort_values("saving", ascending=False).reset_index(drop=True)
-    sc = stack_commitments(stack, simulations=simulations, seed=seed)
-    return {"spot": sp, "commitments": sc.table, "existing": sc.existing, "curve": sc.curve,
-            "findings": list(sc.findings)}
+
+# --- which quarter, and how complete it is ------------------------------------------------
+def default_quarter(store: Store) -> tuple[str, str]:
+    """The last quarter whose three months the store holds complete and final, and a
+    sentence saying why it was chosen."""
+    cov = store.coverage()
+    done = set(cov.loc[cov["complete"] & ~cov["Estimated"], "month"])
+    quarters = sorted({f"{m[:4]}Q{(int(m[5:7]) - 1) // 3 + 1}" for m in done}, reverse=True)
+    for qt in quarters:
+        if all(m in done for m in quarter_months(qt)):
+            newest = cov["month"].iloc[-1]
+            return qt, (f"{qt} is the last quarter whose three months are complete and final in the store "
+                        f"(its newest month, {newest}, is {'still in progress' if newest not in done else 'final'})")
+    raise InputError(Problem(f"the store {store.path} holds no complete quarter", location="--quarter",
+                             hint="pass a quarter explicitly, e.g. --quarter " + (quarters[0] if quarters else "2026Q3")))
+
+
+def quarter_status(store: Store, quarter: str) -> dict:
+    """How much of ``quarter`` the store holds: ``days`` covered, ``days_in_quarter``,
+    ``complete`` (every day covered and nothing Estimated) and ``note`` (empty when complete)."""
+    import calendar
+
+    cov = store.coverage().set_index("month")
+    months = quarter_months(quarter)
+    days_in = sum(calendar.monthrange(int(m[:4]), int(m[5:7]))[1] for m in months)
+    held = [m for m in months if m in cov.index]
+    days = int(sum(cov.loc[m, "days"] for m in held))
+    estimated = any(bool(cov.loc[m, "Estimated"]) for m in held)
+    complete = days == days_in and not estimated
+    note = ""
+    if not complete:
+        note = (f"{quarter_label(quarter)} is in progress: the store holds {days} of its {days_in} days"
+                f"{' (some still Estimated)' if estimated else ''}; it is compared on its run-rate "
+                f"(spend so far / {days} x {days_in} days), not on the partial sum")
+    return {"days": days, "days_in_quarter": days_in, "complete": complete, "note": note}
+
+
+def store_currency(store: Store) -> str:
+    """The store's BillingCurrency (:func:`costplan.reports.tables.store_currency`)."""
+    from costplan.reports.tables import store_currency as cur
+
+    return cur(store)
+
+
+def shift_quarter(quarter: str, n: int) -> str:
+    y, q = parse_quarter(quarter)
+    k = y * 4 + (q - 1) + n
+    return f"{k // 4}Q{k % 4 + 1}"
+
+
+def quarter_total(store: Store, quarter: str) -> tuple[float | None, dict]:
+    """EffectiveCost of ``quarter`` [currency]: the sum when complete, the run-rate when in
+    progress (None when the store holds none of it), with :func:`quarter_status`."""
+    months = [m for m in quarter_months(quarter) if m in store.months()]
+    if not months:
+        return None, {"complete": False, "days": 0, "days_in_quarter": 0, "note": ""}
+    st = quarter_status(store, quarter)
+    total = float(store.spend([], start=months[0], end=months[-1])[METRIC].sum())
+    if not st["complete"] and st["days"]:
+        total = total / st["days"] * st["days_in_quarter"]
+    return total, st
+
+
+def executive_summary(store: Store, plan: EstimateResult, quarter: str, decisions: list | None = None) -> dict:
+    """The review's first section: ``total`` (the quarter, or its run-rate in progress),
+    ``plan`` (three months of the stack's estimate at list prices), ``previous`` and
+    ``last_year`` (same basis; None when not held), ``drivers`` (the three services that moved
+    most against the previous quarter), ``decisions`` (the ones that save, largest first) and
+    ``markdown``: all of it as a short text for a finance lead."""
+    from costplan.reports.style import money
+
+    label = quarter_label(quarter)
+    cur = store_currency(store)
+    total, st = quarter_total(store, label)
+    planq = plan.total_monthly_cost * 3
+    prev_label, ly_label = shift_quarter(label, -1), shift_quarter(label, -4)
+    prev, prev_st = quarter_total(store, prev_label)
+    ly, ly_st = quarter_total(store, ly_label)
+    basis = "run-rate" if not st["complete"] else "total"
+
+    drivers = pd.DataFrame(columns=["ServiceName", "change"])
+    have = [m for m in quarter_months(label) if m in store.months()]
+    before = [m for m in quarter_months(prev_label) if m in store.months()]
+    if have and before:
+        a = store.spend(["ServiceName"], start=have[0], end=have[-1]).set_index("ServiceName")[METRIC]
+        b = store.spend(["ServiceName"], start=before[0], end=before[-1]).set_index("ServiceName")[METRIC]
+        if not st["complete"] and st["days"]:
+            a = a / st["days"] * st["days_in_quarter"]
+        if not prev_st["complete"] and prev_st["days"]:
+            b = b / prev_st["days"] * prev_st["days_in_quarter"]
+        ch = a.sub(b, fill_value=0.0)
+        top = ch.reindex(ch.abs().sort_values(ascending=False).index).head(3)
+        drivers = pd.DataFrame({"ServiceName": top.index, "change": top.to_numpy()})
+    saving = sorted([d for d in (decisions or []) if d.saves], key=lambda d: d.net_monthly)
+    against = [d for d in (decisions or []) if d.net_monthly > 0.005]
+    lines = [f"**{label}{' (in progress)' if not st['complete'] else ''}: "
+             f"{money(total, cur, cents=False)} {'run-rate' if not st['complete'] else 'spent'}** "
+             f"(EffectiveCost, {cur})"]
+    if st["note"]:
+        lines.append(f"> {st['note']}.")
+    plan_st = {"complete": True}
+    lines += ["", _vs_line(total, planq, "plan (3 months of the stack's estimate at list prices)", cur, plan_st),
+              _vs_line(total, prev, f"previous quarter ({prev_label})", cur, prev_st),
+              _vs_line(total, ly, f"same quarter last year ({ly_label})", cur, ly_st), ""]
+    if len(drivers):
+        lines.append(f"**Biggest drivers** against {prev_label} ({basis}):")
+    else:
+        lines.append(f"**Biggest drivers**: {prev_label} is not in the store to compare with.")
+    for r in drivers.itertuples(index=False):
+        lines.append(f"- {r.ServiceName}: {money(r.change, cur, cents=False, signed=True)}")
+    lines += ["", "**Decisions to take** (each priced on the whole bill, existing commitments included):"]
+    if not saving:
+        lines.append("- none of the evaluated changes lowers the bill")
+    for d in saving[:3]:
+        lines.append(f"- {d.headline()}")
+    for d in against:
+        if d.kind == "spot":
+            lines.append(f"- do not, as things stand: {d.headline()}")
+    return {"total": total, "plan": planq, "previous": prev, "last_year": ly, "drivers": drivers,
+            "decisions": saving, "status": st, "currency": cur, "markdown": "\n".join(lines)}
+
+
+def _vs_line(a, b, what: str, cur: str, st: dict) -> str:
+    from costplan.reports.style import money, percent
+
+    if a is None or b is None:
+        return f"- vs {what}: not in the store"
+    d = a - b
+    tag = ", run-rate" if not st["complete"] else ""
+    return f"- vs {what}: {money(d, cur, cents=False, signed=True)} ({percent(d / b, signed=True)}; {money(b, cur, cents=False)}{tag})"
 
 
 def over_months(store: Store, summary, months: list[str] | None = None) -> pd.DataFrame:
@@ -161,3 +280,71 @@ def over_months(store: Store, summary, months: list[str] | None = None) -> pd.Da
         return pd.DataFrame(columns=["month"])
     df = pd.concat(frames, ignore_index=True)
     return df[["month"] + [c for c in df.columns if c != "month"]]
+
+
+# --- one-line takeaways, one per figure -----------------------------------------------------
+def takeaway_summary(summary: pd.DataFrame, currency: str = "USD") -> str:
+    """The quarter against the plan, and the month furthest from it."""
+    from costplan.reports.style import money
+
+    total = summary.iloc[-1]
+    months = summary.iloc[:-1]
+    worst = months.iloc[int(months["variance"].abs().to_numpy().argmax())] if len(months) else None
+    text = (f"Takeaway: the quarter spent {money(total['actual'], currency, cents=False)} against a plan of "
+            f"{money(total['plan'], currency, cents=False)} ({total['variance_pct']:+.1f}%)")
+    if worst is not None:
+        text += f"; {worst['month']} was furthest from plan ({money(worst['variance'], currency, cents=False, signed=True)})"
+    return text + "."
+
+
+def takeaway_services(by_service: pd.DataFrame, key: str = "ServiceName", currency: str = "USD") -> str:
+    from costplan.reports.style import money, percent
+
+    if by_service.empty:
+        return "Takeaway: no spend in the quarter."
+    top = by_service.iloc[0]
+    share = top["quarter"] / by_service["quarter"].sum() if by_service["quarter"].sum() else 0.0
+    return (f"Takeaway: {top[key]} is the largest line, {money(top['quarter'], currency, cents=False)} "
+            f"({percent(share, digits=0)} of the quarter).")
+
+
+def takeaway_variance(variance: pd.DataFrame, currency: str = "USD") -> str:
+    from costplan.reports.style import money
+
+    if variance.empty:
+        return "Takeaway: nothing to compare with the plan."
+    top = variance.iloc[0]
+    return (f"Takeaway: the largest gap to plan is {top['component_kind']} ({top['ServiceName']}), "
+            f"{money(top['variance'], currency, cents=False, signed=True)} over the quarter.")
+
+
+def takeaway_drivers(drivers: pd.DataFrame, currency: str = "USD") -> str:
+    from costplan.reports.style import money
+
+    if drivers.empty:
+        return "Takeaway: no earlier month to compare with."
+    top = drivers.iloc[0]
+    u, p = top.get("usage_effect"), top.get("price_effect")
+    why = ""
+    if pd.notna(u) and pd.notna(p):
+        why = ", mostly usage" if abs(u) >= abs(p) else ", mostly unit price"
+    return (f"Takeaway: the biggest mover is {top['x_UsageType']} in {top['RegionId']}, "
+            f"{money(top['change'], currency, cents=False, signed=True)} a month{why}.")
+
+
+def takeaway_projection(table: pd.DataFrame, currency: str = "USD") -> str:
+    from costplan.reports.style import money
+
+    if table.empty:
+        return "Takeaway: no projection."
+    first, last = table.iloc[0], table.iloc[-1]
+    return (f"Takeaway: on the central path the monthly bill goes from {money(first['p50'], currency, cents=False)} "
+            f"to {money(last['p50'], currency, cents=False)} by {last['month']} "
+            f"(8 in 10 paths between {money(last['p10'], currency, cents=False)} and "
+            f"{money(last['p90'], currency, cents=False)}).")
+
+
+def decisions_markdown(decisions: list) -> str:
+    """The decisions as a Markdown list, largest saving first, each with its headline."""
+    ds = sorted(decisions, key=lambda d: d.net_monthly)
+    return "\n".join(f"- {d.headline()}" + (f" ({'; '.join(d.notes)})" if d.notes else "") for d in ds)

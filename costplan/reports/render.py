@@ -8,6 +8,7 @@ a failed run leaves either the previous report or nothing, never half of one.
 
 from __future__ import annotations
 
+import contextvars
 import html
 import json
 import math
@@ -29,7 +30,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 HTML_NAME, MD_NAME, CSV_NAME, JSON_NAME, FIG_DIR = "report.html", "report.md", "breakdown.csv", "summary.json", "figures"
 #: Sections written to breakdown.csv / summary.json, in report order.
 TABLE_SECTIONS = ("trend", "by_service", "by_region", "by_component", "by_team", "movers", "variance", "commitments",
-                  "spot", "per_user", "projection", "freshness", "provenance")
+                  "spot", "decisions", "per_user", "projection", "freshness", "provenance")
 #: Sections whose money column adds up to the month total.
 TOTAL_SECTIONS = ("by_service", "by_region", "by_component", "by_team")
 BREAKDOWN_COLUMNS = ["section", "row", "key", "metric", "value"]
@@ -54,12 +55,21 @@ def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (v is pd.NA)
 
 
+#: The currency the amounts being rendered are in (the store's BillingCurrency).
+CURRENCY: contextvars.ContextVar[str] = contextvars.ContextVar("currency", default="USD")
+
+
 def money(v, decimals: int = 2) -> str:
-    """``$1,234.56``; ``-$12.30``; ``n/a`` for a missing amount."""
+    """``$1,234.56``; ``-$12.30``; ``n/a`` for a missing amount; ``1,234.56 CHF`` for a
+    currency without a sign (:data:`CURRENCY`)."""
     if _missing(v):
         return "n/a"
     v = float(v)
-    return f"-${abs(v):,.{decimals}f}" if v < 0 else f"${v:,.{decimals}f}"
+    cur = CURRENCY.get()
+    sym = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(cur)
+    body = f"{abs(v):,.{decimals}f}"
+    text = f"{sym}{body}" if sym else f"{body} {cur}"
+    return f"-{text}" if v < 0 else text
 
 
 def signed(v) -> str:
@@ -167,7 +177,7 @@ def summary_dict(t: ReportTables, files: dict[str, str] | None = None) -> dict[s
         "synthetic_data": t.synthetic,
         "catalog_as_of": t.catalog_as_of,
         "generated_at": t.generated_at,
-        "currency": "USD",
+        "currency": t.headline.get("currency", "USD"),
         "metric": METRIC,
         "headline": {k: _jsonable(v) for k, v in t.headline.items()},
         "sections": sections,
@@ -232,12 +242,12 @@ def render_html(t: ReportTables, figs: dict[str, go.Figure], *, embedded_default
         return fmt_cell(v, c, sec.money, sec.decimals)
 
     toc = [("headline", "Headline"), ("spend", "Where it went")] + [
-        (k, t[k].title) for k in ("movers", "variance", "commitments", "spot", "per_user", "projection", "freshness",
-                                  "provenance")
+        (k, t[k].title) for k in ("movers", "variance", "commitments", "spot", "decisions", "per_user", "projection",
+                                  "freshness", "provenance") if k in t.sections
     ]
     tmpl = _env().get_template("report.html.j2")
     return tmpl.render(
-        t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=_numeric, toc=toc,
+        t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=_numeric, toc=toc, shown=shown,
         totals=section_totals(t), plotly_js=Markup(get_plotlyjs()), version=costplan.__version__,
         store_name=Path(t.store_path).name, embedded_default=embedded_default,
     )
@@ -253,11 +263,19 @@ def md_text(v) -> str:
     return s.replace("\n", " ").replace("\r", " ")
 
 
+def shown(sec: Section) -> pd.DataFrame:
+    """The columns of a section's table a reader sees (``extra["columns"]``; all by default):
+    a page stays readable at 1280 px and on A4; breakdown.csv and summary.json keep them all."""
+    cols = sec.extra.get("columns")
+    return sec.table[[c for c in cols if c in sec.table.columns]] if cols else sec.table
+
+
 def md_table(sec: Section, total: dict[str, str] | None = None, limit: int | None = None) -> str:
-    df = sec.table if not limit else sec.table.head(limit)
-    cols = list(sec.table.columns)
+    full = shown(sec)
+    df = full if not limit else full.head(limit)
+    cols = list(full.columns)
     out = ["| " + " | ".join(md_text(c) for c in cols) + " |",
-           "|" + "|".join("---:" if _numeric(sec.table, c) else "---" for c in cols) + "|"]
+           "|" + "|".join("---:" if _numeric(full, c) else "---" for c in cols) + "|"]
     for r in df.itertuples(index=False):
         out.append("| " + " | ".join(md_text(fmt_cell(v, c, sec.money, sec.decimals)) for c, v in zip(cols, r, strict=True)) + " |")
     if total:
@@ -279,7 +297,7 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
     totals = section_totals(t)
     L: list[str] = [f"# Cloud cost report: {t.month}", ""]
     L.append(f"Stack **{md_text(t.stack_name)}** · catalog as of {t.catalog_as_of} · generated {t.generated_at} · "
-             f"amounts in USD, {METRIC} (amortised)")
+             f"amounts in {h.get('currency', 'USD')}, {METRIC} (amortised)")
     L.append("")
     if t.synthetic:
         L += ["> **SYNTHETIC SAMPLE DATA**: the actual spend in this report is a generated sample, not real billing "
@@ -295,7 +313,11 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
             L.extend([f"![{md_text(key)}]({images[key]})", ""])
 
     L += ["## Headline", "",
-          f"- **Total {t.month}: {money(h['total'])}** (billed {money(h['billed_total'])})",
+          (f"- **{t.month} in progress: month-end forecast {money(h['forecast_month_end'])}** "
+           f"({money(h['forecast_low'])} to {money(h['forecast_high'])}; {money(h['total'])} spent in "
+           f"{h['days_held']} of {h['days_in_month']} days); the comparisons below use the forecast"
+           if h.get("basis", "total") != "total" else
+           f"- **Total {t.month}: {money(h['total'])}** (billed {money(h['billed_total'])})"),
           _versus("last month", h["previous_month"], h["change_vs_previous"], h["change_vs_previous_pct"],
                   h["previous_total"]),
           _versus("same month last year", h["same_month_last_year"], h["change_vs_year_ago"],
@@ -312,7 +334,8 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
         img(key)
         L += [md_table(sec, totals[key]), ""]
         L += [f"_{md_text(n)}_\n" for n in sec.notes]
-    for key in ("movers", "variance", "commitments", "spot", "per_user", "projection", "freshness", "provenance"):
+    for key in ("movers", "variance", "commitments", "spot", "decisions", "per_user", "projection", "freshness",
+                "provenance"):
         sec = t[key]
         L += [f"## {md_text(sec.title)}", ""]
         if not sec.available:
@@ -361,6 +384,73 @@ def export_pngs(figs: dict[str, go.Figure | dict], folder: Path) -> dict[str, Pa
     return dict(zip(keys, paths, strict=True))
 
 
+class PngBrowser:
+    """kaleido's Chromium, started at once in a thread of its own, so that it is up by the time
+    the figures are built; :meth:`export` then writes them all in that one session.
+
+    A Chromium that cannot start fails :meth:`export` with :class:`ImageExportError`; nothing
+    waits on a browser that is not there. :meth:`close` ends it when no export was asked for.
+    """
+
+    def __init__(self) -> None:
+        import concurrent.futures as cf
+
+        self._job: cf.Future = cf.Future()
+        self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
+        self._done = self._pool.submit(self._run)
+
+    def _run(self):
+        import asyncio
+
+        return asyncio.run(self._session())
+
+    async def _session(self):
+        import asyncio
+
+        import kaleido
+
+        async with kaleido.Kaleido() as k:  # Chromium starts here, while the tables are built
+            job = await asyncio.wrap_future(self._job)
+            if job is None:
+                return {}
+            specs, paths = job
+            await k.write_fig_from_object(specs)
+            return paths
+
+    def export(self, figs: dict[str, dict], folder: Path):
+        """A future of ``{key: path}`` for the PNGs of ``figs`` (figure dicts) in ``folder``."""
+        import concurrent.futures as cf
+
+        folder.mkdir(parents=True, exist_ok=True)
+        keys = list(figs)
+        paths = {k: folder / f"{k}.png" for k in keys}
+        specs = [{"fig": figs[k], "path": paths[k],
+                  "opts": {"format": "png", "width": 1000, "height": _layout_height(figs[k]), "scale": 1.5}}
+                 for k in keys]
+        if not self._job.done():
+            self._job.set_result((specs, paths))
+        out: cf.Future = cf.Future()
+
+        def finish(done: cf.Future) -> None:
+            exc = done.exception()
+            if exc is None:
+                out.set_result(done.result())
+                return
+            shutil.rmtree(folder, ignore_errors=True)
+            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            out.set_exception(ImageExportError(
+                f"PNG export failed ({type(exc).__name__}: {msg[:200]}); kaleido needs Chromium: "
+                "install it (Debian: apt-get install chromium) or set BROWSER_PATH"))
+
+        self._done.add_done_callback(finish)
+        return out
+
+    def close(self) -> None:
+        if not self._job.done():
+            self._job.set_result(None)
+        self._pool.shutdown(wait=True)
+
+
 # --- the writer ------------------------------------------------------------------------------
 def write_report(
     t: ReportTables,
@@ -370,13 +460,16 @@ def write_report(
     images: bool = True,
     embedded_default: bool = False,
     progress=lambda _s: None,
+    browser: PngBrowser | None = None,
 ) -> ReportFiles:
     """Write report.html, report.md (+ figures/*.png), breakdown.csv and summary.json into
     ``out_dir``, replacing a previous report there only when every file was written
-    (:mod:`costplan.outputs`: an existing folder must be an earlier report)."""
+    (:mod:`costplan.outputs`: an existing folder must be an earlier report). ``browser``: a
+    :class:`PngBrowser` started earlier for the PNGs (one is started here otherwise)."""
     from costplan import outputs
 
     out = outputs.resolve(out_dir)  # absolute and real before anything is checked or created
+    CURRENCY.set(t.headline.get("currency") or "USD")  # amounts are shown in the store's currency
     warnings: list[str] = []
     pool = None
     image_paths: dict[str, str] = {}
@@ -384,11 +477,9 @@ def write_report(
         try:
             if images:
                 # Chromium renders the PNGs in its own process while the HTML, CSV and JSON are written
-                from concurrent.futures import ThreadPoolExecutor
-
-                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
+                pool = browser or PngBrowser()
                 snapshot = {k: f.to_dict() for k, f in figs.items()}  # the thread gets its own copy
-                pngs_future = pool.submit(export_pngs, snapshot, tmp / FIG_DIR)
+                pngs_future = pool.export(snapshot, tmp / FIG_DIR)
             progress("HTML")
             (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
             progress("CSV and JSON")
@@ -412,13 +503,11 @@ def write_report(
             (tmp / JSON_NAME).write_text(json.dumps(summary_dict(t, files), indent=2, allow_nan=False) + "\n",
                                          encoding="utf-8")
             progress("moving into place")
-        except BaseException:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-            raise
         finally:
             if pool is not None:
-                pool.shutdown(wait=True)
+                pool.close()
+            elif browser is not None:
+                browser.close()
     written = sorted(p for p in out.rglob("*") if p.is_file() and p.name != outputs.MARKER)
     return ReportFiles(out, written, bool(image_paths), warnings)
 

@@ -1,12 +1,15 @@
-"""``costplan review``: execute the quarterly review notebook for one quarter (papermill) and
+"""``costplan review``: execute the quarterly review notebook for one quarter (nbclient) and
 export it as HTML (nbconvert). The executed notebook and its HTML are written to a temporary
 folder and moved into place only when both exist."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
-from dataclasses import dataclass
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from costplan import outputs
@@ -25,6 +28,8 @@ class ReviewResult:
     out_dir: Path
     notebook: Path
     html: Path
+    notes: list[str] = field(default_factory=list)
+    """why this quarter (when it was the default) and whether it is still in progress"""
 
 
 def notebooks_dir() -> Path:
@@ -34,7 +39,7 @@ def notebooks_dir() -> Path:
 
 
 def run_review(
-    quarter: str,
+    quarter: str | None = None,
     out_dir: str | os.PathLike | None = None,
     stack: str | os.PathLike | None = None,
     store: str | os.PathLike | None = None,
@@ -43,18 +48,17 @@ def run_review(
     engine: str | None = None,
     engine_options: dict | None = None,
 ) -> ReviewResult:
-    """Execute ``notebooks/quarterly_review.ipynb`` with ``quarter``, ``stack`` and ``store``
-    as its parameters; write ``quarterly_review_<quarter>.ipynb`` and ``.html`` into
+    """Execute ``notebooks/quarterly_review.ipynb`` with ``quarter`` (default: the last
+    complete quarter in the store), ``stack`` and ``store`` as its parameters; write ``quarterly_review_<quarter>.ipynb`` and ``.html`` into
     ``out_dir`` (default ``<reports_dir>/review-<quarter>``). ``engine`` and
     ``engine_options`` (:func:`costplan.actuals.engines.open_source`) read the spend from
     Spark or Athena instead of the store."""
     from costplan import config
     from costplan.actuals.store import Store
-    from costplan.reports.quarterly import check_quarter, quarter_label
+    from costplan.reports.quarterly import check_quarter, default_quarter, quarter_label, quarter_status
 
-    label = quarter_label(quarter)  # InputError on a bad quarter, before any work
-    out = outputs.resolve(out_dir if out_dir else Path(config.setting("reports_dir")) / f"review-{label}")
-    outputs.check_folder(out, REVIEW_KIND)  # a folder that is not an earlier review is refused
+    notes: list[str] = []
+    label = quarter_label(quarter) if quarter else None  # InputError on a bad quarter, before any work
     stack_path = str(Path(config.setting("stack", stack)).resolve())
     if not Path(stack_path).is_file():
         raise InputError(f"{stack_path}: stack file not found")
@@ -63,51 +67,113 @@ def run_review(
     engine = check_engine(engine)
     engine_options = dict(engine_options or {})
     store_path = str(Path(config.setting("store", store)).resolve())
-    if engine != "duckdb":
-        with open_source(engine, **engine_options) as s:
-            check_quarter(s, label)
-    else:
-        with Store.open_default(store_path, read_only=True) as s:
-            check_quarter(s, label)
+    opened = (open_source(engine, **engine_options) if engine != "duckdb"
+              else Store.open_default(store_path, read_only=True))
+    with opened as s:
+        if label is None:
+            label, why = default_quarter(s)
+            notes.append(why)
+        check_quarter(s, label)
+        st = quarter_status(s, label)
+        if st["note"]:
+            notes.append(st["note"])
+    out = outputs.resolve(out_dir if out_dir else Path(config.setting("reports_dir")) / f"review-{label}")
+    outputs.check_folder(out, REVIEW_KIND)  # a folder that is not an earlier review is refused
     src = notebooks_dir() / NOTEBOOK
     if not src.is_file():
         raise CostplanError(f"{src}: the quarterly review notebook is missing from this installation")
     name = f"quarterly_review_{label}"
     with outputs.replacing_folder(out, REVIEW_KIND) as tmp:
         executed = tmp / f"{name}.ipynb"
-        execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path,
-                                             "engine": engine, "engine_options": engine_options}, timeout)
-        export_html(executed, tmp / f"{name}.html")
-    return ReviewResult(label, out, out / f"{name}.ipynb", out / f"{name}.html")
+        # nbconvert (mistune, pygments, bleach, the templates) loads while the kernel works
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-nbconvert") as pool:
+            exporter = pool.submit(_html_exporter)
+            nb = execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path,
+                                                        "engine": engine, "engine_options": engine_options},
+                                  timeout)
+            export_html(nb, tmp / f"{name}.html", exporter=exporter.result())
+    return ReviewResult(label, out, out / f"{name}.ipynb", out / f"{name}.html", notes)
 
 
-def execute_notebook(src: Path, dst: Path, parameters: dict, timeout: int = 600) -> None:
-    """Run ``src`` with papermill (its ``parameters`` cell overridden) into ``dst``."""
-    import papermill as pm
+def _read(path: Path):
+    """A notebook as nbformat nodes, without the JSON-schema validation (it costs seconds of
+    start-up; the committed notebooks are validated by the test suite)."""
+    import json
+
+    from nbformat import from_dict
+    from nbformat.v4.rwbase import rejoin_lines
+
+    return rejoin_lines(from_dict(json.loads(Path(path).read_text(encoding="utf-8"))))
+
+
+def inject_parameters(nb, parameters: dict) -> None:
+    """A cell tagged ``injected-parameters`` right after the one tagged ``parameters`` (the
+    papermill convention), setting ``parameters``."""
+    import json
+
+    from nbformat.v4 import new_code_cell
+
+    def literal(v) -> str:
+        return json.dumps(v) if isinstance(v, str) else repr(v)
+
+    src = "# Parameters\n" + "".join(f"{k} = {literal(v)}\n" for k, v in parameters.items())
+    cell = new_code_cell(src, metadata={"tags": ["injected-parameters"]})
+    cell["id"] = "injected-parameters"
+    at = next((i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 0)
+    nb.cells.insert(at, cell)
+
+
+def execute_notebook(src: Path, dst: Path, parameters: dict, timeout: int = 600):
+    """Run ``src`` with its ``parameters`` cell overridden into ``dst`` (nbclient, one kernel
+    over local sockets; the notebook is written once, at the end); return the executed nodes."""
+    import json
+
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
 
-    class LocalKernelManager(AsyncKernelManager):
-        # the kernel talks to us over Unix sockets in the runtime directory: nothing listens
-        # on a TCP port, and ipykernel has no unencrypted transport to warn about
-        transport = "ipc"
-
+    nb = _read(src)
+    inject_parameters(nb, parameters)
+    # the kernel talks to us over Unix sockets in the runtime directory: nothing listens on a
+    # TCP port, and ipykernel has no unencrypted transport to warn about
+    # (an ipc socket path is relative to the working directory, which differs between us and
+    # the kernel: give it an absolute one, short enough for a Unix socket)
+    sockets = tempfile.mkdtemp(prefix="costplan-kernel-")
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"))
+    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(src.parent)}})
     try:
-        pm.execute_notebook(str(src), str(dst), parameters=parameters, cwd=str(src.parent), progress_bar=False,
-                            kernel_name="python3", execution_timeout=timeout, log_output=False,
-                            kernel_manager_class=LocalKernelManager)
-    except pm.PapermillExecutionError as exc:
-        raise CostplanError(f"{src.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+        client.execute()
+    except CellExecutionError as exc:
+        raise CostplanError(f"{src.name} failed: {exc.ename}: {exc.evalue}") from None
+    finally:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)()
+        shutil.rmtree(sockets, ignore_errors=True)
+    from nbformat.v4.rwbase import split_lines
+
+    text = json.dumps(split_lines(copy.deepcopy(nb)), indent=1, sort_keys=True, ensure_ascii=False)
+    dst.write_text(text + "\n", encoding="utf-8")
+    return nb
 
 
-def export_html(notebook: Path, dst: Path) -> None:
-    """The executed notebook as one HTML file: Markdown and outputs, without the code cells."""
-    import nbformat
+def _html_exporter():
+    """nbconvert's HTML exporter with costplan's offline ``review`` template, code cells left out."""
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(notebook), as_version=4)
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name="review", extra_template_basedirs=[str(Path(__file__).parent / "templates")])
     exporter.exclude_input = True  # the audience reads results; the .ipynb beside it has the code
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
+    return exporter
+
+
+def export_html(notebook, dst: Path, exporter=None) -> None:
+    """The executed notebook (a path or nodes) as one HTML file: Markdown and outputs, without
+    the code cells, with nothing loaded from a network."""
+    nb = _read(notebook) if isinstance(notebook, (str, Path)) else notebook
+    body, _ = (exporter or _html_exporter()).from_notebook_node(nb)
     dst.write_text(body, encoding="utf-8")

@@ -142,6 +142,31 @@ def default_month(store: Store) -> str:
     )
 
 
+def default_month_reason(store: Store, month: str) -> str:
+    """Why :func:`default_month` chose ``month``: the newer months it skipped and why."""
+    cov = store.coverage()
+    later = cov[cov["month"] > month]
+    if later.empty:
+        return f"{month}: the last complete month in the store"
+    parts = []
+    for r in later.itertuples():
+        what = [f"{r.days} of {r.days_in_month} days"] if not r.complete else []
+        if r.Estimated:
+            what.append("still Estimated")
+        parts.append(f"{r.month} ({', '.join(what)})")
+    return (f"{month} is the last complete, final month in the store; newer: {', '.join(parts)}. "
+            f"Pass --month {later['month'].iloc[-1]} for the month in progress (compared on its month-end forecast)")
+
+
+def store_currency(store: Store) -> str:
+    """The store's BillingCurrency (the first, when it holds several); USD when it holds none."""
+    try:
+        cur = store.currencies()
+    except Exception:  # noqa: BLE001  # pragma: no cover - an older store without the column
+        cur = []
+    return str(cur[0]) if len(cur) else "USD"
+
+
 def check_month(store: Store, month: str) -> str:
     from costplan.actuals.store import parse_month
 
@@ -290,10 +315,16 @@ def freshness(store: Store, month: str) -> pd.DataFrame:
 
 
 def trend(store: Store, month: str, months: int = TREND_MONTHS, users: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Spend of the last ``months`` months up to ``month``; with ``users`` (``Store.users()``)
+    """Spend of the last ``months`` months up to ``month``, with ``credits`` [USD, negative]: the
+    credits and refunds (ChargeCategory) included in it; with ``users`` (``Store.users()``)
     holding any of them, also ``active_users`` [users] and ``cost_per_user`` [USD/user]
     (NaN for a month without a count)."""
-    df = store.spend(["month"], start=shift_month(month, -(months - 1)), end=month)[["month", METRIC, "Estimated"]]
+    start = shift_month(month, -(months - 1))
+    df = store.spend(["month"], start=start, end=month)[["month", METRIC, "Estimated"]]
+    # credits and refunds are in the month's total; shown beside it so a drop is not misread
+    cat = store.spend(["month", "ChargeCategory"], start=start, end=month)
+    credit = cat[cat["ChargeCategory"].isin(["Credit", "Refund"])].groupby("month")[METRIC].sum()
+    df["credits"] = df["month"].map(credit).fillna(0.0).astype(float).round(2) + 0.0
     if users is not None and df["month"].isin(users["month"]).any():
         df = df.merge(users[["month", "active_users"]], on="month", how="left")
         df["cost_per_user"] = (df[METRIC] / df["active_users"].where(df["active_users"] > 0)).round(4)
@@ -320,7 +351,9 @@ def commitments_section(store: Store, month: str) -> Section:
     for c in ("utilisation", "coverage"):
         df[c] = df[c].round(4)
     return Section("commitments", "Commitments", df, notes,
-                   money=("billed", "used_commitment", "unused_commitment", "covered_list_cost", "savings"))
+                   money=("billed", "used_commitment", "unused_commitment", "covered_list_cost", "savings"),
+                   extra={"columns": ["CommitmentDiscountType", "billed", "used_commitment", "unused_commitment",
+                                      "utilisation", "savings", "coverage"]})
 
 
 def spot_section(store: Store, month: str) -> Section:
@@ -342,6 +375,27 @@ def spot_section(store: Store, month: str) -> Section:
     for c in ("spot_share_hours", "spot_share_cost"):
         df[c] = df[c].round(4)
     return Section("spot", "Spot share and savings", df, notes, money=money)
+
+
+def decisions_section(stack: Stack, plan: EstimateResult, catalog: Catalog | None = None, seed: int = 0) -> Section:
+    """The decisions of :func:`costplan.decisions.evaluate_decisions` (the same objects the
+    quarterly review shows): ``decision``, ``kind``, ``net_monthly`` / ``low`` / ``high``
+    [USD/month, negative saves], ``new_monthly`` [USD/month], ``estimate_grade`` and
+    ``estimate_grade_cost`` [USD/month], ``scenario``."""
+    from costplan.decisions import evaluate_decisions, table
+
+    ds = evaluate_decisions(stack, catalog, base=plan, seed=seed)
+    df = table(ds)[["decision", "net_monthly", "low", "high", "new_monthly", "estimate_grade", "estimate_grade_cost",
+                    "scenario"]]
+    notes = ["each change is a scenario of the whole stack with the commitments already bought, priced like "
+             "`costplan diff` (negative saves); the range is spot prices within the stack's price volatility, or for "
+             "a commitment this month's bill against the average over its term; estimate_grade: part of the change "
+             "rests on prices not verified against a primary source"]
+    notes += [d.headline() for d in sorted(ds, key=lambda d: d.net_monthly)]
+    return Section("decisions", "Decisions, priced on the whole bill", df, notes,
+                   money=("net_monthly", "low", "high", "new_monthly", "estimate_grade_cost"),
+                   extra={"objects": ds, "columns": ["decision", "net_monthly", "low", "high", "new_monthly",
+                                                     "estimate_grade"]})
 
 
 PROJECTION_SIMULATIONS = 500
@@ -421,9 +475,15 @@ def build_tables(
     projection: bool = True,
     calibrate: bool = False,
     seed: int = 0,
+    decisions: bool = True,
 ) -> ReportTables:
     """Every table of the monthly report of ``month`` (default: the last complete month)."""
-    month = check_month(store, month) if month else default_month(store)
+    why = None
+    if month:
+        month = check_month(store, month)
+    else:
+        month = default_month(store)
+        why = default_month_reason(store, month)
     progress("spend by service, region, component")
     months = store.months()
     prev, yoy = shift_month(month, -1), shift_month(month, -12)
@@ -452,17 +512,34 @@ def build_tables(
         "change_vs_plan_pct": round(total / plan_total - 1, 4) if plan_total else None,
         "billed_total": cents(float(store.spend([], month=month, metric="BilledCost")["BilledCost"].sum())),
         "metric": METRIC,
-        "currency": "USD",
+        "currency": store_currency(store),
+        "basis": "total",
     }
     from costplan.actuals.forecast import month_end_forecast
 
     forecast = month_end_forecast(store, month)
     if forecast is not None:
-        headline.update(forecast_month_end=cents(forecast.month_end), forecast_low=cents(forecast.low),
-                        forecast_high=cents(forecast.high), days_held=forecast.days,
-                        days_in_month=forecast.days_in_month)
+        # a month in progress is compared on its month-end forecast, never on the partial sum
+        end, low, high = forecast.month_end, forecast.low, forecast.high
+        headline.update(forecast_month_end=cents(end), forecast_low=cents(low),
+                        forecast_high=cents(high), days_held=forecast.days,
+                        days_in_month=forecast.days_in_month, basis="month-end forecast")
+        for key, then in (("previous", prev_total), ("year_ago", yoy_total), ("plan", plan_total)):
+            if then is None:
+                continue
+            headline[f"change_vs_{key}"] = cents(end - then)
+            headline[f"change_vs_{key}_pct"] = round(end / then - 1, 4) if then else None
+            headline[f"change_vs_{key}_low"] = cents(low - then)
+            headline[f"change_vs_{key}_high"] = cents(high - then)
     sections: dict[str, Section] = {}
     head_notes = []
+    if why:
+        head_notes.append(why)
+        headline["month_reason"] = why
+    if forecast is not None:
+        head_notes.append(f"{month} is in progress ({forecast.days} of {forecast.days_in_month} days): every "
+                          f"comparison uses its month-end forecast ${forecast.month_end:,.2f} "
+                          f"(${forecast.low:,.2f} to ${forecast.high:,.2f}), not the ${total:,.2f} spent so far")
     if prev_total is None:
         head_notes.append(f"{prev} is not in the store: no change against last month")
     if yoy_total is None:
@@ -481,7 +558,12 @@ def build_tables(
                                        "component_kind"), money=(METRIC, "previous", "change"))
     sections["by_team"] = Section("by_team", "Spend by team (tag team)", _by(store, "tag:team", month, "team"),
                                   money=(METRIC, "previous", "change"))
-    sections["trend"] = Section("trend", "Monthly spend", t, money=(METRIC,))
+    credited = t[t["credits"] < 0]
+    sections["trend"] = Section(
+        "trend", "Monthly spend", t,
+        ["credits and refunds are included in each month's total and shown apart (credits): "
+         + ", ".join(f"{r.month} ${r.credits:,.2f}" for r in credited.itertuples())] if len(credited) else [],
+        money=(METRIC, "credits"))
     progress("top movers")
     mv = movers(store, month)
     sections["movers"] = Section(
@@ -490,6 +572,8 @@ def build_tables(
          "month's quantity; they add up to the change. Unit cost is EffectiveCost / PricingQuantity, so Savings Plan "
          "coverage and spot show up as price effects."] if prev in months else [f"{prev} is not in the store"],
         money=("previous", METRIC, "change", "usage_effect", "price_effect"),
+        # the page shows what moved and why; quantities and unit costs are in breakdown.csv
+        extra={"columns": ["x_UsageType", "RegionId", "previous", METRIC, "change", "usage_effect", "price_effect"]},
     )
     progress("plan vs actual")
     sections["variance"] = Section(
@@ -498,6 +582,18 @@ def build_tables(
          f"{plan.catalog_as_of}); actual: {METRIC}"],
         money=("plan", "actual", "variance"),
     )
+    vt, bc = sections["variance"].table, sections["by_component"].table
+    va = vt.groupby("component_kind")["actual"].sum()
+    ba = bc.set_index("component_kind")[METRIC]
+    moved = [(k, float(va[k]), float(ba[k])) for k in va.index.intersection(ba.index)
+             if k != "commitment" and abs(float(va[k]) - float(ba[k])) >= 0.01]
+    basis = ("one basis in this table, the plan's: plan at list (on-demand) prices; actual usage covered by a "
+             "Savings Plan or RI at its on-demand equivalent, and each commitment as its own row (its fee minus the "
+             "on-demand cost it covered), so that both sides add up the same way")
+    if moved:
+        basis += ("; that is why " + ", ".join(f"{k} shows ${a:,.2f} here and ${b:,.2f} (amortised EffectiveCost) "
+                                                f"in Spend by component" for k, a, b in moved))
+    sections["variance"].notes.append(basis)
     progress("commitments and spot")
     sections["commitments"] = commitments_section(store, month)
     sections["spot"] = spot_section(store, month)
@@ -516,6 +612,9 @@ def build_tables(
         sections["projection"] = Section("projection", proj_title, None, ["projection skipped (--no-projection)"])
         sections["per_user"] = Section("per_user", "Cost per user", None,
                                        ["needs the projection's user counts; skipped (--no-projection)"])
+    progress("decisions")
+    sections["decisions"] = decisions_section(stack, plan, catalog, seed=seed) if decisions else Section(
+        "decisions", "Decisions, priced on the whole bill", None, ["skipped"])
     sections["freshness"] = Section("freshness", "Data freshness", freshness(store, month), money=("EffectiveCost",))
     est = sections["freshness"].table
     est_days = est.loc[est["Estimated"], "day"].tolist()

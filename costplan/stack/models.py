@@ -142,6 +142,10 @@ class ReadReplica(Spec):
     storage: RdsStorage | None = Field(None, description="Replica storage (default: same as the source).")
 
 
+class RdsProxy(UsageSpec):
+    """RDS Proxy in front of the instance: billed per vCPU-hour of the instance (at least 2)."""
+
+
 class RdsInstance(Spec):
     engine: Literal["postgresql", "postgres", "mysql"] = Field(
         "postgresql", description="RDS engine: postgresql (alias postgres) or mysql."
@@ -154,6 +158,7 @@ class RdsInstance(Spec):
     backup: RdsBackup = Field(default_factory=RdsBackup)
     read_replicas: dict[str, ReadReplica] = Field(default_factory=dict)
     max_connections: Count | None = Field(None, description="Connection limit used by capacity rules [connections].")
+    proxy: RdsProxy | None = Field(None, description="Connections pooled through RDS Proxy, billed per vCPU of the instance.")
 
     @field_validator("engine")
     @classmethod
@@ -196,6 +201,25 @@ class S3Bucket(Spec):
     requests_tier1: NonNeg = Field(0, description="PUT, COPY, POST, LIST requests [requests/month].")
     requests_tier2: NonNeg = Field(0, description="GET and other requests [requests/month].")
     why: Why
+
+
+class Efs(UsageSpec):
+    """Amazon EFS file systems of the region (e.g. the volumes of the EFS CSI driver)."""
+
+    standard_gb: NonNeg = Field(0, description="Stored in EFS Standard [GB-month].")
+    infrequent_access_gb: NonNeg = Field(0, description="Stored in EFS Standard-Infrequent Access [GB-month].")
+    one_zone_gb: NonNeg = Field(0, description="Stored in EFS One Zone [GB-month].")
+    infrequent_access_reads_gb: NonNeg = Field(0, description="Data read from Infrequent Access [GB/month].")
+    infrequent_access_writes_gb: NonNeg = Field(0, description="Data written to Infrequent Access [GB/month].")
+    provisioned_throughput_mbps: NonNeg = Field(
+        0, description="Provisioned throughput, all file systems together (provisioned mode only) [MB/s].")
+
+
+class Ecr(UsageSpec):
+    """Amazon ECR private repositories of the region: image storage (pulls from the same region
+    are free)."""
+
+    storage_gb: NonNeg = Field(0, description="Images stored [GB-month].")
 
 
 # --- network ------------------------------------------------------------------------------
@@ -268,6 +292,12 @@ class Kms(UsageSpec):
 class Route53(UsageSpec):
     hosted_zones: Count = 0
     queries_million: NonNeg = Field(0, description="Standard queries [million/month].")
+    latency_queries_million: NonNeg = Field(0, description="Latency-based routing queries [million/month].")
+    geo_queries_million: NonNeg = Field(
+        0, description="Geo DNS and geoproximity queries [million/month].")
+    alias_queries_million: NonNeg = Field(
+        0, description="Queries to alias records of AWS resources (load balancers, CloudFront, S3 websites, API "
+                       "Gateway, VPC endpoints): free [million/month].")
     health_checks: Count = Field(0, description="Health checks on AWS endpoints [checks].")
 
 
@@ -549,6 +579,8 @@ class Region(Spec):
     cloudtrail: CloudTrail | None = None
     flow_logs: FlowLogs | None = None
     kms: Kms | None = None
+    efs: Efs | None = None
+    ecr: Ecr | None = None
 
 
 class GlobalServices(Spec):

@@ -58,283 +58,6 @@ CREDIT_DAY = dt.date(2026, 4, 15)
 CREDIT_AMOUNT = -750.00  # [USD]
 BILLING_ACCOUNT = "synthetic-payer"
 SP_ID = "synthetic-savings-plan-0001"
-REGIONS = {"us-east-1": ("USE1-", 1.0), "eu-west-1": ("EU-", 0.6)}  # usage-type prefix, size vs us-east-1
-
-# kind, ServiceName, ServiceCategory, usage type (after the region prefix), PricingUnit,
-# unit price [USD/PricingUnit], October 2026 planned amount in us-east-1 [USD/month],
-# usage-driven (grows and follows the season) or fixed, component tag
-BASELINE: list[tuple[str, str, str, str, str, float, float, bool, str]] = [
-    (
-        "eks",
-        "Amazon Elastic Kubernetes Service",
-        "Compute",
-        "AmazonEKS-Hours:perCluster",
-        "Hrs",
-        0.10,
-        73.0,
-        False,
-        "eks-cluster",
-    ),
-    (
-        "node_pool",
-        "Amazon Elastic Compute Cloud",
-        "Compute",
-        "BoxUsage:c5.xlarge",
-        "Hrs",
-        0.17,
-        744.6,
-        True,
-        "workers",
-    ),
-    (
-        "node_pool",
-        "Amazon Elastic Compute Cloud",
-        "Compute",
-        "BoxUsage:m5.2xlarge",
-        "Hrs",
-        0.384,
-        1121.3,
-        True,
-        "analytics",
-    ),
-    (
-        "node_pool",
-        "Amazon Elastic Compute Cloud",
-        "Compute",
-        "BoxUsage:c5.large",
-        "Hrs",
-        0.085,
-        248.2,
-        False,
-        "system",
-    ),
-    (
-        "ebs_volume",
-        "Amazon Elastic Compute Cloud",
-        "Storage",
-        "EBS:VolumeUsage.gp3",
-        "GB-Mo",
-        0.08,
-        160.0,
-        True,
-        "ebs",
-    ),
-    (
-        "rds",
-        "Amazon Relational Database Service",
-        "Databases",
-        "Multi-AZUsage:db.r6g.xl",
-        "Hrs",
-        0.96,
-        700.8,
-        False,
-        "postgres",
-    ),
-    (
-        "rds",
-        "Amazon Relational Database Service",
-        "Databases",
-        "InstanceUsage:db.r6g.xl",
-        "Hrs",
-        0.48,
-        700.8,
-        False,
-        "postgres-replicas",
-    ),
-    (
-        "rds",
-        "Amazon Relational Database Service",
-        "Databases",
-        "RDS:Multi-AZ-GP3-Storage",
-        "GB-Mo",
-        0.23,
-        115.0,
-        True,
-        "postgres",
-    ),
-    (
-        "elasticache",
-        "Amazon ElastiCache",
-        "Databases",
-        "NodeUsage:cache.r7g.large",
-        "Hrs",
-        0.219,
-        479.6,
-        False,
-        "redis",
-    ),
-    (
-        "s3",
-        "Amazon Simple Storage Service",
-        "Storage",
-        "TimedStorage-ByteHrs",
-        "GB-Mo",
-        0.023,
-        11.5,
-        True,
-        "s3",
-    ),
-    (
-        "s3",
-        "Amazon Simple Storage Service",
-        "Storage",
-        "Requests-Tier1",
-        "Requests",
-        0.000005,
-        5.0,
-        True,
-        "s3",
-    ),
-    (
-        "data_transfer",
-        "Amazon Elastic Compute Cloud",
-        "Networking",
-        "DataTransfer-Out-Bytes",
-        "GB",
-        0.09,
-        180.0,
-        True,
-        "egress",
-    ),
-    (
-        "data_transfer",
-        "Amazon Elastic Compute Cloud",
-        "Networking",
-        "DataTransfer-Regional-Bytes",
-        "GB",
-        0.01,
-        30.0,
-        True,
-        "cross-az",
-    ),
-    (
-        "nat_gateway",
-        "Amazon Elastic Compute Cloud",
-        "Networking",
-        "NatGateway-Hours",
-        "Hrs",
-        0.045,
-        65.7,
-        False,
-        "nat",
-    ),
-    (
-        "nat_gateway",
-        "Amazon Elastic Compute Cloud",
-        "Networking",
-        "NatGateway-Bytes",
-        "GB",
-        0.045,
-        67.5,
-        True,
-        "nat",
-    ),
-    (
-        "load_balancer",
-        "Elastic Load Balancing",
-        "Networking",
-        "LoadBalancerUsage",
-        "Hrs",
-        0.0225,
-        32.9,
-        False,
-        "alb",
-    ),
-    (
-        "load_balancer",
-        "Elastic Load Balancing",
-        "Networking",
-        "LCUUsage",
-        "LCU-Hrs",
-        0.008,
-        17.5,
-        True,
-        "alb",
-    ),
-    ("route53", "Amazon Route 53", "Networking", "HostedZone", "HostedZone", 0.50, 1.0, False, "dns"),
-    ("route53", "Amazon Route 53", "Networking", "DNS-Queries", "Queries", 0.0000004, 8.0, True, "dns"),
-    (
-        "cloudwatch",
-        "Amazon CloudWatch",
-        "Management and Governance",
-        "CW:MetricMonitorUsage",
-        "Metrics",
-        0.30,
-        30.0,
-        False,
-        "monitoring",
-    ),
-    (
-        "cloudwatch",
-        "Amazon CloudWatch",
-        "Management and Governance",
-        "DataProcessing-Bytes",
-        "GB",
-        0.50,
-        20.0,
-        True,
-        "monitoring",
-    ),
-    (
-        "flow_logs",
-        "Amazon CloudWatch",
-        "Management and Governance",
-        "VendedLog-Bytes",
-        "GB",
-        0.50,
-        20.0,
-        True,
-        "flow-logs",
-    ),
-    (
-        "xray",
-        "AWS X-Ray",
-        "Management and Governance",
-        "XRay-TracesStored",
-        "Traces",
-        0.000005,
-        15.0,
-        True,
-        "tracing",
-    ),
-    ("waf", "AWS WAF", "Security", "WebACL", "WebACL", 5.00, 15.0, False, "waf"),
-    ("waf", "AWS WAF", "Security", "Request", "Requests", 0.0000006, 12.0, True, "waf"),
-    (
-        "config",
-        "AWS Config",
-        "Management and Governance",
-        "ConfigurationItemRecorded",
-        "ConfigurationItem",
-        0.003,
-        30.0,
-        True,
-        "compliance",
-    ),
-    (
-        "cloudtrail",
-        "AWS CloudTrail",
-        "Management and Governance",
-        "PaidEventsRecorded",
-        "Events",
-        0.000001,
-        20.0,
-        True,
-        "compliance",
-    ),
-    ("kms", "AWS Key Management Service", "Security", "KMS-Keys", "Keys", 1.00, 10.0, False, "kms"),
-    (
-        "public_ipv4",
-        "Amazon Virtual Private Cloud",
-        "Networking",
-        "PublicIPv4:InUseAddress",
-        "Hrs",
-        0.005,
-        21.9,
-        False,
-        "ipv4",
-    ),
-]
-
 #: Actual / plan in the anchor month, by component kind (the story told above).
 DRIFT = {"data_transfer": 1.12, "nat_gateway": 1.10, "cloudwatch": 1.08, "s3": 0.95, "ebs_volume": 1.05}
 
@@ -345,44 +68,6 @@ def _months_between(a: dt.date, b: dt.date) -> int:
     return (a.year - b.year) * 12 + a.month - b.month
 
 
-#: Usage-type stems for estimate lines: (component_kind, sku or "*", PricingUnit or "*") -> stem.
-USAGE_TYPES = [
-    ("eks", "*", "*", "AmazonEKS-Hours:perCluster"),
-    ("node_pool", "*", "Hrs", "BoxUsage:{sku}"),
-    ("node_pool", "*", "GB-Mo", "EBS:VolumeUsage.{sku}"),
-    ("k8s_volume", "*", "*", "EBS:VolumeUsage.{sku}"),
-    ("ebs_volume", "*", "*", "EBS:VolumeUsage.{sku}"),
-    ("rds", "*", "Hrs", "InstanceUsage:{sku}"),
-    ("rds", "*", "*", "RDS:GP3-Storage"),
-    ("elasticache", "*", "*", "NodeUsage:{sku}"),
-    ("s3", "*", "GB-Mo", "TimedStorage-ByteHrs"),
-    ("s3", "*", "*", ["Requests-Tier1", "Requests-Tier2"]),
-    ("data_transfer", "data-transfer-out-internet", "*", "DataTransfer-Out-Bytes"),
-    ("data_transfer", "data-transfer-inter-region", "*", "DataTransfer-InterRegion-Bytes"),
-    ("data_transfer", "*", "*", "DataTransfer-Regional-Bytes"),
-    ("nat_gateway", "*", "Hrs", "NatGateway-Hours"),
-    ("nat_gateway", "*", "*", "NatGateway-Bytes"),
-    ("load_balancer", "*", "Hrs", "LoadBalancerUsage"),
-    ("load_balancer", "*", "*", "LCUUsage"),
-    ("public_ipv4", "*", "*", "PublicIPv4:InUseAddress"),
-    ("cloudwatch", "cloudwatch-metrics", "*", "CW:MetricMonitorUsage"),
-    ("cloudwatch", "cloudwatch-alarm", "*", "CW:AlarmMonitorUsage"),
-    ("cloudwatch", "*", "GB", "DataProcessing-Bytes"),
-    ("cloudwatch", "*", "*", "TimedStorage-ByteHrs"),
-    ("flow_logs", "*", "*", "VendedLog-Bytes"),
-    ("xray", "*", "*", ["XRay-TracesStored", "XRay-TracesRetrieved"]),
-    ("waf", "waf-web-acl", "*", "WebACL"),
-    ("waf", "waf-rule", "*", "Rule"),
-    ("waf", "*", "*", "Request"),
-    ("config", "*", "Items", "ConfigurationItemRecorded"),
-    ("config", "*", "*", "ConfigRuleEvaluations"),
-    ("cloudtrail", "*", "*", ["PaidEventsRecorded", "DataEventsRecorded"]),
-    ("kms", "kms-key", "*", "KMS-Keys"),
-    ("kms", "*", "*", "KMS-Requests"),
-    ("route53", "route53-hosted-zone", "*", "HostedZone"),
-    ("route53", "route53-queries", "*", "DNS-Queries"),
-    ("route53", "*", "*", "Health-Check-AWS"),
-]
 #: Units of fixed charges (they do not grow with users nor follow the season).
 FIXED_UNITS = {"Hrs", "Keys-Mo", "ACL-Mo", "Rule-Mo", "Zone-Mo", "Checks-Mo", "Metrics-Mo", "Alarms-Mo"}
 CATEGORIES = {
@@ -403,9 +88,17 @@ CATEGORIES = {
 }
 
 
+def usage_types() -> list[tuple]:
+    """Usage-type stems for estimate lines, ``(component_kind, sku or "*", PricingUnit or "*",
+    stem)``: a view of the priced services' ``usage_types``."""
+    from costplan.components.registry import REGISTRY
+
+    return [(s.kind, *u) for s in REGISTRY for u in s.usage_types]
+
+
 def _usage_stem(kind: str, sku: str, unit: str, seen: dict) -> str | None:
     """The usage-type stem of an estimate line; rules with several stems hand them out in turn."""
-    for i, (k, s, u, stem) in enumerate(USAGE_TYPES):
+    for i, (k, s, u, stem) in enumerate(usage_types()):
         if k == kind and s in ("*", sku) and u in ("*", unit):
             if isinstance(stem, list):
                 n = seen.get(i, 0)
@@ -413,6 +106,14 @@ def _usage_stem(kind: str, sku: str, unit: str, seen: dict) -> str | None:
                 stem = stem[min(n, len(stem) - 1)]
             return stem.format(sku=sku)
     return None
+
+
+def _category(service_code: str) -> str:
+    """FOCUS ServiceCategory of a product code (``Other`` when unknown)."""
+    from costplan.components.products import PRODUCTS
+
+    p = PRODUCTS.get(service_code)
+    return p.category if p is not None else "Other"
 
 
 def baseline_from_estimate(lines: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
@@ -449,7 +150,7 @@ def baseline_from_estimate(lines: pd.DataFrame) -> tuple[pd.DataFrame, float | N
             {
                 "component_kind": plan_kind(kind, unit),
                 "ServiceName": r.ServiceName,
-                "ServiceCategory": CATEGORIES.get(kind, "Management and Governance"),
+                "ServiceCategory": CATEGORIES.get(kind) or _category(r.ServiceCode),
                 "RegionId": region,
                 "x_UsageType": prefix + stem,
                 "PricingUnit": unit,
@@ -464,51 +165,13 @@ def baseline_from_estimate(lines: pd.DataFrame) -> tuple[pd.DataFrame, float | N
 
 def baseline() -> tuple[pd.DataFrame, float]:
     """The sample's planned October 2026 items [USD/month] and its Savings Plan commitment
-    [USD/h]: from the estimate of the bundled stack, or, if that cannot be priced, from the
-    built-in :data:`BASELINE` (with a warning)."""
-    import warnings
+    [USD/h], from the estimate of the bundled stack. A bundled stack that cannot be priced is
+    an error (there is no second, hand-typed copy of its amounts)."""
+    import costplan
+    from costplan.config import DEFAULT_STACK
 
-    try:
-        import costplan
-        from costplan.config import DEFAULT_STACK
-
-        frame, commitment = baseline_from_estimate(
-            costplan.estimate(costplan.load_stack(DEFAULT_STACK)).lines
-        )
-        return frame, commitment or SP_COMMITMENT
-    except Exception as exc:  # noqa: BLE001 - the sample must still build
-        warnings.warn(
-            f"synthetic sample: the bundled stack could not be estimated ({exc}); using built-in amounts",
-            stacklevel=2,
-        )
-        return baseline_frame(), SP_COMMITMENT
-
-
-def baseline_frame() -> pd.DataFrame:
-    """Built-in planned October 2026 amounts per region and item [USD/month] (used when the
-    bundled stack cannot be estimated)."""
-    import pandas as pd
-
-    rows = []
-    for region, (prefix, size) in REGIONS.items():
-        for kind, service, category, usage, unit, price, amount, driven, tag in BASELINE:
-            ec2_no_prefix = region == "us-east-1" and usage.startswith(("BoxUsage", "SpotUsage", "EBS:"))
-            fixed_per_region = kind in ("eks", "route53", "kms")
-            rows.append(
-                {
-                    "component_kind": kind,
-                    "ServiceName": service,
-                    "ServiceCategory": category,
-                    "RegionId": region,
-                    "x_UsageType": ("" if ec2_no_prefix else prefix) + usage,
-                    "PricingUnit": unit,
-                    "ListUnitPrice": price,
-                    "ListCost": amount * (1.0 if fixed_per_region else size),
-                    "usage_driven": driven,
-                    "component_tag": tag,
-                }
-            )
-    return pd.DataFrame(rows)
+    frame, commitment = baseline_from_estimate(costplan.estimate(costplan.load_stack(DEFAULT_STACK)).lines)
+    return frame, commitment or SP_COMMITMENT
 
 
 def generate_sample(seed: int = SEED) -> pd.DataFrame:
