@@ -272,7 +272,7 @@ def test_every_report_query_runs_on_athena_and_the_report_is_the_stores(tmp_path
     from sqlglot import exp
 
     from costplan.actuals.files import import_files
-    from costplan.actuals.sample import build_store
+    from costplan.sample import build_store
     from costplan.actuals.store import Store
     from costplan.reports import monthly_report
 

@@ -45,7 +45,7 @@ def spark():
 def focus_export(tmp_path_factory) -> Path:
     """The synthetic sample's rows of 2025-11 .. 2026-11 as FOCUS Parquet, one folder per
     billing period (the columns costplan adds itself left out)."""
-    from costplan.actuals.sample import build_store
+    from costplan.sample import build_store
 
     root = tmp_path_factory.mktemp("exports")
     build_store(root / "sample.duckdb")
