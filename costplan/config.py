@@ -15,6 +15,7 @@ file and line, or the variable (docs/refusals.md).
 | ``component_map`` | extra rules mapping spend to component kinds, tried before the built-in ones | none |
 | ``price_list_url`` | base URL of AWS's public bulk Price List files, read by ``costplan prices refresh`` | ``https://pricing.us-east-1.amazonaws.com`` |
 | ``currency`` | the one billing currency a store holding several is read in (costs are never added across currencies) | none |
+| ``engine`` | where spend is read: ``duckdb`` (the store), ``athena`` or ``spark`` (docs/org-scale.md) | ``duckdb`` |
 | ``strict_prices`` | refuse any estimate-grade (``verified=false``) price: ``estimate``, ``project`` and ``report`` exit 2 naming the lines (``true``/``false``; the CLI's ``--strict-prices``) | false |
 | ``memory_limit`` | the most memory DuckDB may use for the store (imports spill to ``temp_dir`` beyond it), e.g. ``512MB``, ``2GB`` | ``600MB`` (a 10 M-row import then peaks below 1 GB of process memory, docs/performance.md) |
 | ``temp_dir`` | where DuckDB spills what does not fit in ``memory_limit`` | DuckDB's own: ``<store>.tmp`` beside the store file |
@@ -55,6 +56,7 @@ _BUILTIN = {
     "reports_dir": "reports",
     "component_map": "",
     "currency": "",
+    "engine": "duckdb",
     "strict_prices": "",
     "memory_limit": "600MB",
     "temp_dir": "",

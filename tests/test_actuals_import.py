@@ -428,13 +428,12 @@ def test_focus_1_2_invoice_id_marks_estimated_rows_and_extra_columns_are_ignored
     assert store.spend(["month"])["Estimated"].tolist() == [True]
 
 
-def test_athena_cur_relation_gives_the_same_totals_as_the_cur_import(store, tmp_path):
-    """The CUR 2.0 mapping written for Athena, run here by DuckDB over the same file, agrees
-    with the file import by charge category."""
+def test_export_relation_gives_the_same_totals_as_the_cur_import(store, tmp_path):
+    """The CUR 2.0 mapping the remote engines read a table through (the file import's own),
+    run here by DuckDB over the same file, agrees with the file import by charge category."""
     import duckdb
 
-    from costplan.actuals.athena import cur_relation
-    from costplan.actuals.store import spend_sql
+    from costplan.actuals.queries import export_relation, spend_sql
 
     path = write_cur(tmp_path / "cur.parquet")
     import_files(store, "cur", [path])
@@ -447,8 +446,9 @@ def test_athena_cur_relation_gives_the_same_totals_as_the_cur_import(store, tmp_
     con = duckdb.connect()
     con.execute("CREATE SCHEMA cur")
     con.execute(f"CREATE VIEW cur.cur2 AS SELECT * FROM read_parquet('{path}')")
-    # the same text Athena gets, but for the map lookup (Trino element_at, DuckDB subscript)
-    sql = spend_sql(cur_relation("cur", "cur2", dialect="duckdb"), ["ChargeCategory"], month="2026-10")
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = 'cur2'").fetchall())
+    sql = spend_sql(export_relation("cur.cur2", "cur", types), ["ChargeCategory"], month="2026-10")
     got = {r[0]: round(r[1], 2) for r in con.execute(sql).fetchall()}
     # by hand: Usage 10 + 3.60 (covered) + 1.20 (spot); Purchase 0.40 unused commitment;
     # Tax 1.50; Credit -2.00 - 0.50 (refund)

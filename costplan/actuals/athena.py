@@ -1,12 +1,13 @@
-"""Spend at organisation scale: the store's aggregation SQL run by Amazon Athena over FOCUS or
-CUR 2.0 data in S3.
+"""Spend at organisation scale: the store's queries run by Amazon Athena over the FOCUS or
+CUR 2.0 tables of AWS Data Exports in S3.
 
-The SQL is the same text :meth:`Store.spend` runs on DuckDB (:func:`store.spend_sql`), over
-either a FOCUS table (the AWS Data Exports FOCUS export, or any FOCUS 1.x table) or a CUR 2.0
-table seen through :func:`cur_relation` (the same CUR -> FOCUS mapping as the file import,
-in Athena's SQL). Queries are started, polled until they finish, and every result page is
-read. Athena bills by data scanned (about $5 per TB [USD/TB]); :attr:`AthenaEngine.scanned_bytes`
-says how much the queries read.
+The queries are those the local store runs (:mod:`costplan.actuals.queries`), rendered in
+Trino SQL by SQLGlot, over the table seen through the file import's FOCUS / CUR 2.0 mapping
+(:func:`costplan.actuals.queries.export_relation`). Every query names the billing-period
+partitions it reads (``billing_period IN ('2026-10')``), so only those months are scanned.
+Queries are started, polled until they finish, and every result page is read. Athena bills by
+data scanned ($5 per TB, at least 10 MB per query, :func:`query_cost`);
+:attr:`AthenaEngine.scanned_bytes` and :attr:`AthenaEngine.cost` say what a run read and cost.
 
 IAM actions needed: ``athena:StartQueryExecution``, ``athena:GetQueryExecution``,
 ``athena:GetQueryResults``, ``glue:GetTable`` on the table, ``s3:GetObject`` /
@@ -19,6 +20,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from costplan.actuals import schema
+from costplan.actuals.engines import RemoteEngine
 from costplan.errors import AwsError, InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,46 +49,6 @@ def _ident(name: str, what: str) -> str:
     return name
 
 
-def cur_relation(database: str, table: str, dialect: str = "athena") -> str:
-    """A CUR 2.0 table as FOCUS columns, in Athena (Trino) SQL. Follows the mapping table in
-    ``docs/actuals.md``: negation rows dropped, covered usage billed at 0 with its amortised cost."""
-    t = f"{_ident(database, 'database')}.{_ident(table, 'table')}"
-    typ = "line_item_line_item_type"
-    name = "element_at(product, 'product_name')" if dialect == "athena" else "product['product_name']"
-    return f"""(SELECT
-        bill_billing_period_start_date AS BillingPeriodStart,
-        line_item_usage_start_date AS ChargePeriodStart,
-        coalesce({name}, line_item_product_code) AS ServiceName,
-        product_region_code AS RegionId,
-        line_item_usage_type AS x_UsageType,
-        line_item_usage_type AS SkuId,
-        line_item_line_item_description AS ChargeDescription,
-        pricing_unit AS PricingUnit,
-        CAST(NULL AS VARCHAR) AS ResourceType,
-        line_item_usage_account_id AS SubAccountId,
-        CASE WHEN {typ} = 'Tax' THEN 'Tax'
-             WHEN {typ} IN ('Credit', 'Refund', 'EdpDiscount', 'BundledDiscount', 'PrivateRateDiscount') THEN 'Credit'
-             WHEN {typ} IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee', 'Fee') THEN 'Purchase'
-             ELSE 'Usage' END AS ChargeCategory,
-        CASE WHEN pricing_term = 'Spot' OR line_item_usage_type LIKE '%SpotUsage%' THEN 'Dynamic'
-             WHEN {typ} IN ('SavingsPlanCoveredUsage', 'DiscountedUsage') THEN 'Committed'
-             WHEN {typ} = 'Usage' THEN 'Standard' END AS PricingCategory,
-        CASE WHEN {typ} = 'SavingsPlanCoveredUsage' THEN 0.0 ELSE line_item_unblended_cost END AS BilledCost,
-        CASE {typ}
-             WHEN 'SavingsPlanCoveredUsage' THEN savings_plan_savings_plan_effective_cost
-             WHEN 'DiscountedUsage' THEN reservation_effective_cost
-             WHEN 'SavingsPlanRecurringFee' THEN greatest(savings_plan_total_commitment_to_date - savings_plan_used_commitment, 0.0)
-             WHEN 'SavingsPlanUpfrontFee' THEN 0.0
-             WHEN 'RIFee' THEN reservation_unused_amortized_upfront_fee_for_billing_period + reservation_unused_recurring_fee
-             ELSE line_item_unblended_cost END AS EffectiveCost,
-        pricing_public_on_demand_cost AS ListCost,
-        line_item_usage_amount AS PricingQuantity,
-        line_item_usage_amount AS ConsumedQuantity,
-        resource_tags AS tags,
-        CASE WHEN bill_invoice_id IS NULL OR bill_invoice_id = '' THEN 'Estimated' ELSE 'Final' END AS x_ChargeStatus
-      FROM {t} WHERE {typ} <> 'SavingsPlanNegation')"""
-
-
 def _failure(qid: str, state: str, status: dict) -> str:
     """Why a query failed, without AWS's own text (it can hold account ids, role ARNs and
     bucket names): the error code Athena puts first (``TABLE_NOT_FOUND: ...``), the error
@@ -110,11 +73,57 @@ def _failure(qid: str, state: str, status: dict) -> str:
     return text + f" (AWS's own message is in the Athena console, query {qid})"
 
 
-class AthenaEngine:
-    """Runs spend queries on Athena. ``session`` is a boto3 session (or pass ``client``).
+#: Athena's price for data scanned [USD/TB] and its minimum per query [bytes] (10 MB).
+PRICE_PER_TB = 5.0
+MIN_BYTES_PER_QUERY = 10 * 1024**2
 
-    ``table_format`` is ``focus`` (columns as in FOCUS, ``tags`` a map) or ``cur`` (CUR 2.0).
+#: The columns costplan reads from an AWS Data Exports FOCUS 1.0 table in Glue, as DuckDB type
+#: names (Athena sees them in lower case; the table may hold more).
+FOCUS_TABLE_TYPES = {
+    **{c: t for c, t in schema.COLUMNS if not c.startswith("x_")},
+    "Tags": "MAP(VARCHAR, VARCHAR)",
+    "x_UsageType": "VARCHAR",
+}
+#: The CUR 2.0 columns costplan reads (AWS Data Exports "Standard data export", CUR 2.0 table).
+CUR_TABLE_TYPES = {
+    **{c: "VARCHAR" for c in (
+        "bill_payer_account_id", "bill_invoice_id", "line_item_usage_account_id", "line_item_line_item_type",
+        "line_item_line_item_description", "line_item_product_code", "line_item_usage_type",
+        "line_item_resource_id", "line_item_currency_code", "pricing_term", "pricing_unit", "product_region_code",
+        "product_sku", "product_product_family", "savings_plan_savings_plan_a_r_n", "reservation_reservation_a_r_n",
+    )},
+    **{c: "TIMESTAMP" for c in (
+        "bill_billing_period_start_date", "bill_billing_period_end_date", "line_item_usage_start_date",
+        "line_item_usage_end_date",
+    )},
+    **{c: "DOUBLE" for c in (
+        "line_item_usage_amount", "line_item_unblended_cost", "pricing_public_on_demand_cost",
+        "savings_plan_savings_plan_effective_cost", "savings_plan_total_commitment_to_date",
+        "savings_plan_used_commitment", "reservation_effective_cost",
+        "reservation_unused_amortized_upfront_fee_for_billing_period", "reservation_unused_recurring_fee",
+    )},
+    "product": "MAP(VARCHAR, VARCHAR)",
+    "resource_tags": "MAP(VARCHAR, VARCHAR)",
+}
+
+
+def query_cost(scanned_bytes: int) -> float:
+    """What Athena charges for one query that scanned ``scanned_bytes`` [USD]: $5 per TB
+    (10^12 bytes), at least 10 MB per query."""
+    return max(int(scanned_bytes), MIN_BYTES_PER_QUERY) * PRICE_PER_TB / 1e12
+
+
+class AthenaEngine(RemoteEngine):
+    """Runs the spend queries on Athena. ``session`` is a boto3 session (or pass ``client``).
+
+    ``table_format`` is ``focus`` (an AWS Data Exports FOCUS 1.0 table, :data:`FOCUS_TABLE_TYPES`)
+    or ``cur`` (CUR 2.0, :data:`CUR_TABLE_TYPES`); ``types`` replaces that layout. Every query
+    carries the partition predicate ``partition_column IN ('YYYY-MM', ...)`` of the months it
+    reads. ``max_scan_gb`` stops the run before a query that would take the bytes scanned past
+    it (see :meth:`_estimate`).
     """
+
+    engine = "athena"
 
     def __init__(
         self,
@@ -130,6 +139,10 @@ class AthenaEngine:
         sleep: Callable[[float], None] = time.sleep,
         poll_interval: float = 1.0,
         timeout: float = 900.0,
+        partition_column: str = "billing_period",
+        types: dict[str, str] | None = None,
+        max_scan_gb: float | None = None,
+        months: Sequence[str] | None = None,
     ):
         if not output.startswith("s3://"):
             raise InputError(
@@ -139,8 +152,14 @@ class AthenaEngine:
             raise InputError(
                 Problem(f"bad table format {table_format!r}", location="--table-format", hint="focus or cur")
             )
+        if max_scan_gb is not None and not (max_scan_gb > 0 and max_scan_gb < float("inf")):
+            raise InputError(Problem(f"bad --max-scan-gb {max_scan_gb!r}", location="--max-scan-gb",
+                                     hint="a positive number of GB (10^9 bytes)"))
         self.database = _ident(database, "database")
-        self.table = _ident(table, "table")
+        self.table_name = _ident(table, "table")
+        self.table = f"{self.database}.{self.table_name}"
+        self.partition_column = _ident(partition_column, "partition-column")
+        self.types = dict(types or (FOCUS_TABLE_TYPES if table_format == "focus" else CUR_TABLE_TYPES))
         self.output = output
         self.workgroup = workgroup
         self.table_format = table_format
@@ -152,42 +171,97 @@ class AthenaEngine:
         self.sleep = sleep
         self.poll_interval = poll_interval
         self.timeout = timeout
+        self.max_scan_gb = max_scan_gb
         self.scanned_bytes = 0
         self.queries = 0
+        self.cost = 0.0
+        self.runs: list[dict] = []
+        """Per query run: ``id``, ``months`` read, ``scanned_bytes``, ``cost`` [USD]."""
+        self._months_read: int | None = None
+        self.set_window(months)
+
+    @classmethod
+    def from_options(cls, *, athena_database=None, athena_table=None, athena_output=None, athena_workgroup=None,
+                     athena_table_format="focus", athena_region=None, profile=None, max_scan_gb=None,
+                     athena_partition_column="billing_period", **_):
+        missing = [n for n, v in (("--database", athena_database), ("--table", athena_table),
+                                  ("--output", athena_output)) if not v]
+        if missing:
+            raise InputError([Problem("required with --engine athena", location=m) for m in missing])
+        import boto3
+
+        return cls(boto3.Session(profile_name=profile), database=athena_database, table=athena_table,
+                   output=athena_output, workgroup=athena_workgroup, table_format=athena_table_format,
+                   region=athena_region, max_scan_gb=max_scan_gb, partition_column=athena_partition_column)
+
+    @property
+    def path(self) -> str:
+        return f"athena:{self.table}"
 
     @property
     def relation(self) -> str:
-        if self.table_format == "cur":
-            return cur_relation(self.database, self.table)
-        return f"{self.database}.{self.table}"
+        """The table as a FOCUS relation over the months of :attr:`window`."""
+        return self.rows_for()
 
-    def spend(
-        self, by: Sequence[str] = ("month",), start=None, end=None, month=None, metric: str = "EffectiveCost"
-    ) -> pd.DataFrame:
-        """As :meth:`Store.spend`, computed by Athena. ``Estimated`` is from the invoice id for
-        CUR tables and false for FOCUS tables (FOCUS exports do not say)."""
-        from costplan.actuals.store import spend_sql
+    def _require_window(self) -> bool:
+        return True
 
-        estimated = "x_ChargeStatus = 'Estimated'" if self.table_format == "cur" else "false"
-        sql = spend_sql(
-            self.relation,
-            by,
-            start=start,
-            end=end,
-            month=month,
-            metric=metric,
-            dialect="athena",
-            estimated_sql=estimated,
-        )
-        df = self.query(sql)
-        df = df.rename(columns={c.lower(): c for c in [*by, metric, "Estimated", "rows"]})
-        if "Estimated" in df:
-            df["Estimated"] = df["Estimated"].fillna(False).astype(bool)
+    def rows_for(self, *, month=None, start=None, end=None) -> str:
+        months = self.partition_months(month=month, start=start, end=end)
+        self._months_read = len(months) if months else None
+        return super().rows_for(month=month, start=start, end=end)
+
+    def _partitions(self) -> list[str]:
+        """The table's billing-period partitions from Athena's partition metadata (the hidden
+        ``"table$partitions"`` table of a Glue table): nothing is scanned."""
+        self._months_read = None
+        df = self._run(f'SELECT "{self.partition_column}" AS month FROM "{self.database}"."{self.table_name}'
+                       f'$partitions" ORDER BY 1')
+        return [str(m) for m in df[df.columns[0]]]
+
+    def scan_summary(self) -> str:
+        """One line: queries run, bytes scanned and what Athena charges for them."""
+        return (f"Athena: {self.queries} queries scanned {self.scanned_bytes / 1e9:,.3f} GB, about "
+                f"${self.cost:,.4f} at ${PRICE_PER_TB:g}/TB with the 10 MB minimum per query")
+
+    def _estimate(self) -> float | None:
+        """Bytes the next query may scan: the most bytes per billing period any query of this
+        run scanned, times the periods it reads (Athena cannot say before it runs: EXPLAIN gives
+        no byte count, and the partitions' sizes are S3 listings). None before the first query,
+        which always runs."""
+        per_month = [r["scanned_bytes"] / r["months"] for r in self.runs if r["months"]]
+        if not per_month or not self._months_read:
+            return None
+        return max(per_month) * self._months_read
+
+    def _check_budget(self) -> None:
+        if self.max_scan_gb is None:
+            return
+        limit = self.max_scan_gb * 1e9
+        estimate = self._estimate() or 0.0
+        if self.scanned_bytes + estimate > limit:
+            raise InputError(
+                Problem(
+                    f"stopped before Athena query {self.queries + 1}: {self.queries} queries scanned "
+                    f"{self.scanned_bytes / 1e9:,.3f} GB and the next would read about {estimate / 1e9:,.3f} GB "
+                    f"more, past --max-scan-gb {self.max_scan_gb:g}",
+                    location="--max-scan-gb",
+                    hint="raise --max-scan-gb, or read fewer months (--month)",
+                )
+            )
+
+    def _run(self, sql: str) -> pd.DataFrame:
+        self._check_budget()
+        before = self.scanned_bytes
+        df = self.execute(sql)
+        scanned = self.scanned_bytes - before
+        self.runs.append({"months": self._months_read, "scanned_bytes": scanned, "cost": query_cost(scanned)})
+        self.cost += query_cost(scanned)
         return df
 
     # -- the API -----------------------------------------------------------------------------
-    def query(self, sql: str) -> pd.DataFrame:
-        """Run ``sql``, wait for it, and return every row of every result page."""
+    def execute(self, sql: str) -> pd.DataFrame:
+        """Run ``sql`` (Athena SQL), wait for it, and return every row of every result page."""
         qid = self._start(sql)
         self._wait(qid)
         return self._results(qid)

@@ -1,20 +1,20 @@
 """Savings Plan / RI and spot figures of one billing month, from the store's FOCUS rows.
 
 Used by the monthly report. Both functions read the rows in use (one source per billing
-period, see :meth:`Store.rows_sql`).
+period, see :meth:`Store.rows_sql`) of a store or of a remote engine
+(:mod:`costplan.actuals.engines`): the queries are in :mod:`costplan.actuals.queries`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from costplan.actuals.mapping import component_case_sql
-from costplan.actuals.store import period_filter
+from costplan.actuals import queries
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from costplan.actuals.store import Store
+    from costplan.actuals.engines import SpendSource as Store
 
 
 def commitment_summary(store: Store, month: str) -> pd.DataFrame:
@@ -33,25 +33,9 @@ def commitment_summary(store: Store, month: str) -> pd.DataFrame:
       hours at on-demand prices, spot excluded) that commitments covered; the same value on
       every row
     """
-    conds, params = period_filter(month=month)
-    where = " AND ".join(conds)
-    rows = store.rows_sql()
-    df = store.con.execute(
-        f"""SELECT CommitmentDiscountId, any_value(CommitmentDiscountType) AS CommitmentDiscountType,
-                   coalesce(sum(BilledCost), 0) AS billed,
-                   coalesce(sum(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus = 'Used'), 0) AS used_commitment,
-                   coalesce(sum(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus = 'Unused'), 0) AS unused_commitment,
-                   coalesce(sum(ListCost) FILTER (WHERE CommitmentDiscountStatus = 'Used'), 0) AS covered_list_cost
-            FROM {rows} WHERE {where} AND CommitmentDiscountId IS NOT NULL
-            GROUP BY 1 ORDER BY 1""",
-        params,
-    ).df()
-    on_demand = store.con.execute(
-        f"""SELECT coalesce(sum(ListCost), sum(EffectiveCost), 0) FROM {rows}
-            WHERE {where} AND {component_case_sql()} = 'node_pool'
-              AND coalesce(PricingCategory, 'Standard') = 'Standard' AND ChargeCategory = 'Usage'""",
-        params,
-    ).fetchall()[0][0]
+    df = store.query(queries.commitment_sql(store.rows_for(month=month), month))
+    on_demand = store.query(queries.on_demand_sql(store.rows_for(month=month), month))["on_demand"].iloc[0]
+    on_demand = 0.0 if on_demand is None or on_demand != on_demand else float(on_demand)
     paid = df["used_commitment"] + df["unused_commitment"]
     df["utilisation"] = df["used_commitment"] / paid.where(paid != 0)
     df["savings"] = df["covered_list_cost"] - df["used_commitment"] - df["unused_commitment"]
@@ -69,20 +53,7 @@ def spot_summary(store: Store, month: str) -> pd.DataFrame:
     ``node_pool_hours`` and ``spot_hours`` [h]; ``spot_share_hours`` [1]; ``spot_share_cost`` [1].
     Spot rows are those with PricingCategory ``Dynamic`` or a ``SpotUsage`` usage type.
     """
-    conds, params = period_filter(month=month)
-    is_spot = "(PricingCategory = 'Dynamic' OR coalesce(x_UsageType, SkuId, '') LIKE '%SpotUsage%')"
-    df = store.con.execute(
-        f"""SELECT coalesce(RegionId, '(none)') AS RegionId,
-                   sum(EffectiveCost) AS node_pool_cost,
-                   coalesce(sum(EffectiveCost) FILTER (WHERE {is_spot}), 0) AS spot_cost,
-                   sum(ListCost) FILTER (WHERE {is_spot}) AS spot_list_cost,
-                   sum(PricingQuantity) FILTER (WHERE PricingUnit IN ('Hrs', 'Hours')) AS node_pool_hours,
-                   coalesce(sum(PricingQuantity) FILTER (WHERE {is_spot} AND PricingUnit IN ('Hrs', 'Hours')), 0) AS spot_hours
-            FROM {store.rows_sql()}
-            WHERE {" AND ".join(conds)} AND {component_case_sql()} = 'node_pool' AND ChargeCategory = 'Usage'
-            GROUP BY 1 ORDER BY 1""",
-        params,
-    ).df()
+    df = store.query(queries.spot_sql(store.rows_for(month=month), month))
     df["spot_savings"] = df["spot_list_cost"] - df["spot_cost"]
     df["spot_share_hours"] = df["spot_hours"] / df["node_pool_hours"]
     df["spot_share_cost"] = df["spot_cost"] / df["node_pool_cost"]

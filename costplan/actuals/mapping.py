@@ -118,9 +118,11 @@ def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _conditions(rule: dict, dialect: str = "duckdb") -> str:
-    fn = "regexp_like" if dialect == "athena" else "regexp_matches"
-    usage = "coalesce(x_UsageType, SkuId, '')" if dialect != "athena" else "coalesce(x_usagetype, skuid, '')"
+def _conditions(rule: dict) -> str:
+    """The rule's patterns as DuckDB SQL (other engines get it through
+    :func:`costplan.actuals.queries.render`)."""
+    fn = "regexp_matches"
+    usage = "coalesce(x_UsageType, SkuId, '')"
     conds = []
     for col, store_col in PATTERN_COLUMNS.items():
         if rule.get(col):
@@ -143,17 +145,17 @@ def _ordered_rules(path: str | None) -> tuple[dict, ...]:
     return (_read_rules(extra) if extra else ()) + load_focus_rules() + _read_rules(str(MAP_FILE))
 
 
-def component_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
-    """A SQL CASE expression giving the component kind of a cost row (DuckDB or Athena)."""
+def component_case_sql(path: str | None = None) -> str:
+    """A SQL CASE expression giving the component kind of a cost row (DuckDB SQL)."""
     whens = " ".join(
-        f"WHEN {_conditions(r, dialect)} THEN {_q(r['component_kind'])}" for r in _ordered_rules(path)
+        f"WHEN {_conditions(r)} THEN {_q(r['component_kind'])}" for r in _ordered_rules(path)
     )
     return f"(CASE {whens} ELSE '{UNMAPPED}' END)"
 
 
-def service_case_sql(path: str | None = None, dialect: str = "duckdb") -> str:
+def service_case_sql(path: str | None = None) -> str:
     """A SQL CASE expression giving the canonical service name of a cost row."""
-    whens = " ".join(f"WHEN {_conditions(r, dialect)} THEN {_q(r['ServiceName'])}" for r in _ordered_rules(path))
+    whens = " ".join(f"WHEN {_conditions(r)} THEN {_q(r['ServiceName'])}" for r in _ordered_rules(path))
     return f"(CASE {whens} ELSE coalesce(ServiceName, '(none)') END)"
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from costplan.actuals.mapping import UNMAPPED, component_case_sql, load_rules, plan_kind
+from costplan.actuals import queries
+from costplan.actuals.mapping import UNMAPPED, load_rules, plan_kind
 from costplan.errors import InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,23 +68,17 @@ def _actual(store: Store, month: str, commitment_line: bool) -> pd.DataFrame:
     from costplan.actuals.store import period_filter
 
     conds, _ = period_filter(month=month)
-    rel = store.money_sql(conds)
-    found = store.con.execute(f"SELECT DISTINCT BillingCurrency FROM {rel} WHERE {' AND '.join(conds)}").fetchall()
-    if found and found[0][0] != "USD":
+    rel = store.money_sql(conds, month=month)
+    found = store.query(queries.currencies_sql(rel, conds))["BillingCurrency"].tolist()
+    if found and found[0] != "USD":
         raise InputError(
             Problem(
-                f"the spend of {month} is billed in {found[0][0]}; a plan is priced in USD (the catalog's currency)",
+                f"the spend of {month} is billed in {found[0]}; a plan is priced in USD (the catalog's currency)",
                 location="--currency",
                 hint="reconcile the month's USD spend (--currency USD), if the store holds any",
             )
         )
-    covered = "CommitmentDiscountStatus = 'Used' AND ListCost IS NOT NULL" if commitment_line else "false"
-    df = store.con.execute(
-        f"""SELECT {component_case_sql()} AS component, coalesce(ServiceName, '(none)') AS ServiceName,
-                   sum(CASE WHEN {covered} THEN ListCost ELSE EffectiveCost END) AS EffectiveCost,
-                   sum(CASE WHEN {covered} THEN EffectiveCost - ListCost ELSE 0 END) AS discount
-            FROM {rel} WHERE {" AND ".join(conds)} GROUP BY 1, 2"""
-    ).df()
+    df = store.query(queries.component_spend_sql(rel, month, commitment_line))
     discount = float(df["discount"].sum())
     df = df.drop(columns=["discount"])
     if discount:

@@ -25,19 +25,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from costplan.actuals import schema
+from costplan.actuals import queries, schema
 from costplan.actuals.privacy import mask_account
+from costplan.actuals.queries import (  # noqa: F401 - the store's query helpers, defined once there
+    DERIVED_KEYS,
+    _parse_bound,
+    key_sql,
+    parse_month,
+    period_filter,
+    spend_sql,
+)
 from costplan.errors import CostplanError, InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
     import pandas as pd
 
-#: ``by`` keys that are not plain columns.
-DERIVED_KEYS = ("month", "day", "component")
-_TAG = re.compile(r"^tag:(?P<key>[A-Za-z0-9 _.:/=+@\-]{1,128})$")
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: Sources loaded from files: their loads record the files (parts) they came from.
 FILE_SOURCES = ("focus", "cur")
@@ -795,7 +798,7 @@ class Store:
             f"SELECT DISTINCT BillingCurrency FROM {self.rollup_sql()} ORDER BY 1"
         ).fetchall()]
 
-    def money_sql(self, conds: Sequence[str] = ()) -> str:
+    def money_sql(self, conds: Sequence[str] = (), **period) -> str:
         """:meth:`rows_sql`, after checking that the rows selected by ``conds`` are in one
         currency: costs in two currencies are never summed (:class:`InputError` naming them)."""
         rel = self.rows_sql()
@@ -857,6 +860,19 @@ class Store:
         df["Estimated"] = df["Estimated"].fillna(False).astype(bool)
         return df
 
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run one query (DuckDB SQL from :mod:`costplan.actuals.queries`) and return its rows."""
+        return self.con.execute(sql).df()
+
+    def rows_for(self, *, month=None, start=None, end=None) -> str:
+        """The relation of rows in use for a query of ``month`` or ``start``..``end`` (the store
+        reads its own file; a remote engine narrows its partitions)."""
+        return self.rows_sql()
+
+    @property
+    def engine(self) -> str:
+        return "duckdb"
+
     @staticmethod
     def rollup_answers(by: Sequence[str], *, metric: str = "EffectiveCost", where: dict | None = None) -> bool:
         """True when the rollup holds what :meth:`spend` needs for these keys (``month``,
@@ -878,14 +894,7 @@ class Store:
     def freshness(self) -> pd.DataFrame:
         """One row per charge day and source in use: ``day``, ``month``, ``x_Source``,
         ``Estimated`` (any row still Estimated), ``EffectiveCost`` [USD], ``loaded_at``."""
-        return self.con.execute(
-            f"""SELECT CAST(r.ChargePeriodStart AS DATE) AS day,
-                       strftime(r.BillingPeriodStart, '%Y-%m') AS month, r.x_Source,
-                       bool_or(r.x_ChargeStatus = 'Estimated') AS Estimated,
-                       sum(r.EffectiveCost) AS EffectiveCost, max(l.started_at) AS loaded_at
-                FROM {self.money_sql()} r LEFT JOIN loads l ON l.load_id = r.x_LoadId
-                GROUP BY ALL ORDER BY 1"""
-        ).df()
+        return self.con.execute(queries.freshness_sql(self.money_sql(), loads="loads")).df()
 
     def commitment_summary(self, month: str) -> pd.DataFrame:
         """Savings Plan / RI figures of ``month``: see :func:`costplan.actuals.commitments.commitment_summary`."""
@@ -907,25 +916,7 @@ class Store:
         periods of its rows (a daily row covers its day, a monthly Cost Explorer row the whole
         month, an hourly row its day), ``days_in_month``, ``complete`` (every day covered) and
         ``Estimated`` (any row not final)."""
-        df = self.con.execute(
-            f"""WITH spans AS (
-                    SELECT DISTINCT BillingPeriodStart AS bps,
-                           greatest(CAST(ChargePeriodStart AS DATE), CAST(BillingPeriodStart AS DATE)) AS s,
-                           least(CAST(ChargePeriodEnd - INTERVAL 1 MICROSECOND AS DATE) + 1,
-                                 CAST(coalesce(BillingPeriodEnd, BillingPeriodStart + INTERVAL 1 MONTH) AS DATE)) AS e,
-                           x_ChargeStatus = 'Estimated' AS est
-                    FROM {self.rows_sql()})
-                SELECT strftime(bps, '%Y-%m') AS month,
-                       count(DISTINCT d) FILTER (WHERE d IS NOT NULL) AS days,
-                       CAST(date_diff('day', CAST(bps AS DATE), CAST(bps + INTERVAL 1 MONTH AS DATE)) AS BIGINT)
-                           AS days_in_month,
-                       coalesce(bool_or(est), false) AS Estimated
-                FROM spans LEFT JOIN LATERAL (
-                    SELECT unnest(generate_series(s, e - 1, INTERVAL 1 DAY)) AS d WHERE e > s) ON TRUE
-                GROUP BY bps ORDER BY 1"""
-        ).df()
-        df["complete"] = df["days"] == df["days_in_month"]
-        return df[["month", "days", "days_in_month", "complete", "Estimated"]]
+        return queries.coverage_from_spans(self.con.execute(queries.coverage_spans_sql(self.rows_sql())).df())
 
     def months_by_source(self) -> pd.DataFrame:
         """What the store holds per billing period: ``month`` (``YYYY-MM``), ``source`` (the
@@ -1013,55 +1004,6 @@ class Store:
         ).df()
 
 
-def spend_sql(
-    relation: str,
-    by: Sequence[str],
-    *,
-    start=None,
-    end=None,
-    month=None,
-    metric: str = "EffectiveCost",
-    where: dict[str, str] | None = None,
-    dialect: str = "duckdb",
-    estimated_sql: str = "x_ChargeStatus = 'Estimated'",
-) -> str:
-    """The aggregation behind :meth:`Store.spend`, as one SQL text that runs on DuckDB and
-    (with ``dialect='athena'``) on Amazon Athena over a FOCUS-shaped relation."""
-    if metric not in schema.METRICS:
-        raise InputError(
-            Problem(
-                f"unknown metric {metric!r}", location="--metric", hint="valid: " + ", ".join(schema.METRICS)
-            )
-        )
-    exprs = [key_sql(k, dialect=dialect) for k in by]
-    conds, _ = period_filter(start=start, end=end, month=month)
-    for col, value in (where or {}).items():
-        conds.append(f"{key_sql(col, dialect=dialect)} = '{str(value).replace(chr(39), chr(39) * 2)}'")
-    # Two levels: the inner query groups by the raw columns the keys need (cheap, few
-    # groups), the outer one derives the keys (month text, component rules, tag values) from
-    # those groups only, not from every row.
-    inner: list[str] = []
-    for k in by:
-        for c in _raw_columns(k, dialect):
-            if c not in inner:
-                inner.append(c)
-    inner_group = ", ".join(str(i + 1) for i in range(len(inner)))
-    inner_sql = (
-        f'SELECT {"".join(c + ", " for c in inner)}sum("{metric}") AS m, bool_or({estimated_sql}) AS e, '
-        f"count(*) AS n FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'}"
-        + (f" GROUP BY {inner_group}" if inner else "")
-    )
-    select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs, strict=True))
-    group = ", ".join(str(i + 1) for i in range(len(by)))
-    return (
-        f'SELECT {select + ", " if select else ""}sum(m) AS "{metric}", '
-        f'coalesce(bool_or(e), false) AS "Estimated", CAST(coalesce(sum(n), 0) AS BIGINT) AS "rows" '
-        f"FROM ({inner_sql}) g "
-        + (f"GROUP BY {group} " if by else "")
-        + (f'ORDER BY {"1, " if "month" in by else ""}"{metric}" DESC NULLS LAST' if by else "")
-    )
-
-
 def rollup_spend_sql(
     relation: str,
     by: Sequence[str],
@@ -1091,100 +1033,3 @@ def rollup_spend_sql(
     )
 
 
-def _raw_columns(key: str, dialect: str) -> list[str]:
-    """Columns (or column expressions keeping the column's name) a ``by`` key is derived from."""
-    if key == "month":
-        return ["BillingPeriodStart"]
-    if key == "day":
-        return ["CAST(ChargePeriodStart AS DATE) AS ChargePeriodStart"]
-    if key == "component":
-        from costplan.actuals.mapping import PATTERN_COLUMNS
-
-        return ["x_UsageType", *PATTERN_COLUMNS.values()]
-    if key.startswith("tag:"):
-        key_sql(key, dialect=dialect)  # validates the key
-        return ["tags" if dialect == "athena" else "Tags"]
-    key_sql(key, dialect=dialect)
-    return [f'"{key}"']
-
-
-def key_sql(key: str, *, dialect: str = "duckdb") -> str:
-    """The SQL expression for one ``by`` key (see :meth:`Store.spend`)."""
-    from costplan.actuals.mapping import component_case_sql
-
-    if key == "month":
-        return "substr(CAST(BillingPeriodStart AS VARCHAR), 1, 7)"
-    if key == "day":
-        return "CAST(CAST(ChargePeriodStart AS DATE) AS VARCHAR)"
-    if key == "component":
-        return component_case_sql(dialect=dialect)
-    m = _TAG.match(key)
-    if m:
-        tag = m["key"]
-        if dialect == "athena":
-            return f"coalesce(element_at(tags, '{tag}'), '(untagged)')"
-        return f"coalesce(json_extract_string(Tags, '$.\"{tag}\"'), '(untagged)')"
-    if key.startswith("tag:"):
-        raise InputError(f"bad tag key in {key!r}: use tag:<key> with letters, digits, spaces and _.:/=+@-")
-    if schema.COLUMN_TYPES.get(key) == "VARCHAR":
-        return f"coalesce(\"{key}\", '(none)')"
-    from costplan.errors import closest
-
-    valid = list(DERIVED_KEYS) + ["tag:<key>"] + [c for c, t in schema.COLUMNS if t == "VARCHAR"]
-    near = closest(key, valid)
-    hint = (
-        ("did you mean " + " or ".join(repr(c) for c in near) + "? " if near else "")
-        + "valid: "
-        + ", ".join(valid)
-    )
-    raise InputError(Problem(f"cannot group by {key!r}", location="--by", hint=hint))
-
-
-def _parse_bound(value: str | dt.date, *, end: bool) -> dt.date:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value + dt.timedelta(days=1) if end else value
-    s = str(value).strip()
-    try:
-        if _MONTH.match(s):
-            d = dt.date(int(s[:4]), int(s[5:7]), 1)
-            return _add_month(d) if end else d
-        if _DAY.match(s):
-            d = dt.date.fromisoformat(s)
-            return d + dt.timedelta(days=1) if end else d
-    except ValueError:
-        pass
-    raise InputError(
-        Problem(f"bad date {s!r}", location="--to" if end else "--from", hint="use YYYY-MM or YYYY-MM-DD")
-    )
-
-
-def _add_month(d: dt.date) -> dt.date:
-    return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-
-
-def parse_month(month: str) -> dt.date:
-    if not _MONTH.match(str(month)) or not 1 <= int(str(month)[5:7]) <= 12:
-        raise InputError(
-            Problem(f"bad month {month!r}", location="--month", hint="use YYYY-MM, e.g. 2026-10")
-        )
-    return dt.date(int(month[:4]), int(month[5:7]), 1)
-
-
-def period_filter(*, start=None, end=None, month=None) -> tuple[list[str], list]:
-    """SQL conditions selecting a billing month or a charge-day range (validated dates as
-    literals, valid in DuckDB and Athena), and an empty parameter list."""
-    conds: list[str] = []
-    if start is not None and end is not None and _parse_bound(start, end=False) >= _parse_bound(end, end=True):
-        raise InputError(Problem(f"{start} is after --to {end}: the period is empty", location="--from",
-                                 hint="give the earlier date with --from"))
-    if month is not None:
-        conds.append(f"BillingPeriodStart = TIMESTAMP '{parse_month(month).isoformat()} 00:00:00'")
-    if start is not None:
-        conds.append(
-            f"ChargePeriodStart >= TIMESTAMP '{_parse_bound(start, end=False).isoformat()} 00:00:00'"
-        )
-    if end is not None:
-        conds.append(f"ChargePeriodStart < TIMESTAMP '{_parse_bound(end, end=True).isoformat()} 00:00:00'")
-    return conds, []

@@ -7,7 +7,16 @@ import sys
 import typer
 
 from costplan.cli.common import (
+    ATHENA_DATABASE_OPTION,
+    ATHENA_OUTPUT_OPTION,
+    ATHENA_TABLE_OPTION,
+    ATHENA_WORKGROUP_OPTION,
+    ENGINE_OPTION,
     FORMAT_OPTION,
+    MAX_SCAN_OPTION,
+    SPARK_PATH_OPTION,
+    SPARK_TABLE_OPTION,
+    TABLE_FORMAT_OPTION,
     WIDE_OPTION,
     Format,
     cli_errors,
@@ -15,6 +24,9 @@ from costplan.cli.common import (
     emit_json,
     help_text,
     info,
+    open_for_month,
+    open_spend,
+    report_scan,
     warn,
 )
 
@@ -222,7 +234,9 @@ Examples:
 
   costplan actuals --by month --per-user      # with active users from `costplan import users`
 
-  costplan actuals --engine athena --database cur --table focus_export --output s3://my-athena-results/ --by month,ServiceName
+  costplan actuals --engine athena --database cur --table focus_export --output s3://my-athena-results/ --by month,ServiceName --from 2026-07 --to 2026-10
+
+  costplan actuals --engine spark --spark-path exports/focus/data/ --month 2026-10 --by ServiceName
 """
 
 
@@ -241,17 +255,16 @@ def actuals(
         "EffectiveCost", "--metric", help="EffectiveCost (amortised), BilledCost (invoice), ListCost, ..."
     ),
     store_path: str | None = STORE_OPTION,
-    engine: str = typer.Option(
-        "duckdb", "--engine", help="duckdb (the local store) or athena (CUR/FOCUS tables in S3)."
-    ),
-    database: str | None = typer.Option(None, "--database", help="Athena: Glue database."),
-    table: str | None = typer.Option(
-        None, "--table", help="Athena: table of the FOCUS or CUR 2.0 export."
-    ),
-    output: str | None = typer.Option(None, "--output", help="Athena: s3:// location for query results."),
-    workgroup: str | None = typer.Option(None, "--workgroup", help="Athena: workgroup."),
-    table_format: str = typer.Option("focus", "--table-format", help="Athena: focus or cur."),
+    engine: str | None = ENGINE_OPTION,
+    database: str | None = ATHENA_DATABASE_OPTION,
+    table: str | None = ATHENA_TABLE_OPTION,
+    output: str | None = ATHENA_OUTPUT_OPTION,
+    workgroup: str | None = ATHENA_WORKGROUP_OPTION,
+    table_format: str = TABLE_FORMAT_OPTION,
     profile: str | None = typer.Option(None, "--profile", help="Athena: AWS profile."),
+    max_scan_gb: float | None = MAX_SCAN_OPTION,
+    spark_path: str | None = SPARK_PATH_OPTION,
+    spark_table: str | None = SPARK_TABLE_OPTION,
     per_user: bool = typer.Option(
         False, "--per-user", help="Add active_users and cost_per_user (the store's user counts; needs --by month)."
     ),
@@ -260,10 +273,12 @@ def actuals(
     fmt: Format = FORMAT_OPTION,
     wide: bool = WIDE_OPTION,
 ) -> None:
+    from costplan.actuals.engines import check_engine
     from costplan.actuals.privacy import mask_frame
     from costplan.cli.common import resolve_by
     from costplan.errors import InputError, Problem
 
+    engine = check_engine(engine)
     # friendly aliases (service, region, account, team) beside FOCUS names; `component` and
     # `component_kind` are both the component kind (a bill does not know the stack's paths)
     keys = ["component" if k == "component_kind" else k
@@ -274,28 +289,14 @@ def actuals(
                     hint="e.g. costplan actuals --by month --per-user")
         )
     users = None
-    if engine == "athena":
-        import boto3
-
-        from costplan.actuals.athena import AthenaEngine
-
-        missing = [
-            n for n, v in (("--database", database), ("--table", table), ("--output", output)) if not v
-        ]
-        if missing:
-            raise InputError([Problem("required with --engine athena", location=m) for m in missing])
-        eng = AthenaEngine(
-            boto3.Session(profile_name=profile),
-            database=database,
-            table=table,
-            output=output,
-            workgroup=workgroup,
-            table_format=table_format,
-        )
-        df = eng.spend(keys, start=start, end=end, month=month, metric=metric)
-        info(
-            f"Athena scanned {eng.scanned_bytes / 1e9:,.3f} GB (about ${eng.scanned_bytes / 1e12 * 5:,.4f})."
-        )
+    if engine != "duckdb":
+        source = open_spend(engine, spark_path=spark_path, spark_table=spark_table, database=database, table=table,
+                            output=output, workgroup=workgroup, table_format=table_format, profile=profile,
+                            max_scan_gb=max_scan_gb)
+        try:
+            df = source.spend(keys, start=start, end=end, month=month, metric=metric)
+        finally:
+            report_scan(source)
         synthetic = False
     elif engine == "duckdb":
         with _open_store(store_path, currency=currency) as store:
@@ -324,8 +325,6 @@ def actuals(
                         Problem(f"the store {store.path} holds no user counts", location="--per-user",
                                 hint="add them with `costplan import users FILE.csv` (month,active_users)")
                     )
-    else:
-        raise InputError(Problem(f"unknown engine {engine!r}", location="--engine", hint="duckdb or athena"))
     df = mask_frame(df.drop(columns=["rows"]), show=show_account_ids).rename(columns={"component": "component_kind"})
     if "BillingCurrency" in df and metric in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost",
                                               "x_NetEffectiveCost"):
@@ -395,6 +394,16 @@ def reconcile(
         help="Use estimate lines from a CSV (component, component_kind, ListCost) instead of STACK.",
     ),
     store_path: str | None = STORE_OPTION,
+    engine: str | None = ENGINE_OPTION,
+    database: str | None = ATHENA_DATABASE_OPTION,
+    table: str | None = ATHENA_TABLE_OPTION,
+    output: str | None = ATHENA_OUTPUT_OPTION,
+    workgroup: str | None = ATHENA_WORKGROUP_OPTION,
+    table_format: str = TABLE_FORMAT_OPTION,
+    profile: str | None = typer.Option(None, "--profile", help="Athena: AWS profile."),
+    max_scan_gb: float | None = MAX_SCAN_OPTION,
+    spark_path: str | None = SPARK_PATH_OPTION,
+    spark_table: str | None = SPARK_TABLE_OPTION,
     fmt: Format = FORMAT_OPTION,
     wide: bool = WIDE_OPTION,
 ) -> None:
@@ -412,8 +421,19 @@ def reconcile(
                                      location=option))
     parse_month(month)
     lines = _plan_lines(stack, plan_csv)
-    with _open_store(store_path, currency=currency) as store:
-        result = run(lines, store, month, threshold_pct=threshold, min_variance=min_variance)
+    from costplan.actuals.engines import check_engine
+
+    if check_engine(engine) == "duckdb":
+        source = _open_store(store_path, currency=currency)
+    else:
+        source = open_for_month(engine, month, spark_path=spark_path, spark_table=spark_table, database=database,
+                                table=table, output=output, workgroup=workgroup, table_format=table_format,
+                                profile=profile, max_scan_gb=max_scan_gb)
+    with source as store:
+        try:
+            result = run(lines, store, month, threshold_pct=threshold, min_variance=min_variance)
+        finally:
+            report_scan(store)
     df = result.lines
     notes = []
     if result.synthetic:

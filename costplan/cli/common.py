@@ -397,3 +397,56 @@ def help_text(text: str) -> str:
             p = "\b\n" + p
         out.append(p)
     return "\n\n".join(out)
+
+
+# -- where spend is read (--engine and the remote engines' options) -----------------------------
+ENGINE_OPTION = typer.Option(
+    None, "--engine", help="Where spend is read: duckdb (the local store, default: setting `engine`), athena or "
+    "spark (docs/org-scale.md)."
+)
+SPARK_PATH_OPTION = typer.Option(None, "--spark-path", help="Spark: Parquet folder of a FOCUS or CUR 2.0 export.")
+SPARK_TABLE_OPTION = typer.Option(None, "--spark-table", help="Spark: table of a FOCUS or CUR 2.0 export.")
+ATHENA_DATABASE_OPTION = typer.Option(None, "--database", help="Athena: Glue database.")
+ATHENA_TABLE_OPTION = typer.Option(None, "--table", help="Athena: table of the FOCUS or CUR 2.0 export.")
+ATHENA_OUTPUT_OPTION = typer.Option(None, "--output", help="Athena: s3:// location for query results.")
+ATHENA_WORKGROUP_OPTION = typer.Option(None, "--workgroup", help="Athena: workgroup.")
+TABLE_FORMAT_OPTION = typer.Option("focus", "--table-format", help="Athena / Spark: focus or cur (CUR 2.0).")
+MAX_SCAN_OPTION = typer.Option(
+    None, "--max-scan-gb", help="Athena: stop before a query that would take the data scanned past this [GB]."
+)
+
+
+def open_spend(engine, *, store=None, spark_path=None, spark_table=None, database=None, table=None, output=None,
+               workgroup=None, table_format="focus", profile=None, max_scan_gb=None, currency=None):
+    """The spend source the options name: the store, Athena or Spark (library:
+    :func:`costplan.actuals.engines.open_source`)."""
+    from costplan.actuals.engines import check_engine, open_source
+
+    name = check_engine(engine)
+    if name == "duckdb":
+        from costplan.actuals.store import Store
+
+        return Store.open_default(store, read_only=True, currency=currency)
+    return open_source(name, spark_path=spark_path, spark_table=spark_table, table_format=table_format,
+                       athena_database=database, athena_table=table, athena_output=output,
+                       athena_workgroup=workgroup, athena_table_format=table_format, profile=profile,
+                       max_scan_gb=max_scan_gb)
+
+
+def report_scan(source) -> None:
+    """Say what a remote engine read (Athena: bytes scanned and their cost)."""
+    summary = getattr(source, "scan_summary", None)
+    if summary is not None:
+        info(summary())
+
+
+def open_for_month(engine, month: str | None, *, store=None, currency=None, **options):
+    """:func:`open_spend` for a command about one ``month`` (``latest``: the newest final one):
+    a remote engine reads that month's partitions (``latest``: the three newest held)."""
+    source = open_spend(engine, store=store, currency=currency, **options)
+    if hasattr(source, "set_window"):
+        if month and month != "latest":
+            source.set_window([month])
+        else:
+            source.set_window(source.months()[-3:])
+    return source

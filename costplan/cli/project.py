@@ -5,10 +5,19 @@ from __future__ import annotations
 import typer
 
 from costplan.cli.common import (
+    ATHENA_DATABASE_OPTION,
+    ATHENA_OUTPUT_OPTION,
+    ATHENA_TABLE_OPTION,
+    ATHENA_WORKGROUP_OPTION,
     BILL_RATES_OPTION,
+    ENGINE_OPTION,
     FORMAT_OPTION,
+    MAX_SCAN_OPTION,
     RATES_OPTION,
+    SPARK_PATH_OPTION,
+    SPARK_TABLE_OPTION,
     STRICT_PRICES_OPTION,
+    TABLE_FORMAT_OPTION,
     WIDE_OPTION,
     Format,
     cli_errors,
@@ -112,6 +121,16 @@ def project_cmd(
     store_path: str | None = typer.Option(
         None, "--store", help="DuckDB store of actual spend for --calibrate-to (default: setting `store`)."
     ),
+    engine: str | None = ENGINE_OPTION,
+    database: str | None = ATHENA_DATABASE_OPTION,
+    table: str | None = ATHENA_TABLE_OPTION,
+    output: str | None = ATHENA_OUTPUT_OPTION,
+    workgroup: str | None = ATHENA_WORKGROUP_OPTION,
+    table_format: str = TABLE_FORMAT_OPTION,
+    profile: str | None = typer.Option(None, "--profile", help="Athena: AWS profile."),
+    max_scan_gb: float | None = MAX_SCAN_OPTION,
+    spark_path: str | None = SPARK_PATH_OPTION,
+    spark_table: str | None = SPARK_TABLE_OPTION,
     strict_prices: bool | None = STRICT_PRICES_OPTION,
     fmt: PlanFormat = PLAN_FORMAT_OPTION,
     wide: bool = WIDE_OPTION,
@@ -171,11 +190,16 @@ def project_cmd(
 
     calibration = None
     if calibrate_to is not None:
-        from costplan.actuals.store import Store
+        from costplan.cli.common import open_for_month, report_scan
         from costplan.projection.calibrate import calibrate
 
-        with Store.open_default(store_path, read_only=True) as store:
-            calibration = calibrate(st, store, calibrate_to, cat)
+        with open_for_month(engine, calibrate_to, store=store_path, spark_path=spark_path, spark_table=spark_table,
+                            database=database, table=table, output=output, workgroup=workgroup,
+                            table_format=table_format, profile=profile, max_scan_gb=max_scan_gb) as store:
+            try:
+                calibration = calibrate(st, store, calibrate_to, cat)
+            finally:
+                report_scan(store)
     with _progress(1, "projecting") as prog:
         prog.add_task("project", total=1)
         r = project(st, months=months, simulations=simulations, seed=seed, catalog=cat, calibration=calibration)

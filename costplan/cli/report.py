@@ -5,12 +5,23 @@ from __future__ import annotations
 import typer
 
 from costplan.cli.common import (
+    ATHENA_DATABASE_OPTION,
+    ATHENA_OUTPUT_OPTION,
+    ATHENA_TABLE_OPTION,
+    ATHENA_WORKGROUP_OPTION,
     BILL_RATES_OPTION,
+    ENGINE_OPTION,
+    MAX_SCAN_OPTION,
     RATES_OPTION,
+    SPARK_PATH_OPTION,
+    SPARK_TABLE_OPTION,
     STRICT_PRICES_OPTION,
+    TABLE_FORMAT_OPTION,
     cli_errors,
     help_text,
     info,
+    open_spend,
+    report_scan,
     warn,
 )
 
@@ -36,6 +47,10 @@ Examples:
   costplan report --stack data/ultibiker/stack.yaml --store data/costplan.duckdb --no-images
 
   costplan report --calibrate    # the projection starts from the month's bill, not the plan
+
+  costplan report --month 2026-10 --engine spark --spark-path s3a://exports/focus/data/
+
+  costplan report --month 2026-10 --engine athena --database cur --table focus_export --output s3://athena-results/ --max-scan-gb 50
 """
 
 REVIEW_HELP = """Execute the quarterly review notebook (notebooks/quarterly_review.ipynb)
@@ -77,6 +92,16 @@ def report_cmd(
         False, "--calibrate", help="Start the projection from the month's bill, not the plan (each kind of cost "
         "scaled by actual / plan of the month; it must be final)."
     ),
+    engine: str | None = ENGINE_OPTION,
+    spark_path: str | None = SPARK_PATH_OPTION,
+    spark_table: str | None = SPARK_TABLE_OPTION,
+    database: str | None = ATHENA_DATABASE_OPTION,
+    table: str | None = ATHENA_TABLE_OPTION,
+    output: str | None = ATHENA_OUTPUT_OPTION,
+    workgroup: str | None = ATHENA_WORKGROUP_OPTION,
+    table_format: str = TABLE_FORMAT_OPTION,
+    profile: str | None = typer.Option(None, "--profile", help="Athena: AWS profile."),
+    max_scan_gb: float | None = MAX_SCAN_OPTION,
     strict_prices: bool | None = STRICT_PRICES_OPTION,
 ) -> None:
     from rich.console import Console
@@ -111,9 +136,20 @@ def report_cmd(
             from costplan.pricing.lookup import get_catalog
 
             catalog = get_catalog(catalog_path or config.setting("catalog") or None, rates, bill_rates)
-        tables, files = monthly_report(month, stack, store, out, catalog=catalog, images=images,
-                                       projection=projection, calibrate=calibrate, progress=step,
-                                       strict_prices=flag("strict_prices", strict_prices))
+        from costplan.actuals.engines import check_engine
+
+        source = None
+        if check_engine(engine) != "duckdb":
+            source = open_spend(engine, spark_path=spark_path, spark_table=spark_table, database=database,
+                                table=table, output=output, workgroup=workgroup, table_format=table_format,
+                                profile=profile, max_scan_gb=max_scan_gb)
+        try:
+            tables, files = monthly_report(month, stack, store, out, catalog=catalog, images=images,
+                                           projection=projection, calibrate=calibrate, progress=step,
+                                           strict_prices=flag("strict_prices", strict_prices), source=source)
+        finally:
+            if source is not None:
+                report_scan(source)
     for w in files.warnings:
         warn(w)
     h = tables.headline
@@ -143,6 +179,10 @@ def review_cmd(
     ),
     stack: str | None = typer.Option(None, "--stack", help="Stack spec YAML (default: setting `stack`)."),
     store: str | None = typer.Option(None, "--store", help="DuckDB store of actual spend (default: setting `store`)."),
+    engine: str | None = ENGINE_OPTION,
+    spark_path: str | None = SPARK_PATH_OPTION,
+    spark_table: str | None = SPARK_TABLE_OPTION,
+    table_format: str = TABLE_FORMAT_OPTION,
 ) -> None:
     from rich.console import Console
 
@@ -150,7 +190,9 @@ def review_cmd(
 
     console = Console(stderr=True)
     with console.status(f"executing the quarterly review for {quarter or 'the last complete quarter'}"):
-        result = run_review(quarter, out_dir=out, stack=stack, store=store)
+        result = run_review(quarter, out_dir=out, stack=stack, store=store, engine=engine,
+                            engine_options={k: v for k, v in (("spark_path", spark_path), ("spark_table", spark_table),
+                                                              ("table_format", table_format)) if v})
     for note in result.notes:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)
     typer.echo(str(result.html))

@@ -54,12 +54,15 @@ def build_report(
     seed: int = 0,
     strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
+    source=None,
 ) -> tuple[ReportTables, dict]:
     """The report's tables and figures, nothing written.
 
     ``stack``, ``store`` and ``catalog`` default by the documented precedence
     (:func:`costplan.config.setting`); the default store is built from the synthetic sample
     on first use. ``month`` is ``YYYY-MM`` (default: the last complete month in the store).
+    ``source`` replaces the store by another engine's spend (:mod:`costplan.actuals.engines`):
+    it reads the billing periods the report needs: the twelve before ``month`` up to the latest held.
     """
     from costplan import config
     from costplan.actuals.store import Store
@@ -79,10 +82,23 @@ def build_report(
     plan = estimate(st, cat, strict_prices=strict_prices)
     progress("opening the store")
     store_path = config.setting("store", store)
-    with Store.open_default(store_path, read_only=True) as s:
+    if source is not None:
+        if month and getattr(source, "window", None) is None and hasattr(source, "set_window"):
+            from costplan.reports.tables import TREND_MONTHS, shift_month
+
+            # the trend's months and the year before, up to the latest held (its Estimated days)
+            first = shift_month(month, -max(TREND_MONTHS, 13) + 1)
+            held = [m for m in source.months() if m >= first] if source.partition_column else []
+            source.set_window(held or [shift_month(month, -k) for k in range(max(TREND_MONTHS, 13))])
         tables = build_tables(
-            s, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
+            source, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
         )
+        store_path = str(source.path)
+    else:
+        with Store.open_default(store_path, read_only=True) as s:
+            tables = build_tables(
+                s, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
+            )
     progress("figures")
     figs = build_figures(tables)
     tables.embedded_default = (
@@ -103,6 +119,7 @@ def monthly_report(
     calibrate: bool = False,
     strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
+    source=None,
 ) -> tuple[ReportTables, ReportFiles]:
     """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
     from costplan import config, outputs
@@ -119,7 +136,7 @@ def monthly_report(
     try:
         tables, figs = build_report(
             month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
-            strict_prices=strict_prices,
+            strict_prices=strict_prices, source=source,
         )
     except BaseException:
         if browser is not None:

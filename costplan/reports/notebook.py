@@ -79,9 +79,13 @@ class Inputs:
         return Markdown(text)
 
 
-def open_inputs(stack: str | None = None, store: str | None = None) -> Inputs:
+def open_inputs(stack: str | None = None, store: str | None = None, engine: str | None = None,
+                **engine_options) -> Inputs:
     """Load the stack (default: setting ``stack``), price it, and open the store read-only
-    (default: setting ``store``; the synthetic sample is built on first use)."""
+    (default: setting ``store``; the synthetic sample is built on first use), or with
+    ``engine`` ``spark`` / ``athena`` an export table (``engine_options``: ``spark_path``,
+    ``spark_table``, ``table_format``, ``athena_database``, ``athena_table``, ``athena_output``...,
+    :func:`costplan.actuals.engines.open_source`)."""
     from costplan import config
     from costplan.actuals.store import Store
     from costplan.estimator import estimate
@@ -91,5 +95,10 @@ def open_inputs(stack: str | None = None, store: str | None = None) -> Inputs:
     stack_path = config.setting("stack", stack)
     st = load_stack(stack_path)
     plan = estimate(st, get_catalog(config.setting("catalog") or None))
+    from costplan.actuals.engines import check_engine, open_source
+
+    if check_engine(engine) != "duckdb":
+        source = open_source(engine, **engine_options)
+        return Inputs(st, plan, source, stack_path, str(source.path))
     store_path = config.setting("store", store)
     return Inputs(st, plan, Store.open_default(store_path, read_only=True), stack_path, store_path)

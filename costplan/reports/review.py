@@ -45,10 +45,14 @@ def run_review(
     store: str | os.PathLike | None = None,
     *,
     timeout: int = 600,
+    engine: str | None = None,
+    engine_options: dict | None = None,
 ) -> ReviewResult:
     """Execute ``notebooks/quarterly_review.ipynb`` with ``quarter`` (default: the last
     complete quarter in the store), ``stack`` and ``store`` as its parameters; write ``quarterly_review_<quarter>.ipynb`` and ``.html`` into
-    ``out_dir`` (default ``<reports_dir>/review-<quarter>``)."""
+    ``out_dir`` (default ``<reports_dir>/review-<quarter>``). ``engine`` and
+    ``engine_options`` (:func:`costplan.actuals.engines.open_source`) read the spend from
+    Spark or Athena instead of the store."""
     from costplan import config
     from costplan.actuals.store import Store
     from costplan.reports.quarterly import check_quarter, default_quarter, quarter_label, quarter_status
@@ -58,8 +62,14 @@ def run_review(
     stack_path = str(Path(config.setting("stack", stack)).resolve())
     if not Path(stack_path).is_file():
         raise InputError(f"{stack_path}: stack file not found")
+    from costplan.actuals.engines import check_engine, open_source
+
+    engine = check_engine(engine)
+    engine_options = dict(engine_options or {})
     store_path = str(Path(config.setting("store", store)).resolve())
-    with Store.open_default(store_path, read_only=True) as s:
+    opened = (open_source(engine, **engine_options) if engine != "duckdb"
+              else Store.open_default(store_path, read_only=True))
+    with opened as s:
         if label is None:
             label, why = default_quarter(s)
             notes.append(why)
@@ -80,7 +90,8 @@ def run_review(
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-nbconvert") as pool:
             exporter = pool.submit(_html_exporter)
-            nb = execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path},
+            nb = execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path,
+                                                        "engine": engine, "engine_options": engine_options},
                                   timeout)
             export_html(nb, tmp / f"{name}.html", exporter=exporter.result())
     return ReviewResult(label, out, out / f"{name}.ipynb", out / f"{name}.html", notes)
