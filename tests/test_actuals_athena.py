@@ -272,9 +272,9 @@ def test_every_report_query_runs_on_athena_and_the_report_is_the_stores(tmp_path
     from sqlglot import exp
 
     from costplan.actuals.files import import_files
-    from costplan.sample import build_store
     from costplan.actuals.store import Store
     from costplan.reports import monthly_report
+    from costplan.sample import build_store
 
     month = "2026-10"
     sample = tmp_path / "sample.duckdb"
@@ -369,3 +369,85 @@ def test_engine_option_and_setting_are_checked(tmp_path, monkeypatch):
     res = costplan("report", "--month", "2026-10", "--engine", "athena", "--database", "cur", "--table", "t",
                    "--output", "s3://b/", "--max-scan-gb", "-1", "--out", str(tmp_path / "r"))
     assert res.code == 2 and "--max-scan-gb" in res.err
+
+
+def test_the_quarterly_review_reads_named_partitions_on_athena_and_equals_the_stores(tmp_path):
+    """The review's own functions (default quarter, quarter against plan, executive summary),
+    on Athena under Stubber over the SYNTHETIC sample's rows, give what they give on the store
+    loaded from the same rows; every query names the billing periods it reads, and only the
+    review's window: the quarter, the 24 months before it and any after."""
+    import sqlglot
+    from sqlglot import exp
+
+    from costplan.actuals.files import import_files
+    from costplan.actuals.store import Store
+    from costplan.estimator import estimate
+    from costplan.pricing.lookup import get_catalog
+    from costplan.reports import quarterly as q
+    from costplan.sample import build_store
+    from costplan.stack import load_stack
+
+    sample = tmp_path / "sample.duckdb"
+    build_store(sample)
+    src = duckdb.connect(str(sample), read_only=True)
+    cols = [r[0] for r in src.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'cost_rows'").fetchall()]
+    keep = ", ".join(f'"{c}"' for c in cols if c not in ("x_Source", "x_LoadId", "x_Synthetic"))
+    focus = tmp_path / "focus.parquet"
+    src.execute(f"COPY (SELECT {keep} FROM cost_rows) TO '{focus}' (FORMAT parquet)")
+    src.close()
+    with Store(tmp_path / "imported.duckdb") as store:
+        import_files(store, "focus", [str(focus)])
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE SCHEMA cur_db")
+    con.execute(f"""CREATE TABLE cur_db.focus_export AS SELECT *, strftime(BillingPeriodStart, '%Y-%m')
+                    AS billing_period FROM read_parquet('{focus}')""")
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = 'focus_export' AND column_name <> 'billing_period'").fetchall())
+    client = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing").client(
+        "athena", region_name="us-east-1")
+    stub = Stubber(client)
+    eng = DuckAthena(con, stub, client=client, database="cur_db", table="focus_export",
+                     output="s3://bucket/athena/", sleep=lambda s: None, types=types)
+    from costplan import config
+
+    plan = estimate(load_stack(config.setting("stack")), get_catalog())
+    local = Store(tmp_path / "imported.duckdb", read_only=True)
+    with stub:
+        q.read_window(eng, None)
+        quarter, _ = q.default_quarter(eng)
+        q.read_window(eng, quarter)
+        got_summary = q.quarter_summary(eng, plan, quarter)
+        got_exec = q.executive_summary(eng, plan, quarter, [])
+    stub.assert_no_pending_responses()
+    want_quarter, _ = q.default_quarter(local)
+    assert quarter == want_quarter
+    pd_testing = pytest.importorskip("pandas.testing")
+    pd_testing.assert_frame_equal(got_summary.reset_index(drop=True),
+                                  q.quarter_summary(local, plan, quarter).reset_index(drop=True), check_dtype=False)
+    assert got_exec["markdown"] == q.executive_summary(local, plan, quarter, [])["markdown"]
+    # every query names its billing periods (without the review's window Athena refuses it)
+    for sql in eng.sent:
+        if "$partitions" not in sql:
+            assert [n for n in sqlglot.parse_one(sql, read="trino").find_all(exp.In)
+                    if n.this.name.lower() == "billing_period"], sql[:200]
+
+
+def test_the_review_window_is_the_quarter_the_24_months_before_and_the_months_after():
+    from costplan.reports import quarterly as q
+
+    class Held:
+        window = None
+
+        def months(self):  # 2023-01 .. 2026-11
+            return [f"{y}-{m:02d}" for y in (2023, 2024, 2025, 2026) for m in range(1, 13)][:47]
+
+        def set_window(self, months):
+            self.window = months
+
+    src = Held()
+    q.read_window(src, "2026Q3")  # 2026-07 - 24 months = 2024-07, up to the newest held, 2026-11
+    assert src.window[0] == "2024-07" and src.window[-1] == "2026-11" and len(src.window) == 29
+    q.read_window(src, None)  # no quarter yet: the 24 newest held
+    assert src.window == src.months()[-24:] and src.window[0] == "2024-12"

@@ -67,6 +67,8 @@ Examples:
   costplan review --quarter 2026Q3
 
   costplan review --quarter 2026Q3 --out /tmp/review --store data/costplan.duckdb
+
+  costplan review --engine athena --database cur --table focus_export --output s3://athena-results/
 """
 
 
@@ -182,7 +184,13 @@ def review_cmd(
     engine: str | None = ENGINE_OPTION,
     spark_path: str | None = SPARK_PATH_OPTION,
     spark_table: str | None = SPARK_TABLE_OPTION,
+    database: str | None = ATHENA_DATABASE_OPTION,
+    table: str | None = ATHENA_TABLE_OPTION,
+    output: str | None = ATHENA_OUTPUT_OPTION,
+    workgroup: str | None = ATHENA_WORKGROUP_OPTION,
     table_format: str = TABLE_FORMAT_OPTION,
+    profile: str | None = typer.Option(None, "--profile", help="Athena: AWS profile."),
+    max_scan_gb: float | None = MAX_SCAN_OPTION,
 ) -> None:
     from rich.console import Console
 
@@ -191,8 +199,11 @@ def review_cmd(
     console = Console(stderr=True)
     with console.status(f"executing the quarterly review for {quarter or 'the last complete quarter'}"):
         result = run_review(quarter, out_dir=out, stack=stack, store=store, engine=engine,
-                            engine_options={k: v for k, v in (("spark_path", spark_path), ("spark_table", spark_table),
-                                                              ("table_format", table_format)) if v})
+                            engine_options={k: v for k, v in (
+                                ("spark_path", spark_path), ("spark_table", spark_table), ("table_format", table_format),
+                                ("athena_database", database), ("athena_table", table), ("athena_output", output),
+                                ("athena_workgroup", workgroup), ("athena_table_format", table_format),
+                                ("profile", profile), ("max_scan_gb", max_scan_gb)) if v})
     for note in result.notes:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)
     typer.echo(str(result.html))

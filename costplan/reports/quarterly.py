@@ -138,6 +138,27 @@ def decisions(stack, plan: EstimateResult | None = None, *, simulations: int = 2
     return evaluate_decisions(stack, base=plan, simulations=simulations, seed=seed)
 
 
+#: Months before a quarter's first month that the review reads on an export table (the same
+#: quarter a year earlier and the trend before it).
+REVIEW_LOOKBACK = 24
+
+
+def read_window(source, quarter: str | None = None) -> None:
+    """On an export table read by a remote engine (Athena, Spark), the billing periods the
+    review reads, so that every query scans those partitions only: from ``REVIEW_LOOKBACK``
+    months before ``quarter`` to the newest held (its run-rate and the projection's start);
+    with no quarter yet, the ``REVIEW_LOOKBACK`` newest held (enough to find the last complete
+    quarter). The local store reads what it holds and is left as it is."""
+    if not hasattr(source, "set_window"):
+        return
+    held = source.months()
+    if quarter is None:
+        source.set_window(held[-REVIEW_LOOKBACK:])
+        return
+    first = shift_month(quarter_months(quarter)[0], -REVIEW_LOOKBACK)
+    source.set_window([m for m in held if m >= first] or quarter_months(quarter))
+
+
 # --- which quarter, and how complete it is ------------------------------------------------
 def default_quarter(store: Store) -> tuple[str, str]:
     """The last quarter whose three months the store holds complete and final, and a
