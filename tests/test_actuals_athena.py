@@ -265,18 +265,14 @@ class DuckAthena(AthenaEngine):
         return super().execute(sql)
 
 
-def test_every_report_query_runs_on_athena_and_the_report_is_the_stores(tmp_path):
-    import json
-
-    import sqlglot
-    from sqlglot import exp
-
+def _sample_on_athena(tmp_path):
+    """The SYNTHETIC sample's rows as one FOCUS Parquet file, imported into a store
+    (``tmp_path/imported.duckdb``) and held as an Athena table answered by :class:`DuckAthena`
+    under Stubber: (engine, stubber)."""
     from costplan.actuals.files import import_files
     from costplan.actuals.store import Store
-    from costplan.reports import monthly_report
     from costplan.sample import build_store
 
-    month = "2026-10"
     sample = tmp_path / "sample.duckdb"
     build_store(sample)
     src = duckdb.connect(str(sample), read_only=True)
@@ -300,6 +296,19 @@ def test_every_report_query_runs_on_athena_and_the_report_is_the_stores(tmp_path
     stub = Stubber(client)
     eng = DuckAthena(con, stub, client=client, database="cur_db", table="focus_export",
                      output="s3://bucket/athena/", sleep=lambda s: None, types=types)
+    return eng, stub
+
+
+def test_every_report_query_runs_on_athena_and_the_report_is_the_stores(tmp_path):
+    import json
+
+    import sqlglot
+    from sqlglot import exp
+
+    from costplan.reports import monthly_report
+
+    month = "2026-10"
+    eng, stub = _sample_on_athena(tmp_path)
     with stub:
         monthly_report(month, out_dir=tmp_path / "athena", images=False, projection=False, source=eng)
     stub.assert_no_pending_responses()
@@ -374,44 +383,19 @@ def test_engine_option_and_setting_are_checked(tmp_path, monkeypatch):
 def test_the_quarterly_review_reads_named_partitions_on_athena_and_equals_the_stores(tmp_path):
     """The review's own functions (default quarter, quarter against plan, executive summary),
     on Athena under Stubber over the SYNTHETIC sample's rows, give what they give on the store
-    loaded from the same rows; every query names the billing periods it reads, and only the
-    review's window: the quarter, the 24 months before it and any after."""
+    loaded from the same rows; every query names the billing periods it reads (the window
+    itself: the next test)."""
     import sqlglot
     from sqlglot import exp
 
-    from costplan.actuals.files import import_files
+    from costplan import config
     from costplan.actuals.store import Store
     from costplan.estimator import estimate
     from costplan.pricing.lookup import get_catalog
     from costplan.reports import quarterly as q
-    from costplan.sample import build_store
     from costplan.stack import load_stack
 
-    sample = tmp_path / "sample.duckdb"
-    build_store(sample)
-    src = duckdb.connect(str(sample), read_only=True)
-    cols = [r[0] for r in src.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'cost_rows'").fetchall()]
-    keep = ", ".join(f'"{c}"' for c in cols if c not in ("x_Source", "x_LoadId", "x_Synthetic"))
-    focus = tmp_path / "focus.parquet"
-    src.execute(f"COPY (SELECT {keep} FROM cost_rows) TO '{focus}' (FORMAT parquet)")
-    src.close()
-    with Store(tmp_path / "imported.duckdb") as store:
-        import_files(store, "focus", [str(focus)])
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("CREATE SCHEMA cur_db")
-    con.execute(f"""CREATE TABLE cur_db.focus_export AS SELECT *, strftime(BillingPeriodStart, '%Y-%m')
-                    AS billing_period FROM read_parquet('{focus}')""")
-    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                             "WHERE table_name = 'focus_export' AND column_name <> 'billing_period'").fetchall())
-    client = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing").client(
-        "athena", region_name="us-east-1")
-    stub = Stubber(client)
-    eng = DuckAthena(con, stub, client=client, database="cur_db", table="focus_export",
-                     output="s3://bucket/athena/", sleep=lambda s: None, types=types)
-    from costplan import config
-
+    eng, stub = _sample_on_athena(tmp_path)
     plan = estimate(load_stack(config.setting("stack")), get_catalog())
     local = Store(tmp_path / "imported.duckdb", read_only=True)
     with stub:
