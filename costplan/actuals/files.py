@@ -88,6 +88,28 @@ CUR_MAPPING_DOC = """
 | Refund | Credit, ChargeClass Correction | unblended | unblended |
 """
 
+CUR_NET_DOC = """
+Negotiated discounts (an Enterprise Discount Program, private pricing, bundled discounts) appear
+in a CUR 2.0 export as the ``*_net_*`` columns, which AWS adds only for a billing period in which
+the account has such a discount. They go to two more store columns:
+
+| CUR 2.0 line_item_line_item_type | ContractedCost | x_NetEffectiveCost |
+|---|---|---|
+| Usage | line_item_net_unblended_cost | line_item_net_unblended_cost |
+| SavingsPlanCoveredUsage | line_item_net_unblended_cost | savings_plan_net_savings_plan_effective_cost |
+| DiscountedUsage (RI) | NULL (CUR has no negotiated on-demand cost) | reservation_net_effective_cost |
+| SavingsPlanRecurringFee | NULL | unused commitment x net / unblended of the row |
+| SavingsPlanUpfrontFee, RI upfront Fee | NULL | 0 (amortised) |
+| RIFee | NULL | reservation_net_unused_amortized_upfront_fee_for_billing_period + reservation_net_unused_recurring_fee |
+| any other | NULL | line_item_net_unblended_cost |
+
+A row whose net figure is empty takes its gross one. Without the net columns (no negotiated
+discount that period) ContractedCost of Usage and SavingsPlanCoveredUsage rows is their
+unblended cost and x_NetEffectiveCost stays NULL: EffectiveCost is then also the cost after
+negotiated discounts. BilledCost and EffectiveCost keep the gross figures in both cases (the
+import's totals check compares BilledCost with the files' unblended cost).
+"""
+
 
 #: Strings a FOCUS or CUR file writes for NULL (FOCUS files use ``NULL``; some write ``null``).
 NULL_STRINGS = ("NULL", "null")
@@ -460,6 +482,56 @@ def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
     SavingsPlanNegation rows."""
     exprs, c, where = _cur_exprs(types)
     return _select_list(exprs), c, where
+def cur_has_net_columns(types: dict[str, str]) -> bool:
+    """Whether a CUR's columns include the net (after negotiated discounts) costs: AWS adds
+    ``line_item_net_unblended_cost`` and the other ``*_net_*`` columns only for a billing period
+    in which the account has a discount (EDP, private pricing, bundled discounts)."""
+    return any(k.lower() in ("line_item_net_unblended_cost", "lineitem/netunblendedcost") for k in types)
+
+
+def _cur_net_exprs(c: _Cols, typ: str, unblended: str, sp_eff: str, ri_eff: str, sp_unused: str,
+                   ri_arn: str) -> tuple[str, str]:
+    """ContractedCost and x_NetEffectiveCost of a CUR 2.0 row (:data:`CUR_NET_DOC`).
+
+    ContractedCost (FOCUS: at negotiated prices, before commitments) is kept for usage rows
+    billed at on-demand prices (``Usage``, ``SavingsPlanCoveredUsage``): the net unblended cost
+    when the file has the net columns, else the unblended cost (no negotiated discount that
+    period). An RI-covered row (``DiscountedUsage``) has no negotiated on-demand cost in CUR:
+    NULL. x_NetEffectiveCost (amortised, after negotiated discounts and commitments: Cost
+    Explorer's NetAmortizedCost) is the row's own net figure where the file has the net columns,
+    else NULL."""
+    num = lambda name: c.typed("DOUBLE", "x_NetEffectiveCost", name)  # noqa: E731
+    on_demand = f"{typ} IN ('Usage', 'SavingsPlanCoveredUsage')"
+    if not c.name("line_item_net_unblended_cost"):
+        return f"CASE WHEN {on_demand} THEN {unblended} END", "NULL"
+    net = f"coalesce({num('line_item_net_unblended_cost')}, {unblended})"
+
+    def net_or(name: str, gross: str) -> str:
+        return f"coalesce({num(name)}, {gross})" if c.name(name) else gross
+
+    def gross(name: str) -> str:
+        return c.typed("DOUBLE", "EffectiveCost", name) if c.name(name) else "0.0"
+
+    sp_net = net_or("savings_plan_net_savings_plan_effective_cost", sp_eff)
+    ri_net = net_or("reservation_net_effective_cost", ri_eff)
+    ri_unused = (
+        f"({net_or('reservation_net_unused_amortized_upfront_fee_for_billing_period', gross('reservation_unused_amortized_upfront_fee_for_billing_period'))}"
+        f" + {net_or('reservation_net_unused_recurring_fee', gross('reservation_unused_recurring_fee'))})"
+    )
+    # CUR has no net unused-commitment column: the unused commitment scaled by the fee row's own
+    # net / gross ratio (a percentage discount applies to the commitment alike)
+    sp_unused_net = f"({sp_unused} * coalesce({num('line_item_net_unblended_cost')} / NULLIF({unblended}, 0), 1.0))"
+    net_effective = f"""CASE {typ}
+            WHEN 'SavingsPlanCoveredUsage' THEN {sp_net}
+            WHEN 'DiscountedUsage' THEN {ri_net}
+            WHEN 'SavingsPlanRecurringFee' THEN {sp_unused_net}
+            WHEN 'SavingsPlanUpfrontFee' THEN 0.0
+            WHEN 'RIFee' THEN {ri_unused}
+            WHEN 'Fee' THEN CASE WHEN {ri_arn} IS NOT NULL THEN 0.0 ELSE {net} END
+            ELSE {net} END"""
+    return f"CASE WHEN {on_demand} THEN {net} END", net_effective
+
+
 def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str], _Cols, str]:
     c = _Cols(types, csv)
     n = lambda *names: c.name(*names)  # noqa: E731
@@ -508,6 +580,7 @@ def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str]
         )
     )
     invoice = n("bill_invoice_id")
+    contracted, net_effective = _cur_net_exprs(c, typ, unblended, sp_eff, ri_eff, sp_unused, ri_arn)
     exprs = {
         "BillingAccountId": c.text("bill_payer_account_id"),
         "SubAccountId": c.text("line_item_usage_account_id"),
@@ -556,6 +629,8 @@ def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str]
         "ListCost": num("ListCost", "pricing_public_on_demand_cost")
         if n("pricing_public_on_demand_cost")
         else "NULL",
+        "ContractedCost": contracted,
+        "x_NetEffectiveCost": net_effective,
         "CommitmentDiscountId": f"""CASE
             WHEN {typ} LIKE 'SavingsPlan%' THEN {sp_arn}
             WHEN {typ} IN ('DiscountedUsage', 'RIFee') OR ({typ} = 'Fee' AND {ri_arn} IS NOT NULL) THEN {ri_arn} END""",
@@ -731,6 +806,10 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     )
     parts = scan.assign(part=scan["file"].map(lambda f: names.get(f, os.path.basename(f))), path=scan["file"])
     parts["manifest"] = parts["file"].map(found.from_manifest)
+    # whether each CUR file carried the net columns (after negotiated discounts): prices from-bill
+    # tells rates after your discounts from rates of a file that could not show them
+    net = {os.path.abspath(f): cur_has_net_columns(_describe(con, f)) for p in plans for f in p.files}
+    parts["net_costs"] = parts["file"].map(net) if kind == "cur" else None
     parts = parts[parts["rows"] > 0]
     selects = [f"SELECT {p.select} FROM {p.reader} WHERE {p.where}" for p in plans]
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
@@ -759,7 +838,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             kind,
             description=description or f"{kind} import of {len(files)} file(s)",
             check=check,
-            parts=parts[["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest"]],
+            parts=parts[["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest",
+                         "net_costs"]],
             mode=mode,
         )
     except duckdb.Error as exc:

@@ -28,7 +28,7 @@ currencies; quantities are in the row's ``PricingUnit`` / ``ConsumedUnit``.
 | CommitmentDiscountId, CommitmentDiscountType, CommitmentDiscountStatus, CommitmentDiscountCategory | VARCHAR | Savings Plan / RI, ``Used`` or ``Unused``, ``Spend`` or ``Usage`` |
 | Tags | VARCHAR | JSON object of tag key -> value |
 | x_UsageType | VARCHAR | AWS usage type (e.g. ``USE1-BoxUsage:c5.xlarge``) |
-| x_NetEffectiveCost | DOUBLE | Cost Explorer NetAmortizedCost [BillingCurrency] |
+| x_NetEffectiveCost | DOUBLE | amortised cost after negotiated discounts and commitments: Cost Explorer NetAmortizedCost, CUR 2.0 net columns (NULL when the source has none) [BillingCurrency] |
 | x_ChargeStatus | VARCHAR | ``Estimated`` (the provider may still change it) or ``Final`` |
 | x_Source | VARCHAR | ``focus``, ``cur``, ``cost-explorer`` or ``synthetic-sample`` |
 | x_LoadId | BIGINT | the load that wrote the row (table ``loads``) |
@@ -242,6 +242,15 @@ MIGRATIONS.append(
             # filled from the rows already held by the store's migration step (the view of
             # every load's rows is rebuilt first)
         ],
+    )
+)
+MIGRATIONS.append(
+    (
+        9,
+        "each imported file records whether it carried CUR 2.0's net columns (costs after negotiated discounts)",
+        # NULL for files imported before: costplan did not read the net columns then (true: the
+        # file had them; false: it had none, so the period had no negotiated discount)
+        ["ALTER TABLE load_parts ADD COLUMN net_costs BOOLEAN"],
     )
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -465,7 +465,8 @@ class Store:
         """The ``load_parts`` rows of a new load (one per file and billing period)."""
         import pandas as pd
 
-        cols = ["load_id", "part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest"]
+        cols = ["load_id", "part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest",
+                "net_costs"]
         if parts is None or not len(parts):
             df = (
                 summary.groupby(["ProviderName", "BillingAccountId", "BillingPeriodStart"], dropna=False)["rows"]
@@ -475,15 +476,16 @@ class Store:
             df["part"] = f"load {load_id}"
             df["path"] = None
             df["manifest"] = None
+            df["net_costs"] = None
         else:
             df = parts.copy()
-            for c in ("path", "manifest"):
+            for c in ("path", "manifest", "net_costs"):
                 if c not in df:
                     df[c] = None
         df["load_id"] = load_id
         df["BillingPeriodStart"] = pd.to_datetime(df["BillingPeriodStart"])
         df["rows"] = df["rows"].astype("int64")
-        for c in ("part", "path", "ProviderName", "BillingAccountId", "manifest"):
+        for c in ("part", "path", "ProviderName", "BillingAccountId", "manifest", "net_costs"):
             df[c] = df[c].astype("object").where(df[c].notna(), None)
         return df[cols].reset_index(drop=True)
 

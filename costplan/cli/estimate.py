@@ -70,7 +70,7 @@ def estimate_cmd(
 
     stack_path = setting("stack", stack)
     st = load_stack(stack_path, scenario=scenario)
-    cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates)
+    cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates, stack=st)
     result = estimate(st, cat, strict_prices=flag("strict_prices", strict_prices))
     if fmt is PlanFormat.focus:
         return emit_estimate(result)
@@ -146,9 +146,12 @@ def estimate_cmd(
         sources = sorted(set(result.lines.loc[from_bill, "price_source"]))
         info(f"{int(from_bill.sum())} of {len(result.lines)} lines priced at your rates from the bill "
              f"({', '.join(sources) or 'none'}); the others at the catalog's list prices")
-        if (result.lines["component_kind"] == "commitment").any():
-            warn("bill rates are effective rates: they already include the bill's Savings Plans and reservations, "
-                 "and the stack's commitments are applied on top of them")
+        if cat.manifest.get("bill_rate_kind") == "contracted":
+            info("the stack models Savings Plans or reservations of its own: priced at the bill's contracted rates "
+                 "(after negotiated discounts, before commitments), so its commitments are applied once")
+        else:
+            info("the stack models no Savings Plans or reservations: priced at the bill's effective rates (after "
+                 "negotiated discounts and the bill's own commitments)")
     for w in result.warnings:
         warn(w)
     for f in result.findings:

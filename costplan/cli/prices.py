@@ -160,13 +160,17 @@ Examples:
 
 
 FROM_BILL_HELP = """Your own unit prices from your bill. For every (service, usage type,
-region) of a month's usage in the store (a CUR 2.0 or FOCUS import), the list unit price and
-the effective unit price you paid after discounts, Savings Plans and reserved instances
-(ListCost / quantity and EffectiveCost / quantity; FOCUS also ContractedCost / quantity).
-The rates that match a catalog price are written as a catalog overlay (source "bill <billing
-account> <period>") into data/bill-rates/<period>/ (or --out); `costplan estimate`, `project`
-and `report` with --rates bill then price the plan at your rates, falling back to the catalog
-where the bill has no price.
+region) of a month's usage in the store (a CUR 2.0 or FOCUS import), three unit prices: list
+(public on-demand), contracted (after your negotiated discounts such as an EDP, before Savings
+Plans and reservations) and effective (after both, amortised). A CUR 2.0 export carries the
+negotiated discounts in its net columns (line_item_net_unblended_cost, ...); FOCUS in
+ContractedCost and EffectiveCost.
+The rates that match a catalog price are written as two catalog overlays (source "bill
+<billing account> <period>") into data/bill-rates/<period>/ (effective) and its contracted/
+folder (or --out); `costplan estimate`, `project` and `report` with --rates bill then price
+the plan at your rates, falling back to the catalog where the bill has no price: at the
+contracted rates when the stack models Savings Plans or reservations of its own (so they are
+applied once), else at the effective rates.
 
 Examples:
 
@@ -201,7 +205,9 @@ def from_bill_cmd(
         from costplan.frames import json_records
 
         emit_json({"period": res.period, "source": res.source, "path": str(res.path) if res.path else None,
-                   "rates": json_records(df[cols]), "overlay_rows": len(res.prices)})
+                   "contracted_path": str(res.contracted_path) if res.contracted_path else None,
+                   "rates": json_records(df[cols]), "overlay_rows": len(res.prices),
+                   "contracted_rows": len(res.contracted), "warnings": res.warnings})
         return
     if fmt is Format.csv:
         emit_frame(df[cols], fmt)
@@ -213,10 +219,14 @@ def from_bill_cmd(
     n_unmapped = int((res.rates["not_mapped"] != "").sum())
     if res.path:
         info(f"wrote {res.path}: {len(res.prices)} rates ({res.source}); use them with --rates bill")
+        if res.contracted_path:
+            info(f"wrote {res.contracted_path}: {len(res.contracted)} contracted rates (for a stack with commitments)")
     else:
         warn("no line of the bill matches a catalog price; nothing was written")
     if n_unmapped:
         info(f"{n_unmapped} bill lines have no catalog price to replace (see not_mapped); they stay at list prices")
+    for w in res.warnings:
+        warn(w)
 
 
 def make_session(profile: str | None):

@@ -158,7 +158,7 @@ def project_cmd(
 
     check_projection_size(months if months is not None else 1, simulations, seed)  # before the stack is read
     st = load_stack(setting("stack", stack))
-    cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates)
+    cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates, stack=st)
     if flag("strict_prices", strict_prices):
         from costplan.estimator import estimate
 

@@ -137,7 +137,11 @@ def report_cmd(
             from costplan import config
             from costplan.pricing.lookup import get_catalog
 
-            catalog = get_catalog(catalog_path or config.setting("catalog") or None, rates, bill_rates)
+            from costplan.stack import load_stack
+
+            # the bill's contracted or effective rates, by whether the stack models commitments
+            catalog = get_catalog(catalog_path or config.setting("catalog") or None, rates, bill_rates,
+                                  stack=load_stack(config.setting("stack", stack)))
         from costplan.actuals.engines import check_engine
 
         source = None

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,7 +126,9 @@ def bill_rates(store, month: str | None = None) -> tuple[pd.DataFrame, dict]:
     ``month`` (YYYY-MM; default the last complete month in the store), usage rows only.
 
     Columns: ``BillingAccountId, ServiceName, x_UsageType, RegionId, PricingUnit,
-    PricingQuantity`` [unit], ``ListCost, EffectiveCost, ContractedCost`` [USD],
+    PricingQuantity`` [unit], ``ListCost, EffectiveCost, ContractedCost`` [USD] (EffectiveCost after
+    negotiated discounts: the store's x_NetEffectiveCost where it has one), ``contracted_quantity``
+    [unit] (of the rows with a ContractedCost),
     ``ListUnitPrice, EffectiveUnitPrice, ContractedUnitPrice`` [USD/unit] (NaN where the bill
     has no such cost), ``min_rate, max_rate`` (of the rows' effective rates [USD/unit]),
     ``rows``, and ``service, sku, usage, variant, unit`` of the catalog key it maps to (or
@@ -152,9 +154,12 @@ def bill_rates(store, month: str | None = None) -> tuple[pd.DataFrame, dict]:
         SELECT BillingAccountId, ServiceName, x_UsageType, RegionId, PricingUnit,
                any_value(ChargeDescription) FILTER (WHERE ChargeDescription IS NOT NULL) AS description,
                sum(PricingQuantity) AS PricingQuantity, sum(ListCost) AS ListCost,
-               sum(EffectiveCost) AS EffectiveCost, sum(ContractedCost) AS ContractedCost,
+               sum(coalesce(x_NetEffectiveCost, EffectiveCost)) AS EffectiveCost,
+               sum(ContractedCost) AS ContractedCost,
+               sum(PricingQuantity) FILTER (WHERE ContractedCost IS NOT NULL) AS contracted_quantity,
                count(ListCost) AS n_list, count(ContractedCost) AS n_contracted,
-               min(EffectiveCost / PricingQuantity) AS min_rate, max(EffectiveCost / PricingQuantity) AS max_rate,
+               min(coalesce(x_NetEffectiveCost, EffectiveCost) / PricingQuantity) AS min_rate,
+               max(coalesce(x_NetEffectiveCost, EffectiveCost) / PricingQuantity) AS max_rate,
                count(*) AS rows
         FROM {store.rows_sql()} AS r
         WHERE ChargeCategory = 'Usage' AND PricingQuantity > 0
@@ -164,7 +169,8 @@ def bill_rates(store, month: str | None = None) -> tuple[pd.DataFrame, dict]:
     q = df["PricingQuantity"]
     df["ListUnitPrice"] = (df["ListCost"] / q).where(df["n_list"] == df["rows"])
     df["EffectiveUnitPrice"] = df["EffectiveCost"] / q
-    df["ContractedUnitPrice"] = (df["ContractedCost"] / q).where(df["n_contracted"] == df["rows"])
+    # over the rows that carry a contracted cost (a CUR's RI-covered rows have none)
+    df["ContractedUnitPrice"] = (df["ContractedCost"] / df["contracted_quantity"]).where(df["n_contracted"] > 0)
     keys = [catalog_key(s, u, d) for s, u, d in zip(df["ServiceName"], df["x_UsageType"].fillna(""),
                                                       df["description"].fillna(""), strict=True)]
     df["service"] = [k[0] if isinstance(k, tuple) else None for k in keys]
@@ -182,7 +188,34 @@ def bill_rates(store, month: str | None = None) -> tuple[pd.DataFrame, dict]:
             df.loc[i, ["service", "sku", "usage", "variant", "unit"]] = None
     accounts = sorted({str(a) for a in df["BillingAccountId"].dropna()})
     df = df.drop(columns=["n_list", "n_contracted"])
-    return df, {"period": start.strftime("%Y-%m"), "accounts": accounts, "currency": "USD"}
+    warnings = _rate_warnings(store, start, end)
+    return df, {"period": start.strftime("%Y-%m"), "accounts": accounts, "currency": "USD", "warnings": warnings}
+
+
+def _rate_warnings(store, start, end) -> list[str]:
+    """What the month's unit prices cannot show: CUR files imported before costplan read the
+    net columns, and credits or discounts billed on their own lines."""
+    out = []
+    try:
+        old = store.con.execute(
+            """SELECT count(*) FROM load_parts p JOIN loads l USING (load_id)
+               WHERE l.x_Source = 'cur' AND p.net_costs IS NULL AND p.BillingPeriodStart >= ? AND p.BillingPeriodStart < ?""",
+            [start, end]).fetchall()[0][0]
+    except Exception:  # noqa: BLE001 - a store without parts (a test double): nothing to say
+        old = 0
+    if old:
+        out.append(f"{old} CUR file(s) of {start:%Y-%m} were imported by a costplan that did not read the net "
+                   "columns: if the account has negotiated discounts (EDP, private pricing), the contracted and "
+                   "effective rates are before them; import the files again to read them")
+    credits = store.con.execute(
+        f"""SELECT sum(coalesce(x_NetEffectiveCost, EffectiveCost)) FROM {store.rows_sql()} AS r
+            WHERE ChargeCategory = 'Credit' AND ChargePeriodStart >= ? AND ChargePeriodStart < ?""",
+        [start, end]).fetchall()[0][0]
+    if credits and abs(credits) >= 0.005:
+        out.append(f"{start:%Y-%m} holds {credits:,.2f} USD of credits and discounts on lines of their own (credits, "
+                   "refunds, or discounts a CUR with manual discount compatibility bills apart): they are not in "
+                   "these unit prices")
+    return out
 
 
 def source_of(accounts: list[str], period: str) -> str:
@@ -193,10 +226,19 @@ def source_of(accounts: list[str], period: str) -> str:
     return f"{BILL_SOURCE_PREFIX}{who} {period}"
 
 
-def overlay_prices(df: pd.DataFrame, meta: dict) -> list[Price]:
-    """Catalog rows (on_demand, your effective rate) for the mapped lines of :func:`bill_rates`.
+RATES = ("effective", "contracted")
+"""The two overlays from-bill writes: ``effective`` (after negotiated discounts, Savings Plans
+and reservations, amortised: FOCUS EffectiveCost) and ``contracted`` (after negotiated
+discounts, before commitments: FOCUS ContractedCost)."""
 
-    Lines of several accounts for one key are combined (quantity-weighted)."""
+
+def overlay_prices(df: pd.DataFrame, meta: dict, rate: str = "effective") -> list[Price]:
+    """Catalog rows (on_demand, your ``rate``: :data:`RATES`) for the mapped lines of
+    :func:`bill_rates`. Lines of several accounts for one key are combined (quantity-weighted);
+    a key with no contracted cost on the bill (a CUR's usage wholly covered by reservations)
+    has no contracted row."""
+    if rate not in RATES:
+        raise ValueError(f"rate {rate!r}: one of {RATES}")
     source = source_of(meta["accounts"], meta["period"])
     as_of = _period_end(meta["period"])
     mapped = df[df["not_mapped"] == ""]
@@ -204,19 +246,31 @@ def overlay_prices(df: pd.DataFrame, meta: dict) -> list[Price]:
     grouped = mapped.groupby(["service", "sku", "RegionId", "usage", "variant", "unit"], dropna=False, sort=True)
     for (service, sku, region, usage, variant, unit), g in grouped:
         qty = float(g["PricingQuantity"].sum())
-        rate = float(g["EffectiveCost"].sum()) / qty
         lst = float(g["ListCost"].sum()) / qty if g["ListUnitPrice"].notna().all() else math.nan
-        note = (f"your effective rate from the bill: {float(g['EffectiveCost'].sum()):.6g} USD / {qty:.6g} {unit}"
-                f" of {', '.join(sorted(set(g['x_UsageType'])))}")
+        if rate == "effective":
+            cost = float(g["EffectiveCost"].sum())
+            value = cost / qty
+            note = (f"your effective rate from the bill (after discounts and commitments): {cost:.6g} USD / "
+                    f"{qty:.6g} {unit} of {', '.join(sorted(set(g['x_UsageType'])))}")
+        else:
+            c = g[g["ContractedUnitPrice"].notna()]
+            if c.empty:
+                continue
+            cqty = float(c["contracted_quantity"].sum())  # the quantity that carried a contracted cost
+            cost = float(c["ContractedCost"].sum())
+            value = cost / cqty
+            note = (f"your contracted rate from the bill (after negotiated discounts, before Savings Plans and "
+                    f"reservations): {cost:.6g} USD / {cqty:.6g} {unit} of {', '.join(sorted(set(c['x_UsageType'])))}")
         if not math.isnan(lst):
-            note += f"; list {lst:.6g}/{unit} ({(1 - rate / lst) * 100 if lst else 0:.1f}% below list)"
-        lo, hi = float(g["min_rate"].min()), float(g["max_rate"].max())
-        if not math.isclose(lo, hi, rel_tol=1e-9, abs_tol=1e-12):
-            note += f"; rows ranged {lo:.6g} to {hi:.6g}"
+            note += f"; list {lst:.6g}/{unit} ({(1 - value / lst) * 100 if lst else 0:.1f}% below list)"
+        if rate == "effective":
+            lo, hi = float(g["min_rate"].min()), float(g["max_rate"].max())
+            if not math.isclose(lo, hi, rel_tol=1e-9, abs_tol=1e-12):
+                note += f"; rows ranged {lo:.6g} to {hi:.6g}"
         out.append(Price(
             service=service, sku=sku, region=region, usage=usage, variant=variant or "", pricing_model="on_demand",
             term="", purchase_option="", offering_class="", tier_start=0.0, tier_end=math.inf, unit=unit,
-            unit_price=round(rate, 10), interruption_band="", source=source, as_of=as_of, verified=True, note=note,
+            unit_price=round(value, 10), interruption_band="", source=source, as_of=as_of, verified=True, note=note,
         ))
     return out
 
@@ -243,48 +297,78 @@ class FromBill:
     period: str
     source: str
     prices: list[Price]
+    """The effective rates (the overlay ``--rates bill`` uses for a plan without commitments)."""
+    contracted: list[Price] = field(default_factory=list)
+    """The contracted rates (for a plan that models its own Savings Plans or reservations)."""
     path: Path | None = None
+    contracted_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    """What the unit prices cannot show (credits on their own lines, files imported before the
+    net columns were read)."""
+
+
+CONTRACTED_DIR = "contracted"
+"""The period folder's subfolder holding the contracted-rate overlay."""
 
 
 def from_bill(store, month: str | None = None, out: str | Path | None = None) -> FromBill:
-    """Compute the bill's unit prices and write the overlay (``<out>/<period>/aws-prices_<last day>.csv``
-    with its manifest; ``out`` default :func:`default_overlay_dir`). Nothing is written when no
-    line maps to a catalog key."""
+    """Compute the bill's unit prices and write the overlays: the effective rates as
+    ``<out>/<period>/aws-prices_<last day>.csv`` and the contracted rates as
+    ``<out>/<period>/contracted/aws-prices_<last day>.csv``, each with its manifest (``out``
+    default :func:`default_overlay_dir`). Nothing is written when no line maps to a catalog key."""
     import fnmatch
 
     from costplan import outputs
 
     df, meta = bill_rates(store, month)
-    prices = overlay_prices(df, meta)
-    res = FromBill(df, meta["period"], source_of(meta["accounts"], meta["period"]), prices)
+    prices = overlay_prices(df, meta, "effective")
+    contracted = overlay_prices(df, meta, "contracted")
+    res = FromBill(df, meta["period"], source_of(meta["accounts"], meta["period"]), prices, contracted,
+                   warnings=list(meta.get("warnings", [])))
     if not prices:
         return res
     root = outputs.resolve(out) if out is not None else default_overlay_dir()
     folder = root / meta["period"]
-    kind = outputs.OutputKind("bill rates", lambda n: fnmatch.fnmatch(n, CATALOG_GLOB) or n == "manifest.json",
-                              marker_required=False)
-    outputs.check_folder(folder, kind)
-    manifest = {
-        "generated": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "as_of": _period_end(meta["period"]),
-        "overlay": True,
-        "sources": [{
-            "id": res.source, "url": str(getattr(store, "path", "")), "as_of": _period_end(meta["period"]),
-            "license": "your own bill (not redistributable)",
-            "notes": f"effective unit prices (after discounts, Savings Plans and reservations) of {meta['period']}, "
-                     "costplan prices from-bill",
-        }],
-    }
-    res.path = write_catalog(prices, folder / f"aws-prices_{_period_end(meta['period'])}.csv", manifest)
+
+    def owns(n: str) -> bool:
+        return fnmatch.fnmatch(n, CATALOG_GLOB) or n == "manifest.json" or n == CONTRACTED_DIR
+
+    outputs.check_folder(folder, outputs.OutputKind("bill rates", owns, marker_required=False))
+    sub = folder / CONTRACTED_DIR
+    outputs.check_folder(sub, outputs.OutputKind("bill rates", owns, marker_required=False))
+    name = f"aws-prices_{_period_end(meta['period'])}.csv"
+
+    def manifest(rate: str, notes: str) -> dict:
+        return {
+            "generated": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "as_of": _period_end(meta["period"]),
+            "overlay": True,
+            "bill_rates": rate,
+            "sources": [{
+                "id": res.source, "url": str(getattr(store, "path", "")), "as_of": _period_end(meta["period"]),
+                "license": "your own bill (not redistributable)",
+                "notes": f"{notes} of {meta['period']}, costplan prices from-bill",
+            }],
+        }
+
+    if contracted:
+        res.contracted_path = write_catalog(contracted, sub / name, manifest(
+            "contracted", "contracted unit prices (after negotiated discounts, before Savings Plans and reservations)"))
+    res.path = write_catalog(prices, folder / name, manifest(
+        "effective", "effective unit prices (after negotiated discounts, Savings Plans and reservations)"))
     return res
 
 
-def load_overlay(path: str | Path | None = None) -> Catalog:
+def load_overlay(path: str | Path | None = None, rate: str = "effective") -> Catalog:
     """The bill-rate overlay at ``path`` (a CSV, a period folder or the overlay root; default
-    the newest period under :func:`default_overlay_dir`)."""
+    the newest period under :func:`default_overlay_dir`): its effective rates, or with
+    ``rate="contracted"`` its contracted rates (an empty overlay when the bill had none)."""
+    if rate not in RATES:
+        raise ValueError(f"rate {rate!r}: one of {RATES}")
     p = Path(path) if path is not None else default_overlay_dir()
     if p.is_dir() and not list(p.glob(CATALOG_GLOB)):
         periods = sorted(d for d in p.iterdir() if d.is_dir() and list(d.glob(CATALOG_GLOB))) if p.exists() else []
+        periods = [d for d in periods if d.name != CONTRACTED_DIR]
         if not periods:
             raise InputError(Problem(
                 "no bill rates here", file=str(p), location="--rates bill",
@@ -294,6 +378,13 @@ def load_overlay(path: str | Path | None = None) -> Catalog:
     if not p.exists():
         raise InputError(Problem("bill rates not found", file=str(p), location="--bill-rates",
                                  hint="run `costplan prices from-bill --store S` first"))
+    if rate == "contracted":
+        folder = p if p.is_dir() else p.parent
+        sub = folder if folder.name == CONTRACTED_DIR else folder / CONTRACTED_DIR
+        if not sub.is_dir() or not list(sub.glob(CATALOG_GLOB)):
+            effective = Catalog.load(newest_catalog_file(folder) if p.is_dir() else p)
+            return Catalog([], dict(effective.manifest, bill_rates="contracted"), sub)
+        return Catalog.load(newest_catalog_file(sub))
     return Catalog.load(newest_catalog_file(p) if p.is_dir() else p)
 
 
@@ -306,7 +397,30 @@ def with_bill_rates(catalog: Catalog, overlay: Catalog) -> Catalog:
     manifest = dict(catalog.manifest)
     manifest["sources"] = list(manifest.get("sources", [])) + list(overlay.manifest.get("sources", []))
     manifest["bill_rates"] = str(overlay.path) if overlay.path else None
+    manifest["bill_rate_kind"] = overlay.manifest.get("bill_rates", "effective")
     return Catalog(rows, manifest, catalog.path)
+
+
+def models_commitments(stack) -> bool:
+    """Whether ``stack`` (or one of its scenarios) models Savings Plans or reserved instances
+    of its own. Capacity reservations give no discount and do not count."""
+    c = getattr(stack, "commitments", None)
+    if c is not None and (c.savings_plans or c.reserved_instances):
+        return True
+    for sc in (getattr(stack, "scenarios", None) or {}).values():
+        patch = (getattr(sc, "patch", None) or {}).get("commitments") or {}
+        if isinstance(patch, dict) and (patch.get("savings_plans") or patch.get("reserved_instances")):
+            return True
+    return False
+
+
+def bill_rate_for(stack) -> str:
+    """The rule for ``--rates bill`` (docs/prices.md, "Rates from your bill"): a plan that models
+    its own Savings Plans or reservations is priced at the bill's **contracted** rates (after
+    negotiated discounts, before commitments), so its commitments are applied once, by the plan;
+    a plan that models none at the bill's **effective** rates (which already include the bill's
+    Savings Plans and reservations)."""
+    return "contracted" if models_commitments(stack) else "effective"
 
 
 def is_bill_source(source: str) -> bool:

@@ -29,10 +29,12 @@ SHOW_COLUMNS = [
 ]
 
 
-def get_catalog(path: str | None = None, rates: str = "list", bill_rates: str | None = None) -> Catalog:
+def get_catalog(path: str | None = None, rates: str = "list", bill_rates: str | None = None, stack=None) -> Catalog:
     """The catalog at ``path`` (default: the catalog in use). ``rates="bill"`` lays the bill-rate
     overlay of ``costplan prices from-bill`` over it (``bill_rates``: its path; default the
-    newest one), so keys the bill has are priced at your effective rate."""
+    newest one), so keys the bill has are priced at your rates: the contracted rates when
+    ``stack`` models Savings Plans or reservations of its own, else the effective rates
+    (:func:`costplan.pricing.from_bill.bill_rate_for`; without a stack, the contracted rates)."""
     if isinstance(path, Catalog):
         cat = path
     else:
@@ -41,9 +43,10 @@ def get_catalog(path: str | None = None, rates: str = "list", bill_rates: str | 
         return cat
     if rates != "bill":
         raise InputError(f"--rates {rates!r} is not valid; use list or bill")
-    from costplan.pricing.from_bill import load_overlay, with_bill_rates
+    from costplan.pricing.from_bill import bill_rate_for, load_overlay, with_bill_rates
 
-    return with_bill_rates(cat, load_overlay(bill_rates))
+    kind = bill_rate_for(stack) if stack is not None else "contracted"
+    return with_bill_rates(cat, load_overlay(bill_rates, kind))
 
 
 def show_prices(
