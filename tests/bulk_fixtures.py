@@ -72,6 +72,15 @@ OTHER_COLUMNS = {
     "AmazonEKS": TERM_HEAD + ["Tenancy", "usageType", "operation", "Region Code", "serviceName"],
     "AmazonS3": TERM_HEAD + ["Availability", "Storage Class", "Volume Type", "Group", "Group Description",
                              "usageType", "operation", "Region Code", "serviceName"],
+    "AmazonCloudWatch": TERM_HEAD + ["Group", "Group Description", "usageType", "operation", "Region Code",
+                                     "serviceName"],
+    "AmazonVPC": TERM_HEAD + ["Group", "Group Description", "usageType", "operation", "Region Code",
+                              "serviceName"],
+    "awskms": TERM_HEAD + ["usageType", "operation", "Region Code", "serviceName"],
+    # data transfer: priced by where it goes from and to; no Region Code column
+    "AWSDataTransfer": TERM_HEAD + ["Transfer Type", "From Location", "From Location Type", "To Location",
+                                    "To Location Type", "usageType", "operation", "From Region Code",
+                                    "To Region Code", "serviceName"],
 }
 SP_COLUMNS = [
     "SKU", "RateCode", "Unit", "EffectiveDate", "DiscountedRate", "Currency", "DiscountedSKU",
@@ -80,7 +89,8 @@ SP_COLUMNS = [
     "Location Type", "Granularity", "Product Family", "DiscountedRegionCode", "DiscountedInstanceType",
 ]
 """Every column of a Savings Plans offer file, in AWS's order."""
-OFFERS = ("AmazonEC2", "AmazonRDS", "AmazonElastiCache", "AWSELB", "AmazonEKS", "AmazonS3")
+OFFERS = ("AmazonEC2", "AmazonRDS", "AmazonElastiCache", "AWSELB", "AmazonEKS", "AmazonS3", "AmazonCloudWatch",
+          "AmazonVPC", "awskms", "AWSDataTransfer")
 SP_OFFER = "AWSComputeSavingsPlan"
 
 # CSV column -> Price List API attribute name (what tests build rows from)
@@ -90,7 +100,9 @@ ATTR_COLUMN = {
     "usagetype": "usageType", "operation": "operation", "regionCode": "Region Code", "location": "Location",
     "locationType": "Location Type", "volumeApiName": "Volume API Name", "databaseEngine": "Database Engine",
     "deploymentOption": "Deployment Option", "volumeType": "Volume Type", "cacheEngine": "Cache Engine",
-    "group": "Group", "servicecode": "serviceCode",
+    "group": "Group", "servicecode": "serviceCode", "transferType": "Transfer Type",
+    "fromLocation": "From Location", "fromLocationType": "From Location Type", "toLocation": "To Location",
+    "fromRegionCode": "From Region Code",
 }
 
 

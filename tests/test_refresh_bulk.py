@@ -336,7 +336,8 @@ def test_reference_stack_priced_like_the_snapshot_from_bulk_files(base, tmp_path
             keys.add(key)
             per_file.setdefault((r.ServiceCode, r.RegionId), []).extend(item_rows(item))
     assert len(keys) >= 20 and {s for s, _ in per_file} == {
-        "AmazonEC2", "AmazonEKS", "AWSELB", "AmazonRDS", "AmazonElastiCache", "AmazonS3"}
+        "AmazonEC2", "AmazonEKS", "AWSELB", "AmazonRDS", "AmazonElastiCache", "AmazonS3", "AmazonCloudWatch",
+        "AmazonVPC", "awskms", "AWSDataTransfer"}
     offers = sorted({s for s, _ in per_file})
     for o in offers:  # AWS has a file for every region; one may hold nothing the stack uses
         for region in ("us-east-1", "eu-west-1"):
@@ -352,4 +353,10 @@ def test_reference_stack_priced_like_the_snapshot_from_bulk_files(base, tmp_path
     assert after.total_monthly_cost == before.total_monthly_cost
     bulk_lines = after.lines[after.lines.price_source.str.startswith("aws-price-list-bulk:")]
     assert len(bulk_lines) >= len(keys)
+    # data transfer, CloudWatch (metrics, alarms, logs, flow logs), public IPv4 and KMS included
+    assert {"AWSDataTransfer", "AmazonCloudWatch", "AmazonVPC", "awskms"} <= set(bulk_lines.ServiceCode)
+    for sku in ("data-transfer-out-internet", "data-transfer-inter-region", "data-transfer-inter-az",
+                "cloudwatch-metrics", "cloudwatch-alarm", "cloudwatch-logs", "vpc-flow-logs", "public-ipv4",
+                "kms-key", "kms-requests"):
+        assert (bulk_lines.sku == sku).any(), sku
     assert not math.isnan(after.total_monthly_cost)

@@ -25,7 +25,28 @@ from costplan.stack import load_stack
 
 PREFIX = {"us-east-1": "", "eu-west-1": "EU-"}
 EKS_PREFIX = {"us-east-1": "USE1-", "eu-west-1": "EU-"}
-API_UNIT = {"Hrs": "Hrs", "GB-Mo": "GB-Mo", "GB": "GB", "LCU-Hrs": "LCU-Hrs"}
+API_UNIT = {"Hrs": "Hrs", "GB-Mo": "GB-Mo", "GB": "GB", "LCU-Hrs": "LCU-Hrs", "Metrics-Mo": "Metrics",
+            "Alarms-Mo": "Alarms", "Keys-Mo": "Keys", "10K requests": "Requests"}
+SCALE = {"10K requests": 10000.0}
+"""Our unit in the file's units: KMS quotes per request, the catalog per 10,000."""
+DT_PREFIX = {"us-east-1": "USE1-", "eu-west-1": "EU-"}
+
+
+# catalog key -> (product family, usage type without its region prefix)
+CLOUDWATCH = {
+    ("cloudwatch-metrics", "metric-month", ""): ("Metric", "CW:MetricMonitorUsage"),
+    ("cloudwatch-alarm", "alarm-month", "standard"): ("Alarm", "CW:AlarmMonitorUsage"),
+    ("cloudwatch-alarm", "alarm-month", "high-resolution"): ("Alarm", "CW:HighResAlarmMonitorUsage"),
+    ("cloudwatch-logs", "ingest-gb", ""): ("Data Payload", "DataProcessing-Bytes"),
+    ("cloudwatch-logs", "storage-gb-month", ""): ("Storage Snapshot", "TimedStorage-ByteHrs"),
+    ("vpc-flow-logs", "ingest-gb", "cloudwatch-logs"): ("Data Payload", "VendedLog-Bytes"),
+}
+# catalog sku -> (transferType, usage type without its prefix, toLocation)
+DATA_TRANSFER = {
+    "data-transfer-out-internet": ("AWS Outbound", "DataTransfer-Out-Bytes", "External"),
+    "data-transfer-inter-az": ("IntraRegion", "DataTransfer-Regional-Bytes", None),
+    "data-transfer-inter-region": ("InterRegion Outbound", None, None),
+}
 
 
 def _num(x: float) -> str:
@@ -69,13 +90,30 @@ def item_for(tiers, n: int):
         case ("AmazonS3", "s3-standard", "storage-gb-month", ""):
             family = "Storage"
             a.update(usagetype=f"{pre}TimedStorage-ByteHrs", volumeType="Standard")
+        case ("AmazonCloudWatch", sku, usage, variant) if (sku, usage, variant) in CLOUDWATCH:
+            family, ut = CLOUDWATCH[(sku, usage, variant)]
+            a.update(usagetype=f"{DT_PREFIX[p.region]}{ut}")
+        case ("AmazonVPC", "public-ipv4", "hour", ""):
+            family = "IP Address"
+            a.update(usagetype=f"{DT_PREFIX[p.region]}PublicIPv4:InUseAddress", group="VPCPublicIPv4Address")
+        case ("awskms", ("kms-key" | "kms-requests") as sku, _usage, ""):
+            family = "Encryption Key"
+            a.update(usagetype=f"{p.region}-" + ("KMS-Keys" if sku == "kms-key" else "KMS-Requests"))
+        case ("AWSDataTransfer", sku, "gb", "") if sku in DATA_TRANSFER:
+            family = "Data Transfer"
+            kind, ut, to = DATA_TRANSFER[sku]
+            to = to or REGIONS[p.region if kind == "IntraRegion" else "us-west-2"]
+            a = {"fromRegionCode": p.region, "fromLocation": REGIONS[p.region], "fromLocationType": "AWS Region",
+                 "toLocation": to, "transferType": kind, "servicecode": p.service,
+                 "usagetype": DT_PREFIX[p.region] + (ut or "USW2-AWS-Out-Bytes")}
         case _:
             return None
     sku = f"STUBSKU{n:09d}"
+    k = SCALE.get(p.unit, 1.0)
     dims = {
         f"{sku}.JRTCKXETXF.{i}": {
-            "unit": API_UNIT[t.unit], "beginRange": _num(t.tier_start), "endRange": _num(t.tier_end),
-            "pricePerUnit": {"USD": repr(t.unit_price)}, "rateCode": f"{sku}.JRTCKXETXF.{i}", "description": "",
+            "unit": API_UNIT[t.unit], "beginRange": _num(t.tier_start * k), "endRange": _num(t.tier_end * k),
+            "pricePerUnit": {"USD": repr(t.unit_price / k)}, "rateCode": f"{sku}.JRTCKXETXF.{i}", "description": "",
             "appliesTo": [],
         }
         for i, t in enumerate(tiers)
@@ -134,7 +172,9 @@ def test_refreshed_catalog_prices_the_reference_stack_like_the_snapshot(tmp_path
             items.append(item)
     assert len(keys) >= 20  # EC2, EBS, NAT, EKS, ALB, RDS, ElastiCache and S3 rows in both regions
 
-    regions, services = ["us-east-1", "eu-west-1"], "AmazonEC2,AmazonEKS,AWSELB,AmazonRDS,AmazonElastiCache,AmazonS3"
+    regions = ["us-east-1", "eu-west-1"]
+    services = ("AmazonEC2,AmazonEKS,AWSELB,AmazonRDS,AmazonElastiCache,AmazonS3,AmazonCloudWatch,AmazonVPC,awskms,"
+                "AWSDataTransfer")
     plan = refresh_catalog(None, regions, services, base=base, dry_run=True).requests
     client = boto3.Session(region_name="us-east-1").client("pricing", region_name="us-east-1")
     stubber = Stubber(client)
@@ -158,6 +198,7 @@ def test_refreshed_catalog_prices_the_reference_stack_like_the_snapshot(tmp_path
     refreshed = after.lines[after.lines.price_source.str.startswith("aws-price-list-api:")]
     assert len(refreshed) >= len(keys), (len(refreshed), len(keys))
     assert set(refreshed.price_as_of) == {"2026-12-01"}
+    assert {"AWSDataTransfer", "AmazonCloudWatch", "AmazonVPC", "awskms"} <= set(refreshed.ServiceCode)
 
 
 def copy_catalog(snapshot, folder):

@@ -77,6 +77,7 @@ ATTRIBUTES = (
     "servicecode", "location", "locationType", "regionCode", "instanceType", "operatingSystem", "tenancy",
     "preInstalledSw", "capacitystatus", "marketoption", "volumeApiName", "usagetype", "operation",
     "databaseEngine", "deploymentOption", "volumeType", "cacheEngine", "group",
+    "fromLocation", "fromRegionCode", "transferType",
 )
 """Product attributes (Price List API names) the mappers of price_list read. A CSV column is an
 attribute's when their names agree ignoring case, spaces and punctuation (``Pre Installed S/W``
@@ -457,8 +458,9 @@ def read_offer_file(path: Path, url: str, service: str, region: str, *, threads:
     cols = _columns(header, url, [*TERM_COLUMNS, *dict.fromkeys(n for n in needed if n != "Product Family")])
     by_norm = {_norm(c): c for c in header.columns}
     attr_cols = {a: by_norm[_norm(a)] for a in ATTRIBUTES if _norm(a) in by_norm}
-    if "regionCode" not in attr_cols and "location" not in attr_cols:
-        raise _bad(url, "has neither a 'Region Code' nor a 'Location' column; cannot tell which region a price is for")
+    if not {"regionCode", "location", "fromRegionCode", "fromLocation"} & set(attr_cols):
+        raise _bad(url, "has neither a 'Region Code' nor a 'Location' column (nor, for data transfer, 'From Region "
+                        "Code' / 'From Location'); cannot tell which region a price is for")
     for n in needed:
         if n != "Product Family":
             attr_cols[n] = cols[n]

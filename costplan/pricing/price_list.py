@@ -106,10 +106,10 @@ def _usagetype_tail(attrs: Mapping[str, str]) -> str:
 
 def region_of(attrs: Mapping[str, str]) -> str | None:
     """The AWS region code of a product: ``regionCode``, else its ``location`` name."""
-    code = attrs.get("regionCode")
+    code = attrs.get("regionCode") or attrs.get("fromRegionCode")  # data transfer: where it leaves from
     if code:
         return code
-    return LOCATION_TO_REGION.get(attrs.get("location", ""))
+    return LOCATION_TO_REGION.get(attrs.get("location") or attrs.get("fromLocation", ""))
 
 
 _EBS_VOLUMES = ("gp2", "gp3", "io1", "io2", "st1", "sc1")
@@ -174,19 +174,23 @@ def _map_ec2(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     return f"AmazonEC2 product family {family!r}"
 
 
+_RDS_ENGINES = {"PostgreSQL": "postgresql", "MySQL": "mysql"}
+"""Price List databaseEngine -> the catalog's engine (RDS for PostgreSQL and for MySQL)."""
+
+
 def _map_rds(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     deployment = a.get("deploymentOption", "")
     az = {"Single-AZ": "single-az", "Multi-AZ": "multi-az"}.get(deployment)
     if family == "Database Instance":
-        engine = a.get("databaseEngine", "")
-        if engine != "PostgreSQL":
-            return f"AmazonRDS engine {engine!r}"
+        engine = _RDS_ENGINES.get(a.get("databaseEngine", ""))
+        if engine is None:
+            return f"AmazonRDS engine {a.get('databaseEngine', '')!r}"
         if az is None:
             return f"AmazonRDS deployment {deployment!r}"
         itype = a.get("instanceType")
         if not itype:
             return "AmazonRDS instance without instanceType"
-        return _Target("AmazonRDS", itype, "instance-hour", variant=f"postgresql:{az}")
+        return _Target("AmazonRDS", itype, "instance-hour", variant=f"{engine}:{az}")
     if family == "Database Storage":
         vol = _RDS_STORAGE.get(a.get("volumeType", ""))
         if vol is None or az is None:
@@ -264,6 +268,59 @@ def _map_s3(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     return f"AmazonS3 {family or 'product'} {ut!r}"
 
 
+_CLOUDWATCH = {
+    # usage type (without its region prefix) -> (sku, usage, variant, our unit, the file's units)
+    "CW:MetricMonitorUsage": ("cloudwatch-metrics", "metric-month", "", "Metrics-Mo", ("Metrics",)),
+    "CW:AlarmMonitorUsage": ("cloudwatch-alarm", "alarm-month", "standard", "Alarms-Mo", ("Alarms",)),
+    "CW:HighResAlarmMonitorUsage": ("cloudwatch-alarm", "alarm-month", "high-resolution", "Alarms-Mo", ("Alarms",)),
+    "DataProcessing-Bytes": ("cloudwatch-logs", "ingest-gb", "", "GB", ("GB",)),
+    "TimedStorage-ByteHrs": ("cloudwatch-logs", "storage-gb-month", "", "GB-Mo", ("GB-Mo",)),
+    # vended logs (VPC Flow Logs among them) delivered to CloudWatch Logs
+    "VendedLog-Bytes": ("vpc-flow-logs", "ingest-gb", "cloudwatch-logs", "GB", ("GB",)),
+}
+
+
+def _map_cloudwatch(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    t = _CLOUDWATCH.get(ut)
+    if t is None:
+        return f"AmazonCloudWatch usage {ut!r}"
+    sku, usage, variant, unit, api = t
+    return _Target("AmazonCloudWatch", sku, usage, variant=variant, unit=unit, api_units=api)
+
+
+def _map_vpc(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    if ut == "PublicIPv4:InUseAddress":
+        return _Target("AmazonVPC", "public-ipv4", "hour")
+    return f"AmazonVPC usage {ut!r}"
+
+
+def _map_kms(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    # KMS usage types carry the region's code as their prefix: us-east-1-KMS-Keys
+    ut = a.get("usagetype", "")
+    if ut.startswith("Global-"):
+        return f"awskms free tier {ut!r}"
+    ut = "KMS-" + ut.rpartition("KMS-")[2] if "KMS-" in ut else ut
+    if ut == "KMS-Keys":
+        return _Target("awskms", "kms-key", "key-month", unit="Keys-Mo", api_units=("Keys", "Keys-Mo"))
+    if ut == "KMS-Requests":
+        return _Target("awskms", "kms-requests", "10k-requests", unit="10K requests", api_units=("Requests",),
+                       scale=10000.0, note="Price List quotes per request, multiplied by 10,000")
+    return f"awskms usage {ut!r}"
+
+
+def _map_data_transfer(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    kind = a.get("transferType", "")
+    if kind == "AWS Outbound" and ut == "DataTransfer-Out-Bytes":
+        return _Target("AWSDataTransfer", "data-transfer-out-internet", "gb", unit="GB", api_units=("GB",))
+    if kind == "IntraRegion" and ut == "DataTransfer-Regional-Bytes":
+        return _Target("AWSDataTransfer", "data-transfer-inter-az", "gb", unit="GB", api_units=("GB",))
+    if kind == "InterRegion Outbound" and ut.endswith("-AWS-Out-Bytes"):
+        # one product per destination region; the catalog keeps one price per source region (a
+        # destination priced differently is a conflict the refresh reports)
+        return _Target("AWSDataTransfer", "data-transfer-inter-region", "gb", unit="GB", api_units=("GB",))
+    return f"AWSDataTransfer {kind or 'transfer'} {ut!r}"
+
+
 _MAPPERS = {
     "AmazonEC2": _map_ec2,
     "AmazonRDS": _map_rds,
@@ -271,6 +328,10 @@ _MAPPERS = {
     "AWSELB": _map_elb,
     "AmazonEKS": _map_eks,
     "AmazonS3": _map_s3,
+    "AmazonCloudWatch": _map_cloudwatch,
+    "AmazonVPC": _map_vpc,
+    "awskms": _map_kms,
+    "AWSDataTransfer": _map_data_transfer,
 }
 SERVICES = tuple(_MAPPERS)
 """Service codes whose Price List products this module maps to catalog rows."""

@@ -94,6 +94,7 @@ PRODUCT_QUERIES: dict[str, list[dict[str, str]]] = {
     ],
     "AmazonRDS": [
         {"productFamily": "Database Instance", "databaseEngine": "PostgreSQL"},
+        {"productFamily": "Database Instance", "databaseEngine": "MySQL"},
         {"productFamily": "Database Storage"},
         {"productFamily": "Provisioned IOPS"},
         {"productFamily": "Storage Snapshot"},
@@ -102,7 +103,15 @@ PRODUCT_QUERIES: dict[str, list[dict[str, str]]] = {
     "AWSELB": [{}],
     "AmazonEKS": [{}],
     "AmazonS3": [{"productFamily": "Storage"}, {"productFamily": "API Request"}],
+    "AmazonCloudWatch": [{}],
+    "AmazonVPC": [{}],
+    "awskms": [{}],
+    "AWSDataTransfer": [{"productFamily": "Data Transfer"}],
 }
+
+REGION_FIELD = {"AWSDataTransfer": "fromRegionCode"}
+"""The attribute naming a product's region where it is not ``regionCode`` (data transfer is
+priced by the region it leaves from)."""
 
 PRICE_LIST_URL = "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_GetProducts.html"
 SAVINGS_PLANS_URL = (
@@ -323,7 +332,8 @@ def plan_requests(
         for region in regions:
             if service in PRODUCT_QUERIES:
                 for extra in PRODUCT_QUERIES[service]:
-                    filters = [_term("regionCode", region)] + [_term(k, v) for k, v in extra.items()]
+                    filters = [_term(REGION_FIELD.get(service, "regionCode"), region)] + [
+                        _term(k, v) for k, v in extra.items()]
                     params = {"ServiceCode": service, "Filters": filters, "FormatVersion": "aws_v1", "MaxResults": 100}
                     out.append(Request("pricing", pricing_region, "get_products", service, region, params))
             elif service == SAVINGS_PLANS:
