@@ -360,3 +360,41 @@ def test_reference_stack_priced_like_the_snapshot_from_bulk_files(base, tmp_path
                 "kms-key", "kms-requests"):
         assert (bulk_lines.sku == sku).any(), sku
     assert not math.isnan(after.total_monthly_cost)
+
+
+def test_data_transfer_cloudwatch_public_ipv4_and_kms_files_become_catalog_rows(base, tmp_path):
+    """tests/data/aws/bulk: the us-east-1 offer files of AWSDataTransfer, AmazonCloudWatch,
+    AmazonVPC and awskms (AWS's published list prices, see PROVENANCE.md)."""
+    with BulkSite(static_files()) as site:
+        result = refresh(site, base, tmp_path, services="AWSDataTransfer,AmazonCloudWatch,AmazonVPC,awskms")
+    cat = Catalog.load(result.path)
+
+    def tiers(service, sku, usage, variant=""):
+        return [(t.tier_start, t.tier_end, t.unit_price, t.unit)
+                for t in cat.tiers(service, sku, "us-east-1", usage, variant, "on_demand")]
+
+    inf = math.inf
+    # internet out: the file's four tiers as they are (GB per month)
+    assert tiers("AWSDataTransfer", "data-transfer-out-internet", "gb") == [
+        (0, 10240, 0.09, "GB"), (10240, 51200, 0.085, "GB"), (51200, 153600, 0.07, "GB"), (153600, inf, 0.05, "GB")]
+    assert tiers("AWSDataTransfer", "data-transfer-inter-az", "gb") == [(0, inf, 0.01, "GB")]
+    # to us-west-2 and to eu-west-1 both 0.02: one price per source region, no conflict
+    assert tiers("AWSDataTransfer", "data-transfer-inter-region", "gb") == [(0, inf, 0.02, "GB")]
+    assert result.conflicts == []
+    assert tiers("AmazonCloudWatch", "cloudwatch-metrics", "metric-month") == [
+        (0, 10000, 0.3, "Metrics-Mo"), (10000, 250000, 0.1, "Metrics-Mo"), (250000, 1e6, 0.05, "Metrics-Mo"),
+        (1e6, inf, 0.02, "Metrics-Mo")]
+    assert tiers("AmazonCloudWatch", "cloudwatch-alarm", "alarm-month", "standard") == [(0, inf, 0.1, "Alarms-Mo")]
+    assert tiers("AmazonCloudWatch", "cloudwatch-alarm", "alarm-month", "high-resolution") == [(0, inf, 0.3, "Alarms-Mo")]
+    assert tiers("AmazonCloudWatch", "cloudwatch-logs", "ingest-gb") == [(0, inf, 0.5, "GB")]
+    assert tiers("AmazonCloudWatch", "cloudwatch-logs", "storage-gb-month") == [(0, inf, 0.03, "GB-Mo")]
+    assert tiers("AmazonCloudWatch", "vpc-flow-logs", "ingest-gb", "cloudwatch-logs") == [
+        (0, 10240, 0.5, "GB"), (10240, 30720, 0.25, "GB"), (30720, 51200, 0.1, "GB"), (51200, inf, 0.05, "GB")]
+    assert tiers("AmazonVPC", "public-ipv4", "hour") == [(0, inf, 0.005, "Hrs")]
+    assert tiers("awskms", "kms-key", "key-month") == [(0, inf, 1.0, "Keys-Mo")]
+    # $0.000003 per request in the file = 0.000003 x 10,000 = $0.03 per 10,000 requests
+    assert tiers("awskms", "kms-requests", "10k-requests") == [(0, inf, 0.03, "10K requests")]
+    # the rows the catalog does not price are counted, not dropped silently: metric streams, an
+    # idle address, KMS's account-wide free tier, transfer to CloudFront and inbound transfer
+    assert sum(result.unmapped.values()) == 5, result.unmapped
+    assert result.empty == []
