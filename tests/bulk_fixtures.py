@@ -77,6 +77,8 @@ OTHER_COLUMNS = {
     "AmazonVPC": TERM_HEAD + ["Group", "Group Description", "usageType", "operation", "Region Code",
                               "serviceName"],
     "awskms": TERM_HEAD + ["usageType", "operation", "Region Code", "serviceName"],
+    **{o: TERM_HEAD + ["Group", "Group Description", "usageType", "operation", "Region Code", "serviceName"]
+       for o in ("AmazonECR", "AmazonEFS", "AWSConfig", "AWSCloudTrail", "awswaf")},
     # data transfer: priced by where it goes from and to; no Region Code column
     "AWSDataTransfer": TERM_HEAD + ["Transfer Type", "From Location", "From Location Type", "To Location",
                                     "To Location Type", "usageType", "operation", "From Region Code",
@@ -90,7 +92,7 @@ SP_COLUMNS = [
 ]
 """Every column of a Savings Plans offer file, in AWS's order."""
 OFFERS = ("AmazonEC2", "AmazonRDS", "AmazonElastiCache", "AWSELB", "AmazonEKS", "AmazonS3", "AmazonCloudWatch",
-          "AmazonVPC", "awskms", "AWSDataTransfer")
+          "AmazonVPC", "awskms", "AWSDataTransfer", "AmazonECR", "AmazonEFS", "AWSConfig", "AWSCloudTrail", "awswaf")
 SP_OFFER = "AWSComputeSavingsPlan"
 
 # CSV column -> Price List API attribute name (what tests build rows from)

@@ -337,7 +337,7 @@ def test_reference_stack_priced_like_the_snapshot_from_bulk_files(base, tmp_path
             per_file.setdefault((r.ServiceCode, r.RegionId), []).extend(item_rows(item))
     assert len(keys) >= 20 and {s for s, _ in per_file} == {
         "AmazonEC2", "AmazonEKS", "AWSELB", "AmazonRDS", "AmazonElastiCache", "AmazonS3", "AmazonCloudWatch",
-        "AmazonVPC", "awskms", "AWSDataTransfer"}
+        "AmazonVPC", "awskms", "AWSDataTransfer", "AmazonECR", "AmazonEFS", "AWSConfig", "AWSCloudTrail", "awswaf"}
     offers = sorted({s for s, _ in per_file})
     for o in offers:  # AWS has a file for every region; one may hold nothing the stack uses
         for region in ("us-east-1", "eu-west-1"):
@@ -357,7 +357,8 @@ def test_reference_stack_priced_like_the_snapshot_from_bulk_files(base, tmp_path
     assert {"AWSDataTransfer", "AmazonCloudWatch", "AmazonVPC", "awskms"} <= set(bulk_lines.ServiceCode)
     for sku in ("data-transfer-out-internet", "data-transfer-inter-region", "data-transfer-inter-az",
                 "cloudwatch-metrics", "cloudwatch-alarm", "cloudwatch-logs", "vpc-flow-logs", "public-ipv4",
-                "kms-key", "kms-requests"):
+                "kms-key", "kms-requests", "ecr-storage", "efs-standard", "config", "cloudtrail", "waf-web-acl",
+                "waf-rule", "waf-requests"):
         assert (bulk_lines.sku == sku).any(), sku
     assert not math.isnan(after.total_monthly_cost)
 
@@ -398,3 +399,30 @@ def test_data_transfer_cloudwatch_public_ipv4_and_kms_files_become_catalog_rows(
     # idle address, KMS's account-wide free tier, transfer to CloudFront and inbound transfer
     assert sum(result.unmapped.values()) == 5, result.unmapped
     assert result.empty == []
+
+
+def test_mysql_instances_and_a_unit_the_refresh_does_not_know(base, tmp_path):
+    def od(sku, price, unit, family, **cols):
+        return {"SKU": sku, "OfferTermCode": "JRTCKXETXF", "RateCode": f"{sku}.JRTCKXETXF.0", "TermType": "OnDemand",
+                "StartingRange": "0", "EndingRange": "Inf", "Unit": unit, "PricePerUnit": price, "Currency": "USD",
+                "Product Family": family, "Location": "US East (N. Virginia)", "Location Type": "AWS Region",
+                "Region Code": "us-east-1", **cols}
+
+    rds = [od("MYSQLT4GLARGE001", "0.1290000000", "Hrs", "Database Instance", serviceCode="AmazonRDS",
+              **{"Instance Type": "db.t4g.large", "Database Engine": "MySQL", "Deployment Option": "Single-AZ",
+                 "usageType": "InstanceUsage:db.t4g.large"})]
+    # a KMS key priced in a unit costplan does not know: counted, never converted, and the
+    # refresh still succeeds with the last good price kept
+    kms = [od("KMSKEYSODDUNIT01", "1.0000000000", "KeyWeeks", "Encryption Key", serviceCode="awskms",
+              usageType="us-east-1-KMS-Keys")]
+    files = site_files({("AmazonRDS", "us-east-1"): offer_csv("AmazonRDS", rds),
+                        ("awskms", "us-east-1"): offer_csv("awskms", kms)})
+    before = Catalog.load(base).price("awskms", "kms-key", "us-east-1", "key-month")
+    with BulkSite(files) as site:
+        result = refresh(site, base, tmp_path, services="AmazonRDS,awskms")
+    cat = Catalog.load(result.path)
+    p = cat.price("AmazonRDS", "db.t4g.large", "us-east-1", "instance-hour", "mysql:single-az")
+    assert (p.unit_price, p.source) == (0.129, "aws-price-list-bulk:AmazonRDS:2026-11-20")
+    kept = cat.price("awskms", "kms-key", "us-east-1", "key-month")
+    assert (kept.unit_price, kept.source) == (before.unit_price, before.source)
+    assert any("unit KeyWeeks" in k for k in result.unmapped), result.unmapped

@@ -26,8 +26,10 @@ from costplan.stack import load_stack
 PREFIX = {"us-east-1": "", "eu-west-1": "EU-"}
 EKS_PREFIX = {"us-east-1": "USE1-", "eu-west-1": "EU-"}
 API_UNIT = {"Hrs": "Hrs", "GB-Mo": "GB-Mo", "GB": "GB", "LCU-Hrs": "LCU-Hrs", "Metrics-Mo": "Metrics",
-            "Alarms-Mo": "Alarms", "Keys-Mo": "Keys", "10K requests": "Requests"}
-SCALE = {"10K requests": 10000.0}
+            "Alarms-Mo": "Alarms", "Keys-Mo": "Keys", "10K requests": "Requests", "Items": "Items",
+            "Evaluations": "Evaluations", "100K events": "Events", "ACL-Mo": "Month", "Rule-Mo": "Month",
+            "1M requests": "Requests"}
+SCALE = {"10K requests": 1e4, "100K events": 1e5, "1M requests": 1e6}
 """Our unit in the file's units: KMS quotes per request, the catalog per 10,000."""
 DT_PREFIX = {"us-east-1": "USE1-", "eu-west-1": "EU-"}
 
@@ -40,6 +42,17 @@ CLOUDWATCH = {
     ("cloudwatch-logs", "ingest-gb", ""): ("Data Payload", "DataProcessing-Bytes"),
     ("cloudwatch-logs", "storage-gb-month", ""): ("Storage Snapshot", "TimedStorage-ByteHrs"),
     ("vpc-flow-logs", "ingest-gb", "cloudwatch-logs"): ("Data Payload", "VendedLog-Bytes"),
+}
+BY_USAGE = {
+    ("AmazonECR", "ecr-storage", "storage-gb-month"): "TimedStorage-ByteHrs",
+    ("AmazonEFS", "efs-standard", "storage-gb-month"): "TimedStorage-ByteHrs",
+    ("AWSConfig", "config", "configuration-item"): "ConfigurationItemRecorded",
+    ("AWSConfig", "config", "rule-evaluation"): "ConfigRuleEvaluations",
+    ("AWSCloudTrail", "cloudtrail", "data-events-100k"): "DataEventsRecorded",
+    ("AWSCloudTrail", "cloudtrail", "insights-events-100k"): "InsightsEvents",
+    ("awswaf", "waf-web-acl", "acl-month"): "WebACLV2",
+    ("awswaf", "waf-rule", "rule-month"): "RuleV2",
+    ("awswaf", "waf-requests", "million-requests"): "RequestV2-Tier1",
 }
 # catalog sku -> (transferType, usage type without its prefix, toLocation)
 DATA_TRANSFER = {
@@ -106,6 +119,13 @@ def item_for(tiers, n: int):
             a = {"fromRegionCode": p.region, "fromLocation": REGIONS[p.region], "fromLocationType": "AWS Region",
                  "toLocation": to, "transferType": kind, "servicecode": p.service,
                  "usagetype": DT_PREFIX[p.region] + (ut or "USW2-AWS-Out-Bytes")}
+        case (service, sku, usage, ""):
+            # services told apart by usage type alone
+            ut = BY_USAGE.get((service, sku, usage))
+            if ut is None:
+                return None
+            family = "Service"
+            a.update(usagetype=f"{DT_PREFIX[p.region]}{ut}")
         case _:
             return None
     sku = f"STUBSKU{n:09d}"
@@ -174,7 +194,7 @@ def test_refreshed_catalog_prices_the_reference_stack_like_the_snapshot(tmp_path
 
     regions = ["us-east-1", "eu-west-1"]
     services = ("AmazonEC2,AmazonEKS,AWSELB,AmazonRDS,AmazonElastiCache,AmazonS3,AmazonCloudWatch,AmazonVPC,awskms,"
-                "AWSDataTransfer")
+                "AWSDataTransfer,AmazonECR,AmazonEFS,AWSConfig,AWSCloudTrail,awswaf")
     plan = refresh_catalog(None, regions, services, base=base, dry_run=True).requests
     client = boto3.Session(region_name="us-east-1").client("pricing", region_name="us-east-1")
     stubber = Stubber(client)
@@ -198,7 +218,8 @@ def test_refreshed_catalog_prices_the_reference_stack_like_the_snapshot(tmp_path
     refreshed = after.lines[after.lines.price_source.str.startswith("aws-price-list-api:")]
     assert len(refreshed) >= len(keys), (len(refreshed), len(keys))
     assert set(refreshed.price_as_of) == {"2026-12-01"}
-    assert {"AWSDataTransfer", "AmazonCloudWatch", "AmazonVPC", "awskms"} <= set(refreshed.ServiceCode)
+    assert {"AWSDataTransfer", "AmazonCloudWatch", "AmazonVPC", "awskms", "AmazonECR", "AmazonEFS", "AWSConfig",
+            "AWSCloudTrail", "awswaf"} <= set(refreshed.ServiceCode)
 
 
 def copy_catalog(snapshot, folder):

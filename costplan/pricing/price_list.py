@@ -77,6 +77,9 @@ class _Target:
     tiers: tuple[float, float] | None = None
     """Fixed tier bounds when AWS publishes each tier as its own product (io2 IOPS) [unit]."""
     note: str = ""
+    strict_unit: bool = True
+    """A unit outside ``api_units`` is a format error (True) or a product left unmapped and
+    counted, its last good price kept (False: services mapped from their usage types alone)."""
 
 
 @dataclass
@@ -285,12 +288,12 @@ def _map_cloudwatch(family: str, a: Mapping[str, str], ut: str) -> _Target | str
     if t is None:
         return f"AmazonCloudWatch usage {ut!r}"
     sku, usage, variant, unit, api = t
-    return _Target("AmazonCloudWatch", sku, usage, variant=variant, unit=unit, api_units=api)
+    return _Target("AmazonCloudWatch", sku, usage, variant=variant, unit=unit, api_units=api, strict_unit=False)
 
 
 def _map_vpc(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     if ut == "PublicIPv4:InUseAddress":
-        return _Target("AmazonVPC", "public-ipv4", "hour")
+        return _Target("AmazonVPC", "public-ipv4", "hour", strict_unit=False)
     return f"AmazonVPC usage {ut!r}"
 
 
@@ -301,24 +304,72 @@ def _map_kms(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
         return f"awskms free tier {ut!r}"
     ut = "KMS-" + ut.rpartition("KMS-")[2] if "KMS-" in ut else ut
     if ut == "KMS-Keys":
-        return _Target("awskms", "kms-key", "key-month", unit="Keys-Mo", api_units=("Keys", "Keys-Mo"))
+        return _Target("awskms", "kms-key", "key-month", unit="Keys-Mo", api_units=("Keys", "Keys-Mo"),
+                       strict_unit=False)
     if ut == "KMS-Requests":
         return _Target("awskms", "kms-requests", "10k-requests", unit="10K requests", api_units=("Requests",),
-                       scale=10000.0, note="Price List quotes per request, multiplied by 10,000")
+                       scale=10000.0, note="Price List quotes per request, multiplied by 10,000", strict_unit=False)
     return f"awskms usage {ut!r}"
 
 
 def _map_data_transfer(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     kind = a.get("transferType", "")
     if kind == "AWS Outbound" and ut == "DataTransfer-Out-Bytes":
-        return _Target("AWSDataTransfer", "data-transfer-out-internet", "gb", unit="GB", api_units=("GB",))
+        return _Target("AWSDataTransfer", "data-transfer-out-internet", "gb", unit="GB", api_units=("GB",),
+                       strict_unit=False)
     if kind == "IntraRegion" and ut == "DataTransfer-Regional-Bytes":
-        return _Target("AWSDataTransfer", "data-transfer-inter-az", "gb", unit="GB", api_units=("GB",))
+        return _Target("AWSDataTransfer", "data-transfer-inter-az", "gb", unit="GB", api_units=("GB",),
+                       strict_unit=False)
     if kind == "InterRegion Outbound" and ut.endswith("-AWS-Out-Bytes"):
         # one product per destination region; the catalog keeps one price per source region (a
         # destination priced differently is a conflict the refresh reports)
-        return _Target("AWSDataTransfer", "data-transfer-inter-region", "gb", unit="GB", api_units=("GB",))
+        return _Target("AWSDataTransfer", "data-transfer-inter-region", "gb", unit="GB", api_units=("GB",),
+                       strict_unit=False)
     return f"AWSDataTransfer {kind or 'transfer'} {ut!r}"
+
+
+def _by_usage(service: str, table: Mapping[str, tuple]) -> Any:
+    """A mapper for a service whose catalog prices are told apart by usage type alone:
+    ``table`` maps the usage type (without its region prefix) to ``(sku, usage, variant, our
+    unit, the file's units, scale)``. A unit other than those is counted, never converted."""
+
+    def mapper(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+        t = table.get(ut)
+        if t is None:
+            return f"{service} usage {ut!r}"
+        sku, usage, variant, unit, api, scale = t
+        note = f"Price List quotes per {api[0].rstrip('s').lower()}, multiplied by {scale:,.0f}" if scale != 1 else ""
+        return _Target(service, sku, usage, variant=variant, unit=unit, api_units=api, scale=scale, note=note,
+                       strict_unit=False)
+
+    return mapper
+
+
+_map_ecr = _by_usage("AmazonECR", {
+    "TimedStorage-ByteHrs": ("ecr-storage", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
+})
+_map_efs = _by_usage("AmazonEFS", {
+    "TimedStorage-ByteHrs": ("efs-standard", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
+    "IATimedStorage-ByteHrs": ("efs-standard-ia", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
+    "TimedStorage-Z-ByteHrs": ("efs-one-zone", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
+    "ProvisionedTP-MiBpsHrs": ("efs-provisioned-throughput", "mbps-month", "", "MBps-Mo", ("MiBps-Mo", "MBps-Mo"), 1.0),
+})
+_map_config = _by_usage("AWSConfig", {
+    "ConfigurationItemRecorded": ("config", "configuration-item", "", "Items", ("Items", "items"), 1.0),
+    "ConfigRuleEvaluations": ("config", "rule-evaluation", "", "Evaluations", ("Evaluations", "evaluations"), 1.0),
+})
+_map_cloudtrail = _by_usage("AWSCloudTrail", {
+    # management events beyond the first copy, data events, Insights events: per event in the
+    # Price List, per 100,000 in the catalog
+    "PaidEventsRecorded": ("cloudtrail", "management-events-copy-100k", "", "100K events", ("Events", "events"), 1e5),
+    "DataEventsRecorded": ("cloudtrail", "data-events-100k", "", "100K events", ("Events", "events"), 1e5),
+    "InsightsEvents": ("cloudtrail", "insights-events-100k", "", "100K events", ("Events", "events"), 1e5),
+})
+_map_waf = _by_usage("awswaf", {
+    "WebACLV2": ("waf-web-acl", "acl-month", "", "ACL-Mo", ("Month", "Months", "WebACL"), 1.0),
+    "RuleV2": ("waf-rule", "rule-month", "", "Rule-Mo", ("Month", "Months", "Rule"), 1.0),
+    "RequestV2-Tier1": ("waf-requests", "million-requests", "", "1M requests", ("Requests", "Request"), 1e6),
+})
 
 
 _MAPPERS = {
@@ -332,6 +383,11 @@ _MAPPERS = {
     "AmazonVPC": _map_vpc,
     "awskms": _map_kms,
     "AWSDataTransfer": _map_data_transfer,
+    "AmazonECR": _map_ecr,
+    "AmazonEFS": _map_efs,
+    "AWSConfig": _map_config,
+    "AWSCloudTrail": _map_cloudtrail,
+    "awswaf": _map_waf,
 }
 SERVICES = tuple(_MAPPERS)
 """Service codes whose Price List products this module maps to catalog rows."""
@@ -473,6 +529,13 @@ def parse_product(
         )
 
     out: list[Price] = []
+    if not target.strict_unit:
+        units = {d.get("unit") for t in (terms.get("OnDemand") or {}).values() for d in _dimensions(t, sku)}
+        if units - set(target.api_units):
+            if unmapped is not None:
+                unmapped[f"{target.service} {target.sku} {target.usage} in unit {', '.join(sorted(map(str, units)))} "
+                         f"(expected {' or '.join(target.api_units)})"] += 1
+            return []
     for term in (terms.get("OnDemand") or {}).values():
         for dim in _dimensions(term, sku):
             _check_unit(dim, target, sku)

@@ -107,6 +107,11 @@ PRODUCT_QUERIES: dict[str, list[dict[str, str]]] = {
     "AmazonVPC": [{}],
     "awskms": [{}],
     "AWSDataTransfer": [{"productFamily": "Data Transfer"}],
+    "AmazonECR": [{}],
+    "AmazonEFS": [{}],
+    "AWSConfig": [{}],
+    "AWSCloudTrail": [{}],
+    "awswaf": [{}],
 }
 
 REGION_FIELD = {"AWSDataTransfer": "fromRegionCode"}
