@@ -280,3 +280,23 @@ def test_cli_says_which_bill_rates_priced_the_plan(rates, tmp_path):
     assert out.exit_code == 0, out.output
     assert "contracted rates" in out.stderr and "applied once" in out.stderr
     assert res.contracted_path == overlay / "2026-10" / "contracted" / "aws-prices_2026-10-31.csv"
+
+
+def test_an_overlay_without_contracted_rates_says_the_plan_is_at_list_prices(rates, tmp_path):
+    import shutil
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from costplan.cli.app import app
+
+    _, overlay = rates
+    shutil.rmtree(overlay / "2026-10" / "contracted")  # as an earlier costplan wrote it
+    d = base_stack_dict()
+    d["commitments"] = {"savings_plans": {"sp": {"type": "compute", "term": "1yr", "payment": "all-upfront",
+                                                 "hourly_commitment": 0.321}}}
+    path = tmp_path / "stack.yaml"
+    path.write_text(yaml.safe_dump(d))
+    out = CliRunner().invoke(app, ["estimate", str(path), "--rates", "bill", "--bill-rates", str(overlay)])
+    assert out.exit_code == 0, out.output
+    assert "no contracted rates" in out.stderr and "0 of " in out.stderr

@@ -146,6 +146,10 @@ def estimate_cmd(
         sources = sorted(set(result.lines.loc[from_bill, "price_source"]))
         info(f"{int(from_bill.sum())} of {len(result.lines)} lines priced at your rates from the bill "
              f"({', '.join(sources) or 'none'}); the others at the catalog's list prices")
+        if not cat.manifest.get("bill_rate_rows"):
+            warn(f"the bill-rate overlay has no {cat.manifest.get('bill_rate_kind', 'effective')} rates (written by an "
+                 "earlier costplan, or the bill has none): every line is at the catalog's list price; run "
+                 "`costplan prices from-bill` again")
         if cat.manifest.get("bill_rate_kind") == "contracted":
             info("the stack models Savings Plans or reservations of its own: priced at the bill's contracted rates "
                  "(after negotiated discounts, before commitments), so its commitments are applied once")

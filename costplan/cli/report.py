@@ -136,7 +136,6 @@ def report_cmd(
         if rates != "list":
             from costplan import config
             from costplan.pricing.lookup import get_catalog
-
             from costplan.stack import load_stack
 
             # the bill's contracted or effective rates, by whether the stack models commitments
