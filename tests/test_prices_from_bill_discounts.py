@@ -238,7 +238,7 @@ def test_a_plan_with_its_own_savings_plan_is_priced_at_the_contracted_rate(rates
     assert covered.ListCost.sum() == pytest.approx(-346.239, abs=0.005)
     assert r.total_monthly_cost == pytest.approx(692.478 + 234.33 - 346.239 + 73.0, abs=0.01)  # 653.57
     # had the effective rate (which already holds the bill's Savings Plan) been used, the bill's
-    # discount and the plan's would both apply: 3 x 0.1141575 x 730 + 234.33 + 73 = 557.34
+    # discount and the plan's would both apply: 3 x 0.1141575 x 730 + 234.33 + 73 = 557.33
     assert abs(r.total_monthly_cost - (3 * 0.1141575 * H + 234.33 + 73.0)) > 90
 
 
