@@ -200,7 +200,7 @@ def from_bill_cmd(
         res = from_bill(store, month, out)
     df = mask_frame(res.rates)
     cols = ["ServiceName", "x_UsageType", "RegionId", "PricingUnit", "PricingQuantity", "ListUnitPrice",
-            "EffectiveUnitPrice", "ContractedUnitPrice", "sku", "not_mapped"]
+            "ContractedUnitPrice", "EffectiveUnitPrice", "sku", "not_mapped"]
     if fmt is Format.json:
         from costplan.frames import json_records
 
