@@ -222,8 +222,9 @@ class CommitmentEngine:
         """Apply the commitments to ``instances``, the instances of each usage entry running an
         hour (floats, or arrays of one shape) [instances], in a month of ``hours`` [h].
 
-        ``active`` maps a commitment's name to 1 where it is in force and 0 where it is not
-        (default: in force); a Savings Plan or reserved instance out of force covers nothing."""
+        ``active`` maps a commitment (``savings_plans/<name>``, ``reserved_instances/<name>``) to
+        1 where it is in force and 0 where it is not (default: in force, an array broadcast
+        against the instances); out of force it covers nothing."""
         active = active or {}
         out = Applied()
         remaining = list(instances)
@@ -237,7 +238,7 @@ class CommitmentEngine:
             out.unused_reserved[r.name] = need
             remaining.append(need)  # unused reserved capacity: on-demand usage the RIs and plans may cover
         for ri in self.reserved:
-            count = ri.spec.count * active.get(ri.name, 1.0)
+            count = ri.spec.count * active.get(f"reserved_instances/{ri.name}", 1.0)
             left, covered = count, 0.0
             for i, per in ri.matches:
                 take = np.where(left > 1e-12, np.minimum(remaining[i], left / per), 0.0)
@@ -247,7 +248,7 @@ class CommitmentEngine:
             out.ri_used[ri.name] = count - left
             out.ri_covered[ri.name] = _shape(covered)
         for plan in self.plans:
-            budget = plan.spec.hourly_commitment * active.get(plan.name, 1.0)
+            budget = plan.spec.hourly_commitment * active.get(f"savings_plans/{plan.name}", 1.0)
             covered, prices = 0.0, []
             for i, rate, price in plan.candidates:
                 if np.any((budget > 1e-12) & (remaining[i] > 0)):
