@@ -19,8 +19,12 @@ rule            quantity in month m
 ``volume``      claims x size, grown so sensor data fills at most ``volume_fill``
 =============== =================================================================
 
-Everything is evaluated on arrays of shape ``(paths, months)``; tiered prices go through
-:func:`costplan.pricing.catalog.tiered_cost`, which keeps the shape.
+Everything is evaluated on arrays of shape ``(paths, months)``. A projected quantity is
+priced as the estimate priced the line, with the prices the line carries
+(:meth:`costplan.components.base.CostLine.cost_of`, tiers included; tiers counted over
+several lines through :mod:`costplan.components.tiering`), and the commitments through the
+estimate's engine (:class:`costplan.components.commitments.CommitmentEngine`) applied to
+the projected instances. Every function keeps the arrays' shape.
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from costplan.components.base import price_quantity
 from costplan.components.tiering import pool_key, pooled_costs, tier_pool
 from costplan.errors import InputError, PriceNotFoundError, Problem
 from costplan.frames import json_records
-from costplan.pricing.catalog import Catalog, tiered_cost
+from costplan.pricing.catalog import Catalog
 from costplan.projection import capacity as cap
 from costplan.projection.drivers import central, users_by_month
 from costplan.stack.models import ProjectionSpec, Stack
@@ -66,6 +71,9 @@ class LineRule:
     pool: tuple | None = None
     """Key of the lines its tiers are counted with (:mod:`costplan.components.tiering`)."""
     region: str = ""
+    line: object = None
+    """The estimate's :class:`~costplan.components.base.CostLine` it follows; its prices price
+    the projected quantities (:meth:`~costplan.components.base.CostLine.cost_of`)."""
 
 
 @dataclass
@@ -107,9 +115,9 @@ class ProjectionModel:
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
         self.pools = self._pools()
-        self.rules = [self._rule(r) for r in self.estimate.lines.itertuples(index=False)]
+        self.rules = [self._rule(r) for r in self.estimate.cost_lines]
         self.calibration = calibration
-        for rule, r in zip(self.rules, self.estimate.lines.itertuples(index=False), strict=True):
+        for rule, r in zip(self.rules, self.estimate.cost_lines, strict=True):
             rule.bill_kind = plan_kind(r.component_kind, r.PricingUnit)
             if calibration is not None and not (rule.rule == "commitment" and rule.extra["usage"] != "covered-usage"):
                 rule.factor = calibration.factor(rule.bill_kind)
@@ -225,15 +233,12 @@ class ProjectionModel:
         return out
 
     def _rule(self, r) -> LineRule:
+        """How one estimate line (a :class:`~costplan.components.base.CostLine`) follows the
+        drivers: its ``scaling``, put on it by the pricer, and the prices it was priced from."""
         kind, usage, path = r.component_kind, r.usage, r.path
         base = {"component": r.component, "kind": kind, "quantity": float(r.PricingQuantity), "unit_price": float(r.ListUnitPrice),
-                    "cost0": float(r.ListCost)}
-        tiers = None
-        if kind != "commitment":
-            try:
-                tiers = self.catalog.tiers(r.ServiceCode, r.sku, r.RegionId, usage, r.variant, r.pricing_model)
-            except PriceNotFoundError:
-                tiers = None
+                "cost0": float(r.ListCost), "line": r}
+        tiers = r.tiers or None
         pool = pool_key(r.ServiceCode, r.sku, usage, r.variant) if kind != "commitment" and r.pricing_model == "on_demand" else None
         base["tiers"] = tiers if tiers and (len(tiers) > 1 or pool is not None) else None
         base["pool"] = pool if tiers else None
@@ -268,7 +273,7 @@ class ProjectionModel:
 
         usages, sources, extra = [], [], []
         ris = self.stack.commitments.reserved_instances.values()
-        for rule, ln in zip(self.rules, self.estimate.lines.itertuples(index=False), strict=True):
+        for rule, ln in zip(self.rules, self.estimate.cost_lines, strict=True):
             u = usage_of(ln)
             if u is None:
                 continue
@@ -613,21 +618,29 @@ class ProjectionModel:
             return demand["stored_gb"] / (u0 * c["stored_gb_per_user"])
         raise KeyError(rule)
 
-    def _ladder_prices(self, service: str, usage: str, ladder: list[str], idx: np.ndarray, region: str, variant: str,
-                       where: str) -> np.ndarray:
-        """Price of each rung reached [USD/h]; a missing price for a reached rung is an error."""
-        prices = np.full(len(ladder), np.nan)
-        missing = []
-        for i in np.unique(idx):
-            try:
-                prices[i] = self.catalog.price(service, ladder[i], region, usage, variant).unit_price
-            except PriceNotFoundError:
-                missing.append(ladder[i])
-        if missing:
+    def _ladder_costs(self, r: LineRule, ladder: list[str], idx: np.ndarray, where: str) -> np.ndarray:
+        """The line's monthly cost at the rung reached on each path and month [USD/month]: its
+        quantity priced, as the estimate prices it, at the rung's class (the line's catalog key
+        with the rung's class for its sku). A reached rung the catalog has no price for is an
+        error, never $0."""
+        costs = r.extra.get("rung_costs")
+        if costs is None:  # looked up once per line
+            ln = r.line
+            costs = np.full(len(ladder), np.nan)
+            for i, rung in enumerate(ladder):
+                try:
+                    tiers = self.catalog.tiers(ln.ServiceCode, rung, ln.RegionId, ln.usage, ln.variant, ln.pricing_model)
+                except PriceNotFoundError:
+                    continue
+                costs[i] = price_quantity(r.quantity, tiers)
+            r.extra["rung_costs"] = costs
+        out = costs[idx]
+        if np.isnan(costs).any() and np.isnan(out).any():
+            missing = [ladder[i] for i in np.unique(idx) if np.isnan(costs[i])]
             raise InputError(Problem(
-                f"the projection steps to {', '.join(missing)} ({variant}) in {region} but the catalog has no price for it",
-                location=where, file=self.stack.source))
-        return prices[idx]
+                f"the projection steps to {', '.join(missing)} ({r.line.variant}) in {r.line.RegionId} but the "
+                "catalog has no price for it", location=where, file=self.stack.source))
+        return out
 
     def _record_on_demand(self, parts: dict, key: str, cost: np.ndarray, capacity: dict, rate: float) -> None:
         """Record pool ``key``'s on-demand node cost in ``parts`` (see :meth:`cost`); ``rate`` is
@@ -697,9 +710,7 @@ class ProjectionModel:
                 q = per_node * pool_nodes(r.key)
             elif r.rule == "db_class":
                 c = capacity[f"{r.key}/class"]
-                price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], c["value"], r.extra["region"],
-                                            r.extra["variant"], f"projection.database.class_ladder ({r.key})")
-                add(r, r.quantity * price)
+                add(r, self._ladder_costs(r, c["ladder"], c["value"], f"projection.database.class_ladder ({r.key})"))
                 continue
             elif r.rule == "db_replica":
                 c = capacity.get(f"{r.key}/class")
@@ -709,17 +720,13 @@ class ProjectionModel:
                 # a read replica keeps its size relative to the primary: as many rungs up as it
                 offset = c["ladder"].index(r.extra["sku"]) - self.dbs[r.key]["start"]
                 idx = np.clip(np.asarray(c["value"], dtype=int) + offset, 0, len(c["ladder"]) - 1)
-                price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], idx, r.extra["region"],
-                                            r.extra["variant"], f"projection.database.class_ladder ({r.component})")
-                add(r, r.quantity * price)
+                add(r, self._ladder_costs(r, c["ladder"], idx, f"projection.database.class_ladder ({r.component})"))
                 continue
             elif r.rule == "db_storage":
                 q = capacity[f"{r.key}/storage"]["value"] * (r.quantity / self.dbs[r.key]["size0"]) if r.key in self.dbs else r.quantity
             elif r.rule == "cache_class":
                 c = capacity[f"{r.key}/node_type"]
-                price = self._ladder_prices("AmazonElastiCache", "node-hour", c["ladder"], c["value"], r.extra["region"],
-                                            r.extra["variant"], f"projection.cache.node_ladder ({r.key})")
-                add(r, r.quantity * price)
+                add(r, self._ladder_costs(r, c["ladder"], c["value"], f"projection.cache.node_ladder ({r.key})"))
                 continue
             elif r.rule == "volume":
                 region = r.key.split("/")[0]
@@ -731,7 +738,7 @@ class ProjectionModel:
             if r.pool is not None:  # tiers counted over several lines: priced together below
                 pooled.setdefault(r.pool, []).append((r, q))
                 continue
-            add(r, tiered_cost(q, r.tiers) if r.tiers else q * r.unit_price)
+            add(r, r.line.cost_of(q))
         for key, members in pooled.items():
             costs = pooled_costs([np.broadcast_to(q, shape) for _, q in members], [m.tiers for m, _ in members],
                                  [m.region for m, _ in members], tier_pool(key[0], key[1], key[2]))
