@@ -218,3 +218,20 @@ def test_engine_on_arrays_is_the_engine_on_each_element():
     one = engine.apply([0.0, 1.0], H)
     assert one.unused_reserved["cr"] == 2.0
     assert one.ri_covered["ri"] == pytest.approx((C5L + C5X) * H)
+
+
+def test_sized_plans_are_valued_by_the_engine_at_each_types_own_rate():
+    # a $0.22/h c5 EC2 Instance plan over two hours: 2 x c5.xlarge (plan rate 0.11: exactly
+    # $0.22/h, all covered), then 2 x c5.large (0.06: $0.12/h, all covered). Each hour costs
+    # the fee alone, 0.44 in all; an average family discount would leave $0.01 uncovered.
+    import pandas as pd
+
+    from costplan.projection.commitments import _cost_with_plans
+
+    class Model:
+        catalog = cat()
+
+    usage = pd.DataFrame({"c5.xlarge@us-east-1": [2.0, 0.0], "c5.large@us-east-1": [0.0, 2.0]})
+    od = {"c5.xlarge@us-east-1": C5X, "c5.large@us-east-1": C5L}
+    sized = {"ec2_instance_sp": {"c5@us-east-1": 0.22}, "compute_sp": 0.0}
+    assert _cost_with_plans(Model, usage, od, sized, "1yr", "all-upfront", np.ones(2), 1) == pytest.approx(0.44)
