@@ -158,6 +158,16 @@ class CommitmentEngine:
     def __bool__(self) -> bool:
         return bool(self.reservations or self.reserved or self.plans)
 
+    @property
+    def touched(self) -> set[int]:
+        """The usage entries some commitment may apply to: :meth:`apply` reads only these."""
+        n = len(self.entries) - len(self.reservations)
+        out = {i for r in self.reservations for i in r.matches}
+        out |= {i for ri in self.reserved for i, _ in ri.matches}
+        out |= {i for p in self.plans for i, _, _ in p.candidates}
+        out |= {i for p in self.plans for i, _ in p.missing}
+        return {i for i in out if i < n}
+
     # -- building: the lookups and the matching, once -------------------------------------
     def _reservations(self, usage: list[Usage], catalog) -> list[_Reservation]:
         out = []
@@ -218,13 +228,17 @@ class CommitmentEngine:
         return _Plan(name, sp, [(i, r, price) for _d, r, i, price in cands], missing)
 
     # -- applying: elementwise over any shape ----------------------------------------------
-    def apply(self, instances: list, hours: float, active: dict[str, object] | None = None) -> Applied:
+    def apply(self, instances: list, hours: float, active: dict[str, object] | None = None,
+              detail: bool = True) -> Applied:
         """Apply the commitments to ``instances``, the instances of each usage entry running an
-        hour (floats, or arrays of one shape) [instances], in a month of ``hours`` [h].
+        hour (floats, or arrays of one shape) [instances], in a month of ``hours`` [h]. Entries
+        outside :attr:`touched` are not read (they may be None).
 
         ``active`` maps a commitment (``savings_plans/<name>``, ``reserved_instances/<name>``) to
         1 where it is in force and 0 where it is not (default: in force, an array broadcast
-        against the instances); out of force it covers nothing."""
+        against the instances); out of force it covers nothing. Without ``detail`` the plan
+        rates used and the usage missing a plan rate (``sp_prices``, ``sp_missing``) are not
+        collected."""
         active = active or {}
         out = Applied()
         remaining = list(instances)
@@ -251,7 +265,7 @@ class CommitmentEngine:
             budget = plan.spec.hourly_commitment * active.get(f"savings_plans/{plan.name}", 1.0)
             covered, prices = 0.0, []
             for i, rate, price in plan.candidates:
-                if np.any((budget > 1e-12) & (remaining[i] > 0)):
+                if detail and np.any((budget > 1e-12) & (remaining[i] > 0)):
                     prices.append(price)
                 take = np.where(budget > 1e-12, np.minimum(remaining[i], budget / rate), 0.0)
                 remaining[i] = remaining[i] - take
@@ -260,8 +274,8 @@ class CommitmentEngine:
             out.sp_left[plan.name] = budget
             out.sp_covered[plan.name] = _shape(covered)
             out.sp_prices[plan.name] = prices
-            out.sp_missing[plan.name] = [what for i, what in plan.missing if np.any(remaining[i] > 0)]
-        out.remaining = [_shape(x) for x in remaining]
+            out.sp_missing[plan.name] = [what for i, what in plan.missing if detail and np.any(remaining[i] > 0)]
+        out.remaining = [x if x is None else _shape(x) for x in remaining]
         return out
 
 

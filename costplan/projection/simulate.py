@@ -371,9 +371,11 @@ class ProjectionModel:
             for comp, *_ in self._cm_components:
                 active[comp.removeprefix("commitments/")] = self._commitment_active(comp, months)
         applied = []
+        touched = self.engine.touched
         for w, level in levels:
-            inst = [self._instances(src, capacity, level) for src in self._cm_sources]
-            applied.append((w, self.engine.apply(inst, self.hours, active)))
+            inst = [self._instances(src, capacity, level) if i in touched else None
+                    for i, src in enumerate(self._cm_sources)]
+            applied.append((w, self.engine.apply(inst, self.hours, active, detail=False)))
 
         def value(what: str, name: str):
             if len(applied) == 1:
