@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import P, mini_catalog
-from projection_stacks import FIXED, REFERENCE, mini_dict, mini_stack
+from projection_stacks import FIXED, REFERENCE, db_dict, mini_dict, mini_stack
 
 from costplan.components.commitments import CommitmentEngine, Usage
 from costplan.estimator import estimate
@@ -140,11 +140,7 @@ def test_rds_ri_for_the_next_class_matches_once_the_database_steps_there():
     # the primary steps db.r6g.xlarge -> db.r6g.2xlarge in month 14 (test_projection_engine);
     # an RI bought for the 2xlarge (0.90 $/h, typed in) is unused before, used from then on,
     # covering the 2xlarge's on-demand 1.798 x 730.
-    d = mini_dict()
-    d["regions"]["us-east-1"]["rds"] = {"main": {"instance_class": "db.r6g.xlarge", "multi_az": True,
-                                                 "storage": {"type": "gp3", "size_gb": 100}}}
-    d["projection"]["database"] = {"cpu_ms_per_request": 20, "max_cpu_utilisation": 0.7, "connections_per_pod": 1,
-                                   "class_ladder": ["db.r6g.xlarge", "db.r6g.2xlarge"]}
+    d = db_dict()
     d["commitments"] = {"reserved_instances": {"db": {
         "service": "rds", "instance_type": "db.r6g.2xlarge", "region": "us-east-1", "multi_az": True,
         "engine": "postgresql"}}}
