@@ -68,6 +68,9 @@ class EstimateResult:
     warnings: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     scenario: str | None = None
+    cost_lines: list[CostLine] = field(default_factory=list, repr=False)
+    """The priced :class:`~costplan.components.base.CostLine` objects behind ``lines``, in its
+    order, each with the prices it was priced from (the projection prices its paths with them)."""
 
     @property
     def total_monthly_cost(self) -> float:
@@ -214,4 +217,5 @@ def estimate(
         warnings=warnings,
         findings=findings,
         scenario=stack.scenario,
+        cost_lines=lines,
     )

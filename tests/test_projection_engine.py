@@ -9,7 +9,7 @@ import pytest
 from helpers import P, mini_catalog
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from projection_stacks import REFERENCE, mini_dict, mini_stack
+from projection_stacks import REFERENCE, db_dict, mini_dict, mini_stack
 
 from costplan.errors import InputError
 from costplan.projection import project, users_by_month
@@ -104,12 +104,7 @@ def test_savings_plan_covers_at_most_its_commitment_and_at_most_the_usage():
 
 
 def _db_stack():
-    d = mini_dict()
-    d["regions"]["us-east-1"]["rds"] = {"main": {"instance_class": "db.r6g.xlarge", "multi_az": True,
-                                                  "storage": {"type": "gp3", "size_gb": 100}}}
-    d["projection"]["database"] = {"cpu_ms_per_request": 20, "max_cpu_utilisation": 0.7, "connections_per_pod": 1,
-                                   "class_ladder": ["db.r6g.xlarge", "db.r6g.2xlarge"]}
-    return mini_stack(d)
+    return mini_stack(db_dict())
 
 
 def test_database_steps_up_a_class_when_cpu_headroom_runs_out():

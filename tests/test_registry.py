@@ -111,6 +111,9 @@ def test_the_projection_refuses_a_scaling_it_does_not_know(monkeypatch):
     def odd(stack, catalog=None):
         r = real(stack, catalog)
         r.lines.loc[r.lines.component_kind == "eks", "scaling"] = "weekly"
+        for ln in r.cost_lines:  # the lines the projection follows
+            if ln.component_kind == "eks":
+                ln.scaling = "weekly"
         return r
 
     monkeypatch.setattr(est, "estimate", odd)

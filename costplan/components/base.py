@@ -8,8 +8,9 @@ prices are collected as problems with the component's field path, never priced a
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from costplan.components.products import service_name
 from costplan.errors import PriceNotFoundError, Problem
@@ -64,9 +65,36 @@ class CostLine:
     """Field path of the component in the stack spec."""
     scaling: str = "fixed"
     """How its quantity follows the drivers in a projection: a key of :data:`SCALINGS`."""
+    tiers: tuple = field(default=(), repr=False, compare=False)
+    """The catalog prices it was priced from (:class:`~costplan.pricing.catalog.Price`, one a
+    tier); empty for commitment lines. Not a column of the estimate."""
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "tiers"}
+
+    def cost_of(self, quantity):
+        """Cost of ``quantity`` [PricingUnit/month] at this line's prices [USD/month], shape
+        kept (a float, or a numpy array of projected quantities): the rule that priced the line."""
+        return price_quantity(quantity, self.tiers)
+
+
+def price_quantity(quantity, tiers):
+    """Cost of ``quantity`` [unit] under ``tiers`` [USD], shape kept: an untiered price
+    multiplies, tiered prices go through :func:`costplan.pricing.catalog.tiered_cost`.
+
+    >>> import numpy as np
+    >>> from costplan.pricing.catalog import Price
+    >>> t = Price("AWSELB", "alb", "us-east-1", "hour", "", "on_demand", "", "", "", 0, math.inf, "Hrs", 0.0225,
+    ...           "", "s", "2026-01-01", True, "")
+    >>> price_quantity(730, [t]), price_quantity(np.array([730.0, 1460.0]), [t]).tolist()
+    (16.425, [16.425, 32.85])
+    """
+    import numpy as np
+
+    if len(tiers) == 1 and tiers[0].tier_start == 0 and math.isinf(tiers[0].tier_end):
+        cost = quantity * tiers[0].unit_price
+        return float(cost) if np.ndim(cost) == 0 else cost
+    return tiered_cost(quantity, tiers)
 
 
 @dataclass
@@ -114,11 +142,17 @@ class PricingContext:
     ) -> CostLine | None:
         """Price ``quantity`` of one catalog key. Returns None (and records a problem) if the
         catalog has no such price; returns None silently for a zero quantity. ``scaling`` (a
-        key of :data:`SCALINGS`) says how the line follows the drivers in a projection."""
+        key of :data:`SCALINGS`) says how the line follows the drivers in a projection.
+
+        ``quantity`` may be a numpy array (projected quantities): the line then carries arrays of
+        its shape in ``PricingQuantity``, ``ListUnitPrice`` and ``ListCost``, each element priced
+        as that quantity alone would be."""
         if scaling not in SCALINGS:
             raise ValueError(f"{component}: unknown scaling {scaling!r} for {service} {sku} {usage}; "
                              f"known: {', '.join(SCALINGS)}")
-        if quantity == 0:
+        import numpy as np
+
+        if np.ndim(quantity) == 0 and quantity == 0:
             return None
         try:
             tiers = self.catalog.tiers(
@@ -129,10 +163,17 @@ class PricingContext:
                 Problem(str(exc.problems[0].message), file=self.file, line=self.line_no(path), location=path)
             )
             return None
-        cost = float(tiered_cost(quantity, tiers))
+        scalar = np.ndim(quantity) == 0
+        quantity = float(quantity) if scalar else np.asarray(quantity, dtype=float)
+        cost = price_quantity(quantity, tiers)
         first = tiers[0]
-        unit_price = first.unit_price if len(tiers) == 1 else (cost / quantity if quantity else first.unit_price)
-        used = tiers_used(quantity, tiers)
+        if len(tiers) == 1:
+            unit_price = first.unit_price
+        elif scalar:
+            unit_price = cost / quantity if quantity else first.unit_price
+        else:
+            unit_price = np.where(quantity > 0, cost / np.where(quantity > 0, quantity, 1.0), first.unit_price)
+        used = tiers_used(quantity if scalar else float(np.max(quantity, initial=0.0)), tiers)
         sources = sorted({t.source for t in used})
         return CostLine(
             component=component,
@@ -145,7 +186,7 @@ class PricingContext:
             usage=usage,
             variant=variant,
             pricing_model=pricing_model,
-            PricingQuantity=float(quantity),
+            PricingQuantity=quantity,
             PricingUnit=first.unit,
             ListUnitPrice=unit_price,
             ListCost=cost,
@@ -155,6 +196,7 @@ class PricingContext:
             assumption=assumption,
             path=path,
             scaling=scaling,
+            tiers=tuple(tiers),
         )
 
 

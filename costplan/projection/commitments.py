@@ -619,11 +619,9 @@ def _combined_in_aws_order(model, capa: dict, term: str | None, payment: str | N
                                     weights=w if weighted else None)
             if weighted:
                 od_cost = float(((usage * pd.Series(od)).sum(axis=1).to_numpy() * w).sum()) / paths
-                cost = (out["hourly_fees"] * w.sum() + float(np.sum(np.asarray(out["left_on_demand"]) * w))) / paths
             else:
-                n = len(usage)
                 od_cost = float((usage * pd.Series(od)).to_numpy().sum()) * HOURS_PER_MONTH / paths
-                cost = (out["hourly_fees"] * n + float(np.sum(out["left_on_demand"]))) * HOURS_PER_MONTH / paths
+            cost = _cost_with_plans(model, usage, od, out, t, pay, w, paths)
             base = {"term": t, "payment": pay, "on_demand_cost": od_cost, "cost_with_plans": cost,
                     "net_savings": od_cost - cost}
             for fam, c in sorted(out["ec2_instance_sp"].items()):
@@ -632,6 +630,35 @@ def _combined_in_aws_order(model, capa: dict, term: str | None, payment: str | N
             rows.append({**base, "order": 2, "plan": "compute savings plan", "scope": "any EC2",
                          "discount": comp_d if comp_d is not None else float("nan"), "commitment": out["compute_sp"]})
     return pd.DataFrame(rows)
+
+
+def _cost_with_plans(model, usage: pd.DataFrame, od: dict[str, float], sized: dict, term: str, payment: str,
+                     weights: np.ndarray, paths: int) -> float:
+    """Cost over the profile [USD per path] of the plans :func:`size_in_aws_order` sized,
+    valued by the commitment engine the estimate and the projection apply
+    (:class:`costplan.components.commitments.CommitmentEngine`): each hour the EC2 Instance
+    plans, then the Compute plan, cover the usage with the highest discount first at each
+    type's own plan rate. ``usage``: instances per ``type@region`` column [instances];
+    ``od``: their on-demand rates [USD/h]; ``weights``: hours each row stands for [h]."""
+    from costplan.components.commitments import CommitmentEngine, Usage
+    from costplan.stack.models import Commitments
+
+    plans = {}
+    for fam, c in sorted(sized["ec2_instance_sp"].items()):
+        family, _, region = fam.partition("@")
+        if c > 0:
+            plans[f"ec2-instance {fam}"] = {"type": "ec2-instance", "region": region, "instance_family": family,
+                                            "term": term, "payment": payment, "hourly_commitment": c}
+    if sized["compute_sp"] > 0:
+        plans["compute"] = {"type": "compute", "term": term, "payment": payment, "hourly_commitment": sized["compute_sp"]}
+    cols = list(usage.columns)
+    engine = CommitmentEngine(Commitments.model_validate({"savings_plans": plans}),
+                              [Usage("AmazonEC2", *c.split("@"), "", od[c]) for c in cols], model.catalog)
+    counts = [usage[c].to_numpy(dtype=float) for c in cols]
+    applied = engine.apply(counts, 1.0)  # one hour: covered on-demand cost [USD/h]
+    per_hour = (sum(n * od[c] for n, c in zip(counts, cols, strict=True)) - sum(applied.sp_covered.values(), 0.0)
+                + sum(p["hourly_commitment"] for p in plans.values()))
+    return float(np.sum(per_hour * weights)) / paths
 
 
 def _size_reserved(model, capa: dict, term: str | None, payment: str | None, paths: int, findings: list[str]) -> pd.DataFrame:

@@ -19,8 +19,12 @@ rule            quantity in month m
 ``volume``      claims x size, grown so sensor data fills at most ``volume_fill``
 =============== =================================================================
 
-Everything is evaluated on arrays of shape ``(paths, months)``; tiered prices go through
-:func:`costplan.pricing.catalog.tiered_cost`, which keeps the shape.
+Everything is evaluated on arrays of shape ``(paths, months)``. A projected quantity is
+priced as the estimate priced the line, with the prices the line carries
+(:meth:`costplan.components.base.CostLine.cost_of`, tiers included; tiers counted over
+several lines through :mod:`costplan.components.tiering`), and the commitments through the
+estimate's engine (:class:`costplan.components.commitments.CommitmentEngine`) applied to
+the projected instances. Every function keeps the arrays' shape.
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from costplan.components.base import price_quantity
 from costplan.components.tiering import pool_key, pooled_costs, tier_pool
 from costplan.errors import InputError, PriceNotFoundError, Problem
 from costplan.frames import json_records
-from costplan.pricing.catalog import Catalog, tiered_cost
+from costplan.pricing.catalog import Catalog
 from costplan.projection import capacity as cap
 from costplan.projection.drivers import central, users_by_month
 from costplan.stack.models import ProjectionSpec, Stack
@@ -66,6 +71,9 @@ class LineRule:
     pool: tuple | None = None
     """Key of the lines its tiers are counted with (:mod:`costplan.components.tiering`)."""
     region: str = ""
+    line: object = None
+    """The estimate's :class:`~costplan.components.base.CostLine` it follows; its prices price
+    the projected quantities (:meth:`~costplan.components.base.CostLine.cost_of`)."""
 
 
 @dataclass
@@ -107,9 +115,9 @@ class ProjectionModel:
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
         self.pools = self._pools()
-        self.rules = [self._rule(r) for r in self.estimate.lines.itertuples(index=False)]
+        self.rules = [self._rule(r) for r in self.estimate.cost_lines]
         self.calibration = calibration
-        for rule, r in zip(self.rules, self.estimate.lines.itertuples(index=False), strict=True):
+        for rule, r in zip(self.rules, self.estimate.cost_lines, strict=True):
             rule.bill_kind = plan_kind(r.component_kind, r.PricingUnit)
             if calibration is not None and not (rule.rule == "commitment" and rule.extra["usage"] != "covered-usage"):
                 rule.factor = calibration.factor(rule.bill_kind)
@@ -119,6 +127,7 @@ class ProjectionModel:
                 self.warnings.append(f"{r.component}: read replica class {r.extra['sku']} is not on "
                                      "projection.database.class_ladder; it keeps its class when the primary steps up")
         self._cache_setup()
+        self._commitment_setup()
         self._check_ratios()
         self._check_drivers()
         if self.problems:
@@ -224,15 +233,12 @@ class ProjectionModel:
         return out
 
     def _rule(self, r) -> LineRule:
+        """How one estimate line (a :class:`~costplan.components.base.CostLine`) follows the
+        drivers: its ``scaling``, put on it by the pricer, and the prices it was priced from."""
         kind, usage, path = r.component_kind, r.usage, r.path
         base = {"component": r.component, "kind": kind, "quantity": float(r.PricingQuantity), "unit_price": float(r.ListUnitPrice),
-                    "cost0": float(r.ListCost)}
-        tiers = None
-        if kind != "commitment":
-            try:
-                tiers = self.catalog.tiers(r.ServiceCode, r.sku, r.RegionId, usage, r.variant, r.pricing_model)
-            except PriceNotFoundError:
-                tiers = None
+                "cost0": float(r.ListCost), "line": r}
+        tiers = r.tiers or None
         pool = pool_key(r.ServiceCode, r.sku, usage, r.variant) if kind != "commitment" and r.pricing_model == "on_demand" else None
         base["tiers"] = tiers if tiers and (len(tiers) > 1 or pool is not None) else None
         base["pool"] = pool if tiers else None
@@ -257,6 +263,137 @@ class ProjectionModel:
         raise InputError(Problem(  # never silently fixed
             f"{r.component}: cost line {r.ServiceCode} {r.sku} {usage} has scaling {scaling!r}, which the projection "
             "does not know; see costplan.components.base.SCALINGS", file=self.stack.source, location=path))
+
+    def _commitment_setup(self) -> None:
+        """The commitment engine (:class:`costplan.components.commitments.CommitmentEngine`)
+        over the estimate's on-demand instance lines, each with how its running instances
+        follow the capacity (``self._cm_sources``), and the commitment components in the
+        estimate's order."""
+        from costplan.components.commitments import RI_SERVICES, CommitmentEngine, Usage, usage_of
+
+        usages, sources, extra = [], [], []
+        ris = self.stack.commitments.reserved_instances.values()
+        for rule, ln in zip(self.rules, self.estimate.cost_lines, strict=True):
+            u = usage_of(ln)
+            if u is None:
+                continue
+            usages.append(u)
+            sources.append(self._instances_source(rule, ln, ln.sku))
+            ladder = self._ladder_of(rule)
+            if ladder:  # RIs bought for another rung of the ladder match once the class steps there
+                for sku in dict.fromkeys(ri.instance_type for ri in ris if RI_SERVICES[ri.service] == ln.ServiceCode
+                                         and ri.region == ln.RegionId and ri.instance_type in ladder):
+                    if sku != ln.sku and self.catalog.has(ln.ServiceCode, sku, ln.RegionId, ln.usage, ln.variant):
+                        rate = self.catalog.price(ln.ServiceCode, sku, ln.RegionId, ln.usage, ln.variant).unit_price
+                        extra.append((Usage(ln.ServiceCode, sku, ln.RegionId, ln.variant, rate),
+                                      self._instances_source(rule, ln, sku)))
+        usages += [u for u, _ in extra]
+        sources += [src for _, src in extra]
+        self._cm_sources = sources
+        self.engine = CommitmentEngine(self.stack.commitments, usages, self.catalog)
+        # (component, what, name, rule the value is added under): fees are contractual (factor
+        # 1); a Savings Plan's coverage is scaled like its estimate line (the calibration's
+        # commitment factor)
+        from costplan.actuals.mapping import plan_kind
+
+        factor = self.calibration.factor(plan_kind("commitment")) if self.calibration is not None else 1.0
+        have = {r.component for r in self.rules if r.rule == "commitment"}
+        out = []
+
+        def rule(comp, f=1.0):
+            return LineRule(component=comp, kind="commitment", rule="commitment", key=comp, quantity=0.0,
+                            unit_price=0.0, factor=f)
+
+        for ri in self.engine.reserved:
+            comp = f"commitments/reserved_instances/{ri.name}"
+            out += [(comp, "ri_fee", ri, rule(comp)), (comp, "ri_covered", ri, rule(comp))]
+        for plan in self.engine.plans:
+            comp = f"commitments/savings_plans/{plan.name}"
+            out += [(comp, "sp_fee", plan, rule(comp)), (comp, "sp_covered", plan, rule(comp, factor))]
+        for cr in self.engine.reservations:
+            comp = f"commitments/capacity_reservations/{cr.name}"
+            out.append((comp, "unused", cr, rule(comp)))
+        self._cm_components = out
+        self._cm_in_estimate = have
+
+    def _ladder_of(self, rule: LineRule) -> list[str] | None:
+        """The class ladder a database or cache line moves on, or None."""
+        if rule.rule in ("db_class", "db_replica") and rule.key in self.dbs:
+            return self.spec.database.class_ladder
+        if rule.rule == "cache_class" and rule.key in self.caches:
+            return self.spec.cache.node_ladder
+        return None
+
+    def _instances_source(self, rule: LineRule, ln, sku: str) -> tuple:
+        """How the instances of ``sku`` running an hour follow the capacity, for the line
+        ``ln`` of ``rule``: ``("pool", key, share of the month)``, ``("rung", capacity key,
+        rung, rungs up from the primary's, instances)`` or ``("fixed", instances)``."""
+        instances = float(ln.PricingQuantity) / self.hours
+        ladder = self._ladder_of(rule)
+        if rule.rule == "nodes":
+            return ("pool", rule.key, self.pools[rule.key].hours / self.hours)
+        if ladder is not None:
+            if rule.rule == "db_replica":
+                if ln.sku not in ladder:
+                    return ("fixed", instances)
+                offset = ladder.index(ln.sku) - self.dbs[rule.key]["start"]
+                return ("rung", f"{rule.key}/class", ladder.index(sku), offset, instances)
+            what = "class" if rule.rule == "db_class" else "node_type"
+            return ("rung", f"{rule.key}/{what}", ladder.index(sku), 0, instances)
+        if rule.rule in ("fixed", "db_replica", "db_class", "cache_class"):  # no ladder: the class stays
+            return ("fixed", instances)
+        raise InputError(Problem(  # never silently fixed
+            f"{ln.component}: {ln.sku} {ln.usage} has scaling {ln.scaling!r}, which the commitment engine cannot follow",
+            file=self.stack.source, location=ln.path))
+
+    def _instances(self, src: tuple, capacity: dict, level: str):
+        """Instances running an hour of one source (:meth:`_instances_source`) [instances], at the
+        peak (``level="peak"``) or off-peak node counts."""
+        if src[0] == "fixed":
+            return src[1]
+        if src[0] == "pool":
+            nodes = capacity[src[1] if level == "peak" else f"{src[1]}/offpeak"]["value"]
+            return nodes if src[2] == 1.0 else nodes * src[2]
+        _, key, rung, offset, instances = src
+        idx = capacity[key]["value"]
+        if offset:
+            idx = np.clip(np.asarray(idx, dtype=int) + offset, 0, len(capacity[key]["ladder"]) - 1)
+        return np.where(idx == rung, instances, 0.0)
+
+    def _commitments(self, acc: _Accumulator, capacity: dict, months: int) -> None:
+        """Add the commitments' fees, coverage and unused reservations, the engine applied to
+        the projected instances; with a daily profile to each level, weighted by its hours."""
+        profile = self.spec.daily_profile
+        levels = [(1.0, "peak")] if profile is None else [(profile.peak_hours / 24.0, "peak"),
+                                                          (1.0 - profile.peak_hours / 24.0, "offpeak")]
+        active = {}
+        if not self.spec.renew_commitments:
+            for comp, *_ in self._cm_components:
+                active[comp.removeprefix("commitments/")] = self._commitment_active(comp, months)
+        applied = []
+        touched = self.engine.touched
+        for w, level in levels:
+            inst = [self._instances(src, capacity, level) if i in touched else None
+                    for i, src in enumerate(self._cm_sources)]
+            applied.append((w, self.engine.apply(inst, self.hours, active, detail=False)))
+
+        def value(what: str, name: str):
+            if len(applied) == 1:
+                return getattr(applied[0][1], what)[name]
+            return sum(w * getattr(res, what)[name] for w, res in applied)
+
+        for comp, what, c, rule in self._cm_components:
+            on = active.get(comp.removeprefix("commitments/"), 1.0)
+            if what == "ri_fee":
+                acc.add(rule, c.spec.count * self.hours * c.price.unit_price * on)
+            elif what == "sp_fee":
+                acc.add(rule, c.spec.hourly_commitment * self.hours * on)
+            elif what in ("ri_covered", "sp_covered"):
+                acc.add(rule, -value(what, c.name))
+            else:  # an unused capacity reservation, at the on-demand rate
+                unused = value("unused_reserved", c.name)
+                if comp in self._cm_in_estimate or np.any(unused > 1e-9):
+                    acc.add(rule, unused * self.hours * c.price.unit_price)
 
     def _commitment_active(self, component: str, months: int) -> np.ndarray:
         """1 in the months a commitment is in force, else 0. With ``renew_commitments`` (the
@@ -483,21 +620,37 @@ class ProjectionModel:
             return demand["stored_gb"] / (u0 * c["stored_gb_per_user"])
         raise KeyError(rule)
 
-    def _ladder_prices(self, service: str, usage: str, ladder: list[str], idx: np.ndarray, region: str, variant: str,
-                       where: str) -> np.ndarray:
-        """Price of each rung reached [USD/h]; a missing price for a reached rung is an error."""
-        prices = np.full(len(ladder), np.nan)
-        missing = []
-        for i in np.unique(idx):
-            try:
-                prices[i] = self.catalog.price(service, ladder[i], region, usage, variant).unit_price
-            except PriceNotFoundError:
-                missing.append(ladder[i])
-        if missing:
+    def _ladder_costs(self, r: LineRule, ladder: list[str], idx: np.ndarray, where: str) -> np.ndarray:
+        """The line's monthly cost at the rung reached on each path and month [USD/month]: its
+        quantity priced, as the estimate prices it, at the rung's class (the line's catalog key
+        with the rung's class for its sku). A reached rung the catalog has no price for is an
+        error, never $0."""
+        costs = r.extra.get("rung_costs")
+        if costs is None:  # looked up once per line
+            ln = r.line
+            costs = np.full(len(ladder), np.nan)
+            for i, rung in enumerate(ladder):
+                try:
+                    tiers = self.catalog.tiers(ln.ServiceCode, rung, ln.RegionId, ln.usage, ln.variant, ln.pricing_model)
+                except PriceNotFoundError:
+                    continue
+                costs[i] = price_quantity(r.quantity, tiers)
+            r.extra["rung_costs"] = costs
+        out = costs[idx]
+        if np.isnan(costs).any() and np.isnan(out).any():
+            missing = [ladder[i] for i in np.unique(idx) if np.isnan(costs[i])]
             raise InputError(Problem(
-                f"the projection steps to {', '.join(missing)} ({variant}) in {region} but the catalog has no price for it",
-                location=where, file=self.stack.source))
-        return prices[idx]
+                f"the projection steps to {', '.join(missing)} ({r.line.variant}) in {r.line.RegionId} but the "
+                "catalog has no price for it", location=where, file=self.stack.source))
+        return out
+
+    def _record_on_demand(self, parts: dict, key: str, cost: np.ndarray, capacity: dict, rate: float) -> None:
+        """Record pool ``key``'s on-demand node cost in ``parts`` (see :meth:`cost`); ``rate`` is
+        one node's month [USD/node-month]."""
+        parts.setdefault("ec2_on_demand", {})[key] = cost
+        if self.spec.daily_profile is not None:  # the month's cost were every hour at that level
+            parts.setdefault("ec2_on_demand_peak", {})[key] = capacity[key]["value"] * rate
+            parts.setdefault("ec2_on_demand_offpeak", {})[key] = capacity[f"{key}/offpeak"]["value"] * rate
 
     def cost(self, demand, capacity, spot_factor: np.ndarray | None = None, parts: dict | None = None) -> dict[str, np.ndarray]:
         """Monthly cost per component, each ``(paths, months)`` [USD/month].
@@ -513,14 +666,9 @@ class ProjectionModel:
         add = acc.add
         ratios = {rule: self._ratio(rule, demand) for rule in self.RATIO_DRIVERS if any(r.rule == rule for r in self.rules)}
 
-        od_compute = np.zeros(shape)
-        od_peak, od_off = np.zeros(shape), np.zeros(shape)  # the month's cost were every hour at that level
         profile = self.spec.daily_profile
         pooled: dict[tuple, list] = {}
         nodes_of: dict[str, np.ndarray] = {}
-        # the peak and off-peak levels matter only to a Savings Plan's coverage and to `parts`
-        need_levels = parts is not None or any(r.rule == "commitment" and r.extra["usage"] == "covered-usage"
-                                               for r in self.rules)
 
         def pool_nodes(key: str) -> np.ndarray:
             """Time-weighted nodes of a pool, computed once per call [nodes]."""
@@ -551,22 +699,8 @@ class ProjectionModel:
                 else:
                     rate = p.hours * r.unit_price  # [USD/node-month]
                     c = nodes * rate
-                    if profile is None:  # every hour at the one level
-                        peak = off = c
-                    elif need_levels:  # every hour at each level
-                        peak = capacity[r.key]["value"] * rate
-                        off = capacity[f"{r.key}/offpeak"]["value"] * rate
-                    else:
-                        peak = off = None
-                    od_compute += c
-                    if peak is not None:
-                        od_peak += peak
-                        od_off += off
                     if parts is not None:
-                        parts.setdefault("ec2_on_demand", {})[r.key] = c
-                        if profile is not None:
-                            parts.setdefault("ec2_on_demand_peak", {})[r.key] = peak
-                            parts.setdefault("ec2_on_demand_offpeak", {})[r.key] = off
+                        self._record_on_demand(parts, r.key, c, capacity, rate)
                     add(r, c)
                 continue
             elif r.rule == "root":
@@ -578,9 +712,7 @@ class ProjectionModel:
                 q = per_node * pool_nodes(r.key)
             elif r.rule == "db_class":
                 c = capacity[f"{r.key}/class"]
-                price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], c["value"], r.extra["region"],
-                                            r.extra["variant"], f"projection.database.class_ladder ({r.key})")
-                add(r, r.quantity * price)
+                add(r, self._ladder_costs(r, c["ladder"], c["value"], f"projection.database.class_ladder ({r.key})"))
                 continue
             elif r.rule == "db_replica":
                 c = capacity.get(f"{r.key}/class")
@@ -590,17 +722,13 @@ class ProjectionModel:
                 # a read replica keeps its size relative to the primary: as many rungs up as it
                 offset = c["ladder"].index(r.extra["sku"]) - self.dbs[r.key]["start"]
                 idx = np.clip(np.asarray(c["value"], dtype=int) + offset, 0, len(c["ladder"]) - 1)
-                price = self._ladder_prices("AmazonRDS", "instance-hour", c["ladder"], idx, r.extra["region"],
-                                            r.extra["variant"], f"projection.database.class_ladder ({r.component})")
-                add(r, r.quantity * price)
+                add(r, self._ladder_costs(r, c["ladder"], idx, f"projection.database.class_ladder ({r.component})"))
                 continue
             elif r.rule == "db_storage":
                 q = capacity[f"{r.key}/storage"]["value"] * (r.quantity / self.dbs[r.key]["size0"]) if r.key in self.dbs else r.quantity
             elif r.rule == "cache_class":
                 c = capacity[f"{r.key}/node_type"]
-                price = self._ladder_prices("AmazonElastiCache", "node-hour", c["ladder"], c["value"], r.extra["region"],
-                                            r.extra["variant"], f"projection.cache.node_ladder ({r.key})")
-                add(r, r.quantity * price)
+                add(r, self._ladder_costs(r, c["ladder"], c["value"], f"projection.cache.node_ladder ({r.key})"))
                 continue
             elif r.rule == "volume":
                 region = r.key.split("/")[0]
@@ -612,39 +740,20 @@ class ProjectionModel:
             if r.pool is not None:  # tiers counted over several lines: priced together below
                 pooled.setdefault(r.pool, []).append((r, q))
                 continue
-            add(r, tiered_cost(q, r.tiers) if r.tiers else q * r.unit_price)
+            add(r, r.line.cost_of(q))
         for key, members in pooled.items():
             costs = pooled_costs([np.broadcast_to(q, shape) for _, q in members], [m.tiers for m, _ in members],
                                  [m.region for m, _ in members], tier_pool(key[0], key[1], key[2]))
             for (m, _), c in zip(members, costs, strict=True):
                 add(m, c)
-        # commitments: fees and RI coverage are fixed; a Savings Plan covers on-demand EC2 compute
-        # up to its full commitment, valued at the baseline month's discount
-        fees = {r.component: r.cost0 for r in self.rules if r.rule == "commitment" and r.extra["usage"] == "commitment-hour"}
         if parts is not None:
-            parts.setdefault("ec2_on_demand", {})["total"] = od_compute
+            for name in ("ec2_on_demand",) + (("ec2_on_demand_peak", "ec2_on_demand_offpeak") if profile else ()):
+                by_pool = parts.setdefault(name, {})
+                by_pool["total"] = sum(by_pool.values(), np.zeros(shape))
             if profile is not None:
-                parts.setdefault("ec2_on_demand_peak", {})["total"] = od_peak
-                parts.setdefault("ec2_on_demand_offpeak", {})["total"] = od_off
                 parts["peak_share"] = profile.peak_hours / 24.0
-        # with a daily profile a plan covers each level hour by hour: s of the hours at the
-        # peak's usage, the rest at the off-peak's (s = 1 without a profile)
-        s = profile.peak_hours / 24.0 if profile is not None else 1.0
-        left_peak, left_off = od_peak, od_off
-        months = shape[1]
-        for r in self.rules:
-            if r.rule != "commitment":
-                continue
-            active = self._commitment_active(r.component, months)  # (months,) 1 while in force
-            if r.extra["usage"] == "covered-usage":
-                full = -r.cost0 * (fees.get(r.component, 0.0) / r.quantity) if r.quantity > 0 else 0.0
-                took_peak = np.minimum(left_peak, full * active)
-                took_off = np.minimum(left_off, full * active)
-                left_peak, left_off = left_peak - took_peak, left_off - took_off
-                took = s * took_peak + (1.0 - s) * took_off if s < 1.0 else took_peak
-                add(r, -took)
-            else:
-                add(r, r.cost0 * active)
+        if self.engine:
+            self._commitments(acc, capacity, shape[1])
         return acc.result(ratios)
 
 
