@@ -112,3 +112,40 @@ def view(path: Path, width: int, media: str = "screen", profile: Path | None = N
     """``path`` laid out ``width`` px wide for ``media`` (``screen`` or ``print``); ``clips``:
     CSS selectors of elements to picture one by one (``View.parts``)."""
     return asyncio.run(_view(path, width, media, profile or path.parent, clips))
+
+
+@dataclass
+class Printed:
+    """A page printed to PDF by headless Chromium: the text of each page (pdftotext) and, per
+    page, the share of its pixels that are not white (pdftoppm at 20 dpi)."""
+
+    pages: list[str]
+    ink: list[float]
+
+
+def pdf_tools() -> bool:
+    return bool(shutil.which("pdftotext") and shutil.which("pdftoppm"))
+
+
+def print_pdf(path: Path, pdf: Path) -> Printed:
+    """``path`` printed as Chromium prints it (``--print-to-pdf``, the page's own ``@page`` size,
+    no header or footer), read back page by page with poppler's pdftotext and pdftoppm."""
+    import subprocess
+
+    subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    "--virtual-time-budget=5000", f"--print-to-pdf={pdf}", path.resolve().as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    pages = text.split("\f")
+    if pages and not pages[-1].strip():
+        pages = pages[:-1] if text.endswith("\f") else pages  # pdftotext ends each page with a form feed
+    ink = []
+    for i in range(1, len(pages) + 1):
+        out = subprocess.run(["pdftoppm", "-r", "20", "-gray", "-f", str(i), "-l", str(i), str(pdf)],
+                             check=True, capture_output=True).stdout
+        # PGM: header of three lines ("P5", "w h", "255"), then one byte a pixel
+        parts = out.split(b"\n", 3)
+        pixels = parts[3]
+        ink.append(sum(1 for b in pixels if b < 245) / max(len(pixels), 1))
+    return Printed(pages, ink)

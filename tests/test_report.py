@@ -273,19 +273,19 @@ def test_tag_values_and_names_are_escaped(evil_store, tmp_path):
 
 # --- no browser ------------------------------------------------------------------------------
 def test_no_browser_writes_markdown_without_images(sample_store, tmp_path, monkeypatch):
-    import kaleido
+    import choreographer
 
-    class NoChrome:  # kaleido's browser session, as it fails when no Chromium is installed
+    class NoChrome:  # choreographer's browser session, as it fails when no Chromium is installed
         def __init__(self, *a, **k):
             pass
 
         async def __aenter__(self):
-            raise RuntimeError("Kaleido requires Google Chrome to be installed.")
+            raise RuntimeError("Chrome not found: install Chrome or set BROWSER_PATH")
 
         async def __aexit__(self, *a):
             return False
 
-    monkeypatch.setattr(kaleido, "Kaleido", NoChrome)
+    monkeypatch.setattr(choreographer, "Browser", NoChrome)
     out = tmp_path / "r"
     res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-projection"])
     assert res.exit_code == 0, res.output

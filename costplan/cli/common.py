@@ -45,7 +45,7 @@ BILL_RATES_OPTION = typer.Option(
 #: Modules of the optional extras (pyproject.toml) -> the extra that installs them.
 OPTIONAL_MODULES = {
     "papermill": "notebooks", "nbconvert": "notebooks", "nbformat": "notebooks", "nbclient": "notebooks",
-    "jupyter_client": "notebooks", "ipykernel": "notebooks", "kaleido": "notebooks",
+    "jupyter_client": "notebooks", "ipykernel": "notebooks", "kaleido": "notebooks", "choreographer": "notebooks",
     "hcl2": "terraform", "pulumi": "pulumi",
 }
 

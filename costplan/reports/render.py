@@ -37,7 +37,7 @@ BREAKDOWN_COLUMNS = ["section", "row", "key", "metric", "value"]
 
 
 class ImageExportError(RuntimeError):
-    """PNG export failed (no Chromium for kaleido, or kaleido itself failed)."""
+    """PNG export failed (no Chromium, or a figure Chromium could not draw)."""
 
 
 @dataclass
@@ -241,13 +241,21 @@ def render_html(t: ReportTables, figs: dict[str, go.Figure], *, embedded_default
     def cell(v, c, sec: Section):
         return fmt_cell(v, c, sec.money, sec.decimals)
 
+    kinds: dict[tuple[int, str], tuple[pd.DataFrame, bool]] = {}
+
+    def numeric(df: pd.DataFrame, c: str) -> bool:  # once per table and column, not once per cell
+        key = (id(df), c)  # the table is kept with its answer, so that its id is not reused
+        if key not in kinds:
+            kinds[key] = (df, _numeric(df, c))
+        return kinds[key][1]
+
     toc = [("headline", "Headline"), ("spend", "Where it went")] + [
         (k, t[k].title) for k in ("movers", "variance", "commitments", "spot", "decisions", "per_user", "projection",
                                   "freshness", "provenance") if k in t.sections
     ]
     tmpl = _env().get_template("report.html.j2")
     return tmpl.render(
-        t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=_numeric, toc=toc, shown=shown,
+        t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=numeric, toc=toc, shown=shown,
         totals=section_totals(t), plotly_js=Markup(get_plotlyjs()), version=costplan.__version__,
         store_name=Path(t.store_path).name, embedded_default=embedded_default,
     )
@@ -355,41 +363,37 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
 
 # --- images ----------------------------------------------------------------------------------
 def _layout_height(fig, default: int = 450) -> int:
-    """The figure's own layout height [px] (kaleido would use its default of 500 otherwise)."""
+    """The figure's own layout height [px] (plotly.js would use its default of 450 otherwise)."""
     layout = fig.get("layout", {}) if isinstance(fig, dict) else fig.layout.to_plotly_json()
     return int(layout.get("height") or default)
 
 
-def export_pngs(figs: dict[str, go.Figure | dict], folder: Path) -> dict[str, Path]:
-    """Write every figure as a PNG with kaleido (one browser session for all of them).
+#: Width [px] and pixel ratio of the PNG figures of report.md.
+PNG_WIDTH, PNG_SCALE = 1000, 1.5
+#: Seconds one figure may take in Chromium before the export is given up.
+PNG_TIMEOUT_S = 60
+_NO_CHROMIUM = "install Chromium (Debian: apt-get install chromium) or set BROWSER_PATH"
 
-    Raises :class:`ImageExportError` when there is no Chromium or kaleido fails.
-    """
-    import plotly.io as pio
 
-    folder.mkdir(parents=True, exist_ok=True)
-    keys = list(figs)
-    paths = [folder / f"{k}.png" for k in keys]
-    try:
-        heights = [_layout_height(figs[k]) for k in keys]
-        pio.write_images([figs[k] for k in keys], paths, width=[1000] * len(keys), height=heights,
-                         scale=[1.5] * len(keys))
-    except Exception as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ImageExportError(
-            f"PNG export failed ({type(exc).__name__}: {msg[:200]}); kaleido needs Chromium: "
-            "install it (Debian: apt-get install chromium) or set BROWSER_PATH"
-        ) from exc
-    return dict(zip(keys, paths, strict=True))
+def _export_error(exc: BaseException) -> ImageExportError:
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ImageExportError(f"PNG export failed ({type(exc).__name__}: {msg[:200]}); the PNG figures need a "
+                            f"headless Chromium: {_NO_CHROMIUM}")
 
 
 class PngBrowser:
-    """kaleido's Chromium, started at once in a thread of its own, so that it is up by the time
-    the figures are built; :meth:`export` then writes them all in that one session.
+    """A headless Chromium for the PNG figures, started at once in a thread of its own.
 
-    A Chromium that cannot start fails :meth:`export` with :class:`ImageExportError`; nothing
-    waits on a browser that is not there. :meth:`close` ends it when no export was asked for.
+    It opens one page that loads the plotly.js bundled with plotly (no network: no MathJax,
+    no CDN) while the tables are built; :meth:`export` then has plotly.js's own
+    ``Plotly.toImage`` draw every figure in that page, one after the other, each exactly once.
+    (kaleido, plotly's exporter, reloads its page and plotly.js after every figure; for the
+    report's dozen figures that reloading was most of the export time.) Chromium is driven
+    over the DevTools protocol by choreographer, the library kaleido itself uses.
+
+    A Chromium that cannot start, or a figure that fails to draw, fails :meth:`export` with
+    :class:`ImageExportError`; nothing waits on a browser that is not there. :meth:`close`
+    ends it when no export was asked for.
     """
 
     def __init__(self) -> None:
@@ -406,27 +410,52 @@ class PngBrowser:
 
     async def _session(self):
         import asyncio
+        import base64
+        import tempfile
 
-        import kaleido
+        import choreographer as choreo
+        import plotly
 
-        async with kaleido.Kaleido() as k:  # Chromium starts here, while the tables are built
-            job = await asyncio.wrap_future(self._job)
-            if job is None:
-                return {}
-            specs, paths = job
-            await k.write_fig_from_object(specs)
-            return paths
+        plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        with tempfile.TemporaryDirectory(prefix="costplan-png-") as tmp:
+            page = Path(tmp) / "figures.html"
+            page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8">'
+                            f'<script src="{plotly_js.as_uri()}" charset="utf-8"></script></head>'
+                            '<body style="margin:0"></body></html>', encoding="utf-8")
+            async with choreo.Browser(headless=True) as browser:  # Chromium starts here
+                tab = await browser.create_tab("about:blank")
+                await tab.send_command("Page.enable")
+                loaded = tab.subscribe_once("Page.loadEventFired")
+                await tab.send_command("Page.navigate", params={"url": page.as_uri()})
+                await asyncio.wait_for(loaded, PNG_TIMEOUT_S)
+                job = await asyncio.wrap_future(self._job)
+                if job is None:
+                    return {}
+                specs, paths = job
+                for key, (fig_json, height) in specs.items():
+                    js = (f"Plotly.toImage({fig_json}, {{format: 'png', width: {PNG_WIDTH}, height: {height}, "
+                          f"scale: {PNG_SCALE}}})")
+                    res = await asyncio.wait_for(tab.send_command(
+                        "Runtime.evaluate", params={"expression": js, "awaitPromise": True, "returnByValue": True}),
+                        PNG_TIMEOUT_S)
+                    r = res.get("result", {})
+                    if "exceptionDetails" in r or "value" not in r.get("result", {}):
+                        detail = r.get("exceptionDetails", {}).get("exception", {}).get("description") or str(res)
+                        raise RuntimeError(f"figure {key!r}: {detail[:200]}")
+                    url = r["result"]["value"]
+                    paths[key].write_bytes(base64.b64decode(url.split(",", 1)[1]))
+                return paths
 
-    def export(self, figs: dict[str, dict], folder: Path):
-        """A future of ``{key: path}`` for the PNGs of ``figs`` (figure dicts) in ``folder``."""
+    def export(self, figs: dict[str, go.Figure], folder: Path):
+        """A future of ``{key: path}`` for the PNGs of ``figs`` in ``folder``."""
         import concurrent.futures as cf
 
+        import plotly.io as pio
+
         folder.mkdir(parents=True, exist_ok=True)
-        keys = list(figs)
-        paths = {k: folder / f"{k}.png" for k in keys}
-        specs = [{"fig": figs[k], "path": paths[k],
-                  "opts": {"format": "png", "width": 1000, "height": _layout_height(figs[k]), "scale": 1.5}}
-                 for k in keys]
+        paths = {k: folder / f"{k}.png" for k in figs}
+        # serialised here, in the caller's thread: the browser's thread gets text, not the figures
+        specs = {k: (pio.to_json(f, validate=False), _layout_height(f)) for k, f in figs.items()}
         if not self._job.done():
             self._job.set_result((specs, paths))
         out: cf.Future = cf.Future()
@@ -437,10 +466,7 @@ class PngBrowser:
                 out.set_result(done.result())
                 return
             shutil.rmtree(folder, ignore_errors=True)
-            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            out.set_exception(ImageExportError(
-                f"PNG export failed ({type(exc).__name__}: {msg[:200]}); kaleido needs Chromium: "
-                "install it (Debian: apt-get install chromium) or set BROWSER_PATH"))
+            out.set_exception(_export_error(exc))
 
         self._done.add_done_callback(finish)
         return out
@@ -478,8 +504,7 @@ def write_report(
             if images:
                 # Chromium renders the PNGs in its own process while the HTML, CSV and JSON are written
                 pool = browser or PngBrowser()
-                snapshot = {k: f.to_dict() for k, f in figs.items()}  # the thread gets its own copy
-                pngs_future = pool.export(snapshot, tmp / FIG_DIR)
+                pngs_future = pool.export(figs, tmp / FIG_DIR)
             progress("HTML")
             (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
             progress("CSV and JSON")
