@@ -344,8 +344,9 @@ class Store:
         ``BillingCurrency``, ``rows``, ``BilledCost``, ``EffectiveCost``); if it raises, nothing
         is written.
         """
-        if source not in schema.SOURCES:
-            raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}")
+        if not schema.is_source(source):
+            raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}, "
+                             f"{schema.CE_SERIES_PREFIX}<grouping>/<granularity>")
         if mode not in LOAD_MODES:
             raise InputError(f"unknown load mode {mode!r}; valid: {', '.join(LOAD_MODES)}")
         if self.read_only:
@@ -582,7 +583,7 @@ class Store:
             exprs = []
             for c, t in schema.COLUMNS:
                 if c == "x_Source":
-                    exprs.append(f"'{source}'::VARCHAR AS \"x_Source\"")
+                    exprs.append("'" + source.replace("'", "''") + "'::VARCHAR AS \"x_Source\"")
                 elif c == "x_LoadId":
                     exprs.append(f'{load_id}::BIGINT AS "x_LoadId"')
                 elif c in present:
@@ -755,22 +756,22 @@ class Store:
             fn(self.con, load_id)
 
     def _refresh_period_source(self) -> None:
-        ranks = " ".join(f"WHEN '{s}' THEN {r}" for s, r in schema.SOURCE_RANK.items())
         self.con.execute("DELETE FROM period_source")
         self.con.execute(
             f"""INSERT INTO period_source BY NAME
                 SELECT BillingPeriodStart, x_Source,
                        row_number() OVER (PARTITION BY BillingPeriodStart
-                                          ORDER BY CASE x_Source {ranks} ELSE 99 END) = 1 AS chosen
+                                          ORDER BY {schema.source_rank_sql()}, x_Source) = 1 AS chosen
                 FROM (SELECT DISTINCT BillingPeriodStart, x_Source FROM cost_rows)"""
         )
 
     # -- queries ----------------------------------------------------------------------------
     def rows_sql(self, *, all_sources: bool = False) -> str:
         """A relation of the rows used for reporting: per billing period, the rows of the one
-        preferred source (FOCUS file > CUR > Cost Explorer > synthetic sample), so a period that
-        was both imported and pulled is never counted twice; only the store's ``currency`` when
-        one was chosen."""
+        preferred source (FOCUS file > CUR > Cost Explorer's default series > its other DAILY
+        series > its MONTHLY series > synthetic sample; series of one rank by name), so a period
+        that was both imported and pulled, or pulled in two groupings, is never counted twice;
+        only the store's ``currency`` when one was chosen."""
         return self._in_use("cost_rows", all_sources=all_sources)
 
     def rollup_sql(self, *, all_sources: bool = False) -> str:

@@ -101,7 +101,9 @@ Explorer request costs $0.01), follows every page, retries throttling (its own r
 every HTTP request is counted and capped by --max-requests), and prints how many requests it
 made and what they cost. Every page paid for is kept in the store as it arrives: a run stopped
 by --max-requests (or interrupted) continues on the next run without paying again. A
-malformed page is an error that stores and deletes nothing. Credentials come from the standard AWS chain or
+malformed page is an error that stores and deletes nothing. Another --granularity or
+--group-by is a series of its own beside what the store holds (reports use one series per
+month: the default DAILY by service and usage type first). Credentials come from the standard AWS chain or
 --profile; the only IAM action needed is ce:GetCostAndUsage. AWS_ENDPOINT_URL_CE points it at
 another endpoint.
 
