@@ -59,6 +59,10 @@ DENIED_CODES = (
 )
 IAM_ACTION = "ce:GetCostAndUsage"
 SOURCE = "cost-explorer"
+#: The default series: what ``costplan pull`` asks for unless told otherwise, stored as
+#: source ``cost-explorer``; any other grouping or granularity is a series of its own
+#: (:func:`series_source`).
+DEFAULT_GROUPING = "SERVICE,USAGE_TYPE/DAILY"
 
 #: Usage-type prefixes -> region code. Usage types with no prefix are us-east-1's, except
 #: those of the global services in :data:`GLOBAL_SERVICES`.
@@ -528,6 +532,22 @@ def _charge_category(service: str | None, billed: float | None) -> str:
 
 
 # -- periods and the incremental pull -----------------------------------------------------------
+def grouping_key(granularity: str, group_by: Sequence[str]) -> str:
+    """``SERVICE,USAGE_TYPE/DAILY``: the series a pull belongs to."""
+    return ",".join(group_by) + "/" + granularity.upper()
+
+
+def series_source(grouping: str) -> str:
+    """The store source of a series: ``cost-explorer`` for :data:`DEFAULT_GROUPING`, else
+    ``cost-explorer:<grouping>``. Each series keeps its own rows and its own record of final
+    periods, so a pull with another grouping or granularity over the same range replaces
+    nothing another series holds (and the next pull of that series does not pay again); the
+    store uses one series per billing period (:meth:`Store.rows_sql`)."""
+    from costplan.actuals.schema import CE_SERIES_PREFIX
+
+    return SOURCE if grouping == DEFAULT_GROUPING else CE_SERIES_PREFIX + grouping
+
+
 def periods(start: dt.date, end: dt.date, granularity: str) -> list[tuple[dt.date, dt.date]]:
     """The DAILY or MONTHLY periods covering ``[start, end)`` (a partial month is clipped)."""
     out = []
@@ -572,7 +592,9 @@ def pull(
     """Pull ``[start, end)`` into ``store``, asking only for periods not stored as final.
 
     Each contiguous run of needed periods within a month is one request and one load (one
-    transaction) that replaces the Cost Explorer rows of that run, so an Estimated day is
+    transaction) that replaces the rows of that run in the pull's own series
+    (:func:`series_source`: another grouping or granularity is another series, left as it
+    is), so an Estimated day is
     replaced when it becomes final and a day that has since become empty is emptied. Pages are
     kept in the store as they arrive (see the module docstring). ``progress(n)`` is told of
     every n periods done.
@@ -584,8 +606,9 @@ def pull(
         )
     if end <= start:
         raise InputError(Problem(f"--to ({end}) must be after --from ({start})", location="--to"))
-    grouping = ",".join(group_by) + "/" + granularity
-    done = set() if full else store.final_pulled_periods(SOURCE, grouping)
+    grouping = grouping_key(granularity, group_by)
+    source = series_source(grouping)
+    done = set() if full else store.final_pulled_periods(source, grouping)
     wanted = periods(start, end, granularity)
     needed = [p for p in wanted if p not in done]
     report = PullReport(periods_skipped=len(wanted) - len(needed))
@@ -594,7 +617,8 @@ def pull(
     budget = RequestBudget(max_requests)
     unwatch = budget.watch(client)
     try:
-        _pull_runs(store, client, _ranges(needed), report, budget, granularity, group_by, grouping, progress, sleep)
+        _pull_runs(store, client, _ranges(needed), report, budget, granularity, group_by, grouping, source, progress,
+                   sleep)
     finally:
         unwatch()
     report.requests = budget.made
@@ -603,7 +627,7 @@ def pull(
     return report
 
 
-def _pull_runs(store, client, runs, report, budget, granularity, group_by, grouping, progress, sleep) -> None:
+def _pull_runs(store, client, runs, report, budget, granularity, group_by, grouping, source, progress, sleep) -> None:
     for i, run in enumerate(runs):
         r0, r1 = run[0][0], run[-1][1]
         params = request_params(r0, r1, granularity=granularity, group_by=group_by)
@@ -645,21 +669,21 @@ def _pull_runs(store, client, runs, report, budget, granularity, group_by, group
         }
 
         def record(con, load_id, totals=None, run=run, estimated=estimated, r0=r0, r1=r1, key=key):
-            # this load replaced every Cost Explorer row of the range, whatever its grouping
+            # this load replaced the rows of the range of its own series only (its source)
             con.execute(
                 "DELETE FROM pulled_periods WHERE x_Source = ? AND PeriodStart >= ? AND PeriodStart < ?",
-                [SOURCE, r0, r1],
+                [source, r0, r1],
             )
             con.executemany(
                 "INSERT INTO pulled_periods VALUES (?, ?, ?, ?, ?, ?)",
-                [[SOURCE, grouping, s, e, estimated.get((s, e), True), load_id] for s, e in run],
+                [[source, grouping, s, e, estimated.get((s, e), True), load_id] for s, e in run],
             )
             # the range is loaded: its kept pages go in the same transaction
             con.execute("DELETE FROM ce_pages WHERE request_key = ?", [key])
 
         result = store.load_frame(
             frame,
-            SOURCE,
+            source,
             description=f"Cost Explorer {granularity} {r0}..{r1}",
             replace_range=(r0, r1),
             check=record,

@@ -9,6 +9,7 @@ rate; a month held as one monthly row has no forecast.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,21 +63,28 @@ class MonthEndForecast:
 def month_end_forecast(store: Store, month: str, window: int = WINDOW_DAYS) -> MonthEndForecast | None:
     """The forecast of ``month`` (``YYYY-MM``), or None when the month is complete or its rows
     are not daily (one row per month gives no daily rate)."""
-    cov = store.coverage().set_index("month")
-    if month not in cov.index or bool(cov.loc[month, "complete"]):
+    if hasattr(store, "coverage_rows"):  # the store: no pandas needed
+        cov = {c["month"]: c for c in store.coverage_rows()}
+        daily = store.spend_rows(["day"], month=month)
+        costs = [v for _, v in sorted(zip(daily.column("day"), daily.column("EffectiveCost"), strict=True))]
+    else:
+        cov = {c["month"]: c for c in store.coverage().to_dict("records")}
+        frame = store.spend(["day"], month=month).sort_values("day")
+        costs = [float(v) for v in frame["EffectiveCost"]]
+    if month not in cov or bool(cov[month]["complete"]):
         return None
-    days_held = int(cov.loc[month, "days"])
-    daily = store.spend(["day"], month=month).sort_values("day")
-    if len(daily) != days_held or days_held == 0:
+    days_held = int(cov[month]["days"])
+    if len(costs) != days_held or days_held == 0:
         return None  # rows spanning several days (a monthly pull): no daily rate
-    last = daily["EffectiveCost"].tail(window)
+    costs = [float(v or 0.0) for v in costs]
+    last = costs[-window:]
     return MonthEndForecast(
         month=month,
-        to_date=float(daily["EffectiveCost"].sum()),
+        to_date=float(sum(costs)),
         days=days_held,
-        days_in_month=int(cov.loc[month, "days_in_month"]),
-        daily_rate=float(last.median()),
-        daily_low=float(last.min()),
-        daily_high=float(last.max()),
+        days_in_month=int(cov[month]["days_in_month"]),
+        daily_rate=float(statistics.median(last)),
+        daily_low=float(min(last)),
+        daily_high=float(max(last)),
         window=len(last),
     )

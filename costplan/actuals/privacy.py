@@ -42,6 +42,14 @@ def mask_frame(df: pd.DataFrame, show: bool = False) -> pd.DataFrame:
     return df
 
 
+def mask_rows(rows, show: bool = False):
+    """:func:`mask_frame` of :class:`costplan.frames.Rows`."""
+    for c in ACCOUNT_COLUMNS:
+        if not show and c in rows.columns:
+            rows = rows.map_column(c, mask_account)
+    return rows
+
+
 def scrub(text: str) -> str:
     """Free text with ARNs and 12-digit account ids removed (for the rare message that must
     quote something a provider wrote)."""

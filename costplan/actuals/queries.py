@@ -261,36 +261,53 @@ def coverage_spans_sql(relation: str) -> str:
             FROM {relation}"""
 
 
+def coverage_rows(spans) -> list[dict]:
+    """Per billing period, oldest first: ``month``, ``days`` covered (a span covers its days up
+    to its end, clipped to the period), ``days_in_month``, ``complete``, ``Estimated``.
+    ``spans``: tuples ``(bps, s, e, e_midnight, pe, est)`` of :func:`coverage_spans_sql`
+    (dates or datetimes). Pure Python: a command printing a table needs no pandas for it."""
+
+    def day(v) -> dt.date:
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, dt.date):
+            return v
+        if hasattr(v, "date"):  # a pandas Timestamp
+            return v.date()
+        return dt.date.fromisoformat(str(v)[:10])
+
+    by_period: dict[dt.date, list] = {}
+    for bps, s, e, mid, pe, est in spans:
+        by_period.setdefault(day(bps), []).append((day(s), day(e), bool(mid), day(pe), bool(est)))
+    out = []
+    for bps in sorted(by_period):
+        days: set[dt.date] = set()
+        for s, e, mid, pe, _est in by_period[bps]:
+            stop = min(e if mid else e + dt.timedelta(days=1), pe)
+            d = s
+            while d < stop:
+                days.add(d)
+                d += dt.timedelta(days=1)
+        first = bps.replace(day=1)
+        nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        in_month = (nxt - bps).days
+        out.append({"month": bps.strftime("%Y-%m"), "days": len(days), "days_in_month": in_month,
+                    "complete": len(days) == in_month, "Estimated": any(x[4] for x in by_period[bps])})
+    return out
+
+
 def coverage_from_spans(spans: pd.DataFrame) -> pd.DataFrame:
-    """Per billing period: ``month``, ``days`` covered (a span covers its days up to its end,
-    clipped to the period), ``days_in_month``, ``complete``, ``Estimated``."""
+    """:func:`coverage_rows` of a frame of spans, as a frame (the same columns)."""
     import pandas as pd
 
-    out = []
-    if len(spans):
-        spans = spans.copy()
-        spans["bps"] = pd.to_datetime(spans["bps"])
-        for col in ("s", "e", "pe"):
-            spans[col] = pd.to_datetime(spans[col]).dt.date
-        for bps, g in spans.groupby("bps", sort=True):
-            days: set[dt.date] = set()
-            for s, e, mid, pe in zip(g["s"], g["e"], g["e_midnight"], g["pe"], strict=True):
-                stop = min(e if bool(mid) else e + dt.timedelta(days=1), pe)
-                d = s
-                while d < stop:
-                    days.add(d)
-                    d += dt.timedelta(days=1)
-            out.append({
-                "month": bps.strftime("%Y-%m"),
-                "days": len(days),
-                "days_in_month": ((bps + pd.DateOffset(months=1)).normalize() - bps.normalize()).days,
-                "Estimated": bool(g["est"].astype(bool).any()),
-            })
-    df = pd.DataFrame(out, columns=["month", "days", "days_in_month", "Estimated"])
+    cols = ["bps", "s", "e", "e_midnight", "pe", "est"]
+    rows = coverage_rows(zip(*(spans[c] for c in cols), strict=True)) if len(spans) else []
+    df = pd.DataFrame(rows, columns=["month", "days", "days_in_month", "complete", "Estimated"])
     df["days"] = df["days"].astype("int64")
     df["days_in_month"] = df["days_in_month"].astype("int64")
-    df["complete"] = df["days"] == df["days_in_month"]
-    return df[["month", "days", "days_in_month", "complete", "Estimated"]]
+    df["complete"] = df["complete"].astype(bool)
+    df["Estimated"] = df["Estimated"].astype(bool)
+    return df
 
 
 def freshness_sql(relation: str, loads: str | None = None) -> str:

@@ -30,7 +30,7 @@ currencies; quantities are in the row's ``PricingUnit`` / ``ConsumedUnit``.
 | x_UsageType | VARCHAR | AWS usage type (e.g. ``USE1-BoxUsage:c5.xlarge``) |
 | x_NetEffectiveCost | DOUBLE | amortised cost after negotiated discounts and commitments: Cost Explorer NetAmortizedCost, CUR 2.0 net columns (NULL when the source has none) [BillingCurrency] |
 | x_ChargeStatus | VARCHAR | ``Estimated`` (the provider may still change it) or ``Final`` |
-| x_Source | VARCHAR | ``focus``, ``cur``, ``cost-explorer`` or ``synthetic-sample`` |
+| x_Source | VARCHAR | ``focus``, ``cur``, ``cost-explorer`` (the default series), ``cost-explorer:<grouping>/<granularity>`` (another Cost Explorer series) or ``synthetic-sample`` |
 | x_LoadId | BIGINT | the load that wrote the row (table ``loads``) |
 | x_Synthetic | BOOLEAN | true for the generated sample, never for real data |
 """
@@ -95,6 +95,27 @@ SOURCES = ("focus", "cur", "cost-explorer", "synthetic-sample")
 USER_SOURCES = ("users-csv", "synthetic-sample")
 #: When two sources hold the same billing period, the lowest rank is used (never both).
 SOURCE_RANK = {"focus": 1, "cur": 2, "cost-explorer": 3, "synthetic-sample": 9}
+#: A Cost Explorer pull with another grouping or granularity than the default (DAILY by
+#: SERVICE, USAGE_TYPE) is a series of its own, stored as source ``cost-explorer:<grouping>``
+#: (e.g. ``cost-explorer:SERVICE,TAG:team/MONTHLY``) beside the default ``cost-explorer``: a
+#: pull never replaces another series' rows, so no final period is paid for twice.
+CE_SERIES_PREFIX = "cost-explorer:"
+#: Ranks of those series: after the default series, DAILY ones before MONTHLY ones; two series
+#: of one rank are ordered by name.
+CE_SERIES_RANK = {"DAILY": 4, "MONTHLY": 5}
+
+
+def is_source(source: str) -> bool:
+    """A known cost source: one of :data:`SOURCES` or a Cost Explorer series."""
+    return source in SOURCES or (source.startswith(CE_SERIES_PREFIX) and len(source) > len(CE_SERIES_PREFIX))
+
+
+def source_rank_sql(col: str = "x_Source") -> str:
+    """A SQL expression of the rank of the source in ``col`` (:data:`SOURCE_RANK`,
+    :data:`CE_SERIES_RANK`; 99 for anything else)."""
+    whens = [f"WHEN {col} = '{s}' THEN {r}" for s, r in SOURCE_RANK.items()]
+    whens += [f"WHEN {col} LIKE '{CE_SERIES_PREFIX}%/{g}' THEN {r}" for g, r in CE_SERIES_RANK.items()]
+    return "CASE " + " ".join(whens) + " ELSE 99 END"
 
 
 #: A load of at least this many rows keeps its own table (written as fast as a plain

@@ -344,8 +344,9 @@ class Store:
         ``BillingCurrency``, ``rows``, ``BilledCost``, ``EffectiveCost``); if it raises, nothing
         is written.
         """
-        if source not in schema.SOURCES:
-            raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}")
+        if not schema.is_source(source):
+            raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}, "
+                             f"{schema.CE_SERIES_PREFIX}<grouping>/<granularity>")
         if mode not in LOAD_MODES:
             raise InputError(f"unknown load mode {mode!r}; valid: {', '.join(LOAD_MODES)}")
         if self.read_only:
@@ -584,7 +585,7 @@ class Store:
             exprs = []
             for c, t in schema.COLUMNS:
                 if c == "x_Source":
-                    exprs.append(f"'{source}'::VARCHAR AS \"x_Source\"")
+                    exprs.append("'" + source.replace("'", "''") + "'::VARCHAR AS \"x_Source\"")
                 elif c == "x_LoadId":
                     exprs.append(f'{load_id}::BIGINT AS "x_LoadId"')
                 elif c in present:
@@ -757,22 +758,22 @@ class Store:
             fn(self.con, load_id)
 
     def _refresh_period_source(self) -> None:
-        ranks = " ".join(f"WHEN '{s}' THEN {r}" for s, r in schema.SOURCE_RANK.items())
         self.con.execute("DELETE FROM period_source")
         self.con.execute(
             f"""INSERT INTO period_source BY NAME
                 SELECT BillingPeriodStart, x_Source,
                        row_number() OVER (PARTITION BY BillingPeriodStart
-                                          ORDER BY CASE x_Source {ranks} ELSE 99 END) = 1 AS chosen
+                                          ORDER BY {schema.source_rank_sql()}, x_Source) = 1 AS chosen
                 FROM (SELECT DISTINCT BillingPeriodStart, x_Source FROM cost_rows)"""
         )
 
     # -- queries ----------------------------------------------------------------------------
     def rows_sql(self, *, all_sources: bool = False) -> str:
         """A relation of the rows used for reporting: per billing period, the rows of the one
-        preferred source (FOCUS file > CUR > Cost Explorer > synthetic sample), so a period that
-        was both imported and pulled is never counted twice; only the store's ``currency`` when
-        one was chosen."""
+        preferred source (FOCUS file > CUR > Cost Explorer's default series > its other DAILY
+        series > its MONTHLY series > synthetic sample; series of one rank by name), so a period
+        that was both imported and pulled, or pulled in two groupings, is never counted twice;
+        only the store's ``currency`` when one was chosen."""
         return self._in_use("cost_rows", all_sources=all_sources)
 
     def rollup_sql(self, *, all_sources: bool = False) -> str:
@@ -845,22 +846,36 @@ class Store:
         Columns: the ``by`` keys, ``metric`` [currency or unit], ``Estimated`` (true when any summed
         row is still Estimated), ``rows``.
         """
-        rel = self.rows_sql()
-        if metric in schema.COST_COLUMNS and "BillingCurrency" not in by:
-            conds, _ = period_filter(start=start, end=end, month=month)
-            rel = self.money_sql(conds)
-        if self.rollup_answers(by, metric=metric, where=where):
-            sql = rollup_spend_sql(self.rollup_sql(), by, start=start, end=end, month=month, metric=metric,
-                                   where=where)
-        else:
-            sql = spend_sql(rel, by, start=start, end=end, month=month, metric=metric, where=where)
-        df = self.con.execute(sql).df()
+        df = self.con.execute(self._spend_sql(by, start, end, month, metric, where)).df()
         if by and "month" in by and by[0] != "month":
             df = df.sort_values(["month", metric], ascending=[True, False], kind="stable").reset_index(
                 drop=True
             )
         df["Estimated"] = df["Estimated"].fillna(False).astype(bool)
         return df
+
+    def spend_rows(self, by: Sequence[str] = ("month",), start=None, end=None, month=None,
+                   metric: str = "EffectiveCost", where: dict[str, str] | None = None):
+        """:meth:`spend` as :class:`costplan.frames.Rows` (the same columns, rows and order),
+        without pandas: for a command that only prints them."""
+        from costplan.frames import Rows
+
+        rows = Rows.from_result(self.con.execute(self._spend_sql(by, start, end, month, metric, where)))
+        if by and "month" in by and by[0] != "month":
+            im, iv = rows.columns.index("month"), rows.columns.index(metric)
+            # month ascending, then the metric descending (missing last), stable like spend()
+            rows.rows.sort(key=lambda r: (r[im], r[iv] is None, -(r[iv] or 0.0)))
+        return rows.map_column("Estimated", bool)
+
+    def _spend_sql(self, by, start, end, month, metric, where) -> str:
+        rel = self.rows_sql()
+        if metric in schema.COST_COLUMNS and "BillingCurrency" not in by:
+            conds, _ = period_filter(start=start, end=end, month=month)
+            rel = self.money_sql(conds)
+        if self.rollup_answers(by, metric=metric, where=where):
+            return rollup_spend_sql(self.rollup_sql(), by, start=start, end=end, month=month, metric=metric,
+                                    where=where)
+        return spend_sql(rel, by, start=start, end=end, month=month, metric=metric, where=where)
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run one query (DuckDB SQL from :mod:`costplan.actuals.queries`) and return its rows."""
@@ -913,12 +928,23 @@ class Store:
     def loads(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
 
+    def loads_rows(self, columns: Sequence[str]):
+        """``columns`` of :meth:`loads` as :class:`costplan.frames.Rows`, without pandas."""
+        from costplan.frames import Rows
+
+        cols = ", ".join(f'"{c}"' for c in columns)
+        return Rows.from_result(self.con.execute(f"SELECT {cols} FROM loads ORDER BY load_id"))
+
     def coverage(self) -> pd.DataFrame:
         """Per billing period in use: ``month`` (``YYYY-MM``), ``days`` covered by the charge
         periods of its rows (a daily row covers its day, a monthly Cost Explorer row the whole
         month, an hourly row its day), ``days_in_month``, ``complete`` (every day covered) and
         ``Estimated`` (any row not final)."""
         return queries.coverage_from_spans(self.con.execute(queries.coverage_spans_sql(self.rows_sql())).df())
+
+    def coverage_rows(self) -> list[dict]:
+        """:meth:`coverage` as a list of dicts, without pandas."""
+        return queries.coverage_rows(self.con.execute(queries.coverage_spans_sql(self.rows_sql())).fetchall())
 
     def months_by_source(self) -> pd.DataFrame:
         """What the store holds per billing period: ``month`` (``YYYY-MM``), ``source`` (the
@@ -927,7 +953,32 @@ class Store:
         source in use (one row per ``BillingCurrency`` of the month: costs in two currencies are
         never added), ``days`` covered of ``days_in_month`` (:meth:`coverage`),
         ``active_users`` [users] (NaN without a count)."""
-        df = self.con.execute(
+        df = self.con.execute(self._months_by_source_sql()).df()
+        cov = self.coverage()[["month", "days", "days_in_month"]]
+        users = self.users()[["month", "active_users"]]
+        return df.merge(cov, on="month", how="left").merge(users, on="month", how="left")
+
+    def months_by_source_rows(self):
+        """:meth:`months_by_source` as :class:`costplan.frames.Rows`, without pandas (the same
+        columns and order; ``active_users`` None without a count, a float when any month lacks
+        one, as in the frame)."""
+        from costplan.frames import Rows
+
+        rows = Rows.from_result(self.con.execute(self._months_by_source_sql()))
+        cov = {c["month"]: (c["days"], c["days_in_month"]) for c in self.coverage_rows()}
+        real_spend = not self.is_synthetic()
+        users = dict(self.con.execute(
+            f"""SELECT strftime(month, '%Y-%m'), active_users FROM user_counts
+                {"WHERE NOT x_Synthetic" if real_spend else ""} ORDER BY month""").fetchall())
+        im = rows.columns.index("month")
+        counts = [users.get(r[im]) for r in rows.rows]
+        if any(c is None for c in counts):
+            counts = [None if c is None else float(c) for c in counts]
+        out = [r + cov.get(r[im], (None, None)) + (n,) for r, n in zip(rows.rows, counts, strict=True)]
+        return Rows([*rows.columns, "days", "days_in_month", "active_users"], out)
+
+    def _months_by_source_sql(self) -> str:
+        return (
             f"""WITH held AS (
                     SELECT strftime(p.BillingPeriodStart, '%Y-%m') AS month,
                            string_agg(CASE WHEN p.chosen THEN p.x_Source END, ', ') AS source,
@@ -940,10 +991,7 @@ class Store:
                     FROM {self.rows_sql()} GROUP BY 1, 2)
                 SELECT h.month, h.source, h.other_sources, u.BillingCurrency, u.rows, u.EffectiveCost, u.Estimated
                 FROM held h LEFT JOIN used u USING (month) ORDER BY h.month, u.BillingCurrency"""
-        ).df()
-        cov = self.coverage()[["month", "days", "days_in_month"]]
-        users = self.users()[["month", "active_users"]]
-        return df.merge(cov, on="month", how="left").merge(users, on="month", how="left")
+        )
 
     def is_synthetic(self) -> bool:
         """True when any row in use comes from the synthetic sample."""

@@ -69,9 +69,12 @@ Examples:
 def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION, wide: bool = WIDE_OPTION) -> None:
     import os
 
+    load_cols = ["load_id", "x_Source", "description", "started_at", "rows_loaded", "rows_replaced"]
     with _open_store(store_path, all_currencies=True) as store:
-        months = store.months_by_source()
-        loads = store.loads()[["load_id", "x_Source", "description", "started_at", "rows_loaded", "rows_replaced"]]
+        if fmt in (Format.table, Format.markdown):  # printed: DuckDB and rich suffice, no pandas
+            months, loads = store.months_by_source_rows(), store.loads_rows(load_cols)
+        else:
+            months, loads = store.months_by_source(), store.loads()[load_cols]
         version, path, synthetic = store.schema_version(), store.path, store.is_synthetic()
     size = os.path.getsize(path) / 1e6
     if fmt is Format.json:
@@ -83,9 +86,9 @@ def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION
     if fmt is Format.csv:
         emit_frame(months, fmt)
         return
-    loads = loads.assign(started_at=loads["started_at"].dt.strftime("%Y-%m-%d %H:%M"))
+    loads = loads.map_column("started_at", lambda t: t.strftime("%Y-%m-%d %H:%M") if t is not None else None)
     caption = "SYNTHETIC SAMPLE DATA, not real spend" if synthetic else None
-    emit_frame(months.round({"EffectiveCost": 2}), fmt, title=f"{path} (schema {version}, {size:,.1f} MB): months",
+    emit_frame(months.round("EffectiveCost", 2), fmt, title=f"{path} (schema {version}, {size:,.1f} MB): months",
                money=("EffectiveCost",), caption=caption)
     if fmt is Format.markdown:
         import sys
@@ -101,7 +104,9 @@ Explorer request costs $0.01), follows every page, retries throttling (its own r
 every HTTP request is counted and capped by --max-requests), and prints how many requests it
 made and what they cost. Every page paid for is kept in the store as it arrives: a run stopped
 by --max-requests (or interrupted) continues on the next run without paying again. A
-malformed page is an error that stores and deletes nothing. Credentials come from the standard AWS chain or
+malformed page is an error that stores and deletes nothing. Another --granularity or
+--group-by is a series of its own beside what the store holds (reports use one series per
+month: the default DAILY by service and usage type first). Credentials come from the standard AWS chain or
 --profile; the only IAM action needed is ce:GetCostAndUsage. AWS_ENDPOINT_URL_CE points it at
 another endpoint.
 
@@ -274,7 +279,7 @@ def actuals(
     wide: bool = WIDE_OPTION,
 ) -> None:
     from costplan.actuals.engines import check_engine
-    from costplan.actuals.privacy import mask_frame
+    from costplan.actuals.privacy import mask_rows
     from costplan.cli.common import resolve_by
     from costplan.errors import InputError, Problem
 
@@ -304,7 +309,8 @@ def actuals(
 
             if metric in COST_COLUMNS and "BillingCurrency" not in keys and len(store.currencies()) > 1:
                 keys = [*keys, "BillingCurrency"]  # totals per currency: never added together
-            df = store.spend(keys, start=start, end=end, month=month, metric=metric)
+            # a table to print needs DuckDB and rich, not pandas (a third of the start-up)
+            df = store.spend_rows(keys, start=start, end=end, month=month, metric=metric)
             if df.empty and (month or start or end):
                 held = store.months()
                 span = f"it holds {held[0]} to {held[-1]}" if held else "it holds no spend"
@@ -317,7 +323,7 @@ def actuals(
             if keys == ["month"] and metric == "EffectiveCost" and len(df):
                 from costplan.actuals.forecast import month_end_forecast
 
-                forecast = month_end_forecast(store, str(df["month"].iloc[-1]))
+                forecast = month_end_forecast(store, str(df.column("month")[-1]))
             if per_user:
                 users = store.users()
                 if users.empty:
@@ -325,40 +331,47 @@ def actuals(
                         Problem(f"the store {store.path} holds no user counts", location="--per-user",
                                 hint="add them with `costplan import users FILE.csv` (month,active_users)")
                     )
-    df = mask_frame(df.drop(columns=["rows"]), show=show_account_ids).rename(columns={"component": "component_kind"})
+    from costplan.frames import Rows
+
+    if not isinstance(df, Rows):  # a remote engine's frame
+        df = Rows.from_frame(df)
+    df = mask_rows(df.drop(["rows"]), show=show_account_ids).rename({"component": "component_kind"})
     if "BillingCurrency" in df and metric in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost",
                                               "x_NetEffectiveCost"):
-        sums = df.groupby("BillingCurrency")[metric].sum()
-        total_text = "; ".join(f"{v:,.2f} {c}" for c, v in sums.items())
+        sums: dict = {}
+        for c, v in zip(df.column("BillingCurrency"), df.column(metric), strict=True):
+            sums[c] = sums.get(c, 0.0) + (v or 0.0)
+        total_text = "; ".join(f"{v:,.2f} {c}" for c, v in sorted(sums.items(), key=lambda kv: str(kv[0])))
     else:
         unit = "USD"  # Cost Explorer and Athena over AWS exports
         if engine == "duckdb":
             unit = currency.upper() if currency else (store_currencies[0] if len(store_currencies) == 1 else unit)
-        total_text = f"{float(df[metric].sum()) if len(df) else 0.0:,.2f} {unit}"
+        total_text = f"{float(df.sum(metric)) if len(df) else 0.0:,.2f} {unit}"
     notes = []
     if users is not None:
-        df = df.merge(users[["month", "active_users"]], on="month", how="left")
-        df["cost_per_user"] = (df[metric] / df["active_users"].where(df["active_users"] > 0)).round(4)
-        lacking = sorted(set(df.loc[df["active_users"].isna(), "month"]))
+        frame = df.to_frame().merge(users[["month", "active_users"]], on="month", how="left")
+        frame["cost_per_user"] = (frame[metric] / frame["active_users"].where(frame["active_users"] > 0)).round(4)
+        lacking = sorted(set(frame.loc[frame["active_users"].isna(), "month"]))
         if lacking:
             warn(f"no user count for {', '.join(lacking)}: cost_per_user left empty")
+        df = Rows.from_frame(frame)
     if synthetic:
         notes.append("SYNTHETIC SAMPLE DATA, not real spend")
     if engine == "duckdb" and forecast is not None:
         notes.append(forecast.summary())
-    if df["Estimated"].any():
+    if any(df.column("Estimated")):
         notes.append("Estimated = not final yet (AWS may still change it)")
     if fmt is Format.table:
         title = f"{metric} by {', '.join(df.columns[:len(keys)])}" + (f", {month}" if month else "")
         emit_frame(
-            df.round({metric: 2}),
+            df.round(metric, 2),
             fmt,
             title=title,
             money=(metric,),
             caption=f"total {total_text}. " + "; ".join(notes),
         )
     else:
-        emit_frame(df, fmt, money=(metric,))
+        emit_frame(df if fmt is Format.markdown else df.to_frame(), fmt, money=(metric,))
         for n in notes:
             warn(n)
 

@@ -218,7 +218,8 @@ def emit_frame(
     keep: tuple[str, ...] = (),
     wide: bool | None = None,
 ) -> None:
-    """Render a DataFrame as a rich table, JSON records, CSV or a Markdown table.
+    """Render a DataFrame (or, for the table and Markdown views, a pandas-free
+    :class:`costplan.frames.Rows`) as a rich table, JSON records, CSV or a Markdown table.
 
     ``money`` columns are shown with two decimals and ``percent`` columns (fractions) as
     percentages in the table and Markdown views; CSV and JSON round ``money`` to cents and
@@ -230,6 +231,10 @@ def emit_frame(
     ``wide=True``) shows every column.
     """
     fmt = Format(fmt)
+    from costplan.frames import Rows
+
+    if isinstance(df, Rows) and (fmt in (Format.json, Format.csv) or percent):
+        df = df.to_frame()
     if fmt in (Format.table, Format.markdown) and percent:
         df = df.copy()
         for c in percent:
@@ -264,8 +269,9 @@ def _print_table(df, *, title, money, caption, keep, wide) -> None:
     from rich.table import Table
 
     console = console_out()
-    cells = {c: [_cell(v, c in money) for v in df[c].tolist()] for c in df.columns}
-    numeric = {c: _numeric(df[c]) or _looks_numeric(cells[c]) for c in df.columns}
+    values, is_number = _table_columns(df)
+    cells = {c: [_cell(v, c in money) for v in values[c]] for c in df.columns}
+    numeric = {c: is_number[c] or _looks_numeric(cells[c]) for c in df.columns}
     natural = {c: max([len(str(c))] + [len(x) for x in cells[c]]) for c in df.columns}
     width = console.width
 
@@ -347,6 +353,21 @@ def _looks_numeric(values: list[str]) -> bool:
     return bool(vals) and all(pat.match(v) for v in vals)
 
 
+def _table_columns(df) -> tuple[dict, dict]:
+    """``({column: values}, {column: numeric})`` of a DataFrame or a :class:`costplan.frames.Rows`
+    (a column of Rows is numeric when every value it holds is an int or a float, not a bool)."""
+    from costplan.frames import Rows
+
+    if isinstance(df, Rows):
+        values = {c: df.column(c) for c in df.columns}
+        numeric = {}
+        for c, vals in values.items():
+            held = [v for v in vals if v is not None]
+            numeric[c] = bool(held) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in held)
+        return values, numeric
+    return {c: df[c].tolist() for c in df.columns}, {c: _numeric(df[c]) for c in df.columns}
+
+
 def _numeric(series) -> bool:
     import pandas as pd
 
@@ -380,10 +401,11 @@ def frame_to_markdown(df, *, money: tuple[str, ...] = (), title: str | None = No
     if title:
         lines += [f"**{title}**", ""]
     cols = [str(c) for c in df.columns]
+    values, numeric = _table_columns(df)
     lines.append("| " + " | ".join(cols) + " |")
-    lines.append("|" + "|".join("---:" if _numeric(df[c]) else "---" for c in df.columns) + "|")
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v, c) for v, c in zip(row, df.columns, strict=True)) + " |")
+    lines.append("|" + "|".join("---:" if numeric[c] else "---" for c in df.columns) + "|")
+    for i in range(len(df)):
+        lines.append("| " + " | ".join(cell(values[c][i], c) for c in df.columns) + " |")
     return "\n".join(lines)
 
 

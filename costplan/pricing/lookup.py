@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from costplan.errors import InputError, PriceNotFoundError, closest
 from costplan.pricing.catalog import PRICING_MODELS, Catalog, default_catalog
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 SHOW_COLUMNS = [
     "sku",
@@ -77,6 +80,8 @@ def show_prices(
         rows = [p for p in rows if p.pricing_model == pricing_model]
         if not rows:
             raise PriceNotFoundError(f"the catalog has no {pricing_model} prices for {sku!r}")
+    import pandas as pd
+
     df = pd.DataFrame([p.to_dict() for p in rows])
     order = {m: i for i, m in enumerate(PRICING_MODELS)}
     df["_o"] = df["pricing_model"].map(order)
@@ -87,6 +92,8 @@ def show_prices(
 def compact_view(df: pd.DataFrame, with_region: bool = True) -> pd.DataFrame:
     """``show_prices`` output folded into a few readable columns for a terminal."""
     import math
+
+    import pandas as pd
 
     def terms(r):
         return " ".join(x for x in (r.pricing_model.replace("_", "-"), r.offering_class, r.term, r.purchase_option) if x)

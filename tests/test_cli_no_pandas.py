@@ -1,0 +1,81 @@
+"""Commands that only print a table from the store need DuckDB and rich, not pandas (or numpy,
+pyarrow, plotly): a third of such a command's start-up. Each is run in a fresh interpreter, as a
+user runs it, and the modules it imported are listed at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "numpy", "pyarrow", "plotly")
+
+SCRIPT = """
+import json, sys
+from costplan.cli.app import main
+sys.argv = ["costplan", *json.loads(sys.argv[1])]
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code or 0
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(m for m in sys.modules if "." not in m)) + "\\n")
+sys.exit(code)
+"""
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    from costplan.sample import build_store
+
+    path = tmp_path_factory.mktemp("store") / "sample.duckdb"
+    build_store(str(path))
+    return path
+
+
+def _run(args: list[str], store: Path):
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "COLUMNS": "200", "COSTPLAN_STORE": str(store)}
+    p = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(args)], cwd=REPO, env=env, capture_output=True,
+                       text=True, timeout=120)
+    line = [x for x in p.stderr.splitlines() if x.startswith("MODULES ")][-1]
+    return p, set(json.loads(line[len("MODULES "):]))
+
+
+@pytest.mark.parametrize("args", [
+    ["actuals"],
+    ["actuals", "--by", "month,ServiceName", "--month", "2026-10"],
+    ["actuals", "--by", "day", "--month", "2026-11", "--format", "markdown"],
+    ["actuals", "--by", "component", "--month", "2026-10"],
+    ["store"],
+    ["store", "--format", "markdown"],
+])
+def test_table_command_imports_no_pandas(sample_store, args):
+    p, modules = _run(args, sample_store)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip()  # it printed its table
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_the_table_has_what_the_frame_has(sample_store):
+    """The pandas-free table holds the same months and amounts as the library's DataFrame."""
+    from costplan.actuals.store import Store
+
+    with Store(sample_store, read_only=True) as s:
+        frame = s.spend(["month"])
+    p, _ = _run(["actuals", "--format", "markdown"], sample_store)
+    lines = [x for x in p.stdout.splitlines() if x.startswith("| 20")]
+    shown = {x.split("|")[1].strip(): x.split("|")[2].strip() for x in lines}
+    assert shown == {m: f"{v:,.2f}" for m, v in zip(frame["month"], frame["EffectiveCost"], strict=True)}
+
+
+def test_csv_still_goes_through_the_frame(sample_store):
+    """CSV and JSON keep the frame's formatting (pandas is imported for them)."""
+    p, modules = _run(["actuals", "--format", "csv"], sample_store)
+    assert p.returncode == 0 and p.stdout.startswith("month,EffectiveCost,Estimated")
+    assert "pandas" in modules
