@@ -1120,6 +1120,7 @@ def _mutated_text(m) -> str:
 @example(m=("set", ("commitments", "savings_plans"), "x"))
 @example(m=("set", ("regions", "us-east-1", "node_pools", "app", "desired"), 10**400))
 @example(m=("set", ("projection", "drivers", "active_users", "value"), float("nan")))
+@example(m=("set", ("scenarios", "bigger-database", "patch", "regions"), 10**400))  # was an OverflowError
 def test_mutated_reference_stack_is_refused_clearly_or_priced_finitely(m, tmp_path_factory):
     root = tmp_path_factory.mktemp("mutant")
     path = root / "stack.yaml"

@@ -35,7 +35,9 @@ class Spec(BaseModel):
     def _bounded(cls, v):
         for x in v.values() if isinstance(v, dict) else (v,):
             if isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) > MAX_QUANTITY:
-                raise ValueError(f"must be at most {MAX_QUANTITY:.0e} in size, got {x:.3g}")
+                shown = f"{x:.3g}" if isinstance(x, float) else (
+                    f"{x:.3g}" if abs(x) < 10**300 else f"an integer of {len(str(abs(x)))} digits")
+                raise ValueError(f"must be at most {MAX_QUANTITY:.0e} in size, got {shown}")
         return v
 
 
