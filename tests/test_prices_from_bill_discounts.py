@@ -265,18 +265,10 @@ def test_a_key_without_a_contracted_rate_falls_back_to_the_catalog(rates):
 
 
 def test_cli_says_which_bill_rates_priced_the_plan(rates, tmp_path):
-    import yaml
-    from typer.testing import CliRunner
 
-    from costplan.cli.app import app
 
     res, overlay = rates
-    d = base_stack_dict()
-    d["commitments"] = {"savings_plans": {"sp": {"type": "compute", "term": "1yr", "payment": "all-upfront",
-                                                 "hourly_commitment": 0.321}}}
-    path = tmp_path / "stack.yaml"
-    path.write_text(yaml.safe_dump(d))
-    out = CliRunner().invoke(app, ["estimate", str(path), "--rates", "bill", "--bill-rates", str(overlay)])
+    out = _estimate_with_own_plan(tmp_path, overlay)
     assert out.exit_code == 0, out.output
     assert "contracted rates" in out.stderr and "applied once" in out.stderr
     assert res.contracted_path == overlay / "2026-10" / "contracted" / "aws-prices_2026-10-31.csv"
@@ -285,18 +277,24 @@ def test_cli_says_which_bill_rates_priced_the_plan(rates, tmp_path):
 def test_an_overlay_without_contracted_rates_says_the_plan_is_at_list_prices(rates, tmp_path):
     import shutil
 
+
+    _, overlay = rates
+    shutil.rmtree(overlay / "2026-10" / "contracted")  # as an earlier costplan wrote it
+    out = _estimate_with_own_plan(tmp_path, overlay)
+    assert out.exit_code == 0, out.output
+    assert "no contracted rates" in out.stderr and "0 of " in out.stderr
+
+
+def _estimate_with_own_plan(tmp_path, overlay):
+    """`costplan estimate --rates bill` of the base stack with its own 0.321 $/h Compute plan."""
     import yaml
     from typer.testing import CliRunner
 
     from costplan.cli.app import app
 
-    _, overlay = rates
-    shutil.rmtree(overlay / "2026-10" / "contracted")  # as an earlier costplan wrote it
     d = base_stack_dict()
     d["commitments"] = {"savings_plans": {"sp": {"type": "compute", "term": "1yr", "payment": "all-upfront",
                                                  "hourly_commitment": 0.321}}}
     path = tmp_path / "stack.yaml"
     path.write_text(yaml.safe_dump(d))
-    out = CliRunner().invoke(app, ["estimate", str(path), "--rates", "bill", "--bill-rates", str(overlay)])
-    assert out.exit_code == 0, out.output
-    assert "no contracted rates" in out.stderr and "0 of " in out.stderr
+    return CliRunner().invoke(app, ["estimate", str(path), "--rates", "bill", "--bill-rates", str(overlay)])
