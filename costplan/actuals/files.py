@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -124,6 +125,9 @@ SOURCE_META = ("filename", "file_row_number")
 #: row (its file and flat columns), the file and (Parquet) the row in the file (see
 #: :func:`_duplicates`).
 HASH_COL, FILE_COL, ROW_COL = "__costplan_hash", "__costplan_file", "__costplan_row"
+#: A CSV row's second hash (its columns in reverse order, another seed): a CSV has no row numbers
+#: to read a candidate row again by, and every column is flat text, so the two hashes cover it.
+HASH2_COL = "__costplan_hash2"
 
 
 @dataclass
@@ -804,7 +808,7 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     # check in the same transaction and dropped before it commits
     selects = [
         f"SELECT {p.select}, {_row_hash(p)} AS {HASH_COL}, filename AS {FILE_COL}"
-        + ("" if p.csv else f", file_row_number AS {ROW_COL}")
+        + (f", {_row_hash(p, second=True)} AS {HASH2_COL}" if p.csv else f", file_row_number AS {ROW_COL}")
         + f" FROM {p.reader} WHERE {p.where}"
         for p in plans
     ]
@@ -842,7 +846,7 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             parts=parts[["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest",
                          "net_costs"]],
             mode=mode,
-            hidden=(HASH_COL, FILE_COL, ROW_COL),
+            hidden=(HASH_COL, FILE_COL, ROW_COL, HASH2_COL),
             inspect=inspect,
         )
     except duckdb.Error as exc:
@@ -940,13 +944,16 @@ def _example(con, plan: _Plan, ck: _Check, n: int) -> Problem:
     )
 
 
-def _row_hash(plan: _Plan) -> str:
+def _row_hash(plan: _Plan, *, second: bool = False) -> str:
     """A hash of a source row: its file and every flat column. It leaves out nested columns
     (CUR 2.0's product and resource_tags maps, FOCUS Tags as a MAP: costly to hash); rows of
-    one hash are then compared whole (:func:`_duplicates`)."""
+    one hash are then compared whole (:func:`_duplicates`). ``second``: the same values in
+    reverse order after another seed, a hash independent of the first."""
     types = plan.cols.types
-    flat = [c for c in types if not types[c].startswith(("MAP", "STRUCT")) and "[]" not in types[c]]
-    return "hash(" + ", ".join(["filename"] + [f'"{c}"' for c in flat]) + ")"
+    flat = [f'"{c}"' for c in types if not types[c].startswith(("MAP", "STRUCT")) and "[]" not in types[c]]
+    if second:
+        return "hash(" + ", ".join(["'costplan-second-hash'", *flat[::-1], "filename"]) + ")"
+    return "hash(" + ", ".join(["filename", *flat]) + ")"
 
 
 #: Up to this many candidate rows of a file are named in the SQL (a pruned read of their row
@@ -960,30 +967,37 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
 
     The load wrote each row's hash (:func:`_row_hash`) and file beside it in ``table``; the
     hashes that repeat there (usually none or a few) name the candidate rows, which are then
-    read again from the source (Parquet: only those rows, by their row number; CSV: the file,
-    keeping the rows of a repeated hash) and compared whole, maps included. Rows the load drops
+    read again from the source by their row number (Parquet: only their row groups are read)
+    and compared whole, maps included. A CSV has no row numbers and no nested columns: its
+    rows are compared by a second, independent hash of every column the load wrote too
+    (:data:`HASH2_COL`), so a CSV is never parsed a third time. Rows the load drops
     (CUR's SavingsPlanNegation lines) are not in ``table`` and not compared."""
     import pandas as pd
 
     if not _has_column(con, table, HASH_COL):
         return pd.DataFrame(columns=["file", "rows", "repeated_rows"])
     row = ROW_COL if _has_column(con, table, ROW_COL) else "NULL::BIGINT"
+    second = HASH2_COL if _has_column(con, table, HASH2_COL) else "NULL::UBIGINT"
     cand = con.execute(
-        f"""SELECT {FILE_COL}, list({HASH_COL}), list({row}) FROM {table}
+        f"""SELECT {FILE_COL}, list({HASH_COL}), list({row}), list({second}) FROM {table}
             WHERE {HASH_COL} IN (SELECT {HASH_COL} FROM {table} GROUP BY 1 HAVING count(*) > 1)
             GROUP BY 1 ORDER BY 1"""
     ).fetchall()
     out = []
-    for f, hashes, rows in cand:
+    for f, hashes, rows, seconds in cand:
         plan = next((p for p in plans if os.path.abspath(f) in {os.path.abspath(x) for x in p.files}), None)
         if plan is None or not plan.cols.types:
             continue
+        if plan.csv:
+            # every column of a CSV is flat text: rows agreeing on both hashes are equal
+            copies = Counter(zip(hashes, seconds, strict=True))
+            repeated = sum(n - 1 for n in copies.values())
+            if repeated:
+                out.append({"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": repeated})
+            continue
         collist = ", ".join(f'"{c}"' for c in plan.cols.types)
         params: list = []
-        if plan.csv:
-            keep = f"list_contains(?, {_row_hash(plan)})"
-            params.append(sorted(set(hashes)))
-        elif len(rows) <= _MAX_INLINE_ROWS:
+        if len(rows) <= _MAX_INLINE_ROWS:
             keep = f"file_row_number IN ({', '.join(str(int(r)) for r in sorted(rows))})"
         else:
             keep = "list_contains(?, file_row_number)"
