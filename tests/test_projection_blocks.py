@@ -136,5 +136,6 @@ def test_a_month_of_all_paths_beyond_the_working_memory_is_refused(reference):
     model = ProjectionModel(stack, catalog)
     assert block_months(model, 120, 50_000) >= 1
     assert block_months(model, 120, 100, budget=10**12) == 120
+    assert block_months(model, 120, 2000) == 32  # 65,536 path-months
     with pytest.raises(InputError, match=r"--simulations 50,000: one month .* use at most \d[\d,]* simulations"):
         block_months(model, 120, 50_000, budget=2**20)

@@ -156,7 +156,18 @@ def pack_nodes(counts, cpu_requests, memory_requests_gib, alloc: Allocatable, na
         key = np.zeros(flat.shape[1], dtype=np.int64)
         for row in flat:
             key = key * base + row
-        _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        top = int(key.max(initial=0))
+        if top <= max(4 * key.size, 1 << 16):  # small keys: a table instead of a sort
+            seen = np.zeros(top + 1, dtype=bool)
+            seen[key] = True
+            keys = np.flatnonzero(seen)
+            table = np.empty(top + 1, dtype=np.intp)
+            table[keys] = np.arange(keys.size)
+            inverse = table[key]
+            first = np.empty(keys.size, dtype=np.intp)
+            first[inverse[::-1]] = np.arange(key.size - 1, -1, -1)  # any occurrence of each key will do
+        else:
+            _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         mixes = flat[:, first]
     else:  # too many workloads or pods for one integer key
         mixes, inverse = np.unique(flat, axis=1, return_inverse=True)
