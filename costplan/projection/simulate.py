@@ -1112,6 +1112,8 @@ def bytes_per_path_month(model: ProjectionModel) -> float:
     The block of months :func:`project` evaluates at once is sized from it."""
     import tracemalloc
 
+    if getattr(model, "_bytes_per_path_month", None):
+        return model._bytes_per_path_month
     if tracemalloc.is_tracing():  # someone else measures: do not disturb them; a rough figure
         return 8.0 * (8 * len(model.rules) + 16 * len(model.pools) + 64)
     peaks = []
@@ -1125,7 +1127,8 @@ def bytes_per_path_month(model: ProjectionModel) -> float:
             peaks.append(tracemalloc.get_traced_memory()[1])
         finally:
             tracemalloc.stop()
-    return max((peaks[1] - peaks[0]) / (768 * 2), 8.0)
+    model._bytes_per_path_month = max((peaks[1] - peaks[0]) / (768 * 2), 8.0)
+    return model._bytes_per_path_month
 
 
 def block_months(model: ProjectionModel, months: int, simulations: int, budget: int | None = None) -> int:
