@@ -134,17 +134,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = many_pools(Path(tmp))
         sys.path.insert(0, str(ROOT))
+        from costplan.limits import PROJECTION_BLOCK_BYTES
         from costplan.pricing.catalog import default_catalog
-        from costplan.projection.simulate import ProjectionModel, block_months
+        from costplan.projection.simulate import COLUMN_OVERHEAD, ProjectionModel, bytes_per_path_month
         from costplan.stack import load_stack
 
         model = ProjectionModel(load_stack(stack), default_catalog())
         pools = len(model.pools)
-        most = None
-        try:
-            block_months(model, args.months, 1_000_000)
-        except Exception as exc:  # the refusal names the most simulations that fit
-            most = int(str(exc).rsplit("at most ", 1)[1].split()[0].replace(",", ""))
+        most = int(PROJECTION_BLOCK_BYTES // (COLUMN_OVERHEAD * bytes_per_path_month(model)))  # as the refusal says
         del model
         for sims in [2000] + ([most] if most else []):
             wall, inner, rss, out = run(stack, args.months, sims)
