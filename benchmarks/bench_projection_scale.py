@@ -74,7 +74,8 @@ def many_pools(out: Path, pools: int = 600) -> Path:
 
 
 def run(stack: Path, months: int, sims: int, cwd: Path = ROOT) -> tuple[float, float, int, str]:
-    """(wall [s], project() [s], peak RSS [bytes], the child's last line or its error) of one fresh process."""
+    """(wall [s], project() [s], peak RSS [bytes], the child's last line or its error) of one
+    fresh process; its CPU seconds (user + system) are kept in ``_cpu``."""
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(stack), str(months), str(sims)], cwd=cwd,
                             env={**os.environ, "PYTHONPATH": str(cwd)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -82,7 +83,8 @@ def run(stack: Path, months: int, sims: int, cwd: Path = ROOT) -> tuple[float, f
     out, err = proc.communicate()
     wall = time.perf_counter() - t
     # communicate() has waited: the child's accounting is read from the exit status wait4 kept
-    rss = _peak[proc.pid] if proc.pid in _peak else 0
+    rss = _peak.get(proc.pid, 0)
+    _cpu["last"] = _cpu.get(proc.pid, float("nan"))
     if proc.returncode != 0:
         return wall, float("nan"), rss, (err.strip().splitlines() or ["?"])[-1]
     inner = float(out.split()[0])
@@ -90,6 +92,7 @@ def run(stack: Path, months: int, sims: int, cwd: Path = ROOT) -> tuple[float, f
 
 
 _peak: dict[int, int] = {}
+_cpu: dict[int, float] = {}
 
 
 def _popen_wait4():
@@ -103,16 +106,19 @@ def _popen_wait4():
             return orig(self, wait_flags)
         if pid == self.pid:
             _peak[pid] = usage.ru_maxrss * 1024  # KiB on Linux
+            _cpu[pid] = usage.ru_utime + usage.ru_stime
         return pid, sts
 
     subprocess.Popen._try_wait = _try_wait
 
 
 def report(label: str, wall: float, inner: float, rss: int, goal_s: float | None) -> None:
-    line = f"{label}: whole process {wall:.1f} s (project() {inner:.1f} s), peak RSS {rss / 2**20:,.0f} MiB"
+    line = (f"{label}: whole process {wall:.1f} s (project() {inner:.1f} s; CPU {_cpu['last']:.1f} s), "
+            f"peak RSS {rss / 2**20:,.0f} MiB")
     line += f"; RSS / 1 GiB goal = {rss / GIB:.2f} ({'met' if rss < GIB else 'MISSED'})"
     if goal_s is not None:
-        line += f"; time / {goal_s:g} s goal = {wall / goal_s:.2f} ({'met' if wall < goal_s else 'MISSED'})"
+        line += (f"; time / {goal_s:g} s goal = {wall / goal_s:.2f} ({'met' if wall < goal_s else 'MISSED'}; "
+                 f"CPU / goal {_cpu['last'] / goal_s:.2f}: the wall time waits for a core on a loaded machine)")
     print(line, flush=True)
 
 

@@ -35,7 +35,7 @@ evaluates blocks of months instead and is bounded by :data:`PROJECTION_BLOCK_BYT
 PROJECTION_BLOCK_BYTES = 320 * 2**20
 """Working memory of one block of months of a projection, all paths [bytes]. The block's
 months are as many as fit (at least one); a run whose single month of all paths does not fit
-is refused, naming the most simulations that fit for that stack (about 400,000 on the
+is refused, naming the most simulations that fit for that stack (about 240,000 on the
 reference stack; fewer on a stack with hundreds of node pools)."""
 
 MAX_ANNUAL_GROWTH = 100.0

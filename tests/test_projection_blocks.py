@@ -139,3 +139,40 @@ def test_a_month_of_all_paths_beyond_the_working_memory_is_refused(reference):
     assert block_months(model, 120, 2000) == 32  # 65,536 path-months
     with pytest.raises(InputError, match=r"--simulations 50,000: one month .* use at most \d[\d,]* simulations"):
         block_months(model, 120, 50_000, budget=2**20)
+
+
+def test_counted_quantiles_are_the_partitioned_ones():
+    rng = np.random.default_rng(0)
+    for shape, high in (((501, 3), 7), ((1000, 2), 3000), ((7, 1), 2), ((64, 4), 1)):
+        arr = rng.integers(-5, high, shape).astype(float)
+        assert np.array_equal(quantiles(arr, counts=True), np.quantile(arr, [0.1, 0.5, 0.9], axis=0))
+    halves = rng.integers(0, 9, (300, 2)) / 2.0  # not whole numbers: partitioned, same figures
+    assert np.array_equal(quantiles(halves, counts=True), np.quantile(halves, [0.1, 0.5, 0.9], axis=0))
+
+
+def measured_bytes_per_path_month(model) -> float:
+    """The peak numpy allocation of one path-month, measured with tracemalloc (two sizes, so
+    the fixed cost of a call cancels out)."""
+    import tracemalloc
+
+    from costplan.projection.simulate import draw_paths, evaluate
+
+    peaks = []
+    for n in (256, 1024):
+        draws = {k: np.repeat(v, n) for k, v in draw_paths(model, 0, 0).items()}
+        tracemalloc.start()
+        try:
+            out = evaluate(model, draws, 0, 2, {})
+            del out
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    return (peaks[1] - peaks[0]) / (768 * 2)
+
+
+def test_the_block_size_estimate_is_at_least_the_measured_peak(reference):
+    from costplan.projection.simulate import bytes_per_path_month
+
+    stack, catalog = reference
+    for model in (ProjectionModel(stack, catalog), ProjectionModel(commitments_stack(), commitments_catalog())):
+        assert bytes_per_path_month(model) >= measured_bytes_per_path_month(model)
