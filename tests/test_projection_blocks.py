@@ -176,3 +176,17 @@ def test_the_block_size_estimate_is_at_least_the_measured_peak(reference):
     stack, catalog = reference
     for model in (ProjectionModel(stack, catalog), ProjectionModel(commitments_stack(), commitments_catalog())):
         assert bytes_per_path_month(model) >= measured_bytes_per_path_month(model)
+
+
+def test_binned_order_statistics_are_the_partitioned_ones():
+    # from 4,096 paths a month's order statistics come from a histogram: numpy's figures exactly
+    rng = np.random.default_rng(1)
+    cases = [
+        rng.lognormal(3, 1, (5000, 2)),
+        np.round(rng.normal(0, 1, (4096, 1)), 2),  # many ties
+        np.concatenate([np.full((6000, 1), 7.25), rng.uniform(7, 8, (10, 1))]),  # nearly constant
+        np.concatenate([rng.uniform(0, 1, (4999, 1)), [[1e300]]]),  # one far outlier: a coarse histogram
+        np.concatenate([np.full((4500, 1), 1.0), np.full((4500, 1), np.nextafter(1.0, 2))]),  # a span of one ulp
+    ]
+    for arr in cases:
+        assert np.array_equal(quantiles(arr), np.quantile(arr, [0.1, 0.5, 0.9], axis=0))

@@ -1018,14 +1018,59 @@ def _positions(n: int):
 
 
 def order_statistics(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The order statistics of each row of ``t`` (``(months, paths)``, partitioned in place)
-    that :data:`QUANTILES` need, below and above each quantile: two ``(3, months)`` arrays.
-    One ``np.partition`` per row on just those ranks (no sort; ``np.quantile`` also places
-    the minimum and maximum)."""
-    prev, nxt, _ = _positions(t.shape[1])
-    kth = np.unique(np.concatenate([prev, nxt]) % t.shape[1])
-    t.partition(kth, axis=1)
-    return t[:, prev].T, t[:, nxt].T
+    """The order statistics of each row of ``t`` (``(months, paths)``, finite; may be
+    reordered in place) that :data:`QUANTILES` need, below and above each quantile: two
+    ``(3, months)`` arrays. No sort: a row of :data:`BINNED_PATHS` paths or more is selected
+    through a histogram (:func:`_binned_select`), a shorter one with one ``np.partition`` on
+    just those ranks (``np.quantile`` also places the minimum and maximum)."""
+    k, n = t.shape
+    prev, nxt, _ = _positions(n)
+    ranks = np.concatenate([prev, nxt]) % n
+    if n < BINNED_PATHS:
+        t.partition(np.unique(ranks), axis=1)
+        return t[:, prev].T, t[:, nxt].T
+    rows = np.array([_binned_select(t[i], ranks) for i in range(k)])
+    return rows[:, :3].T, rows[:, 3:].T
+
+
+BINNED_PATHS = 4096
+"""Paths from which :func:`order_statistics` selects through a histogram [paths]."""
+
+BINS = 2048
+"""Bins of :func:`_binned_select`'s histogram [1]."""
+
+
+def _binned_select(x: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """The values of ranks ``ranks`` (0-based) of the finite vector ``x``, exactly: each value's
+    bin ``floor((x - min) x BINS / (max - min))`` is computed with operations that never
+    decrease as ``x`` grows, so every value of a lower bin is below every value of a higher
+    one; the counts say which bin holds each rank, and only that bin's values are partitioned.
+    A few passes over ``x`` instead of a selection over all of it."""
+    lo, hi = x.min(), x.max()
+    scale = BINS / (hi - lo) if hi > lo else 0.0
+    if not (np.isfinite(scale) and scale > 0):  # equal values, or a span no histogram resolves
+        y = x.copy()
+        y.partition(np.unique(ranks))
+        return y[ranks]
+    b = np.subtract(x, lo)
+    b *= scale
+    b = b.astype(np.intp)
+    np.minimum(b, BINS - 1, out=b)  # the maximum lands on BINS
+    counts = np.bincount(b, minlength=BINS)
+    cum = np.cumsum(counts)
+    where = np.searchsorted(cum, ranks, side="right")  # the bin of each rank
+    wanted = np.zeros(BINS, dtype=bool)
+    wanted[where] = True
+    keep = wanted[b]  # one pass: the values of the bins that hold a rank
+    xs, bs = x[keep], b[keep]
+    out = np.empty(len(ranks))
+    for bin_ in np.unique(where):
+        mine = where == bin_
+        vals = xs[bs == bin_]
+        within = ranks[mine] - (cum[bin_] - counts[bin_])
+        vals.partition(np.unique(within))
+        out[mine] = vals[within]
+    return out
 
 
 def interpolate(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
