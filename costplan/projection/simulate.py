@@ -397,6 +397,8 @@ class ProjectionModel:
                 unused = value("unused_reserved", c.name)
                 if np.any(unused > 1e-9):
                     used.add(comp)
+                if comp not in self._cm_in_estimate:  # under 1e-9 instances is none: exactly 0 where
+                    unused = np.where(unused > 1e-9, unused, 0.0)  # it may be left out, whatever the block
                 acc.add(rule, unused * self.hours * c.price.unit_price)
 
     def dropped(self, carry: dict) -> set[str]:
