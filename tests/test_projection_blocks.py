@@ -190,3 +190,9 @@ def test_binned_order_statistics_are_the_partitioned_ones():
     ]
     for arr in cases:
         assert np.array_equal(quantiles(arr), np.quantile(arr, [0.1, 0.5, 0.9], axis=0))
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True])
+def test_a_block_size_that_is_not_a_whole_number_of_months_is_refused(bad):
+    with pytest.raises(InputError, match="months_per_block must be a whole number 1 or more"):
+        project(commitments_stack(), months=3, simulations=10, catalog=commitments_catalog(), months_per_block=bad)

@@ -1263,6 +1263,9 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     model = ProjectionModel(stack, catalog, calibration=calibration)
     months = months if months is not None else model.spec.months
     check_projection_size(months, simulations)
+    if months_per_block is not None and (isinstance(months_per_block, bool) or not isinstance(months_per_block, int)
+                                         or months_per_block < 1):
+        raise InputError(f"months_per_block must be a whole number 1 or more, got {months_per_block!r}")
     block = months_per_block or block_months(model, months, simulations)
     starts = _month_starts(model.spec, months)
     _, dem_c, cap_c, cost_c = simulate(model, months, 0, seed)
