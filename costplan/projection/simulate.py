@@ -1086,6 +1086,23 @@ def interpolate(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return np.maximum.accumulate(q, axis=0)
 
 
+def _long_frame(months: int, starts, labels: dict[str, list], series: dict[str, list], after: dict | None = None):
+    """One frame of ``months`` rows per item: ``month``, ``ChargePeriodStart``, the items'
+    ``labels`` (one value per item, repeated), their ``series`` (one array of ``months`` values
+    per item) and ``after`` (labels placed last); built at once rather than a frame per item."""
+    import pandas as pd
+
+    k = len(next(iter(labels.values())))
+    cols = {"month": np.tile(np.arange(months), k), "ChargePeriodStart": np.tile(starts.to_numpy(), k)}
+    for name, values in labels.items():
+        cols[name] = np.repeat(np.array(values, dtype=object), months)
+    for name, values in series.items():
+        cols[name] = np.concatenate(values)
+    for name, values in (after or {}).items():
+        cols[name] = np.repeat(np.array(values, dtype=object), months)
+    return pd.DataFrame(cols)
+
+
 def _month_starts(spec: ProjectionSpec, months: int):
     import datetime as dt
 
@@ -1343,26 +1360,26 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     month_idx = np.arange(months)
 
     lines = model.estimate.lines.drop_duplicates("component").set_index("component")
-    frames = []
-    for name, (q, mean) in comp_stats.items():
-        frames.append(pd.DataFrame({
-            "month": month_idx, "ChargePeriodStart": starts, "component": name,
-            "ServiceName": lines.ServiceName.get(name, ""), "RegionId": lines.RegionId.get(name, ""),
-            "p10": q[0], "p50": q[1], "p90": q[2], "mean": mean, "deterministic": cost_c[name][0],
-        }))
-    by_component = pd.concat(frames, ignore_index=True)
+    names = list(comp_stats)
+    stats = [comp_stats[n] for n in names]
+    by_component = _long_frame(months, starts, {
+        "component": names, "ServiceName": [lines.ServiceName.get(n, "") for n in names],
+        "RegionId": [lines.RegionId.get(n, "") for n in names]}, {
+        "p10": [q[0] for q, _ in stats], "p50": [q[1] for q, _ in stats], "p90": [q[2] for q, _ in stats],
+        "mean": [m for _, m in stats], "deterministic": [cost_c[n][0] for n in names]})
 
-    cframes, steps = [], []
+    steps = []
     last = months - 1
+    cap_cols: dict[str, list] = {k: [] for k in ("resource", "kind", "unit", "limit", "p10", "p50", "p90",
+                                                 "deterministic", "label", "at_limit_share")}
     for name, (c, q, share) in cap_stats.items():
         vc = np.asarray(cap_c[name]["value"], dtype=float)[0]
         ladder = c.get("ladder")
-        label = [ladder[int(i)] for i in vc] if ladder else [""] * months
-        cframes.append(pd.DataFrame({
-            "month": month_idx, "ChargePeriodStart": starts, "resource": name, "kind": c["kind"], "unit": c["unit"],
-            "p10": q[0], "p50": q[1], "p90": q[2], "deterministic": vc, "label": label,
-            "at_limit_share": share, "limit": c["limit"],
-        }))
+        label = np.array([ladder[int(i)] for i in vc] if ladder else [""] * months, dtype=object)
+        for k, v in (("resource", name), ("kind", c["kind"]), ("unit", c["unit"]), ("limit", c["limit"]),
+                     ("p10", q[0]), ("p50", q[1]), ("p90", q[2]), ("deterministic", vc), ("label", label),
+                     ("at_limit_share", share)):
+            cap_cols[k].append(v)
         if c["kind"] == "nodes_offpeak":  # steps and limits are about the peak
             continue
         base = float(c.get("baseline", vc[0]))
@@ -1389,7 +1406,11 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
                 "first_month_at_limit": int(at_c[0]) if len(at_c) else -1,
                 "share_of_paths_at_limit": float(share[last]), "limit": c["limit"], "note": note,
             })
-    capacity = pd.concat(cframes, ignore_index=True) if cframes else pd.DataFrame()
+    capacity = pd.DataFrame()
+    if cap_stats:
+        capacity = _long_frame(months, starts, {k: cap_cols[k] for k in ("resource", "kind", "unit")},
+                               {k: cap_cols[k] for k in ("p10", "p50", "p90", "deterministic", "label", "at_limit_share")},
+                               {"limit": cap_cols["limit"]})
     steps_df = pd.DataFrame(steps, columns=["resource", "kind", "month", "from", "to", "first_month_at_limit",
                                             "share_of_paths_at_limit", "limit", "note"])
 
