@@ -143,10 +143,10 @@ def test_a_month_of_all_paths_beyond_the_working_memory_is_refused(reference):
 
 def test_counted_quantiles_are_the_partitioned_ones():
     rng = np.random.default_rng(0)
-    for shape, high in (((501, 3), 7), ((1000, 2), 3000), ((7, 1), 2), ((64, 4), 1)):
+    for shape, high in (((1501, 3), 7), ((1024, 2), 3000), ((2000, 1), 2), ((1100, 4), 1), ((3000, 40), 60)):
         arr = rng.integers(-5, high, shape).astype(float)
         assert np.array_equal(quantiles(arr, counts=True), np.quantile(arr, [0.1, 0.5, 0.9], axis=0))
-    halves = rng.integers(0, 9, (300, 2)) / 2.0  # not whole numbers: partitioned, same figures
+    halves = rng.integers(0, 9, (1300, 2)) / 2.0  # not whole numbers: partitioned, same figures
     assert np.array_equal(quantiles(halves, counts=True), np.quantile(halves, [0.1, 0.5, 0.9], axis=0))
 
 
