@@ -791,19 +791,14 @@ class ProjectionModel:
                 by_pool["total"] = sum(by_pool.values(), np.zeros(shape))
             if profile is not None:
                 parts["peak_share"] = profile.peak_hours / 24.0
+        state = carry if carry is not None else {}
         if self.engine:
-            whole = carry is None
-            carry = {} if whole else carry
-            self._commitments(acc, capacity, start, start + shape[1], carry.setdefault("reservations_used", set()))
-            out = acc.result(ratios)
-            if not whole:
-                carry["affine"] = (acc.affine, ratios)
-            if whole:
-                for comp in self.dropped(carry):
-                    del out[comp]
-            return out
+            self._commitments(acc, capacity, start, start + shape[1], state.setdefault("reservations_used", set()))
         out = acc.result(ratios)
-        if carry is not None:
+        if carry is None:  # the whole horizon: leave out what no month needed
+            for comp in self.dropped(state):
+                del out[comp]
+        else:  # a block: the caller leaves them out at the end; it reads the affine components
             carry["affine"] = (acc.affine, ratios)
         return out
 
@@ -958,8 +953,9 @@ def column_stats(arr: np.ndarray, mean: bool = True, counts: bool = False) -> tu
 
     Each month is reduced on its own contiguous row of paths (a transposed copy), so a month's
     figures are the same whether it is evaluated alone or with the whole horizon: the
-    quantiles select the order statistics they need (``np.partition`` inside
-    ``np.quantile``, no full sort), the mean is numpy's pairwise sum over that row. A column
+    quantiles select just the order statistics they need (:func:`order_statistics`, no sort)
+    and interpolate them as ``np.quantile`` does (:func:`interpolate`: the same figures), the
+    mean is numpy's pairwise sum over that row. A column
     equal on every path (a broadcast constant: no copy) gives that value as all three
     quantiles and the mean. With ``counts``, whole-number values over a small range are
     counted (``np.bincount``) instead of partitioned: the same order statistics, read from
@@ -998,7 +994,7 @@ def _counted_order_statistics(t: np.ndarray, lo: np.ndarray, hi: np.ndarray):
     values are not all whole or span more than :data:`COUNTED_SPAN`."""
     k, n = t.shape
     span = int((hi - lo).max()) + 1
-    if span > COUNTED_SPAN or not np.array_equal(t, np.floor(t)):
+    if span > COUNTED_SPAN or k * span > 4 * COUNTED_SPAN or not np.array_equal(t, np.floor(t)):
         return None
     offset = (np.arange(k, dtype=np.int64) * span)[:, None] - lo.astype(np.int64)[:, None]
     counted = np.bincount((t.astype(np.int64) + offset).ravel(), minlength=k * span).reshape(k, span)
