@@ -109,6 +109,24 @@ class ParsedPrices:
 
 
 # -- product attributes -> catalog key ------------------------------------------------------
+_REGISTERED: dict[str, Any] = {}
+"""Product code -> mapper, filled by :func:`mapper` in the order the mappers are defined."""
+
+
+def mapper(code: str):
+    """Register ``fn(family, attributes, usage type) -> _Target | reason`` as the mapper of the
+    Price List offer ``code``; the offer itself is declared by one service of the registry
+    (``PricedService.price_list``), which is what puts the mapper to use."""
+
+    def register(fn):
+        if code in _REGISTERED:
+            raise ValueError(f"two Price List mappers for {code}")
+        _REGISTERED[code] = fn
+        return fn
+
+    return register
+
+
 def _usagetype_tail(attrs: Mapping[str, str]) -> str:
     """``usagetype`` without its region prefix: ``EU-NatGateway-Hours`` -> ``NatGateway-Hours``."""
     ut = attrs.get("usagetype", "")
@@ -136,6 +154,7 @@ _RDS_STORAGE = {
 }
 
 
+@mapper("AmazonEC2")
 def _map_ec2(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     if family.startswith("Compute Instance"):
         wrong = [
@@ -193,6 +212,7 @@ _RDS_ENGINES = {"PostgreSQL": "postgresql", "MySQL": "mysql"}
 """Price List databaseEngine -> the catalog's engine (RDS for PostgreSQL and for MySQL)."""
 
 
+@mapper("AmazonRDS")
 def _map_rds(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     deployment = a.get("deploymentOption", "")
     az = {"Single-AZ": "single-az", "Multi-AZ": "multi-az"}.get(deployment)
@@ -235,6 +255,7 @@ def _map_rds(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     return f"AmazonRDS product family {family!r}"
 
 
+@mapper("AmazonElastiCache")
 def _map_elasticache(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     if family != "Cache Instance":
         return f"AmazonElastiCache product family {family!r}"
@@ -249,6 +270,7 @@ def _map_elasticache(family: str, a: Mapping[str, str], ut: str) -> _Target | st
     return _Target("AmazonElastiCache", itype, "node-hour", variant=engine)
 
 
+@mapper("AWSELB")
 def _map_elb(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     kind = {"Load Balancer-Application": "alb", "Load Balancer-Network": "nlb", "Load Balancer": "clb"}.get(family)
     if kind is None:
@@ -262,6 +284,7 @@ def _map_elb(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     return f"AWSELB {kind} usage {ut!r}"
 
 
+@mapper("AmazonEKS")
 def _map_eks(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     variant = {"AmazonEKS-Hours:perCluster": "standard", "AmazonEKS-Hours:extendedSupport": "extended"}.get(ut)
     if variant is None:
@@ -276,6 +299,7 @@ _S3_STORAGE = {
 }
 
 
+@mapper("AmazonS3")
 def _map_s3(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     if family == "Storage" and ut in _S3_STORAGE:
         return _Target("AmazonS3", _S3_STORAGE[ut], "storage-gb-month", unit="GB-Mo", api_units=("GB-Mo",))
@@ -303,6 +327,7 @@ _CLOUDWATCH = {
 }
 
 
+@mapper("AmazonCloudWatch")
 def _map_cloudwatch(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     t = _CLOUDWATCH.get(ut)
     if t is None:
@@ -311,12 +336,14 @@ def _map_cloudwatch(family: str, a: Mapping[str, str], ut: str) -> _Target | str
     return _Target("AmazonCloudWatch", sku, usage, variant=variant, unit=unit, api_units=api, strict_unit=False)
 
 
+@mapper("AmazonVPC")
 def _map_vpc(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     if ut == "PublicIPv4:InUseAddress":
         return _Target("AmazonVPC", "public-ipv4", "hour", strict_unit=False)
     return f"AmazonVPC usage {ut!r}"
 
 
+@mapper("awskms")
 def _map_kms(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     # KMS usage types carry the region's code as their prefix: us-east-1-KMS-Keys
     ut = a.get("usagetype", "")
@@ -332,6 +359,7 @@ def _map_kms(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     return f"awskms usage {ut!r}"
 
 
+@mapper("AWSDataTransfer")
 def _map_data_transfer(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     kind = a.get("transferType", "")
     if kind == "AWS Outbound" and ut == "DataTransfer-Out-Bytes":
@@ -365,6 +393,50 @@ def _by_usage(service: str, table: Mapping[str, tuple]) -> Any:
     return mapper
 
 
+_map_ecr = mapper("AmazonECR")(_by_usage("AmazonECR", {
+    "TimedStorage-ByteHrs": ("ecr-storage", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
+}))
+_map_efs_usage = _by_usage("AmazonEFS", {
+    "TimedStorage-ByteHrs": ("efs-standard", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
+    "IATimedStorage-ByteHrs": ("efs-standard-ia", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
+    "TimedStorage-Z-ByteHrs": ("efs-one-zone", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
+    "ProvisionedTP-MiBpsHrs": ("efs-provisioned-throughput", "mbps-month", "", "MBps-Mo", ("MiBps-Mo", "MBps-Mo"), 1.0),
+})
+
+
+@mapper("AmazonEFS")
+def _map_efs(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    if ut == "IADataAccess-Bytes":
+        # one product per direction, told apart by accessType (Read / Write)
+        usage = {"read": "read-gb", "write": "write-gb"}.get(a.get("accessType", "").lower())
+        if usage is None:
+            return f"AmazonEFS Infrequent Access requests with accessType {a.get('accessType')!r}"
+        return _Target("AmazonEFS", "efs-ia-requests", usage, unit="GB", api_units=("GB",), strict_unit=False)
+    if ut == "ProvisionedTP-MiBpsHrs" and a.get("throughputClass", "Provisioned") != "Provisioned":
+        # the throughput included with storage is a $0 product of the same usage type
+        return f"AmazonEFS throughput class {a.get('throughputClass')!r} (not provisioned throughput)"
+    return _map_efs_usage(family, a, ut)
+
+
+_map_config = mapper("AWSConfig")(_by_usage("AWSConfig", {
+    "ConfigurationItemRecorded": ("config", "configuration-item", "", "Items", ("Items", "items"), 1.0),
+    "ConfigRuleEvaluations": ("config", "rule-evaluation", "", "Evaluations", ("Evaluations", "evaluations"), 1.0),
+}))
+_map_cloudtrail = mapper("AWSCloudTrail")(_by_usage("AWSCloudTrail", {
+    # management events beyond the first copy, data events, Insights events: per event in the
+    # Price List, per 100,000 in the catalog
+    "PaidEventsRecorded": ("cloudtrail", "management-events-copy-100k", "", "100K events", ("Events", "events"), 1e5),
+    "DataEventsRecorded": ("cloudtrail", "data-events-100k", "", "100K events", ("Events", "events"), 1e5),
+    "InsightsEvents": ("cloudtrail", "insights-events-100k", "", "100K events", ("Events", "events"), 1e5),
+}))
+_map_waf = mapper("awswaf")(_by_usage("awswaf", {
+    "WebACLV2": ("waf-web-acl", "acl-month", "", "ACL-Mo", ("Month", "Months", "WebACL"), 1.0),
+    "RuleV2": ("waf-rule", "rule-month", "", "Rule-Mo", ("Month", "Months", "Rule"), 1.0),
+    "RequestV2-Tier1": ("waf-requests", "million-requests", "", "1M requests", ("Requests", "Request"), 1e6),
+}))
+
+
+@mapper("AmazonRoute53")
 def _map_route53(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     # Route 53 is global: its usage types carry no region prefix ("DNS-Queries" must not lose
     # "DNS-" as if it were one), and its rows are keyed by the region ``global``
@@ -393,6 +465,7 @@ _XRAY = {
 }
 
 
+@mapper("AWSXRay")
 def _map_xray(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     free = ut.startswith("Global-")
     usage = _XRAY.get(ut.removeprefix("Global-"))
@@ -411,68 +484,18 @@ FREE_TIERS: frozenset[tuple[str, str, str, str]] = frozenset({
 (``Global-XRay-TracesStored``): a refreshed price of such a key needs it as its first tier."""
 
 
-_map_ecr = _by_usage("AmazonECR", {
-    "TimedStorage-ByteHrs": ("ecr-storage", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
-})
-_map_efs_usage = _by_usage("AmazonEFS", {
-    "TimedStorage-ByteHrs": ("efs-standard", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
-    "IATimedStorage-ByteHrs": ("efs-standard-ia", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
-    "TimedStorage-Z-ByteHrs": ("efs-one-zone", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
-    "ProvisionedTP-MiBpsHrs": ("efs-provisioned-throughput", "mbps-month", "", "MBps-Mo", ("MiBps-Mo", "MBps-Mo"), 1.0),
-})
+def _offers() -> dict:
+    from costplan.components.registry import price_list_offers
+
+    return price_list_offers()
 
 
-def _map_efs(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
-    if ut == "IADataAccess-Bytes":
-        # one product per direction, told apart by accessType (Read / Write)
-        usage = {"read": "read-gb", "write": "write-gb"}.get(a.get("accessType", "").lower())
-        if usage is None:
-            return f"AmazonEFS Infrequent Access requests with accessType {a.get('accessType')!r}"
-        return _Target("AmazonEFS", "efs-ia-requests", usage, unit="GB", api_units=("GB",), strict_unit=False)
-    if ut == "ProvisionedTP-MiBpsHrs" and a.get("throughputClass", "Provisioned") != "Provisioned":
-        # the throughput included with storage is a $0 product of the same usage type
-        return f"AmazonEFS throughput class {a.get('throughputClass')!r} (not provisioned throughput)"
-    return _map_efs_usage(family, a, ut)
-_map_config = _by_usage("AWSConfig", {
-    "ConfigurationItemRecorded": ("config", "configuration-item", "", "Items", ("Items", "items"), 1.0),
-    "ConfigRuleEvaluations": ("config", "rule-evaluation", "", "Evaluations", ("Evaluations", "evaluations"), 1.0),
-})
-_map_cloudtrail = _by_usage("AWSCloudTrail", {
-    # management events beyond the first copy, data events, Insights events: per event in the
-    # Price List, per 100,000 in the catalog
-    "PaidEventsRecorded": ("cloudtrail", "management-events-copy-100k", "", "100K events", ("Events", "events"), 1e5),
-    "DataEventsRecorded": ("cloudtrail", "data-events-100k", "", "100K events", ("Events", "events"), 1e5),
-    "InsightsEvents": ("cloudtrail", "insights-events-100k", "", "100K events", ("Events", "events"), 1e5),
-})
-_map_waf = _by_usage("awswaf", {
-    "WebACLV2": ("waf-web-acl", "acl-month", "", "ACL-Mo", ("Month", "Months", "WebACL"), 1.0),
-    "RuleV2": ("waf-rule", "rule-month", "", "Rule-Mo", ("Month", "Months", "Rule"), 1.0),
-    "RequestV2-Tier1": ("waf-requests", "million-requests", "", "1M requests", ("Requests", "Request"), 1e6),
-})
-
-
-_MAPPERS = {
-    "AmazonEC2": _map_ec2,
-    "AmazonRDS": _map_rds,
-    "AmazonElastiCache": _map_elasticache,
-    "AWSELB": _map_elb,
-    "AmazonEKS": _map_eks,
-    "AmazonS3": _map_s3,
-    "AmazonCloudWatch": _map_cloudwatch,
-    "AmazonVPC": _map_vpc,
-    "awskms": _map_kms,
-    "AWSDataTransfer": _map_data_transfer,
-    "AmazonECR": _map_ecr,
-    "AmazonEFS": _map_efs,
-    "AWSConfig": _map_config,
-    "AWSCloudTrail": _map_cloudtrail,
-    "awswaf": _map_waf,
-    "AmazonRoute53": _map_route53,
-    "AWSXRay": _map_xray,
-}
+_MAPPERS = {code: m for code, m in _REGISTERED.items() if code in _offers()}
+"""Product code -> its mapper: the mappers registered above for the offers the service
+registry declares (``PricedService.price_list``), in the order they are defined here."""
 SERVICES = tuple(_MAPPERS)
 """Service codes whose Price List products this module maps to catalog rows."""
-GLOBAL_SERVICES = ("AmazonRoute53",)
+GLOBAL_SERVICES = tuple(code for code, o in _offers().items() if o.global_offer)
 """Service codes whose every price is global (one offer file, region ``global``)."""
 
 

@@ -79,55 +79,29 @@ THROTTLING_CODES = frozenset(
     }
 )
 
-# Price List product families fetched per service, with the extra TERM_MATCH filters that keep
-# the answer to what price_list maps (every query also filters on regionCode).
-PRODUCT_QUERIES: dict[str, list[dict[str, str]]] = {
-    "AmazonEC2": [
-        {
-            "productFamily": "Compute Instance",
-            "operatingSystem": "Linux",
-            "tenancy": "Shared",
-            "preInstalledSw": "NA",
-            "capacitystatus": "Used",
-        },
-        {"productFamily": "Storage"},
-        {"productFamily": "System Operation"},
-        {"productFamily": "Provisioned Throughput"},
-        {"productFamily": "Storage Snapshot"},
-        {"productFamily": "NAT Gateway"},
-    ],
-    "AmazonRDS": [
-        {"productFamily": "Database Instance", "databaseEngine": "PostgreSQL"},
-        {"productFamily": "Database Instance", "databaseEngine": "MySQL"},
-        {"productFamily": "Database Storage"},
-        {"productFamily": "Provisioned IOPS"},
-        {"productFamily": "Storage Snapshot"},
-        {"productFamily": "RDSProxy"},
-    ],
-    "AmazonElastiCache": [{"productFamily": "Cache Instance"}],
-    "AWSELB": [{}],
-    "AmazonEKS": [{}],
-    "AmazonS3": [{"productFamily": "Storage"}, {"productFamily": "API Request"}],
-    "AmazonCloudWatch": [{}],
-    "AmazonVPC": [{}],
-    "awskms": [{}],
-    "AWSDataTransfer": [{"productFamily": "Data Transfer"}],
-    "AmazonECR": [{}],
-    "AmazonEFS": [{}],
-    "AWSConfig": [{}],
-    "AWSCloudTrail": [{}],
-    "awswaf": [{}],
-    "AWSXRay": [{}],
-}
+# Views of the service registry (``PricedService.price_list``: costplan/components/).
+def _queries(attr: str) -> dict[str, list[dict[str, str]]]:
+    from costplan.components.registry import price_list_offers
 
-GLOBAL_QUERIES: dict[str, list[dict[str, str]]] = {
-    "AmazonRoute53": [{}],
-    "AWSXRay": [{"usagetype": "Global-XRay-TracesStored"}, {"usagetype": "Global-XRay-TracesAccessed"}],
-}
+    offers = price_list_offers()
+    return {code: [dict(q) for q in getattr(offers[code], attr)] for code in SERVICES if getattr(offers[code], attr)}
+
+
+PRODUCT_QUERIES: dict[str, list[dict[str, str]]] = _queries("queries")
+"""Price List product families fetched per service, with the extra TERM_MATCH filters that keep
+the answer to what price_list maps (every query also filters on the region)."""
+GLOBAL_QUERIES: dict[str, list[dict[str, str]]] = _queries("global_queries")
 """Products that belong to no region, fetched once (region ``global``) without a region filter:
 Route 53's prices, and X-Ray's account-wide free traces (the first tier of its trace prices)."""
 
-REGION_FIELD = {"AWSDataTransfer": "fromRegionCode"}
+
+def _region_fields() -> dict[str, str]:
+    from costplan.components.registry import price_list_offers
+
+    return {code: o.region_field for code, o in price_list_offers().items() if o.region_field != "regionCode"}
+
+
+REGION_FIELD = _region_fields()
 """The attribute naming a product's region where it is not ``regionCode`` (data transfer is
 priced by the region it leaves from)."""
 
