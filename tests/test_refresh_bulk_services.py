@@ -11,36 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 from pathlib import Path
 
 import pytest
 from bulk_fixtures import BulkSite, offer_csv, site_files
+from test_refresh_bulk import base, static_files  # noqa: F401  (base: the last good catalog fixture)
 
 from costplan.pricing import bulk
-from costplan.pricing.catalog import Catalog, Price, default_catalog_path
+from costplan.pricing.catalog import Catalog, Price
 from costplan.pricing.price_list import FREE_TIER, apply_free_tiers
 from costplan.pricing.refresh import _dedupe, plan_requests, refresh_from_bulk
 
 DATA = Path(__file__).parent / "data" / "aws" / "bulk"
 TODAY = dt.date(2026, 12, 1)
 INF = math.inf
-
-
-def static_files() -> dict[str, bytes]:
-    return {"/" + p.relative_to(DATA).as_posix(): p.read_bytes() for p in DATA.rglob("*")
-            if p.is_file() and p.suffix in (".json", ".csv")}
-
-
-@pytest.fixture
-def base(tmp_path):
-    """A copy of the embedded snapshot in its own folder (the last good catalog)."""
-    folder = tmp_path / "catalog"
-    folder.mkdir()
-    snap = default_catalog_path()
-    shutil.copy2(snap, folder / snap.name)
-    shutil.copy2(snap.parent / "manifest.json", folder / "manifest.json")
-    return folder / snap.name
 
 
 def refresh(files, base, tmp_path, services, regions="us-east-1"):
