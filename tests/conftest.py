@@ -1,5 +1,6 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,15 @@ os.environ.pop("AWS_PROFILE", None)
 # get theirs in a temporary folder instead (built from the sample on first use, like the real
 # one), so that they do not write into the checkout.
 def _temporary_default_store() -> None:
-    import tempfile
-
     from costplan import config
 
     config._BUILTIN["store"] = str(Path(tempfile.mkdtemp(prefix="costplan-tests-")) / "costplan.duckdb")
 
 
 _temporary_default_store()
+# The catalog's binary snapshots (costplan/pricing/catalog.py) and any other user cache go to a
+# temporary folder too, shared by this run's subprocesses, never the user's ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="costplan-tests-cache-")
 
 REPO = Path(__file__).resolve().parents[1]
 
