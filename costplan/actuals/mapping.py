@@ -74,8 +74,8 @@ def load_rules(path: str | None = None) -> tuple[dict, ...]:
 
     if path:
         return _read_rules(str(path))
-    extra = config.setting("component_map")
-    return (_read_rules(extra) if extra else ()) + _read_rules(str(MAP_FILE))
+    extra = config.load_settings().component_map
+    return (_read_rules(str(extra)) if extra else ()) + _read_rules(str(MAP_FILE))
 
 
 def load_focus_rules() -> tuple[dict, ...]:
@@ -141,8 +141,8 @@ def _ordered_rules(path: str | None) -> tuple[dict, ...]:
 
     if path:
         return _read_rules(str(path))
-    extra = config.setting("component_map")
-    return (_read_rules(extra) if extra else ()) + load_focus_rules() + _read_rules(str(MAP_FILE))
+    extra = config.load_settings().component_map
+    return (_read_rules(str(extra)) if extra else ()) + load_focus_rules() + _read_rules(str(MAP_FILE))
 
 
 def component_case_sql(path: str | None = None) -> str:
