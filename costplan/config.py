@@ -117,9 +117,9 @@ class Settings(BaseSettings):
         return v.strip().upper() or None if v else None
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings):
-        """CLI options (the keyword arguments) > ``COSTPLAN_*`` > ``[tool.costplan]``."""
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, **_unused):
+        """CLI options (the keyword arguments) > ``COSTPLAN_*`` > ``[tool.costplan]``; no
+        ``.env`` file and no secrets folder (``_unused``: those sources)."""
         return init_settings, env_settings, PyprojectSource(settings_cls)
 
 

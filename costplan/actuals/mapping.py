@@ -153,13 +153,3 @@ def component_case_sql(path: str | None = None) -> str:
     return f"(CASE {whens} ELSE '{UNMAPPED}' END)"
 
 
-def service_case_sql(path: str | None = None) -> str:
-    """A SQL CASE expression giving the canonical service name of a cost row."""
-    whens = " ".join(f"WHEN {_conditions(r)} THEN {_q(r['ServiceName'])}" for r in _ordered_rules(path))
-    return f"(CASE {whens} ELSE coalesce(ServiceName, '(none)') END)"
-
-
-def rules_frame(path: str | None = None):
-    import pandas as pd
-
-    return pd.DataFrame(list(load_rules(path)))

@@ -1046,15 +1046,6 @@ class Store:
     def kept_page_count(self) -> int:
         return int(self.con.execute("SELECT count(*) FROM ce_pages").fetchall()[0][0])
 
-    def stored_periods(self, source: str) -> pd.DataFrame:
-        """Charge periods of one source: ``ChargePeriodStart``, ``ChargePeriodEnd``, ``Estimated``."""
-        return self.con.execute(
-            """SELECT ChargePeriodStart, max(ChargePeriodEnd) AS ChargePeriodEnd,
-                      bool_or(x_ChargeStatus = 'Estimated') AS Estimated
-               FROM cost_rows WHERE x_Source = ? GROUP BY 1 ORDER BY 1""",
-            [source],
-        ).df()
-
 
 def rollup_spend_sql(
     relation: str,
