@@ -310,6 +310,14 @@ def _check_env() -> None:
 _WARNED: set[str] = set()
 
 
+def check_sources() -> None:
+    """Read the nearest pyproject.toml and look at the ``COSTPLAN_*`` variables: every command
+    calls this first, so a broken pyproject.toml (not TOML, an unknown key, a wrong type) stops
+    it even when it reads no setting, and a misspelt variable is a warning."""
+    _check_env()
+    read_pyproject()
+
+
 def _option(name: str) -> str:
     return "--" + name.replace("_", "-")
 
@@ -320,9 +328,9 @@ def _where(name: str, cli: dict, table: PyprojectTable | None):
     if name in cli:
         return "cli", _option(name), None, None
     var = f"COSTPLAN_{name.upper()}"
-    env = os.environ.get(var)
-    if env:
-        return "env", f"environment variable {var}={env}", None, None
+    for key, env in os.environ.items():  # pydantic-settings reads the variables case-insensitively
+        if key.upper() == var and env:
+            return "env", f"environment variable {key}={env}", None, None
     if table is not None and name in table.values:
         return "pyproject", table.shown[name], str(table.path), table.lines[name]
     return "default", f"the default {name}", None, None

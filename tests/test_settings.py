@@ -228,3 +228,37 @@ def test_the_documentation_lists_every_setting():
     assert rows == set(config.Settings.model_fields)
     for name in config.Settings.model_fields:
         assert f"`COSTPLAN_{name.upper()}`" in text
+
+
+def _commands(cmd, path=()):
+    if hasattr(cmd, "commands"):  # a group
+        for name, sub in cmd.commands.items():
+            yield from _commands(sub, (*path, name))
+    else:
+        yield path, cmd
+
+
+def _minimal_args(cmd) -> list[str]:
+    """Arguments that get past the parsing: a value for each required argument and option."""
+    args = []
+    for p in cmd.params:
+        if not p.required:
+            continue
+        if getattr(p, "param_type_name", "") == "option":
+            args.append(p.opts[0])
+        args.append("2026-10" if "month" in p.name or "from" in p.name else "x")
+    return args
+
+
+def test_every_command_of_the_app_stops_at_a_broken_pyproject(proj):
+    """Not only the commands that read a setting: every leaf command of the CLI."""
+    import typer
+
+    f = _write(proj, HEADER + 'stroe = "x.duckdb"\n')
+    Path("x").write_text("")
+    seen = []
+    for path, cmd in _commands(typer.main.get_command(app)):
+        r = CliRunner().invoke(app, [*path, *_minimal_args(cmd)])
+        assert r.exit_code == 2 and f"{f}:10" in r.output, (path, r.output)
+        seen.append(" ".join(path))
+    assert {"estimate", "store", "import terraform", "prices refresh", "diff"} <= set(seen), seen
