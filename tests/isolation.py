@@ -4,6 +4,7 @@ temporary file, and what the checkout holds beyond git's files is compared befor
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -16,8 +17,6 @@ REPO = Path(__file__).resolve().parents[1]
 # (tests/cli_runner.py; for a notebook, pytest_runtest_setup in the checkout's conftest.py). No test writes into the checkout: the run
 # fails if it gained files (pytest_sessionfinish there).
 def _temporary_default_store() -> Path:
-    import tempfile
-
     from costplan import config
 
     store = Path(tempfile.mkdtemp(prefix="costplan-tests-")) / "costplan.duckdb"
@@ -27,6 +26,9 @@ def _temporary_default_store() -> Path:
 
 
 TEST_STORE = _temporary_default_store()
+# The catalog's binary snapshots (costplan/pricing/catalog.py) and any other user cache go to a
+# temporary folder too, shared by this process's subprocesses, never the user's ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="costplan-tests-cache-")
 
 
 def build_test_store() -> Path:
