@@ -500,7 +500,7 @@ def default_catalog_path() -> Path:
     :func:`user_catalog_dir`. The same default for every command and for the library."""
     from costplan import config
 
-    chosen = config.setting("catalog")
+    chosen = config.load_settings().catalog
     if chosen:
         return newest_catalog_file(Path(chosen)) if Path(chosen).is_dir() else Path(chosen)
     embedded = newest_catalog_file(DATA_DIR)

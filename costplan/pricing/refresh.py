@@ -697,7 +697,7 @@ def refresh_from_bulk(
     from costplan.pricing import bulk
 
     regs, svcs = check_selection(regions, services, "bulk")
-    base_url = price_list_url or config.setting("price_list_url")
+    base_url = config.load_settings(price_list_url=price_list_url).price_list_url
     cache = Path(cache_dir) if cache_dir else bulk.default_cache_dir()
     today = today or dt.datetime.now(dt.UTC).date()
     base_cat = _load_base(base)
