@@ -161,7 +161,6 @@ def tree(tmp_path, store_template, monkeypatch) -> Tree:
     # the built-in default store (the bundled sample in a checkout) is this copy, so a row that
     # falls back to it shows up as a change in the tree
     monkeypatch.setitem(config._BUILTIN, "store", str(store))
-    config._pyproject_table.cache_clear()
     return Tree(tmp_path, store)
 
 
@@ -172,7 +171,6 @@ def run(t: Tree, args: list[str], monkeypatch):
         monkeypatch.chdir(t.cwd)
     for target, name, value in t.patches:
         monkeypatch.setattr(target, name, value)
-    config._pyproject_table.cache_clear()
     return runner.invoke(app, [str(a) for a in args])
 
 
@@ -554,9 +552,14 @@ def _(t):
     return ["project", "--simulations", "2000000"]
 
 
-@case("project-path-months-over-cap", 2, "path-months", "at most 55,555 simulations over 36 months")
+@case("project-month-of-paths-over-working-memory", 2, "--simulations 1,000,000", "working memory")
 def _(t):
-    return ["project", "--simulations", "100000"]
+    return ["project", "--simulations", "1000000", "--months", "120"]
+
+
+@case("commitments-path-months-over-cap", 2, "path-months", "at most 55,555 simulations over 36 months")
+def _(t):
+    return ["commitments", "--simulations", "100000"]
 
 
 @case("project-negative-seed", 2, "--seed", "0 or more")

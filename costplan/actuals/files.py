@@ -439,12 +439,6 @@ class _Plan:
         return _select_list(self.exprs)
 
 
-def focus_select(types: dict[str, str], csv: bool = False) -> tuple[str, _Cols]:
-    """SELECT list mapping FOCUS source columns to store columns."""
-    exprs, c = _focus_exprs(types, csv)
-    return _select_list(exprs), c
-
-
 def _focus_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str], _Cols]:
     c = _Cols(types, csv)
     exprs: dict[str, str] = {}
@@ -488,11 +482,6 @@ def _select_list(exprs: dict[str, str]) -> str:
     return ", ".join(f'{e} AS "{k}"' for k, e in keep.items())
 
 
-def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
-    """SELECT list mapping CUR 2.0 columns to store columns, and the WHERE that drops
-    SavingsPlanNegation rows."""
-    exprs, c, where = _cur_exprs(types)
-    return _select_list(exprs), c, where
 def cur_has_net_columns(types: dict[str, str]) -> bool:
     """Whether a CUR's columns include the net (after negotiated discounts) costs: AWS adds
     ``line_item_net_unblended_cost`` and the other ``*_net_*`` columns only for a billing period
@@ -669,8 +658,6 @@ def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str]
     return exprs, c, where
 
 
-
-
 # -- the import --------------------------------------------------------------------------------
 def _plan(con, kind: str, files: list[str], csv: bool) -> _Plan:
     types: dict[str, str] = {}
@@ -819,7 +806,7 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
 
     inspect.result = None
 
-    def check(con_, load_id, stored):
+    def check(_con, load_id, stored):
         stored = stored.rename(
             columns={"BilledCost": "stored_BilledCost", "EffectiveCost": "stored_EffectiveCost"}
         )
