@@ -491,3 +491,17 @@ def test_report_page_reads_at_1280_px_and_on_a4(report_dir, width, media):
     assert v.cut == []
     assert v.requests and v.external == []
     assert len(v.screenshot) > 60_000
+
+
+def test_report_prints_on_a4_within_the_margins(report_dir, tmp_path):
+    """Printed by Chromium to A4 (the page's own @page rule): no word or line in the side
+    margins or past the edge, no blank page (the last one included), and the report's text
+    is all there: the headline, the plan-vs-actual table and the footer."""
+    from browser_check import check_printed_a4, printed_a4
+
+    p = printed_a4(report_dir / "report.html", tmp_path)
+    check_printed_a4(p)
+    text = "\n".join(p.pages)
+    for expected in ("Cloud cost report: 2026-10", "SYNTHETIC SAMPLE DATA", "Plan vs actual", "Price provenance"):
+        assert expected in text
+    assert "costplan" in p.pages[-1]  # the footer ends the last page
