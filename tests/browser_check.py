@@ -137,6 +137,12 @@ class Printed:
         """Pages (1-based) with no text or next to no ink: a page a reader turns for nothing."""
         return [i for i, (t, k) in enumerate(zip(self.pages, self.ink, strict=True), 1) if not t.strip() or k < 0.002]
 
+    @property
+    def sparse(self) -> list[int]:
+        """Pages (1-based) holding fewer than 20 words, e.g. a heading left alone at the foot of
+        a page while its table or figure went on to the next one."""
+        return [i for i, t in enumerate(self.pages, 1) if len(t.split()) < 20]
+
 
 #: The pages' print CSS margin on every side [mm] (``@page { margin: 14mm }``).
 MARGIN_MM = 14
@@ -208,10 +214,12 @@ def printed_a4(page: Path, tmp_path: Path):
 
 def check_printed_a4(p) -> None:
     """Every printed page is A4, keeps its text and ink inside the 14 mm margins, and carries
-    text; the last page is not blank."""
+    text (more than a heading left alone); the last page is not blank."""
     assert p.pages, "nothing printed"
     assert abs(p.size[0] - 595.3) < 1 and abs(p.size[1] - 841.9) < 1, p.size  # A4 in points
     assert p.blank == [], f"blank pages {p.blank} of {len(p.pages)}"
+    assert p.sparse == [], f"pages {p.sparse} of {len(p.pages)} hold next to nothing: " + \
+        " | ".join(" ".join(p.pages[i - 1].split()) for i in p.sparse)
     assert p.pages[-1].strip() and p.ink[-1] > 0.002
     for i, words in enumerate(p.outside, 1):
         assert words == [], f"page {i}: text beyond the printable width: {words[:8]}"
