@@ -370,6 +370,8 @@ def _layout_height(fig, default: int = 450) -> int:
 
 #: Width [px] and pixel ratio of the PNG figures of report.md.
 PNG_WIDTH, PNG_SCALE = 1000, 1.5
+#: Pages (renderer processes) that draw the PNG figures at the same time.
+PNG_TABS = 2
 #: Seconds one figure may take in Chromium before the export is given up.
 PNG_TIMEOUT_S = 60
 _NO_CHROMIUM = "install Chromium (Debian: apt-get install chromium) or set BROWSER_PATH"
@@ -384,9 +386,10 @@ def _export_error(exc: BaseException) -> ImageExportError:
 class PngBrowser:
     """A headless Chromium for the PNG figures, started at once in a thread of its own.
 
-    It opens one page that loads the plotly.js bundled with plotly (no network: no MathJax,
-    no CDN) while the tables are built; :meth:`export` then has plotly.js's own
-    ``Plotly.toImage`` draw every figure in that page, one after the other, each exactly once.
+    It opens :data:`PNG_TABS` pages that load the plotly.js bundled with plotly (no network: no
+    MathJax, no CDN) while the tables are built; :meth:`export` then has plotly.js's own
+    ``Plotly.toImage`` draw every figure exactly once, the figures dealt out to the pages, which
+    draw at the same time (one renderer process each).
     (kaleido, plotly's exporter, reloads its page and plotly.js after every figure; for the
     report's dozen figures that reloading was most of the export time.) Chromium is driven
     over the DevTools protocol by choreographer, the library kaleido itself uses.
@@ -423,27 +426,39 @@ class PngBrowser:
                             f'<script src="{plotly_js.as_uri()}" charset="utf-8"></script></head>'
                             '<body style="margin:0"></body></html>', encoding="utf-8")
             async with choreo.Browser(headless=True) as browser:  # Chromium starts here
-                tab = await browser.create_tab("about:blank")
-                await tab.send_command("Page.enable")
-                loaded = tab.subscribe_once("Page.loadEventFired")
-                await tab.send_command("Page.navigate", params={"url": page.as_uri()})
-                await asyncio.wait_for(loaded, PNG_TIMEOUT_S)
+                tabs = [await browser.create_tab("about:blank") for _ in range(PNG_TABS)]
+
+                async def load(tab) -> None:
+                    await tab.send_command("Page.enable")
+                    loaded = tab.subscribe_once("Page.loadEventFired")
+                    await tab.send_command("Page.navigate", params={"url": page.as_uri()})
+                    await asyncio.wait_for(loaded, PNG_TIMEOUT_S)
+
+                await asyncio.gather(*(load(tab) for tab in tabs))
                 job = await asyncio.wrap_future(self._job)
                 if job is None:
                     return {}
                 specs, paths = job
-                for key, (fig_json, height) in specs.items():
-                    js = (f"Plotly.toImage({fig_json}, {{format: 'png', width: {PNG_WIDTH}, height: {height}, "
-                          f"scale: {PNG_SCALE}}})")
-                    res = await asyncio.wait_for(tab.send_command(
-                        "Runtime.evaluate", params={"expression": js, "awaitPromise": True, "returnByValue": True}),
-                        PNG_TIMEOUT_S)
-                    r = res.get("result", {})
-                    if "exceptionDetails" in r or "value" not in r.get("result", {}):
-                        detail = r.get("exceptionDetails", {}).get("exception", {}).get("description") or str(res)
-                        raise RuntimeError(f"figure {key!r}: {detail[:200]}")
-                    url = r["result"]["value"]
-                    paths[key].write_bytes(base64.b64decode(url.split(",", 1)[1]))
+
+                async def draw(tab, keys: list[str]) -> None:
+                    for key in keys:
+                        fig_json, height = specs[key]
+                        js = (f"Plotly.toImage({fig_json}, {{format: 'png', width: {PNG_WIDTH}, height: {height}, "
+                              f"scale: {PNG_SCALE}}})")
+                        res = await asyncio.wait_for(tab.send_command(
+                            "Runtime.evaluate", params={"expression": js, "awaitPromise": True,
+                                                        "returnByValue": True}), PNG_TIMEOUT_S)
+                        r = res.get("result", {})
+                        if "exceptionDetails" in r or "value" not in r.get("result", {}):
+                            detail = r.get("exceptionDetails", {}).get("exception", {}).get("description") or str(res)
+                            raise RuntimeError(f"figure {key!r}: {detail[:200]}")
+                        url = r["result"]["value"]
+                        paths[key].write_bytes(base64.b64decode(url.split(",", 1)[1]))
+
+                # the figures dealt out in turn, largest first, to pages that draw at the same time
+                # (each page its own renderer process): the figures are independent of each other
+                order = sorted(specs, key=lambda k: -len(specs[k][0]))
+                await asyncio.gather(*(draw(tab, order[i::len(tabs)]) for i, tab in enumerate(tabs)))
                 return paths
 
     def export(self, figs: dict[str, go.Figure], folder: Path):
@@ -487,11 +502,14 @@ def write_report(
     embedded_default: bool = False,
     progress=lambda _s: None,
     browser: PngBrowser | None = None,
+    pngs=None,
 ) -> ReportFiles:
     """Write report.html, report.md (+ figures/*.png), breakdown.csv and summary.json into
     ``out_dir``, replacing a previous report there only when every file was written
     (:mod:`costplan.outputs`: an existing folder must be an earlier report). ``browser``: a
-    :class:`PngBrowser` started earlier for the PNGs (one is started here otherwise)."""
+    :class:`PngBrowser` started earlier for the PNGs (one is started here otherwise); ``pngs``:
+    a future of ``{key: path}`` from :meth:`PngBrowser.export` started earlier, elsewhere, whose
+    files are moved into the report."""
     from costplan import outputs
 
     out = outputs.resolve(out_dir)  # absolute and real before anything is checked or created
@@ -501,10 +519,10 @@ def write_report(
     image_paths: dict[str, str] = {}
     with outputs.replacing_folder(out, REPORT_KIND) as tmp:
         try:
-            if images:
+            if images and pngs is None:
                 # Chromium renders the PNGs in its own process while the HTML, CSV and JSON are written
                 pool = browser or PngBrowser()
-                pngs_future = pool.export(figs, tmp / FIG_DIR)
+                pngs = pool.export(figs, tmp / FIG_DIR)
             progress("HTML")
             (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
             progress("CSV and JSON")
@@ -513,8 +531,12 @@ def write_report(
             if images:
                 progress("PNG figures")
                 try:
-                    pngs = pngs_future.result()
-                    image_paths = {k: f"{FIG_DIR}/{p.name}" for k, p in pngs.items()}
+                    drawn = pngs.result()
+                    for p in drawn.values():
+                        if p.parent != tmp / FIG_DIR:  # drawn into a folder of their own: moved in
+                            (tmp / FIG_DIR).mkdir(exist_ok=True)
+                            shutil.move(p, tmp / FIG_DIR / p.name)
+                    image_paths = {k: f"{FIG_DIR}/{p.name}" for k, p in drawn.items()}
                 except ImageExportError as exc:
                     image_warning = str(exc)
                     warnings.append(f"{MD_NAME} written without figures: {exc}")
