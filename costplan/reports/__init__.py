@@ -141,7 +141,7 @@ def monthly_report(
     if images:
         import tempfile
 
-        from costplan.reports.render import PngBrowser
+        from costplan.reports.png import PngBrowser
 
         browser = PngBrowser()  # Chromium starts now, while the tables are built
 
