@@ -266,7 +266,8 @@ def commitment_decisions(stack: Stack, base: EstimateResult, catalog: Catalog, *
     from costplan.projection import stack_commitments
     from costplan.projection.commitments import TERM_MONTHS
 
-    sc = stack_commitments(stack, catalog, simulations=simulations, seed=seed)
+    # the Savings Plan sizing only: the reserved-instance and combined alternatives are not decisions here
+    sc = stack_commitments(stack, catalog, simulations=simulations, seed=seed, alternatives=False)
     out = []
     existing_total = sum(sp.hourly_commitment for sp in stack.commitments.savings_plans.values()
                          if sp.type == "compute")

@@ -28,7 +28,7 @@ def _layout_height(fig, default: int = 450) -> int:
 #: Width [px] and pixel ratio of the PNG figures of report.md.
 PNG_WIDTH, PNG_SCALE = 1000, 1.5
 #: Pages (renderer processes) that draw the PNG figures at the same time.
-PNG_TABS = 2
+PNG_TABS = 1
 #: Seconds one figure may take in Chromium before the export is given up.
 PNG_TIMEOUT_S = 60
 _NO_CHROMIUM = "install Chromium (Debian: apt-get install chromium) or set BROWSER_PATH"
