@@ -505,3 +505,25 @@ def test_report_prints_on_a4_within_the_margins(report_dir, tmp_path):
     for expected in ("Cloud cost report: 2026-10", "SYNTHETIC SAMPLE DATA", "Plan vs actual", "Price provenance"):
         assert expected in text
     assert "costplan" in p.pages[-1]  # the footer ends the last page
+
+
+def test_quarter_variance_pct_has_the_sign_of_the_variance(sample_store):
+    """A commitment's plan is negative (its fee minus the on-demand cost it covers): an actual
+    above it is a rise and its percentage is positive, against the plan's size, as in the
+    monthly reconciliation (the review showed +$806 as -39.2%)."""
+    from costplan.actuals.store import Store
+    from costplan.estimator import estimate
+    from costplan.pricing.catalog import default_catalog
+    from costplan.reports import quarterly as q
+    from costplan.stack import load_stack
+
+    plan = estimate(load_stack("data/ultibiker/stack.yaml"), default_catalog())
+    with Store.open_default(sample_store, read_only=True) as s:
+        v = q.quarter_variance(s, plan, "2026Q3")
+    neg = v[v["plan"] < 0]
+    assert len(neg) and (neg["variance"] > 0).all()  # the sample's Savings Plan: under-used, less saved
+    assert (neg["variance_pct"] > 0).all(), neg
+    for r in v.itertuples():
+        if r.plan:
+            assert r.variance_pct * r.variance >= 0, r  # never the opposite sign (0.0% when it rounds away)
+            assert r.variance_pct == pytest.approx((r.actual - r.plan) / abs(r.plan) * 100, abs=0.06), r
