@@ -170,6 +170,7 @@ class Catalog:
         self._index: dict[Key, list[Price]] = _index
         self._by_sku_cache: dict[str, list[Key]] | None = None
         self._by_service_cache: dict[str, list[Key]] | None = None
+        self._len: int | None = None
         rule = self.manifest.get("derived_commitments")
         self._commitment_rule: dict | None = rule if isinstance(rule, dict) else None
         self._derived: dict[Key, list[Price] | None] = {}
@@ -225,7 +226,9 @@ class Catalog:
 
     # -- queries --------------------------------------------------------------------------
     def __len__(self) -> int:
-        return sum(len(v) for v in self._index.values())
+        if self._len is None:  # counted once: the catalog does not change after it is built
+            self._len = sum(len(v) for v in self._index.values())
+        return self._len
 
     def __iter__(self):
         for k in sorted(self._index):
