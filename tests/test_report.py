@@ -527,3 +527,14 @@ def test_quarter_variance_pct_has_the_sign_of_the_variance(sample_store):
         if r.plan:
             assert r.variance_pct * r.variance >= 0, r  # never the opposite sign (0.0% when it rounds away)
             assert r.variance_pct == pytest.approx((r.actual - r.plan) / abs(r.plan) * 100, abs=0.06), r
+
+
+def test_headings_are_for_people_and_the_data_keeps_the_column_names(outputs):
+    """report.html and report.md head their tables in words (the column name on hovering a
+    heading in the HTML); breakdown.csv and summary.json keep the column names."""
+    html, md, csv, summary = outputs
+    assert '<th class="num" title="variance_pct">Variance %</th>' in html
+    assert '<th class="" title="x_UsageType">Usage type</th>' in html
+    assert "| Component | Service | Plan (list) | Actual | Variance | Variance % | Flag |" in md
+    assert "variance_pct" not in md and "x_UsageType" not in md
+    assert "variance_pct" in set(csv.metric) and "variance_pct" in summary["sections"]["variance"]["rows"][0]

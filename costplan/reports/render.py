@@ -101,6 +101,33 @@ def fmt_cell(v, col: str, money_cols: tuple[str, ...] = (), decimals: int = 2) -
     return str(v)
 
 
+#: Column headings a reader sees in report.html and report.md; breakdown.csv and summary.json
+#: keep the column names (docs/nomenclature.md), which the HTML shows on hovering a heading.
+COLUMN_LABELS = {
+    "ServiceName": "Service", "RegionId": "Region", "component_kind": "Component", "team": "Team",
+    "previous": "Last month", "change": "Change", "share": "Share", "month": "Month", "credits": "Credits",
+    "active_users": "Active users", "cost_per_user": "Cost per user", "x_UsageType": "Usage type",
+    "usage_effect": "Usage effect", "price_effect": "Price effect", "plan": "Plan (list)", "actual": "Actual",
+    "variance": "Variance", "variance_pct": "Variance %", "flag": "Flag", "CommitmentDiscountType": "Commitment",
+    "billed": "Billed", "used_commitment": "Used", "unused_commitment": "Unused", "utilisation": "Utilisation",
+    "savings": "Savings", "coverage": "Coverage", "node_pool_cost": "Node-pool cost", "spot_cost": "Spot cost",
+    "spot_list_cost": "Spot hours on demand", "node_pool_hours": "Node-pool hours", "spot_hours": "Spot hours",
+    "spot_savings": "Spot savings", "spot_share_hours": "Spot share of hours", "spot_share_cost": "Spot share of cost",
+    "users_p50": "Users (p50)", "decision": "Decision", "net_monthly": "Net per month", "low": "Low", "high": "High",
+    "new_monthly": "New bill per month", "estimate_grade": "Estimate-grade", "day": "Day", "x_Source": "Source",
+    "price_source": "Price source", "verified": "Verified", "lines": "Lines", "price_as_of": "Price as of",
+}
+
+
+#: Columns whose values are never broken across lines (a region, a month, a day, a date).
+WHOLE_VALUES = frozenset({"RegionId", "month", "day", "price_as_of"})
+
+
+def label(col: str) -> str:
+    """The heading of column ``col`` (:data:`COLUMN_LABELS`; the name itself otherwise)."""
+    return COLUMN_LABELS.get(col, col)
+
+
 def _numeric(df: pd.DataFrame, c: str) -> bool:
     return pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
 
@@ -252,7 +279,8 @@ def render_html(t: ReportTables, figs: dict[str, go.Figure], *, embedded_default
     ]
     tmpl = _env().get_template("report.html.j2")
     return tmpl.render(
-        t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=numeric, toc=toc, shown=shown,
+        t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=numeric, toc=toc, shown=shown, label=label,
+        whole=WHOLE_VALUES,
         totals=section_totals(t), plotly_js=Markup(get_plotlyjs()), version=costplan.__version__,
         store_name=Path(t.store_path).name, embedded_default=embedded_default,
     )
@@ -279,7 +307,7 @@ def md_table(sec: Section, total: dict[str, str] | None = None, limit: int | Non
     full = shown(sec)
     df = full if not limit else full.head(limit)
     cols = list(full.columns)
-    out = ["| " + " | ".join(md_text(c) for c in cols) + " |",
+    out = ["| " + " | ".join(md_text(label(c)) for c in cols) + " |",
            "|" + "|".join("---:" if _numeric(full, c) else "---" for c in cols) + "|"]
     for r in df.itertuples(index=False):
         out.append("| " + " | ".join(md_text(fmt_cell(v, c, sec.money, sec.decimals)) for c, v in zip(cols, r, strict=True)) + " |")
