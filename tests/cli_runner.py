@@ -19,6 +19,10 @@ class Run:
 
 
 def costplan(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> Run:
+    from isolation import TEST_STORE, build_test_store
+
+    if (env or {}).get("COSTPLAN_STORE", os.environ.get("COSTPLAN_STORE")) == str(TEST_STORE):
+        build_test_store()  # the test processes' default store, which the command sees as COSTPLAN_STORE
     e = dict(os.environ)
     e["PYTHONPATH"] = str(REPO) + os.pathsep + e.get("PYTHONPATH", "")
     e["COLUMNS"] = "200"

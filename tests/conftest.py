@@ -11,18 +11,9 @@ from helpers import FAKE_AWS_ENV
 
 os.environ.update(FAKE_AWS_ENV)
 os.environ.pop("AWS_PROFILE", None)
-# The built-in default store of a source checkout is data/costplan.duckdb: in-process tests
-# get theirs in a temporary folder instead (built from the sample on first use, like the real
-# one), so that they do not write into the checkout.
-def _temporary_default_store() -> None:
-    import tempfile
-
-    from costplan import config
-
-    config._BUILTIN["store"] = str(Path(tempfile.mkdtemp(prefix="costplan-tests-")) / "costplan.duckdb")
-
-
-_temporary_default_store()
+# No test writes into the checkout: the default store is a temporary file (tests/isolation.py,
+# imported by the checkout's conftest.py, which also fails the run if the checkout gained files).
+import isolation  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -396,7 +396,7 @@ def test_the_quarterly_review_reads_named_partitions_on_athena_and_equals_the_st
     from costplan.stack import load_stack
 
     eng, stub = _sample_on_athena(tmp_path)
-    plan = estimate(load_stack(config.setting("stack")), get_catalog())
+    plan = estimate(load_stack(config.load_settings().stack), get_catalog())
     local = Store(tmp_path / "imported.duckdb", read_only=True)
     with stub:
         q.read_window(eng, None)

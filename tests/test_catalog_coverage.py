@@ -141,7 +141,7 @@ def test_a_stack_of_every_service_in_every_region_prices_with_no_missing_price(c
     spec = {
         "name": "coverage",
         "regions": {r: _region_section(i, r) for i, r in enumerate(PRICED_REGIONS)},
-        "global": {"route53": {"hosted_zones": 30, "queries_million": 2000, "health_checks": 2, "why": WHY}},
+        "global": {"route53": {"hosted_zones": 30, "queries_million": 2000, "health_checks": 52, "why": WHY}},
     }
     res = estimate(Stack.model_validate(spec), catalog)  # InputError naming every missing price if any
     lines = res.lines

@@ -81,9 +81,12 @@ def test_network_lines(base):
 def test_every_line_has_provenance(base):
     usage = base.lines[base.lines.component_kind != "commitment"]
     assert (usage.ListCost >= 0).all()
-    # a $0 line is only ever an explicit free-tier price: 1 million X-Ray traces retrieved are free
+    # a $0 line is only ever an explicit free-tier price: 1 million X-Ray traces retrieved and the
+    # first 50 health checks of AWS endpoints are free
     free = usage[usage.ListCost == 0]
-    assert set(free.usage) <= {"traces-retrieved-million"}
+    assert set(zip(free.sku, free.usage, strict=True)) <= {("xray", "traces-retrieved-million"),
+                                                           ("route53-health-check", "check-month")}
+    assert (free.ListUnitPrice == 0).all()  # priced at a $0 tier, not a missing price
     assert usage.price_source.str.len().gt(0).all()
     assert usage.price_as_of.str.match(r"^\d{4}-\d{2}-\d{2}$").all()
 

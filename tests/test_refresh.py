@@ -404,9 +404,9 @@ def test_cli_dry_run_json(base):
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["dry_run"] is True
-    # instances of each engine costplan prices (PostgreSQL, MySQL), then storage, IOPS, backups
+    # instances of each engine costplan prices (PostgreSQL, MySQL), then storage, IOPS, backups, RDS Proxy
     assert [r["params"]["Filters"][1]["Value"] for r in out["requests"]] == [
-        "Database Instance", "Database Instance", "Database Storage", "Provisioned IOPS", "Storage Snapshot"
+        "Database Instance", "Database Instance", "Database Storage", "Provisioned IOPS", "Storage Snapshot", "RDSProxy"
     ]
     assert [r["params"]["Filters"][2]["Value"] for r in out["requests"][:2]] == ["PostgreSQL", "MySQL"]
     assert {r["params"]["Filters"][0]["Value"] for r in out["requests"]} == {"eu-west-1"}

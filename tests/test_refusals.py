@@ -161,7 +161,6 @@ def tree(tmp_path, store_template, monkeypatch) -> Tree:
     # the built-in default store (the bundled sample in a checkout) is this copy, so a row that
     # falls back to it shows up as a change in the tree
     monkeypatch.setitem(config._BUILTIN, "store", str(store))
-    config._pyproject_table.cache_clear()
     return Tree(tmp_path, store)
 
 
@@ -172,7 +171,6 @@ def run(t: Tree, args: list[str], monkeypatch):
         monkeypatch.chdir(t.cwd)
     for target, name, value in t.patches:
         monkeypatch.setattr(target, name, value)
-    config._pyproject_table.cache_clear()
     return runner.invoke(app, [str(a) for a in args])
 
 

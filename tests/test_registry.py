@@ -121,3 +121,93 @@ def test_the_projection_refuses_a_scaling_it_does_not_know(monkeypatch):
 
     with pytest.raises(InputError, match="scaling 'weekly'"):
         project(mini_stack(), simulations=0, catalog=mini_catalog())
+
+
+# -- completeness: an incomplete entry fails -------------------------------------------------
+@pytest.mark.parametrize("svc", REGISTRY, ids=IDS)
+def test_entry_is_complete(svc, catalog_keys):
+    from costplan.components.registry import problems
+
+    assert problems(svc, catalog_keys) == []
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"products": (), "price_list": ()}, "no bill mapping (no AWS product"),
+    ({"kind": "no_such_kind"}, "no bill mapping (component_map.csv has no rule for no_such_kind"),
+    ({"scalings": frozenset()}, "no scaling rule"),
+    ({"scalings": frozenset({"hourly"})}, "unknown scaling ['hourly']"),
+    ({"catalog_keys": ()}, "no catalog keys"),
+    ({"catalog_keys": (("AmazonEKS", "eks-cluster", "node-hour"),)}, "catalog key AmazonEKS eks-cluster node-hour"),
+])
+def test_an_entry_lacking_a_bill_mapping_scaling_or_catalog_keys_fails(change, needle, catalog_keys):
+    import dataclasses
+
+    from costplan.components.registry import problems
+
+    eks = by_section()["eks_clusters"]
+    got = problems(dataclasses.replace(eks, **change), catalog_keys)
+    assert len(got) == 1 and needle in got[0], got
+
+
+# -- drift: every mapper, handler and Pulumi token belongs to exactly one entry ---------------
+def _owners(attr) -> dict:
+    out: dict = {}
+    for s in REGISTRY:
+        for key in attr(s):
+            out.setdefault(key, []).append(s.section)
+    return out
+
+
+def test_every_price_list_mapper_is_reachable_from_exactly_one_entry():
+    from costplan.pricing import price_list, refresh
+
+    owners = _owners(lambda s: [o.code for o in s.price_list])
+    assert {k: v for k, v in owners.items() if len(v) != 1} == {}
+    # every registered mapper is put to use by an entry, every declared offer has a mapper
+    assert set(owners) == set(price_list._REGISTERED) == set(price_list._MAPPERS)
+    # the refresh's filters come from the same declarations, and name only mapped offers
+    assert set(refresh.PRODUCT_QUERIES) | set(refresh.GLOBAL_QUERIES) <= set(price_list.SERVICES)
+    assert set(price_list.SERVICES) - set(refresh.PRODUCT_QUERIES) == set(price_list.GLOBAL_SERVICES)
+
+
+def test_every_terraform_handler_is_reachable_from_exactly_one_entry():
+    from costplan.iac import resources
+
+    named = _owners(lambda s: s.terraform_handlers)
+    counters = _owners(lambda s: s.terraform)
+    assert {k: v for k, v in {**named, **counters}.items() if len(v) != 1} == {}
+    assert set(named) == set(resources._NAMED)
+    assert not set(named) & set(counters)  # a type is either a named handler or a counter
+    assert set(resources.HANDLERS) == set(named) | set(counters)
+    for rtype, fn in resources.HANDLERS.items():
+        if rtype in named:
+            assert fn is resources._NAMED[rtype]
+
+
+def test_every_pulumi_token_is_reachable_from_exactly_one_entry():
+    from costplan.iac import pulumi, resources
+
+    owners = _owners(lambda s: s.pulumi_tokens)
+    assert {k: v for k, v in owners.items() if len(v) != 1} == {}
+    assert set(owners) == set(pulumi.TOKENS)
+    sections = by_section()
+    for token, (section,) in owners.items():
+        rtype = pulumi.TOKENS[token]
+        svc = sections[section]
+        # the token's type is imported by its entry, or is one of the free resources of it
+        assert (rtype in svc.terraform_handlers or rtype in svc.terraform
+                or rtype in resources.FREE_TYPES), (token, rtype)
+
+
+def test_an_offer_handler_or_token_declared_twice_is_an_error():
+    import dataclasses
+
+    from costplan.components.registry import price_list_offers, pulumi_tokens, terraform_handler_types
+
+    rds = by_section()["rds"]
+    twin = dataclasses.replace(rds, section="rds_twin")
+    for view, what in ((price_list_offers, "Price List offer 'AmazonRDS'"),
+                       (terraform_handler_types, "Terraform handler 'aws_db_instance'"),
+                       (pulumi_tokens, "Pulumi token 'aws:rds/instance:Instance'")):
+        with pytest.raises(ValueError, match=f"{what} is declared by two registry entries: rds and rds_twin"):
+            view((rds, twin))

@@ -18,7 +18,7 @@ def _setting(store: Store, name: str) -> str:
 def test_default_memory_limit_is_applied(tmp_path, monkeypatch):
     monkeypatch.delenv("COSTPLAN_MEMORY_LIMIT", raising=False)
     monkeypatch.chdir(tmp_path)  # no pyproject.toml above
-    assert config.setting("memory_limit") == "600MB"
+    assert config.load_settings().memory_limit == "600MB"
     with Store(tmp_path / "s.duckdb") as store:
         # DuckDB reports it in its own units: 600 MB = 572.2 MiB
         assert _setting(store, "memory_limit") == "572.2 MiB"

@@ -25,12 +25,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from costplan.actuals import queries, schema
+from costplan.config import ENGINES  # noqa: F401  (one list: the engine setting checks it)
 from costplan.errors import InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-ENGINES = ("duckdb", "athena", "spark")
 #: What a remote engine's users() gives: no counts (they live in the local store).
 USER_COLUMNS = ["month", "active_users", "x_Source", "x_Synthetic"]
 
@@ -58,10 +58,7 @@ def check_engine(name: str | None) -> str:
     """The engine to use: ``name`` or the setting ``engine`` (default ``duckdb``), checked."""
     from costplan import config
 
-    value = str(config.setting("engine", name) or "duckdb").strip().lower()
-    if value not in ENGINES:
-        raise InputError(Problem(f"unknown engine {value!r}", location="--engine", hint="duckdb, athena or spark"))
-    return value
+    return config.load_settings(engine=name).engine
 
 
 class RemoteEngine:

@@ -428,12 +428,6 @@ class _Plan:
         return _select_list(self.exprs)
 
 
-def focus_select(types: dict[str, str], csv: bool = False) -> tuple[str, _Cols]:
-    """SELECT list mapping FOCUS source columns to store columns."""
-    exprs, c = _focus_exprs(types, csv)
-    return _select_list(exprs), c
-
-
 def _focus_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str], _Cols]:
     c = _Cols(types, csv)
     exprs: dict[str, str] = {}
@@ -477,11 +471,6 @@ def _select_list(exprs: dict[str, str]) -> str:
     return ", ".join(f'{e} AS "{k}"' for k, e in keep.items())
 
 
-def cur_select(types: dict[str, str]) -> tuple[str, _Cols, str]:
-    """SELECT list mapping CUR 2.0 columns to store columns, and the WHERE that drops
-    SavingsPlanNegation rows."""
-    exprs, c, where = _cur_exprs(types)
-    return _select_list(exprs), c, where
 def cur_has_net_columns(types: dict[str, str]) -> bool:
     """Whether a CUR's columns include the net (after negotiated discounts) costs: AWS adds
     ``line_item_net_unblended_cost`` and the other ``*_net_*`` columns only for a billing period
@@ -658,8 +647,6 @@ def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str]
     return exprs, c, where
 
 
-
-
 # -- the import --------------------------------------------------------------------------------
 def _plan(con, kind: str, files: list[str], csv: bool, staged: str | None = None) -> _Plan:
     types: dict[str, str] = {}
@@ -814,7 +801,7 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     selects = [f"SELECT {p.select} FROM {p.reader} WHERE {p.where}" for p in plans]
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
-    def check(con_, load_id, stored):
+    def check(_con, load_id, stored):
         stored = stored.rename(
             columns={"BilledCost": "stored_BilledCost", "EffectiveCost": "stored_EffectiveCost"}
         )

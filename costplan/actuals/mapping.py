@@ -74,8 +74,8 @@ def load_rules(path: str | None = None) -> tuple[dict, ...]:
 
     if path:
         return _read_rules(str(path))
-    extra = config.setting("component_map")
-    return (_read_rules(extra) if extra else ()) + _read_rules(str(MAP_FILE))
+    extra = config.load_settings().component_map
+    return (_read_rules(str(extra)) if extra else ()) + _read_rules(str(MAP_FILE))
 
 
 def load_focus_rules() -> tuple[dict, ...]:
@@ -141,8 +141,8 @@ def _ordered_rules(path: str | None) -> tuple[dict, ...]:
 
     if path:
         return _read_rules(str(path))
-    extra = config.setting("component_map")
-    return (_read_rules(extra) if extra else ()) + load_focus_rules() + _read_rules(str(MAP_FILE))
+    extra = config.load_settings().component_map
+    return (_read_rules(str(extra)) if extra else ()) + load_focus_rules() + _read_rules(str(MAP_FILE))
 
 
 def component_case_sql(path: str | None = None) -> str:
@@ -153,13 +153,3 @@ def component_case_sql(path: str | None = None) -> str:
     return f"(CASE {whens} ELSE '{UNMAPPED}' END)"
 
 
-def service_case_sql(path: str | None = None) -> str:
-    """A SQL CASE expression giving the canonical service name of a cost row."""
-    whens = " ".join(f"WHEN {_conditions(r)} THEN {_q(r['ServiceName'])}" for r in _ordered_rules(path))
-    return f"(CASE {whens} ELSE coalesce(ServiceName, '(none)') END)"
-
-
-def rules_frame(path: str | None = None):
-    import pandas as pd
-
-    return pd.DataFrame(list(load_rules(path)))

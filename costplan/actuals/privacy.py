@@ -8,16 +8,12 @@ CLI shows the full ids only with ``--show-account-ids``.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 ACCOUNT_COLUMNS = ("BillingAccountId", "SubAccountId")
-#: AWS account ids and ARNs as they appear in free text (error messages, descriptions).
-_ACCOUNT_IN_TEXT = re.compile(r"(?<!\d)\d{12}(?!\d)")
-_ARN = re.compile(r"arn:aws[a-z-]*:[^\s'\"]*")
 
 
 def mask_account(value) -> str | None:
@@ -48,9 +44,3 @@ def mask_rows(rows, show: bool = False):
         if not show and c in rows.columns:
             rows = rows.map_column(c, mask_account)
     return rows
-
-
-def scrub(text: str) -> str:
-    """Free text with ARNs and 12-digit account ids removed (for the rare message that must
-    quote something a provider wrote)."""
-    return _ACCOUNT_IN_TEXT.sub("<account>", _ARN.sub("<arn>", str(text)))

@@ -108,13 +108,14 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         from costplan import config
 
+        cfg = config.load_settings()
         if memory_limit is None:
-            memory_limit = config.setting("memory_limit")
+            memory_limit = cfg.memory_limit
         if not config.is_memory_size(memory_limit):
             raise InputError(Problem(f"memory limit {memory_limit!r} is not an amount of memory",
                                      location="memory_limit", hint="write e.g. 600MB, 2GB or 1.5GiB"))
         self._config = {"memory_limit": memory_limit}
-        temp_dir = config.setting("temp_dir")
+        temp_dir = cfg.temp_dir
         if temp_dir and not read_only:
             self._config["temp_directory"] = str(temp_dir)
         self.read_only = read_only
@@ -187,10 +188,11 @@ class Store:
         from costplan import config
         from costplan.sample import ensure_default_store
 
-        resolved = Path(config.setting("store", path))
+        cfg = config.load_settings(store=path)
+        resolved = cfg.store
         if kwargs.get("currency") is None:
-            kwargs["currency"] = config.setting("currency") or None
-        if resolved.resolve() == Path(config._BUILTIN["store"]).resolve():
+            kwargs["currency"] = cfg.currency
+        if resolved.resolve() == config.default_store().resolve():
             ensure_default_store(resolved)
         elif not resolved.exists():
             raise InputError(
@@ -1047,15 +1049,6 @@ class Store:
 
     def kept_page_count(self) -> int:
         return int(self.con.execute("SELECT count(*) FROM ce_pages").fetchall()[0][0])
-
-    def stored_periods(self, source: str) -> pd.DataFrame:
-        """Charge periods of one source: ``ChargePeriodStart``, ``ChargePeriodEnd``, ``Estimated``."""
-        return self.con.execute(
-            """SELECT ChargePeriodStart, max(ChargePeriodEnd) AS ChargePeriodEnd,
-                      bool_or(x_ChargeStatus = 'Estimated') AS Estimated
-               FROM cost_rows WHERE x_Source = ? GROUP BY 1 ORDER BY 1""",
-            [source],
-        ).df()
 
 
 def rollup_spend_sql(

@@ -503,7 +503,7 @@ def _plan_lines(stack: str | None, plan_csv: str | None):
         load_stack, estimate = costplan.load_stack, costplan.estimate
     except (AttributeError, ImportError) as exc:  # pragma: no cover - depends on the estimate module
         raise InputError(f"no estimate available ({exc}); pass --plan with estimate lines") from None
-    return estimate(load_stack(config.setting("stack", stack))).lines
+    return estimate(load_stack(config.load_settings(stack=stack).stack)).lines
 
 
 def _open_store(path: str | None, *, write: bool = False, currency: str | None = None, all_currencies: bool = False):
@@ -512,7 +512,7 @@ def _open_store(path: str | None, *, write: bool = False, currency: str | None =
     from costplan import config
     from costplan.actuals.store import Store
 
-    resolved = config.setting("store", path)
+    resolved = config.load_settings(store=path).store
     if write:
         return Store.writing(resolved)
     return Store.open_default(resolved, read_only=True, currency=currency or (None if not all_currencies else ""))

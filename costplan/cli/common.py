@@ -119,6 +119,9 @@ def cli_errors(fn: Callable) -> Callable:
             with warnings.catch_warnings():
                 # library warnings (a price estimate used, a sample rebuilt) as one plain line
                 warnings.showwarning = lambda message, *_a, **_k: warn(str(message))
+                from costplan.config import check_sources
+
+                check_sources()  # a broken pyproject.toml stops every command, before it does anything
                 return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise

@@ -62,16 +62,16 @@ def estimate_cmd(
     fmt: PlanFormat = PLAN_FORMAT_OPTION,
     wide: bool = WIDE_OPTION,
 ) -> None:
-    from costplan.config import flag, setting
+    from costplan.config import load_settings
     from costplan.errors import InputError
     from costplan.estimator import estimate
     from costplan.pricing.lookup import get_catalog
     from costplan.stack import load_stack
 
-    stack_path = setting("stack", stack)
-    st = load_stack(stack_path, scenario=scenario)
-    cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates, stack=st)
-    result = estimate(st, cat, strict_prices=flag("strict_prices", strict_prices))
+    cfg = load_settings(stack=stack, catalog=catalog_path, strict_prices=strict_prices)
+    st = load_stack(cfg.stack, scenario=scenario)
+    cat = get_catalog(cfg.catalog, rates, bill_rates, stack=st)
+    result = estimate(st, cat, strict_prices=cfg.strict_prices)
     if fmt is PlanFormat.focus:
         return emit_estimate(result)
     fmt = Format(fmt.value)

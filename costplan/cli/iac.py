@@ -123,7 +123,7 @@ def _parse_vars(pairs: list[str]) -> dict[str, str]:
 
 def _finish(result, out: Path | None, do_estimate: bool, catalog_path: str | None, fmt: Format) -> None:
     """Validate, then write the YAML / estimate / print, and report what was skipped."""
-    from costplan.config import setting
+    from costplan.config import load_settings
     from costplan.pricing.lookup import get_catalog
 
     stack = result.stack_model()  # validates before anything is written
@@ -133,7 +133,7 @@ def _finish(result, out: Path | None, do_estimate: bool, catalog_path: str | Non
     if do_estimate:
         from costplan.estimator import estimate
 
-        res = estimate(stack, get_catalog(catalog_path or setting("catalog") or None))
+        res = estimate(stack, get_catalog(load_settings(catalog=catalog_path).catalog))
         if fmt is Format.json:
             d = res.to_dict()
             d["import"] = result.report()
@@ -203,11 +203,11 @@ def _out_path(out: str | None) -> Path | None:
 def _karpenter(result, k8s: list[str], catalog_path: str | None, region: str | None) -> None:
     if not k8s:
         return
-    from costplan.config import setting
+    from costplan.config import load_settings
     from costplan.iac.karpenter import add_to_stack
     from costplan.pricing.lookup import get_catalog
 
-    add_to_stack(result, k8s, get_catalog(catalog_path or setting("catalog") or None), region)
+    add_to_stack(result, k8s, get_catalog(load_settings(catalog=catalog_path).catalog), region)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -327,7 +327,7 @@ def diff_cmd(
     import math
     import sys
 
-    from costplan.config import setting
+    from costplan.config import load_settings
     from costplan.iac.diff import diff
     from costplan.iac.usage import read_usage
     from costplan.pricing.lookup import get_catalog
@@ -335,7 +335,7 @@ def diff_cmd(
     d = diff(
         previous,
         new,
-        catalog=get_catalog(catalog_path or setting("catalog") or None),
+        catalog=get_catalog(load_settings(catalog=catalog_path).catalog),
         usage=read_usage(usage),
         region=region,
     )

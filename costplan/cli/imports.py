@@ -137,7 +137,7 @@ def import_users(
     from costplan.actuals.users import read_users_csv
 
     frame = read_users_csv(file)
-    with Store.writing(config.setting("store", store_path)) as store:
+    with Store.writing(config.load_settings(store=store_path).store) as store:
         store.load_users(frame, "users-csv", description=f"active users from {file}")
         path = store.path
     if fmt is Format.json:
@@ -157,7 +157,7 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format, mode:
     from costplan.actuals.files import import_files
     from costplan.actuals.store import Store
 
-    with Store.writing(config.setting("store", store_path)) as store:
+    with Store.writing(config.load_settings(store=store_path).store) as store:
         with (
             Console(stderr=True).status(f"importing {len(paths)} path(s)", spinner="dots")
             if fmt is Format.table

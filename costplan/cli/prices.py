@@ -194,7 +194,7 @@ def from_bill_cmd(
     from costplan.cli.common import info, warn
     from costplan.pricing.from_bill import from_bill
 
-    with Store.open_default(config.setting("store", store_path), read_only=True) as store:
+    with Store.open_default(config.load_settings(store=store_path).store, read_only=True) as store:
         if store.is_synthetic():
             warn("the store holds the SYNTHETIC sample, not a real bill: these are not anybody's rates")
         res = from_bill(store, month, out)

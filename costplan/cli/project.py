@@ -135,7 +135,7 @@ def project_cmd(
     fmt: PlanFormat = PLAN_FORMAT_OPTION,
     wide: bool = WIDE_OPTION,
 ) -> None:
-    from costplan.config import flag, setting
+    from costplan.config import load_settings
     from costplan.errors import InputError
     from costplan.pricing.lookup import get_catalog
     from costplan.stack import load_stack
@@ -157,9 +157,10 @@ def project_cmd(
     from costplan.limits import check_projection_size
 
     check_projection_size(months if months is not None else 1, simulations, seed)  # before the stack is read
-    st = load_stack(setting("stack", stack))
-    cat = get_catalog(catalog_path or setting("catalog") or None, rates, bill_rates, stack=st)
-    if flag("strict_prices", strict_prices):
+    cfg = load_settings(stack=stack, catalog=catalog_path, strict_prices=strict_prices)
+    st = load_stack(cfg.stack)
+    cat = get_catalog(cfg.catalog, rates, bill_rates, stack=st)
+    if cfg.strict_prices:
         from costplan.estimator import estimate
 
         estimate(st, cat, strict_prices=True)  # the projection prices the plan's lines: refuse estimates first
@@ -316,7 +317,7 @@ def commitments_cmd(
     fmt: Format = FORMAT_OPTION,
     wide: bool = WIDE_OPTION,
 ) -> None:
-    from costplan.config import setting
+    from costplan.config import load_settings
     from costplan.errors import InputError
     from costplan.pricing.lookup import get_catalog
     from costplan.projection.commitments import (
@@ -332,8 +333,9 @@ def commitments_cmd(
         raise InputError(f"--term {term!r} is not valid; use 1yr or 3yr")
     if payment is not None and payment not in UPFRONT_SHARE:
         raise InputError(f"--payment {payment!r} is not valid; use no-upfront, partial-upfront or all-upfront")
-    st = load_stack(setting("stack", stack))
-    cat = get_catalog(catalog_path or setting("catalog") or None)
+    cfg = load_settings(stack=stack, catalog=catalog_path)
+    st = load_stack(cfg.stack)
+    cat = get_catalog(cfg.catalog)
     money = ("commitment", "on_demand_cost", "cost", "net_savings", "upfront", "optimal_commitment")
     if usage:
         from costplan.projection.simulate import ProjectionModel

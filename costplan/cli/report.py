@@ -116,7 +116,7 @@ def report_cmd(
         TimeElapsedColumn,
     )
 
-    from costplan.config import flag
+    from costplan.config import load_settings
     from costplan.errors import InputError
     from costplan.reports import REPORT_STEPS, monthly_report
 
@@ -132,26 +132,26 @@ def report_cmd(
         def step(what: str) -> None:
             bar.update(task, description=f"report: {what}", advance=1)
 
+        cfg = load_settings(stack=stack, store=store, catalog=catalog_path, strict_prices=strict_prices,
+                            engine=engine)
         catalog = catalog_path
         if rates != "list":
-            from costplan import config
             from costplan.pricing.lookup import get_catalog
             from costplan.stack import load_stack
 
             # the bill's contracted or effective rates, by whether the stack models commitments
-            catalog = get_catalog(catalog_path or config.setting("catalog") or None, rates, bill_rates,
-                                  stack=load_stack(config.setting("stack", stack)))
+            catalog = get_catalog(cfg.catalog, rates, bill_rates, stack=load_stack(cfg.stack))
         from costplan.actuals.engines import check_engine
 
         source = None
-        if check_engine(engine) != "duckdb":
+        if check_engine(cfg.engine) != "duckdb":
             source = open_spend(engine, spark_path=spark_path, spark_table=spark_table, database=database,
                                 table=table, output=output, workgroup=workgroup, table_format=table_format,
                                 profile=profile, max_scan_gb=max_scan_gb)
         try:
             tables, files = monthly_report(month, stack, store, out, catalog=catalog, images=images,
                                            projection=projection, calibrate=calibrate, progress=step,
-                                           strict_prices=flag("strict_prices", strict_prices), source=source)
+                                           strict_prices=cfg.strict_prices, source=source)
         finally:
             if source is not None:
                 report_scan(source)

@@ -201,6 +201,26 @@ class PricingContext:
 
 
 @dataclass(frozen=True)
+class PriceListOffer:
+    """An AWS Price List offer (product code) whose prices ``costplan prices refresh`` maps to
+    catalog rows, declared by the one registry entry that owns it. Its mapper is the function
+    registered to ``code`` in :mod:`costplan.pricing.price_list` (``@mapper(code)``)."""
+
+    code: str
+    """The offer / service code: ``AmazonEC2``, ``AWSXRay`` ..."""
+    queries: tuple[dict, ...] = ({},)
+    """The Query API's ``TERM_MATCH`` filters per region besides the region itself (``{}``:
+    every product of the region); the bulk files are read with the same selection."""
+    global_queries: tuple[dict, ...] = ()
+    """Filters of the products that belong to no region, fetched once without a region
+    filter (Route 53; X-Ray's account-wide free traces)."""
+    region_field: str = "regionCode"
+    """The attribute naming a product's region (data transfer: ``fromRegionCode``)."""
+    global_offer: bool = False
+    """True when every price of the offer is global: one bulk file, region ``global``."""
+
+
+@dataclass(frozen=True)
 class PricedService:
     """One priced service of the stack spec, declared once in its component module and
     listed in :mod:`costplan.components.registry`; every other table is a view of these."""
@@ -235,6 +255,19 @@ class PricedService:
     """How its lines appear on a bill: ``(sku or "*", PricingUnit or "*", usage-type stem)``,
     first match wins; the stem follows the region prefix (``USE1-``) and may name ``{sku}``;
     a list of stems is handed out to successive lines."""
+    price_list: tuple[PriceListOffer, ...] = ()
+    """The Price List offers it owns (each offer is declared by exactly one entry; a service
+    priced from another's offer, like EBS volumes from ``AmazonEC2``, lists it in ``products``
+    only). ``costplan.pricing.price_list._MAPPERS`` and ``costplan.pricing.refresh``'s
+    ``PRODUCT_QUERIES`` / ``GLOBAL_QUERIES`` / ``REGION_FIELD`` are views of these."""
+    terraform_handlers: tuple[str, ...] = ()
+    """Terraform resource types imported by a named handler of :mod:`costplan.iac.resources`
+    (registered there with ``@handler(type)``); ``costplan.iac.resources.HANDLERS`` is the view
+    of these plus the declarative ``terraform`` counters."""
+    pulumi_tokens: dict = field(default_factory=dict)
+    """Pulumi type tokens of its resources whose Terraform type does not follow the general
+    rule (``aws:s3/bucketV2:BucketV2`` -> ``aws_s3_bucket``): ``{token: terraform type}``;
+    ``costplan.iac.pulumi.TOKENS`` is their union."""
 
 
 def tiers_used(quantity: float, tiers: list) -> list:

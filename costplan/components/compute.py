@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricedService, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PriceListOffer, PricingContext, keep
 from costplan.stack.models import EbsVolume, EksCluster, NodePool
 
 
@@ -220,9 +220,19 @@ EBS_KEYS = (("AmazonEC2", "gp3", "storage-gb-month"), ("AmazonEC2", "gp3", "iops
 
 SERVICES = (
     PricedService("eks_clusters", "eks", price_eks, EksCluster, named=True, products=("AmazonEKS",),
+                  price_list=(PriceListOffer("AmazonEKS"),), terraform_handlers=("aws_eks_cluster",),
                   scalings=frozenset({"fixed"}), catalog_keys=(("AmazonEKS", "eks-cluster", "cluster-hour"),),
                   usage_types=(("*", "*", "AmazonEKS-Hours:perCluster"),)),
     PricedService("node_pools", "node_pool", price_node_pool, NodePool, named=True, products=("AmazonEC2",),
+                  # the AmazonEC2 offer also prices EBS (ebs_volumes, k8s_volumes) and NAT gateways (nat_gateways)
+                  price_list=(PriceListOffer("AmazonEC2", queries=(
+                      {"productFamily": "Compute Instance", "operatingSystem": "Linux", "tenancy": "Shared",
+                       "preInstalledSw": "NA", "capacitystatus": "Used"},
+                      {"productFamily": "Storage"}, {"productFamily": "System Operation"},
+                      {"productFamily": "Provisioned Throughput"}, {"productFamily": "Storage Snapshot"},
+                      {"productFamily": "NAT Gateway"})),),
+                  terraform_handlers=("aws_eks_node_group", "aws_autoscaling_group", "aws_ec2_capacity_reservation"),
+                  pulumi_tokens={"aws:ec2/capacityReservation:CapacityReservation": "aws_ec2_capacity_reservation"},
                   scalings=frozenset({"nodes", "per_node"}),
                   catalog_keys=(("AmazonEC2", "*", "instance-hour"),) + EBS_KEYS,
                   usage_types=(("*", "Hrs", "BoxUsage:{sku}"), ("*", "GB-Mo", "EBS:VolumeUsage.{sku}"))),

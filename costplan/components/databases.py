@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricedService, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PriceListOffer, PricingContext, keep
 from costplan.errors import InputError, Problem
 from costplan.stack.models import ElastiCacheGroup, RdsInstance, RdsStorage
 
@@ -181,12 +181,23 @@ def price_elasticache(name: str, g: ElastiCacheGroup, region: str, ctx: PricingC
 
 SERVICES = (
     PricedService("rds", "rds", price_rds, RdsInstance, named=True, products=("AmazonRDS",),
+                  price_list=(PriceListOffer("AmazonRDS", queries=(
+                      {"productFamily": "Database Instance", "databaseEngine": "PostgreSQL"},
+                      {"productFamily": "Database Instance", "databaseEngine": "MySQL"},
+                      {"productFamily": "Database Storage"}, {"productFamily": "Provisioned IOPS"},
+                      {"productFamily": "Storage Snapshot"}, {"productFamily": "RDSProxy"})),),
+                  terraform_handlers=("aws_db_instance",),
+                  pulumi_tokens={"aws:rds/instance:Instance": "aws_db_instance",
+                                 "aws:rds/subnetGroup:SubnetGroup": "aws_db_subnet_group",
+                                 "aws:rds/parameterGroup:ParameterGroup": "aws_db_parameter_group"},
                   scalings=frozenset({"db_class", "db_replica", "db_storage", "fixed"}),
                   catalog_keys=(("AmazonRDS", "*", "instance-hour"), ("AmazonRDS", "gp3", "storage-gb-month"),
                                 ("AmazonRDS", "gp3", "iops-month"), ("AmazonRDS", "backup-storage", "storage-gb-month"),
                                 ("AmazonRDS", "rds-proxy", "vcpu-hour")),
                   usage_types=(("rds-proxy", "*", "RDS:ProxyUsage"), ("*", "Hrs", "InstanceUsage:{sku}"), ("*", "*", "RDS:GP3-Storage"))),
     PricedService("elasticache", "elasticache", price_elasticache, ElastiCacheGroup, named=True,
+                  price_list=(PriceListOffer("AmazonElastiCache", queries=({"productFamily": "Cache Instance"},)),),
+                  terraform_handlers=("aws_elasticache_replication_group", "aws_elasticache_cluster"),
                   products=("AmazonElastiCache",), scalings=frozenset({"cache_class"}),
                   catalog_keys=(("AmazonElastiCache", "*", "node-hour"),),
                   usage_types=(("*", "*", "NodeUsage:{sku}"),)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricedService, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PriceListOffer, PricingContext, keep
 from costplan.stack.models import DataTransfer, LoadBalancer, NatGateways, PublicIpv4, Route53
 
 
@@ -78,6 +78,8 @@ def price_route53(name: str, r: Route53, region: str, ctx: PricingContext, path:
 
 SERVICES = (
     PricedService("data_transfer", "data_transfer", price_data_transfer, DataTransfer, products=("AWSDataTransfer",),
+                  price_list=(PriceListOffer("AWSDataTransfer", queries=({"productFamily": "Data Transfer"},),
+                                             region_field="fromRegionCode"),),
                   scalings=frozenset({"egress", "traffic"}),
                   catalog_keys=(("AWSDataTransfer", "data-transfer-out-internet", "gb"),
                                 ("AWSDataTransfer", "data-transfer-inter-region", "gb"),
@@ -86,20 +88,27 @@ SERVICES = (
                                ("data-transfer-inter-region", "*", "DataTransfer-InterRegion-Bytes"),
                                ("*", "*", "DataTransfer-Regional-Bytes"))),
     PricedService("nat_gateways", "nat_gateway", price_nat, NatGateways, products=("AmazonEC2",),
+                  terraform_handlers=("aws_nat_gateway",),
                   scalings=frozenset({"fixed", "traffic"}),
                   catalog_keys=(("AmazonEC2", "nat-gateway", "hour"), ("AmazonEC2", "nat-gateway", "gb-processed")),
                   usage_keys={"aws_nat_gateway": {"gb_processed": (0, "data processed [GB/month]")}},
                   usage_types=(("*", "Hrs", "NatGateway-Hours"), ("*", "*", "NatGateway-Bytes"))),
     PricedService("load_balancers", "load_balancer", price_load_balancer, LoadBalancer, named=True, products=("AWSELB",),
+                  price_list=(PriceListOffer("AWSELB"),), terraform_handlers=("aws_lb", "aws_alb"),
+                  pulumi_tokens={"aws:lb/loadBalancer:LoadBalancer": "aws_lb", "aws:alb/loadBalancer:LoadBalancer": "aws_lb",
+                                 "aws:lb/listener:Listener": "aws_lb_listener",
+                                 "aws:lb/targetGroup:TargetGroup": "aws_lb_target_group"},
                   scalings=frozenset({"fixed", "traffic"}),
                   catalog_keys=(("AWSELB", "alb", "hour"), ("AWSELB", "alb", "lcu-hour"), ("AWSELB", "nlb", "hour"),
                                 ("AWSELB", "nlb", "nlcu-hour")),
                   usage_types=(("*", "Hrs", "LoadBalancerUsage"), ("*", "*", "LCUUsage"))),
     PricedService("public_ipv4", "public_ipv4", price_public_ipv4, PublicIpv4, products=("AmazonVPC",),
+                  price_list=(PriceListOffer("AmazonVPC"),),
                   scalings=frozenset({"fixed"}), catalog_keys=(("AmazonVPC", "public-ipv4", "hour"),),
                   terraform={"aws_eip": {"counts": {"addresses": 1}}},
                   usage_types=(("*", "*", "PublicIPv4:InUseAddress"),)),
     PricedService("route53", "route53", price_route53, Route53, scope="global", products=("AmazonRoute53",),
+                  price_list=(PriceListOffer("AmazonRoute53", queries=(), global_queries=({},), global_offer=True),),
                   scalings=frozenset({"fixed", "traffic"}),
                   catalog_keys=(("AmazonRoute53", "route53-hosted-zone", "zone-month"),
                                 ("AmazonRoute53", "route53-queries", "million-queries"),

@@ -3,7 +3,7 @@ CloudTrail, KMS."""
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricedService, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PriceListOffer, PricingContext, keep
 from costplan.stack.models import CloudTrail, CloudWatch, Config, FlowLogs, Kms, Waf, XRay
 
 
@@ -89,6 +89,8 @@ def price_kms(name: str, k: Kms, region: str, ctx: PricingContext, path: str) ->
 
 SERVICES = (
     PricedService("cloudwatch", "cloudwatch", price_cloudwatch, CloudWatch, products=("AmazonCloudWatch",),
+                  # the AmazonCloudWatch offer also prices flow_logs (vended logs)
+                  price_list=(PriceListOffer("AmazonCloudWatch"),), terraform_handlers=("aws_cloudwatch_metric_alarm",),
                   scalings=frozenset({"fixed", "traffic"}),
                   catalog_keys=(("AmazonCloudWatch", "cloudwatch-metrics", "metric-month"),
                                 ("AmazonCloudWatch", "cloudwatch-alarm", "alarm-month"),
@@ -101,17 +103,24 @@ SERVICES = (
                   usage_types=(("cloudwatch-metrics", "*", "CW:MetricMonitorUsage"), ("cloudwatch-alarm", "*", "CW:AlarmMonitorUsage"),
                                ("*", "GB", "DataProcessing-Bytes"), ("*", "*", "TimedStorage-ByteHrs"))),
     PricedService("xray", "xray", price_xray, XRay, products=("AWSXRay",), scalings=frozenset({"traffic"}),
+                  price_list=(PriceListOffer("AWSXRay", global_queries=(
+                      {"usagetype": "Global-XRay-TracesStored"}, {"usagetype": "Global-XRay-TracesAccessed"})),),
                   catalog_keys=(("AWSXRay", "xray", "traces-recorded-million"),
                                 ("AWSXRay", "xray", "traces-retrieved-million")),
                   usage_types=(("*", "*", ["XRay-TracesStored", "XRay-TracesRetrieved"]),)),
     PricedService("flow_logs", "flow_logs", price_flow_logs, FlowLogs, products=("AmazonCloudWatch",),
+                  terraform_handlers=("aws_flow_log",),
                   scalings=frozenset({"traffic"}), catalog_keys=(("AmazonCloudWatch", "vpc-flow-logs", "ingest-gb"),),
                   usage_types=(("*", "*", "VendedLog-Bytes"),)),
     PricedService("waf", "waf", price_waf, Waf, products=("awswaf",), scalings=frozenset({"fixed", "traffic"}),
+                  price_list=(PriceListOffer("awswaf"),), terraform_handlers=("aws_wafv2_web_acl",),
                   catalog_keys=(("awswaf", "waf-web-acl", "acl-month"), ("awswaf", "waf-rule", "rule-month"),
                                 ("awswaf", "waf-requests", "million-requests")),
                   usage_types=(("waf-web-acl", "*", "WebACL"), ("waf-rule", "*", "Rule"), ("*", "*", "Request"))),
     PricedService("config", "config", price_config, Config, products=("AWSConfig",), scalings=frozenset({"fixed"}),
+                  price_list=(PriceListOffer("AWSConfig"),),
+                  pulumi_tokens={"aws:cfg/rule:Rule": "aws_config_config_rule",
+                                 "aws:cfg/recorder:Recorder": "aws_config_configuration_recorder"},
                   catalog_keys=(("AWSConfig", "config", "configuration-item"), ("AWSConfig", "config", "rule-evaluation")),
                   terraform={"aws_config_config_rule": {"usage": {"rule_evaluations": "rule_evaluations"}},
                              "aws_config_configuration_recorder": {"usage": {"configuration_items": "configuration_items"}}},
@@ -122,6 +131,7 @@ SERVICES = (
                   },
                   usage_types=(("*", "Items", "ConfigurationItemRecorded"), ("*", "*", "ConfigRuleEvaluations"))),
     PricedService("cloudtrail", "cloudtrail", price_cloudtrail, CloudTrail, products=("AWSCloudTrail",),
+                  price_list=(PriceListOffer("AWSCloudTrail"),), pulumi_tokens={"aws:cloudtrail/trail:Trail": "aws_cloudtrail"},
                   scalings=frozenset({"fixed", "traffic"}),
                   catalog_keys=(("AWSCloudTrail", "cloudtrail", "management-events-copy-100k"),
                                 ("AWSCloudTrail", "cloudtrail", "data-events-100k"),
@@ -135,6 +145,7 @@ SERVICES = (
                   }},
                   usage_types=(("*", "*", ["PaidEventsRecorded", "DataEventsRecorded"]),)),
     PricedService("kms", "kms", price_kms, Kms, products=("awskms",), scalings=frozenset({"fixed", "traffic"}),
+                  price_list=(PriceListOffer("awskms"),),
                   catalog_keys=(("awskms", "kms-key", "key-month"), ("awskms", "kms-requests", "10k-requests")),
                   terraform={"aws_kms_key": {"counts": {"keys": 1}, "usage": {"requests_10k": "requests_10k"}}},
                   usage_keys={"aws_kms_key": {"requests_10k": (0, "API requests beyond the free tier [10k requests/month]")}},

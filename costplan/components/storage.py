@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costplan.components.base import CostLine, PricedService, PricingContext, keep
+from costplan.components.base import CostLine, PricedService, PriceListOffer, PricingContext, keep
 from costplan.components.compute import EBS_KEYS, _volume_lines
 from costplan.stack.models import EbsVolume, Ecr, Efs, K8sVolume, S3Bucket
 
@@ -77,14 +77,18 @@ SERVICES = (
                   scalings=frozenset({"volume", "fixed"}), catalog_keys=EBS_KEYS,
                   usage_types=(("*", "*", "EBS:VolumeUsage.{sku}"),)),
     PricedService("ebs_volumes", "ebs_volume", price_ebs_volume, EbsVolume, named=True, products=("AmazonEC2",),
+                  terraform_handlers=("aws_ebs_volume",),
                   scalings=frozenset({"fixed"}), catalog_keys=EBS_KEYS,
                   usage_types=(("*", "*", "EBS:VolumeUsage.{sku}"),)),
     PricedService("s3", "s3", price_s3, S3Bucket, named=True, products=("AmazonS3",),
+                  price_list=(PriceListOffer("AmazonS3", queries=({"productFamily": "Storage"}, {"productFamily": "API Request"})),),
+                  terraform_handlers=("aws_s3_bucket",), pulumi_tokens={"aws:s3/bucketV2:BucketV2": "aws_s3_bucket"},
                   scalings=frozenset({"stored", "traffic"}),
                   catalog_keys=(("AmazonS3", "s3-standard", "storage-gb-month"), ("AmazonS3", "s3-standard", "requests-tier1"),
                                 ("AmazonS3", "s3-standard", "requests-tier2")),
                   usage_types=(("*", "GB-Mo", "TimedStorage-ByteHrs"), ("*", "*", ["Requests-Tier1", "Requests-Tier2"]))),
     PricedService("efs", "efs", price_efs, Efs, products=("AmazonEFS",), scalings=frozenset({"stored", "traffic", "fixed"}),
+                  price_list=(PriceListOffer("AmazonEFS"),),
                   catalog_keys=(("AmazonEFS", "efs-standard", "storage-gb-month"),
                                 ("AmazonEFS", "efs-standard-ia", "storage-gb-month"),
                                 ("AmazonEFS", "efs-one-zone", "storage-gb-month"),
@@ -99,6 +103,7 @@ SERVICES = (
                                ("efs-one-zone", "*", "TimedStorage-Z-ByteHrs"), ("efs-ia-requests", "*", "IADataAccess-Bytes"),
                                ("*", "*", "ProvisionedTP-MiBpsHrs"))),
     PricedService("ecr", "ecr", price_ecr, Ecr, products=("AmazonECR",), scalings=frozenset({"fixed"}),
+                  price_list=(PriceListOffer("AmazonECR"),),
                   catalog_keys=(("AmazonECR", "ecr-storage", "storage-gb-month"),),
                   terraform={"aws_ecr_repository": {"usage": {"storage_gb": "storage_gb"}}},
                   usage_keys={"aws_ecr_repository": {"storage_gb": (0, "images stored [GB-month]")}},

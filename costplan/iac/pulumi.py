@@ -15,25 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from costplan.components.registry import pulumi_tokens
 from costplan.errors import CostplanError, InputError, Problem
 from costplan.iac.resources import ImportResult, Resource, build_stack
 from costplan.iac.usage import Usage
 
-# tokens whose Terraform type does not follow the general rule (see terraform_type)
-TOKENS = {
-    "aws:rds/instance:Instance": "aws_db_instance",
-    "aws:rds/subnetGroup:SubnetGroup": "aws_db_subnet_group",
-    "aws:rds/parameterGroup:ParameterGroup": "aws_db_parameter_group",
-    "aws:s3/bucketV2:BucketV2": "aws_s3_bucket",
-    "aws:lb/loadBalancer:LoadBalancer": "aws_lb",
-    "aws:alb/loadBalancer:LoadBalancer": "aws_lb",
-    "aws:lb/listener:Listener": "aws_lb_listener",
-    "aws:lb/targetGroup:TargetGroup": "aws_lb_target_group",
-    "aws:cfg/rule:Rule": "aws_config_config_rule",
-    "aws:cfg/recorder:Recorder": "aws_config_configuration_recorder",
-    "aws:cloudtrail/trail:Trail": "aws_cloudtrail",
-    "aws:ec2/capacityReservation:CapacityReservation": "aws_ec2_capacity_reservation",
-}
+TOKENS = pulumi_tokens()
+"""Tokens whose Terraform type does not follow the general rule (see terraform_type): a view of
+the registry (``PricedService.pulumi_tokens``)."""
 # properties whose Terraform name differs beyond camelCase -> snake_case
 PROPERTY_RENAMES = {"aws_wafv2_web_acl": {"rules": "rule"}}
 

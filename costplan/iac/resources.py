@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from costplan.components.registry import REGISTRY, terraform_counters
+from costplan.components.registry import REGISTRY, terraform_counters, terraform_handler_types
 from costplan.errors import InputError, Problem
 from costplan.iac.usage import Usage, UsageValue
 from costplan.units import AWS_REGIONS
@@ -324,6 +324,25 @@ def _int(v: Any) -> int | None:
 
 
 # -- per-type handlers --------------------------------------------------------------------
+_NAMED: dict[str, Any] = {}
+"""Terraform resource type -> its named handler, filled by :func:`handler`."""
+
+
+def handler(*types: str):
+    """Register ``fn(builder, resource)`` as the handler of Terraform ``types``; the service
+    that imports them declares them (``PricedService.terraform_handlers``), which puts it to use."""
+
+    def register(fn):
+        for t in types:
+            if t in _NAMED:
+                raise ValueError(f"two Terraform handlers for {t}")
+            _NAMED[t] = fn
+        return fn
+
+    return register
+
+
+@handler("aws_eks_cluster")
 def _eks_cluster(b: _Builder, r: Resource) -> None:
     region = b.region(r)
     sec = b.section(region, "eks_clusters")
@@ -462,6 +481,7 @@ def _add_pool(b: _Builder, r: Resource, pool: dict, name: str) -> None:
     b.priced(r, f"{region}/node_pools/{name}")
 
 
+@handler("aws_eks_node_group")
 def _node_group(b: _Builder, r: Resource) -> None:
     sc = r.block("scaling_config")
     types = r.get("instance_types")
@@ -516,6 +536,7 @@ def _node_group(b: _Builder, r: Resource) -> None:
     _add_pool(b, r, pool, r.name_hint or component_name(r, "node_group_name"))
 
 
+@handler("aws_autoscaling_group")
 def _asg(b: _Builder, r: Resource) -> None:
     """A self-managed node group: an Auto Scaling group launching from a launch template (or a
     mixed instances policy's overrides)."""
@@ -579,14 +600,15 @@ def _asg(b: _Builder, r: Resource) -> None:
         _add_pool(b, r, pool, pname)
 
 
-def _db_instance(b: _Builder, r: Resource, replicas: list) -> None:
+@handler("aws_db_instance")
+def _db_instance(b: _Builder, r: Resource) -> None:
     engine = str(r.get("engine", "")).lower()
     if (
         r.get("replicate_source_db")
         or "replicate_source_db" in r.unknown
         or r.refs.get("replicate_source_db")
     ):
-        replicas.append(r)
+        b._replicas.append(r)  # linked to their source once every instance is read
         return
     if engine not in ("postgres", "postgresql", "mysql"):
         b.skip(r, f"engine {engine or 'unknown'!r} is not priced (costplan prices RDS for PostgreSQL and MySQL)")
@@ -695,6 +717,7 @@ def _source_in_module(b: _Builder, r: Resource) -> str | None:
     return None
 
 
+@handler("aws_elasticache_replication_group")
 def _elasticache_rg(b: _Builder, r: Resource) -> None:
     if not r.has("node_type"):
         b.skip(r, f"node_type is {r.unknown.get('node_type', 'not set')}")
@@ -719,6 +742,7 @@ def _elasticache_rg(b: _Builder, r: Resource) -> None:
     b.priced(r, f"{region}/elasticache/{name}")
 
 
+@handler("aws_elasticache_cluster")
 def _elasticache_cluster(b: _Builder, r: Resource) -> None:
     if r.has("replication_group_id") or "replication_group_id" in r.unknown:
         b.skip(r, "member of a replication group (priced with aws_elasticache_replication_group)")
@@ -741,6 +765,7 @@ def _elasticache_cluster(b: _Builder, r: Resource) -> None:
     b.priced(r, f"{region}/elasticache/{name}")
 
 
+@handler("aws_ebs_volume")
 def _ebs_volume(b: _Builder, r: Resource) -> None:
     size = _num(r.get("size"))
     if not size:
@@ -791,6 +816,7 @@ def _ebs_volume(b: _Builder, r: Resource) -> None:
     b.priced(r, f"{region}/ebs_volumes/{name}")
 
 
+@handler("aws_s3_bucket")
 def _s3_bucket(b: _Builder, r: Resource) -> None:
     region = b.region(r)
     sec = b.section(region, "s3")
@@ -808,6 +834,7 @@ def _s3_bucket(b: _Builder, r: Resource) -> None:
     b.priced(r, f"{region}/s3/{name}")
 
 
+@handler("aws_lb", "aws_alb")
 def _lb(b: _Builder, r: Resource) -> None:
     kind = str(r.get("load_balancer_type", "application")).lower()
     lbtype = {"application": "alb", "network": "nlb"}.get(kind)
@@ -850,11 +877,13 @@ def _region_counter(
     return handler
 
 
+@handler("aws_nat_gateway")
 def _nat(b: _Builder, r: Resource) -> None:
     _region_counter("nat_gateways", {"count": 1}, {"gb_processed": "gb_processed"})(b, r)
     b._nat_addresses.append(r.address)
 
 
+@handler("aws_wafv2_web_acl")
 def _waf(b: _Builder, r: Resource) -> None:
     rules = r.values.get("rule") or []
     if isinstance(rules, dict):
@@ -864,12 +893,14 @@ def _waf(b: _Builder, r: Resource) -> None:
     )
 
 
+@handler("aws_cloudwatch_metric_alarm")
 def _alarm(b: _Builder, r: Resource) -> None:
     period = _num(r.get("period"))
     key = "alarms_high_resolution" if period is not None and period < 60 else "alarms_standard"
     _region_counter("cloudwatch", {key: 1})(b, r)
 
 
+@handler("aws_flow_log")
 def _flow_log(b: _Builder, r: Resource) -> None:
     dest = str(r.get("log_destination_type", "cloud-watch-logs"))
     mapped = {"cloud-watch-logs": "cloudwatch-logs", "s3": "s3"}.get(dest)
@@ -887,6 +918,7 @@ def _flow_log(b: _Builder, r: Resource) -> None:
     b.section(region, "flow_logs").setdefault("destination", mapped)
 
 
+@handler("aws_ec2_capacity_reservation")
 def _capacity_reservation(b: _Builder, r: Resource) -> None:
     if not r.has("instance_type"):
         b.skip(r, f"instance_type is {r.unknown.get('instance_type', 'not set')}")
@@ -902,22 +934,9 @@ def _capacity_reservation(b: _Builder, r: Resource) -> None:
     b.priced(r, f"commitments/capacity_reservations/{name}")
 
 
-HANDLERS = {
-    "aws_eks_cluster": _eks_cluster,
-    "aws_eks_node_group": _node_group,
-    "aws_autoscaling_group": _asg,
-    "aws_elasticache_replication_group": _elasticache_rg,
-    "aws_elasticache_cluster": _elasticache_cluster,
-    "aws_ebs_volume": _ebs_volume,
-    "aws_s3_bucket": _s3_bucket,
-    "aws_lb": _lb,
-    "aws_alb": _lb,
-    "aws_wafv2_web_acl": _waf,
-    "aws_flow_log": _flow_log,
-    "aws_cloudwatch_metric_alarm": _alarm,
-    "aws_ec2_capacity_reservation": _capacity_reservation,
-    "aws_nat_gateway": _nat,
-}
+HANDLERS = {rtype: _NAMED[rtype] for rtype in terraform_handler_types()}
+"""Terraform resource type -> handler: a view of the registry (the named handlers its
+services declare, registered above with ``@handler``, then their declarative counters)."""
 # the priced services' declarative handlers (costplan.components.registry)
 HANDLERS.update({rtype: _region_counter(section, counts, usage)
                  for rtype, (section, counts, usage) in terraform_counters().items()})
@@ -1002,11 +1021,9 @@ def build_stack(
                 location="--region",
             )
         )
-    replicas: list[Resource] = []
+    b._replicas = []
     for r in managed:
-        if r.type == "aws_db_instance":
-            _db_instance(b, r, replicas)
-        elif r.type in HANDLERS:
+        if r.type in HANDLERS:
             HANDLERS[r.type](b, r)
         elif r.type.startswith(NON_BILLED_PROVIDERS) or not r.type.startswith("aws_"):
             b.result.free.append(Skipped(r.address, r.type, "not an AWS resource"))
@@ -1014,7 +1031,7 @@ def build_stack(
             b.result.free.append(Skipped(r.address, r.type, "not billed by AWS"))
         else:
             b.skip(r, NOT_PRICED_REASONS.get(r.type, "resource type not priced by costplan"))
-    _link_replicas(b, replicas)
+    _link_replicas(b, b._replicas)
     _apply_region_usage(b, usage)
     _finish_region_sections(b)
     glob = b.stack.get("regions", {}).pop("global", None)

@@ -113,12 +113,6 @@ def import_plan(
     return result
 
 
-def is_plan_json(data: Any) -> bool:
-    return (
-        isinstance(data, dict) and "format_version" in data and ("planned_values" in data or "values" in data)
-    )
-
-
 def parse_plan(data: Any, source: str = "<plan>") -> tuple[list[Resource], dict]:
     """Resources of a parsed ``terraform show -json`` document."""
     if not isinstance(data, dict):

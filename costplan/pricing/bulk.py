@@ -52,6 +52,9 @@ from urllib.parse import urljoin, urlsplit
 from costplan.errors import CostplanError, InputError, Problem
 from costplan.pricing.catalog import Price
 from costplan.pricing.price_list import (
+    FREE_TIER,
+    GLOBAL_REGION,
+    GLOBAL_SERVICES,
     PURCHASE_OPTIONS,
     ParsedPrices,
     PriceListFormatError,
@@ -77,7 +80,7 @@ ATTRIBUTES = (
     "servicecode", "location", "locationType", "regionCode", "instanceType", "operatingSystem", "tenancy",
     "preInstalledSw", "capacitystatus", "marketoption", "volumeApiName", "usagetype", "operation",
     "databaseEngine", "deploymentOption", "volumeType", "cacheEngine", "group",
-    "fromLocation", "fromRegionCode", "transferType",
+    "fromLocation", "fromRegionCode", "transferType", "accessType", "throughputClass",
 )
 """Product attributes (Price List API names) the mappers of price_list read. A CSV column is an
 attribute's when their names agree ignoring case, spaces and punctuation (``Pre Installed S/W``
@@ -309,6 +312,8 @@ def region_files(http: Http, base: str, index: Mapping[str, Any], offer: str, re
     """
     offers = index["offers"]
     root = urljoin(base, OFFER_INDEX_PATH)
+    if offer in GLOBAL_SERVICES:
+        regions = [GLOBAL_REGION]  # one file for the whole offer, whatever --regions says
     if offer == SAVINGS_PLAN_OFFER:
         ec2 = offers.get("AmazonEC2") or {}
         rel = ec2.get("currentSavingsPlanIndexUrl") or (offers.get(offer) or {}).get("currentRegionIndexUrl")
@@ -432,11 +437,11 @@ def _scan(path: Path, url: str, columns: Sequence[str], where: str, header: CsvH
 def _selection(service: str) -> tuple[list[list[tuple[str, str]]], list[str]]:
     """The rows the Query API's filters would return (:data:`costplan.pricing.refresh.PRODUCT_QUERIES`):
     alternatives of (attribute, value) conditions, and the attributes they need."""
-    from costplan.pricing.refresh import PRODUCT_QUERIES
+    from costplan.pricing.refresh import GLOBAL_QUERIES, PRODUCT_QUERIES
 
     needed: list[str] = []
     ors = []
-    for q in PRODUCT_QUERIES.get(service, [{}]):
+    for q in PRODUCT_QUERIES.get(service) or GLOBAL_QUERIES.get(service) or [{}]:
         ands = []
         for k, v in q.items():
             name = "Product Family" if k == "productFamily" else k
@@ -474,10 +479,11 @@ def read_offer_file(path: Path, url: str, service: str, region: str, *, threads:
     where = f"{_q(cols['TermType'])} IN ('OnDemand', 'Reserved') AND ({' OR '.join(clauses)})"
     n_rows, rows = _scan(path, url, select, where, header, threads)
     parsed = rows_to_prices(rows, attr_names, service, header, url)
-    stray = [p for p in parsed.prices if p.region != region]
+    # a free-tier product is global and folded into this region's paid price later
+    stray = [p for p in parsed.prices if p.region != region and p.pricing_model != FREE_TIER]
     for p in stray:
         parsed.unmapped[f"{p.service} price for {p.region} in the file for {region}"] += 1
-    parsed.prices = [p for p in parsed.prices if p.region == region]
+    parsed.prices = [p for p in parsed.prices if p.region == region or p.pricing_model == FREE_TIER]
     return parsed, n_rows, header
 
 

@@ -8,10 +8,14 @@ writer, used both by the snapshot build script and by ``costplan prices refresh`
 from __future__ import annotations
 
 import csv
+import hashlib
 import itertools
 import json
+import marshal
 import math
+import os
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
@@ -143,6 +147,62 @@ def _parse_row(row: dict[str, str], where: str, problems: list[Problem]) -> Pric
     )
 
 
+class _Index(dict):
+    """key -> tiers, filled from a snapshot's raw rows on first use of each key.
+
+    A snapshot holds ``{key: ((tier_start, tier_end, unit, ...), ...)}``: already validated
+    when the CSV was read, tiers in order. Building 40,000 :class:`Price` objects costs more
+    than reading them; a command looks up a few hundred keys, so each key's prices are built
+    when it is first asked for. Behaves as the plain ``dict`` a CSV load builds."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: dict):
+        super().__init__()
+        self._raw = raw
+
+    def _build(self, key):
+        rows = self._raw.get(key)
+        if rows is None:
+            return None
+        tiers = [Price(*key, *r) for r in rows]
+        dict.__setitem__(self, key, tiers)
+        return tiers
+
+    def get(self, key, default=None):
+        found = dict.get(self, key)
+        if found is None:
+            found = self._build(key)
+        return default if found is None else found
+
+    def __getitem__(self, key):
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key) -> bool:
+        return key in self._raw
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def keys(self):
+        return self._raw.keys()
+
+    def values(self):
+        return (self[k] for k in self._raw)
+
+    def items(self):
+        return ((k, self[k]) for k in self._raw)
+
+    def row_count(self) -> int:
+        return sum(len(v) for v in self._raw.values())
+
+
 class Catalog:
     """An immutable set of prices, indexed for fast lookup.
 
@@ -164,9 +224,10 @@ class Catalog:
                     _index[k] = [p]
                 else:
                     found.append(p)
-        for tiers in _index.values():
-            if len(tiers) > 1:
-                tiers.sort(key=lambda p: p.tier_start)
+        if not isinstance(_index, _Index):
+            for tiers in _index.values():
+                if len(tiers) > 1:
+                    tiers.sort(key=lambda p: p.tier_start)
         self._index: dict[Key, list[Price]] = _index
         self._by_sku_cache: dict[str, list[Key]] | None = None
         self._by_service_cache: dict[str, list[Key]] | None = None
@@ -208,10 +269,17 @@ class Catalog:
         path = Path(path) if path is not None else default_catalog_path()
         if path.is_dir():
             path = newest_catalog_file(path)
-        index: dict[Key, list[Price]] = {}
-        prices, problems = read_catalog_rows(path, index)
-        if problems:
-            raise InputError(problems[:50])
+        snapshot = _snapshot_path(path)
+        raw = _read_snapshot(snapshot)
+        if raw is not None:
+            index: dict[Key, list[Price]] = _Index(raw)
+            prices: list[Price] = []
+        else:
+            index = {}
+            prices, problems = read_catalog_rows(path, index)
+            if problems:
+                raise InputError(problems[:50])
+            _write_snapshot(snapshot, index)
         manifest_path = path.parent / "manifest.json"
         manifest = {}
         if manifest_path.exists():
@@ -227,7 +295,8 @@ class Catalog:
     # -- queries --------------------------------------------------------------------------
     def __len__(self) -> int:
         if self._len is None:  # counted once: the catalog does not change after it is built
-            self._len = sum(len(v) for v in self._index.values())
+            self._len = (self._index.row_count() if isinstance(self._index, _Index)
+                         else sum(len(v) for v in self._index.values()))
         return self._len
 
     def __iter__(self):
@@ -445,7 +514,7 @@ def default_catalog_path() -> Path:
     :func:`user_catalog_dir`. The same default for every command and for the library."""
     from costplan import config
 
-    chosen = config.setting("catalog")
+    chosen = config.load_settings().catalog
     if chosen:
         return newest_catalog_file(Path(chosen)) if Path(chosen).is_dir() else Path(chosen)
     embedded = newest_catalog_file(DATA_DIR)
@@ -596,6 +665,76 @@ def write_catalog(prices: Iterable[Price], path: Path, manifest: dict) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+# -- the binary snapshot ---------------------------------------------------------------------
+# A catalog CSV, once read and checked, is kept as a marshal file in the user's cache, named by
+# the CSV's path, size and modification time, this format's version and the Python version
+# (marshal's format is Python's own). The next load reads that file instead of parsing and
+# checking the CSV again (docs/performance.md). A changed CSV has another name, so a stale
+# snapshot is never read; an unreadable one is ignored and the CSV read as before.
+SNAPSHOT_VERSION = 1
+
+
+def snapshot_dir() -> Path:
+    """``$XDG_CACHE_HOME/costplan/catalog`` (default ``~/.cache/costplan/catalog``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "costplan" / "catalog"
+
+
+def _snapshot_path(path: Path) -> Path | None:
+    try:
+        st = path.stat()
+        where = str(path.resolve())
+    except OSError:
+        return None
+    ident = f"{st.st_size}|{st.st_mtime_ns}|{SNAPSHOT_VERSION}|{sys.version}"
+    return snapshot_dir() / f"{path.stem}-{_digest(where)}-{_digest(ident)}.marshal"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _read_snapshot(snapshot: Path | None) -> dict | None:
+    if snapshot is None:
+        return None
+    try:
+        data = marshal.loads(snapshot.read_bytes())  # marshal.load on a file reads it in small pieces: 7x slower
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == SNAPSHOT_VERSION and isinstance(data[1], dict)):
+        return None
+    return data[1]
+
+
+def _write_snapshot(snapshot: Path | None, index: dict) -> None:
+    """Best effort: a cache that cannot be written (read-only home, full disk) only means the
+    next load reads the CSV again."""
+    if snapshot is None:
+        return
+    sd = {}.setdefault  # one object per distinct string, so marshal writes (and reads) each once
+    raw = {
+        tuple(map(sd, key, key)): tuple(
+            (p.tier_start, p.tier_end, sd(p.unit, p.unit), p.unit_price, sd(p.interruption_band, p.interruption_band),
+             sd(p.source, p.source), sd(p.as_of, p.as_of), p.verified, sd(p.note, p.note))
+            for p in (tiers if len(tiers) == 1 else sorted(tiers, key=lambda t: t.tier_start)))
+        for key, tiers in index.items()
+    }
+    tmp = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
+    try:
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(marshal.dumps((SNAPSHOT_VERSION, raw)))
+        os.replace(tmp, snapshot)
+        stem, where, _ = snapshot.stem.rsplit("-", 2)
+        for old in snapshot.parent.glob(f"{stem}-{where}-*.marshal"):  # earlier versions of the same file
+            if old != snapshot:
+                old.unlink(missing_ok=True)
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # the folder itself could not be made
+            pass
 
 
 def _is_catalog_manifest(path: Path) -> bool:

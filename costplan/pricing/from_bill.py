@@ -426,5 +426,3 @@ def bill_rate_for(stack) -> str:
     return "contracted" if models_commitments(stack) else "effective"
 
 
-def is_bill_source(source: str) -> bool:
-    return str(source).startswith(BILL_SOURCE_PREFIX)

@@ -34,7 +34,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from costplan.errors import CostplanError
@@ -55,6 +55,12 @@ LOCATION_TO_REGION: dict[str, str] = {v: k for k, v in REGIONS.items()}
 LOCATION_TO_REGION.update({v.replace("EU (", "Europe ("): k for k, v in REGIONS.items() if v.startswith("EU (")})
 
 SPOT_PRODUCT_DESCRIPTIONS = ("Linux/UNIX", "Linux/UNIX (Amazon VPC)")
+
+GLOBAL_REGION = "global"
+"""The catalog region of global prices (Route 53), as the embedded catalog keys them."""
+FREE_TIER = "free_tier"
+"""``pricing_model`` of the rows parsed from a free-tier product while a refresh runs; they are
+folded into the paid prices by :func:`apply_free_tiers` and never written to a catalog."""
 
 
 class PriceListFormatError(CostplanError):
@@ -80,6 +86,12 @@ class _Target:
     strict_unit: bool = True
     """A unit outside ``api_units`` is a format error (True) or a product left unmapped and
     counted, its last good price kept (False: services mapped from their usage types alone)."""
+    region: str | None = None
+    """The catalog region of a product that belongs to no AWS region (``global``: Route 53, an
+    account-wide free tier); None: the product's own region."""
+    free_tier: bool = False
+    """An account-wide free-tier product: its $0 range becomes the first tier of the paid price
+    of the same key in every region (:func:`apply_free_tiers`), never a catalog row itself."""
 
 
 @dataclass
@@ -97,6 +109,24 @@ class ParsedPrices:
 
 
 # -- product attributes -> catalog key ------------------------------------------------------
+_REGISTERED: dict[str, Any] = {}
+"""Product code -> mapper, filled by :func:`mapper` in the order the mappers are defined."""
+
+
+def mapper(code: str):
+    """Register ``fn(family, attributes, usage type) -> _Target | reason`` as the mapper of the
+    Price List offer ``code``; the offer itself is declared by one service of the registry
+    (``PricedService.price_list``), which is what puts the mapper to use."""
+
+    def register(fn):
+        if code in _REGISTERED:
+            raise ValueError(f"two Price List mappers for {code}")
+        _REGISTERED[code] = fn
+        return fn
+
+    return register
+
+
 def _usagetype_tail(attrs: Mapping[str, str]) -> str:
     """``usagetype`` without its region prefix: ``EU-NatGateway-Hours`` -> ``NatGateway-Hours``."""
     ut = attrs.get("usagetype", "")
@@ -124,6 +154,7 @@ _RDS_STORAGE = {
 }
 
 
+@mapper("AmazonEC2")
 def _map_ec2(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     if family.startswith("Compute Instance"):
         wrong = [
@@ -181,6 +212,7 @@ _RDS_ENGINES = {"PostgreSQL": "postgresql", "MySQL": "mysql"}
 """Price List databaseEngine -> the catalog's engine (RDS for PostgreSQL and for MySQL)."""
 
 
+@mapper("AmazonRDS")
 def _map_rds(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     deployment = a.get("deploymentOption", "")
     az = {"Single-AZ": "single-az", "Multi-AZ": "multi-az"}.get(deployment)
@@ -214,9 +246,16 @@ def _map_rds(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
         )
     if family == "Storage Snapshot" and ut.endswith("ChargedBackupUsage"):
         return _Target("AmazonRDS", "backup-storage", "storage-gb-month", unit="GB-Mo", api_units=("GB-Mo",))
+    if ut == "RDS:ProxyUsage":
+        # per vCPU of the instances behind the proxy, per hour (one product per engine, one price)
+        return _Target("AmazonRDS", "rds-proxy", "vcpu-hour", unit="vCPU-Hrs", api_units=("Hrs", "vCPU-Hrs"),
+                       note="per vCPU-hour of the provisioned instances behind the proxy", strict_unit=False)
+    if family == "RDSProxy":
+        return f"AmazonRDS proxy usage {ut!r}"
     return f"AmazonRDS product family {family!r}"
 
 
+@mapper("AmazonElastiCache")
 def _map_elasticache(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     if family != "Cache Instance":
         return f"AmazonElastiCache product family {family!r}"
@@ -231,6 +270,7 @@ def _map_elasticache(family: str, a: Mapping[str, str], ut: str) -> _Target | st
     return _Target("AmazonElastiCache", itype, "node-hour", variant=engine)
 
 
+@mapper("AWSELB")
 def _map_elb(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     kind = {"Load Balancer-Application": "alb", "Load Balancer-Network": "nlb", "Load Balancer": "clb"}.get(family)
     if kind is None:
@@ -244,6 +284,7 @@ def _map_elb(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     return f"AWSELB {kind} usage {ut!r}"
 
 
+@mapper("AmazonEKS")
 def _map_eks(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     variant = {"AmazonEKS-Hours:perCluster": "standard", "AmazonEKS-Hours:extendedSupport": "extended"}.get(ut)
     if variant is None:
@@ -258,6 +299,7 @@ _S3_STORAGE = {
 }
 
 
+@mapper("AmazonS3")
 def _map_s3(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     if family == "Storage" and ut in _S3_STORAGE:
         return _Target("AmazonS3", _S3_STORAGE[ut], "storage-gb-month", unit="GB-Mo", api_units=("GB-Mo",))
@@ -280,9 +322,12 @@ _CLOUDWATCH = {
     "TimedStorage-ByteHrs": ("cloudwatch-logs", "storage-gb-month", "", "GB-Mo", ("GB-Mo",)),
     # vended logs (VPC Flow Logs among them) delivered to CloudWatch Logs
     "VendedLog-Bytes": ("vpc-flow-logs", "ingest-gb", "cloudwatch-logs", "GB", ("GB",)),
+    # ... and delivered to S3 (plain text; Parquet conversion is S3-Egress-InputBytes, not priced)
+    "S3-Egress-Bytes": ("vpc-flow-logs", "ingest-gb", "s3", "GB", ("GB",)),
 }
 
 
+@mapper("AmazonCloudWatch")
 def _map_cloudwatch(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     t = _CLOUDWATCH.get(ut)
     if t is None:
@@ -291,12 +336,14 @@ def _map_cloudwatch(family: str, a: Mapping[str, str], ut: str) -> _Target | str
     return _Target("AmazonCloudWatch", sku, usage, variant=variant, unit=unit, api_units=api, strict_unit=False)
 
 
+@mapper("AmazonVPC")
 def _map_vpc(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     if ut == "PublicIPv4:InUseAddress":
         return _Target("AmazonVPC", "public-ipv4", "hour", strict_unit=False)
     return f"AmazonVPC usage {ut!r}"
 
 
+@mapper("awskms")
 def _map_kms(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     # KMS usage types carry the region's code as their prefix: us-east-1-KMS-Keys
     ut = a.get("usagetype", "")
@@ -312,6 +359,7 @@ def _map_kms(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     return f"awskms usage {ut!r}"
 
 
+@mapper("AWSDataTransfer")
 def _map_data_transfer(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
     kind = a.get("transferType", "")
     if kind == "AWS Outbound" and ut == "DataTransfer-Out-Bytes":
@@ -345,52 +393,110 @@ def _by_usage(service: str, table: Mapping[str, tuple]) -> Any:
     return mapper
 
 
-_map_ecr = _by_usage("AmazonECR", {
+_map_ecr = mapper("AmazonECR")(_by_usage("AmazonECR", {
     "TimedStorage-ByteHrs": ("ecr-storage", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
-})
-_map_efs = _by_usage("AmazonEFS", {
+}))
+_map_efs_usage = _by_usage("AmazonEFS", {
     "TimedStorage-ByteHrs": ("efs-standard", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
     "IATimedStorage-ByteHrs": ("efs-standard-ia", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
     "TimedStorage-Z-ByteHrs": ("efs-one-zone", "storage-gb-month", "", "GB-Mo", ("GB-Mo",), 1.0),
     "ProvisionedTP-MiBpsHrs": ("efs-provisioned-throughput", "mbps-month", "", "MBps-Mo", ("MiBps-Mo", "MBps-Mo"), 1.0),
 })
-_map_config = _by_usage("AWSConfig", {
+
+
+@mapper("AmazonEFS")
+def _map_efs(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    if ut == "IADataAccess-Bytes":
+        # one product per direction, told apart by accessType (Read / Write)
+        usage = {"read": "read-gb", "write": "write-gb"}.get(a.get("accessType", "").lower())
+        if usage is None:
+            return f"AmazonEFS Infrequent Access requests with accessType {a.get('accessType')!r}"
+        return _Target("AmazonEFS", "efs-ia-requests", usage, unit="GB", api_units=("GB",), strict_unit=False)
+    if ut == "ProvisionedTP-MiBpsHrs" and a.get("throughputClass", "Provisioned") != "Provisioned":
+        # the throughput included with storage is a $0 product of the same usage type
+        return f"AmazonEFS throughput class {a.get('throughputClass')!r} (not provisioned throughput)"
+    return _map_efs_usage(family, a, ut)
+
+
+_map_config = mapper("AWSConfig")(_by_usage("AWSConfig", {
     "ConfigurationItemRecorded": ("config", "configuration-item", "", "Items", ("Items", "items"), 1.0),
     "ConfigRuleEvaluations": ("config", "rule-evaluation", "", "Evaluations", ("Evaluations", "evaluations"), 1.0),
-})
-_map_cloudtrail = _by_usage("AWSCloudTrail", {
+}))
+_map_cloudtrail = mapper("AWSCloudTrail")(_by_usage("AWSCloudTrail", {
     # management events beyond the first copy, data events, Insights events: per event in the
     # Price List, per 100,000 in the catalog
     "PaidEventsRecorded": ("cloudtrail", "management-events-copy-100k", "", "100K events", ("Events", "events"), 1e5),
     "DataEventsRecorded": ("cloudtrail", "data-events-100k", "", "100K events", ("Events", "events"), 1e5),
     "InsightsEvents": ("cloudtrail", "insights-events-100k", "", "100K events", ("Events", "events"), 1e5),
-})
-_map_waf = _by_usage("awswaf", {
+}))
+_map_waf = mapper("awswaf")(_by_usage("awswaf", {
     "WebACLV2": ("waf-web-acl", "acl-month", "", "ACL-Mo", ("Month", "Months", "WebACL"), 1.0),
     "RuleV2": ("waf-rule", "rule-month", "", "Rule-Mo", ("Month", "Months", "Rule"), 1.0),
     "RequestV2-Tier1": ("waf-requests", "million-requests", "", "1M requests", ("Requests", "Request"), 1e6),
-})
+}))
 
 
-_MAPPERS = {
-    "AmazonEC2": _map_ec2,
-    "AmazonRDS": _map_rds,
-    "AmazonElastiCache": _map_elasticache,
-    "AWSELB": _map_elb,
-    "AmazonEKS": _map_eks,
-    "AmazonS3": _map_s3,
-    "AmazonCloudWatch": _map_cloudwatch,
-    "AmazonVPC": _map_vpc,
-    "awskms": _map_kms,
-    "AWSDataTransfer": _map_data_transfer,
-    "AmazonECR": _map_ecr,
-    "AmazonEFS": _map_efs,
-    "AWSConfig": _map_config,
-    "AWSCloudTrail": _map_cloudtrail,
-    "awswaf": _map_waf,
+@mapper("AmazonRoute53")
+def _map_route53(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    # Route 53 is global: its usage types carry no region prefix ("DNS-Queries" must not lose
+    # "DNS-" as if it were one), and its rows are keyed by the region ``global``
+    ut = a.get("usagetype", "")
+    glob = {"region": GLOBAL_REGION, "strict_unit": False}
+    if family == "DNS Zone" and ut == "HostedZone":
+        return _Target("AmazonRoute53", "route53-hosted-zone", "zone-month", unit="Zone-Mo",
+                       api_units=("HostedZone", "Hosted Zone", "Zone-Mo"), **glob)
+    if family == "DNS Query":
+        variant = {"DNS-Queries": "standard", "LBR-Queries": "latency", "Geo-Queries": "geo"}.get(ut)
+        if variant:
+            return _Target("AmazonRoute53", "route53-queries", "million-queries", variant=variant, unit="1M queries",
+                           api_units=("Queries", "Query"), scale=1e6,
+                           note="Price List quotes per query, multiplied by 1,000,000 (tier bounds divided by it)", **glob)
+    if family == "DNS Health Check":
+        variant = {"health-check-aws": "aws-endpoint", "health-check-non-aws": "non-aws-endpoint"}.get(ut.lower())
+        if variant:
+            return _Target("AmazonRoute53", "route53-health-check", "check-month", variant=variant, unit="Checks-Mo",
+                           api_units=("HealthCheck", "Health Check", "Count", "Checks-Mo"), **glob)
+    return f"AmazonRoute53 {family or 'product'} {ut!r}"
+
+
+_XRAY = {
+    "XRay-TracesStored": "traces-recorded-million",
+    "XRay-TracesAccessed": "traces-retrieved-million",
 }
+
+
+@mapper("AWSXRay")
+def _map_xray(family: str, a: Mapping[str, str], ut: str) -> _Target | str:
+    free = ut.startswith("Global-")
+    usage = _XRAY.get(ut.removeprefix("Global-"))
+    if usage is None:
+        return f"AWSXRay usage {ut!r}"
+    return _Target("AWSXRay", "xray", usage, unit="1M traces", api_units=("traces", "Traces"), scale=1e6,
+                   note="Price List quotes per trace, multiplied by 1,000,000 (tier bounds divided by it)",
+                   strict_unit=False, free_tier=free, region=GLOBAL_REGION if free else None)
+
+
+FREE_TIERS: frozenset[tuple[str, str, str, str]] = frozenset({
+    ("AWSXRay", "xray", "traces-recorded-million", ""),
+    ("AWSXRay", "xray", "traces-retrieved-million", ""),
+})
+"""``(service, sku, usage, variant)`` whose monthly free amount is a separate, global product
+(``Global-XRay-TracesStored``): a refreshed price of such a key needs it as its first tier."""
+
+
+def _offers() -> dict:
+    from costplan.components.registry import price_list_offers
+
+    return price_list_offers()
+
+
+_MAPPERS = {code: m for code, m in _REGISTERED.items() if code in _offers()}
+"""Product code -> its mapper: the mappers registered above for the offers the service
+registry declares (``PricedService.price_list``), in the order they are defined here."""
 SERVICES = tuple(_MAPPERS)
 """Service codes whose Price List products this module maps to catalog rows."""
+GLOBAL_SERVICES = tuple(code for code, o in _offers().items() if o.global_offer)
+"""Service codes whose every price is global (one offer file, region ``global``)."""
 
 
 def map_product(product: Mapping[str, Any], service_code: str | None = None) -> tuple[_Target, str] | str:
@@ -400,14 +506,23 @@ def map_product(product: Mapping[str, Any], service_code: str | None = None) -> 
     mapper = _MAPPERS.get(service)
     if mapper is None:
         return f"service {service!r} is not mapped"
+    why = None
+    region = None
     if attrs.get("locationType", "AWS Region") != "AWS Region":
-        return f"{service} location type {attrs.get('locationType')!r}"
-    region = region_of(attrs)
-    if region is None:
-        return f"{service} location {attrs.get('location')!r} has no known region code"
+        why = f"{service} location type {attrs.get('locationType')!r}"
+    else:
+        region = region_of(attrs)
+        if region is None:
+            why = f"{service} location {attrs.get('location')!r} has no known region code"
     target = mapper(product.get("productFamily", ""), attrs, _usagetype_tail(attrs))
     if isinstance(target, str):
-        return target
+        # a global product (Route 53, a free tier) the mapper does not price: say which
+        glob = service in GLOBAL_SERVICES or attrs.get("location") in ("Global", "Any")
+        return target if glob else why or target
+    if target.region is not None:  # a global product: it names no region, or names one it does not belong to
+        return target, target.region
+    if why:
+        return why
     return target, region
 
 
@@ -544,7 +659,10 @@ def parse_product(
                 if (start, end) not in ((0.0, math.inf), target.tiers):
                     raise PriceListFormatError(f"Price List item {sku}: unexpected range {start}-{end} for {target.usage}")
                 start, end = target.tiers
-            out.append(row("on_demand", start, end, _usd(dim, sku) * target.scale))
+            elif target.scale != 1:
+                # bounds are in the file's unit: 1e9 queries = 1,000 x 1M queries
+                start, end = _scaled_bound(start, target.scale), _scaled_bound(end, target.scale)
+            out.append(row(FREE_TIER if target.free_tier else "on_demand", start, end, _usd(dim, sku) * target.scale))
     for term in (terms.get("Reserved") or {}).values():
         r = _reserved(term, target, sku)
         if isinstance(r, str):
@@ -556,6 +674,11 @@ def parse_product(
     if not out and unmapped is not None:
         unmapped[f"{service} product without on-demand or reserved prices"] += 1
     return out
+
+
+def _scaled_bound(x: float, scale: float) -> float:
+    """A tier bound in the file's unit converted to ours (``scale`` file units per our unit)."""
+    return x if math.isinf(x) or x == 0 else round(x / scale, 9)
 
 
 def _reserved(term: Mapping[str, Any], target: _Target, sku: str) -> tuple[str, str, str, float, str] | str:
@@ -597,6 +720,55 @@ def _reserved(term: Mapping[str, Any], target: _Target, sku: str) -> tuple[str, 
     rate = upfront / HOURS_PER_TERM[lease] + hourly
     amort = f"effective hourly = {upfront:g} upfront / {HOURS_PER_TERM[lease]:g} h + {hourly:g}/h"
     return lease, option, cls_, rate, "; ".join(x for x in (amort, note) if x)
+
+
+def apply_free_tiers(prices: Iterable[Price], conflicts: list[str]) -> list[Price]:
+    """Fold the account-wide free-tier products into the paid prices they belong to.
+
+    A key of :data:`FREE_TIERS` is priced by two products: the paid one per region (one tier,
+    ``0``-``inf``, or tiers starting at the free amount) and a global one, ``0``-``F`` at $0.
+    The result is the paid price with ``[0, F)`` at $0 as its first tier and the paid price
+    from ``F`` on, which is how the catalog keeps it. A paid product that already starts with
+    a bounded $0 tier is kept as it is. A paid price without its free-tier product, or whose
+    tiers fit neither shape, is left out and reported in ``conflicts`` (the last good price is
+    kept). The free-tier rows themselves (``pricing_model`` :data:`FREE_TIER`) never pass.
+    """
+    free: dict[tuple, Price] = {}
+    paid: dict[tuple, list[Price]] = {}
+    out: list[Price] = []
+    for p in prices:
+        fkey = (p.service, p.sku, p.usage, p.variant)
+        if p.pricing_model == FREE_TIER:
+            if p.unit_price == 0 and p.tier_start == 0 and not math.isinf(p.tier_end):
+                free.setdefault(fkey, p)
+        elif fkey in FREE_TIERS and p.pricing_model == "on_demand":
+            paid.setdefault(p.key, []).append(p)
+        else:
+            out.append(p)
+    for key, rows in paid.items():
+        rows = sorted({r.tier_start: r for r in rows}.values(), key=lambda r: r.tier_start)
+        first = rows[0]
+        name = " ".join(x for x in key if x)
+        if first.tier_start == 0 and first.unit_price == 0 and not math.isinf(first.tier_end):
+            out += rows  # the paid product carries its free tier itself
+            continue
+        f = free.get(key[:2] + key[3:5])
+        if f is None:
+            conflicts.append(f"{name}: no free-tier product (its $0 first tier) in the price list; kept the last good price")
+            continue
+        amount = f.tier_end
+        if len(rows) == 1 and first.tier_start == 0 and math.isinf(first.tier_end):
+            rows = [replace(first, tier_start=amount)]
+        elif first.tier_start != amount:
+            conflicts.append(f"{name}: paid tiers start at {first.tier_start:g}, the free tier ends at {amount:g}; "
+                             "kept the last good price")
+            continue
+        free_row = replace(
+            rows[0], tier_start=0.0, tier_end=amount, unit_price=0.0, source=f.source, as_of=f.as_of,
+            note=f"free tier: first {amount:g} {f.unit} per account per month; {f.note}",
+        )
+        out += [free_row, *rows]
+    return out
 
 
 def parse_products(

@@ -22,6 +22,7 @@ See ``docs/price-refresh.md``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -41,10 +42,13 @@ from costplan.pricing.catalog import (
     write_catalog,
 )
 from costplan.pricing.price_list import (
+    FREE_TIER,
+    GLOBAL_REGION,
     REGIONS,
     SERVICES,
     ParsedPrices,
     PriceListFormatError,
+    apply_free_tiers,
     parse_products,
     parse_savings_plans_rates,
     summarise_spot_history,
@@ -75,46 +79,29 @@ THROTTLING_CODES = frozenset(
     }
 )
 
-# Price List product families fetched per service, with the extra TERM_MATCH filters that keep
-# the answer to what price_list maps (every query also filters on regionCode).
-PRODUCT_QUERIES: dict[str, list[dict[str, str]]] = {
-    "AmazonEC2": [
-        {
-            "productFamily": "Compute Instance",
-            "operatingSystem": "Linux",
-            "tenancy": "Shared",
-            "preInstalledSw": "NA",
-            "capacitystatus": "Used",
-        },
-        {"productFamily": "Storage"},
-        {"productFamily": "System Operation"},
-        {"productFamily": "Provisioned Throughput"},
-        {"productFamily": "Storage Snapshot"},
-        {"productFamily": "NAT Gateway"},
-    ],
-    "AmazonRDS": [
-        {"productFamily": "Database Instance", "databaseEngine": "PostgreSQL"},
-        {"productFamily": "Database Instance", "databaseEngine": "MySQL"},
-        {"productFamily": "Database Storage"},
-        {"productFamily": "Provisioned IOPS"},
-        {"productFamily": "Storage Snapshot"},
-    ],
-    "AmazonElastiCache": [{"productFamily": "Cache Instance"}],
-    "AWSELB": [{}],
-    "AmazonEKS": [{}],
-    "AmazonS3": [{"productFamily": "Storage"}, {"productFamily": "API Request"}],
-    "AmazonCloudWatch": [{}],
-    "AmazonVPC": [{}],
-    "awskms": [{}],
-    "AWSDataTransfer": [{"productFamily": "Data Transfer"}],
-    "AmazonECR": [{}],
-    "AmazonEFS": [{}],
-    "AWSConfig": [{}],
-    "AWSCloudTrail": [{}],
-    "awswaf": [{}],
-}
+# Views of the service registry (``PricedService.price_list``: costplan/components/).
+def _queries(attr: str) -> dict[str, list[dict[str, str]]]:
+    from costplan.components.registry import price_list_offers
 
-REGION_FIELD = {"AWSDataTransfer": "fromRegionCode"}
+    offers = price_list_offers()
+    return {code: [dict(q) for q in getattr(offers[code], attr)] for code in SERVICES if getattr(offers[code], attr)}
+
+
+PRODUCT_QUERIES: dict[str, list[dict[str, str]]] = _queries("queries")
+"""Price List product families fetched per service, with the extra TERM_MATCH filters that keep
+the answer to what price_list maps (every query also filters on the region)."""
+GLOBAL_QUERIES: dict[str, list[dict[str, str]]] = _queries("global_queries")
+"""Products that belong to no region, fetched once (region ``global``) without a region filter:
+Route 53's prices, and X-Ray's account-wide free traces (the first tier of its trace prices)."""
+
+
+def _region_fields() -> dict[str, str]:
+    from costplan.components.registry import price_list_offers
+
+    return {code: o.region_field for code, o in price_list_offers().items() if o.region_field != "regionCode"}
+
+
+REGION_FIELD = _region_fields()
 """The attribute naming a product's region where it is not ``regionCode`` (data transfer is
 priced by the region it leaves from)."""
 
@@ -334,6 +321,10 @@ def plan_requests(
     """
     out: list[Request] = []
     for service in services:
+        for extra in GLOBAL_QUERIES.get(service, ()):
+            params = {"ServiceCode": service, "Filters": [_term(k, v) for k, v in extra.items()],
+                      "FormatVersion": "aws_v1", "MaxResults": 100}
+            out.append(Request("pricing", pricing_region, "get_products", service, GLOBAL_REGION, params))
         for region in regions:
             if service in PRODUCT_QUERIES:
                 for extra in PRODUCT_QUERIES[service]:
@@ -428,7 +419,8 @@ class _Caller:
 # -- merging ------------------------------------------------------------------------------------
 def _dedupe(prices: Iterable[Price], conflicts: list[str]) -> dict[tuple, list[Price]]:
     """Group refreshed rows by key. A key priced twice differently, or whose tiers have gaps or
-    overlaps, is dropped and reported (the last good catalog's rows for it are kept)."""
+    overlaps, do not start at 0 or end bounded, is dropped and reported (the last good
+    catalog's rows for it are kept)."""
     by_key: dict[tuple, dict[float, Price]] = {}
     bad: set[tuple] = set()
     for p in prices:
@@ -447,9 +439,12 @@ def _dedupe(prices: Iterable[Price], conflicts: list[str]) -> dict[tuple, list[P
         if k in bad:
             continue
         rows = sorted(v.values(), key=lambda p: p.tier_start)
-        problems = check_tiers(rows) if len(rows) > 1 else []
+        problems = check_tiers(rows)
+        if not math.isinf(rows[-1].tier_end):
+            problems.append(f"{rows[-1].sku} {rows[-1].usage}: last tier ends at {rows[-1].tier_end:g}, not unbounded")
         if problems:
-            conflicts.append(f"{'; '.join(problems)}; kept the last good price")
+            where = " ".join(x for x in (rows[0].service, rows[0].region, rows[0].variant, rows[0].pricing_model) if x)
+            conflicts.append(f"{where}: {'; '.join(problems)}; kept the last good price")
             continue
         out[k] = rows
     return out
@@ -621,7 +616,8 @@ def refresh_catalog(
             result.empty.append(req.describe())
         result.unmapped.update(parsed.unmapped)
         for p in parsed.prices:
-            result.refreshed[(p.service, p.region)] += 1
+            if p.pricing_model != FREE_TIER:
+                result.refreshed[(p.service, p.region)] += 1
         fetched += parsed.prices
         done_desc.append(req.describe())
     if progress:
@@ -633,7 +629,7 @@ def refresh_catalog(
 def _write_refreshed(fetched: list[Price], source_meta: Mapping[str, dict], base_cat: Catalog, out_path: Path,
                      result: RefreshResult, regs: list[str], svcs: list[str], as_of: str) -> RefreshResult:
     """Merge the fetched rows over the last good catalog and write it (atomically)."""
-    refreshed = _dedupe(fetched, result.conflicts)
+    refreshed = _dedupe(apply_free_tiers(fetched, result.conflicts), result.conflicts)
     if not refreshed:
         result.warnings.append("AWS returned no prices that map to the catalog; nothing was written")
         return result
@@ -701,7 +697,7 @@ def refresh_from_bulk(
     from costplan.pricing import bulk
 
     regs, svcs = check_selection(regions, services, "bulk")
-    base_url = price_list_url or config.setting("price_list_url")
+    base_url = config.load_settings(price_list_url=price_list_url).price_list_url
     cache = Path(cache_dir) if cache_dir else bulk.default_cache_dir()
     today = today or dt.datetime.now(dt.UTC).date()
     base_cat = _load_base(base)
@@ -729,7 +725,8 @@ def refresh_from_bulk(
     result.unmapped.update(got.unmapped)
     result.empty += got.empty
     for p in got.prices:
-        result.refreshed[(p.service if p.pricing_model != "savings_plan" else SAVINGS_PLANS, p.region)] += 1
+        if p.pricing_model != FREE_TIER:
+            result.refreshed[(p.service if p.pricing_model != "savings_plan" else SAVINGS_PLANS, p.region)] += 1
     return _write_refreshed(got.prices, got.sources, base_cat, out_path, result, regs, svcs, today.isoformat())
 
 
@@ -743,11 +740,11 @@ def _fetch(caller: _Caller, req: Request, as_of: str, spot_days: int, source_met
         items = [it for page in pages for it in page.get("PriceList", []) or []]
         parsed = parse_products(items, as_of=as_of)
         # an answer filtered on regionCode should hold that region only; anything else is reported
-        stray = [p for p in parsed.prices if p.region != req.region]
+        stray = [p for p in parsed.prices if p.region != req.region and p.pricing_model != FREE_TIER]
         if stray:
             for p in stray:
                 parsed.unmapped[f"{p.service} price for {p.region} in an answer for {req.region}"] += 1
-            parsed.prices = [p for p in parsed.prices if p.region == req.region]
+            parsed.prices = [p for p in parsed.prices if p.region == req.region or p.pricing_model == FREE_TIER]
         # each row carries the source id of its own item's publicationDate
         for sid in sorted({p.source for p in parsed.prices}):
             published = sid.rpartition(":")[2]

@@ -19,12 +19,6 @@ def cost_per_user(cost, users):
     return float(out) if np.ndim(out) == 0 else out
 
 
-def marginal_cost(cost_more, cost_base, extra_users: float = 1000.0):
-    """Cost of ``extra_users`` more users [USD/month per ``extra_users`` users], from the cost
-    with them (``cost_more``) and without (``cost_base``) [USD/month]."""
-    return np.asarray(cost_more, dtype=float) - np.asarray(cost_base, dtype=float)
-
-
 def per_user_notes(result) -> list[str]:
     """Why the cost per user moves over a projection: the fixed share amortised over more
     users, and the capacity steps that add cost in blocks."""

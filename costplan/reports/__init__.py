@@ -60,7 +60,7 @@ def build_report(
     """The report's tables and figures, nothing written.
 
     ``stack``, ``store`` and ``catalog`` default by the documented precedence
-    (:func:`costplan.config.setting`); the default store is built from the synthetic sample
+    (:func:`costplan.config.load_settings`); the default store is built from the synthetic sample
     on first use. ``month`` is ``YYYY-MM`` (default: the last complete month in the store).
     ``source`` replaces the store by another engine's spend (:mod:`costplan.actuals.engines`):
     it reads the billing periods the report needs: the twelve before ``month`` up to the latest held.
@@ -75,16 +75,17 @@ def build_report(
     from costplan.reports.tables import build_tables
     from costplan.stack import load_stack
 
-    stack_path = config.setting("stack", stack)
+    cfg = config.load_settings(stack=stack, store=store)
+    stack_path = str(cfg.stack)
     progress("loading the stack and pricing the plan")
     st = load_stack(stack_path)
     from costplan.pricing.catalog import Catalog
 
     cat = catalog if isinstance(catalog, Catalog) else get_catalog(
-        str(catalog) if catalog else (config.setting("catalog") or None))
+        str(catalog) if catalog else cfg.catalog)
     plan = estimate(st, cat, strict_prices=strict_prices)
     progress("opening the store")
-    store_path = config.setting("store", store)
+    store_path = str(cfg.store)
     if source is not None:
         if month and getattr(source, "window", None) is None and hasattr(source, "set_window"):
             from costplan.reports.tables import TREND_MONTHS, shift_month
@@ -110,7 +111,7 @@ def build_report(
 
     tables.sections["decisions"] = decisions_section(st, plan, cat, seed=seed)
     tables.embedded_default = (
-        _is_default(stack_path, config._BUILTIN["stack"]) and _is_default(store_path, config._BUILTIN["store"])
+        _is_default(stack_path, config.DEFAULT_STACK) and _is_default(store_path, config.default_store())
     )
     return tables, figs
 
@@ -153,7 +154,7 @@ def monthly_report(
             month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
             strict_prices=strict_prices, source=source, on_figures=on_figures if images else None,
         )
-        out = Path(out_dir) if out_dir else Path(config.setting("reports_dir")) / tables.month
+        out = Path(out_dir) if out_dir else config.load_settings().reports_dir / tables.month
         files = write_report(tables, figs, out, images=images, progress=progress,
                              embedded_default=tables.embedded_default, browser=browser,
                              pngs=pngs[0][0] if pngs else None)

@@ -92,13 +92,14 @@ def open_inputs(stack: str | None = None, store: str | None = None, engine: str 
     from costplan.pricing.lookup import get_catalog
     from costplan.stack import load_stack
 
-    stack_path = config.setting("stack", stack)
+    cfg = config.load_settings(stack=stack, store=store)
+    stack_path = str(cfg.stack)
     st = load_stack(stack_path)
-    plan = estimate(st, get_catalog(config.setting("catalog") or None))
+    plan = estimate(st, get_catalog(cfg.catalog))
     from costplan.actuals.engines import check_engine, open_source
 
     if check_engine(engine) != "duckdb":
         source = open_source(engine, **engine_options)
         return Inputs(st, plan, source, stack_path, str(source.path))
-    store_path = config.setting("store", store)
+    store_path = str(cfg.store)
     return Inputs(st, plan, Store.open_default(store_path, read_only=True), stack_path, store_path)

@@ -59,14 +59,15 @@ def run_review(
 
     notes: list[str] = []
     label = quarter_label(quarter) if quarter else None  # InputError on a bad quarter, before any work
-    stack_path = str(Path(config.setting("stack", stack)).resolve())
+    cfg = config.load_settings(stack=stack, store=store)
+    stack_path = str(cfg.stack.resolve())
     if not Path(stack_path).is_file():
         raise InputError(f"{stack_path}: stack file not found")
     from costplan.actuals.engines import check_engine, open_source
 
     engine = check_engine(engine)
     engine_options = dict(engine_options or {})
-    store_path = str(Path(config.setting("store", store)).resolve())
+    store_path = str(cfg.store.resolve())
     opened = (open_source(engine, **engine_options) if engine != "duckdb"
               else Store.open_default(store_path, read_only=True))
     with opened as s:
@@ -77,7 +78,7 @@ def run_review(
         st = quarter_status(s, label)
         if st["note"]:
             notes.append(st["note"])
-    out = outputs.resolve(out_dir if out_dir else Path(config.setting("reports_dir")) / f"review-{label}")
+    out = outputs.resolve(out_dir if out_dir else cfg.reports_dir / f"review-{label}")
     outputs.check_folder(out, REVIEW_KIND)  # a folder that is not an earlier review is refused
     src = notebooks_dir() / NOTEBOOK
     if not src.is_file():
