@@ -800,7 +800,11 @@ class Store:
     def _in_use(self, base: str, *, all_sources: bool = False) -> str:
         if all_sources:
             return base
-        overlap = self.con.execute("SELECT count(*) FROM period_source WHERE NOT chosen").fetchall()[0][0]
+        overlap = getattr(self, "_overlap", None)
+        if overlap is None:
+            overlap = self.con.execute("SELECT count(*) FROM period_source WHERE NOT chosen").fetchall()[0][0]
+            if self.read_only:  # nobody writes while it is open read-only (DuckDB's file lock): asked once
+                self._overlap = overlap
         rel = base
         if overlap:
             rel = (
