@@ -53,12 +53,34 @@ def run_review(
     ``out_dir`` (default ``<reports_dir>/review-<quarter>``). ``engine`` and
     ``engine_options`` (:func:`costplan.actuals.engines.open_source`) read the spend from
     Spark or Athena instead of the store."""
+    from costplan.reports.quarterly import quarter_label
+
+    label = quarter_label(quarter) if quarter else None  # InputError on a bad quarter, before any work
+    src = notebooks_dir() / NOTEBOOK
+    if not src.is_file():
+        raise CostplanError(f"{src}: the quarterly review notebook is missing from this installation")
+    # the kernel starts (and imports what the notebook imports) while this process checks the
+    # inputs and loads nbconvert; it is shut down on every way out
+    kernel = Kernel(src.parent)
+    try:
+        return _run_review(kernel, src, label, out_dir, stack, store, timeout, engine, engine_options)
+    finally:
+        kernel.close()
+
+
+def _run_review(kernel: Kernel, src: Path, label: str | None, out_dir, stack, store, timeout: int,
+                engine: str | None, engine_options: dict | None) -> ReviewResult:
+    from concurrent.futures import ThreadPoolExecutor
+
     from costplan import config
     from costplan.actuals.store import Store
-    from costplan.reports.quarterly import check_quarter, default_quarter, quarter_label, quarter_status
+    from costplan.reports.quarterly import check_quarter, default_quarter, quarter_status
 
+    # nbconvert (mistune, pygments, bleach, the templates) loads meanwhile, in a thread
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-nbconvert")
+    exporter = pool.submit(_html_exporter)
+    pool.shutdown(wait=False)
     notes: list[str] = []
-    label = quarter_label(quarter) if quarter else None  # InputError on a bad quarter, before any work
     cfg = config.load_settings(stack=stack, store=store)
     stack_path = str(cfg.stack.resolve())
     if not Path(stack_path).is_file():
@@ -80,21 +102,13 @@ def run_review(
             notes.append(st["note"])
     out = outputs.resolve(out_dir if out_dir else cfg.reports_dir / f"review-{label}")
     outputs.check_folder(out, REVIEW_KIND)  # a folder that is not an earlier review is refused
-    src = notebooks_dir() / NOTEBOOK
-    if not src.is_file():
-        raise CostplanError(f"{src}: the quarterly review notebook is missing from this installation")
     name = f"quarterly_review_{label}"
     with outputs.replacing_folder(out, REVIEW_KIND) as tmp:
         executed = tmp / f"{name}.ipynb"
-        # nbconvert (mistune, pygments, bleach, the templates) loads while the kernel works
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-nbconvert") as pool:
-            exporter = pool.submit(_html_exporter)
-            nb = execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path,
-                                                        "engine": engine, "engine_options": engine_options},
-                                  timeout)
-            export_html(nb, tmp / f"{name}.html", exporter=exporter.result())
+        nb = execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path,
+                                              "engine": engine, "engine_options": engine_options},
+                              timeout, kernel=kernel)
+        export_html(nb, tmp / f"{name}.html", exporter=exporter.result())
     return ReviewResult(label, out, out / f"{name}.ipynb", out / f"{name}.html", notes)
 
 
@@ -126,34 +140,70 @@ def inject_parameters(nb, parameters: dict) -> None:
     nb.cells.insert(at, cell)
 
 
-def execute_notebook(src: Path, dst: Path, parameters: dict, timeout: int = 600):
-    """Run ``src`` with its ``parameters`` cell overridden into ``dst`` (nbclient, one kernel
-    over local sockets; the notebook is written once, at the end); return the executed nodes."""
+#: Run by the kernel as it starts, before it answers: the modules the review notebooks import,
+#: loaded while the parent process checks the inputs (names go to a throwaway namespace, so
+#: the notebook's own cells still define everything they use).
+PRELOAD = ('exec("import costplan.reports, IPython.display, pandas, plotly.io, plotly.graph_objects, '
+           'costplan.reports.notebook, costplan.reports.figures, costplan.reports.tables, '
+           'costplan.reports.quarterly, costplan.reports.style, costplan.projection.figures, '
+           'costplan.decisions", {})')
+
+
+class Kernel:
+    """A python3 kernel started at once, over Unix sockets in a private runtime directory
+    (nothing listens on a TCP port, and ipykernel has no unencrypted transport to warn
+    about), importing :data:`PRELOAD` as it starts; :meth:`close` shuts it down."""
+
+    def __init__(self, cwd: Path) -> None:
+        import nbclient  # noqa: F401  an installation without the notebooks extra fails here, before any work
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        # an ipc socket path is relative to the working directory, which differs between us and
+        # the kernel: give it an absolute one, short enough for a Unix socket
+        self.sockets = tempfile.mkdtemp(prefix="costplan-kernel-")
+        self.km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(self.sockets, "k"))
+        try:
+            run_sync(self.km.start_kernel)(cwd=str(cwd), extra_arguments=[
+                "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={PRELOAD}"])
+        except BaseException:
+            shutil.rmtree(self.sockets, ignore_errors=True)
+            raise
+
+    def close(self, now: bool = True) -> None:
+        """Stop the kernel (``now``: at once, the notebook being done or abandoned; it only
+        read the store) and remove its sockets."""
+        from jupyter_core.utils import run_sync
+
+        try:
+            if self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=now)
+        finally:
+            shutil.rmtree(self.sockets, ignore_errors=True)
+
+
+def execute_notebook(src: Path, dst: Path, parameters: dict, timeout: int = 600, kernel: Kernel | None = None):
+    """Run ``src`` with its ``parameters`` cell overridden into ``dst`` (nbclient, on ``kernel``
+    or one started here, shut down when the last cell is done; the notebook is written once, at
+    the end); return the executed nodes."""
     import json
 
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = _read(src)
     inject_parameters(nb, parameters)
-    # the kernel talks to us over Unix sockets in the runtime directory: nothing listens on a
-    # TCP port, and ipykernel has no unencrypted transport to warn about
-    # (an ipc socket path is relative to the working directory, which differs between us and
-    # the kernel: give it an absolute one, short enough for a Unix socket)
-    sockets = tempfile.mkdtemp(prefix="costplan-kernel-")
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"))
-    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
+    kernel = kernel or Kernel(src.parent)
+    client = NotebookClient(nb, km=kernel.km, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(src.parent)}})
     try:
         client.execute()
     except CellExecutionError as exc:
         raise CostplanError(f"{src.name} failed: {exc.ename}: {exc.evalue}") from None
     finally:
-        if km.has_kernel:
-            run_sync(km.shutdown_kernel)()
-        shutil.rmtree(sockets, ignore_errors=True)
+        if client.kc is not None:
+            client.kc.stop_channels()
+        kernel.close()  # done with it: the notebook is written and exported without it
     from nbformat.v4.rwbase import split_lines
 
     text = json.dumps(split_lines(copy.deepcopy(nb)), indent=1, sort_keys=True, ensure_ascii=False)
