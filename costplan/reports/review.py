@@ -53,28 +53,27 @@ def run_review(
     ``out_dir`` (default ``<reports_dir>/review-<quarter>``). ``engine`` and
     ``engine_options`` (:func:`costplan.actuals.engines.open_source`) read the spend from
     Spark or Athena instead of the store."""
-    from costplan.reports.quarterly import quarter_label
-
-    label = quarter_label(quarter) if quarter else None  # InputError on a bad quarter, before any work
     src = notebooks_dir() / NOTEBOOK
     if not src.is_file():
         raise CostplanError(f"{src}: the quarterly review notebook is missing from this installation")
-    # the kernel starts (and imports what the notebook imports) while this process checks the
-    # inputs and loads nbconvert; it is shut down on every way out
+    # the kernel starts first (and imports what the notebook imports) while this process imports
+    # pandas and DuckDB, checks the inputs and loads nbconvert; it is shut down on every way out
     kernel = Kernel(src.parent)
     try:
-        return _run_review(kernel, src, label, out_dir, stack, store, timeout, engine, engine_options)
+        return _run_review(kernel, src, quarter, out_dir, stack, store, timeout, engine, engine_options)
     finally:
         kernel.close()
 
 
-def _run_review(kernel: Kernel, src: Path, label: str | None, out_dir, stack, store, timeout: int,
+def _run_review(kernel: Kernel, src: Path, quarter: str | None, out_dir, stack, store, timeout: int,
                 engine: str | None, engine_options: dict | None) -> ReviewResult:
     from concurrent.futures import ThreadPoolExecutor
 
+    from costplan.reports.quarterly import check_quarter, default_quarter, quarter_label, quarter_status
+
+    label = quarter_label(quarter) if quarter else None  # InputError on a bad quarter, before any work
     from costplan import config
     from costplan.actuals.store import Store
-    from costplan.reports.quarterly import check_quarter, default_quarter, quarter_status
 
     # nbconvert (mistune, pygments, bleach, the templates) loads meanwhile, in a thread
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-nbconvert")
