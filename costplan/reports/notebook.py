@@ -21,6 +21,38 @@ if TYPE_CHECKING:  # pragma: no cover
     from costplan.stack.models import Stack
 
 
+#: The modules the review notebooks import, directly or on first use (several packages here
+#: import their parts lazily): :func:`preload` imports them all.
+PRELOAD_MODULES = (
+    "costplan.reports", "IPython.display", "pandas", "pandas.io.formats.style", "duckdb", "nbformat",
+    "plotly.io", "plotly.io._renderers", "plotly.io._base_renderers", "plotly.io.json", "plotly.offline",
+    "plotly.graph_objects", "narwhals._pandas_like.dataframe", "pyarrow.pandas_compat", "costplan.config", "costplan.stack", "costplan.stack.loader", "costplan.estimator",
+    "costplan.components.registry", "costplan.pricing.lookup", "costplan.actuals.store",
+    "costplan.actuals.engines", "costplan.actuals.reconcile", "costplan.iac.diff", "costplan.iac.karpenter", "costplan.decisions",
+    "costplan.pricing.eks_versions", "costplan.sample",
+    "costplan.projection", "costplan.projection.simulate", "costplan.projection.commitments",
+    "costplan.projection.calibrate", "costplan.projection.figures", "costplan.projection.k8s",
+    "costplan.projection.spot", "costplan.projection.unit_cost",
+    "costplan.reports.notebook", "costplan.reports.figures", "costplan.reports.tables",
+    "costplan.reports.quarterly", "costplan.reports.style",
+)
+
+
+def preload() -> None:
+    """Import what the review notebooks use, and the plotly figure classes (loaded on a figure's
+    first use), without running or showing anything: ``costplan review`` has its kernel do this
+    as it starts, while the command checks its inputs. Defines no name in the caller's namespace."""
+    import importlib
+
+    for name in PRELOAD_MODULES:
+        importlib.import_module(name)
+    import plotly.graph_objects as go
+
+    go.Figure(data=[go.Scatter(line={}, marker={}), go.Bar(marker={})],
+              layout={"title": {"font": {}, "pad": {}}, "font": {}, "hoverlabel": {}, "legend": {}, "margin": {},
+                      "template": {}, "xaxis": {"title": {}}, "yaxis": {"title": {}}})
+
+
 def setup() -> None:
     """Plotly figures that render in JupyterLab (mime type) and in an HTML export made
     offline (plotly.js embedded once); wide pandas tables."""

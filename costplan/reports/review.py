@@ -139,13 +139,10 @@ def inject_parameters(nb, parameters: dict) -> None:
     nb.cells.insert(at, cell)
 
 
-#: Run by the kernel as it starts, before it answers: the modules the review notebooks import,
-#: loaded while the parent process checks the inputs (names go to a throwaway namespace, so
-#: the notebook's own cells still define everything they use).
-PRELOAD = ('exec("import costplan.reports, IPython.display, pandas, plotly.io, plotly.graph_objects, '
-           'costplan.reports.notebook, costplan.reports.figures, costplan.reports.tables, '
-           'costplan.reports.quarterly, costplan.reports.style, costplan.projection.figures, '
-           'costplan.decisions", {})')
+#: Run by the kernel as it starts, before it answers: the modules the review notebooks import
+#: (:func:`costplan.reports.notebook.preload`), loaded while this process checks the inputs;
+#: nothing is defined in the notebook's namespace, so its cells still define what they use.
+PRELOAD = '__import__("costplan.reports.notebook", fromlist=["preload"]).preload()'
 
 
 class Kernel:
