@@ -75,9 +75,9 @@ def _run_review(kernel: Kernel, src: Path, quarter: str | None, out_dir, stack, 
     from costplan import config
     from costplan.actuals.store import Store
 
-    # nbconvert (mistune, pygments, bleach, the templates) loads meanwhile, in a thread
+    # nbconvert (mistune, pygments, bleach, the templates) loads and warms up meanwhile, in a thread
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-nbconvert")
-    exporter = pool.submit(_html_exporter)
+    exporter = pool.submit(_warm_html_exporter)
     pool.shutdown(wait=False)
     notes: list[str] = []
     cfg = config.load_settings(stack=stack, store=store)
@@ -215,6 +215,20 @@ def _html_exporter():
     exporter.exclude_input = True  # the audience reads results; the .ipynb beside it has the code
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
+    return exporter
+
+
+def _warm_html_exporter():
+    """:func:`_html_exporter`, having exported a two-cell notebook (Markdown, HTML output) once:
+    its templates compiled and the Markdown and HTML parsers loaded while the kernel works,
+    not after."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    exporter = _html_exporter()
+    exporter.from_notebook_node(new_notebook(cells=[
+        new_markdown_cell("# Title\n\n**bold** `code`\n\n- item"),
+        new_code_cell("x", outputs=[new_output("display_data", data={"text/markdown": "*m*", "text/plain": "m",
+                                                                     "text/html": "<b>h</b>"})])]))
     return exporter
 
 
