@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -68,10 +69,15 @@ def env() -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
-def wall(cmd: list[str]) -> float:
+def wall(cmd: list[str]) -> tuple[float, float]:
+    """Wall time [s] of ``cmd`` and the CPU time [s] (user + system) of it and every process it
+    waited for (the kernel included): on a shared machine the CPU figure moves less with load."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, env=env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - t
+    w = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return w, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def shape(path: Path) -> list[tuple]:
@@ -103,19 +109,26 @@ def main() -> int:
                    "--out", str(tmp / "new")]
         old_cmd = [py, "-c", OLD_WAY, str(store), str(tmp / "old"), quarter, stack]
         wall(new_cmd)  # warm the file cache (and Python's bytecode) for both
-        new_t, old_t = [], []
+        new_t, old_t, new_c, old_c = [], [], [], []
         for _ in range(args.repeat):
-            old_t.append(wall(old_cmd))
-            new_t.append(wall(new_cmd))
+            w, c = wall(old_cmd)
+            old_t.append(w)
+            old_c.append(c)
+            w, c = wall(new_cmd)
+            new_t.append(w)
+            new_c.append(c)
         name = f"quarterly_review_{quarter}"
         same = shape(tmp / "new" / f"{name}.ipynb") == shape(tmp / "old" / f"{name}.ipynb")
         html_ok = all((tmp / d / f"{name}.html").stat().st_size > 0 for d in ("new", "old"))
     new_s, old_s = statistics.median(new_t), statistics.median(old_t)
+    new_cpu, old_cpu = statistics.median(new_c), statistics.median(old_c)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"median of {args.repeat} alternated runs each, whole commands, quarter {quarter} of the sample store")
     print(f"costplan review (new)                   {new_s:6.2f} s   ratio to the {GOAL_S:g} s goal "
           f"{new_s / GOAL_S:4.2f}x  {'ok' if new_s < GOAL_S else 'MISSED'}")
     print(f"papermill's way (reconstructed, old)    {old_s:6.2f} s   old / new {old_s / new_s:4.2f}x")
+    print(f"CPU time (user + system, kernel included): new {new_cpu:.2f} s, old {old_cpu:.2f} s, "
+          f"old / new {old_cpu / new_cpu:4.2f}x")
     print(f"same cells and output kinds in both executed notebooks: {same}; both HTML written: {html_ok}")
     print(f"(load average {load:.1f} on {os.cpu_count()} cores while measuring)")
     if not (same and html_ok):
