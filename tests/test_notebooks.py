@@ -8,6 +8,7 @@ import ast
 import json
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -78,6 +79,31 @@ def test_review_bad_quarter_exits_2(quarter, message, tmp_path):
     assert res.exit_code == 2, res.output
     assert message in res.output
     assert not out.exists()
+
+
+def test_a_refused_review_leaves_no_kernel_running(tmp_path):
+    # the kernel starts before the inputs are checked: a refusal must stop it
+    psutil = pytest.importorskip("psutil")
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    sockets = set(Path(tempfile.gettempdir()).glob("costplan-kernel-*"))
+    res = runner.invoke(app, ["review", "--quarter", "2024Q1", "--out", str(tmp_path / "review")])
+    assert res.exit_code == 2, res.output
+    left = [p for p in me.children(recursive=True) if p.pid not in before and p.is_running()
+            and p.status() != psutil.STATUS_ZOMBIE]
+    assert left == []
+    assert set(Path(tempfile.gettempdir()).glob("costplan-kernel-*")) <= sockets  # its socket folder removed
+
+
+def test_preload_imports_what_the_review_notebook_imports_and_defines_nothing():
+    import subprocess
+
+    code = ("import sys; from costplan.reports.notebook import PRELOAD_MODULES; "
+            "from costplan.reports.review import PRELOAD; ns = {}; exec(PRELOAD, ns); "
+            "missing = [m for m in PRELOAD_MODULES if m not in sys.modules]; "
+            "print(sorted(k for k in ns if k != '__builtins__'), missing)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert p.stdout.strip() == "[] []"
 
 
 def test_review_refuses_an_out_folder_with_other_files(tmp_path):
