@@ -106,6 +106,25 @@ def test_preload_imports_what_the_review_notebook_imports_and_defines_nothing():
     assert p.stdout.strip() == "[] []"
 
 
+def test_the_reviews_own_checks_need_no_pandas(tmp_path):
+    # the command checks its quarter while the kernel starts: without pandas, the CPU is the kernel's
+    import subprocess
+
+    from costplan.sample import build_store
+
+    store = tmp_path / "s.duckdb"
+    build_store(str(store))
+    code = ("import sys; from costplan.actuals.store import Store; import costplan.reports.review; "
+            "from costplan.reports.quarters import check_quarter, default_quarter, quarter_status; "
+            f"s = Store.open_default({str(store)!r}, read_only=True); "
+            "print(default_quarter(s)[0], check_quarter(s, '2026Q4'), quarter_status(s, '2026Q3')['complete'], "
+            "'pandas' in sys.modules)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # the sample's last complete quarter; its newest (fourth) quarter is in progress, held from October
+    assert p.stdout.split(" ", 1)[0] == "2026Q3"
+    assert p.stdout.strip().endswith("True False")
+
+
 def test_review_refuses_an_out_folder_with_other_files(tmp_path):
     out = tmp_path / "review"
     out.mkdir()

@@ -69,7 +69,7 @@ def _run_review(kernel: Kernel, src: Path, quarter: str | None, out_dir, stack, 
                 engine: str | None, engine_options: dict | None) -> ReviewResult:
     from concurrent.futures import ThreadPoolExecutor
 
-    from costplan.reports.quarterly import check_quarter, default_quarter, quarter_label, quarter_status
+    from costplan.reports.quarters import check_quarter, default_quarter, quarter_label, quarter_status
 
     label = quarter_label(quarter) if quarter else None  # InputError on a bad quarter, before any work
     from costplan import config
