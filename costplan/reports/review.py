@@ -69,6 +69,8 @@ def _run_review(kernel: Kernel, src: Path, quarter: str | None, out_dir, stack, 
                 engine: str | None, engine_options: dict | None) -> ReviewResult:
     from concurrent.futures import ThreadPoolExecutor
 
+    import nbclient  # noqa: F401  without the notebooks extra this fails here, before any work
+
     from costplan.reports.quarters import check_quarter, default_quarter, quarter_label, quarter_status
 
     label = quarter_label(quarter) if quarter else None  # InputError on a bad quarter, before any work
@@ -151,7 +153,6 @@ class Kernel:
     about), importing :data:`PRELOAD` as it starts; :meth:`close` shuts it down."""
 
     def __init__(self, cwd: Path) -> None:
-        import nbclient  # noqa: F401  an installation without the notebooks extra fails here, before any work
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
