@@ -51,19 +51,21 @@ def show(
     fmt: Format = FORMAT_OPTION,
     wide: bool = WIDE_OPTION,
 ) -> None:
-    from costplan.pricing.lookup import show_prices
+    if fmt in (Format.json, Format.csv):
+        from costplan.pricing.lookup import show_prices
 
-    df = show_prices(sku, region=region, pricing_model=model, catalog_path=catalog_path)
-    if fmt is Format.json:
-        emit_json(df.to_dict(orient="records"))
+        df = show_prices(sku, region=region, pricing_model=model, catalog_path=catalog_path)
+        if fmt is Format.json:
+            emit_json(df.to_dict(orient="records"))
+        else:
+            emit_frame(df, fmt)
         return
-    if fmt is Format.csv:
-        emit_frame(df, fmt)
-        return
-    from costplan.pricing.lookup import compact_view
+    from costplan.pricing.lookup import compact_rows, price_rows
 
+    # a printed table needs the catalog and rich, not pandas
+    prices = price_rows(sku, region=region, pricing_model=model, catalog_path=catalog_path)
     title = f"{sku} prices" + (f" in {region}" if region else "")
-    emit_frame(compact_view(df, with_region=region is None), fmt, title=title,
+    emit_frame(compact_rows(prices, with_region=region is None), fmt, title=title,
                caption="verified = read from a primary or machine-readable source; --format json for notes")
 
 
