@@ -56,6 +56,8 @@ def _run(args: list[str], store: Path):
     ["store", "--format", "markdown"],
     ["prices", "show", "c5.large", "--region", "us-east-1"],
     ["prices", "show", "s3-standard", "--format", "markdown"],
+    ["prices", "info"],
+    ["prices", "info", "--format", "markdown"],
 ])
 def test_table_command_imports_no_pandas(sample_store, args):
     p, modules = _run(args, sample_store)

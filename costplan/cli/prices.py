@@ -99,35 +99,35 @@ def info_cmd(
     if fmt is Format.json:
         emit_json(info.to_dict())
         return
-    matrix = info.coverage_matrix()
     if fmt is Format.csv:
         emit_frame(info.coverage, fmt)
         return
+    # printed tables: the catalog and rich suffice, no pandas
     s = info.summary
     head = (
         f"catalog {s['file'] or '(in memory)'}: {s['rows']} prices ({s['verified_rows']} verified, "
         f"{s['estimate_rows']} estimates), as of {s['as_of'] or '?'}; generated {s['generated'] or '?'}; "
         f"price dates {s['oldest_price']} to {s['newest_price']}"
     )
-    sources = info.sources[["id", "as_of", "rows", "license", "notes"]]
     if fmt is Format.markdown:
         import sys
 
         parts = [
             head,
-            frame_to_markdown(sources, title="Sources"),
-            frame_to_markdown(info.counts, title="Prices per service and pricing model"),
-            frame_to_markdown(matrix, title="Coverage (service x region)"),
+            frame_to_markdown(info.sources_rows(["id", "as_of", "rows", "license", "notes"]), title="Sources"),
+            frame_to_markdown(info.counts_rows(), title="Prices per service and pricing model"),
+            frame_to_markdown(info.coverage_matrix_rows(), title="Coverage (service x region)"),
         ]
         sys.stdout.write("\n\n".join(parts) + "\n")
         return
     from costplan.cli.common import console_out
 
     console_out().print(head, highlight=False, overflow="fold")  # wrapped at the terminal's width
-    emit_frame(sources.drop(columns=["notes"]), fmt, title="Sources (notes: --format markdown or json)")
-    emit_frame(info.counts, fmt, title="Prices per service and pricing model")
+    emit_frame(info.sources_rows(["id", "as_of", "rows", "license"]), fmt,
+               title="Sources (notes: --format markdown or json)")
+    emit_frame(info.counts_rows(), fmt, title="Prices per service and pricing model")
     n = len([r for r in s["regions"] if r != "global"])
-    emit_frame(info.coverage_summary(), fmt, title=f"Coverage: regions per service ({n} regions)",
+    emit_frame(info.coverage_summary_rows(), fmt, title=f"Coverage: regions per service ({n} regions)",
                caption="verified: every price there read from a machine-readable source; estimate: some "
                "derived (see their note); missing: no price. Per region: --format markdown, csv or json")
 
