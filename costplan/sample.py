@@ -460,11 +460,20 @@ def _is_stale(path: Path) -> bool:
     except duckdb.Error:
         return False
     try:
+        return holds_stale_sample(con)
+    finally:
+        con.close()
+
+
+def holds_stale_sample(con) -> bool:
+    """:func:`_is_stale` on an open DuckDB connection to the store (the one a command reads
+    through, so the file is opened once)."""
+    import duckdb
+
+    try:
         loads = con.execute("SELECT x_Source, description FROM loads").fetchall()
     except duckdb.Error:
         return False
-    finally:
-        con.close()
     if not loads or any(source != "synthetic-sample" for source, _ in loads):
         return False
     return all(description != _description(SEED) for _, description in loads)
