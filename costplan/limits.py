@@ -27,8 +27,16 @@ MAX_SIMULATIONS = 1_000_000
 """Most Monte Carlo paths [paths]."""
 
 MAX_PATH_MONTHS = 2_000_000
-"""Most simulated path-months (``simulations x months``): memory grows with both, about
-0.7 kB per path-month (e.g. 55,000 paths over 36 months)."""
+"""Most simulated path-months (``simulations x months``) of an evaluation that holds every
+path and month at once: the commitment sizing (``costplan commitments``), about 0.7 kB per
+path-month on the reference stack (e.g. 55,000 paths over 36 months). ``costplan project``
+evaluates blocks of months instead and is bounded by :data:`PROJECTION_BLOCK_BYTES`."""
+
+PROJECTION_BLOCK_BYTES = 320 * 2**20
+"""Working memory of one block of months of a projection, all paths [bytes]. The block's
+months are as many as fit (at least one); a run whose single month of all paths does not fit
+is refused, naming the most simulations that fit for that stack (about 240,000 on the
+reference stack; fewer on a stack with hundreds of node pools)."""
 
 MAX_ANNUAL_GROWTH = 100.0
 """Largest annual growth of active users [fraction/year] (10,000 % a year)."""
@@ -79,8 +87,9 @@ def json_depth(obj, limit: int = MAX_JSON_DEPTH) -> int:
     return deepest
 
 
-def check_projection_size(months: int, simulations: int, seed: int = 0) -> None:
-    """Refuse a projection run beyond :data:`MAX_MONTHS`, :data:`MAX_SIMULATIONS` or
+def check_projection_size(months: int, simulations: int, seed: int = 0, whole_horizon: bool = False) -> None:
+    """Refuse a projection run beyond :data:`MAX_MONTHS` or :data:`MAX_SIMULATIONS`, with
+    ``whole_horizon`` (an evaluation holding every path and month at once) beyond
     :data:`MAX_PATH_MONTHS`, or a negative seed (an :class:`~costplan.errors.InputError`
     naming the option)."""
     from costplan.errors import InputError
@@ -93,7 +102,7 @@ def check_projection_size(months: int, simulations: int, seed: int = 0) -> None:
     if isinstance(simulations, bool) or not isinstance(simulations, int) or not 0 <= simulations <= MAX_SIMULATIONS:
         raise InputError(f"--simulations must be a whole number from 0 (the central path only) to "
                          f"{MAX_SIMULATIONS:,}, got {simulations}")
-    if simulations * months > MAX_PATH_MONTHS:
+    if whole_horizon and simulations * months > MAX_PATH_MONTHS:
         raise InputError(
             f"--simulations {simulations:,} x --months {months} = {simulations * months:,} simulated path-months; "
             f"at most {MAX_PATH_MONTHS:,} fit in memory (about 0.7 kB each): use at most "

@@ -120,14 +120,16 @@ def nodes_for_requests(cpu, memory_gib, pods, alloc: Allocatable):
     return float(n) if np.ndim(cpu) == 0 else n
 
 
-def pack_nodes(counts, cpu_requests, memory_requests_gib, alloc: Allocatable, names=None):
+def pack_nodes(counts, cpu_requests, memory_requests_gib, alloc: Allocatable, names=None, cache: dict | None = None):
     """Nodes needed to schedule every pod, packed first-fit decreasing [nodes].
 
     ``counts`` has one row per workload (shape ``(W, ...)``: pods of each workload, any trailing
     shape such as paths x months); ``cpu_requests`` [vCPU/pod] and ``memory_requests_gib``
     [GiB/pod] have one value per workload. Returns the trailing shape. Each distinct mix of pod
     counts is packed once, so a Monte Carlo over thousands of paths packs a few hundred mixes.
-    A pod larger than an empty node is an :class:`InputError` naming the workload.
+    A pod larger than an empty node is an :class:`InputError` naming the workload. ``cache``
+    (a dict kept by the caller for one pool) remembers packed mixes across calls, so a
+    projection evaluated month block by month block packs each mix once.
 
     Three 2-vCPU pods on nodes with 3.5 allocatable vCPU need 3 nodes (the fluid bound says 2):
 
@@ -154,14 +156,33 @@ def pack_nodes(counts, cpu_requests, memory_requests_gib, alloc: Allocatable, na
         key = np.zeros(flat.shape[1], dtype=np.int64)
         for row in flat:
             key = key * base + row
-        _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        top = int(key.max(initial=0))
+        if top <= max(4 * key.size, 1 << 16):  # small keys: a table instead of a sort
+            seen = np.zeros(top + 1, dtype=bool)
+            seen[key] = True
+            keys = np.flatnonzero(seen)
+            table = np.empty(top + 1, dtype=np.intp)
+            table[keys] = np.arange(keys.size)
+            inverse = table[key]
+            first = np.empty(keys.size, dtype=np.intp)
+            first[inverse[::-1]] = np.arange(key.size - 1, -1, -1)  # any occurrence of each key will do
+        else:
+            _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         mixes = flat[:, first]
     else:  # too many workloads or pods for one integer key
         mixes, inverse = np.unique(flat, axis=1, return_inverse=True)
     # items largest first by their dominant share of a node
     share = np.maximum(cpu / alloc.cpu, mem / alloc.memory_gib)
     order = np.argsort(-share, kind="stable")
-    packed = np.array([_ffd(mixes[:, j], cpu, mem, order, alloc) for j in range(mixes.shape[1])], dtype=float)
+    if cache is None:
+        packed = np.array([_ffd(mixes[:, j], cpu, mem, order, alloc) for j in range(mixes.shape[1])], dtype=float)
+    else:
+        packed = np.empty(mixes.shape[1])
+        for j, mix in enumerate(map(tuple, mixes.T.tolist())):
+            n = cache.get(mix)
+            if n is None:
+                n = cache[mix] = _ffd(mixes[:, j], cpu, mem, order, alloc)
+            packed[j] = n
     out = packed[np.asarray(inverse).reshape(-1)].reshape(shape)
     return float(out) if out.ndim == 0 else out
 
@@ -216,10 +237,11 @@ def clamp_nodes(needed, min_nodes: float, max_nodes: float):
     return np.clip(needed, min_nodes, max_nodes), needed > max_nodes + 1e-9
 
 
-def ladder_index(required, capacities, start: int):
+def ladder_index(required, capacities, start: int, floor=None):
     """Index of the smallest rung whose capacity covers ``required`` [capacity unit], never below
     ``start`` and never stepping down over the last axis (months). Beyond the top rung: the top
-    rung, with ``over`` True."""
+    rung, with ``over`` True. ``floor`` (one rung per path, the last month of the previous block
+    of months) carries the running maximum into a later block."""
     caps = np.asarray(capacities, dtype=float)
     req = np.asarray(required, dtype=float)
     idx = np.searchsorted(caps, req - 1e-9, side="left")
@@ -227,6 +249,8 @@ def ladder_index(required, capacities, start: int):
     idx = np.clip(idx, start, len(caps) - 1)
     if idx.ndim:
         idx = np.maximum.accumulate(idx, axis=-1)
+        if floor is not None:
+            idx = np.maximum(idx, np.asarray(floor)[..., None])
     return idx, over
 
 

@@ -521,7 +521,7 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
     from costplan.limits import check_projection_size
 
     months = max(TERM_MONTHS[t] for t in TERM_HOURS if term is None or t == term)
-    check_projection_size(months, simulations, seed)
+    check_projection_size(months, simulations, seed, whole_horizon=True)
     parts: dict = {}
     _, _, capa, _ = simulate(model, months, simulations, seed, parts=parts)
     paths = max(simulations, 1)

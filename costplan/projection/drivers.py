@@ -69,19 +69,24 @@ def central(drivers: Drivers) -> dict[str, float]:
     return {name: float(getattr(drivers, name).value) for name in Drivers.model_fields if getattr(drivers, name) is not None}
 
 
-def users_by_month(users0, annual_growth, months: int) -> np.ndarray:
-    """Active users in months ``0 .. months-1`` [users].
+def users_by_month(users0, annual_growth, months: int, start: int = 0) -> np.ndarray:
+    """Active users in months ``start .. start+months-1`` [users].
 
     ``users0`` [users] and ``annual_growth`` [fraction/year] are scalars or arrays of shape
-    ``(paths,)``; the result has shape ``(months,)`` or ``(paths, months)``.
+    ``(paths,)``; the result has shape ``(months,)`` or ``(paths, months)``. A block of months
+    (``start`` > 0) holds exactly the values of those months in the whole horizon.
 
     >>> round(float(users_by_month(10_000, 0.35, 13)[12]))
     13500
     """
-    m = np.arange(months, dtype=float) / 12.0
+    m = np.arange(start, start + months, dtype=float) / 12.0
     u0 = np.asarray(users0, dtype=float)
     g = np.asarray(annual_growth, dtype=float)
     if u0.ndim == 0 and g.ndim == 0:
         return float(u0) * (1.0 + float(g)) ** m
     u0 = np.broadcast_to(u0, np.broadcast_shapes(u0.shape, g.shape))
-    return u0[:, None] * np.power(1.0 + g[..., None], m[None, :])
+    base = np.broadcast_to(1.0 + g, u0.shape)
+    out = np.empty((u0.shape[0], months))
+    for k, mk in enumerate(m):  # month by month on contiguous vectors: the same values for a
+        out[:, k] = u0 * np.power(base, mk)  # month whichever block of months it is evaluated in
+    return out

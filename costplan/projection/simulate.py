@@ -360,16 +360,19 @@ class ProjectionModel:
             idx = np.clip(np.asarray(idx, dtype=int) + offset, 0, len(capacity[key]["ladder"]) - 1)
         return np.where(idx == rung, instances, 0.0)
 
-    def _commitments(self, acc: _Accumulator, capacity: dict, months: int) -> None:
-        """Add the commitments' fees, coverage and unused reservations, the engine applied to
-        the projected instances; with a daily profile to each level, weighted by its hours."""
+    def _commitments(self, acc: _Accumulator, capacity: dict, start: int, stop: int, used: set) -> None:
+        """Add the commitments' fees, coverage and unused reservations in months ``start`` to
+        ``stop - 1``, the engine applied to the projected instances; with a daily profile to
+        each level, weighted by its hours. An unused capacity reservation is added whatever its
+        value; ``used`` receives the components of those that are ever unused (the others,
+        absent from the estimate, are left out of the result: :meth:`dropped`)."""
         profile = self.spec.daily_profile
         levels = [(1.0, "peak")] if profile is None else [(profile.peak_hours / 24.0, "peak"),
                                                           (1.0 - profile.peak_hours / 24.0, "offpeak")]
         active = {}
         if not self.spec.renew_commitments:
             for comp, *_ in self._cm_components:
-                active[comp.removeprefix("commitments/")] = self._commitment_active(comp, months)
+                active[comp.removeprefix("commitments/")] = self._commitment_active(comp, stop)[start:]
         applied = []
         touched = self.engine.touched
         for w, level in levels:
@@ -392,8 +395,18 @@ class ProjectionModel:
                 acc.add(rule, -value(what, c.name))
             else:  # an unused capacity reservation, at the on-demand rate
                 unused = value("unused_reserved", c.name)
-                if comp in self._cm_in_estimate or np.any(unused > 1e-9):
-                    acc.add(rule, unused * self.hours * c.price.unit_price)
+                if np.any(unused > 1e-9):
+                    used.add(comp)
+                if comp not in self._cm_in_estimate:  # under 1e-9 instances is none: exactly 0 where
+                    unused = np.where(unused > 1e-9, unused, 0.0)  # it may be left out, whatever the block
+                acc.add(rule, unused * self.hours * c.price.unit_price)
+
+    def dropped(self, carry: dict) -> set[str]:
+        """Components left out of a result: the capacity reservations the estimate has no line
+        for and that were never unused over the months evaluated with ``carry``."""
+        used = carry.get("reservations_used", set())
+        return {comp for comp, what, *_ in getattr(self, "_cm_components", ())
+                if what == "unused" and comp not in self._cm_in_estimate and comp not in used}
 
     def _commitment_active(self, component: str, months: int) -> np.ndarray:
         """1 in the months a commitment is in force, else 0. With ``renew_commitments`` (the
@@ -488,11 +501,12 @@ class ProjectionModel:
                 }
 
     # -- evaluation ----------------------------------------------------------------------
-    def demand(self, draws: dict[str, np.ndarray], months: int, extra_users: float = 0.0) -> dict[str, np.ndarray]:
-        """Users and the derived demands, each ``(paths, months)``: ``users`` [users],
-        ``peak_rps`` [req/s], ``sensor_points_per_s`` [points/s], ``egress_gb`` [GB/month],
-        ``stored_gb`` [GB]."""
-        users = users_by_month(draws["active_users"], draws["annual_growth"], months) + extra_users
+    def demand(self, draws: dict[str, np.ndarray], months: int, extra_users: float = 0.0,
+               start: int = 0) -> dict[str, np.ndarray]:
+        """Users and the derived demands in months ``start`` to ``start + months - 1``, each
+        ``(paths, months)``: ``users`` [users], ``peak_rps`` [req/s], ``sensor_points_per_s``
+        [points/s], ``egress_gb`` [GB/month], ``stored_gb`` [GB]."""
+        users = users_by_month(draws["active_users"], draws["annual_growth"], months, start) + extra_users
         zero = np.zeros(users.shape[0])
 
         def per_user(name):  # a driver the stack does not use (checked when the model is built)
@@ -505,15 +519,33 @@ class ProjectionModel:
         d["stored_gb"] = users * per_user("stored_gb_per_user")
         return d
 
-    def capacity(self, demand: dict[str, np.ndarray], draws: dict[str, np.ndarray]) -> dict[str, dict]:
+    def capacity(self, demand: dict[str, np.ndarray], draws: dict[str, np.ndarray],
+                 carry: dict | None = None) -> dict[str, dict]:
         """Resources per month: ``{name: {"value": (paths, months), "unit": str, "kind": str,
-        "at_limit": bool array or None, "limit": str}}``."""
+        "at_limit": bool array or None, "limit": str}}``.
+
+        ``carry``, when the horizon is evaluated in blocks of months, is the state one block
+        leaves to the next (kept by the caller, empty for the first block): the running maxima
+        of the resources that never step down (database class and storage, cache node type,
+        volume size), per path, and the packed node counts of each pool's pod mixes. The
+        blocks' values are then exactly those of the whole horizon at once."""
+        carry = {} if carry is None else carry
+
+        def floor(name: str, value: np.ndarray) -> np.ndarray:
+            """``value`` never below the previous block's last month; remembers its own."""
+            prev = carry.get(name)
+            if prev is not None:
+                value = np.maximum(value, prev[:, None])
+            carry[name] = value[:, -1].copy()
+            return value
+
         users = demand["users"]
         out: dict[str, dict] = {}
         api_pods = np.zeros_like(users)
         profile = self.spec.daily_profile
         for key, p in self.pools.items():
-            pods, nodes, at_max = self._pool_nodes(p, demand, 1.0)
+            pack = carry.setdefault(f"pack:{key}", {})
+            pods, nodes, at_max = self._pool_nodes(p, demand, 1.0, pack)
             for (wname, dem, _, _, _, hi, _, _, replicas), (n, at) in zip(p.workloads, pods, strict=True):
                 if dem == "peak_rps":
                     api_pods = api_pods + n
@@ -522,7 +554,7 @@ class ProjectionModel:
             out[key] = {"value": nodes, "unit": "nodes", "kind": "nodes", "at_limit": at_max, "baseline": p.baseline_nodes,
                         "limit": f"pool max {p.max_nodes:g}" if np.isfinite(p.max_nodes) else ""}
             if profile is not None:
-                _, off, _ = self._pool_nodes(p, demand, profile.offpeak_share)
+                _, off, _ = self._pool_nodes(p, demand, profile.offpeak_share, pack)
                 out[f"{key}/offpeak"] = {"value": np.minimum(off, nodes), "unit": "nodes", "kind": "nodes_offpeak",
                                          "at_limit": None, "baseline": p.baseline_nodes, "limit": "", "pool": key}
         dbrule = self.spec.database
@@ -531,13 +563,13 @@ class ProjectionModel:
             need_conn = api_pods * dbrule.connections_per_pod / dbrule.max_connection_utilisation
             i_cpu, over_cpu = cap.ladder_index(need_cpu, db["vcpu"], db["start"])
             i_conn, over_conn = cap.ladder_index(need_conn, db["max_conn"], db["start"])
-            idx = np.maximum(i_cpu, i_conn)
+            idx = floor(f"{key}/class", np.maximum(i_cpu, i_conn))
             out[f"{key}/class"] = {"value": idx, "unit": "ladder rung", "kind": "db_class", "at_limit": over_cpu | over_conn, "baseline": db["start"],
                                    "limit": "top of class_ladder", "ladder": dbrule.class_ladder}
             if "db_gb_per_user" in draws:
                 used = users * draws["db_gb_per_user"][:, None]
                 alloc = np.maximum(db["size0"], np.ceil(used / dbrule.storage_fill - 1e-9))
-                alloc = np.maximum.accumulate(alloc, axis=-1)
+                alloc = floor(f"{key}/storage", np.maximum.accumulate(alloc, axis=-1))
             else:
                 alloc = np.full_like(users, db["size0"])
             lim = db["max_size"] or np.inf
@@ -548,6 +580,7 @@ class ProjectionModel:
             if "cache_mb_per_user" in draws:
                 need = users * draws["cache_mb_per_user"][:, None] / 1024.0 / crule.max_memory_utilisation
                 idx, over = cap.ladder_index(need, c["memory"], c["start"])
+                idx = floor(f"{key}/node_type", idx)
             else:
                 idx, over = np.full(users.shape, c["start"]), None
             out[f"{key}/node_type"] = {"value": idx, "unit": "ladder rung", "kind": "cache_class", "at_limit": over, "baseline": c["start"],
@@ -559,7 +592,7 @@ class ProjectionModel:
             if v is None:
                 continue
             size = np.maximum(v.size_gb, np.ceil(used_gib / ss.volume_fill - 1e-9))
-            size = np.maximum.accumulate(size, axis=-1)
+            size = floor(f"{rname}/{ss.volume}/size", np.maximum.accumulate(size, axis=-1))
             out[f"{rname}/{ss.volume}/size"] = {"value": size, "unit": "GiB per claim", "kind": "volume",
                                                "at_limit": None, "baseline": v.size_gb, "limit": "", "count": v.count}
         return out
@@ -568,13 +601,14 @@ class ProjectionModel:
     """Demands whose pods are sized on the daily peak; off-peak they run at ``offpeak_share``
     of it. Sensor writes (``sensor_points_per_s``) are a daily mean and are not scaled."""
 
-    def _pool_nodes(self, p: PoolModel, demand: dict[str, np.ndarray], scale: float):
+    def _pool_nodes(self, p: PoolModel, demand: dict[str, np.ndarray], scale: float, pack: dict | None = None):
         """Pods of each workload and nodes of pool ``p`` at ``scale`` x the peak demand [1].
 
         Returns ``(pods, nodes, at_max)``: ``pods`` is a list of ``(count, at_hpa_max or
         None)`` per workload [pods]; ``nodes`` the packed count clamped to the pool's
         ``[min, max]`` [nodes]; ``at_max`` where the packing exceeds ``max``. Each workload
-        stays within ``[min_replicas, max_replicas]`` at any scale."""
+        stays within ``[min_replicas, max_replicas]`` at any scale. ``pack`` caches the packed
+        mixes (:func:`costplan.projection.capacity.pack_nodes`)."""
         users = demand["users"]
         pods, counts, wcpus, wmems, wnames = [], [], [], [], []
         for (wname, dem, per_pod, share, lo, hi, wcpu, wmem, replicas) in p.workloads:
@@ -592,7 +626,7 @@ class ProjectionModel:
             wmems.append(wmem)
             wnames.append(f"{p.region}/{p.name}/pods/{wname}")
         if counts:
-            need = cap.pack_nodes(np.stack(counts), wcpus, wmems, p.alloc, names=wnames)
+            need = cap.pack_nodes(np.stack(counts), wcpus, wmems, p.alloc, names=wnames, cache=pack)
         else:
             need = np.zeros_like(users)
         nodes, at_max = cap.clamp_nodes(need, p.min_nodes, p.max_nodes)
@@ -652,8 +686,13 @@ class ProjectionModel:
             parts.setdefault("ec2_on_demand_peak", {})[key] = capacity[key]["value"] * rate
             parts.setdefault("ec2_on_demand_offpeak", {})[key] = capacity[f"{key}/offpeak"]["value"] * rate
 
-    def cost(self, demand, capacity, spot_factor: np.ndarray | None = None, parts: dict | None = None) -> dict[str, np.ndarray]:
-        """Monthly cost per component, each ``(paths, months)`` [USD/month].
+    def cost(self, demand, capacity, spot_factor: np.ndarray | None = None, parts: dict | None = None,
+             start: int = 0, carry: dict | None = None) -> dict[str, np.ndarray]:
+        """Monthly cost per component, each ``(paths, months)`` [USD/month], for the months
+        ``start`` onwards (a block of the horizon: commitments that end after their term
+        count months from 0). With ``carry`` (the state kept across blocks, see
+        :meth:`capacity`) every component is returned and the caller leaves out
+        :meth:`dropped` once all blocks are evaluated; without it they are left out here.
 
         ``parts``, if given, receives ``ec2_on_demand``: the on-demand EC2 node cost before
         commitments, by pool and in total (``"total"``) [USD/month], the usage Savings Plans
@@ -752,9 +791,16 @@ class ProjectionModel:
                 by_pool["total"] = sum(by_pool.values(), np.zeros(shape))
             if profile is not None:
                 parts["peak_share"] = profile.peak_hours / 24.0
+        state = carry if carry is not None else {}
         if self.engine:
-            self._commitments(acc, capacity, shape[1])
-        return acc.result(ratios)
+            self._commitments(acc, capacity, start, start + shape[1], state.setdefault("reservations_used", set()))
+        out = acc.result(ratios)
+        if carry is None:  # the whole horizon: leave out what no month needed
+            for comp in self.dropped(state):
+                del out[comp]
+        else:  # a block: the caller leaves them out at the end; it reads the affine components
+            carry["affine"] = (acc.affine, ratios)
+        return out
 
 
 class _Accumulator:
@@ -792,13 +838,24 @@ class _Accumulator:
 
     def result(self, ratios: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """``{component: (paths, months) cost}`` [USD/month], components in the order first added;
-        a component constant on every path is a read-only broadcast view."""
+        a component constant on every path is a read-only broadcast view. ``self.affine``
+        then names the components that are ``coef x ratio + const`` of one driver's ratio
+        with ``coef > 0`` (``{component: (driver, coef, const)}``): increasing in that ratio,
+        so their order statistics over paths are the ratio's, mapped (:func:`project`)."""
         out = {}
+        self.affine = {}
         for name in self.names:
             arr = self.arrays.get(name)
-            for driver, coef in self.linear.get(name, {}).items():
+            terms = self.linear.get(name, {})
+            if arr is None and len(terms) == 1:
+                (driver, coef), = terms.items()
+                if coef > 0 and ratios[driver].shape == self.shape:
+                    self.affine[name] = (driver, coef, self.const.get(name, 0.0))
+            for driver, coef in terms.items():
                 if arr is None:
-                    arr = np.array(np.broadcast_to(coef * ratios[driver], self.shape))
+                    arr = coef * ratios[driver]
+                    if arr.shape != self.shape:
+                        arr = np.array(np.broadcast_to(arr, self.shape))
                 else:
                     arr += coef * ratios[driver]
             c = self.const.get(name, 0.0)
@@ -881,24 +938,172 @@ class ProjectionResult:
         }
 
 
-def quantiles(arr: np.ndarray) -> np.ndarray:
+def quantiles(arr: np.ndarray, counts: bool = False) -> np.ndarray:
     """p10, p50, p90 over paths (axis 0) of a ``(paths, months)`` array, shape ``(3, months)``.
     Columns equal on every path (a fixed cost, a pool at its minimum) skip the partition.
     Missing values (NaN) are left out. Monotone by construction: p10 <= p50 <= p90 in every
-    column, also where interpolation rounding would put them an ulp out of order."""
+    column, also where interpolation rounding would put them an ulp out of order. ``counts``:
+    the values are likely whole numbers (nodes, pods, rungs, GB), see :func:`column_stats`."""
+    return column_stats(arr, mean=False, counts=counts)[0]
+
+
+def column_stats(arr: np.ndarray, mean: bool = True, counts: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """p10, p50, p90 (shape ``(3, months)``, as :func:`quantiles`) and the mean (``(months,)``,
+    or None without ``mean``) over paths (axis 0) of a ``(paths, months)`` array.
+
+    Each month is reduced on its own contiguous row of paths (a transposed copy), so a month's
+    figures are the same whether it is evaluated alone or with the whole horizon: the
+    quantiles select just the order statistics they need (:func:`order_statistics`, no sort)
+    and interpolate them as ``np.quantile`` does (:func:`interpolate`: the same figures), the
+    mean is numpy's pairwise sum over that row. A column
+    equal on every path (a broadcast constant: no copy) gives that value as all three
+    quantiles and the mean. With ``counts``, whole-number values over a small range are
+    counted (``np.bincount``) instead of partitioned: the same order statistics, read from
+    the cumulative counts."""
     arr = np.asarray(arr, dtype=float)
-    lo, hi = arr.min(axis=0), arr.max(axis=0)
+    if arr.ndim == 2 and arr.strides[0] == 0:  # a broadcast view: the same row on every path
+        row = np.array(arr[0])
+        return np.repeat(row[None, :], 3, axis=0), (row if mean else None)
+    t = np.array(arr.T, order="C")  # a copy: partitioned in place below
+    lo, hi = t.min(axis=1), t.max(axis=1)
     if np.array_equal(lo, hi):
-        return np.repeat(lo[None, :], 3, axis=0)
+        return np.repeat(lo[None, :], 3, axis=0), (lo if mean else None)
     if np.isnan(lo).any():
         import warnings
 
         with warnings.catch_warnings():  # a column missing on every path stays NaN, quietly
             warnings.simplefilter("ignore", RuntimeWarning)
-            q = np.nanquantile(arr, QUANTILES, axis=0)
-    else:
-        q = np.quantile(arr, QUANTILES, axis=0)
+            q = np.nanquantile(t, QUANTILES, axis=1)
+        return np.maximum.accumulate(q, axis=0), (t.mean(axis=1) if mean else None)
+    m = t.mean(axis=1) if mean else None
+    ab = _counted_order_statistics(t, lo, hi) if counts and t.shape[1] >= COUNTED_PATHS else None
+    a, b = ab if ab is not None else order_statistics(t)
+    return interpolate(a, b, t.shape[1]), m
+
+
+COUNTED_PATHS = 1024
+"""Paths from which :func:`column_stats` counts whole numbers (fewer: a partition is as quick) [paths]."""
+
+COUNTED_SPAN = 1 << 16
+"""Widest range of whole numbers (max - min + 1 in a month) :func:`column_stats` counts rather
+than partitions [values]."""
+
+
+def _counted_order_statistics(t: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """:func:`order_statistics` of rows of whole numbers from their counts, or None when the
+    values are not all whole or span more than :data:`COUNTED_SPAN`."""
+    k, n = t.shape
+    span = int((hi - lo).max()) + 1
+    if span > COUNTED_SPAN or k * span > 4 * COUNTED_SPAN or not np.array_equal(t, np.floor(t)):
+        return None
+    offset = (np.arange(k, dtype=np.int64) * span)[:, None] - lo.astype(np.int64)[:, None]
+    counted = np.bincount((t.astype(np.int64) + offset).ravel(), minlength=k * span).reshape(k, span)
+    cum = np.cumsum(counted, axis=1)  # values <= lo + j
+    prev, nxt, _ = _positions(n)
+    ranks = np.concatenate([prev % n, nxt % n])
+    # every row's counts end at n: offset row i by i x n and search all rows at once
+    row = np.arange(k)[:, None]
+    flat = (cum + row * n).ravel()
+    rows = np.searchsorted(flat, (ranks[None, :] + row * n).ravel(), side="right").reshape(k, -1) - row * span
+    rows = rows.astype(float) + lo[:, None]
+    return rows[:, :3].T, rows[:, 3:].T
+
+
+def _positions(n: int):
+    """numpy's ``linear`` quantile method for :data:`QUANTILES` over ``n`` values: the ranks
+    below and above each virtual index and the weight between them."""
+    vi = (n - 1) * np.asarray(QUANTILES, dtype=float)
+    prev = np.floor(vi)
+    nxt = prev + 1
+    above = vi >= n - 1
+    prev[above] = -1
+    nxt[above] = -1
+    prev, nxt = prev.astype(np.intp), nxt.astype(np.intp)
+    return prev, nxt, vi - prev
+
+
+def order_statistics(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The order statistics of each row of ``t`` (``(months, paths)``, finite; may be
+    reordered in place) that :data:`QUANTILES` need, below and above each quantile: two
+    ``(3, months)`` arrays. No sort: a row of :data:`BINNED_PATHS` paths or more is selected
+    through a histogram (:func:`_binned_select`), a shorter one with one ``np.partition`` on
+    just those ranks (``np.quantile`` also places the minimum and maximum)."""
+    k, n = t.shape
+    prev, nxt, _ = _positions(n)
+    ranks = np.concatenate([prev, nxt]) % n
+    if n < BINNED_PATHS:
+        t.partition(np.unique(ranks), axis=1)
+        return t[:, prev].T, t[:, nxt].T
+    rows = np.array([_binned_select(t[i], ranks) for i in range(k)])
+    return rows[:, :3].T, rows[:, 3:].T
+
+
+BINNED_PATHS = 4096
+"""Paths from which :func:`order_statistics` selects through a histogram [paths]."""
+
+BINS = 2048
+"""Bins of :func:`_binned_select`'s histogram [1]."""
+
+
+def _binned_select(x: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """The values of ranks ``ranks`` (0-based) of the finite vector ``x``, exactly: each value's
+    bin ``floor((x - min) x BINS / (max - min))`` is computed with operations that never
+    decrease as ``x`` grows, so every value of a lower bin is below every value of a higher
+    one; the counts say which bin holds each rank, and only that bin's values are partitioned.
+    A few passes over ``x`` instead of a selection over all of it."""
+    lo, hi = x.min(), x.max()
+    scale = BINS / (hi - lo) if hi > lo else 0.0
+    if not (np.isfinite(scale) and scale > 0):  # equal values, or a span no histogram resolves
+        y = x.copy()
+        y.partition(np.unique(ranks))
+        return y[ranks]
+    b = np.subtract(x, lo)
+    b *= scale
+    b = b.astype(np.intp)
+    np.minimum(b, BINS - 1, out=b)  # the maximum lands on BINS
+    counts = np.bincount(b, minlength=BINS)
+    cum = np.cumsum(counts)
+    where = np.searchsorted(cum, ranks, side="right")  # the bin of each rank
+    wanted = np.zeros(BINS, dtype=bool)
+    wanted[where] = True
+    keep = wanted[b]  # one pass: the values of the bins that hold a rank
+    xs, bs = x[keep], b[keep]
+    out = np.empty(len(ranks))
+    for bin_ in np.unique(where):
+        mine = where == bin_
+        vals = xs[bs == bin_]
+        within = ranks[mine] - (cum[bin_] - counts[bin_])
+        vals.partition(np.unique(within))
+        out[mine] = vals[within]
+    return out
+
+
+def interpolate(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """p10, p50, p90 from the order statistics below (``a``) and above (``b``) each of them
+    over ``n`` paths, with ``np.quantile``'s arithmetic (its ``_lerp``), so the figures are
+    numpy's to the last bit; made monotone as :func:`quantiles` says."""
+    gamma = _positions(n)[2][:, None]
+    diff = b - a
+    q = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=q, where=np.broadcast_to(gamma >= 0.5, q.shape))
     return np.maximum.accumulate(q, axis=0)
+
+
+def _long_frame(months: int, starts, labels: dict[str, list], series: dict[str, list], after: dict | None = None):
+    """One frame of ``months`` rows per item: ``month``, ``ChargePeriodStart``, the items'
+    ``labels`` (one value per item, repeated), their ``series`` (one array of ``months`` values
+    per item) and ``after`` (labels placed last); built at once rather than a frame per item."""
+    import pandas as pd
+
+    k = len(next(iter(labels.values())))
+    cols = {"month": np.tile(np.arange(months), k), "ChargePeriodStart": np.tile(starts.to_numpy(), k)}
+    for name, values in labels.items():
+        cols[name] = np.repeat(np.array(values, dtype=object), months)
+    for name, values in series.items():
+        cols[name] = np.concatenate(values)
+    for name, values in (after or {}).items():
+        cols[name] = np.repeat(np.array(values, dtype=object), months)
+    return pd.DataFrame(cols)
 
 
 def _month_starts(spec: ProjectionSpec, months: int):
@@ -915,13 +1120,27 @@ def _month_starts(spec: ProjectionSpec, months: int):
     return pd.date_range(first, periods=months, freq="MS")
 
 
-def simulate(model: ProjectionModel, months: int, simulations: int, seed: int, extra_users: float = 0.0,
-             zero_users: bool = False, parts: dict | None = None):
-    """Draw the drivers and evaluate demand, capacity and cost.
+OVERFLOW = ("the projection's costs overflow (not finite): the drivers grow beyond what can be priced; "
+            "check annual_growth and the other drivers, or project fewer --months")
 
-    Returns ``(draws, demand, capacity, cost_by_component)``, arrays of shape
-    ``(paths, months)``; ``simulations=0`` gives the single central path.
-    """
+
+def _sum_costs(cost: dict[str, np.ndarray]) -> np.ndarray:
+    """The components' sum [USD/month], added in their order into one new array (as
+    ``sum(cost.values())`` adds them, without a new array per component)."""
+    values = iter(cost.values())
+    first = next(values, None)
+    if first is None:
+        return np.zeros((1, 1))
+    total = np.array(first, dtype=float)
+    for v in values:
+        total += v
+    return total
+
+
+def draw_paths(model: ProjectionModel, simulations: int, seed: int, zero_users: bool = False) -> dict[str, np.ndarray]:
+    """The drivers of every path, each ``(paths,)`` [driver unit]: ``np.random.default_rng(seed)``
+    drawn in the drivers' field order (:func:`costplan.projection.drivers.draw_all`);
+    ``simulations=0`` gives the single central path."""
     from costplan.projection.drivers import draw_all
 
     rng = np.random.default_rng(seed) if simulations > 0 else None
@@ -929,24 +1148,125 @@ def simulate(model: ProjectionModel, months: int, simulations: int, seed: int, e
     draws = draw_all(model.spec.drivers, n, rng)
     if zero_users:
         draws["active_users"] = np.zeros(n)
-    spot_factor = None
+    return draws
+
+
+def spot_factors(model: ProjectionModel, simulations: int, seed: int, start: int, stop: int) -> np.ndarray | None:
+    """Spot price factors of months ``start`` to ``stop - 1`` on every path, ``(paths, months)``
+    [1], or None (no Monte Carlo, no spot pool or no ``price_volatility``).
+
+    Month ``m`` has its own stream, the ``m``-th child of ``SeedSequence([seed, 1])``, drawn over
+    all paths: a block of months gets exactly the factors it has in the whole horizon, without
+    the other months being drawn or held."""
     sigma = model.spec.spot.price_volatility
-    if rng is not None and sigma > 0 and any(p.spot is not None for p in model.pools.values()):
-        spot_factor = np.exp(rng.normal(-sigma**2 / 2, sigma, (n, months)))
-    demand = model.demand(draws, months, extra_users)
-    capacity = model.capacity(demand, draws)
-    cost = model.cost(demand, capacity, spot_factor, parts)
+    if simulations <= 0 or sigma <= 0 or not any(p.spot is not None for p in model.pools.values()):
+        return None
+    children = np.random.SeedSequence([seed, 1]).spawn(stop)[start:]
+    out = np.empty((simulations, stop - start))
+    for k, child in enumerate(children):  # exp of each month's contiguous vector (see users_by_month)
+        out[:, k] = np.exp(np.random.default_rng(child).normal(-sigma**2 / 2, sigma, simulations))
+    return out
+
+
+def evaluate(model: ProjectionModel, draws: dict[str, np.ndarray], start: int, stop: int, carry: dict,
+             spot_factor: np.ndarray | None = None, extra_users: float = 0.0, parts: dict | None = None):
+    """Demand, capacity and cost of months ``start`` to ``stop - 1`` on the paths of ``draws``
+    (arrays ``(paths, stop - start)``). ``carry`` is the state one block of months leaves to
+    the next (:meth:`ProjectionModel.capacity`): evaluated in order with the same ``carry``,
+    blocks give exactly the values of the whole horizon at once."""
+    demand = model.demand(draws, stop - start, extra_users, start)
+    capacity = model.capacity(demand, draws, carry)
+    cost = model.cost(demand, capacity, spot_factor, parts, start, carry)
+    return demand, capacity, cost
+
+
+def simulate(model: ProjectionModel, months: int, simulations: int, seed: int, extra_users: float = 0.0,
+             zero_users: bool = False, parts: dict | None = None):
+    """Draw the drivers and evaluate demand, capacity and cost over the whole horizon at once.
+
+    Returns ``(draws, demand, capacity, cost_by_component)``, arrays of shape
+    ``(paths, months)``; ``simulations=0`` gives the single central path. Holds every array
+    for every path and month (about 0.7 kB per path-month on the reference stack): the
+    commitment sizing needs them; :func:`project` evaluates blocks of months instead.
+    """
+    draws = draw_paths(model, simulations, seed, zero_users)
+    carry: dict = {}
+    spot_factor = spot_factors(model, simulations, seed, 0, months)
+    demand, capacity, cost = evaluate(model, draws, 0, months, carry, spot_factor, extra_users, parts)
+    for comp in model.dropped(carry):
+        del cost[comp]
     return draws, demand, capacity, cost
 
 
+def bytes_per_path_month(model: ProjectionModel) -> float:
+    """What evaluating one path-month of ``model`` holds at its peak [bytes], estimated from its
+    structure: the arrays one evaluation returns (demands, each resource's values and limit
+    flags, each component's cost), 8 bytes each, times :data:`ARRAY_MARGIN` plus 16 arrays
+    for the temporaries. Deterministic (the refusal it feeds does not move from run to run);
+    ``tests/test_projection_blocks.py`` checks it is at least what ``tracemalloc`` measures.
+    The block of months :func:`project` evaluates at once is sized from it."""
+    if getattr(model, "_bytes_per_path_month", None):
+        return model._bytes_per_path_month
+    demand, capacity, cost = evaluate(model, draw_paths(model, 0, 0), 0, 1, {})
+    arrays = len(demand) + len(cost) + sum(1 + (c["at_limit"] is not None) for c in capacity.values())
+    model._bytes_per_path_month = 8.0 * (ARRAY_MARGIN * arrays + 16)
+    return model._bytes_per_path_month
+
+
+ARRAY_MARGIN = 1.25
+"""Temporaries on top of the arrays an evaluation returns [1]: ``tracemalloc`` measured 1.09x on
+the reference stack, 1.21x on a stack with 600 node pools, and 1.36x (the 16 more arrays
+cover it) on a small stack with commitments and a database."""
+
+
+def block_months(model: ProjectionModel, months: int, simulations: int, budget: int | None = None) -> int:
+    """Months evaluated at once: about :data:`BLOCK_PATH_MONTHS` path-months (small blocks keep
+    the arrays in the processor's caches), at most what keeps a block of all paths within
+    ``budget`` [bytes] (default :data:`costplan.limits.PROJECTION_BLOCK_BYTES`), at least one
+    month. A run whose single
+    month of all paths does not fit is refused (:class:`~costplan.errors.InputError` naming
+    ``--simulations`` and the most that fit for this stack)."""
+    from costplan.limits import PROJECTION_BLOCK_BYTES
+
+    budget = budget or PROJECTION_BLOCK_BYTES
+    n = max(simulations, 1)
+    per_month = COLUMN_OVERHEAD * bytes_per_path_month(model) * n
+    if per_month > budget:
+        most = int(budget // (COLUMN_OVERHEAD * bytes_per_path_month(model)))
+        raise InputError(
+            f"--simulations {simulations:,}: one month of this stack ({len(model.pools)} node pools, "
+            f"{len(model.rules)} cost lines) over {simulations:,} paths needs about {per_month / 2**20:,.0f} MiB, "
+            f"more than the projection's {budget / 2**20:,.0f} MiB working memory "
+            f"(costplan.limits.PROJECTION_BLOCK_BYTES); use at most {most:,} simulations for this stack")
+    return int(max(1, min(months, budget // per_month, BLOCK_PATH_MONTHS // n)))
+
+
+BLOCK_PATH_MONTHS = 65_536
+"""Path-months a block of :func:`project` aims at [path-months]: 50,000 paths are evaluated a
+month at a time, 2,000 paths 32 months at a time. Measured (docs/performance.md): at 50,000
+paths x 120 months one-month blocks take about 20 % less CPU than six-month blocks."""
+
+
+COLUMN_OVERHEAD = 1.5
+"""Margin on :func:`bytes_per_path_month` for what :func:`project` adds per block (the total,
+the cost per user, the transposed copies its statistics take) [1]."""
+
+
 def project(stack, months: int | None = None, simulations: int = 2000, seed: int = 42,
-            catalog: Catalog | None = None, calibration: Calibration | None = None) -> ProjectionResult:
+            catalog: Catalog | None = None, calibration: Calibration | None = None,
+            months_per_block: int | None = None) -> ProjectionResult:
     """Project ``stack`` month by month: demand -> capacity -> cost, with ranges.
 
     ``stack`` is a :class:`Stack` or a path; ``months`` defaults to the spec's (36);
     ``simulations`` Monte Carlo paths (0 = the deterministic central path only); ``seed`` fixes
     the draws; ``catalog`` defaults to the embedded snapshot; ``calibration`` (from
     :func:`costplan.projection.calibrate.calibrate`) scales the cost lines to actual spend.
+
+    The paths are evaluated a block of months at a time (``months_per_block``; by default as
+    many as fit :data:`costplan.limits.PROJECTION_BLOCK_BYTES`, :func:`block_months`), every
+    path in each block, the running state carried from block to block; each block's
+    quantiles and means are taken before the next is evaluated, so memory is bounded by one
+    block whatever the horizon, and the result does not depend on the block size.
     """
     import pandas as pd
 
@@ -963,55 +1283,106 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     model = ProjectionModel(stack, catalog, calibration=calibration)
     months = months if months is not None else model.spec.months
     check_projection_size(months, simulations)
+    if months_per_block is not None and (isinstance(months_per_block, bool) or not isinstance(months_per_block, int)
+                                         or months_per_block < 1):
+        raise InputError(f"months_per_block must be a whole number 1 or more, got {months_per_block!r}")
+    block = months_per_block or block_months(model, months, simulations)
     starts = _month_starts(model.spec, months)
-    _, demand, capa, cost = simulate(model, months, simulations, seed)
     _, dem_c, cap_c, cost_c = simulate(model, months, 0, seed)
     _, _, _, cost_plus = simulate(model, months, 0, seed, extra_users=1000.0)
     _, _, _, cost_zero = simulate(model, months, 0, seed, zero_users=True)
+    total_c = _sum_costs(cost_c)[0]
+    fixed = _sum_costs(cost_zero)[0]
+    if not np.isfinite(total_c).all():
+        raise InputError(OVERFLOW)
 
-    total = sum(cost.values())
-    total_c = sum(cost_c.values())[0]
-    fixed = sum(cost_zero.values())[0]
-    users = demand["users"]
-    if not (np.isfinite(total).all() and np.isfinite(total_c).all()):  # never a NaN median or an inf total
-        raise InputError("the projection's costs overflow (not finite): the drivers grow beyond what can be priced; "
-                         "check annual_growth and the other drivers, or project fewer --months")
-    qt = quantiles(total)
-    qu = quantiles(users)
-    month_idx = np.arange(months)
+    # the Monte Carlo paths, block of months by block of months: each block's statistics go
+    # into these (3, months) and (months,) arrays, and the block's arrays are released
+    n = max(simulations, 1)
+    draws = draw_paths(model, simulations, seed)
+    carry: dict = {}
+    qt, qu, qp = (np.empty((3, months)) for _ in range(3))
+    mean_t = np.empty(months)
+    comp_stats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    cap_stats: dict[str, tuple[dict, np.ndarray, np.ndarray]] = {}
+    for m0 in range(0, months, block):
+        m1 = min(months, m0 + block)
+        cols = slice(m0, m1)
+        spot_factor = spot_factors(model, simulations, seed, m0, m1)
+        demand, capa, cost = evaluate(model, draws, m0, m1, carry, spot_factor)
+        del spot_factor
+        total = _sum_costs(cost)
+        if not np.isfinite(total).all():  # never a NaN median or an inf total
+            raise InputError(OVERFLOW)
+        qt[:, cols], mean_t[cols] = column_stats(total)
+        users = demand["users"]
+        qu[:, cols] = quantiles(users)
+        from costplan.projection.unit_cost import cost_per_user
+
+        qp[:, cols] = quantiles(cost_per_user(total, users))  # NaN on a path with no users
+        del total, users, demand
+        affine, ratios = carry.pop("affine")
+        by_ratio: dict[str, tuple] = {}  # each driver ratio's order statistics and mean, once
+        for name in list(cost):
+            q, mean = comp_stats.setdefault(name, (np.empty((3, months)), np.empty(months)))
+            arr = cost.pop(name)
+            if name not in affine:
+                q[:, cols], mean[cols] = column_stats(arr)
+                continue
+            # coef x ratio + const with coef > 0 is increasing in the ratio: its order statistics
+            # are the ratio's, mapped with the same arithmetic as its values
+            driver, coef, const = affine[name]
+            if driver not in by_ratio:
+                t = np.array(ratios[driver].T, order="C")
+                by_ratio[driver] = (t.mean(axis=1), *order_statistics(t))
+            r_mean, r_a, r_b = by_ratio[driver]
+            a, b = coef * r_a, coef * r_b
+            if const:
+                a, b = a + const, b + const
+            q[:, cols] = interpolate(a, b, n)
+            mean[cols] = coef * r_mean + const
+        for name in list(capa):
+            c = capa.pop(name)
+            meta, q, share = cap_stats.setdefault(
+                name, ({k: v for k, v in c.items() if k not in ("value", "at_limit")}, np.empty((3, months)),
+                       np.zeros(months)))
+            q[:, cols] = quantiles(c["value"], counts=True)
+            if c["at_limit"] is not None:
+                share[cols] = np.count_nonzero(c["at_limit"], axis=0) / n
+        del capa, cost
+    del draws
+    for name in model.dropped(carry):
+        comp_stats.pop(name, None)
+
     monthly = pd.DataFrame({
-        "month": month_idx, "ChargePeriodStart": starts,
+        "month": np.arange(months), "ChargePeriodStart": starts,
         "users_p10": qu[0], "users_p50": qu[1], "users_p90": qu[2],
-        "p10": qt[0], "p50": qt[1], "p90": qt[2], "mean": total.mean(axis=0),
+        "p10": qt[0], "p50": qt[1], "p90": qt[2], "mean": mean_t,
         "deterministic": total_c, "fixed": fixed, "variable": qt[1] - fixed,
     })
+    month_idx = np.arange(months)
 
     lines = model.estimate.lines.drop_duplicates("component").set_index("component")
-    frames = []
-    for name, arr in cost.items():
-        q = quantiles(arr)
-        frames.append(pd.DataFrame({
-            "month": month_idx, "ChargePeriodStart": starts, "component": name,
-            "ServiceName": lines.ServiceName.get(name, ""), "RegionId": lines.RegionId.get(name, ""),
-            "p10": q[0], "p50": q[1], "p90": q[2], "mean": arr.mean(axis=0), "deterministic": cost_c[name][0],
-        }))
-    by_component = pd.concat(frames, ignore_index=True)
+    names = list(comp_stats)
+    stats = [comp_stats[n] for n in names]
+    by_component = _long_frame(months, starts, {
+        "component": names, "ServiceName": [lines.ServiceName.get(n, "") for n in names],
+        "RegionId": [lines.RegionId.get(n, "") for n in names]}, {
+        "p10": [q[0] for q, _ in stats], "p50": [q[1] for q, _ in stats], "p90": [q[2] for q, _ in stats],
+        "mean": [m for _, m in stats], "deterministic": [cost_c[n][0] for n in names]})
 
-    cframes, steps = [], []
+    steps = []
     last = months - 1
-    for name, c in capa.items():
-        v = np.asarray(c["value"], dtype=float)
-        q = quantiles(v)
+    cap_cols: dict[str, list] = {k: [] for k in ("resource", "kind", "unit", "limit", "p10", "p50", "p90",
+                                                 "deterministic", "label", "at_limit_share")}
+    for name, (c, q, share) in cap_stats.items():
         vc = np.asarray(cap_c[name]["value"], dtype=float)[0]
         ladder = c.get("ladder")
-        label = [ladder[int(i)] for i in vc] if ladder else [""] * months
-        at = c["at_limit"]
-        share = at.mean(axis=0) if at is not None else np.zeros(months)
-        cframes.append(pd.DataFrame({
-            "month": month_idx, "ChargePeriodStart": starts, "resource": name, "kind": c["kind"], "unit": c["unit"],
-            "p10": q[0], "p50": q[1], "p90": q[2], "deterministic": vc, "label": label,
-            "at_limit_share": share, "limit": c["limit"],
-        }))
+        label = np.array([ladder[int(i)] for i in vc] if ladder else [""] * months, dtype=object)
+        for k, v in (("resource", name), ("kind", c["kind"]), ("unit", c["unit"]), ("limit", c["limit"]),
+                     ("p10", q[0]), ("p50", q[1]), ("p90", q[2]), ("deterministic", vc), ("label", label),
+                     ("at_limit_share", share)):
+            cap_cols[k].append(v)
         if c["kind"] == "nodes_offpeak":  # steps and limits are about the peak
             continue
         base = float(c.get("baseline", vc[0]))
@@ -1038,20 +1409,22 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
                 "first_month_at_limit": int(at_c[0]) if len(at_c) else -1,
                 "share_of_paths_at_limit": float(share[last]), "limit": c["limit"], "note": note,
             })
-    capacity = pd.concat(cframes, ignore_index=True) if cframes else pd.DataFrame()
+    capacity = pd.DataFrame()
+    if cap_stats:
+        capacity = _long_frame(months, starts, {k: cap_cols[k] for k in ("resource", "kind", "unit")},
+                               {k: cap_cols[k] for k in ("p10", "p50", "p90", "deterministic", "label", "at_limit_share")},
+                               {"limit": cap_cols["limit"]})
     steps_df = pd.DataFrame(steps, columns=["resource", "kind", "month", "from", "to", "first_month_at_limit",
                                             "share_of_paths_at_limit", "limit", "note"])
 
     from costplan.projection.unit_cost import cost_per_user
 
-    per_path = cost_per_user(total, users)  # NaN on a path with no users
-    qp = quantiles(per_path)
     users_c = dem_c["users"][0]
     per_user = pd.DataFrame({
         "month": month_idx, "ChargePeriodStart": starts, "users_p50": qu[1],
         "p10": qp[0], "p50": qp[1], "p90": qp[2], "deterministic": cost_per_user(total_c, users_c),
         "fixed_per_user": cost_per_user(fixed, users_c),
-        "marginal_per_1000_users": sum(cost_plus.values())[0] - total_c,
+        "marginal_per_1000_users": _sum_costs(cost_plus)[0] - total_c,
     })
 
     from costplan.projection.spot import spot_savings
