@@ -85,7 +85,13 @@ class Decision:
         amount = f" ${abs(d):,.2f}/month" if abs(d) >= 0.005 else ""
         rng = ""
         if abs(self.high - self.low) >= 0.005:
-            rng = f" (range {_signed(self.low)} to {_signed(self.high)})"
+            lo, hi = sorted((abs(self.low), abs(self.high)))
+            if d < -0.005 and self.high < -0.005:  # a saving whichever way: said as savings, not as negatives
+                rng = f" (between ${lo:,.2f} and ${hi:,.2f})"
+            elif d > 0.005 and self.low > 0.005:
+                rng = f" (between ${lo:,.2f} and ${hi:,.2f})"
+            else:  # the range crosses zero: each end in words
+                rng = f" (from {_effect(self.low)} to {_effect(self.high)})"
         grade = f"; ${self.estimate_grade_cost:,.2f}/month of the change rests on estimate-grade prices" if self.estimate_grade else ""
         return f"{self.title}: {word}{amount}{rng} on the whole bill{grade}"
 
@@ -97,8 +103,11 @@ class Decision:
                 "scenario": self.scenario, "notes": "; ".join(self.notes)}
 
 
-def _signed(v: float) -> str:
-    return f"{'+' if v > 0.005 else '-' if v < -0.005 else ''}${abs(v):,.2f}"
+def _effect(v: float) -> str:
+    """What a change of ``v`` [USD/month] does to the bill, in words."""
+    if v < -0.005:
+        return f"saving ${abs(v):,.2f}"
+    return f"raising it by ${v:,.2f}" if v > 0.005 else "no change"
 
 
 def table(decisions: list[Decision]) -> pd.DataFrame:
@@ -266,7 +275,8 @@ def commitment_decisions(stack: Stack, base: EstimateResult, catalog: Catalog, *
     from costplan.projection import stack_commitments
     from costplan.projection.commitments import TERM_MONTHS
 
-    sc = stack_commitments(stack, catalog, simulations=simulations, seed=seed)
+    # the Savings Plan sizing only: the reserved-instance and combined alternatives are not decisions here
+    sc = stack_commitments(stack, catalog, simulations=simulations, seed=seed, alternatives=False)
     out = []
     existing_total = sum(sp.hourly_commitment for sp in stack.commitments.savings_plans.values()
                          if sp.type == "compute")

@@ -622,3 +622,77 @@ def test_reconcile_maps_focus_rows_without_usage_types(store, tmp_path):
     assert lines.loc[("data_transfer", "AWS Data Transfer")] == 9.0
     assert lines.loc[("public_ipv4", "Amazon Virtual Private Cloud")] == 3.6
     assert lines.loc[("unmapped", "Amazon Elastic Compute Cloud")] == 1.5
+
+
+def _cur_parquet(path: Path, rows: list[tuple]) -> Path:
+    """A CUR 2.0 Parquet file of October 2026: ``(line item type, resource id, unblended cost,
+    team tag)`` per row, every other column the same."""
+    import duckdb
+
+    values = ", ".join(f"('{t}', '{r}', {c}, '{tag}')" for t, r, c, tag in rows)
+    con = duckdb.connect()
+    con.execute(
+        f"""COPY (SELECT TIMESTAMP '2026-10-01' AS bill_billing_period_start_date,
+                         TIMESTAMP '2026-11-01' AS bill_billing_period_end_date,
+                         '000000000000' AS bill_payer_account_id, 'INV-1' AS bill_invoice_id,
+                         TIMESTAMP '2026-10-05' AS line_item_usage_start_date,
+                         TIMESTAMP '2026-10-06' AS line_item_usage_end_date,
+                         t AS line_item_line_item_type, 'AmazonEC2' AS line_item_product_code,
+                         r AS line_item_resource_id, c AS line_item_unblended_cost,
+                         MAP {{'user_team': tag}} AS resource_tags
+                  FROM (VALUES {values}) v(t, r, c, tag)) TO '{path}' (FORMAT parquet)"""
+    )
+    con.close()
+    return path
+
+
+def test_repeated_parquet_rows_are_compared_whole_maps_included(store, tmp_path):
+    """Rows equal in every flat column share a hash; only those equal in their maps too repeat.
+    By hand: rows 1 and 2 are copies (1 repeat); rows 3 and 4 differ only in their tag (none);
+    rows 5 and 6 are copies of a Savings Plan covered line (1 repeat), rows 7 and 8 copies of its
+    SavingsPlanNegation line, which the import drops and does not compare: 2 repeats. BilledCost:
+    1 + 1 + 2 + 2 (covered usage is billed 0, the negation dropped) = 6.00, the unblended sum
+    6 + 3 + 3 - 3 - 3."""
+    f = _cur_parquet(tmp_path / "cur.parquet", [
+        ("Usage", "i-1", 1.0, "a"), ("Usage", "i-1", 1.0, "a"),
+        ("Usage", "i-2", 2.0, "a"), ("Usage", "i-2", 2.0, "b"),
+        ("SavingsPlanCoveredUsage", "i-3", 3.0, "a"), ("SavingsPlanCoveredUsage", "i-3", 3.0, "a"),
+        ("SavingsPlanNegation", "i-3", -3.0, "a"), ("SavingsPlanNegation", "i-3", -3.0, "a"),
+    ])
+    report = import_files(store, "cur", [f])
+    assert billed(store) == 6.0
+    assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 8, "repeated_rows": 2}]
+    # the columns the check wrote beside the rows are gone
+    cols = {r[0] for r in store.con.execute("SELECT column_name FROM information_schema.columns").fetchall()}
+    assert not any(c.startswith("__costplan") for c in cols)
+
+
+def test_repeated_rows_of_a_large_parquet_load_in_its_own_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(schema, "OWN_TABLE_ROWS", 1)
+    f = _cur_parquet(tmp_path / "cur.parquet", [("Usage", "i-1", 1.0, "a")] * 3 + [("Usage", "i-2", 2.0, "a")])
+    with Store(tmp_path / "s.duckdb") as s:
+        report = import_files(s, "cur", [f])
+        assert billed(s) == 5.0  # 3 x 1.00 + 2.00, every copy kept
+        assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 4, "repeated_rows": 2}]
+        assert "__costplan_hash" not in s._columns(s.loads()["table_name"].iloc[-1])
+
+
+def test_a_bad_value_in_parquet_is_named_with_its_row(store, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.DataFrame(focus_rows("1.0")).replace("", None)
+    df["BilledCost"] = pd.to_numeric(df["BilledCost"])
+    df.loc[2, "BilledCost"] = float("inf")  # the third row
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp_path / "f.parquet")
+    with pytest.raises(InputError) as exc:
+        import_files(store, "focus", [tmp_path / "f.parquet"])
+    assert "at row 3" in str(exc.value) and "BilledCost" in str(exc.value) and "f.parquet" in str(exc.value)
+
+
+def test_repeated_rows_across_csv_files_are_counted_per_file(store, tmp_path):
+    rows = focus_rows("1.0")[:2]
+    a = write_rows(tmp_path / "a.csv", [rows[0], rows[0], rows[1]])
+    b = write_rows(tmp_path / "b.csv", [rows[0], rows[1]])  # the same rows as a.csv, once each
+    report = import_files(store, "focus", [a, b])
+    assert report.duplicates.to_dict("records") == [{"file": str(a), "rows": 3, "repeated_rows": 1}]

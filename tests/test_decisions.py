@@ -86,3 +86,20 @@ def test_table_is_sorted_by_net_effect(decisions):
     t = table(list(decisions.values()))
     assert list(t["net_monthly"]) == sorted(t["net_monthly"])
     assert t["net_monthly"].map(lambda v: round(v, 2) == v).all()
+
+
+def test_a_headline_says_its_range_in_words_not_in_signs():
+    """A saving's range is said as savings ("between $12.19 and $12.99"), never as negative
+    amounts after "saves"; a range that crosses zero names each end."""
+    import types
+
+    from costplan.decisions import Decision
+
+    def line(net, low, high):
+        return Decision("k", "spot", "T", "s", types.SimpleNamespace(difference=net), low, high).headline()
+
+    assert line(-12.19, -12.99, -12.19) == "T: saves $12.19/month (between $12.19 and $12.99) on the whole bill"
+    assert line(72.43, 55.36, 89.5) == "T: raises the bill by $72.43/month (between $55.36 and $89.50) on the whole bill"
+    assert line(-5.0, -8.0, 3.0) == ("T: saves $5.00/month (from saving $8.00 to raising it by $3.00) "
+                                     "on the whole bill")
+    assert line(-5.0, -5.0, -5.0) == "T: saves $5.00/month on the whole bill"

@@ -206,3 +206,21 @@ def test_the_reference_stack_still_projects():
 
     model = ProjectionModel(load_stack(REFERENCE), reference_catalog())
     assert np.isfinite(model.estimate.total_monthly_cost)
+
+
+def test_manifests_read_twice_are_parsed_once_and_handed_out_as_copies(tmp_path, monkeypatch):
+    """A command that builds two projection models reads the same manifests twice: parsed once,
+    each caller gets its own copy, and a file whose content changed is read again."""
+    import costplan.projection.k8s as k8s
+
+    paths = files(tmp_path, deploy=DEPLOY, hpa=HPA)
+    parsed = []
+    real = k8s._read_manifests
+    monkeypatch.setattr(k8s, "_read_manifests", lambda p, n=None: parsed.append(1) or real(p, n))
+    first = read_manifests(paths)
+    first.workloads["api"].replicas = 99  # a caller changing what it got
+    second = read_manifests(paths)
+    assert len(parsed) == 1
+    assert second.workloads["api"].replicas == 3  # the HPA's minimum, not the first caller's change
+    paths[1].write_text(HPA.replace("minReplicas: 3", "minReplicas: 4"))
+    assert read_manifests(paths).workloads["api"].replicas == 4 and len(parsed) == 2

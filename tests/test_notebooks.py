@@ -157,3 +157,17 @@ def test_review_page_reads_at_1280_px_and_on_a4(review_run, width, media):
     assert v.cut == []
     assert v.requests and v.external == []
     assert len(v.screenshot) > 60_000  # tables and figures drawn, not a blank page
+
+
+def test_review_prints_on_a4_within_the_margins(review_run, tmp_path):
+    """Printed by Chromium to A4: no word or line in the side margins or past the edge (wide
+    tables included), no blank page (the last one included), the summary first."""
+    from browser_check import check_printed_a4, printed_a4
+
+    _, out, _ = review_run
+    p = printed_a4(out / "quarterly_review_2026Q3.html", tmp_path)
+    check_printed_a4(p)
+    text = "\n".join(p.pages)
+    # the summary is printed first, by the second page at the latest (the first holds the intro)
+    assert "Executive summary" in "".join(p.pages[:2])
+    assert text.index("Executive summary") < text.index("1. The quarter")

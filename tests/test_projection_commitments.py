@@ -169,3 +169,17 @@ def test_family_of_a_region_qualified_column():
     # one family plan covers both sizes: (2 x 0.085 + 0.17) x 0.6
     assert out["ec2_instance_sp"] == {"c5@us-east-1": pytest.approx(0.34 * 0.6)}
     assert out["hourly_fees"] == pytest.approx(0.34 * 0.6)
+
+
+def test_stack_commitments_without_the_alternatives_sizes_the_same_savings_plans():
+    """``alternatives=False`` (what the decisions read) leaves out the reserved-instance and
+    combined sizing and nothing else: the same Savings Plan table and the same evaluation of
+    the stack's own plans, to the cent."""
+    from projection_catalog import reference_catalog
+
+    full = stack_commitments(REFERENCE, reference_catalog(), simulations=20, seed=3)
+    only = stack_commitments(REFERENCE, reference_catalog(), simulations=20, seed=3, alternatives=False)
+    assert len(full.combined)  # the full call has one (the test catalog prices no RI), so the check can fail
+    assert only.reserved.empty and only.combined.empty
+    pd.testing.assert_frame_equal(only.table, full.table)
+    pd.testing.assert_frame_equal(only.existing, full.existing)

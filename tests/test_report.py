@@ -491,3 +491,50 @@ def test_report_page_reads_at_1280_px_and_on_a4(report_dir, width, media):
     assert v.cut == []
     assert v.requests and v.external == []
     assert len(v.screenshot) > 60_000
+
+
+def test_report_prints_on_a4_within_the_margins(report_dir, tmp_path):
+    """Printed by Chromium to A4 (the page's own @page rule): no word or line in the side
+    margins or past the edge, no blank page (the last one included), and the report's text
+    is all there: the headline, the plan-vs-actual table and the footer."""
+    from browser_check import check_printed_a4, printed_a4
+
+    p = printed_a4(report_dir / "report.html", tmp_path)
+    check_printed_a4(p)
+    text = "\n".join(p.pages)
+    for expected in ("Cloud cost report: 2026-10", "SYNTHETIC SAMPLE DATA", "Plan vs actual", "Price provenance"):
+        assert expected in text
+    assert "costplan" in p.pages[-1]  # the footer ends the last page
+
+
+def test_quarter_variance_pct_has_the_sign_of_the_variance(sample_store):
+    """A commitment's plan is negative (its fee minus the on-demand cost it covers): an actual
+    above it is a rise and its percentage is positive, against the plan's size, as in the
+    monthly reconciliation (the review showed +$806 as -39.2%)."""
+    from costplan.actuals.store import Store
+    from costplan.estimator import estimate
+    from costplan.pricing.catalog import default_catalog
+    from costplan.reports import quarterly as q
+    from costplan.stack import load_stack
+
+    plan = estimate(load_stack("data/ultibiker/stack.yaml"), default_catalog())
+    with Store.open_default(sample_store, read_only=True) as s:
+        v = q.quarter_variance(s, plan, "2026Q3")
+    neg = v[v["plan"] < 0]
+    assert len(neg) and (neg["variance"] > 0).all()  # the sample's Savings Plan: under-used, less saved
+    assert (neg["variance_pct"] > 0).all(), neg
+    for r in v.itertuples():
+        if r.plan:
+            assert r.variance_pct * r.variance >= 0, r  # never the opposite sign (0.0% when it rounds away)
+            assert r.variance_pct == pytest.approx((r.actual - r.plan) / abs(r.plan) * 100, abs=0.06), r
+
+
+def test_headings_are_for_people_and_the_data_keeps_the_column_names(outputs):
+    """report.html and report.md head their tables in words (the column name on hovering a
+    heading in the HTML); breakdown.csv and summary.json keep the column names."""
+    html, md, csv, summary = outputs
+    assert '<th class="num" title="variance_pct">Variance %</th>' in html
+    assert '<th class="" title="x_UsageType">Usage type</th>' in html
+    assert "| Component | Service | Plan (list) | Actual | Variance | Variance % | Flag |" in md
+    assert "variance_pct" not in md and "x_UsageType" not in md
+    assert "variance_pct" in set(csv.metric) and "variance_pct" in summary["sections"]["variance"]["rows"][0]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -118,6 +119,15 @@ NULL_STRINGS = ("NULL", "null")
 MONTH_START_SLACK_HOURS = 14
 #: Columns of the store an import never takes from a file.
 NOT_FROM_FILES = ("x_Source", "x_LoadId", "x_Synthetic")
+#: Columns the readers add: the file a row comes from, and (Parquet) its row in the file, from 0.
+SOURCE_META = ("filename", "file_row_number")
+#: Columns the load writes beside the store's and drops before it commits: a hash of the source
+#: row (its file and flat columns), the file and (Parquet) the row in the file (see
+#: :func:`_duplicates`).
+HASH_COL, FILE_COL, ROW_COL = "__costplan_hash", "__costplan_file", "__costplan_row"
+#: A CSV row's second hash (its columns in reverse order, another seed): a CSV has no row numbers
+#: to read a candidate row again by, and every column is flat text, so the two hashes cover it.
+HASH2_COL = "__costplan_hash2"
 
 
 @dataclass
@@ -238,12 +248,12 @@ def _is_legacy_cur(types: dict[str, str]) -> bool:
     return any("/" in c for c in types) and any(c.lower().startswith("lineitem/") for c in types)
 
 
-def _legacy_relation(reader: str, types: dict[str, str]) -> tuple[str, dict[str, str]]:
+def _legacy_relation(reader: str, types: dict[str, str], *, row_numbers: bool = False) -> tuple[str, dict[str, str]]:
     """A legacy CUR reader renamed to CUR 2.0 columns, its ``resourceTags/*`` (or legacy
     Parquet ``resource_tags_*``) columns folded into one JSON ``resource_tags`` object."""
     select, renamed, tags = [], {}, []
     for col, t in types.items():
-        if col == "filename":
+        if col in SOURCE_META:
             continue
         if col.lower().startswith("resourcetags/") or col.lower().startswith("resource_tags_"):
             key = col.split("/", 1)[1] if "/" in col else col[len("resource_tags_"):]
@@ -259,7 +269,8 @@ def _legacy_relation(reader: str, types: dict[str, str]) -> tuple[str, dict[str,
         any_tag = "coalesce(" + ", ".join(f'"{c}"' for _, c in tags) + ")" if len(tags) > 1 else f'"{tags[0][1]}"'
         select.append(f"CASE WHEN {any_tag} IS NULL THEN NULL ELSE CAST({obj} AS VARCHAR) END AS resource_tags")
         renamed["resource_tags"] = "VARCHAR"
-    return f"(SELECT {', '.join(select)}, filename FROM {reader})", renamed
+    meta = "filename, file_row_number" if row_numbers else "filename"
+    return f"(SELECT {', '.join(select)}, {meta} FROM {reader})", renamed
 
 
 # -- column expressions ------------------------------------------------------------------------
@@ -278,7 +289,7 @@ class _Cols:
     """Source column lookups, typed NULL-aware expressions and the value checks they need."""
 
     def __init__(self, types: dict[str, str], csv: bool = False):
-        self.types = {k: v for k, v in types.items() if k != "filename"}
+        self.types = {k: v for k, v in types.items() if k not in SOURCE_META}
         self.csv = csv
         self.lower = {c.lower(): c for c in self.types}
         self.checks: list[_Check] = []
@@ -648,25 +659,19 @@ def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str]
 
 
 # -- the import --------------------------------------------------------------------------------
-def _plan(con, kind: str, files: list[str], csv: bool, staged: str | None = None) -> _Plan:
+def _plan(con, kind: str, files: list[str], csv: bool) -> _Plan:
     types: dict[str, str] = {}
     for f in files:
         for k, t in _describe(con, f).items():
             types.setdefault(k, t)
-    reader = _reader(files, csv=csv, extra=", filename = true")
-    if staged is not None:
-        # CSV (and CSV.gz) is parsed once, into a temporary table every pass then reads: the
-        # checks, the duplicates and the load would each decompress and parse it again
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM {reader}")
-        except Exception as exc:  # noqa: BLE001 - duckdb.Error, named in the message
-            raise InputError([Problem(f"cannot read: {_short(exc)}", file=", ".join(files))]) from None
-        reader = staged
+    # files are streamed, never staged: the checking scan reads only the columns its checks and
+    # totals name (Parquet reads no other column; a CSV is parsed again), the load reads them all
+    reader = _reader(files, csv=csv, extra=", filename = true" + ("" if csv else ", file_row_number = true"))
     if kind == "focus":
         exprs, cols = _focus_exprs(types, csv=csv)
         return _Plan(reader, files, csv, exprs, cols, "TRUE", cols.typed("DOUBLE", "BilledCost", "BilledCost"))
     if _is_legacy_cur(types) or any(k.lower().startswith("resource_tags_") for k in types):
-        reader, types = _legacy_relation(reader, types)
+        reader, types = _legacy_relation(reader, types, row_numbers=not csv)
     exprs, cols, where = _cur_exprs(types, csv=csv)
     return _Plan(reader, files, csv, exprs, cols, where, cols.typed("DOUBLE", "BilledCost", "line_item_unblended_cost"))
 
@@ -757,18 +762,8 @@ def import_files(
     groups: dict[bool, list[str]] = {}
     for f in files:
         groups.setdefault(not f.lower().endswith(".parquet"), []).append(f)
-    staged = []
-    try:
-        plans = []
-        for i, (csv, group) in enumerate(sorted(groups.items())):
-            name = f"_costplan_csv_{i}" if csv else None
-            if name:
-                staged.append(name)
-            plans.append(_plan(con, kind, group, csv, name))
-        return _import(store, kind, files, found, plans, description, mode)
-    finally:
-        for name in staged:
-            con.execute(f"DROP TABLE IF EXISTS {name}")
+    plans = [_plan(con, kind, group, csv) for csv, group in sorted(groups.items())]
+    return _import(store, kind, files, found, plans, description, mode)
 
 
 def _import(store, kind, files, found, plans, description, mode) -> ImportReport:
@@ -777,12 +772,10 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
 
     con = store.con
     names = _part_names(files)
-    scans = []
-    dups = []
-    for plan in plans:
-        scan = _scan(con, plan)  # one pass: every check, the source totals, the repeated-row candidates
-        dups.append(_duplicates(con, plan, scan))
-        scans.append(scan.drop(columns=["all_rows", "distinct_rows"]))
+    scans = [_scan(con, plan) for plan in plans]  # one narrow pass per reader: every check, the source totals
+    # every row of each file, as the duplicates report counts them (the raw file name the readers give)
+    all_rows = pd.concat(scans, ignore_index=True).groupby("file")["all_rows"].sum().to_dict()
+    scans = [sc.drop(columns=["all_rows"]) for sc in scans]
     scan = pd.concat(scans, ignore_index=True)
     scan["file"] = scan["file"].map(lambda f: os.path.abspath(f))
     src = (
@@ -798,8 +791,20 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     net = {os.path.abspath(f): cur_has_net_columns(_describe(con, f)) for p in plans for f in p.files}
     parts["net_costs"] = parts["file"].map(net) if kind == "cur" else None
     parts = parts[parts["rows"] > 0]
-    selects = [f"SELECT {p.select} FROM {p.reader} WHERE {p.where}" for p in plans]
+    # the load also writes each row's hash, file and (Parquet) row number, read by the repeated-row
+    # check in the same transaction and dropped before it commits
+    selects = [
+        f"SELECT {p.select}, {_row_hash(p)} AS {HASH_COL}, filename AS {FILE_COL}"
+        + (f", {_row_hash(p, second=True)} AS {HASH2_COL}" if p.csv else f", file_row_number AS {ROW_COL}")
+        + f" FROM {p.reader} WHERE {p.where}"
+        for p in plans
+    ]
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
+
+    def inspect(con_, table):
+        inspect.result = _duplicates(con_, plans, table, all_rows)
+
+    inspect.result = None
 
     def check(_con, load_id, stored):
         stored = stored.rename(
@@ -828,6 +833,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             parts=parts[["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest",
                          "net_costs"]],
             mode=mode,
+            hidden=(HASH_COL, FILE_COL, ROW_COL, HASH2_COL),
+            inspect=inspect,
         )
     except duckdb.Error as exc:
         if _environment_failure(exc, store.path):
@@ -839,7 +846,7 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
          "difference"]
     ].round({"source_BilledCost": 2, "stored_BilledCost": 2})
     totals["rows"] = totals["rows"].astype("int64")
-    dup = pd.concat(dups, ignore_index=True) if dups else None
+    dup = inspect.result
     shown = parts.assign(billing_period=pd.to_datetime(parts["BillingPeriodStart"]).dt.strftime("%Y-%m"))
     return ImportReport(
         files,
@@ -857,11 +864,11 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
 
 
 def _scan(con, plan: _Plan) -> pd.DataFrame:
-    """One pass over the files: every check, and per file, billing period, provider, account
-    and currency the rows kept, the source's BilledCost, and the rows and distinct row hashes
-    (``all_rows``, ``distinct_rows``: fewer distinct hashes than rows is where rows may repeat,
-    :func:`_duplicates`). Raises :class:`InputError` with every failed check (file, row, column,
-    an example and what would be valid)."""
+    """One pass over the files, reading only the columns the checks and the totals name: every
+    check, and per file, billing period, provider, account and currency the rows kept, the
+    source's BilledCost and every row (``all_rows``, kept or dropped). Raises
+    :class:`InputError` with every failed check (file, row, column, an example and what would
+    be valid)."""
     import duckdb
 
     e = plan.exprs
@@ -871,7 +878,7 @@ def _scan(con, plan: _Plan) -> pd.DataFrame:
                      {e['ProviderName']} AS ProviderName, {e['BillingAccountId']} AS BillingAccountId,
                      {e['BillingCurrency']} AS BillingCurrency,
                      count(*) FILTER (WHERE {plan.where}) AS rows, sum({plan.source_billed}) AS source_BilledCost,
-                     count(*) AS all_rows, count(DISTINCT {_row_hash(plan)}) AS distinct_rows
+                     count(*) AS all_rows
                      {bad_counts}
               FROM {plan.reader} GROUP BY ALL"""
     try:
@@ -896,17 +903,23 @@ def _scan(con, plan: _Plan) -> pd.DataFrame:
 
 def _example(con, plan: _Plan, ck: _Check, n: int) -> Problem:
     """The first bad value of a check, with its file and row number."""
-    f, value = con.execute(
-        f"SELECT filename, CAST({ck.raw} AS VARCHAR) FROM {plan.reader} WHERE {ck.bad} LIMIT 1"
-    ).fetchall()[0]
     row = None
-    try:
-        one = _plan_reader_for(plan, f)
-        row = con.execute(
-            f"SELECT __row FROM (SELECT row_number() OVER () AS __row, * FROM {one}) WHERE {ck.bad} LIMIT 1"
-        ).fetchall()[0][0]
-    except Exception:  # noqa: BLE001 - the row number is a courtesy; the file and value are named anyway
-        row = None
+    if not plan.csv:
+        f, value, row = con.execute(
+            f"""SELECT filename, CAST({ck.raw} AS VARCHAR), file_row_number + 1 FROM {plan.reader}
+                WHERE {ck.bad} ORDER BY filename, file_row_number LIMIT 1"""
+        ).fetchall()[0]
+    else:
+        f, value = con.execute(
+            f"SELECT filename, CAST({ck.raw} AS VARCHAR) FROM {plan.reader} WHERE {ck.bad} LIMIT 1"
+        ).fetchall()[0]
+        try:
+            one = f"(SELECT * FROM {plan.reader} WHERE filename = {_lit(f)})"
+            row = con.execute(
+                f"SELECT __row FROM (SELECT row_number() OVER () AS __row, * FROM {one}) WHERE {ck.bad} LIMIT 1"
+            ).fetchall()[0][0]
+        except Exception:  # noqa: BLE001 - the row number is a courtesy; the file and value are named anyway
+            row = None
     where = f"row {row}" + (f" (line {row + 1})" if plan.csv and row else "") if row else None
     shown = value if value is None or len(value) <= 60 else value[:57] + "..."
     more = f"{n} value(s) are {ck.what}" if n > 1 else f"the value is {ck.what}"
@@ -918,51 +931,76 @@ def _example(con, plan: _Plan, ck: _Check, n: int) -> Problem:
     )
 
 
-def _plan_reader_for(plan: _Plan, f: str) -> str:
-    """``plan``'s reader restricted to one file (same renames, same columns)."""
-    if "_costplan_csv_" in plan.reader:
-        return f"(SELECT * FROM {plan.reader} WHERE filename = {_lit(f)})"
-    lst = "[" + ", ".join(_lit(duckdb_path(g)) for g in plan.files) + "]"
-    return plan.reader.replace(lst, "[" + _lit(duckdb_path(f)) + "]", 1)
+def _row_hash(plan: _Plan, *, second: bool = False) -> str:
+    """A hash of a source row: its file and every flat column. It leaves out nested columns
+    (CUR 2.0's product and resource_tags maps, FOCUS Tags as a MAP: costly to hash); rows of
+    one hash are then compared whole (:func:`_duplicates`). ``second``: the same values in
+    reverse order after another seed, a hash independent of the first."""
+    types = plan.cols.types
+    flat = [f'"{c}"' for c in types if not types[c].startswith(("MAP", "STRUCT")) and "[]" not in types[c]]
+    if second:
+        return "hash(" + ", ".join(["'costplan-second-hash'", *flat[::-1], "filename"]) + ")"
+    return "hash(" + ", ".join(["filename", *flat]) + ")"
 
 
-def _row_hash(plan: _Plan) -> str:
-    """A hash of a source row's columns. It leaves out nested columns (CUR 2.0's product and
-    resource_tags maps, FOCUS Tags as a MAP: costly to hash); rows equal in every other column
-    are then compared whole."""
-    cols = list(plan.cols.types)
-    if not cols:
-        return "0"
-    flat = [c for c in cols if not plan.cols.types[c].startswith(("MAP", "STRUCT")) and "[]" not in plan.cols.types[c]]
-    return "hash(" + ", ".join(f'"{c}"' for c in (flat or cols)) + ")"
+#: Up to this many candidate rows of a file are named in the SQL (a pruned read of their row
+#: groups); beyond it they are passed as a list.
+_MAX_INLINE_ROWS = 20_000
 
 
-def _duplicates(con, plan: _Plan, scan: pd.DataFrame) -> pd.DataFrame:
-    """Files in which some rows repeat another row exactly: ``file``, ``rows``,
-    ``repeated_rows``. The scan's hash counts name the candidate files; in those only the rows
-    whose hash repeats are compared whole."""
+def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -> pd.DataFrame:
+    """Files in which some rows repeat another row exactly: ``file``, ``rows`` (every row of
+    the file), ``repeated_rows`` (copies beyond the first).
+
+    The load wrote each row's hash (:func:`_row_hash`) and file beside it in ``table``; the
+    hashes that repeat there (usually none or a few) name the candidate rows, which are then
+    read again from the source by their row number (Parquet: only their row groups are read)
+    and compared whole, maps included. A CSV has no row numbers and no nested columns: its
+    rows are compared by a second, independent hash of every column the load wrote too
+    (:data:`HASH2_COL`), so a CSV is never parsed a third time. Rows the load drops
+    (CUR's SavingsPlanNegation lines) are not in ``table`` and not compared."""
     import pandas as pd
 
-    cols = list(plan.cols.types)
-    if not cols or scan.empty:
+    if not _has_column(con, table, HASH_COL):
         return pd.DataFrame(columns=["file", "rows", "repeated_rows"])
-    per_file = scan.groupby("file", as_index=False)[["all_rows", "distinct_rows"]].sum()
-    suspects = per_file[per_file["distinct_rows"] < per_file["all_rows"]]
+    row = ROW_COL if _has_column(con, table, ROW_COL) else "NULL::BIGINT"
+    second = HASH2_COL if _has_column(con, table, HASH2_COL) else "NULL::UBIGINT"
+    cand = con.execute(
+        f"""SELECT {FILE_COL}, list({HASH_COL}), list({row}), list({second}) FROM {table}
+            WHERE {HASH_COL} IN (SELECT {HASH_COL} FROM {table} GROUP BY 1 HAVING count(*) > 1)
+            GROUP BY 1 ORDER BY 1"""
+    ).fetchall()
     out = []
-    h = _row_hash(plan)
-    collist = ", ".join(f'"{c}"' for c in cols)
-    for r in suspects.itertuples():
-        one = _plan_reader_for(plan, r.file)
-        # the repeated hashes first (few), then only the rows with one of them, compared whole
-        hashes = [r_[0] for r_ in con.execute(
-            f"SELECT __h FROM (SELECT {h} AS __h FROM {one}) GROUP BY 1 HAVING count(*) > 1"
-        ).fetchall()]
+    for f, hashes, rows, seconds in cand:
+        plan = next((p for p in plans if os.path.abspath(f) in {os.path.abspath(x) for x in p.files}), None)
+        if plan is None or not plan.cols.types:
+            continue
+        if plan.csv:
+            # every column of a CSV is flat text: rows agreeing on both hashes are equal
+            copies = Counter(zip(hashes, seconds, strict=True))
+            repeated = sum(n - 1 for n in copies.values())
+            if repeated:
+                out.append({"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": repeated})
+            continue
+        collist = ", ".join(f'"{c}"' for c in plan.cols.types)
+        params: list = []
+        if len(rows) <= _MAX_INLINE_ROWS:
+            keep = f"file_row_number IN ({', '.join(str(int(r)) for r in sorted(rows))})"
+        else:
+            keep = "list_contains(?, file_row_number)"
+            params.append(sorted(int(r) for r in rows))
         repeated = con.execute(
             f"""SELECT coalesce(sum(n - 1), 0) FROM (
-                    SELECT count(*) AS n FROM {one} WHERE list_contains(?, {h})
+                    SELECT count(*) AS n FROM {plan.reader} WHERE filename = {_lit(f)} AND {keep}
                     GROUP BY {collist} HAVING count(*) > 1)""",
-            [hashes],
-        ).fetchall()[0][0] if hashes else 0
+            params,
+        ).fetchall()[0][0]
         if repeated:
-            out.append({"file": os.path.abspath(r.file), "rows": int(r.all_rows), "repeated_rows": int(repeated)})
+            out.append({"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": int(repeated)})
     return pd.DataFrame(out, columns=["file", "rows", "repeated_rows"])
+
+
+def _has_column(con, table: str, col: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?", [table, col]
+    ).fetchall()[0][0])

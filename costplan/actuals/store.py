@@ -336,6 +336,8 @@ class Store:
         check: Callable[[duckdb.DuckDBPyConnection, int, pd.DataFrame], None] | None = None,
         parts: pd.DataFrame | None = None,
         mode: str = "complete",
+        hidden: Sequence[str] = (),
+        inspect: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
     ) -> LoadResult:
         """Insert the rows of ``select_sql`` (FOCUS column names) as one load, in one transaction.
 
@@ -359,6 +361,12 @@ class Store:
         totals per billing period, provider and currency (``billing_period``, ``ProviderName``,
         ``BillingCurrency``, ``rows``, ``BilledCost``, ``EffectiveCost``); if it raises, nothing
         is written.
+
+        ``hidden`` names columns of ``select_sql`` that are not store columns (a row hash, the
+        source file and row): ``inspect(con, table)`` reads them from the new rows' table right
+        after the insert, in the same transaction, and they are then dropped (dropping a column
+        of a table the transaction created writes nothing). If ``inspect`` raises, nothing is
+        written.
         """
         if not schema.is_source(source):
             raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}, "
@@ -375,7 +383,13 @@ class Store:
             # the new rows go into a table of their own first: as fast as a plain CREATE TABLE AS
             con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
             self._hook("after_insert", load_id)
+            if inspect is not None:
+                inspect(con, table)
             cols = self._columns(table)
+            for c in hidden:
+                if c in cols:
+                    con.execute(f'ALTER TABLE {table} DROP COLUMN "{c}"')
+                    del cols[c]
             unknown = [c for c in cols if c not in schema.COLUMN_TYPES or c in ("x_Source", "x_LoadId")]
             if unknown:
                 raise InputError(
@@ -800,7 +814,11 @@ class Store:
     def _in_use(self, base: str, *, all_sources: bool = False) -> str:
         if all_sources:
             return base
-        overlap = self.con.execute("SELECT count(*) FROM period_source WHERE NOT chosen").fetchall()[0][0]
+        overlap = getattr(self, "_overlap", None)
+        if overlap is None:
+            overlap = self.con.execute("SELECT count(*) FROM period_source WHERE NOT chosen").fetchall()[0][0]
+            if self.read_only:  # nobody writes while it is open read-only (DuckDB's file lock): asked once
+                self._overlap = overlap
         rel = base
         if overlap:
             rel = (

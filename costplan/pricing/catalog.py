@@ -230,6 +230,8 @@ class Catalog:
                     tiers.sort(key=lambda p: p.tier_start)
         self._index: dict[Key, list[Price]] = _index
         self._by_sku_cache: dict[str, list[Key]] | None = None
+        self._by_service_cache: dict[str, list[Key]] | None = None
+        self._len: int | None = None
         rule = self.manifest.get("derived_commitments")
         self._commitment_rule: dict | None = rule if isinstance(rule, dict) else None
         self._derived: dict[Key, list[Price] | None] = {}
@@ -244,6 +246,17 @@ class Catalog:
                 by_sku[k[1]].append(k)
             self._by_sku_cache = dict(by_sku)
         return self._by_sku_cache
+
+    @property
+    def _by_service(self) -> dict[str, list[Key]]:
+        """service -> its keys, built on first use: a price that is not there is explained
+        (:meth:`_explain_missing`) without a scan of the whole catalog each time."""
+        if self._by_service_cache is None:
+            by_service: dict[str, list[Key]] = defaultdict(list)
+            for k in self._index:
+                by_service[k[0]].append(k)
+            self._by_service_cache = dict(by_service)
+        return self._by_service_cache
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -281,9 +294,10 @@ class Catalog:
 
     # -- queries --------------------------------------------------------------------------
     def __len__(self) -> int:
-        if isinstance(self._index, _Index):
-            return self._index.row_count()
-        return sum(len(v) for v in self._index.values())
+        if self._len is None:  # counted once: the catalog does not change after it is built
+            self._len = (self._index.row_count() if isinstance(self._index, _Index)
+                         else sum(len(v) for v in self._index.values()))
+        return self._len
 
     def __iter__(self):
         for k in sorted(self._index):
@@ -409,7 +423,7 @@ class Catalog:
         what = f"{model} price for {service} {sku!r} ({usage}{', ' + variant if variant else ''}) in {region}"
         if term or option or cls_:
             what += f" [{' '.join(x for x in (cls_, term, option) if x)}]"
-        svc_keys = [k for k in self._index if k[0] == service]
+        svc_keys = self._by_service.get(service, [])
         if not svc_keys:
             return f"no {what}: the catalog has no prices for service {service}"
         sku_keys = [k for k in svc_keys if k[1] == sku]

@@ -484,7 +484,8 @@ def pool_counts(model, capa: dict, key: str, months: int) -> tuple[np.ndarray, f
 
 
 def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: str | None = None,
-                      simulations: int = 500, seed: int = 42, plan_type: str = "compute") -> StackCommitments:
+                      simulations: int = 500, seed: int = 42, plan_type: str = "compute",
+                      alternatives: bool = True) -> StackCommitments:
     """Size a Savings Plan for ``stack`` on its projected on-demand EC2 usage (Monte Carlo
     paths pooled: the expected cost is minimised), for every term and payment option the
     catalog prices, and evaluate the stack's own plans on the same usage.
@@ -494,6 +495,10 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
     node count for ``peak_hours / 24`` of the hours, the off-peak's for the rest;
     :func:`on_demand_profile`). For a finer shape feed hourly actuals to
     :func:`optimise_commitments`.
+
+    ``alternatives=False`` leaves out the reserved-instance sizing and the EC2 Instance plus
+    Compute Savings Plan combination (``reserved`` and ``combined`` empty, and their findings):
+    for a caller that reads only the Savings Plan sizing and the stack's own plans.
     """
     from costplan.pricing.catalog import default_catalog
     from costplan.projection.simulate import ProjectionModel, simulate
@@ -561,6 +566,9 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
         if ev.utilisation < 0.999:
             findings.append(f"{name}: ${sp.hourly_commitment:,.2f}/h is {ev.utilisation:.0%} used on the projected usage "
                             f"(optimum ${best:,.2f}/h); net saving ${ev.net_savings:,.0f} over the profile")
+    if not alternatives:
+        return StackCommitments(table, pd.DataFrame(existing), pd.concat(curves, ignore_index=True), findings,
+                                pd.DataFrame(), pd.DataFrame())
     reserved = _size_reserved(model, capa, term, payment, max(simulations, 1), findings)
     combined = _combined_in_aws_order(model, capa, term, payment, max(simulations, 1))
     return StackCommitments(table, pd.DataFrame(existing), pd.concat(curves, ignore_index=True), findings, reserved,

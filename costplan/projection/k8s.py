@@ -334,9 +334,33 @@ def parse_values(values: dict, where: str = "values.yaml", names: dict[str, str]
     return out
 
 
+#: What :func:`read_manifests` read, by the files' paths and contents and the names given: one
+#: command that builds several projection models of a stack (the report's projection and its
+#: commitment sizing) parses its manifests once. A copy is handed out.
+_READ: dict[tuple, K8sInputs] = {}
+
+
 def read_manifests(paths, names: dict[str, str] | None = None) -> K8sInputs:
     """Capacity inputs from manifest and values files (a file with ``kind`` documents is a
     manifest, anything else a values file). Later files override earlier ones by name."""
+    import copy
+    import hashlib
+
+    key = None
+    try:
+        key = (tuple((str(Path(p).resolve()), hashlib.sha256(Path(p).read_bytes()).hexdigest()) for p in paths),
+               tuple(sorted((names or {}).items())))
+    except OSError:
+        pass  # a file that is not there or not a file: refused below, with its name
+    if key is not None and key in _READ:
+        return copy.deepcopy(_READ[key])
+    out = _read_manifests(paths, names)
+    if key is not None:
+        _READ[key] = copy.deepcopy(out)
+    return out
+
+
+def _read_manifests(paths, names: dict[str, str] | None = None) -> K8sInputs:
     from costplan.stack.loader import read_yaml_documents
 
     out = K8sInputs()

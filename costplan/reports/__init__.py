@@ -55,6 +55,7 @@ def build_report(
     strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
     source=None,
+    on_figures: Callable[[dict], None] | None = None,
 ) -> tuple[ReportTables, dict]:
     """The report's tables and figures, nothing written.
 
@@ -63,6 +64,8 @@ def build_report(
     on first use. ``month`` is ``YYYY-MM`` (default: the last complete month in the store).
     ``source`` replaces the store by another engine's spend (:mod:`costplan.actuals.engines`):
     it reads the billing periods the report needs: the twelve before ``month`` up to the latest held.
+    ``on_figures`` is called with the figures as soon as they are built, before the decisions
+    (which no figure shows) are priced: the PNG export draws them meanwhile.
     """
     from costplan import config
     from costplan.actuals.store import Store
@@ -91,17 +94,22 @@ def build_report(
             first = shift_month(month, -max(TREND_MONTHS, 13) + 1)
             held = [m for m in source.months() if m >= first] if source.partition_column else []
             source.set_window(held or [shift_month(month, -k) for k in range(max(TREND_MONTHS, 13))])
-        tables = build_tables(
-            source, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
-        )
+        tables = build_tables(source, st, plan, month, progress, catalog=cat, projection=projection,
+                              calibrate=calibrate, seed=seed, decisions=False)
         store_path = str(source.path)
     else:
         with Store.open_default(store_path, read_only=True) as s:
-            tables = build_tables(
-                s, st, plan, month, progress, catalog=cat, projection=projection, calibrate=calibrate, seed=seed
-            )
+            tables = build_tables(s, st, plan, month, progress, catalog=cat, projection=projection,
+                                  calibrate=calibrate, seed=seed, decisions=False)
     progress("figures")
     figs = build_figures(tables)
+    if on_figures is not None:
+        on_figures(figs)
+    # the decisions last (in their place among the sections): a dozen scenarios and a commitment
+    # sizing, priced while Chromium draws the PNG figures
+    from costplan.reports.tables import decisions_section
+
+    tables.sections["decisions"] = decisions_section(st, plan, cat, seed=seed)
     tables.embedded_default = (
         _is_default(stack_path, config.DEFAULT_STACK) and _is_default(store_path, config.default_store())
     )
@@ -130,20 +138,31 @@ def monthly_report(
         out_dir = outputs.resolve(out_dir)
         outputs.check_folder(out_dir, REPORT_KIND)
     browser = None
+    pngs: list = []  # (future of {key: path}, its folder), once the figures are built
     if images:
-        from costplan.reports.render import PngBrowser
+        import tempfile
+
+        from costplan.reports.png import PngBrowser
 
         browser = PngBrowser()  # Chromium starts now, while the tables are built
+
+        def on_figures(figs: dict) -> None:  # drawn while the decisions are priced and the HTML written
+            folder = Path(tempfile.mkdtemp(prefix="costplan-figures-"))
+            pngs.append((browser.export(figs, folder / "figures"), folder))
     try:
         tables, figs = build_report(
             month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
-            strict_prices=strict_prices, source=source,
+            strict_prices=strict_prices, source=source, on_figures=on_figures if images else None,
         )
-    except BaseException:
+        out = Path(out_dir) if out_dir else config.load_settings().reports_dir / tables.month
+        files = write_report(tables, figs, out, images=images, progress=progress,
+                             embedded_default=tables.embedded_default, browser=browser,
+                             pngs=pngs[0][0] if pngs else None)
+    finally:
         if browser is not None:
             browser.close()
-        raise
-    out = Path(out_dir) if out_dir else config.load_settings().reports_dir / tables.month
-    files = write_report(tables, figs, out, images=images, progress=progress,
-                         embedded_default=tables.embedded_default, browser=browser)
+        for _, folder in pngs:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
     return tables, files

@@ -37,7 +37,7 @@ TITLES = {
     "by_component": "Spend by component [USD]",
     "movers": "Top movers: usage and price effects [USD]",
     "variance": "Plan vs actual by component [USD]",
-    "commitments": "Commitments: used and unused [USD]",
+    "commitments": "Commitments: their cost (used and unused) vs the same usage on demand [USD]",
     "spot": "Spot cost vs the same hours on demand [USD]",
     "per_user": "Cost per active user: actual months, then the next 12 [USD/user/month]",
     "projection": "Projection, next 12 months [USD/month]",
@@ -292,22 +292,24 @@ def spot(df: pd.DataFrame) -> go.Figure:
 
 
 def commitments(df: pd.DataFrame) -> go.Figure:
-    """Per commitment: used and unused commitment, and the covered usage at on-demand prices [USD]."""
+    """Per commitment: what it cost (used + unused, stacked) beside what the usage it covered
+    would have cost on demand, the same grey bar as the spot figure's [USD]."""
     import plotly.graph_objects as go
 
     x = texts(df["CommitmentDiscountId"])
     fig = figure()
-    fig.add_trace(go.Bar(x=x, y=df["used_commitment"], name="used", marker_color=COLORS["actual"],
-                         meta=_meta("commitments", "used_commitment"),
+    fig.add_trace(go.Bar(x=x, y=df["covered_list_cost"], name="covered usage at on-demand prices",
+                         marker_color=COLORS["previous"], offsetgroup="on_demand",
+                         meta=_meta("commitments", "covered_list_cost"),
+                         hovertemplate="%{x}: $%{y:,.2f}<extra>on demand</extra>"))
+    fig.add_trace(go.Bar(x=x, y=df["used_commitment"], name="commitment used", marker_color=COLORS["actual"],
+                         offsetgroup="commitment", meta=_meta("commitments", "used_commitment"),
                          hovertemplate="%{x}: $%{y:,.2f}<extra>used</extra>"))
-    fig.add_trace(go.Bar(x=x, y=df["unused_commitment"], name="unused", marker_color=COLORS["unverified"],
+    fig.add_trace(go.Bar(x=x, y=df["unused_commitment"], base=df["used_commitment"], name="commitment unused",
+                         marker_color=COLORS["unverified"], offsetgroup="commitment",
                          meta=_meta("commitments", "unused_commitment"),
                          hovertemplate="%{x}: $%{y:,.2f}<extra>unused</extra>"))
-    fig.add_trace(go.Scatter(x=x, y=df["covered_list_cost"], name="covered usage at on-demand prices",
-                             mode="markers", marker={"color": "#222", "symbol": "diamond", "size": 11},
-                             meta=_meta("commitments", "covered_list_cost"),
-                             hovertemplate="%{x}: $%{y:,.2f}<extra>on demand</extra>"))
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="group", legend={"traceorder": "normal"})
     fig.update_yaxes(tickprefix="$", separatethousands=True, rangemode="tozero")
     return _layout(fig, TITLES["commitments"], height=300)
 
@@ -370,9 +372,13 @@ def stacked_months(wide: pd.DataFrame, key: str, title: str, top: int = 8) -> go
         fig.add_trace(go.Bar(x=months, y=[rest[m].sum() for m in months], name="other", marker_color="#c0c7d1"))
     fig.update_yaxes(tickprefix="$", separatethousands=True)
     fig.update_xaxes(type="category")
-    _layout(fig, title, height=420)
-    fig.update_layout(barmode="stack", legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0,
-                                               "yanchor": "top"})
+    # the legend under the bars, one name a line, in a bottom margin kept for it: beside the
+    # bars, long service names were cut at A4 width and took the room of the month labels
+    legend_px = 19 * len(fig.data) + 10
+    _layout(fig, title, height=300 + legend_px)
+    fig.update_layout(barmode="stack", margin={"b": legend_px + 30},
+                      legend={"orientation": "v", "x": 0.0, "xanchor": "left", "y": -0.06, "yanchor": "top",
+                              "traceorder": "normal"})
     return fig
 
 

@@ -102,7 +102,9 @@ def quarter_variance(store: Store, plan: EstimateResult, quarter: str) -> pd.Dat
     g["plan"] = apportion(g["plan"])
     g["actual"] = apportion(g["actual"])
     g["variance"] = (g["actual"] - g["plan"]).round(2) + 0.0
-    g["variance_pct"] = (g["variance"] / g["plan"].where(g["plan"] != 0) * 100).round(1)
+    # against the plan's size, as the monthly reconciliation does: a commitment's plan is negative (its
+    # fee minus the on-demand cost it covers), and a rise must read as a rise
+    g["variance_pct"] = (g["variance"] / g["plan"].abs().where(g["plan"] != 0) * 100).round(1)
     return g.reindex(g["variance"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from costplan.outputs import OutputKind
+from costplan.reports.png import ImageExportError, PngBrowser  # the PNG figures (kept free of pandas)
 from costplan.reports.tables import METRIC, ReportTables, Section
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,10 +35,6 @@ TABLE_SECTIONS = ("trend", "by_service", "by_region", "by_component", "by_team",
 #: Sections whose money column adds up to the month total.
 TOTAL_SECTIONS = ("by_service", "by_region", "by_component", "by_team")
 BREAKDOWN_COLUMNS = ["section", "row", "key", "metric", "value"]
-
-
-class ImageExportError(RuntimeError):
-    """PNG export failed (no Chromium, or a figure Chromium could not draw)."""
 
 
 @dataclass
@@ -102,6 +99,33 @@ def fmt_cell(v, col: str, money_cols: tuple[str, ...] = (), decimals: int = 2) -
             return f"{v:,.6g}"
         return f"{v:,.3f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else f"{v:,.0f}"
     return str(v)
+
+
+#: Column headings a reader sees in report.html and report.md; breakdown.csv and summary.json
+#: keep the column names (docs/nomenclature.md), which the HTML shows on hovering a heading.
+COLUMN_LABELS = {
+    "ServiceName": "Service", "RegionId": "Region", "component_kind": "Component", "team": "Team",
+    "previous": "Last month", "change": "Change", "share": "Share", "month": "Month", "credits": "Credits",
+    "active_users": "Active users", "cost_per_user": "Cost per user", "x_UsageType": "Usage type",
+    "usage_effect": "Usage effect", "price_effect": "Price effect", "plan": "Plan (list)", "actual": "Actual",
+    "variance": "Variance", "variance_pct": "Variance %", "flag": "Flag", "CommitmentDiscountType": "Commitment",
+    "billed": "Billed", "used_commitment": "Used", "unused_commitment": "Unused", "utilisation": "Utilisation",
+    "savings": "Savings", "coverage": "Coverage", "node_pool_cost": "Node-pool cost", "spot_cost": "Spot cost",
+    "spot_list_cost": "Spot hours on demand", "node_pool_hours": "Node-pool hours", "spot_hours": "Spot hours",
+    "spot_savings": "Spot savings", "spot_share_hours": "Spot share of hours", "spot_share_cost": "Spot share of cost",
+    "users_p50": "Users (p50)", "decision": "Decision", "net_monthly": "Net per month", "low": "Low", "high": "High",
+    "new_monthly": "New bill per month", "estimate_grade": "Estimate-grade", "day": "Day", "x_Source": "Source",
+    "price_source": "Price source", "verified": "Verified", "lines": "Lines", "price_as_of": "Price as of",
+}
+
+
+#: Columns whose values are never broken across lines (a region, a month, a day, a date).
+WHOLE_VALUES = frozenset({"RegionId", "month", "day", "price_as_of"})
+
+
+def label(col: str) -> str:
+    """The heading of column ``col`` (:data:`COLUMN_LABELS`; the name itself otherwise)."""
+    return COLUMN_LABELS.get(col, col)
 
 
 def _numeric(df: pd.DataFrame, c: str) -> bool:
@@ -255,7 +279,8 @@ def render_html(t: ReportTables, figs: dict[str, go.Figure], *, embedded_default
     ]
     tmpl = _env().get_template("report.html.j2")
     return tmpl.render(
-        t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=numeric, toc=toc, shown=shown,
+        t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=numeric, toc=toc, shown=shown, label=label,
+        whole=WHOLE_VALUES,
         totals=section_totals(t), plotly_js=Markup(get_plotlyjs()), version=costplan.__version__,
         store_name=Path(t.store_path).name, embedded_default=embedded_default,
     )
@@ -282,7 +307,7 @@ def md_table(sec: Section, total: dict[str, str] | None = None, limit: int | Non
     full = shown(sec)
     df = full if not limit else full.head(limit)
     cols = list(full.columns)
-    out = ["| " + " | ".join(md_text(c) for c in cols) + " |",
+    out = ["| " + " | ".join(md_text(label(c)) for c in cols) + " |",
            "|" + "|".join("---:" if _numeric(full, c) else "---" for c in cols) + "|"]
     for r in df.itertuples(index=False):
         out.append("| " + " | ".join(md_text(fmt_cell(v, c, sec.money, sec.decimals)) for c, v in zip(cols, r, strict=True)) + " |")
@@ -361,122 +386,6 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
     return "\n".join(L)
 
 
-# --- images ----------------------------------------------------------------------------------
-def _layout_height(fig, default: int = 450) -> int:
-    """The figure's own layout height [px] (plotly.js would use its default of 450 otherwise)."""
-    layout = fig.get("layout", {}) if isinstance(fig, dict) else fig.layout.to_plotly_json()
-    return int(layout.get("height") or default)
-
-
-#: Width [px] and pixel ratio of the PNG figures of report.md.
-PNG_WIDTH, PNG_SCALE = 1000, 1.5
-#: Seconds one figure may take in Chromium before the export is given up.
-PNG_TIMEOUT_S = 60
-_NO_CHROMIUM = "install Chromium (Debian: apt-get install chromium) or set BROWSER_PATH"
-
-
-def _export_error(exc: BaseException) -> ImageExportError:
-    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ImageExportError(f"PNG export failed ({type(exc).__name__}: {msg[:200]}); the PNG figures need a "
-                            f"headless Chromium: {_NO_CHROMIUM}")
-
-
-class PngBrowser:
-    """A headless Chromium for the PNG figures, started at once in a thread of its own.
-
-    It opens one page that loads the plotly.js bundled with plotly (no network: no MathJax,
-    no CDN) while the tables are built; :meth:`export` then has plotly.js's own
-    ``Plotly.toImage`` draw every figure in that page, one after the other, each exactly once.
-    (kaleido, plotly's exporter, reloads its page and plotly.js after every figure; for the
-    report's dozen figures that reloading was most of the export time.) Chromium is driven
-    over the DevTools protocol by choreographer, the library kaleido itself uses.
-
-    A Chromium that cannot start, or a figure that fails to draw, fails :meth:`export` with
-    :class:`ImageExportError`; nothing waits on a browser that is not there. :meth:`close`
-    ends it when no export was asked for.
-    """
-
-    def __init__(self) -> None:
-        import concurrent.futures as cf
-
-        self._job: cf.Future = cf.Future()
-        self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
-        self._done = self._pool.submit(self._run)
-
-    def _run(self):
-        import asyncio
-
-        return asyncio.run(self._session())
-
-    async def _session(self):
-        import asyncio
-        import base64
-        import tempfile
-
-        import choreographer as choreo
-        import plotly
-
-        plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-        with tempfile.TemporaryDirectory(prefix="costplan-png-") as tmp:
-            page = Path(tmp) / "figures.html"
-            page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8">'
-                            f'<script src="{plotly_js.as_uri()}" charset="utf-8"></script></head>'
-                            '<body style="margin:0"></body></html>', encoding="utf-8")
-            async with choreo.Browser(headless=True) as browser:  # Chromium starts here
-                tab = await browser.create_tab("about:blank")
-                await tab.send_command("Page.enable")
-                loaded = tab.subscribe_once("Page.loadEventFired")
-                await tab.send_command("Page.navigate", params={"url": page.as_uri()})
-                await asyncio.wait_for(loaded, PNG_TIMEOUT_S)
-                job = await asyncio.wrap_future(self._job)
-                if job is None:
-                    return {}
-                specs, paths = job
-                for key, (fig_json, height) in specs.items():
-                    js = (f"Plotly.toImage({fig_json}, {{format: 'png', width: {PNG_WIDTH}, height: {height}, "
-                          f"scale: {PNG_SCALE}}})")
-                    res = await asyncio.wait_for(tab.send_command(
-                        "Runtime.evaluate", params={"expression": js, "awaitPromise": True, "returnByValue": True}),
-                        PNG_TIMEOUT_S)
-                    r = res.get("result", {})
-                    if "exceptionDetails" in r or "value" not in r.get("result", {}):
-                        detail = r.get("exceptionDetails", {}).get("exception", {}).get("description") or str(res)
-                        raise RuntimeError(f"figure {key!r}: {detail[:200]}")
-                    url = r["result"]["value"]
-                    paths[key].write_bytes(base64.b64decode(url.split(",", 1)[1]))
-                return paths
-
-    def export(self, figs: dict[str, go.Figure], folder: Path):
-        """A future of ``{key: path}`` for the PNGs of ``figs`` in ``folder``."""
-        import concurrent.futures as cf
-
-        import plotly.io as pio
-
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = {k: folder / f"{k}.png" for k in figs}
-        # serialised here, in the caller's thread: the browser's thread gets text, not the figures
-        specs = {k: (pio.to_json(f, validate=False), _layout_height(f)) for k, f in figs.items()}
-        if not self._job.done():
-            self._job.set_result((specs, paths))
-        out: cf.Future = cf.Future()
-
-        def finish(done: cf.Future) -> None:
-            exc = done.exception()
-            if exc is None:
-                out.set_result(done.result())
-                return
-            shutil.rmtree(folder, ignore_errors=True)
-            out.set_exception(_export_error(exc))
-
-        self._done.add_done_callback(finish)
-        return out
-
-    def close(self) -> None:
-        if not self._job.done():
-            self._job.set_result(None)
-        self._pool.shutdown(wait=True)
-
-
 # --- the writer ------------------------------------------------------------------------------
 def write_report(
     t: ReportTables,
@@ -487,11 +396,14 @@ def write_report(
     embedded_default: bool = False,
     progress=lambda _s: None,
     browser: PngBrowser | None = None,
+    pngs=None,
 ) -> ReportFiles:
     """Write report.html, report.md (+ figures/*.png), breakdown.csv and summary.json into
     ``out_dir``, replacing a previous report there only when every file was written
     (:mod:`costplan.outputs`: an existing folder must be an earlier report). ``browser``: a
-    :class:`PngBrowser` started earlier for the PNGs (one is started here otherwise)."""
+    :class:`PngBrowser` started earlier for the PNGs (one is started here otherwise); ``pngs``:
+    a future of ``{key: path}`` from :meth:`PngBrowser.export` started earlier, elsewhere, whose
+    files are moved into the report."""
     from costplan import outputs
 
     out = outputs.resolve(out_dir)  # absolute and real before anything is checked or created
@@ -501,10 +413,10 @@ def write_report(
     image_paths: dict[str, str] = {}
     with outputs.replacing_folder(out, REPORT_KIND) as tmp:
         try:
-            if images:
+            if images and pngs is None:
                 # Chromium renders the PNGs in its own process while the HTML, CSV and JSON are written
                 pool = browser or PngBrowser()
-                pngs_future = pool.export(figs, tmp / FIG_DIR)
+                pngs = pool.export(figs, tmp / FIG_DIR)
             progress("HTML")
             (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
             progress("CSV and JSON")
@@ -513,8 +425,12 @@ def write_report(
             if images:
                 progress("PNG figures")
                 try:
-                    pngs = pngs_future.result()
-                    image_paths = {k: f"{FIG_DIR}/{p.name}" for k, p in pngs.items()}
+                    drawn = pngs.result()
+                    for p in drawn.values():
+                        if p.parent != tmp / FIG_DIR:  # drawn into a folder of their own: moved in
+                            (tmp / FIG_DIR).mkdir(exist_ok=True)
+                            shutil.move(p, tmp / FIG_DIR / p.name)
+                    image_paths = {k: f"{FIG_DIR}/{p.name}" for k, p in drawn.items()}
                 except ImageExportError as exc:
                     image_warning = str(exc)
                     warnings.append(f"{MD_NAME} written without figures: {exc}")

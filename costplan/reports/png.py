@@ -1,0 +1,149 @@
+"""The PNG figures of report.md, drawn by a headless Chromium started before anything else.
+
+Kept apart from :mod:`costplan.reports.render` and free of pandas, so that the browser's
+thread starts in the command's first instants and Chromium loads while the imports, the
+catalog and the tables take their time.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+
+class ImageExportError(RuntimeError):
+    """PNG export failed (no Chromium, or a figure Chromium could not draw)."""
+
+
+def _layout_height(fig, default: int = 450) -> int:
+    """The figure's own layout height [px] (plotly.js would use its default of 450 otherwise)."""
+    layout = fig.get("layout", {}) if isinstance(fig, dict) else fig.layout.to_plotly_json()
+    return int(layout.get("height") or default)
+
+
+#: Width [px] and pixel ratio of the PNG figures of report.md.
+PNG_WIDTH, PNG_SCALE = 1000, 1.5
+#: Pages (renderer processes) that draw the PNG figures at the same time.
+PNG_TABS = 1
+#: Seconds one figure may take in Chromium before the export is given up.
+PNG_TIMEOUT_S = 60
+_NO_CHROMIUM = "install Chromium (Debian: apt-get install chromium) or set BROWSER_PATH"
+
+
+def _export_error(exc: BaseException) -> ImageExportError:
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ImageExportError(f"PNG export failed ({type(exc).__name__}: {msg[:200]}); the PNG figures need a "
+                            f"headless Chromium: {_NO_CHROMIUM}")
+
+
+class PngBrowser:
+    """A headless Chromium for the PNG figures, started at once in a thread of its own.
+
+    It opens :data:`PNG_TABS` pages that load the plotly.js bundled with plotly (no network: no
+    MathJax, no CDN) while the tables are built; :meth:`export` then has plotly.js's own
+    ``Plotly.toImage`` draw every figure exactly once, the figures dealt out to the pages, which
+    draw at the same time (one renderer process each).
+    (kaleido, plotly's exporter, reloads its page and plotly.js after every figure; for the
+    report's dozen figures that reloading was most of the export time.) Chromium is driven
+    over the DevTools protocol by choreographer, the library kaleido itself uses.
+
+    A Chromium that cannot start, or a figure that fails to draw, fails :meth:`export` with
+    :class:`ImageExportError`; nothing waits on a browser that is not there. :meth:`close`
+    ends it when no export was asked for.
+    """
+
+    def __init__(self) -> None:
+        import concurrent.futures as cf
+
+        self._job: cf.Future = cf.Future()
+        self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
+        self._done = self._pool.submit(self._run)
+
+    def _run(self):
+        import asyncio
+
+        return asyncio.run(self._session())
+
+    async def _session(self):
+        import asyncio
+        import base64
+        import tempfile
+
+        import choreographer as choreo
+        import plotly
+
+        plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        with tempfile.TemporaryDirectory(prefix="costplan-png-") as tmp:
+            page = Path(tmp) / "figures.html"
+            page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8">'
+                            f'<script src="{plotly_js.as_uri()}" charset="utf-8"></script></head>'
+                            '<body style="margin:0"></body></html>', encoding="utf-8")
+            async with choreo.Browser(headless=True) as browser:  # Chromium starts here
+                tabs = [await browser.create_tab("about:blank") for _ in range(PNG_TABS)]
+
+                async def load(tab) -> None:
+                    await tab.send_command("Page.enable")
+                    loaded = tab.subscribe_once("Page.loadEventFired")
+                    await tab.send_command("Page.navigate", params={"url": page.as_uri()})
+                    await asyncio.wait_for(loaded, PNG_TIMEOUT_S)
+
+                await asyncio.gather(*(load(tab) for tab in tabs))
+                job = await asyncio.wrap_future(self._job)
+                if job is None:
+                    return {}
+                specs, paths = job
+
+                async def draw(tab, keys: list[str]) -> None:
+                    for key in keys:
+                        fig_json, height = specs[key]
+                        js = (f"Plotly.toImage({fig_json}, {{format: 'png', width: {PNG_WIDTH}, height: {height}, "
+                              f"scale: {PNG_SCALE}}})")
+                        res = await asyncio.wait_for(tab.send_command(
+                            "Runtime.evaluate", params={"expression": js, "awaitPromise": True,
+                                                        "returnByValue": True}), PNG_TIMEOUT_S)
+                        r = res.get("result", {})
+                        if "exceptionDetails" in r or "value" not in r.get("result", {}):
+                            detail = r.get("exceptionDetails", {}).get("exception", {}).get("description") or str(res)
+                            raise RuntimeError(f"figure {key!r}: {detail[:200]}")
+                        url = r["result"]["value"]
+                        paths[key].write_bytes(base64.b64decode(url.split(",", 1)[1]))
+
+                # the figures dealt out in turn, largest first, to pages that draw at the same time
+                # (each page its own renderer process): the figures are independent of each other
+                order = sorted(specs, key=lambda k: -len(specs[k][0]))
+                await asyncio.gather(*(draw(tab, order[i::len(tabs)]) for i, tab in enumerate(tabs)))
+                return paths
+
+    def export(self, figs: dict[str, go.Figure], folder: Path):
+        """A future of ``{key: path}`` for the PNGs of ``figs`` in ``folder``."""
+        import concurrent.futures as cf
+
+        import plotly.io as pio
+
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {k: folder / f"{k}.png" for k in figs}
+        # serialised here, in the caller's thread: the browser's thread gets text, not the figures
+        specs = {k: (pio.to_json(f, validate=False), _layout_height(f)) for k, f in figs.items()}
+        if not self._job.done():
+            self._job.set_result((specs, paths))
+        out: cf.Future = cf.Future()
+
+        def finish(done: cf.Future) -> None:
+            exc = done.exception()
+            if exc is None:
+                out.set_result(done.result())
+                return
+            shutil.rmtree(folder, ignore_errors=True)
+            out.set_exception(_export_error(exc))
+
+        self._done.add_done_callback(finish)
+        return out
+
+    def close(self) -> None:
+        if not self._job.done():
+            self._job.set_result(None)
+        self._pool.shutdown(wait=True)
