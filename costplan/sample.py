@@ -382,7 +382,11 @@ def write_sample(path: str | os.PathLike, seed: int = SEED) -> Path:
 def inputs_fingerprint(seed: int = SEED) -> str:
     """A short hash of what the sample is generated from: this generator, the bundled stack,
     the embedded catalog and the code that prices the stack. The default store records it, and
-    is rebuilt when it changes (see :func:`ensure_default_store`)."""
+    is rebuilt when it changes (see :func:`ensure_default_store`).
+
+    Hashing the files (the catalog alone is ~10 MB) is a good part of a command's start-up, so
+    the hash is kept in the user's cache (:func:`fingerprint_cache`) under the files' paths,
+    sizes and modification times: a file that changes has another key and is hashed again."""
     import hashlib
 
     import costplan
@@ -392,11 +396,40 @@ def inputs_fingerprint(seed: int = SEED) -> str:
     package = Path(costplan.__file__).parent
     files = [Path(__file__), DEFAULT_STACK, default_catalog_path(), package / "estimator.py"]
     files += sorted((package / "components").glob("*.py"))
+    try:
+        stats = [(str(f.resolve()), f.stat()) for f in files]
+        key = hashlib.sha256(repr([seed, *((p, st.st_size, st.st_mtime_ns) for p, st in stats)]).encode()).hexdigest()
+    except OSError:
+        key = None
+    cache = fingerprint_cache()
+    if key is not None:
+        try:
+            cached = json.loads(cache.read_text())
+            if cached.get("key") == key and isinstance(cached.get("fingerprint"), str):
+                return cached["fingerprint"]
+        except (OSError, ValueError, AttributeError):
+            pass
     h = hashlib.sha256(str(seed).encode())
     for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes())
-    return h.hexdigest()[:16]
+    fingerprint = h.hexdigest()[:16]
+    if key is not None:  # best effort: a cache that cannot be written only means hashing again next time
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"key": key, "fingerprint": fingerprint}))
+            os.replace(tmp, cache)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    return fingerprint
+
+
+def fingerprint_cache() -> Path:
+    """``$XDG_CACHE_HOME/costplan/sample-inputs.json`` (default ``~/.cache/costplan/...``): the
+    last :func:`inputs_fingerprint` with the stat of the files it was hashed from."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "costplan" / "sample-inputs.json"
 
 
 def _description(seed: int) -> str:
@@ -427,11 +460,20 @@ def _is_stale(path: Path) -> bool:
     except duckdb.Error:
         return False
     try:
+        return holds_stale_sample(con)
+    finally:
+        con.close()
+
+
+def holds_stale_sample(con) -> bool:
+    """:func:`_is_stale` on an open DuckDB connection to the store (the one a command reads
+    through, so the file is opened once)."""
+    import duckdb
+
+    try:
         loads = con.execute("SELECT x_Source, description FROM loads").fetchall()
     except duckdb.Error:
         return False
-    finally:
-        con.close()
     if not loads or any(source != "synthetic-sample" for source, _ in loads):
         return False
     return all(description != _description(SEED) for _, description in loads)

@@ -187,6 +187,56 @@ def test_sample_fingerprint_follows_the_stack_and_catalog(tmp_path, monkeypatch)
     assert sample.inputs_fingerprint() != before
 
 
+def test_default_store_is_checked_on_the_connection_the_command_reads(tmp_path, monkeypatch):
+    """A default store holding today's sample is opened once; a stale one is still rebuilt."""
+    import duckdb
+
+    from costplan import config
+
+    path = tmp_path / "costplan.duckdb"
+    monkeypatch.setitem(config._BUILTIN, "store", str(path))
+    monkeypatch.delenv("COSTPLAN_STORE", raising=False)
+    _tiny_sample_store(path, f"synthetic sample (not real data), inputs {sample.inputs_fingerprint()}")
+    opened = []
+    real = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(a) or real(*a, **k))
+    with Store.open_default(read_only=True) as s:
+        assert s.months() == ["2026-10"]
+    assert len(opened) == 1
+    path.unlink()
+    _tiny_sample_store(path, "synthetic sample (not real data), inputs 0123456789abcdef")
+    with pytest.warns(UserWarning, match="rebuilding it"), Store.open_default(read_only=True) as s:
+        assert len(s.months()) == 13
+
+
+def test_sample_fingerprint_is_cached_by_the_files_stat(tmp_path, monkeypatch):
+    """The fingerprint comes from the cache while the files are unchanged, and is hashed again
+    when one of them changes (another size or modification time), or when the cache is unreadable."""
+    import hashlib
+    import os
+
+    from costplan import config
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(config.DEFAULT_STACK.read_text())
+    monkeypatch.setattr(config, "DEFAULT_STACK", stack)
+    first = sample.inputs_fingerprint()
+    assert json.loads(sample.fingerprint_cache().read_text())["fingerprint"] == first
+    calls = []
+    real = hashlib.sha256
+    monkeypatch.setattr(hashlib, "sha256", lambda *a: calls.append(a) or real(*a))
+    assert sample.inputs_fingerprint() == first
+    assert len(calls) == 1  # the key of the stat, no hash of the files
+    st = stack.stat()
+    stack.write_text(stack.read_text().replace("\n", "\n\n", 1))  # same files, one line more
+    os.utime(stack, ns=(st.st_atime_ns, st.st_mtime_ns))  # even with the old modification time
+    edited = sample.inputs_fingerprint()
+    assert edited != first
+    sample.fingerprint_cache().write_text("not json")
+    assert sample.inputs_fingerprint() == edited
+
+
 def test_sample_covers_the_year_and_is_labelled(sample_store):
     assert sample_store.months() == [
         f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 12)]

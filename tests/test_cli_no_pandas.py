@@ -1,4 +1,4 @@
-"""Commands that only print a table from the store need DuckDB and rich, not pandas (or numpy,
+"""Commands that only print a table from the store (or the catalog) need DuckDB and rich, not pandas (or numpy,
 pyarrow, plotly): a third of such a command's start-up. Each is run in a fresh interpreter, as a
 user runs it, and the modules it imported are listed at the end."""
 
@@ -54,6 +54,10 @@ def _run(args: list[str], store: Path):
     ["actuals", "--by", "component", "--month", "2026-10"],
     ["store"],
     ["store", "--format", "markdown"],
+    ["prices", "show", "c5.large", "--region", "us-east-1"],
+    ["prices", "show", "s3-standard", "--format", "markdown"],
+    ["prices", "info"],
+    ["prices", "info", "--format", "markdown"],
 ])
 def test_table_command_imports_no_pandas(sample_store, args):
     p, modules = _run(args, sample_store)
@@ -79,3 +83,16 @@ def test_csv_still_goes_through_the_frame(sample_store):
     p, modules = _run(["actuals", "--format", "csv"], sample_store)
     assert p.returncode == 0 and p.stdout.startswith("month,EffectiveCost,Estimated")
     assert "pandas" in modules
+
+
+def test_prices_table_folds_tiers_without_pandas(sample_store):
+    """S3 Standard's storage tiers as AWS lists them: the first 50 TB (51,200 GB), the next
+    450 TB (to 512,000 GB), then over 500 TB; in the pandas-free table, one row each, in order."""
+    p, modules = _run(["prices", "show", "s3-standard", "--region", "eu-west-1", "--format", "markdown"],
+                      sample_store)
+    assert p.returncode == 0, p.stderr
+    assert not modules & set(HEAVY)
+    header = [x.strip() for x in p.stdout.splitlines()[2].strip("|").split("|")]
+    assert header[:4] == ["usage", "pricing", "tier", "unit"] and "region" not in header
+    storage = [[c.strip() for c in x.strip("|").split("|")] for x in p.stdout.splitlines() if "storage-gb-month" in x]
+    assert [(r[2], r[3]) for r in storage] == [("0-51,200", "GB-Mo"), ("51,200-512,000", "GB-Mo"), ("512,000-", "GB-Mo")]

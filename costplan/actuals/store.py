@@ -193,6 +193,20 @@ class Store:
         if kwargs.get("currency") is None:
             kwargs["currency"] = cfg.currency
         if resolved.resolve() == config.default_store().resolve():
+            from costplan.sample import holds_stale_sample
+
+            if resolved.is_file() and not Path(str(resolved) + ".wal").exists():
+                # the usual case, a sample built from today's inputs: checked on the connection
+                # the command reads through, so the file is opened once
+                store = cls(resolved, **kwargs)
+                try:
+                    stale = holds_stale_sample(store.con)
+                except BaseException:
+                    store.close()
+                    raise
+                if not stale:
+                    return store
+                store.close()
             ensure_default_store(resolved)
         elif not resolved.exists():
             raise InputError(

@@ -1,12 +1,14 @@
 """The ``costplan`` typer application.
 
 Each command group lives in its own module with a ``register(app)`` function; heavy imports
-(pandas, boto3, duckdb, plotly) happen inside the commands, so ``costplan --help`` is instant.
+(pandas, boto3, duckdb, plotly) happen inside the commands, so ``costplan --help`` is instant,
+and a command that runs imports only its own module (:data:`COMMANDS`).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -37,16 +39,6 @@ Every command has --help with more examples. Exit codes: 0 success, 2 bad input 
 message names the file, field and what is valid), 1 any other failure.
 """
 
-app = typer.Typer(
-    name="costplan",
-    help=help_text(HELP),
-    no_args_is_help=True,
-    add_completion=True,  # --install-completion, --show-completion
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-)
-
 # Command-group modules, in the order they appear in --help.
 COMMAND_MODULES = [
     "costplan.cli.estimate",
@@ -58,8 +50,24 @@ COMMAND_MODULES = [
     "costplan.cli.report",
 ]
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
+#: Each top-level command -> the modules that register it. A command that runs imports only
+#: these (a third of `costplan store`'s start-up went into importing every other command's
+#: module); ``--help``, an unknown command and shell completion get every module.
+#: tests/test_cli_app.py checks this against the complete application.
+COMMANDS = {
+    "estimate": ("costplan.cli.estimate",),
+    "prices": ("costplan.cli.prices",),
+    "pull": ("costplan.cli.actuals",),
+    "actuals": ("costplan.cli.actuals",),
+    "reconcile": ("costplan.cli.actuals",),
+    "store": ("costplan.cli.actuals",),
+    "import": ("costplan.cli.imports", "costplan.cli.iac"),
+    "diff": ("costplan.cli.iac",),
+    "project": ("costplan.cli.project",),
+    "commitments": ("costplan.cli.project",),
+    "report": ("costplan.cli.report",),
+    "review": ("costplan.cli.report",),
+}
 
 
 def _print_version(value: bool) -> None:
@@ -72,7 +80,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
@@ -81,9 +88,45 @@ def _root(
     pass
 
 
+def build_app(modules=COMMAND_MODULES) -> typer.Typer:
+    """The ``costplan`` application with the commands of ``modules`` (default: every command)."""
+    application = typer.Typer(
+        name="costplan",
+        help=help_text(HELP),
+        no_args_is_help=True,
+        add_completion=True,  # --install-completion, --show-completion
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        rich_markup_mode=None,
+    )
+    for name in COMMAND_MODULES:
+        if name in modules:
+            importlib.import_module(name).register(application)
+    application.callback()(_root)
+    return application
+
+
+def __getattr__(name: str):
+    # ``app``, the complete application (tests and embedding code invoke it), is built on
+    # first use: `costplan <command>` builds only the command it runs (see :func:`main`)
+    if name == "app":
+        globals()["app"] = application = build_app()
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _command_modules(argv: list[str]):
+    """The modules the command line needs: those of its command when the command comes first,
+    else every module (``--help``, ``--version``, no command, an unknown command, shell
+    completion)."""
+    if not argv or argv[0].startswith("-") or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        return COMMAND_MODULES
+    return COMMANDS.get(argv[0], COMMAND_MODULES)
+
+
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="costplan")
+    build_app(_command_modules(sys.argv[1:]))(prog_name="costplan")
 
 
 if __name__ == "__main__":  # pragma: no cover

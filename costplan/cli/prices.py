@@ -51,19 +51,21 @@ def show(
     fmt: Format = FORMAT_OPTION,
     wide: bool = WIDE_OPTION,
 ) -> None:
-    from costplan.pricing.lookup import show_prices
+    if fmt in (Format.json, Format.csv):
+        from costplan.pricing.lookup import show_prices
 
-    df = show_prices(sku, region=region, pricing_model=model, catalog_path=catalog_path)
-    if fmt is Format.json:
-        emit_json(df.to_dict(orient="records"))
+        df = show_prices(sku, region=region, pricing_model=model, catalog_path=catalog_path)
+        if fmt is Format.json:
+            emit_json(df.to_dict(orient="records"))
+        else:
+            emit_frame(df, fmt)
         return
-    if fmt is Format.csv:
-        emit_frame(df, fmt)
-        return
-    from costplan.pricing.lookup import compact_view
+    from costplan.pricing.lookup import compact_rows, price_rows
 
+    # a printed table needs the catalog and rich, not pandas
+    prices = price_rows(sku, region=region, pricing_model=model, catalog_path=catalog_path)
     title = f"{sku} prices" + (f" in {region}" if region else "")
-    emit_frame(compact_view(df, with_region=region is None), fmt, title=title,
+    emit_frame(compact_rows(prices, with_region=region is None), fmt, title=title,
                caption="verified = read from a primary or machine-readable source; --format json for notes")
 
 
@@ -97,35 +99,35 @@ def info_cmd(
     if fmt is Format.json:
         emit_json(info.to_dict())
         return
-    matrix = info.coverage_matrix()
     if fmt is Format.csv:
         emit_frame(info.coverage, fmt)
         return
+    # printed tables: the catalog and rich suffice, no pandas
     s = info.summary
     head = (
         f"catalog {s['file'] or '(in memory)'}: {s['rows']} prices ({s['verified_rows']} verified, "
         f"{s['estimate_rows']} estimates), as of {s['as_of'] or '?'}; generated {s['generated'] or '?'}; "
         f"price dates {s['oldest_price']} to {s['newest_price']}"
     )
-    sources = info.sources[["id", "as_of", "rows", "license", "notes"]]
     if fmt is Format.markdown:
         import sys
 
         parts = [
             head,
-            frame_to_markdown(sources, title="Sources"),
-            frame_to_markdown(info.counts, title="Prices per service and pricing model"),
-            frame_to_markdown(matrix, title="Coverage (service x region)"),
+            frame_to_markdown(info.sources_rows(["id", "as_of", "rows", "license", "notes"]), title="Sources"),
+            frame_to_markdown(info.counts_rows(), title="Prices per service and pricing model"),
+            frame_to_markdown(info.coverage_matrix_rows(), title="Coverage (service x region)"),
         ]
         sys.stdout.write("\n\n".join(parts) + "\n")
         return
     from costplan.cli.common import console_out
 
     console_out().print(head, highlight=False, overflow="fold")  # wrapped at the terminal's width
-    emit_frame(sources.drop(columns=["notes"]), fmt, title="Sources (notes: --format markdown or json)")
-    emit_frame(info.counts, fmt, title="Prices per service and pricing model")
+    emit_frame(info.sources_rows(["id", "as_of", "rows", "license"]), fmt,
+               title="Sources (notes: --format markdown or json)")
+    emit_frame(info.counts_rows(), fmt, title="Prices per service and pricing model")
     n = len([r for r in s["regions"] if r != "global"])
-    emit_frame(info.coverage_summary(), fmt, title=f"Coverage: regions per service ({n} regions)",
+    emit_frame(info.coverage_summary_rows(), fmt, title=f"Coverage: regions per service ({n} regions)",
                caption="verified: every price there read from a machine-readable source; estimate: some "
                "derived (see their note); missing: no price. Per region: --format markdown, csv or json")
 

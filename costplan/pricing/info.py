@@ -22,6 +22,10 @@ NOT_APPLICABLE = "n/a"
 """Matrix cell of a regional service in the ``global`` column, or of a global service in a region."""
 
 
+SOURCE_COLUMNS = ["id", "as_of", "rows", "url", "license", "notes"]
+COVERAGE_COLUMNS = ["service", "region", "status", "rows", "verified_rows", "estimate_rows"]
+
+
 @dataclass
 class CatalogInfo:
     """Summary of one catalog.
@@ -32,48 +36,91 @@ class CatalogInfo:
     ``coverage``: one row per (service, region) with ``status`` (verified / estimate /
     missing), ``rows``, ``verified_rows`` and ``estimate_rows``; regions are those the catalog
     prices anything in, plus ``global`` only for services priced globally (Route 53).
+
+    ``sources``, ``counts`` and ``coverage`` are DataFrames; the ``*_rows`` methods give the
+    same tables as pandas-free :class:`costplan.frames.Rows` (what a printed table needs).
     """
 
     summary: dict
-    sources: pd.DataFrame
-    counts: pd.DataFrame
-    coverage: pd.DataFrame
+    source_records: list[dict]
+    count_records: list[dict]
+    coverage_records: list[dict]
+
+    @staticmethod
+    def _frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(records, columns=columns)
+
+    @staticmethod
+    def _rows(records: list[dict], columns: list[str]):
+        from costplan.frames import Rows
+
+        return Rows(columns, [tuple(r[c] for c in columns) for r in records])
+
+    @property
+    def sources(self) -> pd.DataFrame:
+        return self._frame(self.source_records, SOURCE_COLUMNS)
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        return self._frame(self.count_records, ["service", *PRICING_MODELS, "total"])
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        return self._frame(self.coverage_records, COVERAGE_COLUMNS)
+
+    def sources_rows(self, columns: list[str] = SOURCE_COLUMNS):
+        return self._rows(self.source_records, list(columns))
+
+    def counts_rows(self):
+        return self._rows(self.count_records, ["service", *PRICING_MODELS, "total"])
+
+    def coverage_matrix_rows(self):
+        """Services down (sorted), regions across (in the summary's order), each cell the
+        status (``verified (40)``, ``estimate (3/40)``, ``missing``; ``n/a`` where the service
+        has no such region)."""
+        from costplan.frames import Rows
+
+        def cell(r) -> str:
+            if r["status"] == VERIFIED:
+                return f"verified ({r['rows']})"
+            if r["status"] == ESTIMATE:
+                return f"estimate ({r['estimate_rows']}/{r['rows']})"
+            return MISSING
+
+        cells = {(r["service"], r["region"]): cell(r) for r in self.coverage_records}
+        present = {r for _, r in cells}
+        regions = [r for r in self.summary["regions"] if r in present]
+        services = sorted({s for s, _ in cells})
+        return Rows(["service", *regions],
+                    [(s, *(cells.get((s, r), NOT_APPLICABLE) for r in regions)) for s in services])
 
     def coverage_matrix(self) -> pd.DataFrame:
         """Services down, regions across, each cell the status (``estimate 3/40`` style)."""
+        return self.coverage_matrix_rows().to_frame()
 
-        def cell(r) -> str:
-            if r.status == VERIFIED:
-                return f"verified ({r.rows})"
-            if r.status == ESTIMATE:
-                return f"estimate ({r.estimate_rows}/{r.rows})"
-            return MISSING
-
-        if self.coverage.empty:
-            import pandas as pd
-
-            return pd.DataFrame(columns=["service"])
-        df = self.coverage.assign(cell=[cell(r) for r in self.coverage.itertuples()])
-        m = df.pivot(index="service", columns="region", values="cell").fillna(NOT_APPLICABLE)
-        m = m[[r for r in self.summary["regions"] if r in m.columns]]
-        m.columns.name = None
-        return m.reset_index()
-
-    def coverage_summary(self) -> pd.DataFrame:
+    def coverage_summary_rows(self):
         """One row per service: in how many regions its prices are all verified, include
         estimates, or are missing, and which regions are missing. Readable in a terminal
         whatever the number of regions (the matrix is in ``coverage`` / ``coverage_matrix``)."""
-        import pandas as pd
+        from costplan.frames import Rows
 
-        cols = ["service", "regions", "verified", "estimate", "missing", "missing_in"]
+        by_service: dict[str, list[dict]] = defaultdict(list)
+        for r in self.coverage_records:
+            by_service[r["service"]].append(r)
         rows = []
-        for service, g in self.coverage.groupby("service", sort=True):
-            missing = sorted(g.loc[g.status == MISSING, "region"])
+        for service in sorted(by_service):
+            g = by_service[service]
+            missing = sorted(r["region"] for r in g if r["status"] == MISSING)
             shown = ", ".join(missing[:4]) + (f" (+{len(missing) - 4})" if len(missing) > 4 else "")
-            rows.append({"service": service, "regions": len(g), "verified": int((g.status == VERIFIED).sum()),
-                         "estimate": int((g.status == ESTIMATE).sum()), "missing": len(missing),
-                         "missing_in": shown})
-        return pd.DataFrame(rows, columns=cols)
+            rows.append((service, len(g), sum(r["status"] == VERIFIED for r in g),
+                         sum(r["status"] == ESTIMATE for r in g), len(missing), shown))
+        return Rows(["service", "regions", "verified", "estimate", "missing", "missing_in"], rows)
+
+    def coverage_summary(self) -> pd.DataFrame:
+        """:meth:`coverage_summary_rows` as a DataFrame."""
+        return self.coverage_summary_rows().to_frame()
 
     def to_dict(self) -> dict:
         return {
@@ -86,8 +133,6 @@ class CatalogInfo:
 
 def catalog_info(catalog: Catalog) -> CatalogInfo:
     """Dates, sources, row counts and service x region coverage of ``catalog``."""
-    import pandas as pd
-
     rows = list(catalog)
     by_source = Counter(p.source for p in rows)
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -116,13 +161,11 @@ def catalog_info(catalog: Catalog) -> CatalogInfo:
             src_rows.append(
                 {"id": sid, "as_of": as_of, "rows": n, "url": "", "license": "", "notes": "not listed in the manifest"}
             )
-    sources = pd.DataFrame(src_rows, columns=["id", "as_of", "rows", "url", "license", "notes"])
 
     count_rows = []
     for service in sorted(counts):
         c = counts[service]
         count_rows.append({"service": service, **{m: c.get(m, 0) for m in PRICING_MODELS}, "total": sum(c.values())})
-    counts_df = pd.DataFrame(count_rows, columns=["service", *PRICING_MODELS, "total"])
 
     services = sorted({s for s, _ in cov})
     regions = sorted({r for _, r in cov}, key=lambda r: (r == "global", r))
@@ -138,7 +181,6 @@ def catalog_info(catalog: Catalog) -> CatalogInfo:
             cov_rows.append(
                 {"service": s, "region": r, "status": status, "rows": ver + est, "verified_rows": ver, "estimate_rows": est}
             )
-    coverage = pd.DataFrame(cov_rows, columns=["service", "region", "status", "rows", "verified_rows", "estimate_rows"])
 
     dates = sorted(p.as_of for p in rows)
     summary = {
@@ -153,4 +195,4 @@ def catalog_info(catalog: Catalog) -> CatalogInfo:
         "services": len(services),
         "regions": regions,
     }
-    return CatalogInfo(summary=summary, sources=sources, counts=counts_df, coverage=coverage)
+    return CatalogInfo(summary=summary, source_records=src_rows, count_records=count_rows, coverage_records=cov_rows)

@@ -55,7 +55,22 @@ def get_catalog(path: str | None = None, rates: str = "list", bill_rates: str | 
 def show_prices(
     sku: str, region: str | None = None, pricing_model: str | None = None, catalog_path: str | None = None
 ) -> pd.DataFrame:
-    """Every price for ``sku`` (optionally in one region / of one pricing model).
+    """Every price for ``sku`` (optionally in one region / of one pricing model), one row each
+    with the columns ``SHOW_COLUMNS``.
+
+    Raises :class:`PriceNotFoundError` with the closest SKUs or the regions it is priced in.
+    """
+    import pandas as pd
+
+    rows = price_rows(sku, region=region, pricing_model=pricing_model, catalog_path=catalog_path)
+    return pd.DataFrame([p.to_dict() for p in rows])[SHOW_COLUMNS]
+
+
+def price_rows(
+    sku: str, region: str | None = None, pricing_model: str | None = None, catalog_path: str | None = None
+) -> list:
+    """The prices of :func:`show_prices` as catalog :class:`~costplan.pricing.catalog.Price`
+    objects, in the same order, without pandas (what a printed table needs).
 
     Raises :class:`PriceNotFoundError` with the closest SKUs or the regions it is priced in.
     """
@@ -80,48 +95,35 @@ def show_prices(
         rows = [p for p in rows if p.pricing_model == pricing_model]
         if not rows:
             raise PriceNotFoundError(f"the catalog has no {pricing_model} prices for {sku!r}")
-    import pandas as pd
-
-    df = pd.DataFrame([p.to_dict() for p in rows])
     order = {m: i for i, m in enumerate(PRICING_MODELS)}
-    df["_o"] = df["pricing_model"].map(order)
-    df = df.sort_values(["region", "service", "usage", "variant", "_o", "offering_class", "term", "purchase_option", "tier_start"])
-    return df[SHOW_COLUMNS].reset_index(drop=True)
+    return sorted(rows, key=lambda p: (p.region, p.service, p.usage, p.variant, order.get(p.pricing_model, len(order)),
+                                       p.offering_class, p.term, p.purchase_option, p.tier_start))
 
 
-def compact_view(df: pd.DataFrame, with_region: bool = True) -> pd.DataFrame:
-    """``show_prices`` output folded into a few readable columns for a terminal."""
-    import math
+def compact_rows(prices, with_region: bool = True):
+    """:func:`price_rows` folded into a few readable columns for a terminal, as a pandas-free
+    :class:`costplan.frames.Rows`: region (unless ``with_region`` is false), usage (with its
+    variant), pricing (model, class, term, payment), tier (only when some price is tiered),
+    unit, unit_price [USD per unit], spot_risk (only when some price has one), source, as_of,
+    verified."""
+    from costplan.frames import Rows
 
-    import pandas as pd
+    def terms(p):
+        return " ".join(x for x in (p.pricing_model.replace("_", "-"), p.offering_class, p.term, p.purchase_option) if x)
 
-    def terms(r):
-        return " ".join(x for x in (r.pricing_model.replace("_", "-"), r.offering_class, r.term, r.purchase_option) if x)
-
-    def tier(r):
-        if r.tier_start == 0 and (r.tier_end is None or (isinstance(r.tier_end, float) and math.isnan(r.tier_end))):
+    def tier(p):
+        end = p.to_dict()["tier_end"]
+        if p.tier_start == 0 and end is None:
             return ""
-        end = "" if r.tier_end is None or r.tier_end != r.tier_end else f"{r.tier_end:,.0f}"
-        return f"{r.tier_start:,.0f}-{end}"
+        return f"{p.tier_start:,.0f}-{'' if end is None else format(end, ',.0f')}"
 
-    out = pd.DataFrame(
-        {
-            "region": df.region,
-            "usage": [u + (f" ({v})" if v else "") for u, v in zip(df.usage, df.variant, strict=True)],
-            "pricing": [terms(r) for r in df.itertuples()],
-            "tier": [tier(r) for r in df.itertuples()],
-            "unit": df.unit,
-            "unit_price": df.unit_price,
-            "spot_risk": df.interruption_band,
-            "source": df.source,
-            "as_of": df.as_of,
-            "verified": df.verified,
-        }
-    )
-    if not with_region:
-        out = out.drop(columns=["region"])
-    if not out.tier.astype(bool).any():
-        out = out.drop(columns=["tier"])
-    if not out.spot_risk.astype(bool).any():
-        out = out.drop(columns=["spot_risk"])
-    return out
+    columns = ["region", "usage", "pricing", "tier", "unit", "unit_price", "spot_risk", "source", "as_of", "verified"]
+    rows = [(p.region, p.usage + (f" ({p.variant})" if p.variant else ""), terms(p), tier(p), p.unit, p.unit_price,
+             p.interruption_band, p.source, p.as_of, p.verified) for p in prices]
+    drop = {"region"} if not with_region else set()
+    for name in ("tier", "spot_risk"):
+        i = columns.index(name)
+        if not any(r[i] for r in rows):
+            drop.add(name)
+    keep = [i for i, c in enumerate(columns) if c not in drop]
+    return Rows([columns[i] for i in keep], [tuple(r[i] for i in keep) for r in rows])
