@@ -57,7 +57,7 @@ def run_review(
     if not src.is_file():
         raise CostplanError(f"{src}: the quarterly review notebook is missing from this installation")
     # the kernel starts first (and imports what the notebook imports) while this process imports
-    # pandas and DuckDB, checks the inputs and loads nbconvert; it is shut down on every way out
+    # DuckDB, checks the inputs without pandas and loads nbconvert; it is shut down on every way out
     kernel = Kernel(src.parent)
     try:
         return _run_review(kernel, src, quarter, out_dir, stack, store, timeout, engine, engine_options)
