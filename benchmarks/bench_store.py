@@ -206,6 +206,10 @@ def _costplan(*args: str) -> list[str]:
 
 
 def main() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("polars") is None:  # a peer: say so before minutes of generating and importing
+        raise SystemExit("bench_store.py needs polars, one of its peers: pip install -e '.[bench]'")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--workdir", default=None, help="keep the generated file here (default: a temporary folder)")
