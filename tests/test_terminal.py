@@ -142,3 +142,22 @@ def test_shell_completion_is_available(tmp_path):
     done = run("--install-completion")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / ".bash_completions" / "costplan.sh").is_file()
+
+
+def test_money_rounding_to_zero_has_no_sign(capsys):
+    """A source-vs-store difference of a tenth of a cent either way is 0.00 in every view, never
+    -0.00 (the import's totals table showed it)."""
+    import json
+
+    import pandas as pd
+
+    from costplan.cli.common import Format, emit_frame
+
+    df = pd.DataFrame({"period": ["2026-09", "2026-10"], "difference": [-0.001, 0.004]})
+    for fmt in (Format.table, Format.markdown, Format.csv):
+        emit_frame(df, fmt, money=("difference",))
+        out = capsys.readouterr().out
+        assert "-0.00" not in out and "-0.0" not in out and out.count("0.00" if fmt is not Format.csv else "0.0") >= 2
+    emit_frame(df, Format.json, money=("difference",))
+    rows = json.loads(capsys.readouterr().out)
+    assert [str(r["difference"]) for r in rows] == ["0.0", "0.0"]

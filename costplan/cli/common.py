@@ -249,7 +249,7 @@ def emit_frame(
             df = df.copy()
             for c in money:
                 if c in df.columns and _numeric(df[c]):
-                    df[c] = df[c].round(2)
+                    df[c] = df[c].round(2) + 0.0  # no -0.0
         emit_json(json_records(df))
     elif fmt is Format.csv:
         df = df.copy()
@@ -385,7 +385,7 @@ def _cell(v, is_money: bool) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if is_money and isinstance(v, (int, float)):
-        return f"{v:,.2f}"
+        return f"{round(v, 2) + 0.0:,.2f}"  # a difference of -0.001 is 0.00, not -0.00
     if isinstance(v, float):
         if abs(v) >= 1000:
             return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"  # counts stay whole
