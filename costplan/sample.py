@@ -415,21 +415,18 @@ def inputs_fingerprint(seed: int = SEED) -> str:
         h.update(f.read_bytes())
     fingerprint = h.hexdigest()[:16]
     if key is not None:  # best effort: a cache that cannot be written only means hashing again next time
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"key": key, "fingerprint": fingerprint}))
-            os.replace(tmp, cache)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        from costplan.cache import write_cache_file
+
+        write_cache_file(cache, json.dumps({"key": key, "fingerprint": fingerprint}).encode())
     return fingerprint
 
 
 def fingerprint_cache() -> Path:
     """``$XDG_CACHE_HOME/costplan/sample-inputs.json`` (default ``~/.cache/costplan/...``): the
     last :func:`inputs_fingerprint` with the stat of the files it was hashed from."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "costplan" / "sample-inputs.json"
+    from costplan.cache import user_cache_dir
+
+    return user_cache_dir() / "sample-inputs.json"
 
 
 def _description(seed: int) -> str:

@@ -689,8 +689,9 @@ def _with_as_of(p: Price, as_of: str) -> Price:
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/costplan/price-list`` (default ``~/.cache/costplan/price-list``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "costplan" / "price-list"
+    from costplan.cache import user_cache_dir
+
+    return user_cache_dir() / "price-list"
 
 
 __all__ = [

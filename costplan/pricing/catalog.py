@@ -229,34 +229,33 @@ class Catalog:
                 if len(tiers) > 1:
                     tiers.sort(key=lambda p: p.tier_start)
         self._index: dict[Key, list[Price]] = _index
-        self._by_sku_cache: dict[str, list[Key]] | None = None
-        self._by_service_cache: dict[str, list[Key]] | None = None
+        self._secondary: dict[int, dict[str, list[Key]]] = {}
         self._len: int | None = None
         rule = self.manifest.get("derived_commitments")
         self._commitment_rule: dict | None = rule if isinstance(rule, dict) else None
         self._derived: dict[Key, list[Price] | None] = {}
 
+    def _keys_by(self, field: int) -> dict[str, list[Key]]:
+        """``key[field]`` -> the keys holding it: a secondary index built on first use (most
+        commands never need one)."""
+        index = self._secondary.get(field)
+        if index is None:
+            by: dict[str, list[Key]] = defaultdict(list)
+            for k in self._index:
+                by[k[field]].append(k)
+            index = self._secondary[field] = dict(by)
+        return index
+
     @property
     def _by_sku(self) -> dict[str, list[Key]]:
-        """sku -> its keys: a secondary index for error messages and `prices show`, built on
-        first use (most commands never need it)."""
-        if self._by_sku_cache is None:
-            by_sku: dict[str, list[Key]] = defaultdict(list)
-            for k in self._index:
-                by_sku[k[1]].append(k)
-            self._by_sku_cache = dict(by_sku)
-        return self._by_sku_cache
+        """sku -> its keys, for error messages and `prices show`."""
+        return self._keys_by(1)
 
     @property
     def _by_service(self) -> dict[str, list[Key]]:
-        """service -> its keys, built on first use: a price that is not there is explained
-        (:meth:`_explain_missing`) without a scan of the whole catalog each time."""
-        if self._by_service_cache is None:
-            by_service: dict[str, list[Key]] = defaultdict(list)
-            for k in self._index:
-                by_service[k[0]].append(k)
-            self._by_service_cache = dict(by_service)
-        return self._by_service_cache
+        """service -> its keys: a price that is not there is explained (:meth:`_explain_missing`)
+        without a scan of the whole catalog each time."""
+        return self._keys_by(0)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -625,7 +624,6 @@ def _fmt_num(x: float) -> str:
 def write_catalog(prices: Iterable[Price], path: Path, manifest: dict) -> Path:
     """Write prices sorted and deterministic, with a manifest beside them. Atomic: the file
     appears whole or not at all, so a failed write keeps the last good catalog."""
-    import os
     import tempfile
 
     rows = sorted(prices, key=lambda p: (*p.key, p.tier_start))
@@ -678,8 +676,9 @@ SNAPSHOT_VERSION = 1
 
 def snapshot_dir() -> Path:
     """``$XDG_CACHE_HOME/costplan/catalog`` (default ``~/.cache/costplan/catalog``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "costplan" / "catalog"
+    from costplan.cache import user_cache_dir
+
+    return user_cache_dir() / "catalog"
 
 
 def _snapshot_path(path: Path) -> Path | None:
@@ -721,20 +720,17 @@ def _write_snapshot(snapshot: Path | None, index: dict) -> None:
             for p in (tiers if len(tiers) == 1 else sorted(tiers, key=lambda t: t.tier_start)))
         for key, tiers in index.items()
     }
-    tmp = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
-    try:
-        snapshot.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(marshal.dumps((SNAPSHOT_VERSION, raw)))
-        os.replace(tmp, snapshot)
-        stem, where, _ = snapshot.stem.rsplit("-", 2)
-        for old in snapshot.parent.glob(f"{stem}-{where}-*.marshal"):  # earlier versions of the same file
-            if old != snapshot:
+    from costplan.cache import write_cache_file
+
+    if not write_cache_file(snapshot, marshal.dumps((SNAPSHOT_VERSION, raw))):
+        return
+    stem, where, _ = snapshot.stem.rsplit("-", 2)
+    for old in snapshot.parent.glob(f"{stem}-{where}-*.marshal"):  # earlier versions of the same file
+        if old != snapshot:
+            try:
                 old.unlink(missing_ok=True)
-    except OSError:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:  # the folder itself could not be made
-            pass
+            except OSError:
+                pass
 
 
 def _is_catalog_manifest(path: Path) -> bool:
