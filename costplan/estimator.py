@@ -10,10 +10,10 @@ np.float64(372.3)
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from costplan.components import GLOBAL_SECTIONS, REGION_SECTIONS
 from costplan.components.base import CostLine, PricingContext
@@ -22,6 +22,11 @@ from costplan.components.tiering import pool_lines
 from costplan.errors import InputError
 from costplan.pricing.catalog import Catalog, default_catalog
 from costplan.stack.models import Stack
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from costplan.frames import Rows
 
 LINE_COLUMNS = [
     "component",
@@ -47,6 +52,21 @@ LINE_COLUMNS = [
 ]
 
 
+#: The numeric columns of the lines (floats in the frame and in JSON, whatever a pricer returned).
+NUMERIC_COLUMNS = ("PricingQuantity", "ListUnitPrice", "ListCost")
+
+
+def round_like_numpy(x: float, decimals: int) -> float:
+    """``x`` rounded as numpy and pandas round (scaled, rounded half to even, scaled back), so
+    that the pandas-free outputs print the very digits the frame's ``round`` printed.
+
+    >>> round_like_numpy(2.675, 2), round(2.675, 2), round_like_numpy(0.125, 2)
+    (2.68, 2.67, 0.12)
+    """
+    scale = 10.0 ** decimals
+    return round(x * scale) / scale
+
+
 @dataclass
 class EstimateResult:
     """The monthly estimate of one stack.
@@ -59,34 +79,67 @@ class EstimateResult:
     coverage], ``price_source``, ``price_as_of``, ``price_verified``, the ``assumption``
     behind a usage quantity, its ``path`` in the spec and its ``scaling`` (how the projection
     follows it with the drivers, :data:`costplan.components.base.SCALINGS`).
+
+    The frame is built (and pandas imported) on first use of ``lines``: the totals,
+    :meth:`to_dict` and :meth:`rows` work on :attr:`cost_lines` directly, so that a command
+    printing an estimate needs no pandas.
     """
 
     stack_name: str
-    lines: pd.DataFrame
+    cost_lines: list[CostLine]
+    """The priced :class:`~costplan.components.base.CostLine` objects behind ``lines``, in its
+    order, each with the prices it was priced from (the projection prices its paths with them)."""
     hours_per_month: float
     catalog_as_of: str
     warnings: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     scenario: str | None = None
-    cost_lines: list[CostLine] = field(default_factory=list, repr=False)
-    """The priced :class:`~costplan.components.base.CostLine` objects behind ``lines``, in its
-    order, each with the prices it was priced from (the projection prices its paths with them)."""
+    _frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def lines(self) -> pd.DataFrame:
+        """One row per cost line, columns ``LINE_COLUMNS`` (built once, on first use)."""
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self.records(), columns=LINE_COLUMNS)
+        return self._frame
+
+    def records(self) -> list[dict]:
+        """The lines as dicts of ``LINE_COLUMNS``, the numeric columns as floats."""
+        out = []
+        for ln in self.cost_lines:
+            d = {c: getattr(ln, c) for c in LINE_COLUMNS}
+            for c in NUMERIC_COLUMNS:
+                d[c] = float(d[c])
+            d["price_verified"] = bool(d["price_verified"])
+            out.append(d)
+        return out
+
+    def rows(self, columns: list[str] | None = None) -> Rows:
+        """The lines as a pandas-free :class:`costplan.frames.Rows` (``columns``: default all)."""
+        from costplan.frames import Rows
+
+        cols = list(columns or LINE_COLUMNS)
+        return Rows(cols, [tuple(r[c] for c in cols) for r in self.records()])
+
+    def _usage(self) -> list[CostLine]:
+        return [ln for ln in self.cost_lines if ln.component_kind != "commitment"]
 
     @property
     def total_monthly_cost(self) -> float:
         """Net monthly cost, after commitments [USD/month]."""
-        return float(self.lines["ListCost"].sum())
+        return math.fsum(float(ln.ListCost) for ln in self.cost_lines)
 
     @property
     def on_demand_monthly_cost(self) -> float:
         """Monthly cost at the priced rates before commitments [USD/month]."""
-        return float(self.lines.loc[self.lines.component_kind != "commitment", "ListCost"].sum())
+        return math.fsum(float(ln.ListCost) for ln in self._usage())
 
     @property
     def unverified_cost(self) -> float:
         """Part of the usage cost priced from estimate-grade (unverified) prices [USD/month]."""
-        usage = self.lines[self.lines.component_kind != "commitment"]
-        return float(usage.loc[~usage.price_verified.astype(bool), "ListCost"].sum())
+        return math.fsum(float(ln.ListCost) for ln in self._usage() if not ln.price_verified)
 
     @property
     def unverified_share(self) -> float:
@@ -94,22 +147,29 @@ class EstimateResult:
         total = self.on_demand_monthly_cost
         return self.unverified_cost / total if total else 0.0
 
+    def totals_rows(self, by: str) -> Rows:
+        """:meth:`totals` as a pandas-free :class:`costplan.frames.Rows`."""
+        from costplan.frames import Rows
+
+        sums: dict = {}
+        for ln in self.cost_lines:
+            sums.setdefault(getattr(ln, by), []).append(float(ln.ListCost))
+        total = self.total_monthly_cost
+        # by key first, then largest first, ties in key order
+        rows = sorted(((k, math.fsum(v)) for k, v in sorted(sums.items())), key=lambda kv: -kv[1])
+        return Rows([by, "ListCost", "share"], [(k, v, v / total if total else 0.0) for k, v in rows])
+
     def totals(self, by: str) -> pd.DataFrame:
         """Monthly cost summed by a column (``ServiceName``, ``RegionId``, ``component``,
         ``component_kind``), largest first, with its share of the total."""
-        t = self.lines.groupby(by, as_index=False)["ListCost"].sum().sort_values("ListCost", ascending=False)
-        total = self.total_monthly_cost
-        t["share"] = t["ListCost"] / total if total else 0.0
-        return t.reset_index(drop=True)
+        return self.totals_rows(by).to_frame()
 
     def to_dict(self) -> dict:
-        lines = self.lines.copy()
-        lines["monthly_cost"] = lines["ListCost"]
-        lines["quantity"] = lines["PricingQuantity"]
-        lines["unit"] = lines["PricingUnit"]
-        lines["unit_price"] = lines["ListUnitPrice"]
-        lines["region"] = lines["RegionId"]
-        lines["service"] = lines["ServiceName"]
+        lines = []
+        for d in self.records():
+            d.update(monthly_cost=d["ListCost"], quantity=d["PricingQuantity"], unit=d["PricingUnit"],
+                     unit_price=d["ListUnitPrice"], region=d["RegionId"], service=d["ServiceName"])
+            lines.append(d)
         return {
             "stack": self.stack_name,
             "scenario": self.scenario,
@@ -121,11 +181,11 @@ class EstimateResult:
             "unverified_price_cost": round(self.unverified_cost, 2),
             "unverified_price_share": round(self.unverified_share, 4),
             "totals": {
-                "by_service": _records(self.totals("ServiceName")),
-                "by_region": _records(self.totals("RegionId")),
-                "by_component": _records(self.totals("component")),
+                "by_service": _records(self.totals_rows("ServiceName")),
+                "by_region": _records(self.totals_rows("RegionId")),
+                "by_component": _records(self.totals_rows("component")),
             },
-            "lines": lines.to_dict(orient="records"),
+            "lines": lines,
             "warnings": list(self.warnings),
             "findings": [f.__dict__ for f in self.findings],
         }
@@ -149,8 +209,9 @@ def _refusal(ln: CostLine, catalog: Catalog, ctx: PricingContext):
     )
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
-    return df.round({"ListCost": 2, "share": 4}).rename(columns={"ListCost": "monthly_cost"}).to_dict(orient="records")
+def _records(rows: Rows) -> list[dict]:
+    by = rows.columns[0]
+    return [{by: k, "monthly_cost": round_like_numpy(v, 2), "share": round_like_numpy(s, 4)} for k, v, s in rows.rows]
 
 
 def estimate(
@@ -198,20 +259,19 @@ def estimate(
         refused = [ln for ln in lines if not ln.price_verified]
         if refused:
             raise InputError([_refusal(ln, catalog, ctx) for ln in refused])
-    df = pd.DataFrame([ln.to_dict() for ln in lines], columns=LINE_COLUMNS)
     warnings = list(ctx.warnings)
-    unverified = df[(~df.price_verified.astype(bool)) & (df.component_kind != "commitment")]
-    if len(unverified):
-        usage_total = df.loc[df.component_kind != "commitment", "ListCost"].sum()
-        share = unverified.ListCost.sum() / usage_total if usage_total else 0.0
+    usage = [ln for ln in lines if ln.component_kind != "commitment"]
+    unverified = [float(ln.ListCost) for ln in usage if not ln.price_verified]
+    if unverified:
+        usage_total = math.fsum(float(ln.ListCost) for ln in usage)
+        share = math.fsum(unverified) / usage_total if usage_total else 0.0
         warnings.append(
-            f"{len(unverified)} lines (${unverified.ListCost.sum():,.2f}, {share:.0%} of the cost before commitments) "
+            f"{len(unverified)} lines (${math.fsum(unverified):,.2f}, {share:.0%} of the cost before commitments) "
             "are priced from estimate-grade prices (derived or not verified against a machine-readable source): "
             "see price_verified; --strict-prices refuses them"
         )
     return EstimateResult(
         stack_name=stack.name,
-        lines=df,
         hours_per_month=stack.hours_per_month,
         catalog_as_of=catalog.as_of,
         warnings=warnings,

@@ -96,3 +96,64 @@ def test_prices_table_folds_tiers_without_pandas(sample_store):
     assert header[:4] == ["usage", "pricing", "tier", "unit"] and "region" not in header
     storage = [[c.strip() for c in x.strip("|").split("|")] for x in p.stdout.splitlines() if "storage-gb-month" in x]
     assert [(r[2], r[3]) for r in storage] == [("0-51,200", "GB-Mo"), ("51,200-512,000", "GB-Mo"), ("512,000-", "GB-Mo")]
+
+
+STACK = "data/ultibiker/stack.yaml"
+
+
+@pytest.mark.parametrize("args", [
+    ["estimate"],
+    ["estimate", "--format", "markdown"],
+    ["estimate", "--format", "json"],
+    ["estimate", "--by", "service"],
+    ["estimate", "--by", "component_kind", "--format", "markdown"],
+    ["diff", STACK, f"{STACK}#app-on-spot"],
+    ["diff", STACK, f"{STACK}#graviton", "--format", "markdown"],
+    ["diff", STACK, f"{STACK}#app-on-spot", "--format", "json"],
+])
+def test_plan_command_imports_no_pandas(sample_store, args):
+    """`costplan estimate` and `costplan diff` print from the priced lines: no pandas (issue #18).
+    numpy is still imported (the tiered prices and the commitments compute on it)."""
+    p, modules = _run(args, sample_store)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip()
+    assert not modules & {"pandas", "pyarrow", "plotly"}, sorted(modules & {"pandas", "pyarrow", "plotly"})
+
+
+def test_estimate_json_has_what_the_frame_has(sample_store):
+    """The pandas-free JSON holds the frame's lines, and its totals are the frame's sums by
+    group (pandas' groupby, computed here), largest first."""
+    from costplan.estimator import estimate
+
+    lines = estimate(REPO / STACK).lines
+    p, _ = _run(["estimate", "--format", "json"], sample_store)
+    out = json.loads(p.stdout)
+    assert [r["component"] for r in out["lines"]] == lines["component"].tolist()
+    assert [r["ListCost"] for r in out["lines"]] == pytest.approx(lines["ListCost"].tolist(), rel=1e-9, abs=1e-9)  # 10 significant digits
+    assert [r["quantity"] for r in out["lines"]] == pytest.approx(lines["PricingQuantity"].tolist(), rel=1e-9, abs=1e-9)
+    assert out["total_monthly_cost"] == round(float(lines["ListCost"].sum()), 2)
+    by_service = lines.groupby("ServiceName")["ListCost"].sum()
+    shown = {r["ServiceName"]: r["monthly_cost"] for r in out["totals"]["by_service"]}
+    assert shown == {k: pytest.approx(round(v, 2), abs=0.006) for k, v in by_service.items()}
+    costs = [r["monthly_cost"] for r in out["totals"]["by_service"]]
+    assert costs == sorted(costs, reverse=True)
+
+
+def test_diff_table_has_the_difference_of_two_estimates(sample_store):
+    """The pandas-free diff table: each changed component's new minus previous cost, from the
+    two estimates' frames (summed here with pandas), and the total of both."""
+    from costplan.estimator import estimate
+    from costplan.stack import load_stack
+
+    a = estimate(REPO / STACK).lines.groupby("component")["ListCost"].sum()
+    b = estimate(load_stack(REPO / STACK, scenario="app-on-spot")).lines.groupby("component")["ListCost"].sum()
+    changed = {c: b.get(c, 0.0) - a.get(c, 0.0) for c in a.index.union(b.index)}
+    changed = {c: d for c, d in changed.items() if abs(d) >= 0.005}
+    p, _ = _run(["diff", STACK, f"{STACK}#app-on-spot", "--format", "markdown"], sample_store)
+    rows = [[c.strip() for c in x.strip("|").split("|")] for x in p.stdout.splitlines() if x.startswith("| ")][1:]
+    shown = {r[0]: r[3] for r in rows if r[0] != "**Total**"}
+    assert set(shown) == set(changed)
+    for c, d in changed.items():
+        assert shown[c] == f"{'+' if d > 0 else '-'}${abs(d):,.2f}"
+    total = [r for r in rows if r[0] == "**Total**"][0]
+    assert total[1] == f"${a.sum():,.2f}" and total[2] == f"${b.sum():,.2f}"

@@ -236,12 +236,20 @@ def emit_frame(
     fmt = Format(fmt)
     from costplan.frames import Rows
 
-    if isinstance(df, Rows) and (fmt in (Format.json, Format.csv) or percent):
+    if isinstance(df, Rows) and fmt in (Format.json, Format.csv):
         df = df.to_frame()
     if fmt in (Format.table, Format.markdown) and percent:
-        df = df.copy()
-        for c in percent:
-            df[c] = df[c].map(lambda v: "" if v != v else f"{100 * v:.1f}%")
+
+        def as_percent(v):
+            return "" if v is None or v != v else f"{100 * v:.1f}%"
+
+        if isinstance(df, Rows):
+            for c in percent:
+                df = df.map_column(c, as_percent)
+        else:
+            df = df.copy()
+            for c in percent:
+                df[c] = df[c].map(as_percent)
     if fmt is Format.json:
         from costplan.frames import json_records
 

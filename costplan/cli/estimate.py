@@ -118,23 +118,23 @@ def estimate_cmd(
     if by:
         # the totals include the commitment lines (a Savings Plan's fee and the on-demand cost it
         # covers, negative): the column is the net monthly cost, not list prices
-        totals = result.totals(by).rename(columns={"ListCost": "net_monthly_cost", "share": "share_of_net"})
+        totals = result.totals_rows(by).rename({"ListCost": "net_monthly_cost", "share": "share_of_net"})
         emit_frame(totals, fmt, title=f"{result.stack_name}: monthly cost by {by}, after commitments (USD)",
                    money=("net_monthly_cost",), percent=("share_of_net",),
                    caption="commitments are their own rows (negative: the on-demand cost they cover); "
                            "shares are of the net total")
     else:
-        cols = ["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice", "ListCost", "price_verified"]
-        if rates == "bill":
-            cols.append("price_source")
-        view = result.lines[cols].rename(columns={"PricingQuantity": "quantity", "PricingUnit": "unit", "ListUnitPrice": "unit_price",
-                          "ListCost": "monthly_cost", "price_verified": "verified",
-                          "price_source": "rate"})
-        if "rate" in view:
-            view["rate"] = view["rate"].map(lambda s: "bill" if str(s).startswith("bill ") else "list")
         if fmt is Format.csv:
             emit_frame(result.lines, fmt)
             return
+        cols = ["component", "description", "PricingQuantity", "PricingUnit", "ListUnitPrice", "ListCost", "price_verified"]
+        if rates == "bill":
+            cols.append("price_source")
+        view = result.rows(cols).rename({"PricingQuantity": "quantity", "PricingUnit": "unit",
+                                         "ListUnitPrice": "unit_price", "ListCost": "monthly_cost",
+                                         "price_verified": "verified", "price_source": "rate"})
+        if "rate" in view:
+            view = view.map_column("rate", lambda s: "bill" if str(s).startswith("bill ") else "list")
         emit_frame(view, fmt, title=f"{result.stack_name}: monthly estimate (USD)", money=("monthly_cost",),
                    caption=f"catalog as of {result.catalog_as_of}")
     if fmt in (Format.table, Format.markdown):
@@ -142,9 +142,9 @@ def estimate_cmd(
             f"Total: ${result.total_monthly_cost:,.2f}/month (before commitments ${result.on_demand_monthly_cost:,.2f})"
         )
     if rates == "bill":
-        from_bill = result.lines["price_source"].astype(str).str.startswith("bill ")
-        sources = sorted(set(result.lines.loc[from_bill, "price_source"]))
-        info(f"{int(from_bill.sum())} of {len(result.lines)} lines priced at your rates from the bill "
+        from_bill = [str(ln.price_source) for ln in result.cost_lines if str(ln.price_source).startswith("bill ")]
+        sources = sorted(set(from_bill))
+        info(f"{len(from_bill)} of {len(result.cost_lines)} lines priced at your rates from the bill "
              f"({', '.join(sources) or 'none'}); the others at the catalog's list prices")
         if not cat.manifest.get("bill_rate_rows"):
             warn(f"the bill-rate overlay has no {cat.manifest.get('bill_rate_kind', 'effective')} rates (written by an "

@@ -345,9 +345,9 @@ def diff_cmd(
     if fmt is Format.markdown:
         sys.stdout.write(d.to_markdown())
         return
-    table = d.table(include_unchanged=all_components)
+    table = d.table_rows(include_unchanged=all_components)
     if fmt is Format.table:
-        table["pct"] = [("" if math.isnan(p) else f"{p:+.1%}") for p in table["pct"]]
+        table = table.map_column("pct", lambda p: "" if math.isnan(p) else f"{p:+.1%}")
     emit_frame(
         table, fmt, title=f"Monthly cost: {previous} -> {new} (USD)", money=("previous", "new", "difference")
     )

@@ -7,13 +7,18 @@ compared per component and in total.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from costplan.errors import InputError, Problem
-from costplan.estimator import EstimateResult, estimate
+from costplan.estimator import EstimateResult, estimate, round_like_numpy
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from costplan.frames import Rows
 
 DIFF_COLUMNS = ["component", "previous", "new", "difference", "pct"]
 
@@ -24,17 +29,28 @@ class CostDiff:
 
     ``components`` has one row per component in either side: ``previous`` and ``new``
     [USD/month] (0 where the component is absent), ``difference`` [USD/month] and ``pct``
-    (difference / previous; NaN when previous is 0), largest absolute change first.
+    (difference / previous; NaN when previous is 0), largest absolute change first. ``rows``
+    holds the same as tuples of ``DIFF_COLUMNS`` (the frame is built, and pandas imported, on
+    first use of ``components``).
     """
 
     previous_name: str
     new_name: str
-    components: pd.DataFrame
+    rows: list[tuple]
     previous_total: float
     """[USD/month]"""
     new_total: float
     """[USD/month]"""
     warnings: list[str] = field(default_factory=list)
+    _frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def components(self) -> pd.DataFrame:
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self.rows, columns=DIFF_COLUMNS)
+        return self._frame
 
     @property
     def difference(self) -> float:
@@ -45,28 +61,25 @@ class CostDiff:
     def pct(self) -> float | None:
         return self.difference / self.previous_total if self.previous_total else None
 
+    def table_rows(self, *, include_unchanged: bool = False) -> Rows:
+        """:meth:`table` as a pandas-free :class:`costplan.frames.Rows`."""
+        from costplan.frames import Rows
+
+        rows = [r for r in self.rows if include_unchanged or abs(r[3]) >= 0.005]
+        total = ("TOTAL", self.previous_total, self.new_total, self.difference,
+                 self.pct if self.pct is not None else float("nan"))
+        return Rows(DIFF_COLUMNS, rows + [total])
+
     def table(self, *, include_unchanged: bool = False) -> pd.DataFrame:
-        df = (
-            self.components
-            if include_unchanged
-            else self.components[self.components.difference.abs() >= 0.005]
-        )
-        total = pd.DataFrame(
-            [
-                {
-                    "component": "TOTAL",
-                    "previous": self.previous_total,
-                    "new": self.new_total,
-                    "difference": self.difference,
-                    "pct": self.pct if self.pct is not None else float("nan"),
-                }
-            ]
-        )
-        return pd.concat([df, total], ignore_index=True)
+        """The changed components (every one with ``include_unchanged``) and a ``TOTAL`` row."""
+        return self.table_rows(include_unchanged=include_unchanged).to_frame()
 
     def to_dict(self) -> dict:
-        rows = self.components.copy()
-        rows["pct"] = rows["pct"].astype(object).where(rows["pct"].notna(), None)
+        components = [
+            {"component": c, "previous": round_like_numpy(a, 2), "new": round_like_numpy(b, 2),
+             "difference": round_like_numpy(d, 2), "pct": None if math.isnan(p) else p}
+            for c, a, b, d, p in self.rows
+        ]
         return {
             "previous": self.previous_name,
             "new": self.new_name,
@@ -75,7 +88,7 @@ class CostDiff:
             "new_monthly_cost": round(self.new_total, 2),
             "difference": round(self.difference, 2),
             "pct": None if self.pct is None else round(self.pct, 4),
-            "components": rows.round({"previous": 2, "new": 2, "difference": 2}).to_dict(orient="records"),
+            "components": components,
             "warnings": self.warnings,
         }
 
@@ -99,13 +112,13 @@ class CostDiff:
             "| Component | Previous | New | Difference | % |",
             "|---|---:|---:|---:|---:|",
         ]
-        for row in self.table().itertuples(index=False):
-            name = str(row.component).replace("|", "\\|")
+        for component, previous, new, difference, change in self.table_rows().rows:
+            name = str(component).replace("|", "\\|")
             if name == "TOTAL":
                 name = "**Total**"
-            pct = "" if pd.isna(row.pct) else f"{row.pct:+.1%}"
+            pct = "" if math.isnan(change) else f"{change:+.1%}"
             lines.append(
-                f"| {name} | ${row.previous:,.2f} | ${row.new:,.2f} | {_signed(row.difference)} | {pct} |"
+                f"| {name} | ${previous:,.2f} | ${new:,.2f} | {_signed(difference)} | {pct} |"
             )
         for w in self.warnings:
             lines.append(f"\n> ⚠️ {w}")
@@ -124,19 +137,22 @@ def diff_estimates(
     new_name: str | None = None,
 ) -> CostDiff:
     """Compare two estimates per component (commitment lines are kept as their own components)."""
-    a = previous.lines.groupby("component")["ListCost"].sum()
-    b = new.lines.groupby("component")["ListCost"].sum()
-    df = pd.DataFrame({"previous": a, "new": b}).fillna(0.0)
-    df["difference"] = df["new"] - df["previous"]
-    df["pct"] = (df["difference"] / df["previous"].where(df["previous"] != 0)).astype(float)
-    df = df.reset_index(names="component")
-    df = df.reindex(df.difference.abs().sort_values(ascending=False, kind="stable").index).reset_index(
-        drop=True
-    )
+    def by_component(result: EstimateResult) -> dict[str, float]:
+        costs: dict[str, list[float]] = {}
+        for ln in result.cost_lines:
+            costs.setdefault(ln.component, []).append(float(ln.ListCost))
+        return {k: math.fsum(v) for k, v in costs.items()}
+
+    a, b = by_component(previous), by_component(new)
+    rows = []
+    for c in sorted(a.keys() | b.keys()):
+        was, now = a.get(c, 0.0), b.get(c, 0.0)
+        rows.append((c, was, now, now - was, (now - was) / was if was != 0 else float("nan")))
+    rows.sort(key=lambda r: -abs(r[3]))  # largest change first; ties in component order
     return CostDiff(
         previous_name or previous.stack_name,
         new_name or new.stack_name,
-        df[DIFF_COLUMNS],
+        rows,
         previous.total_monthly_cost,
         new.total_monthly_cost,
         warnings=[f"previous: {w}" for w in previous.warnings] + [f"new: {w}" for w in new.warnings],
