@@ -34,6 +34,49 @@ PNG_TIMEOUT_S = 60
 _NO_CHROMIUM = "install Chromium (Debian: apt-get install chromium) or set BROWSER_PATH"
 
 
+#: plotly.js's basic partial bundle (bar, scatter, pie), vendored: see ``vendor/README.md``.
+BASIC_BUNDLE = Path(__file__).parent / "vendor" / "plotly-basic.min.js"
+#: The trace types the basic bundle draws.
+BASIC_TRACES = frozenset({"bar", "scatter", "pie"})
+
+
+def _bundle_version(path: Path) -> str | None:
+    """The ``vX.Y.Z`` in the licence header of a plotly.js bundle."""
+    import re
+
+    try:
+        with path.open(encoding="utf-8") as f:
+            head = f.read(300)
+    except OSError:
+        return None
+    m = re.search(r"plotly\.js\b[^\n]*? v(\d+\.\d+\.\d+)", head)
+    return m.group(1) if m else None
+
+
+def plotly_bundle() -> Path:
+    """The plotly.js the PNG page loads first: the vendored basic bundle when it is the same
+    version as the full plotly.js that plotly ships (same drawing code; a quarter of the script
+    to parse), the full bundle otherwise. A figure with a trace the basic bundle does not draw
+    is drawn after the page has loaded the full bundle."""
+    full = full_bundle()
+    version = _bundle_version(full)
+    if version is not None and BASIC_BUNDLE.is_file() and _bundle_version(BASIC_BUNDLE) == version:
+        return BASIC_BUNDLE
+    return full
+
+
+def full_bundle() -> Path:
+    """The whole plotly.js that plotly ships (every trace type)."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _trace_types(fig) -> set[str]:
+    data = fig.get("data", []) if isinstance(fig, dict) else fig.data
+    return {(t.get("type") if isinstance(t, dict) else t.type) or "scatter" for t in data}
+
+
 def _export_error(exc: BaseException) -> ImageExportError:
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return ImageExportError(f"PNG export failed ({type(exc).__name__}: {msg[:200]}); the PNG figures need a "
@@ -43,8 +86,9 @@ def _export_error(exc: BaseException) -> ImageExportError:
 class PngBrowser:
     """A headless Chromium for the PNG figures, started at once in a thread of its own.
 
-    It opens :data:`PNG_TABS` pages that load the plotly.js bundled with plotly (no network: no
-    MathJax, no CDN) while the tables are built; :meth:`export` then has plotly.js's own
+    It opens :data:`PNG_TABS` pages that load plotly.js (:func:`plotly_bundle`: the basic bundle
+    vendored with costplan, or the one bundled with plotly; no network: no MathJax, no CDN)
+    while the tables are built; :meth:`export` then has plotly.js's own
     ``Plotly.toImage`` draw every figure exactly once, the figures dealt out to the pages, which
     draw at the same time (one renderer process each).
     (kaleido, plotly's exporter, reloads its page and plotly.js after every figure; for the
@@ -74,18 +118,20 @@ class PngBrowser:
         import tempfile
 
         import choreographer as choreo
-        import plotly
 
-        plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        first = plotly_bundle()
         with tempfile.TemporaryDirectory(prefix="costplan-png-") as tmp:
-            page = Path(tmp) / "figures.html"
-            page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8">'
-                            f'<script src="{plotly_js.as_uri()}" charset="utf-8"></script></head>'
-                            '<body style="margin:0"></body></html>', encoding="utf-8")
+            pages = {}
+            for name, bundle in (("first", first), ("full", full_bundle())):
+                pages[name] = Path(tmp) / f"figures-{name}.html"
+                pages[name].write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8">'
+                                       f'<script src="{bundle.as_uri()}" charset="utf-8"></script></head>'
+                                       '<body style="margin:0"></body></html>', encoding="utf-8")
+            page = pages["first"]
             async with choreo.Browser(headless=True) as browser:  # Chromium starts here
                 tabs = [await browser.create_tab("about:blank") for _ in range(PNG_TABS)]
 
-                async def load(tab) -> None:
+                async def load(tab, page: Path = page) -> None:
                     await tab.send_command("Page.enable")
                     loaded = tab.subscribe_once("Page.loadEventFired")
                     await tab.send_command("Page.navigate", params={"url": page.as_uri()})
@@ -95,7 +141,9 @@ class PngBrowser:
                 job = await asyncio.wrap_future(self._job)
                 if job is None:
                     return {}
-                specs, paths = job
+                specs, paths, full = job
+                if full and first != full_bundle():  # a trace the basic bundle does not draw
+                    await asyncio.gather(*(load(tab, pages["full"]) for tab in tabs))
 
                 async def draw(tab, keys: list[str]) -> None:
                     for key in keys:
@@ -128,8 +176,9 @@ class PngBrowser:
         paths = {k: folder / f"{k}.png" for k in figs}
         # serialised here, in the caller's thread: the browser's thread gets text, not the figures
         specs = {k: (pio.to_json(f, validate=False), _layout_height(f)) for k, f in figs.items()}
+        full = any(_trace_types(f) - BASIC_TRACES for f in figs.values())
         if not self._job.done():
-            self._job.set_result((specs, paths))
+            self._job.set_result((specs, paths, full))
         out: cf.Future = cf.Future()
 
         def finish(done: cf.Future) -> None:
