@@ -55,7 +55,7 @@ def build_report(
     strict_prices: bool = False,
     progress: Callable[[str], None] = lambda _s: None,
     source=None,
-    on_figures: Callable[[dict], None] | None = None,
+    on_figure: Callable[[str, object], None] | None = None,
 ) -> tuple[ReportTables, dict]:
     """The report's tables and figures, nothing written.
 
@@ -64,16 +64,26 @@ def build_report(
     on first use. ``month`` is ``YYYY-MM`` (default: the last complete month in the store).
     ``source`` replaces the store by another engine's spend (:mod:`costplan.actuals.engines`):
     it reads the billing periods the report needs: the twelve before ``month`` up to the latest held.
-    ``on_figures`` is called with the figures as soon as they are built, before the decisions
-    (which no figure shows) are priced: the PNG export draws them meanwhile.
+    ``on_figure`` is called with each figure's key and figure as soon as its tables are built
+    (:func:`costplan.reports.figures.figures_ready`), so that the PNG export draws it while the
+    next tables, the decisions (which no figure shows) and the HTML are made.
     """
     from costplan import config
     from costplan.actuals.store import Store
     from costplan.estimator import estimate
     from costplan.pricing.lookup import get_catalog
-    from costplan.reports.figures import build_figures
+    from costplan.reports.figures import FIGURES, figures_ready
     from costplan.reports.tables import build_tables
     from costplan.stack import load_stack
+
+    figs: dict = {}
+    drawn: set[str] = set()
+
+    def on_sections(sections: dict, headline: dict) -> None:
+        for key, fig in figures_ready(sections, headline, drawn):
+            figs[key] = fig
+            if on_figure is not None:
+                on_figure(key, fig)
 
     cfg = config.load_settings(stack=stack, store=store)
     stack_path = str(cfg.stack)
@@ -95,16 +105,17 @@ def build_report(
             held = [m for m in source.months() if m >= first] if source.partition_column else []
             source.set_window(held or [shift_month(month, -k) for k in range(max(TREND_MONTHS, 13))])
         tables = build_tables(source, st, plan, month, progress, catalog=cat, projection=projection,
-                              calibrate=calibrate, seed=seed, decisions=False)
+                              calibrate=calibrate, seed=seed, decisions=False,
+                              on_sections=on_sections if on_figure is not None else None)
         store_path = str(source.path)
     else:
         with Store.open_default(store_path, read_only=True) as s:
             tables = build_tables(s, st, plan, month, progress, catalog=cat, projection=projection,
-                                  calibrate=calibrate, seed=seed, decisions=False)
+                                  calibrate=calibrate, seed=seed, decisions=False,
+                                  on_sections=on_sections if on_figure is not None else None)
     progress("figures")
-    figs = build_figures(tables)
-    if on_figures is not None:
-        on_figures(figs)
+    on_sections(tables.sections, tables.headline)  # the figures not built yet, in report order
+    figs = {key: figs[key] for key, _, _ in FIGURES if key in figs}
     # the decisions last (in their place among the sections): a dozen scenarios and a commitment
     # sizing, priced while Chromium draws the PNG figures
     from costplan.reports.tables import decisions_section
@@ -138,30 +149,30 @@ def monthly_report(
         out_dir = outputs.resolve(out_dir)
         outputs.check_folder(out_dir, REPORT_KIND)
     browser = None
-    pngs: list = []  # (future of {key: path}, its folder), once the figures are built
+    folder = None  # where the PNGs are drawn, each as soon as its tables are built
     if images:
         import tempfile
 
         from costplan.reports.png import PngBrowser
 
         browser = PngBrowser()  # Chromium starts now, while the tables are built
+        folder = Path(tempfile.mkdtemp(prefix="costplan-figures-"))
 
-        def on_figures(figs: dict) -> None:  # drawn while the decisions are priced and the HTML written
-            folder = Path(tempfile.mkdtemp(prefix="costplan-figures-"))
-            pngs.append((browser.export(figs, folder / "figures"), folder))
+        def on_figure(key: str, fig) -> None:  # drawn while the next tables, the decisions and the HTML are made
+            browser.add(key, fig, folder / "figures")
     try:
         tables, figs = build_report(
             month, stack, store, catalog, projection=projection, calibrate=calibrate, progress=progress,
-            strict_prices=strict_prices, source=source, on_figures=on_figures if images else None,
+            strict_prices=strict_prices, source=source, on_figure=on_figure if images else None,
         )
         out = Path(out_dir) if out_dir else config.load_settings().reports_dir / tables.month
         files = write_report(tables, figs, out, images=images, progress=progress,
                              embedded_default=tables.embedded_default, browser=browser,
-                             pngs=pngs[0][0] if pngs else None)
+                             pngs=browser.finish() if browser is not None else None)
     finally:
         if browser is not None:
             browser.close()
-        for _, folder in pngs:
+        if folder is not None:
             import shutil
 
             shutil.rmtree(folder, ignore_errors=True)

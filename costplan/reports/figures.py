@@ -8,6 +8,7 @@ order of rows).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -314,29 +315,51 @@ def commitments(df: pd.DataFrame) -> go.Figure:
     return _layout(fig, TITLES["commitments"], height=300)
 
 
+def _shown(sec) -> bool:
+    return sec.available and len(sec.table) > 0
+
+
+#: The report's figures in report order: key, the sections it draws, and how it is built from
+#: the sections and the headline (None when its section has nothing to show).
+FIGURES: list[tuple[str, tuple[str, ...], Callable]] = [
+    ("trend", ("trend",), lambda s, h: trend(s["trend"].table, h.get("plan_total"))),
+    ("by_service", ("by_service",),
+     lambda s, h: bar_current_previous(s["by_service"].table, "ServiceName", "by_service", TITLES["by_service"])),
+    ("by_region", ("by_region",),
+     lambda s, h: bar_current_previous(s["by_region"].table, "RegionId", "by_region", TITLES["by_region"])),
+    ("by_component", ("by_component",),
+     lambda s, h: bar_current_previous(s["by_component"].table, "component_kind", "by_component",
+                                       TITLES["by_component"])),
+    ("movers", ("movers",), lambda s, h: movers(s["movers"].table) if _shown(s["movers"]) else None),
+    ("variance", ("variance",), lambda s, h: variance(s["variance"].table)),
+    ("commitments", ("commitments",),
+     lambda s, h: commitments(s["commitments"].table) if _shown(s["commitments"]) else None),
+    ("spot", ("spot",), lambda s, h: spot(s["spot"].table) if _shown(s["spot"]) else None),
+    ("per_user", ("per_user", "trend"),
+     lambda s, h: per_user(s["per_user"].table, s["trend"].table) if s["per_user"].available else None),
+    ("projection", ("projection", "trend"),
+     lambda s, h: projection(s["projection"].table, s["trend"].table) if s["projection"].available else None),
+    ("freshness", ("freshness",), lambda s, h: freshness(s["freshness"].table)),
+    ("provenance", ("provenance",), lambda s, h: provenance(s["provenance"].table)),
+]
+
+
+def figures_ready(sections: dict, headline: dict, done: set[str]):
+    """``(key, figure)`` of each figure not in ``done`` whose sections are all in ``sections``
+    (in report order; ``done`` gets their keys, the ones without a figure too): the report
+    hands each to the PNG export as soon as its tables are built."""
+    for key, needs, build in FIGURES:
+        if key in done or not all(n in sections for n in needs):
+            continue
+        done.add(key)
+        fig = build(sections, headline)
+        if fig is not None:
+            yield key, fig
+
+
 def build_figures(t: ReportTables) -> dict[str, go.Figure]:
     """Every figure of the report, keyed like the sections; sections without data have none."""
-    s = t.sections
-    figs: dict[str, go.Figure] = {}
-    figs["trend"] = trend(s["trend"].table, t.headline.get("plan_total"))
-    figs["by_service"] = bar_current_previous(s["by_service"].table, "ServiceName", "by_service", TITLES["by_service"])
-    figs["by_region"] = bar_current_previous(s["by_region"].table, "RegionId", "by_region", TITLES["by_region"])
-    figs["by_component"] = bar_current_previous(s["by_component"].table, "component_kind", "by_component",
-                                                TITLES["by_component"])
-    if s["movers"].available and len(s["movers"].table):
-        figs["movers"] = movers(s["movers"].table)
-    figs["variance"] = variance(s["variance"].table)
-    if s["commitments"].available and len(s["commitments"].table):
-        figs["commitments"] = commitments(s["commitments"].table)
-    if s["spot"].available and len(s["spot"].table):
-        figs["spot"] = spot(s["spot"].table)
-    if s["per_user"].available:
-        figs["per_user"] = per_user(s["per_user"].table, s["trend"].table)
-    if s["projection"].available:
-        figs["projection"] = projection(s["projection"].table, s["trend"].table)
-    figs["freshness"] = freshness(s["freshness"].table)
-    figs["provenance"] = provenance(s["provenance"].table)
-    return figs
+    return dict(figures_ready(t.sections, t.headline, set()))
 
 
 # --- quarterly review ------------------------------------------------------------------------

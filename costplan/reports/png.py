@@ -27,8 +27,6 @@ def _layout_height(fig, default: int = 450) -> int:
 
 #: Width [px] and pixel ratio of the PNG figures of report.md.
 PNG_WIDTH, PNG_SCALE = 1000, 1.5
-#: Pages (renderer processes) that draw the PNG figures at the same time.
-PNG_TABS = 1
 #: Seconds one figure may take in Chromium before the export is given up.
 PNG_TIMEOUT_S = 60
 _NO_CHROMIUM = "install Chromium (Debian: apt-get install chromium) or set BROWSER_PATH"
@@ -86,24 +84,28 @@ def _export_error(exc: BaseException) -> ImageExportError:
 class PngBrowser:
     """A headless Chromium for the PNG figures, started at once in a thread of its own.
 
-    It opens :data:`PNG_TABS` pages that load plotly.js (:func:`plotly_bundle`: the basic bundle
-    vendored with costplan, or the one bundled with plotly; no network: no MathJax, no CDN)
-    while the tables are built; :meth:`export` then has plotly.js's own
-    ``Plotly.toImage`` draw every figure exactly once, the figures dealt out to the pages, which
-    draw at the same time (one renderer process each).
-    (kaleido, plotly's exporter, reloads its page and plotly.js after every figure; for the
-    report's dozen figures that reloading was most of the export time.) Chromium is driven
-    over the DevTools protocol by choreographer, the library kaleido itself uses.
+    It opens a page that loads plotly.js (:func:`plotly_bundle`: the basic bundle vendored
+    with costplan, or the one bundled with plotly; no network: no MathJax, no CDN) while the
+    tables are built; then plotly.js's own ``Plotly.toImage`` draws every figure exactly once,
+    each as soon as it is handed over: :meth:`add` one figure at a time (drawn while the caller
+    builds the next tables), :meth:`finish` for the future of all the files; :meth:`export`
+    does both for a dict of figures. (kaleido, plotly's exporter, reloads its page and
+    plotly.js after every figure; for the report's dozen figures that reloading was most of
+    the export time.) Chromium is driven over the DevTools protocol by choreographer, the
+    library kaleido itself uses.
 
-    A Chromium that cannot start, or a figure that fails to draw, fails :meth:`export` with
-    :class:`ImageExportError`; nothing waits on a browser that is not there. :meth:`close`
-    ends it when no export was asked for.
+    A Chromium that cannot start, or a figure that fails to draw, fails the future of
+    :meth:`finish` with :class:`ImageExportError` (the figures after it are not drawn);
+    nothing waits on a browser that is not there. :meth:`close` ends it.
     """
 
     def __init__(self) -> None:
         import concurrent.futures as cf
+        import queue
 
-        self._job: cf.Future = cf.Future()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()  # (key, json, height, full, path) / None: no more
+        self._finished = False
+        self._folder: Path | None = None
         self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="costplan-png")
         self._done = self._pool.submit(self._run)
 
@@ -127,72 +129,83 @@ class PngBrowser:
                 pages[name].write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8">'
                                        f'<script src="{bundle.as_uri()}" charset="utf-8"></script></head>'
                                        '<body style="margin:0"></body></html>', encoding="utf-8")
-            page = pages["first"]
+            loop = asyncio.get_running_loop()
             async with choreo.Browser(headless=True) as browser:  # Chromium starts here
-                tabs = [await browser.create_tab("about:blank") for _ in range(PNG_TABS)]
+                tab = await browser.create_tab("about:blank")
 
-                async def load(tab, page: Path = page) -> None:
+                async def load(page: Path) -> None:
                     await tab.send_command("Page.enable")
                     loaded = tab.subscribe_once("Page.loadEventFired")
                     await tab.send_command("Page.navigate", params={"url": page.as_uri()})
                     await asyncio.wait_for(loaded, PNG_TIMEOUT_S)
 
-                await asyncio.gather(*(load(tab) for tab in tabs))
-                job = await asyncio.wrap_future(self._job)
-                if job is None:
-                    return {}
-                specs, paths, full = job
-                if full and first != full_bundle():  # a trace the basic bundle does not draw
-                    await asyncio.gather(*(load(tab, pages["full"]) for tab in tabs))
-
-                async def draw(tab, keys: list[str]) -> None:
-                    for key in keys:
-                        fig_json, height = specs[key]
-                        js = (f"Plotly.toImage({fig_json}, {{format: 'png', width: {PNG_WIDTH}, height: {height}, "
-                              f"scale: {PNG_SCALE}}})")
-                        res = await asyncio.wait_for(tab.send_command(
-                            "Runtime.evaluate", params={"expression": js, "awaitPromise": True,
-                                                        "returnByValue": True}), PNG_TIMEOUT_S)
-                        r = res.get("result", {})
-                        if "exceptionDetails" in r or "value" not in r.get("result", {}):
-                            detail = r.get("exceptionDetails", {}).get("exception", {}).get("description") or str(res)
-                            raise RuntimeError(f"figure {key!r}: {detail[:200]}")
-                        url = r["result"]["value"]
-                        paths[key].write_bytes(base64.b64decode(url.split(",", 1)[1]))
-
-                # the figures dealt out in turn, largest first, to pages that draw at the same time
-                # (each page its own renderer process): the figures are independent of each other
-                order = sorted(specs, key=lambda k: -len(specs[k][0]))
-                await asyncio.gather(*(draw(tab, order[i::len(tabs)]) for i, tab in enumerate(tabs)))
+                await load(pages["first"])
+                on_full = first == full_bundle()
+                paths: dict[str, Path] = {}
+                while (item := await loop.run_in_executor(None, self._queue.get)) is not None:
+                    key, fig_json, height, full, path = item
+                    if full and not on_full:  # a trace the basic bundle does not draw
+                        await load(pages["full"])
+                        on_full = True
+                    js = (f"Plotly.toImage({fig_json}, {{format: 'png', width: {PNG_WIDTH}, height: {height}, "
+                          f"scale: {PNG_SCALE}}})")
+                    res = await asyncio.wait_for(tab.send_command(
+                        "Runtime.evaluate", params={"expression": js, "awaitPromise": True,
+                                                    "returnByValue": True}), PNG_TIMEOUT_S)
+                    r = res.get("result", {})
+                    if "exceptionDetails" in r or "value" not in r.get("result", {}):
+                        detail = r.get("exceptionDetails", {}).get("exception", {}).get("description") or str(res)
+                        raise RuntimeError(f"figure {key!r}: {detail[:200]}")
+                    path.write_bytes(base64.b64decode(r["result"]["value"].split(",", 1)[1]))
+                    paths[key] = path
                 return paths
 
-    def export(self, figs: dict[str, go.Figure], folder: Path):
-        """A future of ``{key: path}`` for the PNGs of ``figs`` in ``folder``."""
-        import concurrent.futures as cf
-
+    def add(self, key: str, fig: go.Figure, folder: Path) -> None:
+        """Draw ``fig`` into ``folder/<key>.png`` as soon as the page is ready (one folder for
+        all the figures of one :meth:`finish`)."""
         import plotly.io as pio
 
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = {k: folder / f"{k}.png" for k in figs}
-        # serialised here, in the caller's thread: the browser's thread gets text, not the figures
-        specs = {k: (pio.to_json(f, validate=False), _layout_height(f)) for k, f in figs.items()}
-        full = any(_trace_types(f) - BASIC_TRACES for f in figs.values())
-        if not self._job.done():
-            self._job.set_result((specs, paths, full))
+        if self._finished:
+            raise RuntimeError("finish() was called: no more figures")
+        if self._folder is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folder = folder
+        # serialised here, in the caller's thread: the browser's thread gets text, not the figure
+        self._queue.put((key, pio.to_json(fig, validate=False), _layout_height(fig),
+                         bool(_trace_types(fig) - BASIC_TRACES), self._folder / f"{key}.png"))
+
+    def finish(self):
+        """A future of ``{key: path}`` of the figures handed to :meth:`add`."""
+        import concurrent.futures as cf
+
+        if not self._finished:
+            self._finished = True
+            self._queue.put(None)
         out: cf.Future = cf.Future()
+        folder = self._folder
 
         def finish(done: cf.Future) -> None:
             exc = done.exception()
             if exc is None:
                 out.set_result(done.result())
                 return
-            shutil.rmtree(folder, ignore_errors=True)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
             out.set_exception(_export_error(exc))
 
         self._done.add_done_callback(finish)
         return out
 
+    def export(self, figs: dict[str, go.Figure], folder: Path):
+        """A future of ``{key: path}`` for the PNGs of ``figs`` in ``folder``."""
+        for key, fig in figs.items():
+            self.add(key, fig, folder)
+        if not figs:
+            folder.mkdir(parents=True, exist_ok=True)
+        return self.finish()
+
     def close(self) -> None:
-        if not self._job.done():
-            self._job.set_result(None)
+        if not self._finished:
+            self._finished = True
+            self._queue.put(None)
         self._pool.shutdown(wait=True)

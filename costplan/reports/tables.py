@@ -476,8 +476,17 @@ def build_tables(
     calibrate: bool = False,
     seed: int = 0,
     decisions: bool = True,
+    on_sections: Callable[[dict[str, Section], dict[str, Any]], None] | None = None,
 ) -> ReportTables:
-    """Every table of the monthly report of ``month`` (default: the last complete month)."""
+    """Every table of the monthly report of ``month`` (default: the last complete month).
+
+    ``on_sections`` is called with the sections built so far and the headline after each step
+    (the report draws the figures of those sections meanwhile)."""
+
+    def built() -> None:
+        if on_sections is not None:
+            on_sections(sections, headline)
+
     why = None
     if month:
         month = check_month(store, month)
@@ -564,6 +573,7 @@ def build_tables(
         ["credits and refunds are included in each month's total and shown apart (credits): "
          + ", ".join(f"{r.month} ${r.credits:,.2f}" for r in credited.itertuples())] if len(credited) else [],
         money=(METRIC, "credits"))
+    built()
     progress("top movers")
     mv = movers(store, month)
     sections["movers"] = Section(
@@ -575,6 +585,7 @@ def build_tables(
         # the page shows what moved and why; quantities and unit costs are in breakdown.csv
         extra={"columns": ["x_UsageType", "RegionId", "previous", METRIC, "change", "usage_effect", "price_effect"]},
     )
+    built()
     progress("plan vs actual")
     sections["variance"] = Section(
         "variance", "Plan vs actual", variance(plan, store, month),
@@ -594,9 +605,11 @@ def build_tables(
         basis += ("; that is why " + ", ".join(f"{k} shows ${a:,.2f} here and ${b:,.2f} (amortised EffectiveCost) "
                                                 f"in Spend by component" for k, a, b in moved))
     sections["variance"].notes.append(basis)
+    built()
     progress("commitments and spot")
     sections["commitments"] = commitments_section(store, month)
     sections["spot"] = spot_section(store, month)
+    built()
     progress("projection")
     proj_title = f"Projection: the next {PROJECTION_MONTHS} months"
     if projection:
@@ -612,6 +625,7 @@ def build_tables(
         sections["projection"] = Section("projection", proj_title, None, ["projection skipped (--no-projection)"])
         sections["per_user"] = Section("per_user", "Cost per user", None,
                                        ["needs the projection's user counts; skipped (--no-projection)"])
+    built()
     progress("decisions")
     sections["decisions"] = decisions_section(stack, plan, catalog, seed=seed) if decisions else Section(
         "decisions", "Decisions, priced on the whole bill", None, ["skipped"])
