@@ -448,6 +448,10 @@ def test_costs_in_two_currencies_are_never_added(tmp_path):
         assert months[["BillingCurrency", "EffectiveCost"]].values.tolist() == [["EUR", 14.0], ["USD", 30.0]]
     with Store(path, read_only=True, currency="EUR") as s:
         assert billed(s) == 14.0
+    with Store(path, read_only=True) as s:  # read-only, the currencies are looked up once: still refused
+        with pytest.raises(InputError, match="EUR, USD"):
+            s.spend(["month"])
+        assert sorted(s.spend(["month", "BillingCurrency"])["EffectiveCost"].tolist()) == [14.0, 30.0]
     res = cli("actuals", "--by", "month", "--store", str(path))
     assert res.exit_code == 0 and "14.00 EUR" in res.stdout and "30.00 USD" in res.stdout and "44.00" not in res.stdout
     res = cli("actuals", "--by", "month", "--currency", "eur", "--format", "csv", "--store", str(path))

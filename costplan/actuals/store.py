@@ -839,6 +839,12 @@ class Store:
         """:meth:`rows_sql`, after checking that the rows selected by ``conds`` are in one
         currency: costs in two currencies are never summed (:class:`InputError` naming them)."""
         rel = self.rows_sql()
+        if self.read_only:  # nobody writes while it is open read-only: one currency in all is one everywhere
+            one = getattr(self, "_one_currency", None)
+            if one is None:
+                one = self._one_currency = len(self.currencies()) <= 1
+            if one:
+                return rel
         where = " AND ".join(conds) or "TRUE"
         # the conditions are on the billing period and charge day, which the rollup keeps
         found = [r[0] for r in self.con.execute(
