@@ -371,7 +371,7 @@ def actuals(
             caption=f"total {total_text}. " + "; ".join(notes),
         )
     else:
-        emit_frame(df if fmt is Format.markdown else df.to_frame(), fmt, money=(metric,))
+        emit_frame(df, fmt, money=(metric,))  # CSV and JSON of DuckDB's rows need no pandas either
         for n in notes:
             warn(n)
 
