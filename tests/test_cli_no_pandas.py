@@ -131,3 +131,13 @@ def test_prices_table_folds_tiers_without_pandas(sample_store):
     assert header[:4] == ["usage", "pricing", "tier", "unit"] and "region" not in header
     storage = [[c.strip() for c in x.strip("|").split("|")] for x in p.stdout.splitlines() if "storage-gb-month" in x]
     assert [(r[2], r[3]) for r in storage] == [("0-51,200", "GB-Mo"), ("51,200-512,000", "GB-Mo"), ("512,000-", "GB-Mo")]
+
+
+def test_table_prints_emoji_codes_as_written(capsys):
+    """A value such as ``:cloud:`` (a tag, a service name) is text, not an emoji code."""
+    from costplan.cli.common import Format, emit_frame
+    from costplan.frames import Rows
+
+    emit_frame(Rows(["tag:team", "cost"], [(":cloud:", 1.5)]), Format.table, money=("cost",))
+    out = capsys.readouterr().out
+    assert ":cloud:" in out and "\u2601" not in out

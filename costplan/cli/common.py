@@ -373,12 +373,13 @@ def shorten(text: str, width: int) -> str:
 
 def console_out(width: int | None = None):
     """A console for stdout: the terminal's width (``COLUMNS`` when set), or 160 columns when
-    output is piped."""
+    output is piped. No emoji codes: a name such as ``:cloud:`` in a bill is printed as written
+    (and rich's table of emoji is not loaded)."""
     from rich.console import Console
 
     if width is None and not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
         width = 160
-    return Console(width=width, soft_wrap=False)
+    return Console(width=width, soft_wrap=False, emoji=False)
 
 
 def _looks_numeric(values: list[str]) -> bool:
