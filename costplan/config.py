@@ -3,8 +3,8 @@
 CLI option > environment variable ``COSTPLAN_<NAME>`` > ``[tool.costplan]`` in the nearest
 ``pyproject.toml`` (searched upwards from the working directory; relative paths there are
 relative to that file's folder) > built-in default. :func:`load_settings` returns one
-:class:`Settings` (a pydantic model, validated once from the three sources merged in that
-order) that every command and every library default reads. A pyproject.toml that is not valid TOML, an unknown key in ``[tool.costplan]`` or a
+:class:`Settings` (a pydantic-settings model) that every command and every library default
+reads. A pyproject.toml that is not valid TOML, an unknown key in ``[tool.costplan]`` or a
 value of the wrong type, and any value that cannot be right (a stack file that does not exist,
 a store that is a folder), is an :class:`~costplan.errors.InputError` naming the file and line,
 or the variable, or the option (docs/refusals.md). Every setting, with its variable, key and
@@ -20,7 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -64,12 +66,13 @@ def is_memory_size(value: str) -> bool:
     return bool(re.fullmatch(r"\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*", value, re.I))
 
 
-class Settings(BaseModel):
-    """Every costplan setting. Build it with :func:`load_settings` (which reads the sources, and
-    names the file and line, the variable or the option of a bad value); each field's
-    description is its row in docs/configuration.md."""
+class Settings(BaseSettings):
+    """Every costplan setting. Build it with :func:`load_settings` (which names the file and
+    line, the variable or the option of a bad value); each field's description is its row in
+    docs/configuration.md."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
+    model_config = SettingsConfigDict(env_prefix="COSTPLAN_", extra="forbid", env_ignore_empty=True,
+                                      frozen=True, validate_default=False)
 
     stack: Path = Field(default_factory=lambda: Path(_BUILTIN["stack"]),
                         description="stack spec used when none is named")
@@ -112,6 +115,12 @@ class Settings(BaseModel):
     @classmethod
     def _currency(cls, v: str | None) -> str | None:
         return v.strip().upper() or None if v else None
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, **_unused):
+        """CLI options (the keyword arguments) > ``COSTPLAN_*`` > ``[tool.costplan]``; no
+        ``.env`` file and no secrets folder (``_unused``: those sources)."""
+        return init_settings, env_settings, PyprojectSource(settings_cls)
 
 
 #: Settings that name a file or folder: a relative value in ``[tool.costplan]`` is relative
@@ -268,12 +277,19 @@ def _read_pyproject(f: Path, _stamp) -> PyprojectTable:
     return out
 
 
-def environment_values() -> dict[str, str]:
-    """The settings the ``COSTPLAN_<NAME>`` variables give: names case-insensitive (of two
-    spellings of one name, the later in the environment wins), an empty variable not set; no
-    ``.env`` file and no secrets folder."""
-    env = {k.lower(): v for k, v in os.environ.items() if v != ""}
-    return {n: env[f"costplan_{n}"] for n in Settings.model_fields if f"costplan_{n}" in env}
+class PyprojectSource(PydanticBaseSettingsSource):
+    """The settings source of ``[tool.costplan]`` in the nearest pyproject.toml."""
+
+    def __init__(self, settings_cls: type[BaseSettings]):
+        super().__init__(settings_cls)
+        self.table = read_pyproject()
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        values = self.table.values if self.table else {}
+        return values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.table.values) if self.table else {}
 
 
 def _check_env() -> None:
@@ -312,7 +328,7 @@ def _where(name: str, cli: dict, table: PyprojectTable | None):
     if name in cli:
         return "cli", _option(name), None, None
     var = f"COSTPLAN_{name.upper()}"
-    for key, env in os.environ.items():  # the variables are read case-insensitively (environment_values)
+    for key, env in os.environ.items():  # pydantic-settings reads the variables case-insensitively
         if key.upper() == var and env:
             return "env", f"environment variable {key}={env}", None, None
     if table is not None and name in table.values:
@@ -357,8 +373,8 @@ def load_settings(**cli: Any) -> Settings:
     cli = {k: v for k, v in cli.items() if v is not None and v != ""}
     _check_env()
     table = read_pyproject()
-    try:  # one precedence: CLI > COSTPLAN_* > [tool.costplan] > the fields' defaults
-        settings = Settings(**{**(table.values if table else {}), **environment_values(), **cli})
+    try:
+        settings = Settings(**cli)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
