@@ -1041,8 +1041,14 @@ class Store:
 
     def is_synthetic(self) -> bool:
         """True when any row in use comes from the synthetic sample."""
-        row = self.con.execute(f"SELECT coalesce(bool_or(x_Synthetic), false) FROM {self.rollup_sql()}").fetchall()[0]
-        return bool(row[0])
+        synthetic = getattr(self, "_synthetic", None)
+        if synthetic is None:
+            row = self.con.execute(
+                f"SELECT coalesce(bool_or(x_Synthetic), false) FROM {self.rollup_sql()}").fetchall()[0]
+            synthetic = bool(row[0])
+            if self.read_only:  # nobody writes while it is open read-only (DuckDB's file lock): asked once
+                self._synthetic = synthetic
+        return synthetic
 
     def final_pulled_periods(self, source: str, grouping: str) -> set[tuple[dt.date, dt.date]]:
         """Periods ``(start, end)`` pulled with ``grouping`` that the API called final."""
