@@ -124,8 +124,8 @@ def main() -> int:
             trees[f" [{args.baseline}]"] = (old, env)
         commands: dict[str, tuple[list[str], Path | None, dict | None]] = {
             k: ([sys.executable, "-c", code], None, None) for k, code in base.items()}
-        for suffix, (root, env) in trees.items():
-            for k, argv in data.items():
+        for k, argv in data.items():  # each command of this tree next to the baseline's
+            for suffix, (root, env) in trees.items():
                 commands[k + suffix] = ([sys.executable, "-m", "costplan", *argv], root, env)
         # alternate the commands so that a change in the machine's load hits all alike
         wall: dict[str, list[float]] = {k: [] for k in commands}
