@@ -6,6 +6,7 @@ stores. Expected totals are worked out by hand in each test."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import io
 import json
@@ -765,3 +766,30 @@ def test_a_bad_value_in_a_legacy_cur_csv_is_named_and_nothing_is_written(store, 
     assert "bad.csv.gz" in msg and column in msg and repr(value) in msg and where in msg, msg
     assert store.con.execute("SELECT count(*), sum(BilledCost), max(x_LoadId) FROM cost_rows").fetchall() == before
     assert store.con.execute("SELECT count(*) FROM loads").fetchall() == loads
+
+
+def test_a_csv_timestamp_in_utc_form_and_with_an_offset_are_the_same_instants(tmp_path):
+    """The form a CUR writes (``...T05:00:00Z``) is read by a plain TIMESTAMP cast, any other
+    text through TIMESTAMPTZ: both give the instant in UTC, offsets applied."""
+    import duckdb
+
+    from costplan.actuals.files import _Cols
+
+    values = {
+        "2026-10-01T05:00:00Z": dt.datetime(2026, 10, 1, 5),
+        "2026-10-01T05:00:00+05:00": dt.datetime(2026, 10, 1, 0),
+        "2026-10-01T05:00:00-08:00": dt.datetime(2026, 10, 1, 13),
+        "2026-10-01T24:00:00Z": dt.datetime(2026, 10, 2, 0),
+        "2026-10-01 05:00:00": dt.datetime(2026, 10, 1, 5),
+        "2026-10-0xT05:00:00Z": None,
+    }
+    c = _Cols({"t": "VARCHAR"}, csv=True)
+    expr = c.typed("TIMESTAMP", "ChargePeriodStart", "t")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE src AS SELECT unnest(?) AS t", [list(values)])
+    got = dict(con.execute(f"SELECT t, {expr} FROM {c.reader('src')}").fetchall())
+    assert got == values
+    bad = {ck.bad for ck in c.checks}
+    flagged = {r[0] for r in con.execute(f"SELECT t FROM {c.reader('src')} WHERE {' OR '.join(bad)}").fetchall()}
+    assert flagged == {"2026-10-0xT05:00:00Z"}
