@@ -3,7 +3,8 @@
 Files are streamed by DuckDB (``read_parquet`` / ``read_csv``), never loaded whole into
 pandas. An import takes a billing period's parts together (a folder, a manifest or several
 paths, :mod:`costplan.actuals.exports`) and replaces that period as a whole. Each import is
-checked before anything is written: every file must have the required columns, every date must
+checked before anything is committed (Parquet before the load, a CSV by its load, which parses
+it once, :func:`_scan`): every file must have the required columns, every date must
 parse, every cost must be a finite number a DOUBLE holds to the cent, Tags must be JSON objects,
 a file may not mark its rows synthetic; the problems of all files are reported at once, naming
 file, row and column. Rows that repeat within one file are kept and reported. The load itself
