@@ -818,8 +818,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     names = _part_names(files)
     # Parquet: one narrow pass per reader before the load (every check, the source totals: it reads
     # only the columns they name). CSV: the load parses the file once and writes, beside each row,
-    # whether it is kept, its source BilledCost and whether a check fails; the same figures are
-    # then read from the new rows in the load's transaction (a failed check rolls it back)
+    # its source BilledCost and whether a check fails; the same figures are then read from the new
+    # rows (and the lines the load drops) in the load's transaction (a failed check rolls it back)
     early = {id(p): _scan(con, p) for p in plans if not p.csv}
     # whether each CUR file carried the net columns (after negotiated discounts): prices from-bill
     # tells rates after your discounts from rates of a file that could not show them
