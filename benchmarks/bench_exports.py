@@ -11,13 +11,20 @@
    totals to the cent), with DuckDB's ``memory_limit`` at ``--memory-limit``; peak RSS of each.
    Target: costplan / bare <= 1.2, costplan's peak RSS < 1 GB.
 2. A legacy CUR CSV.gz of ``--csv-rows`` rows (default 2 million): a bare DuckDB ``CREATE TABLE
-   AS SELECT * FROM read_csv(file)`` against ``costplan import cur`` of it. Target <= 1.5.
+   AS SELECT * FROM read_csv(file)`` (its own sniffing and types) + ``CHECKPOINT`` against
+   ``costplan import cur`` of it. Target <= 1.5.
+3. The same legacy CUR as a plain (uncompressed) CSV, the same two ways.
 
-Each step runs in its own process (so peak RSS is the step's own), best of ``--repeat``.
-Files are generated at benchmark time in a temporary folder (``--workdir`` to keep them).
+Each step runs in a process of its own (so peak RSS is the step's own), the two ways
+alternated ``--repeat`` times (bare, costplan, bare, costplan ...), each with the same DuckDB
+``memory_limit``. Per pair it prints the timed statement's wall and CPU seconds (every thread
+of the process), the whole process's CPU seconds (Python start-up and imports included) and
+the load average; the summary is the median of the pairs. Files are generated at benchmark
+time in a temporary folder (``--workdir`` to keep them); ``--inputs`` chooses the rows.
 
     python benchmarks/bench_exports.py                          # the issue's sizes
     python benchmarks/bench_exports.py --rows 1000000 --csv-rows 200000   # a quick check
+    python benchmarks/bench_exports.py --inputs legacy,legacy-csv --csv-rows 2000000
 """
 
 from __future__ import annotations
@@ -85,7 +92,14 @@ def _cur_select(n_rows: str) -> str:
         FROM base"""
 
 
-def step_generate(workdir: str, rows: int, parts: int, csv_rows: int, shape: str = "realistic") -> dict:
+INPUTS = ("cur2", "legacy", "legacy-csv")
+#: The file (or folder) each input is in, under the work folder.
+LEGACY_GZ = Path("legacy") / "bench-1.csv.gz"
+LEGACY_CSV = Path("legacy-csv") / "bench-1.csv"
+
+
+def step_generate(workdir: str, rows: int, parts: int, csv_rows: int, shape: str = "realistic",
+                  inputs: str = ",".join(INPUTS)) -> dict:
     import duckdb
 
     con = duckdb.connect()
@@ -95,7 +109,11 @@ def step_generate(workdir: str, rows: int, parts: int, csv_rows: int, shape: str
     data.mkdir(parents=True, exist_ok=True)
     meta.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    if shape == "realistic":
+    if "cur2" not in inputs.split(","):
+        rows = 0
+    if not rows:
+        pass
+    elif shape == "realistic":
         # exportgen's CUR 2.0: the columns, maps and cardinalities of a real bill (docs/performance.md)
         sys.path.insert(0, str(ROOT / "benchmarks"))
         import exportgen
@@ -107,16 +125,16 @@ def step_generate(workdir: str, rows: int, parts: int, csv_rows: int, shape: str
         con.execute(f"CREATE TABLE cur AS {_cur_select(str(rows))}")
     keys = []
     per = rows // parts
-    for p in range(parts):
+    for p in range(parts if rows else 0):
         name = f"bench-{p + 1:05d}.snappy.parquet"
         lo, hi = p * per, rows if p == parts - 1 else (p + 1) * per
         con.execute(f"COPY (SELECT * FROM cur LIMIT {hi - lo} OFFSET {lo}) TO '{data / name}' (FORMAT parquet, "
                     "COMPRESSION snappy, ROW_GROUP_SIZE 122880)")
         keys.append(f"s3://bench-bucket/cur2/bench/data/BILLING_PERIOD={MONTH}/{name}")
     (meta / "bench-Manifest.json").write_text(json.dumps({"executionId": "bench", "dataFiles": keys}))
-    con.execute("DROP TABLE cur")
+    con.execute("DROP TABLE IF EXISTS cur")
     # legacy CUR: lineItem/... columns, one CSV.gz
-    legacy = Path(workdir) / "legacy" / "bench-1.csv.gz"
+    legacy = Path(workdir) / LEGACY_GZ
     legacy.parent.mkdir(parents=True, exist_ok=True)
     con.execute(
         f"""COPY (SELECT bill_payer_account_id AS "bill/PayerAccountId", bill_invoice_id AS "bill/InvoiceId",
@@ -138,9 +156,17 @@ def step_generate(workdir: str, rows: int, parts: int, csv_rows: int, shape: str
                          resource_tags['user_team'] AS "resourceTags/user:team"
                   FROM ({_cur_select(str(csv_rows))})) TO '{legacy}' (HEADER, DELIMITER ',', COMPRESSION gzip)"""
     )
+    # the same rows uncompressed, byte for byte
+    plain = Path(workdir) / LEGACY_CSV
+    plain.parent.mkdir(parents=True, exist_ok=True)
+    import gzip
+    import shutil
+
+    with gzip.open(legacy, "rb") as src, open(plain, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
     size = sum(f.stat().st_size for f in data.iterdir())
     return {"seconds": time.perf_counter() - t, "parquet_bytes": size, "csv_gz_bytes": legacy.stat().st_size,
-            "rows": rows}
+            "csv_bytes": plain.stat().st_size, "rows": rows}
 
 
 def step_bare(workdir: str, db: str, kind: str, memory_limit: str, repeat: int) -> dict:
@@ -151,7 +177,7 @@ def step_bare(workdir: str, db: str, kind: str, memory_limit: str, repeat: int) 
         files = sorted(str(f) for f in data.iterdir())
         source = "read_parquet([" + ", ".join(f"'{f}'" for f in files) + "])"
     else:
-        source = f"read_csv('{Path(workdir) / 'legacy' / 'bench-1.csv.gz'}')"
+        source = f"read_csv('{Path(workdir) / (LEGACY_GZ if kind == 'legacy' else LEGACY_CSV)}')"
     best = cpu = float("inf")
     for _ in range(repeat):
         _fresh(db)
@@ -171,7 +197,7 @@ def step_costplan(workdir: str, db: str, kind: str, memory_limit: str, repeat: i
     from costplan.actuals.files import import_files
     from costplan.actuals.store import Store
 
-    path = Path(workdir) / ("cur2" if kind == "cur2" else "legacy")
+    path = Path(workdir) / {"cur2": Path("cur2"), "legacy": LEGACY_GZ.parent, "legacy-csv": LEGACY_CSV.parent}[kind]
     best = cpu = float("inf")
     for _ in range(repeat):
         _fresh(db)
@@ -187,11 +213,24 @@ def step_costplan(workdir: str, db: str, kind: str, memory_limit: str, repeat: i
 
 
 def _run(step: str, **kw) -> dict:
+    """One step in a process of its own; adds ``process_cpu``, the whole process's CPU seconds."""
     args = [sys.executable, __file__, "--step", step] + [f"--{k.replace('_', '-')}={v}" for k, v in kw.items()]
-    out = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    if out.returncode != 0:
-        raise SystemExit(f"step {step} failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(args, stdout=out, stderr=err, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"step {step} failed:\n{err.read()}")
+        result = json.loads(out.read().strip().splitlines()[-1])
+    result["process_cpu"] = usage.ru_utime + usage.ru_stime
+    return result
+
+
+def _median(values: list[float]) -> float:
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
 
 
 def main() -> None:
@@ -203,7 +242,9 @@ def main() -> None:
     ap.add_argument("--shape", choices=["realistic", "simple"], default="realistic",
                     help="CUR 2.0 rows from exportgen (29 columns, 3 MAPs, a real bill's cardinalities) or the "
                          "narrow synthetic month")
-    ap.add_argument("--repeat", type=int, default=2, help="repetitions of each timed step (best of)")
+    ap.add_argument("--repeat", type=int, default=3, help="pairs of runs, the two ways alternated (median)")
+    ap.add_argument("--inputs", default=",".join(INPUTS),
+                    help=f"which inputs to time, comma-separated ({', '.join(INPUTS)})")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--step", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--db", default=None, help=argparse.SUPPRESS)
@@ -211,32 +252,57 @@ def main() -> None:
     a = ap.parse_args()
     if a.step:
         fn = {
-            "generate": lambda: step_generate(a.workdir, a.rows, a.parts, a.csv_rows, a.shape),
+            "generate": lambda: step_generate(a.workdir, a.rows, a.parts, a.csv_rows, a.shape, a.inputs),
             "bare": lambda: step_bare(a.workdir, a.db, a.kind, a.memory_limit, a.repeat),
             "costplan": lambda: step_costplan(a.workdir, a.db, a.kind, a.memory_limit, a.repeat),
         }[a.step]
         print(json.dumps(fn()))
         return
+    inputs = [k for k in a.inputs.split(",") if k]
+    unknown = [k for k in inputs if k not in INPUTS]
+    if unknown:
+        raise SystemExit(f"unknown input(s) {', '.join(unknown)}; valid: {', '.join(INPUTS)}")
     with tempfile.TemporaryDirectory(dir=a.workdir) as work:
         db = str(Path(work) / "bench.duckdb")
-        gen = _run("generate", workdir=work, rows=a.rows, parts=a.parts, csv_rows=a.csv_rows, shape=a.shape)
+        gen = _run("generate", workdir=work, rows=a.rows, parts=a.parts, csv_rows=a.csv_rows, shape=a.shape,
+                   inputs=",".join(inputs))
         print(f"generated {gen['rows']:,} CUR 2.0 rows in {a.parts} Parquet parts ({gen['parquet_bytes'] / 1e6:,.0f} MB) "
-              f"and {a.csv_rows:,} legacy CUR rows ({gen['csv_gz_bytes'] / 1e6:,.0f} MB CSV.gz) in {gen['seconds']:.1f} s")
+              f"and {a.csv_rows:,} legacy CUR rows ({gen['csv_gz_bytes'] / 1e6:,.0f} MB CSV.gz, "
+              f"{gen['csv_bytes'] / 1e6:,.0f} MB CSV) in {gen['seconds']:.1f} s")
         results = {}
-        for kind, target in (("cur2", 1.2), ("legacy", 1.5)):
-            common = dict(workdir=work, db=db, kind=kind, memory_limit=a.memory_limit, repeat=a.repeat)
-            bare = _run("bare", **common)
-            cp = _run("costplan", **common)
-            ratio = cp["seconds"] / bare["seconds"]
-            results[kind] = {"bare": bare, "costplan": cp, "ratio": ratio, "target": target}
-            label = f"{gen['rows']:,}-row CUR 2.0 export, {a.parts} parts" if kind == "cur2" else f"{a.csv_rows:,}-row legacy CUR CSV.gz"
-            print(f"{label}: bare DuckDB {bare['seconds']:.2f} s ({bare['peak_rss_mb']:,.0f} MB peak), "
-                  f"costplan import {cp['seconds']:.2f} s ({cp['peak_rss_mb']:,.0f} MB peak, {cp['rows']:,} rows stored)")
-            print(f"  ratio costplan / bare: {ratio:.2f} wall, {cp['cpu'] / bare['cpu']:.2f} CPU seconds "
-                  f"(target <= {target}) "
-                  f"{'OK' if ratio <= target else 'over target'}; peak RSS {cp['peak_rss_mb'] / 1024:.2f} GB "
-                  f"({'OK' if cp['peak_rss_mb'] < 1024 else 'over'} < 1 GB)")
-        print(json.dumps({k: {"ratio": round(v["ratio"], 3), "target": v["target"]} for k, v in results.items()}))
+        targets = {"cur2": 1.2, "legacy": 1.5, "legacy-csv": 1.5}
+        for kind in inputs:
+            target = targets[kind]
+            common = dict(workdir=work, db=db, kind=kind, memory_limit=a.memory_limit, repeat=1)
+            label = {"cur2": f"{gen['rows']:,}-row CUR 2.0 export, {a.parts} parts",
+                     "legacy": f"{a.csv_rows:,}-row legacy CUR CSV.gz",
+                     "legacy-csv": f"{a.csv_rows:,}-row legacy CUR CSV (uncompressed)"}[kind]
+            print(label)
+            pairs = []
+            for i in range(a.repeat):
+                load = os.getloadavg()[0]
+                bare = _run("bare", **common)
+                cp = _run("costplan", **common)
+                pairs.append((bare, cp))
+                print(f"  pair {i + 1} (load average {load:.1f} -> {os.getloadavg()[0]:.1f}): "
+                      f"bare {bare['seconds']:.2f} s wall, {bare['cpu']:.2f} CPU-s ({bare['process_cpu']:.2f} whole "
+                      f"process, {bare['peak_rss_mb']:,.0f} MB peak); costplan {cp['seconds']:.2f} s wall, "
+                      f"{cp['cpu']:.2f} CPU-s ({cp['process_cpu']:.2f} whole process, {cp['peak_rss_mb']:,.0f} MB "
+                      f"peak, {cp['rows']:,} rows stored); ratio {cp['seconds'] / bare['seconds']:.2f} wall, "
+                      f"{cp['cpu'] / bare['cpu']:.2f} CPU, {cp['process_cpu'] / bare['process_cpu']:.2f} whole "
+                      "process CPU")
+            wall = _median([c["seconds"] / b["seconds"] for b, c in pairs])
+            cpu = _median([c["cpu"] / b["cpu"] for b, c in pairs])
+            whole = _median([c["process_cpu"] / b["process_cpu"] for b, c in pairs])
+            peak = max(c["peak_rss_mb"] for _, c in pairs)
+            results[kind] = {"ratio_wall": round(wall, 3), "ratio_cpu": round(cpu, 3), "ratio_process_cpu":
+                             round(whole, 3), "target": target,
+                             "bare_cpu": round(_median([b["cpu"] for b, _ in pairs]), 2),
+                             "costplan_cpu": round(_median([c["cpu"] for _, c in pairs]), 2)}
+            print(f"  median ratio costplan / bare: {cpu:.2f} CPU seconds, {wall:.2f} wall, {whole:.2f} whole-process "
+                  f"CPU (target <= {target}: {'OK' if cpu <= target else 'over target'} in CPU seconds); "
+                  f"costplan peak RSS {peak / 1024:.2f} GB ({'OK' if peak < 1024 else 'over'} < 1 GB)")
+        print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ stores. Expected totals are worked out by hand in each test."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import io
 import json
@@ -700,3 +701,99 @@ def test_repeated_rows_across_csv_files_are_counted_per_file(store, tmp_path):
     b = write_rows(tmp_path / "b.csv", [rows[0], rows[1]])  # the same rows as a.csv, once each
     report = import_files(store, "focus", [a, b])
     assert report.duplicates.to_dict("records") == [{"file": str(a), "rows": 3, "repeated_rows": 1}]
+
+
+LEGACY_HEADER = (
+    "bill/BillingPeriodStartDate,bill/InvoiceId,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/LineItemType,"
+    "lineItem/UnblendedCost,savingsPlan/SavingsPlanEffectiveCost,lineItem/ProductCode,lineItem/UsageType,"
+    "resourceTags/user:team\n"
+)
+LEGACY_LINES = [
+    "2026-10-01T00:00:00Z,I1,2026-10-05T00:00:00Z,2026-10-05T01:00:00Z,Usage,4.25,,AmazonEC2,BoxUsage:c5.large,web\n",
+    "2026-10-01T00:00:00Z,I1,2026-10-05T00:00:00Z,2026-10-05T01:00:00Z,SavingsPlanCoveredUsage,3.00,2.10,AmazonEC2,"
+    "BoxUsage:c5.large,\n",
+    "2026-10-01T00:00:00Z,I1,2026-10-05T00:00:00Z,2026-10-05T01:00:00Z,SavingsPlanNegation,-3.00,,AmazonEC2,"
+    "BoxUsage:c5.large,\n",
+    "2026-10-01T00:00:00Z,I1,2026-10-05T00:00:00Z,2026-10-06T00:00:00Z,Tax,0.75,,AmazonEC2,,\n",
+]
+
+
+def _legacy(path: Path, lines: list[str], gz: bool = True) -> Path:
+    text = LEGACY_HEADER + "".join(lines)
+    if gz:
+        with gzip.open(path, "wt") as fh:
+            fh.write(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_a_legacy_cur_csv_is_checked_and_totalled_with_its_dropped_lines(store, tmp_path, gz):
+    """The CSV's load parses it once; the SavingsPlanNegation line it drops still counts towards
+    the source total and the file's rows."""
+    f = _legacy(tmp_path / ("cur-1.csv.gz" if gz else "cur-1.csv"), LEGACY_LINES + LEGACY_LINES[:1], gz=gz)
+    report = import_files(store, "cur", [f])
+    # source: 4.25 + 3.00 - 3.00 + 0.75 + 4.25 (the repeated first line) = 9.25; stored: 4.25 + 0 (covered by the
+    # plan) + 0.75 + 4.25, the negation line dropped
+    assert report.totals[["rows", "source_BilledCost", "stored_BilledCost"]].values.tolist() == [[4, 9.25, 9.25]]
+    assert report.rows_loaded == 4
+    assert report.duplicates[["rows", "repeated_rows"]].values.tolist() == [[5, 1]]
+    assert report.parts["rows"].tolist() == [4]
+    cols = ["ChargeCategory", "BilledCost", "EffectiveCost", "Tags"]
+    got = store.con.execute(
+        f"SELECT {', '.join(cols)} FROM cost_rows ORDER BY ChargeCategory, EffectiveCost").fetchall()
+    assert got == [("Tax", 0.75, 0.75, None), ("Usage", 0.0, 2.10, None), ("Usage", 4.25, 4.25, '{"user_team":"web"}'),
+                   ("Usage", 4.25, 4.25, '{"user_team":"web"}')]
+    assert store.con.execute("SELECT count(*) FROM information_schema.columns WHERE column_name LIKE '__costplan%'"
+                             ).fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("line, column, value, where", [
+    (2, "line_item_unblended_cost", "nan", "row 3 (line 4)"),           # a line the load drops
+    (0, "line_item_usage_start_date", "2026-10-32T00:00:00Z", "row 1 (line 2)"),
+    (1, "savings_plan_savings_plan_effective_cost", "2.1O", "row 2 (line 3)"),
+])
+def test_a_bad_value_in_a_legacy_cur_csv_is_named_and_nothing_is_written(store, tmp_path, line, column, value, where):
+    good = _legacy(tmp_path / "good.csv.gz", LEGACY_LINES)
+    import_files(store, "cur", [good])
+    before = store.con.execute("SELECT count(*), sum(BilledCost), max(x_LoadId) FROM cost_rows").fetchall()
+    loads = store.con.execute("SELECT count(*) FROM loads").fetchall()
+    lines = list(LEGACY_LINES)
+    old = {"line_item_unblended_cost": "-3.00", "line_item_usage_start_date": "2026-10-05T00:00:00Z",
+           "savings_plan_savings_plan_effective_cost": "2.10"}[column]
+    lines[line] = lines[line].replace(old, value, 1)
+    bad = _legacy(tmp_path / "bad.csv.gz", lines)
+    with pytest.raises(InputError) as exc:
+        import_files(store, "cur", [bad])
+    msg = str(exc.value)
+    assert "bad.csv.gz" in msg and column in msg and repr(value) in msg and where in msg, msg
+    assert store.con.execute("SELECT count(*), sum(BilledCost), max(x_LoadId) FROM cost_rows").fetchall() == before
+    assert store.con.execute("SELECT count(*) FROM loads").fetchall() == loads
+
+
+def test_a_csv_timestamp_in_utc_form_and_with_an_offset_are_the_same_instants(tmp_path):
+    """The form a CUR writes (``...T05:00:00Z``) is read by a plain TIMESTAMP cast, any other
+    text through TIMESTAMPTZ: both give the instant in UTC, offsets applied."""
+    import duckdb
+
+    from costplan.actuals.files import _Cols
+
+    values = {
+        "2026-10-01T05:00:00Z": dt.datetime(2026, 10, 1, 5),
+        "2026-10-01T05:00:00+05:00": dt.datetime(2026, 10, 1, 0),
+        "2026-10-01T05:00:00-08:00": dt.datetime(2026, 10, 1, 13),
+        "2026-10-01T24:00:00Z": dt.datetime(2026, 10, 2, 0),
+        "2026-10-01 05:00:00": dt.datetime(2026, 10, 1, 5),
+        "2026-10-0xT05:00:00Z": None,
+    }
+    c = _Cols({"t": "VARCHAR"}, csv=True)
+    expr = c.typed("TIMESTAMP", "ChargePeriodStart", "t")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE src AS SELECT unnest(?) AS t", [list(values)])
+    got = dict(con.execute(f"SELECT t, {expr} FROM {c.reader('src')}").fetchall())
+    assert got == values
+    bad = {ck.bad for ck in c.checks}
+    flagged = {r[0] for r in con.execute(f"SELECT t FROM {c.reader('src')} WHERE {' OR '.join(bad)}").fetchall()}
+    assert flagged == {"2026-10-0xT05:00:00Z"}

@@ -3,7 +3,8 @@
 Files are streamed by DuckDB (``read_parquet`` / ``read_csv``), never loaded whole into
 pandas. An import takes a billing period's parts together (a folder, a manifest or several
 paths, :mod:`costplan.actuals.exports`) and replaces that period as a whole. Each import is
-checked before anything is written: every file must have the required columns, every date must
+checked before anything is committed (Parquet before the load, a CSV by its load, which parses
+it once, :func:`_scan`): every file must have the required columns, every date must
 parse, every cost must be a finite number a DOUBLE holds to the cent, Tags must be JSON objects,
 a file may not mark its rows synthetic; the problems of all files are reported at once, naming
 file, row and column. Rows that repeat within one file are kept and reported. The load itself
@@ -128,6 +129,15 @@ HASH_COL, FILE_COL, ROW_COL = "__costplan_hash", "__costplan_file", "__costplan_
 #: A CSV row's second hash (its columns in reverse order, another seed): a CSV has no row numbers
 #: to read a candidate row again by, and every column is flat text, so the two hashes cover it.
 HASH2_COL = "__costplan_hash2"
+#: Columns a CSV's load also writes, so the file is parsed once (:func:`_scan` reads them in the
+#: load's transaction): the source's own BilledCost, and whether any check fails on the row.
+SRC_COL, BAD_COL = "__costplan_source_billed", "__costplan_bad"
+HIDDEN = (HASH_COL, FILE_COL, ROW_COL, HASH2_COL, SRC_COL, BAD_COL)
+
+
+class _ChecksFailed(Exception):
+    """A check failed on rows a CSV's load wrote: the load is rolled back and the file checked
+    again on its own (:func:`_scan`), which names every problem."""
 
 
 @dataclass
@@ -268,12 +278,19 @@ def _legacy_relation(reader: str, types: dict[str, str], *, row_numbers: bool = 
         obj = "json_object(" + ", ".join(f"{_lit(k)}, \"{c}\"" for k, c in tags) + ")"
         any_tag = "coalesce(" + ", ".join(f'"{c}"' for _, c in tags) + ")" if len(tags) > 1 else f'"{tags[0][1]}"'
         select.append(f"CASE WHEN {any_tag} IS NULL THEN NULL ELSE CAST({obj} AS VARCHAR) END AS resource_tags")
-        renamed["resource_tags"] = "VARCHAR"
+        # text, but built here as a JSON object: the Tags check (a JSON object?) cannot fail on it
+        renamed["resource_tags"] = BUILT_JSON
     meta = "filename, file_row_number" if row_numbers else "filename"
     return f"(SELECT {', '.join(select)}, {meta} FROM {reader})", renamed
 
 
 # -- column expressions ------------------------------------------------------------------------
+#: The type :func:`_legacy_relation` gives the Tags object it builds from ``resourceTags/*``.
+BUILT_JSON = "JSON"
+#: A timestamp as a CUR writes it, in UTC (a LIKE pattern): ``2026-10-01T00:00:00Z``.
+UTC_FORM = "____-__-__T__:__:__Z"
+
+
 @dataclass(frozen=True)
 class _Check:
     store_col: str
@@ -293,6 +310,21 @@ class _Cols:
         self.csv = csv
         self.lower = {c.lower(): c for c in self.types}
         self.checks: list[_Check] = []
+        self.shared: dict[str, str] = {}
+        """CSV: casts from text, SQL -> the column the reader computes it in once (a value's
+        cast is used by its store column and its checks alike: :meth:`reader`)."""
+
+    def share(self, expr: str) -> str:
+        if not self.csv:
+            return expr
+        name = self.shared.setdefault(expr, f"__costplan_v{len(self.shared)}")
+        return f'"{name}"'
+
+    def reader(self, reader: str) -> str:
+        """``reader`` with the shared casts as further columns."""
+        if not self.shared:
+            return reader
+        return f"(SELECT *, {', '.join(f'{e} AS {n}' for e, n in self.shared.items())} FROM {reader})"
 
     def name(self, *candidates: str) -> str | None:
         for c in candidates:
@@ -332,10 +364,20 @@ class _Cols:
                 expr = raw
             elif t.startswith("TIMESTAMP") or t == "DATE":
                 expr = f"CAST({raw} AS TIMESTAMP)"  # the session is UTC: offsets are applied
+            elif self.csv:
+                # the form a CUR writes (2026-10-01T00:00:00Z, UTC) is read as a plain TIMESTAMP, the
+                # same instant at half the cost; any other text goes through TIMESTAMPTZ (offsets)
+                utc = f"({raw} LIKE {_lit(UTC_FORM)})"
+                expr = self.share(
+                    f"coalesce(CASE WHEN {utc} THEN try_cast({raw} AS TIMESTAMP) END, "
+                    f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP))"
+                )
+                iso = f"(CASE WHEN {utc} THEN true ELSE substr({raw}, 5, 1) = '-' AND substr({raw}, 8, 1) = '-' END)"
             else:
                 expr = f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
-                # DuckDB also reads 4/1/25 (as the year 4): only ISO 8601 (YYYY-MM-DD...) is a date
                 iso = f"(substr({raw}, 5, 1) = '-' AND substr({raw}, 8, 1) = '-')"
+            if t != "TIMESTAMP" and not (t.startswith("TIMESTAMP") or t == "DATE"):
+                # DuckDB also reads 4/1/25 (as the year 4): only ISO 8601 (YYYY-MM-DD...) is a date
                 self.checks.append(
                     _Check(store_col, col, raw, f"{raw} IS NOT NULL AND ({expr} IS NULL OR NOT {iso})",
                            "not an ISO 8601 date", "use ISO 8601, e.g. 2026-10-31T00:00:00Z")
@@ -350,7 +392,7 @@ class _Cols:
             expr = raw if t == "DOUBLE" else f"CAST({raw} AS DOUBLE)"
             exact = t not in ("DOUBLE", "FLOAT")
         else:
-            expr = f"try_cast({raw} AS DOUBLE)"
+            expr = self.share(f"try_cast({raw} AS DOUBLE)")
             exact = False
             self.checks.append(
                 _Check(store_col, col, raw, f"{raw} IS NOT NULL AND {expr} IS NULL", "not a number",
@@ -669,11 +711,13 @@ def _plan(con, kind: str, files: list[str], csv: bool) -> _Plan:
     reader = _reader(files, csv=csv, extra=", filename = true" + ("" if csv else ", file_row_number = true"))
     if kind == "focus":
         exprs, cols = _focus_exprs(types, csv=csv)
-        return _Plan(reader, files, csv, exprs, cols, "TRUE", cols.typed("DOUBLE", "BilledCost", "BilledCost"))
+        billed = cols.typed("DOUBLE", "BilledCost", "BilledCost")
+        return _Plan(cols.reader(reader), files, csv, exprs, cols, "TRUE", billed)
     if _is_legacy_cur(types) or any(k.lower().startswith("resource_tags_") for k in types):
         reader, types = _legacy_relation(reader, types, row_numbers=not csv)
     exprs, cols, where = _cur_exprs(types, csv=csv)
-    return _Plan(reader, files, csv, exprs, cols, where, cols.typed("DOUBLE", "BilledCost", "line_item_unblended_cost"))
+    billed = cols.typed("DOUBLE", "BilledCost", "line_item_unblended_cost")
+    return _Plan(cols.reader(reader), files, csv, exprs, cols, where, billed)
 
 
 def _required(kind: str, f: str, types: dict[str, str]) -> list[Problem]:
@@ -772,37 +816,49 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
 
     con = store.con
     names = _part_names(files)
-    scans = [_scan(con, plan) for plan in plans]  # one narrow pass per reader: every check, the source totals
-    # every row of each file, as the duplicates report counts them (the raw file name the readers give)
-    all_rows = pd.concat(scans, ignore_index=True).groupby("file")["all_rows"].sum().to_dict()
-    scans = [sc.drop(columns=["all_rows"]) for sc in scans]
-    scan = pd.concat(scans, ignore_index=True)
-    scan["file"] = scan["file"].map(lambda f: os.path.abspath(f))
-    src = (
-        scan.groupby(["billing_period", "ProviderName", "BillingCurrency"], as_index=False, dropna=False)[
-            ["source_BilledCost"]
-        ]
-        .sum()
-    )
-    parts = scan.assign(part=scan["file"].map(lambda f: names.get(f, os.path.basename(f))), path=scan["file"])
-    parts["manifest"] = parts["file"].map(found.from_manifest)
+    # Parquet: one narrow pass per reader before the load (every check, the source totals: it reads
+    # only the columns they name). CSV: the load parses the file once and writes, beside each row,
+    # its source BilledCost and whether a check fails; the same figures are then read from the new
+    # rows (and the lines the load drops) in the load's transaction (a failed check rolls it back)
+    early = {id(p): _scan(con, p) for p in plans if not p.csv}
     # whether each CUR file carried the net columns (after negotiated discounts): prices from-bill
     # tells rates after your discounts from rates of a file that could not show them
     net = {os.path.abspath(f): cur_has_net_columns(_describe(con, f)) for p in plans for f in p.files}
-    parts["net_costs"] = parts["file"].map(net) if kind == "cur" else None
-    parts = parts[parts["rows"] > 0]
+    state: dict = {}
+
+    def summarise(scans: list[pd.DataFrame]) -> None:
+        # every row of each file, as the duplicates report counts them (the raw file name the readers give)
+        state["all_rows"] = pd.concat(scans, ignore_index=True).groupby("file")["all_rows"].sum().to_dict()
+        scan = pd.concat([sc.drop(columns=["all_rows"]) for sc in scans], ignore_index=True)
+        scan["file"] = scan["file"].map(lambda f: os.path.abspath(f))
+        state["src"] = (
+            scan.groupby(["billing_period", "ProviderName", "BillingCurrency"], as_index=False, dropna=False)[
+                ["source_BilledCost"]
+            ]
+            .sum()
+        )
+        parts = scan.assign(part=scan["file"].map(lambda f: names.get(f, os.path.basename(f))), path=scan["file"])
+        parts["manifest"] = parts["file"].map(found.from_manifest)
+        parts["net_costs"] = parts["file"].map(net) if kind == "cur" else None
+        state["parts"] = parts[parts["rows"] > 0]
+
     # the load also writes each row's hash, file and (Parquet) row number, read by the repeated-row
     # check in the same transaction and dropped before it commits
     selects = [
         f"SELECT {p.select}, {_row_hash(p)} AS {HASH_COL}, filename AS {FILE_COL}"
-        + (f", {_row_hash(p, second=True)} AS {HASH2_COL}" if p.csv else f", file_row_number AS {ROW_COL}")
-        + f" FROM {p.reader} WHERE {p.where}"
+        + (
+            f", {_row_hash(p, second=True)} AS {HASH2_COL}, {p.source_billed} AS {SRC_COL}, {_any_bad(p)} AS {BAD_COL} "
+            f"FROM {p.reader} WHERE {p.where}"
+            if p.csv
+            else f", file_row_number AS {ROW_COL} FROM {p.reader} WHERE {p.where}"
+        )
         for p in plans
     ]
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
     def inspect(con_, table):
-        inspect.result = _duplicates(con_, plans, table, all_rows)
+        summarise([early[id(p)] if not p.csv else _scan(con_, p, table=table) for p in plans])
+        inspect.result = _duplicates(con_, plans, table, state["all_rows"])
 
     inspect.result = None
 
@@ -810,7 +866,7 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
         stored = stored.rename(
             columns={"BilledCost": "stored_BilledCost", "EffectiveCost": "stored_EffectiveCost"}
         )
-        merged = src.merge(stored, on=["billing_period", "ProviderName", "BillingCurrency"], how="outer")
+        merged = state["src"].merge(stored, on=["billing_period", "ProviderName", "BillingCurrency"], how="outer")
         for col in ("source_BilledCost", "stored_BilledCost", "rows"):
             merged[col] = merged[col].fillna(0)
         merged["difference"] = (merged["stored_BilledCost"] - merged["source_BilledCost"]).round(2)
@@ -830,15 +886,25 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             kind,
             description=description or f"{kind} import of {len(files)} file(s)",
             check=check,
-            parts=parts[["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest",
-                         "net_costs"]],
+            parts=lambda: state["parts"][["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart",
+                                          "rows", "manifest", "net_costs"]],
             mode=mode,
-            hidden=(HASH_COL, FILE_COL, ROW_COL, HASH2_COL),
+            hidden=HIDDEN,
             inspect=inspect,
         )
+    except _ChecksFailed:
+        # rolled back: the CSV is checked again on its own, naming every problem as before the load
+        for p in plans:
+            if p.csv:
+                _scan(con, p)
+        raise InputError(f"cannot import {', '.join(files)}: a check failed") from None
     except duckdb.Error as exc:
         if _environment_failure(exc, store.path):
             raise CostplanError(f"cannot write to the store {store.path}: {_short(exc)}; nothing was imported") from None
+        # a CSV the load could not parse: the checking pass names the file as it always did
+        for p in plans:
+            if p.csv:
+                _scan(con, p)
         raise InputError(f"cannot import {', '.join(files)}: {_short(exc)}") from None
     totals = check.result.sort_values(["billing_period", "ProviderName", "BillingCurrency"]).reset_index(drop=True)
     totals = totals[
@@ -847,6 +913,7 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     ].round({"source_BilledCost": 2, "stored_BilledCost": 2})
     totals["rows"] = totals["rows"].astype("int64")
     dup = inspect.result
+    parts = state["parts"]
     shown = parts.assign(billing_period=pd.to_datetime(parts["BillingPeriodStart"]).dt.strftime("%Y-%m"))
     return ImportReport(
         files,
@@ -863,16 +930,57 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     )
 
 
-def _scan(con, plan: _Plan) -> pd.DataFrame:
+def _checks(plan: _Plan) -> list[_Check]:
+    return list(dict.fromkeys(plan.cols.checks))  # a column typed twice is checked (and reported) once
+
+
+def _any_bad(plan: _Plan) -> str:
+    """SQL true for a row on which any check fails (each condition once)."""
+    bad = dict.fromkeys(ck.bad for ck in plan.cols.checks)
+    return "coalesce(" + " OR ".join(f"({b})" for b in bad) + ", false)" if bad else "false"
+
+
+def _scan(con, plan: _Plan, table: str | None = None) -> pd.DataFrame:
     """One pass over the files, reading only the columns the checks and the totals name: every
     check, and per file, billing period, provider, account and currency the rows kept, the
     source's BilledCost and every row (``all_rows``, kept or dropped). Raises
     :class:`InputError` with every failed check (file, row, column, an example and what would
-    be valid)."""
+    be valid).
+
+    With ``table`` (a CSV's load, in its transaction): the same figures from the new rows, which
+    the load wrote with the columns :data:`SRC_COL` and :data:`BAD_COL` beside them, and from
+    the lines the load dropped; a failed check raises :class:`_ChecksFailed` (the caller rolls
+    back and scans the file itself for the problems)."""
     import duckdb
 
     e = plan.exprs
-    checks = list(dict.fromkeys(plan.cols.checks))  # a column typed twice is checked (and reported) once
+    if table is not None:
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+
+        def col(name: str) -> str:
+            # a column the load left out holds a constant (or NULL): the expression gives it
+            return f'"{name}"' if name in have else e[name]
+
+        keys = ("BillingPeriodStart", "ProviderName", "BillingAccountId", "BillingCurrency")
+        kept = (f"SELECT {FILE_COL} AS file, {', '.join(f'{col(k)} AS {k}' for k in keys)}, count(*) AS rows, "
+                f"sum({SRC_COL}) AS source_BilledCost, count(*) AS all_rows, count(*) FILTER (WHERE {BAD_COL}) AS bad "
+                f"FROM {table} WHERE {BAD_COL} IS NOT NULL GROUP BY ALL")
+        if plan.where != "TRUE":
+            # the lines the load drops (CUR's SavingsPlanNegation) count towards the source and are
+            # checked too: one more pass over the file, only they projected past its filter
+            dropped = (f"SELECT filename AS file, {', '.join(f'{e[k]} AS {k}' for k in keys)}, 0 AS rows, "
+                       f"sum({plan.source_billed}) AS source_BilledCost, count(*) AS all_rows, "
+                       f"count(*) FILTER (WHERE {_any_bad(plan)}) AS bad "
+                       f"FROM {plan.reader} WHERE NOT coalesce({plan.where}, false) GROUP BY ALL")
+            kept = (f"SELECT file, {', '.join(keys)}, CAST(sum(rows) AS BIGINT) AS rows, "
+                    "sum(source_BilledCost) AS source_BilledCost, CAST(sum(all_rows) AS BIGINT) AS all_rows, "
+                    f"CAST(sum(bad) AS BIGINT) AS bad FROM ({kept} UNION ALL {dropped}) GROUP BY ALL")
+        df = con.execute(kept).df()
+        if len(df) and int(df["bad"].sum()):
+            raise _ChecksFailed()
+        return _scanned(df.drop(columns=["bad"]))
+    checks = _checks(plan)
     bad_counts = "".join(f", count(*) FILTER (WHERE {ck.bad}) AS bad_{i}" for i, ck in enumerate(checks))
     sql = f"""SELECT filename AS file, {e['BillingPeriodStart']} AS BillingPeriodStart,
                      {e['ProviderName']} AS ProviderName, {e['BillingAccountId']} AS BillingAccountId,
@@ -893,7 +1001,10 @@ def _scan(con, plan: _Plan) -> pd.DataFrame:
         problems.append(_example(con, plan, ck, n))
     if problems:
         raise InputError(problems)
-    df = df[[c for c in df.columns if not c.startswith("bad_")]]
+    return _scanned(df[[c for c in df.columns if not c.startswith("bad_")]])
+
+
+def _scanned(df: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     df["billing_period"] = pd.to_datetime(df["BillingPeriodStart"]).dt.strftime("%Y-%m")

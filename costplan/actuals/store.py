@@ -339,7 +339,7 @@ class Store:
         params: Sequence | None = None,
         replace_range: tuple[dt.date, dt.date] | None = None,
         check: Callable[[duckdb.DuckDBPyConnection, int, pd.DataFrame], None] | None = None,
-        parts: pd.DataFrame | None = None,
+        parts: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
         mode: str = "complete",
         hidden: Sequence[str] = (),
         inspect: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
@@ -362,7 +362,8 @@ class Store:
         ``parts`` names the files of the load: columns ``part`` (the file's name), ``path``,
         ``ProviderName``, ``BillingAccountId``, ``BillingPeriodStart``, ``rows`` (one row per file
         and period it holds) and optionally ``manifest``; without it the load is one part named
-        after the load. ``check(con, load_id, totals)`` runs before the commit with the load's
+        after the load. A callable ``parts`` is called after ``inspect`` (which may work them out
+        from the new rows). ``check(con, load_id, totals)`` runs before the commit with the load's
         totals per billing period, provider and currency (``billing_period``, ``ProviderName``,
         ``BillingCurrency``, ``rows``, ``BilledCost``, ``EffectiveCost``); if it raises, nothing
         is written.
@@ -431,7 +432,7 @@ class Store:
                 ).fetchall()
             )
             scopes = summary[["ProviderName", "BillingAccountId", "BillingPeriodStart"]].drop_duplicates()
-            part_rows = self._part_rows(load_id, parts, summary)
+            part_rows = self._part_rows(load_id, parts() if callable(parts) else parts, summary)
             replaced = 0
             if earlier.get(source):
                 if replace_range is not None:
