@@ -120,23 +120,33 @@ class PathSelection:
         self.c_broken = np.zeros(len(self.counted), dtype=bool)  # a value that is not whole
         # windowed rows: per quantile, the values of ranks r1 -+ margin of this block
         w = x[self.windowed]
-        q = (self.prev + (self.nxt - self.prev) * 0.5) / max(self.n - 1, 1)  # the quantile's place
-        r1 = q * (p - 1)
-        margin = WINDOW_SIGMAS * np.sqrt(p * q * (1 - q)) + WINDOW_SLACK
-        lo_rank, hi_rank = np.floor(r1 - margin).astype(int), np.ceil(r1 + margin).astype(int)
+        self.q = (self.prev + (self.nxt - self.prev) * 0.5) / max(self.n - 1, 1)  # the quantile's place
+        lo_rank, hi_rank = self._window(p)
         kth = np.unique(np.clip(np.concatenate([lo_rank, hi_rank]), 0, p - 1))
         part = np.array(w, copy=True)
         part.partition(kth, axis=1)
         self.v_lo = np.where(lo_rank[None, :] < 0, -np.inf, part[:, np.clip(lo_rank, 0, p - 1)])
         self.v_hi = np.where(hi_rank[None, :] > p - 1, np.inf, part[:, np.clip(hi_rank, 0, p - 1)])
-        share = (np.minimum(hi_rank, p - 1) - np.maximum(lo_rank, 0) + 1) / p
-        self.cap = np.maximum(WINDOW_MIN_KEPT, WINDOW_CAP * share * self.n).astype(np.int64)
+        del part
+        # at most: the window over all paths, 4 times, and two blocks' share of the ranks
+        lo_n, hi_n = self._window(self.n)
+        self.cap = np.maximum(WINDOW_MIN_KEPT, WINDOW_CAP * (hi_n - lo_n + 1) + 2 * (hi_rank - lo_rank + 1)
+                              * self.most / p).astype(np.int64)
         shape = (len(self.windowed), self.k)
         self.w_below = np.zeros(shape, dtype=np.int64)
         self.w_eq_lo = np.zeros(shape, dtype=np.int64)
         self.w_eq_hi = np.zeros(shape, dtype=np.int64)
         self.w_inside = np.zeros(shape, dtype=np.int64)
+        self.lost = np.zeros(shape, dtype=bool)  # kept more than its cap: left unresolved
         self.kept: list[list] = [[] for _ in range(self.k)]  # per quantile: (row ids, values) per block
+        self.kept_size = np.zeros(self.k, dtype=np.int64)
+        self.compacted = np.zeros(self.k, dtype=np.int64)
+
+    def _window(self, p: int) -> tuple[np.ndarray, np.ndarray]:
+        """The lowest and highest rank of each quantile's window in ``p`` values."""
+        r = self.q * (p - 1)
+        margin = WINDOW_SIGMAS * np.sqrt(p * self.q * (1 - self.q)) + WINDOW_SLACK
+        return np.floor(r - margin).astype(np.int64), np.ceil(r + margin).astype(np.int64)
 
     def add(self, x: np.ndarray) -> None:
         """One block of paths: ``x`` is ``(rows, paths)``, each row C-contiguous, finite."""
@@ -164,9 +174,66 @@ class PathSelection:
                 self.w_eq_hi[:, j] += np.where(v_hi[:, 0] > v_lo[:, 0], np.count_nonzero(w == v_hi, axis=1), 0)
                 inside = (w > v_lo) & (w < v_hi)
                 self.w_inside[:, j] += np.count_nonzero(inside, axis=1)
-                inside[self.w_inside[:, j] > self.cap[j]] = False  # past its share: resolved later
+                self.lost[:, j] |= self.w_inside[:, j] > self.cap[j]
+                inside[self.lost[:, j]] = False  # past its share: resolved later
                 rows, _ = np.nonzero(inside)
-                self.kept[j].append((rows, w[inside]))
+                self.kept[j].append((rows.astype(np.int32), w[inside]))
+                self.kept_size[j] += len(rows)
+                if self.kept_size[j] > 2 * self.compacted[j] + 64 * len(self.windowed):
+                    self._narrow(j)
+
+    def _sorted(self, j: int):
+        """Quantile ``j``'s kept values sorted by row, then value, as one ``(rows, values)``."""
+        if not self.kept[j]:
+            return np.empty(0, np.int32), np.empty(0)
+        rows = np.concatenate([rw for rw, _ in self.kept[j]])
+        vals = np.concatenate([v for _, v in self.kept[j]])
+        order = np.lexsort((vals, rows))
+        return rows[order], vals[order]
+
+    def _narrow(self, j: int) -> None:
+        """Narrow quantile ``j``'s windows to the ranks of the paths seen so far: a window's
+        new ends are kept values, the values below its new low end are counted, those above
+        its new high end dropped, and the values equal to either end counted. The counts stay
+        exact; only the chance that the quantile of all paths falls outside shrinks less
+        than the window does."""
+        rows, vals = self._sorted(j)
+        nw = len(self.windowed)
+        first = np.searchsorted(rows, np.arange(nw))
+        m = np.where(self.lost[:, j], 0, self.w_inside[:, j])
+        base = self.w_below[:, j] + self.w_eq_lo[:, j]
+        lo_rank, hi_rank = (int(r[j]) for r in self._window(self.seen))
+        i = np.arange(len(rows))
+        change = np.ones(len(rows), dtype=bool)
+        change[1:] = (rows[1:] != rows[:-1]) | (vals[1:] != vals[:-1])
+        run_start = np.maximum.accumulate(np.where(change, i, 0)) if len(rows) else i
+        end = np.ones(len(rows), dtype=bool)
+        end[:-1] = change[1:]
+        run_end = np.minimum.accumulate(np.where(end, i, len(rows))[::-1])[::-1] if len(rows) else i
+        start, stop = first.copy(), first + m  # the kept values still inside, per row
+        live = ~self.lost[:, j]
+        new_lo = live & (lo_rank >= base) & (lo_rank < base + m)
+        if new_lo.any():
+            pos = first[new_lo] + (lo_rank - base[new_lo])
+            v = vals[pos]
+            below = run_start[pos] - first[new_lo]
+            self.w_below[new_lo, j] += self.w_eq_lo[new_lo, j] + below
+            self.w_eq_lo[new_lo, j] = run_end[pos] - run_start[pos] + 1
+            self.v_lo[new_lo, j] = v
+            start[new_lo] = run_end[pos] + 1
+        new_hi = live & (hi_rank >= base) & (hi_rank < base + m)
+        if new_hi.any():
+            pos = first[new_hi] + (hi_rank - base[new_hi])
+            self.v_hi[new_hi, j] = vals[pos]
+            self.w_eq_hi[new_hi, j] = run_end[pos] - run_start[pos] + 1
+            stop[new_hi] = run_start[pos]
+        same = live & (self.v_hi[:, j] == self.v_lo[:, j])  # both ends one value: all of it counted low
+        self.w_eq_hi[same, j] = 0
+        stop = np.maximum(stop, start)
+        self.w_inside[live, j] = (stop - start)[live]
+        keep = (i >= start[rows]) & (i < stop[rows]) & live[rows] if len(rows) else np.zeros(0, bool)
+        self.kept[j] = [(rows[keep], vals[keep])]
+        self.kept_size[j] = self.compacted[j] = int(np.count_nonzero(keep))
 
     # -- the figures ------------------------------------------------------------------------------
     def finish(self):
@@ -204,10 +271,7 @@ class PathSelection:
         return out
 
     def _windowed(self, j: int, r: int) -> np.ndarray:
-        rows = np.concatenate([rw for rw, _ in self.kept[j]]) if self.kept[j] else np.empty(0, int)
-        vals = np.concatenate([v for _, v in self.kept[j]]) if self.kept[j] else np.empty(0)
-        order = np.lexsort((vals, rows))
-        rows, vals = rows[order], vals[order]
+        rows, vals = self._sorted(j)
         first = np.searchsorted(rows, np.arange(len(self.windowed)))
         below, eq_lo, eq_hi = self.w_below[:, j], self.w_eq_lo[:, j], self.w_eq_hi[:, j]
         inside = self.w_inside[:, j]
@@ -216,7 +280,7 @@ class PathSelection:
         at_lo = (rel >= 0) & (rel < eq_lo)
         out[at_lo] = self.v_lo[at_lo, j]
         rel_in = rel - eq_lo
-        kept = (rel_in >= 0) & (rel_in < inside) & (inside <= self.cap[j])
+        kept = (rel_in >= 0) & (rel_in < inside) & ~self.lost[:, j]
         if kept.any():
             out[kept] = vals[first[kept] + rel_in[kept]]
         rel_hi = rel_in - inside
