@@ -47,6 +47,9 @@ least :data:`WINDOW_MIN_KEPT`); past it the figure is left unresolved [1]."""
 WINDOW_MIN_KEPT = 256
 """Values a selection window may always keep [values]."""
 
+CHUNK_ROWS = 256
+"""Rows of a block handled at once, so their temporaries stay in the processor's caches [rows]."""
+
 COUNTED_TABLE = 1 << 16
 """Widest table of whole numbers one row counts [values]."""
 
@@ -110,13 +113,13 @@ class PathSelection:
         whole = np.isfinite(span) & (span < COUNTED_TABLE / 3) & (x == np.floor(x)).all(axis=1)
         self.counted = np.flatnonzero(whole)
         self.windowed = np.flatnonzero(~whole)
-        # counted rows: a table of whole numbers from lo - span to hi + span (one value at least)
+        # counted rows: a table of whole numbers from lo - span to hi + span (one value at least),
+        # between a slot for the values below it and one for those above
         s = span[self.counted].astype(np.int64)
         self.base = lo[self.counted] - s
         self.width = 3 * s + 1
-        self.offset = np.concatenate([[0], np.cumsum(self.width)[:-1]]).astype(np.int64)
-        self.table = np.zeros(int(self.width.sum()), dtype=np.int64)
-        self.c_below = np.zeros(len(self.counted), dtype=np.int64)
+        self.offset = np.concatenate([[0], np.cumsum(self.width + 2)[:-1]]).astype(np.int64)
+        self.table = np.zeros(int((self.width + 2).sum()), dtype=np.int64)
         self.c_broken = np.zeros(len(self.counted), dtype=bool)  # a value that is not whole
         # windowed rows: per quantile, the values of ranks r1 -+ margin of this block
         w = x[self.windowed]
@@ -156,29 +159,39 @@ class PathSelection:
         self.sums.append(x.sum(axis=1))
         np.minimum(self.lo, x.min(axis=1), out=self.lo)
         np.maximum(self.hi, x.max(axis=1), out=self.hi)
-        if len(self.counted):
-            c = x[self.counted]
-            self.c_broken |= ~(c == np.floor(c)).all(axis=1)
-            idx = c - self.base[:, None]
-            inside = (idx >= 0) & (idx < self.width[:, None])
-            self.c_below += np.count_nonzero(idx < 0, axis=1)
-            flat = (np.where(inside, idx, 0).astype(np.int64) + self.offset[:, None])[inside]
-            self.table += np.bincount(flat, minlength=len(self.table))
-            del c, idx, inside, flat
-        if len(self.windowed):
-            w = x[self.windowed]
+        for c0 in range(0, len(self.counted), CHUNK_ROWS):  # a few rows at a time: in the caches
+            rs = slice(c0, c0 + CHUNK_ROWS)
+            idx = x[self.counted[rs]]
+            idx -= self.base[rs, None]
+            ii = idx.astype(np.int64)
+            self.c_broken[rs] |= (ii != idx).any(axis=1)  # not whole (or beyond int64): resolved later
+            np.clip(ii, -1, self.width[rs, None], out=ii)  # below the table: its first slot; above: its last
+            ii += self.offset[rs, None] + 1
+            self.table += np.bincount(ii.ravel(), minlength=len(self.table))
+        narrow = False
+        for c0 in range(0, len(self.windowed), CHUNK_ROWS):
+            rs = slice(c0, c0 + CHUNK_ROWS)
+            w = x[self.windowed[rs]]
             for j in range(self.k):
-                v_lo, v_hi = self.v_lo[:, j, None], self.v_hi[:, j, None]
-                self.w_below[:, j] += np.count_nonzero(w < v_lo, axis=1)
-                self.w_eq_lo[:, j] += np.count_nonzero(w == v_lo, axis=1)
-                self.w_eq_hi[:, j] += np.where(v_hi[:, 0] > v_lo[:, 0], np.count_nonzero(w == v_hi, axis=1), 0)
-                inside = (w > v_lo) & (w < v_hi)
-                self.w_inside[:, j] += np.count_nonzero(inside, axis=1)
-                self.lost[:, j] |= self.w_inside[:, j] > self.cap[j]
-                inside[self.lost[:, j]] = False  # past its share: resolved later
+                v_lo, v_hi = self.v_lo[rs, j, None], self.v_hi[rs, j, None]
+                lt_lo = w < v_lo
+                le_lo = w <= v_lo
+                lt_hi = w < v_hi
+                n_lt_lo, n_le_lo, n_lt_hi = (np.count_nonzero(m, axis=1) for m in (lt_lo, le_lo, lt_hi))
+                self.w_below[rs, j] += n_lt_lo
+                self.w_eq_lo[rs, j] += n_le_lo - n_lt_lo
+                two = v_hi[:, 0] > v_lo[:, 0]  # a window of one value counts its values once, low
+                self.w_eq_hi[rs, j] += np.where(two, np.count_nonzero(w <= v_hi, axis=1) - n_lt_hi, 0)
+                self.w_inside[rs, j] += np.where(two, n_lt_hi - n_le_lo, 0)
+                self.lost[rs, j] |= self.w_inside[rs, j] > self.cap[j]
+                inside = lt_hi & ~le_lo
+                inside[self.lost[rs, j] | ~two] = False  # past its share: resolved later
                 rows, _ = np.nonzero(inside)
-                self.kept[j].append((rows.astype(np.int32), w[inside]))
+                self.kept[j].append(((rows + c0).astype(np.int32), w[inside]))
                 self.kept_size[j] += len(rows)
+                narrow = True
+        if narrow:
+            for j in range(self.k):
                 if self.kept_size[j] > 2 * self.compacted[j] + 64 * len(self.windowed):
                     self._narrow(j)
 
@@ -260,14 +273,15 @@ class PathSelection:
 
     def _counted(self, ranks: np.ndarray) -> np.ndarray:
         cum = np.cumsum(self.table)
-        start = np.where(self.offset > 0, cum[self.offset - 1], 0)
-        in_table = cum[self.offset + self.width - 1] - start
+        below = self.table[self.offset]
+        start = cum[self.offset]  # up to the slot below the table
+        in_table = cum[self.offset + self.width] - start
         out = np.full((len(ranks), len(self.counted)), np.nan)
         for j, r in enumerate(ranks):
-            rel = r - self.c_below
+            rel = r - below
             ok = (rel >= 0) & (rel < in_table) & ~self.c_broken
             g = np.searchsorted(cum, start + np.clip(rel, 0, None), side="right")
-            out[j, ok] = (self.base + (g - self.offset))[ok]
+            out[j, ok] = (self.base + (g - self.offset - 1))[ok]
         return out
 
     def _windowed(self, j: int, r: int) -> np.ndarray:
