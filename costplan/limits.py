@@ -36,7 +36,7 @@ PROJECTION_BLOCK_BYTES = 320 * 2**20
 """Working memory of one block of a projection [bytes]. The block's months are as many as fit
 with all paths (at least one); when one month of all paths does not fit (beyond about 240,000
 paths on the reference stack, 6,100 on a stack with 600 node pools) a month of as many paths
-as fit half of it, the other half for what the month's quantiles keep
+as fit three quarters of it, the rest for what the month's quantiles keep
 (:func:`costplan.projection.simulate.block_sizes`). Refused only if a month of 128 paths does
 not fit."""
 

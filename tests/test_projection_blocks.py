@@ -141,11 +141,11 @@ def test_beyond_one_month_of_all_paths_the_paths_are_blocked_too(reference):
     assert block_months(model, 120, 50_000) >= 1
     assert block_sizes(model, 120, 100, budget=10**12) == (120, 100)
     assert block_sizes(model, 120, 2000) == (32, 2000)  # 65,536 path-months, every path
-    # a month of 50,000 paths is beyond 2 MiB: one month of the paths half of it holds
-    assert block_sizes(model, 120, 50_000, budget=2**21) == (1, int(2**20 // per_path))
+    # a month of 50,000 paths is beyond 2 MiB: one month of the paths three quarters of it hold
+    assert block_sizes(model, 120, 50_000, budget=2**21) == (1, int(3 * 2**19 // per_path))
     # refused only when a month of 128 paths (the smallest block of numpy's pairwise sum) does not fit
     with pytest.raises(InputError, match=r"one month of this stack .* over 128 paths needs about"):
-        block_sizes(model, 120, 50_000, budget=int(200 * per_path))
+        block_sizes(model, 120, 50_000, budget=int(160 * per_path))
 
 
 @pytest.mark.parametrize(("paths", "months"), [(100, None), (256, 2), (333, 1)])

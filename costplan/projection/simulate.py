@@ -1225,8 +1225,8 @@ def block_sizes(model: ProjectionModel, months: int, simulations: int, budget: i
 
     When one month of every path fits, every path and about :data:`BLOCK_PATH_MONTHS`
     path-months (small blocks keep the arrays in the processor's caches), at least one month.
-    Otherwise one month of as many paths as fit half the budget (the other half holds what
-    the selection of each month's quantiles keeps, :mod:`costplan.projection.pathblocks`):
+    Otherwise one month of as many paths as fit three quarters of the budget (the rest holds
+    what the selection of each month's quantiles keeps, :mod:`costplan.projection.pathblocks`):
     any number of simulations runs in bounded memory. Refused
     (:class:`~costplan.errors.InputError`) only when a month of the smallest block of paths
     (:data:`costplan.projection.pathblocks.PAIRWISE_BLOCK`) does not fit."""
@@ -1238,11 +1238,11 @@ def block_sizes(model: ProjectionModel, months: int, simulations: int, budget: i
     per_path = COLUMN_OVERHEAD * bytes_per_path_month(model)
     if per_path * n <= budget:
         return int(max(1, min(months, budget // (per_path * n), BLOCK_PATH_MONTHS // n))), n
-    paths = int(budget // 2 // per_path)
+    paths = int(budget * 3 // 4 // per_path)
     if paths < PAIRWISE_BLOCK:
         raise InputError(
             f"one month of this stack ({len(model.pools)} node pools, {len(model.rules)} cost lines) over "
-            f"{PAIRWISE_BLOCK} paths needs about {2 * PAIRWISE_BLOCK * per_path / 2**20:,.1f} MiB, more than the "
+            f"{PAIRWISE_BLOCK} paths needs about {PAIRWISE_BLOCK * per_path * 4 / 3 / 2**20:,.1f} MiB (with the selection), more than the "
             f"projection's {budget / 2**20:,.1f} MiB working memory (costplan.limits.PROJECTION_BLOCK_BYTES)")
     return 1, paths
 
