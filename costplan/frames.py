@@ -53,6 +53,22 @@ class Rows:
 
         return pd.DataFrame(self.rows, columns=self.columns)
 
+    def plain(self) -> bool:
+        """True when every column holds one kind of value, text, yes/no, floats or whole numbers
+        (None for a missing one, except among whole numbers): written as CSV or JSON as its frame
+        (:meth:`to_frame`) is, without pandas. Whole numbers with a gap become floats in a frame,
+        dates and times its own timestamps: those go through the frame.
+
+        >>> Rows(["a", "n"], [("x", 1.5), (None, None)]).plain(), Rows(["n"], [(1,), (None,)]).plain()
+        (True, False)
+        """
+        for i in range(len(self.columns)):
+            values = [r[i] for r in self.rows]
+            kinds = {type(v) for v in values if v is not None}
+            if len(kinds) > 1 or not kinds <= {str, bool, int, float} or (kinds == {int} and None in values):
+                return False
+        return True
+
     def __len__(self) -> int:
         return len(self.rows)
 

@@ -1,6 +1,7 @@
-"""Commands that only print a table from the store (or the catalog) need DuckDB and rich, not pandas (or numpy,
-pyarrow, plotly): a third of such a command's start-up. Each is run in a fresh interpreter, as a
-user runs it, and the modules it imported are listed at the end."""
+"""Commands that only print a table from the store (or the catalog), or write the store's rows as
+CSV or JSON, need DuckDB and rich, not pandas (or numpy, pyarrow, plotly): a third of such a
+command's start-up. Each is run in a fresh interpreter, as a user runs it, and the modules it
+imported are listed at the end."""
 
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ def _run(args: list[str], store: Path):
     ["prices", "show", "s3-standard", "--format", "markdown"],
     ["prices", "info"],
     ["prices", "info", "--format", "markdown"],
+    ["actuals", "--format", "csv"],
+    ["actuals", "--by", "day,ServiceName", "--month", "2026-10", "--format", "json"],
 ])
 def test_table_command_imports_no_pandas(sample_store, args):
     p, modules = _run(args, sample_store)
@@ -78,11 +81,43 @@ def test_the_table_has_what_the_frame_has(sample_store):
     assert shown == {m: f"{v:,.2f}" for m, v in zip(frame["month"], frame["EffectiveCost"], strict=True)}
 
 
-def test_csv_still_goes_through_the_frame(sample_store):
-    """CSV and JSON keep the frame's formatting (pandas is imported for them)."""
+def test_csv_and_json_without_pandas(sample_store):
+    """`actuals --format csv|json` write DuckDB's rows without pandas, with the frame's months,
+    amounts (rounded to cents, the documented rule for money in CSV and JSON) and Estimated."""
+    from costplan.actuals.store import Store
+
+    with Store(sample_store, read_only=True) as s:
+        frame = s.spend(["month"])
+    want = [(m, round(float(v), 2), bool(e))
+            for m, v, e in zip(frame["month"], frame["EffectiveCost"], frame["Estimated"], strict=True)]
     p, modules = _run(["actuals", "--format", "csv"], sample_store)
-    assert p.returncode == 0 and p.stdout.startswith("month,EffectiveCost,Estimated")
-    assert "pandas" in modules
+    assert p.returncode == 0, p.stderr
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+    lines = p.stdout.splitlines()
+    assert lines[0] == "month,EffectiveCost,Estimated"
+    assert [(m, float(v), e == "True") for m, v, e in (x.split(",") for x in lines[1:])] == want
+    p, modules = _run(["actuals", "--format", "json"], sample_store)
+    assert p.returncode == 0, p.stderr
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+    assert [(r["month"], r["EffectiveCost"], r["Estimated"]) for r in json.loads(p.stdout)] == want
+
+
+def test_csv_quotes_and_gaps_as_a_csv_reader_reads_them(tmp_path):
+    """Text with a comma or a quote is quoted, a missing amount is an empty field, yes/no are
+    True/False, whole numbers stay whole: what csv.reader gives back is what went in."""
+    import contextlib
+    import csv
+    import io
+
+    from costplan.cli.common import Format, emit_frame
+    from costplan.frames import Rows
+
+    rows = Rows(["name", "cost", "n", "ok"], [('a, "b"', 1234.567, 3, True), (None, None, 4, False)])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        emit_frame(rows, Format.csv, money=("cost",))
+    assert list(csv.reader(io.StringIO(out.getvalue()))) == [
+        ["name", "cost", "n", "ok"], ['a, "b"', "1234.57", "3", "True"], ["", "", "4", "False"]]
 
 
 def test_prices_table_folds_tiers_without_pandas(sample_store):
@@ -96,3 +131,13 @@ def test_prices_table_folds_tiers_without_pandas(sample_store):
     assert header[:4] == ["usage", "pricing", "tier", "unit"] and "region" not in header
     storage = [[c.strip() for c in x.strip("|").split("|")] for x in p.stdout.splitlines() if "storage-gb-month" in x]
     assert [(r[2], r[3]) for r in storage] == [("0-51,200", "GB-Mo"), ("51,200-512,000", "GB-Mo"), ("512,000-", "GB-Mo")]
+
+
+def test_table_prints_emoji_codes_as_written(capsys):
+    """A value such as ``:cloud:`` (a tag, a service name) is text, not an emoji code."""
+    from costplan.cli.common import Format, emit_frame
+    from costplan.frames import Rows
+
+    emit_frame(Rows(["tag:team", "cost"], [(":cloud:", 1.5)]), Format.table, money=("cost",))
+    out = capsys.readouterr().out
+    assert ":cloud:" in out and "\u2601" not in out

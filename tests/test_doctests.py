@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["costplan.pricing.catalog", "costplan.estimator"]
+MODULES = ["costplan.pricing.catalog", "costplan.estimator", "costplan.frames"]
 
 
 @pytest.mark.parametrize("name", MODULES)

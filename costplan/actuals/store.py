@@ -79,6 +79,8 @@ class Store:
     ``path`` is created (with the current schema) when missing, unless ``read_only``.
     ``memory_limit`` caps DuckDB's memory (e.g. ``"1GB"``; default the ``memory_limit``
     setting, :mod:`costplan.config`); what does not fit spills to the ``temp_dir`` setting.
+    ``settings``: the :func:`costplan.config.load_settings` result those defaults come from,
+    when the caller has it already (default: resolved here).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class Store:
         read_only: bool = False,
         memory_limit: str | None = None,
         currency: str | None = None,
+        settings=None,
     ):
         self.path = Path(path)
         if self.path.is_dir():
@@ -108,7 +111,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         from costplan import config
 
-        cfg = config.load_settings()
+        cfg = settings if settings is not None else config.load_settings()
         if memory_limit is None:
             memory_limit = cfg.memory_limit
         if not config.is_memory_size(memory_limit):
@@ -122,9 +125,10 @@ class Store:
         self.currency = currency.strip().upper() if currency else None
         self._hooks: dict[str, Callable] = {}
         self.con = self._connect(read_only)
-        if not read_only:
-            self.migrate()
-        elif self._check_version() < schema.SCHEMA_VERSION:
+        #: the file's schema version, asked once: nobody else writes the file while it is open
+        #: (DuckDB's file lock), and this store changes it only by :meth:`migrate`
+        self.version = self.migrate() if not read_only else self._check_version()
+        if read_only and self.version < schema.SCHEMA_VERSION:
             # an older store read by a newer costplan: migrate it once (one transaction), then
             # read it read-only as asked
             self.con.close()
@@ -136,7 +140,7 @@ class Store:
                     f"{schema.SCHEMA_VERSION}, which needs write access to the file; run any loading command "
                     "(e.g. `costplan import users` or `costplan pull`) with write access once"
                 ) from None
-            self.migrate()
+            self.version = self.migrate()
             self.con.close()
             self.con = self._connect(True)
 
@@ -186,14 +190,14 @@ class Store:
         command works on a fresh clone without an AWS account.
         """
         from costplan import config
-        from costplan.sample import ensure_default_store
 
         cfg = config.load_settings(store=path)
         resolved = cfg.store
         if kwargs.get("currency") is None:
             kwargs["currency"] = cfg.currency
+        kwargs.setdefault("settings", cfg)
         if resolved.resolve() == config.default_store().resolve():
-            from costplan.sample import holds_stale_sample
+            from costplan.sample import ensure_default_store, holds_stale_sample
 
             if resolved.is_file() and not Path(str(resolved) + ".wal").exists():
                 # the usual case, a sample built from today's inputs: checked on the connection
@@ -244,12 +248,13 @@ class Store:
 
     # -- schema --------------------------------------------------------------------------
     def schema_version(self) -> int:
-        exists = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-        ).fetchall()[0][0]
-        if not exists:
+        """The schema version the file holds (0: a new file, no ``schema_version`` table)."""
+        import duckdb
+
+        try:  # one query: information_schema costs more than the question itself
+            row = self.con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
+        except duckdb.CatalogException:
             return 0
-        row = self.con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
         return int(row[0] or 0)
 
     def _check_version(self) -> int:
@@ -831,14 +836,21 @@ class Store:
 
     def currencies(self) -> list[str]:
         """The billing currencies of the rows in use, sorted."""
-        return [r[0] for r in self.con.execute(
-            f"SELECT DISTINCT BillingCurrency FROM {self.rollup_sql()} ORDER BY 1"
-        ).fetchall()]
+        held = getattr(self, "_currencies", None)
+        if held is None:
+            held = [r[0] for r in self.con.execute(
+                f"SELECT DISTINCT BillingCurrency FROM {self.rollup_sql()} ORDER BY 1"
+            ).fetchall()]
+            if self.read_only:  # nobody writes while it is open read-only (DuckDB's file lock): asked once
+                self._currencies = held
+        return list(held)
 
     def money_sql(self, conds: Sequence[str] = (), **period) -> str:
         """:meth:`rows_sql`, after checking that the rows selected by ``conds`` are in one
         currency: costs in two currencies are never summed (:class:`InputError` naming them)."""
         rel = self.rows_sql()
+        if self.read_only and len(self.currencies()) <= 1:
+            return rel  # the rows in use are in one currency: so is any part of them
         where = " AND ".join(conds) or "TRUE"
         # the conditions are on the billing period and charge day, which the rollup keeps
         found = [r[0] for r in self.con.execute(
@@ -1029,8 +1041,14 @@ class Store:
 
     def is_synthetic(self) -> bool:
         """True when any row in use comes from the synthetic sample."""
-        row = self.con.execute(f"SELECT coalesce(bool_or(x_Synthetic), false) FROM {self.rollup_sql()}").fetchall()[0]
-        return bool(row[0])
+        synthetic = getattr(self, "_synthetic", None)
+        if synthetic is None:
+            row = self.con.execute(
+                f"SELECT coalesce(bool_or(x_Synthetic), false) FROM {self.rollup_sql()}").fetchall()[0]
+            synthetic = bool(row[0])
+            if self.read_only:  # nobody writes while it is open read-only (DuckDB's file lock): asked once
+                self._synthetic = synthetic
+        return synthetic
 
     def final_pulled_periods(self, source: str, grouping: str) -> set[tuple[dt.date, dt.date]]:
         """Periods ``(start, end)`` pulled with ``grouping`` that the API called final."""

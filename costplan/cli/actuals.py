@@ -75,7 +75,7 @@ def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION
             months, loads = store.months_by_source_rows(), store.loads_rows(load_cols)
         else:
             months, loads = store.months_by_source(), store.loads()[load_cols]
-        version, path, synthetic = store.schema_version(), store.path, store.is_synthetic()
+        version, path, synthetic = store.version, store.path, store.is_synthetic()
     size = os.path.getsize(path) / 1e6
     if fmt is Format.json:
         from costplan.frames import json_records
@@ -371,7 +371,7 @@ def actuals(
             caption=f"total {total_text}. " + "; ".join(notes),
         )
     else:
-        emit_frame(df if fmt is Format.markdown else df.to_frame(), fmt, money=(metric,))
+        emit_frame(df, fmt, money=(metric,))  # CSV and JSON of DuckDB's rows need no pandas either
         for n in notes:
             warn(n)
 
@@ -509,10 +509,11 @@ def _plan_lines(stack: str | None, plan_csv: str | None):
 def _open_store(path: str | None, *, write: bool = False, currency: str | None = None, all_currencies: bool = False):
     """The store for a command: read-only unless the command writes (``pull``), so reading
     commands work on a read-only file."""
-    from costplan import config
     from costplan.actuals.store import Store
 
-    resolved = config.load_settings(store=path).store
     if write:
-        return Store.writing(resolved)
-    return Store.open_default(resolved, read_only=True, currency=currency or (None if not all_currencies else ""))
+        from costplan import config
+
+        return Store.writing(config.load_settings(store=path).store)
+    # open_default resolves the store's setting (--store > COSTPLAN_STORE > pyproject > default)
+    return Store.open_default(path, read_only=True, currency=currency or (None if not all_currencies else ""))

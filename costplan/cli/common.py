@@ -236,6 +236,10 @@ def emit_frame(
     fmt = Format(fmt)
     from costplan.frames import Rows
 
+    if isinstance(df, Rows) and fmt in (Format.json, Format.csv) and not percent and df.plain():
+        # text, yes/no and numbers, as DuckDB returns them: written without pandas, as the frame writes them
+        (_emit_rows_json if fmt is Format.json else _emit_rows_csv)(df, money)
+        return
     if isinstance(df, Rows) and (fmt in (Format.json, Format.csv) or percent):
         df = df.to_frame()
     if fmt in (Format.table, Format.markdown) and percent:
@@ -266,6 +270,36 @@ def emit_frame(
     else:
         _print_table(df, title=title, money=money, caption=caption, keep=keep,
                      wide=_WIDE["on"] if wide is None else wide)
+
+
+def _rows_values(rows, money: tuple[str, ...]):
+    """``rows``' values as CSV and JSON write them: ``money`` columns rounded to cents (no
+    -0.0), other floats to 10 significant digits (no binary float noise)."""
+    cents = [c in money for c in rows.columns]
+    for r in rows.rows:
+        yield [round(v, 2) + 0.0 if m and isinstance(v, (int, float)) and not isinstance(v, bool)
+               else float(f"{v:.10g}") if isinstance(v, float) and v == v else v
+               for v, m in zip(r, cents, strict=True)]
+
+
+def _emit_rows_csv(rows, money: tuple[str, ...]) -> None:
+    """A :class:`costplan.frames.Rows` (:meth:`~costplan.frames.Rows.plain`) as pandas' ``to_csv``
+    writes its frame: a header, ``True``/``False``, floats as ``repr`` (``1234.0``), nothing for a
+    missing value, quotes only where needed."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(rows.columns)
+    writer.writerows([("" if v is None or v != v else v) for v in r] for r in _rows_values(rows, money))
+    sys.stdout.write(out.getvalue())
+
+
+def _emit_rows_json(rows, money: tuple[str, ...]) -> None:
+    """A :class:`costplan.frames.Rows` (:meth:`~costplan.frames.Rows.plain`) as JSON records,
+    as :func:`costplan.frames.json_records` gives its frame (a missing value is null)."""
+    emit_json([dict(zip(rows.columns, r, strict=True)) for r in _rows_values(rows, money)])
 
 
 def _print_table(df, *, title, money, caption, keep, wide) -> None:
@@ -339,12 +373,13 @@ def shorten(text: str, width: int) -> str:
 
 def console_out(width: int | None = None):
     """A console for stdout: the terminal's width (``COLUMNS`` when set), or 160 columns when
-    output is piped."""
+    output is piped. No emoji codes: a name such as ``:cloud:`` in a bill is printed as written
+    (and rich's table of emoji is not loaded)."""
     from rich.console import Console
 
     if width is None and not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
         width = 160
-    return Console(width=width, soft_wrap=False)
+    return Console(width=width, soft_wrap=False, emoji=False)
 
 
 def _looks_numeric(values: list[str]) -> bool:

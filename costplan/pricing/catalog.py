@@ -202,6 +202,12 @@ class _Index(dict):
     def row_count(self) -> int:
         return sum(len(v) for v in self._raw.values())
 
+    def provenance(self):
+        """:meth:`Catalog.provenance` from the raw rows, without building the prices."""
+        for key, rows in self._raw.items():
+            for r in rows:  # (tier_start, tier_end, unit, unit_price, interruption_band, source, as_of, verified, note)
+                yield key[0], key[2], key[5], r[5], r[6], r[7]
+
 
 class Catalog:
     """An immutable set of prices, indexed for fast lookup.
@@ -301,6 +307,16 @@ class Catalog:
     def __iter__(self):
         for k in sorted(self._index):
             yield from self._index[k]
+
+    def provenance(self):
+        """``(service, region, pricing_model, source, as_of, verified)`` of every price, in no
+        particular order: what a summary of the catalog counts (``costplan prices info``),
+        without building 40,000 :class:`Price` objects from a snapshot."""
+        if isinstance(self._index, _Index):
+            yield from self._index.provenance()
+        else:
+            for p in self:
+                yield p.service, p.region, p.pricing_model, p.source, p.as_of, p.verified
 
     @property
     def as_of(self) -> str:

@@ -133,13 +133,13 @@ class CatalogInfo:
 
 def catalog_info(catalog: Catalog) -> CatalogInfo:
     """Dates, sources, row counts and service x region coverage of ``catalog``."""
-    rows = list(catalog)
-    by_source = Counter(p.source for p in rows)
+    rows = list(catalog.provenance())  # (service, region, pricing_model, source, as_of, verified)
+    by_source = Counter(r[3] for r in rows)
     counts: dict[str, Counter] = defaultdict(Counter)
     cov: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for p in rows:
-        counts[p.service][p.pricing_model] += 1
-        cov[(p.service, p.region)][0 if p.verified else 1] += 1
+    for service, region, model, _source, _as_of, verified in rows:
+        counts[service][model] += 1
+        cov[(service, region)][0 if verified else 1] += 1
 
     listed = catalog.manifest.get("sources", []) or []
     src_rows = []
@@ -157,7 +157,7 @@ def catalog_info(catalog: Catalog) -> CatalogInfo:
     listed_ids = {s.get("id") for s in listed}
     for sid, n in sorted(by_source.items()):
         if sid not in listed_ids:
-            as_of = max(p.as_of for p in rows if p.source == sid)
+            as_of = max(r[4] for r in rows if r[3] == sid)
             src_rows.append(
                 {"id": sid, "as_of": as_of, "rows": n, "url": "", "license": "", "notes": "not listed in the manifest"}
             )
@@ -182,7 +182,7 @@ def catalog_info(catalog: Catalog) -> CatalogInfo:
                 {"service": s, "region": r, "status": status, "rows": ver + est, "verified_rows": ver, "estimate_rows": est}
             )
 
-    dates = sorted(p.as_of for p in rows)
+    dates = sorted(r[4] for r in rows)
     summary = {
         "file": str(catalog.path) if catalog.path else None,
         "as_of": catalog.as_of,
@@ -190,8 +190,8 @@ def catalog_info(catalog: Catalog) -> CatalogInfo:
         "rows": len(rows),
         "oldest_price": dates[0] if dates else None,
         "newest_price": dates[-1] if dates else None,
-        "verified_rows": sum(1 for p in rows if p.verified),
-        "estimate_rows": sum(1 for p in rows if not p.verified),
+        "verified_rows": sum(1 for r in rows if r[5]),
+        "estimate_rows": sum(1 for r in rows if not r[5]),
         "services": len(services),
         "regions": regions,
     }
