@@ -30,13 +30,15 @@ MAX_PATH_MONTHS = 2_000_000
 """Most simulated path-months (``simulations x months``) of an evaluation that holds every
 path and month at once: the commitment sizing (``costplan commitments``), about 0.7 kB per
 path-month on the reference stack (e.g. 55,000 paths over 36 months). ``costplan project``
-evaluates blocks of months instead and is bounded by :data:`PROJECTION_BLOCK_BYTES`."""
+evaluates blocks of months (and of paths) instead and is bounded by :data:`PROJECTION_BLOCK_BYTES`."""
 
 PROJECTION_BLOCK_BYTES = 320 * 2**20
-"""Working memory of one block of months of a projection, all paths [bytes]. The block's
-months are as many as fit (at least one); a run whose single month of all paths does not fit
-is refused, naming the most simulations that fit for that stack (about 240,000 on the
-reference stack; fewer on a stack with hundreds of node pools)."""
+"""Working memory of one block of a projection [bytes]. The block's months are as many as fit
+with all paths (at least one); when one month of all paths does not fit (beyond about 240,000
+paths on the reference stack, 6,100 on a stack with 600 node pools) a month of as many paths
+as fit three quarters of it, the rest for what the month's quantiles keep
+(:func:`costplan.projection.simulate.block_sizes`). Refused only if a month of 128 paths does
+not fit."""
 
 MAX_ANNUAL_GROWTH = 100.0
 """Largest annual growth of active users [fraction/year] (10,000 % a year)."""

@@ -14,8 +14,11 @@ from projection_stacks import FIXED, REFERENCE, db_dict, mini_stack
 from costplan.errors import InputError
 from costplan.pricing.catalog import default_catalog
 from costplan.projection.simulate import (
+    COLUMN_OVERHEAD,
     ProjectionModel,
     block_months,
+    block_sizes,
+    bytes_per_path_month,
     column_stats,
     project,
     quantiles,
@@ -131,14 +134,119 @@ def test_column_stats_of_a_constant_column_are_that_value():
     assert q[:, 0].tolist() == [1.2, 2.0, 2.8] and np.isnan(q[:, 1]).all()
 
 
-def test_a_month_of_all_paths_beyond_the_working_memory_is_refused(reference):
+def test_beyond_one_month_of_all_paths_the_paths_are_blocked_too(reference):
     stack, catalog = reference
     model = ProjectionModel(stack, catalog)
+    per_path = COLUMN_OVERHEAD * bytes_per_path_month(model)
     assert block_months(model, 120, 50_000) >= 1
-    assert block_months(model, 120, 100, budget=10**12) == 120
-    assert block_months(model, 120, 2000) == 32  # 65,536 path-months
-    with pytest.raises(InputError, match=r"--simulations 50,000: one month .* use at most \d[\d,]* simulations"):
-        block_months(model, 120, 50_000, budget=2**20)
+    assert block_sizes(model, 120, 100, budget=10**12) == (120, 100)
+    assert block_sizes(model, 120, 2000) == (32, 2000)  # 65,536 path-months, every path
+    # a month of 50,000 paths is beyond 2 MiB: one month of the paths three quarters of it hold
+    assert block_sizes(model, 120, 50_000, budget=2**21) == (1, int(3 * 2**19 // per_path))
+    # refused only when a month of 128 paths (the smallest block of numpy's pairwise sum) does not fit
+    with pytest.raises(InputError, match=r"one month of this stack .* over 128 paths needs about"):
+        block_sizes(model, 120, 50_000, budget=int(160 * per_path))
+
+
+@pytest.mark.parametrize(("paths", "months"), [(100, None), (256, 2), (333, 1)])
+def test_reference_stack_in_blocks_of_paths_equals_all_paths_at_once(reference, paths, months):
+    stack, catalog = reference
+    whole = project(stack, months=6, simulations=700, seed=3, catalog=catalog)
+    assert_same(project(stack, months=6, simulations=700, seed=3, catalog=catalog, paths_per_block=paths,
+                        months_per_block=months), whole)
+
+
+def test_commitments_and_spot_in_blocks_of_paths_equal_all_paths_at_once(reference):
+    stack, catalog = commitments_stack(), commitments_catalog()
+    whole = project(stack, months=30, simulations=500, seed=11, catalog=catalog)
+    assert_same(project(stack, months=30, simulations=500, seed=11, catalog=catalog, paths_per_block=128,
+                        months_per_block=7), whole)
+    from costplan.stack.loader import stack_from_data
+
+    ref, catalog = reference
+    spot = stack_from_data(ref._data, ref._source, ref._lines, scenario="app-on-spot")
+    whole = project(spot, months=5, simulations=600, seed=5, catalog=catalog)
+    assert_same(project(spot, months=5, simulations=600, seed=5, catalog=catalog, paths_per_block=150), whole)
+
+
+def test_figures_outside_the_first_blocks_window_are_found_over_all_paths(reference, monkeypatch):
+    # windows of no width around the first block's quantiles: most figures are outside, and the
+    # month is evaluated again for their rows
+    from costplan.projection import pathblocks
+
+    monkeypatch.setattr(pathblocks, "WINDOW_SIGMAS", 0.0)
+    monkeypatch.setattr(pathblocks, "WINDOW_SLACK", 0)
+    resolved = []
+    orig = pathblocks.PathSelection.resolve
+    monkeypatch.setattr(pathblocks.PathSelection, "resolve",
+                        lambda self, rows, *a: (resolved.append(len(rows)), orig(self, rows, *a)))
+    stack, catalog = reference
+    whole = project(stack, months=4, simulations=900, seed=2, catalog=catalog)
+    assert_same(project(stack, months=4, simulations=900, seed=2, catalog=catalog, paths_per_block=200), whole)
+    assert sum(resolved) > 0
+
+
+@pytest.mark.parametrize("n", [1, 129, 1000, 4099, 20_000])
+def test_blocks_of_paths_add_up_as_numpys_pairwise_sum(n):
+    from costplan.projection.pathblocks import pairwise_leaves, pairwise_total
+
+    x = np.random.default_rng(n).lognormal(0, 3, (4, n))
+    for most in (1, 100, 300, 5000):
+        leaves = pairwise_leaves(n, most)
+        assert leaves[0][0] == 0 and leaves[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(leaves, leaves[1:], strict=False))
+        assert all(e - s <= max(most, 128) for s, e in leaves)
+        total = pairwise_total(n, most, [x[:, s:e].sum(axis=1) for s, e in leaves])
+        assert np.array_equal(total, x.sum(axis=1)) and np.array_equal(total / n, x.mean(axis=1))
+
+
+def test_selection_over_blocks_of_paths_gives_numpys_quantiles():
+    from costplan.projection.pathblocks import PathSelection, pairwise_leaves
+    from costplan.projection.simulate import _positions, interpolate
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    rows = np.stack([
+        rng.lognormal(3, 1, n),  # continuous
+        rng.integers(0, 40, n).astype(float),  # whole numbers: counted
+        np.where(rng.uniform(size=n) < 0.85, 2.0, rng.integers(3, 9, n)),  # mostly at a minimum
+        np.where(np.arange(n) < 200, 5.0, rng.integers(0, 10_000, n)),  # the first block is all 5: counted
+        # whole numbers in the first block, halves later on: counted, then not
+        np.where(np.arange(n) < 300, rng.integers(0, 5, n), rng.integers(0, 10, n) / 2.0),
+        np.full(n, 0.1),  # equal on every path
+        np.concatenate([rng.uniform(0, 1, n - 1), [1e300]]),  # a far outlier
+    ])
+    for most in (150, 700):
+        sel = PathSelection(n, len(rows), _positions(n)[:2], most)
+        for s, e in pairwise_leaves(n, most):
+            sel.add(np.array(rows[:, s:e]))
+        a, b, mean, lo, hi, unresolved = sel.finish()
+        if unresolved.any():
+            sel.resolve(np.flatnonzero(unresolved), np.array(rows[unresolved]), a, b)
+        assert np.array_equal(interpolate(a, b, n), np.quantile(rows.T, [0.1, 0.5, 0.9], axis=0))
+        assert np.array_equal(mean, rows.mean(axis=1))
+        assert np.array_equal(lo, rows.min(axis=1)) and np.array_equal(hi, rows.max(axis=1))
+
+
+def test_memory_of_blocks_of_paths_grows_far_less_than_with_all_paths(reference):
+    # tracemalloc's peak of a whole projection at 2,000 and 6,000 paths: with blocks of 256
+    # paths the 4,000 more paths add what each path keeps (its draws, its month's total and
+    # users, its share of the selection windows), not a month of their arrays
+    import tracemalloc
+
+    stack, catalog = reference
+
+    def peak(sims, **kw):
+        tracemalloc.start()
+        try:
+            project(stack, months=3, simulations=sims, seed=1, catalog=catalog, months_per_block=1, **kw)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    whole = peak(6000) - peak(2000)
+    blocked = peak(6000, paths_per_block=256) - peak(2000, paths_per_block=256)
+    assert whole > 0 and blocked < whole / 4
 
 
 def test_counted_quantiles_are_the_partitioned_ones():
@@ -171,8 +279,6 @@ def measured_bytes_per_path_month(model) -> float:
 
 
 def test_the_block_size_estimate_is_at_least_the_measured_peak(reference):
-    from costplan.projection.simulate import bytes_per_path_month
-
     stack, catalog = reference
     for model in (ProjectionModel(stack, catalog), ProjectionModel(commitments_stack(), commitments_catalog())):
         assert bytes_per_path_month(model) >= measured_bytes_per_path_month(model)

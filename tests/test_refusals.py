@@ -552,11 +552,6 @@ def _(t):
     return ["project", "--simulations", "2000000"]
 
 
-@case("project-month-of-paths-over-working-memory", 2, "--simulations 1,000,000", "working memory")
-def _(t):
-    return ["project", "--simulations", "1000000", "--months", "120"]
-
-
 @case("commitments-path-months-over-cap", 2, "path-months", "at most 55,555 simulations over 36 months")
 def _(t):
     return ["commitments", "--simulations", "100000"]

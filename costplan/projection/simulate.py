@@ -975,7 +975,7 @@ def column_stats(arr: np.ndarray, mean: bool = True, counts: bool = False) -> tu
             warnings.simplefilter("ignore", RuntimeWarning)
             q = np.nanquantile(t, QUANTILES, axis=1)
         return np.maximum.accumulate(q, axis=0), (t.mean(axis=1) if mean else None)
-    m = t.mean(axis=1) if mean else None
+    m = np.where(lo == hi, lo, t.mean(axis=1)) if mean else None  # a month equal on every path: that value
     ab = _counted_order_statistics(t, lo, hi) if counts and t.shape[1] >= COUNTED_PATHS else None
     a, b = ab if ab is not None else order_statistics(t)
     return interpolate(a, b, t.shape[1]), m
@@ -1219,26 +1219,37 @@ the reference stack, 1.21x on a stack with 600 node pools, and 1.36x (the 16 mor
 cover it) on a small stack with commitments and a database."""
 
 
-def block_months(model: ProjectionModel, months: int, simulations: int, budget: int | None = None) -> int:
-    """Months evaluated at once: about :data:`BLOCK_PATH_MONTHS` path-months (small blocks keep
-    the arrays in the processor's caches), at most what keeps a block of all paths within
-    ``budget`` [bytes] (default :data:`costplan.limits.PROJECTION_BLOCK_BYTES`), at least one
-    month. A run whose single
-    month of all paths does not fit is refused (:class:`~costplan.errors.InputError` naming
-    ``--simulations`` and the most that fit for this stack)."""
+def block_sizes(model: ProjectionModel, months: int, simulations: int, budget: int | None = None) -> tuple[int, int]:
+    """``(months, paths)`` evaluated at once, within ``budget`` [bytes] (default
+    :data:`costplan.limits.PROJECTION_BLOCK_BYTES`).
+
+    When one month of every path fits, every path and about :data:`BLOCK_PATH_MONTHS`
+    path-months (small blocks keep the arrays in the processor's caches), at least one month.
+    Otherwise one month of as many paths as fit three quarters of the budget (the rest holds
+    what the selection of each month's quantiles keeps, :mod:`costplan.projection.pathblocks`):
+    any number of simulations runs in bounded memory. Refused
+    (:class:`~costplan.errors.InputError`) only when a month of the smallest block of paths
+    (:data:`costplan.projection.pathblocks.PAIRWISE_BLOCK`) does not fit."""
     from costplan.limits import PROJECTION_BLOCK_BYTES
+    from costplan.projection.pathblocks import PAIRWISE_BLOCK
 
     budget = budget or PROJECTION_BLOCK_BYTES
     n = max(simulations, 1)
-    per_month = COLUMN_OVERHEAD * bytes_per_path_month(model) * n
-    if per_month > budget:
-        most = int(budget // (COLUMN_OVERHEAD * bytes_per_path_month(model)))
+    per_path = COLUMN_OVERHEAD * bytes_per_path_month(model)
+    if per_path * n <= budget:
+        return int(max(1, min(months, budget // (per_path * n), BLOCK_PATH_MONTHS // n))), n
+    paths = int(budget * 3 // 4 // per_path)
+    if paths < PAIRWISE_BLOCK:
         raise InputError(
-            f"--simulations {simulations:,}: one month of this stack ({len(model.pools)} node pools, "
-            f"{len(model.rules)} cost lines) over {simulations:,} paths needs about {per_month / 2**20:,.0f} MiB, "
-            f"more than the projection's {budget / 2**20:,.0f} MiB working memory "
-            f"(costplan.limits.PROJECTION_BLOCK_BYTES); use at most {most:,} simulations for this stack")
-    return int(max(1, min(months, budget // per_month, BLOCK_PATH_MONTHS // n)))
+            f"one month of this stack ({len(model.pools)} node pools, {len(model.rules)} cost lines) over "
+            f"{PAIRWISE_BLOCK} paths needs about {PAIRWISE_BLOCK * per_path * 4 / 3 / 2**20:,.1f} MiB (with the selection), more than the "
+            f"projection's {budget / 2**20:,.1f} MiB working memory (costplan.limits.PROJECTION_BLOCK_BYTES)")
+    return 1, paths
+
+
+def block_months(model: ProjectionModel, months: int, simulations: int, budget: int | None = None) -> int:
+    """Months evaluated at once (:func:`block_sizes`)."""
+    return block_sizes(model, months, simulations, budget)[0]
 
 
 BLOCK_PATH_MONTHS = 65_536
@@ -1252,9 +1263,213 @@ COLUMN_OVERHEAD = 1.5
 the cost per user, the transposed copies its statistics take) [1]."""
 
 
+class _Stats:
+    """The statistics :func:`project` reports, filled in block of months by block of months:
+    the total, users and cost per user (``qt``, ``qu``, ``qp``: ``(3, months)``; ``mean_t``),
+    each component's quantiles and mean (``comp``) and each resource's quantiles and share of
+    paths at its limit (``cap``)."""
+
+    def __init__(self, months: int, n: int):
+        self.months, self.n = months, n
+        self.qt, self.qu, self.qp = (np.empty((3, months)) for _ in range(3))
+        self.mean_t = np.empty(months)
+        self.comp: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.cap: dict[str, tuple[dict, np.ndarray, np.ndarray]] = {}
+
+    def totals(self, cols: slice, total: np.ndarray, users: np.ndarray) -> None:
+        """The total, users and cost per user of months ``cols`` from their ``(paths, months)``
+        arrays over every path."""
+        from costplan.projection.unit_cost import cost_per_user
+
+        if not np.isfinite(total).all():  # never a NaN median or an inf total
+            raise InputError(OVERFLOW)
+        self.qt[:, cols], self.mean_t[cols] = column_stats(total)
+        self.qu[:, cols] = quantiles(users)
+        self.qp[:, cols] = quantiles(cost_per_user(total, users))  # NaN on a path with no users
+
+    def component(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.comp.setdefault(name, (np.empty((3, self.months)), np.empty(self.months)))
+
+    def resource(self, name: str, c: dict) -> tuple[dict, np.ndarray, np.ndarray]:
+        return self.cap.setdefault(name, ({k: v for k, v in c.items() if k not in ("value", "at_limit")},
+                                          np.empty((3, self.months)), np.zeros(self.months)))
+
+    def whole(self, cols: slice, demand: dict, capa: dict, cost: dict, affine_ratios: tuple) -> None:
+        """Months ``cols`` from their arrays over every path (emptied as they are read)."""
+        n = self.n
+        total = _sum_costs(cost)
+        self.totals(cols, total, demand["users"])
+        del total
+        affine, ratios = affine_ratios
+        by_ratio: dict[str, tuple] = {}  # each driver ratio's order statistics and mean, once
+        t = arr = c = None
+        for name in list(cost):
+            q, mean = self.component(name)
+            arr = cost.pop(name)
+            if name not in affine:
+                q[:, cols], mean[cols] = column_stats(arr)
+                continue
+            # coef x ratio + const with coef > 0 is increasing in the ratio: its order statistics
+            # are the ratio's, mapped with the same arithmetic as its values
+            driver, coef, const = affine[name]
+            if driver not in by_ratio:
+                t = np.array(ratios[driver].T, order="C")
+                by_ratio[driver] = (t.mean(axis=1), *order_statistics(t))
+            q[:, cols], mean[cols] = _affine(coef, const, *by_ratio[driver], n)
+        for name in list(capa):
+            c = capa.pop(name)
+            _, q, share = self.resource(name, c)
+            q[:, cols] = quantiles(c["value"], counts=True)
+            if c["at_limit"] is not None:
+                share[cols] = np.count_nonzero(c["at_limit"], axis=0) / n
+        # the last arrays read are held until the next block's are: the allocator then reuses
+        # their memory rather than returning it to the system and faulting it in again (25x
+        # the page faults, 1.5 s of system time at 50,000 paths x 120 months otherwise)
+        self._previous = (ratios, by_ratio, t, arr, c)
+
+
+def _affine(coef: float, const: float, r_mean, r_a, r_b, n: int):
+    """Quantiles and mean of ``coef x ratio + const`` from the ratio's mean and order statistics."""
+    a, b = coef * r_a, coef * r_b
+    if const:
+        a, b = a + const, b + const
+    return interpolate(a, b, n), coef * r_mean + const
+
+
+class _PathBlocks:
+    """The paths evaluated in blocks (:mod:`costplan.projection.pathblocks`): the leaves of
+    numpy's pairwise sum over the paths, each with its own running state (the packed-mix
+    caches and the reservations ever unused are shared), a month block at a time."""
+
+    def __init__(self, model: ProjectionModel, draws: dict, n: int, most: int):
+        from costplan.projection.pathblocks import pairwise_leaves
+
+        self.model, self.draws, self.n, self.most = model, draws, n, most
+        self.leaves = pairwise_leaves(n, most)
+        used: set = set()
+        packs = {f"pack:{key}": {} for key in model.pools}
+        self.carries = [{"reservations_used": used, **packs} for _ in self.leaves]
+        self.carry = {"reservations_used": used}
+
+    def _evaluate(self, i: int, m0: int, m1: int, spot_factor, carries: list):
+        s, e = self.leaves[i]
+        c = dict(self.carries[i])
+        draws = {k: v[s:e] for k, v in self.draws.items()}
+        out = evaluate(self.model, draws, m0, m1, c, None if spot_factor is None else spot_factor[s:e])
+        carries.append(c)
+        return out
+
+    def month_block(self, stats: _Stats, m0: int, m1: int, spot_factor) -> None:
+        from costplan.projection.pathblocks import PathSelection
+
+        n, months, cols = self.n, m1 - m0, slice(m0, m1)
+        total = np.empty((n, months))
+        users = np.empty((n, months))
+        after: list[dict] = []
+        layout: list[tuple[str, str]] = []
+        sel = None
+        constants: dict[tuple, np.ndarray] = {}
+        affine: dict = {}
+        at_limit: dict[str, np.ndarray] = {}
+        for i, (s, e) in enumerate(self.leaves):
+            demand, capa, cost = self._evaluate(i, m0, m1, spot_factor, after)
+            total[s:e] = _sum_costs(cost)
+            users[s:e] = demand["users"]
+            del demand
+            aff, ratios = after[-1].pop("affine")
+            rows = _block_rows(cost, capa, aff, ratios)
+            if i == 0:
+                affine = aff
+                for name in cost:  # in the components' order, as over every path at once
+                    stats.component(name)
+                for name, c in capa.items():
+                    stats.resource(name, c)
+                layout = [key for key, arr in rows if arr.strides[0] != 0]
+                constants = {key: np.array(arr[0]) for key, arr in rows if arr.strides[0] == 0}
+                sel = PathSelection(n, len(layout) * months, _positions(n)[:2], self.most)
+            elif [key for key, arr in rows if arr.strides[0] != 0] != layout:  # pragma: no cover
+                raise AssertionError("the blocks of paths evaluate different components")
+            for name, c in capa.items():
+                if c["at_limit"] is not None:
+                    at_limit[name] = at_limit.get(name, 0) + np.count_nonzero(c["at_limit"], axis=0)
+            x = np.empty((len(layout), months, e - s))
+            for r, (_key, arr) in enumerate(a for a in rows if a[1].strides[0] != 0):
+                x[r] = arr.T
+            del rows, capa, cost, ratios
+            x = x.reshape(len(layout) * months, e - s)
+            if not np.isfinite(x).all():
+                raise InputError(OVERFLOW)
+            sel.add(x)
+            del x
+        stats.totals(cols, total, users)
+        del total, users
+        a, b, mean, lo, hi, unresolved = sel.finish()
+        self._resolve(sel, a, b, np.flatnonzero(unresolved), layout, months, m0, m1, spot_factor)
+        self.carries = after
+        index = {key: r for r, key in enumerate(layout)}
+
+        def figures(key, with_mean: bool):
+            if key in constants:
+                row = constants[key]
+                return np.repeat(row[None, :], 3, axis=0), row
+            rs = slice(index[key] * months, (index[key] + 1) * months)
+            q = interpolate(a[:, rs], b[:, rs], n)
+            m = np.where(lo[rs] == hi[rs], lo[rs], mean[rs]) if with_mean else mean[rs]
+            return q, m
+
+        for key in [k for k in dict.fromkeys([*layout, *constants]) if k[0] == "c"]:
+            q, m = stats.component(key[1])
+            q[:, cols], m[cols] = figures(key, True)
+        for name, (driver, coef, const) in affine.items():
+            q, m = stats.component(name)
+            key = ("r", driver)
+            if key in constants:  # pragma: no cover - a ratio is never a broadcast constant
+                raise AssertionError(driver)
+            rs = slice(index[key] * months, (index[key] + 1) * months)
+            q[:, cols], m[cols] = _affine(coef, const, mean[rs], a[:, rs], b[:, rs], n)
+        for key in [k for k in dict.fromkeys([*layout, *constants]) if k[0] == "k"]:
+            _, q, share = stats.cap[key[1]]
+            q[:, cols] = figures(key, False)[0]
+            if key[1] in at_limit:
+                share[cols] = at_limit[key[1]] / n
+
+    def _resolve(self, sel, a, b, rows: np.ndarray, layout: list, months: int, m0: int, m1: int, spot_factor) -> None:
+        """The figures the selection left unresolved, from their rows over every path: the
+        month block evaluated again, as many rows at a time as fit the working memory."""
+        from costplan.limits import PROJECTION_BLOCK_BYTES
+
+        if not len(rows):
+            return
+        keys = sorted({int(r) // months for r in rows})
+        group = max(1, int(PROJECTION_BLOCK_BYTES // 4 // (16 * months * self.n)))
+        for g0 in range(0, len(keys), group):
+            mine = keys[g0:g0 + group]
+            want = {layout[k]: j for j, k in enumerate(mine)}
+            values = np.empty((len(mine), months, self.n))
+            for i, (s, e) in enumerate(self.leaves):
+                state: list[dict] = []
+                demand, capa, cost = self._evaluate(i, m0, m1, spot_factor, state)
+                for key, arr in _block_rows(cost, capa, *state[0].pop("affine")):
+                    if key in want:
+                        values[want[key], :, s:e] = arr.T
+                del demand, capa, cost
+            flat = np.array([k * months + j for k in mine for j in range(months)])
+            sel.resolve(flat, values.reshape(len(mine) * months, self.n), a, b)
+
+
+def _block_rows(cost: dict, capa: dict, affine: dict, ratios: dict) -> list[tuple[tuple[str, str], np.ndarray]]:
+    """The ``(paths, months)`` arrays of one block whose statistics are taken over paths: the
+    components (``("c", name)``) but those mapped from a driver's ratio, those ratios
+    (``("r", driver)``) and the resources' values (``("k", name)``)."""
+    rows = [(("c", name), arr) for name, arr in cost.items() if name not in affine]
+    rows += [(("r", d), ratios[d]) for d in dict.fromkeys(d for d, _, _ in affine.values())]
+    rows += [(("k", name), np.asarray(c["value"], dtype=float)) for name, c in capa.items()]
+    return rows
+
+
 def project(stack, months: int | None = None, simulations: int = 2000, seed: int = 42,
             catalog: Catalog | None = None, calibration: Calibration | None = None,
-            months_per_block: int | None = None) -> ProjectionResult:
+            months_per_block: int | None = None, paths_per_block: int | None = None) -> ProjectionResult:
     """Project ``stack`` month by month: demand -> capacity -> cost, with ranges.
 
     ``stack`` is a :class:`Stack` or a path; ``months`` defaults to the spec's (36);
@@ -1263,10 +1478,14 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     :func:`costplan.projection.calibrate.calibrate`) scales the cost lines to actual spend.
 
     The paths are evaluated a block of months at a time (``months_per_block``; by default as
-    many as fit :data:`costplan.limits.PROJECTION_BLOCK_BYTES`, :func:`block_months`), every
+    many as fit :data:`costplan.limits.PROJECTION_BLOCK_BYTES`, :func:`block_sizes`), every
     path in each block, the running state carried from block to block; each block's
     quantiles and means are taken before the next is evaluated, so memory is bounded by one
-    block whatever the horizon, and the result does not depend on the block size.
+    block whatever the horizon, and the result does not depend on the block size. When one
+    month of every path does not fit, the paths are evaluated in blocks too
+    (``paths_per_block``, rounded to the blocks of numpy's pairwise sum; by default as many
+    as fit), each month's statistics taken over the blocks
+    (:mod:`costplan.projection.pathblocks`): the same figures, to the last bit.
     """
     import pandas as pd
 
@@ -1286,7 +1505,12 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     if months_per_block is not None and (isinstance(months_per_block, bool) or not isinstance(months_per_block, int)
                                          or months_per_block < 1):
         raise InputError(f"months_per_block must be a whole number 1 or more, got {months_per_block!r}")
-    block = months_per_block or block_months(model, months, simulations)
+    if paths_per_block is not None and (isinstance(paths_per_block, bool) or not isinstance(paths_per_block, int)
+                                        or paths_per_block < 1):
+        raise InputError(f"paths_per_block must be a whole number 1 or more, got {paths_per_block!r}")
+    block, paths = block_sizes(model, months, simulations)
+    block = months_per_block or block
+    paths = paths_per_block or paths
     starts = _month_starts(model.spec, months)
     _, dem_c, cap_c, cost_c = simulate(model, months, 0, seed)
     _, _, _, cost_plus = simulate(model, months, 0, seed, extra_users=1000.0)
@@ -1301,55 +1525,22 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     n = max(simulations, 1)
     draws = draw_paths(model, simulations, seed)
     carry: dict = {}
-    qt, qu, qp = (np.empty((3, months)) for _ in range(3))
-    mean_t = np.empty(months)
-    comp_stats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    cap_stats: dict[str, tuple[dict, np.ndarray, np.ndarray]] = {}
+    stats = _Stats(months, n)
+    leaves = None if paths is None or paths >= n else _PathBlocks(model, draws, n, paths)
     for m0 in range(0, months, block):
         m1 = min(months, m0 + block)
-        cols = slice(m0, m1)
         spot_factor = spot_factors(model, simulations, seed, m0, m1)
-        demand, capa, cost = evaluate(model, draws, m0, m1, carry, spot_factor)
-        del spot_factor
-        total = _sum_costs(cost)
-        if not np.isfinite(total).all():  # never a NaN median or an inf total
-            raise InputError(OVERFLOW)
-        qt[:, cols], mean_t[cols] = column_stats(total)
-        users = demand["users"]
-        qu[:, cols] = quantiles(users)
-        from costplan.projection.unit_cost import cost_per_user
-
-        qp[:, cols] = quantiles(cost_per_user(total, users))  # NaN on a path with no users
-        del total, users, demand
-        affine, ratios = carry.pop("affine")
-        by_ratio: dict[str, tuple] = {}  # each driver ratio's order statistics and mean, once
-        for name in list(cost):
-            q, mean = comp_stats.setdefault(name, (np.empty((3, months)), np.empty(months)))
-            arr = cost.pop(name)
-            if name not in affine:
-                q[:, cols], mean[cols] = column_stats(arr)
-                continue
-            # coef x ratio + const with coef > 0 is increasing in the ratio: its order statistics
-            # are the ratio's, mapped with the same arithmetic as its values
-            driver, coef, const = affine[name]
-            if driver not in by_ratio:
-                t = np.array(ratios[driver].T, order="C")
-                by_ratio[driver] = (t.mean(axis=1), *order_statistics(t))
-            r_mean, r_a, r_b = by_ratio[driver]
-            a, b = coef * r_a, coef * r_b
-            if const:
-                a, b = a + const, b + const
-            q[:, cols] = interpolate(a, b, n)
-            mean[cols] = coef * r_mean + const
-        for name in list(capa):
-            c = capa.pop(name)
-            meta, q, share = cap_stats.setdefault(
-                name, ({k: v for k, v in c.items() if k not in ("value", "at_limit")}, np.empty((3, months)),
-                       np.zeros(months)))
-            q[:, cols] = quantiles(c["value"], counts=True)
-            if c["at_limit"] is not None:
-                share[cols] = np.count_nonzero(c["at_limit"], axis=0) / n
-        del capa, cost
+        if leaves is None:
+            demand, capa, cost = evaluate(model, draws, m0, m1, carry, spot_factor)
+            del spot_factor
+            stats.whole(slice(m0, m1), demand, capa, cost, carry.pop("affine"))
+            del demand, capa, cost
+        else:
+            leaves.month_block(stats, m0, m1, spot_factor)
+    if leaves is not None:
+        carry = leaves.carry
+    qt, qu, qp, mean_t, comp_stats, cap_stats = (stats.qt, stats.qu, stats.qp, stats.mean_t, stats.comp,
+                                                 stats.cap)
     del draws
     for name in model.dropped(carry):
         comp_stats.pop(name, None)
