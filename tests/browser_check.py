@@ -116,6 +116,19 @@ def view(path: Path, width: int, media: str = "screen", profile: Path | None = N
     return asyncio.run(_view(path, width, media, profile or path.parent, clips))
 
 
+def printed_from_window(path: Path, pdf: Path, window: int = 1280) -> str:
+    """``path`` opened in a ``window`` px wide window and printed to ``pdf`` (the page's own
+    @page rule), as a person prints from a browser: the printed text, laid out as on paper
+    (``pdftotext -layout``). Text that the page's edge cuts off is cut in it too."""
+    import subprocess
+
+    subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={window},1000",
+                    "--virtual-time-budget=5000", f"--print-to-pdf={pdf}", path.resolve().as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
 @dataclass
 class Printed:
     """A page printed to PDF by headless Chromium, read back page by page with poppler: the

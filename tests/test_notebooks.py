@@ -204,6 +204,20 @@ def test_review_page_reads_at_1280_px_and_on_a4(review_run, width, media):
     assert len(v.screenshot) > 60_000  # tables and figures drawn, not a blank page
 
 
+def test_review_figures_printed_from_a_wide_window_fit_the_paper(review_run, tmp_path):
+    """Printed from a 1280 px window, as a person prints from a browser: the figures are
+    redrawn at the paper's width. Left at their screen width, the page edge cut the plan vs
+    actual figure's legend ("plan  act") and its last bars."""
+    from browser_check import chromium, pdf_tools, printed_from_window
+
+    if chromium() is None or not pdf_tools():
+        pytest.skip("chromium or poppler-utils is not installed (scripts/test.sh installs them)")
+    _, out, _ = review_run
+    text = printed_from_window(out / "quarterly_review_2026Q3.html", tmp_path / "printed.pdf", window=1280)
+    legends = re.findall(r"^ *plan +(\S+) *$", text, flags=re.M)
+    assert legends and all(word == "actual" for word in legends), legends
+
+
 def test_review_prints_on_a4_within_the_margins(review_run, tmp_path):
     """Printed by Chromium to A4: no word or line in the side margins or past the edge (wide
     tables included), no blank page (the last one included), the summary first."""

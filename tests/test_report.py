@@ -493,6 +493,19 @@ def test_report_page_reads_at_1280_px_and_on_a4(report_dir, width, media):
     assert len(v.screenshot) > 60_000
 
 
+def test_report_figures_printed_from_a_wide_window_fit_the_paper(report_dir, tmp_path):
+    """Printed from a 1280 px window, as a person prints from a browser: the figures are
+    redrawn at the paper's width. Left at their screen width, the page edge cut the last
+    legend entry of the per-user and projection figures ("median  p10 - p90  ac")."""
+    from browser_check import chromium, pdf_tools, printed_from_window
+
+    if chromium() is None or not pdf_tools():
+        pytest.skip("chromium or poppler-utils is not installed (scripts/test.sh installs them)")
+    text = printed_from_window(report_dir / "report.html", tmp_path / "printed.pdf", window=1280)
+    legends = re.findall(r"median +p10 - p90 +(\S+)", text)
+    assert legends == ["actual", "actual"], legends  # cost per user, projection
+
+
 def test_report_prints_on_a4_within_the_margins(report_dir, tmp_path):
     """Printed by Chromium to A4 (the page's own @page rule): no word or line in the side
     margins or past the edge, no blank page (the last one included), and the report's text

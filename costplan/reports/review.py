@@ -212,7 +212,9 @@ def _html_exporter():
     """nbconvert's HTML exporter with costplan's offline ``review`` template, code cells left out."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="review", extra_template_basedirs=[str(Path(__file__).parent / "templates")])
+    templates = str(Path(__file__).parent / "templates")
+    # the folder itself too: the template includes print_figures.js, shared with the monthly report
+    exporter = HTMLExporter(template_name="review", extra_template_basedirs=[templates], extra_template_paths=[templates])
     exporter.exclude_input = True  # the audience reads results; the .ipynb beside it has the code
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
