@@ -177,6 +177,8 @@ def step_polars(file: str, repeat: int = 3) -> dict:
 
 
 def step_costplan_spend(db: str) -> dict:
+    import pandas  # noqa: F401  (Store.spend returns a DataFrame: its library is imported before the clock, as each peer's is)
+
     from costplan.actuals.store import Store
 
     store = Store(db, read_only=True)
