@@ -115,6 +115,7 @@ def test_change_vs_last_month_and_missing_year_ago(outputs, sample_store):
     # the sample starts in 2025-11: there is no 2025-10 and the report says so rather than inventing one
     assert h["year_ago_total"] is None and h["change_vs_year_ago"] is None
     assert "2025-10 is not in the store" in md
+    assert "no comparison with the same month last year (n/a, not 0)" in md  # not "no change", which reads as 0
 
 
 def test_breakdowns_add_up_to_the_headline_to_the_cent(outputs, sample_store):

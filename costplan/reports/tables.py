@@ -550,10 +550,10 @@ def build_tables(
                           f"comparison uses its month-end forecast ${forecast.month_end:,.2f} "
                           f"(${forecast.low:,.2f} to ${forecast.high:,.2f}), not the ${total:,.2f} spent so far")
     if prev_total is None:
-        head_notes.append(f"{prev} is not in the store: no change against last month")
+        head_notes.append(f"{prev} is not in the store: no comparison with last month (n/a, not 0)")
     if yoy_total is None:
-        head_notes.append(f"{yoy} is not in the store (it holds {months[0]} .. {months[-1]}): no change against the "
-                          "same month last year")
+        head_notes.append(f"{yoy} is not in the store (it holds {months[0]} .. {months[-1]}): no comparison with "
+                          "the same month last year (n/a, not 0)")
     if forecast is not None:
         head_notes.append(forecast.summary())
     sections["headline"] = Section("headline", "Headline", None, head_notes)
