@@ -328,9 +328,12 @@ def _where(name: str, cli: dict, table: PyprojectTable | None):
     if name in cli:
         return "cli", _option(name), None, None
     var = f"COSTPLAN_{name.upper()}"
-    for key, env in os.environ.items():  # pydantic-settings reads the variables case-insensitively
-        if key.upper() == var and env:
-            return "env", f"environment variable {key}={env}", None, None
+    # pydantic-settings reads the variables case-insensitively, and of two spellings of one
+    # variable the last in the environment wins: the one named is the one it read
+    found = [(key, env) for key, env in os.environ.items() if key.upper() == var and env]
+    if found:
+        key, env = found[-1]
+        return "env", f"environment variable {key}={env}", None, None
     if table is not None and name in table.values:
         return "pyproject", table.shown[name], str(table.path), table.lines[name]
     return "default", f"the default {name}", None, None

@@ -167,6 +167,18 @@ def test_a_bad_variable_names_the_variable(proj, monkeypatch):
     assert "--engine: unknown engine 'excel'" in _error(engine="excel")
 
 
+def test_of_two_spellings_of_a_variable_the_one_read_is_named(proj, monkeypatch):
+    """pydantic-settings reads COSTPLAN_* case-insensitively and the later of two spellings
+    wins; the message names that one, not the first found."""
+    monkeypatch.setenv("COSTPLAN_STRICT_PRICES", "maybe")
+    monkeypatch.setenv("costplan_strict_prices", "perhaps")  # set after: the one pydantic-settings reads
+    msg = _error()
+    assert "environment variable costplan_strict_prices=perhaps: is not a yes/no value" in msg
+    assert "maybe" not in msg
+    monkeypatch.setenv("costplan_strict_prices", "yes")  # the later spelling valid: it is what is read
+    assert config.load_settings().strict_prices is True
+
+
 def test_line_of_key_counts_blank_lines_comments_and_crlf():
     text = "# a\r\n\r\n[tool.ruff]\r\nstore = 1\r\n[tool.costplan]\r\n\r\n  # store = 2\r\n'store' = 3\r\n"
     assert config.line_of_key(text, "store") == 8
