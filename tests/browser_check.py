@@ -116,19 +116,6 @@ def view(path: Path, width: int, media: str = "screen", profile: Path | None = N
     return asyncio.run(_view(path, width, media, profile or path.parent, clips))
 
 
-def printed_from_window(path: Path, pdf: Path, window: int = 1280) -> str:
-    """``path`` opened in a ``window`` px wide window and printed to ``pdf`` (the page's own
-    @page rule), as a person prints from a browser: the printed text, laid out as on paper
-    (``pdftotext -layout``). Text that the page's edge cuts off is cut in it too."""
-    import subprocess
-
-    subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={window},1000",
-                    "--virtual-time-budget=5000", f"--print-to-pdf={pdf}", path.resolve().as_uri()],
-                   check=True, capture_output=True, timeout=120)
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                          text=True).stdout
-
-
 @dataclass
 class Printed:
     """A page printed to PDF by headless Chromium, read back page by page with poppler: the
@@ -175,13 +162,16 @@ def _pgm(data: bytes) -> tuple[int, int, bytes]:
     return w, h, pixels
 
 
-def print_pdf(path: Path, pdf: Path, png_dir: Path | None = None) -> Printed:
+def print_pdf(path: Path, pdf: Path, png_dir: Path | None = None, window: int | None = None) -> Printed:
     """``path`` printed as Chromium prints it (``--print-to-pdf``, the page's own ``@page`` size,
     no header or footer), read back page by page with poppler's pdftotext and pdftoppm;
-    ``png_dir``: also write each page there as ``page-N.png`` (72 dpi), to look at."""
+    ``png_dir``: also write each page there as ``page-N.png`` (72 dpi), to look at; ``window``:
+    printed from a window that many px wide, as a person prints from a browser (text the
+    page's edge cuts off is cut in the PDF too)."""
     import subprocess
 
-    subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+    size = [f"--window-size={window},1000"] if window else []
+    subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", *size,
                     "--virtual-time-budget=5000", f"--print-to-pdf={pdf}", path.resolve().as_uri()],
                    check=True, capture_output=True, timeout=120)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
@@ -213,16 +203,16 @@ def print_pdf(path: Path, pdf: Path, png_dir: Path | None = None) -> Printed:
     return Printed(pages, ink, margin_ink, outside, (width_pt, height_pt))
 
 
-def printed_a4(page: Path, tmp_path: Path):
-    """``page`` printed to A4 by headless Chromium and read back with poppler (skipped, with
-    the reason, when either is missing)."""
+def printed_a4(page: Path, tmp_path: Path, window: int | None = None):
+    """``page`` printed to A4 by headless Chromium (from a ``window`` px wide window if given)
+    and read back with poppler (skipped, with the reason, when either is missing)."""
     import pytest
 
     if chromium() is None:
         pytest.skip("chromium is not installed (scripts/test.sh installs it)")
     if not pdf_tools():
         pytest.skip("poppler's pdftotext/pdftoppm are not installed (scripts/test.sh installs poppler-utils)")
-    return print_pdf(page, tmp_path / "printed.pdf", tmp_path / "pages")
+    return print_pdf(page, tmp_path / "printed.pdf", tmp_path / "pages", window)
 
 
 def check_printed_a4(p) -> None:

@@ -208,12 +208,10 @@ def test_review_figures_printed_from_a_wide_window_fit_the_paper(review_run, tmp
     """Printed from a 1280 px window, as a person prints from a browser: the figures are
     redrawn at the paper's width. Left at their screen width, the page edge cut the plan vs
     actual figure's legend ("plan  act") and its last bars."""
-    from browser_check import chromium, pdf_tools, printed_from_window
+    from browser_check import printed_a4
 
-    if chromium() is None or not pdf_tools():
-        pytest.skip("chromium or poppler-utils is not installed (scripts/test.sh installs them)")
     _, out, _ = review_run
-    text = printed_from_window(out / "quarterly_review_2026Q3.html", tmp_path / "printed.pdf", window=1280)
+    text = "\n".join(printed_a4(out / "quarterly_review_2026Q3.html", tmp_path, window=1280).pages)
     legends = re.findall(r"^ *plan +(\S+) *$", text, flags=re.M)
     assert legends and all(word == "actual" for word in legends), legends
 

@@ -498,11 +498,9 @@ def test_report_figures_printed_from_a_wide_window_fit_the_paper(report_dir, tmp
     """Printed from a 1280 px window, as a person prints from a browser: the figures are
     redrawn at the paper's width. Left at their screen width, the page edge cut the last
     legend entry of the per-user and projection figures ("median  p10 - p90  ac")."""
-    from browser_check import chromium, pdf_tools, printed_from_window
+    from browser_check import printed_a4
 
-    if chromium() is None or not pdf_tools():
-        pytest.skip("chromium or poppler-utils is not installed (scripts/test.sh installs them)")
-    text = printed_from_window(report_dir / "report.html", tmp_path / "printed.pdf", window=1280)
+    text = "\n".join(printed_a4(report_dir / "report.html", tmp_path, window=1280).pages)
     legends = re.findall(r"median +p10 - p90 +(\S+)", text)
     assert legends == ["actual", "actual"], legends  # cost per user, projection
 
