@@ -132,12 +132,14 @@ HASH2_COL = "__costplan_hash2"
 #: Columns a CSV's load also writes, so the file is parsed once (:func:`_scan` reads them in the
 #: load's transaction): the source's own BilledCost, and whether any check fails on the row.
 SRC_COL, BAD_COL = "__costplan_source_billed", "__costplan_bad"
-HIDDEN = (HASH_COL, FILE_COL, ROW_COL, HASH2_COL, SRC_COL, BAD_COL)
+#: With several readers checked by one load (a CSV and a Parquet group): which reader wrote the row.
+PLAN_COL = "__costplan_plan"
+HIDDEN = (HASH_COL, FILE_COL, ROW_COL, HASH2_COL, SRC_COL, BAD_COL, PLAN_COL)
 
 
 class _ChecksFailed(Exception):
-    """A check failed on rows a CSV's load wrote: the load is rolled back and the file checked
-    again on its own (:func:`_scan`), which names every problem."""
+    """A check failed on rows a load wrote (a CSV, or Parquet FOCUS): the load is rolled back
+    and the files checked again on their own (:func:`_scan`), which names every problem."""
 
 
 @dataclass
@@ -475,10 +477,24 @@ class _Plan:
     where: str
     source_billed: str
     """The source's own BilledCost (before any mapping) [BillingCurrency]."""
+    hashed: list[str] | None = None
+    """The source columns the row hash covers (:func:`_row_hash`); None: every flat column."""
 
     @property
     def select(self) -> str:
         return _select_list(self.exprs)
+
+    @property
+    def in_load(self) -> bool:
+        """Whether the checks and the source totals are read from the load (a CSV, and a
+        Parquet reader whose load drops no row) rather than from a checking scan before it."""
+        return self.csv or self.where == "TRUE"
+
+    @property
+    def billed_is_source(self) -> bool:
+        """Whether the store's BilledCost is the source's own (FOCUS: the same expression), so
+        the source total is read from the stored column and not written beside it."""
+        return self.exprs.get("BilledCost") == self.source_billed
 
 
 def _focus_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str], _Cols]:
@@ -712,12 +728,22 @@ def _plan(con, kind: str, files: list[str], csv: bool) -> _Plan:
     if kind == "focus":
         exprs, cols = _focus_exprs(types, csv=csv)
         billed = cols.typed("DOUBLE", "BilledCost", "BilledCost")
-        return _Plan(cols.reader(reader), files, csv, exprs, cols, "TRUE", billed)
+        plan = _Plan(cols.reader(reader), files, csv, exprs, cols, "TRUE", billed)
+        if not csv:
+            plan.hashed = _read_columns(plan)
+        return plan
     if _is_legacy_cur(types) or any(k.lower().startswith("resource_tags_") for k in types):
         reader, types = _legacy_relation(reader, types, row_numbers=not csv)
     exprs, cols, where = _cur_exprs(types, csv=csv)
     billed = cols.typed("DOUBLE", "BilledCost", "line_item_unblended_cost")
     return _Plan(cols.reader(reader), files, csv, exprs, cols, where, billed)
+
+
+def _read_columns(plan: _Plan) -> list[str]:
+    """The source columns a Parquet load reads anyway: those its store columns and its checks
+    name (maps included), in the file's order."""
+    used = " ".join([str(e) for e in plan.exprs.values()] + [ck.bad for ck in plan.cols.checks])
+    return [c for c in plan.cols.types if f'"{c}"' in used]
 
 
 def _required(kind: str, f: str, types: dict[str, str]) -> list[Problem]:
@@ -816,11 +842,13 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
 
     con = store.con
     names = _part_names(files)
-    # Parquet: one narrow pass per reader before the load (every check, the source totals: it reads
-    # only the columns they name). CSV: the load parses the file once and writes, beside each row,
-    # its source BilledCost and whether a check fails; the same figures are then read from the new
-    # rows (and the lines the load drops) in the load's transaction (a failed check rolls it back)
-    early = {id(p): _scan(con, p) for p in plans if not p.csv}
+    # CSV and Parquet FOCUS: the load reads the files once and writes, beside each row, whether a
+    # check fails on it (and a CSV's source BilledCost where the store's is another); the checks and
+    # the source totals are then read from the new rows (and the lines the load drops) in the load's
+    # transaction, and a failed check rolls it back. Parquet CUR (whose load drops lines): one narrow
+    # pass per reader before the load (every check, the source totals: only the columns they name)
+    early = {id(p): _scan(con, p) for p in plans if not p.in_load}
+    checked = [p for p in plans if p.in_load]
     # whether each CUR file carried the net columns (after negotiated discounts): prices from-bill
     # tells rates after your discounts from rates of a file that could not show them
     net = {os.path.abspath(f): cur_has_net_columns(_describe(con, f)) for p in plans for f in p.files}
@@ -844,20 +872,24 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
 
     # the load also writes each row's hash, file and (Parquet) row number, read by the repeated-row
     # check in the same transaction and dropped before it commits
-    selects = [
-        f"SELECT {p.select}, {_row_hash(p)} AS {HASH_COL}, filename AS {FILE_COL}"
-        + (
-            f", {_row_hash(p, second=True)} AS {HASH2_COL}, {p.source_billed} AS {SRC_COL}, {_any_bad(p)} AS {BAD_COL} "
-            f"FROM {p.reader} WHERE {p.where}"
-            if p.csv
-            else f", file_row_number AS {ROW_COL} FROM {p.reader} WHERE {p.where}"
-        )
-        for p in plans
-    ]
+    def written(p: _Plan) -> str:
+        """What the load writes beside a plan's store columns."""
+        cols = [f"{_row_hash(p)} AS {HASH_COL}", f"filename AS {FILE_COL}"]
+        cols.append(f"{_row_hash(p, second=True)} AS {HASH2_COL}" if p.csv else f"file_row_number AS {ROW_COL}")
+        if p.in_load:
+            if not p.billed_is_source:
+                cols.append(f"{p.source_billed} AS {SRC_COL}")
+            cols.append(f"{_any_bad(p)} AS {BAD_COL}")
+            if len(checked) > 1:
+                cols.append(f"{checked.index(p)} AS {PLAN_COL}")
+        return ", ".join(cols)
+
+    selects = [f"SELECT {p.select}, {written(p)} FROM {p.reader} WHERE {p.where}" for p in plans]
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
     def inspect(con_, table):
-        summarise([early[id(p)] if not p.csv else _scan(con_, p, table=table) for p in plans])
+        summarise([early[id(p)] if not p.in_load else
+                   _scan(con_, p, table=table, index=checked.index(p) if len(checked) > 1 else None) for p in plans])
         inspect.result = _duplicates(con_, plans, table, state["all_rows"])
 
     inspect.result = None
@@ -893,17 +925,18 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             inspect=inspect,
         )
     except _ChecksFailed:
-        # rolled back: the CSV is checked again on its own, naming every problem as before the load
+        # rolled back: the files are checked again on their own, naming every problem as a check
+        # before the load would
         for p in plans:
-            if p.csv:
+            if p.in_load:
                 _scan(con, p)
         raise InputError(f"cannot import {', '.join(files)}: a check failed") from None
     except duckdb.Error as exc:
         if _environment_failure(exc, store.path):
             raise CostplanError(f"cannot write to the store {store.path}: {_short(exc)}; nothing was imported") from None
-        # a CSV the load could not parse: the checking pass names the file as it always did
+        # a file the load could not read: the checking pass names the file as it always did
         for p in plans:
-            if p.csv:
+            if p.in_load:
                 _scan(con, p)
         raise InputError(f"cannot import {', '.join(files)}: {_short(exc)}") from None
     totals = check.result.sort_values(["billing_period", "ProviderName", "BillingCurrency"]).reset_index(drop=True)
@@ -940,17 +973,19 @@ def _any_bad(plan: _Plan) -> str:
     return "coalesce(" + " OR ".join(f"({b})" for b in bad) + ", false)" if bad else "false"
 
 
-def _scan(con, plan: _Plan, table: str | None = None) -> pd.DataFrame:
+def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None) -> pd.DataFrame:
     """One pass over the files, reading only the columns the checks and the totals name: every
     check, and per file, billing period, provider, account and currency the rows kept, the
     source's BilledCost and every row (``all_rows``, kept or dropped). Raises
     :class:`InputError` with every failed check (file, row, column, an example and what would
     be valid).
 
-    With ``table`` (a CSV's load, in its transaction): the same figures from the new rows, which
-    the load wrote with the columns :data:`SRC_COL` and :data:`BAD_COL` beside them, and from
-    the lines the load dropped; a failed check raises :class:`_ChecksFailed` (the caller rolls
-    back and scans the file itself for the problems)."""
+    With ``table`` (the load of a CSV or of Parquet FOCUS, in its transaction): the same figures
+    from the new rows, which the load wrote with the column :data:`BAD_COL` (and, unless the
+    stored BilledCost is the source's, :data:`SRC_COL`) beside them, and from the lines the load
+    dropped; a failed check raises :class:`_ChecksFailed` (the caller rolls back and scans the
+    files themselves for the problems). ``index``: the plan's :data:`PLAN_COL` when the load
+    checked several readers."""
     import duckdb
 
     e = plan.exprs
@@ -963,9 +998,11 @@ def _scan(con, plan: _Plan, table: str | None = None) -> pd.DataFrame:
             return f'"{name}"' if name in have else e[name]
 
         keys = ("BillingPeriodStart", "ProviderName", "BillingAccountId", "BillingCurrency")
+        src = '"BilledCost"' if plan.billed_is_source else SRC_COL
+        mine = f"{BAD_COL} IS NOT NULL" + (f" AND {PLAN_COL} = {int(index)}" if index is not None else "")
         kept = (f"SELECT {FILE_COL} AS file, {', '.join(f'{col(k)} AS {k}' for k in keys)}, count(*) AS rows, "
-                f"sum({SRC_COL}) AS source_BilledCost, count(*) AS all_rows, count(*) FILTER (WHERE {BAD_COL}) AS bad "
-                f"FROM {table} WHERE {BAD_COL} IS NOT NULL GROUP BY ALL")
+                f"sum({src}) AS source_BilledCost, count(*) AS all_rows, count(*) FILTER (WHERE {BAD_COL}) AS bad "
+                f"FROM {table} WHERE {mine} GROUP BY ALL")
         if plan.where != "TRUE":
             # the lines the load drops (CUR's SavingsPlanNegation) count towards the source and are
             # checked too: one more pass over the file, only they projected past its filter
@@ -1044,11 +1081,16 @@ def _example(con, plan: _Plan, ck: _Check, n: int) -> Problem:
 
 def _row_hash(plan: _Plan, *, second: bool = False) -> str:
     """A hash of a source row: its file and every flat column. It leaves out nested columns
-    (CUR 2.0's product and resource_tags maps, FOCUS Tags as a MAP: costly to hash); rows of
-    one hash are then compared whole (:func:`_duplicates`). ``second``: the same values in
-    reverse order after another seed, a hash independent of the first."""
+    (CUR 2.0's product and resource_tags maps: costly to hash); rows of one hash are then
+    compared whole (:func:`_duplicates`). A FOCUS Parquet reader hashes instead the columns its
+    load reads anyway (:attr:`_Plan.hashed`, its Tags map included): reading the others only
+    to hash them cost more than comparing the few rows that agree on these. ``second``: the
+    same values in reverse order after another seed, a hash independent of the first."""
     types = plan.cols.types
-    flat = [f'"{c}"' for c in types if not types[c].startswith(("MAP", "STRUCT")) and "[]" not in types[c]]
+    if plan.hashed is not None:
+        flat = [f'"{c}"' for c in plan.hashed]
+    else:
+        flat = [f'"{c}"' for c in types if not types[c].startswith(("MAP", "STRUCT")) and "[]" not in types[c]]
     if second:
         return "hash(" + ", ".join(["'costplan-second-hash'", *flat[::-1], "filename"]) + ")"
     return "hash(" + ", ".join(["filename", *flat]) + ")"

@@ -617,20 +617,26 @@ class Store:
         """``cost_rows``: rows_main plus every load table, each projected to the full schema."""
         parts = ["SELECT " + ", ".join(f'"{c}"' for c in schema.COLUMN_NAMES) + " FROM rows_main"]
         for load_id, source, table in self._load_tables():
-            present = self._columns(table)
-            exprs = []
-            for c, t in schema.COLUMNS:
-                if c == "x_Source":
-                    exprs.append("'" + source.replace("'", "''") + "'::VARCHAR AS \"x_Source\"")
-                elif c == "x_LoadId":
-                    exprs.append(f'{load_id}::BIGINT AS "x_LoadId"')
-                elif c in present:
-                    same = present[c] == t
-                    exprs.append(f'"{c}"' if same else f'CAST("{c}" AS {t}) AS "{c}"')
-                else:
-                    exprs.append(f'{schema.DEFAULTS.get(c, "NULL")}::{t} AS "{c}"')
-            parts.append("SELECT " + ", ".join(exprs) + f" FROM {table}")
+            exprs = self._projection(load_id, source, table)
+            parts.append("SELECT " + ", ".join(f'{e} AS "{c}"' for c, (e, _) in exprs.items()) + f" FROM {table}")
         self.con.execute("CREATE OR REPLACE VIEW cost_rows AS " + " UNION ALL ".join(parts))
+
+    def _projection(self, load_id: int, source: str, table: str) -> dict[str, tuple[str, bool]]:
+        """A load table's rows in the full schema: per store column its expression and whether
+        it varies by row (a column of the table) or is a constant (the load, its source, the
+        default of a column the table does not have)."""
+        present = self._columns(table)
+        exprs = {}
+        for c, t in schema.COLUMNS:
+            if c == "x_Source":
+                exprs[c] = ("'" + source.replace("'", "''") + "'::VARCHAR", False)
+            elif c == "x_LoadId":
+                exprs[c] = (f"{load_id}::BIGINT", False)
+            elif c in present:
+                exprs[c] = (f'"{c}"' if present[c] == t else f'CAST("{c}" AS {t})', True)
+            else:
+                exprs[c] = (f'{schema.DEFAULTS.get(c, "NULL")}::{t}', False)
+        return exprs
 
     def _key(self, cols) -> str:
         def col(name):
@@ -767,10 +773,20 @@ class Store:
         transaction: the rollup and the rows never disagree)."""
         ids = ", ".join(str(int(i)) for i in sorted(load_ids))
         self.con.execute(f"DELETE FROM cost_rollup WHERE x_LoadId IN ({ids})")
-        self.con.execute(
-            "INSERT INTO cost_rollup BY NAME "
-            + schema.rollup_select(f"(SELECT * FROM cost_rows WHERE x_LoadId IN ({ids}))")
-        )
+        tables = {lid: (src, table) for lid, src, table in self._load_tables() if lid in set(load_ids)}
+        for lid, (src, table) in sorted(tables.items()):
+            # a load with a table of its own: aggregated from its table, grouped by the columns that
+            # vary by row only (its constants, e.g. the load and the source, are added to each group:
+            # the same rows as the view's, a fifth less work)
+            self.con.execute("INSERT INTO cost_rollup BY NAME " + schema.rollup_select_constants(
+                table, self._projection(lid, src, table)))
+        rest = [i for i in sorted(load_ids) if i not in tables]
+        if rest:
+            ids = ", ".join(str(int(i)) for i in rest)
+            self.con.execute(
+                "INSERT INTO cost_rollup BY NAME "
+                + schema.rollup_select(f"(SELECT * FROM cost_rows WHERE x_LoadId IN ({ids}))")
+            )
 
     def rollup_differences(self) -> pd.DataFrame:
         """Per load, billing period, charge day and rollup dimension where the rollup and the raw
