@@ -695,6 +695,89 @@ def test_a_bad_value_in_parquet_is_named_with_its_row(store, tmp_path):
     assert "at row 3" in str(exc.value) and "BilledCost" in str(exc.value) and "f.parquet" in str(exc.value)
 
 
+def _focus_parquet(path: Path, rows: list[tuple]) -> Path:
+    """A FOCUS Parquet file of one account: ``(BillingPeriodStart, BilledCost, x_Operation,
+    team tag, EDP discount)`` per row; ChargePeriodStart is 2026-10-05 and every other column
+    the same. Tags and x_Discounts are MAPs, as AWS writes them."""
+    import duckdb
+
+    values = ", ".join(f"(TIMESTAMP '{p}', {c}, '{op}', '{tag}', {d})" for p, c, op, tag, d in rows)
+    con = duckdb.connect()
+    con.execute(
+        f"""COPY (SELECT '111122223333' AS BillingAccountId, 'USD' AS BillingCurrency, 'AWS' AS ProviderName,
+                         p AS BillingPeriodStart, TIMESTAMP '2026-10-05' AS ChargePeriodStart,
+                         TIMESTAMP '2026-10-06' AS ChargePeriodEnd, 'Usage' AS ChargeCategory,
+                         'Amazon Elastic Compute Cloud' AS ServiceName, c AS BilledCost, c AS EffectiveCost,
+                         'i-1' AS ResourceId, op AS x_Operation, MAP {{'team': tag}} AS Tags,
+                         MAP {{'edp': d}} AS x_Discounts
+                  FROM (VALUES {values}) v(p, c, op, tag, d)) TO '{path}' (FORMAT parquet)"""
+    )
+    con.close()
+    return path
+
+
+def test_a_check_failing_in_a_parquet_focus_load_names_file_row_and_column_and_changes_nothing(store, tmp_path):
+    """The checks of a Parquet FOCUS file run in its load: a failure rolls the load back and
+    names every problem as a check before the load did. Row 2 has an infinite BilledCost, row 4
+    a billing period starting on the 15th; the store keeps the earlier import (3.00) as it was."""
+    oct1 = "2026-10-01"
+    good = _focus_parquet(tmp_path / "good.parquet", [(oct1, 1.0, "Run", "a", -0.1), (oct1, 2.0, "Run", "a", -0.1)])
+    import_files(store, "focus", [good])
+    before = (store.con.execute("SELECT * FROM cost_rollup ORDER BY ALL").fetchall(),
+              store.con.execute("SELECT count(*) FROM loads").fetchall(), billed(store))
+    bad = _focus_parquet(tmp_path / "bad.parquet", [
+        (oct1, 1.0, "Run", "a", -0.1), (oct1, "'inf'::DOUBLE", "Run", "a", -0.1),
+        (oct1, 2.0, "Run", "a", -0.1), ("2026-10-15", 4.0, "Run", "a", -0.1),
+    ])
+    with pytest.raises(InputError) as exc:
+        import_files(store, "focus", [bad])
+    msg = str(exc.value)
+    assert "bad.parquet" in msg
+    assert "BilledCost" in msg and "'inf' at row 2" in msg and "not a finite amount" in msg
+    assert "BillingPeriodStart" in msg and "at row 4" in msg and "not the start of a calendar month" in msg
+    after = (store.con.execute("SELECT * FROM cost_rollup ORDER BY ALL").fetchall(),
+             store.con.execute("SELECT count(*) FROM loads").fetchall(), billed(store))
+    assert after == before and before[2] == 3.0
+    cols = {r[0] for r in store.con.execute("SELECT column_name FROM information_schema.columns").fetchall()}
+    assert not any(c.startswith("__costplan") for c in cols)
+
+
+def test_parquet_focus_rows_differing_only_in_a_column_the_store_does_not_keep_are_not_repeats(store, tmp_path):
+    """A Parquet FOCUS load hashes the columns it reads; rows that agree on those are compared
+    whole. By hand: row 2 copies row 1 (1 repeat); row 3 differs from it only in x_Operation, row 4
+    only in its x_Discounts map, row 5 only in its Tags map (none of them repeats). BilledCost
+    5 x 1.25 = 6.25, every copy kept."""
+    oct1 = "2026-10-01"
+    f = _focus_parquet(tmp_path / "f.parquet", [
+        (oct1, 1.25, "Run", "a", -0.1), (oct1, 1.25, "Run", "a", -0.1), (oct1, 1.25, "Stop", "a", -0.1),
+        (oct1, 1.25, "Run", "a", -0.2), (oct1, 1.25, "Run", "b", -0.1),
+    ])
+    report = import_files(store, "focus", [f])
+    assert billed(store) == 6.25
+    assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 5, "repeated_rows": 1}]
+
+
+def test_a_csv_and_a_parquet_focus_file_checked_by_one_load_are_counted_apart(store, tmp_path):
+    """Both files' checks and source totals are read from the one load's rows: each file is a
+    part with its own rows. By hand: the Parquet file 1.00 + 2.00 (2 rows), the CSV 10.00 + 0.50
+    + 0.25 (3 rows): 13.75 in all. A bad cost in the CSV alone refuses both and names the CSV."""
+    pq_file = _focus_parquet(tmp_path / "a.parquet", [("2026-10-01", 1.0, "Run", "a", -0.1),
+                                                     ("2026-10-01", 2.0, "Run", "a", -0.1)])
+    base = {"BillingAccountId": "111122223333", "BillingCurrency": "USD", "ProviderName": "AWS",
+            "BillingPeriodStart": "2026-10-01T00:00:00Z", "ChargePeriodStart": "2026-10-07T00:00:00Z",
+            "ChargePeriodEnd": "2026-10-08T00:00:00Z", "ChargeCategory": "Usage", "ServiceName": "AWS Lambda"}
+    csv_file = write_rows(tmp_path / "b.csv", [dict(base, BilledCost=c, EffectiveCost=c) for c in ("10.00", "0.50", "0.25")])
+    report = import_files(store, "focus", [pq_file, csv_file])
+    assert report.totals["source_BilledCost"].tolist() == [13.75]
+    assert report.totals["stored_BilledCost"].tolist() == [13.75]
+    assert sorted(report.parts[["part", "rows"]].itertuples(index=False, name=None)) == [("a.parquet", 2), ("b.csv", 3)]
+    bad_csv = write_rows(tmp_path / "c.csv", [dict(base, BilledCost="ten", EffectiveCost="10")])
+    with pytest.raises(InputError) as exc:
+        import_files(store, "focus", [pq_file, bad_csv])
+    assert "c.csv" in str(exc.value) and "'ten'" in str(exc.value) and "a.parquet" not in str(exc.value)
+    assert billed(store) == 13.75
+
+
 def test_repeated_rows_across_csv_files_are_counted_per_file(store, tmp_path):
     rows = focus_rows("1.0")[:2]
     a = write_rows(tmp_path / "a.csv", [rows[0], rows[0], rows[1]])
