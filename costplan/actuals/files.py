@@ -872,9 +872,13 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
 
     # the load also writes each row's hash, file and (Parquet) row number, read by the repeated-row
     # check in the same transaction and dropped before it commits
+    # a load of one file writes no file column: the name is the same on every row, and a text
+    # column more per row makes DuckDB's load under the memory limit wait for memory on one core
+    one_file = len(plans) == 1 and len(plans[0].files) == 1
+
     def written(p: _Plan) -> str:
         """What the load writes beside a plan's store columns."""
-        cols = [f"{_row_hash(p)} AS {HASH_COL}", f"filename AS {FILE_COL}"]
+        cols = [f"{_row_hash(p)} AS {HASH_COL}"] + ([] if one_file else [f"filename AS {FILE_COL}"])
         cols.append(f"{_row_hash(p, second=True)} AS {HASH2_COL}" if p.csv else f"file_row_number AS {ROW_COL}")
         if p.in_load:
             if not p.billed_is_source:
@@ -1000,7 +1004,8 @@ def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None) 
         keys = ("BillingPeriodStart", "ProviderName", "BillingAccountId", "BillingCurrency")
         src = '"BilledCost"' if plan.billed_is_source else SRC_COL
         mine = f"{BAD_COL} IS NOT NULL" + (f" AND {PLAN_COL} = {int(index)}" if index is not None else "")
-        kept = (f"SELECT {FILE_COL} AS file, {', '.join(f'{col(k)} AS {k}' for k in keys)}, count(*) AS rows, "
+        file = FILE_COL if FILE_COL in have else _lit(str(plan.files[0]))
+        kept = (f"SELECT {file} AS file, {', '.join(f'{col(k)} AS {k}' for k in keys)}, count(*) AS rows, "
                 f"sum({src}) AS source_BilledCost, count(*) AS all_rows, count(*) FILTER (WHERE {BAD_COL}) AS bad "
                 f"FROM {table} WHERE {mine} GROUP BY ALL")
         if plan.where != "TRUE":
@@ -1118,8 +1123,10 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
         return pd.DataFrame(columns=["file", "rows", "repeated_rows"])
     row = ROW_COL if _has_column(con, table, ROW_COL) else "NULL::BIGINT"
     second = HASH2_COL if _has_column(con, table, HASH2_COL) else "NULL::UBIGINT"
+    # a load of one file wrote no file column (:func:`_import`)
+    file = FILE_COL if _has_column(con, table, FILE_COL) else _lit(str(plans[0].files[0]))
     cand = con.execute(
-        f"""SELECT {FILE_COL}, list({HASH_COL}), list({row}), list({second}) FROM {table}
+        f"""SELECT {file}, list({HASH_COL}), list({row}), list({second}) FROM {table}
             WHERE {HASH_COL} IN (SELECT {HASH_COL} FROM {table} GROUP BY 1 HAVING count(*) > 1)
             GROUP BY 1 ORDER BY 1"""
     ).fetchall()
