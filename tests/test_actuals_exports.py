@@ -757,6 +757,20 @@ def test_parquet_focus_rows_differing_only_in_a_column_the_store_does_not_keep_a
     assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 5, "repeated_rows": 1}]
 
 
+def test_a_load_of_one_file_named_with_pattern_characters_counts_its_rows_and_repeats(store, tmp_path):
+    """A load of one file writes no file column; the file's name is a literal in the figures
+    read from the new rows, so a name DuckDB would read as a pattern is still the file's. By
+    hand: 3 rows, row 2 a copy of row 1 (1 repeat), BilledCost 1.50 + 1.50 + 2.00 = 5.00."""
+    oct1 = "2026-10-01"
+    f = _focus_parquet(tmp_path / "part[1].parquet", [(oct1, 1.5, "Run", "a", -0.1), (oct1, 1.5, "Run", "a", -0.1),
+                                                      (oct1, 2.0, "Run", "a", -0.1)])
+    report = import_files(store, "focus", [f])
+    assert billed(store) == 5.0
+    assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 3, "repeated_rows": 1}]
+    assert report.parts[["part", "rows"]].values.tolist() == [["part[1].parquet", 3]]
+    assert report.totals["source_BilledCost"].tolist() == [5.0]
+
+
 def test_a_csv_and_a_parquet_focus_file_checked_by_one_load_are_counted_apart(store, tmp_path):
     """Both files' checks and source totals are read from the one load's rows: each file is a
     part with its own rows. By hand: the Parquet file 1.00 + 2.00 (2 rows), the CSV 10.00 + 0.50
