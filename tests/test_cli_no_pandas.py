@@ -202,3 +202,15 @@ def test_table_prints_emoji_codes_as_written(capsys):
     emit_frame(Rows(["tag:team", "cost"], [(":cloud:", 1.5)]), Format.table, money=("cost",))
     out = capsys.readouterr().out
     assert ":cloud:" in out and "\u2601" not in out
+
+
+def test_report_imports_no_plotly_and_starts_no_browser(sample_store, tmp_path):
+    """`costplan report` writes report.html with its figures as plotly JSON for the plotly.js it
+    carries: plotly (Python), kaleido and the browser driver are not imported (the report still
+    needs pandas for its tables)."""
+    out = tmp_path / "r"
+    p, mods = _run(["report", "--out", str(out), "--no-projection"], sample_store)
+    assert p.returncode == 0, p.stderr
+    assert not mods & {"plotly", "_plotly_utils", "kaleido", "choreographer"}, mods
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("Plotly.newPlot(") == 10 and not (out / "report.md").exists()
