@@ -649,3 +649,16 @@ def test_headings_are_for_people_and_the_data_keeps_the_column_names(outputs):
     assert "| Component | Service | Plan (list) | Actual | Variance | Variance % | Flag |" in md
     assert "variance_pct" not in md and "x_UsageType" not in md
     assert "variance_pct" in set(csv.metric) and "variance_pct" in summary["sections"]["variance"]["rows"][0]
+
+
+@pytest.mark.parametrize("markdown, images, steps", [(False, True, 12), (False, False, 12), (True, False, 13)])
+def test_progress_bar_total_is_the_steps_reported(sample_store, tmp_path, markdown, images, steps):
+    """The bar's total (report_steps) is the number of steps monthly_report reports: HTML, CSV
+    and JSON always; report.md one more; its PNGs another (counted here without Chromium)."""
+    from costplan.reports import monthly_report, report_steps
+
+    seen: list[str] = []
+    monthly_report(store=sample_store, out_dir=tmp_path / "r", markdown=markdown, images=images,
+                   projection=False, progress=seen.append)
+    assert len(seen) == report_steps(markdown, images) == steps, seen
+    assert ("Markdown" in seen) is markdown and "PNG figures" not in seen
