@@ -277,11 +277,15 @@ style="height:100%; width:100%;"></div>\
         </div>""")
 
 
-def plotly_js() -> str:
-    """The full plotly.js that plotly ships, read without importing plotly."""
-    from costplan.reports.figures import plotly_package_dir
+def plotly_js(figs: dict[str, dict] | None = None) -> str:
+    """The plotly.js the page embeds, read without importing plotly: the vendored basic bundle
+    (bar, scatter, pie; a quarter of the full one) when it is the version plotly ships and
+    draws every trace of ``figs``, the full plotly.js otherwise."""
+    from costplan.reports.png import BASIC_TRACES, _trace_types, full_bundle, plotly_bundle
 
-    return (plotly_package_dir() / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
+    traces = set().union(*(_trace_types(f) for f in (figs or {}).values()))
+    bundle = plotly_bundle() if figs is not None and traces <= BASIC_TRACES else full_bundle()
+    return bundle.read_text(encoding="utf-8")
 
 
 def render_html(t: ReportTables, figs: dict[str, dict], *, embedded_default: bool = False) -> str:
@@ -319,7 +323,7 @@ def render_html(t: ReportTables, figs: dict[str, dict], *, embedded_default: boo
     return tmpl.render(
         t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=numeric, toc=toc, shown=shown, label=label,
         whole=WHOLE_VALUES,
-        totals=section_totals(t), plotly_js=Markup(plotly_js()), version=costplan.__version__,
+        totals=section_totals(t), plotly_js=Markup(plotly_js(figs)), version=costplan.__version__,
         store_name=Path(t.store_path).name, embedded_default=embedded_default,
     )
 
