@@ -749,6 +749,51 @@ def test_a_legacy_cur_csv_is_checked_and_totalled_with_its_dropped_lines(store, 
                              ).fetchall() == [(0,)]
 
 
+def _line(typ: str, cost: str, effective: str = "", invoice: str = "I1", resource_tag: str = "") -> str:
+    return (f"2026-10-01T00:00:00Z,{invoice},2026-10-05T00:00:00Z,2026-10-05T01:00:00Z,{typ},{cost},{effective},"
+            f"AmazonEC2,BoxUsage:c5.large,{resource_tag}\n")
+
+
+def test_dropped_lines_with_empty_fields_count_towards_the_file(store, tmp_path):
+    """The lines the load drops are recorded by the load itself, empty fields included: a
+    SavingsPlanNegation line with no cost and no invoice id is still one of the file's rows.
+    By hand: 5 lines, 3 kept (two copies of a 4.25 usage line, the covered line billed 0);
+    source 4.25 + 4.25 + 3.00 - 3.00 + nothing = 8.50 = stored 4.25 + 4.25 + 0."""
+    f = _legacy(tmp_path / "cur-1.csv.gz", [
+        _line("Usage", "4.25"), _line("Usage", "4.25"), _line("SavingsPlanCoveredUsage", "3.00", "2.10"),
+        _line("SavingsPlanNegation", "-3.00"), _line("SavingsPlanNegation", "", invoice=""),
+    ])
+    report = import_files(store, "cur", [f])
+    assert report.totals[["rows", "source_BilledCost", "stored_BilledCost"]].values.tolist() == [[3, 8.5, 8.5]]
+    assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 5, "repeated_rows": 1}]
+    assert report.parts["rows"].tolist() == [3]
+
+
+def test_dropped_lines_of_several_csv_files_are_counted_per_file(store, tmp_path):
+    """Two files read together, each with a SavingsPlanNegation line. By hand: a.csv.gz 4 lines,
+    3 kept, source 4.25 x 2 + 3.00 - 3.00 = 8.50; b.csv 3 lines, 2 kept, source -1.50 + 1.50 +
+    2.00 = 2.00; total 10.50, stored 4.25 x 2 + 0 + 0 + 2.00 = 10.50. Only a.csv.gz repeats a row
+    (its 4 rows counted, the dropped one included). A second import of the same files replaces
+    the first and reports the same."""
+    a = _legacy(tmp_path / "a.csv.gz", [
+        _line("Usage", "4.25"), _line("SavingsPlanNegation", "-3.00"), _line("Usage", "4.25"),
+        _line("SavingsPlanCoveredUsage", "3.00", "2.10"),
+    ])
+    b = _legacy(tmp_path / "b.csv", [
+        _line("SavingsPlanNegation", "-1.50"), _line("SavingsPlanCoveredUsage", "1.50", "1.00"),
+        _line("Usage", "2.00"),
+    ], gz=False)
+    for _ in range(2):
+        report = import_files(store, "cur", [a, b])
+        assert report.totals[["rows", "source_BilledCost", "stored_BilledCost"]].values.tolist() == [[5, 10.5, 10.5]]
+        assert report.duplicates.to_dict("records") == [{"file": str(a), "rows": 4, "repeated_rows": 1}]
+        assert dict(zip(report.parts["part"], report.parts["rows"], strict=True)) == {"a.csv.gz": 3, "b.csv": 2}
+    assert store.con.execute("SELECT round(sum(BilledCost), 2), round(sum(EffectiveCost), 2) FROM cost_rows").fetchall() == [(10.5, 13.6)]
+    # the function that recorded the dropped lines is gone with the load
+    assert store.con.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name LIKE '__costplan%'").fetchall() == [(0,)]
+
+
 @pytest.mark.parametrize("line, column, value, where", [
     (2, "line_item_unblended_cost", "nan", "row 3 (line 4)"),           # a line the load drops
     (0, "line_item_usage_start_date", "2026-10-32T00:00:00Z", "row 1 (line 2)"),

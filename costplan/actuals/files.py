@@ -135,6 +135,67 @@ SRC_COL, BAD_COL = "__costplan_source_billed", "__costplan_bad"
 HIDDEN = (HASH_COL, FILE_COL, ROW_COL, HASH2_COL, SRC_COL, BAD_COL)
 
 
+#: The figures a CSV's load collects from the lines it drops (:class:`_Dropped`), per line.
+DROPPED_KEYS = ("BillingPeriodStart", "ProviderName", "BillingAccountId", "BillingCurrency")
+
+
+class _Dropped:
+    """The lines a CSV's load drops (CUR's ``SavingsPlanNegation``), seen by the load itself.
+
+    They count towards the source total and every file's rows, and are checked, but are not
+    stored. The load's filter is ``<kept> OR <this function>(...)``: DuckDB evaluates the
+    function only on the lines the first term does not keep (and it returns false, so they stay
+    out), and the function records each line's file, billing period, provider, account,
+    currency, source BilledCost and whether a check fails on it. So the file is parsed once,
+    not a second time for the dropped lines. The first argument says whether the line is
+    dropped: a line the function sees but the load keeps is not recorded."""
+
+    _ids = iter(range(1, 1 << 62))
+
+    def __init__(self, con, plan: _Plan):
+        self.con = con
+        self.plan = plan
+        self.name = f"__costplan_dropped_{next(self._ids)}"
+        self.lines: list[tuple] = []
+        lines = self.lines
+
+        def seen(dropped, file, period, provider, account, currency, billed, bad):
+            if dropped:
+                lines.append((file, period, provider, account, currency, billed, bad))
+            return False
+
+        con.create_function(
+            self.name, seen,
+            ["BOOLEAN", "VARCHAR", "TIMESTAMP", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "BOOLEAN"], "BOOLEAN",
+            null_handling="special", side_effects=True,
+        )
+
+    def where(self) -> str:
+        """The load's filter: the kept lines, and the dropped ones recorded on the way."""
+        p, e = self.plan, self.plan.exprs
+        keys = ", ".join(f"CAST({e[k]} AS {'TIMESTAMP' if k == 'BillingPeriodStart' else 'VARCHAR'})"
+                         for k in DROPPED_KEYS)
+        return (f"({p.where}) OR {self.name}(NOT coalesce({p.where}, false), filename, {keys}, "
+                f"{p.source_billed}, {_any_bad(p)})")
+
+    def frame(self) -> pd.DataFrame:
+        """Every recorded line: ``file``, the keys, ``source_BilledCost``, ``bad``."""
+        import pandas as pd
+
+        cols = ["file", *DROPPED_KEYS, "source_BilledCost", "bad"]
+        df = pd.DataFrame(self.lines, columns=cols).astype(
+            {"file": "object", "ProviderName": "object", "BillingAccountId": "object", "BillingCurrency": "object",
+             "source_BilledCost": "float64", "bad": "bool"})
+        df["BillingPeriodStart"] = pd.to_datetime(df["BillingPeriodStart"])
+        return df
+
+    def close(self) -> None:
+        try:
+            self.con.remove_function(self.name)
+        except Exception:  # noqa: BLE001 - the connection may be gone; the function goes with it
+            pass
+
+
 class _ChecksFailed(Exception):
     """A check failed on rows a CSV's load wrote: the load is rolled back and the file checked
     again on its own (:func:`_scan`), which names every problem."""
@@ -843,12 +904,14 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
         state["parts"] = parts[parts["rows"] > 0]
 
     # the load also writes each row's hash, file and (Parquet) row number, read by the repeated-row
-    # check in the same transaction and dropped before it commits
+    # check in the same transaction and dropped before it commits; a CSV's load records the lines
+    # it drops on the way (_Dropped)
+    dropped = {id(p): _Dropped(con, p) for p in plans if p.csv and p.where != "TRUE"}
     selects = [
         f"SELECT {p.select}, {_row_hash(p)} AS {HASH_COL}, filename AS {FILE_COL}"
         + (
             f", {_row_hash(p, second=True)} AS {HASH2_COL}, {p.source_billed} AS {SRC_COL}, {_any_bad(p)} AS {BAD_COL} "
-            f"FROM {p.reader} WHERE {p.where}"
+            f"FROM {p.reader} WHERE {dropped[id(p)].where() if id(p) in dropped else p.where}"
             if p.csv
             else f", file_row_number AS {ROW_COL} FROM {p.reader} WHERE {p.where}"
         )
@@ -857,7 +920,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
     def inspect(con_, table):
-        summarise([early[id(p)] if not p.csv else _scan(con_, p, table=table) for p in plans])
+        summarise([early[id(p)] if not p.csv else _scan(con_, p, table=table, dropped=dropped.get(id(p)))
+                   for p in plans])
         inspect.result = _duplicates(con_, plans, table, state["all_rows"])
 
     inspect.result = None
@@ -906,6 +970,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             if p.csv:
                 _scan(con, p)
         raise InputError(f"cannot import {', '.join(files)}: {_short(exc)}") from None
+    finally:
+        _close(dropped)
     totals = check.result.sort_values(["billing_period", "ProviderName", "BillingCurrency"]).reset_index(drop=True)
     totals = totals[
         ["billing_period", "ProviderName", "BillingCurrency", "rows", "source_BilledCost", "stored_BilledCost",
@@ -930,6 +996,12 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     )
 
 
+def _close(dropped: dict) -> None:
+    for d in dropped.values():
+        d.close()
+    dropped.clear()
+
+
 def _checks(plan: _Plan) -> list[_Check]:
     return list(dict.fromkeys(plan.cols.checks))  # a column typed twice is checked (and reported) once
 
@@ -940,7 +1012,7 @@ def _any_bad(plan: _Plan) -> str:
     return "coalesce(" + " OR ".join(f"({b})" for b in bad) + ", false)" if bad else "false"
 
 
-def _scan(con, plan: _Plan, table: str | None = None) -> pd.DataFrame:
+def _scan(con, plan: _Plan, table: str | None = None, dropped: _Dropped | None = None) -> pd.DataFrame:
     """One pass over the files, reading only the columns the checks and the totals name: every
     check, and per file, billing period, provider, account and currency the rows kept, the
     source's BilledCost and every row (``all_rows``, kept or dropped). Raises
@@ -949,7 +1021,7 @@ def _scan(con, plan: _Plan, table: str | None = None) -> pd.DataFrame:
 
     With ``table`` (a CSV's load, in its transaction): the same figures from the new rows, which
     the load wrote with the columns :data:`SRC_COL` and :data:`BAD_COL` beside them, and from
-    the lines the load dropped; a failed check raises :class:`_ChecksFailed` (the caller rolls
+    the lines the load dropped (``dropped``, which the load recorded); a failed check raises :class:`_ChecksFailed` (the caller rolls
     back and scans the file itself for the problems)."""
     import duckdb
 
@@ -962,21 +1034,35 @@ def _scan(con, plan: _Plan, table: str | None = None) -> pd.DataFrame:
             # a column the load left out holds a constant (or NULL): the expression gives it
             return f'"{name}"' if name in have else e[name]
 
-        keys = ("BillingPeriodStart", "ProviderName", "BillingAccountId", "BillingCurrency")
+        keys = DROPPED_KEYS
         kept = (f"SELECT {FILE_COL} AS file, {', '.join(f'{col(k)} AS {k}' for k in keys)}, count(*) AS rows, "
                 f"sum({SRC_COL}) AS source_BilledCost, count(*) AS all_rows, count(*) FILTER (WHERE {BAD_COL}) AS bad "
                 f"FROM {table} WHERE {BAD_COL} IS NOT NULL GROUP BY ALL")
+        view = None
         if plan.where != "TRUE":
             # the lines the load drops (CUR's SavingsPlanNegation) count towards the source and are
-            # checked too: one more pass over the file, only they projected past its filter
-            dropped = (f"SELECT filename AS file, {', '.join(f'{e[k]} AS {k}' for k in keys)}, 0 AS rows, "
-                       f"sum({plan.source_billed}) AS source_BilledCost, count(*) AS all_rows, "
-                       f"count(*) FILTER (WHERE {_any_bad(plan)}) AS bad "
-                       f"FROM {plan.reader} WHERE NOT coalesce({plan.where}, false) GROUP BY ALL")
+            # checked too: the load recorded them (_Dropped); without that record, one more pass
+            # over the file, only they projected past its filter
+            if dropped is not None:
+                view = f"{dropped.name}_lines"
+                con.register(view, dropped.frame())
+                lines = (f"SELECT file, CAST(BillingPeriodStart AS TIMESTAMP) AS BillingPeriodStart, "
+                         f"{', '.join(f'CAST({k} AS VARCHAR) AS {k}' for k in keys[1:])}, "
+                         f"source_BilledCost, bad FROM {view}")
+            else:
+                lines = (f"SELECT filename AS file, {', '.join(f'{e[k]} AS {k}' for k in keys)}, "
+                         f"{plan.source_billed} AS source_BilledCost, {_any_bad(plan)} AS bad "
+                         f"FROM {plan.reader} WHERE NOT coalesce({plan.where}, false)")
+            lost = (f"SELECT file, {', '.join(keys)}, 0 AS rows, sum(source_BilledCost) AS source_BilledCost, "
+                    f"count(*) AS all_rows, count(*) FILTER (WHERE bad) AS bad FROM ({lines}) GROUP BY ALL")
             kept = (f"SELECT file, {', '.join(keys)}, CAST(sum(rows) AS BIGINT) AS rows, "
                     "sum(source_BilledCost) AS source_BilledCost, CAST(sum(all_rows) AS BIGINT) AS all_rows, "
-                    f"CAST(sum(bad) AS BIGINT) AS bad FROM ({kept} UNION ALL {dropped}) GROUP BY ALL")
-        df = con.execute(kept).df()
+                    f"CAST(sum(bad) AS BIGINT) AS bad FROM ({kept} UNION ALL {lost}) GROUP BY ALL")
+        try:
+            df = con.execute(kept).df()
+        finally:
+            if view is not None:
+                con.unregister(view)
         if len(df) and int(df["bad"].sum()):
             raise _ChecksFailed()
         return _scanned(df.drop(columns=["bad"]))
