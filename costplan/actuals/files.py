@@ -456,7 +456,7 @@ class _Cols:
             expr = self.share(f"try_cast({raw} AS DOUBLE)")
             exact = False
             self.checks.append(
-                _Check(store_col, col, raw, f"{raw} IS NOT NULL AND {expr} IS NULL", "not a number",
+                _Check(store_col, col, raw, f"{raw} IS NOT NULL AND {expr} IS NULL", NOT_A_NUMBER,
                        "use a plain decimal number, e.g. 12.34")
             )
         if not exact:
@@ -536,6 +536,8 @@ class _Plan:
     where: str
     source_billed: str
     """The source's own BilledCost (before any mapping) [BillingCurrency]."""
+    typed: bool = False
+    """A CSV read with its number columns typed (:func:`_plan`): a file it refuses is read again as text."""
 
     @property
     def select(self) -> str:
@@ -762,23 +764,56 @@ def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str]
 
 
 # -- the import --------------------------------------------------------------------------------
-def _plan(con, kind: str, files: list[str], csv: bool) -> _Plan:
+#: What the text check of a CSV number column says of a value that is not a number.
+NOT_A_NUMBER = "not a number"
+
+
+def _number_columns(con, kind: str, files: list[str], types: dict[str, str]) -> list[str]:
+    """The columns of a CSV (its own header names) that the import reads as numbers: those its
+    text path checks with "not a number"."""
+    text = _plan(con, kind, files, True)
+    checked = {ck.source_col for ck in text.cols.checks if ck.what == NOT_A_NUMBER}
+    out, seen = [], set()
+    for col in types:
+        if col in SOURCE_META:
+            continue
+        new = legacy_cur_name(col) if kind == "cur" and "/" in col and _is_legacy_cur(types) else col
+        if new in checked and new not in seen:  # the first of two spellings is the one read
+            out.append(col)
+        seen.add(new)
+    return out
+
+
+def _plan(con, kind: str, files: list[str], csv: bool, typed: bool = False) -> _Plan:
+    """How ``files`` become store rows. ``typed`` (CSV): the number columns are read as DOUBLE by
+    the CSV reader itself rather than as text cast by the load. DuckDB's CSV reader accepts
+    exactly the text ``try_cast(... AS DOUBLE)`` accepts, and gives the same value (NaN,
+    infinities and 1e309 too, which the finite checks then refuse as on the text path); any other
+    value makes it refuse the file, which is then read as text (:func:`import_files`), so every
+    message stays the text path's. Timestamps stay text: the reader's timestamp parsing also
+    accepts ``2026-4-01T00:00:00Z`` or ``26-10-01T00:00:00Z``, which the text checks refuse."""
     types: dict[str, str] = {}
     for f in files:
         for k, t in _describe(con, f).items():
             types.setdefault(k, t)
     # files are streamed, never staged: the checking scan reads only the columns its checks and
     # totals name (Parquet reads no other column; a CSV is parsed again), the load reads them all
-    reader = _reader(files, csv=csv, extra=", filename = true" + ("" if csv else ", file_row_number = true"))
+    extra = ", filename = true" + ("" if csv else ", file_row_number = true")
+    numbers = _number_columns(con, kind, files, types) if csv and typed else []
+    if numbers:
+        types = {k: ("DOUBLE" if k in numbers else t) for k, t in types.items()}
+        extra += ", types = {" + ", ".join(f"{_lit(k)}: 'DOUBLE'" for k in numbers) + "}"
+    typed = bool(numbers)
+    reader = _reader(files, csv=csv, extra=extra)
     if kind == "focus":
         exprs, cols = _focus_exprs(types, csv=csv)
         billed = cols.typed("DOUBLE", "BilledCost", "BilledCost")
-        return _Plan(cols.reader(reader), files, csv, exprs, cols, "TRUE", billed)
+        return _Plan(cols.reader(reader), files, csv, exprs, cols, "TRUE", billed, typed)
     if _is_legacy_cur(types) or any(k.lower().startswith("resource_tags_") for k in types):
         reader, types = _legacy_relation(reader, types, row_numbers=not csv)
     exprs, cols, where = _cur_exprs(types, csv=csv)
     billed = cols.typed("DOUBLE", "BilledCost", "line_item_unblended_cost")
-    return _Plan(cols.reader(reader), files, csv, exprs, cols, where, billed)
+    return _Plan(cols.reader(reader), files, csv, exprs, cols, where, billed, typed)
 
 
 def _required(kind: str, f: str, types: dict[str, str]) -> list[Problem]:
@@ -867,8 +902,20 @@ def import_files(
     groups: dict[bool, list[str]] = {}
     for f in files:
         groups.setdefault(not f.lower().endswith(".parquet"), []).append(f)
-    plans = [_plan(con, kind, group, csv) for csv, group in sorted(groups.items())]
+    # a CSV is first read with its number columns typed; a file that read refuses is read as text,
+    # whose checks name every problem
+    plans = [_plan(con, kind, group, csv, typed=csv) for csv, group in sorted(groups.items())]
+    if any(p.typed for p in plans):
+        try:
+            return _import(store, kind, files, found, plans, description, mode)
+        except _TypedRefused:
+            plans = [_plan(con, kind, group, csv) for csv, group in sorted(groups.items())]
     return _import(store, kind, files, found, plans, description, mode)
+
+
+class _TypedRefused(Exception):
+    """A CSV read with typed number columns failed (a value the reader refused, or a check):
+    the load was rolled back and the files are imported again read as text."""
 
 
 def _import(store, kind, files, found, plans, description, mode) -> ImportReport:
@@ -957,6 +1004,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             inspect=inspect,
         )
     except _ChecksFailed:
+        if any(p.typed for p in plans):
+            raise _TypedRefused() from None
         # rolled back: the CSV is checked again on its own, naming every problem as before the load
         for p in plans:
             if p.csv:
@@ -965,6 +1014,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     except duckdb.Error as exc:
         if _environment_failure(exc, store.path):
             raise CostplanError(f"cannot write to the store {store.path}: {_short(exc)}; nothing was imported") from None
+        if any(p.typed for p in plans):
+            raise _TypedRefused() from None
         # a CSV the load could not parse: the checking pass names the file as it always did
         for p in plans:
             if p.csv:
