@@ -25,6 +25,7 @@ them, and its ``resourceTags/*`` columns become one Tags object.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import Counter
@@ -150,7 +151,7 @@ class _Dropped:
     not a second time for the dropped lines. The first argument says whether the line is
     dropped: a line the function sees but the load keeps is not recorded."""
 
-    _ids = iter(range(1, 1 << 62))
+    _ids = itertools.count(1)
 
     def __init__(self, con, plan: _Plan):
         self.con = con
@@ -1072,8 +1073,8 @@ def _scan(con, plan: _Plan, table: str | None = None, dropped: _Dropped | None =
 
     With ``table`` (a CSV's load, in its transaction): the same figures from the new rows, which
     the load wrote with the columns :data:`SRC_COL` and :data:`BAD_COL` beside them, and from
-    the lines the load dropped (``dropped``, which the load recorded); a failed check raises :class:`_ChecksFailed` (the caller rolls
-    back and scans the file itself for the problems)."""
+    the lines the load dropped (``dropped``, as the load recorded them); a failed check raises
+    :class:`_ChecksFailed` (the caller rolls back and scans the file itself for the problems)."""
     import duckdb
 
     e = plan.exprs
