@@ -22,7 +22,10 @@ How each baseline was chosen (the best way its tool allows to do the same work):
 - pandas: ``read_parquet`` of the three columns needed only, ``groupby`` on the raw timestamp.
 - polars: ``scan_parquet`` (lazy, projection pushdown) of the same three columns, ``group_by``.
 - costplan: ``costplan actuals --by month,ServiceName --format csv`` on the imported store
-  (process start, imports, the store's checks, the rollup) and, in-process, ``Store.spend``.
+  (process start, imports, the store's checks, the rollup) and, in-process, the same query
+  returning what each peer returns: ``Store.spend_rows`` (Python tuples, what the command
+  prints) against DuckDB's ``fetchall`` and polars, ``Store.spend`` (a pandas DataFrame, whose
+  first use builds pandas' Arrow strings) against pandas.
 
 "cold" is a new process with nothing cached but what the operating system keeps (the file's
 pages); "warm" is the best of three more runs of the query in that same process, after the first.
@@ -190,6 +193,20 @@ def step_costplan_spend(db: str) -> dict:
     return _timed(q)
 
 
+def step_costplan_rows(db: str) -> dict:
+    """What ``costplan actuals`` runs to print its table: the same query as :meth:`Store.spend`,
+    its rows as Python tuples (``Store.spend_rows``), like the DuckDB peers' ``fetchall``."""
+    from costplan.actuals.store import Store
+
+    store = Store(db, read_only=True)
+
+    def q():
+        rows = store.spend_rows(["month", "ServiceName"])
+        return len(rows), rows.sum("EffectiveCost")
+
+    return _timed(q)
+
+
 STEPS = {
     "bare_import": lambda a: step_bare_import(a.file, a.db, a.memory_limit),
     "duckdb_table": lambda a: step_duckdb_table(a.db, a.memory_limit, a.repeat),
@@ -197,6 +214,7 @@ STEPS = {
     "pandas": lambda a: step_pandas(a.file),
     "polars": lambda a: step_polars(a.file, a.repeat),
     "costplan_spend": lambda a: step_costplan_spend(a.db),
+    "costplan_rows": lambda a: step_costplan_rows(a.db),
 }
 
 
@@ -322,6 +340,7 @@ def main() -> None:
         "costplan actuals (store, rollup)": measured(
             _costplan("actuals", "--by", "month,ServiceName", "--store", cp_db, "--format", "csv")),
         "costplan Store.spend in-process": measured(_step("costplan_spend", db=cp_db)),
+        ROWS: measured(_step("costplan_rows", db=cp_db)),
         **{k: measured(_step(**kw)) for k, kw in peers.items()},
         FLOOR: min((measured(_floor(cp_db)) for _ in range(3)), key=lambda r: r["command_seconds"]),
     }
@@ -342,11 +361,17 @@ def main() -> None:
     print(f"  (whole command: one query, as the user runs it; the query columns come from a second run of each peer, "
           f"cold then best of 3 warm in one process; {FLOOR}: best of 3)")
     cp_cmd = rows["costplan actuals (store, rollup)"]["command_seconds"]
-    cp_in = rows["costplan Store.spend in-process"]
+    # the in-process query against each peer's own result: Python tuples (DuckDB's fetchall,
+    # costplan's Store.spend_rows), a pandas DataFrame (pandas, Store.spend); polars gives its
+    # own DataFrame and is set against the tuples, the least costplan's query can return
+    frame, tuples = rows["costplan Store.spend in-process"], rows[ROWS]
+    print(f"  (in-process, costplan's query is set against each peer's like result: {ROWS} for DuckDB and "
+          "polars, Store.spend, a pandas DataFrame, for pandas)")
     print()
     for peer in ("DuckDB on the raw Parquet", "polars scan_parquet, 3 columns", "pandas read_parquet, 3 columns",
                  "DuckDB on its own table"):
         p = rows[peer]
+        cp_in = frame if peer.startswith("pandas") else tuples
         whole = p["command_seconds"] / cp_cmd
         cold = p["cold"] / cp_in["cold"]
         warm = p["warm"] / cp_in["warm"]
@@ -361,6 +386,7 @@ def main() -> None:
 
 
 FLOOR = "floor: python, import duckdb, open the store"
+ROWS = "costplan Store.spend_rows in-process"
 
 
 def _floor(db: str) -> list[str]:

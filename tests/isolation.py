@@ -3,7 +3,9 @@ temporary file, and what the checkout holds beyond git's files is compared befor
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,10 +18,18 @@ REPO = Path(__file__).resolve().parents[1]
 # `costplan` command, notebook kernels) get it as COSTPLAN_STORE, built before they start
 # (tests/cli_runner.py; for a notebook, pytest_runtest_setup in the checkout's conftest.py). No test writes into the checkout: the run
 # fails if it gained files (pytest_sessionfinish there).
+def _temporary_folder(prefix: str) -> Path:
+    """A new temporary folder, removed when this process ends (its subprocesses, which share
+    it, have ended by then): a run leaves nothing behind in the temporary directory either."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def _temporary_default_store() -> Path:
     from costplan import config
 
-    store = Path(tempfile.mkdtemp(prefix="costplan-tests-")) / "costplan.duckdb"
+    store = _temporary_folder("costplan-tests-") / "costplan.duckdb"
     config._BUILTIN["store"] = str(store)
     os.environ["COSTPLAN_STORE"] = str(store)
     return store
@@ -28,7 +38,7 @@ def _temporary_default_store() -> Path:
 TEST_STORE = _temporary_default_store()
 # The catalog's binary snapshots (costplan/pricing/catalog.py) and any other user cache go to a
 # temporary folder too, shared by this process's subprocesses, never the user's ~/.cache.
-os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="costplan-tests-cache-")
+os.environ["XDG_CACHE_HOME"] = str(_temporary_folder("costplan-tests-cache-"))
 
 
 def build_test_store() -> Path:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -846,6 +847,51 @@ def test_a_legacy_cur_csv_is_checked_and_totalled_with_its_dropped_lines(store, 
                              ).fetchall() == [(0,)]
 
 
+def _line(typ: str, cost: str, effective: str = "", invoice: str = "I1", resource_tag: str = "") -> str:
+    return (f"2026-10-01T00:00:00Z,{invoice},2026-10-05T00:00:00Z,2026-10-05T01:00:00Z,{typ},{cost},{effective},"
+            f"AmazonEC2,BoxUsage:c5.large,{resource_tag}\n")
+
+
+def test_dropped_lines_with_empty_fields_count_towards_the_file(store, tmp_path):
+    """The lines the load drops are recorded by the load itself, empty fields included: a
+    SavingsPlanNegation line with no cost and no invoice id is still one of the file's rows.
+    By hand: 5 lines, 3 kept (two copies of a 4.25 usage line, the covered line billed 0);
+    source 4.25 + 4.25 + 3.00 - 3.00 + nothing = 8.50 = stored 4.25 + 4.25 + 0."""
+    f = _legacy(tmp_path / "cur-1.csv.gz", [
+        _line("Usage", "4.25"), _line("Usage", "4.25"), _line("SavingsPlanCoveredUsage", "3.00", "2.10"),
+        _line("SavingsPlanNegation", "-3.00"), _line("SavingsPlanNegation", "", invoice=""),
+    ])
+    report = import_files(store, "cur", [f])
+    assert report.totals[["rows", "source_BilledCost", "stored_BilledCost"]].values.tolist() == [[3, 8.5, 8.5]]
+    assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 5, "repeated_rows": 1}]
+    assert report.parts["rows"].tolist() == [3]
+
+
+def test_dropped_lines_of_several_csv_files_are_counted_per_file(store, tmp_path):
+    """Two files read together, each with a SavingsPlanNegation line. By hand: a.csv.gz 4 lines,
+    3 kept, source 4.25 x 2 + 3.00 - 3.00 = 8.50; b.csv 3 lines, 2 kept, source -1.50 + 1.50 +
+    2.00 = 2.00; total 10.50, stored 4.25 x 2 + 0 + 0 + 2.00 = 10.50. Only a.csv.gz repeats a row
+    (its 4 rows counted, the dropped one included). A second import of the same files replaces
+    the first and reports the same."""
+    a = _legacy(tmp_path / "a.csv.gz", [
+        _line("Usage", "4.25"), _line("SavingsPlanNegation", "-3.00"), _line("Usage", "4.25"),
+        _line("SavingsPlanCoveredUsage", "3.00", "2.10"),
+    ])
+    b = _legacy(tmp_path / "b.csv", [
+        _line("SavingsPlanNegation", "-1.50"), _line("SavingsPlanCoveredUsage", "1.50", "1.00"),
+        _line("Usage", "2.00"),
+    ], gz=False)
+    for _ in range(2):
+        report = import_files(store, "cur", [a, b])
+        assert report.totals[["rows", "source_BilledCost", "stored_BilledCost"]].values.tolist() == [[5, 10.5, 10.5]]
+        assert report.duplicates.to_dict("records") == [{"file": str(a), "rows": 4, "repeated_rows": 1}]
+        assert dict(zip(report.parts["part"], report.parts["rows"], strict=True)) == {"a.csv.gz": 3, "b.csv": 2}
+    assert store.con.execute("SELECT round(sum(BilledCost), 2), round(sum(EffectiveCost), 2) FROM cost_rows").fetchall() == [(10.5, 13.6)]
+    # the function that recorded the dropped lines is gone with the load
+    assert store.con.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name LIKE '__costplan%'").fetchall() == [(0,)]
+
+
 @pytest.mark.parametrize("line, column, value, where", [
     (2, "line_item_unblended_cost", "nan", "row 3 (line 4)"),           # a line the load drops
     (0, "line_item_usage_start_date", "2026-10-32T00:00:00Z", "row 1 (line 2)"),
@@ -867,6 +913,76 @@ def test_a_bad_value_in_a_legacy_cur_csv_is_named_and_nothing_is_written(store, 
     assert "bad.csv.gz" in msg and column in msg and repr(value) in msg and where in msg, msg
     assert store.con.execute("SELECT count(*), sum(BilledCost), max(x_LoadId) FROM cost_rows").fetchall() == before
     assert store.con.execute("SELECT count(*) FROM loads").fetchall() == loads
+
+
+@pytest.fixture
+def csv_reads(monkeypatch):
+    """How each attempt read the CSV: ``[True]`` number columns typed, ``[False]`` as text.
+    ``csv_reads.text()`` makes every import read as text from the start."""
+    from costplan.actuals import files
+
+    seen: list[list[bool]] = []
+    real = files._import
+
+    def spy(store, kind, paths, found, plans, *args):
+        seen.append([p.typed for p in plans])
+        return real(store, kind, paths, found, plans, *args)
+
+    monkeypatch.setattr(files, "_import", spy)
+    return SimpleNamespace(calls=seen, text=lambda: monkeypatch.setattr(files, "_number_columns", lambda *a: []))
+
+
+@pytest.mark.parametrize("path", ["typed", "text"])
+def test_number_forms_import_alike_read_typed_or_as_text(store, tmp_path, csv_reads, path):
+    """Forms of a number both reads accept, and empty fields and NULL literals: by hand, BilledCost
+    1e1 + 2.5 + .5 + 1.5 = 14.50; the empty and null Savings Plan effective costs of usage lines
+    are not used."""
+    if path == "text":
+        csv_reads.text()
+    f = _legacy(tmp_path / "cur-1.csv", [
+        _line("Usage", "1e1", "null"), _line("Usage", "+2.5", ""), _line("Usage", ".5", "NULL"),
+        _line("Tax", '" 1.5"'),
+    ], gz=False)
+    report = import_files(store, "cur", [f])
+    assert report.totals[["rows", "source_BilledCost", "stored_BilledCost"]].values.tolist() == [[4, 14.5, 14.5]]
+    assert sorted(r[0] for r in store.con.execute("SELECT BilledCost FROM cost_rows").fetchall()) == [
+        0.5, 1.5, 2.5, 10.0]
+    assert csv_reads.calls == [[path == "typed"]]
+
+
+@pytest.mark.parametrize("value, what", [
+    ('"1,234.50"', "not a number"), ("0x10", "not a number"), ("12.3.4", "not a number"), ("4.2O", "not a number"),
+    ("NaN", "not a finite amount"), ("-inf", "not a finite amount"), ("1e309", "not a finite amount"),
+    ("Infinity", "not a finite amount"),
+])
+def test_a_number_the_typed_read_refuses_is_named_by_the_text_read(store, tmp_path, csv_reads, value, what):
+    """The typed read refuses the file (a value that is no number) or its finite check fails (NaN,
+    an infinity, 1e309 which a DOUBLE holds as infinity): the load is rolled back and the file
+    read as text names the value as the file spells it, with its row and line."""
+    good = _legacy(tmp_path / "good.csv.gz", LEGACY_LINES)
+    import_files(store, "cur", [good])
+    before = store.con.execute("SELECT count(*), sum(BilledCost), max(x_LoadId) FROM cost_rows").fetchall()
+    bad = _legacy(tmp_path / "bad.csv.gz", [LEGACY_LINES[0], _line("Usage", value), LEGACY_LINES[3]])
+    with pytest.raises(InputError) as exc:
+        import_files(store, "cur", [bad])
+    msg = str(exc.value)
+    shown = value.strip('"')
+    assert "bad.csv.gz" in msg and "line_item_unblended_cost" in msg and what in msg, msg
+    assert repr(shown) in msg and "row 2 (line 3)" in msg, msg
+    assert csv_reads.calls == [[True], [True], [False]]  # the good file, then the bad one typed and as text
+    assert store.con.execute("SELECT count(*), sum(BilledCost), max(x_LoadId) FROM cost_rows").fetchall() == before
+
+
+@pytest.mark.parametrize("path", ["typed", "text"])
+@pytest.mark.parametrize("empty", ["", "NULL", "null"])
+def test_an_empty_cost_is_refused_alike_read_typed_or_as_text(store, tmp_path, csv_reads, path, empty):
+    if path == "text":
+        csv_reads.text()
+    f = _legacy(tmp_path / "cur-1.csv.gz", [LEGACY_LINES[0], _line("Tax", empty)])
+    with pytest.raises(InputError, match="1 rows have no BilledCost"):
+        import_files(store, "cur", [f])
+    assert csv_reads.calls == [[path == "typed"]]
+    assert store.con.execute("SELECT count(*) FROM cost_rows").fetchall() == [(0,)]
 
 
 def test_a_csv_timestamp_in_utc_form_and_with_an_offset_are_the_same_instants(tmp_path):

@@ -61,6 +61,10 @@ def _run(args: list[str], store: Path):
     ["prices", "info", "--format", "markdown"],
     ["actuals", "--format", "csv"],
     ["actuals", "--by", "day,ServiceName", "--month", "2026-10", "--format", "json"],
+    ["store", "--format", "csv"],
+    ["store", "--format", "json"],
+    ["prices", "info", "--format", "csv"],
+    ["prices", "info", "--format", "json"],
 ])
 def test_table_command_imports_no_pandas(sample_store, args):
     p, modules = _run(args, sample_store)
@@ -100,6 +104,28 @@ def test_csv_and_json_without_pandas(sample_store):
     assert p.returncode == 0, p.stderr
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
     assert [(r["month"], r["EffectiveCost"], r["Estimated"]) for r in json.loads(p.stdout)] == want
+
+
+def test_store_and_catalog_json_without_pandas_hold_what_the_frames_hold(sample_store):
+    """`store --format json` and `prices info --format json` written without pandas hold the
+    library's DataFrames' records (the loads' start as ISO 8601 text)."""
+    from costplan.actuals.store import Store
+    from costplan.frames import json_records
+    from costplan.pricing.info import catalog_info
+    from costplan.pricing.lookup import get_catalog
+
+    cols = ["load_id", "x_Source", "description", "started_at", "rows_loaded", "rows_replaced"]
+    with Store(sample_store, read_only=True) as s:
+        months, loads = json_records(s.months_by_source()), json_records(s.loads()[cols])
+    p, _ = _run(["store", "--format", "json"], sample_store)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["months"] == months and doc["loads"] == loads and len(loads) >= 2
+    info = catalog_info(get_catalog(None))
+    p, _ = _run(["prices", "info", "--format", "json"], sample_store)
+    doc = json.loads(p.stdout)
+    assert doc["coverage"] == json_records(info.coverage) and doc["sources"] == json_records(info.sources)
+    assert doc["counts"] == json_records(info.counts)
 
 
 def test_csv_quotes_and_gaps_as_a_csv_reader_reads_them(tmp_path):
@@ -202,3 +228,15 @@ def test_table_prints_emoji_codes_as_written(capsys):
     emit_frame(Rows(["tag:team", "cost"], [(":cloud:", 1.5)]), Format.table, money=("cost",))
     out = capsys.readouterr().out
     assert ":cloud:" in out and "\u2601" not in out
+
+
+def test_report_imports_no_plotly_and_starts_no_browser(sample_store, tmp_path):
+    """`costplan report` writes report.html with its figures as plotly JSON for the plotly.js it
+    carries: plotly (Python), kaleido and the browser driver are not imported (the report still
+    needs pandas for its tables)."""
+    out = tmp_path / "r"
+    p, mods = _run(["report", "--out", str(out), "--no-projection"], sample_store)
+    assert p.returncode == 0, p.stderr
+    assert not mods & {"plotly", "_plotly_utils", "kaleido", "choreographer"}, mods
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("Plotly.newPlot(") == 10 and not (out / "report.md").exists()

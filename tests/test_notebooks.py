@@ -187,6 +187,30 @@ def test_review_without_the_notebooks_extra_says_which_to_install(tmp_path, monk
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("missing", ["folder", "included file"])
+def test_review_without_its_html_templates_says_so_not_cannot_write(missing, tmp_path, monkeypatch):
+    """A template folder nbconvert cannot find (its ValueError) or a file a template includes
+    (Jinja's TemplateNotFound, an OSError that used to be reported as 'cannot write')."""
+    from nbconvert import HTMLExporter
+
+    from costplan.reports import review
+
+    templates = tmp_path / "templates"
+    (templates / "broken").mkdir(parents=True)
+    (templates / "broken" / "conf.json").write_text('{"base_template": "lab"}')
+    (templates / "broken" / "index.html.j2").write_text("{% include 'no-such-file.js' %}")
+    name = "no-such-template" if missing == "folder" else "broken"
+    monkeypatch.setattr(review, "_html_exporter",
+                        lambda: HTMLExporter(template_name=name, extra_template_basedirs=[str(templates)]))
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["review", "--quarter", "2026Q3", "--out", str(out)])
+    assert res.exit_code == 1, res.output
+    assert "nbconvert found no template" in res.output and "cannot write" not in res.output
+    assert "pip install --force-reinstall nbconvert" in res.output and "Traceback" not in res.output
+    assert ("'no-such-template'" if missing == "folder" else "'no-such-file.js'") in res.output
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["templates"]  # nothing half-written
+
+
 @pytest.mark.parametrize("width, media", [(1280, "screen"), ("a4", "print")])
 def test_review_page_reads_at_1280_px_and_on_a4(review_run, width, media):
     """In headless Chromium: nothing wider than the window or the A4 page, no text cut off by

@@ -804,7 +804,7 @@ def _(t):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     t.patch(render, "render_markdown", full)
-    return ["report", "--out", t.root / "r", "--store", t.store, "--no-images", "--no-projection"]
+    return ["report", "--out", t.root / "r", "--store", t.store, "--markdown", "--no-images", "--no-projection"]
 
 
 @case("import-out-permission-denied", 1, "stack.yaml", "Permission denied")
@@ -866,7 +866,8 @@ def _(t):
     evil = t.root / "store" / "evil.duckdb"
     with Store(evil) as s:
         s.load_frame(_rows(services=(LINK,), months=("2026-09", "2026-10")), "focus")
-    return ["report", "--month", "2026-10", "--out", t.root / "r", "--store", evil, "--no-images", "--no-projection"]
+    return ["report", "--month", "2026-10", "--out", t.root / "r", "--store", evil, "--markdown", "--no-images",
+            "--no-projection"]
 
 
 # --- actual spend ------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def sample_store(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def report_dir(sample_store, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports") / "2026-10"
-    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out)])
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--markdown"])
     assert res.exit_code == 0, res.output
     return out
 
@@ -179,12 +179,12 @@ def test_figure_data_equals_the_csv(sample_store, outputs):
     assert tables.headline["total"] == outputs[3]["headline"]["total"]
     checked = 0
     for key, fig in figs.items():
-        for trace in fig.data:
-            meta = trace.meta
+        for trace in fig["data"]:
+            meta = trace["meta"]
             try:
-                values = [round(float(v), 6) for v in trace.y]
+                values = [round(float(v), 6) for v in trace["y"]]
             except (TypeError, ValueError):  # horizontal: the numbers are on x
-                values = [round(float(v), 6) for v in trace.x]
+                values = [round(float(v), 6) for v in trace["x"]]
             expected = [round(float(v), 6) for v in
                         csv[(csv.section == meta["section"]) & (csv.metric == meta["metric"])].value]
             if meta["section"] == "freshness":  # split into a Final and an Estimated trace
@@ -195,10 +195,38 @@ def test_figure_data_equals_the_csv(sample_store, outputs):
     assert checked >= 12
 
 
+def test_report_figures_are_valid_plotly_figures(sample_store):
+    """The report's figures are plain plotly JSON built without plotly: plotly itself accepts
+    every one of them (it refuses a property it does not know), and the Figure a notebook gets
+    from one (figures.as_figure) holds the same data and layout, on the report's template."""
+    import plotly.graph_objects as go
+
+    from costplan.reports import build_report, figures
+
+    _, figs = build_report(store=sample_store)
+    assert len(figs) == 12
+    for key, spec in figs.items():
+        fig = figures.as_figure(spec)
+        assert isinstance(fig, go.Figure)
+        doc = fig.to_plotly_json()
+        assert len(doc["data"]) == len(spec["data"]) > 0, key
+        for trace, want in zip(doc["data"], spec["data"], strict=True):
+            assert trace["type"] == want["type"] and trace.get("name") == want.get("name"), key
+            assert trace["meta"] == want["meta"], key
+        assert doc["layout"]["title"]["text"] == figures.TITLES[key]
+        assert doc["layout"]["height"] == spec["layout"]["height"]
+        # the template plotly.py puts on the Figure is the one report.html embeds
+        assert fig.layout.template.layout.plot_bgcolor == figures.template()["layout"]["plot_bgcolor"] == "white"
+    with pytest.raises(ValueError):
+        figures.as_figure({"data": [{"type": "bar", "not_a_property": 1}], "layout": {}})
+
+
 def test_html_is_self_contained_with_plotly_once(outputs):
     html = outputs[0]
     assert html.count("Plotly.newPlot(") >= 8
-    assert len(re.findall(r"plotly\.js v\d", html)) == 1  # the library's banner comment, once
+    # the library's banner comment, once: its basic bundle (bar, scatter, pie draw every figure)
+    assert len(re.findall(r"plotly\.js (\(basic - minified\) )?v\d", html)) == 1
+    assert "plotly.js (basic - minified) v" in html
     head, body = html.split("</head>", 1)
     assert head.count("<script") == 1  # plotly.js, inline
     assert not re.search(r"<script[^>]*\bsrc=", body) and "<link" not in html
@@ -257,7 +285,7 @@ def evil_store(tmp_path_factory) -> Path:
 def test_tag_values_and_names_are_escaped(evil_store, tmp_path):
     out = tmp_path / "r"
     res = runner.invoke(app, ["report", "--store", str(evil_store), "--month", MONTH, "--out", str(out),
-                              "--no-images", "--no-projection"])
+                              "--markdown", "--no-images", "--no-projection"])
     assert res.exit_code == 0, res.output
     html = (out / "report.html").read_text()
     md = (out / "report.md").read_text()
@@ -288,13 +316,85 @@ def test_no_browser_writes_markdown_without_images(sample_store, tmp_path, monke
 
     monkeypatch.setattr(choreographer, "Browser", NoChrome)
     out = tmp_path / "r"
-    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-projection"])
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--markdown",
+                              "--no-projection"])
     assert res.exit_code == 0, res.output
     assert "written without figures" in res.output and "Chromium" in res.output
     md = (out / "report.md").read_text()
     assert "![" not in md and "Figures not included" in md and "Chrome" in md
     assert not (out / "figures").exists()
     assert json.loads((out / "summary.json").read_text())["files"]["figures"] == []
+
+
+# --- what is written by default, and with --markdown ----------------------------------------
+def _no_browser(monkeypatch):
+    """Chromium unavailable: a report that starts it fails the test."""
+    from costplan.reports import png
+
+    def refuse(*_a, **_k):
+        raise AssertionError("Chromium was started")
+
+    monkeypatch.setattr(png.PngBrowser, "__init__", refuse)
+
+
+def test_default_writes_the_html_with_its_figures_and_no_markdown(sample_store, tmp_path, monkeypatch):
+    """No --markdown: report.html (figures drawn by its own plotly.js), breakdown.csv and
+    summary.json; no report.md, no PNGs, and no Chromium started for them."""
+    _no_browser(monkeypatch)
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-projection"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "breakdown.csv", "report.html", "summary.json"]
+    html = (out / "report.html").read_text()
+    # the figures without a projection: trend, service, region, component, movers, variance,
+    # commitments, spot, freshness, provenance (per user and projection need the projection)
+    assert html.count("Plotly.newPlot(") == 10
+    files = json.loads((out / "summary.json").read_text())["files"]
+    assert files == {"html": "report.html", "markdown": None, "csv": "breakdown.csv", "json": "summary.json",
+                     "figures": []}
+
+
+def test_no_images_without_markdown_writes_the_same_files(sample_store, tmp_path, monkeypatch):
+    _no_browser(monkeypatch)
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-images",
+                              "--no-projection"])
+    assert res.exit_code == 0, res.output
+    assert not (out / "report.md").exists() and not (out / "figures").exists()
+    assert "Plotly.newPlot(" in (out / "report.html").read_text()
+
+
+def test_markdown_without_images_says_so_and_starts_no_browser(sample_store, tmp_path, monkeypatch):
+    _no_browser(monkeypatch)
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--markdown", "--no-images",
+                              "--no-projection"])
+    assert res.exit_code == 0, res.output
+    md = (out / "report.md").read_text()
+    assert "![" not in md and "Figures not included: PNG export was turned off (--no-images)" in md
+    assert not (out / "figures").exists()
+    files = json.loads((out / "summary.json").read_text())["files"]
+    assert files["markdown"] == "report.md" and files["figures"] == []
+
+
+def test_markdown_replaced_by_a_report_without_it_is_gone(sample_store, tmp_path, monkeypatch):
+    """A report folder written again without --markdown holds no report.md of the earlier run
+    (it would show another run's numbers)."""
+    out = tmp_path / "r"
+    args = ["report", "--store", str(sample_store), "--out", str(out), "--no-projection"]
+    assert runner.invoke(app, args + ["--markdown", "--no-images"]).exit_code == 0
+    assert (out / "report.md").is_file()
+    assert runner.invoke(app, args).exit_code == 0
+    assert not (out / "report.md").exists() and (out / "report.html").is_file()
+
+
+def test_help_says_what_markdown_and_images_do():
+    res = runner.invoke(app, ["report", "--help"], terminal_width=200)
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    assert "--markdown" in text and "Also write report.md, with PNG figures unless --no-images" in text
+    assert "report.html draws its own figures either way" in text
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -347,7 +447,7 @@ def test_failed_build_keeps_the_previous_report(sample_store, tmp_path, monkeypa
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(render, "render_markdown", boom)
-    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-images",
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--markdown", "--no-images",
                               "--no-projection"])
     assert res.exit_code == 1  # the environment, not the input
     assert f"{out}: cannot write: No space left on device" in res.output and "unexpected" not in res.output
@@ -380,7 +480,7 @@ def test_screenshot_renders(report_dir, tmp_path):
 def test_month_to_date_shows_estimated_days_and_year_ago(sample_store, tmp_path):
     out = tmp_path / "r"
     res = runner.invoke(app, ["report", "--store", str(sample_store), "--month", "2026-11", "--out", str(out),
-                              "--no-images", "--no-projection"])
+                              "--markdown", "--no-images", "--no-projection"])
     assert res.exit_code == 0, res.output
     con = duckdb.connect(str(sample_store), read_only=True)
     est_days = con.execute(
@@ -445,7 +545,8 @@ def test_cost_per_user_divides_by_the_stores_user_count(outputs, sample_store):
 
 def test_calibrated_projection_says_so_and_refuses_a_month_to_date(sample_store, tmp_path):
     out = tmp_path / "r"
-    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--no-images", "--calibrate"])
+    res = runner.invoke(app, ["report", "--store", str(sample_store), "--out", str(out), "--markdown", "--no-images",
+                              "--calibrate"])
     assert res.exit_code == 0, res.output
     md = (out / "report.md").read_text()
     assert f"the projection is calibrated to the actual spend of {MONTH} (SYNTHETIC SAMPLE" in md
@@ -550,3 +651,16 @@ def test_headings_are_for_people_and_the_data_keeps_the_column_names(outputs):
     assert "| Component | Service | Plan (list) | Actual | Variance | Variance % | Flag |" in md
     assert "variance_pct" not in md and "x_UsageType" not in md
     assert "variance_pct" in set(csv.metric) and "variance_pct" in summary["sections"]["variance"]["rows"][0]
+
+
+@pytest.mark.parametrize("markdown, images, steps", [(False, True, 12), (False, False, 12), (True, False, 13)])
+def test_progress_bar_total_is_the_steps_reported(sample_store, tmp_path, markdown, images, steps):
+    """The bar's total (report_steps) is the number of steps monthly_report reports: HTML, CSV
+    and JSON always; report.md one more; its PNGs another (counted here without Chromium)."""
+    from costplan.reports import monthly_report, report_steps
+
+    seen: list[str] = []
+    monthly_report(store=sample_store, out_dir=tmp_path / "r", markdown=markdown, images=images,
+                   projection=False, progress=seen.append)
+    assert len(seen) == report_steps(markdown, images) == steps, seen
+    assert ("Markdown" in seen) is markdown and "PNG figures" not in seen

@@ -58,3 +58,24 @@ def test_a_trace_outside_the_basic_bundle_is_drawn_with_the_full_one(tmp_path, m
     for key, p in drawn.items():
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert p.read_bytes() == reference[key].read_bytes(), key
+
+
+def test_report_html_embeds_the_basic_bundle_unless_a_figure_needs_more(monkeypatch, tmp_path):
+    """report.html carries the basic bundle (a quarter of the full plotly.js) when it draws
+    every trace; a figure with another trace, or another plotly version, gets the full one."""
+    from costplan.reports.render import plotly_js
+
+    def header(text):
+        return text[:200]
+
+    basic, full = png.BASIC_BUNDLE.read_text(encoding="utf-8"), png.full_bundle().read_text(encoding="utf-8")
+    assert len(basic) < len(full) / 3
+    bar = {"data": [{"type": "bar", "x": [1], "y": [2]}], "layout": {}}
+    line = {"data": [{"x": [1], "y": [2]}], "layout": {}}  # no type: plotly.js draws a scatter
+    heat = {"data": [{"type": "heatmap", "z": [[1]]}], "layout": {}}
+    assert header(plotly_js({"a": bar, "b": line})) == header(basic) and "(basic - minified)" in header(basic)
+    assert header(plotly_js({"a": bar, "h": heat})) == header(full)
+    other = tmp_path / "plotly-basic.min.js"
+    other.write_text("/**\n* plotly.js (basic - minified) v0.0.1\n*/\n", encoding="utf-8")
+    monkeypatch.setattr(png, "BASIC_BUNDLE", other)
+    assert header(plotly_js({"a": bar})) == header(full)

@@ -25,6 +25,7 @@ them, and its ``resourceTags/*`` columns become one Tags object.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import Counter
@@ -135,6 +136,67 @@ SRC_COL, BAD_COL = "__costplan_source_billed", "__costplan_bad"
 #: With several readers checked by one load (a CSV and a Parquet group): which reader wrote the row.
 PLAN_COL = "__costplan_plan"
 HIDDEN = (HASH_COL, FILE_COL, ROW_COL, HASH2_COL, SRC_COL, BAD_COL, PLAN_COL)
+
+
+#: The figures a CSV's load collects from the lines it drops (:class:`_Dropped`), per line.
+DROPPED_KEYS = ("BillingPeriodStart", "ProviderName", "BillingAccountId", "BillingCurrency")
+
+
+class _Dropped:
+    """The lines a CSV's load drops (CUR's ``SavingsPlanNegation``), seen by the load itself.
+
+    They count towards the source total and every file's rows, and are checked, but are not
+    stored. The load's filter is ``<kept> OR <this function>(...)``: DuckDB evaluates the
+    function only on the lines the first term does not keep (and it returns false, so they stay
+    out), and the function records each line's file, billing period, provider, account,
+    currency, source BilledCost and whether a check fails on it. So the file is parsed once,
+    not a second time for the dropped lines. The first argument says whether the line is
+    dropped: a line the function sees but the load keeps is not recorded."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, con, plan: _Plan):
+        self.con = con
+        self.plan = plan
+        self.name = f"__costplan_dropped_{next(self._ids)}"
+        self.lines: list[tuple] = []
+        lines = self.lines
+
+        def seen(dropped, file, period, provider, account, currency, billed, bad):
+            if dropped:
+                lines.append((file, period, provider, account, currency, billed, bad))
+            return False
+
+        con.create_function(
+            self.name, seen,
+            ["BOOLEAN", "VARCHAR", "TIMESTAMP", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "BOOLEAN"], "BOOLEAN",
+            null_handling="special", side_effects=True,
+        )
+
+    def where(self) -> str:
+        """The load's filter: the kept lines, and the dropped ones recorded on the way."""
+        p, e = self.plan, self.plan.exprs
+        keys = ", ".join(f"CAST({e[k]} AS {'TIMESTAMP' if k == 'BillingPeriodStart' else 'VARCHAR'})"
+                         for k in DROPPED_KEYS)
+        return (f"({p.where}) OR {self.name}(NOT coalesce({p.where}, false), filename, {keys}, "
+                f"{p.source_billed}, {_any_bad(p)})")
+
+    def frame(self) -> pd.DataFrame:
+        """Every recorded line: ``file``, the keys, ``source_BilledCost``, ``bad``."""
+        import pandas as pd
+
+        cols = ["file", *DROPPED_KEYS, "source_BilledCost", "bad"]
+        df = pd.DataFrame(self.lines, columns=cols).astype(
+            {"file": "object", "ProviderName": "object", "BillingAccountId": "object", "BillingCurrency": "object",
+             "source_BilledCost": "float64", "bad": "bool"})
+        df["BillingPeriodStart"] = pd.to_datetime(df["BillingPeriodStart"])
+        return df
+
+    def close(self) -> None:
+        try:
+            self.con.remove_function(self.name)
+        except Exception:  # noqa: BLE001 - the connection may be gone; the function goes with it
+            pass
 
 
 class _ChecksFailed(Exception):
@@ -397,7 +459,7 @@ class _Cols:
             expr = self.share(f"try_cast({raw} AS DOUBLE)")
             exact = False
             self.checks.append(
-                _Check(store_col, col, raw, f"{raw} IS NOT NULL AND {expr} IS NULL", "not a number",
+                _Check(store_col, col, raw, f"{raw} IS NOT NULL AND {expr} IS NULL", NOT_A_NUMBER,
                        "use a plain decimal number, e.g. 12.34")
             )
         if not exact:
@@ -477,6 +539,8 @@ class _Plan:
     where: str
     source_billed: str
     """The source's own BilledCost (before any mapping) [BillingCurrency]."""
+    typed: bool = False
+    """A CSV read with its number columns typed (:func:`_plan`): a file it refuses is read again as text."""
     hashed: list[str] | None = None
     """The source columns the row hash covers (:func:`_row_hash`); None: every flat column."""
 
@@ -717,18 +781,51 @@ def _cur_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, str]
 
 
 # -- the import --------------------------------------------------------------------------------
-def _plan(con, kind: str, files: list[str], csv: bool) -> _Plan:
+#: What the text check of a CSV number column says of a value that is not a number.
+NOT_A_NUMBER = "not a number"
+
+
+def _number_columns(con, kind: str, files: list[str], types: dict[str, str]) -> list[str]:
+    """The columns of a CSV (its own header names) that the import reads as numbers: those its
+    text path checks with "not a number"."""
+    text = _plan(con, kind, files, True)
+    checked = {ck.source_col for ck in text.cols.checks if ck.what == NOT_A_NUMBER}
+    out, seen = [], set()
+    for col in types:
+        if col in SOURCE_META:
+            continue
+        new = legacy_cur_name(col) if kind == "cur" and "/" in col and _is_legacy_cur(types) else col
+        if new in checked and new not in seen:  # the first of two spellings is the one read
+            out.append(col)
+        seen.add(new)
+    return out
+
+
+def _plan(con, kind: str, files: list[str], csv: bool, typed: bool = False) -> _Plan:
+    """How ``files`` become store rows. ``typed`` (CSV): the number columns are read as DOUBLE by
+    the CSV reader itself rather than as text cast by the load. DuckDB's CSV reader accepts
+    exactly the text ``try_cast(... AS DOUBLE)`` accepts, and gives the same value (NaN,
+    infinities and 1e309 too, which the finite checks then refuse as on the text path); any other
+    value makes it refuse the file, which is then read as text (:func:`import_files`), so every
+    message stays the text path's. Timestamps stay text: the reader's timestamp parsing also
+    accepts ``2026-4-01T00:00:00Z`` or ``26-10-01T00:00:00Z``, which the text checks refuse."""
     types: dict[str, str] = {}
     for f in files:
         for k, t in _describe(con, f).items():
             types.setdefault(k, t)
     # files are streamed, never staged: the checking scan reads only the columns its checks and
     # totals name (Parquet reads no other column; a CSV is parsed again), the load reads them all
-    reader = _reader(files, csv=csv, extra=", filename = true" + ("" if csv else ", file_row_number = true"))
+    extra = ", filename = true" + ("" if csv else ", file_row_number = true")
+    numbers = _number_columns(con, kind, files, types) if csv and typed else []
+    if numbers:
+        types = {k: ("DOUBLE" if k in numbers else t) for k, t in types.items()}
+        extra += ", types = {" + ", ".join(f"{_lit(k)}: 'DOUBLE'" for k in numbers) + "}"
+    typed = bool(numbers)
+    reader = _reader(files, csv=csv, extra=extra)
     if kind == "focus":
         exprs, cols = _focus_exprs(types, csv=csv)
         billed = cols.typed("DOUBLE", "BilledCost", "BilledCost")
-        plan = _Plan(cols.reader(reader), files, csv, exprs, cols, "TRUE", billed)
+        plan = _Plan(cols.reader(reader), files, csv, exprs, cols, "TRUE", billed, typed)
         if not csv:
             plan.hashed = _read_columns(plan)
         return plan
@@ -736,7 +833,7 @@ def _plan(con, kind: str, files: list[str], csv: bool) -> _Plan:
         reader, types = _legacy_relation(reader, types, row_numbers=not csv)
     exprs, cols, where = _cur_exprs(types, csv=csv)
     billed = cols.typed("DOUBLE", "BilledCost", "line_item_unblended_cost")
-    return _Plan(cols.reader(reader), files, csv, exprs, cols, where, billed)
+    return _Plan(cols.reader(reader), files, csv, exprs, cols, where, billed, typed)
 
 
 def _read_columns(plan: _Plan) -> list[str]:
@@ -832,8 +929,20 @@ def import_files(
     groups: dict[bool, list[str]] = {}
     for f in files:
         groups.setdefault(not f.lower().endswith(".parquet"), []).append(f)
-    plans = [_plan(con, kind, group, csv) for csv, group in sorted(groups.items())]
+    # a CSV is first read with its number columns typed; a file that read refuses is read as text,
+    # whose checks name every problem
+    plans = [_plan(con, kind, group, csv, typed=csv) for csv, group in sorted(groups.items())]
+    if any(p.typed for p in plans):
+        try:
+            return _import(store, kind, files, found, plans, description, mode)
+        except _TypedRefused:
+            plans = [_plan(con, kind, group, csv) for csv, group in sorted(groups.items())]
     return _import(store, kind, files, found, plans, description, mode)
+
+
+class _TypedRefused(Exception):
+    """A CSV read with typed number columns failed (a value the reader refused, or a check):
+    the load was rolled back and the files are imported again read as text."""
 
 
 def _import(store, kind, files, found, plans, description, mode) -> ImportReport:
@@ -871,7 +980,9 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
         state["parts"] = parts[parts["rows"] > 0]
 
     # the load also writes each row's hash, file and (Parquet) row number, read by the repeated-row
-    # check in the same transaction and dropped before it commits
+    # check in the same transaction and dropped before it commits; a CSV's load records the lines
+    # it drops on the way (_Dropped)
+    dropped = {id(p): _Dropped(con, p) for p in plans if p.csv and p.where != "TRUE"}
     # a load of one file writes no file column: the name is the same on every row, and a text
     # column more per row makes DuckDB's load under the memory limit wait for memory on one core
     one_file = len(plans) == 1 and len(plans[0].files) == 1
@@ -888,12 +999,15 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
                 cols.append(f"{checked.index(p)} AS {PLAN_COL}")
         return ", ".join(cols)
 
-    selects = [f"SELECT {p.select}, {written(p)} FROM {p.reader} WHERE {p.where}" for p in plans]
+    selects = [f"SELECT {p.select}, {written(p)} FROM {p.reader} "
+               f"WHERE {dropped[id(p)].where() if id(p) in dropped else p.where}" for p in plans]
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
     def inspect(con_, table):
         summarise([early[id(p)] if not p.in_load else
-                   _scan(con_, p, table=table, index=checked.index(p) if len(checked) > 1 else None) for p in plans])
+                   _scan(con_, p, table=table, index=checked.index(p) if len(checked) > 1 else None,
+                         dropped=dropped.get(id(p)))
+                   for p in plans])
         inspect.result = _duplicates(con_, plans, table, state["all_rows"])
 
     inspect.result = None
@@ -929,6 +1043,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             inspect=inspect,
         )
     except _ChecksFailed:
+        if any(p.typed for p in plans):
+            raise _TypedRefused() from None
         # rolled back: the files are checked again on their own, naming every problem as a check
         # before the load would
         for p in plans:
@@ -938,11 +1054,15 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     except duckdb.Error as exc:
         if _environment_failure(exc, store.path):
             raise CostplanError(f"cannot write to the store {store.path}: {_short(exc)}; nothing was imported") from None
+        if any(p.typed for p in plans):
+            raise _TypedRefused() from None
         # a file the load could not read: the checking pass names the file as it always did
         for p in plans:
             if p.in_load:
                 _scan(con, p)
         raise InputError(f"cannot import {', '.join(files)}: {_short(exc)}") from None
+    finally:
+        _close(dropped)
     totals = check.result.sort_values(["billing_period", "ProviderName", "BillingCurrency"]).reset_index(drop=True)
     totals = totals[
         ["billing_period", "ProviderName", "BillingCurrency", "rows", "source_BilledCost", "stored_BilledCost",
@@ -967,6 +1087,12 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     )
 
 
+def _close(dropped: dict) -> None:
+    for d in dropped.values():
+        d.close()
+    dropped.clear()
+
+
 def _checks(plan: _Plan) -> list[_Check]:
     return list(dict.fromkeys(plan.cols.checks))  # a column typed twice is checked (and reported) once
 
@@ -977,7 +1103,8 @@ def _any_bad(plan: _Plan) -> str:
     return "coalesce(" + " OR ".join(f"({b})" for b in bad) + ", false)" if bad else "false"
 
 
-def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None) -> pd.DataFrame:
+def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None,
+          dropped: _Dropped | None = None) -> pd.DataFrame:
     """One pass over the files, reading only the columns the checks and the totals name: every
     check, and per file, billing period, provider, account and currency the rows kept, the
     source's BilledCost and every row (``all_rows``, kept or dropped). Raises
@@ -987,9 +1114,9 @@ def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None) 
     With ``table`` (the load of a CSV or of Parquet FOCUS, in its transaction): the same figures
     from the new rows, which the load wrote with the column :data:`BAD_COL` (and, unless the
     stored BilledCost is the source's, :data:`SRC_COL`) beside them, and from the lines the load
-    dropped; a failed check raises :class:`_ChecksFailed` (the caller rolls back and scans the
-    files themselves for the problems). ``index``: the plan's :data:`PLAN_COL` when the load
-    checked several readers."""
+    dropped (``dropped``, as the load recorded them); a failed check raises :class:`_ChecksFailed`
+    (the caller rolls back and scans the files themselves for the problems). ``index``: the
+    plan's :data:`PLAN_COL` when the load checked several readers."""
     import duckdb
 
     e = plan.exprs
@@ -1001,24 +1128,38 @@ def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None) 
             # a column the load left out holds a constant (or NULL): the expression gives it
             return f'"{name}"' if name in have else e[name]
 
-        keys = ("BillingPeriodStart", "ProviderName", "BillingAccountId", "BillingCurrency")
+        keys = DROPPED_KEYS
         src = '"BilledCost"' if plan.billed_is_source else SRC_COL
         mine = f"{BAD_COL} IS NOT NULL" + (f" AND {PLAN_COL} = {int(index)}" if index is not None else "")
         file = FILE_COL if FILE_COL in have else _lit(str(plan.files[0]))
         kept = (f"SELECT {file} AS file, {', '.join(f'{col(k)} AS {k}' for k in keys)}, count(*) AS rows, "
                 f"sum({src}) AS source_BilledCost, count(*) AS all_rows, count(*) FILTER (WHERE {BAD_COL}) AS bad "
                 f"FROM {table} WHERE {mine} GROUP BY ALL")
+        view = None
         if plan.where != "TRUE":
             # the lines the load drops (CUR's SavingsPlanNegation) count towards the source and are
-            # checked too: one more pass over the file, only they projected past its filter
-            dropped = (f"SELECT filename AS file, {', '.join(f'{e[k]} AS {k}' for k in keys)}, 0 AS rows, "
-                       f"sum({plan.source_billed}) AS source_BilledCost, count(*) AS all_rows, "
-                       f"count(*) FILTER (WHERE {_any_bad(plan)}) AS bad "
-                       f"FROM {plan.reader} WHERE NOT coalesce({plan.where}, false) GROUP BY ALL")
+            # checked too: the load recorded them (_Dropped); without that record, one more pass
+            # over the file, only they projected past its filter
+            if dropped is not None:
+                view = f"{dropped.name}_lines"
+                con.register(view, dropped.frame())
+                lines = (f"SELECT file, CAST(BillingPeriodStart AS TIMESTAMP) AS BillingPeriodStart, "
+                         f"{', '.join(f'CAST({k} AS VARCHAR) AS {k}' for k in keys[1:])}, "
+                         f"source_BilledCost, bad FROM {view}")
+            else:
+                lines = (f"SELECT filename AS file, {', '.join(f'{e[k]} AS {k}' for k in keys)}, "
+                         f"{plan.source_billed} AS source_BilledCost, {_any_bad(plan)} AS bad "
+                         f"FROM {plan.reader} WHERE NOT coalesce({plan.where}, false)")
+            lost = (f"SELECT file, {', '.join(keys)}, 0 AS rows, sum(source_BilledCost) AS source_BilledCost, "
+                    f"count(*) AS all_rows, count(*) FILTER (WHERE bad) AS bad FROM ({lines}) GROUP BY ALL")
             kept = (f"SELECT file, {', '.join(keys)}, CAST(sum(rows) AS BIGINT) AS rows, "
                     "sum(source_BilledCost) AS source_BilledCost, CAST(sum(all_rows) AS BIGINT) AS all_rows, "
-                    f"CAST(sum(bad) AS BIGINT) AS bad FROM ({kept} UNION ALL {dropped}) GROUP BY ALL")
-        df = con.execute(kept).df()
+                    f"CAST(sum(bad) AS BIGINT) AS bad FROM ({kept} UNION ALL {lost}) GROUP BY ALL")
+        try:
+            df = con.execute(kept).df()
+        finally:
+            if view is not None:
+                con.unregister(view)
         if len(df) and int(df["bad"].sum()):
             raise _ChecksFailed()
         return _scanned(df.drop(columns=["bad"]))

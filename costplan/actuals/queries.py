@@ -200,10 +200,12 @@ def spend_sql(
     where: dict[str, str] | None = None,
     estimated_sql: str = "x_ChargeStatus = 'Estimated'",
     currencies: bool = False,
+    rows_sql: str = "count(*)",
 ) -> str:
     """Spend summed over ``by`` keys: columns the keys, ``metric``, ``Estimated``, ``rows``
     (and, with ``currencies``, ``currency_min`` / ``currency_max``: the billing currencies summed,
-    so an engine can refuse a sum over two currencies without a second query)."""
+    so an engine can refuse a sum over two currencies without a second query). ``rows_sql``
+    counts the raw rows of a group (over a rollup: the sum of its row counts)."""
     if metric not in schema.METRICS:
         raise InputError(
             Problem(
@@ -227,7 +229,7 @@ def spend_sql(
     cur_out = ', min(c0) AS "currency_min", max(c1) AS "currency_max"' if currencies else ""
     inner_sql = (
         f'SELECT {"".join(c + ", " for c in inner)}sum("{metric}") AS m, bool_or({estimated_sql}) AS e, '
-        f"count(*) AS n{cur_in} FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'}"
+        f"{rows_sql} AS n{cur_in} FROM {relation} WHERE {' AND '.join(conds) or 'TRUE'}"
         + (f" GROUP BY {inner_group}" if inner else "")
     )
     select = ", ".join(f'{e} AS "{k}"' for k, e in zip(by, exprs, strict=True))

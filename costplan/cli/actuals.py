@@ -71,17 +71,17 @@ def store_cmd(store_path: str | None = STORE_OPTION, fmt: Format = FORMAT_OPTION
 
     load_cols = ["load_id", "x_Source", "description", "started_at", "rows_loaded", "rows_replaced"]
     with _open_store(store_path, all_currencies=True) as store:
-        if fmt in (Format.table, Format.markdown):  # printed: DuckDB and rich suffice, no pandas
-            months, loads = store.months_by_source_rows(), store.loads_rows(load_cols)
-        else:
-            months, loads = store.months_by_source(), store.loads()[load_cols]
+        # DuckDB and rich (or the csv and json modules) suffice: no pandas
+        months, loads = store.months_by_source_rows(), store.loads_rows(load_cols)
         version, path, synthetic = store.version, store.path, store.is_synthetic()
     size = os.path.getsize(path) / 1e6
     if fmt is Format.json:
-        from costplan.frames import json_records
+        from costplan.cli.common import rows_records
 
+        # started_at as ISO 8601 to the millisecond, as pandas writes a timestamp in JSON
+        loads = loads.map_column("started_at", lambda t: t.isoformat(timespec="milliseconds") if t else None)
         emit_json({"store": str(path), "schema_version": version, "size_mb": round(size, 3), "synthetic": synthetic,
-                   "months": json_records(months), "loads": json_records(loads)})
+                   "months": rows_records(months), "loads": rows_records(loads)})
         return
     if fmt is Format.csv:
         emit_frame(months, fmt)

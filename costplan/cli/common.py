@@ -304,10 +304,16 @@ def _emit_rows_csv(rows, money: tuple[str, ...]) -> None:
     sys.stdout.write(out.getvalue())
 
 
+def rows_records(rows, money: tuple[str, ...] = ()) -> list[dict]:
+    """A :class:`costplan.frames.Rows` as JSON records, as :func:`costplan.frames.json_records`
+    gives its frame (a missing value is null; ``money`` to cents, other floats to 10 significant
+    digits). Its values must be JSON values already (text, numbers, yes/no, None)."""
+    return [dict(zip(rows.columns, r, strict=True)) for r in _rows_values(rows, money)]
+
+
 def _emit_rows_json(rows, money: tuple[str, ...]) -> None:
-    """A :class:`costplan.frames.Rows` (:meth:`~costplan.frames.Rows.plain`) as JSON records,
-    as :func:`costplan.frames.json_records` gives its frame (a missing value is null)."""
-    emit_json([dict(zip(rows.columns, r, strict=True)) for r in _rows_values(rows, money)])
+    """A :class:`costplan.frames.Rows` (:meth:`~costplan.frames.Rows.plain`) as JSON records."""
+    emit_json(rows_records(rows, money))
 
 
 def _print_table(df, *, title, money, caption, keep, wide) -> None:

@@ -100,7 +100,7 @@ def info_cmd(
         emit_json(info.to_dict())
         return
     if fmt is Format.csv:
-        emit_frame(info.coverage, fmt)
+        emit_frame(info.coverage_rows(), fmt)
         return
     # printed tables: the catalog and rich suffice, no pandas
     s = info.summary

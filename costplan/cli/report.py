@@ -26,9 +26,10 @@ from costplan.cli.common import (
 )
 
 REPORT_HELP = """Write the monthly cost report of one month into a folder (default
-reports/YYYY-MM/): report.html (self-contained, works offline, prints well), report.md with
-PNG figures for a wiki or pull request, breakdown.csv and summary.json with the numbers
-behind every figure.
+reports/YYYY-MM/): report.html (self-contained, its figures drawn by the plotly.js it
+carries; works offline, prints well), breakdown.csv and summary.json with the numbers behind
+every figure. With --markdown, also report.md with PNG figures (figures/*.png) for a wiki or
+a pull request: those are drawn by a headless Chromium (--no-images: report.md without them).
 
 Sections: headline (total, change vs last month, vs the same month last year, vs plan),
 spend by service, region, component and team, top movers with the usage and price behind
@@ -44,7 +45,9 @@ Examples:
 
   costplan report --month 2026-09 --out /tmp/report-2026-09
 
-  costplan report --stack data/ultibiker/stack.yaml --store data/costplan.duckdb --no-images
+  costplan report --markdown    # also report.md and its PNG figures (needs Chromium)
+
+  costplan report --stack data/ultibiker/stack.yaml --store data/costplan.duckdb --markdown --no-images
 
   costplan report --calibrate    # the projection starts from the month's bill, not the plan
 
@@ -88,7 +91,13 @@ def report_cmd(
     catalog_path: str | None = typer.Option(None, "--catalog", help="Catalog CSV (default: embedded snapshot)."),
     rates: str = RATES_OPTION,
     bill_rates: str | None = BILL_RATES_OPTION,
-    images: bool = typer.Option(True, "--images/--no-images", help="PNG figures for report.md (needs Chromium)."),
+    markdown: bool = typer.Option(
+        False, "--markdown/--no-markdown", help="Also write report.md, with PNG figures unless --no-images."
+    ),
+    images: bool = typer.Option(
+        True, "--images/--no-images", help="With --markdown: PNG figures for report.md (drawn by Chromium). "
+        "report.html draws its own figures either way."
+    ),
     projection: bool = typer.Option(True, "--projection/--no-projection", help="Include the 12-month projection."),
     calibrate: bool = typer.Option(
         False, "--calibrate", help="Start the projection from the month's bill, not the plan (each kind of cost "
@@ -118,7 +127,7 @@ def report_cmd(
 
     from costplan.config import load_settings
     from costplan.errors import InputError
-    from costplan.reports import REPORT_STEPS, monthly_report
+    from costplan.reports import monthly_report, report_steps
 
     if calibrate and not projection:
         raise InputError("--calibrate calibrates the projection; it cannot be combined with --no-projection")
@@ -127,7 +136,7 @@ def report_cmd(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as bar:  # piped: no bar, and no blank line where it was
-        task = bar.add_task("report", total=REPORT_STEPS)
+        task = bar.add_task("report", total=report_steps(markdown, images))
 
         def step(what: str) -> None:
             bar.update(task, description=f"report: {what}", advance=1)
@@ -149,8 +158,8 @@ def report_cmd(
                                 table=table, output=output, workgroup=workgroup, table_format=table_format,
                                 profile=profile, max_scan_gb=max_scan_gb)
         try:
-            tables, files = monthly_report(month, stack, store, out, catalog=catalog, images=images,
-                                           projection=projection, calibrate=calibrate, progress=step,
+            tables, files = monthly_report(month, stack, store, out, catalog=catalog, markdown=markdown,
+                                           images=images, projection=projection, calibrate=calibrate, progress=step,
                                            strict_prices=cfg.strict_prices, source=source)
         finally:
             if source is not None:

@@ -123,12 +123,21 @@ class CatalogInfo:
         return self.coverage_summary_rows().to_frame()
 
     def to_dict(self) -> dict:
+        """Everything as JSON-ready Python values (no pandas: the records in their columns)."""
+
+        def records(rows, columns):
+            return [{c: r.get(c) for c in columns} for r in rows]
+
         return {
             "summary": self.summary,
-            "sources": self.sources.to_dict(orient="records"),
-            "counts": self.counts.to_dict(orient="records"),
-            "coverage": self.coverage.to_dict(orient="records"),
+            "sources": records(self.source_records, SOURCE_COLUMNS),
+            "counts": records(self.count_records, ["service", *PRICING_MODELS, "total"]),
+            "coverage": records(self.coverage_records, COVERAGE_COLUMNS),
         }
+
+    def coverage_rows(self):
+        """:attr:`coverage` as :class:`costplan.frames.Rows`."""
+        return self._rows(self.coverage_records, COVERAGE_COLUMNS)
 
 
 def catalog_info(catalog: Catalog) -> CatalogInfo:

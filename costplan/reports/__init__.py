@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from costplan.reports.render import ReportFiles
     from costplan.reports.tables import ReportTables
 
-__all__ = ["REPORT_STEPS", "build_report", "monthly_report"]
+__all__ = ["REPORT_STEPS", "build_report", "monthly_report", "report_steps"]
 
 # plotly.io imports nbformat, whose validator imports jsonschema, which imports rfc3987_syntax
 # (when installed) to check the "iri" string format, and that builds a URI grammar at import:
@@ -32,8 +32,14 @@ __all__ = ["REPORT_STEPS", "build_report", "monthly_report"]
 if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
     sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 
-#: Progress steps reported by :func:`monthly_report` (for a progress bar's total).
-REPORT_STEPS = 13
+#: Progress steps reported by :func:`monthly_report` without Markdown (for a progress bar's total).
+REPORT_STEPS = 12
+
+
+def report_steps(markdown: bool = False, images: bool = True) -> int:
+    """Progress steps of :func:`monthly_report` with these options: report.md is one more, its
+    PNG figures another."""
+    return REPORT_STEPS + int(markdown) + int(markdown and images)
 
 
 def _is_default(value: str, builtin: str) -> bool:
@@ -134,6 +140,7 @@ def monthly_report(
     out_dir: str | os.PathLike | None = None,
     *,
     catalog: str | os.PathLike | None = None,
+    markdown: bool = False,
     images: bool = True,
     projection: bool = True,
     calibrate: bool = False,
@@ -141,13 +148,16 @@ def monthly_report(
     progress: Callable[[str], None] = lambda _s: None,
     source=None,
 ) -> tuple[ReportTables, ReportFiles]:
-    """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``)."""
+    """Build and write the monthly report (default folder ``<reports_dir>/YYYY-MM``):
+    report.html, breakdown.csv and summary.json; with ``markdown``, also report.md, with its PNG
+    figures (a headless Chromium draws them) unless ``images`` is False."""
     from costplan import config, outputs
     from costplan.reports.render import REPORT_KIND, write_report
 
     if out_dir:  # before any work: a path that is not a new folder or an earlier report is refused
         out_dir = outputs.resolve(out_dir)
         outputs.check_folder(out_dir, REPORT_KIND)
+    images = images and markdown  # the PNGs are report.md's; report.html draws its own figures
     browser = None
     folder = None  # where the PNGs are drawn, each as soon as its tables are built
     if images:
@@ -166,7 +176,7 @@ def monthly_report(
             strict_prices=strict_prices, source=source, on_figure=on_figure if images else None,
         )
         out = Path(out_dir) if out_dir else config.load_settings().reports_dir / tables.month
-        files = write_report(tables, figs, out, images=images, progress=progress,
+        files = write_report(tables, figs, out, markdown=markdown, images=images, progress=progress,
                              embedded_default=tables.embedded_default, browser=browser,
                              pngs=browser.finish() if browser is not None else None)
     finally:

@@ -1,19 +1,29 @@
 """Plotly figures of the monthly report, built from :class:`~costplan.reports.tables.ReportTables`.
 
-No I/O: every function takes tables and returns a ``plotly.graph_objects.Figure``. Each trace
-carries ``meta = {"section": ..., "metric": ...}`` naming the table column it plots, so the
-numbers behind a figure can be found in ``breakdown.csv`` (same section, same metric, same
-order of rows).
+No I/O. The report's figures are plain plotly JSON (``{"data": [...], "layout": {...}}``, the
+figure plotly.js draws): the ``*_spec`` functions build them from a table without importing
+plotly (whose import and validation took a good part of the report's time); report.html
+embeds them as they are (:func:`to_json`, the template added). :func:`as_figure` makes one a
+``plotly.graph_objects.Figure`` for a notebook, and the functions without ``_spec``
+(:func:`trend`, :func:`movers`, ...) return that figure. Each trace carries
+``meta = {"section": ..., "metric": ...}`` naming the table column it plots, so the numbers
+behind a figure can be found in ``breakdown.csv`` (same section, same metric, same order of
+rows).
+
+A table is a pandas DataFrame or anything with ``columns`` and ``column(name)`` (a
+:class:`costplan.frames.Rows`).
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-import pandas as pd
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     import plotly.graph_objects as go
 
     from costplan.reports.tables import ReportTables
@@ -64,7 +74,7 @@ def texts(values) -> list[str]:
 TEMPLATE = "plotly_white"
 
 
-def figure(*data) -> go.Figure:
+def figure(*data, layout: dict | None = None) -> go.Figure:
     """A new figure on :data:`TEMPLATE`.
 
     plotly applies its default template at construction as already validated (1 ms a figure),
@@ -80,132 +90,205 @@ def figure(*data) -> go.Figure:
 
     templates = pio.templates
     if not hasattr(templates, "_default"):
-        return go.Figure(data=list(data) or None, layout={"template": templates[TEMPLATE]})
+        return go.Figure(data=list(data) or None, layout={"template": templates[TEMPLATE], **(layout or {})})
     before = templates._default
     templates._default = TEMPLATE
     try:
-        return go.Figure(data=list(data) or None)
+        return go.Figure(data=list(data) or None, layout=layout)
     finally:
         templates._default = before
 
 
 def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    fig.update_layout(
-        title={"text": text(title), "x": 0.0, "xanchor": "left", "font": {"size": 15}, "pad": {"l": 6}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 45, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
-        hoverlabel={"namelength": -1},
-    )
+    """The layout every figure shares (title, height, margins, legend, font), on a Figure."""
+    fig.update_layout(**_common_layout(title, height))
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(automargin=True)
     return fig
+
+
+def _common_layout(title: str, height: int) -> dict:
+    return {
+        "title": {"text": text(title), "x": 0.0, "xanchor": "left", "font": {"size": 15}, "pad": {"l": 6}},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 45, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+        "hoverlabel": {"namelength": -1},
+    }
+
+
+def _merge(into: dict, more: dict) -> dict:
+    """``more`` merged into ``into``, a nested dict into a nested dict (as plotly's
+    ``update_layout`` does)."""
+    for k, v in more.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = v
+    return into
+
+
+def _spec(data: list[dict], layout: dict, title: str, height: int = 380) -> dict:
+    """A figure: its traces, and ``layout`` under the layout every figure shares."""
+    lay = _merge(layout, _common_layout(title, height))
+    _merge(lay.setdefault("yaxis", {}), {"automargin": True})
+    _merge(lay.setdefault("xaxis", {}), {"automargin": True})
+    return {"data": data, "layout": lay}
+
+
+_MONEY_AXIS = {"tickprefix": "$", "separatethousands": True}
+
+
+def _value(v):
+    """A number for the figure's JSON: NaN and missing values are null (a gap in plotly.js),
+    numpy scalars plain Python numbers."""
+    if v is None:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def _raw(df, name: str) -> list:
+    """Column ``name`` of a table as a list, as it is held (labels)."""
+    if hasattr(df, "column"):
+        return list(df.column(name))
+    return df[name].tolist()
+
+
+def col(df, name: str) -> list:
+    """Column ``name`` of a table as JSON-ready numbers (:func:`_value`)."""
+    return [_value(v) for v in _raw(df, name)]
+
+
+def _has(df, name: str) -> bool:
+    return name in df.columns
+
+
+def _len(df) -> int:
+    return len(df)
+
+
+def _strs(values) -> list[str]:
+    """Each value as pandas' ``astype(str)`` writes it (``None``, ``nan`` for missing)."""
+    return [str(v) for v in values]
 
 
 def _meta(section: str, metric: str) -> dict:
     return {"section": section, "metric": metric}
 
 
-def bar_current_previous(df: pd.DataFrame, key: str, section: str, title: str) -> go.Figure:
+def _bar(**kw) -> dict:
+    return {"type": "bar", **kw}
+
+
+def _scatter(**kw) -> dict:
+    return {"type": "scatter", **kw}
+
+
+def bar_current_previous_spec(df, key: str, section: str, title: str) -> dict:
     """Horizontal bars: this month and last month per ``key``, largest on top."""
-    import plotly.graph_objects as go
-
-    d = df.iloc[::-1]
-    fig = figure()
-    if d["previous"].notna().any():
-        fig.add_trace(go.Bar(y=texts(d[key]), x=d["previous"], name="last month", orientation="h",
-                             marker_color=COLORS["previous"], meta=_meta(section, "previous"),
-                             hovertemplate="%{y}: $%{x:,.2f}<extra>last month</extra>"))
-    fig.add_trace(go.Bar(y=texts(d[key]), x=d[METRIC], name="this month", orientation="h", marker_color=COLORS["actual"],
-                         meta=_meta(section, METRIC), hovertemplate="%{y}: $%{x:,.2f}<extra>this month</extra>"))
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(tickprefix="$", separatethousands=True)
-    return _layout(fig, title, height=max(260, 60 + 34 * len(d)))
+    labels = texts(_raw(df, key)[::-1])
+    previous = col(df, "previous")[::-1]
+    data = []
+    if any(v is not None for v in previous):
+        data.append(_bar(y=labels, x=previous, name="last month", orientation="h",
+                         marker={"color": COLORS["previous"]}, meta=_meta(section, "previous"),
+                         hovertemplate="%{y}: $%{x:,.2f}<extra>last month</extra>"))
+    data.append(_bar(y=labels, x=col(df, METRIC)[::-1], name="this month", orientation="h",
+                     marker={"color": COLORS["actual"]}, meta=_meta(section, METRIC),
+                     hovertemplate="%{y}: $%{x:,.2f}<extra>this month</extra>"))
+    return _spec(data, {"barmode": "group", "xaxis": dict(_MONEY_AXIS)}, title, height=max(260, 60 + 34 * _len(df)))
 
 
-def trend(df: pd.DataFrame, plan_total: float | None) -> go.Figure:
-    import plotly.graph_objects as go
-
-    fig = figure()
-    fig.add_trace(go.Bar(x=texts(df["month"]), y=df[METRIC], name="actual", marker_color=COLORS["actual"],
-                         meta=_meta("trend", METRIC), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
-    if "credits" in df:
-        for r in df[df["credits"] < 0].itertuples():  # a credit is labelled, not read as a drop in usage
-            fig.add_annotation(x=text(r.month), y=getattr(r, METRIC), text=f"incl. credit -${-r.credits:,.0f}",
-                               showarrow=True, arrowhead=0, ay=-28, font={"size": 11, "color": "#8a5a00"},
-                               bgcolor="rgba(255,255,255,0.85)")
-    if plan_total is not None:
-        fig.add_hline(y=plan_total, line_dash="dash", line_color=COLORS["plan"],
-                      annotation_text=f"plan ${plan_total:,.0f}", annotation_position="top right",
-                      annotation_bgcolor="rgba(255,255,255,0.85)", annotation_font_color="#8a5a00")
-    fig.update_yaxes(tickprefix="$", separatethousands=True)
-    fig.update_xaxes(type="category")
-    return _layout(fig, TITLES["trend"])
-
-
-def movers(df: pd.DataFrame) -> go.Figure:
-    import plotly.graph_objects as go
-
-    region = df["RegionId"].astype(str)
-    where = (" (" + region + ")").where(~region.isin(["(none)", "", "None", "nan"]), "")  # a global line: no region
-    labels = texts((df["x_UsageType"].astype(str) + where).iloc[::-1])
-    d = df.iloc[::-1]
-    fig = figure()
-    fig.add_trace(go.Bar(y=labels, x=d["usage_effect"], name="usage effect", orientation="h",
-                         marker_color=COLORS["usage"], meta=_meta("movers", "usage_effect"),
-                         hovertemplate="%{y}: $%{x:,.2f}<extra>usage</extra>"))
-    fig.add_trace(go.Bar(y=labels, x=d["price_effect"], name="price effect", orientation="h",
-                         marker_color=COLORS["price"], meta=_meta("movers", "price_effect"),
-                         hovertemplate="%{y}: $%{x:,.2f}<extra>price</extra>"))
-    fig.add_trace(go.Scatter(y=labels, x=d["change"], name="change", mode="markers",
-                             marker={"color": "#222", "symbol": "diamond", "size": 9}, meta=_meta("movers", "change"),
-                             hovertemplate="%{y}: $%{x:,.2f}<extra>change</extra>"))
-    fig.update_layout(barmode="relative")
-    fig.update_xaxes(tickprefix="$", separatethousands=True, zeroline=True, zerolinecolor="#888")
-    return _layout(fig, TITLES["movers"], height=max(300, 60 + 34 * len(d)))
+def trend_spec(df, plan_total: float | None) -> dict:
+    months, cost = _raw(df, "month"), col(df, METRIC)
+    data = [_bar(x=texts(months), y=cost, name="actual", marker={"color": COLORS["actual"]},
+                 meta=_meta("trend", METRIC), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>")]
+    layout: dict[str, Any] = {}
+    notes = []
+    if _has(df, "credits"):
+        for m, c, credit in zip(months, cost, col(df, "credits"), strict=True):
+            if credit is not None and credit < 0:  # a credit is labelled, not read as a drop in usage
+                notes.append({"x": text(m), "y": c, "text": f"incl. credit -${-credit:,.0f}", "showarrow": True,
+                              "arrowhead": 0, "ay": -28, "font": {"size": 11, "color": "#8a5a00"},
+                              "bgcolor": "rgba(255,255,255,0.85)"})
+    if plan_total is not None:  # a dashed line across the plot (plotly's add_hline)
+        layout["shapes"] = [{"type": "line", "line": {"color": COLORS["plan"], "dash": "dash"}, "x0": 0, "x1": 1,
+                             "xref": "x domain", "y0": plan_total, "y1": plan_total, "yref": "y"}]
+        notes.append({"bgcolor": "rgba(255,255,255,0.85)", "font": {"color": "#8a5a00"}, "showarrow": False,
+                      "text": f"plan ${plan_total:,.0f}", "x": 1, "xanchor": "right", "xref": "x domain",
+                      "y": plan_total, "yanchor": "bottom", "yref": "y"})
+    if notes:
+        layout["annotations"] = notes
+    layout["yaxis"] = dict(_MONEY_AXIS)
+    layout["xaxis"] = {"type": "category"}
+    return _spec(data, layout, TITLES["trend"])
 
 
-def variance(df: pd.DataFrame) -> go.Figure:
-    import plotly.graph_objects as go
+def movers_spec(df) -> dict:
+    where = ["" if r in ("(none)", "", "None", "nan") else f" ({r})" for r in _strs(_raw(df, "RegionId"))]
+    labels = texts([u + w for u, w in zip(_strs(_raw(df, "x_UsageType")), where, strict=True)][::-1])
+    data = [
+        _bar(y=labels, x=col(df, "usage_effect")[::-1], name="usage effect", orientation="h",
+             marker={"color": COLORS["usage"]}, meta=_meta("movers", "usage_effect"),
+             hovertemplate="%{y}: $%{x:,.2f}<extra>usage</extra>"),
+        _bar(y=labels, x=col(df, "price_effect")[::-1], name="price effect", orientation="h",
+             marker={"color": COLORS["price"]}, meta=_meta("movers", "price_effect"),
+             hovertemplate="%{y}: $%{x:,.2f}<extra>price</extra>"),
+        _scatter(y=labels, x=col(df, "change")[::-1], name="change", mode="markers",
+                 marker={"color": "#222", "symbol": "diamond", "size": 9}, meta=_meta("movers", "change"),
+                 hovertemplate="%{y}: $%{x:,.2f}<extra>change</extra>"),
+    ]
+    layout = {"barmode": "relative", "xaxis": {**_MONEY_AXIS, "zeroline": True, "zerolinecolor": "#888"}}
+    return _spec(data, layout, TITLES["movers"], height=max(300, 60 + 34 * _len(df)))
 
-    x = texts(df["component_kind"].where(df["component_kind"] != "unmapped",
-                                         "unmapped: " + df["ServiceName"].astype(str)))
-    fig = figure()
-    fig.add_trace(go.Bar(x=x, y=df["plan"], name="plan", marker_color=COLORS["plan"],
-                         meta=_meta("variance", "plan"), hovertemplate="%{x}: $%{y:,.2f}<extra>plan</extra>"))
-    fig.add_trace(go.Bar(x=x, y=df["actual"], name="actual", marker_color=COLORS["actual"],
-                         meta=_meta("variance", "actual"), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(tickprefix="$", separatethousands=True)
-    fig.update_xaxes(tickangle=-35)
-    return _layout(fig, TITLES["variance"], height=420)
+
+def variance_spec(df) -> dict:
+    x = texts([k if k != "unmapped" else "unmapped: " + s
+               for k, s in zip(_raw(df, "component_kind"), _strs(_raw(df, "ServiceName")), strict=True)])
+    data = [_bar(x=x, y=col(df, "plan"), name="plan", marker={"color": COLORS["plan"]},
+                 meta=_meta("variance", "plan"), hovertemplate="%{x}: $%{y:,.2f}<extra>plan</extra>"),
+            _bar(x=x, y=col(df, "actual"), name="actual", marker={"color": COLORS["actual"]},
+                 meta=_meta("variance", "actual"), hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>")]
+    return _spec(data, {"barmode": "group", "yaxis": dict(_MONEY_AXIS), "xaxis": {"tickangle": -35}},
+                 TITLES["variance"], height=420)
 
 
-def projection(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figure:
+def _band(df, section: str, fmt: str, median_mode: str) -> list[dict]:
+    """The p10-p90 band and the median of a fan chart."""
+    x = texts(_raw(df, "month"))
+    return [
+        _scatter(x=x, y=col(df, "p90"), name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
+                 showlegend=False,  # the band's upper edge: the legend names the band once
+                 meta=_meta(section, "p90"), hovertemplate="%{x}: $%{y:" + fmt + "}<extra>p90</extra>"),
+        _scatter(x=x, y=col(df, "p10"), name="p10 - p90", mode="lines", fill="tonexty",
+                 fillcolor="rgba(138,180,248,0.35)", line={"width": 0.5, "color": "#8ab4f8"},
+                 meta=_meta(section, "p10"), hovertemplate="%{x}: $%{y:" + fmt + "}<extra>p10</extra>"),
+        _scatter(x=x, y=col(df, "p50"), name="median", mode=median_mode, line={"color": "#174ea6", "width": 2.5},
+                 meta=_meta(section, "p50"), hovertemplate="%{x}: $%{y:" + fmt + "}<extra>median</extra>"),
+    ]
+
+
+def projection_spec(df, history=None) -> dict:
     """Fan chart: the p10-p90 band, the median, and the months of actual spend before it."""
-    import plotly.graph_objects as go
-
-    x = texts(df["month"])
-    fig = figure()
-    if history is not None and len(history):
-        fig.add_trace(go.Scatter(x=texts(history["month"]), y=history[METRIC], name="actual",
-                                 mode="lines+markers", line_color=COLORS["actual"], meta=_meta("trend", METRIC),
-                                 hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
-    fig.add_trace(go.Scatter(x=x, y=df["p90"], name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
-                             showlegend=False,  # the band's upper edge: the legend names the band once
-                             meta=_meta("projection", "p90"), hovertemplate="%{x}: $%{y:,.2f}<extra>p90</extra>"))
-    fig.add_trace(go.Scatter(x=x, y=df["p10"], name="p10 - p90", mode="lines", fill="tonexty",
-                             fillcolor="rgba(138,180,248,0.35)", line={"width": 0.5, "color": "#8ab4f8"},
-                             meta=_meta("projection", "p10"), hovertemplate="%{x}: $%{y:,.2f}<extra>p10</extra>"))
-    fig.add_trace(go.Scatter(x=x, y=df["p50"], name="median", mode="lines", line={"color": "#174ea6", "width": 2.5},
-                             meta=_meta("projection", "p50"), hovertemplate="%{x}: $%{y:,.2f}<extra>median</extra>"))
-    fig.update_yaxes(tickprefix="$", separatethousands=True)
-    _every_month(fig, list(history["month"]) if history is not None and len(history) else [], list(df["month"]))
-    return _layout(fig, TITLES["projection"])
+    data = []
+    past: list = []
+    if history is not None and _len(history):
+        past = _raw(history, "month")
+        data.append(_scatter(x=texts(past), y=col(history, METRIC), name="actual", mode="lines+markers",
+                             line={"color": COLORS["actual"]}, meta=_meta("trend", METRIC),
+                             hovertemplate="%{x}: $%{y:,.2f}<extra>actual</extra>"))
+    data += _band(df, "projection", ",.2f", "lines")
+    layout = {"yaxis": dict(_MONEY_AXIS)}
+    _every_month(layout, past, _raw(df, "month"))
+    return _spec(data, layout, TITLES["projection"])
 
 
-def _every_month(fig: go.Figure, *series: list[str]) -> None:
+def _every_month(layout: dict, *series: list[str]) -> None:
     """A category axis holding every month from the first to the last shown, in order, a month
     without data included (the actual months and the projection need not touch), one tick
     label per month."""
@@ -217,102 +300,182 @@ def _every_month(fig: go.Figure, *series: list[str]) -> None:
     allm = [months[0]]
     while allm[-1] < months[-1]:
         allm.append(shift_month(allm[-1], 1))
-    labels = texts(pd.Series(allm))
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels, tickmode="array",
-                     tickvals=labels, ticktext=labels, tickangle=-45, range=[-0.5, len(allm) - 0.5])
+    labels = texts(allm)
+    _merge(layout.setdefault("xaxis", {}), {
+        "type": "category", "categoryorder": "array", "categoryarray": labels, "tickmode": "array",
+        "tickvals": labels, "ticktext": labels, "tickangle": -45, "range": [-0.5, len(allm) - 0.5]})
+
+
+def per_user_spec(df, history=None) -> dict:
+    """Fan chart of the cost per active user over the projected months, after the actual cost
+    per user of past months when ``history`` (the trend table) has user counts [USD/user/month]."""
+    data = []
+    past: list = []
+    if history is not None and _has(history, "cost_per_user"):
+        held = [(m, v) for m, v in zip(_raw(history, "month"), col(history, "cost_per_user"), strict=True)
+                if v is not None]
+        past = [m for m, _ in held]
+        if held:
+            data.append(_scatter(x=texts(past), y=[v for _, v in held], name="actual", mode="lines+markers",
+                                 line={"color": COLORS["actual"]}, meta=_meta("trend", "cost_per_user"),
+                                 hovertemplate="%{x}: $%{y:,.4f}<extra>actual</extra>"))
+    data += _band(df, "per_user", ",.4f", "lines+markers")
+    layout = {"yaxis": {"tickprefix": "$"}}
+    _every_month(layout, past, _raw(df, "month"))
+    return _spec(data, layout, TITLES["per_user"])
+
+
+def freshness_spec(df) -> dict:
+    days, cost, est_col = _raw(df, "day"), col(df, METRIC), _raw(df, "Estimated")
+    data = []
+    for est, name, color in ((False, "Final", COLORS["final"]), (True, "Estimated", COLORS["estimated"])):
+        rows = [i for i, e in enumerate(est_col) if e == est]
+        if rows:
+            data.append(_bar(x=[days[i] for i in rows], y=[cost[i] for i in rows], name=name,
+                             marker={"color": color}, meta={**_meta("freshness", METRIC), "Estimated": est},
+                             hovertemplate="%{x}: $%{y:,.2f}<extra>" + name + "</extra>"))
+    return _spec(data, {"yaxis": dict(_MONEY_AXIS)}, TITLES["freshness"], height=300)
+
+
+def provenance_spec(df) -> dict:
+    """One bar per price source, coloured by whether its prices are verified [USD/month]."""
+    verified = _raw(df, "verified")[::-1]
+    labels = texts([s + ("" if v else " (unverified)")
+                    for s, v in zip(_strs(_raw(df, "price_source")[::-1]), verified, strict=True)])
+    data = [_bar(x=col(df, "ListCost")[::-1], y=labels, orientation="h",
+                 marker={"color": [COLORS["verified"] if v else COLORS["unverified"] for v in verified]},
+                 meta=_meta("provenance", "ListCost"), hovertemplate="%{y}: $%{x:,.2f}<extra></extra>")]
+    return _spec(data, {"xaxis": dict(_MONEY_AXIS)}, TITLES["provenance"], height=max(260, 60 + 26 * _len(df)))
+
+
+def spot_spec(df) -> dict:
+    """Per region: what the spot hours cost and what the same hours cost on demand [USD]."""
+    x = texts(_raw(df, "RegionId"))
+    data = [_bar(x=x, y=col(df, "spot_list_cost"), name="same hours on demand", marker={"color": COLORS["previous"]},
+                 meta=_meta("spot", "spot_list_cost"), hovertemplate="%{x}: $%{y:,.2f}<extra>on demand</extra>"),
+            _bar(x=x, y=col(df, "spot_cost"), name="spot cost", marker={"color": COLORS["actual"]},
+                 meta=_meta("spot", "spot_cost"), hovertemplate="%{x}: $%{y:,.2f}<extra>spot</extra>")]
+    return _spec(data, {"barmode": "group", "yaxis": dict(_MONEY_AXIS)}, TITLES["spot"], height=300)
+
+
+def commitments_spec(df) -> dict:
+    """Per commitment: what it cost (used + unused, stacked) beside what the usage it covered
+    would have cost on demand, the same grey bar as the spot figure's [USD]."""
+    x = texts(_raw(df, "CommitmentDiscountId"))
+    used = col(df, "used_commitment")
+    data = [
+        _bar(x=x, y=col(df, "covered_list_cost"), name="covered usage at on-demand prices",
+             marker={"color": COLORS["previous"]}, offsetgroup="on_demand",
+             meta=_meta("commitments", "covered_list_cost"),
+             hovertemplate="%{x}: $%{y:,.2f}<extra>on demand</extra>"),
+        _bar(x=x, y=used, name="commitment used", marker={"color": COLORS["actual"]}, offsetgroup="commitment",
+             meta=_meta("commitments", "used_commitment"), hovertemplate="%{x}: $%{y:,.2f}<extra>used</extra>"),
+        _bar(x=x, y=col(df, "unused_commitment"), base=used, name="commitment unused",
+             marker={"color": COLORS["unverified"]}, offsetgroup="commitment",
+             meta=_meta("commitments", "unused_commitment"),
+             hovertemplate="%{x}: $%{y:,.2f}<extra>unused</extra>"),
+    ]
+    layout = {"barmode": "group", "legend": {"traceorder": "normal"},
+              "yaxis": {**_MONEY_AXIS, "rangemode": "tozero"}}
+    return _spec(data, layout, TITLES["commitments"], height=300)
+
+
+# --- as plotly figures (notebooks) and as the JSON plotly.js draws ------------------------------
+def as_figure(spec: dict) -> go.Figure:
+    """A figure spec as a ``plotly.graph_objects.Figure`` on :data:`TEMPLATE` (validated by
+    plotly: a spec plotly does not know fails here)."""
+    return figure(*spec.get("data", []), layout=spec.get("layout"))
+
+
+def bar_current_previous(df: pd.DataFrame, key: str, section: str, title: str) -> go.Figure:
+    return as_figure(bar_current_previous_spec(df, key, section, title))
+
+
+def trend(df: pd.DataFrame, plan_total: float | None) -> go.Figure:
+    return as_figure(trend_spec(df, plan_total))
+
+
+def movers(df: pd.DataFrame) -> go.Figure:
+    return as_figure(movers_spec(df))
+
+
+def variance(df: pd.DataFrame) -> go.Figure:
+    return as_figure(variance_spec(df))
+
+
+def projection(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figure:
+    return as_figure(projection_spec(df, history))
 
 
 def per_user(df: pd.DataFrame, history: pd.DataFrame | None = None) -> go.Figure:
-    """Fan chart of the cost per active user over the projected months, after the actual cost
-    per user of past months when ``history`` (the trend table) has user counts [USD/user/month]."""
-    import plotly.graph_objects as go
-
-    x = texts(df["month"])
-    fig = figure()
-    if history is not None and "cost_per_user" in history and history["cost_per_user"].notna().any():
-        h = history[history["cost_per_user"].notna()]
-        fig.add_trace(go.Scatter(x=texts(h["month"]), y=h["cost_per_user"], name="actual",
-                                 mode="lines+markers", line_color=COLORS["actual"], meta=_meta("trend", "cost_per_user"),
-                                 hovertemplate="%{x}: $%{y:,.4f}<extra>actual</extra>"))
-    fig.add_trace(go.Scatter(x=x, y=df["p90"], name="p90", mode="lines", line={"width": 0.5, "color": "#8ab4f8"},
-                             showlegend=False,  # the band's upper edge: the legend names the band once
-                             meta=_meta("per_user", "p90"), hovertemplate="%{x}: $%{y:,.4f}<extra>p90</extra>"))
-    fig.add_trace(go.Scatter(x=x, y=df["p10"], name="p10 - p90", mode="lines", fill="tonexty",
-                             fillcolor="rgba(138,180,248,0.35)", line={"width": 0.5, "color": "#8ab4f8"},
-                             meta=_meta("per_user", "p10"), hovertemplate="%{x}: $%{y:,.4f}<extra>p10</extra>"))
-    fig.add_trace(go.Scatter(x=x, y=df["p50"], name="median", mode="lines+markers",
-                             line={"color": "#174ea6", "width": 2.5}, meta=_meta("per_user", "p50"),
-                             hovertemplate="%{x}: $%{y:,.4f}<extra>median</extra>"))
-    fig.update_yaxes(tickprefix="$")
-    past = list(history.loc[history["cost_per_user"].notna(), "month"]) if (
-        history is not None and "cost_per_user" in history) else []
-    _every_month(fig, past, list(df["month"]))
-    return _layout(fig, TITLES["per_user"])
+    return as_figure(per_user_spec(df, history))
 
 
 def freshness(df: pd.DataFrame) -> go.Figure:
-    import plotly.graph_objects as go
-
-    fig = figure()
-    for est, name, color in ((False, "Final", COLORS["final"]), (True, "Estimated", COLORS["estimated"])):
-        d = df[df["Estimated"] == est]
-        if len(d):
-            fig.add_trace(go.Bar(x=d["day"], y=d[METRIC], name=name, marker_color=color,
-                                 meta={**_meta("freshness", METRIC), "Estimated": est},
-                                 hovertemplate="%{x}: $%{y:,.2f}<extra>" + name + "</extra>"))
-    fig.update_yaxes(tickprefix="$", separatethousands=True)
-    return _layout(fig, TITLES["freshness"], height=300)
+    return as_figure(freshness_spec(df))
 
 
 def provenance(df: pd.DataFrame) -> go.Figure:
-    """One bar per price source, coloured by whether its prices are verified [USD/month]."""
-    import plotly.graph_objects as go
-
-    d = df.iloc[::-1]
-    labels = texts(d["price_source"].astype(str) + d["verified"].map({True: "", False: " (unverified)"}))
-    fig = figure(go.Bar(x=d["ListCost"], y=labels, orientation="h",
-                           marker_color=[COLORS["verified"] if v else COLORS["unverified"] for v in d["verified"]],
-                           meta=_meta("provenance", "ListCost"), hovertemplate="%{y}: $%{x:,.2f}<extra></extra>"))
-    fig.update_xaxes(tickprefix="$", separatethousands=True)
-    return _layout(fig, TITLES["provenance"], height=max(260, 60 + 26 * len(d)))
+    return as_figure(provenance_spec(df))
 
 
 def spot(df: pd.DataFrame) -> go.Figure:
-    """Per region: what the spot hours cost and what the same hours cost on demand [USD]."""
-    import plotly.graph_objects as go
-
-    fig = figure()
-    fig.add_trace(go.Bar(x=texts(df["RegionId"]), y=df["spot_list_cost"], name="same hours on demand",
-                         marker_color=COLORS["previous"], meta=_meta("spot", "spot_list_cost"),
-                         hovertemplate="%{x}: $%{y:,.2f}<extra>on demand</extra>"))
-    fig.add_trace(go.Bar(x=texts(df["RegionId"]), y=df["spot_cost"], name="spot cost", marker_color=COLORS["actual"],
-                         meta=_meta("spot", "spot_cost"), hovertemplate="%{x}: $%{y:,.2f}<extra>spot</extra>"))
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(tickprefix="$", separatethousands=True)
-    return _layout(fig, TITLES["spot"], height=300)
+    return as_figure(spot_spec(df))
 
 
 def commitments(df: pd.DataFrame) -> go.Figure:
-    """Per commitment: what it cost (used + unused, stacked) beside what the usage it covered
-    would have cost on demand, the same grey bar as the spot figure's [USD]."""
-    import plotly.graph_objects as go
+    return as_figure(commitments_spec(df))
 
-    x = texts(df["CommitmentDiscountId"])
-    fig = figure()
-    fig.add_trace(go.Bar(x=x, y=df["covered_list_cost"], name="covered usage at on-demand prices",
-                         marker_color=COLORS["previous"], offsetgroup="on_demand",
-                         meta=_meta("commitments", "covered_list_cost"),
-                         hovertemplate="%{x}: $%{y:,.2f}<extra>on demand</extra>"))
-    fig.add_trace(go.Bar(x=x, y=df["used_commitment"], name="commitment used", marker_color=COLORS["actual"],
-                         offsetgroup="commitment", meta=_meta("commitments", "used_commitment"),
-                         hovertemplate="%{x}: $%{y:,.2f}<extra>used</extra>"))
-    fig.add_trace(go.Bar(x=x, y=df["unused_commitment"], base=df["used_commitment"], name="commitment unused",
-                         marker_color=COLORS["unverified"], offsetgroup="commitment",
-                         meta=_meta("commitments", "unused_commitment"),
-                         hovertemplate="%{x}: $%{y:,.2f}<extra>unused</extra>"))
-    fig.update_layout(barmode="group", legend={"traceorder": "normal"})
-    fig.update_yaxes(tickprefix="$", separatethousands=True, rangemode="tozero")
-    return _layout(fig, TITLES["commitments"], height=300)
+
+def plotly_package_dir():
+    """plotly's package folder, found without importing plotly (its package data: plotly.js and
+    the templates)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("plotly is not installed: pip install plotly")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+@lru_cache(maxsize=1)
+def template() -> dict:
+    """:data:`TEMPLATE` as plotly.js reads it (plotly's own JSON of it)."""
+    path = plotly_package_dir() / "package_data" / "templates" / f"{TEMPLATE}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+#: Characters written as escapes in the figures' JSON, so that the JSON can sit in a <script>
+#: (plotly's own escaping: no "</script>" and no "<!--" can end or open anything).
+_JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("/", "\\u002f"))
+
+
+def json_text(obj) -> str:
+    """``obj`` as compact JSON safe inside a ``<script>`` (as plotly writes it); a NaN or an
+    infinity is refused (:func:`_value` makes missing numbers null)."""
+    out = json.dumps(obj, separators=(",", ":"), allow_nan=False)
+    for ch, esc in _JSON_ESCAPES:
+        out = out.replace(ch, esc)
+    return out
+
+
+def with_template(spec: dict) -> dict:
+    """The spec with :data:`TEMPLATE` in its layout (as plotly.js needs it; plotly.py adds it
+    itself), unless the spec has a template of its own."""
+    layout = spec.get("layout", {})
+    if "template" in layout:
+        return spec
+    return {**spec, "layout": {"template": template(), **layout}}
+
+
+def to_json(fig) -> str:
+    """A figure spec (or a plotly Figure) as the JSON plotly.js draws, its template included."""
+    if isinstance(fig, dict):
+        return json_text(with_template(fig))
+    import plotly.io as pio
+
+    return pio.to_json(fig, validate=False)
 
 
 def _shown(sec) -> bool:
@@ -320,32 +483,32 @@ def _shown(sec) -> bool:
 
 
 #: The report's figures in report order: key, the sections it draws, and how it is built from
-#: the sections and the headline (None when its section has nothing to show).
+#: the sections and the headline (None when its section has nothing to show), as a spec.
 FIGURES: list[tuple[str, tuple[str, ...], Callable]] = [
-    ("trend", ("trend",), lambda s, h: trend(s["trend"].table, h.get("plan_total"))),
+    ("trend", ("trend",), lambda s, h: trend_spec(s["trend"].table, h.get("plan_total"))),
     ("by_service", ("by_service",),
-     lambda s, h: bar_current_previous(s["by_service"].table, "ServiceName", "by_service", TITLES["by_service"])),
+     lambda s, h: bar_current_previous_spec(s["by_service"].table, "ServiceName", "by_service", TITLES["by_service"])),
     ("by_region", ("by_region",),
-     lambda s, h: bar_current_previous(s["by_region"].table, "RegionId", "by_region", TITLES["by_region"])),
+     lambda s, h: bar_current_previous_spec(s["by_region"].table, "RegionId", "by_region", TITLES["by_region"])),
     ("by_component", ("by_component",),
-     lambda s, h: bar_current_previous(s["by_component"].table, "component_kind", "by_component",
-                                       TITLES["by_component"])),
-    ("movers", ("movers",), lambda s, h: movers(s["movers"].table) if _shown(s["movers"]) else None),
-    ("variance", ("variance",), lambda s, h: variance(s["variance"].table)),
+     lambda s, h: bar_current_previous_spec(s["by_component"].table, "component_kind", "by_component",
+                                            TITLES["by_component"])),
+    ("movers", ("movers",), lambda s, h: movers_spec(s["movers"].table) if _shown(s["movers"]) else None),
+    ("variance", ("variance",), lambda s, h: variance_spec(s["variance"].table)),
     ("commitments", ("commitments",),
-     lambda s, h: commitments(s["commitments"].table) if _shown(s["commitments"]) else None),
-    ("spot", ("spot",), lambda s, h: spot(s["spot"].table) if _shown(s["spot"]) else None),
+     lambda s, h: commitments_spec(s["commitments"].table) if _shown(s["commitments"]) else None),
+    ("spot", ("spot",), lambda s, h: spot_spec(s["spot"].table) if _shown(s["spot"]) else None),
     ("per_user", ("per_user", "trend"),
-     lambda s, h: per_user(s["per_user"].table, s["trend"].table) if s["per_user"].available else None),
+     lambda s, h: per_user_spec(s["per_user"].table, s["trend"].table) if s["per_user"].available else None),
     ("projection", ("projection", "trend"),
-     lambda s, h: projection(s["projection"].table, s["trend"].table) if s["projection"].available else None),
-    ("freshness", ("freshness",), lambda s, h: freshness(s["freshness"].table)),
-    ("provenance", ("provenance",), lambda s, h: provenance(s["provenance"].table)),
+     lambda s, h: projection_spec(s["projection"].table, s["trend"].table) if s["projection"].available else None),
+    ("freshness", ("freshness",), lambda s, h: freshness_spec(s["freshness"].table)),
+    ("provenance", ("provenance",), lambda s, h: provenance_spec(s["provenance"].table)),
 ]
 
 
 def figures_ready(sections: dict, headline: dict, done: set[str]):
-    """``(key, figure)`` of each figure not in ``done`` whose sections are all in ``sections``
+    """``(key, spec)`` of each figure not in ``done`` whose sections are all in ``sections``
     (in report order; ``done`` gets their keys, the ones without a figure too): the report
     hands each to the PNG export as soon as its tables are built."""
     for key, needs, build in FIGURES:
@@ -357,8 +520,9 @@ def figures_ready(sections: dict, headline: dict, done: set[str]):
             yield key, fig
 
 
-def build_figures(t: ReportTables) -> dict[str, go.Figure]:
-    """Every figure of the report, keyed like the sections; sections without data have none."""
+def build_figures(t: ReportTables) -> dict[str, dict]:
+    """Every figure of the report as a spec, keyed like the sections; sections without data
+    have none (:func:`as_figure` makes one a plotly Figure)."""
     return dict(figures_ready(t.sections, t.headline, set()))
 
 

@@ -65,9 +65,9 @@ def plotly_bundle() -> Path:
 
 def full_bundle() -> Path:
     """The whole plotly.js that plotly ships (every trace type)."""
-    import plotly
+    from costplan.reports.figures import plotly_package_dir
 
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    return plotly_package_dir() / "package_data" / "plotly.min.js"
 
 
 def _trace_types(fig) -> set[str]:
@@ -160,10 +160,11 @@ class PngBrowser:
                     paths[key] = path
                 return paths
 
-    def add(self, key: str, fig: go.Figure, folder: Path) -> None:
-        """Draw ``fig`` into ``folder/<key>.png`` as soon as the page is ready (one folder for
-        all the figures of one :meth:`finish`)."""
-        import plotly.io as pio
+    def add(self, key: str, fig: dict | go.Figure, folder: Path) -> None:
+        """Draw ``fig`` (a spec of :mod:`costplan.reports.figures`, or a plotly Figure) into
+        ``folder/<key>.png`` as soon as the page is ready (one folder for all the figures of one
+        :meth:`finish`)."""
+        from costplan.reports.figures import to_json
 
         if self._finished:
             raise RuntimeError("finish() was called: no more figures")
@@ -171,7 +172,7 @@ class PngBrowser:
             folder.mkdir(parents=True, exist_ok=True)
             self._folder = folder
         # serialised here, in the caller's thread: the browser's thread gets text, not the figure
-        self._queue.put((key, pio.to_json(fig, validate=False), _layout_height(fig),
+        self._queue.put((key, to_json(fig), _layout_height(fig),
                          bool(_trace_types(fig) - BASIC_TRACES), self._folder / f"{key}.png"))
 
     def finish(self):
@@ -196,7 +197,7 @@ class PngBrowser:
         self._done.add_done_callback(finish)
         return out
 
-    def export(self, figs: dict[str, go.Figure], folder: Path):
+    def export(self, figs: dict[str, dict | go.Figure], folder: Path):
         """A future of ``{key: path}`` for the PNGs of ``figs`` in ``folder``."""
         for key, fig in figs.items():
             self.add(key, fig, folder)

@@ -239,16 +239,58 @@ def _wbr(text) -> str:
     return Markup(str(escape(str(text))).replace("_", "_<wbr>"))
 
 
-def figure_html(fig: go.Figure, div_id: str) -> str:
-    """One figure as a ``<div>`` plus its script; plotly.js itself is included once per page."""
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, default_width="100%",
-                       config={"displaylogo": False, "responsive": True})
+#: plotly.js's options for the report's figures.
+FIGURE_CONFIG = {"displaylogo": False, "responsive": True}
 
 
-def render_html(t: ReportTables, figs: dict[str, go.Figure], *, embedded_default: bool = False) -> str:
+def figure_html(fig: dict | go.Figure, div_id: str) -> str:
+    """One figure (a spec of :mod:`costplan.reports.figures`, or a plotly Figure) as a
+    ``<div>`` plus the script that draws it, as plotly's ``to_html(full_html=False,
+    include_plotlyjs=False)`` writes it; plotly.js itself is included once per page."""
+    from costplan.reports.figures import json_text, with_template
+
+    if not isinstance(fig, dict):
+        fig = fig.to_plotly_json()
+    spec = with_template(fig)
+    layout = spec.get("layout", {})
+    height = layout.get("height") or layout["template"].get("layout", {}).get("height")
+    div_height = f"{height}px" if height else "100%"
+    data, lay = json_text(spec.get("data", [])), json_text(layout)
+    script = (f"""\
+                if (document.getElementById("{div_id}")) {{\
+                    Plotly.newPlot(\
+                        "{div_id}",\
+                        {data},\
+                        {lay},\
+                        {json.dumps(FIGURE_CONFIG)}\
+                    )\
+                }}""")
+    return (f"""\
+<div style="height:{div_height}; width:100%;">\
+                \
+            <div id="{div_id}" class="plotly-graph-div" \
+style="height:100%; width:100%;"></div>\
+            <script>\
+                window.PLOTLYENV=window.PLOTLYENV || {{}};\
+                {script};\
+            </script>\
+        </div>""")
+
+
+def plotly_js(figs: dict[str, dict] | None = None) -> str:
+    """The plotly.js the page embeds, read without importing plotly: the vendored basic bundle
+    (bar, scatter, pie; a quarter of the full one) when it is the version plotly ships and
+    draws every trace of ``figs``, the full plotly.js otherwise."""
+    from costplan.reports.png import BASIC_TRACES, _trace_types, full_bundle, plotly_bundle
+
+    traces = set().union(*(_trace_types(f) for f in (figs or {}).values()))
+    bundle = plotly_bundle() if figs is not None and traces <= BASIC_TRACES else full_bundle()
+    return bundle.read_text(encoding="utf-8")
+
+
+def render_html(t: ReportTables, figs: dict[str, dict], *, embedded_default: bool = False) -> str:
     """The self-contained HTML report (plotly.js inline, once)."""
     from markupsafe import Markup
-    from plotly.offline import get_plotlyjs
 
     import costplan
 
@@ -281,7 +323,7 @@ def render_html(t: ReportTables, figs: dict[str, go.Figure], *, embedded_default
     return tmpl.render(
         t=t, h=t.headline, s=t.sections, fig=fig, rows=rows, cell=cell, numeric=numeric, toc=toc, shown=shown, label=label,
         whole=WHOLE_VALUES,
-        totals=section_totals(t), plotly_js=Markup(get_plotlyjs()), version=costplan.__version__,
+        totals=section_totals(t), plotly_js=Markup(plotly_js(figs)), version=costplan.__version__,
         store_name=Path(t.store_path).name, embedded_default=embedded_default,
     )
 
@@ -389,17 +431,18 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
 # --- the writer ------------------------------------------------------------------------------
 def write_report(
     t: ReportTables,
-    figs: dict[str, go.Figure],
+    figs: dict[str, dict],
     out_dir: str | os.PathLike,
     *,
+    markdown: bool = False,
     images: bool = True,
     embedded_default: bool = False,
     progress=lambda _s: None,
     browser: PngBrowser | None = None,
     pngs=None,
 ) -> ReportFiles:
-    """Write report.html, report.md (+ figures/*.png), breakdown.csv and summary.json into
-    ``out_dir``, replacing a previous report there only when every file was written
+    """Write report.html, breakdown.csv and summary.json into ``out_dir``, and with ``markdown``
+    report.md (+ figures/*.png unless ``images`` is False), replacing a previous report there only when every file was written
     (:mod:`costplan.outputs`: an existing folder must be an earlier report). ``browser``: a
     :class:`PngBrowser` started earlier for the PNGs (one is started here otherwise); ``pngs``:
     a future of ``{key: path}`` from :meth:`PngBrowser.export` started earlier, elsewhere, whose
@@ -407,6 +450,7 @@ def write_report(
     from costplan import outputs
 
     out = outputs.resolve(out_dir)  # absolute and real before anything is checked or created
+    images = images and markdown  # the PNG figures are report.md's
     CURRENCY.set(t.headline.get("currency") or "USD")  # amounts are shown in the store's currency
     warnings: list[str] = []
     pool = None
@@ -422,7 +466,9 @@ def write_report(
             progress("CSV and JSON")
             breakdown_frame(t).to_csv(tmp / CSV_NAME, index=False)
             image_warning = None
-            if images:
+            if not markdown:
+                pass
+            elif images:
                 progress("PNG figures")
                 try:
                     drawn = pngs.result()
@@ -436,10 +482,11 @@ def write_report(
                     warnings.append(f"{MD_NAME} written without figures: {exc}")
             else:
                 image_warning = "PNG export was turned off (--no-images)"
-            progress("Markdown")
-            (tmp / MD_NAME).write_text(render_markdown(t, image_paths, image_warning,
-                                                       embedded_default=embedded_default), encoding="utf-8")
-            files = {"html": HTML_NAME, "markdown": MD_NAME, "csv": CSV_NAME, "json": JSON_NAME,
+            if markdown:
+                progress("Markdown")
+                (tmp / MD_NAME).write_text(render_markdown(t, image_paths, image_warning,
+                                                           embedded_default=embedded_default), encoding="utf-8")
+            files = {"html": HTML_NAME, "markdown": MD_NAME if markdown else None, "csv": CSV_NAME, "json": JSON_NAME,
                      "figures": sorted(image_paths.values())}
             (tmp / JSON_NAME).write_text(json.dumps(summary_dict(t, files), indent=2, allow_nan=False) + "\n",
                                          encoding="utf-8")

@@ -4,6 +4,7 @@ folder and moved into place only when both exist."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
@@ -109,7 +110,8 @@ def _run_review(kernel: Kernel, src: Path, quarter: str | None, out_dir, stack, 
         nb = execute_notebook(src, executed, {"quarter": label, "stack": stack_path, "store": store_path,
                                               "engine": engine, "engine_options": engine_options},
                               timeout, kernel=kernel)
-        export_html(nb, tmp / f"{name}.html", exporter=exporter.result())
+        with _templates_checked():
+            export_html(nb, tmp / f"{name}.html", exporter=exporter.result())
     return ReviewResult(label, out, out / f"{name}.ipynb", out / f"{name}.html", notes)
 
 
@@ -235,9 +237,32 @@ def _warm_html_exporter():
     return exporter
 
 
+@contextlib.contextmanager
+def _templates_checked():
+    """A template nbconvert cannot find (an installation without nbconvert's own ``lab``
+    templates, or without costplan's ``review``) as an error saying so and how to mend it.
+    Jinja's TemplateNotFound is an OSError, and would otherwise read as a failure to write."""
+    from jinja2 import TemplateNotFound
+
+    try:
+        yield
+    except (TemplateNotFound, ValueError) as exc:
+        if isinstance(exc, TemplateNotFound):
+            name = exc.name
+        elif str(exc).startswith("No template sub-directory with name"):  # nbconvert's own lookup
+            name = str(exc).split("'")[1] if str(exc).count("'") >= 2 else "?"
+        else:
+            raise
+        raise CostplanError(
+            f"the review's HTML cannot be made: nbconvert found no template {name!r} "
+            "(its templates, or costplan's, are missing from this installation); reinstall them "
+            "with `pip install --force-reinstall nbconvert costplan`; nothing was written") from None
+
+
 def export_html(notebook, dst: Path, exporter=None) -> None:
     """The executed notebook (a path or nodes) as one HTML file: Markdown and outputs, without
     the code cells, with nothing loaded from a network."""
     nb = _read(notebook) if isinstance(notebook, (str, Path)) else notebook
-    body, _ = (exporter or _html_exporter()).from_notebook_node(nb)
+    with _templates_checked():
+        body, _ = (exporter or _html_exporter()).from_notebook_node(nb)
     dst.write_text(body, encoding="utf-8")
