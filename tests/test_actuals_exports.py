@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 from cli_runner import costplan
+from export_files import write_text
 
 from costplan.actuals import schema
 from costplan.actuals.files import import_files, legacy_cur_name
@@ -817,13 +818,7 @@ LEGACY_LINES = [
 
 
 def _legacy(path: Path, lines: list[str], gz: bool = True) -> Path:
-    text = LEGACY_HEADER + "".join(lines)
-    if gz:
-        with gzip.open(path, "wt") as fh:
-            fh.write(text)
-    else:
-        path.write_text(text)
-    return path
+    return write_text(path, LEGACY_HEADER + "".join(lines), gz)
 
 
 @pytest.mark.parametrize("gz", [True, False])

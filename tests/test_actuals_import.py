@@ -4,7 +4,6 @@ leave the store unchanged, idempotent re-imports and all-or-nothing loads."""
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 import os
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from export_files import write_text
 
 from costplan.actuals.files import import_files
 from costplan.actuals.store import PartsConflict, Store
@@ -56,13 +56,7 @@ FOCUS_ROWS = [
 
 
 def write_focus(path: Path, rows=FOCUS_ROWS, header=FOCUS_HEADER, gz=False) -> Path:
-    text = header + "\n" + "\n".join(rows) + "\n"
-    if gz:
-        with gzip.open(path, "wt") as fh:
-            fh.write(text)
-    else:
-        path.write_text(text)
-    return path
+    return write_text(path, header + "\n" + "\n".join(rows) + "\n", gz)
 
 
 def write_cur(path: Path) -> Path:

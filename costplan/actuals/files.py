@@ -31,7 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from costplan.actuals import schema
 from costplan.actuals.exports import SUFFIXES, duckdb_path, expand_paths, find_export_files  # noqa: F401
@@ -1043,24 +1043,14 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             inspect=inspect,
         )
     except _ChecksFailed:
-        if any(p.typed for p in plans):
-            raise _TypedRefused() from None
         # rolled back: the files are checked again on their own, naming every problem as a check
         # before the load would
-        for p in plans:
-            if p.in_load:
-                _scan(con, p)
-        raise InputError(f"cannot import {', '.join(files)}: a check failed") from None
+        _refused(con, plans, files, "a check failed")
     except duckdb.Error as exc:
         if _environment_failure(exc, store.path):
             raise CostplanError(f"cannot write to the store {store.path}: {_short(exc)}; nothing was imported") from None
-        if any(p.typed for p in plans):
-            raise _TypedRefused() from None
         # a file the load could not read: the checking pass names the file as it always did
-        for p in plans:
-            if p.in_load:
-                _scan(con, p)
-        raise InputError(f"cannot import {', '.join(files)}: {_short(exc)}") from None
+        _refused(con, plans, files, _short(exc))
     finally:
         _close(dropped)
     totals = check.result.sort_values(["billing_period", "ProviderName", "BillingCurrency"]).reset_index(drop=True)
@@ -1085,6 +1075,18 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
         duplicates=dup if dup is not None and len(dup) else None,
         parts=shown.groupby(["part", "path", "billing_period"], as_index=False)["rows"].sum(),
     )
+
+
+def _refused(con, plans: list[_Plan], files: Sequence[str], reason: str) -> NoReturn:
+    """After a load was rolled back: a typed read is refused (the caller imports the files again
+    as text); otherwise the files checked in the load are scanned on their own, which names every
+    problem, and failing that the import is refused for ``reason``."""
+    if any(p.typed for p in plans):
+        raise _TypedRefused() from None
+    for p in plans:
+        if p.in_load:
+            _scan(con, p)
+    raise InputError(f"cannot import {', '.join(files)}: {reason}") from None
 
 
 def _close(dropped: dict) -> None:
