@@ -1006,8 +1006,11 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     # the load's one aggregate over its new rows (which also computes the rollup) groups its totals
     # by the file, the reader and whether the row was checked by the load, and sums the source's
     # BilledCost where the stored one is another, and the rows a check fails on
-    group_by = ([] if one_file else [f"{FILE_COL} AS __costplan_g_file"])
+    # (by file only when the load checks its rows: the figures per file of a CUR 2.0 Parquet load
+    # come from its checking scan, and a key more may split the rollup's groups per file)
+    group_by = []
     if checked:
+        group_by += ([] if one_file else [f"{FILE_COL} AS __costplan_g_file"])
         group_by.append(f"{BAD_COL} IS NOT NULL AS __costplan_g_checked")
         if len(checked) > 1:
             group_by.append(f"{PLAN_COL} AS __costplan_g_plan")
