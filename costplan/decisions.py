@@ -110,6 +110,21 @@ def _effect(v: float) -> str:
     return f"raising it by ${v:,.2f}" if v > 0.005 else "no change"
 
 
+def table_rows(decisions: list[Decision]):
+    """:func:`table` as :class:`costplan.frames.Rows` (no pandas): one row per decision, largest
+    saving first."""
+    from costplan.frames import Rows
+
+    recs = [d.row() for d in decisions]
+    order = sorted(range(len(recs)), key=lambda i: recs[i]["net_monthly"])
+    def plain(v):
+        return v.item() if hasattr(v, "item") else v
+
+    return Rows(DECISION_COLUMNS, [tuple(plain(recs[i].get(c)) for c in DECISION_COLUMNS) for i in order],
+                {c: "float" for c in ("net_monthly", "low", "high", "previous_monthly", "new_monthly",
+                                      "estimate_grade_cost")})
+
+
 def table(decisions: list[Decision]) -> pd.DataFrame:
     """One row per decision, columns ``DECISION_COLUMNS``, largest saving first."""
     df = pd.DataFrame([d.row() for d in decisions], columns=DECISION_COLUMNS)

@@ -590,11 +590,18 @@ class Store:
         """Active users per month held: ``month`` (``YYYY-MM``), ``active_users`` [users],
         ``x_Source``, ``x_Synthetic``; oldest first. Synthetic counts are left out when the
         spend in use is real (they would divide real money)."""
+        return self.con.execute(self._users_sql()).df()
+
+    def users_rows(self):
+        """:meth:`users` as :class:`costplan.frames.Rows`, without pandas."""
+        from costplan.frames import Rows
+
+        return Rows.from_result(self.con.execute(self._users_sql()))
+
+    def _users_sql(self) -> str:
         real_spend = not self.is_synthetic()
-        return self.con.execute(
-            f"""SELECT strftime(month, '%Y-%m') AS month, active_users, x_Source, x_Synthetic
+        return f"""SELECT strftime(month, '%Y-%m') AS month, active_users, x_Source, x_Synthetic
                 FROM user_counts {"WHERE NOT x_Synthetic" if real_spend else ""} ORDER BY month"""
-        ).df()
 
     # -- tables behind the view ----------------------------------------------------------------
     def _columns(self, table: str) -> dict[str, str]:
