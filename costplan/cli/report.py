@@ -178,7 +178,7 @@ def report_cmd(
     if h.get("month_reason"):
         info(f"note: {h['month_reason']}")
     for key, sec in tables.sections.items():
-        if sec.table is None and key != "headline":
+        if not sec.available and key != "headline":
             info(f"  section '{sec.title}': data not available")
     typer.echo(str(files.out_dir / "report.html"))
 
