@@ -294,7 +294,7 @@ def commitment_decisions(stack: Stack, base: EstimateResult, catalog: Catalog, *
 
     # the Savings Plan sizing only (stack_commitments(alternatives=False) without its frames and
     # cost curves): the reserved-instance and combined alternatives are not decisions here
-    table, existing, _ = savings_plan_sizing(stack, catalog, simulations=simulations, seed=seed)
+    table, existing, _ = savings_plan_sizing(stack, catalog, simulations=simulations, seed=seed, base=base)
     out = []
     existing_total = sum(sp.hourly_commitment for sp in stack.commitments.savings_plans.values()
                          if sp.type == "compute")

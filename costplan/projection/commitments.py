@@ -500,7 +500,7 @@ def pool_counts(model, capa: dict, key: str, months: int) -> tuple[np.ndarray, f
 
 
 def _sizing(stack, catalog=None, *, term: str | None = None, payment: str | None = None, simulations: int = 500,
-            seed: int = 42, plan_type: str = "compute", frames: bool = True):
+            seed: int = 42, plan_type: str = "compute", frames: bool = True, base=None):
     """The Savings Plan sizing of :func:`stack_commitments`: the projection model and its
     capacity, the sizing's rows and the stack's own plans' (dicts), the cost curves (frames,
     with ``frames``) and the findings."""
@@ -512,7 +512,7 @@ def _sizing(stack, catalog=None, *, term: str | None = None, payment: str | None
 
         stack = load_stack(stack)
     catalog = catalog or default_catalog()
-    model = ProjectionModel(stack, catalog)
+    model = ProjectionModel(stack, catalog, base=base)
     discounts, eligible, missing = savings_plan_discounts(model, plan_type)
     findings = [f"{f.commitment}: {f.message}" for f in model.estimate.findings]
     none = [o for o in missing if tuple(o.split(" ")) not in discounts]
@@ -611,13 +611,14 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
 
 
 def savings_plan_sizing(stack, catalog=None, *, term: str | None = None, payment: str | None = None,
-                        simulations: int = 500, seed: int = 42,
-                        plan_type: str = "compute") -> tuple[list[dict], list[dict], list[str]]:
+                        simulations: int = 500, seed: int = 42, plan_type: str = "compute",
+                        base=None) -> tuple[list[dict], list[dict], list[str]]:
     """:func:`stack_commitments` with ``alternatives=False``, without pandas and without the
     cost curves: ``(table, existing, findings)``, the rows of its ``table`` (best first) and
-    ``existing`` as dicts, and its findings."""
+    ``existing`` as dicts, and its findings. ``base``: the estimate of ``stack`` at
+    ``catalog`` when the caller has it (not priced again)."""
     _, _, rows, existing, _, findings = _sizing(stack, catalog, term=term, payment=payment, simulations=simulations,
-                                                seed=seed, plan_type=plan_type, frames=False)
+                                                seed=seed, plan_type=plan_type, frames=False, base=base)
     order = sorted(range(len(rows)), key=lambda i: -rows[i]["net_savings"])
     return [rows[i] for i in order], existing, findings
 

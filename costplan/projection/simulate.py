@@ -95,10 +95,12 @@ class ProjectionModel:
     """A stack, priced once, with the rules that project each cost line and each resource."""
 
     def __init__(
-        self, stack: Stack, catalog: Catalog, spec: ProjectionSpec | None = None, calibration=None
+        self, stack: Stack, catalog: Catalog, spec: ProjectionSpec | None = None, calibration=None, base=None
     ):
         """``calibration``: a :class:`costplan.projection.calibrate.Calibration` whose factors
-        scale each cost line by the kind it is billed under (contractual fees excepted)."""
+        scale each cost line by the kind it is billed under (contractual fees excepted).
+        ``base``: the estimate of ``stack`` at ``catalog``, when the caller has priced it
+        already (it is read, not changed); priced here otherwise."""
         from costplan.actuals.mapping import plan_kind
         from costplan.estimator import estimate
 
@@ -109,7 +111,7 @@ class ProjectionModel:
             raise InputError(Problem(
                 "the stack has no `projection:` section (demand drivers); see docs/projection.md",
                 file=stack.source, location="projection"))
-        self.estimate = estimate(stack, catalog)
+        self.estimate = base if base is not None else estimate(stack, catalog)
         self.hours = stack.hours_per_month
         self.central = central(self.spec.drivers)
         self.problems: list[Problem] = []
@@ -1526,7 +1528,8 @@ def _block_rows(cost: dict, capa: dict, affine: dict, ratios: dict) -> list[tupl
 
 def project(stack, months: int | None = None, simulations: int = 2000, seed: int = 42,
             catalog: Catalog | None = None, calibration: Calibration | None = None,
-            months_per_block: int | None = None, paths_per_block: int | None = None) -> ProjectionResult:
+            months_per_block: int | None = None, paths_per_block: int | None = None,
+            base=None) -> ProjectionResult:
     """Project ``stack`` month by month: demand -> capacity -> cost, with ranges.
 
     ``stack`` is a :class:`Stack` or a path; ``months`` defaults to the spec's (36);
@@ -1543,6 +1546,9 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     (``paths_per_block``, rounded to the blocks of numpy's pairwise sum; by default as many
     as fit), each month's statistics taken over the blocks
     (:mod:`costplan.projection.pathblocks`): the same figures, to the last bit.
+
+    ``base``: the estimate of ``stack`` at ``catalog`` when the caller has it (the monthly
+    report's plan): the projection starts from it instead of pricing the stack again.
     """
     from costplan.pricing.catalog import default_catalog
 
@@ -1554,7 +1560,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
 
     check_projection_size(months if months is not None else 1, simulations, seed)  # before any work
     catalog = catalog or default_catalog()
-    model = ProjectionModel(stack, catalog, calibration=calibration)
+    model = ProjectionModel(stack, catalog, calibration=calibration, base=base)
     months = months if months is not None else model.spec.months
     check_projection_size(months, simulations)
     if months_per_block is not None and (isinstance(months_per_block, bool) or not isinstance(months_per_block, int)

@@ -562,14 +562,15 @@ def decisions_section(stack: Stack, plan: EstimateResult, catalog: Catalog | Non
 PROJECTION_SIMULATIONS = 500
 
 
-def run_projection(stack: Stack, catalog: Catalog | None = None, seed: int = 0, calibration=None):
+def run_projection(stack: Stack, catalog: Catalog | None = None, seed: int = 0, calibration=None, base=None):
     """The stack's projection over the next :data:`PROJECTION_MONTHS` months
     (:data:`PROJECTION_SIMULATIONS` Monte Carlo paths; ``catalog`` default: the embedded one;
-    ``calibration`` from :func:`costplan.projection.calibrate.calibrate`, or None for the plan)."""
+    ``calibration`` from :func:`costplan.projection.calibrate.calibrate`, or None for the plan;
+    ``base``: the estimate of ``stack`` at ``catalog``, not priced again)."""
     from costplan.projection import project
 
     return project(stack, months=PROJECTION_MONTHS, simulations=PROJECTION_SIMULATIONS, seed=seed, catalog=catalog,
-                   calibration=calibration)
+                   calibration=calibration, base=base)
 
 
 def _projection_rows(res, which: str) -> Rows:
@@ -796,7 +797,8 @@ def build_tables(
             from costplan.projection.calibrate import calibrate as calibrate_to
 
             calibration = calibrate_to(stack, store, month, catalog)
-        res = run_projection(stack, catalog, seed, calibration)
+        # the plan is the stack's estimate at this catalog: the projection starts from it
+        res = run_projection(stack, catalog, seed, calibration, base=plan if catalog is not None else None)
         sections["projection"] = projection_section(res)
         sections["per_user"] = per_user_section(res, total, month, users)
     else:
