@@ -1014,7 +1014,12 @@ class Store:
 
     def coverage_rows(self) -> list[dict]:
         """:meth:`coverage` as a list of dicts, without pandas."""
-        return queries.coverage_rows(self.con.execute(queries.coverage_spans_sql(self.rows_sql())).fetchall())
+        held = getattr(self, "_coverage", None)
+        if held is None:
+            held = queries.coverage_rows(self.con.execute(queries.coverage_spans_sql(self.rows_sql())).fetchall())
+            if self.read_only:  # nobody writes while it is open read-only (DuckDB's file lock): read once
+                self._coverage = held
+        return [dict(c) for c in held]
 
     def months_by_source(self) -> pd.DataFrame:
         """What the store holds per billing period: ``month`` (``YYYY-MM``), ``source`` (the
