@@ -664,3 +664,24 @@ def test_progress_bar_total_is_the_steps_reported(sample_store, tmp_path, markdo
                    projection=False, progress=seen.append)
     assert len(seen) == report_steps(markdown, images) == steps, seen
     assert ("Markdown" in seen) is markdown and "PNG figures" not in seen
+
+
+def test_template_compiled_once_and_a_broken_cache_is_compiled_again(tmp_path, monkeypatch):
+    """The report's template is kept compiled in the user's cache folder; a cached file that
+    cannot be read (cut short, overwritten) is compiled again, never an error."""
+    from costplan.reports import render
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    def page():
+        return render._env().from_string("{{ x | money }} {% for i in [1, 2] %}{{ i }}{% endfor %}",
+                                         ).render(x=1234.5)
+
+    first = render._env().get_template("report.html.j2")
+    cached = list((tmp_path / "costplan").glob("templates-jinja2-*/*.cache"))
+    assert len(cached) == 1 and cached[0].stat().st_size > 0
+    cached[0].write_bytes(b"not a compiled template")
+    again = render._env().get_template("report.html.j2")
+    assert again.render is not None and first.name == again.name == "report.html.j2"
+    assert cached[0].read_bytes() != b"not a compiled template"  # compiled and written again
+    assert page() == "$1,234.50 12"

@@ -244,6 +244,30 @@ def summary_dict(t: ReportTables, files: dict[str, str] | None = None) -> dict[s
 
 
 # --- HTML ------------------------------------------------------------------------------------
+def _template_cache():
+    """jinja2's compiled templates kept in the user's cache folder (:mod:`costplan.cache`), one
+    folder per jinja2 version: the report's template is compiled once, not by every report
+    (jinja2 recompiles a template whose source changed, or whose cached code it cannot read)."""
+    import jinja2
+
+    from costplan.cache import user_cache_dir, write_cache_file
+
+    folder = user_cache_dir() / f"templates-jinja2-{jinja2.__version__}"
+
+    class Cache(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            try:
+                data = (folder / f"{bucket.key}.cache").read_bytes()
+            except OSError:
+                return
+            bucket.bytecode_from_string(data)
+
+        def dump_bytecode(self, bucket) -> None:
+            write_cache_file(folder / f"{bucket.key}.cache", bucket.bytecode_to_string())
+
+    return Cache()
+
+
 def _env():
     import jinja2
 
@@ -253,6 +277,7 @@ def _env():
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_template_cache(),
     )
     env.filters.update(money=money, signed=signed, pct=pct, wbr=_wbr, updown=_updown)
     return env
