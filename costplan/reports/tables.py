@@ -85,6 +85,11 @@ class Section:
             self._frame = self.data.to_frame()
         return self._frame
 
+    @table.setter
+    def table(self, df: pd.DataFrame | None) -> None:
+        self.data = None if df is None else Rows.from_frame(df)
+        self._frame = None
+
     @property
     def available(self) -> bool:
         return self.data is not None
