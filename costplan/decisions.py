@@ -120,9 +120,10 @@ def table_rows(decisions: list[Decision]):
     def plain(v):
         return v.item() if hasattr(v, "item") else v
 
-    return Rows(DECISION_COLUMNS, [tuple(plain(recs[i].get(c)) for c in DECISION_COLUMNS) for i in order],
-                {c: "float" for c in ("net_monthly", "low", "high", "previous_monthly", "new_monthly",
-                                      "estimate_grade_cost")})
+    # the amounts are numbers; with no decision at all, every column is untyped, as in the frame
+    kinds = {c: "float" for c in ("net_monthly", "low", "high", "previous_monthly", "new_monthly",
+                                  "estimate_grade_cost")} if recs else {c: "str" for c in DECISION_COLUMNS}
+    return Rows(DECISION_COLUMNS, [tuple(plain(recs[i].get(c)) for c in DECISION_COLUMNS) for i in order], kinds)
 
 
 def table(decisions: list[Decision]) -> pd.DataFrame:
