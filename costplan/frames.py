@@ -173,8 +173,10 @@ def sum_like_pandas(values) -> float:
 
 
 def group_sum_like_pandas(values) -> float:
-    """The sum a ``groupby(...).sum()`` gives for one group (compensated, as pandas adds within
-    a group), missing values skipped."""
+    """A group's sum as a ``groupby(...).sum()`` takes it: compensated (Kahan) summation in the
+    rows' order, missing values skipped. It can differ from pandas' own in the last bit (an ulp
+    of the sum), so that a sum exactly at half a cent could round the other way; on the sample
+    store every report figure is pandas' to the last digit."""
     total = comp = 0.0
     for v in values:
         if missing(v):
