@@ -197,3 +197,18 @@ def query_rows(source, sql: str) -> Rows:
     if con is not None and hasattr(source, "spend_rows"):
         return Rows.from_result(con.execute(sql))
     return Rows.from_frame(source.query(sql))
+
+
+def spend_rows(source, by, **kw) -> Rows:
+    """``source.spend(by, **kw)`` as :class:`Rows`: a store's own rows (no pandas), another
+    engine's frame read into rows."""
+    if hasattr(source, "spend_rows"):
+        return source.spend_rows(list(by), **kw)
+    return Rows.from_frame(source.spend(list(by), **kw))
+
+
+def coverage_rows(source) -> list[dict]:
+    """``source.coverage()`` as a list of dicts (a store's without pandas)."""
+    if hasattr(source, "coverage_rows"):
+        return source.coverage_rows()
+    return Rows.from_frame(source.coverage()).records()

@@ -245,6 +245,7 @@ def test_report_imports_no_plotly_and_starts_no_browser(sample_store, tmp_path):
     [],
     ["--month", "2026-11"],
     ["--no-projection", "--markdown", "--no-images"],
+    ["--month", "2026-09", "--calibrate"],
 ])
 def test_report_imports_no_pandas(sample_store, tmp_path, args):
     """`costplan report` builds its tables from the store's rows and writes report.html,

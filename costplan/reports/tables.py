@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 from costplan.errors import InputError, Problem
 from costplan.frames import (
     Rows,
+    coverage_rows,
     group_sum_like_pandas,
     missing,
     query_rows,
     round_like_pandas,
+    spend_rows,
     sum_like_pandas,
 )
 
@@ -222,18 +224,8 @@ def check_month(store: Store, month: str) -> str:
 
 
 # --- reading the store as rows ---------------------------------------------------------------
-def spend_rows(store: Store, by, **kw) -> Rows:
-    """``store.spend(by, **kw)`` as :class:`~costplan.frames.Rows` (the store's own rows, without
-    pandas; another engine's frame read into rows)."""
-    if hasattr(store, "spend_rows"):
-        return store.spend_rows(list(by), **kw)
-    return Rows.from_frame(store.spend(list(by), **kw))
-
-
 def _coverage(store: Store) -> list[dict]:
-    if hasattr(store, "coverage_rows"):
-        return store.coverage_rows()
-    return Rows.from_frame(store.coverage()).records()
+    return coverage_rows(store)
 
 
 def _freshness_rows(store: Store) -> Rows:
@@ -605,10 +597,12 @@ def projection_section(res) -> Section:
              f"catalog as of {res.catalog_as_of}"]
     cal = getattr(res, "calibration", None)
     if cal is not None:
-        moved = cal.factors[(cal.factors["factor"] - 1).abs() >= 0.05]
+        f = cal.factor_rows
+        moved = [(k, x) for k, x in zip(f.column("component_kind"), f.column("factor"), strict=True)
+                 if abs(x - 1) >= 0.05]
         notes.append(f"the projection is {cal.summary}: each kind of cost is scaled by actual / plan of that month"
-                     + (" (" + ", ".join(f"{r.component_kind} x{r.factor:.2f}" for r in moved.itertuples()) + ")"
-                        if len(moved) else "") + "; growth and capacity steps come from the stack's drivers")
+                     + (" (" + ", ".join(f"{k} x{x:.2f}" for k, x in moved) + ")"
+                        if moved else "") + "; growth and capacity steps come from the stack's drivers")
     else:
         notes.append("the projection starts from the plan (the stack's estimate at catalog prices and its demand "
                      "drivers), not from the actual spend: a gap between the actual months and the fan is the "
