@@ -983,6 +983,12 @@ class Store:
         ``Estimated`` (any row still Estimated), ``EffectiveCost`` [USD], ``loaded_at``."""
         return self.con.execute(queries.freshness_sql(self.money_sql(), loads="loads")).df()
 
+    def freshness_rows(self):
+        """:meth:`freshness` as :class:`costplan.frames.Rows` (``day`` a date), without pandas."""
+        from costplan.frames import Rows
+
+        return Rows.from_result(self.con.execute(queries.freshness_sql(self.money_sql(), loads="loads")))
+
     def commitment_summary(self, month: str) -> pd.DataFrame:
         """Savings Plan / RI figures of ``month``: see :func:`costplan.actuals.commitments.commitment_summary`."""
         from costplan.actuals.commitments import commitment_summary

@@ -1,4 +1,5 @@
-"""The numbers of the monthly cost report, as DataFrames. No I/O beyond reading the store.
+"""The numbers of the monthly cost report, as rows (:class:`costplan.frames.Rows`; each
+section's ``table`` is the DataFrame of them). No I/O beyond reading the store.
 
 :func:`build_tables` is the one entry point: it reads a month of actual spend from the
 store, prices the plan (the stack's estimate), and returns a :class:`ReportTables` whose
@@ -25,7 +26,6 @@ from costplan.frames import (
     coverage_rows,
     group_sum_like_pandas,
     missing,
-    query_rows,
     round_like_pandas,
     spend_rows,
     sum_like_pandas,
@@ -229,10 +229,8 @@ def _coverage(store: Store) -> list[dict]:
 
 
 def _freshness_rows(store: Store) -> Rows:
-    if hasattr(store, "spend_rows"):
-        from costplan.actuals import queries
-
-        return query_rows(store, queries.freshness_sql(store.money_sql(), loads="loads"))
+    if hasattr(store, "freshness_rows"):
+        return store.freshness_rows()
     return Rows.from_frame(store.freshness())
 
 
