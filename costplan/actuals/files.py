@@ -430,12 +430,15 @@ class _Cols:
                 expr = f"CAST({raw} AS TIMESTAMP)"  # the session is UTC: offsets are applied
             elif self.csv:
                 # the form a CUR writes (2026-10-01T00:00:00Z, UTC) is read as a plain TIMESTAMP, the
-                # same instant at half the cost; any other text goes through TIMESTAMPTZ (offsets)
-                utc = f"({raw} LIKE {_lit(UTC_FORM)})"
+                # same instant at half the cost; any other text goes through TIMESTAMPTZ (offsets).
+                # Whether a value has that form is computed once, beside the value (DuckDB evaluates
+                # the LIKE shared by the two columns of one projection once), and read by the check
+                like = f"({raw} LIKE {_lit(UTC_FORM)})"
                 expr = self.share(
-                    f"coalesce(CASE WHEN {utc} THEN try_cast({raw} AS TIMESTAMP) END, "
+                    f"coalesce(CASE WHEN {like} THEN try_cast({raw} AS TIMESTAMP) END, "
                     f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP))"
                 )
+                utc = self.share(like)
                 iso = f"(CASE WHEN {utc} THEN true ELSE substr({raw}, 5, 1) = '-' AND substr({raw}, 8, 1) = '-' END)"
             else:
                 expr = f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
@@ -1041,6 +1044,9 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             mode=mode,
             hidden=HIDDEN,
             inspect=inspect,
+            # a CSV's rows need no order: its checks name rows by reading the file again, and its
+            # repeated rows are found by hash
+            keep_order=not all(p.csv for p in plans),
         )
     except _ChecksFailed:
         # rolled back: the files are checked again on their own, naming every problem as a check
@@ -1239,9 +1245,17 @@ def _row_hash(plan: _Plan, *, second: bool = False) -> str:
         flat = [f'"{c}"' for c in plan.hashed]
     else:
         flat = [f'"{c}"' for c in types if not types[c].startswith(("MAP", "STRUCT")) and "[]" not in types[c]]
+    values = ["filename", *flat]
+    if plan.csv:
+        # a CSV's two hashes combine the same per-value hashes (DuckDB's hash of several values
+        # hashes each value, then combines): each value is hashed once, as ``hash(value)``, a
+        # subexpression the two share, and each hash combines those in its own order and seed.
+        # They are as independent as when each hashed the values itself: a value's hash was the
+        # same in both then too
+        values = [f"hash({v})" for v in values]
     if second:
-        return "hash(" + ", ".join(["'costplan-second-hash'", *flat[::-1], "filename"]) + ")"
-    return "hash(" + ", ".join(["filename", *flat]) + ")"
+        return "hash(" + ", ".join(["'costplan-second-hash'", *values[::-1]]) + ")"
+    return "hash(" + ", ".join(values) + ")"
 
 
 #: Up to this many candidate rows of a file are named in the SQL (a pruned read of their row

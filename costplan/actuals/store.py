@@ -343,6 +343,7 @@ class Store:
         mode: str = "complete",
         hidden: Sequence[str] = (),
         inspect: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
+        keep_order: bool = True,
     ) -> LoadResult:
         """Insert the rows of ``select_sql`` (FOCUS column names) as one load, in one transaction.
 
@@ -373,6 +374,11 @@ class Store:
         after the insert, in the same transaction, and they are then dropped (dropping a column
         of a table the transaction created writes nothing). If ``inspect`` raises, nothing is
         written.
+
+        ``keep_order=False`` lets DuckDB write the new rows in the order its threads produce them
+        rather than the order of ``select_sql`` (no query of the store depends on the rows'
+        order): an order-preserving ``CREATE TABLE AS`` of a CSV collects many small batches
+        and merges them again before it writes, which cost about a fifth of a CSV load's CPU.
         """
         if not schema.is_source(source):
             raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}, "
@@ -387,7 +393,15 @@ class Store:
             load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
             table = f"rows_{load_id:06d}"
             # the new rows go into a table of their own first: as fast as a plain CREATE TABLE AS
-            con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
+            if keep_order:
+                con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
+            else:
+                kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+                con.execute("SET preserve_insertion_order = false")
+                try:
+                    con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
+                finally:
+                    con.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
             self._hook("after_insert", load_id)
             if inspect is not None:
                 inspect(con, table)
