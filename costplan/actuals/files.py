@@ -1282,6 +1282,20 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
     second = HASH2_COL if _has_column(con, table, HASH2_COL) else "NULL::UBIGINT"
     # a load of one file wrote no file column (:func:`_import`)
     file = FILE_COL if _has_column(con, table, FILE_COL) else _lit(str(plans[0].files[0]))
+    if all(p.csv for p in plans) and second == HASH2_COL:
+        # CSV only: rows agreeing on both hashes are equal, so the copies are counted by the pair
+        # in one aggregate (no candidate rows to collect first)
+        counted = con.execute(
+            f"""SELECT f, CAST(sum(n - 1) AS BIGINT) FROM (
+                    SELECT {file} AS f, count(*) AS n FROM {table}
+                    GROUP BY {file}, {HASH_COL}, {HASH2_COL} HAVING count(*) > 1)
+                GROUP BY f ORDER BY f"""
+        ).fetchall()
+        return pd.DataFrame(
+            [{"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": int(n)}
+             for f, n in counted if n and any(os.path.abspath(f) in {os.path.abspath(x) for x in p.files}
+                                              for p in plans if p.cols.types)],
+            columns=["file", "rows", "repeated_rows"])
     cand = con.execute(
         f"""SELECT {file}, list({HASH_COL}), list({row}), list({second}) FROM {table}
             WHERE {HASH_COL} IN (SELECT {HASH_COL} FROM {table} GROUP BY 1 HAVING count(*) > 1)
