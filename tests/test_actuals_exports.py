@@ -1027,3 +1027,26 @@ def test_a_csv_timestamp_is_refused_unless_iso_8601_whatever_duckdb_would_read(t
     bad = " OR ".join(ck.bad for ck in c.checks)
     flagged = {r[0] for r in con.execute(f"SELECT t FROM {c.reader('src')} WHERE {bad}").fetchall()}
     assert flagged == set(refused)
+
+
+def test_a_csv_load_sets_back_the_row_order_setting_it_changed(store, tmp_path):
+    """A CSV's load keeps no row order for its CREATE TABLE AS only: the connection's
+    ``preserve_insertion_order`` is as it was after a load that succeeds, after one whose typed
+    read DuckDB refuses (the statement fails inside the transaction), and after one refused by a
+    check, so a later load (a Parquet file's) keeps its order."""
+
+    def setting():
+        return store.con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+
+    assert setting() is True
+    import_files(store, "cur", [_legacy(tmp_path / "good.csv.gz", LEGACY_LINES)])
+    assert setting() is True
+    with pytest.raises(InputError, match="not a number"):  # the typed read fails in DuckDB, then the text read
+        import_files(store, "cur", [_legacy(tmp_path / "bad.csv.gz", [LEGACY_LINES[0], _line("Usage", "0x10")])])
+    assert setting() is True
+    with pytest.raises(InputError, match="not a finite amount"):
+        import_files(store, "cur", [_legacy(tmp_path / "nan.csv.gz", [LEGACY_LINES[0], _line("Usage", "NaN")])])
+    assert setting() is True
+    store.con.execute("SET preserve_insertion_order = false")  # whatever the connection had is what it keeps
+    import_files(store, "cur", [_legacy(tmp_path / "good.csv.gz", LEGACY_LINES)])
+    assert setting() is False

@@ -388,6 +388,7 @@ class Store:
         if self.read_only:
             raise CostplanError(f"store {self.path} is open read-only")
         con = self.con
+        restore = None
         con.execute("BEGIN TRANSACTION")
         try:
             load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
@@ -397,11 +398,13 @@ class Store:
                 con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
             else:
                 kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+                # set back right after the statement, or (a failed statement aborts the
+                # transaction, which then refuses every statement but ROLLBACK) after the rollback
+                restore = f"SET preserve_insertion_order = {'true' if kept else 'false'}"
                 con.execute("SET preserve_insertion_order = false")
-                try:
-                    con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
-                finally:
-                    con.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
+                con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
+                con.execute(restore)
+                restore = None
             self._hook("after_insert", load_id)
             if inspect is not None:
                 inspect(con, table)
@@ -507,6 +510,8 @@ class Store:
         except BaseException:
             try:
                 con.execute("ROLLBACK")
+                if restore is not None:
+                    con.execute(restore)
             except Exception:  # noqa: BLE001 - the connection may already be gone
                 pass
             raise
