@@ -23,9 +23,9 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from costplan.estimator import EstimateResult
     from costplan.iac.diff import CostDiff
     from costplan.pricing.catalog import Catalog
@@ -110,8 +110,26 @@ def _effect(v: float) -> str:
     return f"raising it by ${v:,.2f}" if v > 0.005 else "no change"
 
 
+def table_rows(decisions: list[Decision]):
+    """:func:`table` as :class:`costplan.frames.Rows` (no pandas): one row per decision, largest
+    saving first."""
+    from costplan.frames import Rows
+
+    recs = [d.row() for d in decisions]
+    order = sorted(range(len(recs)), key=lambda i: recs[i]["net_monthly"])
+    def plain(v):
+        return v.item() if hasattr(v, "item") else v
+
+    # the amounts are numbers; with no decision at all, every column is untyped, as in the frame
+    kinds = {c: "float" for c in ("net_monthly", "low", "high", "previous_monthly", "new_monthly",
+                                  "estimate_grade_cost")} if recs else {c: "str" for c in DECISION_COLUMNS}
+    return Rows(DECISION_COLUMNS, [tuple(plain(recs[i].get(c)) for c in DECISION_COLUMNS) for i in order], kinds)
+
+
 def table(decisions: list[Decision]) -> pd.DataFrame:
     """One row per decision, columns ``DECISION_COLUMNS``, largest saving first."""
+    import pandas as pd
+
     df = pd.DataFrame([d.row() for d in decisions], columns=DECISION_COLUMNS)
     return df.sort_values("net_monthly", kind="stable").reset_index(drop=True)
 
@@ -160,17 +178,17 @@ def price_scenario(base: EstimateResult, stack: Stack, new: Stack, catalog: Cata
     """Estimate ``new`` with ``catalog`` and compare it with ``base`` (the estimate of
     ``stack``) the way ``costplan diff`` does."""
     from costplan.estimator import estimate
+    from costplan.frames import sum_like_pandas
     from costplan.iac.diff import diff_estimates
 
     est = estimate(new, catalog)
     d = diff_estimates(base, est, previous_name=stack.name, new_name=scenario)
-    changed = d.components[d.components["difference"].abs() >= 0.005]
-    unverified = set()
-    for side in (base, est):
-        unverified |= set(side.lines.loc[~side.lines["price_verified"].astype(bool), "component"])
-    grade = float(changed.loc[changed["component"].isin(unverified), "difference"].abs().sum())
-    spot = float(est.lines.loc[est.lines["pricing_model"] == "spot", "ListCost"].sum())
-    spot_before = float(base.lines.loc[base.lines["pricing_model"] == "spot", "ListCost"].sum())
+    changed = [r for r in d.rows if abs(r[3]) >= 0.005]  # component, previous, new, difference, pct
+    base_lines, new_lines = base.records(), est.records()
+    unverified = {r["component"] for side in (base_lines, new_lines) for r in side if not r["price_verified"]}
+    grade = sum_like_pandas(abs(r[3]) for r in changed if r[0] in unverified)
+    spot = sum_like_pandas(r["ListCost"] for r in new_lines if r["pricing_model"] == "spot")
+    spot_before = sum_like_pandas(r["ListCost"] for r in base_lines if r["pricing_model"] == "spot")
     swing = volatility * abs(spot - spot_before)
     return Decision(key, kind, title, scenario, d, d.difference - swing, d.difference + swing, grade,
                     list(notes or []), patch)
@@ -272,18 +290,20 @@ def commitment_decisions(stack: Stack, base: EstimateResult, catalog: Catalog, *
     """The recommended Savings Plan of each term (best payment option), bought on top of the
     existing commitments and priced on this month's bill; its range runs to the average
     monthly net saving over the term's projected usage."""
-    from costplan.projection import stack_commitments
-    from costplan.projection.commitments import TERM_MONTHS
+    from costplan.frames import sum_like_pandas
+    from costplan.projection.commitments import TERM_MONTHS, savings_plan_sizing
 
-    # the Savings Plan sizing only: the reserved-instance and combined alternatives are not decisions here
-    sc = stack_commitments(stack, catalog, simulations=simulations, seed=seed, alternatives=False)
+    # the Savings Plan sizing only (stack_commitments(alternatives=False) without its frames and
+    # cost curves): the reserved-instance and combined alternatives are not decisions here
+    table, existing, _ = savings_plan_sizing(stack, catalog, simulations=simulations, seed=seed, base=base)
     out = []
     existing_total = sum(sp.hourly_commitment for sp in stack.commitments.savings_plans.values()
                          if sp.type == "compute")
-    if sc.table.empty:
+    if not table:
         return out
-    for term, rows in sc.table.groupby("term", sort=True):
-        best = rows.sort_values("net_savings", ascending=False).iloc[0]
+    for term in sorted({r["term"] for r in table}):
+        rows = [r for r in table if r["term"] == term]
+        best = max(rows, key=lambda r: r["net_savings"])  # the first of the best, as a sort puts it
         extra = float(best["commitment"]) - existing_total
         if extra < 0.01:
             continue
@@ -299,9 +319,8 @@ def commitment_decisions(stack: Stack, base: EstimateResult, catalog: Catalog, *
                              notes=[f"sized on {simulations} projected paths; total optimum ${float(best['commitment']):,.2f}/h "
                                     f"including the ${existing_total:,.2f}/h already bought"])
         had = 0.0
-        if len(sc.existing):
-            ex = sc.existing
-            had = float((ex["net_savings"] / ex["term"].map(TERM_MONTHS)).sum())
+        if existing:
+            had = sum_like_pandas(r["net_savings"] / TERM_MONTHS[r["term"]] for r in existing)
         avg = -(float(best["net_savings"]) / TERM_MONTHS[term] - had)
         lo, hi = sorted((dec.net_monthly, avg))
         dec.low, dec.high = lo, hi

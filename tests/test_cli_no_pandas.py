@@ -232,11 +232,58 @@ def test_table_prints_emoji_codes_as_written(capsys):
 
 def test_report_imports_no_plotly_and_starts_no_browser(sample_store, tmp_path):
     """`costplan report` writes report.html with its figures as plotly JSON for the plotly.js it
-    carries: plotly (Python), kaleido and the browser driver are not imported (the report still
-    needs pandas for its tables)."""
+    carries: plotly (Python), kaleido and the browser driver are not imported."""
     out = tmp_path / "r"
     p, mods = _run(["report", "--out", str(out), "--no-projection"], sample_store)
     assert p.returncode == 0, p.stderr
     assert not mods & {"plotly", "_plotly_utils", "kaleido", "choreographer"}, mods
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("Plotly.newPlot(") == 10 and not (out / "report.md").exists()
+
+
+@pytest.mark.parametrize("args", [
+    [],
+    ["--month", "2026-11"],
+    ["--no-projection", "--markdown", "--no-images"],
+    ["--month", "2026-09", "--calibrate"],
+])
+def test_report_imports_no_pandas(sample_store, tmp_path, args):
+    """`costplan report` builds its tables from the store's rows and writes report.html,
+    breakdown.csv and summary.json from them: no pandas, numpy's pyarrow or plotly (numpy is
+    imported: the projection and the tiered prices compute on it)."""
+    out = tmp_path / "r"
+    p, mods = _run(["report", "--out", str(out), *args], sample_store)
+    assert p.returncode == 0, p.stderr
+    assert not mods & {"pandas", "pyarrow", "plotly"}, sorted(mods & {"pandas", "pyarrow", "plotly"})
+    assert {p.name for p in out.iterdir()} >= {"report.html", "breakdown.csv", "summary.json"}
+
+
+def test_report_without_pandas_writes_what_the_frames_hold(sample_store, tmp_path):
+    """breakdown.csv written without pandas reads back as the library's frames of the same
+    tables: each section's rows and numeric columns, the headline first, missing values empty;
+    its month total is the store's sum of EffectiveCost rounded to the cent."""
+    import csv
+
+    import duckdb
+
+    from costplan.reports import build_report
+
+    out = tmp_path / "r"
+    p, _ = _run(["report", "--out", str(out), "--no-projection"], sample_store)
+    assert p.returncode == 0, p.stderr
+    got = list(csv.DictReader((out / "breakdown.csv").open(encoding="utf-8")))
+    tables, _ = build_report(store=sample_store, projection=False)
+    month = tables.month
+    with duckdb.connect(str(sample_store), read_only=True) as con:
+        total = con.execute("SELECT sum(EffectiveCost) FROM cost_rows WHERE strftime(BillingPeriodStart, '%Y-%m') = ?",
+                            [month]).fetchone()[0]
+    head = {r["metric"]: float(r["value"]) for r in got if r["section"] == "headline"}
+    assert abs(head["total"] - total) <= 0.005 + 1e-9
+    for key in ("by_service", "variance", "provenance", "freshness"):
+        frame = tables[key].table  # the DataFrame the library returns
+        num = [c for c in frame.columns if frame[c].dtype.kind in "fiu"]
+        mine = [r for r in got if r["section"] == key]
+        assert len(mine) == len(frame) * len(num)
+        for r in mine:
+            v = frame.iloc[int(r["row"])][r["metric"]]
+            assert (r["value"] == "") if v != v else float(r["value"]) == float(v), (key, r)

@@ -664,3 +664,55 @@ def test_progress_bar_total_is_the_steps_reported(sample_store, tmp_path, markdo
                    projection=False, progress=seen.append)
     assert len(seen) == report_steps(markdown, images) == steps, seen
     assert ("Markdown" in seen) is markdown and "PNG figures" not in seen
+
+
+def test_template_compiled_once_and_a_broken_cache_is_compiled_again(tmp_path, monkeypatch):
+    """The report's template is kept compiled in the user's cache folder; a cached file that
+    cannot be read (cut short, overwritten) is compiled again, never an error."""
+    from costplan.reports import render
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    def page():
+        return render._env().from_string("{{ x | money }} {% for i in [1, 2] %}{{ i }}{% endfor %}",
+                                         ).render(x=1234.5)
+
+    first = render._env().get_template("report.html.j2")
+    cached = list((tmp_path / "costplan").glob("templates-jinja2-*/*.cache"))
+    assert len(cached) == 1 and cached[0].stat().st_size > 0
+    cached[0].write_bytes(b"not a compiled template")
+    again = render._env().get_template("report.html.j2")
+    assert again.render is not None and first.name == again.name == "report.html.j2"
+    assert cached[0].read_bytes() != b"not a compiled template"  # compiled and written again
+    assert page() == "$1,234.50 12"
+
+
+def test_sections_still_give_dataframes(sample_store):
+    """The tables are built on rows, and the library still hands out DataFrames: each section's
+    ``table`` holds its rows, numeric columns numeric; movers(), trend(), variance(),
+    provenance() and freshness() return the frames of the same tables."""
+    import pandas as pd
+
+    from costplan import config
+    from costplan.actuals.store import Store
+    from costplan.estimator import estimate
+    from costplan.reports import build_report
+    from costplan.reports import tables as rt
+    from costplan.reports.render import _numeric
+    from costplan.stack import load_stack
+
+    tables, _ = build_report(store=sample_store, projection=False)
+    for key, sec in tables.sections.items():
+        if not sec.available:
+            continue
+        df = sec.table
+        assert isinstance(df, pd.DataFrame) and list(df.columns) == sec.rows.columns and len(df) == len(sec.rows), key
+        assert [_numeric(df, c) for c in df.columns] == [sec.rows.numeric(c) for c in df.columns], key
+    month = tables.month
+    plan = estimate(load_stack(config.DEFAULT_STACK))
+    with Store(sample_store, read_only=True) as s:
+        pd.testing.assert_frame_equal(rt.movers(s, month), tables["movers"].table)
+        pd.testing.assert_frame_equal(rt.variance(plan, s, month), tables["variance"].table)
+        pd.testing.assert_frame_equal(rt.freshness(s, month), tables["freshness"].table)
+        pd.testing.assert_frame_equal(rt.trend(s, month, users=s.users()), tables["trend"].table)
+    pd.testing.assert_frame_equal(rt.provenance(plan), tables["provenance"].table)

@@ -7,6 +7,7 @@ period, see :meth:`Store.rows_sql`) of a store or of a remote engine
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from costplan.actuals import queries
@@ -15,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from costplan.actuals.engines import SpendSource as Store
+    from costplan.frames import Rows
 
 
 def commitment_summary(store: Store, month: str) -> pd.DataFrame:
@@ -58,3 +60,51 @@ def spot_summary(store: Store, month: str) -> pd.DataFrame:
     df["spot_share_hours"] = df["spot_hours"] / df["node_pool_hours"]
     df["spot_share_cost"] = df["spot_cost"] / df["node_pool_cost"]
     return df
+
+
+def commitment_rows(store: Store, month: str) -> Rows:
+    """:func:`commitment_summary` as :class:`costplan.frames.Rows` (no pandas for the store)."""
+    from costplan.frames import Rows, missing, query_rows, sum_like_pandas
+
+    df = query_rows(store, queries.commitment_sql(store.rows_for(month=month), month))
+    on_demand = query_rows(store, queries.on_demand_sql(store.rows_for(month=month), month)).column("on_demand")
+    on_demand = 0.0 if not on_demand or missing(on_demand[0]) else float(on_demand[0])
+    used, unused = df.column("used_commitment"), df.column("unused_commitment")
+    covered_col = df.column("covered_list_cost")
+
+    def nan(v):
+        return float("nan") if v is None else v
+
+    util, savings = [], []
+    for u, n, c in zip(used, unused, covered_col, strict=True):
+        u, n, c = nan(u), nan(n), nan(c)
+        paid = u + n
+        util.append(u / paid if paid != 0 and paid == paid else None)
+        savings.append(c - u - n)
+    covered = sum_like_pandas(covered_col)
+    coverage = covered / (covered + on_demand) if covered + on_demand > 0 else None
+    data = {c: df.column(c) for c in df.columns}
+    data.update(utilisation=util, savings=[None if v != v else v for v in savings], coverage=[coverage] * len(df))
+    return Rows.from_columns(data, {c: "float" for c in ("billed", "used_commitment", "unused_commitment",
+                                                         "covered_list_cost", "utilisation", "savings", "coverage")})
+
+
+def spot_rows(store: Store, month: str) -> Rows:
+    """:func:`spot_summary` as :class:`costplan.frames.Rows` (no pandas for the store)."""
+    from costplan.frames import Rows, missing, query_rows
+
+    df = query_rows(store, queries.spot_sql(store.rows_for(month=month), month))
+
+    def div(a, b):
+        if missing(a) or missing(b):
+            return None
+        if b == 0:
+            return None if a == 0 else math.copysign(float("inf"), a)
+        return a / b
+
+    data = {c: df.column(c) for c in df.columns}
+    data["spot_savings"] = [None if missing(a) or missing(b) else a - b
+                            for a, b in zip(data["spot_list_cost"], data["spot_cost"], strict=True)]
+    data["spot_share_hours"] = [div(a, b) for a, b in zip(data["spot_hours"], data["node_pool_hours"], strict=True)]
+    data["spot_share_cost"] = [div(a, b) for a, b in zip(data["spot_cost"], data["node_pool_cost"], strict=True)]
+    return Rows.from_columns(data, {c: "float" for c in data if c != "RegionId"})

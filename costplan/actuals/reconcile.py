@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from costplan.actuals.store import Store
+    from costplan.frames import Rows
 
 PLAN_COLUMNS = ("component", "component_kind", "ListCost")
 DEFAULT_THRESHOLD_PCT = 10.0  # [%]
@@ -59,45 +60,6 @@ class Reconciliation:
     @property
     def variance_total(self) -> float:
         return self.actual_total - self.plan_total
-
-
-def _actual(store: Store, month: str, commitment_line: bool) -> pd.DataFrame:
-    """EffectiveCost [USD] of the month by component kind and ServiceName."""
-    import pandas as pd
-
-    from costplan.actuals.store import period_filter
-
-    conds, _ = period_filter(month=month)
-    rel = store.money_sql(conds, month=month)
-    found = store.query(queries.currencies_sql(rel, conds))["BillingCurrency"].tolist()
-    if found and found[0] != "USD":
-        raise InputError(
-            Problem(
-                f"the spend of {month} is billed in {found[0]}; a plan is priced in USD (the catalog's currency)",
-                location="--currency",
-                hint="reconcile the month's USD spend (--currency USD), if the store holds any",
-            )
-        )
-    df = store.query(queries.component_spend_sql(rel, month, commitment_line))
-    discount = float(df["discount"].sum())
-    df = df.drop(columns=["discount"])
-    if discount:
-        df = pd.concat(
-            [
-                df,
-                pd.DataFrame(
-                    [
-                        {
-                            "component": "commitment",
-                            "ServiceName": "Savings Plans for AWS Compute usage",
-                            "EffectiveCost": discount,
-                        }
-                    ]
-                ),
-            ],
-            ignore_index=True,
-        )
-    return df
 
 
 def _canonical_services() -> dict[str, str]:
@@ -146,60 +108,13 @@ def reconcile(
                 hint="months held: " + (", ".join(store.months()) or "none"),
             )
         )
-    units = plan_lines["PricingUnit"] if "PricingUnit" in plan_lines else [None] * len(plan_lines)
-    plan = plan_lines.assign(
-        kind=[plan_kind(k, u) for k, u in zip(plan_lines["component_kind"], units, strict=True)],
-        ListCost=pd.to_numeric(plan_lines["ListCost"], errors="coerce"),
-    )
+    plan = plan_lines.assign(ListCost=pd.to_numeric(plan_lines["ListCost"], errors="coerce"))
     if plan["ListCost"].isna().any():
         bad = plan.loc[plan["ListCost"].isna(), "component"].tolist()
         raise InputError(Problem(f"plan lines without a ListCost: {bad}", location="ListCost"))
-    p = plan.groupby("kind", as_index=False).agg(
-        plan=("ListCost", "sum"), components=("component", lambda s: ", ".join(sorted(set(map(str, s)))))
-    )
-    actual = _actual(store, month, commitment_line)
-    services = _canonical_services()
-    mapped = actual[actual["component"] != UNMAPPED]
-    a = mapped.groupby("component", as_index=False).agg(actual=("EffectiveCost", "sum"))
-    a = a.rename(columns={"component": "kind"})
-    lines = p.merge(a, on="kind", how="outer")
-    lines["ServiceName"] = lines["kind"].map(services).fillna("")
-    unm = actual[actual["component"] == UNMAPPED]
-    if len(unm):
-        u = unm.groupby("ServiceName", as_index=False).agg(actual=("EffectiveCost", "sum"))
-        u["kind"] = UNMAPPED
-        u["plan"] = np.nan
-        u["components"] = ""
-        lines = pd.concat([lines, u], ignore_index=True)
-    lines["components"] = lines["components"].fillna("")
-    has_plan = lines["plan"].notna()
-    lines["plan"] = lines["plan"].fillna(0.0)
-    lines["actual"] = lines["actual"].fillna(0.0)
-    lines["variance"] = lines["actual"] - lines["plan"]
-    lines["variance_pct"] = np.where(
-        has_plan & (lines["plan"] != 0),
-        lines["variance"] / lines["plan"].abs().where(lines["plan"] != 0) * 100,
-        np.nan,
-    )
-    big = lines["variance"].abs() >= min_variance
-    flag = np.select(
-        [
-            lines["kind"] == UNMAPPED,
-            ~has_plan & big,
-            has_plan & (lines["actual"] == 0) & (lines["plan"] > 0),
-            has_plan & big & (lines["variance_pct"] > threshold_pct),
-            has_plan & big & (lines["variance_pct"] < -threshold_pct),
-        ],
-        ["unmapped", "not in plan", "no spend", "over", "under"],
-        default="",
-    )
-    lines["flag"] = flag
-    lines = lines.rename(columns={"kind": "component_kind"})
-    lines["_order"] = np.select([lines["component_kind"] == UNMAPPED, ~has_plan], [2, 1], default=0)
-    lines = lines.sort_values(["_order", "plan", "actual"], ascending=[True, False, False], kind="stable")
-    lines = lines[
-        ["component_kind", "ServiceName", "components", "plan", "actual", "variance", "variance_pct", "flag"]
-    ]
+    cols = [c for c in ("component", "component_kind", "PricingUnit", "ListCost") if c in plan]
+    lines = reconcile_lines(plan[cols].to_dict("records"), store, month, threshold_pct=threshold_pct,
+                            min_variance=min_variance, commitment_line=commitment_line).to_frame()
     month_rows = store.spend([], month=month)
     cov = store.coverage().set_index("month").loc[month]
     return Reconciliation(
@@ -212,3 +127,99 @@ def reconcile(
         days=int(cov["days"]),
         days_in_month=int(cov["days_in_month"]),
     )
+
+
+def reconcile_rows(plan, store: Store, month: str, **kwargs) -> Rows:
+    """The lines of :func:`reconcile` of an estimate (``plan``, an
+    :class:`~costplan.estimator.EstimateResult`) as :class:`costplan.frames.Rows`."""
+    return reconcile_lines(plan.records(), store, month, **kwargs)
+
+
+def _actual_rows(store: Store, month: str, commitment_line: bool) -> list[tuple[str, str, float | None]]:
+    """:func:`_actual` as ``(component, ServiceName, EffectiveCost)`` tuples, without pandas."""
+    from costplan.actuals.store import period_filter
+    from costplan.frames import query_rows, sum_like_pandas
+
+    conds, _ = period_filter(month=month)
+    rel = store.money_sql(conds, month=month)
+    found = query_rows(store, queries.currencies_sql(rel, conds)).column("BillingCurrency")
+    if found and found[0] != "USD":
+        raise InputError(
+            Problem(
+                f"the spend of {month} is billed in {found[0]}; a plan is priced in USD (the catalog's currency)",
+                location="--currency",
+                hint="reconcile the month's USD spend (--currency USD), if the store holds any",
+            )
+        )
+    df = query_rows(store, queries.component_spend_sql(rel, month, commitment_line))
+    discount = sum_like_pandas(df.column("discount"))
+    out = list(df.select(["component", "ServiceName", "EffectiveCost"]).rows)
+    if discount:
+        out.append(("commitment", "Savings Plans for AWS Compute usage", discount))
+    return out
+
+
+def reconcile_lines(plan_records: list[dict], store: Store, month: str, *,
+                    threshold_pct: float = DEFAULT_THRESHOLD_PCT, min_variance: float = DEFAULT_MIN_VARIANCE,
+                    commitment_line: bool = True) -> Rows:
+    """The lines of :func:`reconcile` (its columns and order) from plan lines as dicts, as
+    :class:`costplan.frames.Rows`, without pandas. The plan amounts are finite numbers (checked
+    by :func:`reconcile` for a plan read from a file; an estimate's always are)."""
+    from costplan.frames import Rows, group_sum_like_pandas, missing
+
+    if month not in store.months():
+        raise InputError(
+            Problem(
+                f"the store holds no spend for {month}",
+                location="--month",
+                hint="months held: " + (", ".join(store.months()) or "none"),
+            )
+        )
+    plan: dict[str, list[dict]] = {}
+    for r in plan_records:
+        if missing(r["component_kind"]):
+            continue  # no kind: a groupby leaves such a line out
+        plan.setdefault(plan_kind(r["component_kind"], r.get("PricingUnit")), []).append(r)
+    p = {k: (group_sum_like_pandas(float(r["ListCost"]) for r in rs), ", ".join(sorted({str(r["component"]) for r in rs})))
+         for k, rs in plan.items()}
+    actual = _actual_rows(store, month, commitment_line)
+    services = _canonical_services()
+    mapped: dict[str, list] = {}
+    unmapped: dict[str, list] = {}
+    for comp, service, cost in actual:
+        if comp == UNMAPPED:
+            unmapped.setdefault(service, []).append(cost)
+        else:
+            mapped.setdefault(comp, []).append(cost)
+    lines = []  # kind, ServiceName, components, plan (None: no plan line), actual (None: no spend)
+    for k in sorted(set(p) | set(mapped)):  # an outer merge on the kind: the kinds in order
+        plan_cost, comps = p.get(k, (None, None))
+        lines.append([k, services.get(k, ""), comps if comps is not None else "", plan_cost,
+                      group_sum_like_pandas(mapped[k]) if k in mapped else None])
+    for service in sorted(unmapped):
+        lines.append([UNMAPPED, service, "", None, group_sum_like_pandas(unmapped[service])])
+    out = []
+    for kind, service, comps, plan_cost, act in lines:
+        has_plan = not missing(plan_cost)
+        plan_v = float(plan_cost) if has_plan else 0.0
+        act_v = 0.0 if missing(act) else float(act)
+        var = act_v - plan_v
+        pct = var / abs(plan_v) * 100 if has_plan and plan_v != 0 else None
+        big = abs(var) >= min_variance
+        if kind == UNMAPPED:
+            flag = "unmapped"
+        elif not has_plan and big:
+            flag = "not in plan"
+        elif has_plan and act_v == 0 and plan_v > 0:
+            flag = "no spend"
+        elif has_plan and big and pct is not None and pct > threshold_pct:
+            flag = "over"
+        elif has_plan and big and pct is not None and pct < -threshold_pct:
+            flag = "under"
+        else:
+            flag = ""
+        order = 2 if kind == UNMAPPED else (1 if not has_plan else 0)
+        out.append((order, (kind, service, comps, plan_v, act_v, var, pct, flag)))
+    out.sort(key=lambda o: (o[0], -o[1][3], -o[1][4]))
+    return Rows(["component_kind", "ServiceName", "components", "plan", "actual", "variance", "variance_pct", "flag"],
+                [r for _, r in out], {c: "float" for c in ("plan", "actual", "variance", "variance_pct")})

@@ -609,11 +609,18 @@ class Store:
         """Active users per month held: ``month`` (``YYYY-MM``), ``active_users`` [users],
         ``x_Source``, ``x_Synthetic``; oldest first. Synthetic counts are left out when the
         spend in use is real (they would divide real money)."""
+        return self.con.execute(self._users_sql()).df()
+
+    def users_rows(self):
+        """:meth:`users` as :class:`costplan.frames.Rows`, without pandas."""
+        from costplan.frames import Rows
+
+        return Rows.from_result(self.con.execute(self._users_sql()))
+
+    def _users_sql(self) -> str:
         real_spend = not self.is_synthetic()
-        return self.con.execute(
-            f"""SELECT strftime(month, '%Y-%m') AS month, active_users, x_Source, x_Synthetic
+        return f"""SELECT strftime(month, '%Y-%m') AS month, active_users, x_Source, x_Synthetic
                 FROM user_counts {"WHERE NOT x_Synthetic" if real_spend else ""} ORDER BY month"""
-        ).df()
 
     # -- tables behind the view ----------------------------------------------------------------
     def _columns(self, table: str) -> dict[str, str]:
@@ -995,6 +1002,12 @@ class Store:
         ``Estimated`` (any row still Estimated), ``EffectiveCost`` [USD], ``loaded_at``."""
         return self.con.execute(queries.freshness_sql(self.money_sql(), loads="loads")).df()
 
+    def freshness_rows(self):
+        """:meth:`freshness` as :class:`costplan.frames.Rows` (``day`` a date), without pandas."""
+        from costplan.frames import Rows
+
+        return Rows.from_result(self.con.execute(queries.freshness_sql(self.money_sql(), loads="loads")))
+
     def commitment_summary(self, month: str) -> pd.DataFrame:
         """Savings Plan / RI figures of ``month``: see :func:`costplan.actuals.commitments.commitment_summary`."""
         from costplan.actuals.commitments import commitment_summary
@@ -1026,7 +1039,12 @@ class Store:
 
     def coverage_rows(self) -> list[dict]:
         """:meth:`coverage` as a list of dicts, without pandas."""
-        return queries.coverage_rows(self.con.execute(queries.coverage_spans_sql(self.rows_sql())).fetchall())
+        held = getattr(self, "_coverage", None)
+        if held is None:
+            held = queries.coverage_rows(self.con.execute(queries.coverage_spans_sql(self.rows_sql())).fetchall())
+            if self.read_only:  # nobody writes while it is open read-only (DuckDB's file lock): read once
+                self._coverage = held
+        return [dict(c) for c in held]
 
     def months_by_source(self) -> pd.DataFrame:
         """What the store holds per billing period: ``month`` (``YYYY-MM``), ``source`` (the

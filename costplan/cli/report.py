@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 from costplan.cli.common import (
@@ -116,14 +118,6 @@ def report_cmd(
     strict_prices: bool | None = STRICT_PRICES_OPTION,
 ) -> None:
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
 
     from costplan.config import load_settings
     from costplan.errors import InputError
@@ -133,13 +127,7 @@ def report_cmd(
         raise InputError("--calibrate calibrates the projection; it cannot be combined with --no-projection")
 
     console = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True,
-                  disable=not console.is_terminal) as bar:  # piped: no bar, and no blank line where it was
-        task = bar.add_task("report", total=report_steps(markdown, images))
-
-        def step(what: str) -> None:
-            bar.update(task, description=f"report: {what}", advance=1)
+    with _progress(console, report_steps(markdown, images)) as step:
 
         cfg = load_settings(stack=stack, store=store, catalog=catalog_path, strict_prices=strict_prices,
                             engine=engine)
@@ -178,9 +166,36 @@ def report_cmd(
     if h.get("month_reason"):
         info(f"note: {h['month_reason']}")
     for key, sec in tables.sections.items():
-        if sec.table is None and key != "headline":
+        if not sec.available and key != "headline":
             info(f"  section '{sec.title}': data not available")
     typer.echo(str(files.out_dir / "report.html"))
+
+
+@contextlib.contextmanager
+def _progress(console, total: int):
+    """A progress bar on the terminal, yielding the function that advances it by one step;
+    piped (no terminal): no bar, no blank line where it was, and rich's progress bar is not
+    even imported."""
+    if not console.is_terminal:
+        yield lambda _what: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("report", total=total)
+
+        def step(what: str) -> None:
+            bar.update(task, description=f"report: {what}", advance=1)
+
+        yield step
 
 
 @cli_errors

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from costplan.actuals.store import Store
+    from costplan.frames import Rows
     from costplan.pricing.catalog import Catalog
     from costplan.stack import Stack
 
@@ -44,21 +45,41 @@ class Calibration:
 
     month: str
     """The billing period the factors come from, ``YYYY-MM``."""
-    factors: pd.DataFrame
-    """One row per component kind of the plan: ``component_kind``, ``plan`` [USD/month]
-    (ListCost), ``actual`` [USD] (EffectiveCost of the month), ``fees`` [USD/month] (the
-    contractual part of the plan, not scaled), ``factor`` [1], ``note``."""
-    not_projected: pd.DataFrame
-    """Actual spend of the month with no plan line: ``component_kind``, ``ServiceName``,
-    ``actual`` [USD]."""
+    factor_rows: Rows
+    """:attr:`factors` as :class:`costplan.frames.Rows` (a DataFrame given here is read into rows)."""
+    not_projected_rows: Rows
+    """:attr:`not_projected` as :class:`costplan.frames.Rows`."""
     synthetic: bool
     """True when the actual spend is the synthetic sample."""
     warnings: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        from costplan.frames import Rows
+
+        if not isinstance(self.factor_rows, Rows):
+            self.factor_rows = Rows.from_frame(self.factor_rows)
+        if not isinstance(self.not_projected_rows, Rows):
+            self.not_projected_rows = Rows.from_frame(self.not_projected_rows)
+
+    @property
+    def factors(self) -> pd.DataFrame:
+        """One row per component kind of the plan: ``component_kind``, ``plan`` [USD/month]
+        (ListCost), ``actual`` [USD] (EffectiveCost of the month), ``fees`` [USD/month] (the
+        contractual part of the plan, not scaled), ``factor`` [1], ``note``."""
+        return self.factor_rows.to_frame()
+
+    @property
+    def not_projected(self) -> pd.DataFrame:
+        """Actual spend of the month with no plan line: ``component_kind``, ``ServiceName``,
+        ``actual`` [USD]."""
+        return self.not_projected_rows.to_frame()
+
     def factor(self, kind: str) -> float:
         """The factor of a bill kind (:func:`costplan.actuals.mapping.plan_kind`); 1 if absent [1]."""
-        row = self.factors[self.factors["component_kind"] == kind]
-        return float(row["factor"].iloc[0]) if len(row) else 1.0
+        for k, f in zip(self.factor_rows.column("component_kind"), self.factor_rows.column("factor"), strict=True):
+            if k == kind:
+                return float(f)
+        return 1.0
 
     @property
     def summary(self) -> str:
@@ -80,14 +101,16 @@ class Calibration:
 def latest_final_month(store: Store) -> str:
     """The newest billing period of ``store`` with no Estimated row and every day covered,
     ``YYYY-MM``."""
-    months = store.coverage()
-    final = months.loc[~months["Estimated"] & months["complete"], "month"].tolist()
+    from costplan.frames import coverage_rows
+
+    months = coverage_rows(store)
+    final = [c["month"] for c in months if not c["Estimated"] and c["complete"]]
     if not final:
         raise InputError(
             Problem(
                 "the store holds no complete, final month to calibrate to",
                 location="--calibrate-to",
-                hint="months held: " + (", ".join(months["month"]) or "none"),
+                hint="months held: " + (", ".join(c["month"] for c in months) or "none"),
             )
         )
     return str(final[-1])
@@ -99,24 +122,23 @@ def calibrate(
     """Factors from ``stack``'s estimate against ``store``'s spend of ``month`` (``YYYY-MM`` or
     ``latest``, the newest final month). A month still Estimated (month to date) is refused:
     a partial month would scale everything down."""
-    import numpy as np
-
-    from costplan.actuals.reconcile import reconcile
+    from costplan.actuals.reconcile import reconcile_lines
     from costplan.estimator import estimate
+    from costplan.frames import Rows, coverage_rows, spend_rows, sum_like_pandas
 
     if month == "latest":
         month = latest_final_month(store)
-    held = store.spend(["month"])
-    row = held[held["month"] == month]
-    if not len(row):
+    held = spend_rows(store, ["month"])
+    row = [r for r in held.records() if r["month"] == month]
+    if not row:
         raise InputError(
             Problem(
                 f"the store holds no spend for {month}",
                 location="--calibrate-to",
-                hint="months held: " + (", ".join(held["month"]) or "none"),
+                hint="months held: " + (", ".join(held.column("month")) or "none"),
             )
         )
-    if bool(row["Estimated"].iloc[0]):
+    if bool(row[0]["Estimated"]):
         raise InputError(
             Problem(
                 f"{month} is not final yet (month to date, Estimated): its spend is partial",
@@ -124,7 +146,7 @@ def calibrate(
                 hint=f"use a final month, e.g. {latest_final_month(store)}, or 'latest'",
             )
         )
-    cov = store.coverage().set_index("month").loc[month]
+    cov = next(c for c in coverage_rows(store) if c["month"] == month)
     if not bool(cov["complete"]):
         raise InputError(
             Problem(
@@ -134,38 +156,38 @@ def calibrate(
                 hint="load the missing days (costplan pull / import) or name a complete month",
             )
         )
-    lines = estimate(stack, catalog).lines
-    rec = reconcile(lines, store, month)
-    is_fee = (lines["component_kind"] == "commitment") & lines["usage"].isin(FEE_USAGES)
-    fees_total = float(lines.loc[is_fee, "ListCost"].sum())
+    lines = estimate(stack, catalog).records()
+    rec = reconcile_lines(lines, store, month).records()
+    fees_total = sum_like_pandas(r["ListCost"] for r in lines
+                                 if r["component_kind"] == "commitment" and r["usage"] in FEE_USAGES)
 
-    planned = rec.lines[~rec.lines["flag"].isin(["not in plan", "unmapped"])].copy()
-    planned["fees"] = np.where(planned["component_kind"] == "commitment", fees_total, 0.0)
-    factors, notes, warnings = [], [], []
-    for r in planned.itertuples(index=False):
-        scaled_plan, scaled_actual = r.plan - r.fees, r.actual - r.fees
-        if r.flag == "no spend":
+    factors, warnings = [], []
+    for r in rec:
+        if r["flag"] in ("not in plan", "unmapped"):
+            continue
+        kind, plan, actual, flag = r["component_kind"], r["plan"], r["actual"], r["flag"]
+        fees = fees_total if kind == "commitment" else 0.0
+        scaled_plan, scaled_actual = plan - fees, actual - fees
+        if flag == "no spend":
             factor, note = 1.0, "no spend in the month: kept at plan"
-            warnings.append(f"calibration: {r.component_kind} is planned but has no spend in {month}; kept at plan")
+            warnings.append(f"calibration: {kind} is planned but has no spend in {month}; kept at plan")
         elif abs(scaled_plan) < 0.005:
             factor, note = 1.0, "nothing to scale: kept at plan"
         else:
             factor = scaled_actual / scaled_plan
-            note = "covered-usage savings only; fees as contracted" if r.fees else ""
+            note = "covered-usage savings only; fees as contracted" if fees else ""
             if not PLAUSIBLE[0] <= factor <= PLAUSIBLE[1]:
                 warnings.append(
-                    f"calibration: {r.component_kind} is scaled by {factor:.2f} "
-                    f"(plan {r.plan:,.2f}, actual {r.actual:,.2f} USD); check the stack and the mapping"
+                    f"calibration: {kind} is scaled by {factor:.2f} "
+                    f"(plan {plan:,.2f}, actual {actual:,.2f} USD); check the stack and the mapping"
                 )
-        factors.append(factor)
-        notes.append(note)
-    planned["factor"] = factors
-    planned["note"] = notes
-    factors_df = planned[["component_kind", "plan", "actual", "fees", "factor", "note"]].reset_index(drop=True)
-
-    other = rec.lines[rec.lines["flag"].isin(["not in plan", "unmapped"])]
-    not_projected = other[["component_kind", "ServiceName", "actual"]].reset_index(drop=True)
-    if len(not_projected):
-        parts = ", ".join(f"{r.component_kind} {r.actual:,.2f}" for r in not_projected.itertuples(index=False))
+        factors.append((kind, plan, actual, fees, factor, note))
+    factor_rows = Rows(["component_kind", "plan", "actual", "fees", "factor", "note"], factors,
+                       {c: "float" for c in ("plan", "actual", "fees", "factor")})
+    other = [(r["component_kind"], r["ServiceName"], r["actual"]) for r in rec
+             if r["flag"] in ("not in plan", "unmapped")]
+    not_projected = Rows(["component_kind", "ServiceName", "actual"], other, {"actual": "float"})
+    if other:
+        parts = ", ".join(f"{k} {a:,.2f}" for k, _, a in other)
         warnings.append(f"calibration: spend of {month} with no plan line is not projected ({parts} USD)")
-    return Calibration(month, factors_df, not_projected, rec.synthetic, warnings)
+    return Calibration(month, factor_rows, not_projected, store.is_synthetic(), warnings)

@@ -32,11 +32,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from costplan.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 HOURS_PER_MONTH = 730.0
 TERM_HOURS = {"1yr": 8760.0, "3yr": 26280.0}
@@ -250,6 +253,11 @@ def _evaluate_weighted(u: np.ndarray, commitment: float, discount: float, term: 
                                 coverage, util, upfront, be)
 
 
+#: Columns of :attr:`CommitmentPlan.table`.
+PLAN_COLUMNS = ["term", "payment", "discount", "commitment", "coverage", "utilisation", "on_demand_cost", "cost",
+                "net_savings", "savings_share", "upfront", "break_even_month", "hours"]
+
+
 @dataclass
 class CommitmentPlan:
     """The optimiser's answer for every term and payment option.
@@ -283,6 +291,8 @@ def optimise_commitments(usage, discounts: dict[tuple[str, str], float] | float,
     one per value [h]). ``discounts`` maps ``(term, payment)`` to the plan's discount [fraction]; a float
     means one option (``term``/``payment`` name it). ``term`` / ``payment`` filter the options.
     """
+    import pandas as pd
+
     if isinstance(discounts, (int, float)):
         discounts = {(term or "1yr", payment or "no-upfront"): float(discounts)}
     opts = {k: v for k, v in discounts.items() if (term is None or k[0] == term) and (payment is None or k[1] == payment)}
@@ -307,9 +317,7 @@ def optimise_commitments(usage, discounts: dict[tuple[str, str], float] | float,
         curves.append(pd.DataFrame({"term": t, "payment": p, "commitment": grid, "cost": cost,
                                     "net_savings": ev.on_demand_cost - cost, "optimum": np.isclose(grid, c)}))
     table = pd.DataFrame([e.to_dict() for e in evals]).sort_values("net_savings", ascending=False).reset_index(drop=True)
-    cols = ["term", "payment", "discount", "commitment", "coverage", "utilisation", "on_demand_cost", "cost",
-            "net_savings", "savings_share", "upfront", "break_even_month", "hours"]
-    return CommitmentPlan(table[cols], pd.concat(curves, ignore_index=True), evals)
+    return CommitmentPlan(table[PLAN_COLUMNS], pd.concat(curves, ignore_index=True), evals)
 
 
 def optimise_reserved_instances(instances, on_demand_rate: float, ri_rate: float, weights=None) -> int:
@@ -336,6 +344,8 @@ def size_in_aws_order(usage_by_type: pd.DataFrame, on_demand_rates: dict[str, fl
     "compute_sp": USD/h, "hourly_fees": USD/h (all commitments), "left_on_demand": Series of
     the on-demand spend left each hour [USD/h]}``.
     """
+    import pandas as pd
+
     ri_rates = ri_rates or {}
     ec2_sp_discounts = ec2_sp_discounts or {}
     counts = usage_by_type.astype(float).copy()
@@ -405,8 +415,14 @@ class StackCommitments:
     existing: pd.DataFrame
     curve: pd.DataFrame
     findings: list[str] = field(default_factory=list)
-    reserved: pd.DataFrame = field(default_factory=pd.DataFrame)
-    combined: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reserved: pd.DataFrame = field(default_factory=lambda: _frame([]))
+    combined: pd.DataFrame = field(default_factory=lambda: _frame([]))
+
+
+def _frame(rows, columns=None) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns)
 
 
 def savings_plan_discounts(model, plan_type: str = "compute", region: str | None = None,
@@ -483,23 +499,11 @@ def pool_counts(model, capa: dict, key: str, months: int) -> tuple[np.ndarray, f
     return counts, np.tile([HOURS_PER_MONTH * s, HOURS_PER_MONTH * (1 - s)], counts.size // 2)
 
 
-def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: str | None = None,
-                      simulations: int = 500, seed: int = 42, plan_type: str = "compute",
-                      alternatives: bool = True) -> StackCommitments:
-    """Size a Savings Plan for ``stack`` on its projected on-demand EC2 usage (Monte Carlo
-    paths pooled: the expected cost is minimised), for every term and payment option the
-    catalog prices, and evaluate the stack's own plans on the same usage.
-
-    The usage profile for a term is the projection's first 12 (1yr) or 36 (3yr) months, each
-    month flat at its node count, or, with ``projection.daily_profile``, two levels (the peak's
-    node count for ``peak_hours / 24`` of the hours, the off-peak's for the rest;
-    :func:`on_demand_profile`). For a finer shape feed hourly actuals to
-    :func:`optimise_commitments`.
-
-    ``alternatives=False`` leaves out the reserved-instance sizing and the EC2 Instance plus
-    Compute Savings Plan combination (``reserved`` and ``combined`` empty, and their findings):
-    for a caller that reads only the Savings Plan sizing and the stack's own plans.
-    """
+def _sizing(stack, catalog=None, *, term: str | None = None, payment: str | None = None, simulations: int = 500,
+            seed: int = 42, plan_type: str = "compute", frames: bool = True, base=None):
+    """The Savings Plan sizing of :func:`stack_commitments`: the projection model and its
+    capacity, the sizing's rows and the stack's own plans' (dicts), the cost curves (frames,
+    with ``frames``) and the findings."""
     from costplan.pricing.catalog import default_catalog
     from costplan.projection.simulate import ProjectionModel, simulate
 
@@ -508,7 +512,7 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
 
         stack = load_stack(stack)
     catalog = catalog or default_catalog()
-    model = ProjectionModel(stack, catalog)
+    model = ProjectionModel(stack, catalog, base=base)
     discounts, eligible, missing = savings_plan_discounts(model, plan_type)
     findings = [f"{f.commitment}: {f.message}" for f in model.estimate.findings]
     none = [o for o in missing if tuple(o.split(" ")) not in discounts]
@@ -534,13 +538,19 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
     for (t, p), d in sorted(wanted.items()):
         keys = eligible[(t, p)]
         usage, hours = on_demand_profile(parts, keys, TERM_MONTHS[t])
-        plan = optimise_commitments(usage.ravel(), {(t, p): d}, paths=paths, hours_per_value=hours)
-        row = plan.table.iloc[0].to_dict()
+        if frames:
+            plan = optimise_commitments(usage.ravel(), {(t, p): d}, paths=paths, hours_per_value=hours)
+            row = plan.table.iloc[0].to_dict()
+            curves.append(plan.curve)
+        else:  # the optimum alone, as optimise_commitments sizes it (no cost curve)
+            u = _values(usage.ravel())
+            w = hours if np.ndim(hours) > 0 else None
+            c = (1 - d) * optimal_coverage(u, d, weights=None if w is None else _weights(w, len(u)))
+            ev = evaluate_commitment(u, c, d, t, p, paths, hours)
+            row = {k: ev.to_dict()[k] for k in PLAN_COLUMNS}
         row["eligible_pools"] = ",".join(keys)
         rows.append(row)
-        curves.append(plan.curve)
         evals[(t, p)] = (usage, hours, d, row["commitment"])
-    table = pd.DataFrame(rows).sort_values("net_savings", ascending=False).reset_index(drop=True)
     existing = []
     for name, sp in stack.commitments.savings_plans.items():
         if sp.type != plan_type:
@@ -566,6 +576,31 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
         if ev.utilisation < 0.999:
             findings.append(f"{name}: ${sp.hourly_commitment:,.2f}/h is {ev.utilisation:.0%} used on the projected usage "
                             f"(optimum ${best:,.2f}/h); net saving ${ev.net_savings:,.0f} over the profile")
+    return model, capa, rows, existing, curves, findings
+
+
+def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: str | None = None,
+                      simulations: int = 500, seed: int = 42, plan_type: str = "compute",
+                      alternatives: bool = True) -> StackCommitments:
+    """Size a Savings Plan for ``stack`` on its projected on-demand EC2 usage (Monte Carlo
+    paths pooled: the expected cost is minimised), for every term and payment option the
+    catalog prices, and evaluate the stack's own plans on the same usage.
+
+    The usage profile for a term is the projection's first 12 (1yr) or 36 (3yr) months, each
+    month flat at its node count, or, with ``projection.daily_profile``, two levels (the peak's
+    node count for ``peak_hours / 24`` of the hours, the off-peak's for the rest;
+    :func:`on_demand_profile`). For a finer shape feed hourly actuals to
+    :func:`optimise_commitments`.
+
+    ``alternatives=False`` leaves out the reserved-instance sizing and the EC2 Instance plus
+    Compute Savings Plan combination (``reserved`` and ``combined`` empty, and their findings):
+    for a caller that reads only the Savings Plan sizing and the stack's own plans.
+    """
+    import pandas as pd
+
+    model, capa, rows, existing, curves, findings = _sizing(stack, catalog, term=term, payment=payment,
+                                                            simulations=simulations, seed=seed, plan_type=plan_type)
+    table = pd.DataFrame(rows).sort_values("net_savings", ascending=False).reset_index(drop=True)
     if not alternatives:
         return StackCommitments(table, pd.DataFrame(existing), pd.concat(curves, ignore_index=True), findings,
                                 pd.DataFrame(), pd.DataFrame())
@@ -575,9 +610,24 @@ def stack_commitments(stack, catalog=None, *, term: str | None = None, payment: 
                             combined)
 
 
+def savings_plan_sizing(stack, catalog=None, *, term: str | None = None, payment: str | None = None,
+                        simulations: int = 500, seed: int = 42, plan_type: str = "compute",
+                        base=None) -> tuple[list[dict], list[dict], list[str]]:
+    """:func:`stack_commitments` with ``alternatives=False``, without pandas and without the
+    cost curves: ``(table, existing, findings)``, the rows of its ``table`` (best first) and
+    ``existing`` as dicts, and its findings. ``base``: the estimate of ``stack`` at
+    ``catalog`` when the caller has it (not priced again)."""
+    _, _, rows, existing, _, findings = _sizing(stack, catalog, term=term, payment=payment, simulations=simulations,
+                                                seed=seed, plan_type=plan_type, frames=False, base=base)
+    order = sorted(range(len(rows)), key=lambda i: -rows[i]["net_savings"])
+    return [rows[i] for i in order], existing, findings
+
+
 def _combined_in_aws_order(model, capa: dict, term: str | None, payment: str | None, paths: int) -> pd.DataFrame:
     """EC2 Instance Savings Plans per family and region, then a Compute Savings Plan on what
     they leave, sized in AWS's order on the projected on-demand node counts."""
+    import pandas as pd
+
     from costplan.errors import PriceNotFoundError
 
     pools = {k: p for k, p in model.pools.items() if p.spot is None}
@@ -673,6 +723,8 @@ def _size_reserved(model, capa: dict, term: str | None, payment: str | None, pat
     """Optimal standard RI counts per resource on the projected instance counts (see
     :class:`StackCommitments`). An RI for a class the projection steps away from stops
     matching from that month: those months count as 0 instances of the RI's class."""
+    import pandas as pd
+
     from costplan.errors import PriceNotFoundError
 
     items = []  # (service, resource, type, region, variant, counts paths x months, or a pool key)

@@ -30,7 +30,7 @@ the projected instances. Every function keeps the arrays' shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -95,10 +95,12 @@ class ProjectionModel:
     """A stack, priced once, with the rules that project each cost line and each resource."""
 
     def __init__(
-        self, stack: Stack, catalog: Catalog, spec: ProjectionSpec | None = None, calibration=None
+        self, stack: Stack, catalog: Catalog, spec: ProjectionSpec | None = None, calibration=None, base=None
     ):
         """``calibration``: a :class:`costplan.projection.calibrate.Calibration` whose factors
-        scale each cost line by the kind it is billed under (contractual fees excepted)."""
+        scale each cost line by the kind it is billed under (contractual fees excepted).
+        ``base``: the estimate of ``stack`` at ``catalog``, when the caller has priced it
+        already (it is read, not changed); priced here otherwise."""
         from costplan.actuals.mapping import plan_kind
         from costplan.estimator import estimate
 
@@ -109,7 +111,7 @@ class ProjectionModel:
             raise InputError(Problem(
                 "the stack has no `projection:` section (demand drivers); see docs/projection.md",
                 file=stack.source, location="projection"))
-        self.estimate = estimate(stack, catalog)
+        self.estimate = base if base is not None else estimate(stack, catalog)
         self.hours = stack.hours_per_month
         self.central = central(self.spec.drivers)
         self.problems: list[Problem] = []
@@ -886,39 +888,84 @@ class ProjectionResult:
     """Monte Carlo paths; 0 means the deterministic single path (p10 = p50 = p90)."""
     seed: int
     catalog_as_of: str
-    monthly: pd.DataFrame
-    """Total cost per month. Columns: ``month``, ``ChargePeriodStart``, ``users_p10`` /
-    ``users_p50`` / ``users_p90`` [users], ``p10`` / ``p50`` / ``p90`` / ``mean`` [USD/month],
-    ``deterministic`` (the central path) [USD/month], ``fixed`` (cost at zero users: pool
-    minimums, baseline database and cache, fixed services) [USD/month], ``variable`` (``p50 -
-    fixed``) [USD/month]."""
-    by_component: pd.DataFrame
-    """Cost per component per month. Columns: ``month``, ``ChargePeriodStart``, ``component``,
-    ``ServiceName``, ``RegionId``, ``p10``, ``p50``, ``p90``, ``mean``, ``deterministic``
-    [USD/month]."""
-    capacity: pd.DataFrame
-    """Resources per month. Columns: ``month``, ``ChargePeriodStart``, ``resource``, ``kind``
-    (``nodes``, ``pods``, ``db_class``, ``db_storage``, ``cache_class``, ``volume``; with a daily
-    profile also ``nodes_offpeak``: rows ``<pool>/offpeak``, the pool's nodes in the off-peak
-    hours, while ``nodes`` rows stay the peak), ``unit``,
-    ``p10``, ``p50``, ``p90``, ``deterministic`` [unit], ``label`` (class or node type of the
-    deterministic path, for ladders), ``at_limit_share`` (share of paths whose demand exceeds
-    the limit) [fraction], ``limit``."""
-    per_user: pd.DataFrame
-    """Cost per active user. Columns: ``month``, ``ChargePeriodStart``, ``users_p50`` [users],
-    ``p10``, ``p50``, ``p90``, ``deterministic`` [USD/user/month], ``fixed_per_user``
-    [USD/user/month], ``marginal_per_1000_users`` (cost of the next 1,000 users on the central
-    path) [USD/month per 1,000 users]."""
-    steps: pd.DataFrame
-    """Capacity steps on the central path. Columns: ``resource``, ``kind``, ``month`` (first
-    month the resource grows; -1 for none), ``from``, ``to``, ``first_month_at_limit`` (-1 for
-    none), ``share_of_paths_at_limit`` (in the last month) [fraction], ``limit``, ``note``."""
-    spot: pd.DataFrame
-    """Spot pools: :func:`costplan.projection.spot.spot_savings` rows for pools on spot."""
+    frames: Any = field(repr=False, compare=False)
+    """The frames below (``monthly`` ... ``spot``) by name, or a function that builds them: they
+    are built on first use."""
     warnings: list[str] = field(default_factory=list)
     calibration: Calibration | None = None
     """The factors the cost lines were scaled by, if the projection was calibrated to actual
     spend (:mod:`costplan.projection.calibrate`); None for a projection from the plan."""
+    values: dict = field(default_factory=dict, repr=False, compare=False)
+    """Columns of ``monthly`` and ``per_user`` as arrays (:meth:`monthly_rows`, :meth:`per_user_rows`)."""
+
+    def _frame(self, name: str) -> pd.DataFrame:
+        if callable(self.frames):
+            self.frames = self.frames()
+        return self.frames[name]
+
+    def _rows(self, name: str):
+        from costplan.frames import Rows
+
+        if name not in self.values:
+            return Rows.from_frame(self._frame(name))
+        cols = self.values[name]
+        data = {c: (v.tolist() if hasattr(v, "tolist") else list(v)) for c, v in cols.items()}
+        return Rows.from_columns(data, {c: "float" for c in data if c not in ("month", "ChargePeriodStart")})
+
+    def monthly_rows(self):
+        """:attr:`monthly` as :class:`costplan.frames.Rows` (``ChargePeriodStart`` dates), without pandas."""
+        return self._rows("monthly")
+
+    def per_user_rows(self):
+        """:attr:`per_user` as :class:`costplan.frames.Rows`, without pandas."""
+        return self._rows("per_user")
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        """Total cost per month. Columns: ``month``, ``ChargePeriodStart``, ``users_p10`` /
+        ``users_p50`` / ``users_p90`` [users], ``p10`` / ``p50`` / ``p90`` / ``mean`` [USD/month],
+        ``deterministic`` (the central path) [USD/month], ``fixed`` (cost at zero users: pool
+        minimums, baseline database and cache, fixed services) [USD/month], ``variable`` (``p50 -
+        fixed``) [USD/month]."""
+        return self._frame("monthly")
+
+    @property
+    def by_component(self) -> pd.DataFrame:
+        """Cost per component per month. Columns: ``month``, ``ChargePeriodStart``, ``component``,
+        ``ServiceName``, ``RegionId``, ``p10``, ``p50``, ``p90``, ``mean``, ``deterministic``
+        [USD/month]."""
+        return self._frame("by_component")
+
+    @property
+    def capacity(self) -> pd.DataFrame:
+        """Resources per month. Columns: ``month``, ``ChargePeriodStart``, ``resource``, ``kind``
+        (``nodes``, ``pods``, ``db_class``, ``db_storage``, ``cache_class``, ``volume``; with a daily
+        profile also ``nodes_offpeak``: rows ``<pool>/offpeak``, the pool's nodes in the off-peak
+        hours, while ``nodes`` rows stay the peak), ``unit``,
+        ``p10``, ``p50``, ``p90``, ``deterministic`` [unit], ``label`` (class or node type of the
+        deterministic path, for ladders), ``at_limit_share`` (share of paths whose demand exceeds
+        the limit) [fraction], ``limit``."""
+        return self._frame("capacity")
+
+    @property
+    def per_user(self) -> pd.DataFrame:
+        """Cost per active user. Columns: ``month``, ``ChargePeriodStart``, ``users_p50`` [users],
+        ``p10``, ``p50``, ``p90``, ``deterministic`` [USD/user/month], ``fixed_per_user``
+        [USD/user/month], ``marginal_per_1000_users`` (cost of the next 1,000 users on the central
+        path) [USD/month per 1,000 users]."""
+        return self._frame("per_user")
+
+    @property
+    def steps(self) -> pd.DataFrame:
+        """Capacity steps on the central path. Columns: ``resource``, ``kind``, ``month`` (first
+        month the resource grows; -1 for none), ``from``, ``to``, ``first_month_at_limit`` (-1 for
+        none), ``share_of_paths_at_limit`` (in the last month) [fraction], ``limit``, ``note``."""
+        return self._frame("steps")
+
+    @property
+    def spot(self) -> pd.DataFrame:
+        """Spot pools: :func:`costplan.projection.spot.spot_savings` rows for pools on spot."""
+        return self._frame("spot")
 
     @property
     def total(self) -> float:
@@ -1106,18 +1153,30 @@ def _long_frame(months: int, starts, labels: dict[str, list], series: dict[str, 
     return pd.DataFrame(cols)
 
 
-def _month_starts(spec: ProjectionSpec, months: int):
+def _first_month(spec: ProjectionSpec):
+    """The first day of the projection's month 0 (the spec's ``start``, else this month)."""
     import datetime as dt
-
-    import pandas as pd
 
     if spec.start:
         y, m = map(int, spec.start.split("-"))
-        first = pd.Timestamp(year=y, month=m, day=1)
-    else:
-        today = dt.date.today()
-        first = pd.Timestamp(year=today.year, month=today.month, day=1)
-    return pd.date_range(first, periods=months, freq="MS")
+        return dt.date(y, m, 1)
+    today = dt.date.today()
+    return dt.date(today.year, today.month, 1)
+
+
+def _month_start_dates(first, months: int) -> list:
+    """The first days of ``months`` months from ``first`` (a date), as dates."""
+    import datetime as dt
+
+    k0 = first.year * 12 + first.month - 1
+    return [dt.date((k0 + i) // 12, (k0 + i) % 12 + 1, 1) for i in range(months)]
+
+
+def _month_starts(spec: ProjectionSpec, months: int, first=None):
+    import pandas as pd
+
+    first = first or _first_month(spec)
+    return pd.date_range(pd.Timestamp(year=first.year, month=first.month, day=1), periods=months, freq="MS")
 
 
 OVERFLOW = ("the projection's costs overflow (not finite): the drivers grow beyond what can be priced; "
@@ -1469,7 +1528,8 @@ def _block_rows(cost: dict, capa: dict, affine: dict, ratios: dict) -> list[tupl
 
 def project(stack, months: int | None = None, simulations: int = 2000, seed: int = 42,
             catalog: Catalog | None = None, calibration: Calibration | None = None,
-            months_per_block: int | None = None, paths_per_block: int | None = None) -> ProjectionResult:
+            months_per_block: int | None = None, paths_per_block: int | None = None,
+            base=None) -> ProjectionResult:
     """Project ``stack`` month by month: demand -> capacity -> cost, with ranges.
 
     ``stack`` is a :class:`Stack` or a path; ``months`` defaults to the spec's (36);
@@ -1486,9 +1546,10 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     (``paths_per_block``, rounded to the blocks of numpy's pairwise sum; by default as many
     as fit), each month's statistics taken over the blocks
     (:mod:`costplan.projection.pathblocks`): the same figures, to the last bit.
-    """
-    import pandas as pd
 
+    ``base``: the estimate of ``stack`` at ``catalog`` when the caller has it (the monthly
+    report's plan): the projection starts from it instead of pricing the stack again.
+    """
     from costplan.pricing.catalog import default_catalog
 
     if not isinstance(stack, Stack):
@@ -1499,7 +1560,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
 
     check_projection_size(months if months is not None else 1, simulations, seed)  # before any work
     catalog = catalog or default_catalog()
-    model = ProjectionModel(stack, catalog, calibration=calibration)
+    model = ProjectionModel(stack, catalog, calibration=calibration, base=base)
     months = months if months is not None else model.spec.months
     check_projection_size(months, simulations)
     if months_per_block is not None and (isinstance(months_per_block, bool) or not isinstance(months_per_block, int)
@@ -1511,7 +1572,7 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     block, paths = block_sizes(model, months, simulations)
     block = months_per_block or block
     paths = paths_per_block or paths
-    starts = _month_starts(model.spec, months)
+    first = _first_month(model.spec)
     _, dem_c, cap_c, cost_c = simulate(model, months, 0, seed)
     _, _, _, cost_plus = simulate(model, months, 0, seed, extra_users=1000.0)
     _, _, _, cost_zero = simulate(model, months, 0, seed, zero_users=True)
@@ -1544,23 +1605,6 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
     del draws
     for name in model.dropped(carry):
         comp_stats.pop(name, None)
-
-    monthly = pd.DataFrame({
-        "month": np.arange(months), "ChargePeriodStart": starts,
-        "users_p10": qu[0], "users_p50": qu[1], "users_p90": qu[2],
-        "p10": qt[0], "p50": qt[1], "p90": qt[2], "mean": mean_t,
-        "deterministic": total_c, "fixed": fixed, "variable": qt[1] - fixed,
-    })
-    month_idx = np.arange(months)
-
-    lines = model.estimate.lines.drop_duplicates("component").set_index("component")
-    names = list(comp_stats)
-    stats = [comp_stats[n] for n in names]
-    by_component = _long_frame(months, starts, {
-        "component": names, "ServiceName": [lines.ServiceName.get(n, "") for n in names],
-        "RegionId": [lines.RegionId.get(n, "") for n in names]}, {
-        "p10": [q[0] for q, _ in stats], "p50": [q[1] for q, _ in stats], "p90": [q[2] for q, _ in stats],
-        "mean": [m for _, m in stats], "deterministic": [cost_c[n][0] for n in names]})
 
     steps = []
     last = months - 1
@@ -1600,36 +1644,64 @@ def project(stack, months: int | None = None, simulations: int = 2000, seed: int
                 "first_month_at_limit": int(at_c[0]) if len(at_c) else -1,
                 "share_of_paths_at_limit": float(share[last]), "limit": c["limit"], "note": note,
             })
-    capacity = pd.DataFrame()
-    if cap_stats:
-        capacity = _long_frame(months, starts, {k: cap_cols[k] for k in ("resource", "kind", "unit")},
-                               {k: cap_cols[k] for k in ("p10", "p50", "p90", "deterministic", "label", "at_limit_share")},
-                               {"limit": cap_cols["limit"]})
-    steps_df = pd.DataFrame(steps, columns=["resource", "kind", "month", "from", "to", "first_month_at_limit",
-                                            "share_of_paths_at_limit", "limit", "note"])
-
-    from costplan.projection.unit_cost import cost_per_user
-
-    users_c = dem_c["users"][0]
-    per_user = pd.DataFrame({
-        "month": month_idx, "ChargePeriodStart": starts, "users_p50": qu[1],
-        "p10": qp[0], "p50": qp[1], "p90": qp[2], "deterministic": cost_per_user(total_c, users_c),
-        "fixed_per_user": cost_per_user(fixed, users_c),
-        "marginal_per_1000_users": _sum_costs(cost_plus)[0] - total_c,
-    })
-
-    from costplan.projection.spot import spot_savings
-
-    spot_pools = [k for k, p in model.pools.items() if p.spot is not None]
-    spot = spot_savings(stack, catalog, pools=spot_pools) if spot_pools else pd.DataFrame()
     warnings = list(model.estimate.warnings) + list(model.warnings)
     if calibration is not None:
         warnings += list(calibration.warnings)
     for st in steps:
         if st["first_month_at_limit"] >= 0 or st["share_of_paths_at_limit"] > 0:
             warnings.append(st["note"])
+    def frames() -> dict:
+        """The result's frames (built on first use: the report reads the monthly figures only)."""
+        import pandas as pd
+
+        starts = _month_starts(model.spec, months, first)
+        monthly = pd.DataFrame({**monthly_values, "month": np.arange(months), "ChargePeriodStart": starts})
+        month_idx = np.arange(months)
+
+        lines = model.estimate.lines.drop_duplicates("component").set_index("component")
+        names = list(comp_stats)
+        comp = [comp_stats[n] for n in names]
+        by_component = _long_frame(months, starts, {
+            "component": names, "ServiceName": [lines.ServiceName.get(n, "") for n in names],
+            "RegionId": [lines.RegionId.get(n, "") for n in names]}, {
+            "p10": [q[0] for q, _ in comp], "p50": [q[1] for q, _ in comp], "p90": [q[2] for q, _ in comp],
+            "mean": [m for _, m in comp], "deterministic": [cost_c[n][0] for n in names]})
+
+        capacity = pd.DataFrame()
+        if cap_stats:
+            capacity = _long_frame(months, starts, {k: cap_cols[k] for k in ("resource", "kind", "unit")},
+                                   {k: cap_cols[k] for k in ("p10", "p50", "p90", "deterministic", "label", "at_limit_share")},
+                                   {"limit": cap_cols["limit"]})
+        steps_df = pd.DataFrame(steps, columns=["resource", "kind", "month", "from", "to", "first_month_at_limit",
+                                                "share_of_paths_at_limit", "limit", "note"])
+
+        per_user = pd.DataFrame({**per_user_values, "month": month_idx, "ChargePeriodStart": starts})
+
+        from costplan.projection.spot import spot_savings
+
+        spot_pools = [k for k, p in model.pools.items() if p.spot is not None]
+        spot = spot_savings(stack, catalog, pools=spot_pools) if spot_pools else pd.DataFrame()
+        return {"monthly": monthly, "by_component": by_component, "capacity": capacity, "per_user": per_user,
+                "steps": steps_df, "spot": spot}
+
+    users_c = dem_c["users"][0]
+    month_starts = _month_start_dates(first, months)
+    monthly_values = {
+        "month": list(range(months)), "ChargePeriodStart": month_starts,
+        "users_p10": qu[0], "users_p50": qu[1], "users_p90": qu[2],
+        "p10": qt[0], "p50": qt[1], "p90": qt[2], "mean": mean_t,
+        "deterministic": total_c, "fixed": fixed, "variable": qt[1] - fixed,
+    }
+    from costplan.projection.unit_cost import cost_per_user
+
+    per_user_values = {
+        "month": list(range(months)), "ChargePeriodStart": month_starts, "users_p50": qu[1],
+        "p10": qp[0], "p50": qp[1], "p90": qp[2], "deterministic": cost_per_user(total_c, users_c),
+        "fixed_per_user": cost_per_user(fixed, users_c),
+        "marginal_per_1000_users": _sum_costs(cost_plus)[0] - total_c,
+    }
     return ProjectionResult(
         stack_name=stack.name, scenario=stack.scenario, months=months, simulations=simulations, seed=seed,
-        catalog_as_of=catalog.as_of, monthly=monthly, by_component=by_component, capacity=capacity,
-        per_user=per_user, steps=steps_df, spot=spot, warnings=warnings, calibration=calibration,
+        catalog_as_of=catalog.as_of, frames=frames, warnings=warnings, calibration=calibration,
+        values={"monthly": monthly_values, "per_user": per_user_values},
     )

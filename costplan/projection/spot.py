@@ -14,12 +14,14 @@ as the band's midpoint (``>20%``: 25 %).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from costplan.errors import InputError, PriceNotFoundError
 from costplan.pricing.catalog import Catalog
 from costplan.projection.capacity import instance
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 BAND_MIDPOINT = {"<5%": 0.025, "5-10%": 0.075, "10-15%": 0.125, "15-20%": 0.175, ">20%": 0.25}
 """Expected interruptions per node-month for each Spot Advisor band [interruptions/node-month]."""
@@ -120,4 +122,6 @@ def spot_savings(stack, catalog: Catalog | None = None, pools: list[str] | None 
                 "types_without_spot": ",".join(q.types_without_spot), "capacity_now": pool.capacity,
                 "price_source": q.source,
             })
+    import pandas as pd
+
     return pd.DataFrame(rows)

@@ -479,31 +479,31 @@ def to_json(fig) -> str:
 
 
 def _shown(sec) -> bool:
-    return sec.available and len(sec.table) > 0
+    return sec.available and len(sec.rows) > 0
 
 
 #: The report's figures in report order: key, the sections it draws, and how it is built from
 #: the sections and the headline (None when its section has nothing to show), as a spec.
 FIGURES: list[tuple[str, tuple[str, ...], Callable]] = [
-    ("trend", ("trend",), lambda s, h: trend_spec(s["trend"].table, h.get("plan_total"))),
+    ("trend", ("trend",), lambda s, h: trend_spec(s["trend"].rows, h.get("plan_total"))),
     ("by_service", ("by_service",),
-     lambda s, h: bar_current_previous_spec(s["by_service"].table, "ServiceName", "by_service", TITLES["by_service"])),
+     lambda s, h: bar_current_previous_spec(s["by_service"].rows, "ServiceName", "by_service", TITLES["by_service"])),
     ("by_region", ("by_region",),
-     lambda s, h: bar_current_previous_spec(s["by_region"].table, "RegionId", "by_region", TITLES["by_region"])),
+     lambda s, h: bar_current_previous_spec(s["by_region"].rows, "RegionId", "by_region", TITLES["by_region"])),
     ("by_component", ("by_component",),
-     lambda s, h: bar_current_previous_spec(s["by_component"].table, "component_kind", "by_component",
+     lambda s, h: bar_current_previous_spec(s["by_component"].rows, "component_kind", "by_component",
                                             TITLES["by_component"])),
-    ("movers", ("movers",), lambda s, h: movers_spec(s["movers"].table) if _shown(s["movers"]) else None),
-    ("variance", ("variance",), lambda s, h: variance_spec(s["variance"].table)),
+    ("movers", ("movers",), lambda s, h: movers_spec(s["movers"].rows) if _shown(s["movers"]) else None),
+    ("variance", ("variance",), lambda s, h: variance_spec(s["variance"].rows)),
     ("commitments", ("commitments",),
-     lambda s, h: commitments_spec(s["commitments"].table) if _shown(s["commitments"]) else None),
-    ("spot", ("spot",), lambda s, h: spot_spec(s["spot"].table) if _shown(s["spot"]) else None),
+     lambda s, h: commitments_spec(s["commitments"].rows) if _shown(s["commitments"]) else None),
+    ("spot", ("spot",), lambda s, h: spot_spec(s["spot"].rows) if _shown(s["spot"]) else None),
     ("per_user", ("per_user", "trend"),
-     lambda s, h: per_user_spec(s["per_user"].table, s["trend"].table) if s["per_user"].available else None),
+     lambda s, h: per_user_spec(s["per_user"].rows, s["trend"].rows) if s["per_user"].available else None),
     ("projection", ("projection", "trend"),
-     lambda s, h: projection_spec(s["projection"].table, s["trend"].table) if s["projection"].available else None),
-    ("freshness", ("freshness",), lambda s, h: freshness_spec(s["freshness"].table)),
-    ("provenance", ("provenance",), lambda s, h: provenance_spec(s["provenance"].table)),
+     lambda s, h: projection_spec(s["projection"].rows, s["trend"].rows) if s["projection"].available else None),
+    ("freshness", ("freshness",), lambda s, h: freshness_spec(s["freshness"].rows)),
+    ("provenance", ("provenance",), lambda s, h: provenance_spec(s["provenance"].rows)),
 ]
 
 

@@ -9,6 +9,7 @@ a failed run leaves either the previous report or nothing, never half of one.
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import html
 import json
 import math
@@ -18,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from costplan.frames import Rows, missing, round_like_pandas, sum_like_pandas
 from costplan.outputs import OutputKind
 from costplan.reports.png import ImageExportError, PngBrowser  # the PNG figures (kept free of pandas)
 from costplan.reports.tables import METRIC, ReportTables, Section
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     import plotly.graph_objects as go
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -49,7 +50,7 @@ class ReportFiles:
 
 # --- formatting ----------------------------------------------------------------------------
 def _missing(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (v is pd.NA)
+    return missing(v) or type(v).__name__ in ("NAType", "NaTType")
 
 
 #: The currency the amounts being rendered are in (the store's BillingCurrency).
@@ -128,23 +129,32 @@ def label(col: str) -> str:
     return COLUMN_LABELS.get(col, col)
 
 
-def _numeric(df: pd.DataFrame, c: str) -> bool:
+def _numeric(df: Rows | pd.DataFrame, c: str) -> bool:
+    """True for a column of numbers (not yes/no): a right-aligned column, a metric of breakdown.csv."""
+    if isinstance(df, Rows):
+        return df.numeric(c)
+    import pandas as pd
+
     return pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+
+
+def _cents(values) -> float:
+    return round_like_pandas(sum_like_pandas(values), 2)
 
 
 def section_totals(t: ReportTables) -> dict[str, dict[str, str]]:
     """The formatted total row of each section whose money adds up (label column -> 'Total')."""
     out = {}
     for key in TOTAL_SECTIONS:
-        df = t[key].table
+        df = t[key].rows
         label = df.columns[0]
-        out[key] = {label: "Total", METRIC: money(round(df[METRIC].sum(), 2))}
-        if df["previous"].notna().any():
-            out[key]["previous"] = money(round(df["previous"].sum(), 2))
-            out[key]["change"] = money(round(df["change"].sum(), 2))
-    v = t["variance"].table
-    out["variance"] = {"component_kind": "Total", "plan": money(round(v["plan"].sum(), 2)),
-                       "actual": money(round(v["actual"].sum(), 2)), "variance": money(round(v["variance"].sum(), 2))}
+        out[key] = {label: "Total", METRIC: money(_cents(df.column(METRIC)))}
+        if any(not missing(v) for v in df.column("previous")):
+            out[key]["previous"] = money(_cents(df.column("previous")))
+            out[key]["change"] = money(_cents(df.column("change")))
+    v = t["variance"].rows
+    out["variance"] = {"component_kind": "Total", "plan": money(_cents(v.column("plan"))),
+                       "actual": money(_cents(v.column("actual"))), "variance": money(_cents(v.column("variance")))}
     return out
 
 
@@ -156,30 +166,53 @@ def _jsonable(v):
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
         return None  # JSON has no Infinity; an undefined ratio is null
-    if isinstance(v, (pd.Timestamp,)):
+    if type(v).__name__ == "Timestamp" or isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()
     return v
 
 
-def breakdown_frame(t: ReportTables) -> pd.DataFrame:
-    """The numbers behind every figure and table, long format: ``section``, ``row`` (position in
-    the section's table), ``key`` (the row's label columns, ``" / "``-joined), ``metric`` (a
-    numeric column) and ``value`` [USD for money columns]. The headline comes first."""
+def breakdown_rows(t: ReportTables) -> Rows:
+    """:func:`breakdown_frame` as :class:`costplan.frames.Rows` (``value`` a float or ``None``)."""
     rows = [("headline", 0, t.month, k, v) for k, v in t.headline.items()
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v is not None]
     for key in TABLE_SECTIONS:
         sec = t.sections.get(key)
         if sec is None or not sec.available:
             continue
-        df = sec.table
+        df = sec.rows
         num = [c for c in df.columns if _numeric(df, c)]
         labels = [c for c in df.columns if c not in num]
-        for i, r in enumerate(df.itertuples(index=False)):
+        for i, r in enumerate(df.rows):
             d = dict(zip(df.columns, r, strict=True))
             label = " / ".join("" if _missing(d[c]) else str(d[c]) for c in labels)
             for c in num:
                 rows.append((key, i, label, c, _jsonable(d[c])))
-    return pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS)
+    # one column of numbers: floats, as the frame's column holds them
+    rows = [(s, i, k, m, None if v is None else float(v)) for s, i, k, m, v in rows]
+    return Rows(BREAKDOWN_COLUMNS, rows, {"row": "int", "value": "float"})
+
+
+def breakdown_frame(t: ReportTables) -> pd.DataFrame:
+    """The numbers behind every figure and table, long format: ``section``, ``row`` (position in
+    the section's table), ``key`` (the row's label columns, ``" / "``-joined), ``metric`` (a
+    numeric column) and ``value`` [USD for money columns]. The headline comes first."""
+    return breakdown_rows(t).to_frame()
+
+
+def write_breakdown(rows: Rows, path: Path) -> None:
+    """breakdown.csv as ``DataFrame.to_csv(index=False)`` writes it: minimal quoting, ``\\n``
+    line ends, a missing value as an empty field, floats as Python writes them."""
+    import csv
+
+    def cell(v):
+        if v is None:
+            return ""
+        return repr(v) if isinstance(v, float) else v
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(rows.columns)
+        w.writerows([cell(v) for v in r] for r in rows.rows)
 
 
 def summary_dict(t: ReportTables, files: dict[str, str] | None = None) -> dict[str, Any]:
@@ -190,8 +223,8 @@ def summary_dict(t: ReportTables, files: dict[str, str] | None = None) -> dict[s
             "title": sec.title,
             "available": sec.available,
             "notes": list(sec.notes),
-            "rows": None if sec.table is None else [
-                {k: _jsonable(v) for k, v in rec.items()} for rec in sec.table.to_dict(orient="records")
+            "rows": None if sec.rows is None else [
+                {k: _jsonable(v) for k, v in zip(sec.rows.columns, r, strict=True)} for r in sec.rows.rows
             ],
         }
     return {
@@ -211,6 +244,30 @@ def summary_dict(t: ReportTables, files: dict[str, str] | None = None) -> dict[s
 
 
 # --- HTML ------------------------------------------------------------------------------------
+def _template_cache():
+    """jinja2's compiled templates kept in the user's cache folder (:mod:`costplan.cache`), one
+    folder per jinja2 version: the report's template is compiled once, not by every report
+    (jinja2 recompiles a template whose source changed, or whose cached code it cannot read)."""
+    import jinja2
+
+    from costplan.cache import user_cache_dir, write_cache_file
+
+    folder = user_cache_dir() / f"templates-jinja2-{jinja2.__version__}"
+
+    class Cache(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            try:
+                data = (folder / f"{bucket.key}.cache").read_bytes()
+            except OSError:
+                return
+            bucket.bytecode_from_string(data)
+
+        def dump_bytecode(self, bucket) -> None:
+            write_cache_file(folder / f"{bucket.key}.cache", bucket.bytecode_to_string())
+
+    return Cache()
+
+
 def _env():
     import jinja2
 
@@ -220,6 +277,7 @@ def _env():
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_template_cache(),
     )
     env.filters.update(money=money, signed=signed, pct=pct, wbr=_wbr, updown=_updown)
     return env
@@ -299,17 +357,16 @@ def render_html(t: ReportTables, figs: dict[str, dict], *, embedded_default: boo
     def fig(key: str):
         return figure_divs.get(key, "")
 
-    def rows(df: pd.DataFrame, limit=None):
-        d = df if not limit else df.head(limit)
-        for r in d.itertuples(index=False):
+    def rows(df: Rows, limit=None):
+        for r in df.head(limit).rows:
             yield list(zip(df.columns, r, strict=True))
 
     def cell(v, c, sec: Section):
         return fmt_cell(v, c, sec.money, sec.decimals)
 
-    kinds: dict[tuple[int, str], tuple[pd.DataFrame, bool]] = {}
+    kinds: dict[tuple[int, str], tuple[Rows, bool]] = {}
 
-    def numeric(df: pd.DataFrame, c: str) -> bool:  # once per table and column, not once per cell
+    def numeric(df: Rows, c: str) -> bool:  # once per table and column, not once per cell
         key = (id(df), c)  # the table is kept with its answer, so that its id is not reused
         if key not in kinds:
             kinds[key] = (df, _numeric(df, c))
@@ -338,20 +395,20 @@ def md_text(v) -> str:
     return s.replace("\n", " ").replace("\r", " ")
 
 
-def shown(sec: Section) -> pd.DataFrame:
+def shown(sec: Section) -> Rows:
     """The columns of a section's table a reader sees (``extra["columns"]``; all by default):
     a page stays readable at 1280 px and on A4; breakdown.csv and summary.json keep them all."""
     cols = sec.extra.get("columns")
-    return sec.table[[c for c in cols if c in sec.table.columns]] if cols else sec.table
+    return sec.rows.select([c for c in cols if c in sec.rows.columns]) if cols else sec.rows
 
 
 def md_table(sec: Section, total: dict[str, str] | None = None, limit: int | None = None) -> str:
     full = shown(sec)
-    df = full if not limit else full.head(limit)
+    df = full.head(limit)
     cols = list(full.columns)
     out = ["| " + " | ".join(md_text(label(c)) for c in cols) + " |",
            "|" + "|".join("---:" if _numeric(full, c) else "---" for c in cols) + "|"]
-    for r in df.itertuples(index=False):
+    for r in df.rows:
         out.append("| " + " | ".join(md_text(fmt_cell(v, c, sec.money, sec.decimals)) for c, v in zip(cols, r, strict=True)) + " |")
     if total:
         out.append("| " + " | ".join(f"**{md_text(total.get(c, ''))}**" if total.get(c) else "" for c in cols) + " |")
@@ -419,8 +476,8 @@ def render_markdown(t: ReportTables, images: dict[str, str], image_warning: str 
         img(key)
         limit = 7 if key == "freshness" else None
         L += [md_table(sec, totals.get(key), limit), ""]
-        if limit and len(sec.table) > limit:
-            L += [f"_first {limit} of {len(sec.table)} rows; all in breakdown.csv_", ""]
+        if limit and len(sec.rows) > limit:
+            L += [f"_first {limit} of {len(sec.rows)} rows; all in breakdown.csv_", ""]
         L += [f"_{md_text(n)}_\n" for n in sec.notes]
     if t.warnings:
         L += ["## Warnings from the plan", ""] + [f"- {md_text(w)}" for w in t.warnings] + [""]
@@ -464,7 +521,7 @@ def write_report(
             progress("HTML")
             (tmp / HTML_NAME).write_text(render_html(t, figs, embedded_default=embedded_default), encoding="utf-8")
             progress("CSV and JSON")
-            breakdown_frame(t).to_csv(tmp / CSV_NAME, index=False)
+            write_breakdown(breakdown_rows(t), tmp / CSV_NAME)
             image_warning = None
             if not markdown:
                 pass

@@ -1,4 +1,5 @@
-"""The numbers of the monthly cost report, as DataFrames. No I/O beyond reading the store.
+"""The numbers of the monthly cost report, as rows (:class:`costplan.frames.Rows`; each
+section's ``table`` is the DataFrame of them). No I/O beyond reading the store.
 
 :func:`build_tables` is the one entry point: it reads a month of actual spend from the
 store, prices the plan (the stack's estimate), and returns a :class:`ReportTables` whose
@@ -12,17 +13,27 @@ projection skipped) carry a ``None`` table and a note saying why; nothing is fil
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from costplan.errors import InputError, Problem
+from costplan.frames import (
+    Rows,
+    coverage_rows,
+    group_sum_like_pandas,
+    missing,
+    round_like_pandas,
+    spend_rows,
+    sum_like_pandas,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from costplan.actuals.store import Store
     from costplan.estimator import EstimateResult
     from costplan.pricing.catalog import Catalog
@@ -36,7 +47,7 @@ PROJECTION_MONTHS = 12
 
 def cents(x: float | None) -> float | None:
     """Round an amount to the cent [USD]; ``None`` stays ``None``."""
-    if x is None or pd.isna(x):
+    if missing(x):
         return None
     return round(float(x) + 0.0, 2)
 
@@ -48,16 +59,42 @@ class Section:
 
     key: str
     title: str
-    table: pd.DataFrame | None
+    data: Rows | pd.DataFrame | None
+    """The section's table as :class:`costplan.frames.Rows` (a DataFrame is read into rows);
+    :attr:`table` gives it as a DataFrame."""
     notes: list[str] = field(default_factory=list)
     money: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     decimals: int = 2
     """Decimals of the money columns when shown (4 for amounts per user)."""
 
+    def __post_init__(self) -> None:
+        if self.data is not None and not isinstance(self.data, Rows):
+            self.data = Rows.from_frame(self.data)
+        self._frame = None
+
+    @property
+    def rows(self) -> Rows | None:
+        """The table as rows (what the report is written from), or ``None``."""
+        return self.data
+
+    @property
+    def table(self) -> pd.DataFrame | None:
+        """The table as a DataFrame (built on first use), or ``None`` when not available."""
+        if self.data is None:
+            return None
+        if self._frame is None:
+            self._frame = self.data.to_frame()
+        return self._frame
+
+    @table.setter
+    def table(self, df: pd.DataFrame | None) -> None:
+        self.data = None if df is None else Rows.from_frame(df)
+        self._frame = None
+
     @property
     def available(self) -> bool:
-        return self.table is not None
+        return self.data is not None
 
 
 @dataclass
@@ -124,15 +161,15 @@ def shift_month(month: str, n: int) -> str:
 def default_month(store: Store) -> str:
     """The last complete month in the store: every day of it covered (by daily rows or by a
     monthly Cost Explorer row) and none Estimated."""
-    cov = store.coverage()
-    if cov.empty:
+    cov = _coverage(store)
+    if not cov:
         raise InputError(
             f"store {store.path} holds no spend; load some with `costplan pull` or `costplan import`, "
             "or use the default store (synthetic sample)"
         )
-    done = cov[cov["complete"] & ~cov["Estimated"]]
-    if len(done):
-        return str(done["month"].iloc[-1])
+    done = [c for c in cov if c["complete"] and not c["Estimated"]]
+    if done:
+        return str(done[-1]["month"])
     raise InputError(
         Problem(
             f"store {store.path} holds no complete month (all months are partial or still Estimated)",
@@ -144,18 +181,17 @@ def default_month(store: Store) -> str:
 
 def default_month_reason(store: Store, month: str) -> str:
     """Why :func:`default_month` chose ``month``: the newer months it skipped and why."""
-    cov = store.coverage()
-    later = cov[cov["month"] > month]
-    if later.empty:
+    later = [c for c in _coverage(store) if c["month"] > month]
+    if not later:
         return f"{month}: the last complete month in the store"
     parts = []
-    for r in later.itertuples():
-        what = [f"{r.days} of {r.days_in_month} days"] if not r.complete else []
-        if r.Estimated:
+    for r in later:
+        what = [f"{r['days']} of {r['days_in_month']} days"] if not r["complete"] else []
+        if r["Estimated"]:
             what.append("still Estimated")
-        parts.append(f"{r.month} ({', '.join(what)})")
+        parts.append(f"{r['month']} ({', '.join(what)})")
     return (f"{month} is the last complete, final month in the store; newer: {', '.join(parts)}. "
-            f"Pass --month {later['month'].iloc[-1]} for the month in progress (compared on its month-end forecast)")
+            f"Pass --month {later[-1]['month']} for the month in progress (compared on its month-end forecast)")
 
 
 def store_currency(store: Store) -> str:
@@ -187,25 +223,94 @@ def check_month(store: Store, month: str) -> str:
     return month
 
 
+# --- reading the store as rows ---------------------------------------------------------------
+def _coverage(store: Store) -> list[dict]:
+    return coverage_rows(store)
+
+
+def _freshness_rows(store: Store) -> Rows:
+    if hasattr(store, "freshness_rows"):
+        return store.freshness_rows()
+    return Rows.from_frame(store.freshness())
+
+
+def _users_rows(store: Store) -> Rows:
+    if hasattr(store, "users_rows"):
+        return store.users_rows()
+    return Rows.from_frame(store.users())
+
+
+def _day_text(v) -> str:
+    if isinstance(v, str):
+        return dt.date.fromisoformat(v[:10]).strftime("%Y-%m-%d")
+    return v.strftime("%Y-%m-%d")
+
+
+def _total(store: Store, month: str, metric: str = METRIC) -> float:
+    return sum_like_pandas(spend_rows(store, [], month=month, metric=metric).column(metric))
+
+
 # --- tables --------------------------------------------------------------------------------
-def _by(store: Store, key: str, month: str, label: str | None = None) -> pd.DataFrame:
+def _desc(values: list[float]) -> list[int]:
+    """Positions of ``values`` largest first, ties in their order (a stable descending sort,
+    missing values last)."""
+    have = [i for i, v in enumerate(values) if not missing(v)]
+    return sorted(have, key=lambda i: -values[i]) + [i for i, v in enumerate(values) if missing(v)]
+
+
+def _money(values) -> list:
+    """Amounts rounded to the cent, as a float column's ``round(2) + 0.0`` (no negative zero)."""
+    return [None if missing(v) else round_like_pandas(v, 2) + 0.0 for v in values]
+
+
+def _round(values, digits: int) -> list:
+    return [round_like_pandas(v, digits) for v in values]
+
+
+def _by_rows(store: Store, key: str, month: str, label: str | None = None, months: list[str] | None = None) -> Rows:
     prev = shift_month(month, -1)
-    cur = store.spend([key], month=month)[[key, METRIC]]
-    before = store.spend([key], month=prev)[[key, METRIC]].rename(columns={METRIC: "previous"})
-    df = cur.merge(before, on=key, how="outer")
-    has_prev = prev in store.months()
-    df[METRIC] = df[METRIC].fillna(0.0)
-    df["previous"] = df["previous"].fillna(0.0) if has_prev else float("nan")
-    df["change"] = df[METRIC] - df["previous"]
-    total = df[METRIC].sum()
-    df["share"] = df[METRIC] / total if total else 0.0
-    df = df.sort_values(METRIC, ascending=False, kind="stable").reset_index(drop=True)
-    df[METRIC] = apportion(df[METRIC])
+    cur = dict(spend_rows(store, [key], month=month).select([key, METRIC]).rows)
+    before = dict(spend_rows(store, [key], month=prev).select([key, METRIC]).rows)
+    keys = sorted(set(cur) | set(before))  # an outer merge: the keys in order
+    has_prev = prev in (months if months is not None else store.months())
+    now = [0.0 if missing(cur.get(k)) else float(cur[k]) for k in keys]
+    then = [0.0 if missing(before.get(k)) else float(before[k]) for k in keys] if has_prev else [None] * len(keys)
+    total = sum_like_pandas(now)
+    share = [v / total if total else 0.0 for v in now]
+    order = _desc(now)
+    keys, now, then, share = ([xs[i] for i in order] for xs in (keys, now, then, share))
+    now = apportion_values(now)
     if has_prev:
-        df["previous"] = apportion(df["previous"])
-    df["change"] = (df[METRIC] - df["previous"]).round(2) + 0.0
-    df["share"] = df["share"].round(4)
-    return df.rename(columns={key: label or key})
+        then = apportion_values(then)
+    change = _money([a - b if not missing(b) else None for a, b in zip(now, then, strict=True)])
+    return Rows.from_columns({label or key: keys, METRIC: now, "previous": then, "change": change,
+                              "share": _round(share, 4)},
+                             {METRIC: "float", "previous": "float", "change": "float", "share": "float"})
+
+
+def _by(store: Store, key: str, month: str, label: str | None = None) -> pd.DataFrame:
+    return _by_rows(store, key, month, label).to_frame()
+
+
+def apportion_values(values: list) -> list[float]:
+    """:func:`apportion` on a list of amounts (missing as 0)."""
+    v = [0.0 if missing(x) else float(x) for x in values]
+    if not v:
+        return []
+    target = int(round(round(sum_like_pandas(v), 2) * 100))
+    scaled = [x * 100 for x in v]
+    floor = [math.floor(x) for x in scaled]
+    rest = target - sum(floor)
+    frac = [s - f for s, f in zip(scaled, floor, strict=True)]
+    order = _desc(frac)
+    add = [0] * len(v)
+    if rest > 0:
+        for i in order[:rest]:
+            add[i] = 1
+    elif rest < 0:
+        for i in order[::-1][:-rest]:
+            add[i] = -1
+    return [round_like_pandas((f + a) / 100, 2) + 0.0 for f, a in zip(floor, add, strict=True)]
 
 
 def apportion(values: pd.Series) -> pd.Series:
@@ -214,104 +319,164 @@ def apportion(values: pd.Series) -> pd.Series:
     Rounding each part on its own can leave the parts a cent or two away from the total that
     the headline shows; this moves those cents to the parts with the largest remainders.
     """
-    v = values.astype(float).fillna(0.0)
-    if v.empty:
-        return v
-    target = int(round(round(float(v.sum()), 2) * 100))
-    scaled = v * 100
-    floor = scaled.apply(math.floor)
-    rest = target - int(floor.sum())
-    order = (scaled - floor).sort_values(ascending=False, kind="stable").index
-    add = pd.Series(0, index=v.index)
-    if rest > 0:
-        add.loc[order[:rest]] = 1
-    elif rest < 0:
-        add.loc[order[::-1][: -rest]] = -1
-    return ((floor + add) / 100).round(2) + 0.0
+    import pandas as pd
+
+    return pd.Series(apportion_values(values.tolist()), index=values.index, dtype=float)
 
 
-def _round_money(df: pd.DataFrame, cols) -> pd.DataFrame:
-    df = df.copy()
-    for c in cols:
-        if c in df:
-            df[c] = df[c].astype(float).round(2) + 0.0
-    return df
+def _round_rows(rows: Rows, money=(), **digits: int) -> Rows:
+    """``rows`` with the ``money`` columns rounded to the cent and each column of ``digits``
+    to its digits (as a frame's ``round``), the rounded columns declared float."""
+    kinds = dict(rows.kinds)
+    data = {c: rows.column(c) for c in rows.columns}
+    for c in money:
+        if c in data:
+            data[c], kinds[c] = _money(data[c]), "float"
+    for c, d in digits.items():
+        if c in data:
+            data[c], kinds[c] = _round(data[c], d), "float"
+    return Rows.from_columns(data, kinds)
+
+
+def _div(a, b):
+    """``a / b`` as a float column divides: missing when either is, inf or NaN for a zero."""
+    if missing(a) or missing(b):
+        return None
+    if b == 0:
+        return None if a == 0 else math.copysign(float("inf"), a) * math.copysign(1.0, b)
+    return a / b
+
+
+def movers_rows(store: Store, month: str, n: int = TOP_MOVERS, against: str | None = None) -> Rows:
+    """:func:`movers` as rows."""
+    keys = ["ServiceName", "RegionId", "x_UsageType", "PricingUnit"]
+    prev = against or shift_month(month, -1)
+
+    def one(m: str) -> dict:
+        cost = spend_rows(store, keys, month=m).select(keys + [METRIC]).rows
+        qty = {r[:4]: r[4] for r in spend_rows(store, keys, month=m, metric="PricingQuantity")
+               .select(keys + ["PricingQuantity"]).rows}
+        return {r[:4]: (r[4], qty.get(r[:4])) for r in cost}
+
+    cur, before = one(month), one(prev)
+    out = []
+    for k in sorted(set(cur) | set(before)):
+        c, q1 = cur.get(k, (None, None))
+        p, q0 = before.get(k, (None, None))
+        c = 0.0 if missing(c) else float(c)
+        p = 0.0 if missing(p) else float(p)
+        q0 = None if missing(q0) else float(q0)
+        q1 = None if missing(q1) else float(q1)
+        puc = _div(p, q0) if q0 is not None and q0 > 0 else None
+        uc = _div(c, q1) if q1 is not None and q1 > 0 else None
+        # change = (q1 - q0) * p0 + (p1 - p0) * q1; a usage type new this month is all usage effect
+        p0 = puc if puc is not None else uc
+        p1 = uc if uc is not None else puc
+        if p0 is None or p1 is None:
+            ue = pe = None
+        else:
+            ue = ((q1 or 0.0) - (q0 or 0.0)) * p0
+            pe = (p1 - p0) * (q1 or 0.0)
+        out.append((k[2], k[1], k[3], p, c, c - p, q0, q1, puc, uc, ue, pe, k[0]))
+    out = [out[i] for i in sorted(range(len(out)), key=lambda i: -abs(out[i][5]))][:n]
+    cols = ["x_UsageType", "RegionId", "PricingUnit", "previous", METRIC, "change", "previous_quantity", "quantity",
+            "previous_unit_cost", "unit_cost", "usage_effect", "price_effect", "ServiceName"]
+    rows = Rows(cols, out, {c: "float" for c in cols[3:12]})
+    return _round_rows(rows, ("previous", METRIC, "change", "usage_effect", "price_effect"), previous_quantity=3,
+                       quantity=3, previous_unit_cost=6, unit_cost=6)
 
 
 def movers(store: Store, month: str, n: int = TOP_MOVERS, against: str | None = None) -> pd.DataFrame:
     """The ``n`` usage types whose cost moved most between ``against`` (default: the month
     before) and ``month``, with the usage and unit-cost change behind each move (see
     :class:`ReportTables`)."""
-    keys = ["ServiceName", "RegionId", "x_UsageType", "PricingUnit"]
-    prev = against or shift_month(month, -1)
+    return movers_rows(store, month, n, against).to_frame()
 
-    def one(m: str) -> pd.DataFrame:
-        cost = store.spend(keys, month=m)[keys + [METRIC]]
-        qty = store.spend(keys, month=m, metric="PricingQuantity")[keys + ["PricingQuantity"]]
-        return cost.merge(qty, on=keys, how="left")
 
-    cur = one(month).rename(columns={"PricingQuantity": "quantity"})
-    before = one(prev).rename(columns={METRIC: "previous", "PricingQuantity": "previous_quantity"})
-    df = cur.merge(before, on=keys, how="outer")
-    for c in (METRIC, "previous"):
-        df[c] = df[c].fillna(0.0)
-    df["change"] = df[METRIC] - df["previous"]
-    q0, q1 = df["previous_quantity"], df["quantity"]
-    df["previous_unit_cost"] = (df["previous"] / q0).where(q0 > 0)
-    df["unit_cost"] = (df[METRIC] / q1).where(q1 > 0)
-    # change = (q1 - q0) * p0 + (p1 - p0) * q1; a usage type new this month is all usage effect
-    p0 = df["previous_unit_cost"].fillna(df["unit_cost"])
-    p1 = df["unit_cost"].fillna(df["previous_unit_cost"])
-    df["usage_effect"] = (q1.fillna(0) - q0.fillna(0)) * p0
-    df["price_effect"] = (p1 - p0) * q1.fillna(0)
-    no_qty = df["usage_effect"].isna() | df["price_effect"].isna()
-    df.loc[no_qty, ["usage_effect", "price_effect"]] = float("nan")
-    df = df.reindex(df["change"].abs().sort_values(ascending=False, kind="stable").index).head(n)
-    df = df[["x_UsageType", "RegionId", "PricingUnit", "previous", METRIC, "change", "previous_quantity", "quantity",
-             "previous_unit_cost", "unit_cost", "usage_effect", "price_effect", "ServiceName"]]
-    df = _round_money(df, ("previous", METRIC, "change", "usage_effect", "price_effect"))
-    for c in ("previous_quantity", "quantity"):
-        df[c] = df[c].round(3)
-    for c in ("previous_unit_cost", "unit_cost"):
-        df[c] = df[c].round(6)
-    return df.reset_index(drop=True)
+def variance_rows(plan: EstimateResult, store: Store, month: str) -> Rows:
+    """:func:`variance` as rows."""
+    from costplan.actuals.reconcile import reconcile_rows
+
+    r = reconcile_rows(plan, store, month)
+    rows = r.select(["component_kind", "ServiceName", "plan", "actual", "variance", "variance_pct", "flag"])
+    p, a = apportion_values(rows.column("plan")), apportion_values(rows.column("actual"))
+    data = {c: rows.column(c) for c in rows.columns}
+    data["plan"], data["actual"] = p, a
+    data["variance"] = _money([y - x for x, y in zip(p, a, strict=True)])
+    data["variance_pct"] = _round(data["variance_pct"], 1)
+    return Rows.from_columns(data, {c: "float" for c in ("plan", "actual", "variance", "variance_pct")})
 
 
 def variance(plan: EstimateResult, store: Store, month: str) -> pd.DataFrame:
     """Plan (the stack's monthly estimate) against actual spend by component kind [USD], from
     :func:`costplan.actuals.reconcile.reconcile`, with plan and actual rounded to the cent so
     that each column adds up to its rounded total."""
-    from costplan.actuals.reconcile import reconcile
+    return variance_rows(plan, store, month).to_frame()
 
-    r = reconcile(plan.lines, store, month)
-    df = r.lines[["component_kind", "ServiceName", "plan", "actual", "variance", "variance_pct", "flag"]].copy()
-    df["plan"] = apportion(df["plan"])
-    df["actual"] = apportion(df["actual"])
-    df["variance"] = (df["actual"] - df["plan"]).round(2) + 0.0
-    df["variance_pct"] = df["variance_pct"].round(1)
-    return df.reset_index(drop=True)
+
+def provenance_rows(plan: EstimateResult) -> Rows:
+    """:func:`provenance` as rows."""
+    usage = [r for r in plan.records() if r["component_kind"] != "commitment"]
+    groups: dict[tuple, list[dict]] = {}
+    for r in usage:
+        if missing(r["price_source"]):
+            continue  # as a groupby drops a missing key
+        groups.setdefault((r["price_source"], bool(r["price_verified"])), []).append(r)
+    total = sum_like_pandas(r["ListCost"] for r in usage)
+    out = []
+    for (src, ver), rs in sorted(groups.items()):
+        asof = [r["price_as_of"] for r in rs if not missing(r["price_as_of"])]
+        cost = group_sum_like_pandas(r["ListCost"] for r in rs)
+        out.append((src, ver, len(rs), cost, min(asof) if asof else None,
+                    round_like_pandas(cost / total, 4) if total else 0.0))
+    out = [out[i] for i in _desc([round_like_pandas(r[3], 2) for r in out])]
+    rows = Rows(["price_source", "verified", "lines", "ListCost", "price_as_of", "share"], out,
+                {"verified": "bool", "lines": "int", "ListCost": "float", "share": "float"})
+    return _round_rows(rows, ("ListCost",))
 
 
 def provenance(plan: EstimateResult) -> pd.DataFrame:
     """How the plan's usage cost is priced: by price source and verified flag [USD/month]."""
-    usage = plan.lines[plan.lines.component_kind != "commitment"]
-    df = (
-        usage.assign(verified=usage["price_verified"].astype(bool))
-        .groupby(["price_source", "verified"], as_index=False)
-        .agg(lines=("ListCost", "size"), ListCost=("ListCost", "sum"), price_as_of=("price_as_of", "min"))
-    )
-    total = usage["ListCost"].sum()
-    df["share"] = (df["ListCost"] / total).round(4) if total else 0.0
-    df = _round_money(df, ("ListCost",))
-    return df.sort_values("ListCost", ascending=False, kind="stable").reset_index(drop=True)
+    return provenance_rows(plan).to_frame()
+
+
+def freshness_rows(store: Store, month: str, fresh: Rows | None = None) -> Rows:
+    """:func:`freshness` as rows (``fresh``: the store's freshness rows, when read already)."""
+    f = fresh if fresh is not None else _freshness_rows(store)
+    f = f.select(["day", "month", "EffectiveCost", "Estimated", "x_Source"])
+    rows = [(_day_text(d), c, e, s) for d, m, c, e, s in f.rows if m == month]
+    return _round_rows(Rows(["day", "EffectiveCost", "Estimated", "x_Source"], rows, {"EffectiveCost": "float"}),
+                       ("EffectiveCost",))
 
 
 def freshness(store: Store, month: str) -> pd.DataFrame:
-    f = store.freshness()
-    f = f[f["month"] == month][["day", "EffectiveCost", "Estimated", "x_Source"]].copy()
-    f["day"] = pd.to_datetime(f["day"]).dt.strftime("%Y-%m-%d")
-    f = _round_money(f, ("EffectiveCost",))
-    return f.reset_index(drop=True)
+    return freshness_rows(store, month).to_frame()
+
+
+def trend_rows(store: Store, month: str, months: int = TREND_MONTHS, users: Rows | None = None) -> Rows:
+    """:func:`trend` as rows (``users``: ``Store.users()`` as rows)."""
+    start = shift_month(month, -(months - 1))
+    df = spend_rows(store, ["month"], start=start, end=month).select(["month", METRIC, "Estimated"])
+    cat = spend_rows(store, ["month", "ChargeCategory"], start=start, end=month)
+    credit: dict[str, list] = {}
+    for m, c, v in cat.select(["month", "ChargeCategory", METRIC]).rows:
+        if c in ("Credit", "Refund"):
+            credit.setdefault(m, []).append(v)
+    ms = df.column("month")
+    data = {"month": ms, METRIC: df.column(METRIC), "Estimated": df.column("Estimated"),
+            "credits": _money(group_sum_like_pandas(credit[m]) if m in credit else 0.0 for m in ms)}
+    kinds = {METRIC: "float", "credits": "float"}
+    if users is not None and any(m in set(users.column("month")) for m in ms):
+        held = dict(users.select(["month", "active_users"]).rows)
+        n = [held.get(m) for m in ms]
+        if any(missing(v) for v in n) or any(isinstance(v, float) for v in n):
+            n = [None if missing(v) else float(v) for v in n]
+            kinds["active_users"] = "float"
+        data["active_users"] = n
+        data["cost_per_user"] = _round([_div(c, u) if not missing(u) and u > 0 else None
+                                        for c, u in zip(data[METRIC], n, strict=True)], 4)
+        kinds["cost_per_user"] = "float"
+    return _round_rows(Rows.from_columns(data, kinds), (METRIC,))
 
 
 def trend(store: Store, month: str, months: int = TREND_MONTHS, users: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -319,37 +484,31 @@ def trend(store: Store, month: str, months: int = TREND_MONTHS, users: pd.DataFr
     credits and refunds (ChargeCategory) included in it; with ``users`` (``Store.users()``)
     holding any of them, also ``active_users`` [users] and ``cost_per_user`` [USD/user]
     (NaN for a month without a count)."""
-    start = shift_month(month, -(months - 1))
-    df = store.spend(["month"], start=start, end=month)[["month", METRIC, "Estimated"]]
-    # credits and refunds are in the month's total; shown beside it so a drop is not misread
-    cat = store.spend(["month", "ChargeCategory"], start=start, end=month)
-    credit = cat[cat["ChargeCategory"].isin(["Credit", "Refund"])].groupby("month")[METRIC].sum()
-    df["credits"] = df["month"].map(credit).fillna(0.0).astype(float).round(2) + 0.0
-    if users is not None and df["month"].isin(users["month"]).any():
-        df = df.merge(users[["month", "active_users"]], on="month", how="left")
-        df["cost_per_user"] = (df[METRIC] / df["active_users"].where(df["active_users"] > 0)).round(4)
-    return _round_money(df, (METRIC,)).reset_index(drop=True)
+    return trend_rows(store, month, months, None if users is None else Rows.from_frame(users)).to_frame()
 
 
 # --- sections that use other modules -------------------------------------------------------
-def commitments_section(store: Store, month: str) -> Section:
-    from costplan.actuals.commitments import commitment_summary
+def _nan(v) -> float:
+    return float("nan") if missing(v) else float(v)
 
-    df = commitment_summary(store, month)
+
+def commitments_section(store: Store, month: str) -> Section:
+    from costplan.actuals.commitments import commitment_rows
+
+    df = commitment_rows(store, month)
     notes = []
     if len(df):
-        cov = df["coverage"].iloc[0]
-        used, unused = df["used_commitment"].sum(), df["unused_commitment"].sum()
+        cov = _nan(df.column("coverage")[0])
+        used, unused = sum_like_pandas(df.column("used_commitment")), sum_like_pandas(df.column("unused_commitment"))
         util = used / (used + unused) if used + unused else float("nan")
         notes.append(
             f"coverage {cov:.1%} of commitment-eligible node-pool compute; utilisation {util:.1%}; unused commitment "
-            f"${unused:,.2f}; savings against on-demand ${df['savings'].sum():,.2f}"
+            f"${unused:,.2f}; savings against on-demand ${sum_like_pandas(df.column('savings')):,.2f}"
         )
     else:
         notes.append(f"no Savings Plan or Reserved Instance was active in {month}")
-    df = _round_money(df, ("billed", "used_commitment", "unused_commitment", "covered_list_cost", "savings"))
-    for c in ("utilisation", "coverage"):
-        df[c] = df[c].round(4)
+    df = _round_rows(df, ("billed", "used_commitment", "unused_commitment", "covered_list_cost", "savings"),
+                     utilisation=4, coverage=4)
     return Section("commitments", "Commitments", df, notes,
                    money=("billed", "used_commitment", "unused_commitment", "covered_list_cost", "savings"),
                    extra={"columns": ["CommitmentDiscountType", "billed", "used_commitment", "unused_commitment",
@@ -357,23 +516,20 @@ def commitments_section(store: Store, month: str) -> Section:
 
 
 def spot_section(store: Store, month: str) -> Section:
-    from costplan.actuals.commitments import spot_summary
+    from costplan.actuals.commitments import spot_rows
 
-    df = spot_summary(store, month)
+    df = spot_rows(store, month)
     money = ("node_pool_cost", "spot_cost", "spot_list_cost", "spot_savings")
     notes = []
-    if len(df) and df["spot_hours"].sum() > 0:
+    hours = sum_like_pandas(df.column("spot_hours")) if len(df) else 0.0
+    if len(df) and hours > 0:
         notes.append(
-            f"{df['spot_hours'].sum() / df['node_pool_hours'].sum():.1%} of node-pool instance hours ran on spot; "
-            f"saved ${df['spot_savings'].sum():,.2f} against on-demand prices"
+            f"{hours / sum_like_pandas(df.column('node_pool_hours')):.1%} of node-pool instance hours ran on spot; "
+            f"saved ${sum_like_pandas(df.column('spot_savings')):,.2f} against on-demand prices"
         )
     else:
         notes.append(f"no spot capacity in {month}")
-    df = _round_money(df, money)
-    for c in ("node_pool_hours", "spot_hours"):
-        df[c] = df[c].round(1)
-    for c in ("spot_share_hours", "spot_share_cost"):
-        df[c] = df[c].round(4)
+    df = _round_rows(df, money, node_pool_hours=1, spot_hours=1, spot_share_hours=4, spot_share_cost=4)
     return Section("spot", "Spot share and savings", df, notes, money=money)
 
 
@@ -382,11 +538,11 @@ def decisions_section(stack: Stack, plan: EstimateResult, catalog: Catalog | Non
     quarterly review shows): ``decision``, ``kind``, ``net_monthly`` / ``low`` / ``high``
     [USD/month, negative saves], ``new_monthly`` [USD/month], ``estimate_grade`` and
     ``estimate_grade_cost`` [USD/month], ``scenario``."""
-    from costplan.decisions import evaluate_decisions, table
+    from costplan.decisions import evaluate_decisions, table_rows
 
     ds = evaluate_decisions(stack, catalog, base=plan, seed=seed)
-    df = table(ds)[["decision", "net_monthly", "low", "high", "new_monthly", "estimate_grade", "estimate_grade_cost",
-                    "scenario"]]
+    df = table_rows(ds).select(["decision", "net_monthly", "low", "high", "new_monthly", "estimate_grade",
+                                "estimate_grade_cost", "scenario"])
     notes = ["each change is a scenario of the whole stack with the commitments already bought, priced like "
              "`costplan diff` (negative saves); the range is spot prices within the stack's price volatility, or for "
              "a commitment this month's bill against the average over its term; estimate_grade: part of the change "
@@ -401,33 +557,50 @@ def decisions_section(stack: Stack, plan: EstimateResult, catalog: Catalog | Non
 PROJECTION_SIMULATIONS = 500
 
 
-def run_projection(stack: Stack, catalog: Catalog | None = None, seed: int = 0, calibration=None):
+def run_projection(stack: Stack, catalog: Catalog | None = None, seed: int = 0, calibration=None, base=None):
     """The stack's projection over the next :data:`PROJECTION_MONTHS` months
     (:data:`PROJECTION_SIMULATIONS` Monte Carlo paths; ``catalog`` default: the embedded one;
-    ``calibration`` from :func:`costplan.projection.calibrate.calibrate`, or None for the plan)."""
+    ``calibration`` from :func:`costplan.projection.calibrate.calibrate`, or None for the plan;
+    ``base``: the estimate of ``stack`` at ``catalog``, not priced again)."""
     from costplan.projection import project
 
     return project(stack, months=PROJECTION_MONTHS, simulations=PROJECTION_SIMULATIONS, seed=seed, catalog=catalog,
-                   calibration=calibration)
+                   calibration=calibration, base=base)
 
 
-def _month_col(df: pd.DataFrame) -> pd.Series:
-    return pd.to_datetime(df["ChargePeriodStart"]).dt.strftime("%Y-%m")
+def _projection_rows(res, which: str) -> Rows:
+    """``res.monthly`` or ``res.per_user`` as rows (the result's own rows when it has them)."""
+    if hasattr(res, f"{which}_rows"):
+        return getattr(res, f"{which}_rows")()
+    return Rows.from_frame(getattr(res, which))
+
+
+def _month_text(v) -> str:
+    if isinstance(v, str):
+        return v[:7]
+    return v.strftime("%Y-%m")
+
+
+def _fan(m: Rows, digits: int, plus_zero: bool) -> Rows:
+    data = {"month": [_month_text(v) for v in m.column("ChargePeriodStart")],
+            "users_p50": _round(m.column("users_p50"), 0)}
+    for c in ("p10", "p50", "p90"):
+        data[c] = _money(m.column(c)) if plus_zero else _round(m.column(c), digits)
+    return Rows.from_columns(data, {c: "float" for c in ("users_p50", "p10", "p50", "p90")})
 
 
 def projection_section(res) -> Section:
-    m = res.monthly
-    df = pd.DataFrame({"month": _month_col(m), "users_p50": m["users_p50"].round(0)})
-    for c in ("p10", "p50", "p90"):
-        df[c] = m[c].astype(float).round(2) + 0.0
+    df = _fan(_projection_rows(res, "monthly"), 2, True)
     notes = [f"{res.simulations} simulated paths (seed {res.seed}); p10-p90 is the range 8 in 10 paths fall in; "
              f"catalog as of {res.catalog_as_of}"]
     cal = getattr(res, "calibration", None)
     if cal is not None:
-        moved = cal.factors[(cal.factors["factor"] - 1).abs() >= 0.05]
+        f = cal.factor_rows
+        moved = [(k, x) for k, x in zip(f.column("component_kind"), f.column("factor"), strict=True)
+                 if abs(x - 1) >= 0.05]
         notes.append(f"the projection is {cal.summary}: each kind of cost is scaled by actual / plan of that month"
-                     + (" (" + ", ".join(f"{r.component_kind} x{r.factor:.2f}" for r in moved.itertuples()) + ")"
-                        if len(moved) else "") + "; growth and capacity steps come from the stack's drivers")
+                     + (" (" + ", ".join(f"{k} x{x:.2f}" for k, x in moved) + ")"
+                        if moved else "") + "; growth and capacity steps come from the stack's drivers")
     else:
         notes.append("the projection starts from the plan (the stack's estimate at catalog prices and its demand "
                      "drivers), not from the actual spend: a gap between the actual months and the fan is the "
@@ -437,20 +610,20 @@ def projection_section(res) -> Section:
                    money=("p10", "p50", "p90"))
 
 
-def per_user_section(res, month_total: float, month: str, users: pd.DataFrame | None = None) -> Section:
+def per_user_section(res, month_total: float, month: str, users=None) -> Section:
     """Cost per user: the projection's per-user range, and the month's actual cost per user,
-    divided by the store's user count of the month (``users``, ``Store.users()``) when it has
-    one, else by the projection's baseline users (said in the note)."""
-    pu = res.per_user
-    df = pd.DataFrame({"month": _month_col(pu), "users_p50": pu["users_p50"].round(0)})
-    for c in ("p10", "p50", "p90"):
-        df[c] = pu[c].astype(float).round(4)
-    users0 = float(pu["users_p50"].iloc[0]) if len(pu) else 0.0
-    held = users[users["month"] == month] if users is not None else None
+    divided by the store's user count of the month (``users``, ``Store.users()``, a frame or
+    rows) when it has one, else by the projection's baseline users (said in the note)."""
+    pu = _projection_rows(res, "per_user")
+    df = _fan(pu, 4, False)
+    users0 = float(pu.column("users_p50")[0]) if len(pu) else 0.0
+    if users is not None and not isinstance(users, Rows):
+        users = Rows.from_frame(users)
+    held = [r for r in users.records() if r["month"] == month] if users is not None else []
     notes = []
-    if held is not None and len(held) and float(held["active_users"].iloc[0]) > 0:
-        n = float(held["active_users"].iloc[0])
-        label = ", SYNTHETIC sample" if bool(held["x_Synthetic"].iloc[0]) else ""
+    if held and float(held[0]["active_users"]) > 0:
+        n = float(held[0]["active_users"])
+        label = ", SYNTHETIC sample" if bool(held[0]["x_Synthetic"]) else ""
         notes.append(f"actual {month}: ${month_total / n:,.4f} per user for {n:,.0f} active users (the store's "
                      f"count{label}; the chart shows every month with a count before the projection)")
     elif users0 > 0:
@@ -458,7 +631,7 @@ def per_user_section(res, month_total: float, month: str, users: pd.DataFrame | 
                      "projection's baseline user count: the store holds no count for this month; "
                      "`costplan import users` adds them)")
     if "marginal_per_1000_users" in pu:
-        notes.append(f"the next 1,000 users cost about ${float(pu['marginal_per_1000_users'].iloc[0]):,.2f} a month "
+        notes.append(f"the next 1,000 users cost about ${float(pu.column('marginal_per_1000_users')[0]):,.2f} a month "
                      "on the central path")
     return Section("per_user", "Cost per user", df, notes, money=("p10", "p50", "p90"), decimals=4)
 
@@ -496,12 +669,12 @@ def build_tables(
     progress("spend by service, region, component")
     months = store.months()
     prev, yoy = shift_month(month, -1), shift_month(month, -12)
-    users = store.users()
-    t = trend(store, month, users=users)
-    total = float(store.spend([], month=month)[METRIC].sum())
+    users = _users_rows(store)
+    t = trend_rows(store, month, users=users)
+    total = _total(store, month)
 
     def month_total(m: str) -> float | None:
-        return float(store.spend([], month=m)[METRIC].sum()) if m in months else None
+        return _total(store, m) if m in months else None
 
     prev_total, yoy_total = month_total(prev), month_total(yoy)
     plan_total = plan.total_monthly_cost
@@ -519,7 +692,7 @@ def build_tables(
         "plan_total": cents(plan_total),
         "change_vs_plan": cents(total - plan_total),
         "change_vs_plan_pct": round(total / plan_total - 1, 4) if plan_total else None,
-        "billed_total": cents(float(store.spend([], month=month, metric="BilledCost")["BilledCost"].sum())),
+        "billed_total": cents(_total(store, month, "BilledCost")),
         "metric": METRIC,
         "currency": store_currency(store),
         "basis": "total",
@@ -558,24 +731,24 @@ def build_tables(
         head_notes.append(forecast.summary())
     sections["headline"] = Section("headline", "Headline", None, head_notes)
 
-    sections["by_service"] = Section("by_service", "Spend by service", _by(store, "ServiceName", month),
+    sections["by_service"] = Section("by_service", "Spend by service", _by_rows(store, "ServiceName", month, months=months),
                                      money=(METRIC, "previous", "change"))
-    sections["by_region"] = Section("by_region", "Spend by region", _by(store, "RegionId", month),
+    sections["by_region"] = Section("by_region", "Spend by region", _by_rows(store, "RegionId", month, months=months),
                                     ["(none) is spend with no region: commitments, credits, global services"],
                                     money=(METRIC, "previous", "change"))
-    sections["by_component"] = Section("by_component", "Spend by component", _by(store, "component", month,
-                                       "component_kind"), money=(METRIC, "previous", "change"))
-    sections["by_team"] = Section("by_team", "Spend by team (tag team)", _by(store, "tag:team", month, "team"),
+    sections["by_component"] = Section("by_component", "Spend by component", _by_rows(store, "component", month,
+                                       "component_kind", months=months), money=(METRIC, "previous", "change"))
+    sections["by_team"] = Section("by_team", "Spend by team (tag team)", _by_rows(store, "tag:team", month, "team", months=months),
                                   money=(METRIC, "previous", "change"))
-    credited = t[t["credits"] < 0]
+    credited = [(m, c) for m, c in zip(t.column("month"), t.column("credits"), strict=True) if c < 0]
     sections["trend"] = Section(
         "trend", "Monthly spend", t,
         ["credits and refunds are included in each month's total and shown apart (credits): "
-         + ", ".join(f"{r.month} ${r.credits:,.2f}" for r in credited.itertuples())] if len(credited) else [],
+         + ", ".join(f"{m} ${c:,.2f}" for m, c in credited)] if credited else [],
         money=(METRIC, "credits"))
     built()
     progress("top movers")
-    mv = movers(store, month)
+    mv = movers_rows(store, month)
     sections["movers"] = Section(
         "movers", f"Top movers against {prev}", mv if prev in months else None,
         ["usage effect = change in quantity x last month's unit cost; price effect = change in unit cost x this "
@@ -588,15 +761,18 @@ def build_tables(
     built()
     progress("plan vs actual")
     sections["variance"] = Section(
-        "variance", "Plan vs actual", variance(plan, store, month),
+        "variance", "Plan vs actual", variance_rows(plan, store, month),
         [f"plan: the monthly estimate of {plan.stack_name} ({plan.hours_per_month:g} h a month, catalog as of "
          f"{plan.catalog_as_of}); actual: {METRIC}"],
         money=("plan", "actual", "variance"),
     )
-    vt, bc = sections["variance"].table, sections["by_component"].table
-    va = vt.groupby("component_kind")["actual"].sum()
-    ba = bc.set_index("component_kind")[METRIC]
-    moved = [(k, float(va[k]), float(ba[k])) for k in va.index.intersection(ba.index)
+    vt, bc = sections["variance"].rows, sections["by_component"].rows
+    by_kind: dict[str, list] = {}
+    for k, a in zip(vt.column("component_kind"), vt.column("actual"), strict=True):
+        by_kind.setdefault(k, []).append(a)
+    va = {k: group_sum_like_pandas(by_kind[k]) for k in sorted(by_kind)}
+    ba = dict(zip(bc.column("component_kind"), bc.column(METRIC), strict=True))
+    moved = [(k, float(va[k]), float(ba[k])) for k in va if k in ba
              if k != "commitment" and abs(float(va[k]) - float(ba[k])) >= 0.01]
     basis = ("one basis in this table, the plan's: plan at list (on-demand) prices; actual usage covered by a "
              "Savings Plan or RI at its on-demand equivalent, and each commitment as its own row (its fee minus the "
@@ -618,7 +794,8 @@ def build_tables(
             from costplan.projection.calibrate import calibrate as calibrate_to
 
             calibration = calibrate_to(stack, store, month, catalog)
-        res = run_projection(stack, catalog, seed, calibration)
+        # the plan is the stack's estimate at this catalog: the projection starts from it
+        res = run_projection(stack, catalog, seed, calibration, base=plan if catalog is not None else None)
         sections["projection"] = projection_section(res)
         sections["per_user"] = per_user_section(res, total, month, users)
     else:
@@ -629,22 +806,23 @@ def build_tables(
     progress("decisions")
     sections["decisions"] = decisions_section(stack, plan, catalog, seed=seed) if decisions else Section(
         "decisions", "Decisions, priced on the whole bill", None, ["skipped"])
-    sections["freshness"] = Section("freshness", "Data freshness", freshness(store, month), money=("EffectiveCost",))
-    est = sections["freshness"].table
-    est_days = est.loc[est["Estimated"], "day"].tolist()
+    all_fresh = _freshness_rows(store)  # read once: the month's days and the store's Estimated ones
+    est = freshness_rows(store, month, all_fresh)
+    sections["freshness"] = Section("freshness", "Data freshness", est, money=("EffectiveCost",))
+    est_days = [d for d, e in zip(est.column("day"), est.column("Estimated"), strict=True) if e]
     sections["freshness"].notes.append(
         f"{len(est_days)} of {len(est)} days of {month} are still Estimated: {_day_ranges(est_days)}"
         if est_days else f"all {len(est)} days of {month} are Final"
     )
-    all_fresh = store.freshness()
-    latest_est = all_fresh.loc[all_fresh["Estimated"].astype(bool), "day"]
-    if len(latest_est):
-        days = sorted(pd.to_datetime(latest_est).dt.strftime("%Y-%m-%d"))
+    latest_est = [d for d, e in zip(all_fresh.column("day"), all_fresh.column("Estimated"), strict=True) if e]
+    if latest_est:
+        days = sorted(_day_text(d) for d in latest_est)
         sections["freshness"].notes.append(f"the store's Estimated days: {_day_ranges(days)}")
     sections["freshness"].extra["estimated_days"] = est_days
-    prov = provenance(plan)
-    unverified = float(prov.loc[~prov["verified"], "ListCost"].sum())
-    usage_total = float(prov["ListCost"].sum())
+    prov = provenance_rows(plan)
+    unverified = sum_like_pandas(c for c, v in zip(prov.column("ListCost"), prov.column("verified"), strict=True)
+                                 if not v)
+    usage_total = sum_like_pandas(prov.column("ListCost"))
     sections["provenance"] = Section(
         "provenance", "Price provenance", prov,
         [f"${unverified:,.2f} of the plan's ${usage_total:,.2f} usage cost "
@@ -655,9 +833,10 @@ def build_tables(
     if est_days:
         sections["headline"].notes.insert(0, f"{len(est_days)} days of {month} are still Estimated "
                                           f"({_day_ranges(est_days)}): the total may still change")
-        if len(est) < pd.Period(month).days_in_month:
+        days_in_month = calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
+        if len(est) < days_in_month:
             sections["headline"].notes.insert(1, f"{month} is a partial month: {len(est)} of "
-                                              f"{pd.Period(month).days_in_month} days are in the store")
+                                              f"{days_in_month} days are in the store")
     headline["plan_unverified_share"] = round(unverified / usage_total, 4) if usage_total else None
     headline["estimated_days"] = len(est_days)
     return ReportTables(
