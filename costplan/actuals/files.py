@@ -1272,7 +1272,8 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
     read again from the source by their row number (Parquet: only their row groups are read)
     and compared whole, maps included. A CSV has no row numbers and no nested columns: its
     rows are compared by a second, independent hash of every column the load wrote too
-    (:data:`HASH2_COL`), so a CSV is never parsed a third time. Rows the load drops
+    (:data:`HASH2_COL`), so a CSV is never parsed a third time; a load of CSV files only counts
+    the copies by the pair of hashes in one aggregate. Rows the load drops
     (CUR's SavingsPlanNegation lines) are not in ``table`` and not compared."""
     import pandas as pd
 
