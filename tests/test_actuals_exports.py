@@ -1032,3 +1032,48 @@ def test_a_csv_timestamp_in_utc_form_and_with_an_offset_are_the_same_instants(tm
     bad = {ck.bad for ck in c.checks}
     flagged = {r[0] for r in con.execute(f"SELECT t FROM {c.reader('src')} WHERE {' OR '.join(bad)}").fetchall()}
     assert flagged == {"2026-10-0xT05:00:00Z"}
+
+
+def test_a_csv_timestamp_is_refused_unless_iso_8601_whatever_duckdb_would_read(tmp_path):
+    """The check refuses text that is no ISO 8601 date (``YYYY-MM-DD`` first) even where DuckDB
+    reads an instant from it: a one-digit month, a two-digit year, a leading blank. Text in the
+    form a CUR writes, or ISO 8601 with an offset or a space, passes; the UTC-form test the value
+    and the check share decides nothing on its own."""
+    import duckdb
+
+    from costplan.actuals.files import _Cols
+
+    refused = ["2026-4-01T00:00:00Z", "26-10-01T00:00:00Z", " 2026-10-01T00:00:00Z", "2026/10/01T00:00:00Z",
+               "2026-10-01T00:00:0xZ", "4/1/25"]
+    accepted = ["2026-10-01T00:00:00Z", "2026-10-01T00:00:00+02:00", "2026-10-01 00:00:00", "2026-10-01"]
+    c = _Cols({"t": "VARCHAR"}, csv=True)
+    c.typed("TIMESTAMP", "ChargePeriodStart", "t")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE src AS SELECT unnest(?) AS t", [refused + accepted])
+    bad = " OR ".join(ck.bad for ck in c.checks)
+    flagged = {r[0] for r in con.execute(f"SELECT t FROM {c.reader('src')} WHERE {bad}").fetchall()}
+    assert flagged == set(refused)
+
+
+def test_a_csv_load_sets_back_the_row_order_setting_it_changed(store, tmp_path):
+    """A CSV's load keeps no row order for its CREATE TABLE AS only: the connection's
+    ``preserve_insertion_order`` is as it was after a load that succeeds, after one whose typed
+    read DuckDB refuses (the statement fails inside the transaction), and after one refused by a
+    check, so a later load (a Parquet file's) keeps its order."""
+
+    def setting():
+        return store.con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+
+    assert setting() is True
+    import_files(store, "cur", [_legacy(tmp_path / "good.csv.gz", LEGACY_LINES)])
+    assert setting() is True
+    with pytest.raises(InputError, match="not a number"):  # the typed read fails in DuckDB, then the text read
+        import_files(store, "cur", [_legacy(tmp_path / "bad.csv.gz", [LEGACY_LINES[0], _line("Usage", "0x10")])])
+    assert setting() is True
+    with pytest.raises(InputError, match="not a finite amount"):
+        import_files(store, "cur", [_legacy(tmp_path / "nan.csv.gz", [LEGACY_LINES[0], _line("Usage", "NaN")])])
+    assert setting() is True
+    store.con.execute("SET preserve_insertion_order = false")  # whatever the connection had is what it keeps
+    import_files(store, "cur", [_legacy(tmp_path / "good.csv.gz", LEGACY_LINES)])
+    assert setting() is False

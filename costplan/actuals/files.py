@@ -430,12 +430,15 @@ class _Cols:
                 expr = f"CAST({raw} AS TIMESTAMP)"  # the session is UTC: offsets are applied
             elif self.csv:
                 # the form a CUR writes (2026-10-01T00:00:00Z, UTC) is read as a plain TIMESTAMP, the
-                # same instant at half the cost; any other text goes through TIMESTAMPTZ (offsets)
-                utc = f"({raw} LIKE {_lit(UTC_FORM)})"
+                # same instant at half the cost; any other text goes through TIMESTAMPTZ (offsets).
+                # Whether a value has that form is computed once, beside the value (DuckDB evaluates
+                # the LIKE shared by the two columns of one projection once), and read by the check
+                like = f"({raw} LIKE {_lit(UTC_FORM)})"
                 expr = self.share(
-                    f"coalesce(CASE WHEN {utc} THEN try_cast({raw} AS TIMESTAMP) END, "
+                    f"coalesce(CASE WHEN {like} THEN try_cast({raw} AS TIMESTAMP) END, "
                     f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP))"
                 )
+                utc = self.share(like)
                 iso = f"(CASE WHEN {utc} THEN true ELSE substr({raw}, 5, 1) = '-' AND substr({raw}, 8, 1) = '-' END)"
             else:
                 expr = f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
@@ -1058,6 +1061,9 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             inspect=inspect,
             group_by=group_by,
             sums=sums,
+            # a CSV's rows need no order: its checks name rows by reading the file again, and its
+            # repeated rows are found by hash
+            keep_order=not all(p.csv for p in plans),
         )
     except _ChecksFailed:
         # rolled back: the files are checked again on their own, naming every problem as a check
@@ -1268,9 +1274,17 @@ def _row_hash(plan: _Plan, *, second: bool = False) -> str:
         flat = [f'"{c}"' for c in plan.hashed]
     else:
         flat = [f'"{c}"' for c in types if not types[c].startswith(("MAP", "STRUCT")) and "[]" not in types[c]]
+    values = ["filename", *flat]
+    if plan.csv:
+        # a CSV's two hashes combine the same per-value hashes (DuckDB's hash of several values
+        # hashes each value, then combines): each value is hashed once, as ``hash(value)``, a
+        # subexpression the two share, and each hash combines those in its own order and seed.
+        # They are as independent as when each hashed the values itself: a value's hash was the
+        # same in both then too
+        values = [f"hash({v})" for v in values]
     if second:
-        return "hash(" + ", ".join(["'costplan-second-hash'", *flat[::-1], "filename"]) + ")"
-    return "hash(" + ", ".join(["filename", *flat]) + ")"
+        return "hash(" + ", ".join(["'costplan-second-hash'", *values[::-1]]) + ")"
+    return "hash(" + ", ".join(values) + ")"
 
 
 #: Up to this many candidate rows of a file are named in the SQL (a pruned read of their row
@@ -1287,7 +1301,8 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
     read again from the source by their row number (Parquet: only their row groups are read)
     and compared whole, maps included. A CSV has no row numbers and no nested columns: its
     rows are compared by a second, independent hash of every column the load wrote too
-    (:data:`HASH2_COL`), so a CSV is never parsed a third time. Rows the load drops
+    (:data:`HASH2_COL`), so a CSV is never parsed a third time; a load of CSV files only counts
+    the copies by the pair of hashes in one aggregate. Rows the load drops
     (CUR's SavingsPlanNegation lines) are not in ``table`` and not compared."""
     import pandas as pd
 
@@ -1297,6 +1312,20 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
     second = HASH2_COL if _has_column(con, table, HASH2_COL) else "NULL::UBIGINT"
     # a load of one file wrote no file column (:func:`_import`)
     file = FILE_COL if _has_column(con, table, FILE_COL) else _lit(str(plans[0].files[0]))
+    if all(p.csv for p in plans) and second == HASH2_COL:
+        # CSV only: rows agreeing on both hashes are equal, so the copies are counted by the pair
+        # in one aggregate (no candidate rows to collect first)
+        counted = con.execute(
+            f"""SELECT f, CAST(sum(n - 1) AS BIGINT) FROM (
+                    SELECT {file} AS f, count(*) AS n FROM {table}
+                    GROUP BY {file}, {HASH_COL}, {HASH2_COL} HAVING count(*) > 1)
+                GROUP BY f ORDER BY f"""
+        ).fetchall()
+        return pd.DataFrame(
+            [{"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": int(n)}
+             for f, n in counted if n and any(os.path.abspath(f) in {os.path.abspath(x) for x in p.files}
+                                              for p in plans if p.cols.types)],
+            columns=["file", "rows", "repeated_rows"])
     cand = con.execute(
         f"""SELECT {file}, list({HASH_COL}), list({row}), list({second}) FROM {table}
             WHERE {HASH_COL} IN (SELECT {HASH_COL} FROM {table} GROUP BY 1 HAVING count(*) > 1)
