@@ -547,9 +547,13 @@ class _Plan:
     hashed: list[str] | None = None
     """The source columns the row hash covers (:func:`_row_hash`); None: every flat column."""
 
+    supplied: dict[str, tuple[str, str]] | None = None
+    """Store columns the load leaves out for the store to supply (:func:`supplied_columns`,
+    the same for every reader of the load)."""
+
     @property
     def select(self) -> str:
-        return _select_list(self.exprs)
+        return _select_list(self.exprs, self.supplied or {})
 
     @property
     def in_load(self) -> bool:
@@ -596,15 +600,80 @@ def _focus_exprs(types: dict[str, str], csv: bool = False) -> tuple[dict[str, st
     return exprs, c
 
 
-def _select_list(exprs: dict[str, str]) -> str:
-    """The SELECT list, leaving out columns that would only hold NULL or the store's default
-    (the store supplies those; writing them per row would slow the load)."""
-    keep = {
+def _select_list(exprs: dict[str, str], supplied: dict[str, tuple[str, str]] | None = None) -> str:
+    """The SELECT list, leaving out columns that would only hold NULL or the store's default,
+    and those in ``supplied`` (the store supplies those; writing them per row would slow the load)."""
+    return ", ".join(f'{e} AS "{k}"' for k, e in _written(exprs).items() if k not in (supplied or {}))
+
+
+def _written(exprs: dict[str, str]) -> dict[str, str]:
+    return {
         k: e
         for k, e in exprs.items()
         if not str(e).startswith("NULL::") and str(e) != "NULL" and schema.DEFAULTS.get(k) != e
     }
-    return ", ".join(f'{e} AS "{k}"' for k, e in keep.items())
+
+
+#: A text literal without quotes inside: the same value on every row.
+_TEXT_CONSTANT = re.compile(r"'([^']*)'")
+#: Columns a load always writes when it has them (see ``Store._NEVER_SUPPLIED``).
+_ALWAYS_WRITTEN = set(schema.REQUIRED) | {"BillingAccountId", "BillingCurrency", "BilledCost", "EffectiveCost"}
+
+
+def _supplied_of(exprs: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """The store columns of one reader whose every value is known without writing it: a text
+    literal (``'AWS'``: ``("value", "AWS")``), or the very expression of another written column
+    (the same value on every row, NULLs included: ``("copy", other)``, the first column of that
+    expression in the store's column order)."""
+    written = _written(exprs)
+    out: dict[str, tuple[str, str]] = {}
+    first: dict[str, str] = {}
+    for c, _t in schema.COLUMNS:
+        if c not in written:
+            continue
+        e = _plain(str(written[c]).strip())
+        if c in _ALWAYS_WRITTEN:
+            first.setdefault(e, c)
+            continue
+        m = _TEXT_CONSTANT.fullmatch(e)
+        if m and schema.COLUMN_TYPES[c] == "VARCHAR":
+            out[c] = ("value", m.group(1))
+        elif e in first and c != "ProviderName" and schema.COLUMN_TYPES[first[e]] == schema.COLUMN_TYPES[c]:
+            out[c] = ("copy", first[e])
+        else:
+            first.setdefault(e, c)
+    return out
+
+
+def _plain(e: str) -> str:
+    """``e`` without a ``coalesce(NULL::VARCHAR, x)`` around it (the same value as ``x``, e.g.
+    CUR's SkuId of a file without product_sku): ``x`` when it is one expression."""
+    head = "coalesce(NULL::VARCHAR, "
+    if not (e.startswith(head) and e.endswith(")")):
+        return e
+    inner, depth, quoted = e[len(head):-1], 0, None
+    for ch in inner:
+        if quoted:
+            quoted = None if ch == quoted else quoted
+        elif ch in "'\"":
+            quoted = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return e
+        elif ch == "," and depth == 0:
+            return e
+    return inner if depth == 0 and not quoted else e
+
+
+def supplied_columns(plans: list[_Plan]) -> dict[str, tuple[str, str]]:
+    """What every reader of a load leaves out alike (:func:`_supplied_of`): the readers' rows
+    are one union by name, in which a column one reader leaves out and another writes would be
+    NULL on the first's rows."""
+    each = [_supplied_of(p.exprs) for p in plans]
+    return {c: v for c, v in each[0].items() if all(s.get(c) == v for s in each[1:])} if each else {}
 
 
 def cur_has_net_columns(types: dict[str, str]) -> bool:
@@ -1002,6 +1071,12 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
                 cols.append(f"{checked.index(p)} AS {PLAN_COL}")
         return ", ".join(cols)
 
+    # columns every row of which is a text constant or a copy of another column are not
+    # written: the store's view supplies them (each text column written costs about as much as
+    # a column of the file read)
+    supplied = supplied_columns(plans)
+    for p in plans:
+        p.supplied = supplied
     selects = [f"SELECT {p.select}, {written(p)} FROM {p.reader} "
                f"WHERE {dropped[id(p)].where() if id(p) in dropped else p.where}" for p in plans]
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
@@ -1064,6 +1139,7 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             # a CSV's rows need no order: its checks name rows by reading the file again, and its
             # repeated rows are found by hash
             keep_order=not all(p.csv for p in plans),
+            supplied=supplied,
         )
     except _ChecksFailed:
         # rolled back: the files are checked again on their own, naming every problem as a check

@@ -296,4 +296,13 @@ MIGRATIONS.append(
         ["ALTER TABLE load_parts ADD COLUMN net_costs BOOLEAN"],
     )
 )
+MIGRATIONS.append(
+    (
+        10,
+        "a load's table may leave out columns the view supplies: a text constant or a copy of another column",
+        # per load with a table of its own and column it left out: ``value`` (the text every row
+        # holds) or ``copy_of`` (the stored column every row equals); loads before have no rows here
+        ["CREATE TABLE IF NOT EXISTS load_columns (load_id BIGINT, column_name VARCHAR, value VARCHAR, copy_of VARCHAR)"],
+    )
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]

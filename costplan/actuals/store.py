@@ -346,6 +346,7 @@ class Store:
         group_by: Sequence[str] = (),
         sums: Sequence[str] = (),
         keep_order: bool = True,
+        supplied: dict[str, tuple[str, str]] | None = None,
     ) -> LoadResult:
         """Insert the rows of ``select_sql`` (FOCUS column names) as one load, in one transaction.
 
@@ -386,6 +387,13 @@ class Store:
         rather than the order of ``select_sql`` (no query of the store depends on the rows'
         order): an order-preserving ``CREATE TABLE AS`` of a CSV collects many small batches
         and merges them again before it writes, which cost about a fifth of a CSV load's CPU.
+
+        ``supplied`` names store columns ``select_sql`` leaves out because every row's value is
+        known without writing it: ``{column: ("value", text)}`` (the same text on every row) or
+        ``{column: ("copy", other)}`` (equal to the stored column ``other`` on every row, NULLs
+        included). The view supplies them for the load's table (recorded in ``load_columns``);
+        a load appended to ``rows_main`` writes them there. Only text constants, and copies of a
+        column of the same type, of columns that are neither required nor keys of the load.
         """
         if not schema.is_source(source):
             raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}, "
@@ -414,6 +422,7 @@ class Store:
                 restore = None
             self._hook("after_insert", load_id)
             cols = {c: t for c, t in self._columns(table).items() if c not in hidden}
+            supplied = self._check_supplied(dict(supplied or {}), cols)
             unknown = [c for c in cols if c not in schema.COLUMN_TYPES or c in ("x_Source", "x_LoadId")]
             if unknown:
                 raise InputError(
@@ -425,7 +434,7 @@ class Store:
             # one pass over the new rows: the load's rollup, and its totals per billing period,
             # provider, account and currency (with the required columns left empty and what the
             # caller groups and sums beside them)
-            figures = self._figures(load_id, source, table, cols, group_by, sums)
+            figures = self._figures(load_id, source, table, cols, group_by, sums, supplied)
             if inspect is not None:
                 inspect(con, table, figures)
             present = self._columns(table)
@@ -466,11 +475,21 @@ class Store:
                 dropped = self._drop_source("synthetic-sample")
             own = loaded >= schema.OWN_TABLE_ROWS
             if not own:
+                filled = "".join(f", {e} AS \"{c}\"" for c, (e, varies) in
+                                 self._projection(load_id, source, table, cols, supplied).items()
+                                 if c in supplied)
                 con.execute(
-                    f"INSERT INTO rows_main BY NAME SELECT *, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId FROM {table}",
+                    f"INSERT INTO rows_main BY NAME SELECT *{filled}, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId "
+                    f"FROM {table}",
                     [source, load_id],
                 )
                 con.execute(f"DROP TABLE {table}")
+            elif supplied:
+                con.executemany(
+                    "INSERT INTO load_columns VALUES (?, ?, ?, ?)",
+                    [[load_id, c, v if kind == "value" else None, v if kind == "copy" else None]
+                     for c, (kind, v) in supplied.items()],
+                )
             if replace_range is None:
                 con.register("_costplan_parts", part_rows)
                 try:
@@ -491,7 +510,7 @@ class Store:
                 ).fetchall()}
             if own:
                 # the new load's rollup was aggregated with its totals, in the same pass
-                outer, inner, aggs = schema.rollup_parts(self._projection(load_id, source, table))
+                outer, inner, aggs = schema.rollup_parts(self._projection(load_id, source, table, None, supplied))
                 names = [e.rsplit(" AS ", 1)[1] for e in inner]
                 sums_ = [f"sum({n}) AS {n}" for n in (e.rsplit(" AS ", 1)[1] for e in aggs)]
                 con.execute(f"INSERT INTO cost_rollup BY NAME SELECT {', '.join(outer + names + sums_)} "
@@ -531,16 +550,17 @@ class Store:
         return LoadResult(load_id, source, loaded, int(replaced), totals, dropped)
 
     def _figures(self, load_id: int, source: str, table: str, cols: dict[str, str], group_by: Sequence[str],
-                 sums: Sequence[str]) -> str:
+                 sums: Sequence[str], supplied: dict[str, tuple[str, str]]) -> str:
         """One aggregate over the new rows in ``table`` (a temporary table, returned), grouped
         by the keys of the load's rollup that vary by row (:func:`schema.rollup_parts`) and by
         its billing period, provider, account, currency and ``group_by`` (see
         :meth:`load_query`): the rollup and the totals are sums of its rows. One scan of the new
         rows instead of three."""
-        def opt(col: str, default: str = "NULL::VARCHAR") -> str:
-            return f'"{col}"' if col in cols else default
+        exprs = self._projection(load_id, source, table, cols, supplied)
 
-        exprs = self._projection(load_id, source, table, cols)
+        def opt(col: str, default: str = "NULL::VARCHAR") -> str:
+            return f'"{col}"' if col in cols else exprs[col][0] if col in supplied else default
+
         _, inner, aggs = schema.rollup_parts(exprs)
         totals = {
             "BillingPeriodStart": "CAST(BillingPeriodStart AS TIMESTAMP)",
@@ -691,14 +711,50 @@ class Store:
             parts.append("SELECT " + ", ".join(f'{e} AS "{c}"' for c, (e, _) in exprs.items()) + f" FROM {table}")
         self.con.execute("CREATE OR REPLACE VIEW cost_rows AS " + " UNION ALL ".join(parts))
 
+    def _supplied(self, load_id: int) -> dict[str, tuple[str, str]]:
+        """The columns load ``load_id``'s table left out and the view supplies (``load_columns``;
+        none in a store before schema version 10, or for a load before it)."""
+        if not self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'load_columns' AND schema_name = 'main'"
+        ).fetchall()[0][0]:
+            return {}
+        rows = self.con.execute(
+            "SELECT column_name, value, copy_of FROM load_columns WHERE load_id = ? ORDER BY column_name", [load_id]
+        ).fetchall()
+        return {c: ("value", v) if copy_of is None else ("copy", copy_of) for c, v, copy_of in rows}
+
+    #: Columns a load's table always holds when it has them (read by name from the table: the
+    #: checks of the required ones, the keys that replace periods and the totals).
+    _NEVER_SUPPLIED = ("BillingAccountId", "BillingCurrency", "BilledCost", "EffectiveCost", "x_Source", "x_LoadId")
+
+    def _check_supplied(self, supplied: dict[str, tuple[str, str]], cols: dict[str, str]) -> dict[str, tuple[str, str]]:
+        """``supplied`` (see :meth:`load_query`) checked against the new table's columns ``cols``
+        (a copy is cast to its column's type in the view, as the column's own value would have been)."""
+        for c, (kind, v) in supplied.items():
+            t = schema.COLUMN_TYPES.get(c)
+            ok = (
+                t is not None and c not in cols and c not in schema.REQUIRED and c not in self._NEVER_SUPPLIED
+                and (
+                    (kind == "value" and t == "VARCHAR" and isinstance(v, str))
+                    or (kind == "copy" and c != "ProviderName" and v in cols)
+                )
+            )
+            if not ok:
+                raise CostplanError(f"cannot supply column {c!r} as {kind} {v!r}")
+        return supplied
+
     def _projection(self, load_id: int, source: str, table: str,
-                    present: dict[str, str] | None = None) -> dict[str, tuple[str, bool]]:
+                    present: dict[str, str] | None = None,
+                    supplied: dict[str, tuple[str, str]] | None = None) -> dict[str, tuple[str, bool]]:
         """A load table's rows in the full schema: per store column its expression and whether
-        it varies by row (a column of the table) or is a constant (the load, its source, the
-        default of a column the table does not have). ``present``: the table's columns and
-        types, when the caller has them."""
+        it varies by row (a column of the table, or a copy of one) or is a constant (the load,
+        its source, the default of a column the table does not have, a constant the load
+        recorded). ``present``: the table's columns and types, ``supplied``: the columns the
+        load left out (:meth:`load_query`), when the caller has them."""
         if present is None:
             present = self._columns(table)
+        if supplied is None:
+            supplied = self._supplied(load_id)
         exprs = {}
         for c, t in schema.COLUMNS:
             if c == "x_Source":
@@ -707,13 +763,22 @@ class Store:
                 exprs[c] = (f"{load_id}::BIGINT", False)
             elif c in present:
                 exprs[c] = (f'"{c}"' if present[c] == t else f'CAST("{c}" AS {t})', True)
+            elif c in supplied and supplied[c][0] == "value":
+                exprs[c] = ("'" + supplied[c][1].replace("'", "''") + f"'::{t}", False)
+            elif c in supplied:
+                src = supplied[c][1]
+                exprs[c] = (f'"{src}"' if present[src] == t else f'CAST("{src}" AS {t})', True)
             else:
                 exprs[c] = (f'{schema.DEFAULTS.get(c, "NULL")}::{t}', False)
         return exprs
 
-    def _key(self, cols) -> str:
+    def _key(self, cols, supplied=None) -> str:
         def col(name):
-            return f"coalesce(\"{name}\", '')" if name in cols else "''"
+            if name in cols:
+                return f"coalesce(\"{name}\", '')"
+            if name in (supplied or {}):  # a text constant (a key is never a copy)
+                return "'" + supplied[name][1].replace("'", "''") + "'"
+            return "''"
 
         return f"({col('ProviderName')}, {col('BillingAccountId')}, BillingPeriodStart)"
 
@@ -806,7 +871,7 @@ class Store:
                 table = own[lid]
                 total += int(
                     con.execute(
-                        f"""DELETE FROM {table} WHERE {self._key(self._columns(table))} IN
+                        f"""DELETE FROM {table} WHERE {self._key(self._columns(table), self._supplied(int(lid)))} IN
                             (SELECT (p, a, bps) FROM _costplan_targets WHERE load_id = ?)""",
                         [int(lid)],
                     ).fetchall()[0][0]
