@@ -697,7 +697,7 @@ def test_a_bad_value_in_parquet_is_named_with_its_row(store, tmp_path):
     assert "at row 3" in str(exc.value) and "BilledCost" in str(exc.value) and "f.parquet" in str(exc.value)
 
 
-def _focus_parquet(path: Path, rows: list[tuple]) -> Path:
+def _focus_parquet(path: Path, rows: list[tuple], account: str = "111122223333") -> Path:
     """A FOCUS Parquet file of one account: ``(BillingPeriodStart, BilledCost, x_Operation,
     team tag, EDP discount)`` per row; ChargePeriodStart is 2026-10-05 and every other column
     the same. Tags and x_Discounts are MAPs, as AWS writes them."""
@@ -706,7 +706,7 @@ def _focus_parquet(path: Path, rows: list[tuple]) -> Path:
     values = ", ".join(f"(TIMESTAMP '{p}', {c}, '{op}', '{tag}', {d})" for p, c, op, tag, d in rows)
     con = duckdb.connect()
     con.execute(
-        f"""COPY (SELECT '111122223333' AS BillingAccountId, 'USD' AS BillingCurrency, 'AWS' AS ProviderName,
+        f"""COPY (SELECT '{account}' AS BillingAccountId, 'USD' AS BillingCurrency, 'AWS' AS ProviderName,
                          p AS BillingPeriodStart, TIMESTAMP '2026-10-05' AS ChargePeriodStart,
                          TIMESTAMP '2026-10-06' AS ChargePeriodEnd, 'Usage' AS ChargeCategory,
                          'Amazon Elastic Compute Cloud' AS ServiceName, c AS BilledCost, c AS EffectiveCost,
@@ -771,6 +771,33 @@ def test_a_load_of_one_file_named_with_pattern_characters_counts_its_rows_and_re
     assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 3, "repeated_rows": 1}]
     assert report.parts[["part", "rows"]].values.tolist() == [["part[1].parquet", 3]]
     assert report.totals["source_BilledCost"].tolist() == [5.0]
+
+
+def test_a_load_of_two_accounts_files_has_one_rollup_row_per_day_and_its_parts_per_file(tmp_path, monkeypatch):
+    """The load's rollup and its totals are sums of one aggregate grouped by both their keys (the
+    account and the file among them): neither is split by the other's keys. By hand: a.parquet
+    (account 111122223333) 1.25 + 2.00, b.parquet (account 444455556666) 0.75, all on 2026-10-05,
+    the same service and category: one rollup row of 3 rows and 4.00; the parts a.parquet 2 rows,
+    b.parquet 1 row; the totals one period, 3 rows, 4.00 from the source and in the store."""
+    monkeypatch.setattr(schema, "OWN_TABLE_ROWS", 1)
+    oct1 = "2026-10-01"
+    a = _focus_parquet(tmp_path / "a.parquet", [(oct1, 1.25, "Run", "a", -0.1), (oct1, 2.0, "Run", "a", -0.1)])
+    b = _focus_parquet(tmp_path / "b.parquet", [(oct1, 0.75, "Run", "a", -0.1)], account="444455556666")
+    with Store(tmp_path / "s.duckdb") as s:
+        report = import_files(s, "focus", [a, b])
+        assert s.loads()["table_name"].iloc[-1] is not None  # a load in its own table
+        rollup = s.con.execute(
+            "SELECT strftime(ChargePeriodStart, '%Y-%m-%d'), ServiceName, x_Rows, round(BilledCost, 2) FROM cost_rollup"
+        ).fetchall()
+        assert rollup == [("2026-10-05", "Amazon Elastic Compute Cloud", 3, 4.0)]
+        assert s.rollup_differences().empty
+        assert sorted(report.parts[["part", "rows"]].itertuples(index=False, name=None)) == [
+            ("a.parquet", 2), ("b.parquet", 1)]
+        assert report.totals[["billing_period", "rows", "source_BilledCost", "stored_BilledCost"]].values.tolist() == [
+            ["2026-10", 3, 4.0, 4.0]]
+        held = s.held_parts("focus")
+        assert sorted(held[["part", "BillingAccountId", "rows"]].itertuples(index=False, name=None)) == [
+            ("a.parquet", "111122223333", 2), ("b.parquet", "444455556666", 1)]
 
 
 def test_a_csv_and_a_parquet_focus_file_checked_by_one_load_are_counted_apart(store, tmp_path):

@@ -1003,10 +1003,25 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
                f"WHERE {dropped[id(p)].where() if id(p) in dropped else p.where}" for p in plans]
     union = selects[0] if len(selects) == 1 else " UNION ALL BY NAME ".join(f"({s})" for s in selects)
 
-    def inspect(con_, table):
+    # the load's one aggregate over its new rows (which also computes the rollup) groups its totals
+    # by the file, the reader and whether the row was checked by the load, and sums the source's
+    # BilledCost where the stored one is another, and the rows a check fails on
+    # (by file only when the load checks its rows: the figures per file of a CUR 2.0 Parquet load
+    # come from its checking scan, and a key more may split the rollup's groups per file)
+    group_by = []
+    if checked:
+        group_by += ([] if one_file else [f"{FILE_COL} AS __costplan_g_file"])
+        group_by.append(f"{BAD_COL} IS NOT NULL AS __costplan_g_checked")
+        if len(checked) > 1:
+            group_by.append(f"{PLAN_COL} AS __costplan_g_plan")
+    sums = [f"count(*) FILTER (WHERE {BAD_COL}) AS __costplan_g_bad"] if checked else []
+    if any(not p.billed_is_source for p in checked):
+        sums.append(f"sum({SRC_COL}) AS __costplan_g_source")
+
+    def inspect(con_, table, figures):
         summarise([early[id(p)] if not p.in_load else
                    _scan(con_, p, table=table, index=checked.index(p) if len(checked) > 1 else None,
-                         dropped=dropped.get(id(p)))
+                         dropped=dropped.get(id(p)), figures=figures)
                    for p in plans])
         inspect.result = _duplicates(con_, plans, table, state["all_rows"])
 
@@ -1041,6 +1056,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             mode=mode,
             hidden=HIDDEN,
             inspect=inspect,
+            group_by=group_by,
+            sums=sums,
         )
     except _ChecksFailed:
         # rolled back: the files are checked again on their own, naming every problem as a check
@@ -1106,7 +1123,7 @@ def _any_bad(plan: _Plan) -> str:
 
 
 def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None,
-          dropped: _Dropped | None = None) -> pd.DataFrame:
+          dropped: _Dropped | None = None, figures: str | None = None) -> pd.DataFrame:
     """One pass over the files, reading only the columns the checks and the totals name: every
     check, and per file, billing period, provider, account and currency the rows kept, the
     source's BilledCost and every row (``all_rows``, kept or dropped). Raises
@@ -1118,7 +1135,9 @@ def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None,
     stored BilledCost is the source's, :data:`SRC_COL`) beside them, and from the lines the load
     dropped (``dropped``, as the load recorded them); a failed check raises :class:`_ChecksFailed`
     (the caller rolls back and scans the files themselves for the problems). ``index``: the
-    plan's :data:`PLAN_COL` when the load checked several readers."""
+    plan's :data:`PLAN_COL` when the load checked several readers. ``figures``: the load's
+    totals of the new rows (:meth:`Store.load_query`), grouped by what :func:`_import` asked,
+    read instead of the new rows themselves."""
     import duckdb
 
     e = plan.exprs
@@ -1131,12 +1150,22 @@ def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None,
             return f'"{name}"' if name in have else e[name]
 
         keys = DROPPED_KEYS
-        src = '"BilledCost"' if plan.billed_is_source else SRC_COL
-        mine = f"{BAD_COL} IS NOT NULL" + (f" AND {PLAN_COL} = {int(index)}" if index is not None else "")
-        file = FILE_COL if FILE_COL in have else _lit(str(plan.files[0]))
-        kept = (f"SELECT {file} AS file, {', '.join(f'{col(k)} AS {k}' for k in keys)}, count(*) AS rows, "
-                f"sum({src}) AS source_BilledCost, count(*) AS all_rows, count(*) FILTER (WHERE {BAD_COL}) AS bad "
-                f"FROM {table} WHERE {mine} GROUP BY ALL")
+        if figures is not None:
+            # the totals the load aggregated with its rollup: the new rows are not read again
+            mine = "__costplan_g_checked" + (f" AND __costplan_g_plan = {int(index)}" if index is not None else "")
+            file = "__costplan_g_file" if FILE_COL in have else _lit(str(plan.files[0]))
+            src = '"BilledCost"' if plan.billed_is_source else "__costplan_g_source"
+            kept = (f"SELECT {file} AS file, {', '.join(f'__costplan_{k} AS {k}' for k in keys)}, "
+                    f"CAST(sum(x_Rows) AS BIGINT) AS rows, sum({src}) AS source_BilledCost, "
+                    f"CAST(sum(x_Rows) AS BIGINT) AS all_rows, CAST(sum(__costplan_g_bad) AS BIGINT) AS bad "
+                    f"FROM {figures} WHERE {mine} GROUP BY ALL")
+        else:
+            src = '"BilledCost"' if plan.billed_is_source else SRC_COL
+            mine = f"{BAD_COL} IS NOT NULL" + (f" AND {PLAN_COL} = {int(index)}" if index is not None else "")
+            file = FILE_COL if FILE_COL in have else _lit(str(plan.files[0]))
+            kept = (f"SELECT {file} AS file, {', '.join(f'{col(k)} AS {k}' for k in keys)}, count(*) AS rows, "
+                    f"sum({src}) AS source_BilledCost, count(*) AS all_rows, "
+                    f"count(*) FILTER (WHERE {BAD_COL}) AS bad FROM {table} WHERE {mine} GROUP BY ALL")
         view = None
         if plan.where != "TRUE":
             # the lines the load drops (CUR's SavingsPlanNegation) count towards the source and are

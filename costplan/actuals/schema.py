@@ -245,10 +245,9 @@ def rollup_select(relation: str) -> str:
     )
 
 
-def rollup_select_constants(table: str, exprs: dict[str, tuple[str, bool]]) -> str:
-    """:func:`rollup_select` of one load's ``table``, ``exprs`` giving per store column its
-    expression and whether it varies by row: the aggregate groups by the varying columns only
-    and adds the constant ones to each group (the same rows, without grouping by constants)."""
+def rollup_parts(exprs: dict[str, tuple[str, bool]]) -> tuple[list[str], list[str], list[str]]:
+    """The pieces of :func:`rollup_select_constants`: the constant columns (``expr AS name``),
+    the keys that vary by row and the aggregates (the metrics' sums and ``x_Rows``)."""
     keys = ["BillingPeriodStart", "ChargePeriodStart", *ROLLUP_DIMENSIONS, "x_LoadId", "x_Source"]
     inner, outer = [], []
     for c in keys:
@@ -256,9 +255,16 @@ def rollup_select_constants(table: str, exprs: dict[str, tuple[str, bool]]) -> s
         if c == "ChargePeriodStart":
             e = f"date_trunc('day', {e})"
         (inner if varies else outer).append(f'{e} AS "{c}"')
-    inner += [f'sum({exprs[m][0]}) AS "{m}"' for m in ROLLUP_METRICS]
-    inner.append('count(*) AS "x_Rows"')
-    return f"SELECT {', '.join(outer + ['g.*'])} FROM (SELECT {', '.join(inner)} FROM {table} GROUP BY ALL) g"
+    aggs = [f'sum({exprs[m][0]}) AS "{m}"' for m in ROLLUP_METRICS] + ['count(*) AS "x_Rows"']
+    return outer, inner, aggs
+
+
+def rollup_select_constants(table: str, exprs: dict[str, tuple[str, bool]]) -> str:
+    """:func:`rollup_select` of one load's ``table``, ``exprs`` giving per store column its
+    expression and whether it varies by row: the aggregate groups by the varying columns only
+    and adds the constant ones to each group (the same rows, without grouping by constants)."""
+    outer, inner, aggs = rollup_parts(exprs)
+    return f"SELECT {', '.join(outer + ['g.*'])} FROM (SELECT {', '.join(inner + aggs)} FROM {table} GROUP BY ALL) g"
 
 
 MIGRATIONS.append(

@@ -342,7 +342,9 @@ class Store:
         parts: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
         mode: str = "complete",
         hidden: Sequence[str] = (),
-        inspect: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
+        inspect: Callable[[duckdb.DuckDBPyConnection, str, str], None] | None = None,
+        group_by: Sequence[str] = (),
+        sums: Sequence[str] = (),
     ) -> LoadResult:
         """Insert the rows of ``select_sql`` (FOCUS column names) as one load, in one transaction.
 
@@ -369,10 +371,15 @@ class Store:
         is written.
 
         ``hidden`` names columns of ``select_sql`` that are not store columns (a row hash, the
-        source file and row): ``inspect(con, table)`` reads them from the new rows' table right
-        after the insert, in the same transaction, and they are then dropped (dropping a column
-        of a table the transaction created writes nothing). If ``inspect`` raises, nothing is
-        written.
+        source file and row): ``inspect(con, table, figures)`` reads them from the new rows' table
+        right after the insert, in the same transaction, and they are then dropped (dropping a
+        column of a table the transaction created writes nothing). If ``inspect`` raises, nothing
+        is written. ``figures`` is a relation of the load's totals from the one aggregate over the
+        new rows that also computes its rollup: per ``__costplan_<key>`` (BillingPeriodStart,
+        ProviderName, BillingAccountId, BillingCurrency) and the caller's ``group_by``
+        (``expr AS name``, e.g. a hidden column), ``x_Rows``, the sums of
+        :data:`schema.ROLLUP_METRICS`, ``null_<column>`` per required column, and the caller's
+        ``sums`` (``aggregate AS name``).
         """
         if not schema.is_source(source):
             raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}, "
@@ -389,13 +396,7 @@ class Store:
             # the new rows go into a table of their own first: as fast as a plain CREATE TABLE AS
             con.execute(f"CREATE TABLE {table} AS {select_sql}", params or [])
             self._hook("after_insert", load_id)
-            if inspect is not None:
-                inspect(con, table)
-            cols = self._columns(table)
-            for c in hidden:
-                if c in cols:
-                    con.execute(f'ALTER TABLE {table} DROP COLUMN "{c}"')
-                    del cols[c]
+            cols = {c: t for c, t in self._columns(table).items() if c not in hidden}
             unknown = [c for c in cols if c not in schema.COLUMN_TYPES or c in ("x_Source", "x_LoadId")]
             if unknown:
                 raise InputError(
@@ -404,19 +405,23 @@ class Store:
             absent = [c for c in schema.REQUIRED if c not in cols]
             if absent:
                 raise InputError([Problem(f"the rows have no {c} column", location=c) for c in absent])
-            # one pass over the new rows: totals per billing period, provider, account and
-            # currency, and the required columns left empty
-            nulls = ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL) AS "null_{c}"' for c in schema.REQUIRED)
-
-            def opt(col: str, default: str = "NULL::VARCHAR") -> str:
-                return f'"{col}"' if col in cols else default
-
+            # one pass over the new rows: the load's rollup, and its totals per billing period,
+            # provider, account and currency (with the required columns left empty and what the
+            # caller groups and sums beside them)
+            figures = self._figures(load_id, source, table, cols, group_by, sums)
+            if inspect is not None:
+                inspect(con, table, figures)
+            present = self._columns(table)
+            for c in hidden:
+                if c in present:
+                    con.execute(f'ALTER TABLE {table} DROP COLUMN "{c}"')
+            keys = ["BillingPeriodStart", "ProviderName", "BillingAccountId", "BillingCurrency"]
             summary = con.execute(
-                f"""SELECT CAST(BillingPeriodStart AS TIMESTAMP) AS BillingPeriodStart,
-                           {opt("ProviderName")} AS ProviderName, {opt("BillingAccountId")} AS BillingAccountId,
-                           {opt("BillingCurrency", schema.DEFAULTS["BillingCurrency"])} AS BillingCurrency,
-                           count(*) AS rows, sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost, {nulls}
-                    FROM {table} GROUP BY ALL"""
+                f"""SELECT {", ".join(f'"__costplan_{k}" AS "{k}"' for k in keys)},
+                           CAST(sum(x_Rows) AS BIGINT) AS rows, sum(BilledCost) AS BilledCost,
+                           sum(EffectiveCost) AS EffectiveCost,
+                           {", ".join(f'CAST(sum("null_{c}") AS BIGINT) AS "null_{c}"' for c in schema.REQUIRED)}
+                    FROM {figures} GROUP BY ALL"""
             ).df()
             loaded = int(summary["rows"].sum())
             problems = [
@@ -467,7 +472,15 @@ class Store:
                 touched |= {int(r[0]) for r in con.execute(
                     f"SELECT load_id FROM loads WHERE x_Source IN ({', '.join('?' for _ in gone)})", gone
                 ).fetchall()}
-            self._refresh_rollup(touched)
+            if own:
+                # the new load's rollup was aggregated with its totals, in the same pass
+                outer, inner, aggs = schema.rollup_parts(self._projection(load_id, source, table))
+                names = [e.rsplit(" AS ", 1)[1] for e in inner]
+                sums_ = [f"sum({n}) AS {n}" for n in (e.rsplit(" AS ", 1)[1] for e in aggs)]
+                con.execute(f"INSERT INTO cost_rollup BY NAME SELECT {', '.join(outer + names + sums_)} "
+                            f"FROM {figures} GROUP BY {', '.join(names)}")
+            self._refresh_rollup(touched - {load_id} if own else touched)
+            con.execute(f"DROP TABLE {figures}")
             self._refresh_period_source()
             totals = (
                 summary.groupby(["BillingPeriodStart", "ProviderName", "BillingCurrency"], dropna=False)[
@@ -497,6 +510,37 @@ class Store:
                 pass
             raise
         return LoadResult(load_id, source, loaded, int(replaced), totals, dropped)
+
+    def _figures(self, load_id: int, source: str, table: str, cols: dict[str, str], group_by: Sequence[str],
+                 sums: Sequence[str]) -> str:
+        """One aggregate over the new rows in ``table`` (a temporary table, returned), grouped
+        by the keys of the load's rollup that vary by row (:func:`schema.rollup_parts`) and by
+        its billing period, provider, account, currency and ``group_by`` (see
+        :meth:`load_query`): the rollup and the totals are sums of its rows. One scan of the new
+        rows instead of three."""
+        def opt(col: str, default: str = "NULL::VARCHAR") -> str:
+            return f'"{col}"' if col in cols else default
+
+        exprs = self._projection(load_id, source, table, cols)
+        _, inner, aggs = schema.rollup_parts(exprs)
+        totals = {
+            "BillingPeriodStart": "CAST(BillingPeriodStart AS TIMESTAMP)",
+            "ProviderName": opt("ProviderName"),
+            "BillingAccountId": opt("BillingAccountId"),
+            "BillingCurrency": opt("BillingCurrency", schema.DEFAULTS["BillingCurrency"]),
+        }
+        extra = [f'{e} AS "__costplan_{k}"' for k, e in totals.items()] + list(group_by)
+        select = (inner + extra + aggs
+                  + [f'count(*) FILTER (WHERE "{c}" IS NULL) AS "null_{c}"' for c in schema.REQUIRED] + list(sums))
+        name = f"_costplan_figures_{load_id}"
+        # grouped by the rollup's keys and the totals' together, then summed by either: the
+        # totals add the account (and the file and reader of a load of several) to the rollup's
+        # keys, which splits its groups little (119,124 either way on the 10 M-row benchmark
+        # file), so the one aggregate costs about what the rollup's own did; two grouping sets
+        # cost more (each one sums every row)
+        keys = ", ".join(dict.fromkeys(e.rsplit(" AS ", 1)[0] for e in inner + extra))
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(select)} FROM {table} GROUP BY {keys}")
+        return name
 
     def _part_rows(self, load_id: int, parts, summary) -> pd.DataFrame:
         """The ``load_parts`` rows of a new load (one per file and billing period)."""
@@ -628,11 +672,14 @@ class Store:
             parts.append("SELECT " + ", ".join(f'{e} AS "{c}"' for c, (e, _) in exprs.items()) + f" FROM {table}")
         self.con.execute("CREATE OR REPLACE VIEW cost_rows AS " + " UNION ALL ".join(parts))
 
-    def _projection(self, load_id: int, source: str, table: str) -> dict[str, tuple[str, bool]]:
+    def _projection(self, load_id: int, source: str, table: str,
+                    present: dict[str, str] | None = None) -> dict[str, tuple[str, bool]]:
         """A load table's rows in the full schema: per store column its expression and whether
         it varies by row (a column of the table) or is a constant (the load, its source, the
-        default of a column the table does not have)."""
-        present = self._columns(table)
+        default of a column the table does not have). ``present``: the table's columns and
+        types, when the caller has them."""
+        if present is None:
+            present = self._columns(table)
         exprs = {}
         for c, t in schema.COLUMNS:
             if c == "x_Source":
