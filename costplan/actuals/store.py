@@ -1104,10 +1104,14 @@ class Store:
 
     def months(self) -> list[str]:
         """Billing periods held, ``YYYY-MM``, oldest first."""
-        rows = self.con.execute(
-            "SELECT DISTINCT strftime(BillingPeriodStart, '%Y-%m') FROM period_source ORDER BY 1"
-        ).fetchall()
-        return [r[0] for r in rows]
+        held = getattr(self, "_months", None)
+        if held is None:
+            held = [r[0] for r in self.con.execute(
+                "SELECT DISTINCT strftime(BillingPeriodStart, '%Y-%m') FROM period_source ORDER BY 1"
+            ).fetchall()]
+            if self.read_only:  # nobody writes while it is open read-only (DuckDB's file lock): asked once
+                self._months = held
+        return list(held)
 
     def freshness(self) -> pd.DataFrame:
         """One row per charge day and source in use: ``day``, ``month``, ``x_Source``,

@@ -68,30 +68,66 @@ def resolve_by(keys) -> list[str]:
 
 def err(message: str) -> None:
     """Print an error for a person, on stderr, without a traceback."""
-    from rich.console import Console
-
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {_escape(message)}")
+    _say("[bold red]error:[/]", "error:", message)
 
 
 def warn(message: str) -> None:
-    from rich.console import Console
-
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {_escape(message)}")
+    _say("[yellow]warning:[/]", "warning:", message)
 
 
 def finding(message: str, severity: str = "warning") -> None:
     """A finding about the user's own documents (a commitment that cannot work, a claimed cost
     off the mark): what costplan found, not a failure of costplan."""
-    from rich.console import Console
-
     label = "[bold magenta]finding:[/]" if severity == "error" else "[magenta]finding:[/]"
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"{label} {_escape(message)}")
+    _say(label, "finding:", message)
 
 
 def info(message: str) -> None:
+    _say("", "", message)
+
+
+def _say(label_markup: str, label: str, message) -> None:
+    """One line for a person on stderr: ``label`` (rich markup ``label_markup``) and ``message``,
+    through rich's console on a terminal (its colours); elsewhere, when rich would print the
+    text as it is (no colours forced, no emoji code, backslash or control character), written as it is,
+    without importing rich (0.02 s of a command that prints a warning)."""
+    text = f"{label} {message}" if label else str(message)
+    if _plain_stderr(text):
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+        return
     from rich.console import Console
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(_escape(message))
+    markup = f"{label_markup} {_escape(message)}" if label_markup else _escape(message)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(markup)
+
+
+_EMOJI_CODE = None
+
+
+def _plain_stderr(text: str) -> bool:
+    """True when rich's ``Console(stderr=True, highlight=False, soft_wrap=True)`` would write
+    ``text`` (escaped markup) on stderr unchanged, followed by a newline: stderr is no terminal
+    and nothing makes rich treat it as one (``FORCE_COLOR``, ``TTY_COMPATIBLE``, Jupyter, IDLE),
+    and the text has no ``:name:`` emoji code, no backslash (rich's escaping doubles a final
+    one), no tab or other control character but newlines."""
+    global _EMOJI_CODE
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return False
+    if "IPython" in sys.modules or "idlelib" in sys.modules:
+        return False
+    try:
+        if sys.stderr is None or sys.stderr.isatty():
+            return False
+    except (AttributeError, ValueError):
+        return False
+    if "\\" in text or not all(line.isprintable() for line in text.split("\n")):
+        return False
+    if _EMOJI_CODE is None:
+        import re
+
+        _EMOJI_CODE = re.compile(r"(:(\S*?)(?:(?:\-)(emoji|text))?:)")  # rich's pattern for emoji codes
+    return _EMOJI_CODE.search(text) is None
 
 
 def _escape(text: str) -> str:

@@ -117,8 +117,6 @@ def report_cmd(
     max_scan_gb: float | None = MAX_SCAN_OPTION,
     strict_prices: bool | None = STRICT_PRICES_OPTION,
 ) -> None:
-    from rich.console import Console
-
     from costplan.config import load_settings
     from costplan.errors import InputError
     from costplan.reports import monthly_report, report_steps
@@ -126,8 +124,7 @@ def report_cmd(
     if calibrate and not projection:
         raise InputError("--calibrate calibrates the projection; it cannot be combined with --no-projection")
 
-    console = Console(stderr=True)
-    with _progress(console, report_steps(markdown, images)) as step:
+    with _progress(report_steps(markdown, images)) as step:
 
         cfg = load_settings(stack=stack, store=store, catalog=catalog_path, strict_prices=strict_prices,
                             engine=engine)
@@ -172,10 +169,18 @@ def report_cmd(
 
 
 @contextlib.contextmanager
-def _progress(console, total: int):
+def _progress(total: int):
     """A progress bar on the terminal, yielding the function that advances it by one step;
-    piped (no terminal): no bar, no blank line where it was, and rich's progress bar is not
-    even imported."""
+    piped (no terminal): no bar, no blank line where it was, and rich is not even imported
+    (its console is asked only when stderr may be a terminal to it: see ``_plain_stderr``)."""
+    from costplan.cli.common import _plain_stderr
+
+    if _plain_stderr(""):
+        yield lambda _what: None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
     if not console.is_terminal:
         yield lambda _what: None
         return
