@@ -56,6 +56,10 @@ def ours(fn, *args) -> str:
 def _no_forced_terminal(monkeypatch):
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    # as in a command's own process: another test of the same worker may have imported IPython
+    # (the notebooks), which sends every message through rich
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    monkeypatch.delitem(sys.modules, "idlelib", raising=False)
 
 
 @pytest.mark.parametrize("message", MESSAGES)
@@ -71,6 +75,11 @@ def test_plain_text_skips_rich_and_the_rest_does_not():
     plain, through_rich = MESSAGES[:12], MESSAGES[12:]
     assert all(common._plain_stderr(m) for m in plain)
     assert not any(common._plain_stderr(m) for m in through_rich)
+
+
+def test_under_ipython_every_message_goes_through_rich(monkeypatch):
+    monkeypatch.setitem(sys.modules, "IPython", sys)  # any module object: only the name is looked up
+    assert not common._plain_stderr("plain")
 
 
 def test_forced_colours_go_through_rich(monkeypatch):
