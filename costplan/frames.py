@@ -146,6 +146,24 @@ def missing(v) -> bool:
     return v is None or (isinstance(v, float) and v != v)
 
 
+def nan_if_missing(v) -> float:
+    """``v`` as a float column holds it: NaN when missing."""
+    return float("nan") if missing(v) else float(v)
+
+
+def div_like_pandas(a, b):
+    """``a / b`` as a float column divides: missing when either is, inf or NaN for a zero.
+
+    >>> div_like_pandas(1.0, 0.0), div_like_pandas(1.0, -0.0), div_like_pandas(0.0, 0.0), div_like_pandas(None, 2)
+    (inf, -inf, None, None)
+    """
+    if missing(a) or missing(b):
+        return None
+    if b == 0:
+        return None if a == 0 else math.copysign(float("inf"), a) * math.copysign(1.0, b)
+    return a / b
+
+
 def round_like_pandas(v, decimals: int):
     """``v`` rounded as a float column's ``round`` rounds it (numpy: scaled, rounded half to even,
     scaled back; a zero keeps the sign of ``v``); ``None`` and NaN stay ``None``.

@@ -7,7 +7,6 @@ period, see :meth:`Store.rows_sql`) of a store or of a remote engine
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from costplan.actuals import queries
@@ -64,7 +63,7 @@ def spot_summary(store: Store, month: str) -> pd.DataFrame:
 
 def commitment_rows(store: Store, month: str) -> Rows:
     """:func:`commitment_summary` as :class:`costplan.frames.Rows` (no pandas for the store)."""
-    from costplan.frames import Rows, missing, query_rows, sum_like_pandas
+    from costplan.frames import Rows, missing, nan_if_missing, query_rows, sum_like_pandas
 
     df = query_rows(store, queries.commitment_sql(store.rows_for(month=month), month))
     on_demand = query_rows(store, queries.on_demand_sql(store.rows_for(month=month), month)).column("on_demand")
@@ -72,12 +71,9 @@ def commitment_rows(store: Store, month: str) -> Rows:
     used, unused = df.column("used_commitment"), df.column("unused_commitment")
     covered_col = df.column("covered_list_cost")
 
-    def nan(v):
-        return float("nan") if v is None else v
-
     util, savings = [], []
     for u, n, c in zip(used, unused, covered_col, strict=True):
-        u, n, c = nan(u), nan(n), nan(c)
+        u, n, c = nan_if_missing(u), nan_if_missing(n), nan_if_missing(c)
         paid = u + n
         util.append(u / paid if paid != 0 and paid == paid else None)
         savings.append(c - u - n)
@@ -92,15 +88,9 @@ def commitment_rows(store: Store, month: str) -> Rows:
 def spot_rows(store: Store, month: str) -> Rows:
     """:func:`spot_summary` as :class:`costplan.frames.Rows` (no pandas for the store)."""
     from costplan.frames import Rows, missing, query_rows
+    from costplan.frames import div_like_pandas as div
 
     df = query_rows(store, queries.spot_sql(store.rows_for(month=month), month))
-
-    def div(a, b):
-        if missing(a) or missing(b):
-            return None
-        if b == 0:
-            return None if a == 0 else math.copysign(float("inf"), a)
-        return a / b
 
     data = {c: df.column(c) for c in df.columns}
     data["spot_savings"] = [None if missing(a) or missing(b) else a - b

@@ -100,18 +100,8 @@ def reconcile(
         rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad)[:5])
         raise InputError(Problem(f"ListCost must be a finite number [USD/month]; not on line(s) {rows}",
                                  location="--plan"))
-    if month not in store.months():
-        raise InputError(
-            Problem(
-                f"the store holds no spend for {month}",
-                location="--month",
-                hint="months held: " + (", ".join(store.months()) or "none"),
-            )
-        )
-    plan = plan_lines.assign(ListCost=pd.to_numeric(plan_lines["ListCost"], errors="coerce"))
-    if plan["ListCost"].isna().any():
-        bad = plan.loc[plan["ListCost"].isna(), "component"].tolist()
-        raise InputError(Problem(f"plan lines without a ListCost: {bad}", location="ListCost"))
+    # the month is checked by reconcile_lines; every ListCost is a finite number here
+    plan = plan_lines.assign(ListCost=cost)
     cols = [c for c in ("component", "component_kind", "PricingUnit", "ListCost") if c in plan]
     lines = reconcile_lines(plan[cols].to_dict("records"), store, month, threshold_pct=threshold_pct,
                             min_variance=min_variance, commitment_line=commitment_line).to_frame()
@@ -136,7 +126,8 @@ def reconcile_rows(plan, store: Store, month: str, **kwargs) -> Rows:
 
 
 def _actual_rows(store: Store, month: str, commitment_line: bool) -> list[tuple[str, str, float | None]]:
-    """:func:`_actual` as ``(component, ServiceName, EffectiveCost)`` tuples, without pandas."""
+    """EffectiveCost [USD] of the month as ``(component, ServiceName, EffectiveCost)`` tuples,
+    the discount of commitments as a ``commitment`` line, without pandas."""
     from costplan.actuals.store import period_filter
     from costplan.frames import query_rows, sum_like_pandas
 

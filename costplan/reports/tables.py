@@ -24,8 +24,10 @@ from costplan.errors import InputError, Problem
 from costplan.frames import (
     Rows,
     coverage_rows,
+    div_like_pandas,
     group_sum_like_pandas,
     missing,
+    nan_if_missing,
     round_like_pandas,
     spend_rows,
     sum_like_pandas,
@@ -338,15 +340,6 @@ def _round_rows(rows: Rows, money=(), **digits: int) -> Rows:
     return Rows.from_columns(data, kinds)
 
 
-def _div(a, b):
-    """``a / b`` as a float column divides: missing when either is, inf or NaN for a zero."""
-    if missing(a) or missing(b):
-        return None
-    if b == 0:
-        return None if a == 0 else math.copysign(float("inf"), a) * math.copysign(1.0, b)
-    return a / b
-
-
 def movers_rows(store: Store, month: str, n: int = TOP_MOVERS, against: str | None = None) -> Rows:
     """:func:`movers` as rows."""
     keys = ["ServiceName", "RegionId", "x_UsageType", "PricingUnit"]
@@ -367,8 +360,8 @@ def movers_rows(store: Store, month: str, n: int = TOP_MOVERS, against: str | No
         p = 0.0 if missing(p) else float(p)
         q0 = None if missing(q0) else float(q0)
         q1 = None if missing(q1) else float(q1)
-        puc = _div(p, q0) if q0 is not None and q0 > 0 else None
-        uc = _div(c, q1) if q1 is not None and q1 > 0 else None
+        puc = div_like_pandas(p, q0) if q0 is not None and q0 > 0 else None
+        uc = div_like_pandas(c, q1) if q1 is not None and q1 > 0 else None
         # change = (q1 - q0) * p0 + (p1 - p0) * q1; a usage type new this month is all usage effect
         p0 = puc if puc is not None else uc
         p1 = uc if uc is not None else puc
@@ -473,7 +466,7 @@ def trend_rows(store: Store, month: str, months: int = TREND_MONTHS, users: Rows
             n = [None if missing(v) else float(v) for v in n]
             kinds["active_users"] = "float"
         data["active_users"] = n
-        data["cost_per_user"] = _round([_div(c, u) if not missing(u) and u > 0 else None
+        data["cost_per_user"] = _round([div_like_pandas(c, u) if not missing(u) and u > 0 else None
                                         for c, u in zip(data[METRIC], n, strict=True)], 4)
         kinds["cost_per_user"] = "float"
     return _round_rows(Rows.from_columns(data, kinds), (METRIC,))
@@ -488,17 +481,13 @@ def trend(store: Store, month: str, months: int = TREND_MONTHS, users: pd.DataFr
 
 
 # --- sections that use other modules -------------------------------------------------------
-def _nan(v) -> float:
-    return float("nan") if missing(v) else float(v)
-
-
 def commitments_section(store: Store, month: str) -> Section:
     from costplan.actuals.commitments import commitment_rows
 
     df = commitment_rows(store, month)
     notes = []
     if len(df):
-        cov = _nan(df.column("coverage")[0])
+        cov = nan_if_missing(df.column("coverage")[0])
         used, unused = sum_like_pandas(df.column("used_commitment")), sum_like_pandas(df.column("unused_commitment"))
         util = used / (used + unused) if used + unused else float("nan")
         notes.append(
