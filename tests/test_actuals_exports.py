@@ -759,6 +759,43 @@ def test_parquet_focus_rows_differing_only_in_a_column_the_store_does_not_keep_a
     assert report.duplicates.to_dict("records") == [{"file": str(f), "rows": 5, "repeated_rows": 1}]
 
 
+def test_parquet_focus_rows_of_a_file_whose_every_column_the_load_reads(store, tmp_path):
+    """A FOCUS Parquet file with no column the store leaves out: its rows are compared by the
+    two hashes the load wrote, and no column is read again. By hand: rows 2 and 3 copy row 1
+    (2 repeats); row 4 differs from it only in its Tags map, row 5 only in BilledCost (1.50);
+    row 6 copies row 5 (1 repeat): 3 repeats. BilledCost 4 x 1.25 + 2 x 1.50 = 8.00."""
+    import duckdb
+
+    values = ", ".join(f"({c}, '{tag}')" for c, tag in
+                       [(1.25, "a"), (1.25, "a"), (1.25, "a"), (1.25, "b"), (1.5, "a"), (1.5, "a")])
+    path = tmp_path / "narrow.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"""COPY (SELECT '111122223333' AS BillingAccountId, 'USD' AS BillingCurrency, 'AWS' AS ProviderName,
+                         TIMESTAMP '2026-10-01' AS BillingPeriodStart, TIMESTAMP '2026-10-05' AS ChargePeriodStart,
+                         TIMESTAMP '2026-10-06' AS ChargePeriodEnd, 'Usage' AS ChargeCategory,
+                         'Amazon Elastic Compute Cloud' AS ServiceName, c AS BilledCost, c AS EffectiveCost,
+                         MAP {{'team': tag}} AS Tags
+                  FROM (VALUES {values}) v(c, tag)) TO '{path}' (FORMAT parquet)"""
+    )
+    con.close()
+    report = import_files(store, "focus", [path])
+    assert billed(store) == 8.0
+    assert report.duplicates.to_dict("records") == [{"file": str(path), "rows": 6, "repeated_rows": 3}]
+
+
+def test_parquet_focus_rows_repeated_across_files_are_counted_per_file(store, tmp_path):
+    """Rows are repeats only within one file (the hashes cover the file). By hand: a.parquet
+    holds a row twice (1 repeat) and b.parquet the same row once and another (none); BilledCost
+    3 x 1.25 + 2.00 = 5.75, every copy kept."""
+    oct1 = "2026-10-01"
+    a = _focus_parquet(tmp_path / "a.parquet", [(oct1, 1.25, "Run", "a", -0.1), (oct1, 1.25, "Run", "a", -0.1)])
+    b = _focus_parquet(tmp_path / "b.parquet", [(oct1, 1.25, "Run", "a", -0.1), (oct1, 2.0, "Run", "a", -0.1)])
+    report = import_files(store, "focus", [a, b])
+    assert billed(store) == 5.75
+    assert report.duplicates.to_dict("records") == [{"file": str(a), "rows": 2, "repeated_rows": 1}]
+
+
 def test_a_load_of_one_file_named_with_pattern_characters_counts_its_rows_and_repeats(store, tmp_path):
     """A load of one file writes no file column; the file's name is a literal in the figures
     read from the new rows, so a name DuckDB would read as a pattern is still the file's. By

@@ -1062,7 +1062,10 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     def written(p: _Plan) -> str:
         """What the load writes beside a plan's store columns."""
         cols = [f"{_row_hash(p)} AS {HASH_COL}"] + ([] if one_file else [f"filename AS {FILE_COL}"])
-        cols.append(f"{_row_hash(p, second=True)} AS {HASH2_COL}" if p.csv else f"file_row_number AS {ROW_COL}")
+        if p.csv or p.hashed is not None:
+            cols.append(f"{_row_hash(p, second=True)} AS {HASH2_COL}")
+        if not p.csv:
+            cols.append(f"file_row_number AS {ROW_COL}")
         if p.in_load:
             if not p.billed_is_source:
                 cols.append(f"{p.source_billed} AS {SRC_COL}")
@@ -1344,15 +1347,16 @@ def _row_hash(plan: _Plan, *, second: bool = False) -> str:
     compared whole (:func:`_duplicates`). A FOCUS Parquet reader hashes instead the columns its
     load reads anyway (:attr:`_Plan.hashed`, its Tags map included): reading the others only
     to hash them cost more than comparing the few rows that agree on these. ``second``: the
-    same values in reverse order after another seed, a hash independent of the first."""
+    same values in reverse order after another seed, a hash independent of the first (written
+    by a CSV's load and a FOCUS Parquet one's: rows agreeing on both agree on those values)."""
     types = plan.cols.types
     if plan.hashed is not None:
         flat = [f'"{c}"' for c in plan.hashed]
     else:
         flat = [f'"{c}"' for c in types if not types[c].startswith(("MAP", "STRUCT")) and "[]" not in types[c]]
     values = ["filename", *flat]
-    if plan.csv:
-        # a CSV's two hashes combine the same per-value hashes (DuckDB's hash of several values
+    if plan.csv or plan.hashed is not None:
+        # the two hashes combine the same per-value hashes (DuckDB's hash of several values
         # hashes each value, then combines): each value is hashed once, as ``hash(value)``, a
         # subexpression the two share, and each hash combines those in its own order and seed.
         # They are as independent as when each hashed the values itself: a value's hash was the
@@ -1419,16 +1423,36 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
             if repeated:
                 out.append({"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": repeated})
             continue
-        collist = ", ".join(f'"{c}"' for c in plan.cols.types)
+        paired = plan.hashed is not None and all(h is not None for h in seconds)
+        # a FOCUS Parquet load wrote both hashes of the columns it reads: candidates agreeing on
+        # both agree on those, and only the file's other columns are read again and compared
+        # (the columns read for the store hold most of the pages a candidate's row group decodes)
+        others = [c for c in plan.cols.types if c not in plan.hashed] if paired else list(plan.cols.types)
+        if paired and not others:
+            copies = Counter(zip(hashes, seconds, strict=True))
+            repeated = sum(n - 1 for n in copies.values())
+            if repeated:
+                out.append({"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": repeated})
+            continue
+        collist = ", ".join(f'"{c}"' for c in others)
         params: list = []
         if len(rows) <= _MAX_INLINE_ROWS:
             keep = f"file_row_number IN ({', '.join(str(int(r)) for r in sorted(rows))})"
         else:
             keep = "list_contains(?, file_row_number)"
             params.append(sorted(int(r) for r in rows))
+        if paired:
+            source = (f"(SELECT file_row_number AS __costplan_r, {collist} FROM {plan.reader} "
+                      f"WHERE filename = {_lit(f)} AND {keep}) "
+                      "JOIN (SELECT unnest(?::BIGINT[]) AS __costplan_r, unnest(?::UBIGINT[]) AS __costplan_h1, "
+                      "unnest(?::UBIGINT[]) AS __costplan_h2) USING (__costplan_r)")
+            params += [[int(r) for r in rows], [int(h) for h in hashes], [int(h) for h in seconds]]
+            collist = f"__costplan_h1, __costplan_h2, {collist}"
+        else:
+            source = f"{plan.reader} WHERE filename = {_lit(f)} AND {keep}"
         repeated = con.execute(
             f"""SELECT coalesce(sum(n - 1), 0) FROM (
-                    SELECT count(*) AS n FROM {plan.reader} WHERE filename = {_lit(f)} AND {keep}
+                    SELECT count(*) AS n FROM {source}
                     GROUP BY {collist} HAVING count(*) > 1)""",
             params,
         ).fetchall()[0][0]
