@@ -569,8 +569,10 @@ class Store:
             "BillingCurrency": opt("BillingCurrency", schema.DEFAULTS["BillingCurrency"]),
         }
         extra = [f'{e} AS "__costplan_{k}"' for k, e in totals.items()] + list(group_by)
+        # a required column's empty rows as the rows less its values: a filtered count per
+        # column cost a fifth of the aggregate more (2.5 against 2.0 CPU-s at 10 M rows)
         select = (inner + extra + aggs
-                  + [f'count(*) FILTER (WHERE "{c}" IS NULL) AS "null_{c}"' for c in schema.REQUIRED] + list(sums))
+                  + [f'count(*) - count("{c}") AS "null_{c}"' for c in schema.REQUIRED] + list(sums))
         name = f"_costplan_figures_{load_id}"
         # grouped by the rollup's keys and the totals' together, then summed by either: the
         # totals add the account (and the file and reader of a load of several) to the rollup's
