@@ -1379,10 +1379,12 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
     The load wrote each row's hash (:func:`_row_hash`) and file beside it in ``table``; the
     hashes that repeat there (usually none or a few) name the candidate rows, which are then
     read again from the source by their row number (Parquet: only their row groups are read)
-    and compared whole, maps included. A CSV has no row numbers and no nested columns: its
-    rows are compared by a second, independent hash of every column the load wrote too
-    (:data:`HASH2_COL`), so a CSV is never parsed a third time; a load of CSV files only counts
-    the copies by the pair of hashes in one aggregate. Rows the load drops
+    and compared whole, maps included. A FOCUS Parquet load wrote a second hash of the values
+    the first covers (:data:`HASH2_COL`, the columns it reads): its candidates are compared on
+    both, and only the file's other columns are read again. A CSV has no row numbers and no
+    nested columns: its rows are compared by a second, independent hash of every column the
+    load wrote too (:data:`HASH2_COL`), so a CSV is never parsed a third time; a load of CSV
+    files only counts the copies by the pair of hashes in one aggregate. Rows the load drops
     (CUR's SavingsPlanNegation lines) are not in ``table`` and not compared."""
     import pandas as pd
 
