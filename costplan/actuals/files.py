@@ -1062,8 +1062,12 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     def written(p: _Plan) -> str:
         """What the load writes beside a plan's store columns."""
         cols = [f"{_row_hash(p)} AS {HASH_COL}"] + ([] if one_file else [f"filename AS {FILE_COL}"])
-        if p.csv or p.hashed is not None:
+        if p.csv:
             cols.append(f"{_row_hash(p, second=True)} AS {HASH2_COL}")
+        elif p.hashed is not None:
+            # 32 bits of the second hash: it only tells apart the rows that agree on the first
+            # (64 bits), and the new table's file keeps 40 MB less of it at 10 M rows
+            cols.append(f"CAST({_row_hash(p, second=True)} >> 32 AS UINTEGER) AS {HASH2_COL}")
         if not p.csv:
             cols.append(f"file_row_number AS {ROW_COL}")
         if p.in_load:
