@@ -1280,8 +1280,7 @@ def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None,
 
     e = plan.exprs
     if table is not None:
-        have = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+        have = _table_columns(con, table)
 
         def col(name: str) -> str:
             # a column the load left out holds a constant (or NULL): the expression gives it
@@ -1431,12 +1430,13 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
     the copies by the pair of hashes in one aggregate. Rows the load drops
     (CUR's SavingsPlanNegation lines) are not in ``table`` and not compared."""
     cols = ["file", "rows", "repeated_rows"]
-    if not _has_column(con, table, HASH_COL):
+    have = _table_columns(con, table)  # one look-up of the catalog (each costs a few ms)
+    if HASH_COL not in have:
         return Rows(cols, [])
-    row = ROW_COL if _has_column(con, table, ROW_COL) else "NULL::BIGINT"
-    second = HASH2_COL if _has_column(con, table, HASH2_COL) else "NULL::UBIGINT"
+    row = ROW_COL if ROW_COL in have else "NULL::BIGINT"
+    second = HASH2_COL if HASH2_COL in have else "NULL::UBIGINT"
     # a load of one file wrote no file column (:func:`_import`)
-    file = FILE_COL if _has_column(con, table, FILE_COL) else _lit(str(plans[0].files[0]))
+    file = FILE_COL if FILE_COL in have else _lit(str(plans[0].files[0]))
     if all(p.csv for p in plans) and second == HASH2_COL:
         # CSV only: rows agreeing on both hashes are equal, so the copies are counted by the pair
         # in one aggregate (no candidate rows to collect first)
@@ -1486,7 +1486,6 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
     return Rows(cols, out)
 
 
-def _has_column(con, table: str, col: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?", [table, col]
-    ).fetchall()[0][0])
+def _table_columns(con, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}

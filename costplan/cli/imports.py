@@ -151,18 +151,13 @@ def import_users(
 
 
 def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format, mode: str | None = None) -> None:
-    from rich.console import Console
-
     from costplan import config
     from costplan.actuals.files import import_files
     from costplan.actuals.store import Store
 
-    with Store.writing(config.load_settings(store=store_path).store) as store:
-        with (
-            Console(stderr=True).status(f"importing {len(paths)} path(s)", spinner="dots")
-            if fmt is Format.table
-            else _null()
-        ):
+    cfg = config.load_settings(store=store_path)
+    with Store.writing(cfg.store, settings=cfg) as store:
+        with _spinner(f"importing {len(paths)} path(s)") if fmt is Format.table else _null():
             report = import_files(store, kind, paths, mode=mode)
         path = store.path
     from costplan.cli.common import rows_records
@@ -212,6 +207,18 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format, mode:
         warn(
             "the synthetic sample rows were removed from this store (real data and the sample are never mixed)"
         )
+
+
+def _spinner(text: str):
+    """rich's status spinner on stderr where rich shows one (a terminal); elsewhere it would write
+    nothing, and neither rich nor its spinner is loaded."""
+    from costplan.cli.common import _plain_stderr
+
+    if _plain_stderr(""):
+        return _null()
+    from rich.console import Console
+
+    return Console(stderr=True).status(text, spinner="dots")
 
 
 class _null:
