@@ -152,9 +152,9 @@ class _Dropped:
     out), and the function records each line's file, billing period, provider, account,
     currency, source BilledCost and whether a check fails on it. So the file is parsed once,
     not a second time for the dropped lines. The first argument says whether the line is
-    dropped: a line the function sees but the load keeps is not recorded. The lines are kept
-    added up per file, billing period, provider, account and currency (:attr:`totals`): what
-    the checks and the source totals read of them."""
+    dropped: a line the function sees but the load keeps is not recorded. What the checks and
+    the source totals read of the lines is their sums per file, billing period, provider,
+    account and currency (:meth:`relation`)."""
 
     _ids = itertools.count(1)
 
@@ -162,21 +162,13 @@ class _Dropped:
         self.con = con
         self.plan = plan
         self.name = f"__costplan_dropped_{next(self._ids)}"
-        self.totals: dict[tuple, list] = {}
-        """Per (file, *DROPPED_KEYS): [the sum of the source BilledCost (None while every value
-        was NULL), lines, lines a check fails on]."""
-        totals = self.totals
+        self.lines: list[tuple] = []
+        lines = self.lines
 
         def seen(dropped, file, period, provider, account, currency, billed, bad):
+            # one append per line: atomic, whichever of DuckDB's threads calls
             if dropped:
-                t = totals.get((file, period, provider, account, currency))
-                if t is None:
-                    t = totals[(file, period, provider, account, currency)] = [None, 0, 0]
-                if billed is not None:
-                    t[0] = billed if t[0] is None else t[0] + billed
-                t[1] += 1
-                if bad:
-                    t[2] += 1
+                lines.append((file, period, provider, account, currency, billed, bad))
             return False
 
         con.create_function(
@@ -194,12 +186,20 @@ class _Dropped:
                 f"{p.source_billed}, {_any_bad(p)})")
 
     def relation(self) -> tuple[str, list]:
-        """The recorded totals as SQL (``file``, the keys, ``source_BilledCost``, ``lines``,
-        ``bad``: one row per file and keys) and its parameters."""
+        """The recorded lines added up per file and keys, as SQL (``file``, the keys,
+        ``source_BilledCost``, ``lines``, ``bad``: the lines a check fails on) and its
+        parameters: a few rows, passed as lists (a DataFrame of every line needed pandas)."""
         cols = {"file": "VARCHAR", "BillingPeriodStart": "TIMESTAMP", "ProviderName": "VARCHAR",
                 "BillingAccountId": "VARCHAR", "BillingCurrency": "VARCHAR", "source_BilledCost": "DOUBLE",
                 "lines": "BIGINT", "bad": "BIGINT"}
-        rows = [(*k, *v) for k, v in self.totals.items()]
+        totals: dict[tuple, list] = {}
+        for *key, billed, bad in self.lines:
+            t = totals.setdefault(tuple(key), [None, 0, 0])  # sum (None while every value is NULL), lines, bad
+            if billed is not None:
+                t[0] = billed if t[0] is None else t[0] + billed
+            t[1] += 1
+            t[2] += bool(bad)
+        rows = [(*k, *v) for k, v in totals.items()]
         values = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in cols]
         return ("(SELECT " + ", ".join(f"unnest(?::{t}[]) AS {c}" for c, t in cols.items()) + ")", values)
 
