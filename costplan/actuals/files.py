@@ -192,14 +192,18 @@ class _Dropped:
         cols = {"file": "VARCHAR", "BillingPeriodStart": "TIMESTAMP", "ProviderName": "VARCHAR",
                 "BillingAccountId": "VARCHAR", "BillingCurrency": "VARCHAR", "source_BilledCost": "DOUBLE",
                 "lines": "BIGINT", "bad": "BIGINT"}
+        import math
+
         totals: dict[tuple, list] = {}
         for *key, billed, bad in self.lines:
-            t = totals.setdefault(tuple(key), [None, 0, 0])  # sum (None while every value is NULL), lines, bad
+            t = totals.setdefault(tuple(key), [[], 0, 0])  # the BilledCost values, lines, bad
             if billed is not None:
-                t[0] = billed if t[0] is None else t[0] + billed
+                t[0].append(billed)
             t[1] += 1
             t[2] += bool(bad)
-        rows = [(*k, *v) for k, v in totals.items()]
+        # the lines arrive in the order DuckDB's threads happen to run: their sum is taken exactly
+        # (math.fsum), the same whatever that order (a plain sum can differ in its last bit)
+        rows = [(*k, math.fsum(v[0]) if v[0] else None, v[1], v[2]) for k, v in totals.items()]
         values = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in cols]
         return ("(SELECT " + ", ".join(f"unnest(?::{t}[]) AS {c}" for c, t in cols.items()) + ")", values)
 
@@ -1159,7 +1163,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             source = src.get(k, 0.0)
             source = 0.0 if missing(source) else source
             billed = 0.0 if missing(billed) else billed
-            merged.append((*k, 0 if missing(rows) else rows, source, billed, round_like_pandas(billed - source, 2)))
+            # + 0.0: a difference that rounds to zero is 0.0, never -0.0 (which one a sum's last bit would decide)
+            merged.append((*k, 0 if missing(rows) else rows, source, billed, round_like_pandas(billed - source, 2) + 0.0))
         bad = [r for r in merged if abs(r[-1]) >= 0.005]
         if bad:
             lines = "; ".join(
