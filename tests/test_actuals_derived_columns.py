@@ -212,3 +212,46 @@ def test_a_changed_expression_in_the_file_is_refused(tmp_path, monkeypatch):
     con.close()
     with Store(new) as s, pytest.raises(CostplanError, match="expression costplan does not write"):
         s._rebuild_view()
+
+
+@pytest.mark.parametrize("term", [False, True])
+def test_a_file_with_skus_derives_pricing_from_the_usage_type_column_and_with_terms_writes_it(
+        tmp_path, monkeypatch, term):
+    """With ``product/sku`` SkuId is the SKU, and the usage type is x_UsageType (written): the
+    view's PricingCategory reads that. With ``pricing/term`` (no stored column holds it)
+    PricingCategory is written, the rest still derived."""
+    monkeypatch.setattr(schema, "OWN_TABLE_ROWS", 1)
+    header = HEADER + ["product/sku"] + (["pricing/term"] if term else [])
+    lines = [
+        line + [f"SKU{i}"] + ([("Spot" if i == 0 else "OnDemand")] if term else [])
+        for i, line in enumerate([
+            _line(1, "Usage", "BoxUsage:c5.large", "1.00"),  # Spot by its term (with terms)
+            _line(1, "Usage", "SpotUsage:c5.large", "0.40"),  # Spot by its usage type either way
+            _line(2, "Usage", "BoxUsage:c5.large", "2.00"),
+            _line(3, "Tax", "", "0.50", service="Tax"),
+        ])
+    ]
+    f = tmp_path / "cur-1.csv.gz"
+    with gzip.open(f, "wt", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(lines)
+    with Store(tmp_path / "new.duckdb") as s:
+        import_files(s, "cur", [f])
+        derived = {c: v for c, (kind, v) in s._supplied(1).items() if kind == "expr"}
+        want = DERIVED - ({"PricingCategory"} if term else set())
+        assert set(derived) == want
+        if not term:
+            assert '"x_UsageType"' in derived["PricingCategory"] and '"SkuId"' not in derived["PricingCategory"]
+        # by hand: Dynamic 1.00 + 0.40 with terms (the first line's term is Spot), else 0.40;
+        # Standard the other usage; the tax has none
+        expect = {"Dynamic": 1.40, "Standard": 2.00, "(none)": 0.50} if term else {
+            "Dynamic": 0.40, "Standard": 3.00, "(none)": 0.50}
+        assert _by(s, "PricingCategory") == expect
+        assert _by(s, "ChargeCategory") == {"Usage": 3.40, "Tax": 0.50}
+        got = _reads(s)
+    with monkeypatch.context() as m:
+        m.setattr(files, "_derived_of", lambda plan, supplied: {})
+        with Store(tmp_path / "old.duckdb") as s:
+            import_files(s, "cur", [f])
+            _assert_same(got, _reads(s))
