@@ -314,7 +314,7 @@ MIGRATIONS.append(
         # ``expr``: the SQL expression over the load's stored columns (and the source columns it
         # keeps for them, named KEPT_PREFIX + the source's name) every row's value equals; costplan
         # writes it from its own mapping, and the view refuses one that is not such an expression
-        # (:func:`check_expression`); loads before have none
+        # (:func:`expression_columns`); loads before have none
         ["ALTER TABLE load_columns ADD COLUMN IF NOT EXISTS expr VARCHAR"],
     )
 )
@@ -329,7 +329,8 @@ _EXPR_WORDS = frozenset(
                         "TRUE", "FALSE", "coalesce", "greatest", "least", "NULLIF")
 )
 _EXPR_TYPES = frozenset(("VARCHAR", "DOUBLE", "TIMESTAMP", "BOOLEAN", "BIGINT"))
-_EXPR_TOKEN = re.compile(
+#: One token of a derived column's expression (:func:`expression_columns`).
+EXPRESSION_TOKEN = re.compile(
     r"""\s+|(?P<text>'(?:[^']|'')*')|"(?P<name>[^"]+)"|(?P<number>\d+(?:\.\d+)?)|::(?P<type>[A-Za-z]+)"""
     r"""|(?P<word>[A-Za-z_][A-Za-z_0-9]*)|(?P<op><>|>=|<=|[=<>+\-*/(),])"""
 )
@@ -343,7 +344,7 @@ def expression_columns(expr: str) -> list[str] | None:
     function, no statement, no subquery)."""
     out, pos, depth = [], 0, 0
     while pos < len(expr):
-        m = _EXPR_TOKEN.match(expr, pos)
+        m = EXPRESSION_TOKEN.match(expr, pos)
         if m is None:
             return None
         pos = m.end()

@@ -484,7 +484,9 @@ class Store:
                 filled = "".join(f", {e} AS \"{c}\"" for c, (e, varies) in
                                  self._projection(load_id, source, table, cols, supplied).items()
                                  if c in supplied)
-                rest = f" EXCLUDE ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in kept)})" if kept else ""
+                # the source columns kept for the view's expressions are not store columns
+                names = ", ".join(f'"{c}"' for c in kept)
+                rest = f" EXCLUDE ({names})" if kept else ""
                 con.execute(
                     f"INSERT INTO rows_main BY NAME SELECT *{rest}{filled}, ?::VARCHAR AS x_Source, "
                     f"?::BIGINT AS x_LoadId FROM {table}",
