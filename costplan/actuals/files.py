@@ -596,7 +596,9 @@ class _Plan:
 
     @property
     def select(self) -> str:
-        return _select_list(self.exprs, self.supplied or {})
+        out = _select_list(self.exprs, self.supplied or {})
+        kept = _kept_of(self.supplied or {})
+        return out + "".join(f', "{k[len(schema.KEPT_PREFIX):]}" AS "{k}"' for k in kept)
 
     @property
     def in_load(self) -> bool:
@@ -711,11 +713,81 @@ def _plain(e: str) -> str:
     return inner if depth == 0 and not quoted else e
 
 
+#: Source columns a CSV load may keep in its table for the store's view to derive columns
+#: from (:func:`_derived_of`): a CUR's line item type, which most of the FOCUS columns a CUR
+#: has no column for are mapped from.
+KEPT_SOURCES = ("line_item_line_item_type",)
+
+
+def _derived_of(plan: _Plan, supplied: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """The store columns of a CSV reader whose expression reads a source column of
+    :data:`KEPT_SOURCES` and otherwise only source columns another written column holds as they
+    are (a CUR's usage type in SkuId) and constants: ``("expr", sql)``, the same expression over
+    the stored columns and the kept source column (``KEPT_PREFIX + name``), which the view
+    computes instead of the load computing and writing the column (ChargeCategory, ChargeClass,
+    PricingCategory and the commitment columns of a legacy CUR without reservation columns:
+    about 0.1 CPU-s each at 2 M rows; the kept line item type is one text column). Nothing
+    unless at least two columns are so derived (the kept column is one written)."""
+    if not plan.csv:
+        return {}
+    types = plan.cols.types
+    keep = {k for k in (plan.cols.name(n) for n in KEPT_SOURCES) if k is not None and types[k] == "VARCHAR"}
+    if not keep:
+        return {}
+    written = {c: str(e) for c, e in _written(plan.exprs).items() if c not in supplied}
+    holds: dict[str, str] = {}  # a source column -> the first written store column holding it as it is
+    for c, t in schema.COLUMNS:
+        m = re.fullmatch(r'"([^"]+)"', _plain(written[c].strip())) if c in written else None
+        if m and m.group(1) in types and m.group(1) not in keep and types[m.group(1)] == t:
+            holds.setdefault(m.group(1), c)
+    out: dict[str, tuple[str, str]] = {}
+    for c, t in schema.COLUMNS:
+        if c not in written or c in _ALWAYS_WRITTEN or c == "ProviderName" or t != "VARCHAR":
+            continue
+        new = _substitute(written[c], keep, holds)
+        if new is not None:
+            out[c] = ("expr", new)
+    return out if len(out) >= 2 else {}
+
+
+def _substitute(expr: str, keep: set[str], holds: dict[str, str]) -> str | None:
+    """``expr`` reading the kept source columns ``keep`` (as ``KEPT_PREFIX + name``) and the
+    store columns ``holds`` names instead of the source columns; None when it reads no kept
+    column, another source column, or is not an expression the store accepts."""
+    parts, pos, reads = [], 0, False
+    while pos < len(expr):
+        m = schema.EXPRESSION_TOKEN.match(expr, pos)
+        if m is None:
+            return None
+        name = m.group("name")
+        if name is None:
+            parts.append(m.group(0))
+        elif name in keep:
+            parts.append(f'"{schema.KEPT_PREFIX}{name}"')
+            reads = True
+        elif name in holds:
+            parts.append(f'"{holds[name]}"')
+        else:
+            return None
+        pos = m.end()
+    new = "".join(parts)
+    return new if reads and schema.expression_columns(new) is not None else None
+
+
+def _kept_of(supplied: dict[str, tuple[str, str]]) -> list[str]:
+    """The kept source columns (``KEPT_PREFIX + name``) the derived columns of ``supplied`` read."""
+    return sorted({r for kind, v in supplied.values() if kind == "expr"
+                   for r in schema.expression_columns(v) or () if r.startswith(schema.KEPT_PREFIX)})
+
+
 def supplied_columns(plans: list[_Plan]) -> dict[str, tuple[str, str]]:
-    """What every reader of a load leaves out alike (:func:`_supplied_of`): the readers' rows
-    are one union by name, in which a column one reader leaves out and another writes would be
-    NULL on the first's rows."""
-    each = [_supplied_of(p.exprs) for p in plans]
+    """What every reader of a load leaves out alike (:func:`_supplied_of`, :func:`_derived_of`):
+    the readers' rows are one union by name, in which a column one reader leaves out and
+    another writes would be NULL on the first's rows."""
+    each = []
+    for p in plans:
+        own = _supplied_of(p.exprs)
+        each.append({**own, **_derived_of(p, own)})
     return {c: v for c, v in each[0].items() if all(s.get(c) == v for s in each[1:])} if each else {}
 
 
@@ -1445,11 +1517,14 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
     if all(p.csv for p in plans) and second == HASH2_COL:
         # CSV only: rows agreeing on both hashes are equal, so the copies are counted by the pair
         # in one aggregate (no candidate rows to collect first)
+        # a load of one file groups by the two hashes alone: its file's name, the same text on
+        # every row, as a third key cost about half as much again as the two hashes
+        by = f"{FILE_COL}, " if file == FILE_COL else ""
         counted = con.execute(
-            f"""SELECT f, CAST(sum(n - 1) AS BIGINT) FROM (
-                    SELECT {file} AS f, count(*) AS n FROM {table}
-                    GROUP BY {file}, {HASH_COL}, {HASH2_COL} HAVING count(*) > 1)
-                GROUP BY f ORDER BY f"""
+            f"""SELECT {"f" if by else file}, CAST(sum(n - 1) AS BIGINT) FROM (
+                    SELECT {f"{FILE_COL} AS f, " if by else ""}count(*) AS n FROM {table}
+                    GROUP BY {by}{HASH_COL}, {HASH2_COL} HAVING count(*) > 1)
+                {"GROUP BY f ORDER BY f" if by else "HAVING count(*) > 0"}"""
         ).fetchall()
         return Rows(
             cols,

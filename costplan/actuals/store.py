@@ -487,6 +487,10 @@ class Store:
         included). The view supplies them for the load's table (recorded in ``load_columns``);
         a load appended to ``rows_main`` writes them there. Only text constants, and copies of a
         column of the same type, of columns that are neither required nor keys of the load.
+        ``{column: ("expr", sql)}``: equal on every row to ``sql``, an expression over the load's
+        stored columns and the source columns ``select_sql`` keeps for it (named
+        :data:`schema.KEPT_PREFIX` + the source's name; they stay in the load's table, and the
+        view shows only the store's columns), of the kind :func:`schema.expression_columns` accepts.
         """
         if not schema.is_source(source):
             raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}, "
@@ -514,8 +518,10 @@ class Store:
                 con.execute(restore)
                 restore = None
             self._hook("after_insert", load_id)
-            cols = {c: t for c, t in self._columns(table).items() if c not in hidden}
-            supplied = self._check_supplied(dict(supplied or {}), cols)
+            every = {c: t for c, t in self._columns(table).items() if c not in hidden}
+            kept = [c for c in every if c.startswith(schema.KEPT_PREFIX)]
+            cols = {c: t for c, t in every.items() if c not in kept}
+            supplied = self._check_supplied(dict(supplied or {}), cols, kept)
             unknown = [c for c in cols if c not in schema.COLUMN_TYPES or c in ("x_Source", "x_LoadId")]
             if unknown:
                 raise InputError(
@@ -572,16 +578,20 @@ class Store:
                 filled = "".join(f", {e} AS \"{c}\"" for c, (e, varies) in
                                  self._projection(load_id, source, table, cols, supplied).items()
                                  if c in supplied)
+                # the source columns kept for the view's expressions are not store columns
+                names = ", ".join(f'"{c}"' for c in kept)
+                rest = f" EXCLUDE ({names})" if kept else ""
                 con.execute(
-                    f"INSERT INTO rows_main BY NAME SELECT *{filled}, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId "
-                    f"FROM {table}",
+                    f"INSERT INTO rows_main BY NAME SELECT *{rest}{filled}, ?::VARCHAR AS x_Source, "
+                    f"?::BIGINT AS x_LoadId FROM {table}",
                     [source, load_id],
                 )
                 con.execute(f"DROP TABLE {table}")
             elif supplied:
                 con.executemany(
-                    "INSERT INTO load_columns VALUES (?, ?, ?, ?)",
-                    [[load_id, c, v if kind == "value" else None, v if kind == "copy" else None]
+                    "INSERT INTO load_columns (load_id, column_name, value, copy_of, expr) VALUES (?, ?, ?, ?, ?)",
+                    [[load_id, c, v if kind == "value" else None, v if kind == "copy" else None,
+                      v if kind == "expr" else None]
                      for c, (kind, v) in supplied.items()],
                 )
             if replace_range is None:
@@ -797,29 +807,41 @@ class Store:
     def _supplied(self, load_id: int) -> dict[str, tuple[str, str]]:
         """The columns load ``load_id``'s table left out and the view supplies (``load_columns``;
         none in a store before schema version 10, or for a load before it)."""
-        if not self.con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'load_columns' AND schema_name = 'main'"
-        ).fetchall()[0][0]:
+        # a store being migrated has no load_columns before version 10, no expr column before 11
+        # (its loads have no expression then)
+        have, has_expr = self.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE column_name = 'expr') FROM duckdb_columns() "
+            "WHERE table_name = 'load_columns' AND schema_name = 'main'"
+        ).fetchall()[0]
+        if not have:
             return {}
+        expr = "expr" if has_expr else "NULL"
         rows = self.con.execute(
-            "SELECT column_name, value, copy_of FROM load_columns WHERE load_id = ? ORDER BY column_name", [load_id]
+            f"SELECT column_name, value, copy_of, {expr} FROM load_columns WHERE load_id = ? ORDER BY column_name",
+            [load_id],
         ).fetchall()
-        return {c: ("value", v) if copy_of is None else ("copy", copy_of) for c, v, copy_of in rows}
+        return {c: ("copy", copy_of) if copy_of is not None else ("expr", e) if e is not None else ("value", v)
+                for c, v, copy_of, e in rows}
 
     #: Columns a load's table always holds when it has them (read by name from the table: the
     #: checks of the required ones, the keys that replace periods and the totals).
     _NEVER_SUPPLIED = ("BillingAccountId", "BillingCurrency", "BilledCost", "EffectiveCost", "x_Source", "x_LoadId")
 
-    def _check_supplied(self, supplied: dict[str, tuple[str, str]], cols: dict[str, str]) -> dict[str, tuple[str, str]]:
+    def _check_supplied(self, supplied: dict[str, tuple[str, str]], cols: dict[str, str],
+                        kept: Sequence[str] = ()) -> dict[str, tuple[str, str]]:
         """``supplied`` (see :meth:`load_query`) checked against the new table's columns ``cols``
-        (a copy is cast to its column's type in the view, as the column's own value would have been)."""
+        and the source columns it keeps, ``kept`` (a copy or an expression is cast to its
+        column's type in the view, as the column's own value would have been)."""
         for c, (kind, v) in supplied.items():
             t = schema.COLUMN_TYPES.get(c)
+            reads = schema.expression_columns(v) if kind == "expr" and isinstance(v, str) else None
             ok = (
                 t is not None and c not in cols and c not in schema.REQUIRED and c not in self._NEVER_SUPPLIED
                 and (
                     (kind == "value" and t == "VARCHAR" and isinstance(v, str))
                     or (kind == "copy" and c != "ProviderName" and v in cols)
+                    or (kind == "expr" and c != "ProviderName" and reads is not None
+                        and all(r in cols or r in kept for r in reads))
                 )
             )
             if not ok:
@@ -848,6 +870,16 @@ class Store:
                 exprs[c] = (f'"{c}"' if present[c] == t else f'CAST("{c}" AS {t})', True)
             elif c in supplied and supplied[c][0] == "value":
                 exprs[c] = ("'" + supplied[c][1].replace("'", "''") + f"'::{t}", False)
+            elif c in supplied and supplied[c][0] == "expr":
+                # an expression over the table's columns (checked again here: the text is the
+                # store file's, and only an expression costplan writes is read)
+                reads = schema.expression_columns(supplied[c][1])
+                if reads is None or not all(r in present or r.startswith(schema.KEPT_PREFIX) for r in reads):
+                    raise CostplanError(
+                        f"store {self.path}: load {load_id} derives {c} by an expression costplan does not write; "
+                        "the store file was changed by something else"
+                    )
+                exprs[c] = (f"CAST(({supplied[c][1]}) AS {t})", True)
             elif c in supplied:
                 src = supplied[c][1]
                 exprs[c] = (f'"{src}"' if present[src] == t else f'CAST("{src}" AS {t})', True)
