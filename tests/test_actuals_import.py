@@ -352,9 +352,7 @@ def test_failed_totals_check_rolls_back(loaded, tmp_path, monkeypatch):
     real = files._scan
 
     def off_by_a_cent(*a, **k):
-        df = real(*a, **k)
-        df["source_BilledCost"] += 0.01
-        return df
+        return real(*a, **k).map_column("source_BilledCost", lambda v: v + 0.01)
 
     monkeypatch.setattr(files, "_scan", off_by_a_cent)
     with pytest.raises(CostplanError, match="totals do not match"):

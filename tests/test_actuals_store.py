@@ -445,3 +445,32 @@ def test_no_forecast_for_a_complete_month_or_a_monthly_row(store):
     store.load_frame(pd.concat([sep, mtd]), "focus")
     assert month_end_forecast(store, "2026-09") is None
     assert month_end_forecast(store, "2026-10") is None
+
+
+def test_load_parts_and_totals_as_rows_or_frames(store):
+    """``parts`` given as a DataFrame (the library's API) or as rows records the same files;
+    the totals come as rows to ``check_rows`` and as a DataFrame to ``check`` and in
+    ``LoadResult.totals``: per period, 2.00 + 3.50 (September) and 1.25 (October), by hand."""
+    import datetime as dt
+
+    from costplan.frames import Rows
+
+    sep = _rows("2026-09-03", [("AWS WAF", "USE1-WebACL", "us-east-1", 2.00), ("AWS WAF", "USE1-WebACL", "us-east-1", 3.50)])
+    oct_ = _rows("2026-10-03", [("AWS WAF", "USE1-WebACL", "us-east-1", 1.25)])
+    seen = {}
+    cols = ["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows"]
+    frame = pd.DataFrame([["a.csv", "/x/a.csv", "AWS", None, pd.Timestamp("2026-09-01"), 2]], columns=cols)
+    res = store.load_frame(sep, "focus", parts=frame, check=lambda con, lid, t: seen.setdefault("frame", t))
+    rows = Rows(cols, [("b.csv", "/x/b.csv", "AWS", None, dt.datetime(2026, 10, 1), 1)])
+    res2 = store.load_frame(oct_, "focus", parts=rows, check_rows=lambda con, lid, t: seen.setdefault("rows", t))
+    assert store.con.execute(
+        "SELECT load_id, part, path, ProviderName, BillingAccountId, BillingPeriodStart, rows, manifest, net_costs "
+        "FROM load_parts ORDER BY load_id").fetchall() == [
+        (1, "a.csv", "/x/a.csv", "AWS", None, dt.datetime(2026, 9, 1), 2, None, None),
+        (2, "b.csv", "/x/b.csv", "AWS", None, dt.datetime(2026, 10, 1), 1, None, None)]
+    assert seen["frame"].to_dict("records") == [{"billing_period": "2026-09", "ProviderName": "AWS",
+                                                 "BillingCurrency": "USD", "rows": 2, "BilledCost": 5.5,
+                                                 "EffectiveCost": 5.5}]
+    assert seen["rows"].rows == [("2026-10", "AWS", "USD", 1, 1.25, 1.25)]
+    assert res.totals.to_dict("records") == seen["frame"].to_dict("records")
+    assert res2.totals_rows.rows == seen["rows"].rows and res2.totals["rows"].dtype == "int64"

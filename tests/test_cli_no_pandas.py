@@ -291,3 +291,71 @@ def test_report_without_pandas_writes_what_the_frames_hold(sample_store, tmp_pat
         for r in mine:
             v = frame.iloc[int(r["row"])][r["metric"]]
             assert (r["value"] == "") if v != v else float(r["value"]) == float(v), (key, r)
+
+
+def _import_inputs(tmp_path: Path) -> dict[str, Path]:
+    """Small files of every kind an import reads: FOCUS CSV, CSV.gz (with a repeated row) and
+    Parquet, CUR 2.0 Parquet, a legacy CUR CSV.gz."""
+    import duckdb
+    from test_actuals_exports import LEGACY_LINES, _legacy
+    from test_actuals_import import FOCUS_ROWS, write_cur, write_focus
+
+    csv = write_focus(tmp_path / "focus.csv")
+    parquet = tmp_path / "focus.parquet"
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"COPY (SELECT * FROM read_csv('{csv}', all_varchar = true)) TO '{parquet}' (FORMAT parquet)")
+    return {
+        "focus-csv": csv,
+        "focus-csv-gz": write_focus(tmp_path / "focus-dup.csv.gz", rows=FOCUS_ROWS + FOCUS_ROWS[:1], gz=True),
+        "focus-parquet": parquet,
+        "cur2-parquet": write_cur(tmp_path / "cur2.parquet"),
+        "legacy-cur-csv-gz": _legacy(tmp_path / "legacy-1.csv.gz", LEGACY_LINES),
+    }
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+@pytest.mark.parametrize("kind", ["focus-csv", "focus-csv-gz", "focus-parquet", "cur2-parquet", "legacy-cur-csv-gz"])
+def test_import_imports_no_pandas(tmp_path, kind, fmt):
+    """`costplan import focus|cur` checks, loads and totals the files in DuckDB and prints the
+    totals from its rows: no pandas or pyarrow, for any kind of file (issue #18). numpy neither,
+    except for a legacy CUR CSV: the function that records the lines its load drops is a DuckDB
+    Python function, whose registration imports numpy."""
+    f = _import_inputs(tmp_path)[kind]
+    p, modules = _run(["import", "cur" if "cur" in kind else "focus", str(f), "--format", fmt], tmp_path / "s.duckdb")
+    assert p.returncode == 0, p.stderr
+    heavy = set(HEAVY) - ({"numpy"} if kind.startswith("legacy") else set())
+    assert not modules & heavy, sorted(modules & heavy)
+    if kind.startswith("focus") and fmt == "json":
+        # FOCUS_ROWS, by hand: 8 rows, BilledCost 30.35 (test_actuals_import), the .gz file one row more (10.00)
+        dup = kind == "focus-csv-gz"
+        total = json.loads(p.stdout)["totals"]
+        assert total == [{"billing_period": "2026-10", "ProviderName": "AWS", "BillingCurrency": "USD",
+                          "rows": 9 if dup else 8, "source_BilledCost": 40.35 if dup else 30.35,
+                          "stored_BilledCost": 40.35 if dup else 30.35, "difference": 0.0}]
+    if kind == "focus-csv-gz":
+        assert f"{f}: 1 of its 9 rows repeat another row of the file exactly" in p.stderr
+
+
+def test_import_refusal_imports_no_pandas(tmp_path):
+    """A file with a bad amount is refused (exit 2, its file, row and column named) as it was,
+    without pandas; a second import of a period's part alone is refused as a parts conflict."""
+    from test_actuals_import import FOCUS_ROWS, write_focus
+
+    rows = list(FOCUS_ROWS)
+    rows[2] = rows[2].replace(",20.00,0,", ",twenty,0,")
+    bad = write_focus(tmp_path / "bad.csv", rows=rows)
+    p, modules = _run(["import", "focus", str(bad)], tmp_path / "s.duckdb")
+    assert p.returncode == 2, p.stderr
+    assert f"{bad}: BilledCost: the value is not a number, e.g. 'twenty' at row 3 (line 4)" in p.stderr
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+    (tmp_path / "parts").mkdir()
+    a = write_focus(tmp_path / "parts" / "a.csv", rows=FOCUS_ROWS[:4])
+    write_focus(tmp_path / "parts" / "b.csv", rows=FOCUS_ROWS[4:])
+    p, _ = _run(["import", "focus", str(tmp_path / "parts")], tmp_path / "s.duckdb")
+    assert p.returncode == 0, p.stderr
+    p, modules = _run(["import", "focus", str(a)], tmp_path / "s.duckdb")
+    assert p.returncode == 2
+    # an id of four characters or fewer is masked whole (costplan.actuals.privacy)
+    assert "2026-10 (AWS account ****) is held from a.csv, b.csv (load 1), imported together" in p.stderr
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))

@@ -210,7 +210,7 @@ def test_a_version_8_store_migrates_in_one_step(tmp_path):
     assert con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0] == 8
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == schema.SCHEMA_VERSION == 10
+        assert s.schema_version() == schema.SCHEMA_VERSION == 11
         assert s.con.execute("SELECT net_costs FROM load_parts").fetchall() == [(None,)]
 
 

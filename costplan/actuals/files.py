@@ -37,6 +37,7 @@ from costplan.actuals import schema
 from costplan.actuals.exports import SUFFIXES, duckdb_path, expand_paths, find_export_files  # noqa: F401
 from costplan.components.products import PRODUCTS
 from costplan.errors import CostplanError, InputError, Problem
+from costplan.frames import Rows, group_sum_like_pandas, missing, round_like_pandas
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -151,7 +152,9 @@ class _Dropped:
     out), and the function records each line's file, billing period, provider, account,
     currency, source BilledCost and whether a check fails on it. So the file is parsed once,
     not a second time for the dropped lines. The first argument says whether the line is
-    dropped: a line the function sees but the load keeps is not recorded."""
+    dropped: a line the function sees but the load keeps is not recorded. What the checks and
+    the source totals read of the lines is their sums per file, billing period, provider,
+    account and currency (:meth:`relation`)."""
 
     _ids = itertools.count(1)
 
@@ -163,6 +166,7 @@ class _Dropped:
         lines = self.lines
 
         def seen(dropped, file, period, provider, account, currency, billed, bad):
+            # one append per line: atomic, whichever of DuckDB's threads calls
             if dropped:
                 lines.append((file, period, provider, account, currency, billed, bad))
             return False
@@ -181,16 +185,27 @@ class _Dropped:
         return (f"({p.where}) OR {self.name}(NOT coalesce({p.where}, false), filename, {keys}, "
                 f"{p.source_billed}, {_any_bad(p)})")
 
-    def frame(self) -> pd.DataFrame:
-        """Every recorded line: ``file``, the keys, ``source_BilledCost``, ``bad``."""
-        import pandas as pd
+    def relation(self) -> tuple[str, list]:
+        """The recorded lines added up per file and keys, as SQL (``file``, the keys,
+        ``source_BilledCost``, ``lines``, ``bad``: the lines a check fails on) and its
+        parameters: a few rows, passed as lists (a DataFrame of every line needed pandas)."""
+        cols = {"file": "VARCHAR", "BillingPeriodStart": "TIMESTAMP", "ProviderName": "VARCHAR",
+                "BillingAccountId": "VARCHAR", "BillingCurrency": "VARCHAR", "source_BilledCost": "DOUBLE",
+                "lines": "BIGINT", "bad": "BIGINT"}
+        import math
 
-        cols = ["file", *DROPPED_KEYS, "source_BilledCost", "bad"]
-        df = pd.DataFrame(self.lines, columns=cols).astype(
-            {"file": "object", "ProviderName": "object", "BillingAccountId": "object", "BillingCurrency": "object",
-             "source_BilledCost": "float64", "bad": "bool"})
-        df["BillingPeriodStart"] = pd.to_datetime(df["BillingPeriodStart"])
-        return df
+        totals: dict[tuple, list] = {}
+        for *key, billed, bad in self.lines:
+            t = totals.setdefault(tuple(key), [[], 0, 0])  # the BilledCost values, lines, bad
+            if billed is not None:
+                t[0].append(billed)
+            t[1] += 1
+            t[2] += bool(bad)
+        # the lines arrive in the order DuckDB's threads happen to run: their sum is taken exactly
+        # (math.fsum), the same whatever that order (a plain sum can differ in its last bit)
+        rows = [(*k, math.fsum(v[0]) if v[0] else None, v[1], v[2]) for k, v in totals.items()]
+        values = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in cols]
+        return ("(SELECT " + ", ".join(f"unnest(?::{t}[]) AS {c}" for c, t in cols.items()) + ")", values)
 
     def close(self) -> None:
         try:
@@ -212,9 +227,10 @@ class ImportReport:
     load_id: int
     rows_loaded: int
     rows_replaced: int
-    totals: pd.DataFrame
+    totals_rows: Rows
     """Per billing period, provider and currency: rows, source and stored BilledCost
-    [BillingCurrency] and their difference (0.00 when the check passed)."""
+    [BillingCurrency] and their difference (0.00 when the check passed); :attr:`totals` as a
+    DataFrame."""
     dropped_synthetic: int = 0
     """Rows of the synthetic sample removed from the store (real data is never mixed with it)."""
     mode: str = "replace"
@@ -223,11 +239,38 @@ class ImportReport:
     """Manifests the files were taken from."""
     ignored: list[str] = field(default_factory=list)
     """Data files beside the manifests that no manifest lists (older deliveries), not read."""
-    duplicates: pd.DataFrame | None = None
+    duplicates_rows: Rows | None = None
     """Per file with rows that repeat another row of the same file exactly: ``file``, ``rows``,
-    ``repeated_rows`` (copies beyond the first). They are kept (see :func:`import_files`)."""
-    parts: pd.DataFrame | None = None
-    """The files as the store records them: ``part``, ``path``, ``billing_period``, ``rows``."""
+    ``repeated_rows`` (copies beyond the first). They are kept (see :func:`import_files`).
+    :attr:`duplicates` as a DataFrame."""
+    parts_rows: Rows | None = None
+    """The files as the store records them: ``part``, ``path``, ``billing_period``, ``rows``;
+    :attr:`parts` as a DataFrame."""
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        return _frame(self.totals_rows, REPORT_TYPES)
+
+    @property
+    def duplicates(self) -> pd.DataFrame | None:
+        return None if self.duplicates_rows is None else _frame(self.duplicates_rows, REPORT_TYPES)
+
+    @property
+    def parts(self) -> pd.DataFrame | None:
+        return None if self.parts_rows is None else _frame(self.parts_rows, REPORT_TYPES)
+
+
+#: The types of the columns of the report's DataFrames.
+REPORT_TYPES = {"billing_period": "str", "ProviderName": "object", "BillingCurrency": "str", "rows": "int64",
+                "source_BilledCost": "float64", "stored_BilledCost": "float64", "difference": "float64",
+                "file": "str", "repeated_rows": "int64", "part": "str", "path": "str"}
+
+
+def _frame(rows: Rows, types: dict[str, str]) -> pd.DataFrame:
+    import pandas as pd
+
+    df = pd.DataFrame(rows.rows, columns=rows.columns)
+    return df.astype({c: t for c, t in types.items() if c in df.columns})
 
 
 def _lit(s: str) -> str:
@@ -553,7 +596,9 @@ class _Plan:
 
     @property
     def select(self) -> str:
-        return _select_list(self.exprs, self.supplied or {})
+        out = _select_list(self.exprs, self.supplied or {})
+        kept = _kept_of(self.supplied or {})
+        return out + "".join(f', "{k[len(schema.KEPT_PREFIX):]}" AS "{k}"' for k in kept)
 
     @property
     def in_load(self) -> bool:
@@ -668,11 +713,81 @@ def _plain(e: str) -> str:
     return inner if depth == 0 and not quoted else e
 
 
+#: Source columns a CSV load may keep in its table for the store's view to derive columns
+#: from (:func:`_derived_of`): a CUR's line item type, which most of the FOCUS columns a CUR
+#: has no column for are mapped from.
+KEPT_SOURCES = ("line_item_line_item_type",)
+
+
+def _derived_of(plan: _Plan, supplied: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """The store columns of a CSV reader whose expression reads a source column of
+    :data:`KEPT_SOURCES` and otherwise only source columns another written column holds as they
+    are (a CUR's usage type in SkuId) and constants: ``("expr", sql)``, the same expression over
+    the stored columns and the kept source column (``KEPT_PREFIX + name``), which the view
+    computes instead of the load computing and writing the column (ChargeCategory, ChargeClass,
+    PricingCategory and the commitment columns of a legacy CUR without reservation columns:
+    about 0.1 CPU-s each at 2 M rows; the kept line item type is one text column). Nothing
+    unless at least two columns are so derived (the kept column is one written)."""
+    if not plan.csv:
+        return {}
+    types = plan.cols.types
+    keep = {k for k in (plan.cols.name(n) for n in KEPT_SOURCES) if k is not None and types[k] == "VARCHAR"}
+    if not keep:
+        return {}
+    written = {c: str(e) for c, e in _written(plan.exprs).items() if c not in supplied}
+    holds: dict[str, str] = {}  # a source column -> the first written store column holding it as it is
+    for c, t in schema.COLUMNS:
+        m = re.fullmatch(r'"([^"]+)"', _plain(written[c].strip())) if c in written else None
+        if m and m.group(1) in types and m.group(1) not in keep and types[m.group(1)] == t:
+            holds.setdefault(m.group(1), c)
+    out: dict[str, tuple[str, str]] = {}
+    for c, t in schema.COLUMNS:
+        if c not in written or c in _ALWAYS_WRITTEN or c == "ProviderName" or t != "VARCHAR":
+            continue
+        new = _substitute(written[c], keep, holds)
+        if new is not None:
+            out[c] = ("expr", new)
+    return out if len(out) >= 2 else {}
+
+
+def _substitute(expr: str, keep: set[str], holds: dict[str, str]) -> str | None:
+    """``expr`` reading the kept source columns ``keep`` (as ``KEPT_PREFIX + name``) and the
+    store columns ``holds`` names instead of the source columns; None when it reads no kept
+    column, another source column, or is not an expression the store accepts."""
+    parts, pos, reads = [], 0, False
+    while pos < len(expr):
+        m = schema.EXPRESSION_TOKEN.match(expr, pos)
+        if m is None:
+            return None
+        name = m.group("name")
+        if name is None:
+            parts.append(m.group(0))
+        elif name in keep:
+            parts.append(f'"{schema.KEPT_PREFIX}{name}"')
+            reads = True
+        elif name in holds:
+            parts.append(f'"{holds[name]}"')
+        else:
+            return None
+        pos = m.end()
+    new = "".join(parts)
+    return new if reads and schema.expression_columns(new) is not None else None
+
+
+def _kept_of(supplied: dict[str, tuple[str, str]]) -> list[str]:
+    """The kept source columns (``KEPT_PREFIX + name``) the derived columns of ``supplied`` read."""
+    return sorted({r for kind, v in supplied.values() if kind == "expr"
+                   for r in schema.expression_columns(v) or () if r.startswith(schema.KEPT_PREFIX)})
+
+
 def supplied_columns(plans: list[_Plan]) -> dict[str, tuple[str, str]]:
-    """What every reader of a load leaves out alike (:func:`_supplied_of`): the readers' rows
-    are one union by name, in which a column one reader leaves out and another writes would be
-    NULL on the first's rows."""
-    each = [_supplied_of(p.exprs) for p in plans]
+    """What every reader of a load leaves out alike (:func:`_supplied_of`, :func:`_derived_of`):
+    the readers' rows are one union by name, in which a column one reader leaves out and
+    another writes would be NULL on the first's rows."""
+    each = []
+    for p in plans:
+        own = _supplied_of(p.exprs)
+        each.append({**own, **_derived_of(p, own)})
     return {c: v for c, v in each[0].items() if all(s.get(c) == v for s in each[1:])} if each else {}
 
 
@@ -1019,7 +1134,6 @@ class _TypedRefused(Exception):
 
 def _import(store, kind, files, found, plans, description, mode) -> ImportReport:
     import duckdb
-    import pandas as pd
 
     con = store.con
     names = _part_names(files)
@@ -1035,21 +1149,27 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
     net = {os.path.abspath(f): cur_has_net_columns(_describe(con, f)) for p in plans for f in p.files}
     state: dict = {}
 
-    def summarise(scans: list[pd.DataFrame]) -> None:
+    def summarise(scans: list[Rows]) -> None:
+        scan = [r for sc in scans for r in sc.records()]
         # every row of each file, as the duplicates report counts them (the raw file name the readers give)
-        state["all_rows"] = pd.concat(scans, ignore_index=True).groupby("file")["all_rows"].sum().to_dict()
-        scan = pd.concat([sc.drop(columns=["all_rows"]) for sc in scans], ignore_index=True)
-        scan["file"] = scan["file"].map(lambda f: os.path.abspath(f))
-        state["src"] = (
-            scan.groupby(["billing_period", "ProviderName", "BillingCurrency"], as_index=False, dropna=False)[
-                ["source_BilledCost"]
-            ]
-            .sum()
-        )
-        parts = scan.assign(part=scan["file"].map(lambda f: names.get(f, os.path.basename(f))), path=scan["file"])
-        parts["manifest"] = parts["file"].map(found.from_manifest)
-        parts["net_costs"] = parts["file"].map(net) if kind == "cur" else None
-        state["parts"] = parts[parts["rows"] > 0]
+        all_rows: dict[str, int] = {}
+        for r in scan:
+            all_rows[r["file"]] = all_rows.get(r["file"], 0) + int(r["all_rows"])
+        state["all_rows"] = all_rows
+        # the source's BilledCost per billing period, provider and currency, summed as pandas' groupby sums
+        src: dict[tuple, list] = {}
+        for r in scan:
+            src.setdefault((r["billing_period"], r["ProviderName"], r["BillingCurrency"]), []).append(
+                r["source_BilledCost"])
+        state["src"] = {k: group_sum_like_pandas(v) for k, v in sorted(src.items(), key=lambda kv: _nulls_last(kv[0]))}
+        parts = []
+        for r in scan:
+            f = os.path.abspath(r["file"])
+            if r["rows"] > 0:
+                parts.append((names.get(f, os.path.basename(f)), f, r["ProviderName"], r["BillingAccountId"],
+                              r["BillingPeriodStart"], int(r["rows"]), found.from_manifest.get(f),
+                              net.get(f) if kind == "cur" else None, r["billing_period"]))
+        state["parts"] = Rows(PART_COLUMNS + ["billing_period"], parts)
 
     # the load also writes each row's hash, file and (Parquet) row number, read by the repeated-row
     # check in the same transaction and dropped before it commits; a CSV's load records the lines
@@ -1112,20 +1232,23 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
 
     inspect.result = None
 
-    def check(_con, load_id, stored):
-        stored = stored.rename(
-            columns={"BilledCost": "stored_BilledCost", "EffectiveCost": "stored_EffectiveCost"}
-        )
-        merged = state["src"].merge(stored, on=["billing_period", "ProviderName", "BillingCurrency"], how="outer")
-        for col in ("source_BilledCost", "stored_BilledCost", "rows"):
-            merged[col] = merged[col].fillna(0)
-        merged["difference"] = (merged["stored_BilledCost"] - merged["source_BilledCost"]).round(2)
-        bad = merged[merged["difference"].abs() >= 0.005]
-        if len(bad):
+    def check(_con, load_id, stored: Rows):
+        # the source's and the stored totals side by side (an outer join of the two), missing figures 0
+        src = state["src"]
+        mine = {r[:3]: r[3:] for r in stored.rows}  # (rows, BilledCost, EffectiveCost)
+        merged = []
+        for k in sorted(set(src) | set(mine), key=_nulls_last):
+            rows, billed, _ = mine.get(k, (0, 0.0, None))
+            source = src.get(k, 0.0)
+            source = 0.0 if missing(source) else source
+            billed = 0.0 if missing(billed) else billed
+            # + 0.0: a difference that rounds to zero is 0.0, never -0.0 (which one a sum's last bit would decide)
+            merged.append((*k, 0 if missing(rows) else rows, source, billed, round_like_pandas(billed - source, 2) + 0.0))
+        bad = [r for r in merged if abs(r[-1]) >= 0.005]
+        if bad:
             lines = "; ".join(
-                f"{r.billing_period} {r.ProviderName} {r.BillingCurrency}: source {r.source_BilledCost:,.2f}, "
-                f"stored {r.stored_BilledCost:,.2f}"
-                for r in bad.itertuples()
+                f"{bp} {provider} {currency}: source {source:,.2f}, stored {billed:,.2f}"
+                for bp, provider, currency, _, source, billed, _ in bad
             )
             raise CostplanError(f"totals do not match the source files, nothing was imported: {lines}")
         check.result = merged
@@ -1135,9 +1258,8 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
             union,
             kind,
             description=description or f"{kind} import of {len(files)} file(s)",
-            check=check,
-            parts=lambda: state["parts"][["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart",
-                                          "rows", "manifest", "net_costs"]],
+            check_rows=check,
+            parts=lambda: state["parts"].select(PART_COLUMNS),
             mode=mode,
             hidden=HIDDEN,
             inspect=inspect,
@@ -1159,15 +1281,16 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
         _refused(con, plans, files, _short(exc))
     finally:
         _close(dropped)
-    totals = check.result.sort_values(["billing_period", "ProviderName", "BillingCurrency"]).reset_index(drop=True)
-    totals = totals[
-        ["billing_period", "ProviderName", "BillingCurrency", "rows", "source_BilledCost", "stored_BilledCost",
-         "difference"]
-    ].round({"source_BilledCost": 2, "stored_BilledCost": 2})
-    totals["rows"] = totals["rows"].astype("int64")
+    totals = Rows(["billing_period", "ProviderName", "BillingCurrency", "rows", "source_BilledCost", "stored_BilledCost",
+                   "difference"],
+                  [(bp, provider, currency, int(rows), round_like_pandas(source, 2), round_like_pandas(billed, 2), diff)
+                   for bp, provider, currency, rows, source, billed, diff in check.result])
     dup = inspect.result
-    parts = state["parts"]
-    shown = parts.assign(billing_period=pd.to_datetime(parts["BillingPeriodStart"]).dt.strftime("%Y-%m"))
+    # the files per billing period, as the report lists them: rows added up per part, path and period
+    shown: dict[tuple, int] = {}
+    for r in state["parts"].records():
+        k = (r["part"], r["path"], r["billing_period"])
+        shown[k] = shown.get(k, 0) + r["rows"]
     return ImportReport(
         files,
         result.load_id,
@@ -1178,9 +1301,19 @@ def _import(store, kind, files, found, plans, description, mode) -> ImportReport
         mode=mode,
         manifests=[m.path for m in found.manifests],
         ignored=found.ignored,
-        duplicates=dup if dup is not None and len(dup) else None,
-        parts=shown.groupby(["part", "path", "billing_period"], as_index=False)["rows"].sum(),
+        duplicates_rows=dup if dup is not None and len(dup) else None,
+        parts_rows=Rows(["part", "path", "billing_period", "rows"],
+                        [(*k, n) for k, n in sorted(shown.items(), key=lambda kv: _nulls_last(kv[0]))]),
     )
+
+
+#: The columns of a load's parts (:meth:`Store.load_query`).
+PART_COLUMNS = ["part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest", "net_costs"]
+
+
+def _nulls_last(key: tuple) -> tuple:
+    """A sort key putting None after every value, as pandas sorts a missing key."""
+    return tuple((v is None, v if v is not None else "") for v in key)
 
 
 def _refused(con, plans: list[_Plan], files: Sequence[str], reason: str) -> NoReturn:
@@ -1212,7 +1345,7 @@ def _any_bad(plan: _Plan) -> str:
 
 
 def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None,
-          dropped: _Dropped | None = None, figures: str | None = None) -> pd.DataFrame:
+          dropped: _Dropped | None = None, figures: str | None = None) -> Rows:
     """One pass over the files, reading only the columns the checks and the totals name: every
     check, and per file, billing period, provider, account and currency the rows kept, the
     source's BilledCost and every row (``all_rows``, kept or dropped). Raises
@@ -1231,8 +1364,7 @@ def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None,
 
     e = plan.exprs
     if table is not None:
-        have = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+        have = _table_columns(con, table)
 
         def col(name: str) -> str:
             # a column the load left out holds a constant (or NULL): the expression gives it
@@ -1255,34 +1387,28 @@ def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None,
             kept = (f"SELECT {file} AS file, {', '.join(f'{col(k)} AS {k}' for k in keys)}, count(*) AS rows, "
                     f"sum({src}) AS source_BilledCost, count(*) AS all_rows, "
                     f"count(*) FILTER (WHERE {BAD_COL}) AS bad FROM {table} WHERE {mine} GROUP BY ALL")
-        view = None
+        params: list = []
         if plan.where != "TRUE":
             # the lines the load drops (CUR's SavingsPlanNegation) count towards the source and are
-            # checked too: the load recorded them (_Dropped); without that record, one more pass
-            # over the file, only they projected past its filter
+            # checked too: the load recorded them (_Dropped, added up per file and keys); without that
+            # record, one more pass over the file, only they projected past its filter
             if dropped is not None:
-                view = f"{dropped.name}_lines"
-                con.register(view, dropped.frame())
-                lines = (f"SELECT file, CAST(BillingPeriodStart AS TIMESTAMP) AS BillingPeriodStart, "
-                         f"{', '.join(f'CAST({k} AS VARCHAR) AS {k}' for k in keys[1:])}, "
-                         f"source_BilledCost, bad FROM {view}")
+                recorded, params = dropped.relation()
+                lost = (f"SELECT file, {', '.join(keys)}, 0 AS rows, sum(source_BilledCost) AS source_BilledCost, "
+                        f"sum(lines) AS all_rows, sum(bad) AS bad FROM {recorded} GROUP BY ALL")
             else:
                 lines = (f"SELECT filename AS file, {', '.join(f'{e[k]} AS {k}' for k in keys)}, "
                          f"{plan.source_billed} AS source_BilledCost, {_any_bad(plan)} AS bad "
                          f"FROM {plan.reader} WHERE NOT coalesce({plan.where}, false)")
-            lost = (f"SELECT file, {', '.join(keys)}, 0 AS rows, sum(source_BilledCost) AS source_BilledCost, "
-                    f"count(*) AS all_rows, count(*) FILTER (WHERE bad) AS bad FROM ({lines}) GROUP BY ALL")
+                lost = (f"SELECT file, {', '.join(keys)}, 0 AS rows, sum(source_BilledCost) AS source_BilledCost, "
+                        f"count(*) AS all_rows, count(*) FILTER (WHERE bad) AS bad FROM ({lines}) GROUP BY ALL")
             kept = (f"SELECT file, {', '.join(keys)}, CAST(sum(rows) AS BIGINT) AS rows, "
                     "sum(source_BilledCost) AS source_BilledCost, CAST(sum(all_rows) AS BIGINT) AS all_rows, "
                     f"CAST(sum(bad) AS BIGINT) AS bad FROM ({kept} UNION ALL {lost}) GROUP BY ALL")
-        try:
-            df = con.execute(kept).df()
-        finally:
-            if view is not None:
-                con.unregister(view)
-        if len(df) and int(df["bad"].sum()):
+        found = Rows.from_result(con.execute(kept, params))
+        if found.sum("bad"):
             raise _ChecksFailed()
-        return _scanned(df.drop(columns=["bad"]))
+        return _scanned(found.drop(["bad"]))
     checks = _checks(plan)
     bad_counts = "".join(f", count(*) FILTER (WHERE {ck.bad}) AS bad_{i}" for i, ck in enumerate(checks))
     sql = f"""SELECT filename AS file, {e['BillingPeriodStart']} AS BillingPeriodStart,
@@ -1293,26 +1419,26 @@ def _scan(con, plan: _Plan, table: str | None = None, index: int | None = None,
                      {bad_counts}
               FROM {plan.reader} GROUP BY ALL"""
     try:
-        df = con.execute(sql).df()
+        found = Rows.from_result(con.execute(sql))
     except duckdb.Error as exc:
         raise InputError([Problem(f"cannot read: {_short(exc)}", file=", ".join(plan.files))]) from None
     problems = []
     for i, ck in enumerate(checks):
-        n = int(df[f"bad_{i}"].sum()) if len(df) else 0
+        n = int(found.sum(f"bad_{i}"))
         if not n:
             continue
         problems.append(_example(con, plan, ck, n))
     if problems:
         raise InputError(problems)
-    return _scanned(df[[c for c in df.columns if not c.startswith("bad_")]])
+    return _scanned(found.drop([c for c in found.columns if c.startswith("bad_")]))
 
 
-def _scanned(df: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
-
-    df["billing_period"] = pd.to_datetime(df["BillingPeriodStart"]).dt.strftime("%Y-%m")
-    df["ProviderName"] = df["ProviderName"].astype("object").where(df["ProviderName"].notna(), "AWS")
-    return df
+def _scanned(rows: Rows) -> Rows:
+    """The scan's rows with their ``billing_period`` (``YYYY-MM``) and a missing provider AWS."""
+    rows = rows.map_column("ProviderName", lambda v: "AWS" if missing(v) else v)
+    i = rows.columns.index("BillingPeriodStart")
+    return Rows(rows.columns + ["billing_period"],
+                [(*r, None if r[i] is None else r[i].strftime("%Y-%m")) for r in rows.rows])
 
 
 def _example(con, plan: _Plan, ck: _Check, n: int) -> Problem:
@@ -1376,7 +1502,7 @@ def _row_hash(plan: _Plan, *, second: bool = False) -> str:
 _MAX_INLINE_ROWS = 20_000
 
 
-def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -> pd.DataFrame:
+def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -> Rows:
     """Files in which some rows repeat another row exactly: ``file``, ``rows`` (every row of
     the file), ``repeated_rows`` (copies beyond the first).
 
@@ -1390,28 +1516,31 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
     load wrote too (:data:`HASH2_COL`), so a CSV is never parsed a third time; a load of CSV
     files only counts the copies by the pair of hashes in one aggregate. Rows the load drops
     (CUR's SavingsPlanNegation lines) are not in ``table`` and not compared."""
-    import pandas as pd
-
-    if not _has_column(con, table, HASH_COL):
-        return pd.DataFrame(columns=["file", "rows", "repeated_rows"])
-    row = ROW_COL if _has_column(con, table, ROW_COL) else "NULL::BIGINT"
-    second = HASH2_COL if _has_column(con, table, HASH2_COL) else "NULL::UBIGINT"
+    cols = ["file", "rows", "repeated_rows"]
+    have = _table_columns(con, table)  # one look-up of the catalog (each costs a few ms)
+    if HASH_COL not in have:
+        return Rows(cols, [])
+    row = ROW_COL if ROW_COL in have else "NULL::BIGINT"
+    second = HASH2_COL if HASH2_COL in have else "NULL::UBIGINT"
     # a load of one file wrote no file column (:func:`_import`)
-    file = FILE_COL if _has_column(con, table, FILE_COL) else _lit(str(plans[0].files[0]))
+    file = FILE_COL if FILE_COL in have else _lit(str(plans[0].files[0]))
     if all(p.csv for p in plans) and second == HASH2_COL:
         # CSV only: rows agreeing on both hashes are equal, so the copies are counted by the pair
         # in one aggregate (no candidate rows to collect first)
+        # a load of one file groups by the two hashes alone: its file's name, the same text on
+        # every row, as a third key cost about half as much again as the two hashes
+        by = f"{FILE_COL}, " if file == FILE_COL else ""
         counted = con.execute(
-            f"""SELECT f, CAST(sum(n - 1) AS BIGINT) FROM (
-                    SELECT {file} AS f, count(*) AS n FROM {table}
-                    GROUP BY {file}, {HASH_COL}, {HASH2_COL} HAVING count(*) > 1)
-                GROUP BY f ORDER BY f"""
+            f"""SELECT {"f" if by else file}, CAST(sum(n - 1) AS BIGINT) FROM (
+                    SELECT {f"{FILE_COL} AS f, " if by else ""}count(*) AS n FROM {table}
+                    GROUP BY {by}{HASH_COL}, {HASH2_COL} HAVING count(*) > 1)
+                {"GROUP BY f ORDER BY f" if by else "HAVING count(*) > 0"}"""
         ).fetchall()
-        return pd.DataFrame(
-            [{"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": int(n)}
+        return Rows(
+            cols,
+            [(os.path.abspath(f), int(all_rows.get(f, 0)), int(n))
              for f, n in counted if n and any(os.path.abspath(f) in {os.path.abspath(x) for x in p.files}
-                                              for p in plans if p.cols.types)],
-            columns=["file", "rows", "repeated_rows"])
+                                              for p in plans if p.cols.types)])
     cand = con.execute(
         f"""SELECT {file}, list({HASH_COL}), list({row}), list({second}) FROM {table}
             WHERE {HASH_COL} IN (SELECT {HASH_COL} FROM {table} GROUP BY 1 HAVING count(*) > 1)
@@ -1427,7 +1556,7 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
             copies = Counter(zip(hashes, seconds, strict=True))
             repeated = sum(n - 1 for n in copies.values())
             if repeated:
-                out.append({"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": repeated})
+                out.append((os.path.abspath(f), int(all_rows.get(f, 0)), int(repeated)))
             continue
         paired = plan.hashed is not None and all(h is not None for h in seconds)
         # a FOCUS Parquet load wrote both hashes of the columns it reads: candidates agreeing on
@@ -1438,7 +1567,7 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
             copies = Counter(zip(hashes, seconds, strict=True))
             repeated = sum(n - 1 for n in copies.values())
             if repeated:
-                out.append({"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": repeated})
+                out.append((os.path.abspath(f), int(all_rows.get(f, 0)), int(repeated)))
             continue
         collist = ", ".join(f'"{c}"' for c in others)
         params: list = []
@@ -1463,11 +1592,10 @@ def _duplicates(con, plans: list[_Plan], table: str, all_rows: dict[str, int]) -
             params,
         ).fetchall()[0][0]
         if repeated:
-            out.append({"file": os.path.abspath(f), "rows": int(all_rows.get(f, 0)), "repeated_rows": int(repeated)})
-    return pd.DataFrame(out, columns=["file", "rows", "repeated_rows"])
+            out.append((os.path.abspath(f), int(all_rows.get(f, 0)), int(repeated)))
+    return Rows(cols, out)
 
 
-def _has_column(con, table: str, col: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?", [table, col]
-    ).fetchall()[0][0])
+def _table_columns(con, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}

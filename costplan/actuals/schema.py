@@ -37,6 +37,8 @@ currencies; quantities are in the row's ``PricingUnit`` / ``ConsumedUnit``.
 
 from __future__ import annotations
 
+import re
+
 COLUMNS: list[tuple[str, str]] = [
     ("BillingAccountId", "VARCHAR"),
     ("SubAccountId", "VARCHAR"),
@@ -305,4 +307,55 @@ MIGRATIONS.append(
         ["CREATE TABLE IF NOT EXISTS load_columns (load_id BIGINT, column_name VARCHAR, value VARCHAR, copy_of VARCHAR)"],
     )
 )
+MIGRATIONS.append(
+    (
+        11,
+        "a load's table may also leave out columns the view derives from its other columns (an expression)",
+        # ``expr``: the SQL expression over the load's stored columns (and the source columns it
+        # keeps for them, named KEPT_PREFIX + the source's name) every row's value equals; costplan
+        # writes it from its own mapping, and the view refuses one that is not such an expression
+        # (:func:`expression_columns`); loads before have none
+        ["ALTER TABLE load_columns ADD COLUMN IF NOT EXISTS expr VARCHAR"],
+    )
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+#: A load's table may keep a source column a derived column (``load_columns.expr``) reads,
+#: under this prefix and the source column's name; the view never shows it.
+KEPT_PREFIX = "__source_"
+
+_EXPR_WORDS = frozenset(
+    w.lower() for w in ("CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE",
+                        "TRUE", "FALSE", "coalesce", "greatest", "least", "NULLIF")
+)
+_EXPR_TYPES = frozenset(("VARCHAR", "DOUBLE", "TIMESTAMP", "BOOLEAN", "BIGINT"))
+#: One token of a derived column's expression (:func:`expression_columns`).
+EXPRESSION_TOKEN = re.compile(
+    r"""\s+|(?P<text>'(?:[^']|'')*')|"(?P<name>[^"]+)"|(?P<number>\d+(?:\.\d+)?)|::(?P<type>[A-Za-z]+)"""
+    r"""|(?P<word>[A-Za-z_][A-Za-z_0-9]*)|(?P<op><>|>=|<=|[=<>+\-*/(),])"""
+)
+
+
+def expression_columns(expr: str) -> list[str] | None:
+    """The columns (``"name"``) a derived column's expression reads, or None when ``expr`` is
+    not one costplan writes: only text and number literals, quoted column names, casts to a
+    plain type, comparisons, arithmetic, ``CASE``, ``AND``/``OR``/``NOT``, ``IN``, ``IS
+    [NOT] NULL``, ``LIKE`` and ``coalesce``/``greatest``/``least``/``NULLIF`` (no other
+    function, no statement, no subquery)."""
+    out, pos, depth = [], 0, 0
+    while pos < len(expr):
+        m = EXPRESSION_TOKEN.match(expr, pos)
+        if m is None:
+            return None
+        pos = m.end()
+        if m.group("name") is not None:
+            out.append(m.group("name"))
+        elif m.group("type") is not None and m.group("type").upper() not in _EXPR_TYPES:
+            return None
+        elif m.group("word") is not None and m.group("word").lower() not in _EXPR_WORDS:
+            return None
+        elif m.group("op") in ("(", ")"):
+            depth += 1 if m.group("op") == "(" else -1
+            if depth < 0:
+                return None
+    return out if depth == 0 and expr.strip() else None

@@ -36,6 +36,7 @@ from costplan.actuals.queries import (  # noqa: F401 - the store's query helpers
     spend_sql,
 )
 from costplan.errors import CostplanError, InputError, Problem
+from costplan.frames import Rows, group_sum_like_pandas, missing, round_like_pandas
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -54,6 +55,90 @@ def pd_to_datetime(values):
     return pd.to_datetime(values)
 
 
+#: The totals of a load (:meth:`Store.load_query`), and their types as a DataFrame.
+TOTALS_COLUMNS = {"billing_period": "str", "ProviderName": "object", "BillingCurrency": "str", "rows": "int64",
+                  "BilledCost": "float64", "EffectiveCost": "float64"}
+
+
+def _load_totals(summary: Rows) -> Rows:
+    """The load's totals per billing period, provider and currency from its ``summary`` (one row
+    per billing period, provider, account and currency), as pandas' ``groupby(...).sum()`` of the
+    summary gives them (its compensated sums, groups in the keys' order, a missing key a group of
+    its own), the period as ``YYYY-MM``, a missing provider AWS, ordered by period, provider and
+    currency."""
+    groups: dict[tuple, list] = {}
+    i = {c: summary.columns.index(c) for c in summary.columns}
+    for r in summary.rows:
+        key = tuple(None if missing(r[i[c]]) else r[i[c]] for c in ("BillingPeriodStart", "ProviderName", "BillingCurrency"))
+        groups.setdefault(key, []).append(r)
+    out = []
+    for (bps, provider, currency), g in sorted(groups.items(), key=lambda kv: _nulls_last(kv[0])):
+        out.append((bps.strftime("%Y-%m") if bps is not None else None, "AWS" if provider is None else provider, currency,
+                    int(sum(r[i["rows"]] for r in g)),
+                    group_sum_like_pandas(r[i["BilledCost"]] for r in g),
+                    group_sum_like_pandas(r[i["EffectiveCost"]] for r in g)))
+    out.sort(key=lambda r: _nulls_last(r[:3]))
+    return Rows(list(TOTALS_COLUMNS), out, {"BilledCost": "float", "EffectiveCost": "float"})
+
+
+def _nulls_last(key: tuple) -> tuple:
+    """A sort key putting None after every value, as pandas sorts a missing key (``na_position``)."""
+    return tuple((v is None, v if v is not None else 0) for v in key)
+
+
+def _totals_frame(totals: Rows | None) -> pd.DataFrame | None:
+    """The totals as the DataFrame :attr:`LoadResult.totals` gives."""
+    if totals is None:
+        return None
+    import pandas as pd
+
+    df = pd.DataFrame(totals.rows, columns=totals.columns)
+    return df.astype({c: t for c, t in TOTALS_COLUMNS.items() if c in df.columns})
+
+
+def _frame_rows(df: pd.DataFrame) -> Rows:
+    """A DataFrame's rows as Python values (a timestamp a ``datetime``, a missing value None)."""
+    import pandas as pd
+
+    def value(v):
+        if isinstance(v, pd.Timestamp):
+            return v.to_pydatetime()
+        if hasattr(v, "item"):  # numpy scalars
+            v = v.item()
+        try:
+            return None if pd.isna(v) else v
+        except (TypeError, ValueError):  # not a scalar
+            return v
+
+    cols = list(df.columns)
+    return Rows(cols, [tuple(value(v) for v in r) for r in df.itertuples(index=False, name=None)])
+
+
+def _temp_table(con, name: str, columns: dict[str, str], rows) -> None:
+    """A temporary table ``name`` of ``columns`` (name: type) holding ``rows`` (tuples of Python
+    values), for a statement to join (in the load's transaction: a rollback removes it too)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+    _insert_rows(con, name, list(columns), list(rows))
+
+
+def _drop_temp(con, name: str) -> None:
+    # after a failed statement the transaction refuses every statement but ROLLBACK, which
+    # removes the table anyway
+    with contextlib.suppress(Exception):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _insert_rows(con, table: str, columns, rows, chunk: int = 500) -> None:
+    """Insert ``rows`` (tuples of Python values) into ``columns`` of ``table``: a few statements
+    of many rows each (one per row costs a statement's overhead each)."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    for k in range(0, len(rows), chunk):
+        part = rows[k:k + chunk]
+        con.execute(f"INSERT INTO {table} ({cols}) VALUES {', '.join(one for _ in part)}",
+                    [v for r in part for v in r])
+
+
 class PartsConflict(InputError):
     """An import would replace a billing period the store holds from files it does not include."""
 
@@ -66,11 +151,16 @@ class LoadResult:
     x_Source: str
     rows_loaded: int
     rows_replaced: int
-    totals: pd.DataFrame | None = None
+    totals_rows: Rows | None = None
     """Per billing period, provider and currency: rows, BilledCost and EffectiveCost stored by
-    this load [BillingCurrency]."""
+    this load [BillingCurrency] (:data:`TOTALS_COLUMNS`), as :class:`costplan.frames.Rows`."""
     dropped_synthetic: int = 0
     """Rows of the synthetic sample removed because real data was loaded (never mixed)."""
+
+    @property
+    def totals(self) -> pd.DataFrame | None:
+        """:attr:`totals_rows` as a DataFrame."""
+        return _totals_frame(self.totals_rows)
 
 
 class Store:
@@ -339,7 +429,8 @@ class Store:
         params: Sequence | None = None,
         replace_range: tuple[dt.date, dt.date] | None = None,
         check: Callable[[duckdb.DuckDBPyConnection, int, pd.DataFrame], None] | None = None,
-        parts: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+        check_rows: Callable[[duckdb.DuckDBPyConnection, int, Rows], None] | None = None,
+        parts: Rows | pd.DataFrame | Callable[[], Rows | pd.DataFrame] | None = None,
         mode: str = "complete",
         hidden: Sequence[str] = (),
         inspect: Callable[[duckdb.DuckDBPyConnection, str, str], None] | None = None,
@@ -363,14 +454,16 @@ class Store:
           part never replaces the others; ``append`` adds the rows as further parts, replacing only
           earlier loads made of no other parts than these.
 
-        ``parts`` names the files of the load: columns ``part`` (the file's name), ``path``,
+        ``parts`` names the files of the load (:class:`costplan.frames.Rows` or a DataFrame):
+        columns ``part`` (the file's name), ``path``,
         ``ProviderName``, ``BillingAccountId``, ``BillingPeriodStart``, ``rows`` (one row per file
         and period it holds) and optionally ``manifest``; without it the load is one part named
         after the load. A callable ``parts`` is called after ``inspect`` (which may work them out
         from the new rows). ``check(con, load_id, totals)`` runs before the commit with the load's
         totals per billing period, provider and currency (``billing_period``, ``ProviderName``,
         ``BillingCurrency``, ``rows``, ``BilledCost``, ``EffectiveCost``); if it raises, nothing
-        is written.
+        is written. ``check_rows`` is the same with the totals as :class:`costplan.frames.Rows`
+        (no pandas: what an import from the command line uses).
 
         ``hidden`` names columns of ``select_sql`` that are not store columns (a row hash, the
         source file and row): ``inspect(con, table, figures)`` reads them from the new rows' table
@@ -394,6 +487,10 @@ class Store:
         included). The view supplies them for the load's table (recorded in ``load_columns``);
         a load appended to ``rows_main`` writes them there. Only text constants, and copies of a
         column of the same type, of columns that are neither required nor keys of the load.
+        ``{column: ("expr", sql)}``: equal on every row to ``sql``, an expression over the load's
+        stored columns and the source columns ``select_sql`` keeps for it (named
+        :data:`schema.KEPT_PREFIX` + the source's name; they stay in the load's table, and the
+        view shows only the store's columns), of the kind :func:`schema.expression_columns` accepts.
         """
         if not schema.is_source(source):
             raise InputError(f"unknown source {source!r}; valid: {', '.join(schema.SOURCES)}, "
@@ -421,8 +518,10 @@ class Store:
                 con.execute(restore)
                 restore = None
             self._hook("after_insert", load_id)
-            cols = {c: t for c, t in self._columns(table).items() if c not in hidden}
-            supplied = self._check_supplied(dict(supplied or {}), cols)
+            every = {c: t for c, t in self._columns(table).items() if c not in hidden}
+            kept = [c for c in every if c.startswith(schema.KEPT_PREFIX)]
+            cols = {c: t for c, t in every.items() if c not in kept}
+            supplied = self._check_supplied(dict(supplied or {}), cols, kept)
             unknown = [c for c in cols if c not in schema.COLUMN_TYPES or c in ("x_Source", "x_LoadId")]
             if unknown:
                 raise InputError(
@@ -448,12 +547,13 @@ class Store:
                            sum(EffectiveCost) AS EffectiveCost,
                            {", ".join(f'CAST(sum("null_{c}") AS BIGINT) AS "null_{c}"' for c in schema.REQUIRED)}
                     FROM {figures} GROUP BY ALL"""
-            ).df()
-            loaded = int(summary["rows"].sum())
+            )
+            summary = Rows.from_result(summary)
+            loaded = int(summary.sum("rows"))
             problems = [
-                Problem(f"{int(summary[f'null_{c}'].sum())} rows have no {c}", location=c)
+                Problem(f"{int(summary.sum(f'null_{c}'))} rows have no {c}", location=c)
                 for c in schema.REQUIRED
-                if summary[f"null_{c}"].sum()
+                if summary.sum(f"null_{c}")
             ]
             if problems:
                 raise InputError(problems)
@@ -462,7 +562,7 @@ class Store:
                     "SELECT x_Source, count(*) FROM loads WHERE rows_loaded > 0 GROUP BY 1"
                 ).fetchall()
             )
-            scopes = summary[["ProviderName", "BillingAccountId", "BillingPeriodStart"]].drop_duplicates()
+            scopes = list(dict.fromkeys(summary.select(["ProviderName", "BillingAccountId", "BillingPeriodStart"]).rows))
             part_rows = self._part_rows(load_id, parts() if callable(parts) else parts, summary)
             replaced = 0
             if earlier.get(source):
@@ -478,24 +578,24 @@ class Store:
                 filled = "".join(f", {e} AS \"{c}\"" for c, (e, varies) in
                                  self._projection(load_id, source, table, cols, supplied).items()
                                  if c in supplied)
+                # the source columns kept for the view's expressions are not store columns
+                names = ", ".join(f'"{c}"' for c in kept)
+                rest = f" EXCLUDE ({names})" if kept else ""
                 con.execute(
-                    f"INSERT INTO rows_main BY NAME SELECT *{filled}, ?::VARCHAR AS x_Source, ?::BIGINT AS x_LoadId "
-                    f"FROM {table}",
+                    f"INSERT INTO rows_main BY NAME SELECT *{rest}{filled}, ?::VARCHAR AS x_Source, "
+                    f"?::BIGINT AS x_LoadId FROM {table}",
                     [source, load_id],
                 )
                 con.execute(f"DROP TABLE {table}")
             elif supplied:
                 con.executemany(
-                    "INSERT INTO load_columns VALUES (?, ?, ?, ?)",
-                    [[load_id, c, v if kind == "value" else None, v if kind == "copy" else None]
+                    "INSERT INTO load_columns (load_id, column_name, value, copy_of, expr) VALUES (?, ?, ?, ?, ?)",
+                    [[load_id, c, v if kind == "value" else None, v if kind == "copy" else None,
+                      v if kind == "expr" else None]
                      for c, (kind, v) in supplied.items()],
                 )
             if replace_range is None:
-                con.register("_costplan_parts", part_rows)
-                try:
-                    con.execute("INSERT INTO load_parts BY NAME SELECT * FROM _costplan_parts")
-                finally:
-                    con.unregister("_costplan_parts")
+                _insert_rows(con, "load_parts", part_rows.columns, part_rows.rows)
             con.execute(
                 "INSERT INTO loads BY NAME SELECT ? AS load_id, ? AS x_Source, ? AS description, "
                 "now()::TIMESTAMP AS started_at, ? AS rows_loaded, ? AS rows_replaced, ? AS table_name",
@@ -518,25 +618,13 @@ class Store:
             self._refresh_rollup(touched - {load_id} if own else touched)
             con.execute(f"DROP TABLE {figures}")
             self._refresh_period_source()
-            totals = (
-                summary.groupby(["BillingPeriodStart", "ProviderName", "BillingCurrency"], dropna=False)[
-                    ["rows", "BilledCost", "EffectiveCost"]
-                ]
-                .sum()
-                .reset_index()
-            )
-            totals.insert(
-                0, "billing_period", pd_to_datetime(totals.pop("BillingPeriodStart")).dt.strftime("%Y-%m")
-            )
-            totals["ProviderName"] = totals["ProviderName"].astype("object").where(
-                totals["ProviderName"].notna(), "AWS"
-            )
-            totals = totals.sort_values(["billing_period", "ProviderName", "BillingCurrency"]).reset_index(
-                drop=True
-            )
+            totals = _load_totals(summary)
+            if check_rows is not None:
+                check_rows(con, load_id, totals)
             if check is not None:
-                check(con, load_id, totals)
-            totals = totals.round({"BilledCost": 2, "EffectiveCost": 2})
+                check(con, load_id, _totals_frame(totals))
+            for c in ("BilledCost", "EffectiveCost"):
+                totals = totals.map_column(c, lambda v: round_like_pandas(v, 2))
             self._hook("before_commit", load_id)
             con.execute("COMMIT")
         except BaseException:
@@ -588,33 +676,38 @@ class Store:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(select)} FROM {table} GROUP BY {keys}")
         return name
 
-    def _part_rows(self, load_id: int, parts, summary) -> pd.DataFrame:
-        """The ``load_parts`` rows of a new load (one per file and billing period)."""
-        import pandas as pd
-
+    def _part_rows(self, load_id: int, parts, summary: Rows) -> Rows:
+        """The ``load_parts`` rows of a new load (one per file and billing period). ``parts``:
+        :class:`costplan.frames.Rows` or a DataFrame (see :meth:`load_query`)."""
         cols = ["load_id", "part", "path", "ProviderName", "BillingAccountId", "BillingPeriodStart", "rows", "manifest",
                 "net_costs"]
+        if parts is not None and not isinstance(parts, Rows):
+            parts = _frame_rows(parts)
         if parts is None or not len(parts):
-            df = (
-                summary.groupby(["ProviderName", "BillingAccountId", "BillingPeriodStart"], dropna=False)["rows"]
-                .sum()
-                .reset_index()
-            )
-            df["part"] = f"load {load_id}"
-            df["path"] = None
-            df["manifest"] = None
-            df["net_costs"] = None
+            # per provider, account and period of the summary, as its groupby gives them: in the keys' order
+            keys = ("ProviderName", "BillingAccountId", "BillingPeriodStart")
+            idx = [summary.columns.index(c) for c in keys]
+            n = summary.columns.index("rows")
+            held: dict[tuple, int] = {}
+            for r in summary.rows:
+                key = tuple(None if missing(r[j]) else r[j] for j in idx)
+                held[key] = held.get(key, 0) + int(r[n])
+            records = [{"ProviderName": p, "BillingAccountId": a, "BillingPeriodStart": bps, "rows": n_,
+                        "part": f"load {load_id}"} for (p, a, bps), n_ in sorted(held.items(), key=lambda kv: _nulls_last(kv[0]))]
         else:
-            df = parts.copy()
-            for c in ("path", "manifest", "net_costs"):
-                if c not in df:
-                    df[c] = None
-        df["load_id"] = load_id
-        df["BillingPeriodStart"] = pd.to_datetime(df["BillingPeriodStart"])
-        df["rows"] = df["rows"].astype("int64")
-        for c in ("part", "path", "ProviderName", "BillingAccountId", "manifest", "net_costs"):
-            df[c] = df[c].astype("object").where(df[c].notna(), None)
-        return df[cols].reset_index(drop=True)
+            records = parts.records()
+
+        def value(rec: dict, c: str):
+            v = rec.get(c)
+            if c == "load_id":
+                return load_id
+            if c == "rows":
+                return int(v)
+            if c == "BillingPeriodStart" and isinstance(v, str):
+                return dt.datetime.fromisoformat(v)
+            return None if missing(v) else v
+
+        return Rows(cols, [tuple(value(rec, c) for c in cols) for rec in records])
 
     def held_parts(self, source: str | None = None) -> pd.DataFrame:
         """The files (parts) each billing period is held from: ``load_id``, ``x_Source``,
@@ -721,29 +814,41 @@ class Store:
     def _supplied(self, load_id: int) -> dict[str, tuple[str, str]]:
         """The columns load ``load_id``'s table left out and the view supplies (``load_columns``;
         none in a store before schema version 10, or for a load before it)."""
-        if not self.con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'load_columns' AND schema_name = 'main'"
-        ).fetchall()[0][0]:
+        # a store being migrated has no load_columns before version 10, no expr column before 11
+        # (its loads have no expression then)
+        have, has_expr = self.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE column_name = 'expr') FROM duckdb_columns() "
+            "WHERE table_name = 'load_columns' AND schema_name = 'main'"
+        ).fetchall()[0]
+        if not have:
             return {}
+        expr = "expr" if has_expr else "NULL"
         rows = self.con.execute(
-            "SELECT column_name, value, copy_of FROM load_columns WHERE load_id = ? ORDER BY column_name", [load_id]
+            f"SELECT column_name, value, copy_of, {expr} FROM load_columns WHERE load_id = ? ORDER BY column_name",
+            [load_id],
         ).fetchall()
-        return {c: ("value", v) if copy_of is None else ("copy", copy_of) for c, v, copy_of in rows}
+        return {c: ("copy", copy_of) if copy_of is not None else ("expr", e) if e is not None else ("value", v)
+                for c, v, copy_of, e in rows}
 
     #: Columns a load's table always holds when it has them (read by name from the table: the
     #: checks of the required ones, the keys that replace periods and the totals).
     _NEVER_SUPPLIED = ("BillingAccountId", "BillingCurrency", "BilledCost", "EffectiveCost", "x_Source", "x_LoadId")
 
-    def _check_supplied(self, supplied: dict[str, tuple[str, str]], cols: dict[str, str]) -> dict[str, tuple[str, str]]:
+    def _check_supplied(self, supplied: dict[str, tuple[str, str]], cols: dict[str, str],
+                        kept: Sequence[str] = ()) -> dict[str, tuple[str, str]]:
         """``supplied`` (see :meth:`load_query`) checked against the new table's columns ``cols``
-        (a copy is cast to its column's type in the view, as the column's own value would have been)."""
+        and the source columns it keeps, ``kept`` (a copy or an expression is cast to its
+        column's type in the view, as the column's own value would have been)."""
         for c, (kind, v) in supplied.items():
             t = schema.COLUMN_TYPES.get(c)
+            reads = schema.expression_columns(v) if kind == "expr" and isinstance(v, str) else None
             ok = (
                 t is not None and c not in cols and c not in schema.REQUIRED and c not in self._NEVER_SUPPLIED
                 and (
                     (kind == "value" and t == "VARCHAR" and isinstance(v, str))
                     or (kind == "copy" and c != "ProviderName" and v in cols)
+                    or (kind == "expr" and c != "ProviderName" and reads is not None
+                        and all(r in cols or r in kept for r in reads))
                 )
             )
             if not ok:
@@ -772,6 +877,16 @@ class Store:
                 exprs[c] = (f'"{c}"' if present[c] == t else f'CAST("{c}" AS {t})', True)
             elif c in supplied and supplied[c][0] == "value":
                 exprs[c] = ("'" + supplied[c][1].replace("'", "''") + f"'::{t}", False)
+            elif c in supplied and supplied[c][0] == "expr":
+                # an expression over the table's columns (checked again here: the text is the
+                # store file's, and only an expression costplan writes is read)
+                reads = schema.expression_columns(supplied[c][1])
+                if reads is None or not all(r in present or r.startswith(schema.KEPT_PREFIX) for r in reads):
+                    raise CostplanError(
+                        f"store {self.path}: load {load_id} derives {c} by an expression costplan does not write; "
+                        "the store file was changed by something else"
+                    )
+                exprs[c] = (f"CAST(({supplied[c][1]}) AS {t})", True)
             elif c in supplied:
                 src = supplied[c][1]
                 exprs[c] = (f'"{src}"' if present[src] == t else f'CAST("{src}" AS {t})', True)
@@ -802,15 +917,14 @@ class Store:
         return total
 
     def _replace_periods(self, source: str, load_id: int, scopes, part_rows, mode: str) -> int:
-        """Remove what the new load supersedes, period by period (see :meth:`load_query`)."""
-        import pandas as pd
-
+        """Remove what the new load supersedes, period by period (see :meth:`load_query`).
+        ``scopes``: the new rows' (ProviderName, BillingAccountId, BillingPeriodStart), once each;
+        ``part_rows``: the load's parts (:meth:`_part_rows`)."""
         con = self.con
-        key = scopes.assign(
-            p=scopes["ProviderName"].fillna(""), a=scopes["BillingAccountId"].fillna(""),
-            bps=pd_to_datetime(scopes["BillingPeriodStart"]),
-        )[["p", "a", "bps"]]
-        con.register("_costplan_scopes", key)
+        if not scopes:
+            return 0
+        key = [(p or "", a or "", bps) for p, a, bps in scopes]
+        _temp_table(con, "_costplan_scopes", {"p": "VARCHAR", "a": "VARCHAR", "bps": "TIMESTAMP"}, key)
         try:
             held = con.execute(
                 """SELECT lp.load_id, s.p, s.a, s.bps, lp.part
@@ -819,16 +933,18 @@ class Store:
                         AND coalesce(lp.BillingAccountId, '') = s.a AND lp.BillingPeriodStart = s.bps
                    WHERE l.x_Source = ? AND lp.load_id <> ?""",
                 [source, load_id],
-            ).df()
+            ).fetchall()
         finally:
-            con.unregister("_costplan_scopes")
-        if held.empty:
+            _drop_temp(con, "_costplan_scopes")
+        if not held:
             return 0
-        new_parts = set(part_rows["part"])
+        new_parts = set(part_rows.column("part"))
+        parts_of: dict[tuple, set] = {}
+        for lid, p, a, bps, part in held:
+            parts_of.setdefault((lid, p, a, bps), set()).add(part)
         remove = []
         conflicts = []
-        for (lid, p, a, bps), g in held.groupby(["load_id", "p", "a", "bps"], sort=True):
-            theirs = set(g["part"])
+        for (lid, p, a, bps), theirs in sorted(parts_of.items()):
             if mode == "complete" or theirs <= new_parts:
                 remove.append((lid, p, a, bps))
             elif mode == "replace" or theirs & new_parts:
@@ -836,7 +952,7 @@ class Store:
         if conflicts:
             problems = []
             for lid, p, a, bps, missing, shared in conflicts:
-                period = pd.Timestamp(bps).strftime("%Y-%m")
+                period = bps.strftime("%Y-%m")
                 who = " ".join(x for x in (p, f"account {mask_account(a)}" if a else "") if x)
                 if shared:
                     msg = (
@@ -861,8 +977,8 @@ class Store:
             )
         if not remove:
             return 0
-        targets = pd.DataFrame(remove, columns=["load_id", "p", "a", "bps"])
-        con.register("_costplan_targets", targets)
+        _temp_table(con, "_costplan_targets", {"load_id": "BIGINT", "p": "VARCHAR", "a": "VARCHAR", "bps": "TIMESTAMP"},
+                    remove)
         total = 0
         try:
             total += int(
@@ -874,7 +990,7 @@ class Store:
                 ).fetchall()[0][0]
             )
             own = {lid: table for lid, src, table in self._load_tables() if src == source}
-            for lid in sorted(set(targets["load_id"]) & set(own)):
+            for lid in sorted({r[0] for r in remove} & set(own)):
                 table = own[lid]
                 total += int(
                     con.execute(
@@ -890,7 +1006,7 @@ class Store:
                      AND coalesce(lp.BillingAccountId, '') = t.a AND lp.BillingPeriodStart = t.bps"""
             )
         finally:
-            con.unregister("_costplan_targets")
+            _drop_temp(con, "_costplan_targets")
         return total
 
     def _drop_if_empty(self, table: str) -> None:

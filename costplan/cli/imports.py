@@ -151,22 +151,18 @@ def import_users(
 
 
 def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format, mode: str | None = None) -> None:
-    from rich.console import Console
-
     from costplan import config
     from costplan.actuals.files import import_files
     from costplan.actuals.store import Store
 
-    with Store.writing(config.load_settings(store=store_path).store) as store:
-        with (
-            Console(stderr=True).status(f"importing {len(paths)} path(s)", spinner="dots")
-            if fmt is Format.table
-            else _null()
-        ):
+    cfg = config.load_settings(store=store_path)
+    with Store.writing(cfg.store, settings=cfg) as store:
+        with _spinner(f"importing {len(paths)} path(s)") if fmt is Format.table else _null():
             report = import_files(store, kind, paths, mode=mode)
         path = store.path
-    from costplan.frames import json_records
+    from costplan.cli.common import rows_records
 
+    dups = report.duplicates_rows
     if fmt is Format.json:
         emit_json(
             {
@@ -178,13 +174,13 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format, mode:
                 "rows_loaded": report.rows_loaded,
                 "rows_replaced": report.rows_replaced,
                 "store": str(path),
-                "totals": json_records(report.totals),
-                "duplicates": json_records(report.duplicates) if report.duplicates is not None else [],
+                "totals": rows_records(report.totals_rows),
+                "duplicates": rows_records(dups) if dups is not None else [],
             }
         )
     else:
         emit_frame(
-            report.totals,
+            report.totals_rows,
             fmt,
             title=f"{kind.upper()} import: totals per billing period, source vs store",
             money=("source_BilledCost", "stored_BilledCost", "difference"),
@@ -201,16 +197,28 @@ def _run(kind: str, paths: list[str], store_path: str | None, fmt: Format, mode:
             f"{len(report.ignored)} data file(s) beside the manifests are listed by none of them (older deliveries) "
             "and were not read, e.g. " + report.ignored[0]
         )
-    if report.duplicates is not None:
-        for r in report.duplicates.itertuples():
+    if dups is not None:
+        for r in dups.records():
             warn(
-                f"{r.file}: {r.repeated_rows} of its {r.rows} rows repeat another row of the file exactly; kept "
+                f"{r['file']}: {r['repeated_rows']} of its {r['rows']} rows repeat another row of the file exactly; kept "
                 "(FOCUS rows have no unique key and each row's cost counts towards the invoice)"
             )
     if report.dropped_synthetic:
         warn(
             "the synthetic sample rows were removed from this store (real data and the sample are never mixed)"
         )
+
+
+def _spinner(text: str):
+    """rich's status spinner on stderr where rich shows one (a terminal); elsewhere it would write
+    nothing, and neither rich nor its spinner is loaded."""
+    from costplan.cli.common import _plain_stderr
+
+    if _plain_stderr(""):
+        return _null()
+    from rich.console import Console
+
+    return Console(stderr=True).status(text, spinner="dots")
 
 
 class _null:
