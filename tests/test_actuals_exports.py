@@ -1045,8 +1045,9 @@ def test_an_empty_cost_is_refused_alike_read_typed_or_as_text(store, tmp_path, c
 
 
 def test_a_csv_timestamp_in_utc_form_and_with_an_offset_are_the_same_instants(tmp_path):
-    """The form a CUR writes (``...T05:00:00Z``) is read by a plain TIMESTAMP cast, any other
-    text through TIMESTAMPTZ: both give the instant in UTC, offsets applied."""
+    """The forms AWS writes (a CUR's ``...T05:00:00Z``, a FOCUS export's ``...T05:00:00.000Z``)
+    are read by a plain TIMESTAMP cast, any other text through TIMESTAMPTZ: both give the
+    instant in UTC, offsets applied (milliseconds with an offset included)."""
     import duckdb
 
     from costplan.actuals.files import _Cols
@@ -1055,9 +1056,13 @@ def test_a_csv_timestamp_in_utc_form_and_with_an_offset_are_the_same_instants(tm
         "2026-10-01T05:00:00Z": dt.datetime(2026, 10, 1, 5),
         "2026-10-01T05:00:00+05:00": dt.datetime(2026, 10, 1, 0),
         "2026-10-01T05:00:00-08:00": dt.datetime(2026, 10, 1, 13),
+        "2026-10-01T05:00:00.000Z": dt.datetime(2026, 10, 1, 5),
+        "2026-10-01T05:00:00.250Z": dt.datetime(2026, 10, 1, 5, 0, 0, 250000),
+        "2026-10-01T05:00:00.250+05:00": dt.datetime(2026, 10, 1, 0, 0, 0, 250000),
         "2026-10-01T24:00:00Z": dt.datetime(2026, 10, 2, 0),
         "2026-10-01 05:00:00": dt.datetime(2026, 10, 1, 5),
         "2026-10-0xT05:00:00Z": None,
+        "2026-10-0xT05:00:00.000Z": None,
     }
     c = _Cols({"t": "VARCHAR"}, csv=True)
     expr = c.typed("TIMESTAMP", "ChargePeriodStart", "t")
@@ -1068,7 +1073,7 @@ def test_a_csv_timestamp_in_utc_form_and_with_an_offset_are_the_same_instants(tm
     assert got == values
     bad = {ck.bad for ck in c.checks}
     flagged = {r[0] for r in con.execute(f"SELECT t FROM {c.reader('src')} WHERE {' OR '.join(bad)}").fetchall()}
-    assert flagged == {"2026-10-0xT05:00:00Z"}
+    assert flagged == {"2026-10-0xT05:00:00Z", "2026-10-0xT05:00:00.000Z"}
 
 
 def test_a_csv_timestamp_is_refused_unless_iso_8601_whatever_duckdb_would_read(tmp_path):
@@ -1081,8 +1086,8 @@ def test_a_csv_timestamp_is_refused_unless_iso_8601_whatever_duckdb_would_read(t
     from costplan.actuals.files import _Cols
 
     refused = ["2026-4-01T00:00:00Z", "26-10-01T00:00:00Z", " 2026-10-01T00:00:00Z", "2026/10/01T00:00:00Z",
-               "2026-10-01T00:00:0xZ", "4/1/25"]
-    accepted = ["2026-10-01T00:00:00Z", "2026-10-01T00:00:00+02:00", "2026-10-01 00:00:00", "2026-10-01"]
+               "2026-10-01T00:00:0xZ", "2026-4-01T00:00:00.000Z", "2026/10/01T00:00:00.000Z", "4/1/25"]
+    accepted = ["2026-10-01T00:00:00Z", "2026-10-01T00:00:00.000Z", "2026-10-01T00:00:00+02:00", "2026-10-01 00:00:00", "2026-10-01"]
     c = _Cols({"t": "VARCHAR"}, csv=True)
     c.typed("TIMESTAMP", "ChargePeriodStart", "t")
     con = duckdb.connect()

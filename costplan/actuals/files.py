@@ -394,8 +394,9 @@ def _legacy_relation(reader: str, types: dict[str, str], *, row_numbers: bool = 
 # -- column expressions ------------------------------------------------------------------------
 #: The type :func:`_legacy_relation` gives the Tags object it builds from ``resourceTags/*``.
 BUILT_JSON = "JSON"
-#: A timestamp as a CUR writes it, in UTC (a LIKE pattern): ``2026-10-01T00:00:00Z``.
-UTC_FORM = "____-__-__T__:__:__Z"
+#: Timestamps in UTC as AWS writes them (LIKE patterns): a CUR's ``2026-10-01T00:00:00Z`` and a
+#: FOCUS export's ``2026-10-01T00:00:00.000Z``.
+UTC_FORMS = ("____-__-__T__:__:__Z", "____-__-__T__:__:__.___Z")
 
 
 @dataclass(frozen=True)
@@ -472,11 +473,12 @@ class _Cols:
             elif t.startswith("TIMESTAMP") or t == "DATE":
                 expr = f"CAST({raw} AS TIMESTAMP)"  # the session is UTC: offsets are applied
             elif self.csv:
-                # the form a CUR writes (2026-10-01T00:00:00Z, UTC) is read as a plain TIMESTAMP, the
-                # same instant at half the cost; any other text goes through TIMESTAMPTZ (offsets).
+                # the forms AWS writes (2026-10-01T00:00:00Z, 2026-10-01T00:00:00.000Z: UTC) are read
+                # as a plain TIMESTAMP, the same instant at half the cost; any other text goes
+                # through TIMESTAMPTZ (offsets).
                 # Whether a value has that form is computed once, beside the value (DuckDB evaluates
                 # the LIKE shared by the two columns of one projection once), and read by the check
-                like = f"({raw} LIKE {_lit(UTC_FORM)})"
+                like = "(" + " OR ".join(f"{raw} LIKE {_lit(f)}" for f in UTC_FORMS) + ")"
                 expr = self.share(
                     f"coalesce(CASE WHEN {like} THEN try_cast({raw} AS TIMESTAMP) END, "
                     f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP))"
