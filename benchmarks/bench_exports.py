@@ -268,6 +268,8 @@ def main() -> None:
     unknown = [k for k in inputs if k not in INPUTS]
     if unknown:
         raise SystemExit(f"unknown input(s) {', '.join(unknown)}; valid: {', '.join(INPUTS)}")
+    if a.workdir:  # the files go into a temporary folder inside it, removed at the end
+        Path(a.workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=a.workdir) as work:
         db = str(Path(work) / "bench.duckdb")
         gen = _run("generate", workdir=work, rows=a.rows, parts=a.parts, csv_rows=a.csv_rows, shape=a.shape,
