@@ -1119,3 +1119,52 @@ def test_a_csv_load_sets_back_the_row_order_setting_it_changed(store, tmp_path):
     store.con.execute("SET preserve_insertion_order = false")  # whatever the connection had is what it keeps
     import_files(store, "cur", [_legacy(tmp_path / "good.csv.gz", LEGACY_LINES)])
     assert setting() is False
+
+
+@pytest.mark.parametrize("dialect", [
+    dict(delimiter=",", lineterminator="\n"),
+    dict(delimiter=";", lineterminator="\r\n"),
+    dict(delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_ALL),
+    dict(delimiter="|", lineterminator="\r\n", gz=True),
+])
+def test_a_csv_in_any_dialect_the_sniffer_finds_imports_alike(store, tmp_path, dialect):
+    """The file is sniffed once and read with the dialect found (delimiter, quote, line end),
+    so a CSV in another dialect imports exactly as the comma one: 299.50 by hand
+    (:func:`focus_rows`), a description holding the delimiter, a quote and a line break intact."""
+    from costplan.actuals import files
+
+    dialect = dict(dialect)
+    gz = dialect.pop("gz", False)
+    rows = focus_rows("1.0")
+    tricky = 'Sales tax; see "terms", line 1\nline 2|\ttab'
+    rows[-2] = dict(rows[-2], ChargeDescription=tricky)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), **dialect)
+    w.writeheader()
+    w.writerows(rows)
+    path = tmp_path / ("f.csv.gz" if gz else "f.csv")
+    if gz:
+        with gzip.open(path, "wt", newline="") as fh:
+            fh.write(buf.getvalue())
+    else:
+        path.write_text(buf.getvalue(), newline="")
+    files._DESCRIBED.clear()
+    files._DIALECTS.clear()
+    report = import_files(store, "focus", [str(path)])
+    assert [d[0] for d in files._DIALECTS.values()] == [dialect["delimiter"]]
+    assert report.rows_loaded == 32
+    assert billed(store) == pytest.approx(299.50, abs=0.005)
+    got = store.con.execute("SELECT ChargeDescription FROM cost_rows WHERE ChargeCategory = 'Tax'").fetchall()
+    assert got == [(tricky,)]
+
+
+def test_csv_parts_with_their_columns_in_another_order_are_read_by_name(store, tmp_path):
+    """Two parts whose headers list the columns in another order cannot share one explicit
+    column list: they are read by name (each part sniffed by the reader), and add up to the
+    period's 299.50 (by hand: :func:`focus_rows`)."""
+    rows = focus_rows("1.0")
+    a = write_rows(tmp_path / "part-a.csv", rows[:10])
+    b = write_rows(tmp_path / "part-b.csv", [dict(reversed(list(r.items()))) for r in rows[10:]])
+    import_files(store, "focus", [str(a), str(b)])
+    assert billed(store) == pytest.approx(299.50, abs=0.005)
+    assert store.con.execute("SELECT count(*) FROM cost_rows").fetchall() == [(32,)]
